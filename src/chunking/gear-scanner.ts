@@ -1,0 +1,52 @@
+/**
+ * The WebAssembly gear scan (gear.wat): 64-bit Xet semantics at native speed (1.4-1.6 GB/s
+ * measured here, against 0.4-0.5 GB/s for 64-bit arithmetic emulated in plain JS). Each
+ * scanner owns its memory and rolling-hash state; input is placed straight into that memory.
+ */
+import { GEAR_TABLE_HEX } from './gear-table.js';
+import { GEAR_WASM_BASE64 } from './gear-wasm.js';
+
+/** Where input data may start in the scanner's memory (the gear table sits below it). */
+export const DATA_BASE = 4096;
+
+interface GearExports {
+  memory: WebAssembly.Memory;
+  reset(): void;
+  next_match(start: number, end: number): number;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/** A gear scanner with `capacity` bytes of input space at DATA_BASE. */
+export class GearScanner {
+  /** View of the input space: [0, capacity) maps to memory [DATA_BASE, DATA_BASE + capacity). */
+  readonly data: Uint8Array;
+  private readonly exports: GearExports;
+
+  constructor(capacity: number) {
+    compiled ??= new WebAssembly.Module(Buffer.from(GEAR_WASM_BASE64, 'base64'));
+    const instance = new WebAssembly.Instance(compiled, {});
+    this.exports = instance.exports as unknown as GearExports;
+    const memory = this.exports.memory;
+    const needPages = Math.ceil((DATA_BASE + capacity) / 65536);
+    const havePages = memory.buffer.byteLength / 65536;
+    if (needPages > havePages) memory.grow(needPages - havePages);
+    const table = new BigUint64Array(memory.buffer, 0, 256);
+    for (let i = 0; i < 256; i++) table[i] = BigInt(`0x${GEAR_TABLE_HEX[i]}`);
+    this.data = new Uint8Array(memory.buffer, DATA_BASE, capacity);
+  }
+
+  /** Starts a new chunk: the rolling hash goes back to 0. */
+  reset(): void {
+    this.exports.reset();
+  }
+
+  /**
+   * Rolls the hash over data[from, to). Returns the index just after the first byte at which
+   * (h & 0xFFFF000000000000) == 0, or -1 if none did (the state then covers the whole range).
+   */
+  nextMatch(from: number, to: number): number {
+    const r = this.exports.next_match(DATA_BASE + from, DATA_BASE + to);
+    return r < 0 ? -1 : r - DATA_BASE;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Xet's hex form of a 32-byte hash: the hash is read as four little-endian u64 words and each
+ * word is printed as 16 hex digits, so the bytes of every 8-byte group appear reversed relative
+ * to plain hex. This is the form on the wire, in file names and in manifests.
+ */
+
+/** Formats a 32-byte hash in Xet hex form. */
+export function xetHex(hash: Uint8Array): string {
+  if (hash.length !== 32) throw new RangeError(`xetHex: expected 32 bytes, got ${hash.length}`);
+  let out = '';
+  for (let group = 0; group < 32; group += 8) {
+    for (let i = group + 7; i >= group; i--) out += HEX[hash[i]];
+  }
+  return out;
+}
+
+/** Parses Xet hex form back into the 32 raw hash bytes (throws RangeError on bad input). */
+export function fromXetHex(hex: string): Uint8Array {
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new RangeError(`not a 64-digit lowercase hex hash: ${hex.slice(0, 80)}`);
+  const out = new Uint8Array(32);
+  for (let group = 0; group < 32; group += 8) {
+    for (let j = 0; j < 8; j++) {
+      const at = (group + j) * 2;
+      out[group + 7 - j] = parseInt(hex.slice(at, at + 2), 16);
+    }
+  }
+  return out;
+}
+
+/** Plain lowercase hex of any byte string (sha256 oids use this form). */
+export function plainHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
