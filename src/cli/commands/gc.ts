@@ -1,0 +1,31 @@
+/** `hub gc`: remove what no registered repository and no recent write needs. */
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import type { CollectResult } from '../../core/store-maintenance.js';
+import { action } from '../action.js';
+import { emit, formatBytes } from '../render.js';
+
+/** Declares `hub gc`. */
+export function register(program: Command): void {
+  program
+    .command('gc')
+    .description('drop stored files and xorbs that no registered repository and no recent write needs')
+    .option('--grace <seconds>', 'keep anything written in the last SECONDS', '3600')
+    .option('-n, --dry-run', 'only report what would be removed')
+    .action(
+      action(async (ctx, opts: { grace: string; dryRun?: boolean }) => {
+        const grace = Number(opts.grace);
+        if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--grace takes a number of seconds, not '${opts.grace}'`);
+        const { collectGarbage } = await import('../../core/store-maintenance.js');
+        emit(ctx, await collectGarbage(ctx, { graceMs: grace * 1000, dryRun: opts.dryRun }), renderGc);
+      }),
+    );
+}
+
+function renderGc(r: CollectResult): string {
+  const verb = r.dryRun ? 'would remove' : 'removed';
+  return [
+    `${verb} ${r.manifestsRemoved} files, ${r.xorbsRemoved} xorbs (${formatBytes(r.bytesFreed)}), ${r.tmpFilesRemoved} leftover temporary files`,
+    `kept ${r.manifestsKept} files and ${r.xorbsKept} xorbs for ${r.repos.length} registered repositories and recent writes`,
+  ].join('\n');
+}

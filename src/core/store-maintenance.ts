@@ -1,0 +1,50 @@
+/** `hub fsck`, `hub du`, `hub gc`: checking, measuring and cleaning the shared store. */
+import { fsck, type FsckReport } from '../store/fsck.js';
+import { gc, DEFAULT_GC_GRACE_MS, type GcResult } from '../store/gc.js';
+import { storeUsage, type StoreUsage } from '../store/usage.js';
+import { lfsOidsOfRepo } from '../repo/lfs-oids.js';
+import type { CoreContext } from './context.js';
+import { withStore } from './open-store.js';
+import { existsSync } from 'node:fs';
+
+/** Verifies the whole store. */
+export async function checkStore(ctx: CoreContext): Promise<FsckReport> {
+  return withStore(ctx, (store) => fsck(store, ctx.progress));
+}
+
+/** Measures the store. */
+export async function measureStore(ctx: CoreContext): Promise<StoreUsage> {
+  return withStore(ctx, (store) => storeUsage(store));
+}
+
+/** gc result plus the repositories that were consulted. */
+export interface CollectResult extends GcResult {
+  repos: Array<{ path: string; oids: number; missing: boolean }>;
+}
+
+/**
+ * Removes what no registered repository needs and nothing recent protects. Every Git LFS
+ * pointer reachable from a registered repository's refs is kept.
+ */
+export async function collectGarbage(ctx: CoreContext, opts: { graceMs?: number; dryRun?: boolean }): Promise<CollectResult> {
+  return withStore(ctx, async (store) => {
+    const keep = new Set<string>();
+    const repos: CollectResult['repos'] = [];
+    for (const path of store.index.repos()) {
+      if (!existsSync(path)) {
+        repos.push({ path, oids: 0, missing: true });
+        continue;
+      }
+      const oids = await lfsOidsOfRepo(path);
+      for (const oid of oids) keep.add(oid);
+      repos.push({ path, oids: oids.size, missing: false });
+    }
+    const result = gc(store, { keep, graceMs: opts.graceMs ?? DEFAULT_GC_GRACE_MS, dryRun: opts.dryRun });
+    return { ...result, repos };
+  });
+}
+
+/** Registers a repository (its work tree or .git path) as a user of the store. */
+export async function registerRepository(ctx: CoreContext, path: string): Promise<void> {
+  await withStore(ctx, (store) => store.index.registerRepo(path));
+}

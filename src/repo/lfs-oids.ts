@@ -1,0 +1,53 @@
+/**
+ * Which Git LFS objects a repository needs: every pointer blob reachable from its HEAD, branches
+ * and tags, through all of history. gc keeps these oids. Trees and blobs are visited once each.
+ */
+import fs from 'node:fs';
+import git from 'isomorphic-git';
+import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
+
+/** The LFS oids referenced anywhere in the history of the repository at `dir` (a work tree or a bare repo). */
+export async function lfsOidsOfRepo(dir: string): Promise<Set<string>> {
+  const gitdir = fs.existsSync(`${dir}/.git`) ? `${dir}/.git` : dir;
+  const oids = new Set<string>();
+  const seen = new Set<string>();
+  const tips: string[] = [];
+  const refs = [
+    'HEAD',
+    ...(await git.listBranches({ fs, gitdir })).map((b) => `refs/heads/${b}`),
+    ...(await git.listTags({ fs, gitdir })).map((t) => `refs/tags/${t}`),
+  ];
+  for (const ref of refs) {
+    try {
+      tips.push(await git.resolveRef({ fs, gitdir, ref }));
+    } catch {
+      /* an unborn HEAD */
+    }
+  }
+  const queue = [...tips];
+  while (queue.length) {
+    const oid = queue.pop()!;
+    if (seen.has(oid)) continue;
+    seen.add(oid);
+    const { type, object } = await git.readObject({ fs, gitdir, oid, format: 'parsed' });
+    if (type === 'tag') queue.push((object as { object: string }).object);
+    else if (type === 'commit') {
+      const commit = object as { tree: string; parent: string[] };
+      queue.push(commit.tree, ...commit.parent);
+    } else if (type === 'tree') {
+      for (const entry of object as Array<{ oid: string; type: string }>) {
+        if (entry.type !== 'commit') queue.push(entry.oid);
+      }
+    } else if (type === 'blob') {
+      const bytes = object as Uint8Array;
+      if (looksLikePointer(bytes)) {
+        try {
+          oids.add(parsePointer(bytes).oid);
+        } catch {
+          /* a blob that merely starts like a pointer */
+        }
+      }
+    }
+  }
+  return oids;
+}

@@ -1,0 +1,141 @@
+/**
+ * The chunk index: chunk hash -> (xorb, chunk number, byte offset of its record, length), plus
+ * the list of xorbs and the registry of repositories that use the store. SQLite (WAL) keeps it
+ * on disk with B-tree lookups, so a 1 TB store (16 M chunks) never has to fit in JS objects.
+ *
+ * The index is a cache of what the xorb files say: a row is added only after its xorb file is
+ * durable, so a crash can leave a xorb without rows (harmless: its chunks are written again),
+ * never a row without a xorb.
+ */
+import Database from 'better-sqlite3';
+import { fromXetHex, xetHex } from '../hash/xet-hex.js';
+
+/** Where a chunk is stored. */
+export interface ChunkLocation {
+  xorb: string;
+  index: number;
+  offset: number;
+  length: number;
+}
+
+/** One chunk of a xorb as recorded by `addXorb`. */
+export interface IndexedChunk {
+  hash: Uint8Array;
+  index: number;
+  offset: number;
+  length: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS xorbs (
+  id INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL UNIQUE,
+  bytes INTEGER NOT NULL,
+  chunks INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  hash BLOB PRIMARY KEY,
+  xorb INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  offset INTEGER NOT NULL,
+  length INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS chunks_by_xorb ON chunks(xorb);
+CREATE TABLE IF NOT EXISTS repos (
+  path TEXT PRIMARY KEY,
+  added INTEGER NOT NULL
+);
+`;
+
+/** The chunk index of one store. Open it once per process and close it when done. */
+export class ChunkIndex {
+  private readonly db: Database.Database;
+  private readonly lookupStmt: Database.Statement<[Buffer], { xorb: Buffer; idx: number; offset: number; length: number }>;
+  private readonly addXorbTx: (xorb: string, bytes: number, chunks: readonly IndexedChunk[]) => void;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is enough: losing the last transactions on power loss only drops index rows,
+    // and every row is a cache of a durable xorb file.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 60000');
+    this.db.exec(SCHEMA);
+    this.lookupStmt = this.db.prepare(
+      'SELECT x.hash AS xorb, c.idx AS idx, c.offset AS offset, c.length AS length FROM chunks c JOIN xorbs x ON x.id = c.xorb WHERE c.hash = ?',
+    );
+    const insertXorb = this.db.prepare('INSERT INTO xorbs (hash, bytes, chunks) VALUES (?, ?, ?) ON CONFLICT(hash) DO NOTHING');
+    const xorbId = this.db.prepare<[Buffer], { id: number }>('SELECT id FROM xorbs WHERE hash = ?');
+    const insertChunk = this.db.prepare('INSERT OR IGNORE INTO chunks (hash, xorb, idx, offset, length) VALUES (?, ?, ?, ?, ?)');
+    this.addXorbTx = this.db.transaction((xorb: string, bytes: number, chunks: readonly IndexedChunk[]) => {
+      const key = Buffer.from(fromXetHex(xorb));
+      insertXorb.run(key, bytes, chunks.length);
+      const id = xorbId.get(key)!.id;
+      for (const c of chunks) insertChunk.run(Buffer.from(c.hash), id, c.index, c.offset, c.length);
+    });
+  }
+
+  /** Where the chunk with this hash is, if the store has it. */
+  lookup(hash: Uint8Array): ChunkLocation | undefined {
+    const row = this.lookupStmt.get(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength));
+    return row && { xorb: xetHex(row.xorb), index: row.idx, offset: row.offset, length: row.length };
+  }
+
+  /** Records a durable xorb and its chunks (chunks already indexed elsewhere keep their row). */
+  addXorb(xorb: string, bytes: number, chunks: readonly IndexedChunk[]): void {
+    this.addXorbTx(xorb, bytes, chunks);
+  }
+
+  /** Forgets a xorb and every chunk row that points into it. */
+  removeXorb(xorb: string): void {
+    const key = Buffer.from(fromXetHex(xorb));
+    this.db.transaction(() => {
+      const row = this.db.prepare<[Buffer], { id: number }>('SELECT id FROM xorbs WHERE hash = ?').get(key);
+      if (!row) return;
+      this.db.prepare('DELETE FROM chunks WHERE xorb = ?').run(row.id);
+      this.db.prepare('DELETE FROM xorbs WHERE id = ?').run(row.id);
+    })();
+  }
+
+  /** Every xorb the index knows, with its size and chunk count. */
+  *xorbs(): IterableIterator<{ xorb: string; bytes: number; chunks: number }> {
+    for (const row of this.db.prepare<[], { hash: Buffer; bytes: number; chunks: number }>('SELECT hash, bytes, chunks FROM xorbs').iterate()) {
+      yield { xorb: xetHex(row.hash), bytes: row.bytes, chunks: row.chunks };
+    }
+  }
+
+  /** The chunk rows that point into one xorb, in chunk order. */
+  chunksOf(xorb: string): Array<{ hash: Uint8Array; index: number; offset: number; length: number }> {
+    const rows = this.db
+      .prepare<[Buffer], { hash: Buffer; idx: number; offset: number; length: number }>(
+        'SELECT c.hash AS hash, c.idx AS idx, c.offset AS offset, c.length AS length FROM chunks c JOIN xorbs x ON x.id = c.xorb WHERE x.hash = ? ORDER BY c.idx',
+      )
+      .all(Buffer.from(fromXetHex(xorb)));
+    return rows.map((r) => ({ hash: new Uint8Array(r.hash), index: r.idx, offset: r.offset, length: r.length }));
+  }
+
+  /** Number of chunk rows. */
+  chunkCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM chunks').get() as { n: number }).n;
+  }
+
+  /** Registers a repository as a user of the store (gc keeps what it needs). */
+  registerRepo(path: string): void {
+    this.db.prepare('INSERT INTO repos (path, added) VALUES (?, ?) ON CONFLICT(path) DO NOTHING').run(path, Date.now());
+  }
+
+  /** Removes a repository from the registry. */
+  unregisterRepo(path: string): void {
+    this.db.prepare('DELETE FROM repos WHERE path = ?').run(path);
+  }
+
+  /** Paths of the registered repositories. */
+  repos(): string[] {
+    return this.db.prepare<[], { path: string }>('SELECT path FROM repos ORDER BY path').all().map((r) => r.path);
+  }
+
+  /** Closes the database. */
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,39 @@
+/** Space accounting for `hub du`: what the stored files add up to versus what is on disk. */
+import { listManifestOids, readManifest } from './manifest-files.js';
+import type { Store } from './store.js';
+import { listXorbFiles } from './xorb-files.js';
+
+/** Store usage figures. */
+export interface StoreUsage {
+  /** Sum of the sizes of every stored file (manifest). */
+  logicalBytes: number;
+  /** Bytes of xorb files on disk. */
+  storedBytes: number;
+  /** logicalBytes / storedBytes (0 for an empty store). */
+  dedupRatio: number;
+  files: number;
+  xorbs: number;
+  chunks: number;
+}
+
+/** Measures the store. */
+export function storeUsage(store: Store): StoreUsage {
+  let logicalBytes = 0;
+  let files = 0;
+  for (const oid of listManifestOids(store.paths)) {
+    try {
+      logicalBytes += readManifest(store.paths, oid)?.size ?? 0;
+      files++;
+    } catch {
+      /* damaged manifests are fsck's to report */
+    }
+  }
+  let storedBytes = 0;
+  let xorbs = 0;
+  for (const x of listXorbFiles(store.paths)) {
+    storedBytes += x.bytes;
+    xorbs++;
+  }
+  const dedupRatio = storedBytes > 0 ? logicalBytes / storedBytes : 0;
+  return { logicalBytes, storedBytes, dedupRatio, files, xorbs, chunks: store.index.chunkCount() };
+}
