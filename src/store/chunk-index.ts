@@ -114,6 +114,11 @@ export class ChunkIndex {
     return rows.map((r) => ({ hash: new Uint8Array(r.hash), index: r.idx, offset: r.offset, length: r.length }));
   }
 
+  /** Total bytes of the indexed chunks. */
+  chunkBytes(): number {
+    return (this.db.prepare('SELECT coalesce(sum(length), 0) AS n FROM chunks').get() as { n: number }).n;
+  }
+
   /** Number of chunk rows. */
   chunkCount(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM chunks').get() as { n: number }).n;

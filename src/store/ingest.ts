@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Chunker, type Chunk } from '../chunking/chunker.js';
-import { type FileManifest, type ManifestTerm } from '../formats/manifest.js';
+import { mergeTerm, type FileManifest, type ManifestTerm } from '../formats/manifest.js';
 import { createSha256 } from '../hash/sha256.js';
 import { fileHash, type MerkleEntry } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
@@ -133,7 +133,7 @@ function addLocked(store: Store, path: string, progress: ProgressSink): AddResul
     oid,
     size,
     xetHash: xetHex(fileHash(entries, hashers)),
-    terms: terms.map(({ xorb, chunkStart, chunkEnd, bytes }) => ({ xorb, chunkStart, chunkEnd, bytes })),
+    terms: terms.reduce<ManifestTerm[]>((out, { xorb, chunkStart, chunkEnd, bytes }) => mergeTerm(out, { xorb, chunkStart, chunkEnd, bytes }), []),
   };
   const alreadyStored = hasManifest(paths, oid) && sameManifestIsReadable(store, oid);
   if (!alreadyStored) writeManifest(paths, manifest);
@@ -143,14 +143,10 @@ function addLocked(store: Store, path: string, progress: ProgressSink): AddResul
 
 function addTerm(terms: PendingTerm[], term: PendingTerm): void {
   const prev = terms.at(-1);
-  if (prev && prev.pending === term.pending && (prev.pending !== undefined || prev.xorb === term.xorb)) {
-    if (prev.chunkEnd === term.chunkStart) {
-      prev.chunkEnd = term.chunkEnd;
-      prev.bytes += term.bytes;
-      return;
-    }
-  }
-  terms.push(term);
+  if (prev && prev.pending !== undefined && prev.pending === term.pending && prev.chunkEnd === term.chunkStart) {
+    prev.chunkEnd = term.chunkEnd;
+    prev.bytes += term.bytes;
+  } else terms.push(term);
 }
 
 /** An existing manifest is kept only if it parses and its xorbs exist; otherwise it is rewritten. */

@@ -14,6 +14,8 @@ export interface StoreUsage {
   files: number;
   xorbs: number;
   chunks: number;
+  /** Bytes of the chunks in the index (what a new add can deduplicate against). */
+  indexedBytes: number;
 }
 
 /** Measures the store. */
@@ -35,5 +37,5 @@ export function storeUsage(store: Store): StoreUsage {
     xorbs++;
   }
   const dedupRatio = storedBytes > 0 ? logicalBytes / storedBytes : 0;
-  return { logicalBytes, storedBytes, dedupRatio, files, xorbs, chunks: store.index.chunkCount() };
+  return { logicalBytes, storedBytes, dedupRatio, files, xorbs, chunks: store.index.chunkCount(), indexedBytes: store.index.chunkBytes() };
 }
