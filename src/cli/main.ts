@@ -1,0 +1,82 @@
+/**
+ * The entry point of the `hub` command line (bin/hub.js calls `main`). It builds the program,
+ * parses, and turns the outcome into an exit code: the action's code, 2 for usage errors that
+ * commander finds, 0 for --help and --version, 130 after Ctrl-C.
+ */
+import { CommanderError, type Command } from 'commander';
+import { ExitCode, InterruptedError, UsageError } from '../errors.js';
+import { registerCommands } from './commands/index.js';
+import { errorDocument, reportError } from './exit.js';
+import { createProgram, processRuntime, type CliRuntime } from './program.js';
+import { hubVersion } from './version.js';
+
+/** Seams for tests; a real run passes none. */
+export interface MainOptions {
+  /** Replaces parts of the process runtime (cwd, env, stdout, stderr, ...). */
+  runtime?: Partial<CliRuntime>;
+  /** Registers the commands; default registerCommands. */
+  register?: (program: Command) => void;
+}
+
+/** Runs hub with `argv` as in process.argv (node, script, args...) and returns the exit code. */
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const controller = new AbortController();
+  const injectedSignal = options.runtime?.signal;
+  const signal = injectedSignal ? AbortSignal.any([injectedSignal, controller.signal]) : controller.signal;
+  const runtime: CliRuntime = { ...processRuntime(signal), ...options.runtime, signal };
+
+  // First Ctrl-C asks the running command to stop (it cleans up and exits 130); a second one
+  // does not wait any longer.
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    controller.abort(new InterruptedError());
+  };
+  // `hub ... | head` closes stdout early; that is not an error worth a stack trace.
+  const onStdoutError = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE') throw err;
+  };
+  const ownsProcess = options.runtime === undefined;
+  if (ownsProcess) {
+    process.on('SIGINT', onSigint);
+    process.stdout.on('error', onStdoutError);
+  }
+
+  try {
+    const program = createProgram(runtime, hubVersion());
+    (options.register ?? registerCommands)(program);
+    await program.parseAsync(argv, { from: 'node' });
+    if (signal.aborted) return ExitCode.interrupted;
+    return program.exitCode ?? ExitCode.ok;
+  } catch (err) {
+    const out = { json: wantsJson(argv), verbose: argv.includes('--verbose'), stdout: runtime.stdout, stderr: runtime.stderr };
+    if (err instanceof CommanderError) return commanderExit(err, out);
+    return reportError(out, err, signal.aborted);
+  } finally {
+    if (ownsProcess) {
+      process.off('SIGINT', onSigint);
+      process.stdout.off('error', onStdoutError);
+    }
+  }
+}
+
+/**
+ * --help and --version exit 0; help shown because no command was given exits 2; every other
+ * commander error is a usage error reported like any HubError (exit 2).
+ */
+function commanderExit(err: CommanderError, out: Parameters<typeof reportError>[0]): number {
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.ok;
+  if (err.code === 'commander.help') {
+    if (err.exitCode === 0) return ExitCode.ok;
+    // Help went to stderr because no (sub)command was given; --json still gets its document.
+    if (out.json) out.stdout(`${JSON.stringify(errorDocument(new UsageError('no command given')), null, 2)}\n`);
+    return ExitCode.usage;
+  }
+  const message = err.message.replace(/^error: /, '');
+  return reportError(out, new UsageError(message, { data: { reason: err.code } }));
+}
+
+/** Whether `--json` appears among the options (before a `--`), for errors found while parsing. */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}

@@ -1,0 +1,119 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { isCI } from '../../../src/cli/context.js';
+import { createProgressView, type ProgressViewOptions } from '../../../src/cli/progress-view.js';
+
+const MiB = 1024 * 1024;
+
+function plainView(over: Partial<ProgressViewOptions> = {}) {
+  const lines: string[] = [];
+  let now = 0;
+  const view = createProgressView({
+    quiet: false,
+    noProgress: false,
+    json: false,
+    isTTY: false,
+    ci: true,
+    write: (t) => void lines.push(t),
+    now: () => now,
+    ...over,
+  });
+  return { view, lines, advance: (ms: number) => void (now += ms) };
+}
+
+describe('createProgressView, plain lines', () => {
+  it('prints one line at start and one at end, none per progress event', () => {
+    const { view, lines, advance } = plainView();
+    view.sink({ type: 'start', id: 'a', label: 'chunking model.bin', total: 64 * MiB });
+    for (let i = 1; i <= 64; i++) {
+      advance(10);
+      view.sink({ type: 'progress', id: 'a', done: i * MiB });
+    }
+    view.sink({ type: 'end', id: 'a', ok: true, summary: '512 chunks' });
+    view.stop();
+    expect(lines).toEqual(['chunking model.bin (64.0 MiB)\n', 'chunking model.bin: 512 chunks (640 ms, 100.0 MiB/s)\n']);
+  });
+
+  it('reports a long task every 10 s', () => {
+    const { view, lines, advance } = plainView();
+    view.sink({ type: 'start', id: 'a', label: 'push', total: 100 * MiB });
+    for (let i = 1; i <= 25; i++) {
+      advance(1000);
+      view.sink({ type: 'progress', id: 'a', done: i * MiB });
+    }
+    expect(lines).toEqual(['push (100.0 MiB)\n', 'push: 10%  10.0 MiB / 100.0 MiB  1.0 MiB/s\n', 'push: 20%  20.0 MiB / 100.0 MiB  1.0 MiB/s\n']);
+  });
+
+  it('counts items when the unit says so and marks failures', () => {
+    const { view, lines } = plainView();
+    view.sink({ type: 'start', id: 'f', label: 'checking xorbs', total: 12345, unit: 'items' });
+    view.sink({ type: 'end', id: 'f', ok: false, summary: '2 damaged' });
+    expect(lines).toEqual(['checking xorbs (12,345)\n', 'checking xorbs: failed: 2 damaged\n']);
+  });
+
+  it('prints notices as warning:/note: lines', () => {
+    const { view, lines } = plainView();
+    view.sink({ type: 'notice', level: 'warn', message: 'skipping broken symlink a/b' });
+    view.sink({ type: 'notice', level: 'info', message: '3 files already stored' });
+    expect(lines).toEqual(['warning: skipping broken symlink a/b\n', 'note: 3 files already stored\n']);
+  });
+
+  it('prints nothing but warnings with --quiet', () => {
+    const { view, lines } = plainView({ quiet: true });
+    view.sink({ type: 'start', id: 'a', label: 'add', total: 10 });
+    view.sink({ type: 'progress', id: 'a', done: 10 });
+    view.sink({ type: 'notice', level: 'info', message: 'fyi' });
+    view.sink({ type: 'notice', level: 'warn', message: 'careful' });
+    view.sink({ type: 'end', id: 'a', ok: true });
+    expect(lines).toEqual(['warning: careful\n']);
+  });
+
+  it('never animates under CI, with --no-progress or with --json, even on a terminal', () => {
+    for (const over of [{ ci: true }, { ci: false, noProgress: true }, { ci: false, json: true }]) {
+      const stream = new PassThrough();
+      let drawn = '';
+      stream.on('data', (b: Buffer) => void (drawn += b.toString()));
+      const { view, lines } = plainView({ isTTY: true, stream, ...over });
+      view.sink({ type: 'start', id: 'a', label: 'add', total: 10 });
+      view.sink({ type: 'end', id: 'a', ok: true });
+      view.stop();
+      expect(drawn).toBe('');
+      expect(lines).toHaveLength(2);
+    }
+  });
+});
+
+describe('createProgressView, spinner', () => {
+  it('draws on the stream (not as plain lines) on a terminal outside CI', () => {
+    // A stand-in for a tty.WriteStream: ora moves the cursor and clears lines.
+    const stream = Object.assign(new PassThrough(), {
+      isTTY: true,
+      columns: 100,
+      cursorTo: () => true,
+      moveCursor: () => true,
+      clearLine: () => true,
+    });
+    let drawn = '';
+    stream.on('data', (b: Buffer) => void (drawn += b.toString()));
+    const { view, lines } = plainView({ isTTY: true, ci: false, stream });
+    view.sink({ type: 'start', id: 'a', label: 'chunking model.bin', total: 4 * MiB });
+    view.sink({ type: 'progress', id: 'a', done: 2 * MiB });
+    view.sink({ type: 'end', id: 'a', ok: true, summary: '32 chunks' });
+    view.stop();
+    expect(lines).toEqual([]);
+    expect(drawn).toContain('chunking model.bin');
+    expect(drawn).toContain('32 chunks');
+  });
+});
+
+describe('isCI', () => {
+  it('is true when CI is set to anything but empty, false or 0', () => {
+    expect(isCI({ CI: 'true' })).toBe(true);
+    expect(isCI({ CI: '1' })).toBe(true);
+    expect(isCI({ CI: 'woodpecker' })).toBe(true);
+    expect(isCI({})).toBe(false);
+    expect(isCI({ CI: '' })).toBe(false);
+    expect(isCI({ CI: 'false' })).toBe(false);
+    expect(isCI({ CI: '0' })).toBe(false);
+  });
+});
