@@ -39,7 +39,7 @@ export async function chunkFile(ctx: CoreContext, path: string): Promise<ChunkLi
   const chunks: ChunkEntry[] = [];
   const entries: MerkleEntry[] = [];
   try {
-    chunkOpenedFile(file, new Chunker(hashers.chunk), (c) => {
+    await chunkOpenedFile(file, new Chunker(hashers.chunk), (c) => {
       sha.update(c.data);
       chunks.push({ offset: c.offset, length: c.length, hash: xetHex(c.hash) });
       entries.push({ hash: Uint8Array.from(c.hash), size: c.length });

@@ -15,8 +15,9 @@ export interface StoreAddResult {
 /** Adds every file of `paths`; all are checked to be readable files before any work starts. */
 export async function storeAdd(ctx: CoreContext, paths: string[]): Promise<StoreAddResult> {
   for (const p of paths) closeSync(openInputFile(resolve(ctx.cwd, p)).fd);
-  return withStore(ctx, (store) => {
-    const files = paths.map((p) => ({ ...addFile(store, resolve(ctx.cwd, p), ctx.progress), path: p }));
+  return withStore(ctx, async (store) => {
+    const files: AddResult[] = [];
+    for (const p of paths) files.push({ ...(await addFile(store, resolve(ctx.cwd, p), ctx.progress)), path: p });
     const totals = { size: 0, newBytes: 0, dedupBytes: 0 };
     for (const f of files) {
       totals.size += f.size;

@@ -36,27 +36,38 @@ export function openInputFile(path: string): OpenedFile {
 
 /**
  * Reads the whole file through `chunker`, calling `sink` for every chunk in order, and
- * `onRead(bytesSoFar)` after every read. Fails with a ConflictError if the file changed size or
+ * `onRead(bytesSoFar)` after every read (awaited when it returns a promise). Fails with a ConflictError if the file changed size or
  * mtime while it was read (its chunks would not describe one version of it).
  */
-export function chunkOpenedFile(file: OpenedFile, chunker: Chunker, sink: ChunkSink, onRead?: (done: number) => void): number {
+export async function chunkOpenedFile(
+  file: OpenedFile,
+  chunker: Chunker,
+  sink: ChunkSink,
+  onRead?: (done: number) => void | Promise<void>,
+): Promise<number> {
   let total = 0;
-  try {
-    for (;;) {
-      const space = chunker.writable();
-      const n = readSync(file.fd, space, 0, space.length, null);
-      if (n === 0) break;
-      total += n;
-      chunker.commit(n, sink);
-      onRead?.(total);
+  for (;;) {
+    const space = chunker.writable();
+    let n: number;
+    try {
+      n = readSync(file.fd, space, 0, space.length, null);
+    } catch (err) {
+      throw fromFsError(err, file.path);
     }
-  } catch (err) {
-    throw fromFsError(err, file.path);
+    if (n === 0) break;
+    total += n;
+    chunker.commit(n, sink);
+    await onRead?.(total);
   }
   chunker.finish(sink);
+  assertUnchanged(file, total);
+  return total;
+}
+
+/** Throws a ConflictError if the file's size or mtime moved since it was opened, or `bytesRead` differs from its size. */
+export function assertUnchanged(file: OpenedFile, bytesRead: number): void {
   const after = fstatSync(file.fd);
-  if (after.size !== file.stat.size || after.mtimeMs !== file.stat.mtimeMs || total !== file.stat.size) {
+  if (after.size !== file.stat.size || after.mtimeMs !== file.stat.mtimeMs || bytesRead !== file.stat.size) {
     throw new ConflictError(`${file.path} changed while it was being read`, { hint: 'retry when nothing is writing it', data: { path: file.path } }, 'file_changed');
   }
-  return total;
 }

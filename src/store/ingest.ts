@@ -3,21 +3,23 @@
  * to xorbs (64 MiB / 8192 chunks each), and write the manifest last. Order of durability:
  * xorb file (fsync + rename) -> its index rows -> the manifest. A crash at any point leaves a
  * healthy store, and rerunning reuses every xorb that was finished.
+ *
+ * Throughput: the whole-file SHA-256 runs on a worker thread and each xorb's fsync on the libuv
+ * thread pool, so the main thread only reads, chunks, hashes chunks and writes.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { Chunker, type Chunk } from '../chunking/chunker.js';
 import { mergeTerm, type FileManifest, type ManifestTerm } from '../formats/manifest.js';
-import { createSha256 } from '../hash/sha256.js';
 import { fileHash, type MerkleEntry } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { silentProgress, type ProgressSink } from '../progress.js';
-import { chunkOpenedFile, openInputFile } from './file-source.js';
+import { assertUnchanged, chunkOpenedFile, openInputFile, type OpenedFile } from './file-source.js';
+import { startFileSha256 } from './file-sha256.js';
 import { hasManifest, readManifest, writeManifest } from './manifest-files.js';
 import { xorbPath } from './paths.js';
 import { lockShared } from './store-lock.js';
 import type { Store } from './store.js';
 import { XorbWriter } from './xorb-writer.js';
-import { closeSync } from 'node:fs';
 
 /** What adding one file did. */
 export interface AddResult {
@@ -35,127 +37,169 @@ export interface AddResult {
   alreadyStored: boolean;
 }
 
-/** A term whose xorb is still being written: `pending` is the writer's sequence number. */
+/** A chunk run of the manifest; `pending` marks a xorb still being written (its writer number). */
 interface PendingTerm extends ManifestTerm {
   pending?: number;
 }
 
 /** Adds the file at `path` to the store; see the module comment for the crash-safety order. */
-export function addFile(store: Store, path: string, progress: ProgressSink = silentProgress): AddResult {
+export async function addFile(store: Store, path: string, progress: ProgressSink = silentProgress): Promise<AddResult> {
   const lock = lockShared(store.paths.locks);
   try {
-    return addLocked(store, path, progress);
+    const file = openInputFile(path);
+    try {
+      return await new Ingest(store, file, progress).run();
+    } finally {
+      closeSync(file.fd);
+    }
   } finally {
     lock.release();
   }
 }
 
-function addLocked(store: Store, path: string, progress: ProgressSink): AddResult {
-  const file = openInputFile(path);
-  const { index, hashers, paths } = store;
-  const chunker = new Chunker(hashers.chunk);
-  const sha = createSha256();
-  const entries: MerkleEntry[] = [];
-  const terms: PendingTerm[] = [];
-  const knownXorbs = new Map<string, boolean>(); // xorb -> file exists
-  const pendingChunks = new Map<string, number>(); // chunk key -> index in the open writer
-  let writer: XorbWriter | undefined;
-  let writerSeq = 0;
-  let newBytes = 0;
-  let dedupBytes = 0;
-  let xorbsWritten = 0;
+/** One add in progress. */
+class Ingest {
+  private readonly entries: MerkleEntry[] = [];
+  private readonly terms: PendingTerm[] = [];
+  private readonly knownXorbs = new Map<string, boolean>(); // xorb -> its file exists
+  /** Chunks written by this add whose xorb is not indexed yet: key -> where. */
+  private readonly unindexed = new Map<string, { xorb: string; index: number; pending?: number }>();
+  private readonly durable: Array<Promise<void>> = [];
+  private writer: XorbWriter | undefined;
+  private writerSeq = 0;
+  private newBytes = 0;
+  private dedupBytes = 0;
+  private xorbsWritten = 0;
+  private failed: unknown;
 
-  const xorbExists = (xorb: string): boolean => {
-    let ok = knownXorbs.get(xorb);
-    if (ok === undefined) knownXorbs.set(xorb, (ok = existsSync(xorbPath(paths, xorb))));
-    return ok;
-  };
+  constructor(private readonly store: Store, private readonly file: OpenedFile, private readonly progress: ProgressSink) {}
 
-  const finishWriter = (): void => {
-    if (!writer) return;
-    const written = writer.finish();
-    index.addXorb(written.xorb, written.bytes, written.chunks);
-    knownXorbs.set(written.xorb, true);
-    for (const t of terms) {
-      if (t.pending === writerSeq) {
-        t.xorb = written.xorb;
+  async run(): Promise<AddResult> {
+    const { store, file, progress } = this;
+    const sha = startFileSha256(file.path, file.stat.size);
+    const task = `add:${file.path}`;
+    const total = file.stat.size;
+    progress({ type: 'start', id: task, label: `Storing ${file.path}`, total, unit: 'bytes' });
+    let size: number;
+    try {
+      size = await chunkOpenedFile(file, new Chunker(store.hashers.chunk), (c) => this.onChunk(c, sha.update), async (done) => {
+        progress({ type: 'progress', id: task, done, total });
+        if (this.durable.length) await new Promise(setImmediate); // let finished fsyncs commit
+        if (this.failed) throw this.failed;
+      });
+      this.sealWriter();
+      await Promise.all(this.durable);
+    } catch (err) {
+      this.writer?.abort();
+      sha.cancel();
+      await Promise.allSettled(this.durable);
+      progress({ type: 'end', id: task, ok: false });
+      throw err;
+    }
+    const digest = await sha.digest();
+    assertUnchanged(file, digest.size); // the worker read the file on its own
+    const { oid } = digest;
+    const manifest: FileManifest = {
+      version: 1,
+      oid,
+      size,
+      xetHash: xetHex(fileHash(this.entries, store.hashers)),
+      terms: this.terms.reduce<ManifestTerm[]>((out, { xorb, chunkStart, chunkEnd, bytes }) => mergeTerm(out, { xorb, chunkStart, chunkEnd, bytes }), []),
+    };
+    const alreadyStored = hasManifest(store.paths, oid) && this.manifestIsReadable(oid);
+    if (!alreadyStored) writeManifest(store.paths, manifest);
+    progress({ type: 'end', id: task, ok: true });
+    return {
+      path: file.path,
+      oid,
+      size,
+      xetHash: manifest.xetHash,
+      chunks: this.entries.length,
+      newBytes: this.newBytes,
+      dedupBytes: this.dedupBytes,
+      xorbsWritten: this.xorbsWritten,
+      alreadyStored,
+    };
+  }
+
+  private onChunk(c: Chunk, hashFileBytes: (data: Uint8Array) => void): void {
+    hashFileBytes(c.data);
+    this.entries.push({ hash: Uint8Array.from(c.hash), size: c.length });
+    const key = Buffer.from(c.hash).toString('base64');
+    const mine = this.unindexed.get(key);
+    if (mine) {
+      this.dedupBytes += c.length;
+      this.addTerm({ xorb: mine.xorb, pending: mine.pending, chunkStart: mine.index, chunkEnd: mine.index + 1, bytes: c.length });
+      return;
+    }
+    const found = this.store.index.lookup(c.hash);
+    if (found && this.xorbExists(found.xorb)) {
+      this.dedupBytes += c.length;
+      this.addTerm({ xorb: found.xorb, chunkStart: found.index, chunkEnd: found.index + 1, bytes: c.length });
+      return;
+    }
+    if (this.writer && !this.writer.fits(c.length)) this.sealWriter();
+    if (!this.writer) {
+      this.writer = new XorbWriter(this.store.paths, this.store.hashers);
+      this.writerSeq++;
+    }
+    const at = this.writer.append(c.hash, c.data);
+    this.unindexed.set(key, { xorb: '', index: at, pending: this.writerSeq });
+    this.newBytes += c.length;
+    this.addTerm({ xorb: '', pending: this.writerSeq, chunkStart: at, chunkEnd: at + 1, bytes: c.length });
+  }
+
+  /** Seals the open xorb: names its terms now, indexes it once it is durable. */
+  private sealWriter(): void {
+    if (!this.writer) return;
+    const sealed = this.writer.seal();
+    const seq = this.writerSeq;
+    this.writer = undefined;
+    this.xorbsWritten++;
+    for (const t of this.terms) {
+      if (t.pending === seq) {
+        t.xorb = sealed.xorb;
         delete t.pending;
       }
     }
-    writer = undefined;
-    pendingChunks.clear();
-    xorbsWritten++;
-  };
-
-  const onChunk = (c: Chunk): void => {
-    sha.update(c.data);
-    entries.push({ hash: Uint8Array.from(c.hash), size: c.length });
-    const key = Buffer.from(c.hash).toString('base64');
-    const pendingIndex = pendingChunks.get(key);
-    if (pendingIndex !== undefined) {
-      dedupBytes += c.length;
-      addTerm(terms, { xorb: '', pending: writerSeq, chunkStart: pendingIndex, chunkEnd: pendingIndex + 1, bytes: c.length });
-      return;
+    const keys: string[] = [];
+    for (const [key, where] of this.unindexed) {
+      if (where.pending === seq) {
+        where.xorb = sealed.xorb;
+        delete where.pending;
+        keys.push(key);
+      }
     }
-    const found = index.lookup(c.hash);
-    if (found && xorbExists(found.xorb)) {
-      dedupBytes += c.length;
-      addTerm(terms, { xorb: found.xorb, chunkStart: found.index, chunkEnd: found.index + 1, bytes: c.length });
-      return;
-    }
-    if (writer && !writer.fits(c.length)) finishWriter();
-    if (!writer) {
-      writer = new XorbWriter(paths, hashers);
-      writerSeq++;
-    }
-    const at = writer.append(c.hash, c.data);
-    pendingChunks.set(key, at);
-    newBytes += c.length;
-    addTerm(terms, { xorb: '', pending: writerSeq, chunkStart: at, chunkEnd: at + 1, bytes: c.length });
-  };
-
-  const task = `add:${path}`;
-  progress({ type: 'start', id: task, label: `Storing ${path}`, total: file.stat.size, unit: 'bytes' });
-  let size: number;
-  try {
-    size = chunkOpenedFile(file, chunker, onChunk, (done) => progress({ type: 'progress', id: task, done, total: file.stat.size }));
-    finishWriter();
-  } catch (err) {
-    writer?.abort();
-    progress({ type: 'end', id: task, ok: false });
-    throw err;
-  } finally {
-    closeSync(file.fd);
+    const done = sealed.durable.then(() => {
+      this.store.index.addXorb(sealed.xorb, sealed.bytes, sealed.chunks);
+      this.knownXorbs.set(sealed.xorb, true);
+      for (const key of keys) this.unindexed.delete(key);
+    });
+    done.catch((err) => (this.failed ??= err));
+    this.durable.push(done);
   }
-  const oid = sha.digest('hex');
-  const manifest: FileManifest = {
-    version: 1,
-    oid,
-    size,
-    xetHash: xetHex(fileHash(entries, hashers)),
-    terms: terms.reduce<ManifestTerm[]>((out, { xorb, chunkStart, chunkEnd, bytes }) => mergeTerm(out, { xorb, chunkStart, chunkEnd, bytes }), []),
-  };
-  const alreadyStored = hasManifest(paths, oid) && sameManifestIsReadable(store, oid);
-  if (!alreadyStored) writeManifest(paths, manifest);
-  progress({ type: 'end', id: task, ok: true });
-  return { path, oid, size, xetHash: manifest.xetHash, chunks: entries.length, newBytes, dedupBytes, xorbsWritten, alreadyStored };
-}
 
-function addTerm(terms: PendingTerm[], term: PendingTerm): void {
-  const prev = terms.at(-1);
-  if (prev && prev.pending !== undefined && prev.pending === term.pending && prev.chunkEnd === term.chunkStart) {
-    prev.chunkEnd = term.chunkEnd;
-    prev.bytes += term.bytes;
-  } else terms.push(term);
-}
+  private addTerm(term: PendingTerm): void {
+    const prev = this.terms.at(-1);
+    if (prev && prev.pending !== undefined && prev.pending === term.pending && prev.chunkEnd === term.chunkStart) {
+      prev.chunkEnd = term.chunkEnd;
+      prev.bytes += term.bytes;
+    } else this.terms.push(term);
+  }
 
-/** An existing manifest is kept only if it parses and its xorbs exist; otherwise it is rewritten. */
-function sameManifestIsReadable(store: Store, oid: string): boolean {
-  try {
-    const m = readManifest(store.paths, oid);
-    return !!m && m.terms.every((t) => existsSync(xorbPath(store.paths, t.xorb)));
-  } catch {
-    return false;
+  private xorbExists(xorb: string): boolean {
+    let ok = this.knownXorbs.get(xorb);
+    if (ok === undefined) this.knownXorbs.set(xorb, (ok = existsSync(xorbPath(this.store.paths, xorb))));
+    return ok;
+  }
+
+  /** An existing manifest is kept only if it parses and its xorbs exist; otherwise it is rewritten. */
+  private manifestIsReadable(oid: string): boolean {
+    try {
+      const m = readManifest(this.store.paths, oid);
+      return !!m && m.terms.every((t) => this.xorbExists(t.xorb));
+    } catch {
+      return false;
+    }
   }
 }
-

@@ -3,7 +3,7 @@
  * fsynced, named by its Xet xorb hash and renamed into place. Until `finish` returns, nothing
  * that a reader could see exists.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS, encodeChunkHeader } from '../formats/xorb.js';
 import { xorbHash, type MerkleHashers } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
@@ -12,6 +12,11 @@ import type { IndexedChunk } from './chunk-index.js';
 import { xorbPath, type StorePaths } from './paths.js';
 
 const BUFFER_BYTES = 4 << 20;
+
+/** A sealed xorb: complete, named, and durable once `durable` resolves. */
+export interface SealedXorb extends WrittenXorb {
+  durable: Promise<void>;
+}
 
 /** A finished xorb. */
 export interface WrittenXorb {
@@ -68,19 +73,38 @@ export class XorbWriter {
     this.buffered = 0;
   }
 
-  /** Makes the xorb durable under its hash and returns it. */
-  finish(): WrittenXorb {
-    if (this.chunks.length === 0) throw new RangeError('cannot finish an empty xorb');
+  /**
+   * Ends the xorb: its hash is known at once; `durable` resolves once the file is fsynced (on the
+   * libuv thread pool, so chunking goes on meanwhile) and renamed to its name. Nothing is
+   * visible under the name before the data is on disk.
+   */
+  seal(): SealedXorb {
+    if (this.chunks.length === 0) throw new RangeError('cannot seal an empty xorb');
     this.flush();
-    fsyncSync(this.fd);
-    closeSync(this.fd);
     this.closed = true;
     const xorb = xetHex(xorbHash(this.chunks.map((c) => ({ hash: c.hash, size: c.length })), this.hashers));
     const dest = xorbPath(this.paths, xorb);
-    // Same hash means same bytes: a xorb that is already there (a concurrent or earlier add) stays.
-    if (existsSync(dest)) unlinkSync(this.tmp);
-    else commitFile(this.tmp, dest);
-    return { xorb, bytes: this.fileBytes, chunks: this.chunks };
+    const { fd, tmp } = this;
+    const durable = new Promise<void>((resolve, reject) => {
+      fsync(fd, (err) => {
+        try {
+          closeSync(fd);
+          if (err) throw err;
+          // Same hash means same bytes: a xorb already there (a concurrent or earlier add) stays.
+          if (existsSync(dest)) unlinkSync(tmp);
+          else commitFile(tmp, dest);
+          resolve();
+        } catch (e) {
+          try {
+            unlinkSync(tmp);
+          } catch {
+            /* gone */
+          }
+          reject(e);
+        }
+      });
+    });
+    return { xorb, bytes: this.fileBytes, chunks: this.chunks, durable };
   }
 
   /** Drops the unfinished xorb. */

@@ -1,0 +1,57 @@
+/**
+ * The whole-file SHA-256 that an add needs, computed on a worker thread that reads the file on
+ * its own (from the page cache) while the main thread chunks it. When the worker script is not
+ * available (running from TypeScript sources) or the file is small, the hash is computed inline
+ * from the chunk bytes instead. Either way the caller gets the digest of the same bytes: the
+ * add checks afterwards that the file did not change while it was read.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { createSha256 } from '../hash/sha256.js';
+
+/** Files smaller than this are hashed inline: a worker costs ~30 ms to start. */
+const WORKER_MIN_BYTES = 32 << 20;
+
+/** A SHA-256 in progress. */
+export interface FileSha256 {
+  /** Feed the file's bytes in order (ignored when a worker reads the file itself). */
+  update(data: Uint8Array): void;
+  /** The hex digest and the number of bytes hashed. */
+  digest(): Promise<{ oid: string; size: number }>;
+  /** Stops a worker early (on error paths). */
+  cancel(): void;
+}
+
+/** Starts hashing the file at `path` of `size` bytes. */
+export function startFileSha256(path: string, size: number): FileSha256 {
+  const script = fileURLToPath(new URL('./sha256-worker.js', import.meta.url));
+  if (size < WORKER_MIN_BYTES || !existsSync(script)) return inline();
+  const worker = new Worker(script, { workerData: { path } });
+  const result = new Promise<{ oid: string; size: number }>((resolve, reject) => {
+    worker.once('message', (m: { ok: boolean; oid: string; size: number; message: string }) => {
+      if (m.ok) resolve({ oid: m.oid, size: m.size });
+      else reject(new Error(`hashing ${path}: ${m.message}`));
+    });
+    worker.once('error', reject);
+  });
+  result.catch(() => {}); // observed by digest(); avoid an unhandled rejection after cancel
+  return {
+    update() {},
+    digest: () => result,
+    cancel: () => void worker.terminate(),
+  };
+}
+
+function inline(): FileSha256 {
+  const hash = createSha256();
+  let size = 0;
+  return {
+    update(data) {
+      hash.update(data);
+      size += data.length;
+    },
+    digest: async () => ({ oid: hash.digest('hex'), size }),
+    cancel() {},
+  };
+}
