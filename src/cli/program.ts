@@ -24,7 +24,9 @@ export interface CliRuntime {
  * `.command()`); the root carries the runtime and, after an action ran, its exit code.
  */
 export class HubCommand extends Command {
+  /** The outside world of this run (set on the root only). */
   runtime?: CliRuntime;
+  /** The exit code the action decided on (set on the root by action()). */
   exitCode?: number;
 
   override createCommand(name?: string): HubCommand {
