@@ -4,9 +4,9 @@ import { resolve } from 'node:path';
 import { Chunker } from '../chunking/chunker.js';
 import { createXetHashers } from '../hash/hashers.js';
 import { fileHash, xorbHash, type MerkleEntry } from '../hash/merkle.js';
-import { createSha256 } from '../hash/sha256.js';
 import { xetHex } from '../hash/xet-hex.js';
-import { chunkOpenedFile, openInputFile } from '../store/file-source.js';
+import { assertUnchanged, chunkOpenedFile, openInputFile } from '../store/file-source.js';
+import { startFileSha256 } from '../store/file-sha256.js';
 import type { CoreContext } from './context.js';
 
 /** One chunk in the listing. */
@@ -35,15 +35,22 @@ export interface ChunkListing {
 export async function chunkFile(ctx: CoreContext, path: string): Promise<ChunkListing> {
   const hashers = await createXetHashers(ctx.env);
   const file = openInputFile(resolve(ctx.cwd, path));
-  const sha = createSha256();
+  const sha = startFileSha256(file.path, file.stat.size);
   const chunks: ChunkEntry[] = [];
   const entries: MerkleEntry[] = [];
+  let oid: string;
   try {
     await chunkOpenedFile(file, new Chunker(hashers.chunk), (c) => {
       sha.update(c.data);
       chunks.push({ offset: c.offset, length: c.length, hash: xetHex(c.hash) });
       entries.push({ hash: Uint8Array.from(c.hash), size: c.length });
     });
+    const digest = await sha.digest();
+    assertUnchanged(file, digest.size);
+    oid = digest.oid;
+  } catch (err) {
+    sha.cancel();
+    throw err;
   } finally {
     closeSync(file.fd);
   }
@@ -51,7 +58,7 @@ export async function chunkFile(ctx: CoreContext, path: string): Promise<ChunkLi
   return {
     path,
     size: file.stat.size,
-    oid: sha.digest('hex'),
+    oid,
     xetHash: empty ? null : xetHex(fileHash(entries, hashers)),
     xorbHash: empty ? null : xetHex(xorbHash(entries, hashers)),
     blake3: hashers.chunk.backend,

@@ -36,7 +36,8 @@ export function openInputFile(path: string): OpenedFile {
 
 /**
  * Reads the whole file through `chunker`, calling `sink` for every chunk in order, and
- * `onRead(bytesSoFar)` after every read (awaited when it returns a promise). Fails with a ConflictError if the file changed size or
+ * `onRead(bytesSoFar)` after every read (awaited when it returns a promise). `batch` wraps the
+ * chunk callbacks of each read (the store runs them in one index read transaction). Fails with a ConflictError if the file changed size or
  * mtime while it was read (its chunks would not describe one version of it).
  */
 export async function chunkOpenedFile(
@@ -44,6 +45,7 @@ export async function chunkOpenedFile(
   chunker: Chunker,
   sink: ChunkSink,
   onRead?: (done: number) => void | Promise<void>,
+  batch: (run: () => void) => void = (run) => run(),
 ): Promise<number> {
   let total = 0;
   for (;;) {
@@ -56,7 +58,7 @@ export async function chunkOpenedFile(
     }
     if (n === 0) break;
     total += n;
-    chunker.commit(n, sink);
+    batch(() => chunker.commit(n, sink));
     await onRead?.(total);
   }
   chunker.finish(sink);

@@ -86,7 +86,7 @@ class Ingest {
         progress({ type: 'progress', id: task, done, total });
         if (this.durable.length) await new Promise(setImmediate); // let finished fsyncs commit
         if (this.failed) throw this.failed;
-      });
+      }, (run) => store.index.readBatch(run));
       this.sealWriter();
       await Promise.all(this.durable);
     } catch (err) {
