@@ -34,14 +34,18 @@ describe('bad input gets a one-line error and the right exit code', () => {
     }
   });
 
-  it('an unreadable file: 4', () => {
+  it('an unreadable file: 4', (testCtx) => {
+    const asRoot = process.getuid?.() === 0;
+    // root reads anything, so as root hub runs as nobody (uid 65534), who must reach the build
+    if (asRoot && spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(hubBin)}, 4)`], { uid: 65534, gid: 65534 }).status !== 0) {
+      console.log('unreadable-file test skipped: uid 65534 cannot read this checkout');
+      testCtx.skip();
+    }
     const dir = tmpDir();
     chmodSync(dir, 0o755);
     const file = join(dir, 'secret.bin');
     writeFileSync(file, 'x'.repeat(100));
     chmodSync(file, 0o000);
-    // root reads anything: run hub as nobody then (uid 65534), which still sees the file exists
-    const asRoot = process.getuid?.() === 0;
     const r = spawnSync(process.execPath, [hubBin, 'chunk', file], {
       env: hubEnv({ HUB_HOME: dir }),
       encoding: 'utf8',

@@ -14,7 +14,7 @@ export function register(program: Command): void {
       action(async (ctx) => {
         const { checkStore } = await import('../../core/store-maintenance.js');
         const report = await checkStore(ctx);
-        if (!report.healthy && !ctx.json) for (const p of report.problems) ctx.stderr(`damaged: ${p.object}: ${p.message}${p.affects.length ? ` (affects ${p.affects.join(', ')})` : ''}\n`);
+        if (!report.healthy && !ctx.json) for (const p of report.problems) ctx.stderr(`damaged: ${p.message}${p.affects.length ? ` (affects ${p.affects.join(', ')})` : ''}\n`);
         emit(ctx, report, renderFsck);
         return report.healthy ? ExitCode.ok : ExitCode.integrity;
       }),
