@@ -1,7 +1,10 @@
 /**
  * Keyed BLAKE3, the hash of Xet chunks and Merkle nodes. Two backends with identical output:
- * the native addon @napi-rs/blake-hash (about 4.5 GB/s here) when it loads, and hash-wasm
- * (about 0.7 GB/s) as the portable fallback. HUB_BLAKE3=wasm forces the fallback (tests run
+ * the native addon of @napi-rs/blake-hash (about 4.5 GB/s here) when it loads, and hash-wasm
+ * (about 0.7 GB/s) as the portable fallback. We depend on the addon's linux-x64-gnu build
+ * directly (an optional dependency): the umbrella package lists a dozen platform packages that
+ * npm leaves out of package-lock.json, after which `npm ci` refuses to run. Other platforms get
+ * the fallback. HUB_BLAKE3=wasm forces the fallback (tests run
  * both). @noble/hashes is not used: 38 MB/s is far too slow for the hot path.
  */
 import { createRequire } from 'node:module';
@@ -39,7 +42,7 @@ let nativeModule: NativeModule | null | undefined;
 function loadNative(): NativeModule | null {
   if (nativeModule === undefined) {
     try {
-      nativeModule = createRequire(import.meta.url)('@napi-rs/blake-hash') as NativeModule;
+      nativeModule = createRequire(import.meta.url)('@napi-rs/blake-hash-linux-x64-gnu') as NativeModule;
     } catch {
       nativeModule = null;
     }
