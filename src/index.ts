@@ -1,0 +1,16 @@
+/**
+ * hub's programmatic API: the same use cases the CLI runs, returning plain data. Each takes a
+ * CoreContext ({ cwd, env, progress }); errors are HubError subclasses with an exit code.
+ */
+export type { CoreContext } from './core/context.js';
+export { chunkFile, type ChunkEntry, type ChunkListing } from './core/chunk-file.js';
+export { storeAdd, type StoreAddResult } from './core/store-add.js';
+export { storeCat, resolveObjectRef } from './core/store-cat.js';
+export { checkStore, measureStore, collectGarbage, registerRepository, type CollectResult } from './core/store-maintenance.js';
+export type { AddResult } from './store/ingest.js';
+export type { FsckReport, FsckProblem } from './store/fsck.js';
+export type { StoreUsage } from './store/usage.js';
+export type { CatResult } from './store/reassemble.js';
+export * from './errors.js';
+export type { ProgressEvent, ProgressSink } from './progress.js';
+export { silentProgress } from './progress.js';
