@@ -103,3 +103,10 @@ export function runHub(args: string[], opts: RunHubOptions = {}): Promise<HubRes
 export function lines(text: string): string[] {
   return text === '' ? [] : text.replace(/\n$/, '').split('\n');
 }
+
+/** Runs `hub ...args --json` expecting exit 0, and returns the parsed JSON document. */
+export async function runHubJson(args: string[], opts: RunHubOptions = {}): Promise<any> {
+  const r = await runHub([...args, '--json'], opts);
+  expect(r.code, `hub ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return JSON.parse(r.stdout);
+}

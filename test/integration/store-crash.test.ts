@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { makeModel } from '../helpers/make-model.js';
 import { hubBin } from '../helpers/paths.js';
 import { hubEnv, runHub } from '../helpers/run-hub.js';
+import { seededRandom, testSeed } from '../helpers/seed.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
 /** Starts `hub store add` and SIGKILLs it after `ms`; resolves when it is gone. */
@@ -26,10 +27,8 @@ async function json(args: string[], cwd: string) {
 
 describe('crash safety of store add', () => {
   it('SIGKILL at random moments of a 1 GiB add leaves a healthy store; rerunning writes only what is missing', async () => {
-    const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
-    console.log(`store-crash: seed=${seed}`);
-    let s = seed;
-    const random = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const seed = testSeed('store-crash');
+    const random = seededRandom(seed);
     const dir = tmpDir();
     const file = join(dir, 'big.safetensors');
     makeModel(file, '1GiB', seed % 1000, 64);

@@ -3,14 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/hash/sha256.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
-import { runHub } from '../helpers/run-hub.js';
+import { runHub, runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
-async function json(args: string[], cwd: string) {
-  const r = await runHub([...args, '--json'], { cwd });
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-}
+const json = (args: string[], cwd: string) => runHubJson(args, { cwd });
 
 describe('store add deduplicates', () => {
   it('stores a 10%-changed revision of a 64 MiB model in at most 15% more space, and a copy in none', async () => {

@@ -7,15 +7,12 @@ import { silentProgress } from '../../src/progress.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
 import { repoWithPointers } from '../helpers/git-repo.js';
 import { hubBin } from '../helpers/paths.js';
-import { hubEnv, hubHome, runHub } from '../helpers/run-hub.js';
+import { hubEnv, hubHome, runHub, runHubJson } from '../helpers/run-hub.js';
+import { seededRandom, testSeed } from '../helpers/seed.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 import { mulberry32Bytes } from '../helpers/vectors.js';
 
-async function json(args: string[], cwd: string) {
-  const r = await runHub([...args, '--json'], { cwd });
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-}
+const json = (args: string[], cwd: string) => runHubJson(args, { cwd });
 
 /** Sets the mtime of every manifest and xorb of the test's store `seconds` into the past. */
 function ageStore(seconds: number): void {
@@ -63,10 +60,7 @@ describe('hub gc', () => {
   });
 
   it('is safe against a concurrent store add that reuses chunks gc would drop', async () => {
-    const seed = Number(process.env.SEED ?? Date.now() % 100000);
-    console.log(`store-gc concurrency: seed=${seed}`);
-    let s = seed;
-    const random = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = seededRandom(testSeed('store-gc concurrency'));
     const dir = tmpDir();
     makeModel(join(dir, 'base.safetensors'), '256MiB', 5);
     mutateModel(join(dir, 'base.safetensors'), join(dir, 'tuned.safetensors'), 0.1, 6);

@@ -4,6 +4,7 @@ import { createXetHashers, type XetHashers } from '../../../src/hash/hashers.js'
 import { fileHash, xorbHash, type MerkleEntry } from '../../../src/hash/merkle.js';
 import { xetHex } from '../../../src/hash/xet-hex.js';
 import { loadVectors, vectorInput } from '../../helpers/vectors.js';
+import { seededRandom, testSeed } from '../../helpers/seed.js';
 
 interface Result { lengths: number[]; hashes: string[]; fileHash: string | null; xorbHash: string | null }
 
@@ -68,14 +69,9 @@ describe.each(['native', 'wasm'])('Xet chunking vectors (BLAKE3 %s)', (backend) 
 describe('chunk size bounds', () => {
   it('keeps every chunk but the last within [MIN_CHUNK, MAX_CHUNK] on random and repetitive data', async () => {
     const h = await createXetHashers();
-    const seed = Number(process.env.SEED ?? Date.now() % 100000);
-    console.log(`chunk size bounds: seed=${seed}`);
+    const random = seededRandom(testSeed('chunk size bounds'));
     const input = new Uint8Array(3_000_000);
-    let s = seed;
-    for (let i = 0; i < input.length; i++) {
-      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-      input[i] = i % 200_000 < 100_000 ? s >>> 24 : 0; // alternate noise and zeros
-    }
+    for (let i = 0; i < input.length; i++) input[i] = i % 200_000 < 100_000 ? (random() * 256) | 0 : 0; // noise, then zeros
     const r = chunkAll(h, input, 12345);
     expect(r.lengths.reduce((a, b) => a + b, 0)).toBe(input.length);
     for (const len of r.lengths.slice(0, -1)) {
