@@ -132,3 +132,22 @@ export function lockExclusive(dir: string, timeoutMs = 30_000): StoreLock {
   let held = true;
   return { release: () => { if (held) { held = false; removeQuietly(path); } } };
 }
+
+/**
+ * An exclusive lock held by one process: `path` is created O_EXCL with our pid. A lock left by a
+ * dead process is taken over; one held by a live process is a ConflictError (exit 7) at once.
+ */
+export function lockFileExclusive(path: string, what: string): StoreLock {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (createLockFile(path)) {
+      let held = true;
+      return { release: () => { if (held) { held = false; removeQuietly(path); } } };
+    }
+    const pid = readPid(path);
+    if (pid !== -1 && pid !== process.pid && pidAlive(pid)) {
+      throw new ConflictError(`${what} is locked by another hub process (pid ${pid})`, { hint: `wait for it to finish; if it is gone, remove ${path}`, retriable: true }, 'locked');
+    }
+    removeQuietly(path); // stale: its process is gone
+  }
+  throw new ConflictError(`could not take the lock ${path}`, {}, 'locked');
+}

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { createXetHashers, type XetHashers } from '../hash/hashers.js';
 import { ChunkIndex } from './chunk-index.js';
+import { hasManifest } from './manifest-files.js';
 import { storePaths, type StorePaths } from './paths.js';
 
 /** An open store. Close it when done. */
@@ -17,6 +18,11 @@ export class Store {
     for (const dir of [paths.root, paths.xorbs, paths.manifests, paths.tmp, paths.locks]) mkdirSync(dir, { recursive: true });
     const hashers = await createXetHashers(env);
     return new Store(paths, new ChunkIndex(paths.index), hashers);
+  }
+
+  /** True when the store has a manifest for `oid` (its content can be reassembled). */
+  hasObject(oid: string): boolean {
+    return hasManifest(this.paths, oid);
   }
 
   /** Closes the index. */

@@ -4,6 +4,15 @@
  * Help lists commands in the order they are registered.
  */
 import type { Command } from 'commander';
+import { register as registerInit } from './init.js';
+import { register as registerTrack } from './track.js';
+import { register as registerAdd } from './add.js';
+import { register as registerRm } from './rm.js';
+import { register as registerCommit } from './commit.js';
+import { register as registerStatus } from './status.js';
+import { register as registerLog } from './log.js';
+import { register as registerCheckout } from './checkout.js';
+import { register as registerBranch } from './branch.js';
 import { register as registerChunk } from './chunk.js';
 import { register as registerDu } from './du.js';
 import { register as registerFsck } from './fsck.js';
@@ -13,6 +22,16 @@ import { register as registerVersion } from './version.js';
 
 /** Every command module, in help order. Add new commands here (chunk, store, fsck, du, gc, ...). */
 const commands: ReadonlyArray<(program: Command) => void> = [
+  // the repository workflow
+  registerInit,
+  registerTrack,
+  registerAdd,
+  registerRm,
+  registerCommit,
+  registerStatus,
+  registerLog,
+  registerCheckout,
+  registerBranch,
   // plumbing and maintenance
   registerChunk,
   registerStore,

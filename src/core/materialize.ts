@@ -1,0 +1,115 @@
+/**
+ * Writing one committed file into the working tree: small blobs from the object database,
+ * large files (LFS pointers) from the store, every byte verified, each file appearing only
+ * complete (tmp + rename). Content that is not in the store is imported from `.git/lfs/objects`
+ * (a repository made with git-lfs) when it is there, verified on the way in.
+ */
+import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { IntegrityError, NotFoundError } from '../errors.js';
+import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
+import { indexEntryFromStat, type GitIndexEntry } from '../formats/git-index.js';
+import { readBlob, type TreeFile } from '../repo/object-store.js';
+import { assertNoSymlinkParents } from '../repo/safe-path.js';
+import { addFile } from '../store/ingest.js';
+import { catToFile } from '../store/reassemble.js';
+import type { RepoSession } from './repo-session.js';
+
+/** The LFS pointer a blob holds, if it is one. */
+export async function pointerIn(s: RepoSession, blob: string): Promise<{ oid: string; size: number } | undefined> {
+  const bytes = await readBlob(s.paths.gitdir, blob);
+  if (!looksLikePointer(bytes)) return undefined;
+  try {
+    const p = parsePointer(bytes);
+    return { oid: p.oid, size: p.size };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Path of a git-lfs object in `.git/lfs/objects`. */
+function lfsObjectPath(s: RepoSession, oid: string): string {
+  return join(s.paths.gitdir, 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid);
+}
+
+/** Makes sure the store can produce `oid`, importing it from .git/lfs/objects if needed; false if nowhere. */
+export async function ensureInStore(s: RepoSession, oid: string): Promise<boolean> {
+  if (s.store.hasObject(oid)) return true;
+  const lfs = lfsObjectPath(s, oid);
+  if (!existsSync(lfs)) return false;
+  const added = await addFile(s.store, lfs, s.ctx.progress);
+  if (added.oid !== oid) throw new IntegrityError(`.git/lfs/objects holds corrupt content for ${oid} (it hashes to ${added.oid})`, { data: { oid } }, 'hash_mismatch');
+  return true;
+}
+
+/** Removes whatever is at `full` (file, symlink, or a directory tree that is in the way). */
+function clear(full: string): void {
+  try {
+    lstatSync(full);
+  } catch {
+    return;
+  }
+  rmSync(full, { recursive: true, force: true });
+}
+
+/** Writes `file` at its path; returns its new index entry (stat of what was written). */
+export async function materialize(s: RepoSession, file: TreeFile): Promise<{ entry: GitIndexEntry; lfs?: { oid: string; size: number } }> {
+  const full = join(s.paths.workdir, file.path);
+  assertNoSymlinkParents(s.paths.workdir, file.path);
+  // a file where a directory must go (or the reverse) is replaced
+  for (let d = dirname(file.path); d !== '.'; d = dirname(d)) {
+    const p = join(s.paths.workdir, d);
+    try {
+      if (!lstatSync(p).isDirectory()) rmSync(p, { force: true });
+    } catch {
+      /* absent */
+    }
+  }
+  mkdirSync(dirname(full), { recursive: true });
+  let lfs: { oid: string; size: number } | undefined;
+  if (file.mode === 0o120000) {
+    const target = Buffer.from(await readBlob(s.paths.gitdir, file.oid)).toString();
+    const tmp = `${full}.${randomBytes(4).toString('hex')}.hub-tmp`;
+    symlinkSync(target, tmp);
+    clear(full);
+    renameSync(tmp, full);
+  } else {
+    lfs = await pointerIn(s, file.oid);
+    if (lfs) {
+      if (!(await ensureInStore(s, lfs.oid))) {
+        throw new NotFoundError(`content of '${file.path}' (oid ${lfs.oid}) is not in the store`, { data: { path: file.path, oid: lfs.oid } }, 'content_missing');
+      }
+      if (existsSync(full) && lstatSync(full).isDirectory()) clear(full);
+      catToFile(s.store, lfs.oid, full, s.ctx.progress);
+    } else {
+      const bytes = await readBlob(s.paths.gitdir, file.oid);
+      const tmp = `${full}.${randomBytes(4).toString('hex')}.hub-tmp`;
+      writeFileSync(tmp, bytes, { mode: 0o644 });
+      if (existsSync(full) && lstatSync(full).isDirectory()) clear(full);
+      renameSync(tmp, full);
+    }
+    chmodSync(full, file.mode === 0o100755 ? 0o755 : 0o644);
+  }
+  const st = lstatSync(full, { bigint: true });
+  const entry = indexEntryFromStat(file.path, file.oid, {
+    mode: file.mode,
+    size: Number(st.size),
+    ctimeNs: st.ctimeNs,
+    mtimeNs: st.mtimeNs,
+    dev: Number(st.dev),
+    ino: Number(st.ino),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+  });
+  s.statCache.entries.set(file.path, {
+    size: Number(st.size),
+    mtimeNs: st.mtimeNs,
+    ctimeNs: st.ctimeNs,
+    ino: Number(st.ino),
+    mode: file.mode,
+    blob: file.oid,
+    ...(lfs ? { lfs } : {}),
+  });
+  return { entry, lfs };
+}

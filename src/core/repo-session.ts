@@ -1,0 +1,76 @@
+/**
+ * What every repository command works with: the repository's paths, its attributes, index and
+ * stat cache, the large-file threshold, the user's store, and the repository lock for commands
+ * that change anything.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AttributeMatcher, parseGitattributes } from '../formats/gitattributes.js';
+import type { GitIndexEntry } from '../formats/git-index.js';
+import type { StatCache } from '../formats/stat-cache.js';
+import { readIndex, writeIndex } from '../repo/index-file.js';
+import { findRepo, largeFileThreshold, type RepoPaths } from '../repo/repository.js';
+import { loadStatCache, saveStatCache } from '../repo/stat-cache-file.js';
+import { lockFileExclusive } from '../store/store-lock.js';
+import type { Store } from '../store/store.js';
+import type { CoreContext } from './context.js';
+import { withStore } from './open-store.js';
+
+/** An open repository. */
+export interface RepoSession {
+  ctx: CoreContext;
+  paths: RepoPaths;
+  store: Store;
+  threshold: number;
+  attributes: AttributeMatcher;
+  statCache: StatCache;
+  /** Index entries by path (stage 0 only; conflicts are refused). */
+  index: Map<string, GitIndexEntry>;
+}
+
+/** Options of withRepo. */
+export interface RepoOptions {
+  /** Take `.git/hub/lock` (every command that changes the repository). */
+  lock?: boolean;
+}
+
+/** Runs `fn` with the repository containing ctx.cwd open (and locked when asked). */
+export async function withRepo<T>(ctx: CoreContext, opts: RepoOptions, fn: (s: RepoSession) => Promise<T>): Promise<T> {
+  const paths = findRepo(ctx.cwd);
+  const lock = opts.lock ? lockFileExclusive(join(paths.hubdir, 'lock'), `the repository ${paths.workdir}`) : undefined;
+  try {
+    return await withStore(ctx, async (store) => {
+      const index = new Map<string, GitIndexEntry>();
+      for (const e of readIndex(paths)) index.set(e.path, e);
+      const session: RepoSession = {
+        ctx,
+        paths,
+        store,
+        threshold: await largeFileThreshold(paths),
+        attributes: loadAttributes(paths.workdir, []),
+        statCache: loadStatCache(paths),
+        index,
+      };
+      return fn(session);
+    });
+  } finally {
+    lock?.release();
+  }
+}
+
+/** The attribute rules of the root `.gitattributes` and of the nested ones named. */
+export function loadAttributes(workdir: string, nested: readonly string[]): AttributeMatcher {
+  const files = [{ base: '', path: '.gitattributes' }, ...nested.filter((p) => p !== '.gitattributes').map((p) => ({ base: p.slice(0, -'/.gitattributes'.length), path: p }))];
+  const sources = [];
+  for (const f of files) {
+    const full = join(workdir, f.path);
+    if (existsSync(full)) sources.push({ base: f.base, rules: parseGitattributes(readFileSync(full, 'utf8')) });
+  }
+  return new AttributeMatcher(sources);
+}
+
+/** Writes the session's index and stat cache back. */
+export function saveIndex(s: RepoSession): void {
+  writeIndex(s.paths, [...s.index.values()]);
+  saveStatCache(s.paths, s.statCache);
+}

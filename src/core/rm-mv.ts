@@ -1,0 +1,89 @@
+/** `hub rm PATH... [--cached] [-r]` and `hub mv SRC DST`: remove or rename tracked files. */
+import { existsSync, mkdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ConflictError, NotFoundError, UsageError } from '../errors.js';
+import { normalizeRepoPath } from '../repo/worktree-scan.js';
+import type { CoreContext } from './context.js';
+import { saveIndex, withRepo, type RepoSession } from './repo-session.js';
+
+/** The `--json` shape of `hub rm`. */
+export interface RmResult {
+  removed: string[];
+  cached: boolean;
+}
+
+function trackedUnder(s: RepoSession, path: string): string[] {
+  return [...s.index.keys()].filter((p) => p === path || p.startsWith(`${path}/`));
+}
+
+/** Unstages and (unless `cached`) deletes tracked files. */
+export async function rm(ctx: CoreContext, paths: string[], opts: { cached?: boolean; recursive?: boolean }): Promise<RmResult> {
+  if (paths.length === 0) throw new UsageError('no paths given to rm', {}, 'no_paths');
+  return withRepo(ctx, { lock: true }, async (s) => {
+    const targets: string[] = [];
+    for (const raw of paths) {
+      const p = normalizeRepoPath(s.paths.workdir, ctx.cwd, raw);
+      const under = trackedUnder(s, p);
+      if (under.length === 0) throw new NotFoundError(`pathspec '${raw}' did not match any tracked files`, {}, 'pathspec_no_match');
+      if ((under.length > 1 || under[0] !== p) && !opts.recursive) throw new UsageError(`not removing '${raw}' recursively without -r`, {}, 'needs_recursive');
+      targets.push(...under);
+    }
+    for (const p of targets) {
+      s.index.delete(p);
+      s.statCache.entries.delete(p);
+      if (!opts.cached) rmSync(join(s.paths.workdir, p), { force: true });
+    }
+    if (!opts.cached) pruneEmptyDirs(s.paths.workdir, targets);
+    saveIndex(s);
+    return { removed: targets, cached: !!opts.cached };
+  });
+}
+
+/** The `--json` shape of `hub mv`. */
+export interface MvResult {
+  moved: Array<{ from: string; to: string }>;
+}
+
+/** Renames a tracked file or directory in the working tree and the index. */
+export async function mv(ctx: CoreContext, from: string, to: string): Promise<MvResult> {
+  return withRepo(ctx, { lock: true }, async (s) => {
+    const src = normalizeRepoPath(s.paths.workdir, ctx.cwd, from);
+    let dst = normalizeRepoPath(s.paths.workdir, ctx.cwd, to);
+    const under = trackedUnder(s, src);
+    if (under.length === 0 || !existsSync(join(s.paths.workdir, src))) throw new NotFoundError(`'${from}' is not a tracked file or directory`, {}, 'pathspec_no_match');
+    const dstFull = join(s.paths.workdir, dst);
+    if (existsSync(dstFull) && statSync(dstFull).isDirectory()) dst = dst ? `${dst}/${src.split('/').pop()}` : src.split('/').pop()!;
+    if (existsSync(join(s.paths.workdir, dst))) throw new ConflictError(`destination '${to}' exists`, {}, 'destination_exists');
+    if (dst === src || dst.startsWith(`${src}/`)) throw new UsageError(`cannot move '${from}' into itself`, {}, 'bad_move');
+    mkdirSync(dirname(join(s.paths.workdir, dst)), { recursive: true });
+    renameSync(join(s.paths.workdir, src), join(s.paths.workdir, dst));
+    const moved: MvResult['moved'] = [];
+    for (const p of under) {
+      const q = dst + p.slice(src.length);
+      const e = s.index.get(p)!;
+      s.index.delete(p);
+      s.index.set(q, { ...e, path: q });
+      const c = s.statCache.entries.get(p);
+      s.statCache.entries.delete(p);
+      if (c) s.statCache.entries.set(q, c);
+      moved.push({ from: p, to: q });
+    }
+    s.index = new Map([...s.index].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    pruneEmptyDirs(s.paths.workdir, [src]);
+    saveIndex(s);
+    return { moved };
+  });
+}
+
+/** Removes directories left empty by removing `paths` (never the work tree itself). */
+export function pruneEmptyDirs(workdir: string, paths: readonly string[]): void {
+  const dirs = new Set<string>();
+  for (const p of paths) for (let d = dirname(p); d !== '.' && d !== ''; d = dirname(d)) dirs.add(d);
+  for (const d of [...dirs].sort((a, b) => b.length - a.length)) {
+    try {
+      rmdirSync(join(workdir, d));
+    } catch {
+      /* not empty, or gone */
+    }
+  }
+}

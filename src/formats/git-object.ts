@@ -1,0 +1,89 @@
+/**
+ * Git loose-object payloads hub writes itself: blobs, trees and commits (pure, no I/O). hub
+ * writes objects itself rather than through isomorphic-git because isomorphic-git writes a
+ * loose object straight to its final name, so a SIGKILL mid-write leaves a truncated object that
+ * it then never rewrites; our writer (repo/object-store.ts) uses tmp + rename.
+ */
+import { createHash } from 'node:crypto';
+import { FormatError } from '../errors.js';
+
+/** A git object type hub writes. */
+export type GitObjectType = 'blob' | 'tree' | 'commit';
+
+/** The bytes that are hashed and deflated: `<type> <len>\0<payload>`. */
+export function frameObject(type: GitObjectType, payload: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${type} ${payload.length}\0`), payload]);
+}
+
+/** The SHA-1 object id of a payload of `type`. */
+export function objectId(type: GitObjectType, payload: Uint8Array): string {
+  return createHash('sha1').update(`${type} ${payload.length}\0`).update(payload).digest('hex');
+}
+
+/** One entry of a tree object. */
+export interface TreeEntry {
+  name: string;
+  /** 0o100644, 0o100755, 0o120000 (symlink), 0o40000 (tree), 0o160000 (gitlink). */
+  mode: number;
+  oid: string;
+}
+
+/** Git's tree order: byte-wise by name, with tree names compared as if they ended in '/'. */
+export function compareTreeEntries(a: TreeEntry, b: TreeEntry): number {
+  const an = Buffer.from(a.mode === 0o40000 ? `${a.name}/` : a.name);
+  const bn = Buffer.from(b.mode === 0o40000 ? `${b.name}/` : b.name);
+  return Buffer.compare(an, bn);
+}
+
+/** Encodes a tree payload (entries sorted here; names validated as single path components). */
+export function encodeTree(entries: readonly TreeEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of [...entries].sort(compareTreeEntries)) {
+    if (!e.name || e.name.includes('/') || e.name.includes('\0') || e.name === '.' || e.name === '..') {
+      throw new FormatError(`invalid tree entry name '${e.name}'`, {}, 'bad_tree');
+    }
+    if (!/^[0-9a-f]{40}$/.test(e.oid)) throw new FormatError(`invalid object id '${e.oid}' in tree entry '${e.name}'`, {}, 'bad_tree');
+    parts.push(Buffer.from(`${e.mode.toString(8)} ${e.name}\0`), Buffer.from(e.oid, 'hex'));
+  }
+  return Buffer.concat(parts);
+}
+
+/** A person line of a commit: `Name <email> seconds ±hhmm`. */
+export interface GitIdentity {
+  name: string;
+  email: string;
+  /** Seconds since the epoch. */
+  timestamp: number;
+  /** Minutes east of UTC (e.g. 60 for +0100). */
+  timezoneOffset: number;
+}
+
+/** Formats an identity as git writes it in commits. */
+export function formatIdentity(p: GitIdentity): string {
+  if (/[<>\n]/.test(p.name) || /[<>\n]/.test(p.email)) throw new FormatError(`invalid identity '${p.name} <${p.email}>'`, {}, 'bad_identity');
+  const sign = p.timezoneOffset < 0 ? '-' : '+';
+  const abs = Math.abs(p.timezoneOffset);
+  const tz = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+  return `${p.name} <${p.email}> ${Math.floor(p.timestamp)} ${tz}`;
+}
+
+/** Parses `Name <email>` (as given to --author). */
+export function parseNameEmail(text: string): { name: string; email: string } | undefined {
+  const m = /^\s*([^<>\n]*?)\s*<([^<>\n]*)>\s*$/.exec(text);
+  return m && m[1] ? { name: m[1], email: m[2] } : undefined;
+}
+
+/** The fields of a commit hub writes. */
+export interface CommitFields {
+  tree: string;
+  parents: string[];
+  author: GitIdentity;
+  committer: GitIdentity;
+  message: string;
+}
+
+/** Encodes a commit payload; the message gets exactly one trailing newline. */
+export function encodeCommit(c: CommitFields): Buffer {
+  const lines = [`tree ${c.tree}`, ...c.parents.map((p) => `parent ${p}`), `author ${formatIdentity(c.author)}`, `committer ${formatIdentity(c.committer)}`];
+  return Buffer.from(`${lines.join('\n')}\n\n${c.message.replace(/\n*$/, '')}\n`);
+}

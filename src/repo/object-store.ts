@@ -1,0 +1,135 @@
+/**
+ * The git object database of a repository: writes loose objects atomically (deflate, tmp +
+ * rename) and reads any object (loose or packed) through isomorphic-git.
+ */
+import fs from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import git from 'isomorphic-git';
+import { NotFoundError } from '../errors.js';
+import { encodeCommit, encodeTree, frameObject, objectId, type CommitFields, type GitObjectType, type TreeEntry } from '../formats/git-object.js';
+
+/** Writes a loose object unless it exists; returns its id. */
+export function writeObject(gitdir: string, type: GitObjectType, payload: Uint8Array): string {
+  const oid = objectId(type, payload);
+  const dir = join(gitdir, 'objects', oid.slice(0, 2));
+  const path = join(dir, oid.slice(2));
+  if (existsSync(path)) return oid;
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `tmp_obj_${process.pid}_${randomBytes(4).toString('hex')}`);
+  const fd = openSync(tmp, 'wx', 0o444);
+  try {
+    writeSync(fd, deflateSync(frameObject(type, payload)));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  return oid;
+}
+
+/** Writes a blob. */
+export function writeBlob(gitdir: string, content: Uint8Array): string {
+  return writeObject(gitdir, 'blob', content);
+}
+
+/** Writes a tree. */
+export function writeTree(gitdir: string, entries: readonly TreeEntry[]): string {
+  return writeObject(gitdir, 'tree', encodeTree(entries));
+}
+
+/** Writes a commit. */
+export function writeCommit(gitdir: string, fields: CommitFields): string {
+  return writeObject(gitdir, 'commit', encodeCommit(fields));
+}
+
+/** Reads a blob's content. */
+export async function readBlob(gitdir: string, oid: string): Promise<Uint8Array> {
+  try {
+    const { blob } = await git.readBlob({ fs, gitdir, oid });
+    return blob;
+  } catch (err) {
+    throw notFound(err, `blob ${oid}`);
+  }
+}
+
+/** A parsed commit. */
+export interface CommitInfo {
+  oid: string;
+  tree: string;
+  parents: string[];
+  author: { name: string; email: string; timestamp: number; timezoneOffset: number };
+  committer: { name: string; email: string; timestamp: number; timezoneOffset: number };
+  message: string;
+}
+
+/** Reads a commit. */
+export async function readCommit(gitdir: string, oid: string): Promise<CommitInfo> {
+  try {
+    const { commit } = await git.readCommit({ fs, gitdir, oid });
+    return { oid, tree: commit.tree, parents: commit.parent, author: commit.author, committer: commit.committer, message: commit.message };
+  } catch (err) {
+    throw notFound(err, `commit ${oid}`);
+  }
+}
+
+/** A file of a flattened tree. */
+export interface TreeFile {
+  path: string;
+  mode: number;
+  oid: string;
+}
+
+/**
+ * Every non-tree entry below `tree`, with full '/'-joined paths, in git index order. Names are
+ * returned as stored: callers that write to disk must validate them (see repo/safe-path.ts).
+ */
+export async function flattenTree(gitdir: string, tree: string): Promise<TreeFile[]> {
+  const out: TreeFile[] = [];
+  const cache = {};
+  const walk = async (oid: string, prefix: string): Promise<void> => {
+    let entries;
+    try {
+      ({ tree: entries } = await git.readTree({ fs, gitdir, oid, cache }));
+    } catch (err) {
+      throw notFound(err, `tree ${oid}`);
+    }
+    for (const e of entries) {
+      const path = prefix ? `${prefix}/${e.path}` : e.path;
+      if (e.type === 'tree') await walk(e.oid, path);
+      else out.push({ path, mode: Number.parseInt(e.mode, 8), oid: e.oid });
+    }
+  };
+  await walk(tree, '');
+  return out.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+}
+
+/** Writes the nested trees for a flat file list; returns the root tree id. */
+export function writeTreeFromFiles(gitdir: string, files: readonly TreeFile[]): string {
+  interface Dir { files: TreeEntry[]; dirs: Map<string, Dir> }
+  const root: Dir = { files: [], dirs: new Map() };
+  for (const f of files) {
+    const parts = f.path.split('/');
+    let dir = root;
+    for (const part of parts.slice(0, -1)) {
+      let next = dir.dirs.get(part);
+      if (!next) dir.dirs.set(part, (next = { files: [], dirs: new Map() }));
+      dir = next;
+    }
+    dir.files.push({ name: parts[parts.length - 1], mode: f.mode, oid: f.oid });
+  }
+  const write = (dir: Dir): string => {
+    const entries = [...dir.files];
+    for (const [name, sub] of dir.dirs) entries.push({ name, mode: 0o40000, oid: write(sub) });
+    return writeTree(gitdir, entries);
+  };
+  return write(root);
+}
+
+function notFound(err: unknown, what: string): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === 'NotFoundError' || code === 'ENOENT') return new NotFoundError(`${what} not found`, { cause: err }, 'object_not_found');
+  return err;
+}
