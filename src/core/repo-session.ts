@@ -69,7 +69,12 @@ export function loadAttributes(workdir: string, nested: readonly string[]): Attr
   return new AttributeMatcher(sources);
 }
 
-/** Writes the session's index and stat cache back. */
+/**
+ * Writes the session's index and stat cache back. Like git, hub writes real stat data; an entry
+ * modified in the same second as the index write is "racily clean" to git (this build of git
+ * compares whole seconds), so the next `git status` re-reads that file once: through git-lfs's
+ * clean filter for a large file, which is why git-lfs must be installed for git to agree.
+ */
 export function saveIndex(s: RepoSession): void {
   writeIndex(s.paths, [...s.index.values()]);
   saveStatCache(s.paths, s.statCache);
