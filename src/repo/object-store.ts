@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
-import { NotFoundError } from '../errors.js';
+import { IntegrityError, NotFoundError } from '../errors.js';
 import { encodeCommit, encodeTree, frameObject, objectId, type CommitFields, type GitObjectType, type TreeEntry } from '../formats/git-object.js';
 
 /** Writes a loose object unless it exists; returns its id. */
@@ -130,6 +130,11 @@ export function writeTreeFromFiles(gitdir: string, files: readonly TreeFile[]): 
 
 function notFound(err: unknown, what: string): unknown {
   const code = (err as { code?: string }).code;
+  if (code === 'UnsafeFilepathError') {
+    // isomorphic-git refuses `..`, `.git` and '/' in tree entry names while parsing
+    const path = (err as { data?: { filepath?: string } }).data?.filepath ?? '?';
+    return new IntegrityError(`refusing to check out unsafe path '${path}' from ${what}`, { cause: err, data: { path } }, 'unsafe_path');
+  }
   if (code === 'NotFoundError' || code === 'ENOENT') return new NotFoundError(`${what} not found`, { cause: err }, 'object_not_found');
   return err;
 }

@@ -1,0 +1,162 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/hash/sha256.js';
+import { git } from '../helpers/git-repo.js';
+import { makeModel, mutateModel } from '../helpers/make-model.js';
+import { hubBin } from '../helpers/paths.js';
+import { hubEnv, lines, runHub, runHubJson } from '../helpers/run-hub.js';
+import { seededRandom, testSeed } from '../helpers/seed.js';
+import { tmpDir } from '../helpers/tmp-dir.js';
+
+const ID = { GIT_AUTHOR_NAME: 'Ann', GIT_AUTHOR_EMAIL: 'ann@example.com', GIT_COMMITTER_NAME: 'Ann', GIT_COMMITTER_EMAIL: 'ann@example.com' };
+
+/** Writes a raw (possibly invalid) tree with the real git and returns its id. */
+function rawTree(dir: string, entries: Array<[string, string, string]>): string {
+  const payload = Buffer.concat(entries.map(([mode, name, oid]) => Buffer.concat([Buffer.from(`${mode} ${name}\0`), Buffer.from(oid, 'hex')])));
+  return execFileSync('git', ['hash-object', '-t', 'tree', '-w', '--literally', '--stdin'], { cwd: dir, input: payload, encoding: 'utf8' }).trim();
+}
+
+function blob(dir: string, content: string): string {
+  return execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: dir, input: content, encoding: 'utf8' }).trim();
+}
+
+/** Runs hub and SIGKILLs it after `ms`; resolves with how it ended. */
+function killedAfter(args: string[], cwd: string, ms: number): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [hubBin, ...args], { cwd, env: hubEnv(ID), stdio: 'ignore' });
+    const t = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('close', (code, signal) => {
+      clearTimeout(t);
+      resolve(signal ?? `exit ${code}`);
+    });
+  });
+}
+
+async function newRepo(): Promise<string> {
+  const dir = tmpDir();
+  await runHubJson(['init'], { cwd: dir });
+  await runHubJson(['track', '*.bin', '*.safetensors'], { cwd: dir });
+  writeFileSync(join(dir, 'README.md'), 'base\n');
+  await runHubJson(['add', '-A'], { cwd: dir });
+  await runHubJson(['commit', '-m', 'base'], { cwd: dir, env: ID });
+  return dir;
+}
+
+describe('checkout never writes outside the working tree', () => {
+  const cases: Array<[string, (dir: string, b: string) => string]> = [
+    ['a .. entry', (dir, b) => rawTree(dir, [['40000', '..', rawTree(dir, [['100644', 'evil.txt', b]])]])],
+    ['a .git entry', (dir, b) => rawTree(dir, [['40000', '.git', rawTree(dir, [['40000', 'hooks', rawTree(dir, [['100755', 'post-checkout', b]])]])]])],
+    ['a .GIT entry', (dir, b) => rawTree(dir, [['40000', '.GIT', rawTree(dir, [['100644', 'config', b]])]])],
+    ['an absolute path', (dir, b) => rawTree(dir, [['100644', '/tmp/evil.txt', b]])],
+    ['a nested ..', (dir, b) => rawTree(dir, [['40000', 'a', rawTree(dir, [['40000', '..', rawTree(dir, [['40000', '..', rawTree(dir, [['100644', 'evil.txt', b]])]])]])]])],
+  ];
+  it.each(cases)('refuses %s with exit 5 and writes nothing', async (_name, make) => {
+    const dir = await newRepo();
+    const before = git(dir, 'rev-parse', 'HEAD').trim();
+    const tree = make(dir, blob(dir, 'pwned\n'));
+    const commit = execFileSync('git', ['commit-tree', tree, '-m', 'evil'], { cwd: dir, env: { ...process.env, ...ID }, encoding: 'utf8' }).trim();
+    const r = await runHub(['checkout', commit], { cwd: dir });
+    expect(r.code).toBe(5);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/unsafe path/);
+    expect(existsSync(join(dir, '..', 'evil.txt'))).toBe(false);
+    expect(existsSync(join(dir, '.git', 'hooks', 'post-checkout'))).toBe(false);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('base\n');
+    expect(git(dir, 'rev-parse', 'HEAD').trim()).toBe(before);
+  });
+});
+
+describe('content missing from the store', () => {
+  it('names the path and the oid, exits 3, and changes nothing', async () => {
+    const dir = await newRepo();
+    const base = git(dir, 'rev-parse', 'HEAD').trim();
+    const oid = 'ab'.repeat(32);
+    // commit a pointer with the real git (no LFS filter configured here): its content is nowhere
+    writeFileSync(join(dir, 'ghost.bin'), `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize 12345\n`);
+    writeFileSync(join(dir, 'README.md'), 'with ghost\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'ghost');
+    const ghost = git(dir, 'rev-parse', 'HEAD').trim();
+    expect((await runHub(['checkout', base], { cwd: dir })).code).toBe(0);
+    expect(existsSync(join(dir, 'ghost.bin'))).toBe(false);
+
+    const r = await runHub(['checkout', ghost], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(lines(r.stderr)[0]).toMatch(/^hub: error: .*ghost\.bin.*abab/);
+    expect(existsSync(join(dir, 'ghost.bin'))).toBe(false);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('base\n');
+    expect(git(dir, 'rev-parse', 'HEAD').trim()).toBe(base);
+    const restore = await runHub(['restore', '--source', ghost, 'ghost.bin'], { cwd: dir });
+    expect(restore.code).toBe(3);
+    expect(restore.stderr).toMatch(/ghost\.bin.*abab/);
+  });
+});
+
+describe('interrupted commands', () => {
+  it('a SIGKILLed checkout is reported by status, leaves fsck healthy, and a rerun completes it', async () => {
+    const random = seededRandom(testSeed('interrupted checkout'));
+    const dir = await newRepo();
+    git(dir, 'lfs', 'install', '--local');
+    mkdirSync(join(dir, 'data'));
+    makeModel(join(dir, 'model.safetensors'), '64MiB', 11);
+    for (let i = 0; i < 300; i++) writeFileSync(join(dir, 'data', `part-${i}.txt`), `rev1 ${i}\n`);
+    await runHubJson(['add', '-A'], { cwd: dir });
+    const rev1 = (await runHubJson(['commit', '-m', 'rev1'], { cwd: dir, env: ID })).commit;
+    const snapshot = (): Record<string, string> =>
+      Object.fromEntries(['model.safetensors', ...readdirSync(join(dir, 'data')).map((f) => `data/${f}`)].map((f) => [f, sha256Hex(readFileSync(join(dir, f)))]));
+    const want1 = snapshot();
+    mutateModel(join(dir, 'model.safetensors'), join(dir, 'next'), 0.1, 12);
+    writeFileSync(join(dir, 'model.safetensors'), readFileSync(join(dir, 'next')));
+    execFileSync('rm', [join(dir, 'next')]);
+    for (let i = 0; i < 300; i++) writeFileSync(join(dir, 'data', `part-${i}.txt`), `rev2 ${i}\n`);
+    await runHubJson(['add', '-A'], { cwd: dir });
+    const rev2 = (await runHubJson(['commit', '-m', 'rev2'], { cwd: dir, env: ID })).commit;
+    const want2 = snapshot();
+
+    for (let round = 0; round < 4; round++) {
+      const [target, want] = round % 2 === 0 ? [rev1, want1] : [rev2, want2];
+      const delay = Math.round(60 + random() * 400);
+      const how = await killedAfter(['checkout', target], dir, delay);
+      const st = await runHubJson(['status'], { cwd: dir });
+      console.log(`round ${round}: checkout killed after ${delay} ms (${how}); status clean=${st.clean}, inProgress=${st.checkoutInProgress}`);
+      if (how === 'SIGKILL' && st.checkoutInProgress) {
+        expect(st.clean).toBe(false);
+        expect(st.checkoutInProgress).toBe(target);
+      }
+      expect((await runHub(['fsck'], { cwd: dir })).code).toBe(0);
+      const rerun = await runHub(['checkout', target], { cwd: dir });
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(snapshot()).toEqual(want);
+      const after = await runHubJson(['status'], { cwd: dir });
+      expect(after.clean, JSON.stringify(after)).toBe(true);
+      expect(after.head).toBe(target);
+    }
+  }, 300_000);
+
+  it('a SIGKILLed commit leaves a consistent repository that git fsck accepts, and a rerun commits', async () => {
+    const random = seededRandom(testSeed('interrupted commit'));
+    const dir = await newRepo();
+    for (let round = 0; round < 4; round++) {
+      mkdirSync(join(dir, `r${round}`));
+      for (let i = 0; i < 200; i++) writeFileSync(join(dir, `r${round}`, `f${i}.txt`), `${round}-${i}\n`);
+      await runHubJson(['add', '-A'], { cwd: dir });
+      const before = git(dir, 'rev-parse', 'HEAD').trim();
+      const delay = Math.round(random() * 250);
+      const how = await killedAfter(['commit', '-m', `round ${round}`], dir, delay);
+      const after = git(dir, 'rev-parse', 'HEAD').trim();
+      git(dir, 'fsck', '--strict');
+      const st = await runHubJson(['status'], { cwd: dir });
+      console.log(`round ${round}: commit killed after ${delay} ms (${how}); committed=${after !== before}`);
+      if (after === before) {
+        expect(st.staged.length).toBe(200);
+        await runHubJson(['commit', '-m', `round ${round}`], { cwd: dir, env: ID });
+      } else {
+        expect(st.clean).toBe(true);
+      }
+      expect(git(dir, 'log', '-1', '--format=%s').trim()).toBe(`round ${round}`);
+      expect((await runHubJson(['status'], { cwd: dir })).clean).toBe(true);
+    }
+  }, 120_000);
+});
