@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Benchmarks of the content store (issue 2), run by `npm run bench` after a build.
+// Benchmarks run by `npm run bench` after a build: the content store (issue 2) here, then
+// test/bench/status.mjs (issue 3).
 //
 // On one synthetic 1 GiB safetensors model (../shared/tools/make-model.mjs, or a local copy of
 // its algorithm when shared/ is absent) it measures, in the same run and as medians of
@@ -123,3 +124,8 @@ try {
 } finally {
   if (!process.env.HUB_BENCH_DIR) rmSync(work, { recursive: true, force: true });
 }
+
+// the repository benchmarks (issue 3)
+console.log('');
+const status = spawnSync(process.execPath, [join(root, 'test/bench/status.mjs')], { stdio: 'inherit' });
+if (status.status !== 0) process.exitCode = 1;
