@@ -3,7 +3,7 @@
  * rename) and reads any object (loose or packed) through isomorphic-git.
  */
 import fs from 'node:fs';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -21,8 +21,9 @@ export function writeObject(gitdir: string, type: GitObjectType, payload: Uint8A
   const tmp = join(dir, `tmp_obj_${process.pid}_${randomBytes(4).toString('hex')}`);
   const fd = openSync(tmp, 'wx', 0o444);
   try {
+    // No fsync per object, like git's default (core.fsyncObjectFiles=false): tmp + rename already
+    // means a crashed process never leaves a truncated object under its name.
     writeSync(fd, deflateSync(frameObject(type, payload)));
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
