@@ -1,0 +1,525 @@
+/**
+ * git's index file (`.git/index`, git's Documentation/gitformat-index.txt), read in versions 2, 3
+ * and 4 and written in version 2 (3 when an entry needs extended flags). hub writes the index
+ * itself because isomorphic-git cannot write many entries with our own stat data; the rules,
+ * and how they follow git's read-cache.c, are in docs/formats.md §5.
+ */
+import { createHash } from 'node:crypto';
+import { FormatError } from '../errors.js';
+
+/** One index entry: a path at a merge stage, its blob and the stat data git compares with the working tree. */
+export interface GitIndexEntry {
+  /** '/'-separated, relative to the top of the working tree. */
+  path: string;
+  /** 40 lowercase hex digits: the SHA-1 of the blob (or the commit, for a gitlink). */
+  oid: string;
+  /** 0o100644, 0o100755, 0o120000 (symlink) or 0o160000 (gitlink). */
+  mode: number;
+  size: number;
+  ctimeSeconds: number;
+  ctimeNanoseconds: number;
+  mtimeSeconds: number;
+  mtimeNanoseconds: number;
+  dev: number;
+  ino: number;
+  uid: number;
+  gid: number;
+  /** 0 for a merged path; 1 (base), 2 (ours), 3 (theirs) during a conflict. */
+  stage: number;
+  assumeValid: boolean;
+  skipWorktree: boolean;
+  intentToAdd: boolean;
+}
+
+/** An index extension, kept as raw bytes; `signature` is its 4 bytes read as Latin-1. */
+export interface GitIndexExtension {
+  signature: string;
+  data: Uint8Array;
+}
+
+/** A parsed index: entries in git's order (path bytes, then stage) and the optional extensions found. */
+export interface GitIndex {
+  version: 2 | 3 | 4;
+  entries: GitIndexEntry[];
+  extensions: GitIndexExtension[];
+}
+
+/** Options of {@link serializeGitIndex}. */
+export interface SerializeGitIndexOptions {
+  /** Optional extensions (signature starting A-Z) to write after the entries; none by default. */
+  extensions?: GitIndexExtension[];
+}
+
+/** The fields of a Node `fs.Stats` or `fs.BigIntStats` (from lstat) that git records in an entry. */
+export interface GitIndexStat {
+  mode: number | bigint;
+  size: number | bigint;
+  ctimeMs?: number | bigint;
+  mtimeMs?: number | bigint;
+  ctimeNs?: bigint;
+  mtimeNs?: bigint;
+  dev: number | bigint;
+  ino: number | bigint;
+  uid: number | bigint;
+  gid: number | bigint;
+}
+
+const SIGNATURE = 0x44495243; // "DIRC"
+const HEADER_BYTES = 12;
+const TRAILER_BYTES = 20;
+const FIXED_BYTES = 62; // ten 32-bit stat fields, the 20-byte oid, 16-bit flags
+const MIN_ENTRY_BYTES = 64; // v2/v3: 62 + 1 name byte + NUL; v4: 62 + 1-byte varint + NUL (a conflict stage repeating a name)
+const NAME_MASK = 0xfff;
+const FLAG_ASSUME_VALID = 0x8000;
+const FLAG_EXTENDED = 0x4000;
+const EXT_SKIP_WORKTREE = 0x4000;
+const EXT_INTENT_TO_ADD = 0x2000;
+const MODES = new Set([0o100644, 0o100755, 0o120000, 0o160000]);
+const S_IFMT = 0o170000;
+const OID_RE = /^[0-9a-f]{40}$/;
+const REQUIRED_EXTENSION_HINTS = new Map([
+  ['link', 'it is a split index; run `git update-index --no-split-index`'],
+  ['sdir', 'it is a sparse index; run `git sparse-checkout set --no-sparse-index`'],
+]);
+// Their contents are byte offsets into the file, which a rewrite of the entries invalidates.
+const OFFSET_EXTENSIONS = new Set(['EOIE', 'IEOT']);
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
+
+function quote(value: string, max = 80): string {
+  return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
+}
+
+function bad(reason: string, hint?: string): FormatError {
+  return new FormatError(`bad git index: ${reason}`, { hint }, 'bad_git_index');
+}
+
+function refuse(reason: string): FormatError {
+  return new FormatError(`cannot write git index: ${reason}`, {}, 'bad_git_index');
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** Compares two paths the way git orders index entries (by UTF-8 bytes); negative, zero or positive. */
+export function compareIndexPaths(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // UTF-8 byte order is code point order; UTF-16 units agree with it except that surrogates
+    // (code points from U+10000) must sort after U+E000-U+FFFF.
+    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
+    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** What git's verify_path would object to in `path` ("is empty", "has a .git component", ...), or undefined. */
+function pathDefect(path: string): string | undefined {
+  if (path.length === 0) return 'is empty';
+  // One pass without allocating: this runs for every entry of indexes with 100,000s of them.
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    const c = i < path.length ? path.charCodeAt(i) : 0x2f;
+    if (c === 0) return 'contains a NUL';
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const low = path.charCodeAt(i + 1);
+      if (c >= 0xdc00 || !(low >= 0xdc00 && low <= 0xdfff)) return 'has a lone surrogate (not valid Unicode)';
+      i++;
+      continue;
+    }
+    if (c !== 0x2f) continue;
+    const len = i - start;
+    if (len === 0) return "has an empty component (leading, trailing or double '/')";
+    if (path.charCodeAt(start) === 0x2e && len <= 4) {
+      const part = path.slice(start, i);
+      if (part === '.' || part === '..') return `has a ${quote(part)} component`;
+      if (part.toLowerCase() === '.git') return 'has a .git component';
+    }
+    start = i + 1;
+  }
+  return undefined;
+}
+
+/** `path "<path>" <defect>` when git would refuse `path` in an index, else undefined. */
+function pathProblem(path: string): string | undefined {
+  const defect = pathDefect(path);
+  return defect === undefined ? undefined : `path ${quote(path)} ${defect}`;
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+function hexNibble(code: number): number {
+  return code <= 0x39 ? code - 0x30 : code - 0x57; // '0'-'9', 'a'-'f' (the oid was checked with OID_RE)
+}
+
+function hexToBytes(hex: string, out: Uint8Array, at: number): void {
+  for (let i = 0; i < 20; i++) out[at + i] = (hexNibble(hex.charCodeAt(2 * i)) << 4) | hexNibble(hex.charCodeAt(2 * i + 1));
+}
+
+function bytesToHex(bytes: Uint8Array, at: number): string {
+  let hex = '';
+  for (let i = 0; i < 20; i++) hex += HEX[bytes[at + i]];
+  return hex;
+}
+
+function sha1(bytes: Uint8Array): Uint8Array {
+  return createHash('sha1').update(bytes).digest();
+}
+
+function verifyChecksum(bytes: Uint8Array): void {
+  const end = bytes.length - TRAILER_BYTES;
+  const trailer = bytes.subarray(end);
+  // git 2.40+ writes an all-zero trailer when index.skipHash is set (feature.manyFiles), and skips the check.
+  if (trailer.every((b) => b === 0)) return;
+  const actual = sha1(bytes.subarray(0, end));
+  if (!actual.every((b, i) => b === trailer[i])) throw bad('index checksum mismatch');
+}
+
+/** git's varint (varint.c): big-endian 7-bit groups, each continuation adding one before the shift. */
+function readVarint(bytes: Uint8Array, at: number, end: number, n: number): { value: number; next: number } {
+  let pos = at;
+  if (pos >= end) throw bad(`entry ${n}: path runs past the end`);
+  let c = bytes[pos++];
+  let value = c & 0x7f;
+  while (c & 0x80) {
+    value += 1;
+    if (value > 0x1ffffff) throw bad(`entry ${n}: path prefix length overflows`);
+    if (pos >= end) throw bad(`entry ${n}: path runs past the end`);
+    c = bytes[pos++];
+    value = value * 128 + (c & 0x7f);
+  }
+  return { value, next: pos };
+}
+
+function isShortAscii(bytes: Uint8Array): boolean {
+  if (bytes.length > 1024) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return false;
+  return true;
+}
+
+function decodePath(bytes: Uint8Array, n: number): string {
+  let path: string;
+  if (isShortAscii(bytes)) {
+    path = String.fromCharCode.apply(null, bytes as unknown as number[]); // 3x faster than TextDecoder per entry
+  } else {
+    try {
+      path = utf8Decoder.decode(bytes);
+    } catch {
+      throw bad(`entry ${n}: path is not valid UTF-8`);
+    }
+  }
+  const problem = pathProblem(path);
+  if (problem !== undefined) throw bad(`entry ${n}: ${problem}`);
+  return path;
+}
+
+/** Parses an index file strictly; throws FormatError `bad_git_index` naming the first problem (entries numbered from 1). */
+export function parseGitIndex(bytes: Uint8Array): GitIndex {
+  if (bytes.length < HEADER_BYTES + TRAILER_BYTES) {
+    throw bad(`too short: ${bytes.length} bytes (an index has at least ${HEADER_BYTES + TRAILER_BYTES})`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0) !== SIGNATURE) throw bad("bad signature (expected 'DIRC')");
+  const version = view.getUint32(4);
+  if (version !== 2 && version !== 3 && version !== 4) throw bad(`unsupported version ${version} (hub reads 2, 3 and 4)`);
+  verifyChecksum(bytes);
+  const end = bytes.length - TRAILER_BYTES;
+  const count = view.getUint32(8);
+  if (count > (end - HEADER_BYTES) / MIN_ENTRY_BYTES) {
+    throw bad(`header claims ${count} entries, more than ${bytes.length} bytes can hold`);
+  }
+
+  const entries: GitIndexEntry[] = [];
+  let off = HEADER_BYTES;
+  let prevName: Uint8Array = new Uint8Array(0);
+  for (let i = 0; i < count; i++) {
+    const n = i + 1;
+    if (off + FIXED_BYTES > end) throw bad(`entry ${n}: runs past the end`);
+    const flags = view.getUint16(off + 60);
+    let nameStart = off + FIXED_BYTES;
+    let ext = 0;
+    if (flags & FLAG_EXTENDED) {
+      if (version === 2) throw bad(`entry ${n}: extended flags in a version 2 index`);
+      if (nameStart + 2 > end) throw bad(`entry ${n}: runs past the end`);
+      ext = view.getUint16(nameStart);
+      if (ext & ~(EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) {
+        throw bad(`entry ${n}: unknown extended flags 0x${ext.toString(16).padStart(4, '0')}`);
+      }
+      nameStart += 2;
+    }
+    let name: Uint8Array;
+    let next: number;
+    if (version === 4) {
+      const strip = readVarint(bytes, nameStart, end, n);
+      if (strip.value > prevName.length) {
+        throw bad(`entry ${n}: removes ${strip.value} bytes from a ${prevName.length}-byte previous path`);
+      }
+      const nul = bytes.indexOf(0, strip.next);
+      if (nul < 0 || nul >= end) throw bad(`entry ${n}: path runs past the end`);
+      const keep = prevName.length - strip.value;
+      name = new Uint8Array(keep + nul - strip.next);
+      name.set(prevName.subarray(0, keep));
+      name.set(bytes.subarray(strip.next, nul), keep);
+      next = nul + 1;
+    } else {
+      const nul = bytes.indexOf(0, nameStart);
+      if (nul < 0 || nul >= end) throw bad(`entry ${n}: path runs past the end`);
+      name = bytes.subarray(nameStart, nul);
+      // 1-8 NULs (the terminator included) pad the entry to a multiple of 8 bytes.
+      next = off + ((nameStart - off + name.length + 8) & ~7);
+      if (next > end) throw bad(`entry ${n}: padding runs past the end`);
+    }
+    const nameLength = flags & NAME_MASK;
+    if (nameLength < NAME_MASK ? name.length !== nameLength : name.length < NAME_MASK) {
+      throw bad(`entry ${n}: path is ${name.length} bytes but its flags say ${nameLength}`);
+    }
+    const stage = (flags >> 12) & 3;
+    const path = decodePath(name, n);
+    if (i > 0) {
+      const order = compareBytes(prevName, name);
+      const prev = entries[i - 1];
+      if (order > 0) throw bad(`entry ${n}: ${quote(path)} is out of order (after ${quote(prev.path)})`);
+      if (order === 0) {
+        if (prev.stage === stage) throw bad(`entry ${n}: ${quote(path)} appears twice at stage ${stage}`);
+        if (prev.stage === 0 || stage === 0) throw bad(`entry ${n}: ${quote(path)} has both a merged (stage 0) entry and conflict stages`);
+        if (prev.stage > stage) throw bad(`entry ${n}: ${quote(path)} has its stages out of order`);
+      }
+    }
+    entries.push({
+      path,
+      oid: bytesToHex(bytes, off + 40),
+      mode: view.getUint32(off + 24),
+      size: view.getUint32(off + 36),
+      ctimeSeconds: view.getUint32(off),
+      ctimeNanoseconds: view.getUint32(off + 4),
+      mtimeSeconds: view.getUint32(off + 8),
+      mtimeNanoseconds: view.getUint32(off + 12),
+      dev: view.getUint32(off + 16),
+      ino: view.getUint32(off + 20),
+      uid: view.getUint32(off + 28),
+      gid: view.getUint32(off + 32),
+      stage,
+      assumeValid: (flags & FLAG_ASSUME_VALID) !== 0,
+      skipWorktree: (ext & EXT_SKIP_WORKTREE) !== 0,
+      intentToAdd: (ext & EXT_INTENT_TO_ADD) !== 0,
+    });
+    prevName = name;
+    off = next;
+  }
+
+  const extensions: GitIndexExtension[] = [];
+  while (off < end) {
+    if (end - off < 8) throw bad(`${end - off} stray bytes after the entries`);
+    const signature = String.fromCharCode(bytes[off], bytes[off + 1], bytes[off + 2], bytes[off + 3]);
+    const size = view.getUint32(off + 4);
+    if (size > end - off - 8) throw bad(`extension ${quote(signature)}: ${size} bytes run past the end`);
+    if (bytes[off] < 0x41 || bytes[off] > 0x5a) {
+      const why = REQUIRED_EXTENSION_HINTS.get(signature);
+      throw bad(`uses the required extension ${quote(signature)}, which hub does not understand`, why);
+    }
+    extensions.push({ signature, data: bytes.slice(off + 8, off + 8 + size) });
+    off += 8 + size;
+  }
+  return { version, entries, extensions };
+}
+
+function u32(value: number, what: string, path: string): number {
+  if (!Number.isInteger(value)) throw refuse(`entry ${quote(path)}: ${what} ${value} is not an integer`);
+  return value >>> 0; // git stores the low 32 bits (C's unsigned int cast)
+}
+
+interface Prepared {
+  entry: GitIndexEntry;
+  name: Uint8Array;
+  extended: boolean;
+}
+
+function encodePath(path: string): Uint8Array {
+  const bytes = new Uint8Array(path.length);
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c >= 0x80) return utf8Encoder.encode(path);
+    bytes[i] = c;
+  }
+  return bytes; // ASCII, the common case: a loop beats TextEncoder's per-call cost
+}
+
+function prepare(entry: GitIndexEntry): Prepared {
+  const { path } = entry;
+  if (typeof path !== 'string') throw refuse('an entry has no path');
+  const problem = pathProblem(path);
+  if (problem !== undefined) throw refuse(problem);
+  if (typeof entry.oid !== 'string' || !OID_RE.test(entry.oid)) {
+    throw refuse(`entry ${quote(path)}: oid ${quote(String(entry.oid))} is not 40 lowercase hex digits`);
+  }
+  if (!MODES.has(entry.mode)) {
+    throw refuse(`entry ${quote(path)}: mode ${Number(entry.mode).toString(8)} is not 100644, 100755, 120000 or 160000`);
+  }
+  if (!Number.isInteger(entry.stage) || entry.stage < 0 || entry.stage > 3) {
+    throw refuse(`entry ${quote(path)}: stage ${entry.stage} is not 0, 1, 2 or 3`);
+  }
+  return { entry, name: encodePath(path), extended: entry.skipWorktree || entry.intentToAdd };
+}
+
+function checkExtension(ext: GitIndexExtension): void {
+  const sig = ext.signature;
+  if (typeof sig !== 'string' || sig.length !== 4 || /[^\x00-\xff]/.test(sig)) {
+    throw refuse(`extension signature ${quote(String(sig))} is not 4 Latin-1 characters`);
+  }
+  if (sig[0] < 'A' || sig[0] > 'Z') throw refuse(`extension ${quote(sig)} is a required extension; hub writes only optional ones (A-Z)`);
+  if (OFFSET_EXTENSIONS.has(sig)) throw refuse(`extension ${quote(sig)} records file offsets that a rewrite invalidates`);
+  if (!(ext.data instanceof Uint8Array) || ext.data.length > 0xffffffff) {
+    throw refuse(`extension ${quote(sig)}: data is not a Uint8Array under 4 GiB`);
+  }
+}
+
+/** Writes an index as git would: version 2 (3 if an entry needs extended flags), entries in git's order, 32-bit stat values, SHA-1 trailer. */
+export function serializeGitIndex(entries: readonly GitIndexEntry[], opts: SerializeGitIndexOptions = {}): Uint8Array {
+  const prepared = entries.map(prepare);
+  prepared.sort((a, b) => compareBytes(a.name, b.name) || a.entry.stage - b.entry.stage);
+  // In byte order, every path that starts with P lies right after P, so a stack of the earlier
+  // paths that are prefixes of the current one finds a file that is also a directory.
+  const prefixes: string[] = [];
+  for (let i = 0; i < prepared.length; i++) {
+    const { entry } = prepared[i];
+    const path = entry.path;
+    if (i > 0 && prepared[i - 1].entry.path === path) {
+      const prev = prepared[i - 1].entry;
+      if (prev.stage === entry.stage) throw refuse(`two entries for ${quote(path)} at stage ${entry.stage}`);
+      if (prev.stage === 0) throw refuse(`${quote(path)} has both a merged (stage 0) entry and conflict stages`);
+      continue;
+    }
+    while (prefixes.length > 0 && !path.startsWith(prefixes[prefixes.length - 1])) prefixes.pop();
+    for (const file of prefixes) {
+      if (path.charCodeAt(file.length) === 0x2f) throw refuse(`${quote(file)} is both a file and the directory of ${quote(path)}`);
+    }
+    prefixes.push(path);
+  }
+  const extensions = opts.extensions ?? [];
+  extensions.forEach(checkExtension);
+
+  const version = prepared.some((p) => p.extended) ? 3 : 2;
+  let total = HEADER_BYTES + TRAILER_BYTES;
+  for (const p of prepared) total += (FIXED_BYTES + (p.extended ? 2 : 0) + p.name.length + 8) & ~7;
+  for (const ext of extensions) total += 8 + ext.data.length;
+
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, SIGNATURE);
+  view.setUint32(4, version);
+  view.setUint32(8, prepared.length);
+  let off = HEADER_BYTES;
+  for (const { entry: e, name, extended } of prepared) {
+    view.setUint32(off, u32(e.ctimeSeconds, 'ctimeSeconds', e.path));
+    view.setUint32(off + 4, u32(e.ctimeNanoseconds, 'ctimeNanoseconds', e.path));
+    view.setUint32(off + 8, u32(e.mtimeSeconds, 'mtimeSeconds', e.path));
+    view.setUint32(off + 12, u32(e.mtimeNanoseconds, 'mtimeNanoseconds', e.path));
+    view.setUint32(off + 16, u32(e.dev, 'dev', e.path));
+    view.setUint32(off + 20, u32(e.ino, 'ino', e.path));
+    view.setUint32(off + 24, e.mode);
+    view.setUint32(off + 28, u32(e.uid, 'uid', e.path));
+    view.setUint32(off + 32, u32(e.gid, 'gid', e.path));
+    view.setUint32(off + 36, u32(e.size, 'size', e.path));
+    hexToBytes(e.oid, out, off + 40);
+    const flags =
+      (e.assumeValid ? FLAG_ASSUME_VALID : 0) | (extended ? FLAG_EXTENDED : 0) | (e.stage << 12) | Math.min(name.length, NAME_MASK);
+    view.setUint16(off + 60, flags);
+    let nameStart = off + FIXED_BYTES;
+    if (extended) {
+      view.setUint16(nameStart, (e.skipWorktree ? EXT_SKIP_WORKTREE : 0) | (e.intentToAdd ? EXT_INTENT_TO_ADD : 0));
+      nameStart += 2;
+    }
+    out.set(name, nameStart);
+    off += (nameStart - off + name.length + 8) & ~7; // the padding NULs are already zero
+  }
+  for (const ext of extensions) {
+    for (let k = 0; k < 4; k++) out[off + k] = ext.signature.charCodeAt(k);
+    view.setUint32(off + 4, ext.data.length);
+    out.set(ext.data, off + 8);
+    off += 8 + ext.data.length;
+  }
+  out.set(sha1(out.subarray(0, off)), off);
+  return out;
+}
+
+function low32(value: number | bigint, what: string): number {
+  if (typeof value === 'bigint') return Number(BigInt.asUintN(32, value));
+  if (!Number.isInteger(value)) throw new FormatError(`cannot index a file: stat ${what} ${value} is not an integer`, {}, 'bad_git_index');
+  return value >>> 0;
+}
+
+/** Splits a stat time into git's unsigned 32-bit seconds and nanoseconds, exactly when `ns` is given. */
+function splitTime(ns: bigint | undefined, ms: number | bigint | undefined, what: string): [number, number] {
+  if (ns !== undefined) {
+    let sec = ns / 1_000_000_000n;
+    let rem = ns % 1_000_000_000n;
+    if (rem < 0n) {
+      sec -= 1n;
+      rem += 1_000_000_000n;
+    }
+    return [Number(BigInt.asUintN(32, sec)), Number(rem)];
+  }
+  if (typeof ms === 'bigint') return splitTime(ms * 1_000_000n, undefined, what);
+  if (ms === undefined || !Number.isFinite(ms)) {
+    throw new FormatError(`cannot index a file: stat has no ${what}Ns or ${what}Ms`, {}, 'bad_git_index');
+  }
+  // A float millisecond time is only good to about a microsecond; BigIntStats give exact values.
+  let sec = Math.floor(ms / 1000);
+  let nsec = Math.round((ms - sec * 1000) * 1e6);
+  if (nsec >= 1e9) {
+    sec += 1;
+    nsec -= 1e9;
+  }
+  return [low32(sec, `${what}Ms`), nsec];
+}
+
+/** Git's mode for a stat mode: symlink 120000, directory 160000 (gitlink), regular file 100755 when owner-executable else 100644. */
+function gitMode(statMode: number): number {
+  switch (statMode & S_IFMT) {
+    case 0o120000:
+      return 0o120000;
+    case 0o040000:
+      return 0o160000;
+    case 0o100000:
+      return statMode & 0o100 ? 0o100755 : 0o100644;
+    default:
+      throw new FormatError(`cannot index a file of type 0${(statMode & S_IFMT).toString(8)} (not a file, symlink or directory)`, {}, 'bad_git_index');
+  }
+}
+
+/** The stage-0 entry git would record for `path` with blob `oid` and this lstat result (fill_stat_data, create_ce_mode, munge_st_size). */
+export function indexEntryFromStat(path: string, oid: string, stat: GitIndexStat): GitIndexEntry {
+  const problem = pathProblem(path);
+  if (problem !== undefined) throw refuse(problem);
+  if (!OID_RE.test(oid)) throw refuse(`entry ${quote(path)}: oid ${quote(oid)} is not 40 lowercase hex digits`);
+  // A non-empty file whose size is a multiple of 4 GiB would store 0, git's mark of a racily
+  // clean entry; git (since late 2023) stores 2^31 instead, and so do we.
+  const size = low32(stat.size, 'size');
+  const [ctimeSeconds, ctimeNanoseconds] = splitTime(stat.ctimeNs, stat.ctimeMs, 'ctime');
+  const [mtimeSeconds, mtimeNanoseconds] = splitTime(stat.mtimeNs, stat.mtimeMs, 'mtime');
+  return {
+    path,
+    oid,
+    mode: gitMode(Number(stat.mode)),
+    size: size === 0 && stat.size !== 0 && stat.size !== 0n ? 0x80000000 : size,
+    ctimeSeconds,
+    ctimeNanoseconds,
+    mtimeSeconds,
+    mtimeNanoseconds,
+    dev: low32(stat.dev, 'dev'),
+    ino: low32(stat.ino, 'ino'),
+    uid: low32(stat.uid, 'uid'),
+    gid: low32(stat.gid, 'gid'),
+    stage: 0,
+    assumeValid: false,
+    skipWorktree: false,
+    intentToAdd: false,
+  };
+}
