@@ -6,10 +6,22 @@ import { lfsOidsOfRepo } from '../repo/lfs-oids.js';
 import type { CoreContext } from './context.js';
 import { withStore } from './open-store.js';
 import { existsSync } from 'node:fs';
+import { checkRepo, type RepoCheck } from './repo-check.js';
 
-/** Verifies the whole store. */
-export async function checkStore(ctx: CoreContext): Promise<FsckReport> {
-  return withStore(ctx, (store) => fsck(store, ctx.progress));
+/** The fsck report, with the repository's state when run inside one. */
+export interface CheckResult extends FsckReport {
+  repository?: RepoCheck;
+}
+
+/** Verifies the whole store (and the repository containing ctx.cwd, if any). */
+export async function checkStore(ctx: CoreContext): Promise<CheckResult> {
+  return withStore(ctx, async (store) => {
+    const report: CheckResult = fsck(store, ctx.progress);
+    const repository = await checkRepo(ctx, store, report.problems, report.notes);
+    if (repository) report.repository = repository;
+    report.healthy = report.problems.length === 0;
+    return report;
+  });
 }
 
 /** Measures the store. */

@@ -125,7 +125,9 @@ describe('interrupted commands', () => {
         expect(st.clean).toBe(false);
         expect(st.checkoutInProgress).toBe(target);
       }
-      expect((await runHub(['fsck'], { cwd: dir })).code).toBe(0);
+      const fsck = await runHub(['fsck', '--json'], { cwd: dir });
+      expect(fsck.code).toBe(0);
+      expect(JSON.parse(fsck.stdout).repository.checkoutInProgress).toBe(st.checkoutInProgress);
       const rerun = await runHub(['checkout', target], { cwd: dir });
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(snapshot()).toEqual(want);

@@ -1,7 +1,7 @@
 /** `hub fsck`: verify the store; exit 5 when anything is damaged. */
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
-import type { FsckReport } from '../../store/fsck.js';
+import type { CheckResult } from '../../core/store-maintenance.js';
 import { action } from '../action.js';
 import { emit, formatBytes } from '../render.js';
 
@@ -21,10 +21,11 @@ export function register(program: Command): void {
     );
 }
 
-function renderFsck(r: FsckReport): string {
+function renderFsck(r: CheckResult): string {
   const c = r.checked;
   const lines = [
     `checked ${c.xorbs} xorbs (${formatBytes(c.bytesVerified)}), ${c.chunks} chunks, ${c.indexedChunks} index entries, ${c.manifests} files`,
+    ...(r.repository ? [`repository ${r.repository.path}: ${r.repository.branch ? `on ${r.repository.branch}` : 'detached'}, ${r.repository.indexEntries} index entries, ${r.repository.largeFiles} large files in HEAD`] : []),
     ...r.notes.map((n) => `note: ${n}`),
     r.healthy ? 'store is healthy' : `${r.problems.length} problem(s) found`,
   ];
