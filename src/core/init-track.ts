@@ -5,6 +5,7 @@ import { NotFoundError } from '../errors.js';
 import { addTrackedPattern, removeTrackedPattern, trackedPatterns } from '../formats/gitattributes.js';
 import { initRepo } from '../repo/repository.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
+import { tmpDirOf } from './materialize.js';
 import type { CoreContext } from './context.js';
 import { withStore } from './open-store.js';
 import { withRepo } from './repo-session.js';
@@ -46,7 +47,7 @@ export async function track(ctx: CoreContext, patterns: string[]): Promise<Track
       text = r.text;
       if (r.added) added.push(p);
     }
-    if (added.length) writeFileAtomic(join(s.paths.workdir, '.gitattributes'), text);
+    if (added.length) writeFileAtomic(join(s.paths.workdir, '.gitattributes'), text, tmpDirOf(s));
     return { patterns: trackedPatterns(text), ...(patterns.length ? { added } : {}) };
   });
 }
@@ -62,7 +63,7 @@ export async function untrack(ctx: CoreContext, patterns: string[]): Promise<Tra
       text = r.text;
       removed.push(p);
     }
-    writeFileAtomic(join(s.paths.workdir, '.gitattributes'), text);
+    writeFileAtomic(join(s.paths.workdir, '.gitattributes'), text, tmpDirOf(s));
     return { patterns: trackedPatterns(text), removed };
   });
 }

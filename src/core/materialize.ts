@@ -6,7 +6,7 @@
  */
 import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { tmpPathFor } from '../store/atomic-file.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
 import { indexEntryFromStat, type GitIndexEntry } from '../formats/git-index.js';
@@ -26,6 +26,16 @@ export async function pointerIn(s: RepoSession, blob: string): Promise<{ oid: st
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Where files being written wait before their rename: inside `.git/hub`, so a killed checkout
+ * never leaves a stray temporary file in the working tree (same file system, so rename works).
+ */
+export function tmpDirOf(s: RepoSession): string {
+  const dir = join(s.paths.hubdir, 'tmp');
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 /** Path of a git-lfs object in `.git/lfs/objects`. */
@@ -70,7 +80,7 @@ export async function materialize(s: RepoSession, file: TreeFile): Promise<{ ent
   let lfs: { oid: string; size: number } | undefined;
   if (file.mode === 0o120000) {
     const target = Buffer.from(await readBlob(s.paths.gitdir, file.oid)).toString();
-    const tmp = `${full}.${randomBytes(4).toString('hex')}.hub-tmp`;
+    const tmp = tmpPathFor(tmpDirOf(s), full);
     symlinkSync(target, tmp);
     clear(full);
     renameSync(tmp, full);
@@ -81,10 +91,10 @@ export async function materialize(s: RepoSession, file: TreeFile): Promise<{ ent
         throw new NotFoundError(`content of '${file.path}' (oid ${lfs.oid}) is not in the store`, { data: { path: file.path, oid: lfs.oid } }, 'content_missing');
       }
       if (existsSync(full) && lstatSync(full).isDirectory()) clear(full);
-      catToFile(s.store, lfs.oid, full, s.ctx.progress);
+      catToFile(s.store, lfs.oid, full, s.ctx.progress, tmpDirOf(s));
     } else {
       const bytes = await readBlob(s.paths.gitdir, file.oid);
-      const tmp = `${full}.${randomBytes(4).toString('hex')}.hub-tmp`;
+      const tmp = tmpPathFor(tmpDirOf(s), full);
       writeFileSync(tmp, bytes, { mode: 0o644 });
       if (existsSync(full) && lstatSync(full).isDirectory()) clear(full);
       renameSync(tmp, full);

@@ -11,7 +11,8 @@ import type { StatCache } from '../formats/stat-cache.js';
 import { readIndex, writeIndex } from '../repo/index-file.js';
 import { findRepo, largeFileThreshold, type RepoPaths } from '../repo/repository.js';
 import { loadStatCache, saveStatCache } from '../repo/stat-cache-file.js';
-import { lockFileExclusive } from '../store/store-lock.js';
+import { lockFileExclusive, pidAlive } from '../store/store-lock.js';
+import { removeStaleTmpFiles } from '../store/atomic-file.js';
 import type { Store } from '../store/store.js';
 import type { CoreContext } from './context.js';
 import { withStore } from './open-store.js';
@@ -38,6 +39,8 @@ export interface RepoOptions {
 export async function withRepo<T>(ctx: CoreContext, opts: RepoOptions, fn: (s: RepoSession) => Promise<T>): Promise<T> {
   const paths = findRepo(ctx.cwd);
   const lock = opts.lock ? lockFileExclusive(join(paths.hubdir, 'lock'), `the repository ${paths.workdir}`) : undefined;
+  // leftovers of a killed command: never in the working tree, always here
+  if (lock) removeStaleTmpFiles(join(paths.hubdir, 'tmp'), pidAlive);
   try {
     return await withStore(ctx, async (store) => {
       const index = new Map<string, GitIndexEntry>();

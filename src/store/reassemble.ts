@@ -98,15 +98,19 @@ function culprit(store: Store, files: Map<string, XorbFile>): string {
   return ' (the manifest is wrong: its xorbs are intact)';
 }
 
-/** Reassembles `oid` into `dest`; the file appears only when complete and verified. */
-export function catToFile(store: Store, oid: string, dest: string, progress: ProgressSink = silentProgress): CatResult {
+/**
+ * Reassembles `oid` into `dest`; the file appears only when complete and verified. The temporary
+ * file goes in `tmpDir` (default: beside `dest`; it must be on the same file system).
+ */
+export function catToFile(store: Store, oid: string, dest: string, progress: ProgressSink = silentProgress, tmpDir?: string): CatResult {
   const manifest = requireManifest(store, oid);
   const dir = dirname(dest);
   let tmp: string;
   let fd: number;
   try {
     mkdirSync(dir, { recursive: true });
-    tmp = tmpPathFor(dir, dest);
+    if (tmpDir) mkdirSync(tmpDir, { recursive: true });
+    tmp = tmpPathFor(tmpDir ?? dir, dest);
     fd = openSync(tmp, 'wx', 0o644);
   } catch (err) {
     throw fromFsError(err, dest, 'output path');

@@ -115,13 +115,16 @@ describe('interrupted commands', () => {
     const rev2 = (await runHubJson(['commit', '-m', 'rev2'], { cwd: dir, env: ID })).commit;
     const want2 = snapshot();
 
-    for (let round = 0; round < 4; round++) {
+    let interrupted = 0;
+    for (let round = 0; round < 6; round++) {
       const [target, want] = round % 2 === 0 ? [rev1, want1] : [rev2, want2];
-      const delay = Math.round(60 + random() * 400);
+      // sweep the kill across the checkout (about 1 s here: checks first, then writes)
+      const delay = Math.round(300 + round * 150 + random() * 100);
       const how = await killedAfter(['checkout', target], dir, delay);
       const st = await runHubJson(['status'], { cwd: dir });
       console.log(`round ${round}: checkout killed after ${delay} ms (${how}); status clean=${st.clean}, inProgress=${st.checkoutInProgress}`);
       if (how === 'SIGKILL' && st.checkoutInProgress) {
+        interrupted++;
         expect(st.clean).toBe(false);
         expect(st.checkoutInProgress).toBe(target);
       }
@@ -135,17 +138,18 @@ describe('interrupted commands', () => {
       expect(after.clean, JSON.stringify(after)).toBe(true);
       expect(after.head).toBe(target);
     }
+    console.log(`${interrupted} of 6 kills landed while files were being written`);
   }, 300_000);
 
   it('a SIGKILLed commit leaves a consistent repository that git fsck accepts, and a rerun commits', async () => {
     const random = seededRandom(testSeed('interrupted commit'));
     const dir = await newRepo();
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 6; round++) {
       mkdirSync(join(dir, `r${round}`));
       for (let i = 0; i < 200; i++) writeFileSync(join(dir, `r${round}`, `f${i}.txt`), `${round}-${i}\n`);
       await runHubJson(['add', '-A'], { cwd: dir });
       const before = git(dir, 'rev-parse', 'HEAD').trim();
-      const delay = Math.round(random() * 250);
+      const delay = Math.round(150 + round * 25 + random() * 20); // sweep across the commit (about 250 ms here)
       const how = await killedAfter(['commit', '-m', `round ${round}`], dir, delay);
       const after = git(dir, 'rev-parse', 'HEAD').trim();
       git(dir, 'fsck', '--strict');
