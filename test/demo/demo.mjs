@@ -72,6 +72,30 @@ try {
   const fsck = run(['fsck'], { allowFail: true });
   console.log(`(exit ${fsck.status})`);
   if (!same || fsck.status !== 5) process.exitCode = 1;
+
+  // the same two revisions as commits of a repository that git and git-lfs can read
+  console.log('\n--- a hub repository ---');
+  rmSync(env.HUB_HOME, { recursive: true, force: true });
+  const repo = join(work, 'llama-tiny');
+  const at = (args, opts) => run(['-C', repo, ...args], opts);
+  run(['init', 'llama-tiny']);
+  at(['track', '*.safetensors']);
+  writeFileSync(join(repo, 'config.json'), '{"layers": 40}\n');
+  writeFileSync(join(repo, 'model.safetensors'), readFileSync(join(work, 'base.safetensors')));
+  at(['add', '-A']);
+  at(['commit', '-m', 'base model', '--author', 'Demo <demo@example.invalid>']);
+  writeFileSync(join(repo, 'model.safetensors'), readFileSync(join(work, 'tuned.safetensors')));
+  at(['status']);
+  at(['add', 'model.safetensors']);
+  at(['commit', '-m', 'fine-tune: 4 of 40 tensors', '--author', 'Demo <demo@example.invalid>']);
+  at(['log', '--oneline', '--stat']);
+  at(['checkout', 'HEAD~1']);
+  const back = readFileSync(join(repo, 'model.safetensors')).equals(readFileSync(join(work, 'base.safetensors')));
+  console.log(back ? 'model.safetensors is the base model again, byte for byte' : 'MISMATCH');
+  at(['checkout', 'main']);
+  at(['status']);
+  at(['du']);
+  if (!back) process.exitCode = 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
