@@ -4,7 +4,7 @@
  * commander finds, 0 for --help and --version, 130 after Ctrl-C.
  */
 import { CommanderError, type Command } from 'commander';
-import { ExitCode, InterruptedError, UsageError } from '../errors.js';
+import { ExitCode, InterruptedError, NotFoundError, UsageError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { errorDocument, reportError } from './exit.js';
 import { createProgram, processRuntime, type CliRuntime } from './program.js';
@@ -42,6 +42,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   }
 
   try {
+    if (runtime.cwd === '') {
+      throw new NotFoundError(`the current directory no longer exists${process.env.PWD ? `: ${process.env.PWD}` : ''}`, { hint: 'cd to an existing directory' }, 'cwd_gone');
+    }
     const program = createProgram(runtime, hubVersion());
     (options.register ?? registerCommands)(program);
     await program.parseAsync(argv, { from: 'node' });

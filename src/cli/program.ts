@@ -47,10 +47,19 @@ export function runtimeOf(command: Command): CliRuntime {
   return (root instanceof HubCommand && root.runtime) || processRuntime(new AbortController().signal);
 }
 
+/** process.cwd(), or '' when the directory we were started in has been deleted. */
+function currentDirectory(): string {
+  try {
+    return process.cwd();
+  } catch {
+    return '';
+  }
+}
+
 /** A runtime over the real process: cwd, env, stdout, stderr. */
 export function processRuntime(signal: AbortSignal): CliRuntime {
   return {
-    cwd: process.cwd(),
+    cwd: currentDirectory(),
     env: process.env,
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),

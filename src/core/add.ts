@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
-import { addTrackedPattern } from '../formats/gitattributes.js';
+import { addTrackedFilename } from '../formats/gitattributes.js';
 import { indexEntryFromStat } from '../formats/git-index.js';
 import { isIgnored, normalizeRepoPath, scanWorktree, type WorktreeFile } from '../repo/worktree-scan.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
@@ -49,7 +49,7 @@ export async function add(ctx: CoreContext, paths: string[], opts: { all?: boole
     let attrText = readRootAttributes(s);
     for (const f of scanned) {
       if (f.kind === 'file' && f.size >= s.threshold && !s.attributes.isLfs(f.path)) {
-        const r = addTrackedPattern(attrText, f.path);
+        const r = addTrackedFilename(attrText, f.path);
         attrText = r.text;
         result.trackedBySize.push(f.path);
       }

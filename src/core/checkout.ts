@@ -18,12 +18,12 @@ import { indexEntryFromStat, type GitIndexEntry } from '../formats/git-index.js'
 import type { TreeFile } from '../repo/object-store.js';
 import { checkRefName, readHead, refExists, resolveRevision, setHeadDetached, setHeadToBranch, writeRef } from '../repo/refs.js';
 import { assertSafeTreePath } from '../repo/safe-path.js';
-import { normalizeRepoPath, type WorktreeFile } from '../repo/worktree-scan.js';
+import { normalizeRepoPath } from '../repo/worktree-scan.js';
 import type { CoreContext } from './context.js';
 import { commitFiles, recordIndexTree, treeOf } from './head-tree.js';
 import { ensureInStore, materialize, pointerIn } from './materialize.js';
 import { saveIndex, withRepo, type RepoSession } from './repo-session.js';
-import { pruneEmptyDirs } from './rm-mv.js';
+import { pruneEmptyDirs, statWorktreePath } from './worktree-fs.js';
 import { hashWorktreeFile } from './worktree-hash.js';
 
 /** The `--json` shape of checkout and switch. */
@@ -35,28 +35,6 @@ export interface CheckoutResult {
   removed: string[];
 }
 
-/** lstat of one working-tree path as a scanned file (undefined when absent or a directory). */
-export function statWorktreePath(workdir: string, path: string): WorktreeFile | undefined {
-  let st;
-  try {
-    st = lstatSync(join(workdir, path), { bigint: true });
-  } catch {
-    return undefined;
-  }
-  if (!st.isFile() && !st.isSymbolicLink()) return undefined;
-  return {
-    path,
-    kind: st.isSymbolicLink() ? 'symlink' : 'file',
-    mode: Number(st.mode),
-    size: Number(st.size),
-    mtimeNs: st.mtimeNs,
-    ctimeNs: st.ctimeNs,
-    ino: Number(st.ino),
-    dev: Number(st.dev),
-    uid: Number(st.uid),
-    gid: Number(st.gid),
-  };
-}
 
 /** `hub checkout REV`: a branch name switches to it; anything else detaches HEAD there. */
 export async function checkout(ctx: CoreContext, rev: string): Promise<CheckoutResult> {
@@ -148,7 +126,7 @@ async function moveTo(s: RepoSession, target: string, rev: string, branch: strin
     s.statCache.entries.delete(p);
     removed.push(p);
   }
-  pruneEmptyDirs(s.paths.workdir, removed);
+  pruneEmptyDirs(s.paths.workdir, removed, s.ctx.cwd);
   const entries = new Map<string, GitIndexEntry>();
   const written: string[] = [];
   const writing = new Set(toWrite.map((t) => t.path));

@@ -1,10 +1,14 @@
 /** `hub rm PATH... [--cached] [-r]` and `hub mv SRC DST`: remove or rename tracked files. */
-import { existsSync, mkdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { normalizeRepoPath } from '../repo/worktree-scan.js';
 import type { CoreContext } from './context.js';
 import { saveIndex, withRepo, type RepoSession } from './repo-session.js';
+import { commitFiles } from './head-tree.js';
+import { readHead } from '../repo/refs.js';
+import { pruneEmptyDirs, statWorktreePath } from './worktree-fs.js';
+import { hashWorktreeFile } from './worktree-hash.js';
 
 /** The `--json` shape of `hub rm`. */
 export interface RmResult {
@@ -16,8 +20,11 @@ function trackedUnder(s: RepoSession, path: string): string[] {
   return [...s.index.keys()].filter((p) => p === path || p.startsWith(`${path}/`));
 }
 
-/** Unstages and (unless `cached`) deletes tracked files. */
-export async function rm(ctx: CoreContext, paths: string[], opts: { cached?: boolean; recursive?: boolean }): Promise<RmResult> {
+/**
+ * Unstages and (unless `cached`) deletes tracked files. As in git, a file whose working copy or
+ * staged content is not committed is refused (exit 7) unless `force`: rm never loses work.
+ */
+export async function rm(ctx: CoreContext, paths: string[], opts: { cached?: boolean; recursive?: boolean; force?: boolean }): Promise<RmResult> {
   if (paths.length === 0) throw new UsageError('no paths given to rm', {}, 'no_paths');
   return withRepo(ctx, { lock: true }, async (s) => {
     const targets: string[] = [];
@@ -28,15 +35,34 @@ export async function rm(ctx: CoreContext, paths: string[], opts: { cached?: boo
       if ((under.length > 1 || under[0] !== p) && !opts.recursive) throw new UsageError(`not removing '${raw}' recursively without -r`, {}, 'needs_recursive');
       targets.push(...under);
     }
+    if (!opts.force) await refuseUncommitted(s, targets, !!opts.cached);
     for (const p of targets) {
       s.index.delete(p);
       s.statCache.entries.delete(p);
       if (!opts.cached) rmSync(join(s.paths.workdir, p), { force: true });
     }
-    if (!opts.cached) pruneEmptyDirs(s.paths.workdir, targets);
+    if (!opts.cached) pruneEmptyDirs(s.paths.workdir, targets, ctx.cwd);
     saveIndex(s);
     return { removed: targets, cached: !!opts.cached };
   });
+}
+
+/** git's rule: without --cached, working copy and index must both equal HEAD; with it, the index must equal HEAD or the working copy. */
+async function refuseUncommitted(s: RepoSession, targets: string[], cached: boolean): Promise<void> {
+  const head = await commitFiles(s.paths, (await readHead(s.paths.gitdir)).oid);
+  const bad: string[] = [];
+  for (const p of targets) {
+    const i = s.index.get(p)!;
+    const h = head.get(p);
+    const stagedChange = !h || h.oid !== i.oid;
+    const f = statWorktreePath(s.paths.workdir, p);
+    const w = f ? (await hashWorktreeFile(s, f, { store: false })).blob : undefined;
+    const localChange = w !== undefined && w !== i.oid;
+    if (cached ? stagedChange && localChange && w !== undefined : stagedChange || localChange) bad.push(p);
+  }
+  if (bad.length) {
+    throw new ConflictError(`${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', ...' : ''} ${bad.length === 1 ? 'has' : 'have'} changes that are not committed`, { hint: "commit them first, or use 'hub rm --cached' to keep the file, or -f to discard", data: { paths: bad } }, 'uncommitted_changes');
+  }
 }
 
 /** The `--json` shape of `hub mv`. */
@@ -69,21 +95,9 @@ export async function mv(ctx: CoreContext, from: string, to: string): Promise<Mv
       moved.push({ from: p, to: q });
     }
     s.index = new Map([...s.index].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
-    pruneEmptyDirs(s.paths.workdir, [src]);
+    pruneEmptyDirs(s.paths.workdir, [src], ctx.cwd);
     saveIndex(s);
     return { moved };
   });
 }
 
-/** Removes directories left empty by removing `paths` (never the work tree itself). */
-export function pruneEmptyDirs(workdir: string, paths: readonly string[]): void {
-  const dirs = new Set<string>();
-  for (const p of paths) for (let d = dirname(p); d !== '.' && d !== ''; d = dirname(d)) dirs.add(d);
-  for (const d of [...dirs].sort((a, b) => b.length - a.length)) {
-    try {
-      rmdirSync(join(workdir, d));
-    } catch {
-      /* not empty, or gone */
-    }
-  }
-}

@@ -216,6 +216,27 @@ export function addTrackedPattern(text: string, pattern: string): { text: string
   return { text: `${head}${line}${eol}`, added: true };
 }
 
+/**
+ * The pattern `git lfs track --filename PATH` writes: the path itself, with glob characters
+ * escaped so it matches that file only (`w[1].bin` -> `w\[1\].bin`).
+ */
+export function filenamePattern(path: string): string {
+  if (path === '' || /[\u0000-\u001f\u007f]/.test(path)) {
+    throw new UsageError(`cannot track file name ${JSON.stringify(path)}: empty or containing a control character`, {}, 'bad_pattern');
+  }
+  const escaped = path.replace(/([\\[\]*?!])/g, '\\$1').replaceAll(' ', '[[:space:]]').replaceAll('#', '\\#');
+  return escaped;
+}
+
+/** Appends the line for the literal file name `path` (as `git lfs track --filename` does), unless present. */
+export function addTrackedFilename(text: string, path: string): { text: string; added: boolean } {
+  const pattern = filenamePattern(path);
+  if (parseGitattributes(text).some((r) => r.pattern === pattern && r.attrs.filter === 'lfs')) return { text, added: false };
+  const eol = lineEnding(text);
+  const head = text === '' || text.endsWith('\n') ? text : `${text}${eol}`;
+  return { text: `${head}${pattern} ${LFS_ATTRIBUTES}${eol}`, added: true };
+}
+
 /** Removes every line for exactly `pattern` that sets filter=lfs; other lines are kept byte for byte. */
 export function removeTrackedPattern(text: string, pattern: string): { text: string; removed: boolean } {
   const wanted = userForm(pattern);

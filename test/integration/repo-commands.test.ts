@@ -249,10 +249,10 @@ describe('hub add', () => {
     expect(gitLfs(dir, 'status', '--porcelain')).toBe('');
   });
 
-  // hub bug: the size-based .gitattributes line is the raw path, so glob characters in a file
+  // fixed hub bug: the size-based .gitattributes line is the raw path, so glob characters in a file
   // name make a pattern that does not match the file; hub then stages the file as an ordinary
   // blob although it reports it in trackedBySize.
-  it.fails('a large file whose name holds glob characters is still stored as a pointer', async () => {
+  it('a large file whose name holds glob characters is still stored as a pointer', async () => {
     const dir = await newRepo();
     git(dir, 'config', 'hub.largeFileThreshold', '1000');
     const big = Buffer.alloc(3000, 3);
@@ -292,11 +292,11 @@ describe('hub rm', () => {
   });
 });
 
-describe('hub rm: bugs', () => {
-  // hub bug: rm deletes a working file whose edits were never staged or committed, so they are
+describe('hub rm: regressions', () => {
+  // fixed hub bug: rm deletes a working file whose edits were never staged or committed, so they are
   // gone for good; git refuses ("has local modifications", use --cached or -f) and hub's own
   // checkout refuses to lose local changes with exit 7.
-  it.fails('refuses to delete a file with uncommitted edits', async () => {
+  it('refuses to delete a file with uncommitted edits', async () => {
     const dir = await newRepo();
     put(dir, 'notes.txt', 'v1\n');
     await commitAll(dir, 'base');
@@ -305,11 +305,22 @@ describe('hub rm: bugs', () => {
     expect(existsSync(join(dir, 'notes.txt')) ? read(dir, 'notes.txt') : '(deleted)').toBe('hours of unsaved work\n');
     expect(r.code).toBe(7);
     expect(lines(r.stderr).filter((l) => l.startsWith('hub: error: '))).toEqual([expect.stringContaining('notes.txt')]);
-  });
+    // --cached keeps the working copy, so nothing is lost: allowed
+    expect(await hubJson(dir, 'rm', '--cached', 'notes.txt')).toEqual({ removed: ['notes.txt'], cached: true });
+    expect(read(dir, 'notes.txt')).toBe('hours of unsaved work\n');
+    // a staged edit is refused too; -f overrides
+    put(dir, 'other.txt', 'o1\n');
+    await commitAll(dir, 'other');
+    put(dir, 'other.txt', 'o2 staged\n');
+    await hub(dir, 'add', 'other.txt');
+    expect((await runHub(['rm', 'other.txt'], { cwd: dir, env: ID })).code).toBe(7);
+    expect(await hubJson(dir, 'rm', '-f', 'other.txt')).toEqual({ removed: ['other.txt'], cached: false });
+    expect(existsSync(join(dir, 'other.txt'))).toBe(false);
+  }, 60_000);
 
-  // hub bug: rm prunes the directories it emptied, the caller's working directory included; git
+  // fixed hub bug: rm prunes the directories it emptied, the caller's working directory included; git
   // (since 2.35) keeps the current directory. The user's shell is left in a deleted directory.
-  it.fails('run from a subdirectory, rm keeps that directory', async () => {
+  it('run from a subdirectory, rm keeps that directory', async () => {
     const dir = await newRepo();
     put(dir, 'e/f/g.txt', 'g\n');
     await commitAll(dir, 'base');
@@ -318,9 +329,9 @@ describe('hub rm: bugs', () => {
     expect(existsSync(join(dir, 'e/f'))).toBe(true);
   });
 
-  // hub bug: a command started in a directory that no longer exists (see above) dies in
+  // fixed hub bug: a command started in a directory that no longer exists (see above) dies in
   // processRuntime's process.cwd() with a Node stack trace instead of one error line.
-  it.fails('from a deleted working directory, hub prints one error line, not a stack trace', () => {
+  it('from a deleted working directory, hub prints one error line, not a stack trace', () => {
     const dir = realpathSync(tmpDir('hub-gone-'));
     const gone = join(dir, 'gone');
     mkdirSync(gone);

@@ -11,10 +11,11 @@ export function register(program: Command): void {
     .argument('<paths...>', 'tracked files (directories with -r)')
     .option('--cached', 'only unstage; keep the working files')
     .option('-r', 'remove directories recursively')
+    .option('-f, --force', 'remove even files with uncommitted changes')
     .action(
-      action(async (ctx, paths: string[], opts: { cached?: boolean; r?: boolean }) => {
+      action(async (ctx, paths: string[], opts: { cached?: boolean; r?: boolean; force?: boolean }) => {
         const { rm } = await import('../../core/rm-mv.js');
-        emit(ctx, await rm(ctx, paths, { cached: opts.cached, recursive: opts.r }), (r) => r.removed.map((p) => `rm '${p}'`).join('\n'));
+        emit(ctx, await rm(ctx, paths, { cached: opts.cached, recursive: opts.r, force: opts.force }), (r) => r.removed.map((p) => `rm '${p}'`).join('\n'));
       }),
     );
   program
