@@ -14,7 +14,7 @@
 import { lstatSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
-import { indexEntryFromStat, type GitIndexEntry } from '../formats/git-index.js';
+import { compareIndexPaths, indexEntryFromStat, type GitIndexEntry } from '../formats/git-index.js';
 import type { TreeFile } from '../repo/object-store.js';
 import { checkRefName, readHead, refExists, resolveRevision, setHeadDetached, setHeadToBranch, writeRef } from '../repo/refs.js';
 import { assertSafeTreePath } from '../repo/safe-path.js';
@@ -68,12 +68,17 @@ async function moveTo(s: RepoSession, target: string, rev: string, branch: strin
   for (const p of targetFiles.keys()) assertSafeTreePath(p, `commit ${target.slice(0, 12)}`);
   const headFiles = await commitFiles(s.paths, head.oid);
 
+  // A path the target leaves as HEAD has it keeps its staged and working state (git carries
+  // such changes across); a path whose index entry already equals the target is untouched.
+  const same = (a?: { oid: string; mode: number }, b?: { oid: string; mode: number }) => (!a && !b) || (!!a && !!b && a.oid === b.oid && a.mode === b.mode);
+  const carried = new Set<string>();
   const touched = new Set<string>();
-  for (const [p, t] of targetFiles) {
+  for (const p of new Set([...targetFiles.keys(), ...s.index.keys(), ...headFiles.keys()])) {
+    const t = targetFiles.get(p);
     const i = s.index.get(p);
-    if (!i || i.oid !== t.oid || i.mode !== t.mode) touched.add(p);
+    if (same(t, headFiles.get(p)) && !same(i, t)) carried.add(p);
+    else if (!same(i, t)) touched.add(p);
   }
-  for (const p of s.index.keys()) if (!targetFiles.has(p)) touched.add(p);
 
   // 1. nothing a user changed may be lost
   const conflicts: string[] = [];
@@ -131,6 +136,7 @@ async function moveTo(s: RepoSession, target: string, rev: string, branch: strin
   const written: string[] = [];
   const writing = new Set(toWrite.map((t) => t.path));
   for (const [p, t] of targetFiles) {
+    if (carried.has(p)) continue;
     if (writing.has(p)) {
       entries.set(p, (await materialize(s, t)).entry);
       written.push(p);
@@ -140,11 +146,15 @@ async function moveTo(s: RepoSession, target: string, rev: string, branch: strin
       entries.set(p, s.index.get(p)!);
     }
   }
-  s.index = entries;
+  for (const p of carried) {
+    const i = s.index.get(p);
+    if (i) entries.set(p, i);
+  }
+  s.index = new Map([...entries].sort(([a], [b]) => compareIndexPaths(a, b)));
   saveIndex(s);
   if (branch) setHeadToBranch(s.paths.gitdir, branch);
   else setHeadDetached(s.paths.gitdir, target);
-  recordIndexTree(s.paths, await treeOf(s.paths, target));
+  if (carried.size === 0) recordIndexTree(s.paths, await treeOf(s.paths, target));
   unlinkSync(marker);
   return { commit: target, branch: branch ?? null, detached: !branch, written, removed };
 }

@@ -51,16 +51,20 @@ CREATE TABLE IF NOT EXISTS repos (
 export class ChunkIndex {
   private readonly db: Database.Database;
   private readonly lookupStmt: Database.Statement<[Buffer], { xorb: Buffer; idx: number; offset: number; length: number }>;
-  private readonly addXorbTx: (xorb: string, bytes: number, chunks: readonly IndexedChunk[]) => void;
+  private readonly addXorbTx: Database.Transaction<(xorb: string, bytes: number, chunks: readonly IndexedChunk[]) => void>;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    // the busy timeout must be in force before the first statement: switching to WAL and
+    // creating the schema take locks that a concurrent hub process may hold for a moment
+    this.db = new Database(path, { timeout: 60_000 });
+    if (String(this.db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') this.db.pragma('journal_mode = WAL');
     // NORMAL is enough: losing the last transactions on power loss only drops index rows,
     // and every row is a cache of a durable xorb file.
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 60000');
-    this.db.exec(SCHEMA);
+    // Write transactions start IMMEDIATE: a deferred one that reads first and then writes can
+    // fail with SQLITE_BUSY at once (no busy wait) when another process wrote in between.
+    const hasSchema = this.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('xorbs', 'chunks', 'repos')").get() as { n: number };
+    if (hasSchema.n < 3) this.db.transaction(() => this.db.exec(SCHEMA)).immediate();
     this.lookupStmt = this.db.prepare(
       'SELECT x.hash AS xorb, c.idx AS idx, c.offset AS offset, c.length AS length FROM chunks c JOIN xorbs x ON x.id = c.xorb WHERE c.hash = ?',
     );
@@ -91,7 +95,7 @@ export class ChunkIndex {
 
   /** Records a durable xorb and its chunks (chunks already indexed elsewhere keep their row). */
   addXorb(xorb: string, bytes: number, chunks: readonly IndexedChunk[]): void {
-    this.addXorbTx(xorb, bytes, chunks);
+    this.addXorbTx.immediate(xorb, bytes, chunks);
   }
 
   /** Forgets a xorb and every chunk row that points into it. */
@@ -102,7 +106,7 @@ export class ChunkIndex {
       if (!row) return;
       this.db.prepare('DELETE FROM chunks WHERE xorb = ?').run(row.id);
       this.db.prepare('DELETE FROM xorbs WHERE id = ?').run(row.id);
-    })();
+    }).immediate();
   }
 
   /** Every xorb the index knows, with its size and chunk count. */

@@ -14,6 +14,7 @@ import { streamObject } from './reassemble.js';
 import type { Store } from './store.js';
 import { listTmpFiles, listXorbFiles } from './xorb-files.js';
 import { XorbFile } from './xorb-reader.js';
+import { lockShared } from './store-lock.js';
 
 /** One thing wrong with the store. */
 export interface FsckProblem {
@@ -34,8 +35,21 @@ export interface FsckReport {
   notes: string[];
 }
 
-/** Checks the whole store. Read-only. */
+/**
+ * Checks the whole store. Read-only; holds the store lock shared so gc cannot delete anything
+ * mid-check. Concurrent adds are fine: what is listed first (manifests, then index rows) can
+ * only name xorbs that were already durable when the xorb files are listed after it.
+ */
 export function fsck(store: Store, progress: ProgressSink = silentProgress): FsckReport {
+  const lock = lockShared(store.paths.locks);
+  try {
+    return check(store, progress);
+  } finally {
+    lock.release();
+  }
+}
+
+function check(store: Store, progress: ProgressSink): FsckReport {
   const problems: FsckProblem[] = [];
   const notes: string[] = [];
   const checked = { xorbs: 0, chunks: 0, indexedChunks: 0, manifests: 0, bytesVerified: 0 };
@@ -57,6 +71,7 @@ export function fsck(store: Store, progress: ProgressSink = silentProgress): Fsc
     }
   }
 
+  const indexedXorbs = [...store.index.xorbs()].map((x) => x.xorb);
   progress({ type: 'start', id: 'fsck:xorbs', label: 'Verifying xorbs', unit: 'items' });
   const chunkCounts = new Map<string, number>();
   const bad = new Set<string>();
@@ -88,10 +103,10 @@ export function fsck(store: Store, progress: ProgressSink = silentProgress): Fsc
     progress({ type: 'progress', id: 'fsck:xorbs', done: checked.xorbs });
   }
   progress({ type: 'end', id: 'fsck:xorbs', ok: true });
-  for (const x of store.index.xorbs()) {
-    if (!onDisk.has(x.xorb)) {
-      problems.push({ kind: 'missing_xorb', object: `xorb ${x.xorb}`, message: `the index lists xorb ${x.xorb}, which is missing from the store`, affects: users.get(x.xorb) ?? [] });
-      bad.add(x.xorb);
+  for (const xorb of indexedXorbs) {
+    if (!onDisk.has(xorb)) {
+      problems.push({ kind: 'missing_xorb', object: `xorb ${xorb}`, message: `the index lists xorb ${xorb}, which is missing from the store`, affects: users.get(xorb) ?? [] });
+      bad.add(xorb);
     }
   }
 
@@ -124,8 +139,7 @@ export function fsck(store: Store, progress: ProgressSink = silentProgress): Fsc
   }
   progress({ type: 'end', id: 'fsck:manifests', ok: true });
 
-  const indexed = new Set<string>();
-  for (const x of store.index.xorbs()) indexed.add(x.xorb);
+  const indexed = new Set<string>(indexedXorbs);
   const unindexed = [...onDisk].filter((x) => !indexed.has(x) && !bad.has(x)).length;
   if (unindexed) notes.push(`${unindexed} xorb(s) not in the chunk index (an add was interrupted; their chunks are re-stored when needed)`);
   const tmp = listTmpFiles(store.paths).length;

@@ -876,3 +876,43 @@ describe('outside a repository', () => {
     expect(existsSync(join(dir, '.git'))).toBe(false);
   });
 });
+
+describe('staged changes across checkout and switch', () => {
+  it('are carried to a commit that leaves those paths as HEAD has them, as git does', async () => {
+    const dir = await newRepo();
+    put(dir, 'a.txt', 'a1\n');
+    put(dir, 'b.txt', 'b1\n');
+    await commitAll(dir, 'one');
+    await hub(dir, 'branch', 'same');
+    put(dir, 'b.txt', 'b2\n');
+    const two = await commitAll(dir, 'two');
+    put(dir, 'a.txt', 'a staged\n');
+    await hub(dir, 'add', 'a.txt');
+
+    // `same` differs from HEAD only in b.txt: the staged a.txt travels along
+    const sw = await hubJson(dir, 'switch', 'same');
+    expect(sw.written).toEqual(['b.txt']);
+    expect(read(dir, 'b.txt')).toBe('b1\n');
+    expect(read(dir, 'a.txt')).toBe('a staged\n');
+    const st = await hubJson(dir, 'status');
+    expect(st.staged).toEqual([{ path: 'a.txt', change: 'modified', large: false }]);
+    expect(lines(git(dir, 'status', '--porcelain'))).toEqual(['M  a.txt']);
+
+    // back on main (which has a1 for a.txt, as `same` does), the staged change still travels
+    await hubJson(dir, 'switch', 'main');
+    expect(rev(dir, 'HEAD')).toBe(two);
+    expect(read(dir, 'b.txt')).toBe('b2\n');
+    // a target that changes a.txt itself would lose the staged content: refused, nothing moved
+    await hub(dir, 'switch', '-c', 'edit-a');
+    await hub(dir, 'restore', '--staged', 'a.txt');
+    await hub(dir, 'restore', 'a.txt');
+    put(dir, 'a.txt', 'a on edit-a\n');
+    await commitAll(dir, 'edit a');
+    await hub(dir, 'switch', 'main');
+    put(dir, 'a.txt', 'a staged again\n');
+    await hub(dir, 'add', 'a.txt');
+    expect(await fails(dir, ['switch', 'edit-a'], 7)).toContain('a.txt');
+    expect(rev(dir, 'HEAD')).toBe(two);
+    expect(read(dir, 'a.txt')).toBe('a staged again\n');
+  });
+});
