@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -165,4 +165,22 @@ describe('interrupted commands', () => {
       expect((await runHubJson(['status'], { cwd: dir })).clean).toBe(true);
     }
   }, 120_000);
+});
+
+describe('the repository lock', () => {
+  it('a live holder makes mutating commands exit 7; a dead holder’s lock is taken over', async () => {
+    const dir = await newRepo();
+    writeFileSync(join(dir, 'x.txt'), 'x\n');
+    writeFileSync(join(dir, '.git', 'hub', 'lock'), String(process.pid)); // this test process is alive
+    for (const args of [['add', 'x.txt'], ['commit', '-m', 'x'], ['checkout', 'HEAD'], ['track', '*.pt']]) {
+      const r = await runHub(args, { cwd: dir, env: ID });
+      expect(r.code, args.join(' ')).toBe(7);
+      expect(lines(r.stderr)[0]).toMatch(/^hub: error: .*locked by another hub process \(pid \d+\)/);
+    }
+    expect((await runHub(['status'], { cwd: dir })).code).toBe(0); // readers do not need the lock
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has exited
+    writeFileSync(join(dir, '.git', 'hub', 'lock'), String(gone));
+    expect((await runHub(['add', 'x.txt'], { cwd: dir })).code).toBe(0);
+    expect(existsSync(join(dir, '.git', 'hub', 'lock'))).toBe(false);
+  });
 });
