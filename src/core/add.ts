@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
 import { addTrackedFilename } from '../formats/gitattributes.js';
-import { indexEntryFromStat } from '../formats/git-index.js';
+import { indexEntryFromStat } from '../formats/git-index-stat.js';
 import { isIgnored, normalizeRepoPath, scanWorktree, type WorktreeFile } from '../repo/worktree-scan.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { tmpDirOf } from './materialize.js';

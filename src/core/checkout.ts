@@ -14,7 +14,8 @@
 import { lstatSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
-import { compareIndexPaths, indexEntryFromStat, type GitIndexEntry } from '../formats/git-index.js';
+import { compareIndexPaths, type GitIndexEntry } from '../formats/git-index.js';
+import { indexEntryFromStat } from '../formats/git-index-stat.js';
 import type { TreeFile } from '../repo/object-store.js';
 import { checkRefName, readHead, refExists, resolveRevision, setHeadDetached, setHeadToBranch, writeRef } from '../repo/refs.js';
 import { assertSafeTreePath } from '../repo/safe-path.js';

@@ -1,6 +1,5 @@
 /** `hub log [REV] [--oneline] [-n N] [--stat]` and `hub show [REV]`. */
-import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
-import { readBlob, readCommit, type CommitInfo } from '../repo/object-store.js';
+import { readCommit, readPointerBlob, type CommitInfo } from '../repo/object-store.js';
 import { readHead, resolveRevision } from '../repo/refs.js';
 import type { RepoPaths } from '../repo/repository.js';
 import { NotFoundError } from '../errors.js';
@@ -43,23 +42,12 @@ function entryOf(c: CommitInfo): LogEntry {
   };
 }
 
-async function pointerOf(paths: RepoPaths, oid: string): Promise<{ oid: string; size: number } | undefined> {
-  const blob = await readBlob(paths.gitdir, oid);
-  if (!looksLikePointer(blob)) return undefined;
-  try {
-    const p = parsePointer(blob);
-    return { oid: p.oid, size: p.size };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Files that differ between a commit and its first parent. */
 export async function changesOf(paths: RepoPaths, c: CommitInfo): Promise<FileChange[]> {
   const after = await commitFiles(paths, c.oid);
   const before = await commitFiles(paths, c.parents[0]);
   const changes: FileChange[] = [];
-  const lfsOf = async (oid: string | undefined) => (oid ? pointerOf(paths, oid) : undefined);
+  const lfsOf = async (oid: string | undefined) => (oid ? readPointerBlob(paths.gitdir, oid) : undefined);
   for (const [path, f] of after) {
     const b = before.get(path);
     if (b && b.oid === f.oid && b.mode === f.mode) continue;

@@ -8,24 +8,17 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, symlin
 import { dirname, join } from 'node:path';
 import { tmpPathFor } from '../store/atomic-file.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
-import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
-import { indexEntryFromStat, type GitIndexEntry } from '../formats/git-index.js';
-import { readBlob, type TreeFile } from '../repo/object-store.js';
+import type { GitIndexEntry } from '../formats/git-index.js';
+import { indexEntryFromStat } from '../formats/git-index-stat.js';
+import { readBlob, readPointerBlob, type TreeFile } from '../repo/object-store.js';
 import { assertNoSymlinkParents } from '../repo/safe-path.js';
 import { addFile } from '../store/ingest.js';
 import { catToFile } from '../store/reassemble.js';
 import type { RepoSession } from './repo-session.js';
 
 /** The LFS pointer a blob holds, if it is one. */
-export async function pointerIn(s: RepoSession, blob: string): Promise<{ oid: string; size: number } | undefined> {
-  const bytes = await readBlob(s.paths.gitdir, blob);
-  if (!looksLikePointer(bytes)) return undefined;
-  try {
-    const p = parsePointer(bytes);
-    return { oid: p.oid, size: p.size };
-  } catch {
-    return undefined;
-  }
+export function pointerIn(s: RepoSession, blob: string): Promise<{ oid: string; size: number } | undefined> {
+  return readPointerBlob(s.paths.gitdir, blob);
 }
 
 /**

@@ -14,8 +14,7 @@ import type { Store } from '../store/store.js';
 import type { CoreContext } from './context.js';
 import { commitFiles } from './head-tree.js';
 import { loadAttributes } from './repo-session.js';
-import { readBlob } from '../repo/object-store.js';
-import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
+import { readPointerBlob } from '../repo/object-store.js';
 
 /** What fsck found about the repository. */
 export interface RepoCheck {
@@ -55,9 +54,9 @@ export async function checkRepo(ctx: CoreContext, store: Store, problems: FsckPr
     const attrs = loadAttributes(paths.workdir, []);
     for (const f of (await commitFiles(paths, head.oid)).values()) {
       if (f.mode === 0o120000 || !attrs.isLfs(f.path)) continue;
-      const blob = await readBlob(paths.gitdir, f.oid);
-      if (!looksLikePointer(blob)) continue;
-      const { oid } = parsePointer(blob);
+      const pointer = await readPointerBlob(paths.gitdir, f.oid);
+      if (!pointer) continue;
+      const { oid } = pointer;
       out.largeFiles++;
       if (!store.hasObject(oid) && !existsSync(join(paths.gitdir, 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid))) out.notFetched.push({ path: f.path, oid });
     }

@@ -50,19 +50,6 @@ export interface SerializeGitIndexOptions {
   extensions?: GitIndexExtension[];
 }
 
-/** The fields of a Node `fs.Stats` or `fs.BigIntStats` (from lstat) that git records in an entry. */
-export interface GitIndexStat {
-  mode: number | bigint;
-  size: number | bigint;
-  ctimeMs?: number | bigint;
-  mtimeMs?: number | bigint;
-  ctimeNs?: bigint;
-  mtimeNs?: bigint;
-  dev: number | bigint;
-  ino: number | bigint;
-  uid: number | bigint;
-  gid: number | bigint;
-}
 
 const SIGNATURE = 0x44495243; // "DIRC"
 const HEADER_BYTES = 12;
@@ -75,7 +62,6 @@ const FLAG_EXTENDED = 0x4000;
 const EXT_SKIP_WORKTREE = 0x4000;
 const EXT_INTENT_TO_ADD = 0x2000;
 const MODES = new Set([0o100644, 0o100755, 0o120000, 0o160000]);
-const S_IFMT = 0o170000;
 const OID_RE = /^[0-9a-f]{40}$/;
 const REQUIRED_EXTENSION_HINTS = new Map([
   ['link', 'it is a split index; run `git update-index --no-split-index`'],
@@ -449,77 +435,9 @@ export function serializeGitIndex(entries: readonly GitIndexEntry[], opts: Seria
   return out;
 }
 
-function low32(value: number | bigint, what: string): number {
-  if (typeof value === 'bigint') return Number(BigInt.asUintN(32, value));
-  if (!Number.isInteger(value)) throw new FormatError(`cannot index a file: stat ${what} ${value} is not an integer`, {}, 'bad_git_index');
-  return value >>> 0;
-}
-
-/** Splits a stat time into git's unsigned 32-bit seconds and nanoseconds, exactly when `ns` is given. */
-function splitTime(ns: bigint | undefined, ms: number | bigint | undefined, what: string): [number, number] {
-  if (ns !== undefined) {
-    let sec = ns / 1_000_000_000n;
-    let rem = ns % 1_000_000_000n;
-    if (rem < 0n) {
-      sec -= 1n;
-      rem += 1_000_000_000n;
-    }
-    return [Number(BigInt.asUintN(32, sec)), Number(rem)];
-  }
-  if (typeof ms === 'bigint') return splitTime(ms * 1_000_000n, undefined, what);
-  if (ms === undefined || !Number.isFinite(ms)) {
-    throw new FormatError(`cannot index a file: stat has no ${what}Ns or ${what}Ms`, {}, 'bad_git_index');
-  }
-  // A float millisecond time is only good to about a microsecond; BigIntStats give exact values.
-  let sec = Math.floor(ms / 1000);
-  let nsec = Math.round((ms - sec * 1000) * 1e6);
-  if (nsec >= 1e9) {
-    sec += 1;
-    nsec -= 1e9;
-  }
-  return [low32(sec, `${what}Ms`), nsec];
-}
-
-/** Git's mode for a stat mode: symlink 120000, directory 160000 (gitlink), regular file 100755 when owner-executable else 100644. */
-function gitMode(statMode: number): number {
-  switch (statMode & S_IFMT) {
-    case 0o120000:
-      return 0o120000;
-    case 0o040000:
-      return 0o160000;
-    case 0o100000:
-      return statMode & 0o100 ? 0o100755 : 0o100644;
-    default:
-      throw new FormatError(`cannot index a file of type 0${(statMode & S_IFMT).toString(8)} (not a file, symlink or directory)`, {}, 'bad_git_index');
-  }
-}
-
-/** The stage-0 entry git would record for `path` with blob `oid` and this lstat result (fill_stat_data, create_ce_mode, munge_st_size). */
-export function indexEntryFromStat(path: string, oid: string, stat: GitIndexStat): GitIndexEntry {
+/** Throws the FormatError an entry for `path` with blob `oid` would get when written. */
+export function checkEntryIdentity(path: string, oid: string): void {
   const problem = pathProblem(path);
   if (problem !== undefined) throw refuse(problem);
   if (!OID_RE.test(oid)) throw refuse(`entry ${quote(path)}: oid ${quote(oid)} is not 40 lowercase hex digits`);
-  // A non-empty file whose size is a multiple of 4 GiB would store 0, git's mark of a racily
-  // clean entry; git (since late 2023) stores 2^31 instead, and so do we.
-  const size = low32(stat.size, 'size');
-  const [ctimeSeconds, ctimeNanoseconds] = splitTime(stat.ctimeNs, stat.ctimeMs, 'ctime');
-  const [mtimeSeconds, mtimeNanoseconds] = splitTime(stat.mtimeNs, stat.mtimeMs, 'mtime');
-  return {
-    path,
-    oid,
-    mode: gitMode(Number(stat.mode)),
-    size: size === 0 && stat.size !== 0 && stat.size !== 0n ? 0x80000000 : size,
-    ctimeSeconds,
-    ctimeNanoseconds,
-    mtimeSeconds,
-    mtimeNanoseconds,
-    dev: low32(stat.dev, 'dev'),
-    ino: low32(stat.ino, 'ino'),
-    uid: low32(stat.uid, 'uid'),
-    gid: low32(stat.gid, 'gid'),
-    stage: 0,
-    assumeValid: false,
-    skipWorktree: false,
-    intentToAdd: false,
-  };
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import { IntegrityError, NotFoundError } from '../errors.js';
+import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
 import { encodeCommit, encodeTree, frameObject, objectId, type CommitFields, type GitObjectType, type TreeEntry } from '../formats/git-object.js';
 
 /** Writes a loose object unless it exists; returns its id. */
@@ -53,6 +54,18 @@ export async function readBlob(gitdir: string, oid: string): Promise<Uint8Array>
     return blob;
   } catch (err) {
     throw notFound(err, `blob ${oid}`);
+  }
+}
+
+/** The LFS pointer (oid, size) a blob holds, or undefined when it is not one. */
+export async function readPointerBlob(gitdir: string, oid: string): Promise<{ oid: string; size: number } | undefined> {
+  const bytes = await readBlob(gitdir, oid);
+  if (!looksLikePointer(bytes)) return undefined;
+  try {
+    const p = parsePointer(bytes);
+    return { oid: p.oid, size: p.size };
+  } catch {
+    return undefined;
   }
 }
 

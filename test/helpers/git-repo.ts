@@ -14,6 +14,11 @@ const GIT_ENV = {
   HOME: '/nonexistent',
 };
 
+/** The environment tests run git in: no system or user configuration, a fixed identity. */
+export function gitEnv(): NodeJS.ProcessEnv {
+  return { ...GIT_ENV };
+}
+
 /** Runs git in `dir`. */
 export function git(dir: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd: dir, env: GIT_ENV, encoding: 'utf8' });

@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, lutimesSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FormatError } from '../../../src/errors.js';
+import { indexEntryFromStat } from '../../../src/formats/git-index-stat.js';
 import {
   compareIndexPaths,
-  indexEntryFromStat,
   parseGitIndex,
   serializeGitIndex,
   type GitIndexEntry,

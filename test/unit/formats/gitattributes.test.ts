@@ -12,23 +12,9 @@ import {
   trackedPatterns,
   type AttributeValue,
 } from '../../../src/formats/gitattributes.js';
+import { git, gitEnv } from '../../helpers/git-repo.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 
-/** An environment in which git reads no system or user configuration. */
-function gitEnv(): NodeJS.ProcessEnv {
-  const home = tmpDir('hub-git-home-');
-  return { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
-}
-
-/** Runs git hermetically in `dir`. */
-function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', ...args], {
-    cwd: dir,
-    env: gitEnv(),
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
 
 function thrown(fn: () => unknown): unknown {
   try {

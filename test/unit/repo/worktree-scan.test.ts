@@ -4,26 +4,12 @@ import { chmodSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import { UsageError } from '../../../src/errors.js';
 import { isIgnored, normalizeRepoPath, scanWorktree } from '../../../src/repo/worktree-scan.js';
+import { git, gitEnv } from '../../helpers/git-repo.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 
 /** A file's content, or a symlink, or an executable file. */
 type Entry = string | { link: string } | { exec: string };
 
-/** An environment in which git reads no system or user configuration. */
-function gitEnv(): NodeJS.ProcessEnv {
-  const home = tmpDir('hub-git-home-');
-  return { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
-}
-
-/** Runs git hermetically in `dir`. */
-function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', ...args], {
-    cwd: dir,
-    env: gitEnv(),
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
 
 /** `git ls-files -z ARGS` as a list of paths. */
 function lsFiles(dir: string, ...args: string[]): string[] {
