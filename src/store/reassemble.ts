@@ -30,18 +30,33 @@ export function requireManifest(store: Store, oid: string): FileManifest {
   return manifest;
 }
 
+/** A byte range [start, end) of an object. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 /**
- * Streams the bytes of `manifest` to `sink` in order and verifies them; throws IntegrityError
- * (naming the damaged xorb when one can be found) if the bytes do not hash to the oid.
+ * The bytes of `manifest` in order, one chunk (or part of one, at range edges) per step, read at
+ * most 8 MiB at a time. A whole read is verified at the end: the generator throws IntegrityError
+ * (naming the damaged xorb when one can be found) if the bytes do not hash to the oid. A range
+ * read skips the terms before `start` and cannot check the whole-file hash (the chunks were
+ * verified when they were stored; `hub fsck` re-verifies them).
  */
-export function streamObject(store: Store, manifest: FileManifest, sink: (bytes: Uint8Array) => void, progress: ProgressSink = silentProgress): CatResult {
-  const sha = createSha256();
+export function* objectPieces(store: Store, manifest: FileManifest, range?: ByteRange): Generator<Uint8Array, CatResult> {
+  const sha = range ? undefined : createSha256();
   const files = new Map<string, XorbFile>();
+  const from = range?.start ?? 0;
+  const to = Math.min(range?.end ?? manifest.size, manifest.size);
+  let offset = 0; // object offset of the next byte
   let size = 0;
-  const task = `cat:${manifest.oid}`;
-  progress({ type: 'start', id: task, label: `Reading ${manifest.oid.slice(0, 12)}`, total: manifest.size, unit: 'bytes' });
   try {
     for (const term of manifest.terms) {
+      if (offset + term.bytes <= from) {
+        offset += term.bytes;
+        continue;
+      }
+      if (offset >= to) break;
       let file = files.get(term.xorb);
       if (!file) files.set(term.xorb, (file = XorbFile.open(store.paths, term.xorb)));
       const records = file.records();
@@ -49,40 +64,72 @@ export function streamObject(store: Store, manifest: FileManifest, sink: (bytes:
         throw new IntegrityError(`object ${manifest.oid} names chunks ${term.chunkStart}..${term.chunkEnd} of xorb ${term.xorb}, which has ${records.length}`, { data: { oid: manifest.oid, xorb: term.xorb } }, 'missing_chunk');
       }
       let termBytes = 0;
-      for (let start = term.chunkStart; start < term.chunkEnd; ) {
+      for (let start = term.chunkStart; start < term.chunkEnd && offset < to; ) {
         let end = start + 1;
         while (end < term.chunkEnd && records[end].dataOffset + records[end].length - records[start].offset <= READ_SPAN) end++;
         const { bytes, records: got } = file.readChunks(start, end);
         const base = got[0].offset;
         for (const r of got) {
           const data = bytes.subarray(r.dataOffset - base, r.dataOffset - base + r.length);
-          sha.update(data);
-          sink(data);
-          size += r.length;
+          sha?.update(data);
           termBytes += r.length;
+          const lo = Math.max(from - offset, 0);
+          const hi = Math.min(to - offset, r.length);
+          offset += r.length;
+          if (hi > lo) {
+            size += hi - lo;
+            yield lo === 0 && hi === r.length ? data : data.subarray(lo, hi);
+          }
         }
-        progress({ type: 'progress', id: task, done: size, total: manifest.size });
         start = end;
       }
-      if (termBytes !== term.bytes) {
+      if (!range && termBytes !== term.bytes) {
         throw new IntegrityError(`object ${manifest.oid}: xorb ${term.xorb} chunks ${term.chunkStart}..${term.chunkEnd} hold ${termBytes} bytes, the manifest says ${term.bytes}`, { data: { oid: manifest.oid, xorb: term.xorb } }, 'corrupt_xorb');
       }
     }
-    const actual = sha.digest('hex');
-    if (actual !== manifest.oid || size !== manifest.size) {
-      throw new IntegrityError(
-        `object ${manifest.oid} failed verification: reassembled ${size} bytes hash to ${actual}${culprit(store, files)}`,
-        { data: { oid: manifest.oid } },
-        'hash_mismatch',
-      );
+    if (sha) {
+      const actual = sha.digest('hex');
+      if (actual !== manifest.oid || size !== manifest.size) {
+        throw new IntegrityError(
+          `object ${manifest.oid} failed verification: reassembled ${size} bytes hash to ${actual}${culprit(store, files)}`,
+          { data: { oid: manifest.oid } },
+          'hash_mismatch',
+        );
+      }
     }
-    progress({ type: 'end', id: task, ok: true });
     return { oid: manifest.oid, size };
+  } finally {
+    for (const f of files.values()) f.close();
+  }
+}
+
+/**
+ * Streams the bytes of `manifest` to `sink` in order and verifies them; throws IntegrityError
+ * (naming the damaged xorb when one can be found) if the bytes do not hash to the oid.
+ */
+export function streamObject(store: Store, manifest: FileManifest, sink: (bytes: Uint8Array) => void, progress: ProgressSink = silentProgress): CatResult {
+  const task = `cat:${manifest.oid}`;
+  progress({ type: 'start', id: task, label: `Reading ${manifest.oid.slice(0, 12)}`, total: manifest.size, unit: 'bytes' });
+  let done = 0;
+  let lastReport = 0;
+  try {
+    const pieces = objectPieces(store, manifest);
+    for (;;) {
+      const next = pieces.next();
+      if (next.done) {
+        progress({ type: 'end', id: task, ok: true });
+        return next.value;
+      }
+      sink(next.value);
+      done += next.value.length;
+      if (done - lastReport >= READ_SPAN) {
+        lastReport = done;
+        progress({ type: 'progress', id: task, done, total: manifest.size });
+      }
+    }
   } catch (err) {
     progress({ type: 'end', id: task, ok: false });
     throw err;
-  } finally {
-    for (const f of files.values()) f.close();
   }
 }
 
