@@ -1,0 +1,396 @@
+/**
+ * The metadata of `hub serve` (DESIGN.md §5): users, hashed tokens, repositories and their
+ * visibility, members, and which LFS objects each repository holds. `Metadata` is the contract;
+ * `SqliteMetadata` is the embedded implementation (better-sqlite3, WAL), so a PostgreSQL one can
+ * replace it for deployments that outgrow one machine.
+ *
+ * Names (users, repository owners and names) match NAME_RE and are unique ignoring ASCII case:
+ * `Acme/Llama` and `acme/llama` would share a directory on a case-insensitive file system.
+ * Lookups ignore case too, and records carry the stored spelling: build disk paths and URLs
+ * from the record, not from the request.
+ *
+ * A token is shown once, when it is created; only its SHA-256 hex is stored, so the database
+ * file never holds a credential.
+ */
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { ConflictError, HubError, IntegrityError, NotFoundError, UsageError } from '../errors.js';
+import { sha256Hex } from '../hash/sha256.js';
+
+/** A user of the server. */
+export interface User {
+  id: number;
+  name: string;
+  admin: boolean;
+}
+
+/** What a resolved token grants. */
+export interface TokenGrant {
+  user: User;
+  write: boolean;
+  tokenId: number;
+}
+
+/** The kinds of repository (models live at `/<owner>/<name>`, datasets at `/datasets/...`). */
+export type RepoType = 'model' | 'dataset';
+
+/** A repository known to the server. `createdAt` is milliseconds since the epoch. */
+export interface RepoRecord {
+  id: number;
+  type: RepoType;
+  owner: string;
+  name: string;
+  private: boolean;
+  createdAt: number;
+}
+
+/** An LFS object a repository holds (its bytes live in the content store). */
+export interface RepoObject {
+  oid: string;
+  size: number;
+}
+
+/**
+ * The server's metadata store. Methods that name a thing that must exist throw NotFoundError
+ * (codes `user_not_found`, `repo_not_found`, `token_not_found`); bad input throws UsageError.
+ */
+export interface Metadata {
+  /** The user `name`, created if missing; `admin`, when given, is set on the existing user too. */
+  ensureUser(name: string, opts?: { admin?: boolean }): User;
+  /** The user `name` (any case), if it exists. */
+  getUser(name: string): User | undefined;
+  /** Creates a token for an existing user; the plaintext is returned here and nowhere else. */
+  createToken(userName: string, opts: { write: boolean; label?: string }): { token: string; id: number };
+  /** What a plaintext token grants, or undefined when it is unknown or revoked. */
+  resolveToken(token: string): TokenGrant | undefined;
+  /** Number of live tokens (zero in a fresh root: `hub serve` then creates the first admin token). */
+  countTokens(): number;
+  /** Revokes a token for good. */
+  revokeToken(id: number): void;
+  /** Creates a repository of an existing user; ConflictError `repo_exists` when taken. */
+  createRepo(repo: { type: RepoType; owner: string; name: string; private: boolean }): RepoRecord;
+  /** The repository `type` `owner/name` (any case), if it exists. */
+  getRepo(type: RepoType, owner: string, name: string): RepoRecord | undefined;
+  /** Every repository, ordered by type, owner and name. */
+  listRepos(): RepoRecord[];
+  /** Makes a repository private or public. */
+  setPrivate(id: number, isPrivate: boolean): void;
+  /** Deletes a repository with its members and object records. */
+  deleteRepo(id: number): void;
+  /** Adds an existing user to a repository, or changes their write flag. */
+  addMember(repoId: number, userName: string, write: boolean): void;
+  /** The user's membership of a repository (the owner is a write member), if any. */
+  membership(repoId: number, userId: number): { write: boolean } | undefined;
+  /** Records that a repository holds an object; IntegrityError when it is known with another size. */
+  addObject(repoId: number, oid: string, size: number): void;
+  /** Whether a repository holds an object. */
+  hasObject(repoId: number, oid: string): boolean;
+  /** The size of an object a repository holds, if it holds it. */
+  objectSize(repoId: number, oid: string): number | undefined;
+  /** The objects a repository holds, ordered by oid. */
+  listObjects(repoId: number): RepoObject[];
+  /** Releases the store. */
+  close(): void;
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
+const OID_RE = /^[0-9a-f]{64}$/;
+const MAX_LABEL = 256;
+/** Longer strings cannot be tokens; they are not even hashed. */
+const MAX_TOKEN = 1024;
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  admin INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS tokens (
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  write INTEGER NOT NULL,
+  label TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS repos (
+  id INTEGER PRIMARY KEY,
+  type TEXT NOT NULL CHECK (type IN ('model', 'dataset')),
+  owner_id INTEGER NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL COLLATE NOCASE,
+  private INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (type, owner_id, name)
+);
+CREATE TABLE IF NOT EXISTS members (
+  repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  write INTEGER NOT NULL,
+  PRIMARY KEY (repo_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS objects (
+  repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+  oid TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  PRIMARY KEY (repo_id, oid)
+) WITHOUT ROWID;
+`;
+
+interface UserRow {
+  id: number;
+  name: string;
+  admin: number;
+}
+
+interface RepoRow {
+  id: number;
+  type: RepoType;
+  owner: string;
+  name: string;
+  private: number;
+  created_at: number;
+}
+
+const REPO_SELECT = 'SELECT r.id, r.type, u.name AS owner, r.name, r.private, r.created_at FROM repos r JOIN users u ON u.id = r.owner_id';
+
+function toUser(row: UserRow): User {
+  return { id: row.id, name: row.name, admin: row.admin !== 0 };
+}
+
+function toRepo(row: RepoRow): RepoRecord {
+  return { id: row.id, type: row.type, owner: row.owner, name: row.name, private: row.private !== 0, createdAt: row.created_at };
+}
+
+function checkName(name: string, what: string): void {
+  if (typeof name !== 'string' || !NAME_RE.test(name)) {
+    throw new UsageError(`bad ${what} name: ${JSON.stringify(name)} (1-96 letters, digits, '.', '_' or '-', starting with a letter or digit)`, { data: { name } }, 'bad_name');
+  }
+}
+
+function checkRepoName(name: string): void {
+  checkName(name, 'repository');
+  // `/<owner>/<name>.git` is how clients name the repository: `x.git` would be ambiguous
+  if (/\.git$/i.test(name)) throw new UsageError(`bad repository name: ${JSON.stringify(name)} (may not end in .git)`, { data: { name } }, 'bad_name');
+}
+
+function checkType(type: string): asserts type is RepoType {
+  if (type !== 'model' && type !== 'dataset') throw new UsageError(`bad repository type: ${JSON.stringify(type)} (model or dataset)`, { data: { type } }, 'bad_repo_type');
+}
+
+function tokenHash(token: string): string {
+  return sha256Hex(Buffer.from(token, 'utf8'));
+}
+
+/** The embedded metadata store: one SQLite file, safe to share between processes. */
+export class SqliteMetadata implements Metadata {
+  private readonly db: Database.Database;
+  private readonly now: () => number;
+
+  private constructor(db: Database.Database, now: () => number) {
+    this.db = db;
+    this.now = now;
+  }
+
+  /** Opens (creating if needed) the metadata database at `path`; `now` is the clock for timestamps. */
+  static open(path: string, opts: { now?: () => number } = {}): SqliteMetadata {
+    // the busy timeout must be in force before the first statement: switching to WAL and
+    // creating the schema take locks another server process may hold for a moment
+    const db = new Database(path, { timeout: 60_000 });
+    try {
+      if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') db.pragma('journal_mode = WAL');
+      // FULL, not NORMAL: a token printed once or an upload acknowledged to a client must
+      // survive a power loss; the server writes metadata rarely, so the fsync is cheap
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      // Every transaction that reads and then writes starts IMMEDIATE: a deferred one fails at
+      // once with SQLITE_BUSY (no busy wait) when another connection wrote after its read.
+      db.transaction(() => {
+        const version = db.pragma('user_version', { simple: true }) as number;
+        if (version > SCHEMA_VERSION) {
+          throw new HubError('metadata_too_new', `metadata database ${path} has schema version ${version}; this hub knows up to ${SCHEMA_VERSION}`, undefined, { hint: 'upgrade hub' });
+        }
+        if (version < SCHEMA_VERSION) {
+          db.exec(SCHEMA);
+          db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        }
+      }).immediate();
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new SqliteMetadata(db, opts.now ?? Date.now);
+  }
+
+  ensureUser(name: string, opts: { admin?: boolean } = {}): User {
+    checkName(name, 'user');
+    return this.db.transaction(() => {
+      const found = this.userRow(name);
+      if (found) {
+        if (opts.admin === undefined || (found.admin !== 0) === opts.admin) return toUser(found);
+        this.db.prepare('UPDATE users SET admin = ? WHERE id = ?').run(opts.admin ? 1 : 0, found.id);
+        return { ...toUser(found), admin: opts.admin };
+      }
+      const row = this.db.prepare<[string, number], UserRow>('INSERT INTO users (name, admin) VALUES (?, ?) RETURNING id, name, admin').get(name, opts.admin ? 1 : 0);
+      return toUser(row!);
+    }).immediate();
+  }
+
+  getUser(name: string): User | undefined {
+    if (typeof name !== 'string' || !NAME_RE.test(name)) return undefined;
+    const row = this.userRow(name);
+    return row && toUser(row);
+  }
+
+  createToken(userName: string, opts: { write: boolean; label?: string }): { token: string; id: number } {
+    const label = opts.label;
+    if (label !== undefined && (typeof label !== 'string' || label.length > MAX_LABEL || /[\u0000-\u001f\u007f]/.test(label))) {
+      throw new UsageError(`bad token label (at most ${MAX_LABEL} characters, no control characters)`, {}, 'bad_label');
+    }
+    const token = `hub_${randomBytes(32).toString('base64url')}`;
+    const hash = tokenHash(token);
+    const id = this.db.transaction(() => {
+      const user = this.requireUser(userName);
+      const row = this.db
+        .prepare<[string, number, number, string | null, number], { id: number }>(
+          'INSERT INTO tokens (hash, user_id, write, label, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
+        )
+        .get(hash, user.id, opts.write ? 1 : 0, label ?? null, this.now());
+      return row!.id;
+    }).immediate();
+    return { token, id };
+  }
+
+  resolveToken(token: string): TokenGrant | undefined {
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN) return undefined;
+    const row = this.db
+      .prepare<[string], { token_id: number; write: number } & UserRow>(
+        'SELECT t.id AS token_id, t.write, u.id, u.name, u.admin FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?',
+      )
+      .get(tokenHash(token));
+    return row && { user: toUser(row), write: row.write !== 0, tokenId: row.token_id };
+  }
+
+  countTokens(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM tokens').get() as { n: number }).n;
+  }
+
+  revokeToken(id: number): void {
+    if (this.db.prepare('DELETE FROM tokens WHERE id = ?').run(id).changes === 0) {
+      throw new NotFoundError(`token not found: ${id}`, { data: { id } }, 'token_not_found');
+    }
+  }
+
+  createRepo(repo: { type: RepoType; owner: string; name: string; private: boolean }): RepoRecord {
+    checkType(repo.type);
+    checkName(repo.owner, 'owner');
+    checkRepoName(repo.name);
+    const id = this.db.transaction(() => {
+      const owner = this.requireUser(repo.owner);
+      const taken = this.db.prepare('SELECT 1 FROM repos WHERE type = ? AND owner_id = ? AND name = ?').get(repo.type, owner.id, repo.name);
+      if (taken) {
+        const full = `${repo.type === 'dataset' ? 'datasets/' : ''}${owner.name}/${repo.name}`;
+        throw new ConflictError(`repository already exists: ${full}`, { data: { type: repo.type, owner: owner.name, name: repo.name } }, 'repo_exists');
+      }
+      return this.db
+        .prepare<[string, number, string, number, number], { id: number }>(
+          'INSERT INTO repos (type, owner_id, name, private, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
+        )
+        .get(repo.type, owner.id, repo.name, repo.private ? 1 : 0, this.now())!.id;
+    }).immediate();
+    return this.repoById(id)!;
+  }
+
+  getRepo(type: RepoType, owner: string, name: string): RepoRecord | undefined {
+    if ((type !== 'model' && type !== 'dataset') || typeof owner !== 'string' || typeof name !== 'string' || !NAME_RE.test(owner) || !NAME_RE.test(name)) return undefined;
+    const row = this.db.prepare<[string, string, string], RepoRow>(`${REPO_SELECT} WHERE r.type = ? AND u.name = ? AND r.name = ?`).get(type, owner, name);
+    return row && toRepo(row);
+  }
+
+  listRepos(): RepoRecord[] {
+    return this.db.prepare<[], RepoRow>(`${REPO_SELECT} ORDER BY r.type, u.name, r.name`).all().map(toRepo);
+  }
+
+  setPrivate(id: number, isPrivate: boolean): void {
+    if (this.db.prepare('UPDATE repos SET private = ? WHERE id = ?').run(isPrivate ? 1 : 0, id).changes === 0) throw repoNotFound(id);
+  }
+
+  deleteRepo(id: number): void {
+    // members and objects go with it (ON DELETE CASCADE)
+    if (this.db.prepare('DELETE FROM repos WHERE id = ?').run(id).changes === 0) throw repoNotFound(id);
+  }
+
+  addMember(repoId: number, userName: string, write: boolean): void {
+    this.db.transaction(() => {
+      this.requireRepo(repoId);
+      const user = this.requireUser(userName);
+      this.db
+        .prepare('INSERT INTO members (repo_id, user_id, write) VALUES (?, ?, ?) ON CONFLICT (repo_id, user_id) DO UPDATE SET write = excluded.write')
+        .run(repoId, user.id, write ? 1 : 0);
+    }).immediate();
+  }
+
+  membership(repoId: number, userId: number): { write: boolean } | undefined {
+    const row = this.db
+      .prepare<{ repo: number; user: number }, { write: number }>(
+        `SELECT CASE WHEN r.owner_id = @user THEN 1 ELSE m.write END AS write
+         FROM repos r LEFT JOIN members m ON m.repo_id = r.id AND m.user_id = @user
+         WHERE r.id = @repo AND (r.owner_id = @user OR m.user_id IS NOT NULL)`,
+      )
+      .get({ repo: repoId, user: userId });
+    return row && { write: row.write !== 0 };
+  }
+
+  addObject(repoId: number, oid: string, size: number): void {
+    if (typeof oid !== 'string' || !OID_RE.test(oid)) throw new UsageError(`bad object id: ${JSON.stringify(oid)} (64 lowercase hex digits)`, { data: { oid } }, 'bad_oid');
+    if (!Number.isSafeInteger(size) || size < 0) throw new UsageError(`bad object size: ${size}`, { data: { oid, size } }, 'bad_size');
+    this.db.transaction(() => {
+      this.requireRepo(repoId);
+      const known = this.objectSize(repoId, oid);
+      if (known === size) return;
+      if (known !== undefined) {
+        throw new IntegrityError(`object ${oid} is recorded with size ${known}, not ${size}`, { data: { oid, size, known } }, 'size_mismatch');
+      }
+      this.db.prepare('INSERT INTO objects (repo_id, oid, size) VALUES (?, ?, ?)').run(repoId, oid, size);
+    }).immediate();
+  }
+
+  hasObject(repoId: number, oid: string): boolean {
+    return this.objectSize(repoId, oid) !== undefined;
+  }
+
+  objectSize(repoId: number, oid: string): number | undefined {
+    return this.db.prepare<[number, string], { size: number }>('SELECT size FROM objects WHERE repo_id = ? AND oid = ?').get(repoId, oid)?.size;
+  }
+
+  listObjects(repoId: number): RepoObject[] {
+    return this.db.prepare<[number], RepoObject>('SELECT oid, size FROM objects WHERE repo_id = ? ORDER BY oid').all(repoId);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private userRow(name: string): UserRow | undefined {
+    return this.db.prepare<[string], UserRow>('SELECT id, name, admin FROM users WHERE name = ?').get(name);
+  }
+
+  private requireUser(name: string): User {
+    const row = typeof name === 'string' && NAME_RE.test(name) ? this.userRow(name) : undefined;
+    if (!row) throw new NotFoundError(`user not found: ${name}`, { data: { name } }, 'user_not_found');
+    return toUser(row);
+  }
+
+  private requireRepo(id: number): void {
+    if (!this.db.prepare('SELECT 1 FROM repos WHERE id = ?').get(id)) throw repoNotFound(id);
+  }
+
+  private repoById(id: number): RepoRecord | undefined {
+    const row = this.db.prepare<[number], RepoRow>(`${REPO_SELECT} WHERE r.id = ?`).get(id);
+    return row && toRepo(row);
+  }
+}
+
+function repoNotFound(id: number): NotFoundError {
+  return new NotFoundError(`repository not found: #${id}`, { data: { id } }, 'repo_not_found');
+}
