@@ -13,6 +13,8 @@ import { register as registerStatus } from './status.js';
 import { register as registerLog } from './log.js';
 import { register as registerCheckout } from './checkout.js';
 import { register as registerBranch } from './branch.js';
+import { register as registerServe } from './serve.js';
+import { register as registerAdmin } from './admin.js';
 import { register as registerChunk } from './chunk.js';
 import { register as registerDu } from './du.js';
 import { register as registerFsck } from './fsck.js';
@@ -32,6 +34,9 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerLog,
   registerCheckout,
   registerBranch,
+  // the server
+  registerServe,
+  registerAdmin,
   // plumbing and maintenance
   registerChunk,
   registerStore,

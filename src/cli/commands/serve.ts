@@ -1,0 +1,39 @@
+/** `hub serve --root DIR [--host 127.0.0.1] [--port 8080]`: run the hub server. */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { action } from '../action.js';
+import { hubVersion } from '../version.js';
+
+/** Declares `hub serve`. */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('run a hub server (git smart HTTP + Git LFS) on a data folder; no other setup')
+    .requiredOption('--root <dir>', 'data folder (created if missing)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', '8080')
+    .action(
+      action(async (ctx, opts: { root: string; host: string; port: string }) => {
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a number from 0 to 65535, not '${opts.port}'`);
+        const { startServer } = await import('../../server/app.js');
+        const server = await startServer({ root: resolve(ctx.cwd, opts.root), host: opts.host, port, version: hubVersion(), env: ctx.env, log: (line) => ctx.stderr(`${line}\n`) });
+        // stdout: the admin token (first start only, shown once) then the URL, in this order
+        if (ctx.json) ctx.stdout(`${JSON.stringify({ url: server.url, ...(server.adminToken ? { adminToken: server.adminToken } : {}) })}\n`);
+        else {
+          if (server.adminToken) {
+            ctx.stderr('created the first admin token (shown only this once; only its hash is stored):\n');
+            ctx.stdout(`admin token: ${server.adminToken}\n`);
+          }
+          ctx.stdout(`hub serve listening on ${server.url} (root ${resolve(ctx.cwd, opts.root)})\n`);
+        }
+        await new Promise<void>((done) => {
+          const stop = () => void server.close().then(done);
+          process.once('SIGTERM', stop);
+          ctx.signal.addEventListener('abort', stop, { once: true });
+        });
+        ctx.stderr('hub serve stopped\n');
+      }),
+    );
+}

@@ -1,0 +1,41 @@
+/** `hub repo create OWNER/NAME [--private] [--dataset]` against a running hub server. */
+import { UsageError } from '../errors.js';
+import { requestJson } from '../transfer/http-client.js';
+import type { CoreContext } from './context.js';
+
+/** The `--json` shape of `hub repo create`. */
+export interface RepoCreateResult {
+  id: string;
+  type: 'model' | 'dataset';
+  private: boolean;
+  url: string;
+}
+
+/** The endpoint from --endpoint or HUB_ENDPOINT. */
+export function resolveEndpoint(ctx: CoreContext, endpoint: string | undefined): string {
+  const e = endpoint ?? ctx.env.HUB_ENDPOINT;
+  if (!e) throw new UsageError('no server given', { hint: 'pass --endpoint URL or set HUB_ENDPOINT' }, 'no_endpoint');
+  let url: URL;
+  try {
+    url = new URL(e);
+  } catch {
+    throw new UsageError(`not a URL: ${e}`, {}, 'bad_endpoint');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`endpoint must be http(s): ${e}`, {}, 'bad_endpoint');
+  return url.origin + url.pathname.replace(/\/$/, '');
+}
+
+/** Creates a repository on the server. */
+export async function repoCreate(ctx: CoreContext, id: string, opts: { private?: boolean; dataset?: boolean; endpoint?: string; token?: string }): Promise<RepoCreateResult> {
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\/([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(id);
+  if (!m) throw new UsageError(`repository must be OWNER/NAME, not '${id}'`, {}, 'bad_repo_id');
+  const base = resolveEndpoint(ctx, opts.endpoint);
+  const token = opts.token ?? ctx.env.HUB_TOKEN;
+  return requestJson<RepoCreateResult>({
+    method: 'POST',
+    url: `${base}/api/repos/create`,
+    token,
+    body: { name: m[2], organization: m[1], type: opts.dataset ? 'dataset' : 'model', private: !!opts.private },
+    what: `creating ${id}`,
+  });
+}

@@ -1,0 +1,227 @@
+/**
+ * `hub serve`: one HTTP server for git smart HTTP (proxied to `git http-backend`), the Git LFS
+ * Batch API with the `basic` transfer, and a small repository API. Everything is authenticated
+ * and authorised here (access.ts) before any handler runs; errors are JSON; every request is
+ * logged as one JSON line.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo, Socket } from 'node:net';
+import { ConflictError, HubError, NotFoundError, PermissionError, UsageError } from '../errors.js';
+import { Store } from '../store/store.js';
+import { authorize, identify, wwwAuthenticate, type Identity } from './access.js';
+import { createBareRepo, preReceiveHookCommand, repoDir } from './bare-repos.js';
+import { gitRoute, handleGitRequest } from './git-http.js';
+import { HttpError, readJsonBody, sendJson } from './http-util.js';
+import { BATCH_BODY_LIMIT, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
+import { SqliteMetadata, type Metadata, type RepoRecord } from './metadata.js';
+
+/** Options of startServer. */
+export interface ServeOptions {
+  root: string;
+  host?: string;
+  port?: number;
+  version: string;
+  /** Where access-log lines and notices go (default stderr). */
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A running server. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** The admin token created on first start in an empty root (shown once, stored hashed). */
+  adminToken?: string;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
+
+interface RepoPath {
+  type: 'model' | 'dataset';
+  owner: string;
+  name: string;
+  rest: string[];
+}
+
+function parseRepoPath(pathname: string): RepoPath | undefined {
+  const seg = pathname.split('/').filter((s) => s !== '');
+  let type: 'model' | 'dataset' = 'model';
+  if (seg[0] === 'datasets') {
+    type = 'dataset';
+    seg.shift();
+  }
+  if (seg.length < 2) return undefined;
+  const owner = seg[0];
+  const name = seg[1].replace(/\.git$/, '');
+  if (!NAME.test(owner) || !NAME.test(name) || name.endsWith('.git')) return undefined;
+  return { type, owner, name, rest: seg.slice(2) };
+}
+
+/** The HTTP error for anything a handler threw: HubErrors by kind, anything else 500. */
+function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof HubError) {
+    const status = err instanceof UsageError ? 400 : err instanceof NotFoundError ? 404 : err instanceof ConflictError ? 409 : err instanceof PermissionError ? 403 : 500;
+    return new HttpError(status, status === 500 ? 'internal server error' : err.message, {}, err.code);
+  }
+  return new HttpError(500, 'internal server error');
+}
+
+/** Starts the server; the first start on an empty root creates an admin user and token. */
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const root = opts.root;
+  for (const d of [root, join(root, 'repos'), join(root, 'tmp')]) mkdirSync(d, { recursive: true });
+  // uploads that a killed server left half-written are never visible: clear them
+  for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
+  const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const dbPath = join(root, 'meta.sqlite');
+  const meta: Metadata = SqliteMetadata.open(dbPath);
+  const store = await Store.open(join(root, 'store'), opts.env ?? process.env);
+  let adminToken: string | undefined;
+  if (meta.countTokens() === 0) {
+    meta.ensureUser('admin', { admin: true });
+    adminToken = meta.createToken('admin', { write: true, label: 'first start' }).token;
+  }
+  const hookCommand = preReceiveHookCommand();
+
+  const active = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    active.add(res);
+    let who = '-';
+    res.on('close', () => {
+      active.delete(res);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log(JSON.stringify({ time: new Date().toISOString(), method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Math.round(ms), user: who, aborted: !res.writableFinished || undefined }));
+    });
+    route(req, res, (id) => (who = id.user?.name ?? (id.invalidToken ? 'invalid-token' : 'anonymous'))).catch((err: unknown) => {
+      const e = toHttpError(err);
+      if (e.status >= 500) log(JSON.stringify({ time: new Date().toISOString(), level: 'error', message: (err as Error)?.message }));
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      req.resume();
+      sendJson(res, e.status, { error: e.message, message: e.message, ...(e.code ? { code: e.code } : {}) }, e.headers);
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.requestTimeout = 0; // git pushes and large uploads may take long
+  server.headersTimeout = 60_000;
+
+  const baseUrl = (req: IncomingMessage) => `http://${req.headers.host ?? `${opts.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`}`;
+
+  async function route(req: IncomingMessage, res: ServerResponse, setWho: (id: Identity) => void): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = decodeURIComponent(url.pathname);
+    if (path.includes('\0') || path.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, 'invalid path');
+    const id = identify(meta, req.headers.authorization);
+    setWho(id);
+    if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
+    if (path === '/api/repos/create' && req.method === 'POST') return createRepo(req, res, id);
+
+    const git = gitRoute(path);
+    if (git) {
+      const repo = meta.getRepo(git.type, git.owner, git.name);
+      const service = url.searchParams.get('service');
+      const write = path.endsWith('/git-receive-pack') || service === 'git-receive-pack';
+      check(id, repo, write ? 'write' : 'read', 'git');
+      return handleGitRequest(req, res, {
+        projectRoot: join(root, 'repos'),
+        pathInfo: git.pathInfo,
+        query: url.search.slice(1),
+        remoteUser: id.user?.name ?? 'anonymous',
+        env: { HUB_SERVE_DB: dbPath, HUB_REPO_ID: String(repo!.id) },
+      });
+    }
+
+    const rp = parseRepoPath(path);
+    if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'objects') {
+      const repo = meta.getRepo(rp.type, rp.owner, rp.name);
+      const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${rp.owner}/${rp.name}.git/info/lfs`;
+      const lfs = (r: RepoRecord): LfsContext => ({ store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization });
+      const oid = rp.rest[3];
+      if (rp.rest.length === 4 && oid === 'batch' && req.method === 'POST') {
+        const accept = String(req.headers.accept ?? LFS_MEDIA_TYPE);
+        if (!accept.includes('json') && !accept.includes('*/*')) throw new HttpError(406, `the LFS API answers ${LFS_MEDIA_TYPE}`);
+        const body = await readJsonBody(req, BATCH_BODY_LIMIT);
+        const operation = (body as { operation?: unknown })?.operation;
+        check(id, repo, operation === 'upload' ? 'write' : 'read', 'lfs');
+        return handleBatch(body, res, lfs(repo!));
+      }
+      if (oid && !/^[0-9a-f]{64}$/.test(oid)) throw new HttpError(422, 'invalid oid: expected 64 lowercase hex digits');
+      if (rp.rest.length === 4 && (req.method === 'GET' || req.method === 'HEAD')) {
+        check(id, repo, 'read', 'lfs');
+        return handleDownload(req, res, lfs(repo!), oid);
+      }
+      if (rp.rest.length === 4 && req.method === 'PUT') {
+        check(id, repo, 'write', 'lfs');
+        return handleUpload(req, res, lfs(repo!), oid);
+      }
+      if (rp.rest.length === 5 && rp.rest[4] === 'verify' && req.method === 'POST') {
+        check(id, repo, 'write', 'lfs');
+        return handleVerify(req, res, lfs(repo!), oid);
+      }
+      throw new HttpError(405, `${req.method} is not supported here`);
+    }
+    throw new HttpError(404, 'not found');
+  }
+
+  function check(id: Identity, repo: RepoRecord | undefined, action: 'read' | 'write', kind: 'git' | 'lfs' | 'api'): asserts repo is RepoRecord {
+    const verdict = authorize(meta, id, repo, action);
+    if (verdict.ok) return;
+    const headers: Record<string, string> = {};
+    if (verdict.status === 401) headers[kind === 'lfs' ? 'LFS-Authenticate' : 'WWW-Authenticate'] = wwwAuthenticate();
+    if (verdict.status === 401 && kind === 'lfs') headers['WWW-Authenticate'] = wwwAuthenticate();
+    throw new HttpError(verdict.status, verdict.message, headers);
+  }
+
+  async function createRepo(req: IncomingMessage, res: ServerResponse, id: Identity): Promise<void> {
+    if (id.invalidToken) throw new HttpError(401, 'invalid token', { 'WWW-Authenticate': wwwAuthenticate() });
+    if (!id.user) throw new HttpError(401, 'authentication required', { 'WWW-Authenticate': wwwAuthenticate() });
+    if (!id.write) throw new HttpError(403, 'token is read-only');
+    const body = (await readJsonBody(req, 64 << 10)) as { name?: unknown; organization?: unknown; type?: unknown; private?: unknown };
+    let name = typeof body?.name === 'string' ? body.name : '';
+    let owner = typeof body?.organization === 'string' ? body.organization : id.user.name;
+    if (name.includes('/')) [owner, name] = name.split('/', 2);
+    const type = body?.type === 'dataset' ? 'dataset' : body?.type === undefined || body?.type === 'model' ? 'model' : undefined;
+    if (!type) throw new HttpError(400, `unknown repository type ${JSON.stringify(body.type)}`);
+    if (!NAME.test(owner) || !NAME.test(name) || name.endsWith('.git')) throw new HttpError(400, 'invalid repository name: use letters, digits, ".", "_" and "-"');
+    if (owner !== id.user.name && !id.user.admin) throw new HttpError(403, `you cannot create repositories for '${owner}'`);
+    if (meta.getRepo(type, owner, name)) throw new HttpError(409, `repository ${owner}/${name} already exists`);
+    const repo = meta.createRepo({ type, owner, name, private: body?.private === true });
+    await createBareRepo(repoDir(root, type, owner, name), { hookCommand });
+    const path = `${type === 'dataset' ? '/datasets' : ''}/${owner}/${name}`;
+    sendJson(res, 200, { id: `${owner}/${name}`, type, private: repo.private, url: `${baseUrl(req)}${path}` });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    port,
+    adminToken,
+    async close(graceMs = 30_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      for (const s of sockets) s.destroy();
+      await closed;
+      for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
+      store.close();
+      meta.close();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/** Small HTTP helpers of `hub serve`: JSON responses, bounded JSON bodies, one error type. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** An error that becomes an HTTP response: status, a JSON body `{"error": message}`, extra headers. */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}, readonly code?: string) {
+    super(message);
+  }
+}
+
+/** Sends `body` as JSON with `status` (content type application/json unless given). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Reads a JSON request body of at most `limit` bytes (413 beyond, 400 when not JSON). */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, `request body too large: ${declared} bytes (limit ${limit})`);
+  const parts: Buffer[] = [];
+  let total = 0;
+  for await (const part of req as AsyncIterable<Buffer>) {
+    total += part.length;
+    if (total > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`);
+    parts.push(part);
+  }
+  try {
+    return JSON.parse(Buffer.concat(parts).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
+}
+
+/** Drains and discards the rest of a request body (so keep-alive connections stay usable). */
+export function discardBody(req: IncomingMessage): void {
+  req.resume();
+}

@@ -1,0 +1,191 @@
+/**
+ * The Git LFS side of `hub serve`: the Batch API (`POST <repo>.git/info/lfs/objects/batch`) with
+ * the `basic` transfer, and the object endpoints its actions point at: PUT (upload), GET
+ * (download, with Range) and POST …/verify. Uploaded bytes stream to a temporary file while
+ * their sha256 and size are checked, are then chunked into the server's content store (so
+ * identical and similar objects share chunks across all repositories), and only then recorded
+ * as held by the repository: an interrupted or wrong upload leaves nothing visible.
+ */
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { randomBytes, createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { addFile } from '../store/ingest.js';
+import { objectPieces } from '../store/reassemble.js';
+import { readManifest } from '../store/manifest-files.js';
+import type { Store } from '../store/store.js';
+import { HttpError, readJsonBody } from './http-util.js';
+import type { Metadata, RepoRecord } from './metadata.js';
+
+/** The media type of LFS API requests and responses. */
+export const LFS_MEDIA_TYPE = 'application/vnd.git-lfs+json';
+const BATCH_LIMIT = 10 << 20;
+const OID_RE = /^[0-9a-f]{64}$/;
+
+/** What an LFS handler needs. */
+export interface LfsContext {
+  store: Store;
+  meta: Metadata;
+  /** Where uploads wait while they are checked. */
+  tmpDir: string;
+  /** Absolute base URL of this repository's LFS endpoint, e.g. http://127.0.0.1:8080/acme/llama.git/info/lfs */
+  lfsBase: string;
+  repo: RepoRecord;
+  /** The request's Authorization header, echoed in actions so clients authenticate their transfers. */
+  authorization?: string;
+}
+
+interface BatchObject {
+  oid: string;
+  size: number;
+}
+
+function lfsJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { 'Content-Type': LFS_MEDIA_TYPE, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Parses and validates a batch request body. */
+export function parseBatchRequest(body: unknown): { operation: 'upload' | 'download'; objects: unknown[] } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(422, 'batch request must be a JSON object');
+  const b = body as Record<string, unknown>;
+  if (b.operation !== 'upload' && b.operation !== 'download') throw new HttpError(422, `unknown operation ${JSON.stringify(b.operation)}: expected "upload" or "download"`);
+  if (!Array.isArray(b.objects)) throw new HttpError(422, 'batch request needs an "objects" array');
+  if (b.objects.length > 10_000) throw new HttpError(413, 'too many objects in one batch (limit 10000)');
+  if (b.hash_algo !== undefined && b.hash_algo !== 'sha256' && b.hash_algo !== 'sha_256') {
+    throw new HttpError(409, `unsupported hash_algo ${JSON.stringify(b.hash_algo)}: this server uses sha256`);
+  }
+  if (b.transfers !== undefined && (!Array.isArray(b.transfers) || !b.transfers.includes('basic'))) {
+    throw new HttpError(422, 'no supported transfer adapter: this server offers "basic"');
+  }
+  return { operation: b.operation, objects: b.objects };
+}
+
+function validObject(o: unknown): o is BatchObject {
+  const x = o as BatchObject;
+  return typeof x === 'object' && x !== null && typeof x.oid === 'string' && OID_RE.test(x.oid) && Number.isSafeInteger(x.size) && x.size >= 0;
+}
+
+/** The limit on a batch request body. */
+export const BATCH_BODY_LIMIT = BATCH_LIMIT;
+
+/** POST …/objects/batch, with the body already read (the caller's access check needs the operation). */
+export function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext): void {
+  const { operation, objects } = parseBatchRequest(body);
+  const header = ctx.authorization ? { Authorization: ctx.authorization } : undefined;
+  const action = (href: string) => ({ href, ...(header ? { header } : {}), expires_in: 3600 });
+  const out = objects.map((o) => {
+    if (!validObject(o)) {
+      const x = o as Partial<BatchObject>;
+      return { oid: typeof x?.oid === 'string' ? x.oid.slice(0, 64) : '', size: typeof x?.size === 'number' ? x.size : 0, error: { code: 422, message: 'invalid object: oid must be 64 lowercase hex digits and size a non-negative integer' } };
+    }
+    const has = ctx.meta.hasObject(ctx.repo.id, o.oid);
+    const href = `${ctx.lfsBase}/objects/${o.oid}`;
+    if (operation === 'download') {
+      if (!has) return { oid: o.oid, size: o.size, error: { code: 404, message: 'object does not exist on the server' } };
+      const size = ctx.meta.objectSize(ctx.repo.id, o.oid) ?? o.size;
+      return { oid: o.oid, size, authenticated: true, actions: { download: action(href) } };
+    }
+    if (has) return { oid: o.oid, size: o.size }; // already there: nothing to upload
+    return { oid: o.oid, size: o.size, authenticated: true, actions: { upload: action(href), verify: action(`${href}/verify`) } };
+  });
+  lfsJson(res, 200, { transfer: 'basic', objects: out, hash_algo: 'sha256' });
+}
+
+/** PUT …/objects/<oid>: the whole object, checked against oid and Content-Length before it becomes visible. */
+export async function handleUpload(req: IncomingMessage, res: ServerResponse, ctx: LfsContext, oid: string): Promise<void> {
+  const declared = req.headers['content-length'];
+  if (declared === undefined || !/^\d+$/.test(declared)) throw new HttpError(411, 'upload needs a Content-Length header');
+  const size = Number(declared);
+  if (ctx.meta.hasObject(ctx.repo.id, oid)) {
+    req.resume();
+    await once(req, 'end');
+    res.writeHead(200).end();
+    return;
+  }
+  mkdirSync(ctx.tmpDir, { recursive: true });
+  const tmp = join(ctx.tmpDir, `upload-${oid.slice(0, 16)}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const hash = createHash('sha256');
+  let received = 0;
+  const out = createWriteStream(tmp, { flags: 'wx' });
+  try {
+    for await (const part of req as AsyncIterable<Buffer>) {
+      received += part.length;
+      if (received > size) throw new HttpError(400, `upload is longer than its Content-Length (${size} bytes)`);
+      hash.update(part);
+      if (!out.write(part)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'close');
+    if (received !== size) throw new HttpError(400, `upload ended after ${received} of ${size} bytes`);
+    const actual = hash.digest('hex');
+    if (actual !== oid) throw new HttpError(422, `uploaded bytes hash to ${actual}, not to the oid ${oid}`);
+    const added = await addFile(ctx.store, tmp);
+    if (added.oid !== oid) throw new HttpError(500, 'the stored object does not match its oid');
+    ctx.meta.addObject(ctx.repo.id, oid, size);
+    res.writeHead(200).end();
+  } finally {
+    out.destroy();
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** POST …/objects/<oid>/verify: 200 when the repository holds the object with that size. */
+export async function handleVerify(req: IncomingMessage, res: ServerResponse, ctx: LfsContext, oid: string): Promise<void> {
+  const body = (await readJsonBody(req, 64 << 10)) as Partial<BatchObject>;
+  const size = ctx.meta.objectSize(ctx.repo.id, oid);
+  if (size === undefined) throw new HttpError(404, 'object does not exist on the server');
+  if (body?.oid !== undefined && body.oid !== oid) throw new HttpError(422, 'verify body names another oid');
+  if (body?.size !== undefined && body.size !== size) throw new HttpError(422, `object size is ${size}, not ${body.size}`);
+  lfsJson(res, 200, { oid, size });
+}
+
+/** Parses a single `bytes=a-b` range against `size` (undefined: whole object; 416 when unsatisfiable). */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) throw new HttpError(416, `unsupported Range ${JSON.stringify(header)}`, { 'Content-Range': `bytes */${size}` });
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    start = Math.max(0, size - Number(m[2]));
+    end = size;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size : Math.min(size, Number(m[2]) + 1);
+  }
+  if (start >= size || end <= start) throw new HttpError(416, `range ${header} is outside the object (${size} bytes)`, { 'Content-Range': `bytes */${size}` });
+  return { start, end };
+}
+
+/** GET …/objects/<oid>: the object's bytes from the content store, with Range support and backpressure. */
+export async function handleDownload(req: IncomingMessage, res: ServerResponse, ctx: LfsContext, oid: string): Promise<void> {
+  const size = ctx.meta.objectSize(ctx.repo.id, oid);
+  const manifest = size === undefined ? undefined : readManifest(ctx.store.paths, oid);
+  if (size === undefined || !manifest) throw new HttpError(404, 'object does not exist on the server');
+  const range = parseRange(req.headers.range, manifest.size);
+  const length = range ? range.end - range.start : manifest.size;
+  res.writeHead(range ? 206 : 200, {
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': length,
+    'Accept-Ranges': 'bytes',
+    ETag: `"${oid}"`,
+    ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end - 1}/${manifest.size}` } : {}),
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  try {
+    for (const piece of objectPieces(ctx.store, manifest, range)) {
+      if (res.destroyed) return;
+      if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+    res.end();
+  } catch {
+    // headers are gone: a damaged object can only be signalled by cutting the response short
+    res.destroy();
+  }
+}

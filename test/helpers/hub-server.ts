@@ -1,0 +1,55 @@
+// A real `hub serve` for tests: the built CLI on 127.0.0.1, port 0, in a temporary root.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { hubBin } from './paths.js';
+import { hubEnv } from './run-hub.js';
+import { tmpDir } from './tmp-dir.js';
+
+/** A running server. */
+export interface TestServer {
+  url: string;
+  host: string;
+  root: string;
+  adminToken: string;
+  child: ChildProcess;
+  /** Access-log lines and other stderr output so far. */
+  stderr: () => string;
+  /** SIGTERM and wait (or SIGKILL with `kill`). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `hub serve --root ROOT --port 0` (a new root unless given) and waits until it listens. */
+export function startHubServe(root = tmpDir('hub-serve-')): Promise<TestServer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [hubBin, 'serve', '--root', root, '--host', '127.0.0.1', '--port', '0'], { env: hubEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`hub serve did not start:\n${err}`)), 20_000);
+    child.stderr!.on('data', (b: Buffer) => (err += b));
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b;
+      const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        const url = m[1];
+        resolve({
+          url,
+          host: url.slice('http://'.length),
+          root,
+          adminToken: /admin token: (\S+)/.exec(out)?.[1] ?? '',
+          child,
+          stderr: () => err,
+          stop: (signal: NodeJS.Signals = 'SIGTERM') =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill(signal);
+            }),
+        });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hub serve exited with ${code}:\n${err}`));
+    });
+  });
+}

@@ -1,0 +1,123 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { authUrl, gitClient } from '../helpers/git-client.js';
+import { startHubServe, type TestServer } from '../helpers/hub-server.js';
+import { runHubJson } from '../helpers/run-hub.js';
+import { tmpDir } from '../helpers/tmp-dir.js';
+
+const LFS = 'application/vnd.git-lfs+json';
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function batch(s: TestServer, repo: string, operation: string, objects: Array<{ oid: string; size: number }>, token = s.adminToken) {
+  const r = await request(`${s.url}/${repo}.git/info/lfs/objects/batch`, {
+    method: 'POST',
+    headers: { accept: LFS, 'content-type': LFS, authorization: `Bearer ${token}` },
+    body: JSON.stringify({ operation, transfers: ['basic'], objects }),
+  });
+  return { status: r.statusCode, body: (await r.body.json()) as any };
+}
+
+async function put(s: TestServer, repo: string, oid: string, body: Buffer, headers: Record<string, string> = {}) {
+  const r = await request(`${s.url}/${repo}.git/info/lfs/objects/${oid}`, { method: 'PUT', headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/octet-stream', ...headers }, body });
+  return { status: r.statusCode, text: await r.body.text() };
+}
+
+describe('hub serve keeps only verified objects', () => {
+  it('rejects an upload whose bytes do not match the oid or the length, leaving nothing behind', async () => {
+    const s = await startHubServe();
+    try {
+      await runHubJson(['repo', 'create', 'admin/m', '--endpoint', s.url, '--token', s.adminToken]);
+      const good = randomBytes(300_000);
+      const oid = sha(good);
+      const bad = Buffer.from(good);
+      bad[1000] ^= 1;
+      const wrong = await put(s, 'admin/m', oid, bad);
+      expect(wrong.status).toBe(422);
+      expect(JSON.parse(wrong.text).error).toMatch(/hash/);
+      expect((await batch(s, 'admin/m', 'download', [{ oid, size: good.length }])).body.objects[0].error.code).toBe(404);
+      expect(readdirSync(join(s.root, 'tmp'))).toEqual([]);
+      // a body shorter than its Content-Length is refused too (the client lies about the length)
+      const short = await request(`${s.url}/admin/m.git/info/lfs/objects/${oid}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${s.adminToken}`, 'content-length': String(good.length + 10) },
+        body: good,
+      }).then((r) => r.statusCode, () => 'aborted');
+      expect(short === 400 || short === 'aborted').toBe(true);
+      expect((await batch(s, 'admin/m', 'download', [{ oid, size: good.length }])).body.objects[0].error.code).toBe(404);
+      // the right bytes are accepted, verified and downloadable
+      expect((await put(s, 'admin/m', oid, good)).status).toBe(200);
+      const dl = await batch(s, 'admin/m', 'download', [{ oid, size: good.length }]);
+      const got = await request(dl.body.objects[0].actions.download.href, { headers: dl.body.objects[0].actions.download.header });
+      expect(sha(Buffer.from(await got.body.arrayBuffer()))).toBe(oid);
+      expect(readdirSync(join(s.root, 'tmp'))).toEqual([]);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('refuses a push whose pointers name objects the server does not hold', async () => {
+    const s = await startHubServe();
+    try {
+      await runHubJson(['repo', 'create', 'admin/p', '--endpoint', s.url, '--token', s.adminToken]);
+      const client = gitClient();
+      const dir = join(tmpDir(), 'p');
+      const url = authUrl(s.host, '/admin/p', s.adminToken);
+      client.run(tmpDir(), 'clone', '-q', url, dir);
+      const oid = 'cd'.repeat(32);
+      // committed without git-lfs (no .gitattributes): the pointer text goes in as it is
+      writeFileSync(join(dir, 'ghost.bin'), `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize 42\n`);
+      client.run(dir, 'add', '-A');
+      client.run(dir, 'commit', '-q', '-m', 'ghost');
+      const push = client.tryRun(dir, '-c', 'lfs.allowincompletepush=true', 'push', 'origin', 'main');
+      expect(push.status).not.toBe(0);
+      expect(push.stderr).toContain(oid);
+      expect(push.stderr).toMatch(/push refused/);
+      expect(client.tryRun(dir, 'ls-remote', 'origin').stdout).toBe('');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('after a SIGKILL mid-upload, a restart serves every completed object and the interrupted one is absent', async () => {
+    const s = await startHubServe();
+    await runHubJson(['repo', 'create', 'admin/k', '--endpoint', s.url, '--token', s.adminToken]);
+    const done = randomBytes(2_000_000);
+    expect((await put(s, 'admin/k', sha(done), done)).status).toBe(200);
+    const big = randomBytes(64 << 20);
+    const bigOid = sha(big);
+    // stream the big upload slowly, and kill the server while it is in flight
+    let sent = 0;
+    const body = (async function* () {
+      for (let at = 0; at < big.length; at += 1 << 20) {
+        yield big.subarray(at, at + (1 << 20));
+        sent += 1 << 20;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const upload = request(`${s.url}/admin/k.git/info/lfs/objects/${bigOid}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${s.adminToken}`, 'content-length': String(big.length) },
+      body,
+    }).then((r) => r.statusCode, () => 'aborted');
+    while (sent < 16 << 20) await new Promise((r) => setTimeout(r, 20));
+    await s.stop('SIGKILL');
+    expect(await upload).toBe('aborted');
+
+    const again = await startHubServe(s.root);
+    try {
+      const token = s.adminToken;
+      const ok = await batch(again, 'admin/k', 'download', [{ oid: sha(done), size: done.length }, { oid: bigOid, size: big.length }], token);
+      expect(ok.status).toBe(200);
+      const [first, second] = ok.body.objects;
+      expect(second.error.code).toBe(404);
+      const got = await request(first.actions.download.href, { headers: first.actions.download.header });
+      expect(sha(Buffer.from(await got.body.arrayBuffer()))).toBe(sha(done));
+      expect(readdirSync(join(s.root, 'tmp'))).toEqual([]);
+    } finally {
+      await again.stop();
+    }
+  });
+});
