@@ -127,6 +127,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     setWho(id);
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
     if (path === '/api/repos/create' && req.method === 'POST') return createRepo(req, res, id);
+    const info = /^\/api\/(models|datasets)\/([^/]+)\/([^/]+)$/.exec(path);
+    if (info && req.method === 'GET') {
+      const type = info[1] === 'datasets' ? 'dataset' : 'model';
+      const repo = meta.getRepo(type, info[2], info[3]);
+      check(id, repo, 'read', 'api');
+      return sendJson(res, 200, { id: `${repo.owner}/${repo.name}`, type: repo.type, private: repo.private, createdAt: new Date(repo.createdAt).toISOString() });
+    }
 
     const git = gitRoute(path);
     if (git) {
