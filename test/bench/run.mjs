@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmarks run by `npm run bench` after a build: the content store (issue 2) here, then
-// test/bench/status.mjs (issue 3).
+// test/bench/status.mjs (issue 3) and test/bench/serve.mjs (issue 4).
 //
 // On one synthetic 1 GiB safetensors model (../shared/tools/make-model.mjs, or a local copy of
 // its algorithm when shared/ is absent) it measures, in the same run and as medians of
@@ -127,5 +127,8 @@ try {
 
 // the repository benchmarks (issue 3)
 console.log('');
-const status = spawnSync(process.execPath, [join(root, 'test/bench/status.mjs')], { stdio: 'inherit' });
-if (status.status !== 0) process.exitCode = 1;
+for (const bench of ['status.mjs', 'serve.mjs']) {
+  console.log('');
+  const r = spawnSync(process.execPath, [join(root, 'test/bench', bench)], { stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = 1;
+}
