@@ -120,4 +120,37 @@ describe('hub serve keeps only verified objects', () => {
       await again.stop();
     }
   });
+
+  it('SIGTERM lets an in-flight upload finish, then stops; a restart serves the object', async () => {
+    const s = await startHubServe();
+    await runHubJson(['repo', 'create', 'admin/t', '--endpoint', s.url, '--token', s.adminToken]);
+    const big = randomBytes(16 << 20);
+    const oid = sha(big);
+    let sent = 0;
+    const body = (async function* () {
+      for (let at = 0; at < big.length; at += 1 << 20) {
+        yield big.subarray(at, at + (1 << 20));
+        sent += 1 << 20;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const upload = request(`${s.url}/admin/t.git/info/lfs/objects/${oid}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${s.adminToken}`, 'content-length': String(big.length) },
+      body,
+    }).then((r) => r.statusCode, () => 'aborted');
+    while (sent < 4 << 20) await new Promise((r) => setTimeout(r, 10));
+    const stopped = s.stop('SIGTERM');
+    expect(await upload).toBe(200);
+    await stopped;
+    expect(s.stderr()).toMatch(/hub serve stopped/);
+    const again = await startHubServe(s.root);
+    try {
+      const r = await batch(again, 'admin/t', 'download', [{ oid, size: big.length }], s.adminToken);
+      const got = await request(r.body.objects[0].actions.download.href, { headers: r.body.objects[0].actions.download.header });
+      expect(sha(Buffer.from(await got.body.arrayBuffer()))).toBe(oid);
+    } finally {
+      await again.stop();
+    }
+  });
 });
