@@ -1,0 +1,144 @@
+/**
+ * The bare git repositories of `hub serve` (DESIGN.md §5): where they live under the server
+ * root, how they are created (configured for smart HTTP, with hub's pre-receive hook) and
+ * removed. Names are validated here, so nothing built from a URL can leave `<root>/repos`.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ExitCode, HubError, UsageError } from '../errors.js';
+
+const run = promisify(execFile);
+
+/** A repository kind, as in the URL (`/owner/name` or `/datasets/owner/name`). */
+export type RepoType = 'model' | 'dataset';
+
+/** What an owner or a repository name may look like (the Hugging Face Hub's rule, 96 characters at most). */
+export const REPO_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
+
+/**
+ * Why `segment` cannot be an owner or repository name, or undefined when it can. Besides the
+ * pattern: no `..` anywhere, and no `.git` suffix on a name (`/o/x.git` must mean repo `x`).
+ */
+export function badRepoSegment(segment: string, what: 'owner' | 'name'): string | undefined {
+  if (!REPO_NAME_RE.test(segment)) return `must match ${REPO_NAME_RE.source}`;
+  if (segment.includes('..')) return "may not contain '..'";
+  if (what === 'name' && segment.toLowerCase().endsWith('.git')) return "may not end in '.git'";
+  return undefined;
+}
+
+/** Throws UsageError `bad_name` unless owner and name are valid for a repository of `type`. */
+export function validateRepoName(type: RepoType, owner: string, name: string): void {
+  for (const [what, value] of [['owner', owner], ['name', name]] as const) {
+    const why = badRepoSegment(value, what);
+    if (why !== undefined) {
+      throw new UsageError(`bad repository ${what} ${JSON.stringify(value)}: ${why}`, { data: { type, owner, name } }, 'bad_name');
+    }
+  }
+  // `<root>/repos/datasets/` holds the datasets, so a model owner of that name would collide.
+  if (type === 'model' && owner === 'datasets') {
+    throw new UsageError("bad repository owner \"datasets\": reserved for dataset URLs", { data: { type, owner, name } }, 'bad_name');
+  }
+}
+
+/** `<root>/repos/<owner>/<name>.git` for a model, `<root>/repos/datasets/<owner>/<name>.git` for a dataset. */
+export function repoDir(root: string, type: RepoType, owner: string, name: string): string {
+  validateRepoName(type, owner, name);
+  return type === 'dataset' ? join(root, 'repos', 'datasets', owner, `${name}.git`) : join(root, 'repos', owner, `${name}.git`);
+}
+
+/** Quotes `word` for a POSIX shell (single quotes, so nothing inside is expanded). */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The hook command that runs the built pre-receive hook with this Node:
+ * `'/usr/bin/node' '/abs/dist/server/pre-receive-hook.js'`. `script` defaults to the hook next
+ * to this module, which is right when running from dist/ (not from the TypeScript sources).
+ */
+export function preReceiveHookCommand(script = fileURLToPath(new URL('./pre-receive-hook.js', import.meta.url))): string {
+  return `${shellQuote(process.execPath)} ${shellQuote(script)}`;
+}
+
+/** Options of {@link createBareRepo}. */
+export interface CreateBareRepoOptions {
+  /** A shell command line the pre-receive hook execs (with git's stdin and environment). */
+  hookCommand: string;
+}
+
+/**
+ * The environment for git commands the server runs on its own repositories: the caller's, minus
+ * the variables that would point git at another repository (set when the server itself runs
+ * inside a git hook or a test harness).
+ */
+export function serverGitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...base };
+  for (const name of [
+    'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+    'GIT_QUARANTINE_PATH', 'GIT_NAMESPACE', 'GIT_COMMON_DIR', 'GIT_PREFIX', 'GIT_PROTOCOL',
+  ]) {
+    delete env[name];
+  }
+  return env;
+}
+
+function hookScript(hookCommand: string): string {
+  return [
+    '#!/bin/sh',
+    '# Installed by hub serve: refuses a push whose Git LFS pointers name objects the server does not hold.',
+    `exec ${hookCommand}`,
+    '',
+  ].join('\n');
+}
+
+/** Runs git on the bare repository `dir` (named explicitly: no discovery from the working directory). */
+async function git(dir: string, ...args: string[]): Promise<void> {
+  try {
+    await run('git', [`--git-dir=${dir}`, ...args], { env: serverGitEnv() });
+  } catch (err) {
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
+    throw new HubError('git_failed', `git ${args.join(' ')} failed in ${dir}${stderr ? `: ${stderr}` : ''}`, ExitCode.error, { cause: err });
+  }
+}
+
+/**
+ * Creates (or brings up to date) the bare repository at `dir`: `git init --bare -b main`,
+ * `receive.fsckObjects`, `http.receivepack`, `uploadpack.allowFilter`, and an executable
+ * `hooks/pre-receive` that execs `hookCommand`. Idempotent: an existing repository keeps its
+ * objects and refs and gets the current configuration and hook.
+ */
+export async function createBareRepo(dir: string, opts: CreateBareRepoOptions): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (!existsSync(join(dir, 'HEAD'))) await git(dir, 'init', '--bare', '-q', '-b', 'main', dir);
+  await git(dir, 'config', 'receive.fsckObjects', 'true');
+  await git(dir, 'config', 'http.receivepack', 'true');
+  await git(dir, 'config', 'uploadpack.allowFilter', 'true');
+  const hooks = join(dir, 'hooks');
+  await mkdir(hooks, { recursive: true });
+  // tmp + rename: a push running now sees the old hook or the new one, never half a file
+  const tmp = join(hooks, `.pre-receive.${randomBytes(6).toString('hex')}`);
+  await writeFile(tmp, hookScript(opts.hookCommand), { mode: 0o755 });
+  await chmod(tmp, 0o755);
+  await rename(tmp, join(hooks, 'pre-receive'));
+}
+
+/**
+ * Removes the repository at `dir`: first renamed aside (so no request sees half a repository),
+ * then deleted. Returns false when there was nothing to delete.
+ */
+export async function deleteBareRepo(dir: string): Promise<boolean> {
+  const trash = join(dirname(dir), `.deleting-${randomBytes(6).toString('hex')}`);
+  try {
+    await rename(dir, trash);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  await rm(trash, { recursive: true, force: true, maxRetries: 3 });
+  return true;
+}

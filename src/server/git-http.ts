@@ -1,0 +1,244 @@
+/**
+ * Git smart HTTP for `hub serve`: recognises the git routes of a repository URL and runs
+ * `git http-backend` as a CGI for them (DESIGN.md §5). The request body streams to the CGI's
+ * stdin with backpressure and its answer streams back; nothing is buffered whole here, and
+ * there is no timeout (a large push takes as long as it takes). Authentication happens before:
+ * the caller passes the authenticated user as `remoteUser`.
+ *
+ * CGI contract relied on (git's http-backend.c): the body is piped as received, gzip and all
+ * (`HTTP_CONTENT_ENCODING` tells http-backend to inflate it); `CONTENT_LENGTH` is set only when
+ * the client sent one, since its absence is how http-backend knows to read a chunked body until
+ * EOF; `GIT_PROTOCOL` carries the `Git-Protocol` header, which is how protocol v2 is negotiated.
+ */
+import { spawn } from 'node:child_process';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { badRepoSegment, serverGitEnv, type RepoType } from './bare-repos.js';
+
+/** A git smart-HTTP route: which repository, and the PATH_INFO http-backend gets (always `<name>.git`). */
+export interface GitRoute {
+  type: RepoType;
+  owner: string;
+  name: string;
+  /** `info/refs`, `git-upload-pack` or `git-receive-pack`. */
+  service: GitService;
+  /** `/<owner>/<name>.git/<service>`, with a `/datasets` prefix for datasets. */
+  pathInfo: string;
+}
+
+/** The smart-HTTP paths below a repository. */
+export type GitService = 'info/refs' | 'git-upload-pack' | 'git-receive-pack';
+
+/**
+ * The PATH_INFO of `service` in a repository. Build it from the stored spelling of owner and
+ * name (the metadata's record), not the request's, where lookups ignore case.
+ */
+export function gitPathInfo(type: RepoType, owner: string, name: string, service: GitService): string {
+  return `${type === 'dataset' ? '/datasets' : ''}/${owner}/${name}.git/${service}`;
+}
+
+/** The service paths served; the dumb protocol (`HEAD`, `objects/...`) is not. */
+const SERVICE_PATHS: ReadonlySet<string> = new Set<GitService>(['info/refs', 'git-upload-pack', 'git-receive-pack']);
+
+/**
+ * Recognises `/<owner>/<name>[.git]/<service>` and `/datasets/<owner>/<name>[.git]/<service>`
+ * where service is `info/refs`, `git-upload-pack` or `git-receive-pack`; undefined for anything
+ * else (other routes, dumb-protocol paths, bad names, `..`, empty or percent-encoded segments).
+ */
+export function gitRoute(urlPath: string): GitRoute | undefined {
+  const parts = urlPath.split('/');
+  if (parts[0] !== '') return undefined;
+  const type: RepoType = parts[1] === 'datasets' ? 'dataset' : 'model';
+  const rest = parts.slice(type === 'dataset' ? 2 : 1);
+  if (rest.length < 3) return undefined;
+  const [owner, rawName, ...service] = rest;
+  const name = rawName.endsWith('.git') ? rawName.slice(0, -'.git'.length) : rawName;
+  const svc = service.join('/');
+  if (!SERVICE_PATHS.has(svc)) return undefined;
+  if (badRepoSegment(owner, 'owner') !== undefined || badRepoSegment(name, 'name') !== undefined) return undefined;
+  return { type, owner, name, service: svc as GitService, pathInfo: gitPathInfo(type, owner, name, svc as GitService) };
+}
+
+/** Options of {@link handleGitRequest}. */
+export interface GitRequestOptions {
+  /** GIT_PROJECT_ROOT: the directory holding the bare repositories (`<root>/repos`). */
+  projectRoot: string;
+  /** PATH_INFO below projectRoot, e.g. `/acme/llama.git/info/refs` (see {@link gitRoute}). */
+  pathInfo: string;
+  /** The query string without `?` (`service=git-upload-pack`). */
+  query: string;
+  /** The authenticated user; git records it as the pusher and hooks see it. */
+  remoteUser?: string;
+  /** Extra environment for git and its hooks (HUB_SERVE_DB, HUB_REPO_ID, ...). */
+  env?: Record<string, string>;
+  /** Receives what http-backend writes on stderr (otherwise discarded). */
+  onStderr?: (text: string) => void;
+}
+
+/** The largest CGI header block accepted before the response is declared broken. */
+const MAX_CGI_HEADER_BYTES = 64 << 10;
+
+/** Variables of the server's own environment that must not leak into the CGI's request variables. */
+function isRequestVariable(name: string): boolean {
+  return (
+    name.startsWith('HTTP_') ||
+    name.startsWith('CONTENT_') ||
+    name.startsWith('REMOTE_') ||
+    ['PATH_INFO', 'PATH_TRANSLATED', 'QUERY_STRING', 'REQUEST_METHOD', 'GIT_PROJECT_ROOT', 'GIT_HTTP_EXPORT_ALL'].includes(name)
+  );
+}
+
+/** The environment of one http-backend run. */
+export function cgiEnv(req: IncomingMessage, opts: GitRequestOptions): NodeJS.ProcessEnv {
+  const env = serverGitEnv();
+  for (const name of Object.keys(env)) if (isRequestVariable(name)) delete env[name];
+  Object.assign(env, {
+    GIT_PROJECT_ROOT: opts.projectRoot,
+    GIT_HTTP_EXPORT_ALL: '1',
+    PATH_INFO: opts.pathInfo,
+    QUERY_STRING: opts.query,
+    REQUEST_METHOD: req.method ?? 'GET',
+    REMOTE_ADDR: req.socket.remoteAddress ?? '',
+  });
+  const header = (name: string): string | undefined => {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+  const contentType = header('content-type');
+  if (contentType !== undefined) env.CONTENT_TYPE = contentType;
+  const contentLength = header('content-length');
+  if (contentLength !== undefined && /^[0-9]+$/.test(contentLength)) env.CONTENT_LENGTH = contentLength;
+  const encoding = header('content-encoding');
+  if (encoding !== undefined) env.HTTP_CONTENT_ENCODING = encoding;
+  const protocol = header('git-protocol');
+  // git's own grammar for the header: key[=value] pairs separated by ':'
+  if (protocol !== undefined && /^[A-Za-z0-9._=:-]{1,256}$/.test(protocol)) env.GIT_PROTOCOL = protocol;
+  if (opts.remoteUser !== undefined && opts.remoteUser !== '') env.REMOTE_USER = opts.remoteUser;
+  return { ...env, ...opts.env };
+}
+
+/** Status code and headers of a CGI response header block (`Status:` optional, default 200). */
+export function parseCgiHeaders(block: string): { status: number; headers: Array<[string, string]> } {
+  let status = 200;
+  const headers: Array<[string, string]> = [];
+  for (const line of block.split(/\r?\n/)) {
+    if (line === '') continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new Error(`bad CGI header line ${JSON.stringify(line.slice(0, 80))}`);
+    const name = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    if (name.toLowerCase() === 'status') {
+      const code = Number(/^([0-9]{3})\b/.exec(value)?.[1]);
+      if (!(code >= 100 && code <= 599)) throw new Error(`bad CGI status ${JSON.stringify(value.slice(0, 80))}`);
+      status = code;
+    } else {
+      headers.push([name, value]);
+    }
+  }
+  return { status, headers };
+}
+
+/** Where the header block ends: the index of the first body byte and of the block's end, or undefined. */
+function headerEnd(buf: Buffer): { blockEnd: number; bodyStart: number } | undefined {
+  for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) {
+    if (buf[i + 1] === 0x0a) return { blockEnd: i, bodyStart: i + 2 };
+    if (buf[i + 1] === 0x0d && buf[i + 2] === 0x0a) return { blockEnd: i, bodyStart: i + 3 };
+  }
+  return undefined;
+}
+
+function sendError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = `${JSON.stringify({ error: message })}\n`;
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * Serves one git smart-HTTP request by running `git http-backend`. Resolves when the response
+ * has been sent or the client went away (the child is then killed). When git fails before its
+ * headers, the client gets a 500 with `{"error": ...}`; after that, the connection is cut.
+ */
+export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts: GitRequestOptions): Promise<void> {
+  // no idle timeout: a client may think for a long time between pack chunks
+  req.socket.setTimeout(0);
+  return new Promise<void>((resolve) => {
+    const child = spawn('git', ['http-backend'], { env: cgiEnv(req, opts), stdio: ['pipe', 'pipe', 'pipe'] });
+    let head: Buffer | undefined = Buffer.alloc(0);
+    let childDone = false;
+    let resDone = false;
+    const settle = (): void => {
+      if (childDone && resDone) resolve();
+    };
+    const fail = (message: string): void => {
+      head = undefined;
+      child.stdout.removeAllListeners('data');
+      child.stdout.resume();
+      sendError(res, 500, message);
+    };
+
+    res.on('close', () => {
+      resDone = true;
+      // closed before the whole response was written: the client went away, so stop git
+      if (!res.writableFinished && !childDone) child.kill('SIGTERM');
+      settle();
+    });
+
+    child.on('error', (err) => {
+      if (head !== undefined) fail(`cannot run git http-backend: ${err.message}`);
+      childDone = true;
+      settle();
+    });
+    child.on('close', (code, signal) => {
+      if (head !== undefined) {
+        fail(`git http-backend ${signal ? `was killed by ${signal}` : `exited with code ${code}`} before answering`);
+      }
+      childDone = true;
+      settle();
+    });
+
+    child.stderr.on('data', (chunk: Buffer) => opts.onStderr?.(chunk.toString('utf8')));
+
+    // request body -> stdin, with backpressure (pipe pauses req while stdin is full); git may stop
+    // reading early (an error, a refused push) and close its end: then the rest is discarded
+    child.stdin.on('error', () => {
+      req.unpipe(child.stdin);
+      req.resume();
+    });
+    req.pipe(child.stdin);
+
+    const onData = (chunk: Buffer): void => {
+      if (head === undefined) return;
+      head = Buffer.concat([head, chunk]);
+      const end = headerEnd(head);
+      if (end === undefined) {
+        if (head.length > MAX_CGI_HEADER_BYTES) {
+          child.kill('SIGTERM');
+          fail('git http-backend sent a malformed response');
+        }
+        return;
+      }
+      let parsed: ReturnType<typeof parseCgiHeaders>;
+      try {
+        parsed = parseCgiHeaders(head.subarray(0, end.blockEnd).toString('latin1'));
+      } catch (err) {
+        child.kill('SIGTERM');
+        fail(`git http-backend sent a malformed response: ${(err as Error).message}`);
+        return;
+      }
+      const body = head.subarray(end.bodyStart);
+      head = undefined;
+      child.stdout.removeListener('data', onData);
+      res.statusCode = parsed.status;
+      for (const [name, value] of parsed.headers) res.appendHeader(name, value);
+      // send the headers now: receive-pack answers only after the whole pack arrived
+      if (body.length > 0) res.write(body);
+      else res.flushHeaders();
+      // stdout -> response with backpressure; ends the response when git closes stdout
+      child.stdout.pipe(res);
+    };
+    child.stdout.on('data', onData);
+  });
+}
