@@ -11,8 +11,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { ConflictError, HubError, NotFoundError, PermissionError, UsageError } from '../errors.js';
 import { Store } from '../store/store.js';
 import { authorize, identify, wwwAuthenticate, type Identity } from './access.js';
-import { createBareRepo, preReceiveHookCommand, repoDir } from './bare-repos.js';
-import { gitRoute, handleGitRequest } from './git-http.js';
+import { createBareRepo, preReceiveHookCommand, repoDir, validateRepoName } from './bare-repos.js';
+import { gitPathInfo, gitRoute, handleGitRequest } from './git-http.js';
 import { HttpError, readJsonBody, sendJson } from './http-util.js';
 import { BATCH_BODY_LIMIT, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
 import { SqliteMetadata, type Metadata, type RepoRecord } from './metadata.js';
@@ -143,7 +143,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       check(id, repo, write ? 'write' : 'read', 'git');
       return handleGitRequest(req, res, {
         projectRoot: join(root, 'repos'),
-        pathInfo: git.pathInfo,
+        pathInfo: gitPathInfo(repo.type, repo.owner, repo.name, git.service), // the stored spelling: names are case-insensitive
         query: url.search.slice(1),
         remoteUser: id.user?.name ?? 'anonymous',
         env: { HUB_SERVE_DB: dbPath, HUB_REPO_ID: String(repo!.id) },
