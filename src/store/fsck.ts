@@ -12,7 +12,7 @@ import { silentProgress, type ProgressSink } from '../progress.js';
 import { listManifestOids, readManifest } from './manifest-files.js';
 import { streamObject } from './reassemble.js';
 import type { Store } from './store.js';
-import { listTmpFiles, listXorbFiles } from './xorb-files.js';
+import { listTmpFiles } from './xorb-files.js';
 import { XorbFile } from './xorb-reader.js';
 import { lockShared } from './store-lock.js';
 
@@ -76,12 +76,12 @@ function check(store: Store, progress: ProgressSink): FsckReport {
   const chunkCounts = new Map<string, number>();
   const bad = new Set<string>();
   const onDisk = new Set<string>();
-  for (const x of listXorbFiles(store.paths)) {
+  for (const x of store.xorbs.list()) {
     onDisk.add(x.xorb);
     checked.xorbs++;
     let file: XorbFile | undefined;
     try {
-      file = XorbFile.open(store.paths, x.xorb);
+      file = XorbFile.open(store.xorbs, x.xorb);
       const hashes = file.verify(store.hashers);
       const records = file.records();
       chunkCounts.set(x.xorb, records.length);

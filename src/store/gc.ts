@@ -9,7 +9,7 @@ import { listManifestOids, readManifest } from './manifest-files.js';
 import { manifestPath } from './paths.js';
 import { lockExclusive, pidAlive } from './store-lock.js';
 import type { Store } from './store.js';
-import { listTmpFiles, listXorbFiles } from './xorb-files.js';
+import { listTmpFiles } from './xorb-files.js';
 
 /** What gc should keep and whether to delete. */
 export interface GcOptions {
@@ -70,7 +70,7 @@ function collect(store: Store, opts: GcOptions): GcResult {
     if (!dryRun) unlinkSync(path);
   }
 
-  for (const x of listXorbFiles(store.paths)) {
+  for (const x of store.xorbs.list()) {
     if (live.has(x.xorb) || x.mtimeMs >= cutoff) {
       result.xorbsKept++;
       continue;
@@ -80,12 +80,12 @@ function collect(store: Store, opts: GcOptions): GcResult {
     if (!dryRun) {
       // rows first: a crash in between leaves an unindexed xorb, which is harmless
       store.index.removeXorb(x.xorb);
-      unlinkSync(x.path);
+      store.xorbs.remove(x.xorb);
     }
   }
   if (!dryRun) {
     const present = new Set<string>();
-    for (const x of listXorbFiles(store.paths)) present.add(x.xorb);
+    for (const x of store.xorbs.list()) present.add(x.xorb);
     for (const x of [...store.index.xorbs()]) if (!present.has(x.xorb)) store.index.removeXorb(x.xorb);
   }
 

@@ -7,7 +7,7 @@
  * Throughput: the whole-file SHA-256 runs on a worker thread and each xorb's fsync on the libuv
  * thread pool, so the main thread only reads, chunks, hashes chunks and writes.
  */
-import { closeSync, existsSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { Chunker, type Chunk } from '../chunking/chunker.js';
 import { mergeTerm, type FileManifest, type ManifestTerm } from '../formats/manifest.js';
 import { fileHash, type MerkleEntry } from '../hash/merkle.js';
@@ -16,7 +16,6 @@ import { silentProgress, type ProgressSink } from '../progress.js';
 import { assertUnchanged, chunkOpenedFile, openInputFile, type OpenedFile } from './file-source.js';
 import { startFileSha256 } from './file-sha256.js';
 import { hasManifest, readManifest, writeManifest } from './manifest-files.js';
-import { xorbPath } from './paths.js';
 import { lockShared } from './store-lock.js';
 import type { Store } from './store.js';
 import { XorbWriter } from './xorb-writer.js';
@@ -140,7 +139,7 @@ class Ingest {
     }
     if (this.writer && !this.writer.fits(c.length)) this.sealWriter();
     if (!this.writer) {
-      this.writer = new XorbWriter(this.store.paths, this.store.hashers);
+      this.writer = new XorbWriter(this.store.paths, this.store.hashers, this.store.xorbs);
       this.writerSeq++;
     }
     const at = this.writer.append(c.hash, c.data);
@@ -189,7 +188,7 @@ class Ingest {
 
   private xorbExists(xorb: string): boolean {
     let ok = this.knownXorbs.get(xorb);
-    if (ok === undefined) this.knownXorbs.set(xorb, (ok = existsSync(xorbPath(this.store.paths, xorb))));
+    if (ok === undefined) this.knownXorbs.set(xorb, (ok = this.store.xorbs.exists(xorb)));
     return ok;
   }
 

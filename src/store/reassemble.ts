@@ -58,7 +58,7 @@ export function* objectPieces(store: Store, manifest: FileManifest, range?: Byte
       }
       if (offset >= to) break;
       let file = files.get(term.xorb);
-      if (!file) files.set(term.xorb, (file = XorbFile.open(store.paths, term.xorb)));
+      if (!file) files.set(term.xorb, (file = XorbFile.open(store.xorbs, term.xorb)));
       const records = file.records();
       if (term.chunkEnd > records.length) {
         throw new IntegrityError(`object ${manifest.oid} names chunks ${term.chunkStart}..${term.chunkEnd} of xorb ${term.xorb}, which has ${records.length}`, { data: { oid: manifest.oid, xorb: term.xorb } }, 'missing_chunk');

@@ -1,7 +1,6 @@
 /** Space accounting for `hub du`: what the stored files add up to versus what is on disk. */
 import { listManifestOids, readManifest } from './manifest-files.js';
 import type { Store } from './store.js';
-import { listXorbFiles } from './xorb-files.js';
 
 /** Store usage figures. */
 export interface StoreUsage {
@@ -32,7 +31,7 @@ export function storeUsage(store: Store): StoreUsage {
   }
   let storedBytes = 0;
   let xorbs = 0;
-  for (const x of listXorbFiles(store.paths)) {
+  for (const x of store.xorbs.list()) {
     storedBytes += x.bytes;
     xorbs++;
   }

@@ -1,30 +1,8 @@
-/** Listing the xorb and temporary files on disk. */
+/** Listing the temporary files writers leave (xorbs are listed by the XorbBackend). */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TMP_SUFFIX } from './atomic-file.js';
 import type { StorePaths } from './paths.js';
-
-/** A xorb file found on disk. */
-export interface XorbOnDisk {
-  xorb: string;
-  path: string;
-  bytes: number;
-  mtimeMs: number;
-}
-
-/** Every `<64 hex>.xorb` file under xorbs/. */
-export function* listXorbFiles(paths: StorePaths): IterableIterator<XorbOnDisk> {
-  if (!existsSync(paths.xorbs)) return;
-  for (const fan of readdirSync(paths.xorbs).sort()) {
-    const dir = join(paths.xorbs, fan);
-    for (const name of readdirSync(dir).sort()) {
-      if (!/^[0-9a-f]{64}\.xorb$/.test(name)) continue;
-      const path = join(dir, name);
-      const st = statSync(path);
-      yield { xorb: name.slice(0, 64), path, bytes: st.size, mtimeMs: st.mtimeMs };
-    }
-  }
-}
 
 /** Temporary files left by writers (in tmp/ and beside manifests), with the pid that made them. */
 export function listTmpFiles(paths: StorePaths): Array<{ path: string; pid: number; mtimeMs: number }> {

@@ -1,46 +1,37 @@
 /**
- * Reads xorb files: walks record headers with 8-byte reads (no 64 MiB loads), reads chunk
+ * Reads xorbs (through a XorbBackend): walks record headers with 8-byte reads (no 64 MiB loads), reads chunk
  * ranges, and verifies a whole xorb against its name. Damage becomes an IntegrityError that
  * names the xorb.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { FormatError, IntegrityError, fromFsError } from '../errors.js';
+import { FormatError, IntegrityError } from '../errors.js';
 import { CHUNK_HEADER_BYTES, XorbRecordScanner, type XorbRecord } from '../formats/xorb.js';
 import type { XetHashers } from '../hash/hashers.js';
 import { xorbHash } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
-import { xorbPath, type StorePaths } from './paths.js';
+import type { XorbBackend, XorbHandle } from './xorb-backend.js';
 
-/** Reads `length` bytes at `position` fully, or throws on a short file. */
-export function readFully(fd: number, buf: Uint8Array, position: number): void {
+/** Fills `buf` from `position` of the xorb, or throws on a short xorb. */
+export function readFully(handle: XorbHandle, buf: Uint8Array, position: number): void {
   let at = 0;
   while (at < buf.length) {
-    const n = readSync(fd, buf, at, buf.length - at, position + at);
+    const n = handle.read(buf.subarray(at), position + at);
     if (n === 0) throw new FormatError(`unexpected end of file at byte ${position + at}`, {}, 'bad_xorb');
     at += n;
   }
 }
 
-/** An open xorb file. */
+/** An open xorb. */
 export class XorbFile {
   readonly size: number;
   private recordList: XorbRecord[] | undefined;
 
-  private constructor(readonly xorb: string, readonly path: string, private readonly fd: number) {
-    this.size = fstatSync(fd).size;
+  private constructor(readonly xorb: string, private readonly fd: XorbHandle) {
+    this.size = fd.size;
   }
 
-  /** Opens the xorb named `xorb`; a missing file is an IntegrityError (the store is damaged). */
-  static open(paths: StorePaths, xorb: string): XorbFile {
-    const path = xorbPath(paths, xorb);
-    try {
-      return new XorbFile(xorb, path, openSync(path, 'r'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new IntegrityError(`xorb ${xorb} is missing from the store`, { data: { xorb } }, 'missing_xorb');
-      }
-      throw fromFsError(err, path, 'xorb');
-    }
+  /** Opens the xorb named `xorb` from `backend`; a missing one is an IntegrityError (the store is damaged). */
+  static open(backend: XorbBackend, xorb: string): XorbFile {
+    return new XorbFile(xorb, backend.open(xorb));
   }
 
   /** The chunk records, read from the headers once. */
@@ -100,7 +91,7 @@ export class XorbFile {
 
   /** Closes the file. */
   close(): void {
-    closeSync(this.fd);
+    this.fd.close();
   }
 
   private damaged(err: unknown): unknown {

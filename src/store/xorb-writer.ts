@@ -3,13 +3,14 @@
  * fsynced, named by its Xet xorb hash and renamed into place. Until `finish` returns, nothing
  * that a reader could see exists.
  */
-import { closeSync, existsSync, fsync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS, encodeChunkHeader } from '../formats/xorb.js';
 import { xorbHash, type MerkleHashers } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
-import { commitFile, tmpPathFor } from './atomic-file.js';
+import { tmpPathFor } from './atomic-file.js';
+import type { XorbBackend } from './xorb-backend.js';
 import type { IndexedChunk } from './chunk-index.js';
-import { xorbPath, type StorePaths } from './paths.js';
+import type { StorePaths } from './paths.js';
 
 const BUFFER_BYTES = 4 << 20;
 
@@ -37,7 +38,7 @@ export class XorbWriter {
   private readonly chunks: IndexedChunk[] = [];
   private closed = false;
 
-  constructor(private readonly paths: StorePaths, private readonly hashers: MerkleHashers) {
+  constructor(private readonly paths: StorePaths, private readonly hashers: MerkleHashers, private readonly backend: XorbBackend) {
     mkdirSync(paths.tmp, { recursive: true });
     this.tmp = tmpPathFor(paths.tmp, 'xorb');
     this.fd = openSync(this.tmp, 'wx', 0o644);
@@ -83,7 +84,6 @@ export class XorbWriter {
     this.flush();
     this.closed = true;
     const xorb = xetHex(xorbHash(this.chunks.map((c) => ({ hash: c.hash, size: c.length })), this.hashers));
-    const dest = xorbPath(this.paths, xorb);
     const { fd, tmp } = this;
     const durable = new Promise<void>((resolve, reject) => {
       fsync(fd, (err) => {
@@ -91,8 +91,7 @@ export class XorbWriter {
           closeSync(fd);
           if (err) throw err;
           // Same hash means same bytes: a xorb already there (a concurrent or earlier add) stays.
-          if (existsSync(dest)) unlinkSync(tmp);
-          else commitFile(tmp, dest);
+          this.backend.commit(tmp, xorb);
           resolve();
         } catch (e) {
           try {
