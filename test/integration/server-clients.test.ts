@@ -72,4 +72,20 @@ describe('real git and git-lfs clients against hub serve', () => {
     expect(sha256(join(c, 'model.safetensors'))).toBe(rev2);
     expect(client.run(c, 'log', '--format=%s')).toBe('rev2\nrev1\n');
   });
+
+  it('serves dataset repositories under /datasets/ for git and LFS', async () => {
+    await runHubJson(['repo', 'create', 'admin/squad', '--dataset', '--endpoint', server.url, '--token', server.adminToken]);
+    const url = authUrl(server.host, '/datasets/admin/squad', server.adminToken);
+    const work = tmpDir();
+    client.run(work, 'clone', '-q', url, join(work, 'd'));
+    client.run(join(work, 'd'), 'lfs', 'track', '*.parquet');
+    writeFileSync(join(work, 'd', 'train.parquet'), Buffer.alloc(200_000, 7));
+    client.run(join(work, 'd'), 'add', '-A');
+    client.run(join(work, 'd'), 'commit', '-q', '-m', 'data');
+    client.run(join(work, 'd'), 'push', '-q', 'origin', 'main');
+    client.run(work, 'clone', '-q', `${url}.git`, join(work, 'e'));
+    expect(readFileSync(join(work, 'e', 'train.parquet')).equals(Buffer.alloc(200_000, 7))).toBe(true);
+    // the model namespace does not see it
+    expect(client.tryRun(work, 'ls-remote', authUrl(server.host, '/admin/squad', server.adminToken)).status).not.toBe(0);
+  });
 });
