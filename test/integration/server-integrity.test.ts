@@ -25,6 +25,24 @@ async function put(s: TestServer, repo: string, oid: string, body: Buffer, heade
   return { status: r.statusCode, text: await r.body.text() };
 }
 
+/** Starts a PUT of `bytes` sent 1 MiB at a time with a pause between pieces; `sent()` is how much went out. */
+function slowUpload(s: TestServer, repo: string, bytes: Buffer, pauseMs: number) {
+  let sent = 0;
+  const body = (async function* () {
+    for (let at = 0; at < bytes.length; at += 1 << 20) {
+      yield bytes.subarray(at, at + (1 << 20));
+      sent += 1 << 20;
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  })();
+  const status = request(`${s.url}/${repo}.git/info/lfs/objects/${sha(bytes)}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${s.adminToken}`, 'content-length': String(bytes.length) },
+    body,
+  }).then((r) => r.statusCode, () => 'aborted' as const);
+  return { status, sent: () => sent };
+}
+
 describe('hub serve keeps only verified objects', () => {
   it('rejects an upload whose bytes do not match the oid or the length, leaving nothing behind', async () => {
     const s = await startHubServe();
@@ -89,22 +107,10 @@ describe('hub serve keeps only verified objects', () => {
     const big = randomBytes(64 << 20);
     const bigOid = sha(big);
     // stream the big upload slowly, and kill the server while it is in flight
-    let sent = 0;
-    const body = (async function* () {
-      for (let at = 0; at < big.length; at += 1 << 20) {
-        yield big.subarray(at, at + (1 << 20));
-        sent += 1 << 20;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
-    const upload = request(`${s.url}/admin/k.git/info/lfs/objects/${bigOid}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${s.adminToken}`, 'content-length': String(big.length) },
-      body,
-    }).then((r) => r.statusCode, () => 'aborted');
-    while (sent < 16 << 20) await new Promise((r) => setTimeout(r, 20));
+    const upload = slowUpload(s, 'admin/k', big, 10);
+    while (upload.sent() < 16 << 20) await new Promise((r) => setTimeout(r, 20));
     await s.stop('SIGKILL');
-    expect(await upload).toBe('aborted');
+    expect(await upload.status).toBe('aborted');
 
     const again = await startHubServe(s.root);
     try {
@@ -126,22 +132,10 @@ describe('hub serve keeps only verified objects', () => {
     await runHubJson(['repo', 'create', 'admin/t', '--endpoint', s.url, '--token', s.adminToken]);
     const big = randomBytes(16 << 20);
     const oid = sha(big);
-    let sent = 0;
-    const body = (async function* () {
-      for (let at = 0; at < big.length; at += 1 << 20) {
-        yield big.subarray(at, at + (1 << 20));
-        sent += 1 << 20;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    const upload = request(`${s.url}/admin/t.git/info/lfs/objects/${oid}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${s.adminToken}`, 'content-length': String(big.length) },
-      body,
-    }).then((r) => r.statusCode, () => 'aborted');
-    while (sent < 4 << 20) await new Promise((r) => setTimeout(r, 10));
+    const upload = slowUpload(s, 'admin/t', big, 20);
+    while (upload.sent() < 4 << 20) await new Promise((r) => setTimeout(r, 10));
     const stopped = s.stop('SIGTERM');
-    expect(await upload).toBe(200);
+    expect(await upload.status).toBe(200);
     await stopped;
     expect(s.stderr()).toMatch(/hub serve stopped/);
     const again = await startHubServe(s.root);
