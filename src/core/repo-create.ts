@@ -2,6 +2,7 @@
 import { UsageError } from '../errors.js';
 import { requestJson } from '../transfer/http-client.js';
 import type { CoreContext } from './context.js';
+import { resolveToken } from './credentials.js';
 
 /** The `--json` shape of `hub repo create`. */
 export interface RepoCreateResult {
@@ -30,7 +31,7 @@ export async function repoCreate(ctx: CoreContext, id: string, opts: { private?:
   const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\/([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(id);
   if (!m) throw new UsageError(`repository must be OWNER/NAME, not '${id}'`, {}, 'bad_repo_id');
   const base = resolveEndpoint(ctx, opts.endpoint);
-  const token = opts.token ?? ctx.env.HUB_TOKEN;
+  const { token } = resolveToken(ctx, base, opts.token);
   return requestJson<RepoCreateResult>({
     method: 'POST',
     url: `${base}/api/repos/create`,

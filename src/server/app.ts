@@ -127,6 +127,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     setWho(id);
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
     if (path === '/api/repos/create' && req.method === 'POST') return createRepo(req, res, id);
+    if (path === '/api/whoami-v2' && req.method === 'GET') {
+      // the Hugging Face shape, so HF clients' whoAmI works too
+      if (id.invalidToken) throw new HttpError(401, 'invalid token', { 'WWW-Authenticate': wwwAuthenticate() });
+      if (!id.user) throw new HttpError(401, 'authentication required', { 'WWW-Authenticate': wwwAuthenticate() });
+      return sendJson(res, 200, { type: 'user', name: id.user.name, isAdmin: id.user.admin, auth: { type: 'access_token', accessToken: { role: id.write ? 'write' : 'read' } } });
+    }
     const info = /^\/api\/(models|datasets)\/([^/]+)\/([^/]+)$/.exec(path);
     if (info && req.method === 'GET') {
       const type = info[1] === 'datasets' ? 'dataset' : 'model';

@@ -13,6 +13,8 @@ import { register as registerStatus } from './status.js';
 import { register as registerLog } from './log.js';
 import { register as registerCheckout } from './checkout.js';
 import { register as registerBranch } from './branch.js';
+import { register as registerLogin } from './login.js';
+import { register as registerRemote } from './remote.js';
 import { register as registerServe } from './serve.js';
 import { register as registerAdmin } from './admin.js';
 import { register as registerChunk } from './chunk.js';
@@ -34,6 +36,9 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerLog,
   registerCheckout,
   registerBranch,
+  // remotes
+  registerRemote,
+  registerLogin,
   // the server
   registerServe,
   registerAdmin,

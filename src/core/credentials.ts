@@ -1,0 +1,61 @@
+/**
+ * Tokens: from `--token`, else HUB_TOKEN, else the credentials file `hub login` wrote
+ * (`$HUB_HOME/credentials`, mode 0600, a JSON map from server origin to token). hub never
+ * prompts unless stdin is a terminal.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hubHome } from '../store/paths.js';
+import type { CoreContext } from './context.js';
+
+function credentialsPath(env: NodeJS.ProcessEnv): string {
+  return join(hubHome(env), 'credentials');
+}
+
+function readAll(env: NodeJS.ProcessEnv): Record<string, string> {
+  const path = credentialsPath(env);
+  if (!existsSync(path)) return {};
+  try {
+    const doc = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof doc === 'object' && doc !== null ? (doc as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeAll(env: NodeJS.ProcessEnv, all: Record<string, string>): void {
+  const home = hubHome(env);
+  mkdirSync(home, { recursive: true });
+  const tmp = `${credentialsPath(env)}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, credentialsPath(env));
+}
+
+/** The origin (scheme://host:port) tokens are stored under. */
+export function originOf(url: string): string {
+  return new URL(url).origin;
+}
+
+/** Stores `token` for the server at `url`. */
+export function saveToken(env: NodeJS.ProcessEnv, url: string, token: string): void {
+  writeAll(env, { ...readAll(env), [originOf(url)]: token });
+}
+
+/** Forgets the token of the server at `url`; true when there was one. */
+export function forgetToken(env: NodeJS.ProcessEnv, url: string): boolean {
+  const all = readAll(env);
+  const key = originOf(url);
+  if (!(key in all)) return false;
+  delete all[key];
+  writeAll(env, all);
+  return true;
+}
+
+/** The token to use for `url`: explicit, HUB_TOKEN, or the stored one. */
+export function resolveToken(ctx: CoreContext, url: string, explicit?: string): { token?: string; source: 'option' | 'env' | 'login' | 'none' } {
+  if (explicit) return { token: explicit, source: 'option' };
+  if (ctx.env.HUB_TOKEN) return { token: ctx.env.HUB_TOKEN, source: 'env' };
+  const stored = readAll(ctx.env)[originOf(url)];
+  return stored ? { token: stored, source: 'login' } : { source: 'none' };
+}
