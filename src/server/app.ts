@@ -14,6 +14,7 @@ import { authorize, identify, wwwAuthenticate, type Identity } from './access.js
 import { createBareRepo, preReceiveHookCommand, repoDir, validateRepoName } from './bare-repos.js';
 import { gitPathInfo, gitRoute, handleGitRequest } from './git-http.js';
 import { HttpError, readJsonBody, sendJson } from './http-util.js';
+import { chunkRouteAction, handleChunkApi } from './chunks.js';
 import { BATCH_BODY_LIMIT, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
 import { SqliteMetadata, type Metadata, type RepoRecord } from './metadata.js';
 
@@ -23,6 +24,8 @@ export interface ServeOptions {
   host?: string;
   port?: number;
   version: string;
+  /** Offer the `hub-chunks` transfer (default true; false makes a plain `basic` LFS server). */
+  chunkTransfer?: boolean;
   /** Where access-log lines and notices go (default stderr). */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -77,6 +80,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   for (const d of [root, join(root, 'repos'), join(root, 'tmp')]) mkdirSync(d, { recursive: true });
   // uploads that a killed server left half-written are never visible: clear them
   for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
+  const chunkTransfer = opts.chunkTransfer ?? true;
   const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const dbPath = join(root, 'meta.sqlite');
   const meta: Metadata = SqliteMetadata.open(dbPath);
@@ -157,10 +161,19 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
 
     const rp = parseRepoPath(path);
+    if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'cas' && rp.rest[3] === 'v1' && chunkTransfer) {
+      const repo = meta.getRepo(rp.type, rp.owner, rp.name);
+      const rest = rp.rest.slice(4);
+      const action = chunkRouteAction(req.method ?? 'GET', rest);
+      if (!action) throw new HttpError(405, `${req.method} is not supported here`);
+      check(id, repo, action, 'lfs');
+      const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${repo.owner}/${repo.name}.git/info/lfs/cas/v1`;
+      return handleChunkApi(req, res, { store, meta, repo, tmpDir: join(root, 'tmp'), base: `${baseUrl(req)}${prefix}` }, rest);
+    }
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'objects') {
       const repo = meta.getRepo(rp.type, rp.owner, rp.name);
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${rp.owner}/${rp.name}.git/info/lfs`;
-      const lfs = (r: RepoRecord): LfsContext => ({ store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization });
+      const lfs = (r: RepoRecord): LfsContext => ({ store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer });
       const oid = rp.rest[3];
       if (rp.rest.length === 4 && oid === 'batch' && req.method === 'POST') {
         const accept = String(req.headers.accept ?? LFS_MEDIA_TYPE);

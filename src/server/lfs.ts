@@ -34,6 +34,8 @@ export interface LfsContext {
   repo: RepoRecord;
   /** The request's Authorization header, echoed in actions so clients authenticate their transfers. */
   authorization?: string;
+  /** Offer the `hub-chunks` transfer (docs/protocol.md) to clients that ask for it. */
+  chunkTransfer: boolean;
 }
 
 interface BatchObject {
@@ -47,8 +49,8 @@ function lfsJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Parses and validates a batch request body. */
-export function parseBatchRequest(body: unknown): { operation: 'upload' | 'download'; objects: unknown[] } {
+/** Parses and validates a batch request body; `transfer` is the adapter chosen for the response. */
+export function parseBatchRequest(body: unknown, chunkTransfer = false): { operation: 'upload' | 'download'; objects: unknown[]; transfer: 'basic' | 'hub-chunks' } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(422, 'batch request must be a JSON object');
   const b = body as Record<string, unknown>;
   if (b.operation !== 'upload' && b.operation !== 'download') throw new HttpError(422, `unknown operation ${JSON.stringify(b.operation)}: expected "upload" or "download"`);
@@ -57,10 +59,11 @@ export function parseBatchRequest(body: unknown): { operation: 'upload' | 'downl
   if (b.hash_algo !== undefined && b.hash_algo !== 'sha256' && b.hash_algo !== 'sha_256') {
     throw new HttpError(409, `unsupported hash_algo ${JSON.stringify(b.hash_algo)}: this server uses sha256`);
   }
-  if (b.transfers !== undefined && (!Array.isArray(b.transfers) || !b.transfers.includes('basic'))) {
-    throw new HttpError(422, 'no supported transfer adapter: this server offers "basic"');
-  }
-  return { operation: b.operation, objects: b.objects };
+  const offered = b.transfers === undefined ? ['basic'] : b.transfers;
+  if (!Array.isArray(offered)) throw new HttpError(422, '"transfers" must be an array');
+  const transfer = chunkTransfer && offered.includes('hub-chunks') ? 'hub-chunks' : offered.includes('basic') ? 'basic' : undefined;
+  if (!transfer) throw new HttpError(422, `no supported transfer adapter: this server offers ${chunkTransfer ? '"hub-chunks" and ' : ''}"basic"`);
+  return { operation: b.operation, objects: b.objects, transfer };
 }
 
 function validObject(o: unknown): o is BatchObject {
@@ -73,7 +76,7 @@ export const BATCH_BODY_LIMIT = BATCH_LIMIT;
 
 /** POST …/objects/batch, with the body already read (the caller's access check needs the operation). */
 export function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext): void {
-  const { operation, objects } = parseBatchRequest(body);
+  const { operation, objects, transfer } = parseBatchRequest(body, ctx.chunkTransfer);
   const header = ctx.authorization ? { Authorization: ctx.authorization } : undefined;
   const action = (href: string) => ({ href, ...(header ? { header } : {}), expires_in: 3600 });
   const out = objects.map((o) => {
@@ -82,16 +85,17 @@ export function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext)
       return { oid: typeof x?.oid === 'string' ? x.oid.slice(0, 64) : '', size: typeof x?.size === 'number' ? x.size : 0, error: { code: 422, message: 'invalid object: oid must be 64 lowercase hex digits and size a non-negative integer' } };
     }
     const has = ctx.meta.hasObject(ctx.repo.id, o.oid);
-    const href = `${ctx.lfsBase}/objects/${o.oid}`;
+    const href = transfer === 'hub-chunks' ? `${ctx.lfsBase}/cas/v1` : `${ctx.lfsBase}/objects/${o.oid}`;
     if (operation === 'download') {
       if (!has) return { oid: o.oid, size: o.size, error: { code: 404, message: 'object does not exist on the server' } };
       const size = ctx.meta.objectSize(ctx.repo.id, o.oid) ?? o.size;
       return { oid: o.oid, size, authenticated: true, actions: { download: action(href) } };
     }
     if (has) return { oid: o.oid, size: o.size }; // already there: nothing to upload
+    if (transfer === 'hub-chunks') return { oid: o.oid, size: o.size, authenticated: true, actions: { upload: action(href) } };
     return { oid: o.oid, size: o.size, authenticated: true, actions: { upload: action(href), verify: action(`${href}/verify`) } };
   });
-  lfsJson(res, 200, { transfer: 'basic', objects: out, hash_algo: 'sha256' });
+  lfsJson(res, 200, { transfer, objects: out, hash_algo: 'sha256' });
 }
 
 /** PUT …/objects/<oid>: the whole object, checked against oid and Content-Length before it becomes visible. */

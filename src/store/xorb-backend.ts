@@ -36,6 +36,16 @@ export interface XorbBackend {
   remove(xorb: string): void;
 }
 
+/** A handle on any local file (a stored xorb, or one just received and not yet verified). */
+export function openFileHandle(path: string): XorbHandle {
+  const fd = openSync(path, 'r');
+  return {
+    size: fstatSync(fd).size,
+    read: (into, position) => readSync(fd, into, 0, into.length, position),
+    close: () => closeSync(fd),
+  };
+}
+
 /** Xorbs as files in the store folder. */
 export class FsXorbBackend implements XorbBackend {
   constructor(private readonly paths: StorePaths) {}
@@ -51,21 +61,14 @@ export class FsXorbBackend implements XorbBackend {
   }
 
   open(xorb: string): XorbHandle {
-    const path = xorbPath(this.paths, xorb);
-    let fd: number;
     try {
-      fd = openSync(path, 'r');
+      return openFileHandle(xorbPath(this.paths, xorb));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new IntegrityError(`xorb ${xorb} is missing from the store`, { data: { xorb } }, 'missing_xorb');
       }
-      throw fromFsError(err, path, 'xorb');
+      throw fromFsError(err, xorbPath(this.paths, xorb), 'xorb');
     }
-    return {
-      size: fstatSync(fd).size,
-      read: (into, position) => readSync(fd, into, 0, into.length, position),
-      close: () => closeSync(fd),
-    };
   }
 
   *list(): Iterable<XorbEntry> {

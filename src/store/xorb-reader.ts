@@ -4,7 +4,7 @@
  * names the xorb.
  */
 import { FormatError, IntegrityError } from '../errors.js';
-import { CHUNK_HEADER_BYTES, XorbRecordScanner, type XorbRecord } from '../formats/xorb.js';
+import { CHUNK_HEADER_BYTES, MAX_CHUNK_BYTES, XorbRecordScanner, type XorbRecord } from '../formats/xorb.js';
 import type { XetHashers } from '../hash/hashers.js';
 import { xorbHash } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
@@ -32,6 +32,11 @@ export class XorbFile {
   /** Opens the xorb named `xorb` from `backend`; a missing one is an IntegrityError (the store is damaged). */
   static open(backend: XorbBackend, xorb: string): XorbFile {
     return new XorbFile(xorb, backend.open(xorb));
+  }
+
+  /** Wraps an open handle (e.g. a received file not yet in any backend) named `xorb`. */
+  static fromHandle(xorb: string, handle: XorbHandle): XorbFile {
+    return new XorbFile(xorb, handle);
   }
 
   /** The chunk records, read from the headers once. */
@@ -72,16 +77,27 @@ export class XorbFile {
     return { bytes, records: records.slice(start, end) };
   }
 
+  /** The keyed BLAKE3 hash of every chunk, read record by record. */
+  chunkHashes(hashers: XetHashers): Uint8Array[] {
+    const records = this.records();
+    const hashes: Uint8Array[] = [];
+    const buf = new Uint8Array(MAX_CHUNK_BYTES);
+    try {
+      for (const r of records) {
+        const view = buf.subarray(0, r.length);
+        readFully(this.fd, view, r.dataOffset);
+        hashes.push(hashers.chunk.hash(view));
+      }
+    } catch (err) {
+      throw this.damaged(err);
+    }
+    return hashes;
+  }
+
   /** Recomputes every chunk hash and the xorb hash; returns the chunk hashes when they match the name. */
   verify(hashers: XetHashers): Uint8Array[] {
     const records = this.records();
-    const hashes: Uint8Array[] = [];
-    const buf = new Uint8Array(8 << 20);
-    for (const r of records) {
-      const view = buf.subarray(0, r.length);
-      readFully(this.fd, view, r.dataOffset);
-      hashes.push(hashers.chunk.hash(view));
-    }
+    const hashes = this.chunkHashes(hashers);
     const actual = xetHex(xorbHash(hashes.map((hash, i) => ({ hash, size: records[i].length })), hashers));
     if (actual !== this.xorb) {
       throw new IntegrityError(`xorb ${this.xorb} is corrupt: its chunks hash to ${actual}`, { data: { xorb: this.xorb } }, 'corrupt_xorb');

@@ -13,12 +13,13 @@ export function register(program: Command): void {
     .requiredOption('--root <dir>', 'data folder (created if missing)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '8080')
+    .option('--no-chunk-transfer', 'offer only the basic LFS transfer (a plain Git LFS server)')
     .action(
-      action(async (ctx, opts: { root: string; host: string; port: string }) => {
+      action(async (ctx, opts: { root: string; host: string; port: string; chunkTransfer: boolean }) => {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a number from 0 to 65535, not '${opts.port}'`);
         const { startServer } = await import('../../server/app.js');
-        const server = await startServer({ root: resolve(ctx.cwd, opts.root), host: opts.host, port, version: hubVersion(), env: ctx.env, log: (line) => ctx.stderr(`${line}\n`) });
+        const server = await startServer({ root: resolve(ctx.cwd, opts.root), host: opts.host, port, version: hubVersion(), chunkTransfer: opts.chunkTransfer, env: ctx.env, log: (line) => ctx.stderr(`${line}\n`) });
         // stdout: the admin token (first start only, shown once) then the URL, in this order
         if (ctx.json) ctx.stdout(`${JSON.stringify({ url: server.url, ...(server.adminToken ? { adminToken: server.adminToken } : {}) })}\n`);
         else {

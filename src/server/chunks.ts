@@ -1,0 +1,153 @@
+/**
+ * The server side of the `hub-chunks` transfer (docs/protocol.md), under
+ * `<repo>.git/info/lfs/cas/v1/`: ask which chunks are missing, upload verified xorbs, register
+ * a file manifest (the server reassembles and checks it before the repository holds the oid),
+ * read a file's reconstruction (terms with xorb byte ranges) and fetch xorb ranges.
+ */
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FormatError, IntegrityError } from '../errors.js';
+import { parseManifest } from '../formats/manifest.js';
+import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS } from '../formats/xorb.js';
+import { fetchTerms, importXorb, missingChunks, registerManifest } from '../store/chunk-api.js';
+import { readManifest } from '../store/manifest-files.js';
+import type { Store } from '../store/store.js';
+import { HttpError, readJsonBody, sendJson } from './http-util.js';
+import { parseRange } from './lfs.js';
+import type { Metadata, RepoRecord } from './metadata.js';
+
+/** The transfer name clients list in a batch request. */
+export const CHUNK_TRANSFER = 'hub-chunks';
+const HEX64 = /^[0-9a-f]{64}$/;
+const MAX_XORB_UPLOAD = XORB_MAX_BYTES + XORB_MAX_CHUNKS * CHUNK_HEADER_BYTES;
+
+/** What the chunk API handlers need. */
+export interface ChunkContext {
+  store: Store;
+  meta: Metadata;
+  repo: RepoRecord;
+  tmpDir: string;
+  /** Absolute URL of this repository's chunk API, e.g. http://host/acme/llama.git/info/lfs/cas/v1 */
+  base: string;
+}
+
+/** Which routes need write access (the caller checks access before calling `handleChunkApi`). */
+export function chunkRouteAction(method: string, rest: readonly string[]): 'read' | 'write' | undefined {
+  const [kind, arg, extra] = rest;
+  if (kind === 'chunks' && arg === 'missing' && !extra && method === 'POST') return 'write';
+  if (kind === 'xorbs' && arg && !extra && method === 'PUT') return 'write';
+  if (kind === 'xorbs' && arg && !extra && (method === 'GET' || method === 'HEAD')) return 'read';
+  if (kind === 'reconstructions' && arg && !extra && method === 'POST') return 'write';
+  if (kind === 'reconstructions' && arg && !extra && method === 'GET') return 'read';
+  return undefined;
+}
+
+/** Serves one chunk API request (`rest` = path segments after `cas/v1`). */
+export async function handleChunkApi(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext, rest: readonly string[]): Promise<void> {
+  const [kind, arg] = rest;
+  if (kind !== 'chunks' && !HEX64.test(arg ?? '')) throw new HttpError(422, `invalid ${kind === 'xorbs' ? 'xorb hash' : 'oid'}: expected 64 lowercase hex digits`);
+  try {
+    if (kind === 'chunks') return await missing(req, res, ctx);
+    if (kind === 'xorbs' && req.method === 'PUT') return await putXorb(req, res, ctx, arg);
+    if (kind === 'xorbs') return await getXorb(req, res, ctx, arg);
+    if (req.method === 'POST') return await putReconstruction(req, res, ctx, arg);
+    return getReconstruction(res, ctx, arg);
+  } catch (err) {
+    if (err instanceof IntegrityError || err instanceof FormatError) throw new HttpError(422, err.message, {}, err.code);
+    throw err;
+  }
+}
+
+async function missing(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext): Promise<void> {
+  const body = (await readJsonBody(req, 8 << 20)) as { chunks?: unknown };
+  if (!Array.isArray(body?.chunks) || body.chunks.length > 100_000 || !body.chunks.every((h) => typeof h === 'string' && HEX64.test(h))) {
+    throw new HttpError(422, '"chunks" must be an array of at most 100000 chunk hashes (64 hex digits, Xet form)');
+  }
+  sendJson(res, 200, { missing: missingChunks(ctx.store, body.chunks as string[]) });
+}
+
+async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext, xorb: string): Promise<void> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (!Number.isSafeInteger(declared)) throw new HttpError(411, 'a xorb upload needs a Content-Length header');
+  if (declared > MAX_XORB_UPLOAD) throw new HttpError(413, `xorb too large: ${declared} bytes (limit ${MAX_XORB_UPLOAD})`);
+  if (ctx.store.xorbs.exists(xorb)) {
+    req.resume();
+    await once(req, 'end');
+    return sendJson(res, 200, { xorb, stored: false });
+  }
+  mkdirSync(ctx.tmpDir, { recursive: true });
+  const tmp = join(ctx.tmpDir, `xorb-${xorb.slice(0, 16)}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const out = createWriteStream(tmp, { flags: 'wx' });
+  let received = 0;
+  try {
+    for await (const part of req as AsyncIterable<Buffer>) {
+      received += part.length;
+      if (received > declared) throw new HttpError(400, 'xorb upload is longer than its Content-Length');
+      if (!out.write(part)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'close');
+    if (received !== declared) throw new HttpError(400, `xorb upload ended after ${received} of ${declared} bytes`);
+    const r = importXorb(ctx.store, tmp, xorb); // verifies every chunk and the xorb hash; removes tmp
+    sendJson(res, 200, { xorb, stored: true, chunks: r.chunks, bytes: r.bytes });
+  } finally {
+    out.destroy();
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** The xorbs a repository may read: those its objects' manifests use. */
+function readableXorbs(ctx: ChunkContext): Set<string> {
+  const xorbs = new Set<string>();
+  for (const o of ctx.meta.listObjects(ctx.repo.id)) for (const t of readManifest(ctx.store.paths, o.oid)?.terms ?? []) xorbs.add(t.xorb);
+  return xorbs;
+}
+
+async function getXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext, xorb: string): Promise<void> {
+  // chunks are shared across repositories: only xorbs of this repository's files are readable here
+  if (!readableXorbs(ctx).has(xorb) || !ctx.store.xorbs.exists(xorb)) throw new HttpError(404, 'xorb not found in this repository');
+  const handle = ctx.store.xorbs.open(xorb);
+  try {
+    const range = parseRange(req.headers.range, handle.size);
+    const start = range?.start ?? 0;
+    const end = range?.end ?? handle.size;
+    res.writeHead(range ? 206 : 200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': end - start,
+      'Accept-Ranges': 'bytes',
+      ...(range ? { 'Content-Range': `bytes ${start}-${end - 1}/${handle.size}` } : {}),
+    });
+    if (req.method === 'HEAD') return void res.end();
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let at = start; at < end; ) {
+      const n = handle.read(buf.subarray(0, Math.min(buf.length, end - at)), at);
+      if (n === 0) break;
+      at += n;
+      if (!res.write(Buffer.from(buf.subarray(0, n)))) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (res.destroyed) return;
+    }
+    res.end();
+  } finally {
+    handle.close();
+  }
+}
+
+async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext, oid: string): Promise<void> {
+  const manifest = parseManifest(JSON.stringify(await readJsonBody(req, 16 << 20)));
+  if (manifest.oid !== oid) throw new HttpError(422, `the manifest describes ${manifest.oid}, not ${oid}`);
+  if (!ctx.meta.hasObject(ctx.repo.id, oid)) {
+    registerManifest(ctx.store, manifest); // reassembles and checks sha256, size and Xet hash first
+    ctx.meta.addObject(ctx.repo.id, oid, manifest.size);
+  }
+  sendJson(res, 200, { oid, size: manifest.size });
+}
+
+function getReconstruction(res: ServerResponse, ctx: ChunkContext, oid: string): void {
+  const manifest = ctx.meta.hasObject(ctx.repo.id, oid) ? readManifest(ctx.store.paths, oid) : undefined;
+  if (!manifest) throw new HttpError(404, 'object does not exist on the server');
+  const terms = fetchTerms(ctx.store, manifest).map((t) => ({ ...t, url: `${ctx.base}/xorbs/${t.xorb}` }));
+  sendJson(res, 200, { oid, size: manifest.size, xetHash: manifest.xetHash, terms });
+}

@@ -1,0 +1,88 @@
+/**
+ * Store operations behind the `hub-chunks` transfer (docs/protocol.md): which chunks are
+ * missing, importing a xorb received from a client (every chunk hash and the xorb hash
+ * verified before it is named), registering a file manifest (its bytes reassembled and checked
+ * against the oid, size and Xet hash before it is written), and the xorb byte ranges a client
+ * needs to fetch a file's terms.
+ */
+import { rmSync } from 'node:fs';
+import { IntegrityError } from '../errors.js';
+import type { FileManifest } from '../formats/manifest.js';
+import { fileHash, xorbHash, type MerkleEntry } from '../hash/merkle.js';
+import { fromXetHex, xetHex } from '../hash/xet-hex.js';
+import { writeManifest } from './manifest-files.js';
+import { objectPieces } from './reassemble.js';
+import type { Store } from './store.js';
+import { openFileHandle } from './xorb-backend.js';
+import { XorbFile } from './xorb-reader.js';
+
+/** The subset of `hashes` (Xet hex) the store has no chunk for. */
+export function missingChunks(store: Store, hashes: readonly string[]): string[] {
+  return store.index.readBatch(() => hashes.filter((h) => !store.index.lookup(fromXetHex(h))));
+}
+
+/**
+ * Imports the xorb file at `tmp` (received from a client) as `expected`: parses every record,
+ * hashes every chunk, recomputes the xorb hash. On any mismatch the file is removed and an
+ * IntegrityError thrown; otherwise it is committed to the backend and indexed.
+ */
+export function importXorb(store: Store, tmp: string, expected: string): { xorb: string; chunks: number; bytes: number } {
+  let file: XorbFile | undefined;
+  try {
+    // read the received file directly; only a verified xorb reaches the store's backend
+    file = XorbFile.fromHandle(expected, openFileHandle(tmp));
+    const records = file.records();
+    const hashes = file.chunkHashes(store.hashers);
+    const actual = xetHex(xorbHash(hashes.map((hash, i) => ({ hash, size: records[i].length })), store.hashers));
+    if (actual !== expected) throw new IntegrityError(`xorb ${expected} does not match its content (its chunks hash to ${actual})`, { data: { xorb: expected } }, 'xorb_mismatch');
+    file.close();
+    file = undefined;
+    const bytes = records.length ? records[records.length - 1].dataOffset + records[records.length - 1].length : 0;
+    store.xorbs.commit(tmp, expected);
+    store.index.addXorb(expected, bytes, records.map((r, i) => ({ hash: hashes[i], index: r.index, offset: r.offset, length: r.length })));
+    return { xorb: expected, chunks: records.length, bytes };
+  } finally {
+    file?.close();
+    rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Registers `manifest` after reassembling its bytes from the store: the sha256 must equal the
+ * oid, the size the size, and the chunks' Xet file hash the manifest's. Throws IntegrityError
+ * (nothing written) otherwise.
+ */
+export function registerManifest(store: Store, manifest: FileManifest): void {
+  const entries: MerkleEntry[] = [];
+  for (const piece of objectPieces(store, manifest)) entries.push({ hash: store.hashers.chunk.hash(piece), size: piece.length });
+  const actual = xetHex(fileHash(entries, store.hashers));
+  if (actual !== manifest.xetHash) throw new IntegrityError(`file ${manifest.oid}: its chunks give Xet hash ${actual}, the manifest says ${manifest.xetHash}`, { data: { oid: manifest.oid } }, 'xet_hash_mismatch');
+  writeManifest(store.paths, manifest);
+}
+
+/** One term of a file with the byte range of its chunk records in the xorb. */
+export interface FetchTerm {
+  xorb: string;
+  chunkStart: number;
+  chunkEnd: number;
+  bytes: number;
+  /** Byte range [start, end) of the records (headers included) in the xorb. */
+  range: { start: number; end: number };
+}
+
+/** The terms of `manifest` with the xorb byte ranges a client fetches them with. */
+export function fetchTerms(store: Store, manifest: FileManifest): FetchTerm[] {
+  const files = new Map<string, XorbFile>();
+  try {
+    return manifest.terms.map((t) => {
+      let f = files.get(t.xorb);
+      if (!f) files.set(t.xorb, (f = XorbFile.open(store.xorbs, t.xorb)));
+      const records = f.records();
+      if (t.chunkEnd > records.length) throw new IntegrityError(`file ${manifest.oid} names chunks past the end of xorb ${t.xorb}`, { data: { xorb: t.xorb } }, 'missing_chunk');
+      const last = records[t.chunkEnd - 1];
+      return { ...t, range: { start: records[t.chunkStart].offset, end: last.dataOffset + last.length } };
+    });
+  } finally {
+    for (const f of files.values()) f.close();
+  }
+}

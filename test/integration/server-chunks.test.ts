@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readManifest } from '../../src/store/manifest-files.js';
+import { xorbPath } from '../../src/store/paths.js';
+import { addFile } from '../../src/store/ingest.js';
+import { Store } from '../../src/store/store.js';
+import { xetHex } from '../../src/hash/xet-hex.js';
+import { startHubServe, type TestServer } from '../helpers/hub-server.js';
+import { makeModel, mutateModel } from '../helpers/make-model.js';
+import { runHubJson } from '../helpers/run-hub.js';
+import { tmpDir } from '../helpers/tmp-dir.js';
+
+const LFS = 'application/vnd.git-lfs+json';
+
+describe('the hub-chunks transfer of hub serve (server side)', () => {
+  let s: TestServer;
+  let store: Store;
+  let work: string;
+  beforeAll(async () => {
+    s = await startHubServe();
+    await runHubJson(['repo', 'create', 'admin/m', '--endpoint', s.url, '--token', s.adminToken]);
+    await runHubJson(['repo', 'create', 'admin/other', '--private', '--endpoint', s.url, '--token', s.adminToken]);
+    work = tmpDir();
+    store = await Store.open(join(work, 'client-store'));
+  });
+  afterAll(async () => {
+    store?.close();
+    await s?.stop();
+  });
+
+  const auth = () => ({ authorization: `Bearer ${s.adminToken}` });
+  async function json(method: 'GET' | 'POST', url: string, body?: unknown) {
+    const r = await request(url, { method, headers: { ...auth(), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: r.statusCode, body: (await r.body.json()) as any };
+  }
+  async function batch(repo: string, operation: string, objects: Array<{ oid: string; size: number }>, transfers = ['hub-chunks', 'basic']) {
+    const r = await request(`${s.url}/${repo}.git/info/lfs/objects/batch`, { method: 'POST', headers: { ...auth(), accept: LFS, 'content-type': LFS }, body: JSON.stringify({ operation, transfers, objects }) });
+    return (await r.body.json()) as any;
+  }
+  /** Pushes a locally stored file the way the client will: only xorbs holding missing chunks. */
+  async function push(repo: string, oid: string): Promise<number> {
+    const manifest = readManifest(store.paths, oid)!;
+    const b = await batch(repo, 'upload', [{ oid, size: manifest.size }]);
+    expect(b.transfer).toBe('hub-chunks');
+    const base: string = b.objects[0].actions.upload.href;
+    const xorbs = [...new Set(manifest.terms.map((t) => t.xorb))];
+    const chunksOf = new Map(xorbs.map((x) => [x, store.index.chunksOf(x).map((c) => xetHex(c.hash))]));
+    const missing = new Set<string>((await json('POST', `${base}/chunks/missing`, { chunks: [...chunksOf.values()].flat() })).body.missing);
+    let sent = 0;
+    for (const x of xorbs) {
+      if (!chunksOf.get(x)!.some((h) => missing.has(h))) continue;
+      const bytes = readFileSync(xorbPath(store.paths, x));
+      const r = await request(`${base}/xorbs/${x}`, { method: 'PUT', headers: auth(), body: bytes });
+      expect(r.statusCode, await r.body.text()).toBe(200);
+      sent += bytes.length;
+    }
+    const reg = await json('POST', `${base}/reconstructions/${oid}`, manifest);
+    expect(reg.status, JSON.stringify(reg.body)).toBe(200);
+    return sent;
+  }
+  /** Downloads a file through its reconstruction and ranged xorb reads. */
+  async function pull(repo: string, oid: string, size: number): Promise<Buffer> {
+    const b = await batch(repo, 'download', [{ oid, size }]);
+    const base: string = b.objects[0].actions.download.href;
+    const rec = (await json('GET', `${base}/reconstructions/${oid}`)).body;
+    const parts: Buffer[] = [];
+    for (const t of rec.terms) {
+      const r = await request(t.url, { headers: { ...auth(), range: `bytes=${t.range.start}-${t.range.end - 1}` } });
+      expect(r.statusCode).toBe(206);
+      const records = Buffer.from(await r.body.arrayBuffer());
+      for (let at = 0; at < records.length; ) {
+        const len = records[at + 5] | (records[at + 6] << 8) | (records[at + 7] << 16);
+        parts.push(records.subarray(at + 8, at + 8 + len));
+        at += 8 + len;
+      }
+    }
+    return Buffer.concat(parts);
+  }
+
+  it('pushes rev1 whole, rev2 as only its new chunks, and serves both back byte for byte', async () => {
+    makeModel(join(work, 'rev1'), '16MiB', 31);
+    mutateModel(join(work, 'rev1'), join(work, 'rev2'), 0.1, 32);
+    const size = statSync(join(work, 'rev1')).size;
+    const r1 = await addFile(store, join(work, 'rev1'));
+    const r2 = await addFile(store, join(work, 'rev2'));
+    expect(await push('admin/m', r1.oid)).toBeGreaterThanOrEqual(size);
+    const sent2 = await push('admin/m', r2.oid);
+    expect(sent2).toBeLessThanOrEqual(0.15 * size);
+    for (const [r, file] of [[r1, 'rev1'], [r2, 'rev2']] as const) {
+      const got = await pull('admin/m', r.oid, r.size);
+      expect(createHash('sha256').update(got).digest('hex')).toBe(r.oid);
+      expect(got.equals(readFileSync(join(work, file)))).toBe(true);
+    }
+    // the basic transfer serves chunk-uploaded objects too
+    const basic = await batch('admin/m', 'download', [{ oid: r2.oid, size: r2.size }], ['basic']);
+    expect(basic.transfer).toBe('basic');
+  });
+
+  it('refuses a corrupted xorb, a manifest that does not reassemble to its oid, and xorbs of other repositories', async () => {
+    const b = await batch('admin/m', 'upload', [{ oid: 'ab'.repeat(32), size: 10 }]);
+    const base: string = b.objects[0].actions.upload.href;
+    const [x] = [...store.xorbs.list()].map((e) => e.xorb);
+    const bytes = readFileSync(xorbPath(store.paths, x));
+    bytes[bytes.length >> 1] ^= 1;
+    const fake = 'ef'.repeat(32);
+    const bad = await request(`${base}/xorbs/${fake}`, { method: 'PUT', headers: auth(), body: bytes });
+    expect(bad.statusCode).toBe(422);
+    expect(await bad.body.text()).toMatch(/does not match/);
+    // a manifest naming existing chunks under the wrong oid
+    const oid = [...store.xorbs.list()].length ? (await addFile(store, join(work, 'rev1'))).oid : '';
+    const m = readManifest(store.paths, oid)!;
+    const wrong = { ...m, oid: 'cd'.repeat(32) };
+    const reg = await json('POST', `${base}/reconstructions/${wrong.oid}`, wrong);
+    expect(reg.status).toBe(422);
+    expect((await batch('admin/m', 'download', [{ oid: wrong.oid, size: m.size }])).objects[0].error.code).toBe(404);
+    // admin/other holds nothing: none of admin/m's xorbs can be read through it
+    const other = await batch('admin/other', 'upload', [{ oid: 'ab'.repeat(32), size: 10 }]);
+    const r = await request(`${other.objects[0].actions.upload.href}/xorbs/${m.terms[0].xorb}`, { headers: auth() });
+    expect(r.statusCode).toBe(404);
+    await r.body.dump();
+  });
+
+  it('a server started with --no-chunk-transfer offers only basic', async () => {
+    const { spawn } = await import('node:child_process');
+    const { hubBin } = await import('../helpers/paths.js');
+    const { hubEnv } = await import('../helpers/run-hub.js');
+    const child = spawn(process.execPath, [hubBin, 'serve', '--root', s.root, '--port', '0', '--no-chunk-transfer'], { env: hubEnv(), stdio: ['ignore', 'pipe', 'ignore'] });
+    const url = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d;
+        const m = /listening on (http:\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+    });
+    try {
+      const r = await request(`${url}/admin/m.git/info/lfs/objects/batch`, { method: 'POST', headers: { ...auth(), accept: LFS, 'content-type': LFS }, body: JSON.stringify({ operation: 'upload', transfers: ['hub-chunks', 'basic'], objects: [{ oid: 'ab'.repeat(32), size: 1 }] }) });
+      expect(((await r.body.json()) as any).transfer).toBe('basic');
+      const only = await request(`${url}/admin/m.git/info/lfs/objects/batch`, { method: 'POST', headers: { ...auth(), accept: LFS, 'content-type': LFS }, body: JSON.stringify({ operation: 'upload', transfers: ['hub-chunks'], objects: [] }) });
+      expect(only.statusCode).toBe(422);
+      await only.body.dump();
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
