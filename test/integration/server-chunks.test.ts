@@ -12,8 +12,17 @@ import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
 import { runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
+import { checkSchema, type Schema } from '../helpers/schema-check.js';
+import { fileURLToPath } from 'node:url';
 
 const LFS = 'application/vnd.git-lfs+json';
+const SCHEMAS = fileURLToPath(new URL('../../docs/schemas/', import.meta.url));
+
+/** The body conforms to docs/schemas/<name>.schema.json (the protocol's published schemas). */
+function conforms(name: string, body: unknown): void {
+  const schema = JSON.parse(readFileSync(join(SCHEMAS, `${name}.schema.json`), 'utf8')) as Schema;
+  expect(checkSchema(schema, body), name).toEqual([]);
+}
 
 describe('the hub-chunks transfer of hub serve (server side)', () => {
   let s: TestServer;
@@ -38,7 +47,9 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
   }
   async function batch(repo: string, operation: string, objects: Array<{ oid: string; size: number }>, transfers = ['hub-chunks', 'basic']) {
     const r = await request(`${s.url}/${repo}.git/info/lfs/objects/batch`, { method: 'POST', headers: { ...auth(), accept: LFS, 'content-type': LFS }, body: JSON.stringify({ operation, transfers, objects }) });
-    return (await r.body.json()) as any;
+    const body = (await r.body.json()) as any;
+    if (r.statusCode === 200) conforms('batch-response', body);
+    return body;
   }
   /** Pushes a locally stored file the way the client will: only xorbs holding missing chunks. */
   async function push(repo: string, oid: string): Promise<number> {
@@ -48,17 +59,25 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
     const base: string = b.objects[0].actions.upload.href;
     const xorbs = [...new Set(manifest.terms.map((t) => t.xorb))];
     const chunksOf = new Map(xorbs.map((x) => [x, store.index.chunksOf(x).map((c) => xetHex(c.hash))]));
-    const missing = new Set<string>((await json('POST', `${base}/chunks/missing`, { chunks: [...chunksOf.values()].flat() })).body.missing);
+    const ask = { chunks: [...chunksOf.values()].flat() };
+    conforms('chunks-missing-request', ask);
+    const answer = (await json('POST', `${base}/chunks/missing`, ask)).body;
+    conforms('chunks-missing-response', answer);
+    const missing = new Set<string>(answer.missing);
     let sent = 0;
     for (const x of xorbs) {
       if (!chunksOf.get(x)!.some((h) => missing.has(h))) continue;
       const bytes = readFileSync(xorbPath(store.paths, x));
       const r = await request(`${base}/xorbs/${x}`, { method: 'PUT', headers: auth(), body: bytes });
-      expect(r.statusCode, await r.body.text()).toBe(200);
+      const text = await r.body.text();
+      expect(r.statusCode, text).toBe(200);
+      conforms('xorb-upload-response', JSON.parse(text));
       sent += bytes.length;
     }
     const reg = await json('POST', `${base}/reconstructions/${oid}`, manifest);
     expect(reg.status, JSON.stringify(reg.body)).toBe(200);
+    conforms('reconstruction-registered', reg.body);
+    conforms('manifest', manifest);
     return sent;
   }
   /** Downloads a file through its reconstruction and ranged xorb reads. */
@@ -66,6 +85,7 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
     const b = await batch(repo, 'download', [{ oid, size }]);
     const base: string = b.objects[0].actions.download.href;
     const rec = (await json('GET', `${base}/reconstructions/${oid}`)).body;
+    conforms('reconstruction-response', rec);
     const parts: Buffer[] = [];
     for (const t of rec.terms) {
       const r = await request(t.url, { headers: { ...auth(), range: `bytes=${t.range.start}-${t.range.end - 1}` } });

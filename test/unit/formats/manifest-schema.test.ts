@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { serializeManifest, type FileManifest } from '../../../src/formats/manifest.js';
 import { fixtureCases, readFixture } from './fixtures.js';
-import { checkSchema, type Schema } from './schema-check.js';
+import { checkSchema, type Schema } from '../../helpers/schema-check.js';
 
 const schemaText = readFileSync(new URL('../../../docs/schemas/manifest.schema.json', import.meta.url), 'utf8');
 const schema = JSON.parse(schemaText) as Schema;

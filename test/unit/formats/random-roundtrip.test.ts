@@ -16,7 +16,7 @@ import {
   type ManifestTerm,
 } from '../../../src/formats/manifest.js';
 import { MAX_CHUNK_BYTES, XorbRecordScanner, encodeXorb, parseXorbRecords } from '../../../src/formats/xorb.js';
-import { checkSchema, type Schema } from './schema-check.js';
+import { checkSchema, type Schema } from '../../helpers/schema-check.js';
 
 const seed = process.env.FORMATS_SEED !== undefined ? Number(process.env.FORMATS_SEED) : Math.floor(Math.random() * 2 ** 32);
 console.log(`seed=${seed}`);
