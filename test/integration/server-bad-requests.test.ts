@@ -196,10 +196,12 @@ describe('hub serve answers bad requests with a JSON error and keeps serving', (
       }
     });
 
-    // BUG: readJsonBody throws out of `for await (req)`, which destroys the request and with it the socket, after the
-    // 413 went out with "Connection: keep-alive": a keep-alive client's next request on that connection gets ECONNRESET
+    // BUG: readJsonBody stops reading at the limit and the 413 goes out with "Connection: keep-alive", but the rest of
+    // the body is neither drained nor the connection closed: a keep-alive client's next request on that connection
+    // hangs until the server's keep-alive timeout resets it (ECONNRESET after ~5 s)
     it.fails('after a 413 for a streamed body, the connection is closed with "Connection: close" or still usable', async () => {
-      const own = new Client(server.url);
+      // (today the next request waits until the server's keep-alive timeout resets the connection: give up sooner)
+      const own = new Client(server.url, { headersTimeout: 2000 });
       try {
         const streamed = await send(own, BATCH, { method: 'POST', headers: { ...auth(server), accept: LFS, 'content-type': LFS }, body: Readable.from(elevenMiB()) });
         expect(streamed.status).toBe(413);
