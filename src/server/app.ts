@@ -125,7 +125,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   async function route(req: IncomingMessage, res: ServerResponse, setWho: (id: Identity) => void): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
-    const path = decodeURIComponent(url.pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      throw new HttpError(400, 'invalid percent-encoding in the path');
+    }
     if (path.includes('\0') || path.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, 'invalid path');
     const id = identify(meta, req.headers.authorization);
     setWho(id);
@@ -165,7 +170,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const repo = meta.getRepo(rp.type, rp.owner, rp.name);
       const rest = rp.rest.slice(4);
       const action = chunkRouteAction(req.method ?? 'GET', rest);
-      if (!action) throw new HttpError(405, `${req.method} is not supported here`);
+      if (!action) throw new HttpError(405, `${req.method} is not supported here`, { Allow: rest[0] === 'xorbs' ? 'GET, HEAD, PUT' : rest[0] === 'reconstructions' ? 'GET, POST' : 'POST' });
       check(id, repo, action, 'lfs');
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${repo.owner}/${repo.name}.git/info/lfs/cas/v1`;
       return handleChunkApi(req, res, { store, meta, repo, tmpDir: join(root, 'tmp'), base: `${baseUrl(req)}${prefix}` }, rest);
@@ -175,6 +180,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${rp.owner}/${rp.name}.git/info/lfs`;
       const lfs = (r: RepoRecord): LfsContext => ({ store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer });
       const oid = rp.rest[3];
+      if (rp.rest.length === 4 && oid === 'batch' && req.method !== 'POST') throw new HttpError(405, `${req.method} is not supported here`, { Allow: 'POST' });
       if (rp.rest.length === 4 && oid === 'batch' && req.method === 'POST') {
         const accept = String(req.headers.accept ?? LFS_MEDIA_TYPE);
         if (!accept.includes('json') && !accept.includes('*/*')) throw new HttpError(406, `the LFS API answers ${LFS_MEDIA_TYPE}`);
@@ -196,7 +202,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         check(id, repo, 'write', 'lfs');
         return handleVerify(req, res, lfs(repo!), oid);
       }
-      throw new HttpError(405, `${req.method} is not supported here`);
+      throw new HttpError(405, `${req.method} is not supported here`, { Allow: rp.rest.length === 5 ? 'POST' : 'GET, HEAD, PUT' });
     }
     throw new HttpError(404, 'not found');
   }

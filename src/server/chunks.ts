@@ -81,12 +81,15 @@ async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
   mkdirSync(ctx.tmpDir, { recursive: true });
   const tmp = join(ctx.tmpDir, `xorb-${xorb.slice(0, 16)}-${process.pid}-${randomBytes(6).toString('hex')}`);
   const out = createWriteStream(tmp, { flags: 'wx' });
+  let writeError: Error | undefined;
+  out.on('error', (err) => (writeError ??= err)); // see handleUpload: never an unhandled 'error'
   let received = 0;
   try {
     for await (const part of req as AsyncIterable<Buffer>) {
       received += part.length;
       if (received > declared) throw new HttpError(400, 'xorb upload is longer than its Content-Length');
-      if (!out.write(part)) await once(out, 'drain');
+      if (!out.write(part)) await Promise.race([once(out, 'drain'), once(out, 'error')]);
+      if (writeError) throw writeError;
     }
     out.end();
     await once(out, 'close');

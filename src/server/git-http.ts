@@ -83,7 +83,7 @@ function isRequestVariable(name: string): boolean {
     name.startsWith('HTTP_') ||
     name.startsWith('CONTENT_') ||
     name.startsWith('REMOTE_') ||
-    ['PATH_INFO', 'PATH_TRANSLATED', 'QUERY_STRING', 'REQUEST_METHOD', 'GIT_PROJECT_ROOT', 'GIT_HTTP_EXPORT_ALL'].includes(name)
+    ['PATH_INFO', 'PATH_TRANSLATED', 'QUERY_STRING', 'REQUEST_METHOD', 'SERVER_PROTOCOL', 'GIT_PROJECT_ROOT', 'GIT_HTTP_EXPORT_ALL'].includes(name)
   );
 }
 
@@ -97,6 +97,7 @@ export function cgiEnv(req: IncomingMessage, opts: GitRequestOptions): NodeJS.Pr
     PATH_INFO: opts.pathInfo,
     QUERY_STRING: opts.query,
     REQUEST_METHOD: req.method ?? 'GET',
+    SERVER_PROTOCOL: `HTTP/${req.httpVersion}`, // a CGI must-have; http-backend answers 405 only for HTTP/1.1
     REMOTE_ADDR: req.socket.remoteAddress ?? '',
   });
   const header = (name: string): string | undefined => {

@@ -23,7 +23,8 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   let total = 0;
   for await (const part of req as AsyncIterable<Buffer>) {
     total += part.length;
-    if (total > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`);
+    // part of the body is unread and the stream is abandoned: the connection cannot be reused
+    if (total > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`, { Connection: 'close' });
     parts.push(part);
   }
   try {

@@ -114,12 +114,17 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
   const hash = createHash('sha256');
   let received = 0;
   const out = createWriteStream(tmp, { flags: 'wx' });
+  // a client that goes away mid-upload makes pending writes fail after destroy(): never let
+  // that become an unhandled 'error' event (it would take the whole server down)
+  let writeError: Error | undefined;
+  out.on('error', (err) => (writeError ??= err));
   try {
     for await (const part of req as AsyncIterable<Buffer>) {
       received += part.length;
       if (received > size) throw new HttpError(400, `upload is longer than its Content-Length (${size} bytes)`);
       hash.update(part);
-      if (!out.write(part)) await once(out, 'drain');
+      if (!out.write(part)) await Promise.race([once(out, 'drain'), once(out, 'error')]);
+      if (writeError) throw writeError;
     }
     out.end();
     await once(out, 'close');

@@ -196,10 +196,10 @@ describe('hub serve answers bad requests with a JSON error and keeps serving', (
       }
     });
 
-    // BUG: readJsonBody stops reading at the limit and the 413 goes out with "Connection: keep-alive", but the rest of
+    // fixed bug: readJsonBody stops reading at the limit and the 413 goes out with "Connection: keep-alive", but the rest of
     // the body is neither drained nor the connection closed: a keep-alive client's next request on that connection
     // hangs until the server's keep-alive timeout resets it (ECONNRESET after ~5 s)
-    it.fails('after a 413 for a streamed body, the connection is closed with "Connection: close" or still usable', async () => {
+    it('after a 413 for a streamed body, the connection is closed with "Connection: close" or still usable', async () => {
       // (today the next request waits until the server's keep-alive timeout resets the connection: give up sooner)
       const own = new Client(server.url, { headersTimeout: 2000 });
       try {
@@ -261,8 +261,8 @@ describe('hub serve answers bad requests with a JSON error and keeps serving', (
       expectJsonError(await send(client, `/${REPO}.git/info/lfs/locks/verify`, { method: 'POST', headers: auth(server), body: '{}' }), 404, /not found/);
     });
 
-    // BUG: decodeURIComponent throws URIError on a malformed escape; app.ts turns it into a 500 and logs a server error
-    it.fails('400 for a malformed percent-escape in the path (not a 500)', async () => {
+    // fixed bug: decodeURIComponent throws URIError on a malformed escape; app.ts turns it into a 500 and logs a server error
+    it('400 for a malformed percent-escape in the path (not a 500)', async () => {
       for (const path of ['/%ff', '/%E0%A4%A', `${OBJECTS}/%zz`, '/api/models/admin/%E0']) {
         expectJsonError(await send(client, path, { headers: auth(server) }), 400, /./);
       }
@@ -278,22 +278,22 @@ describe('hub serve answers bad requests with a JSON error and keeps serving', (
       expectJsonError(await send(client, `${OBJECTS}/${ANY_OID}/verify`, { method: 'PUT', headers: auth(server), body: 'x' }), 405, /PUT is not supported/, true);
     });
 
-    // BUG: RFC 9110 §15.5.6: "The origin server MUST generate an Allow header field in a 405 response"; app.ts sends none
-    it.fails('a 405 says which methods are allowed (Allow header)', async () => {
+    // fixed bug: RFC 9110 §15.5.6: "The origin server MUST generate an Allow header field in a 405 response"; app.ts sends none
+    it('a 405 says which methods are allowed (Allow header)', async () => {
       const a = await send(client, `${OBJECTS}/${ANY_OID}`, { method: 'DELETE', headers: auth(server) });
       expect(a.status).toBe(405);
       expect(String(a.headers.allow ?? '')).toMatch(/\bGET\b/);
     });
 
-    // BUG: app.ts routes "batch" as an oid unless the method is POST, so a GET of the batch URL is "422 invalid oid"
-    it.fails('405 for GET (or PUT) of the batch URL', async () => {
+    // fixed bug: app.ts routes "batch" as an oid unless the method is POST, so a GET of the batch URL is "422 invalid oid"
+    it('405 for GET (or PUT) of the batch URL', async () => {
       expectJsonError(await send(client, BATCH, { headers: auth(server) }), 405, /GET/, true);
       expectJsonError(await send(client, BATCH, { method: 'PUT', headers: auth(server), body: '{}' }), 405, /PUT/, true);
     });
 
-    // BUG: git-http.ts does not set SERVER_PROTOCOL (a MUST of CGI, RFC 3875 §4.1.16); git http-backend answers a
+    // fixed bug: git-http.ts does not set SERVER_PROTOCOL (a MUST of CGI, RFC 3875 §4.1.16); git http-backend answers a
     // wrong method with 405 only when it is HTTP/1.1, otherwise with an empty 400
-    it.fails('405 for a wrong method on a git smart-HTTP route', async () => {
+    it('405 for a wrong method on a git smart-HTTP route', async () => {
       const a = await send(client, `/${REPO}.git/git-upload-pack`, { headers: auth(server) });
       expect(a.status, a.text).toBe(405);
     });
@@ -362,12 +362,12 @@ describe('hub serve answers bad requests with a JSON error and keeps serving', (
   });
 });
 
-// BUG (lfs.ts handleUpload): the upload's WriteStream has no 'error' listener. When the client goes away while a
+// fixed bug (lfs.ts handleUpload): the upload's WriteStream has no 'error' listener. When the client goes away while a
 // write to the upload file is still in flight, `out.destroy()` in the finally makes that write fail with
 // ERR_STREAM_DESTROYED, emitted as an unhandled 'error' event: the whole server process exits. A truncated PUT
 // (or a git lfs push interrupted mid-upload) by any holder of a write token takes the server down.
 describe('an upload cut off by the client', () => {
-  it.fails('does not take the server down', async () => {
+  it('does not take the server down', async () => {
     const server = await startHubServe();
     try {
       await runHubJson(['repo', 'create', REPO, '--endpoint', server.url, '--token', server.adminToken]);
