@@ -200,7 +200,7 @@ describe('hub serve answers bad requests with a JSON error and keeps serving', (
     // the body is neither drained nor the connection closed: a keep-alive client's next request on that connection
     // hangs until the server's keep-alive timeout resets it (ECONNRESET after ~5 s)
     it('after a 413 for a streamed body, the connection is closed with "Connection: close" or still usable', async () => {
-      // (today the next request waits until the server's keep-alive timeout resets the connection: give up sooner)
+      // (before the fix the next request waited for the keep-alive timeout: give up sooner)
       const own = new Client(server.url, { headersTimeout: 2000 });
       try {
         const streamed = await send(own, BATCH, { method: 'POST', headers: { ...auth(server), accept: LFS, 'content-type': LFS }, body: Readable.from(elevenMiB()) });
