@@ -1,0 +1,37 @@
+/**
+ * Moving git history over smart HTTP with isomorphic-git: clone (without checkout: hub
+ * materialises files itself), fetch and push. The http plugin is passed in (transfer layer), so
+ * this module does no HTTP of its own.
+ */
+import fs from 'node:fs';
+import git from 'isomorphic-git';
+
+/** isomorphic-git's http plugin type. */
+export type HttpPlugin = Parameters<typeof git.clone>[0]['http'];
+
+/** Clones `url` into `dir` without touching the working tree; returns the default branch's commit. */
+export async function cloneHistory(opts: { dir: string; url: string; http: HttpPlugin; ref?: string }): Promise<{ branch: string | undefined; commit: string | undefined }> {
+  await git.clone({ fs, http: opts.http, dir: opts.dir, url: opts.url, ref: opts.ref, noCheckout: true, singleBranch: false });
+  const branch = (await git.currentBranch({ fs, dir: opts.dir, fullname: false })) ?? undefined;
+  let commit: string | undefined;
+  try {
+    commit = await git.resolveRef({ fs, dir: opts.dir, ref: 'HEAD' });
+  } catch {
+    commit = undefined; // an empty repository
+  }
+  return { branch, commit };
+}
+
+/** Fetches `remote` (updating its remote-tracking refs). */
+export async function fetchHistory(opts: { gitdir: string; remote: string; http: HttpPlugin; ref?: string }): Promise<{ fetchHead?: string }> {
+  const r = await git.fetch({ fs, http: opts.http, gitdir: opts.gitdir, remote: opts.remote, ref: opts.ref, singleBranch: !!opts.ref, tags: true });
+  return { fetchHead: r.fetchHead ?? undefined };
+}
+
+/** Pushes local `branch` to `remote`; a non-fast-forward is reported by the caller. */
+export async function pushHistory(opts: { gitdir: string; remote: string; branch: string; http: HttpPlugin; force?: boolean }): Promise<{ ok: boolean; error?: string }> {
+  const r = await git.push({ fs, http: opts.http, gitdir: opts.gitdir, remote: opts.remote, ref: opts.branch, force: opts.force });
+  const status = r.refs[`refs/heads/${opts.branch}`];
+  const error = status?.error || r.error || undefined;
+  return { ok: r.ok && (status?.ok ?? true), error };
+}
