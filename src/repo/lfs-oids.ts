@@ -9,8 +9,6 @@ import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
 /** The LFS oids referenced anywhere in the history of the repository at `dir` (a work tree or a bare repo). */
 export async function lfsOidsOfRepo(dir: string): Promise<Set<string>> {
   const gitdir = fs.existsSync(`${dir}/.git`) ? `${dir}/.git` : dir;
-  const oids = new Set<string>();
-  const seen = new Set<string>();
   const tips: string[] = [];
   const refs = [
     'HEAD',
@@ -24,6 +22,13 @@ export async function lfsOidsOfRepo(dir: string): Promise<Set<string>> {
       /* an unborn HEAD */
     }
   }
+  return new Set((await lfsPointersReachable(gitdir, tips)).keys());
+}
+
+/** Every LFS pointer (oid -> size) in the trees of `tips` and all their ancestors. */
+export async function lfsPointersReachable(gitdir: string, tips: readonly string[]): Promise<Map<string, number>> {
+  const oids = new Map<string, number>();
+  const seen = new Set<string>();
   const queue = [...tips];
   while (queue.length) {
     const oid = queue.pop()!;
@@ -42,7 +47,8 @@ export async function lfsOidsOfRepo(dir: string): Promise<Set<string>> {
       const bytes = object as Uint8Array;
       if (looksLikePointer(bytes)) {
         try {
-          oids.add(parsePointer(bytes).oid);
+          const p = parsePointer(bytes);
+          oids.set(p.oid, p.size);
         } catch {
           /* a blob that merely starts like a pointer */
         }

@@ -24,6 +24,8 @@ export interface JsonRequest {
   token?: string;
   body?: unknown;
   what: string;
+  /** Extra headers (e.g. an LFS action's `header`). */
+  headers?: Record<string, string>;
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
 }
@@ -38,6 +40,7 @@ export async function requestJson<T>(opts: JsonRequest): Promise<T> {
         accept: 'application/json',
         ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+        ...opts.headers,
       },
       body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
       dispatcher: opts.dispatcher,

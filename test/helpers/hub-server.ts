@@ -17,10 +17,10 @@ export interface TestServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `hub serve --root ROOT --port 0` (a new root unless given) and waits until it listens. */
-export function startHubServe(root = tmpDir('hub-serve-')): Promise<TestServer> {
+/** Starts `hub serve --root ROOT --port 0 [extraArgs]` (a new root unless given) and waits until it listens. */
+export function startHubServe(root = tmpDir('hub-serve-'), extraArgs: string[] = []): Promise<TestServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [hubBin, 'serve', '--root', root, '--host', '127.0.0.1', '--port', '0'], { env: hubEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [hubBin, 'serve', '--root', root, '--host', '127.0.0.1', '--port', '0', ...extraArgs], { env: hubEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`hub serve did not start:\n${err}`)), 20_000);

@@ -15,6 +15,7 @@ import { register as registerCheckout } from './checkout.js';
 import { register as registerBranch } from './branch.js';
 import { register as registerLogin } from './login.js';
 import { register as registerRemote } from './remote.js';
+import { register as registerPushClone } from './push-clone.js';
 import { register as registerServe } from './serve.js';
 import { register as registerAdmin } from './admin.js';
 import { register as registerChunk } from './chunk.js';
@@ -38,6 +39,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerBranch,
   // remotes
   registerRemote,
+  registerPushClone,
   registerLogin,
   // the server
   registerServe,

@@ -1,0 +1,35 @@
+/** `hub push [REMOTE]` and `hub clone URL|OWNER/NAME [DIR]`. */
+import type { Command } from 'commander';
+import { action } from '../action.js';
+import { emit, formatBytes } from '../render.js';
+import { hubVersion } from '../version.js';
+
+/** Declares `hub push` and `hub clone`. */
+export function register(program: Command): void {
+  program
+    .command('clone')
+    .description('clone a repository; large files come through the store, verified (OWNER/NAME resolves against HUB_ENDPOINT)')
+    .argument('<source>', 'URL or OWNER/NAME')
+    .argument('[dir]', 'target directory')
+    .option('--no-checkout', 'fetch history only')
+    .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
+    .action(
+      action(async (ctx, source: string, dir: string | undefined, opts: { checkout: boolean; token?: string }) => {
+        const { clone } = await import('../../core/clone.js');
+        const r = await clone(ctx, source, dir, { token: opts.token, noCheckout: !opts.checkout, version: hubVersion() });
+        emit(ctx, r, (x) => `cloned ${x.remote} into ${x.path}: ${x.largeFiles} large files, ${formatBytes(x.bytesReceived)} of content received${x.transfer ? ` (${x.transfer})` : ''}`);
+      }),
+    );
+  program
+    .command('push')
+    .description('upload the large-file content the remote lacks, then push the current branch')
+    .argument('[remote]', 'remote name', 'origin')
+    .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
+    .action(
+      action(async (ctx, remote: string, opts: { token?: string }) => {
+        const { push } = await import('../../core/push.js');
+        const r = await push(ctx, { remote, token: opts.token });
+        emit(ctx, r, (x) => `pushed ${x.branch} to ${x.remote} (${x.commit.slice(0, 7)}): ${x.objects.uploaded} of ${x.objects.checked} large files uploaded, ${formatBytes(x.bytesSent)} sent${x.transfer ? ` (${x.transfer})` : ''}`);
+      }),
+    );
+}

@@ -1,0 +1,56 @@
+/** `hub clone URL|OWNER/NAME [DIR] [--no-checkout]`: history over smart HTTP, content through the store. */
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { ConflictError } from '../errors.js';
+import { flattenTree, readCommit, readPointerBlob } from '../repo/object-store.js';
+import { initRepo } from '../repo/repository.js';
+import { cloneHistory } from '../repo/sync.js';
+import { createGitHttp } from '../transfer/git-http-plugin.js';
+import { restore } from './checkout.js';
+import type { CoreContext } from './context.js';
+import { resolveToken } from './credentials.js';
+import { fetchContent } from './fetch-content.js';
+import { withStore } from './open-store.js';
+import { remoteUrl } from './remote.js';
+
+/** The `--json` shape of `hub clone`. */
+export interface CloneResult {
+  path: string;
+  remote: string;
+  branch: string | null;
+  commit: string | null;
+  largeFiles: number;
+  transfer: string | null;
+  bytesReceived: number;
+}
+
+/** Clones a repository and checks out its default branch with every large file verified. */
+export async function clone(ctx: CoreContext, source: string, dir: string | undefined, opts: { token?: string; noCheckout?: boolean; version: string }): Promise<CloneResult> {
+  const url = remoteUrl(ctx, source);
+  const target = resolve(ctx.cwd, dir ?? basename(new URL(url).pathname).replace(/\.git$/, ''));
+  if (existsSync(target) && readdirSync(target).length > 0) throw new ConflictError(`destination ${target} exists and is not empty`, {}, 'destination_exists');
+  const { token } = resolveToken(ctx, url, opts.token);
+  const { branch, commit } = await cloneHistory({ dir: target, url, http: createGitHttp({ token }) });
+  await initRepo(target, opts.version);
+  const result: CloneResult = { path: target, remote: url, branch: branch ?? null, commit: commit ?? null, largeFiles: 0, transfer: null, bytesReceived: 0 };
+  await withStore(ctx, (store) => store.index.registerRepo(target));
+  if (!commit || opts.noCheckout) return result;
+  const gitdir = `${target}/.git`;
+  const pointers: Array<{ oid: string; size: number }> = [];
+  for (const f of await flattenTree(gitdir, (await readCommit(gitdir, commit)).tree)) {
+    if (f.mode === 0o120000) continue;
+    const p = await readPointerBlob(gitdir, f.oid);
+    if (p) pointers.push(p);
+  }
+  result.largeFiles = pointers.length;
+  const fetched = await withStore(ctx, (store) => fetchContent(store, url, pointers, token));
+  result.transfer = fetched.transfer;
+  result.bytesReceived = fetched.bytesReceived;
+  // an empty index and working tree: the index from HEAD, then the files from the index
+  if (pointers.length || (await flattenTree(gitdir, (await readCommit(gitdir, commit)).tree)).length) {
+    const here = { ...ctx, cwd: target };
+    await restore(here, ['.'], { staged: true });
+    await restore(here, ['.'], {});
+  }
+  return result;
+}

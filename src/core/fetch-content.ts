@@ -1,0 +1,79 @@
+/**
+ * Bringing large-file content from a remote into the local store: `hub-chunks` when the server
+ * offers it (the file's terms fetched as xorb byte ranges), `basic` otherwise (the whole object).
+ * The bytes land in a temporary file that is then added to the store, which re-derives every
+ * chunk and the sha256: content whose hash is not the oid never enters the store.
+ */
+import { createWriteStream, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { request } from 'undici';
+import { IntegrityError } from '../errors.js';
+import { parseXorbRecords } from '../formats/xorb.js';
+import { addFile } from '../store/ingest.js';
+import type { Store } from '../store/store.js';
+import { errorForStatus } from '../transfer/http-client.js';
+import { ChunkApi, lfsBatch, lfsEndpoint, type BatchObject } from '../transfer/lfs-client.js';
+
+/** What a download moved. */
+export interface FetchedContent {
+  objects: number;
+  /** Content bytes received in response bodies. */
+  bytesReceived: number;
+  transfer: string | null;
+}
+
+async function writeAll(out: NodeJS.WritableStream, bytes: Uint8Array): Promise<void> {
+  if (!out.write(bytes)) await once(out as NodeJS.EventEmitter, 'drain');
+}
+
+async function viaChunks(api: ChunkApi, oid: string, out: NodeJS.WritableStream): Promise<number> {
+  const rec = await api.reconstruction(oid);
+  let received = 0;
+  for (const t of rec.terms) {
+    const bytes = await api.range(t.url, t.range.start, t.range.end);
+    received += bytes.length;
+    for (const r of parseXorbRecords(bytes)) await writeAll(out, bytes.subarray(r.dataOffset, r.dataOffset + r.length));
+  }
+  return received;
+}
+
+async function viaBasic(obj: BatchObject, out: NodeJS.WritableStream): Promise<number> {
+  const dl = obj.actions!.download!;
+  const res = await request(dl.href, { headers: dl.header });
+  if (res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), `downloading ${obj.oid.slice(0, 12)}`);
+  let received = 0;
+  for await (const part of res.body as AsyncIterable<Buffer>) {
+    received += part.length;
+    await writeAll(out, part);
+  }
+  return received;
+}
+
+/** Fetches every object of `objects` the store lacks from the remote at `remoteUrl`. */
+export async function fetchContent(store: Store, remoteUrl: string, objects: Array<{ oid: string; size: number }>, token: string | undefined): Promise<FetchedContent> {
+  const wanted = objects.filter((o) => !store.hasObject(o.oid));
+  const result: FetchedContent = { objects: 0, bytesReceived: 0, transfer: null };
+  if (!wanted.length) return result;
+  const batch = await lfsBatch(lfsEndpoint(remoteUrl), 'download', wanted, token);
+  result.transfer = batch.transfer;
+  for (const obj of batch.objects) {
+    if (obj.error || !obj.actions?.download) throw errorForStatus(obj.error?.code ?? 404, obj.error?.message ?? 'no download action', `downloading ${obj.oid.slice(0, 12)}`);
+    const tmp = join(store.paths.tmp, `download-${obj.oid.slice(0, 16)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const out = createWriteStream(tmp, { flags: 'wx' });
+    try {
+      const dl = obj.actions.download;
+      result.bytesReceived += batch.transfer === 'hub-chunks' ? await viaChunks(new ChunkApi(dl.href, dl.header), obj.oid, out) : await viaBasic(obj, out);
+      out.end();
+      await once(out, 'close');
+      const added = await addFile(store, tmp);
+      if (added.oid !== obj.oid) throw new IntegrityError(`the server sent content for ${obj.oid} that hashes to ${added.oid}`, { data: { oid: obj.oid } }, 'hash_mismatch');
+      result.objects++;
+    } finally {
+      out.destroy();
+      rmSync(tmp, { force: true });
+    }
+  }
+  return result;
+}

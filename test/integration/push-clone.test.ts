@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authUrl, gitClient } from '../helpers/git-client.js';
+import { startHubServe, type TestServer } from '../helpers/hub-server.js';
+import { makeModel, mutateModel } from '../helpers/make-model.js';
+import { runHub, runHubJson } from '../helpers/run-hub.js';
+import { tmpDir } from '../helpers/tmp-dir.js';
+
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+const ID = { GIT_AUTHOR_NAME: 'Ann', GIT_AUTHOR_EMAIL: 'ann@example.com', GIT_COMMITTER_NAME: 'Ann', GIT_COMMITTER_EMAIL: 'ann@example.com' };
+
+describe('hub push and hub clone against hub serve', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startHubServe();
+  });
+  afterAll(async () => s?.stop());
+
+  /** User A: a repository with rev1 and rev2 of a 32 MiB model, pushed after each commit. */
+  async function pushTwoRevisions(server: TestServer, repo: string, homeA: string) {
+    await runHubJson(['repo', 'create', repo, '--endpoint', server.url, '--token', server.adminToken]);
+    const env = { ...ID, HUB_HOME: homeA, HUB_TOKEN: server.adminToken };
+    const a = tmpDir();
+    await runHubJson(['init'], { cwd: a, env });
+    await runHubJson(['track', '*.safetensors'], { cwd: a, env });
+    await runHubJson(['remote', 'add', 'origin', `${server.url}/${repo}`], { cwd: a, env });
+    makeModel(join(a, 'model.safetensors'), '32MiB', 41);
+    writeFileSync(join(a, 'config.json'), '{"rev": 1}\n');
+    await runHubJson(['add', '-A'], { cwd: a, env });
+    await runHubJson(['commit', '-m', 'rev1'], { cwd: a, env });
+    const p1 = await runHubJson(['push'], { cwd: a, env });
+    mutateModel(join(a, 'model.safetensors'), join(a, 'next'), 0.1, 42);
+    renameSync(join(a, 'next'), join(a, 'model.safetensors'));
+    await runHubJson(['add', '-A'], { cwd: a, env });
+    await runHubJson(['commit', '-m', 'rev2'], { cwd: a, env });
+    const p2 = await runHubJson(['push'], { cwd: a, env });
+    return { a, p1, p2, size: statSync(join(a, 'model.safetensors')).size };
+  }
+
+  /** User B: clone into a fresh store and compare with A's working tree. */
+  async function cloneAndCompare(server: TestServer, repo: string, a: string) {
+    const parent = tmpDir();
+    const env = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: server.adminToken };
+    const c = await runHubJson(['clone', `${server.url}/${repo}`, 'b'], { cwd: parent, env });
+    const b = join(parent, 'b');
+    expect(sha(join(b, 'model.safetensors'))).toBe(sha(join(a, 'model.safetensors')));
+    expect(readFileSync(join(b, 'config.json'), 'utf8')).toBe('{"rev": 1}\n');
+    expect((await runHubJson(['status'], { cwd: b, env })).clean).toBe(true);
+    expect((await runHubJson(['log', '--oneline'], { cwd: b, env })).commits.map((x: { message: string }) => x.message)).toEqual(['rev2', 'rev1']);
+    return c;
+  }
+
+  it('hub-chunks: push rev1 and rev2 of a 32 MiB model (rev2 sends at most 15%), clone gets identical bytes, git reads it too', async () => {
+    const { a, p1, p2, size } = await pushTwoRevisions(s, 'admin/pc', tmpDir());
+    expect(p1).toMatchObject({ branch: 'main', transfer: 'hub-chunks', objects: { checked: 1, uploaded: 1 } });
+    expect(p1.bytesSent).toBeGreaterThanOrEqual(size);
+    expect(p2.objects).toEqual({ checked: 1, uploaded: 1 });
+    expect(p2.bytesSent).toBeLessThanOrEqual(0.15 * size);
+    const c = await cloneAndCompare(s, 'admin/pc', a);
+    expect(c).toMatchObject({ branch: 'main', largeFiles: 1, transfer: 'hub-chunks' });
+    // what hub pushed is a normal git + git-lfs repository for the real clients too
+    const client = gitClient();
+    const g = join(tmpDir(), 'g');
+    client.run(tmpDir(), 'clone', '-q', authUrl(s.host, '/admin/pc', s.adminToken), g);
+    expect(sha(join(g, 'model.safetensors'))).toBe(sha(join(a, 'model.safetensors')));
+  });
+
+  it('against a plain LFS server (--no-chunk-transfer) push and clone fall back to whole objects', async () => {
+    const plain = await startHubServe(undefined, ['--no-chunk-transfer']);
+    try {
+      const { a, p1, p2, size } = await pushTwoRevisions(plain, 'admin/pb', tmpDir());
+      expect(p1).toMatchObject({ transfer: 'basic', bytesSent: size });
+      expect(p2).toMatchObject({ transfer: 'basic', bytesSent: size });
+      const c = await cloneAndCompare(plain, 'admin/pb', a);
+      expect(c).toMatchObject({ transfer: 'basic', bytesReceived: size });
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it('a missing or wrong token fails at once with exit 4', async () => {
+    await runHubJson(['repo', 'create', 'admin/secret', '--private', '--endpoint', s.url, '--token', s.adminToken]);
+    const parent = tmpDir();
+    const none = await runHub(['clone', `${s.url}/admin/secret`, 'x'], { cwd: parent });
+    expect(none.code).toBe(4);
+    const wrong = await runHub(['clone', `${s.url}/admin/secret`, 'y', '--token', 'hub_wrong'], { cwd: parent });
+    expect(wrong.code).toBe(4);
+  });
+});
