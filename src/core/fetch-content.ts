@@ -8,13 +8,12 @@ import { createWriteStream, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { request } from 'undici';
 import { IntegrityError } from '../errors.js';
 import { parseXorbRecords } from '../formats/xorb.js';
 import { addFile } from '../store/ingest.js';
 import type { Store } from '../store/store.js';
 import { errorForStatus } from '../transfer/http-client.js';
-import { ChunkApi, lfsBatch, lfsEndpoint, type BatchObject } from '../transfer/lfs-client.js';
+import { basicDownload, ChunkApi, lfsBatch, lfsEndpoint } from '../transfer/lfs-client.js';
 
 /** What a download moved. */
 export interface FetchedContent {
@@ -39,18 +38,6 @@ async function viaChunks(api: ChunkApi, oid: string, out: NodeJS.WritableStream)
   return received;
 }
 
-async function viaBasic(obj: BatchObject, out: NodeJS.WritableStream): Promise<number> {
-  const dl = obj.actions!.download!;
-  const res = await request(dl.href, { headers: dl.header });
-  if (res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), `downloading ${obj.oid.slice(0, 12)}`);
-  let received = 0;
-  for await (const part of res.body as AsyncIterable<Buffer>) {
-    received += part.length;
-    await writeAll(out, part);
-  }
-  return received;
-}
-
 /** Fetches every object of `objects` the store lacks from the remote at `remoteUrl`. */
 export async function fetchContent(store: Store, remoteUrl: string, objects: Array<{ oid: string; size: number }>, token: string | undefined): Promise<FetchedContent> {
   const wanted = objects.filter((o) => !store.hasObject(o.oid));
@@ -64,7 +51,7 @@ export async function fetchContent(store: Store, remoteUrl: string, objects: Arr
     const out = createWriteStream(tmp, { flags: 'wx' });
     try {
       const dl = obj.actions.download;
-      result.bytesReceived += batch.transfer === 'hub-chunks' ? await viaChunks(new ChunkApi(dl.href, dl.header), obj.oid, out) : await viaBasic(obj, out);
+      result.bytesReceived += batch.transfer === 'hub-chunks' ? await viaChunks(new ChunkApi(dl.href, dl.header), obj.oid, out) : await basicDownload(obj.oid, dl, (b) => writeAll(out, b));
       out.end();
       await once(out, 'close');
       const added = await addFile(store, tmp);

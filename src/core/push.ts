@@ -4,8 +4,6 @@
  * offers `hub-chunks`, only xorbs holding chunks the server lacks are sent; with any other Git
  * LFS server, whole objects go through `basic`.
  */
-import { Readable } from 'node:stream';
-import { request } from 'undici';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { lfsPointersReachable } from '../repo/lfs-oids.js';
 import { readHead, refExists, resolveRevision } from '../repo/refs.js';
@@ -16,7 +14,7 @@ import { objectPieces } from '../store/reassemble.js';
 import type { Store } from '../store/store.js';
 import { createGitHttp } from '../transfer/git-http-plugin.js';
 import { errorForStatus } from '../transfer/http-client.js';
-import { ChunkApi, lfsBatch, lfsEndpoint, type BatchObject } from '../transfer/lfs-client.js';
+import { basicUpload, ChunkApi, lfsBatch, lfsEndpoint, type BatchObject } from '../transfer/lfs-client.js';
 import { xetHex } from '../hash/xet-hex.js';
 import type { CoreContext } from './context.js';
 import { resolveToken } from './credentials.js';
@@ -69,16 +67,7 @@ async function uploadChunks(store: Store, api: ChunkApi, oid: string): Promise<n
 /** Uploads one object whole (the `basic` transfer), streamed from the store. */
 async function uploadBasic(store: Store, obj: BatchObject): Promise<number> {
   const manifest = readManifest(store.paths, obj.oid)!;
-  const up = obj.actions!.upload!;
-  const res = await request(up.href, { method: 'PUT', headers: { ...up.header, 'content-type': 'application/octet-stream', 'content-length': String(manifest.size) }, body: Readable.from(objectPieces(store, manifest)) });
-  const text = await res.body.text();
-  if (res.statusCode !== 200) throw errorForStatus(res.statusCode, text.slice(0, 200), `uploading ${obj.oid.slice(0, 12)}`);
-  const verify = obj.actions?.verify;
-  if (verify) {
-    const v = await request(verify.href, { method: 'POST', headers: { ...verify.header, 'content-type': 'application/vnd.git-lfs+json' }, body: JSON.stringify({ oid: obj.oid, size: obj.size }) });
-    await v.body.dump();
-    if (v.statusCode !== 200) throw errorForStatus(v.statusCode, '', `verifying ${obj.oid.slice(0, 12)}`);
-  }
+  await basicUpload(obj.oid, manifest.size, obj.actions!.upload!, obj.actions?.verify, objectPieces(store, manifest));
   return manifest.size;
 }
 

@@ -3,6 +3,7 @@
  * bytes only; deciding what to send is the caller's job. Every status becomes a HubError in
  * errorForStatus.
  */
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { NetworkError } from '../errors.js';
 import { errorForStatus, requestJson } from './http-client.js';
@@ -89,4 +90,28 @@ export class ChunkApi {
     if (bytes.length !== end - start) throw new NetworkError(`short read of ${url}: ${bytes.length} of ${end - start} bytes`, { retriable: true }, 'truncated');
     return bytes;
   }
+}
+
+/** `basic` upload: PUT the whole object from `body` (`size` bytes), then the verify action if any. */
+export async function basicUpload(oid: string, size: number, upload: LfsAction, verify: LfsAction | undefined, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  const res = await request(upload.href, { method: 'PUT', headers: { ...upload.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body) });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw errorForStatus(res.statusCode, text.slice(0, 200), `uploading ${oid.slice(0, 12)}`);
+  if (verify) {
+    const v = await request(verify.href, { method: 'POST', headers: { ...verify.header, 'content-type': LFS }, body: JSON.stringify({ oid, size }) });
+    await v.body.dump();
+    if (v.statusCode !== 200) throw errorForStatus(v.statusCode, '', `verifying ${oid.slice(0, 12)}`);
+  }
+}
+
+/** `basic` download: the object's bytes, streamed to `sink`; returns how many arrived. */
+export async function basicDownload(oid: string, download: LfsAction, sink: (bytes: Uint8Array) => Promise<void>): Promise<number> {
+  const res = await request(download.href, { headers: download.header });
+  if (res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), `downloading ${oid.slice(0, 12)}`);
+  let received = 0;
+  for await (const part of res.body as AsyncIterable<Buffer>) {
+    received += part.length;
+    await sink(part);
+  }
+  return received;
 }
