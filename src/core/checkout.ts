@@ -63,7 +63,11 @@ export async function switchBranch(ctx: CoreContext, branch: string, opts: { cre
   });
 }
 
-async function moveTo(s: RepoSession, target: string, rev: string, branch: string | undefined): Promise<CheckoutResult> {
+/**
+ * Moves the working tree, index and HEAD from the current commit to `target` (see the module
+ * comment). With `advanceBranch`, `branch` itself is moved to `target` (a fast-forward pull).
+ */
+export async function moveTo(s: RepoSession, target: string, rev: string, branch: string | undefined, advanceBranch = false): Promise<CheckoutResult> {
   const head = await readHead(s.paths.gitdir);
   const targetFiles = await commitFiles(s.paths, target);
   for (const p of targetFiles.keys()) assertSafeTreePath(p, `commit ${target.slice(0, 12)}`);
@@ -153,6 +157,7 @@ async function moveTo(s: RepoSession, target: string, rev: string, branch: strin
   }
   s.index = new Map([...entries].sort(([a], [b]) => compareIndexPaths(a, b)));
   saveIndex(s);
+  if (branch && advanceBranch) writeRef(s.paths.gitdir, `refs/heads/${branch}`, target);
   if (branch) setHeadToBranch(s.paths.gitdir, branch);
   else setHeadDetached(s.paths.gitdir, target);
   if (carried.size === 0) recordIndexTree(s.paths, await treeOf(s.paths, target));

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { IntegrityError } from '../errors.js';
 import { parseXorbRecords } from '../formats/xorb.js';
+import { localChunks } from '../store/chunk-api.js';
 import { addFile } from '../store/ingest.js';
 import type { Store } from '../store/store.js';
 import { errorForStatus } from '../transfer/http-client.js';
@@ -27,10 +28,16 @@ async function writeAll(out: NodeJS.WritableStream, bytes: Uint8Array): Promise<
   if (!out.write(bytes)) await once(out as NodeJS.EventEmitter, 'drain');
 }
 
-async function viaChunks(api: ChunkApi, oid: string, out: NodeJS.WritableStream): Promise<number> {
+async function viaChunks(store: Store, api: ChunkApi, oid: string, out: NodeJS.WritableStream): Promise<number> {
   const rec = await api.reconstruction(oid);
   let received = 0;
   for (const t of rec.terms) {
+    // chunks the local store already has (an earlier revision, another repository) are not fetched
+    const local = t.hashes ? localChunks(store, t.hashes) : undefined;
+    if (local) {
+      for (const data of local) await writeAll(out, data);
+      continue;
+    }
     const bytes = await api.range(t.url, t.range.start, t.range.end);
     received += bytes.length;
     for (const r of parseXorbRecords(bytes)) await writeAll(out, bytes.subarray(r.dataOffset, r.dataOffset + r.length));
@@ -51,7 +58,7 @@ export async function fetchContent(store: Store, remoteUrl: string, objects: Arr
     const out = createWriteStream(tmp, { flags: 'wx' });
     try {
       const dl = obj.actions.download;
-      result.bytesReceived += batch.transfer === 'hub-chunks' ? await viaChunks(new ChunkApi(dl.href, dl.header), obj.oid, out) : await basicDownload(obj.oid, dl, (b) => writeAll(out, b));
+      result.bytesReceived += batch.transfer === 'hub-chunks' ? await viaChunks(store, new ChunkApi(dl.href, dl.header), obj.oid, out) : await basicDownload(obj.oid, dl, (b) => writeAll(out, b));
       out.end();
       await once(out, 'close');
       const added = await addFile(store, tmp);

@@ -68,19 +68,47 @@ export interface FetchTerm {
   bytes: number;
   /** Byte range [start, end) of the records (headers included) in the xorb. */
   range: { start: number; end: number };
+  /** The chunk hashes (Xet hex) of chunks [chunkStart, chunkEnd), so a client can skip what it has. */
+  hashes: string[];
 }
 
 /** The terms of `manifest` with the xorb byte ranges a client fetches them with. */
 export function fetchTerms(store: Store, manifest: FileManifest): FetchTerm[] {
   const files = new Map<string, XorbFile>();
   try {
+    const hashesOf = new Map<string, string[]>();
     return manifest.terms.map((t) => {
       let f = files.get(t.xorb);
       if (!f) files.set(t.xorb, (f = XorbFile.open(store.xorbs, t.xorb)));
       const records = f.records();
       if (t.chunkEnd > records.length) throw new IntegrityError(`file ${manifest.oid} names chunks past the end of xorb ${t.xorb}`, { data: { xorb: t.xorb } }, 'missing_chunk');
+      let hashes = hashesOf.get(t.xorb);
+      if (!hashes) {
+        // the index has a row per chunk hash, so a chunk stored in two xorbs has a row for one of
+        // them only: when the rows do not cover this xorb, hash its chunks
+        const rows = store.index.chunksOf(t.xorb);
+        hashes = rows.length === records.length ? rows.map((r) => xetHex(r.hash)) : f.chunkHashes(store.hashers).map((h) => xetHex(h));
+        hashesOf.set(t.xorb, hashes);
+      }
       const last = records[t.chunkEnd - 1];
-      return { ...t, range: { start: records[t.chunkStart].offset, end: last.dataOffset + last.length } };
+      return { ...t, range: { start: records[t.chunkStart].offset, end: last.dataOffset + last.length }, hashes: hashes.slice(t.chunkStart, t.chunkEnd) };
+    });
+  } finally {
+    for (const f of files.values()) f.close();
+  }
+}
+
+/** The data of chunks `hashes` (Xet hex) from the local store, or undefined when any is missing. */
+export function localChunks(store: Store, hashes: readonly string[]): Uint8Array[] | undefined {
+  const where = store.index.readBatch(() => hashes.map((h) => store.index.lookup(fromXetHex(h))));
+  if (where.some((w) => !w || !store.xorbs.exists(w.xorb))) return undefined;
+  const files = new Map<string, XorbFile>();
+  try {
+    return where.map((w) => {
+      let f = files.get(w!.xorb);
+      if (!f) files.set(w!.xorb, (f = XorbFile.open(store.xorbs, w!.xorb)));
+      const { bytes, records } = f.readChunks(w!.index, w!.index + 1);
+      return bytes.subarray(records[0].dataOffset - records[0].offset);
     });
   } finally {
     for (const f of files.values()) f.close();

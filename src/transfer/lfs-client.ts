@@ -78,7 +78,7 @@ export class ChunkApi {
   }
 
   /** A file's terms with their xorb byte ranges. */
-  async reconstruction(oid: string): Promise<{ size: number; terms: Array<{ xorb: string; bytes: number; range: { start: number; end: number }; url: string }> }> {
+  async reconstruction(oid: string): Promise<{ size: number; terms: Array<{ xorb: string; bytes: number; range: { start: number; end: number }; url: string; hashes?: string[] }> }> {
     return requestJson({ method: 'GET', url: `${this.base}/reconstructions/${oid}`, what: `reading ${oid.slice(0, 12)}`, headers: this.header });
   }
 

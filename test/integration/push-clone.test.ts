@@ -80,6 +80,45 @@ describe('hub push and hub clone against hub serve', () => {
     }
   });
 
+  it('issue 5 end to end: A pushes rev1, B clones, A pushes rev2 (10% changed), B pulls; both directions move at most 15% for rev2', async () => {
+    await runHubJson(['repo', 'create', 'admin/e2e', '--endpoint', s.url, '--token', s.adminToken]);
+    const envA = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken };
+    const envB = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken };
+    const a = tmpDir();
+    await runHubJson(['init'], { cwd: a, env: envA });
+    await runHubJson(['track', '*.safetensors'], { cwd: a, env: envA });
+    await runHubJson(['remote', 'add', 'origin', `${s.url}/admin/e2e`], { cwd: a, env: envA });
+    makeModel(join(a, 'model.safetensors'), '64MiB', 51);
+    writeFileSync(join(a, 'config.json'), '{"rev": 1}\n');
+    await runHubJson(['add', '-A'], { cwd: a, env: envA });
+    await runHubJson(['commit', '-m', 'rev1'], { cwd: a, env: envA });
+    await runHubJson(['push'], { cwd: a, env: envA });
+    const size = statSync(join(a, 'model.safetensors')).size;
+
+    const parent = tmpDir();
+    await runHubJson(['clone', `${s.url}/admin/e2e`, 'b'], { cwd: parent, env: envB });
+    const b = join(parent, 'b');
+    expect(sha(join(b, 'model.safetensors'))).toBe(sha(join(a, 'model.safetensors')));
+
+    mutateModel(join(a, 'model.safetensors'), join(a, 'next'), 0.1, 52);
+    renameSync(join(a, 'next'), join(a, 'model.safetensors'));
+    writeFileSync(join(a, 'config.json'), '{"rev": 2}\n');
+    await runHubJson(['add', '-A'], { cwd: a, env: envA });
+    await runHubJson(['commit', '-m', 'rev2'], { cwd: a, env: envA });
+    const pushed = await runHubJson(['push'], { cwd: a, env: envA });
+    expect(pushed.bytesSent).toBeLessThanOrEqual(0.15 * size);
+
+    const pulled = await runHubJson(['pull'], { cwd: b, env: envB });
+    expect(pulled).toMatchObject({ upToDate: false, transfer: 'hub-chunks' });
+    expect(pulled.written.sort()).toEqual(['config.json', 'model.safetensors']);
+    expect(pulled.bytesReceived).toBeLessThanOrEqual(0.15 * size);
+    expect(pulled.bytesReceived).toBeGreaterThan(0);
+    expect(sha(join(b, 'model.safetensors'))).toBe(sha(join(a, 'model.safetensors')));
+    expect(readFileSync(join(b, 'config.json'), 'utf8')).toBe('{"rev": 2}\n');
+    expect((await runHubJson(['status'], { cwd: b, env: envB })).clean).toBe(true);
+    expect((await runHubJson(['pull'], { cwd: b, env: envB })).upToDate).toBe(true);
+  });
+
   it('a missing or wrong token fails at once with exit 4', async () => {
     await runHubJson(['repo', 'create', 'admin/secret', '--private', '--endpoint', s.url, '--token', s.adminToken]);
     const parent = tmpDir();

@@ -1,10 +1,10 @@
-/** `hub push [REMOTE]` and `hub clone URL|OWNER/NAME [DIR]`. */
+/** `hub clone URL|OWNER/NAME [DIR]`, `hub pull [REMOTE]`, `hub push [REMOTE]`. */
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { emit, formatBytes } from '../render.js';
 import { hubVersion } from '../version.js';
 
-/** Declares `hub push` and `hub clone`. */
+/** Declares `hub clone`, `hub pull` and `hub push`. */
 export function register(program: Command): void {
   program
     .command('clone')
@@ -18,6 +18,18 @@ export function register(program: Command): void {
         const { clone } = await import('../../core/clone.js');
         const r = await clone(ctx, source, dir, { token: opts.token, noCheckout: !opts.checkout, version: hubVersion() });
         emit(ctx, r, (x) => `cloned ${x.remote} into ${x.path}: ${x.largeFiles} large files, ${formatBytes(x.bytesReceived)} of content received${x.transfer ? ` (${x.transfer})` : ''}`);
+      }),
+    );
+  program
+    .command('pull')
+    .description('fetch the remote branch and fast-forward to it; large files bring only the chunks the store lacks')
+    .argument('[remote]', 'remote name', 'origin')
+    .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
+    .action(
+      action(async (ctx, remote: string, opts: { token?: string }) => {
+        const { pull } = await import('../../core/pull.js');
+        const r = await pull(ctx, { remote, token: opts.token });
+        emit(ctx, r, (x) => (x.upToDate ? 'already up to date' : `fast-forwarded ${x.branch} to ${x.to.slice(0, 7)}: ${x.written.length} files written, ${x.removed.length} removed, ${formatBytes(x.bytesReceived)} of content received`));
       }),
     );
   program
