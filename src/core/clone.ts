@@ -4,6 +4,7 @@ import { basename, resolve } from 'node:path';
 import { ConflictError } from '../errors.js';
 import { flattenTree, readCommit, readPointerBlob } from '../repo/object-store.js';
 import { initRepo } from '../repo/repository.js';
+import { setHeadToBranch } from '../repo/refs.js';
 import { cloneHistory } from '../repo/sync.js';
 import { createGitHttp } from '../transfer/git-http-plugin.js';
 import { restore } from './checkout.js';
@@ -34,6 +35,11 @@ export async function clone(ctx: CoreContext, source: string, dir: string | unde
   await initRepo(target, opts.version);
   const result: CloneResult = { path: target, remote: url, branch: branch ?? null, commit: commit ?? null, largeFiles: 0, transfer: null, bytesReceived: 0 };
   await withStore(ctx, (store) => store.index.registerRepo(target));
+  if (!commit) {
+    // an empty repository: start on hub's default branch (isomorphic-git would leave `master`)
+    setHeadToBranch(`${target}/.git`, 'main');
+    result.branch = 'main';
+  }
   if (!commit || opts.noCheckout) return result;
   const gitdir = `${target}/.git`;
   const pointers: Array<{ oid: string; size: number }> = [];

@@ -119,6 +119,37 @@ describe('hub push and hub clone against hub serve', () => {
     expect((await runHubJson(['pull'], { cwd: b, env: envB })).upToDate).toBe(true);
   });
 
+  it('a private repository with hub login instead of HUB_TOKEN: clone, commit, push, pull over basic too', async () => {
+    const plain = await startHubServe(undefined, ['--no-chunk-transfer']);
+    try {
+      await runHubJson(['repo', 'create', 'admin/priv', '--private', '--endpoint', plain.url, '--token', plain.adminToken]);
+      const envA = { ...ID, HUB_HOME: tmpDir(), HUB_ENDPOINT: plain.url };
+      const envB = { ...ID, HUB_HOME: tmpDir(), HUB_ENDPOINT: plain.url };
+      for (const env of [envA, envB]) await runHubJson(['login', '--token', plain.adminToken], { env });
+      const parent = tmpDir();
+      await runHubJson(['clone', 'admin/priv', 'a'], { cwd: parent, env: envA }); // an empty repository
+      const a = join(parent, 'a');
+      await runHubJson(['track', '*.bin'], { cwd: a, env: envA });
+      writeFileSync(join(a, 'w.bin'), Buffer.alloc(3_000_000, 9));
+      await runHubJson(['add', '-A'], { cwd: a, env: envA });
+      await runHubJson(['commit', '-m', 'one'], { cwd: a, env: envA });
+      expect(await runHubJson(['push'], { cwd: a, env: envA })).toMatchObject({ transfer: 'basic', objects: { uploaded: 1 } });
+      await runHubJson(['clone', 'admin/priv', 'b'], { cwd: parent, env: envB });
+      writeFileSync(join(a, 'w.bin'), Buffer.alloc(3_000_000, 8));
+      await runHubJson(['add', '-A'], { cwd: a, env: envA });
+      await runHubJson(['commit', '-m', 'two'], { cwd: a, env: envA });
+      await runHubJson(['push'], { cwd: a, env: envA });
+      const pulled = await runHubJson(['pull'], { cwd: join(parent, 'b'), env: envB });
+      expect(pulled).toMatchObject({ transfer: 'basic', bytesReceived: 3_000_000 });
+      expect(readFileSync(join(parent, 'b', 'w.bin')).equals(Buffer.alloc(3_000_000, 8))).toBe(true);
+      // without the login: exit 4 at once
+      const anon = await runHub(['clone', 'admin/priv', 'c'], { cwd: parent, env: { ...ID, HUB_HOME: tmpDir(), HUB_ENDPOINT: plain.url } });
+      expect(anon.code).toBe(4);
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it('a missing or wrong token fails at once with exit 4', async () => {
     await runHubJson(['repo', 'create', 'admin/secret', '--private', '--endpoint', s.url, '--token', s.adminToken]);
     const parent = tmpDir();
