@@ -2,7 +2,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { ConflictError } from '../errors.js';
-import { flattenTree, readCommit, readPointerBlob } from '../repo/object-store.js';
+import { flattenTree, readCommit } from '../repo/object-store.js';
+import { lfsPointersOfCommit } from '../repo/lfs-oids.js';
 import { initRepo } from '../repo/repository.js';
 import { setHeadToBranch } from '../repo/refs.js';
 import { cloneHistory } from '../repo/sync.js';
@@ -42,12 +43,7 @@ export async function clone(ctx: CoreContext, source: string, dir: string | unde
   }
   if (!commit || opts.noCheckout) return result;
   const gitdir = `${target}/.git`;
-  const pointers: Array<{ oid: string; size: number }> = [];
-  for (const f of await flattenTree(gitdir, (await readCommit(gitdir, commit)).tree)) {
-    if (f.mode === 0o120000) continue;
-    const p = await readPointerBlob(gitdir, f.oid);
-    if (p) pointers.push(p);
-  }
+  const pointers = await lfsPointersOfCommit(gitdir, commit);
   result.largeFiles = pointers.length;
   const fetched = await withStore(ctx, (store) => fetchContent(store, url, pointers, token));
   result.transfer = fetched.transfer;

@@ -6,7 +6,7 @@
  */
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { isAncestor } from '../repo/ancestry.js';
-import { flattenTree, readCommit, readPointerBlob } from '../repo/object-store.js';
+import { lfsPointersOfCommit } from '../repo/lfs-oids.js';
 import { readHead, refExists, resolveRevision } from '../repo/refs.js';
 import { listRemotes } from '../repo/remotes.js';
 import { fetchHistory } from '../repo/sync.js';
@@ -49,12 +49,7 @@ export async function pull(ctx: CoreContext, opts: { remote?: string; token?: st
     if (head.oid && !(await isAncestor(s.paths.gitdir, head.oid, to))) {
       throw new ConflictError(`${head.branch} and ${remoteName}/${head.branch} have diverged`, { hint: 'hub pulls only fast-forwards for now: push or reset first' }, 'diverged');
     }
-    const pointers: Array<{ oid: string; size: number }> = [];
-    for (const f of await flattenTree(s.paths.gitdir, (await readCommit(s.paths.gitdir, to)).tree)) {
-      if (f.mode === 0o120000) continue;
-      const p = await readPointerBlob(s.paths.gitdir, f.oid);
-      if (p) pointers.push(p);
-    }
+    const pointers = await lfsPointersOfCommit(s.paths.gitdir, to);
     const fetched = await fetchContent(s.store, remote.url, pointers, token);
     const moved = await moveTo(s, to, tracking, head.branch, true);
     return { ...base, upToDate: false, written: moved.written, removed: moved.removed, transfer: fetched.transfer, bytesReceived: fetched.bytesReceived };

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import git from 'isomorphic-git';
 import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
+import { flattenTree, readCommit, readPointerBlob } from './object-store.js';
 
 /** The LFS oids referenced anywhere in the history of the repository at `dir` (a work tree or a bare repo). */
 export async function lfsOidsOfRepo(dir: string): Promise<Set<string>> {
@@ -56,4 +57,15 @@ export async function lfsPointersReachable(gitdir: string, tips: readonly string
     }
   }
   return oids;
+}
+
+/** The LFS pointers in the tree of one commit (not its history), in path order. */
+export async function lfsPointersOfCommit(gitdir: string, commit: string): Promise<Array<{ path: string; oid: string; size: number }>> {
+  const out: Array<{ path: string; oid: string; size: number }> = [];
+  for (const f of await flattenTree(gitdir, (await readCommit(gitdir, commit)).tree)) {
+    if (f.mode === 0o120000) continue;
+    const p = await readPointerBlob(gitdir, f.oid);
+    if (p) out.push({ path: f.path, ...p });
+  }
+  return out;
 }
