@@ -67,7 +67,7 @@ export async function switchBranch(ctx: CoreContext, branch: string, opts: { cre
  * Moves the working tree, index and HEAD from the current commit to `target` (see the module
  * comment). With `advanceBranch`, `branch` itself is moved to `target` (a fast-forward pull).
  */
-export async function moveTo(s: RepoSession, target: string, rev: string, branch: string | undefined, advanceBranch = false): Promise<CheckoutResult> {
+export async function moveTo(s: RepoSession, target: string, rev: string, branch: string | undefined, advanceBranch = false, leavePointer?: (path: string) => boolean): Promise<CheckoutResult> {
   const head = await readHead(s.paths.gitdir);
   const targetFiles = await commitFiles(s.paths, target);
   for (const p of targetFiles.keys()) assertSafeTreePath(p, `commit ${target.slice(0, 12)}`);
@@ -120,7 +120,7 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
   for (const t of toWrite) {
     if (t.mode === 0o120000) continue;
     const lfs = await pointerIn(s, t.oid);
-    if (lfs && !(await ensureInStore(s, lfs.oid))) missing.push(`${t.path} (oid ${lfs.oid})`);
+    if (lfs && !leavePointer?.(t.path) && !(await ensureInStore(s, lfs.oid))) missing.push(`${t.path} (oid ${lfs.oid})`);
   }
   if (missing.length) {
     throw new NotFoundError(`content missing from the store for ${missing.length} file(s): ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`, { hint: 'fetch it from a remote, or add it with hub store add', data: { missing } }, 'content_missing');
@@ -143,7 +143,7 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
   for (const [p, t] of targetFiles) {
     if (carried.has(p)) continue;
     if (writing.has(p)) {
-      entries.set(p, (await materialize(s, t)).entry);
+      entries.set(p, (await materialize(s, t, { pointerIfMissing: !!leavePointer?.(p) })).entry);
       written.push(p);
     } else if (touched.has(p)) {
       entries.set(p, entryFromDisk(s, t)); // already holds the target content (a rerun)
@@ -180,7 +180,7 @@ export interface RestoreResult {
  * `hub restore PATH...`: working files from the index (default), or from `source`; with
  * `staged`, index entries from HEAD (or `source`) instead, leaving the working tree alone.
  */
-export async function restore(ctx: CoreContext, paths: string[], opts: { staged?: boolean; source?: string }): Promise<RestoreResult> {
+export async function restore(ctx: CoreContext, paths: string[], opts: { staged?: boolean; source?: string; leavePointer?: (path: string) => boolean }): Promise<RestoreResult> {
   if (paths.length === 0) throw new UsageError('no paths given to restore', {}, 'no_paths');
   return withRepo(ctx, { lock: true }, async (s) => {
     const wanted = paths.map((p) => normalizeRepoPath(s.paths.workdir, ctx.cwd, p));
@@ -215,8 +215,9 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
       for (const [p, t] of source) {
         if (!under(p)) continue;
         const lfs = t.mode === 0o120000 ? undefined : await pointerIn(s, t.oid);
-        if (lfs && !(await ensureInStore(s, lfs.oid))) throw new NotFoundError(`content of '${p}' (oid ${lfs.oid}) is not in the store`, { data: { path: p, oid: lfs.oid } }, 'content_missing');
-        const { entry } = await materialize(s, t);
+        const leave = !!opts.leavePointer?.(p);
+        if (lfs && !leave && !(await ensureInStore(s, lfs.oid))) throw new NotFoundError(`content of '${p}' (oid ${lfs.oid}) is not in the store`, { data: { path: p, oid: lfs.oid } }, 'content_missing');
+        const { entry } = await materialize(s, t, { pointerIfMissing: leave });
         if (!opts.source) s.index.set(p, entry);
         restored.push(p);
       }

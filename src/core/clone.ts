@@ -14,6 +14,7 @@ import { resolveToken } from './credentials.js';
 import { fetchContent } from './fetch-content.js';
 import { withStore } from './open-store.js';
 import { remoteUrl } from './remote.js';
+import { pathFilter } from './path-filter.js';
 
 /** The `--json` shape of `hub clone`. */
 export interface CloneResult {
@@ -22,19 +23,21 @@ export interface CloneResult {
   branch: string | null;
   commit: string | null;
   largeFiles: number;
+  /** Large files left as pointers by --include/--exclude. */
+  notFetched: string[];
   transfer: string | null;
   bytesReceived: number;
 }
 
 /** Clones a repository and checks out its default branch with every large file verified. */
-export async function clone(ctx: CoreContext, source: string, dir: string | undefined, opts: { token?: string; noCheckout?: boolean; version: string }): Promise<CloneResult> {
+export async function clone(ctx: CoreContext, source: string, dir: string | undefined, opts: { token?: string; noCheckout?: boolean; version: string; include?: string[]; exclude?: string[] }): Promise<CloneResult> {
   const url = remoteUrl(ctx, source);
   const target = resolve(ctx.cwd, dir ?? basename(new URL(url).pathname).replace(/\.git$/, ''));
   if (existsSync(target) && readdirSync(target).length > 0) throw new ConflictError(`destination ${target} exists and is not empty`, {}, 'destination_exists');
   const { token } = resolveToken(ctx, url, opts.token);
   const { branch, commit } = await cloneHistory({ dir: target, url, http: createGitHttp({ token }) });
   await initRepo(target, opts.version);
-  const result: CloneResult = { path: target, remote: url, branch: branch ?? null, commit: commit ?? null, largeFiles: 0, transfer: null, bytesReceived: 0 };
+  const result: CloneResult = { path: target, remote: url, branch: branch ?? null, commit: commit ?? null, largeFiles: 0, notFetched: [], transfer: null, bytesReceived: 0 };
   await withStore(ctx, (store) => store.index.registerRepo(target));
   if (!commit) {
     // an empty repository: start on hub's default branch (isomorphic-git would leave `master`)
@@ -43,16 +46,19 @@ export async function clone(ctx: CoreContext, source: string, dir: string | unde
   }
   if (!commit || opts.noCheckout) return result;
   const gitdir = `${target}/.git`;
+  const selected = pathFilter(opts.include, opts.exclude);
   const pointers = await lfsPointersOfCommit(gitdir, commit);
   result.largeFiles = pointers.length;
-  const fetched = await withStore(ctx, (store) => fetchContent(store, url, pointers, token));
+  const wanted = pointers.filter((p) => selected(p.path));
+  result.notFetched = pointers.filter((p) => !selected(p.path)).map((p) => p.path);
+  const fetched = await withStore(ctx, (store) => fetchContent(store, url, wanted, token));
   result.transfer = fetched.transfer;
   result.bytesReceived = fetched.bytesReceived;
   // an empty index and working tree: the index from HEAD, then the files from the index
   if (pointers.length || (await flattenTree(gitdir, (await readCommit(gitdir, commit)).tree)).length) {
     const here = { ...ctx, cwd: target };
     await restore(here, ['.'], { staged: true });
-    await restore(here, ['.'], {});
+    await restore(here, ['.'], { leavePointer: (p) => !selected(p) });
   }
   return result;
 }

@@ -56,8 +56,12 @@ function clear(full: string): void {
   rmSync(full, { recursive: true, force: true });
 }
 
-/** Writes `file` at its path; returns its new index entry (stat of what was written). */
-export async function materialize(s: RepoSession, file: TreeFile): Promise<{ entry: GitIndexEntry; lfs?: { oid: string; size: number } }> {
+/**
+ * Writes `file` at its path; returns its new index entry (stat of what was written). With
+ * `pointerIfMissing`, a large file whose content the store lacks is written as its pointer (a
+ * partial clone: `hub status` reports it as not fetched) instead of failing.
+ */
+export async function materialize(s: RepoSession, file: TreeFile, opts: { pointerIfMissing?: boolean } = {}): Promise<{ entry: GitIndexEntry; lfs?: { oid: string; size: number } }> {
   const full = join(s.paths.workdir, file.path);
   assertNoSymlinkParents(s.paths.workdir, file.path);
   // a file where a directory must go (or the reverse) is replaced
@@ -79,6 +83,7 @@ export async function materialize(s: RepoSession, file: TreeFile): Promise<{ ent
     renameSync(tmp, full);
   } else {
     lfs = await pointerIn(s, file.oid);
+    if (lfs && opts.pointerIfMissing && !(await ensureInStore(s, lfs.oid))) lfs = undefined; // write the pointer blob itself
     if (lfs) {
       if (!(await ensureInStore(s, lfs.oid))) {
         throw new NotFoundError(`content of '${file.path}' (oid ${lfs.oid}) is not in the store`, { data: { path: file.path, oid: lfs.oid } }, 'content_missing');

@@ -150,6 +150,39 @@ describe('hub push and hub clone against hub serve', () => {
     }
   });
 
+  it('partial clone: --include "*.json" fetches no other large-file bytes; pull --include completes the rest', async () => {
+    await runHubJson(['repo', 'create', 'admin/partial', '--endpoint', s.url, '--token', s.adminToken]);
+    const envA = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken };
+    const envB = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken };
+    const a = tmpDir();
+    await runHubJson(['init'], { cwd: a, env: envA });
+    await runHubJson(['track', '*.safetensors', '*.json'], { cwd: a, env: envA });
+    await runHubJson(['remote', 'add', 'origin', `${s.url}/admin/partial`], { cwd: a, env: envA });
+    makeModel(join(a, 'model.safetensors'), '8MiB', 61);
+    const meta = Buffer.from(JSON.stringify({ note: 'x'.repeat(20_000) }));
+    writeFileSync(join(a, 'meta.json'), meta);
+    await runHubJson(['add', '-A'], { cwd: a, env: envA });
+    await runHubJson(['commit', '-m', 'one'], { cwd: a, env: envA });
+    await runHubJson(['push'], { cwd: a, env: envA });
+
+    const parent = tmpDir();
+    const c = await runHubJson(['clone', `${s.url}/admin/partial`, 'b', '--include', '*.json'], { cwd: parent, env: envB });
+    const b = join(parent, 'b');
+    expect(c.largeFiles).toBe(2);
+    expect(c.notFetched).toEqual(['model.safetensors']);
+    expect(c.bytesReceived).toBeLessThan(meta.length + 1024); // the json's chunks and headers, nothing of the model
+    expect(readFileSync(join(b, 'meta.json')).equals(meta)).toBe(true);
+    expect(statSync(join(b, 'model.safetensors')).size).toBeLessThan(1024); // still a pointer
+    const st = await runHubJson(['status'], { cwd: b, env: envB });
+    expect(st).toMatchObject({ clean: true, notFetched: ['model.safetensors'] });
+
+    const pulled = await runHubJson(['pull', '--include', '*.safetensors'], { cwd: b, env: envB });
+    expect(pulled.written).toEqual(['model.safetensors']);
+    expect(pulled.bytesReceived).toBeGreaterThanOrEqual(statSync(join(a, 'model.safetensors')).size);
+    expect(sha(join(b, 'model.safetensors'))).toBe(sha(join(a, 'model.safetensors')));
+    expect(await runHubJson(['status'], { cwd: b, env: envB })).toMatchObject({ clean: true, notFetched: [] });
+  });
+
   it('a missing or wrong token fails at once with exit 4', async () => {
     await runHubJson(['repo', 'create', 'admin/secret', '--private', '--endpoint', s.url, '--token', s.adminToken]);
     const parent = tmpDir();

@@ -12,11 +12,13 @@ export function register(program: Command): void {
     .argument('<source>', 'URL or OWNER/NAME')
     .argument('[dir]', 'target directory')
     .option('--no-checkout', 'fetch history only')
+    .option('--include <glob...>', 'fetch content only for large files matching GLOB (others stay pointers)')
+    .option('--exclude <glob...>', 'do not fetch content for large files matching GLOB')
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
-      action(async (ctx, source: string, dir: string | undefined, opts: { checkout: boolean; token?: string }) => {
+      action(async (ctx, source: string, dir: string | undefined, opts: { checkout: boolean; token?: string; include?: string[]; exclude?: string[] }) => {
         const { clone } = await import('../../core/clone.js');
-        const r = await clone(ctx, source, dir, { token: opts.token, noCheckout: !opts.checkout, version: hubVersion() });
+        const r = await clone(ctx, source, dir, { token: opts.token, noCheckout: !opts.checkout, version: hubVersion(), include: opts.include, exclude: opts.exclude });
         emit(ctx, r, (x) => `cloned ${x.remote} into ${x.path}: ${x.largeFiles} large files, ${formatBytes(x.bytesReceived)} of content received${x.transfer ? ` (${x.transfer})` : ''}`);
       }),
     );
@@ -24,11 +26,13 @@ export function register(program: Command): void {
     .command('pull')
     .description('fetch the remote branch and fast-forward to it; large files bring only the chunks the store lacks')
     .argument('[remote]', 'remote name', 'origin')
+    .option('--include <glob...>', 'fetch content only for large files matching GLOB (also completes files a partial clone left as pointers)')
+    .option('--exclude <glob...>', 'do not fetch content for large files matching GLOB')
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
-      action(async (ctx, remote: string, opts: { token?: string }) => {
+      action(async (ctx, remote: string, opts: { token?: string; include?: string[]; exclude?: string[] }) => {
         const { pull } = await import('../../core/pull.js');
-        const r = await pull(ctx, { remote, token: opts.token });
+        const r = await pull(ctx, { remote, token: opts.token, include: opts.include, exclude: opts.exclude });
         emit(ctx, r, (x) => (x.upToDate ? 'already up to date' : `fast-forwarded ${x.branch} to ${x.to.slice(0, 7)}: ${x.written.length} files written, ${x.removed.length} removed, ${formatBytes(x.bytesReceived)} of content received`));
       }),
     );
