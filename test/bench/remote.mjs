@@ -5,11 +5,12 @@
 // `git clone` / `git pull` with git-lfs for the same revisions against the same server, in the
 // same run, with the ratios. Goal: rev2 push and pull at least 5x faster than git-lfs; clone no
 // slower.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServer } from './hub-serve.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const hub = join(root, 'bin/hub.js');
@@ -26,23 +27,11 @@ const timed = (fn) => {
 };
 const hubJson = (args, cwd, env) => JSON.parse(run(process.execPath, [hub, ...args, '--json'], cwd, env));
 
-function startServer(dir) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [hub, 'serve', '--root', dir, '--port', '0'], { env: baseEnv, stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (b) => {
-      out += b;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1], token: /admin token: (\S+)/.exec(out)[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-}
 
 try {
   execFileSync('mkdir', ['-p', gitHome]);
   run('git', ['lfs', 'install'], gitHome);
-  const server = await startServer(join(work, 'server'));
+  const server = await startServer(hub, join(work, 'server'), baseEnv);
   const env = { ...baseEnv, HUB_TOKEN: server.token };
   const model1 = join(work, 'rev1.safetensors');
   const model2 = join(work, 'rev2.safetensors');

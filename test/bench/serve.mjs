@@ -3,11 +3,12 @@
 // real git-lfs client, for 128 MiB and 512 MiB, each against a fresh server: wall time, MB/s and
 // the server's peak RSS (VmHWM), which must not grow with the object's size. Baseline in the same
 // run: `openssl dgst -sha256` of the file (the hashing floor both sides pay).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServer } from './hub-serve.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const hub = join(root, 'bin/hub.js');
@@ -22,18 +23,6 @@ const time = (fn) => {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 };
 
-function startServer(dir) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [hub, 'serve', '--root', dir, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (b) => {
-      out += b;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1], token: /admin token: (\S+)/.exec(out)[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-}
 const hwmMiB = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 try {
@@ -44,7 +33,7 @@ try {
   console.log(`hub serve benchmark: git-lfs ${git(home, 'lfs', 'version').trim().split(' ')[0]} against hub serve on 127.0.0.1`);
   for (const size of ['128MiB', '512MiB']) {
     const dir = join(work, size);
-    const server = await startServer(join(dir, 'root'));
+    const server = await startServer(hub, join(dir, 'root'), env);
     execFileSync(process.execPath, [hub, 'repo', 'create', 'admin/m', '--endpoint', server.url, '--token', server.token], { env, stdio: 'ignore' });
     const url = server.url.replace('http://', `http://admin:${server.token}@`) + '/admin/m';
     const a = join(dir, 'a');
