@@ -15,6 +15,7 @@ import { addFile } from '../store/ingest.js';
 import type { Store } from '../store/store.js';
 import { errorForStatus } from '../transfer/http-client.js';
 import { basicDownload, ChunkApi, lfsBatch, lfsEndpoint } from '../transfer/lfs-client.js';
+import { withRetries } from '../transfer/retry.js';
 
 /** What a download moved. */
 export interface FetchedContent {
@@ -54,20 +55,25 @@ export async function fetchContent(store: Store, remoteUrl: string, objects: Arr
   result.transfer = batch.transfer;
   for (const obj of batch.objects) {
     if (obj.error || !obj.actions?.download) throw errorForStatus(obj.error?.code ?? 404, obj.error?.message ?? 'no download action', `downloading ${obj.oid.slice(0, 12)}`);
-    const tmp = join(store.paths.tmp, `download-${obj.oid.slice(0, 16)}-${process.pid}-${randomBytes(4).toString('hex')}`);
-    const out = createWriteStream(tmp, { flags: 'wx' });
-    try {
-      const dl = obj.actions.download;
-      result.bytesReceived += batch.transfer === 'hub-chunks' ? await viaChunks(store, new ChunkApi(dl.href, dl.header), obj.oid, out) : await basicDownload(obj.oid, dl, (b) => writeAll(out, b));
-      out.end();
-      await once(out, 'close');
-      const added = await addFile(store, tmp);
-      if (added.oid !== obj.oid) throw new IntegrityError(`the server sent content for ${obj.oid} that hashes to ${added.oid}`, { data: { oid: obj.oid } }, 'hash_mismatch');
-      result.objects++;
-    } finally {
-      out.destroy();
-      rmSync(tmp, { force: true });
-    }
+    const dl = obj.actions.download;
+    // a failure mid-object starts that object again in a fresh temporary file (chunk ranges are
+    // retried one by one inside viaChunks; chunks already in the store are never fetched again)
+    result.bytesReceived += await withRetries(async () => {
+      const tmp = join(store.paths.tmp, `download-${obj.oid.slice(0, 16)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+      const out = createWriteStream(tmp, { flags: 'wx' });
+      try {
+        const received = batch.transfer === 'hub-chunks' ? await viaChunks(store, new ChunkApi(dl.href, dl.header), obj.oid, out) : await basicDownload(obj.oid, dl, (b) => writeAll(out, b));
+        out.end();
+        await once(out, 'close');
+        const added = await addFile(store, tmp);
+        if (added.oid !== obj.oid) throw new IntegrityError(`the server sent content for ${obj.oid} that hashes to ${added.oid}`, { data: { oid: obj.oid } }, 'hash_mismatch');
+        return received;
+      } finally {
+        out.destroy();
+        rmSync(tmp, { force: true });
+      }
+    });
+    result.objects++;
   }
   return result;
 }

@@ -67,7 +67,7 @@ async function uploadChunks(store: Store, api: ChunkApi, oid: string): Promise<n
 /** Uploads one object whole (the `basic` transfer), streamed from the store. */
 async function uploadBasic(store: Store, obj: BatchObject): Promise<number> {
   const manifest = readManifest(store.paths, obj.oid)!;
-  await basicUpload(obj.oid, manifest.size, obj.actions!.upload!, obj.actions?.verify, objectPieces(store, manifest));
+  await basicUpload(obj.oid, manifest.size, obj.actions!.upload!, obj.actions?.verify, () => objectPieces(store, manifest));
   return manifest.size;
 }
 

@@ -3,17 +3,18 @@
  * function, `errorForStatus`; connection failures become NetworkError.
  */
 import { request, type Dispatcher } from 'undici';
+import { retryAfterMs } from './retry.js';
 import { HubError, ExitCode, NetworkError, NotFoundError, PermissionError, ConflictError, UsageError } from '../errors.js';
 
 /** Maps an HTTP error status (and the server's message) to the HubError a user should see. */
-export function errorForStatus(status: number, message: string, what: string): HubError {
+export function errorForStatus(status: number, message: string, what: string, retryAfter?: string): HubError {
   const text = `${what}: ${message || `HTTP ${status}`}`;
   if (status === 401) return new PermissionError(text, { hint: 'pass --token or set HUB_TOKEN', data: { status } }, 'unauthorized');
   if (status === 403) return new PermissionError(text, { data: { status } }, 'forbidden');
   if (status === 404) return new NotFoundError(text, { data: { status } }, 'not_found');
   if (status === 409) return new ConflictError(text, { data: { status } }, 'conflict');
   if (status === 400 || status === 413 || status === 422) return new UsageError(text, { data: { status } }, 'bad_request');
-  if (status === 429 || status >= 500) return new NetworkError(text, { data: { status }, retriable: true }, 'server_error');
+  if (status === 429 || status >= 500) return new NetworkError(text, { data: { status, retryAfterMs: retryAfterMs(retryAfter) }, retriable: true }, 'server_error');
   return new HubError('http_error', text, ExitCode.error, { data: { status } });
 }
 
@@ -58,7 +59,7 @@ export async function requestJson<T>(opts: JsonRequest): Promise<T> {
   }
   if (res.statusCode < 200 || res.statusCode > 299) {
     const msg = (json as { error?: string; message?: string } | undefined)?.error ?? (json as { message?: string } | undefined)?.message ?? text.slice(0, 200);
-    throw errorForStatus(res.statusCode, msg, opts.what);
+    throw errorForStatus(res.statusCode, msg, opts.what, res.headers['retry-after'] as string | undefined);
   }
   return json as T;
 }

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { NetworkError } from '../errors.js';
 import { errorForStatus, requestJson } from './http-client.js';
+import { withRetries } from './retry.js';
 
 const LFS = 'application/vnd.git-lfs+json';
 
@@ -31,7 +32,11 @@ export function lfsEndpoint(remoteUrl: string): string {
 }
 
 /** POST …/objects/batch. */
-export async function lfsBatch(lfsUrl: string, operation: 'upload' | 'download', objects: Array<{ oid: string; size: number }>, token?: string): Promise<{ transfer: string; objects: BatchObject[] }> {
+export function lfsBatch(lfsUrl: string, operation: 'upload' | 'download', objects: Array<{ oid: string; size: number }>, token?: string): Promise<{ transfer: string; objects: BatchObject[] }> {
+  return withRetries(() => lfsBatchOnce(lfsUrl, operation, objects, token));
+}
+
+async function lfsBatchOnce(lfsUrl: string, operation: 'upload' | 'download', objects: Array<{ oid: string; size: number }>, token?: string): Promise<{ transfer: string; objects: BatchObject[] }> {
   let res;
   try {
     res = await request(`${lfsUrl}/objects/batch`, {
@@ -50,7 +55,7 @@ export async function lfsBatch(lfsUrl: string, operation: 'upload' | 'download',
     } catch {
       /* not JSON */
     }
-    throw errorForStatus(res.statusCode, msg, `LFS ${operation}`);
+    throw errorForStatus(res.statusCode, msg, `LFS ${operation}`, res.headers['retry-after'] as string | undefined);
   }
   return JSON.parse(text);
 }
@@ -61,42 +66,53 @@ export class ChunkApi {
 
   /** Which of `hashes` the server lacks. */
   async missing(hashes: string[]): Promise<string[]> {
-    const r = await requestJson<{ missing: string[] }>({ method: 'POST', url: `${this.base}/chunks/missing`, body: { chunks: hashes }, what: 'asking for missing chunks', headers: this.header });
+    const r = await withRetries(() => requestJson<{ missing: string[] }>({ method: 'POST', url: `${this.base}/chunks/missing`, body: { chunks: hashes }, what: 'asking for missing chunks', headers: this.header }));
     return r.missing;
   }
 
   /** Uploads one xorb (the server verifies it). */
   async putXorb(xorb: string, bytes: Uint8Array): Promise<void> {
-    const res = await request(`${this.base}/xorbs/${xorb}`, { method: 'PUT', headers: { ...this.header, 'content-type': 'application/octet-stream' }, body: bytes });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw errorForStatus(res.statusCode, text.slice(0, 200), `uploading xorb ${xorb.slice(0, 12)}`);
+    await withRetries(async () => {
+      const res = await send(`${this.base}/xorbs/${xorb}`, { method: 'PUT', headers: { ...this.header, 'content-type': 'application/octet-stream' }, body: bytes });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw errorForStatus(res.statusCode, text.slice(0, 200), `uploading xorb ${xorb.slice(0, 12)}`, res.headers['retry-after'] as string | undefined);
+    });
   }
 
   /** Registers a file manifest (the server reassembles and checks it). */
   async putReconstruction(oid: string, manifest: unknown): Promise<void> {
-    await requestJson({ method: 'POST', url: `${this.base}/reconstructions/${oid}`, body: manifest, what: `registering ${oid.slice(0, 12)}`, headers: this.header });
+    await withRetries(() => requestJson({ method: 'POST', url: `${this.base}/reconstructions/${oid}`, body: manifest, what: `registering ${oid.slice(0, 12)}`, headers: this.header }));
   }
 
   /** A file's terms with their xorb byte ranges. */
   async reconstruction(oid: string): Promise<{ size: number; terms: Array<{ xorb: string; bytes: number; range: { start: number; end: number }; url: string; hashes?: string[] }> }> {
-    return requestJson({ method: 'GET', url: `${this.base}/reconstructions/${oid}`, what: `reading ${oid.slice(0, 12)}`, headers: this.header });
+    return withRetries(() => requestJson({ method: 'GET', url: `${this.base}/reconstructions/${oid}`, what: `reading ${oid.slice(0, 12)}`, headers: this.header }));
   }
 
   /** Bytes [start, end) of a xorb. */
   async range(url: string, start: number, end: number): Promise<Buffer> {
-    const res = await request(url, { headers: { ...this.header, range: `bytes=${start}-${end - 1}` } });
-    if (res.statusCode !== 206 && res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), 'fetching chunks');
-    const bytes = Buffer.from(await res.body.arrayBuffer());
-    if (bytes.length !== end - start) throw new NetworkError(`short read of ${url}: ${bytes.length} of ${end - start} bytes`, { retriable: true }, 'truncated');
-    return bytes;
+    return withRetries(async () => {
+      const res = await send(url, { headers: { ...this.header, range: `bytes=${start}-${end - 1}` } });
+      if (res.statusCode !== 206 && res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), 'fetching chunks', res.headers['retry-after'] as string | undefined);
+      let bytes: Buffer;
+      try {
+        bytes = Buffer.from(await res.body.arrayBuffer());
+      } catch (err) {
+        throw new NetworkError(`connection lost while fetching chunks (${(err as Error).message})`, { cause: err }, 'connection_lost');
+      }
+      if (bytes.length !== end - start) throw new NetworkError(`short read of ${url}: ${bytes.length} of ${end - start} bytes`, { retriable: true }, 'truncated');
+      return bytes;
+    });
   }
 }
 
 /** `basic` upload: PUT the whole object from `body` (`size` bytes), then the verify action if any. */
-export async function basicUpload(oid: string, size: number, upload: LfsAction, verify: LfsAction | undefined, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
-  const res = await request(upload.href, { method: 'PUT', headers: { ...upload.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body) });
-  const text = await res.body.text();
-  if (res.statusCode !== 200) throw errorForStatus(res.statusCode, text.slice(0, 200), `uploading ${oid.slice(0, 12)}`);
+export async function basicUpload(oid: string, size: number, upload: LfsAction, verify: LfsAction | undefined, body: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  await withRetries(async () => {
+    const res = await send(upload.href, { method: 'PUT', headers: { ...upload.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body()) });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw errorForStatus(res.statusCode, text.slice(0, 200), `uploading ${oid.slice(0, 12)}`, res.headers['retry-after'] as string | undefined);
+  });
   if (verify) {
     const v = await request(verify.href, { method: 'POST', headers: { ...verify.header, 'content-type': LFS }, body: JSON.stringify({ oid, size }) });
     await v.body.dump();
@@ -106,12 +122,25 @@ export async function basicUpload(oid: string, size: number, upload: LfsAction, 
 
 /** `basic` download: the object's bytes, streamed to `sink`; returns how many arrived. */
 export async function basicDownload(oid: string, download: LfsAction, sink: (bytes: Uint8Array) => Promise<void>): Promise<number> {
-  const res = await request(download.href, { headers: download.header });
-  if (res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), `downloading ${oid.slice(0, 12)}`);
+  const res = await send(download.href, { headers: download.header });
+  if (res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), `downloading ${oid.slice(0, 12)}`, res.headers['retry-after'] as string | undefined);
   let received = 0;
-  for await (const part of res.body as AsyncIterable<Buffer>) {
-    received += part.length;
-    await sink(part);
+  try {
+    for await (const part of res.body as AsyncIterable<Buffer>) {
+      received += part.length;
+      await sink(part);
+    }
+  } catch (err) {
+    throw new NetworkError(`connection lost while downloading ${oid.slice(0, 12)} (${(err as Error).message})`, { cause: err }, 'connection_lost');
   }
   return received;
+}
+
+/** undici request with connection failures as retriable NetworkErrors. */
+async function send(url: string, opts: Parameters<typeof request>[1]): Promise<Awaited<ReturnType<typeof request>>> {
+  try {
+    return await request(url, opts);
+  } catch (err) {
+    throw new NetworkError(`cannot reach ${new URL(url).origin} (${(err as Error).message})`, { cause: err }, 'connection_failed');
+  }
 }

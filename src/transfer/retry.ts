@@ -1,0 +1,47 @@
+/**
+ * Retries for transfers (git-lfs's tq is the model): a retriable failure (connection error,
+ * truncated body, 429, 5xx) is tried again with exponential backoff, honouring `Retry-After`,
+ * up to HUB_RETRIES attempts (default 5); then the last error is thrown (exit 6 for network).
+ */
+import { HubError } from '../errors.js';
+
+/** Options of withRetries. */
+export interface RetryOptions {
+  attempts?: number;
+  /** First backoff in ms (doubled each time, with jitter). */
+  baseMs?: number;
+  signal?: AbortSignal;
+  /** Called before each new attempt (for progress notices). */
+  onRetry?: (attempt: number, err: unknown, waitMs: number) => void;
+}
+
+/** A wait the server asked for (seconds or an HTTP date in Retry-After), in ms. */
+export function retryAfterMs(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** True for failures worth trying again. */
+export function isRetriable(err: unknown): boolean {
+  return err instanceof HubError ? err.retriable : false;
+}
+
+/** Runs `fn` until it succeeds, a non-retriable error occurs, or the attempts run out. */
+export async function withRetries<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+  const attempts = Math.max(1, opts.attempts ?? 5);
+  const base = opts.baseMs ?? 200;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (attempt >= attempts || !isRetriable(err) || opts.signal?.aborted) throw err;
+      const asked = (err as HubError).data?.retryAfterMs;
+      const wait = typeof asked === 'number' ? Math.min(asked, 60_000) : base * 2 ** (attempt - 1) * (0.5 + Math.random());
+      opts.onRetry?.(attempt, err, wait);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}

@@ -1,0 +1,88 @@
+// A fault-injecting HTTP proxy for tests: forwards to a target server on 127.0.0.1 and applies,
+// to matching requests, one of a few failures a fixed number of times.
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What a rule does to a matching request. */
+export type Fault = 'status500' | 'status429' | 'reset-request' | 'reset-response' | 'truncate' | 'corrupt' | 'slow';
+
+/** A rule: requests `match` accepts get `fault`, `times` times (Infinity for always). */
+export interface FaultRule {
+  match: (req: IncomingMessage) => boolean;
+  fault: Fault;
+  times: number;
+  hits?: number;
+}
+
+/** A running proxy. */
+export interface FaultProxy {
+  url: string;
+  host: string;
+  rules: FaultRule[];
+  close(): Promise<void>;
+}
+
+/** Starts the proxy in front of `target` (http://127.0.0.1:PORT). */
+export async function startFaultProxy(target: string, rules: FaultRule[]): Promise<FaultProxy> {
+  const t = new URL(target);
+  const server: Server = createServer((req, res) => {
+    const rule = rules.find((r) => r.match(req) && (r.hits ?? 0) < r.times);
+    if (rule) rule.hits = (rule.hits ?? 0) + 1;
+    const fault = rule?.fault;
+    if (fault === 'status500' || fault === 'status429') {
+      req.resume();
+      req.on('end', () => {
+        const body = JSON.stringify({ error: fault === 'status500' ? 'injected failure' : 'slow down', message: 'injected' });
+        res.writeHead(fault === 'status500' ? 500 : 429, { 'content-type': 'application/json', ...(fault === 'status429' ? { 'retry-after': '0' } : {}) });
+        res.end(body);
+      });
+      return;
+    }
+    if (fault === 'reset-request') {
+      req.once('data', () => req.socket.destroy());
+      req.resume();
+      return;
+    }
+    const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      if (fault === 'corrupt' || fault === 'truncate' || fault === 'reset-response') {
+        const parts: Buffer[] = [];
+        upRes.on('data', (b: Buffer) => parts.push(b));
+        upRes.on('end', () => {
+          const body = Buffer.concat(parts);
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          if (fault === 'corrupt') {
+            if (body.length) body[body.length >> 1] ^= 0x01;
+            res.end(body);
+          } else {
+            res.write(body.subarray(0, body.length >> 1));
+            setTimeout(() => res.socket?.destroy(), 20);
+          }
+        });
+        return;
+      }
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      if (fault === 'slow') {
+        upRes.on('data', (b: Buffer) => {
+          upRes.pause();
+          res.write(b);
+          setTimeout(() => upRes.resume(), 30);
+        });
+        upRes.on('end', () => res.end());
+      } else upRes.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    rules,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
