@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hubHome } from '../store/paths.js';
+import { UsageError } from '../errors.js';
 import type { CoreContext } from './context.js';
 
 function credentialsPath(env: NodeJS.ProcessEnv): string {
@@ -58,4 +59,18 @@ export function resolveToken(ctx: CoreContext, url: string, explicit?: string): 
   if (ctx.env.HUB_TOKEN) return { token: ctx.env.HUB_TOKEN, source: 'env' };
   const stored = readAll(ctx.env)[originOf(url)];
   return stored ? { token: stored, source: 'login' } : { source: 'none' };
+}
+
+/** The endpoint from --endpoint or HUB_ENDPOINT. */
+export function resolveEndpoint(ctx: CoreContext, endpoint: string | undefined): string {
+  const e = endpoint ?? ctx.env.HUB_ENDPOINT;
+  if (!e) throw new UsageError('no server given', { hint: 'pass --endpoint URL or set HUB_ENDPOINT' }, 'no_endpoint');
+  let url: URL;
+  try {
+    url = new URL(e);
+  } catch {
+    throw new UsageError(`not a URL: ${e}`, {}, 'bad_endpoint');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`endpoint must be http(s): ${e}`, {}, 'bad_endpoint');
+  return url.origin + url.pathname.replace(/\/$/, '');
 }

@@ -2,8 +2,7 @@
 import { PermissionError } from '../errors.js';
 import { requestJson } from '../transfer/http-client.js';
 import type { CoreContext } from './context.js';
-import { forgetToken, resolveToken, saveToken } from './credentials.js';
-import { resolveEndpoint } from './repo-create.js';
+import { forgetToken, resolveToken, saveToken, resolveEndpoint } from './credentials.js';
 
 /** Who a token belongs to, as the server says. */
 export interface WhoAmI {

@@ -2,7 +2,7 @@
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { addRemote, listRemotes, removeRemote, type Remote } from '../repo/remotes.js';
 import type { CoreContext } from './context.js';
-import { resolveEndpoint } from './repo-create.js';
+import { resolveEndpoint } from './credentials.js';
 import { withRepo } from './repo-session.js';
 
 /** The `--json` shape of `hub remote`. */

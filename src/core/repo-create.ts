@@ -2,7 +2,7 @@
 import { UsageError } from '../errors.js';
 import { requestJson } from '../transfer/http-client.js';
 import type { CoreContext } from './context.js';
-import { resolveToken } from './credentials.js';
+import { resolveEndpoint, resolveToken } from './credentials.js';
 
 /** The `--json` shape of `hub repo create`. */
 export interface RepoCreateResult {
@@ -10,20 +10,6 @@ export interface RepoCreateResult {
   type: 'model' | 'dataset';
   private: boolean;
   url: string;
-}
-
-/** The endpoint from --endpoint or HUB_ENDPOINT. */
-export function resolveEndpoint(ctx: CoreContext, endpoint: string | undefined): string {
-  const e = endpoint ?? ctx.env.HUB_ENDPOINT;
-  if (!e) throw new UsageError('no server given', { hint: 'pass --endpoint URL or set HUB_ENDPOINT' }, 'no_endpoint');
-  let url: URL;
-  try {
-    url = new URL(e);
-  } catch {
-    throw new UsageError(`not a URL: ${e}`, {}, 'bad_endpoint');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`endpoint must be http(s): ${e}`, {}, 'bad_endpoint');
-  return url.origin + url.pathname.replace(/\/$/, '');
 }
 
 /** Creates a repository on the server. */

@@ -7,9 +7,9 @@ import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
 import { runHub, runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
+import { ID, localRepoWithRemote } from '../helpers/remote-repo.js';
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
-const ID = { GIT_AUTHOR_NAME: 'Ann', GIT_AUTHOR_EMAIL: 'ann@example.com', GIT_COMMITTER_NAME: 'Ann', GIT_COMMITTER_EMAIL: 'ann@example.com' };
 
 describe('hub push and hub clone against hub serve', () => {
   let s: TestServer;
@@ -19,13 +19,8 @@ describe('hub push and hub clone against hub serve', () => {
   afterAll(async () => s?.stop());
 
   /** User A: a repository with rev1 and rev2 of a 32 MiB model, pushed after each commit. */
-  async function pushTwoRevisions(server: TestServer, repo: string, homeA: string) {
-    await runHubJson(['repo', 'create', repo, '--endpoint', server.url, '--token', server.adminToken]);
-    const env = { ...ID, HUB_HOME: homeA, HUB_TOKEN: server.adminToken };
-    const a = tmpDir();
-    await runHubJson(['init'], { cwd: a, env });
-    await runHubJson(['track', '*.safetensors'], { cwd: a, env });
-    await runHubJson(['remote', 'add', 'origin', `${server.url}/${repo}`], { cwd: a, env });
+  async function pushTwoRevisions(server: TestServer, repo: string) {
+    const { dir: a, env } = await localRepoWithRemote(server, repo);
     makeModel(join(a, 'model.safetensors'), '32MiB', 41);
     writeFileSync(join(a, 'config.json'), '{"rev": 1}\n');
     await runHubJson(['add', '-A'], { cwd: a, env });
@@ -53,7 +48,7 @@ describe('hub push and hub clone against hub serve', () => {
   }
 
   it('hub-chunks: push rev1 and rev2 of a 32 MiB model (rev2 sends at most 15%), clone gets identical bytes, git reads it too', async () => {
-    const { a, p1, p2, size } = await pushTwoRevisions(s, 'admin/pc', tmpDir());
+    const { a, p1, p2, size } = await pushTwoRevisions(s, 'admin/pc');
     expect(p1).toMatchObject({ branch: 'main', transfer: 'hub-chunks', objects: { checked: 1, uploaded: 1 } });
     expect(p1.bytesSent).toBeGreaterThanOrEqual(size);
     expect(p2.objects).toEqual({ checked: 1, uploaded: 1 });
@@ -70,7 +65,7 @@ describe('hub push and hub clone against hub serve', () => {
   it('against a plain LFS server (--no-chunk-transfer) push and clone fall back to whole objects', async () => {
     const plain = await startHubServe(undefined, ['--no-chunk-transfer']);
     try {
-      const { a, p1, p2, size } = await pushTwoRevisions(plain, 'admin/pb', tmpDir());
+      const { a, p1, p2, size } = await pushTwoRevisions(plain, 'admin/pb');
       expect(p1).toMatchObject({ transfer: 'basic', bytesSent: size });
       expect(p2).toMatchObject({ transfer: 'basic', bytesSent: size });
       const c = await cloneAndCompare(plain, 'admin/pb', a);
@@ -81,13 +76,8 @@ describe('hub push and hub clone against hub serve', () => {
   });
 
   it('issue 5 end to end: A pushes rev1, B clones, A pushes rev2 (10% changed), B pulls; both directions move at most 15% for rev2', async () => {
-    await runHubJson(['repo', 'create', 'admin/e2e', '--endpoint', s.url, '--token', s.adminToken]);
-    const envA = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken };
+    const { dir: a, env: envA } = await localRepoWithRemote(s, 'admin/e2e');
     const envB = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken };
-    const a = tmpDir();
-    await runHubJson(['init'], { cwd: a, env: envA });
-    await runHubJson(['track', '*.safetensors'], { cwd: a, env: envA });
-    await runHubJson(['remote', 'add', 'origin', `${s.url}/admin/e2e`], { cwd: a, env: envA });
     makeModel(join(a, 'model.safetensors'), '64MiB', 51);
     writeFileSync(join(a, 'config.json'), '{"rev": 1}\n');
     await runHubJson(['add', '-A'], { cwd: a, env: envA });
@@ -151,13 +141,8 @@ describe('hub push and hub clone against hub serve', () => {
   });
 
   it('partial clone: --include "*.json" fetches no other large-file bytes; pull --include completes the rest', async () => {
-    await runHubJson(['repo', 'create', 'admin/partial', '--endpoint', s.url, '--token', s.adminToken]);
-    const envA = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken };
+    const { dir: a, env: envA } = await localRepoWithRemote(s, 'admin/partial', { track: ['*.safetensors', '*.json'] });
     const envB = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken };
-    const a = tmpDir();
-    await runHubJson(['init'], { cwd: a, env: envA });
-    await runHubJson(['track', '*.safetensors', '*.json'], { cwd: a, env: envA });
-    await runHubJson(['remote', 'add', 'origin', `${s.url}/admin/partial`], { cwd: a, env: envA });
     makeModel(join(a, 'model.safetensors'), '8MiB', 61);
     const meta = Buffer.from(JSON.stringify({ note: 'x'.repeat(20_000) }));
     writeFileSync(join(a, 'meta.json'), meta);

@@ -8,8 +8,8 @@ import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel } from '../helpers/make-model.js';
 import { lines, runHub, runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
+import { localRepoWithRemote } from '../helpers/remote-repo.js';
 
-const ID = { GIT_AUTHOR_NAME: 'Ann', GIT_AUTHOR_EMAIL: 'ann@example.com', GIT_COMMITTER_NAME: 'Ann', GIT_COMMITTER_EMAIL: 'ann@example.com' };
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 const is = (method: string, part: string) => (req: IncomingMessage) => req.method === method && (req.url ?? '').includes(part);
 
@@ -22,12 +22,7 @@ describe('transfers through a faulty network', () => {
 
   /** A local repository with one 8 MiB model committed, its remote pointing at `base`. */
   async function localRepo(base: string, repo: string) {
-    await runHubJson(['repo', 'create', repo, '--endpoint', s.url, '--token', s.adminToken]);
-    const env = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken };
-    const a = tmpDir();
-    await runHubJson(['init'], { cwd: a, env });
-    await runHubJson(['track', '*.safetensors'], { cwd: a, env });
-    await runHubJson(['remote', 'add', 'origin', `${base}/${repo}`], { cwd: a, env });
+    const { dir: a, env } = await localRepoWithRemote(s, repo, { base });
     makeModel(join(a, 'model.safetensors'), '8MiB', 71);
     writeFileSync(join(a, 'config.json'), '{}\n');
     await runHubJson(['add', '-A'], { cwd: a, env });
