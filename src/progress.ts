@@ -5,8 +5,11 @@
 
 /** A task began. `total` is in the task's unit (bytes unless `unit` says otherwise). */
 export interface TaskStart { type: 'start'; id: string; label: string; total?: number; unit?: 'bytes' | 'items' }
-/** A task advanced: `done` is cumulative, not a delta. */
-export interface TaskProgress { type: 'progress'; id: string; done: number; total?: number }
+/**
+ * A task advanced: `done` is cumulative, not a delta. Transfers add `rate` (bytes per second,
+ * recent) and `eta` (seconds left at that rate).
+ */
+export interface TaskProgress { type: 'progress'; id: string; done: number; total?: number; rate?: number; eta?: number }
 /** A task finished (ok=false when it failed or was abandoned). */
 export interface TaskEnd { type: 'end'; id: string; ok: boolean; summary?: string }
 /** A diagnostic that is not a result (a warning, a note on what was skipped). */

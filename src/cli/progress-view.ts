@@ -42,6 +42,9 @@ interface Task {
   unit: 'bytes' | 'items';
   total?: number;
   done: number;
+  /** Rate and ETA as the library measured them (transfers), if it did. */
+  rate?: number;
+  eta?: number;
   startedAt: number;
   lastLineAt: number;
 }
@@ -75,7 +78,7 @@ export function createProgressView(opts: ProgressViewOptions): ProgressView {
       } else if (event.type === 'progress') {
         const task = tasks.get(event.id);
         if (!task) return;
-        advance(task, event.done, event.total);
+        advance(task, event);
         if (t - task.lastLineAt >= PLAIN_HEARTBEAT_MS) {
           task.lastLineAt = t;
           write(`${task.label}: ${describe(task, t)}\n`);
@@ -130,7 +133,7 @@ export function createProgressView(opts: ProgressViewOptions): ProgressView {
       case 'progress': {
         const task = tasks.get(event.id);
         if (!task) return;
-        advance(task, event.done, event.total);
+        advance(task, event);
         if (t - lastRender >= SPINNER_THROTTLE_MS) show(t);
         return;
       }
@@ -158,9 +161,11 @@ function newTask(event: TaskStart, t: number): Task {
   return { label: event.label, unit: event.unit ?? 'bytes', total: event.total, done: 0, startedAt: t, lastLineAt: t };
 }
 
-function advance(task: Task, done: number, total: number | undefined): void {
-  task.done = done;
-  if (total !== undefined) task.total = total;
+function advance(task: Task, event: { done: number; total?: number; rate?: number; eta?: number }): void {
+  task.done = event.done;
+  if (event.total !== undefined) task.total = event.total;
+  task.rate = event.rate;
+  task.eta = event.eta;
 }
 
 function amount(n: number, unit: 'bytes' | 'items'): string {
@@ -178,8 +183,9 @@ function describe(task: Task, t: number): string {
   }
   const elapsed = t - task.startedAt;
   if (elapsed >= 500 && task.done > 0) {
-    const perSecond = (task.done * 1000) / elapsed;
+    const perSecond = task.rate ?? (task.done * 1000) / elapsed;
     parts.push(task.unit === 'bytes' ? formatRate(perSecond) : `${formatCount(perSecond)}/s`);
+    if (task.eta !== undefined && task.total !== undefined && task.done < task.total) parts.push(`ETA ${formatDuration(task.eta * 1000)}`);
   }
   return parts.join('  ');
 }

@@ -1,21 +1,29 @@
 /**
- * Bringing large-file content from a remote into the local store: `hub-chunks` when the server
- * offers it (the file's terms fetched as xorb byte ranges), `basic` otherwise (the whole object).
- * The bytes land in a temporary file that is then added to the store, which re-derives every
- * chunk and the sha256: content whose hash is not the oid never enters the store.
+ * Bringing large-file content from a remote into the local store (the download side of the
+ * transfer queue): objects asked for in batches of 100, worked on HUB_CONCURRENCY at a time,
+ * with at most that many requests in flight. `hub-chunks` when the server offers it (chunks the
+ * store has are read locally, the others fetched as xorb ranges and each verified against its
+ * hash), `basic` otherwise (whole objects, resumed with Range after a dropped connection). Each
+ * object is received in one pass (ObjectReceiver): chunked into the store, hashed, and with
+ * `stageDir` also written to a staging file a checkout renames into place. Content whose
+ * SHA-256 is not its oid never enters the store or a staging file that is handed out.
  */
-import { createWriteStream, rmSync } from 'node:fs';
-import { once } from 'node:events';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { IntegrityError } from '../errors.js';
-import { parseXorbRecords } from '../formats/xorb.js';
-import { localChunks } from '../store/chunk-api.js';
-import { addFile } from '../store/ingest.js';
+import { rmSync } from 'node:fs';
+import { IntegrityError, NotFoundError } from '../errors.js';
+import { fromXetHex } from '../hash/xet-hex.js';
+import { silentProgress, type ProgressSink } from '../progress.js';
+import { tmpPathFor } from '../store/atomic-file.js';
+import { LocalChunkReader } from '../store/local-chunks.js';
+import { ObjectReceiver } from '../store/object-receiver.js';
 import type { Store } from '../store/store.js';
+import { basicDownload } from '../transfer/basic-transfer.js';
+import { downloadTerms } from '../transfer/chunk-download.js';
 import { errorForStatus } from '../transfer/http-client.js';
-import { basicDownload, ChunkApi, lfsBatch, lfsEndpoint } from '../transfer/lfs-client.js';
-import { withRetries } from '../transfer/retry.js';
+import { ChunkApi, lfsBatch, lfsEndpoint, type BatchObject, type LfsAction } from '../transfer/lfs-client.js';
+import { DEFAULT_CONCURRENCY, forEachLimit, Slots, TransferMeter } from '../transfer/transfer-queue.js';
+
+/** Objects per batch request (git-lfs's default). */
+const BATCH_SIZE = 100;
 
 /** What a download moved. */
 export interface FetchedContent {
@@ -23,57 +31,129 @@ export interface FetchedContent {
   /** Content bytes received in response bodies. */
   bytesReceived: number;
   transfer: string | null;
+  /** oid -> a verified, fsynced staging file with its bytes (only with `stageDir`; the caller owns them). */
+  staged?: Map<string, string>;
 }
 
-async function writeAll(out: NodeJS.WritableStream, bytes: Uint8Array): Promise<void> {
-  if (!out.write(bytes)) await once(out as NodeJS.EventEmitter, 'drain');
-}
-
-async function viaChunks(store: Store, api: ChunkApi, oid: string, out: NodeJS.WritableStream): Promise<number> {
-  const rec = await api.reconstruction(oid);
-  let received = 0;
-  for (const t of rec.terms) {
-    // chunks the local store already has (an earlier revision, another repository) are not fetched
-    const local = t.hashes ? localChunks(store, t.hashes) : undefined;
-    if (local) {
-      for (const data of local) await writeAll(out, data);
-      continue;
-    }
-    const bytes = await api.range(t.url, t.range.start, t.range.end);
-    received += bytes.length;
-    for (const r of parseXorbRecords(bytes)) await writeAll(out, bytes.subarray(r.dataOffset, r.dataOffset + r.length));
-  }
-  return received;
+/** How to fetch. */
+export interface FetchOptions {
+  progress?: ProgressSink;
+  /** Requests in flight at once (HUB_CONCURRENCY). */
+  concurrency?: number;
+  /** Also write each object to a staging file in this directory (same file system as the working tree). */
+  stageDir?: string;
 }
 
 /** Fetches every object of `objects` the store lacks from the remote at `remoteUrl`. */
-export async function fetchContent(store: Store, remoteUrl: string, objects: Array<{ oid: string; size: number }>, token: string | undefined): Promise<FetchedContent> {
-  const wanted = objects.filter((o) => !store.hasObject(o.oid));
-  const result: FetchedContent = { objects: 0, bytesReceived: 0, transfer: null };
+export async function fetchContent(store: Store, remoteUrl: string, objects: Array<{ oid: string; size: number }>, token: string | undefined, opts: FetchOptions = {}): Promise<FetchedContent> {
+  const unique = [...new Map(objects.map((o) => [o.oid, o])).values()];
+  const wanted = unique.filter((o) => !store.hasObject(o.oid));
+  const staged = new Map<string, string>();
+  const result: FetchedContent = { objects: 0, bytesReceived: 0, transfer: null, staged };
   if (!wanted.length) return result;
-  const batch = await lfsBatch(lfsEndpoint(remoteUrl), 'download', wanted, token);
-  result.transfer = batch.transfer;
-  for (const obj of batch.objects) {
-    if (obj.error || !obj.actions?.download) throw errorForStatus(obj.error?.code ?? 404, obj.error?.message ?? 'no download action', `downloading ${obj.oid.slice(0, 12)}`);
-    const dl = obj.actions.download;
-    // a failure mid-object starts that object again in a fresh temporary file (chunk ranges are
-    // retried one by one inside viaChunks; chunks already in the store are never fetched again)
-    result.bytesReceived += await withRetries(async () => {
-      const tmp = join(store.paths.tmp, `download-${obj.oid.slice(0, 16)}-${process.pid}-${randomBytes(4).toString('hex')}`);
-      const out = createWriteStream(tmp, { flags: 'wx' });
-      try {
-        const received = batch.transfer === 'hub-chunks' ? await viaChunks(store, new ChunkApi(dl.href, dl.header), obj.oid, out) : await basicDownload(obj.oid, dl, (b) => writeAll(out, b));
-        out.end();
-        await once(out, 'close');
-        const added = await addFile(store, tmp);
-        if (added.oid !== obj.oid) throw new IntegrityError(`the server sent content for ${obj.oid} that hashes to ${added.oid}`, { data: { oid: obj.oid } }, 'hash_mismatch');
-        return received;
-      } finally {
-        out.destroy();
-        rmSync(tmp, { force: true });
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  const slots = new Slots(concurrency);
+  const total = wanted.reduce((n, o) => n + o.size, 0);
+  const meter = new TransferMeter(opts.progress ?? silentProgress, `download:${remoteUrl}`, `Downloading ${wanted.length} large file${wanted.length === 1 ? '' : 's'}`, total);
+  const reader = new LocalChunkReader(store);
+  try {
+    for (let i = 0; i < wanted.length; i += BATCH_SIZE) {
+      const batch = await lfsBatch(lfsEndpoint(remoteUrl), 'download', wanted.slice(i, i + BATCH_SIZE), token);
+      result.transfer = batch.transfer;
+      for (const obj of batch.objects) {
+        if (obj.error || !obj.actions?.download) throw errorForStatus(obj.error?.code ?? 404, obj.error?.message ?? 'no download action', `downloading ${obj.oid.slice(0, 12)}`);
       }
-    });
-    result.objects++;
+      await forEachLimit(batch.objects, concurrency, async (obj) => {
+        const one = { store, obj, dl: obj.actions!.download!, slots, meter, reader, stageDir: opts.stageDir };
+        const got = batch.transfer === 'hub-chunks' ? await viaChunks(one) : await viaBasic(one);
+        result.bytesReceived += got.received;
+        if (got.staged) staged.set(obj.oid, got.staged);
+        result.objects++;
+      });
+    }
+    meter.end(true, `${result.objects} file${result.objects === 1 ? '' : 's'}`);
+    return result;
+  } catch (err) {
+    meter.end(false);
+    for (const path of staged.values()) rmSync(path, { force: true });
+    throw err;
+  } finally {
+    reader.close();
   }
-  return result;
+}
+
+/** One object to fetch. */
+interface OneObject {
+  store: Store;
+  obj: BatchObject;
+  dl: LfsAction;
+  slots: Slots;
+  meter: TransferMeter;
+  reader: LocalChunkReader;
+  stageDir?: string;
+}
+
+function receiver(one: OneObject): ObjectReceiver {
+  return new ObjectReceiver(one.store, { oid: one.obj.oid, size: one.obj.size }, one.stageDir ? tmpPathFor(one.stageDir, one.obj.oid) : undefined);
+}
+
+/** hub-chunks: local chunks from the store, the rest as verified xorb ranges. */
+async function viaChunks(one: OneObject): Promise<{ received: number; staged?: string }> {
+  const { obj, reader, meter } = one;
+  const api = new ChunkApi(one.dl.href, one.dl.header);
+  const rec = await api.reconstruction(obj.oid);
+  if (rec.size !== obj.size) throw new IntegrityError(`the server describes ${obj.oid} as ${rec.size} bytes, the pointer says ${obj.size}`, { data: { oid: obj.oid } }, 'size_mismatch');
+  const recv = receiver(one);
+  let received = 0;
+  try {
+    for await (const part of downloadTerms(api, rec.terms, (t) => reader.has(t.hashes ?? []), one.slots)) {
+      if (part.kind === 'local') {
+        const hashes = part.term.hashes!;
+        const where = reader.locate(hashes);
+        if (!where) throw new NotFoundError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
+        reader.read(where).forEach((data, k) => recv.localChunk(fromXetHex(hashes[k]), data));
+        meter.add(part.term.bytes);
+      } else {
+        let bytes = 0;
+        for (const c of part.chunks) {
+          recv.chunk(c.hash, c.data, `fetching ${obj.oid.slice(0, 12)}`);
+          bytes += c.data.length;
+        }
+        received += part.received;
+        meter.add(bytes);
+      }
+    }
+    const done = await recv.finish();
+    return { received, staged: done.staged };
+  } catch (err) {
+    await recv.abort();
+    throw err;
+  }
+}
+
+/** basic: the whole object, chunked into the store as it arrives. */
+async function viaBasic(one: OneObject): Promise<{ received: number; staged?: string }> {
+  const { obj, meter } = one;
+  const release = await one.slots.acquire();
+  let recv = receiver(one);
+  try {
+    const received = await basicDownload(obj.oid, obj.size, one.dl, {
+      write: (bytes) => {
+        recv.bytes(bytes);
+        meter.add(bytes.length);
+      },
+      restart: async () => {
+        meter.add(-recv.received);
+        await recv.abort();
+        recv = receiver(one);
+      },
+    });
+    const done = await recv.finish();
+    return { received, staged: done.staged };
+  } catch (err) {
+    await recv.abort();
+    throw err;
+  } finally {
+    release();
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tmpPathFor } from '../store/atomic-file.js';
+import { commitFile, tmpPathFor } from '../store/atomic-file.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import type { GitIndexEntry } from '../formats/git-index.js';
 import { indexEntryFromStat } from '../formats/git-index-stat.js';
@@ -89,7 +89,11 @@ export async function materialize(s: RepoSession, file: TreeFile, opts: { pointe
         throw new NotFoundError(`content of '${file.path}' (oid ${lfs.oid}) is not in the store`, { data: { path: file.path, oid: lfs.oid } }, 'content_missing');
       }
       if (existsSync(full) && lstatSync(full).isDirectory()) clear(full);
-      catToFile(s.store, lfs.oid, full, s.ctx.progress, tmpDirOf(s));
+      const staged = s.staged?.get(lfs.oid);
+      if (staged) {
+        s.staged!.delete(lfs.oid); // it was verified as it arrived, in this command
+        commitFile(staged, full);
+      } else catToFile(s.store, lfs.oid, full, s.ctx.progress, tmpDirOf(s));
     } else {
       const bytes = await readBlob(s.paths.gitdir, file.oid);
       const tmp = tmpPathFor(tmpDirOf(s), full);

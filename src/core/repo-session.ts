@@ -27,6 +27,11 @@ export interface RepoSession {
   statCache: StatCache;
   /** Index entries by path (stage 0 only; conflicts are refused). */
   index: Map<string, GitIndexEntry>;
+  /**
+   * Verified, fsynced files of large-file content that a download of this command wrote into
+   * `.git/hub/tmp` (oid -> path): materialize renames one into place instead of reassembling it.
+   */
+  staged?: Map<string, string>;
 }
 
 /** Options of withRepo. */

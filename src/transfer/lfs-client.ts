@@ -3,7 +3,6 @@
  * bytes only; deciding what to send is the caller's job. Every status becomes a HubError in
  * errorForStatus.
  */
-import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { NetworkError } from '../errors.js';
 import { errorForStatus, requestJson } from './http-client.js';
@@ -60,6 +59,20 @@ async function lfsBatchOnce(lfsUrl: string, operation: 'upload' | 'download', ob
   return JSON.parse(text);
 }
 
+/** One term of a reconstruction response (docs/protocol.md): chunks [chunkStart, chunkEnd) of a xorb. */
+export interface ReconstructionTerm {
+  xorb: string;
+  chunkStart: number;
+  chunkEnd: number;
+  bytes: number;
+  /** Byte range [start, end) of the term's records in the xorb. */
+  range: { start: number; end: number };
+  /** Where to fetch that range. */
+  url: string;
+  /** The chunk hashes (Xet hex) of the term, in order. */
+  hashes?: string[];
+}
+
 /** The chunk-API calls of the hub-chunks transfer, against one repository's base URL. */
 export class ChunkApi {
   constructor(private readonly base: string, private readonly header: Record<string, string> = {}) {}
@@ -85,7 +98,7 @@ export class ChunkApi {
   }
 
   /** A file's terms with their xorb byte ranges. */
-  async reconstruction(oid: string): Promise<{ size: number; terms: Array<{ xorb: string; bytes: number; range: { start: number; end: number }; url: string; hashes?: string[] }> }> {
+  async reconstruction(oid: string): Promise<{ size: number; xetHash?: string; terms: ReconstructionTerm[] }> {
     return withRetries(() => requestJson({ method: 'GET', url: `${this.base}/reconstructions/${oid}`, what: `reading ${oid.slice(0, 12)}`, headers: this.header }));
   }
 
@@ -106,38 +119,8 @@ export class ChunkApi {
   }
 }
 
-/** `basic` upload: PUT the whole object from `body` (`size` bytes), then the verify action if any. */
-export async function basicUpload(oid: string, size: number, upload: LfsAction, verify: LfsAction | undefined, body: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
-  await withRetries(async () => {
-    const res = await send(upload.href, { method: 'PUT', headers: { ...upload.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body()) });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw errorForStatus(res.statusCode, text.slice(0, 200), `uploading ${oid.slice(0, 12)}`, res.headers['retry-after'] as string | undefined);
-  });
-  if (verify) {
-    const v = await request(verify.href, { method: 'POST', headers: { ...verify.header, 'content-type': LFS }, body: JSON.stringify({ oid, size }) });
-    await v.body.dump();
-    if (v.statusCode !== 200) throw errorForStatus(v.statusCode, '', `verifying ${oid.slice(0, 12)}`);
-  }
-}
-
-/** `basic` download: the object's bytes, streamed to `sink`; returns how many arrived. */
-export async function basicDownload(oid: string, download: LfsAction, sink: (bytes: Uint8Array) => Promise<void>): Promise<number> {
-  const res = await send(download.href, { headers: download.header });
-  if (res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), `downloading ${oid.slice(0, 12)}`, res.headers['retry-after'] as string | undefined);
-  let received = 0;
-  try {
-    for await (const part of res.body as AsyncIterable<Buffer>) {
-      received += part.length;
-      await sink(part);
-    }
-  } catch (err) {
-    throw new NetworkError(`connection lost while downloading ${oid.slice(0, 12)} (${(err as Error).message})`, { cause: err }, 'connection_lost');
-  }
-  return received;
-}
-
 /** undici request with connection failures as retriable NetworkErrors. */
-async function send(url: string, opts: Parameters<typeof request>[1]): Promise<Awaited<ReturnType<typeof request>>> {
+export async function send(url: string, opts: Parameters<typeof request>[1]): Promise<Awaited<ReturnType<typeof request>>> {
   try {
     return await request(url, opts);
   } catch (err) {

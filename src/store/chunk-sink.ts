@@ -1,0 +1,155 @@
+/**
+ * Where the chunks of one file go, in file order, whatever produced them (the chunker reading a
+ * local file, or chunks received from a server and verified against their hashes): each chunk is
+ * looked up in the index; new ones are appended to xorbs (64 MiB / 8192 chunks each), sealed and
+ * fsynced on the thread pool, and indexed once durable. The result is the file's manifest terms
+ * and Xet Merkle entries. Order of durability: xorb file (fsync + rename) -> its index rows; the
+ * caller writes the manifest last, after `finish`.
+ */
+import { mergeTerm, type ManifestTerm } from '../formats/manifest.js';
+import type { MerkleEntry } from '../hash/merkle.js';
+import type { Store } from './store.js';
+import { XorbWriter } from './xorb-writer.js';
+
+/** A chunk run of the manifest; `pending` marks a xorb still being written (its writer number). */
+interface PendingTerm extends ManifestTerm {
+  pending?: number;
+}
+
+/** What a sink stored, once finished. */
+export interface SinkResult {
+  terms: ManifestTerm[];
+  entries: MerkleEntry[];
+  /** Chunk bytes written to new xorbs. */
+  newBytes: number;
+  /** Chunk bytes found already in the store (or earlier in this file). */
+  dedupBytes: number;
+  xorbsWritten: number;
+}
+
+/** Collects the chunks of one file into the store. */
+export class ChunkSink {
+  readonly entries: MerkleEntry[] = [];
+  private readonly terms: PendingTerm[] = [];
+  private readonly knownXorbs = new Map<string, boolean>(); // xorb -> its file exists
+  /** Chunks written by this sink whose xorb is not indexed yet: key -> where. */
+  private readonly unindexed = new Map<string, { xorb: string; index: number; pending?: number }>();
+  private readonly durable: Array<Promise<void>> = [];
+  private writer: XorbWriter | undefined;
+  private writerSeq = 0;
+  private newBytes = 0;
+  private dedupBytes = 0;
+  private xorbsWritten = 0;
+  /** The first failure of a background fsync/commit; `check()` rethrows it. */
+  private failed: unknown;
+
+  constructor(private readonly store: Store) {}
+
+  /** True while sealed xorbs are still being made durable. */
+  get hasPending(): boolean {
+    return this.durable.length > 0;
+  }
+
+  /** Rethrows a failure of a background xorb commit. */
+  check(): void {
+    if (this.failed) throw this.failed;
+  }
+
+  /** Adds the next chunk of the file; `hash` must be the verified keyed BLAKE3 of `data`. */
+  add(hash: Uint8Array, data: Uint8Array): void {
+    const length = data.length;
+    this.entries.push({ hash: Uint8Array.from(hash), size: length });
+    const key = Buffer.from(hash).toString('base64');
+    const mine = this.unindexed.get(key);
+    if (mine) {
+      this.dedupBytes += length;
+      this.addTerm({ xorb: mine.xorb, pending: mine.pending, chunkStart: mine.index, chunkEnd: mine.index + 1, bytes: length });
+      return;
+    }
+    const found = this.store.index.lookup(hash);
+    if (found && this.xorbExists(found.xorb)) {
+      this.dedupBytes += length;
+      this.addTerm({ xorb: found.xorb, chunkStart: found.index, chunkEnd: found.index + 1, bytes: length });
+      return;
+    }
+    if (this.writer && !this.writer.fits(length)) this.sealWriter();
+    if (!this.writer) {
+      this.writer = new XorbWriter(this.store.paths, this.store.hashers, this.store.xorbs);
+      this.writerSeq++;
+    }
+    const at = this.writer.append(hash, data);
+    this.unindexed.set(key, { xorb: '', index: at, pending: this.writerSeq });
+    this.newBytes += length;
+    this.addTerm({ xorb: '', pending: this.writerSeq, chunkStart: at, chunkEnd: at + 1, bytes: length });
+  }
+
+  /** Seals the last xorb and waits until every xorb is durable and indexed. */
+  async finish(): Promise<SinkResult> {
+    this.sealWriter();
+    await Promise.all(this.durable);
+    this.check();
+    return {
+      terms: this.terms.reduce<ManifestTerm[]>((out, { xorb, chunkStart, chunkEnd, bytes }) => mergeTerm(out, { xorb, chunkStart, chunkEnd, bytes }), []),
+      entries: this.entries,
+      newBytes: this.newBytes,
+      dedupBytes: this.dedupBytes,
+      xorbsWritten: this.xorbsWritten,
+    };
+  }
+
+  /** Drops the unfinished xorb and waits for sealed ones (they stay: they are valid xorbs). */
+  async abort(): Promise<void> {
+    this.writer?.abort();
+    this.writer = undefined;
+    await Promise.allSettled(this.durable);
+  }
+
+  /** True when every xorb `terms` names exists (an existing manifest is kept only then). */
+  xorbsExist(terms: readonly ManifestTerm[]): boolean {
+    return terms.every((t) => this.xorbExists(t.xorb));
+  }
+
+  /** Seals the open xorb: names its terms now, indexes it once it is durable. */
+  private sealWriter(): void {
+    if (!this.writer) return;
+    const sealed = this.writer.seal();
+    const seq = this.writerSeq;
+    this.writer = undefined;
+    this.xorbsWritten++;
+    for (const t of this.terms) {
+      if (t.pending === seq) {
+        t.xorb = sealed.xorb;
+        delete t.pending;
+      }
+    }
+    const keys: string[] = [];
+    for (const [key, where] of this.unindexed) {
+      if (where.pending === seq) {
+        where.xorb = sealed.xorb;
+        delete where.pending;
+        keys.push(key);
+      }
+    }
+    const done = sealed.durable.then(() => {
+      this.store.index.addXorb(sealed.xorb, sealed.bytes, sealed.chunks);
+      this.knownXorbs.set(sealed.xorb, true);
+      for (const key of keys) this.unindexed.delete(key);
+    });
+    done.catch((err) => (this.failed ??= err));
+    this.durable.push(done);
+  }
+
+  private addTerm(term: PendingTerm): void {
+    const prev = this.terms.at(-1);
+    if (prev && prev.pending !== undefined && prev.pending === term.pending && prev.chunkEnd === term.chunkStart) {
+      prev.chunkEnd = term.chunkEnd;
+      prev.bytes += term.bytes;
+    } else this.terms.push(term);
+  }
+
+  private xorbExists(xorb: string): boolean {
+    let ok = this.knownXorbs.get(xorb);
+    if (ok === undefined) this.knownXorbs.set(xorb, (ok = this.store.xorbs.exists(xorb)));
+    return ok;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Receiving one object from a remote straight into the store, in one pass: bytes arrive in file
+ * order either as verified chunks (the `hub-chunks` transfer: every chunk's keyed BLAKE3 is
+ * compared with the hash the server named) or as raw bytes (the `basic` transfer: they are
+ * chunked here). Each chunk goes to a ChunkSink (new ones into xorbs), every byte into the
+ * SHA-256, and optionally into a staging file that a checkout can rename into the working tree.
+ * `finish` writes the manifest only when the SHA-256 and size equal the oid's: content whose
+ * hash is not its oid never becomes an object of the store, and the staging file is handed out
+ * only then. Holds the store's shared lock (gc waits) until finished or aborted.
+ */
+import { closeSync, fsync, openSync, unlinkSync } from 'node:fs';
+import { IntegrityError } from '../errors.js';
+import { Chunker, type Chunk } from '../chunking/chunker.js';
+import type { FileManifest } from '../formats/manifest.js';
+import { fileHash } from '../hash/merkle.js';
+import { createSha256, type Sha256 } from '../hash/sha256.js';
+import { xetHex } from '../hash/xet-hex.js';
+import { ChunkSink } from './chunk-sink.js';
+import { hasManifest, writeManifest } from './manifest-files.js';
+import { writeAll } from './reassemble.js';
+import { lockShared, type StoreLock } from './store-lock.js';
+import type { Store } from './store.js';
+
+/** What receiving one object did. */
+export interface ReceivedObject {
+  oid: string;
+  size: number;
+  /** Chunk bytes that were new to the store. */
+  newBytes: number;
+  /** The verified staging file, when one was asked for (the caller owns it now). */
+  staged?: string;
+}
+
+/** One object being received. */
+export class ObjectReceiver {
+  private readonly sink: ChunkSink;
+  private readonly sha: Sha256 = createSha256();
+  private readonly lock: StoreLock;
+  private chunker: Chunker | undefined;
+  private stageFd = -1;
+  private size = 0;
+  private closed = false;
+
+  /** Starts receiving `expected` into `store`; with `stagePath`, the bytes are also written there (a new file). */
+  constructor(private readonly store: Store, readonly expected: { oid: string; size: number }, private readonly stagePath?: string) {
+    this.lock = lockShared(store.paths.locks);
+    try {
+      this.sink = new ChunkSink(store);
+      if (stagePath) this.stageFd = openSync(stagePath, 'wx', 0o644);
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
+  }
+
+  /** Bytes received so far. */
+  get received(): number {
+    return this.size;
+  }
+
+  /** The next chunk, as the server named it: its hash is checked before anything is kept. */
+  chunk(expected: Uint8Array, data: Uint8Array, what: string): void {
+    const actual = this.store.hashers.chunk.hash(data);
+    if (!equal(actual, expected)) {
+      throw new IntegrityError(`${what}: the server sent a chunk whose bytes do not match its hash ${xetHex(expected)}`, { data: { oid: this.expected.oid } }, 'chunk_mismatch');
+    }
+    this.take(actual, data);
+  }
+
+  /** The next chunk, read from this store (its hash is the index's; the final SHA-256 covers it). */
+  localChunk(hash: Uint8Array, data: Uint8Array): void {
+    this.take(hash, data);
+  }
+
+  /** The next raw bytes of the object (chunked here). */
+  bytes(data: Uint8Array): void {
+    this.chunker ??= new Chunker(this.store.hashers.chunk);
+    this.chunker.push(data, this.onChunk);
+  }
+
+  /** Checks the whole object and commits it; see the module comment. */
+  async finish(): Promise<ReceivedObject> {
+    this.sink.check();
+    this.chunker?.finish(this.onChunk);
+    const { oid, size } = this.expected;
+    const actual = this.sha.digest('hex');
+    if (actual !== oid || this.size !== size) {
+      await this.abort();
+      throw new IntegrityError(`the server sent ${this.size} bytes for ${oid} that hash to ${actual}`, { data: { oid } }, 'hash_mismatch');
+    }
+    try {
+      const stored = await this.sink.finish();
+      const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(fileHash(stored.entries, this.store.hashers)), terms: stored.terms };
+      if (!hasManifest(this.store.paths, oid)) writeManifest(this.store.paths, manifest);
+      if (this.stageFd >= 0) {
+        const fd = this.stageFd;
+        await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+        closeSync(fd);
+        this.stageFd = -1;
+      }
+      this.closed = true;
+      this.lock.release();
+      return { oid, size, newBytes: stored.newBytes, staged: this.stagePath };
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+  }
+
+  /** Drops everything not yet committed (finished xorbs stay: they are valid). */
+  async abort(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.sink.abort();
+    if (this.stageFd >= 0) {
+      closeSync(this.stageFd);
+      this.stageFd = -1;
+      try {
+        unlinkSync(this.stagePath!);
+      } catch {
+        /* gone */
+      }
+    }
+    this.lock.release();
+  }
+
+  private readonly onChunk = (c: Chunk): void => this.take(c.hash, c.data);
+
+  private take(hash: Uint8Array, data: Uint8Array): void {
+    if (this.closed) throw new Error('ObjectReceiver: used after finish or abort');
+    this.size += data.length;
+    if (this.size > this.expected.size) throw new IntegrityError(`the server sent more than the ${this.expected.size} bytes of ${this.expected.oid}`, { data: { oid: this.expected.oid } }, 'size_mismatch');
+    this.sha.update(data);
+    this.sink.add(hash, data);
+    if (this.stageFd >= 0) writeAll(this.stageFd, data);
+  }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

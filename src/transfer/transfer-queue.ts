@@ -1,0 +1,142 @@
+/**
+ * The transfer queue's scheduling (git-lfs's `tq` is the model): a bounded number of requests in
+ * flight at once (HUB_CONCURRENCY, default 8), objects worked on concurrently, pieces of one
+ * object fetched ahead in parallel but consumed in file order, and a meter that turns bytes into
+ * progress events with rate and ETA. Adapters (basic, hub-chunks) only move bytes; retries live
+ * in retry.ts and wrap each request.
+ */
+import { UsageError } from '../errors.js';
+import type { ProgressSink } from '../progress.js';
+
+/** Default number of requests in flight. */
+export const DEFAULT_CONCURRENCY = 8;
+
+/** HUB_CONCURRENCY as a number of requests in flight (1..64). */
+export function concurrencyFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.HUB_CONCURRENCY;
+  if (raw === undefined || raw === '') return DEFAULT_CONCURRENCY;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`HUB_CONCURRENCY must be a whole number from 1 to 64, not '${raw}'`, {}, 'bad_concurrency');
+  return n;
+}
+
+/** A FIFO counting semaphore: at most `size` holders at once. */
+export class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(readonly size: number) {
+    this.free = size;
+  }
+
+  /** Waits for a slot; call the returned function exactly once to give it back. */
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
+}
+
+/**
+ * Runs `jobs` with a slot each, started in order as slots free up, and yields their results in
+ * order. A job's slot is held until its result has been consumed, so memory is bounded by the
+ * slots however slow the consumer is. A failed job fails the iteration (after the earlier
+ * results); stopping early gives every slot back.
+ */
+export async function* inOrder<T>(jobs: ReadonlyArray<() => Promise<T>>, slots: Slots): AsyncGenerator<T> {
+  type Started = Promise<{ value: T; release: () => void }>;
+  const started: Started[] = [];
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const producer = (async () => {
+    for (const job of jobs) {
+      const release = await slots.acquire();
+      if (stopped) return release();
+      const p: Started = Promise.resolve()
+        .then(job)
+        .then(
+          (value) => ({ value, release }),
+          (err) => {
+            release();
+            throw err;
+          },
+        );
+      p.catch(() => {}); // observed when consumed
+      started.push(p);
+      wake?.();
+    }
+  })();
+  let consumed = 0;
+  try {
+    while (consumed < jobs.length) {
+      while (started.length <= consumed) await new Promise<void>((resolve) => (wake = resolve));
+      const { value, release } = await started[consumed];
+      consumed++;
+      try {
+        yield value;
+      } finally {
+        release();
+      }
+    }
+    await producer;
+  } finally {
+    stopped = true;
+    for (const p of started.slice(consumed)) p.then((r) => r.release(), () => {});
+  }
+}
+
+/** Runs `fn` on every item, at most `limit` at once; the first failure is thrown after the running ones settle. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (!failure && next < items.length) {
+      const i = next++;
+      try {
+        await fn(items[i], i);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.err;
+}
+
+/** Turns bytes moved into progress events with rate (bytes/s over the last few seconds) and ETA. */
+export class TransferMeter {
+  private done = 0;
+  private readonly samples: Array<{ t: number; done: number }> = [];
+  private lastEmit = -Infinity;
+
+  constructor(private readonly progress: ProgressSink, private readonly id: string, label: string, private readonly total: number, private readonly now: () => number = Date.now) {
+    this.samples.push({ t: now(), done: 0 });
+    progress({ type: 'start', id, label, total, unit: 'bytes' });
+  }
+
+  /** Records `n` more bytes; emits at most every 100 ms (and always at the end). */
+  add(n: number): void {
+    this.done += n;
+    const t = this.now();
+    if (t - this.lastEmit < 100 && this.done < this.total) return;
+    this.lastEmit = t;
+    this.samples.push({ t, done: this.done });
+    while (this.samples.length > 2 && t - this.samples[0].t > 5000) this.samples.shift();
+    const first = this.samples[0];
+    const rate = t > first.t ? ((this.done - first.done) * 1000) / (t - first.t) : undefined;
+    const eta = rate ? Math.max(0, (this.total - this.done) / rate) : undefined;
+    this.progress({ type: 'progress', id: this.id, done: this.done, total: this.total, ...(rate !== undefined ? { rate } : {}), ...(eta !== undefined ? { eta } : {}) });
+  }
+
+  /** Ends the task. */
+  end(ok: boolean, summary?: string): void {
+    this.progress({ type: 'end', id: this.id, ok, ...(summary ? { summary } : {}) });
+  }
+}
