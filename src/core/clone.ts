@@ -1,11 +1,17 @@
-/** `hub clone URL|OWNER/NAME [DIR] [--no-checkout]`: history over smart HTTP, content through the store. */
-import { existsSync, readdirSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
-import { ConflictError } from '../errors.js';
+/**
+ * `hub clone URL|OWNER/NAME [DIR] [--no-checkout] [--revision REV]`: history over smart HTTP,
+ * content through the store. REV may be a branch of the remote (checked out as that local
+ * branch, as `git clone -b`), a tag or a commit id (detached HEAD there, no local branch).
+ * A clone that fails leaves no directory behind (an empty one given as DIR is left empty).
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { flattenTree, readCommit } from '../repo/object-store.js';
 import { lfsPointersOfCommit } from '../repo/lfs-oids.js';
 import { initRepo } from '../repo/repository.js';
-import { setHeadToBranch } from '../repo/refs.js';
+import { deleteRef, refExists, setHeadDetached, setHeadToBranch, writeRef } from '../repo/refs.js';
+import { resolveRemoteRevision, setBranchUpstream } from '../repo/remote-refs.js';
 import { cloneHistory } from '../repo/sync.js';
 import { createGitHttp } from '../transfer/git-http-plugin.js';
 import { restore } from './checkout.js';
@@ -13,6 +19,7 @@ import type { CoreContext } from './context.js';
 import { resolveToken } from './credentials.js';
 import { fetchContent } from './fetch-content.js';
 import { withStore } from './open-store.js';
+import { requireOnline } from './offline.js';
 import { remoteUrl } from './remote.js';
 import { pathFilter } from './path-filter.js';
 
@@ -20,7 +27,10 @@ import { pathFilter } from './path-filter.js';
 export interface CloneResult {
   path: string;
   remote: string;
+  /** The checked-out branch; null for a detached HEAD (--revision with a tag or commit). */
   branch: string | null;
+  /** The --revision asked for, else null. */
+  revision: string | null;
   commit: string | null;
   largeFiles: number;
   /** Large files left as pointers by --include/--exclude. */
@@ -29,23 +39,49 @@ export interface CloneResult {
   bytesReceived: number;
 }
 
-/** Clones a repository and checks out its default branch with every large file verified. */
-export async function clone(ctx: CoreContext, source: string, dir: string | undefined, opts: { token?: string; noCheckout?: boolean; version: string; include?: string[]; exclude?: string[] }): Promise<CloneResult> {
+/** Options of {@link clone}. */
+export interface CloneOptions {
+  token?: string;
+  noCheckout?: boolean;
+  version: string;
+  include?: string[];
+  exclude?: string[];
+  revision?: string;
+}
+
+/** Clones a repository and checks out its default branch (or REV) with every large file verified. */
+export async function clone(ctx: CoreContext, source: string, dir: string | undefined, opts: CloneOptions): Promise<CloneResult> {
+  requireOnline(ctx, 'hub clone');
   const url = remoteUrl(ctx, source);
   const target = resolve(ctx.cwd, dir ?? basename(new URL(url).pathname).replace(/\.git$/, ''));
-  if (existsSync(target) && readdirSync(target).length > 0) throw new ConflictError(`destination ${target} exists and is not empty`, {}, 'destination_exists');
+  const existed = existsSync(target);
+  if (existed && readdirSync(target).length > 0) throw new ConflictError(`destination ${target} exists and is not empty`, {}, 'destination_exists');
+  try {
+    return await cloneInto(ctx, url, target, opts);
+  } catch (err) {
+    // like git: no half-made clone stays behind (the store keeps what was fetched, so a rerun
+    // transfers only what is missing)
+    if (existed) for (const e of readdirSync(target)) rmSync(join(target, e), { recursive: true, force: true });
+    else rmSync(target, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function cloneInto(ctx: CoreContext, url: string, target: string, opts: CloneOptions): Promise<CloneResult> {
+  mkdirSync(target, { recursive: true });
   const { token } = resolveToken(ctx, url, opts.token);
-  const { branch, commit } = await cloneHistory({ dir: target, url, http: createGitHttp({ token }) });
+  const cloned = await cloneHistory({ dir: target, url, http: createGitHttp({ token }) });
   await initRepo(target, opts.version);
-  const result: CloneResult = { path: target, remote: url, branch: branch ?? null, commit: commit ?? null, largeFiles: 0, notFetched: [], transfer: null, bytesReceived: 0 };
+  const gitdir = `${target}/.git`;
+  const { branch, commit } = opts.revision ? await startAtRevision(gitdir, cloned.branch, cloned.commit, opts.revision) : cloned;
+  const result: CloneResult = { path: target, remote: url, branch: branch ?? null, revision: opts.revision ?? null, commit: commit ?? null, largeFiles: 0, notFetched: [], transfer: null, bytesReceived: 0 };
   await withStore(ctx, (store) => store.index.registerRepo(target));
   if (!commit) {
     // an empty repository: start on hub's default branch (isomorphic-git would leave `master`)
-    setHeadToBranch(`${target}/.git`, 'main');
+    setHeadToBranch(gitdir, 'main');
     result.branch = 'main';
   }
   if (!commit || opts.noCheckout) return result;
-  const gitdir = `${target}/.git`;
   const selected = pathFilter(opts.include, opts.exclude);
   const pointers = await lfsPointersOfCommit(gitdir, commit);
   result.largeFiles = pointers.length;
@@ -61,4 +97,26 @@ export async function clone(ctx: CoreContext, source: string, dir: string | unde
     await restore(here, ['.'], { leavePointer: (p) => !selected(p) });
   }
   return result;
+}
+
+/**
+ * Points HEAD at `revision` of the freshly cloned `origin`: a branch becomes the only local
+ * branch (with its upstream), a tag or commit detaches HEAD and leaves no local branch.
+ */
+async function startAtRevision(gitdir: string, defaultBranch: string | undefined, commit: string | undefined, revision: string): Promise<{ branch?: string; commit: string }> {
+  if (!commit) throw new NotFoundError(`the repository is empty: it has no revision '${revision}'`, { data: { revision } }, 'unknown_revision');
+  const r = await resolveRemoteRevision(gitdir, 'origin', revision);
+  if (r.kind === 'branch' && r.name === defaultBranch) return { branch: r.name, commit: r.commit };
+  if (r.kind === 'branch') {
+    writeRef(gitdir, `refs/heads/${r.name}`, r.commit);
+    await setBranchUpstream(gitdir, r.name, 'origin');
+    setHeadToBranch(gitdir, r.name);
+  } else {
+    setHeadDetached(gitdir, r.commit);
+  }
+  if (defaultBranch && (await refExists(gitdir, `refs/heads/${defaultBranch}`))) {
+    await deleteRef(gitdir, `refs/heads/${defaultBranch}`);
+    await setBranchUpstream(gitdir, defaultBranch, undefined);
+  }
+  return { branch: r.kind === 'branch' ? r.name : undefined, commit: r.commit };
 }

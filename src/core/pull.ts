@@ -1,23 +1,28 @@
 /**
- * `hub pull [REMOTE]`: fetch the history, bring the large files of the new commit into the store
- * (only chunks the store lacks, with `hub-chunks`), and fast-forward the branch and the working
- * tree with the checkout machinery (local changes are never overwritten). Diverged histories
- * are refused (hub has no merge yet).
+ * `hub pull [REMOTE] [--revision REV]`: fetch the history, bring the large files of the new
+ * commit into the store (only chunks the store lacks, with `hub-chunks`), and fast-forward the
+ * branch and the working tree with the checkout machinery (local changes are never
+ * overwritten). The commit is the remote's branch of the same name, or REV (a branch of the
+ * remote, a tag, a commit id). Diverged histories are refused (hub has no merge yet).
+ * With HUB_OFFLINE, nothing is fetched: the pull moves to what an earlier fetch brought, with
+ * content from the store alone, and names the first file whose content is not there (exit 6).
  */
-import { ConflictError, NotFoundError, UsageError } from '../errors.js';
+import { ConflictError, NetworkError, NotFoundError, UsageError } from '../errors.js';
 import { isAncestor } from '../repo/ancestry.js';
 import { lfsPointersOfCommit } from '../repo/lfs-oids.js';
 import { readHead, refExists, resolveRevision } from '../repo/refs.js';
 import { listRemotes } from '../repo/remotes.js';
+import { resolveRemoteRevision } from '../repo/remote-refs.js';
 import { fetchHistory } from '../repo/sync.js';
 import { createGitHttp } from '../transfer/git-http-plugin.js';
 import { moveTo } from './checkout.js';
 import type { CoreContext } from './context.js';
 import { resolveToken } from './credentials.js';
-import { fetchContent } from './fetch-content.js';
+import { fetchContent, type FetchedContent } from './fetch-content.js';
+import { isOffline } from './offline.js';
 import { saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { pathFilter } from './path-filter.js';
-import { materialize } from './materialize.js';
+import { ensureInStore, materialize } from './materialize.js';
 import { statWorktreePath } from './worktree-fs.js';
 import { looksLikePointer } from '../formats/lfs-pointer.js';
 import { readFileSync } from 'node:fs';
@@ -27,6 +32,8 @@ import { join } from 'node:path';
 export interface PullResult {
   remote: string;
   branch: string;
+  /** What was pulled: `REMOTE/BRANCH`, or the --revision (tag, commit id, `REMOTE/BRANCH`). */
+  revision: string;
   from: string | null;
   to: string;
   upToDate: boolean;
@@ -38,37 +45,67 @@ export interface PullResult {
 }
 
 /** Pulls the current branch from `remoteName` (fast-forward only). */
-export async function pull(ctx: CoreContext, opts: { remote?: string; token?: string; include?: string[]; exclude?: string[] }): Promise<PullResult> {
+export async function pull(ctx: CoreContext, opts: { remote?: string; revision?: string; token?: string; include?: string[]; exclude?: string[] }): Promise<PullResult> {
   const remoteName = opts.remote ?? 'origin';
+  const offline = isOffline(ctx);
   return withRepo(ctx, { lock: true }, async (s) => {
     const remote = (await listRemotes(s.paths.gitdir)).find((r) => r.name === remoteName);
     if (!remote) throw new NotFoundError(`no remote named '${remoteName}'`, {}, 'unknown_remote');
     const head = await readHead(s.paths.gitdir);
     if (head.detached || !head.branch) throw new UsageError('HEAD is detached: switch to a branch to pull', {}, 'detached_head');
     const { token } = resolveToken(ctx, remote.url, opts.token);
-    await fetchHistory({ gitdir: s.paths.gitdir, remote: remoteName, http: createGitHttp({ token }) });
-    const tracking = `refs/remotes/${remoteName}/${head.branch}`;
-    if (!(await refExists(s.paths.gitdir, tracking))) throw new NotFoundError(`the remote has no branch '${head.branch}'`, {}, 'unknown_branch');
-    const to = await resolveRevision(s.paths.gitdir, tracking);
-    const base = { remote: remoteName, branch: head.branch, from: head.oid ?? null, to, transfer: null, bytesReceived: 0 };
+    if (!offline) await fetchHistory({ gitdir: s.paths.gitdir, remote: remoteName, http: createGitHttp({ token }) });
+    const { revision, to } = await pullTarget(s.paths.gitdir, remoteName, head.branch, opts.revision, offline);
+    const base = { remote: remoteName, branch: head.branch, revision, from: head.oid ?? null, to, transfer: null, bytesReceived: 0 };
     const selected = pathFilter(opts.include, opts.exclude);
+    const getContent = (objects: Array<{ path: string; oid: string; size: number }>) => (offline ? fromStoreOnly(s, objects) : fetchContent(s.store, remote.url, objects, token));
     if (head.oid === to || (head.oid && (await isAncestor(s.paths.gitdir, to, head.oid)))) {
       // nothing new to move to, but --include may ask for content a partial clone left out
-      const completed = await completePointers(s, remote.url, token, selected, opts.include?.length ? selected : () => false);
+      const completed = await completePointers(s, getContent, selected, opts.include?.length ? selected : () => false);
       return { ...base, upToDate: completed.written.length === 0, written: completed.written, removed: [], transfer: completed.transfer, bytesReceived: completed.bytesReceived };
     }
     if (head.oid && !(await isAncestor(s.paths.gitdir, head.oid, to))) {
-      throw new ConflictError(`${head.branch} and ${remoteName}/${head.branch} have diverged`, { hint: 'hub pulls only fast-forwards for now: push or reset first' }, 'diverged');
+      throw new ConflictError(`${head.branch} and ${revision} have diverged`, { hint: 'hub pulls only fast-forwards for now: push or reset first' }, 'diverged');
     }
     const pointers = (await lfsPointersOfCommit(s.paths.gitdir, to)).filter((p) => selected(p.path));
-    const fetched = await fetchContent(s.store, remote.url, pointers, token);
-    const moved = await moveTo(s, to, tracking, head.branch, true, (p) => !selected(p));
+    const fetched = await getContent(pointers);
+    const moved = await moveTo(s, to, revision, head.branch, true, (p) => !selected(p));
     return { ...base, upToDate: false, written: moved.written, removed: moved.removed, transfer: fetched.transfer, bytesReceived: fetched.bytesReceived };
   });
 }
 
-/** Fetches and materialises the selected large files of HEAD whose working copy is still a pointer. */
-async function completePointers(s: RepoSession, url: string, token: string | undefined, selected: (p: string) => boolean, wantedNow: (p: string) => boolean): Promise<{ written: string[]; transfer: string | null; bytesReceived: number }> {
+/**
+ * The commit to pull: REV resolved against the remote (a branch of it, a tag, a commit id), else
+ * the remote's branch named like the current one. Offline, only what an earlier fetch brought.
+ */
+async function pullTarget(gitdir: string, remote: string, branch: string, revision: string | undefined, offline: boolean): Promise<{ revision: string; to: string }> {
+  const hint = offline ? 'HUB_OFFLINE is set: only what an earlier hub fetch brought is known' : undefined;
+  if (revision) {
+    try {
+      const r = await resolveRemoteRevision(gitdir, remote, revision);
+      return { revision: r.kind === 'branch' ? `${remote}/${r.name}` : r.name, to: r.commit };
+    } catch (err) {
+      if (err instanceof NotFoundError && hint) throw new NotFoundError(err.message, { hint, data: err.data }, err.code);
+      throw err;
+    }
+  }
+  const tracking = `refs/remotes/${remote}/${branch}`;
+  if (!(await refExists(gitdir, tracking))) throw new NotFoundError(`the remote has no branch '${branch}'`, { hint }, 'unknown_branch');
+  return { revision: `${remote}/${branch}`, to: await resolveRevision(gitdir, tracking) };
+}
+
+/** Offline: the content must already be in the store (or .git/lfs/objects); never a request. */
+async function fromStoreOnly(s: RepoSession, objects: Array<{ path: string; oid: string }>): Promise<FetchedContent> {
+  for (const o of objects) {
+    if (!(await ensureInStore(s, o.oid))) {
+      throw new NetworkError(`content of '${o.path}' (oid ${o.oid.slice(0, 12)}) is not in the local store, and HUB_OFFLINE is set`, { retriable: false, hint: "run 'hub fetch' while online, or unset HUB_OFFLINE", data: { path: o.path, oid: o.oid } }, 'offline');
+    }
+  }
+  return { objects: 0, bytesReceived: 0, transfer: null };
+}
+
+/** Brings the selected large files of HEAD whose working copy is still a pointer, and materialises them. */
+async function completePointers(s: RepoSession, getContent: (objects: Array<{ path: string; oid: string; size: number }>) => Promise<FetchedContent>, selected: (p: string) => boolean, wantedNow: (p: string) => boolean): Promise<{ written: string[]; transfer: string | null; bytesReceived: number }> {
   const head = await readHead(s.paths.gitdir);
   if (!head.oid) return { written: [], transfer: null, bytesReceived: 0 };
   const todo: Array<{ path: string; oid: string; size: number }> = [];
@@ -80,7 +117,7 @@ async function completePointers(s: RepoSession, url: string, token: string | und
     if (looksLikePointer(bytes) && bytes.toString().includes(p.oid)) todo.push(p);
   }
   if (!todo.length) return { written: [], transfer: null, bytesReceived: 0 };
-  const fetched = await fetchContent(s.store, url, todo, token);
+  const fetched = await getContent(todo);
   for (const p of todo) {
     const i = s.index.get(p.path);
     if (!i) continue;

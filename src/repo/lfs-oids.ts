@@ -1,6 +1,6 @@
 /**
- * Which Git LFS objects a repository needs: every pointer blob reachable from its HEAD, branches
- * and tags, through all of history. gc keeps these oids. Trees and blobs are visited once each.
+ * Which Git LFS objects a repository needs: every pointer blob reachable from its HEAD, branches,
+ * tags and remote-tracking branches, through all of history. gc keeps these oids. Trees and blobs are visited once each.
  */
 import fs from 'node:fs';
 import git from 'isomorphic-git';
@@ -16,6 +16,10 @@ export async function lfsOidsOfRepo(dir: string): Promise<Set<string>> {
     ...(await git.listBranches({ fs, gitdir })).map((b) => `refs/heads/${b}`),
     ...(await git.listTags({ fs, gitdir })).map((t) => `refs/tags/${t}`),
   ];
+  // remote-tracking branches too: content `hub fetch` brought for the next pull must survive gc
+  for (const { remote } of await git.listRemotes({ fs, gitdir })) {
+    for (const b of await git.listBranches({ fs, gitdir, remote })) if (b !== 'HEAD') refs.push(`refs/remotes/${remote}/${b}`);
+  }
   for (const ref of refs) {
     try {
       tips.push(await git.resolveRef({ fs, gitdir, ref }));

@@ -120,8 +120,9 @@ async function peelToCommit(gitdir: string, oid: string): Promise<string> {
 }
 
 /**
- * Resolves a revision to a commit id: HEAD, a branch, a tag, a full or abbreviated (>= 4 hex)
- * commit id, each optionally followed by `~N` or `^` suffixes (first parents).
+ * Resolves a revision to a commit id: HEAD, a branch, a tag, a remote-tracking branch
+ * (`origin/main`; `origin` alone is the remote's HEAD), a full or abbreviated (>= 4 hex) commit
+ * id, each optionally followed by `~N` or `^` suffixes (first parents).
  */
 export async function resolveRevision(gitdir: string, rev: string): Promise<string> {
   const unknown = () => new NotFoundError(`unknown revision '${rev}'`, { data: { revision: rev } }, 'unknown_revision');
@@ -130,7 +131,7 @@ export async function resolveRevision(gitdir: string, rev: string): Promise<stri
   const suffix = m?.[2] ?? '';
   if (!base) throw unknown();
   let oid: string | undefined;
-  for (const ref of [base, `refs/heads/${base}`, `refs/tags/${base}`]) {
+  for (const ref of [base, `refs/heads/${base}`, `refs/tags/${base}`, `refs/remotes/${base}`, `refs/remotes/${base}/HEAD`]) {
     if (ref !== 'HEAD' && ref === base && !base.startsWith('refs/') && !/^[0-9a-f]{40}$/.test(base)) continue;
     try {
       oid = await git.resolveRef({ fs, gitdir, ref });

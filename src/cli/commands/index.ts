@@ -16,6 +16,7 @@ import { register as registerBranch } from './branch.js';
 import { register as registerLogin } from './login.js';
 import { register as registerRemote } from './remote.js';
 import { register as registerPushClone } from './push-clone.js';
+import { register as registerFetch } from './fetch.js';
 import { register as registerServe } from './serve.js';
 import { register as registerAdmin } from './admin.js';
 import { register as registerChunk } from './chunk.js';
@@ -40,6 +41,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   // remotes
   registerRemote,
   registerPushClone,
+  registerFetch,
   registerLogin,
   // the server
   registerServe,

@@ -12,27 +12,29 @@ export function register(program: Command): void {
     .argument('<source>', 'URL or OWNER/NAME')
     .argument('[dir]', 'target directory')
     .option('--no-checkout', 'fetch history only')
+    .option('--revision <rev>', 'check out REV: a branch of the remote, or a tag or commit (detached HEAD)')
     .option('--include <glob...>', 'fetch content only for large files matching GLOB (others stay pointers)')
     .option('--exclude <glob...>', 'do not fetch content for large files matching GLOB')
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
-      action(async (ctx, source: string, dir: string | undefined, opts: { checkout: boolean; token?: string; include?: string[]; exclude?: string[] }) => {
+      action(async (ctx, source: string, dir: string | undefined, opts: { checkout: boolean; revision?: string; token?: string; include?: string[]; exclude?: string[] }) => {
         const { clone } = await import('../../core/clone.js');
-        const r = await clone(ctx, source, dir, { token: opts.token, noCheckout: !opts.checkout, version: hubVersion(), include: opts.include, exclude: opts.exclude });
-        emit(ctx, r, (x) => `cloned ${x.remote} into ${x.path}: ${x.largeFiles} large files, ${formatBytes(x.bytesReceived)} of content received${x.transfer ? ` (${x.transfer})` : ''}`);
+        const r = await clone(ctx, source, dir, { token: opts.token, noCheckout: !opts.checkout, version: hubVersion(), include: opts.include, exclude: opts.exclude, revision: opts.revision });
+        emit(ctx, r, (x) => `cloned ${x.remote} into ${x.path}${x.revision ? ` at ${x.revision}${x.branch ? '' : ' (detached HEAD)'}` : ''}: ${x.largeFiles} large files, ${formatBytes(x.bytesReceived)} of content received${x.transfer ? ` (${x.transfer})` : ''}`);
       }),
     );
   program
     .command('pull')
-    .description('fetch the remote branch and fast-forward to it; large files bring only the chunks the store lacks')
+    .description('fetch the remote branch and fast-forward to it; large files bring only the chunks the store lacks (HUB_OFFLINE: from what was fetched)')
     .argument('[remote]', 'remote name', 'origin')
+    .option('--revision <rev>', "fast-forward to REV instead of the remote's branch of the same name: a branch of the remote, a tag or a commit")
     .option('--include <glob...>', 'fetch content only for large files matching GLOB (also completes files a partial clone left as pointers)')
     .option('--exclude <glob...>', 'do not fetch content for large files matching GLOB')
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
-      action(async (ctx, remote: string, opts: { token?: string; include?: string[]; exclude?: string[] }) => {
+      action(async (ctx, remote: string, opts: { revision?: string; token?: string; include?: string[]; exclude?: string[] }) => {
         const { pull } = await import('../../core/pull.js');
-        const r = await pull(ctx, { remote, token: opts.token, include: opts.include, exclude: opts.exclude });
+        const r = await pull(ctx, { remote, revision: opts.revision, token: opts.token, include: opts.include, exclude: opts.exclude });
         emit(ctx, r, (x) => (x.upToDate ? 'already up to date' : `fast-forwarded ${x.branch} to ${x.to.slice(0, 7)}: ${x.written.length} files written, ${x.removed.length} removed, ${formatBytes(x.bytesReceived)} of content received`));
       }),
     );
@@ -43,6 +45,8 @@ export function register(program: Command): void {
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
       action(async (ctx, remote: string, opts: { token?: string }) => {
+        // core/push.ts is being reworked elsewhere: the offline check sits here until it moves there
+        (await import('../../core/offline.js')).requireOnline(ctx, 'hub push');
         const { push } = await import('../../core/push.js');
         const r = await push(ctx, { remote, token: opts.token });
         emit(ctx, r, (x) => `pushed ${x.branch} to ${x.remote} (${x.commit.slice(0, 7)}): ${x.objects.uploaded} of ${x.objects.checked} large files uploaded, ${formatBytes(x.bytesSent)} sent${x.transfer ? ` (${x.transfer})` : ''}`);
