@@ -16,6 +16,7 @@ import { register as registerBranch } from './branch.js';
 import { register as registerLogin } from './login.js';
 import { register as registerRemote } from './remote.js';
 import { register as registerPushClone } from './push-clone.js';
+import { register as registerDownload } from './download.js';
 import { register as registerFetch } from './fetch.js';
 import { register as registerServe } from './serve.js';
 import { register as registerAdmin } from './admin.js';
@@ -41,6 +42,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   // remotes
   registerRemote,
   registerPushClone,
+  registerDownload,
   registerFetch,
   registerLogin,
   // the server

@@ -1,0 +1,141 @@
+/**
+ * `hub download URL|OWNER/NAME [PATH...]`: the files of one revision of a remote repository,
+ * without a working repository (as `hf download`). History: one shallow fetch into a bare cache
+ * git directory `$HUB_HOME/repos/<host_port>/<repo>.git`; large files: into the shared store
+ * (only what it lacks), then written from it, verified. Files go to `--local-dir DIR`, or to the
+ * snapshot folder `$HUB_HOME/snapshots/<host_port>/<repo>/<commit>/`. With HUB_OFFLINE, the
+ * revision comes from the cache git directory and the content from the store, or it fails (exit 6).
+ */
+import { join, resolve } from 'node:path';
+import { NetworkError, UsageError } from '../errors.js';
+import { flattenTree, readCommit } from '../repo/object-store.js';
+import { readHead } from '../repo/refs.js';
+import { cachedRevision, fetchRevision, initCacheRepo } from '../repo/snapshot.js';
+import { hubHome } from '../store/paths.js';
+import { createGitHttp } from '../transfer/git-http-plugin.js';
+import { concurrencyFrom } from '../transfer/transfer-queue.js';
+import type { CoreContext } from './context.js';
+import { resolveToken } from './credentials.js';
+import { planFiles, selectFiles, writePlanned } from './download-files.js';
+import { fetchContent } from './fetch-content.js';
+import { isOffline } from './offline.js';
+import { withStore } from './open-store.js';
+import { remoteUrl } from './remote.js';
+
+/** Options of {@link download}. */
+export interface DownloadOptions {
+  /** Files or directories of the tree (exact paths); all files when empty. */
+  paths?: string[];
+  localDir?: string;
+  revision?: string;
+  include?: string[];
+  exclude?: string[];
+  token?: string;
+}
+
+/** One selected file. */
+export interface DownloadedFile {
+  path: string;
+  size: number;
+  large: boolean;
+  /** The sha256 (LFS oid) of a large file. */
+  oid?: string;
+}
+
+/** The `--json` shape of `hub download`. */
+export interface DownloadResult {
+  remote: string;
+  /** REV as given, else the remote's default branch. */
+  revision: string;
+  commit: string;
+  /** The folder the files are in (--local-dir, or the snapshot folder). */
+  localDir: string;
+  /** The local file when exactly one file PATH was asked for, else `localDir`. */
+  path: string;
+  files: DownloadedFile[];
+  /** Files already correct on disk (their record and stat matched): not rewritten. */
+  skipped: number;
+  written: number;
+  bytesReceived: number;
+  transfer: string | null;
+  offline: boolean;
+}
+
+/** `<host_port>` and `<repo path>` of a remote URL, as cache folder names. */
+function cacheKey(url: string): { host: string; repo: string } {
+  const u = new URL(url);
+  const host = `${u.hostname}_${u.port || (u.protocol === 'https:' ? '443' : '80')}`.replace(/[^A-Za-z0-9._-]/g, '_');
+  const repo = u.pathname.replace(/^\/+|\/+$/g, '').replace(/\.git$/, '');
+  const parts = repo.split('/');
+  if (!repo || parts.some((p) => p === '.' || p === '..' || !/^[A-Za-z0-9._%-]+$/.test(p))) throw new UsageError(`cannot use '${url}' as a repository to download`, {}, 'bad_url');
+  return { host, repo };
+}
+
+function offlineError(message: string, data: Record<string, unknown>): NetworkError {
+  return new NetworkError(`${message}, and HUB_OFFLINE is set`, { retriable: false, hint: 'unset HUB_OFFLINE, or download it once while online', data }, 'offline');
+}
+
+/** Downloads the selected files of one revision of `source` (see the module comment). */
+export async function download(ctx: CoreContext, source: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
+  const url = remoteUrl(ctx, source);
+  const key = cacheKey(url);
+  const home = hubHome(ctx.env);
+  const gitdir = join(home, 'repos', key.host, `${key.repo}.git`);
+  const offline = isOffline(ctx);
+  const token = offline ? undefined : resolveToken(ctx, url, opts.token).token;
+  let commit: string;
+  let revision = opts.revision;
+  if (offline) {
+    const cached = await cachedRevision(gitdir, opts.revision);
+    if (!cached) throw offlineError(`${opts.revision ? `revision '${opts.revision}'` : 'the default branch'} of ${url} was never downloaded`, { remote: url, revision: opts.revision ?? null });
+    commit = cached;
+    revision ??= (await readHead(gitdir)).branch ?? 'HEAD';
+  } else {
+    await initCacheRepo(gitdir, url);
+    const r = await fetchRevision({ gitdir, url, http: createGitHttp({ token }), rev: opts.revision });
+    commit = r.commit;
+    revision ??= r.defaultBranch ?? 'HEAD';
+  }
+
+  const where = `revision '${revision}' (${commit.slice(0, 12)}) of ${url}`;
+  const tree = await flattenTree(gitdir, (await readCommit(gitdir, commit)).tree);
+  const { files, singleFile } = selectFiles(tree, opts.paths ?? [], opts.include, opts.exclude, where);
+  const folder = opts.localDir !== undefined ? resolve(ctx.cwd, opts.localDir) : join(home, 'snapshots', key.host, key.repo, commit);
+  const plan = await planFiles(gitdir, folder, files);
+  const todo = plan.filter((p) => !p.upToDate);
+
+  const fetched = await withStore(ctx, async (store) => {
+    const large = todo.flatMap((p) => (p.lfs ? [{ path: p.file.path, ...p.lfs }] : []));
+    const missing = large.filter((o) => !store.hasObject(o.oid));
+    if (offline && missing.length) {
+      const names = missing.map((m) => `${m.path} (oid ${m.oid.slice(0, 12)})`);
+      throw offlineError(`the content of ${missing.length} file(s) is not in the local store: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}`, { missing: missing.map((m) => m.path) });
+    }
+    const got = missing.length ? await fetchContent(store, url, missing, token, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env) }) : { bytesReceived: 0, transfer: null };
+    ctx.progress({ type: 'start', id: 'download', label: `writing ${todo.length} file(s)`, total: todo.length, unit: 'items' });
+    let done = 0;
+    try {
+      for (const p of todo) {
+        await writePlanned(gitdir, folder, store, commit, p, ctx.progress);
+        ctx.progress({ type: 'progress', id: 'download', done: ++done, total: todo.length });
+      }
+    } finally {
+      ctx.progress({ type: 'end', id: 'download', ok: done === todo.length });
+    }
+    return got;
+  });
+
+  return {
+    remote: url,
+    revision,
+    commit,
+    localDir: folder,
+    path: singleFile ? join(folder, singleFile) : folder,
+    files: plan.map((p) => ({ path: p.file.path, size: p.size, large: !!p.lfs, ...(p.lfs ? { oid: p.lfs.oid } : {}) })),
+    skipped: plan.length - todo.length,
+    written: todo.length,
+    bytesReceived: fetched.bytesReceived,
+    transfer: fetched.transfer,
+    offline,
+  };
+}
