@@ -180,9 +180,10 @@ export interface RestoreResult {
  * `hub restore PATH...`: working files from the index (default), or from `source`; with
  * `staged`, index entries from HEAD (or `source`) instead, leaving the working tree alone.
  */
-export async function restore(ctx: CoreContext, paths: string[], opts: { staged?: boolean; source?: string; leavePointer?: (path: string) => boolean }): Promise<RestoreResult> {
+export async function restore(ctx: CoreContext, paths: string[], opts: { staged?: boolean; source?: string; leavePointer?: (path: string) => boolean; stagedFiles?: Map<string, string> }): Promise<RestoreResult> {
   if (paths.length === 0) throw new UsageError('no paths given to restore', {}, 'no_paths');
   return withRepo(ctx, { lock: true }, async (s) => {
+    s.staged = opts.stagedFiles;
     const wanted = paths.map((p) => normalizeRepoPath(s.paths.workdir, ctx.cwd, p));
     const under = (p: string) => wanted.some((w) => w === '' || p === w || p.startsWith(`${w}/`));
     let source: Map<string, TreeFile>;

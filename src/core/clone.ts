@@ -17,7 +17,7 @@ import { createGitHttp } from '../transfer/git-http-plugin.js';
 import { restore } from './checkout.js';
 import type { CoreContext } from './context.js';
 import { resolveToken } from './credentials.js';
-import { fetchContent } from './fetch-content.js';
+import { fetchContent, transferOptions } from './fetch-content.js';
 import { withStore } from './open-store.js';
 import { requireOnline } from './offline.js';
 import { remoteUrl } from './remote.js';
@@ -87,14 +87,21 @@ async function cloneInto(ctx: CoreContext, url: string, target: string, opts: Cl
   result.largeFiles = pointers.length;
   const wanted = pointers.filter((p) => selected(p.path));
   result.notFetched = pointers.filter((p) => !selected(p.path)).map((p) => p.path);
-  const fetched = await withStore(ctx, (store) => fetchContent(store, url, wanted, token));
+  // verified staging files in .git/hub/tmp: the checkout below renames them into place
+  const stageDir = join(gitdir, 'hub', 'tmp');
+  mkdirSync(stageDir, { recursive: true });
+  const fetched = await withStore(ctx, (store) => fetchContent(store, url, wanted, token, transferOptions(ctx, stageDir)));
   result.transfer = fetched.transfer;
   result.bytesReceived = fetched.bytesReceived;
-  // an empty index and working tree: the index from HEAD, then the files from the index
-  if (pointers.length || (await flattenTree(gitdir, (await readCommit(gitdir, commit)).tree)).length) {
-    const here = { ...ctx, cwd: target };
-    await restore(here, ['.'], { staged: true });
-    await restore(here, ['.'], { leavePointer: (p) => !selected(p) });
+  try {
+    // an empty index and working tree: the index from HEAD, then the files from the index
+    if (pointers.length || (await flattenTree(gitdir, (await readCommit(gitdir, commit)).tree)).length) {
+      const here = { ...ctx, cwd: target };
+      await restore(here, ['.'], { staged: true });
+      await restore(here, ['.'], { leavePointer: (p) => !selected(p), stagedFiles: fetched.staged });
+    }
+  } finally {
+    for (const path of fetched.staged?.values() ?? []) rmSync(path, { force: true });
   }
   return result;
 }

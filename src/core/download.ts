@@ -13,11 +13,10 @@ import { readHead } from '../repo/refs.js';
 import { cachedRevision, fetchRevision, initCacheRepo } from '../repo/snapshot.js';
 import { hubHome } from '../store/paths.js';
 import { createGitHttp } from '../transfer/git-http-plugin.js';
-import { concurrencyFrom } from '../transfer/transfer-queue.js';
 import type { CoreContext } from './context.js';
 import { resolveToken } from './credentials.js';
 import { planFiles, selectFiles, writePlanned } from './download-files.js';
-import { fetchContent } from './fetch-content.js';
+import { fetchContent, transferOptions } from './fetch-content.js';
 import { isOffline } from './offline.js';
 import { withStore } from './open-store.js';
 import { remoteUrl } from './remote.js';
@@ -111,7 +110,7 @@ export async function download(ctx: CoreContext, source: string, opts: DownloadO
       const names = missing.map((m) => `${m.path} (oid ${m.oid.slice(0, 12)})`);
       throw offlineError(`the content of ${missing.length} file(s) is not in the local store: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}`, { missing: missing.map((m) => m.path) });
     }
-    const got = missing.length ? await fetchContent(store, url, missing, token, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env) }) : { bytesReceived: 0, transfer: null };
+    const got = missing.length ? await fetchContent(store, url, missing, token, transferOptions(ctx)) : { bytesReceived: 0, transfer: null };
     ctx.progress({ type: 'start', id: 'download', label: `writing ${todo.length} file(s)`, total: todo.length, unit: 'items' });
     let done = 0;
     try {

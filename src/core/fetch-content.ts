@@ -20,7 +20,8 @@ import { basicDownload } from '../transfer/basic-transfer.js';
 import { downloadTerms } from '../transfer/chunk-download.js';
 import { errorForStatus } from '../transfer/http-client.js';
 import { ChunkApi, lfsBatch, lfsEndpoint, type BatchObject, type LfsAction } from '../transfer/lfs-client.js';
-import { DEFAULT_CONCURRENCY, forEachLimit, Slots, TransferMeter } from '../transfer/transfer-queue.js';
+import { concurrencyFrom, DEFAULT_CONCURRENCY, forEachLimit, Slots, TransferMeter } from '../transfer/transfer-queue.js';
+import type { CoreContext } from './context.js';
 
 /** Objects per batch request (git-lfs's default). */
 const BATCH_SIZE = 100;
@@ -42,6 +43,11 @@ export interface FetchOptions {
   concurrency?: number;
   /** Also write each object to a staging file in this directory (same file system as the working tree). */
   stageDir?: string;
+}
+
+/** The options a command's context gives a transfer: its progress sink and HUB_CONCURRENCY. */
+export function transferOptions(ctx: CoreContext, stageDir?: string): FetchOptions {
+  return { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), ...(stageDir ? { stageDir } : {}) };
 }
 
 /** Fetches every object of `objects` the store lacks from the remote at `remoteUrl`. */

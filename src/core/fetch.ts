@@ -14,7 +14,7 @@ import { fetchHistory } from '../repo/sync.js';
 import { createGitHttp } from '../transfer/git-http-plugin.js';
 import type { CoreContext } from './context.js';
 import { resolveToken } from './credentials.js';
-import { fetchContent } from './fetch-content.js';
+import { fetchContent, transferOptions } from './fetch-content.js';
 import { requireOnline } from './offline.js';
 import { pathFilter } from './path-filter.js';
 import { withRepo } from './repo-session.js';
@@ -58,7 +58,7 @@ export async function fetchRemote(ctx: CoreContext, opts: { remote?: string; rev
     const selected = pathFilter(opts.include, opts.exclude);
     const pointers = await lfsPointersOfCommit(gitdir, target.commit);
     const wanted = pointers.filter((p) => selected(p.path));
-    const fetched = await fetchContent(s.store, remote.url, wanted, token);
+    const fetched = await fetchContent(s.store, remote.url, wanted, token, transferOptions(ctx));
     return {
       ...result,
       revision: target.revision,

@@ -31,6 +31,12 @@ export function tmpDirOf(s: RepoSession): string {
   return dir;
 }
 
+/** Removes staging files a download left that no materialize took (e.g. a path that was skipped). */
+export function dropStaged(s: RepoSession): void {
+  for (const path of s.staged?.values() ?? []) rmSync(path, { force: true });
+  s.staged?.clear();
+}
+
 /** Path of a git-lfs object in `.git/lfs/objects`. */
 function lfsObjectPath(s: RepoSession, oid: string): string {
   return join(s.paths.gitdir, 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid);

@@ -18,11 +18,11 @@ import { createGitHttp } from '../transfer/git-http-plugin.js';
 import { moveTo } from './checkout.js';
 import type { CoreContext } from './context.js';
 import { resolveToken } from './credentials.js';
-import { fetchContent, type FetchedContent } from './fetch-content.js';
+import { fetchContent, transferOptions, type FetchedContent } from './fetch-content.js';
 import { isOffline } from './offline.js';
 import { saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { pathFilter } from './path-filter.js';
-import { ensureInStore, materialize } from './materialize.js';
+import { dropStaged, ensureInStore, materialize, tmpDirOf } from './materialize.js';
 import { statWorktreePath } from './worktree-fs.js';
 import { looksLikePointer } from '../formats/lfs-pointer.js';
 import { readFileSync } from 'node:fs';
@@ -56,22 +56,53 @@ export async function pull(ctx: CoreContext, opts: { remote?: string; revision?:
     const { token } = resolveToken(ctx, remote.url, opts.token);
     if (!offline) await fetchHistory({ gitdir: s.paths.gitdir, remote: remoteName, http: createGitHttp({ token }) });
     const { revision, to } = await pullTarget(s.paths.gitdir, remoteName, head.branch, opts.revision, offline);
-    const base = { remote: remoteName, branch: head.branch, revision, from: head.oid ?? null, to, transfer: null, bytesReceived: 0 };
-    const selected = pathFilter(opts.include, opts.exclude);
-    const getContent = (objects: Array<{ path: string; oid: string; size: number }>) => (offline ? fromStoreOnly(s, objects) : fetchContent(s.store, remote.url, objects, token));
-    if (head.oid === to || (head.oid && (await isAncestor(s.paths.gitdir, to, head.oid)))) {
-      // nothing new to move to, but --include may ask for content a partial clone left out
-      const completed = await completePointers(s, getContent, selected, opts.include?.length ? selected : () => false);
-      return { ...base, upToDate: completed.written.length === 0, written: completed.written, removed: [], transfer: completed.transfer, bytesReceived: completed.bytesReceived };
+    const getContent = async (objects: Wanted[]): Promise<FetchedContent> => {
+      if (offline) return fromStoreOnly(s, objects);
+      // verified staging files in .git/hub/tmp: the checkout renames them instead of reassembling
+      const fetched = await fetchContent(s.store, remote.url, objects, token, transferOptions(ctx, tmpDirOf(s)));
+      s.staged = fetched.staged;
+      return fetched;
+    };
+    try {
+      const plan = { remote: remoteName, branch: head.branch, revision, from: head.oid ?? null, to, selected: pathFilter(opts.include, opts.exclude), completeAll: !!opts.include?.length };
+      return await pullTo(s, plan, getContent);
+    } finally {
+      dropStaged(s);
     }
-    if (head.oid && !(await isAncestor(s.paths.gitdir, head.oid, to))) {
-      throw new ConflictError(`${head.branch} and ${revision} have diverged`, { hint: 'hub pulls only fast-forwards for now: push or reset first' }, 'diverged');
-    }
-    const pointers = (await lfsPointersOfCommit(s.paths.gitdir, to)).filter((p) => selected(p.path));
-    const fetched = await getContent(pointers);
-    const moved = await moveTo(s, to, revision, head.branch, true, (p) => !selected(p));
-    return { ...base, upToDate: false, written: moved.written, removed: moved.removed, transfer: fetched.transfer, bytesReceived: fetched.bytesReceived };
   });
+}
+
+/** A large file to bring. */
+type Wanted = { path: string; oid: string; size: number };
+
+/** Where a pull goes, once the target is known. */
+interface PullPlan {
+  remote: string;
+  branch: string;
+  revision: string;
+  from: string | null;
+  to: string;
+  selected: (path: string) => boolean;
+  /** --include was given: also complete files a partial clone left as pointers. */
+  completeAll: boolean;
+}
+
+/** The rest of a pull: fast-forward (or only complete pointers when there is nothing new). */
+async function pullTo(s: RepoSession, plan: PullPlan, getContent: (objects: Wanted[]) => Promise<FetchedContent>): Promise<PullResult> {
+  const { selected, to, revision, branch, from } = plan;
+  const base = { remote: plan.remote, branch, revision, from, to };
+  if (from === to || (from && (await isAncestor(s.paths.gitdir, to, from)))) {
+    // nothing new to move to, but --include may ask for content a partial clone left out
+    const completed = await completePointers(s, getContent, selected, plan.completeAll ? selected : () => false);
+    return { ...base, upToDate: completed.written.length === 0, written: completed.written, removed: [], transfer: completed.transfer, bytesReceived: completed.bytesReceived };
+  }
+  if (from && !(await isAncestor(s.paths.gitdir, from, to))) {
+    throw new ConflictError(`${branch} and ${revision} have diverged`, { hint: 'hub pulls only fast-forwards for now: push or reset first' }, 'diverged');
+  }
+  const pointers = (await lfsPointersOfCommit(s.paths.gitdir, to)).filter((p) => selected(p.path));
+  const fetched = await getContent(pointers);
+  const moved = await moveTo(s, to, revision, branch, true, (path) => !selected(path));
+  return { ...base, upToDate: false, written: moved.written, removed: moved.removed, transfer: fetched.transfer, bytesReceived: fetched.bytesReceived };
 }
 
 /**
@@ -105,10 +136,10 @@ async function fromStoreOnly(s: RepoSession, objects: Array<{ path: string; oid:
 }
 
 /** Brings the selected large files of HEAD whose working copy is still a pointer, and materialises them. */
-async function completePointers(s: RepoSession, getContent: (objects: Array<{ path: string; oid: string; size: number }>) => Promise<FetchedContent>, selected: (p: string) => boolean, wantedNow: (p: string) => boolean): Promise<{ written: string[]; transfer: string | null; bytesReceived: number }> {
+async function completePointers(s: RepoSession, getContent: (objects: Wanted[]) => Promise<FetchedContent>, selected: (p: string) => boolean, wantedNow: (p: string) => boolean): Promise<{ written: string[]; transfer: string | null; bytesReceived: number }> {
   const head = await readHead(s.paths.gitdir);
   if (!head.oid) return { written: [], transfer: null, bytesReceived: 0 };
-  const todo: Array<{ path: string; oid: string; size: number }> = [];
+  const todo: Wanted[] = [];
   for (const p of await lfsPointersOfCommit(s.paths.gitdir, head.oid)) {
     if (!selected(p.path) || !wantedNow(p.path)) continue;
     const f = statWorktreePath(s.paths.workdir, p.path);

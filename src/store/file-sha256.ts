@@ -26,7 +26,7 @@ export interface FileSha256 {
 /** Starts hashing the file at `path` of `size` bytes. */
 export function startFileSha256(path: string, size: number): FileSha256 {
   const script = fileURLToPath(new URL('./sha256-worker.js', import.meta.url));
-  if (size < WORKER_MIN_BYTES || !existsSync(script)) return inline();
+  if (size < WORKER_MIN_BYTES || !existsSync(script)) return inlineSha256();
   const worker = new Worker(script, { workerData: { path } });
   const result = new Promise<{ oid: string; size: number }>((resolve, reject) => {
     worker.once('message', (m: { ok: boolean; oid: string; size: number; message: string }) => {
@@ -43,7 +43,8 @@ export function startFileSha256(path: string, size: number): FileSha256 {
   };
 }
 
-function inline(): FileSha256 {
+/** A SHA-256 computed from the bytes passed to `update`, on this thread. */
+export function inlineSha256(): FileSha256 {
   const hash = createSha256();
   let size = 0;
   return {
@@ -53,5 +54,45 @@ function inline(): FileSha256 {
     },
     digest: async () => ({ oid: hash.digest('hex'), size }),
     cancel() {},
+  };
+}
+
+/** How often (in bytes written) a following hasher is told to catch up. */
+const FOLLOW_STEP = 4 << 20;
+
+/**
+ * The SHA-256 of a file being written at `path`, computed on a worker thread that reads behind
+ * the writer: call `wrote(n)` after each write, then `digest()`. Small files and runs without
+ * the built worker script hash inline from the bytes passed to `update`.
+ */
+export function followFileSha256(path: string, size: number): FileSha256 & { wrote(n: number): void } {
+  const script = fileURLToPath(new URL('./sha256-follow-worker.js', import.meta.url));
+  if (size < WORKER_MIN_BYTES || !existsSync(script)) return { ...inlineSha256(), wrote() {} };
+  const worker = new Worker(script, { workerData: { path } });
+  let written = 0;
+  let told = 0;
+  const result = new Promise<{ oid: string; size: number }>((resolve, reject) => {
+    worker.once('message', (m: { ok: boolean; oid: string; size: number; message: string }) => {
+      void worker.terminate();
+      if (m.ok) resolve({ oid: m.oid, size: m.size });
+      else reject(new Error(`hashing ${path}: ${m.message}`));
+    });
+    worker.once('error', reject);
+  });
+  result.catch(() => {}); // observed by digest()
+  return {
+    update() {},
+    wrote(n) {
+      written += n;
+      if (written - told >= FOLLOW_STEP) {
+        told = written;
+        worker.postMessage({ upTo: written });
+      }
+    },
+    digest() {
+      worker.postMessage({ end: written });
+      return result;
+    },
+    cancel: () => void worker.terminate(),
   };
 }

@@ -17,11 +17,19 @@ const READ_SPAN = 8 << 20;
 export class LocalChunkReader {
   private readonly handles = new Map<string, XorbHandle>();
   private readonly exists = new Map<string, boolean>();
+  /** Lookups by hash list: `has` at planning and `locate` at reading cost one round of queries. */
+  private readonly found = new WeakMap<readonly string[], ChunkLocation[] | null>();
 
   constructor(private readonly store: Store) {}
 
   /** Where each of `hashes` (Xet hex) is, or undefined when any is missing. */
   locate(hashes: readonly string[]): ChunkLocation[] | undefined {
+    let where = this.found.get(hashes);
+    if (where === undefined) this.found.set(hashes, (where = this.lookup(hashes) ?? null));
+    return where ?? undefined;
+  }
+
+  private lookup(hashes: readonly string[]): ChunkLocation[] | undefined {
     const where = this.store.index.readBatch(() => hashes.map((h) => this.store.index.lookup(fromXetHex(h))));
     for (const w of where) {
       if (!w) return undefined;

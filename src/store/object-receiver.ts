@@ -13,9 +13,9 @@ import { IntegrityError } from '../errors.js';
 import { Chunker, type Chunk } from '../chunking/chunker.js';
 import type { FileManifest } from '../formats/manifest.js';
 import { fileHash } from '../hash/merkle.js';
-import { createSha256, type Sha256 } from '../hash/sha256.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { ChunkSink } from './chunk-sink.js';
+import { followFileSha256, inlineSha256, type FileSha256 } from './file-sha256.js';
 import { hasManifest, writeManifest } from './manifest-files.js';
 import { writeAll } from './reassemble.js';
 import { lockShared, type StoreLock } from './store-lock.js';
@@ -34,7 +34,7 @@ export interface ReceivedObject {
 /** One object being received. */
 export class ObjectReceiver {
   private readonly sink: ChunkSink;
-  private readonly sha: Sha256 = createSha256();
+  private sha: (FileSha256 & { wrote(n: number): void }) | undefined;
   private readonly lock: StoreLock;
   private chunker: Chunker | undefined;
   private stageFd = -1;
@@ -46,7 +46,11 @@ export class ObjectReceiver {
     this.lock = lockShared(store.paths.locks);
     try {
       this.sink = new ChunkSink(store);
-      if (stagePath) this.stageFd = openSync(stagePath, 'wx', 0o644);
+      if (stagePath) {
+        this.stageFd = openSync(stagePath, 'wx', 0o644);
+        // a large staged file is hashed by a worker reading behind the writes (the second core)
+        this.sha = followFileSha256(stagePath, expected.size);
+      } else this.sha = { ...inlineSha256(), wrote() {} };
     } catch (err) {
       this.lock.release();
       throw err;
@@ -83,7 +87,13 @@ export class ObjectReceiver {
     this.sink.check();
     this.chunker?.finish(this.onChunk);
     const { oid, size } = this.expected;
-    const actual = this.sha.digest('hex');
+    let actual: string;
+    try {
+      actual = (await this.sha!.digest()).oid;
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
     if (actual !== oid || this.size !== size) {
       await this.abort();
       throw new IntegrityError(`the server sent ${this.size} bytes for ${oid} that hash to ${actual}`, { data: { oid } }, 'hash_mismatch');
@@ -111,6 +121,7 @@ export class ObjectReceiver {
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.sha?.cancel();
     await this.sink.abort();
     if (this.stageFd >= 0) {
       closeSync(this.stageFd);
@@ -130,9 +141,12 @@ export class ObjectReceiver {
     if (this.closed) throw new Error('ObjectReceiver: used after finish or abort');
     this.size += data.length;
     if (this.size > this.expected.size) throw new IntegrityError(`the server sent more than the ${this.expected.size} bytes of ${this.expected.oid}`, { data: { oid: this.expected.oid } }, 'size_mismatch');
-    this.sha.update(data);
     this.sink.add(hash, data);
-    if (this.stageFd >= 0) writeAll(this.stageFd, data);
+    this.sha!.update(data);
+    if (this.stageFd >= 0) {
+      writeAll(this.stageFd, data);
+      this.sha!.wrote(data.length);
+    }
   }
 }
 
