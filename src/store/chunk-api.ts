@@ -49,15 +49,45 @@ export function importXorb(store: Store, tmp: string, expected: string): { xorb:
 
 /**
  * Registers `manifest` after reassembling its bytes from the store: the sha256 must equal the
- * oid, the size the size, and the chunks' Xet file hash the manifest's. Throws IntegrityError
- * (nothing written) otherwise.
+ * oid, the size the size (objectPieces checks both), and the chunks' Xet file hash the
+ * manifest's. The chunk hashes come from the index (every chunk was verified when its xorb was
+ * imported), so only the SHA-256 reads the bytes. Throws IntegrityError (nothing written)
+ * otherwise.
  */
 export function registerManifest(store: Store, manifest: FileManifest): void {
-  const entries: MerkleEntry[] = [];
-  for (const piece of objectPieces(store, manifest)) entries.push({ hash: store.hashers.chunk.hash(piece), size: piece.length });
-  const actual = xetHex(fileHash(entries, store.hashers));
-  if (actual !== manifest.xetHash) throw new IntegrityError(`file ${manifest.oid}: its chunks give Xet hash ${actual}, the manifest says ${manifest.xetHash}`, { data: { oid: manifest.oid } }, 'xet_hash_mismatch');
+  const hashes = new Map<string, Uint8Array[]>();
+  const files = new Map<string, XorbFile>();
+  try {
+    const entries: MerkleEntry[] = [];
+    for (const t of manifest.terms) {
+      let h = hashes.get(t.xorb);
+      if (!h) {
+        let f = files.get(t.xorb);
+        if (!f) files.set(t.xorb, (f = XorbFile.open(store.xorbs, t.xorb)));
+        hashes.set(t.xorb, (h = xorbChunkHashes(store, f)));
+      }
+      if (t.chunkEnd > h.length) throw new IntegrityError(`file ${manifest.oid} names chunks past the end of xorb ${t.xorb}`, { data: { xorb: t.xorb } }, 'missing_chunk');
+      const records = files.get(t.xorb)!.records();
+      for (let i = t.chunkStart; i < t.chunkEnd; i++) entries.push({ hash: h[i], size: records[i].length });
+    }
+    const actual = xetHex(fileHash(entries, store.hashers));
+    if (actual !== manifest.xetHash) throw new IntegrityError(`file ${manifest.oid}: its chunks give Xet hash ${actual}, the manifest says ${manifest.xetHash}`, { data: { oid: manifest.oid } }, 'xet_hash_mismatch');
+  } finally {
+    for (const f of files.values()) f.close();
+  }
+  const pieces = objectPieces(store, manifest);
+  while (!pieces.next().done); // reads every byte; throws unless they hash to the oid
   writeManifest(store.paths, manifest);
+}
+
+/**
+ * The chunk hashes of an open xorb, in order: from the index when its rows cover the xorb (the
+ * index keeps one row per chunk hash, so a chunk stored in two xorbs has a row for one only),
+ * else by hashing its chunks.
+ */
+function xorbChunkHashes(store: Store, f: XorbFile): Uint8Array[] {
+  const rows = store.index.chunksOf(f.xorb);
+  return rows.length === f.records().length ? rows.map((r) => r.hash) : f.chunkHashes(store.hashers);
 }
 
 /** One term of a file with the byte range of its chunk records in the xorb. */
@@ -84,10 +114,7 @@ export function fetchTerms(store: Store, manifest: FileManifest): FetchTerm[] {
       if (t.chunkEnd > records.length) throw new IntegrityError(`file ${manifest.oid} names chunks past the end of xorb ${t.xorb}`, { data: { xorb: t.xorb } }, 'missing_chunk');
       let hashes = hashesOf.get(t.xorb);
       if (!hashes) {
-        // the index has a row per chunk hash, so a chunk stored in two xorbs has a row for one of
-        // them only: when the rows do not cover this xorb, hash its chunks
-        const rows = store.index.chunksOf(t.xorb);
-        hashes = rows.length === records.length ? rows.map((r) => xetHex(r.hash)) : f.chunkHashes(store.hashers).map((h) => xetHex(h));
+        hashes = xorbChunkHashes(store, f).map((h) => xetHex(h));
         hashesOf.set(t.xorb, hashes);
       }
       const last = records[t.chunkEnd - 1];

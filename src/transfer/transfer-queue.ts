@@ -73,11 +73,14 @@ export async function* inOrder<T>(jobs: ReadonlyArray<() => Promise<T>>, slots: 
       wake?.();
     }
   })();
+  const done: Started = Promise.reject(new Error('consumed'));
+  done.catch(() => {});
   let consumed = 0;
   try {
     while (consumed < jobs.length) {
       while (started.length <= consumed) await new Promise<void>((resolve) => (wake = resolve));
       const { value, release } = await started[consumed];
+      started[consumed] = done; // drop the result: memory is bounded by the slots, not the file
       consumed++;
       try {
         yield value;
