@@ -29,9 +29,15 @@ export function isRetriable(err: unknown): boolean {
   return err instanceof HubError ? err.retriable : false;
 }
 
+/** HUB_RETRIES as a number of attempts (1..20; default 5). Read here, the one place retries are decided. */
+export function attemptsFrom(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.HUB_RETRIES);
+  return Number.isInteger(n) && n >= 1 && n <= 20 ? n : 5;
+}
+
 /** Runs `fn` until it succeeds, a non-retriable error occurs, or the attempts run out. */
 export async function withRetries<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
-  const attempts = Math.max(1, opts.attempts ?? 5);
+  const attempts = Math.max(1, opts.attempts ?? attemptsFrom(process.env));
   const base = opts.baseMs ?? 200;
   for (let attempt = 1; ; attempt++) {
     try {

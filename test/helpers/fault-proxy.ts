@@ -14,18 +14,58 @@ export interface FaultRule {
   hits?: number;
 }
 
+/** One request as the proxy saw it. */
+export interface ProxiedRequest {
+  method: string;
+  url: string;
+  range?: string;
+  /** Request body bytes (uploads) and response body bytes passed on to the client. */
+  sent: number;
+  received: number;
+}
+
 /** A running proxy. */
 export interface FaultProxy {
   url: string;
   host: string;
   rules: FaultRule[];
+  /** Every request, in arrival order. */
+  log: ProxiedRequest[];
+  /** Most requests whose URL contains each key of `watch` that were open at once. */
+  maxInFlight: Map<string, number>;
+  /** URL parts whose concurrency `maxInFlight` tracks. */
+  watch: string[];
   close(): Promise<void>;
 }
 
 /** Starts the proxy in front of `target` (http://127.0.0.1:PORT). */
 export async function startFaultProxy(target: string, rules: FaultRule[]): Promise<FaultProxy> {
   const t = new URL(target);
+  const log: ProxiedRequest[] = [];
+  const maxInFlight = new Map<string, number>();
+  const inFlight = new Map<string, number>();
+  const watch: string[] = [];
   const server: Server = createServer((req, res) => {
+    const entry: ProxiedRequest = { method: req.method ?? '', url: req.url ?? '', range: req.headers.range, sent: 0, received: 0 };
+    log.push(entry);
+    req.on('data', (b: Buffer) => (entry.sent += b.length));
+    const writeRaw = res.write.bind(res);
+    res.write = ((chunk: Buffer | string, ...rest: never[]) => {
+      entry.received += Buffer.byteLength(chunk);
+      return writeRaw(chunk, ...rest);
+    }) as typeof res.write;
+    const endRaw = res.end.bind(res);
+    res.end = ((chunk?: Buffer | string | (() => void), ...rest: never[]) => {
+      if (chunk && typeof chunk !== 'function') entry.received += Buffer.byteLength(chunk);
+      return endRaw(chunk as Buffer, ...rest);
+    }) as typeof res.end;
+    for (const key of watch) {
+      if (!entry.url.includes(key)) continue;
+      const n = (inFlight.get(key) ?? 0) + 1;
+      inFlight.set(key, n);
+      maxInFlight.set(key, Math.max(maxInFlight.get(key) ?? 0, n));
+      res.once('close', () => inFlight.set(key, inFlight.get(key)! - 1));
+    }
     const rule = rules.find((r) => r.match(req) && (r.hits ?? 0) < r.times);
     if (rule) rule.hits = (rule.hits ?? 0) + 1;
     const fault = rule?.fault;
@@ -79,6 +119,9 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     rules,
+    log,
+    maxInFlight,
+    watch,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,5 +82,85 @@ describe('transfers through a faulty network', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('basic: a download cut mid-body resumes with Range from where it stopped, not from byte 0', async () => {
+    const plain = await startHubServe(undefined, ['--no-chunk-transfer']);
+    const proxy = await startFaultProxy(plain.url, [{ match: is('GET', '/info/lfs/objects/'), fault: 'reset-response', times: 1 }]);
+    try {
+      const { dir: a, env } = await localRepoWithRemote(plain, 'admin/resume', { base: proxy.url });
+      makeModel(join(a, 'model.safetensors'), '8MiB', 72);
+      await runHubJson(['add', '-A'], { cwd: a, env });
+      await runHubJson(['commit', '-m', 'one'], { cwd: a, env });
+      await runHubJson(['push'], { cwd: a, env });
+      const parent = tmpDir();
+      const cloned = await runHubJson(['clone', `${proxy.url}/admin/resume`, 'b'], { cwd: parent, env: { ...env, HUB_HOME: tmpDir() } });
+      const size = statSync(join(a, 'model.safetensors')).size;
+      expect(sha(join(parent, 'b', 'model.safetensors'))).toBe(sha(join(a, 'model.safetensors')));
+      const gets = proxy.log.filter((r) => r.method === 'GET' && r.url.includes('/info/lfs/objects/'));
+      expect(gets).toHaveLength(2);
+      expect(gets[0].range).toBeUndefined();
+      const resumedAt = Number(/^bytes=(\d+)-$/.exec(gets[1].range ?? '')?.[1]);
+      expect(resumedAt).toBeGreaterThan(0);
+      expect(resumedAt).toBe(gets[0].received); // exactly where the cut left it
+      expect(gets[0].received + gets[1].received).toBe(size); // no byte sent twice
+      expect(cloned.bytesReceived).toBe(size);
+    } finally {
+      await proxy.close();
+      await plain.stop();
+    }
+  });
+
+  it('hub-chunks: a push that failed part way sends, when rerun, only the xorbs the server still lacks', async () => {
+    let puts = 0;
+    // the first xorb upload goes through; every later one fails (after retries: exit 6)
+    const proxy = await startFaultProxy(s.url, [{ match: (req) => is('PUT', '/cas/v1/xorbs/')(req) && ++puts > 1, fault: 'status500', times: Infinity }]);
+    try {
+      const { dir: a, env } = await localRepoWithRemote(s, 'admin/half-pushed', { base: proxy.url });
+      makeModel(join(a, 'one.safetensors'), '4MiB', 73);
+      makeModel(join(a, 'two.safetensors'), '4MiB', 74);
+      await runHubJson(['add', '-A'], { cwd: a, env });
+      await runHubJson(['commit', '-m', 'two files'], { cwd: a, env });
+      const failed = await runHub(['push'], { cwd: a, env: { ...env, HUB_RETRIES: '2' } });
+      expect(failed.code).toBe(6);
+      const firstRound = proxy.log.filter((r) => r.method === 'PUT' && r.url.includes('/cas/v1/xorbs/'));
+      const stored = firstRound[0].url; // the one that got through
+      proxy.rules.length = 0;
+      proxy.log.length = 0;
+      const pushed = await runHubJson(['push'], { cwd: a, env });
+      const secondRound = proxy.log.filter((r) => r.method === 'PUT' && r.url.includes('/cas/v1/xorbs/'));
+      expect(secondRound).toHaveLength(1);
+      expect(secondRound[0].url).not.toBe(stored);
+      expect(pushed.bytesSent).toBe(secondRound[0].sent);
+      const parent = tmpDir();
+      await runHubJson(['clone', `${s.url}/admin/half-pushed`, 'b'], { cwd: parent, env: { ...env, HUB_HOME: tmpDir() } });
+      for (const f of ['one.safetensors', 'two.safetensors']) expect(sha(join(parent, 'b', f))).toBe(sha(join(a, f)));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('HUB_CONCURRENCY bounds the requests in flight: one at a time with 1, several at once by default', async () => {
+    const { a, env } = await localRepo(s.url, 'admin/parallel');
+    makeModel(join(a, 'big.safetensors'), '40MiB', 75); // five 8 MiB pieces
+    await runHubJson(['add', '-A'], { cwd: a, env });
+    await runHubJson(['commit', '-m', 'big'], { cwd: a, env });
+    await runHubJson(['push'], { cwd: a, env });
+    for (const [concurrency, expected] of [['1', (n: number) => expect(n).toBe(1)], ['', (n: number) => expect(n).toBeGreaterThan(1)]] as const) {
+      const proxy = await startFaultProxy(s.url, []);
+      proxy.watch.push('/cas/v1/xorbs/');
+      try {
+        const parent = tmpDir();
+        await runHubJson(['clone', `${proxy.url}/admin/parallel`, 'b'], { cwd: parent, env: { ...env, HUB_HOME: tmpDir(), HUB_CONCURRENCY: concurrency } });
+        expect(sha(join(parent, 'b', 'big.safetensors'))).toBe(sha(join(a, 'big.safetensors')));
+        expect(proxy.log.filter((r) => r.url.includes('/cas/v1/xorbs/')).length).toBeGreaterThanOrEqual(5);
+        expected(proxy.maxInFlight.get('/cas/v1/xorbs/') ?? 0);
+      } finally {
+        await proxy.close();
+      }
+    }
+    const bad = await runHub(['clone', `${s.url}/admin/parallel`, 'c'], { cwd: tmpDir(), env: { ...env, HUB_CONCURRENCY: 'lots' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/HUB_CONCURRENCY/);
   });
 });

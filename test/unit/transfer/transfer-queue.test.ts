@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { ProgressEvent } from '../../../src/progress.js';
+import { concurrencyFrom, forEachLimit, inOrder, Slots, TransferMeter } from '../../../src/transfer/transfer-queue.js';
+import { seededRandom, testSeed } from '../../helpers/seed.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('transfer queue scheduling', () => {
+  it('inOrder yields results in order while at most `slots` jobs run, whatever order they finish in', async () => {
+    const seed = testSeed('transfer-queue');
+    const rand = seededRandom(seed);
+    let running = 0;
+    let most = 0;
+    const jobs = Array.from({ length: 40 }, (_, i) => async () => {
+      running++;
+      most = Math.max(most, running);
+      await sleep(Math.floor(rand() * 8));
+      running--;
+      return i;
+    });
+    const out: number[] = [];
+    for await (const v of inOrder(jobs, new Slots(3))) out.push(v);
+    expect(out, `seed ${seed}`).toEqual(jobs.map((_, i) => i));
+    expect(most).toBe(3);
+  });
+
+  it('a slot is held until its result is consumed, so a slow consumer bounds what is fetched ahead', async () => {
+    let started = 0;
+    const jobs = Array.from({ length: 10 }, (_, i) => async () => {
+      started++;
+      return i;
+    });
+    const it = inOrder(jobs, new Slots(2));
+    expect((await it.next()).value).toBe(0);
+    await sleep(10);
+    expect(started).toBe(2); // job 2 waits: jobs 0 (being consumed) and 1 hold both slots
+    await it.next();
+    await sleep(10);
+    expect(started).toBe(3);
+    await it.return(undefined);
+  });
+
+  it('a failed job fails the iteration after the results before it; stopping early gives every slot back', async () => {
+    const slots = new Slots(2);
+    const jobs = [async () => 1, async () => { throw new Error('boom'); }, async () => 3];
+    const seen: number[] = [];
+    await expect(async () => {
+      for await (const v of inOrder(jobs, slots)) seen.push(v);
+    }).rejects.toThrow('boom');
+    expect(seen).toEqual([1]);
+    await sleep(5);
+    const a = await slots.acquire();
+    const b = await slots.acquire(); // both free again
+    a();
+    b();
+  });
+
+  it('forEachLimit runs at most `limit` at once and throws the first failure after the others settle', async () => {
+    let running = 0;
+    let most = 0;
+    const done: number[] = [];
+    await forEachLimit([...Array(12).keys()], 4, async (i) => {
+      running++;
+      most = Math.max(most, running);
+      await sleep(2);
+      running--;
+      done.push(i);
+    });
+    expect(most).toBe(4);
+    expect(done.sort((x, y) => x - y)).toEqual([...Array(12).keys()]);
+    await expect(forEachLimit([1, 2, 3], 2, async (i) => { if (i === 2) throw new Error(`item ${i}`); })).rejects.toThrow('item 2');
+  });
+
+  it('HUB_CONCURRENCY: default 8, 1..64 accepted, anything else a usage error', () => {
+    expect(concurrencyFrom({})).toBe(8);
+    expect(concurrencyFrom({ HUB_CONCURRENCY: '1' })).toBe(1);
+    expect(concurrencyFrom({ HUB_CONCURRENCY: '64' })).toBe(64);
+    for (const bad of ['0', '65', '2.5', 'lots', '-1']) expect(() => concurrencyFrom({ HUB_CONCURRENCY: bad })).toThrow(expect.objectContaining({ exitCode: 2 }));
+  });
+
+  it('the meter reports bytes, a rate over the recent past and an ETA', () => {
+    const events: ProgressEvent[] = [];
+    let t = 0;
+    const m = new TransferMeter((e) => events.push(e), 'dl', 'Downloading', 1000, () => t);
+    t = 1000;
+    m.add(100); // 100 B in 1 s
+    t = 2000;
+    m.add(100); // 200 B in 2 s: 100 B/s, 800 B left
+    m.end(true);
+    const last = events.filter((e) => e.type === 'progress').at(-1)!;
+    expect(last).toMatchObject({ type: 'progress', done: 200, total: 1000, rate: 100, eta: 8 });
+    expect(events[0]).toMatchObject({ type: 'start', total: 1000, unit: 'bytes' });
+    expect(events.at(-1)).toMatchObject({ type: 'end', ok: true });
+  });
+});
