@@ -104,6 +104,7 @@ export async function download(ctx: CoreContext, source: string, opts: DownloadO
   const todo = plan.filter((p) => !p.upToDate);
 
   const fetched = await withStore(ctx, async (store) => {
+    store.index.registerRepo(gitdir); // gc keeps the content of revisions downloaded here
     const large = todo.flatMap((p) => (p.lfs ? [{ path: p.file.path, ...p.lfs }] : []));
     const missing = large.filter((o) => !store.hasObject(o.oid));
     if (offline && missing.length) {

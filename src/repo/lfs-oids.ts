@@ -35,6 +35,7 @@ export async function lfsPointersReachable(gitdir: string, tips: readonly string
   const oids = new Map<string, number>();
   const seen = new Set<string>();
   const queue = [...tips];
+  const shallow = shallowCommits(gitdir);
   while (queue.length) {
     const oid = queue.pop()!;
     if (seen.has(oid)) continue;
@@ -43,7 +44,7 @@ export async function lfsPointersReachable(gitdir: string, tips: readonly string
     if (type === 'tag') queue.push((object as { object: string }).object);
     else if (type === 'commit') {
       const commit = object as { tree: string; parent: string[] };
-      queue.push(commit.tree, ...commit.parent);
+      queue.push(commit.tree, ...(shallow.has(oid) ? [] : commit.parent)); // a shallow fetch has no parents here
     } else if (type === 'tree') {
       for (const entry of object as Array<{ oid: string; type: string }>) {
         if (entry.type !== 'commit') queue.push(entry.oid);
@@ -61,6 +62,15 @@ export async function lfsPointersReachable(gitdir: string, tips: readonly string
     }
   }
   return oids;
+}
+
+/** The commits a shallow fetch stopped at (`.git/shallow`): their parents are not in the repository. */
+function shallowCommits(gitdir: string): Set<string> {
+  try {
+    return new Set(fs.readFileSync(`${gitdir}/shallow`, 'utf8').split('\n').filter(Boolean));
+  } catch {
+    return new Set();
+  }
 }
 
 /** The LFS pointers in the tree of one commit (not its history), in path order. */

@@ -28,10 +28,11 @@ export async function fetchHistory(opts: { gitdir: string; remote: string; http:
   return { fetchHead: r.fetchHead ?? undefined };
 }
 
-/** Pushes local `branch` to `remote`; a non-fast-forward is reported by the caller. */
+/** Pushes local `branch` (a branch name, or a full ref such as `refs/tags/v1`) to `remote`; a rejection is reported by the caller. */
 export async function pushHistory(opts: { gitdir: string; remote: string; branch: string; http: HttpPlugin; force?: boolean }): Promise<{ ok: boolean; error?: string }> {
-  const r = await git.push({ fs, http: opts.http, gitdir: opts.gitdir, remote: opts.remote, ref: opts.branch, force: opts.force });
-  const status = r.refs[`refs/heads/${opts.branch}`];
+  const ref = opts.branch.startsWith('refs/') ? opts.branch : `refs/heads/${opts.branch}`;
+  const r = await git.push({ fs, http: opts.http, gitdir: opts.gitdir, remote: opts.remote, ref, remoteRef: ref, force: opts.force });
+  const status = r.refs[ref];
   const error = status?.error || r.error || undefined;
   return { ok: r.ok && (status?.ok ?? true), error };
 }

@@ -91,6 +91,11 @@ describe('hub download against hub serve', () => {
 
     const second = await runHubJson(['download', url], { env });
     expect(second).toMatchObject({ commit: c2, bytesReceived: 0, skipped: 6, written: 0 });
+    // gc keeps what downloads use (the shallow cache is a registered root) and stops at its shallow edge
+    const gc = await runHubJson(['gc', '--grace', '0'], { env });
+    expect(gc.repos).toEqual([expect.objectContaining({ path: cache, missing: false, oids: 2 })]);
+    const elsewhere = await runHubJson(['download', url, '--local-dir', tmpDir()], { env });
+    expect(elsewhere).toMatchObject({ bytesReceived: 0, written: 6 });
 
     // damage the model in place (same size): it is rewritten from the store, verified, no network bytes
     const fd = openSync(join(folder, 'model.safetensors'), 'r+');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authUrl, gitClient } from '../helpers/git-client.js';
@@ -175,5 +175,28 @@ describe('hub push and hub clone against hub serve', () => {
     expect(none.code).toBe(4);
     const wrong = await runHub(['clone', `${s.url}/admin/secret`, 'y', '--token', 'hub_wrong'], { cwd: parent });
     expect(wrong.code).toBe(4);
+  });
+
+  it('push --tags sends tags and the large files only a tag reaches; a clone at the tag gets them', async () => {
+    const { dir: a, env } = await localRepoWithRemote(s, 'admin/tagged');
+    writeFileSync(join(a, 'config.json'), '{}\n');
+    await runHubJson(['add', '-A'], { cwd: a, env });
+    await runHubJson(['commit', '-m', 'base'], { cwd: a, env });
+    await runHubJson(['switch', '-c', 'exp'], { cwd: a, env });
+    const model = join(tmpDir(), 'exp.safetensors');
+    makeModel(model, '2MiB', 44);
+    copyFileSync(model, join(a, 'exp.safetensors'));
+    await runHubJson(['add', '-A'], { cwd: a, env });
+    await runHubJson(['commit', '-m', 'experiment'], { cwd: a, env });
+    await runHubJson(['tag', 'exp-v1'], { cwd: a, env });
+    await runHubJson(['switch', 'main'], { cwd: a, env });
+    await runHubJson(['branch', '-D', 'exp'], { cwd: a, env });
+    const plain = await runHubJson(['push'], { cwd: a, env });
+    expect(plain).toMatchObject({ tags: [], objects: { checked: 0 } });
+    const tagged = await runHubJson(['push', '--tags'], { cwd: a, env });
+    expect(tagged).toMatchObject({ tags: ['exp-v1'], objects: { checked: 1, uploaded: 1 } });
+    const parent = tmpDir();
+    await runHubJson(['clone', `${s.url}/admin/tagged`, 'b', '--revision', 'exp-v1'], { cwd: parent, env: { ...env, HUB_HOME: tmpDir() } });
+    expect(sha(join(parent, 'b', 'exp.safetensors'))).toBe(sha(model));
   });
 });

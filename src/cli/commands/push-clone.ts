@@ -42,14 +42,13 @@ export function register(program: Command): void {
     .command('push')
     .description('upload the large-file content the remote lacks, then push the current branch')
     .argument('[remote]', 'remote name', 'origin')
+    .option('--tags', 'also push every tag (and the large files they need)')
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
-      action(async (ctx, remote: string, opts: { token?: string }) => {
-        // core/push.ts is being reworked elsewhere: the offline check sits here until it moves there
-        (await import('../../core/offline.js')).requireOnline(ctx, 'hub push');
+      action(async (ctx, remote: string, opts: { token?: string; tags?: boolean }) => {
         const { push } = await import('../../core/push.js');
-        const r = await push(ctx, { remote, token: opts.token });
-        emit(ctx, r, (x) => `pushed ${x.branch} to ${x.remote} (${x.commit.slice(0, 7)}): ${x.objects.uploaded} of ${x.objects.checked} large files uploaded, ${formatBytes(x.bytesSent)} sent${x.transfer ? ` (${x.transfer})` : ''}`);
+        const r = await push(ctx, { remote, token: opts.token, tags: opts.tags });
+        emit(ctx, r, (x) => `pushed ${x.branch} to ${x.remote} (${x.commit.slice(0, 7)}): ${x.objects.uploaded} of ${x.objects.checked} large files uploaded, ${formatBytes(x.bytesSent)} sent${x.transfer ? ` (${x.transfer})` : ''}${x.tags.length ? `; tags: ${x.tags.join(', ')}` : ''}`);
       }),
     );
 }
