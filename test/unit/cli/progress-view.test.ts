@@ -44,6 +44,14 @@ describe('createProgressView, plain lines', () => {
     expect(lines).toEqual(['push (100.0 MiB)\n', 'push: 10%  10.0 MiB / 100.0 MiB  1.0 MiB/s\n', 'push: 20%  20.0 MiB / 100.0 MiB  1.0 MiB/s\n']);
   });
 
+  it('shows the rate and ETA a transfer measured, when the event carries them', () => {
+    const { view, lines, advance } = plainView();
+    view.sink({ type: 'start', id: 'a', label: 'Downloading 1 large file', total: 100 * MiB });
+    advance(10_000);
+    view.sink({ type: 'progress', id: 'a', done: 20 * MiB, rate: 4 * MiB, eta: 20 });
+    expect(lines[1]).toBe('Downloading 1 large file: 20%  20.0 MiB / 100.0 MiB  4.0 MiB/s  ETA 20.0 s\n');
+  });
+
   it('counts items when the unit says so and marks failures', () => {
     const { view, lines } = plainView();
     view.sink({ type: 'start', id: 'f', label: 'checking xorbs', total: 12345, unit: 'items' });
