@@ -100,6 +100,8 @@ export interface FetchTerm {
   range: { start: number; end: number };
   /** The chunk hashes (Xet hex) of chunks [chunkStart, chunkEnd), so a client can skip what it has. */
   hashes: string[];
+  /** The data length of each of those chunks, so a client can fetch just the chunks a byte range needs. */
+  lengths: number[];
 }
 
 /** The terms of `manifest` with the xorb byte ranges a client fetches them with. */
@@ -118,7 +120,7 @@ export function fetchTerms(store: Store, manifest: FileManifest): FetchTerm[] {
         hashesOf.set(t.xorb, hashes);
       }
       const last = records[t.chunkEnd - 1];
-      return { ...t, range: { start: records[t.chunkStart].offset, end: last.dataOffset + last.length }, hashes: hashes.slice(t.chunkStart, t.chunkEnd) };
+      return { ...t, range: { start: records[t.chunkStart].offset, end: last.dataOffset + last.length }, hashes: hashes.slice(t.chunkStart, t.chunkEnd), lengths: records.slice(t.chunkStart, t.chunkEnd).map((r) => r.length) };
     });
   } finally {
     for (const f of files.values()) f.close();

@@ -71,6 +71,8 @@ export interface ReconstructionTerm {
   url: string;
   /** The chunk hashes (Xet hex) of the term, in order. */
   hashes?: string[];
+  /** The data length of each chunk of the term, in order. */
+  lengths?: number[];
 }
 
 /** The chunk-API calls of the hub-chunks transfer, against one repository's base URL. */
