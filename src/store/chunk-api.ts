@@ -85,7 +85,7 @@ export function registerManifest(store: Store, manifest: FileManifest): void {
  * index keeps one row per chunk hash, so a chunk stored in two xorbs has a row for one only),
  * else by hashing its chunks.
  */
-function xorbChunkHashes(store: Store, f: XorbFile): Uint8Array[] {
+export function xorbChunkHashes(store: Store, f: XorbFile): Uint8Array[] {
   const rows = store.index.chunksOf(f.xorb);
   return rows.length === f.records().length ? rows.map((r) => r.hash) : f.chunkHashes(store.hashers);
 }

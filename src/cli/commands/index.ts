@@ -11,6 +11,7 @@ import { register as registerRm } from './rm.js';
 import { register as registerCommit } from './commit.js';
 import { register as registerStatus } from './status.js';
 import { register as registerLog } from './log.js';
+import { register as registerDiff } from './diff.js';
 import { register as registerCheckout } from './checkout.js';
 import { register as registerBranch } from './branch.js';
 import { register as registerLogin } from './login.js';
@@ -37,6 +38,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerCommit,
   registerStatus,
   registerLog,
+  registerDiff,
   registerCheckout,
   registerBranch,
   // remotes

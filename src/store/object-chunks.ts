@@ -1,0 +1,42 @@
+/**
+ * The chunk table of a stored object: where each of its chunks sits in the file and its hash,
+ * from the manifest, the xorbs' record headers and the index (no chunk data is read). A diff
+ * uses it to fingerprint byte ranges and to read exactly the chunks a range needs.
+ */
+import type { FileManifest } from '../formats/manifest.js';
+import { xetHex } from '../hash/xet-hex.js';
+import { xorbChunkHashes } from './chunk-api.js';
+import type { Store } from './store.js';
+import { XorbFile } from './xorb-reader.js';
+
+/** One chunk of a file: bytes [offset, offset + length) of the file, with its hash (Xet hex). */
+export interface FileChunk {
+  offset: number;
+  length: number;
+  hash: string;
+}
+
+/** The chunks of `manifest`, in file order. */
+export function objectChunks(store: Store, manifest: FileManifest): FileChunk[] {
+  const files = new Map<string, { file: XorbFile; hashes: Uint8Array[] }>();
+  const out: FileChunk[] = [];
+  let offset = 0;
+  try {
+    for (const t of manifest.terms) {
+      let x = files.get(t.xorb);
+      if (!x) {
+        const file = XorbFile.open(store.xorbs, t.xorb);
+        files.set(t.xorb, (x = { file, hashes: [] }));
+        x.hashes = xorbChunkHashes(store, file);
+      }
+      const records = x.file.records();
+      for (let i = t.chunkStart; i < t.chunkEnd; i++) {
+        out.push({ offset, length: records[i].length, hash: xetHex(x.hashes[i]) });
+        offset += records[i].length;
+      }
+    }
+    return out;
+  } finally {
+    for (const x of files.values()) x.file.close();
+  }
+}
