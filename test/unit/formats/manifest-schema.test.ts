@@ -53,7 +53,8 @@ describe('docs/schemas/manifest.schema.json', () => {
     },
   );
 
-  it('refuses schema keywords the checker does not implement', () => {
-    expect(() => checkSchema({ type: 'string', minLength: 1 }, 'x')).toThrow('minLength');
+  it('refuses unknown schema keywords (a misspelt constraint is an error, not silently ignored)', () => {
+    expect(() => checkSchema({ type: 'string', minLenght: 1 }, 'x')).toThrow('minLenght');
+    expect(checkSchema({ type: 'string', minLength: 2 }, 'x')).not.toEqual([]);
   });
 });
