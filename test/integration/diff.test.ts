@@ -1,0 +1,108 @@
+import { chmodSync, copyFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeModel, mutateModel } from '../helpers/make-model.js';
+import { ID } from '../helpers/remote-repo.js';
+import { runHub, runHubJson } from '../helpers/run-hub.js';
+import { checkNamedSchema } from '../helpers/schema-check.js';
+import { tmpDir } from '../helpers/tmp-dir.js';
+
+/** `hub diff --json` output, checked against docs/schemas/diff.schema.json. */
+async function diffJson(args: string[], cwd: string, env: Record<string, string>) {
+  const r = await runHub(['diff', '--json', ...args], { cwd, env });
+  const doc = JSON.parse(r.stdout);
+  expect(checkNamedSchema('diff', doc)).toEqual([]);
+  return { code: r.code, stderr: r.stderr, doc };
+}
+
+describe('hub diff: files, text, large-file chunks', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let c1: string;
+  let c2: string;
+
+  /** rev1: text, a script, a binary, a 16 MiB model; rev2 (committed): model 10% changed, text edited, script made executable, binary renamed, a file deleted. */
+  beforeAll(async () => {
+    dir = tmpDir();
+    env = { ...ID, HUB_HOME: tmpDir() };
+    await runHubJson(['init'], { cwd: dir, env });
+    await runHubJson(['track', '*.safetensors'], { cwd: dir, env });
+    writeFileSync(join(dir, 'notes.txt'), 'one\ntwo\nthree\n');
+    writeFileSync(join(dir, 'run.sh'), 'echo hi\n');
+    writeFileSync(join(dir, 'blob.bin'), Buffer.from([0, 1, 2, 3, 0, 255]));
+    writeFileSync(join(dir, 'gone.txt'), 'bye\n');
+    makeModel(join(dir, 'model.safetensors'), '16MiB', 61);
+    await runHubJson(['add', '-A'], { cwd: dir, env });
+    c1 = (await runHubJson(['commit', '-m', 'rev1'], { cwd: dir, env })).commit;
+    mutateModel(join(dir, 'model.safetensors'), join(dir, 'next'), 0.1, 62);
+    renameSync(join(dir, 'next'), join(dir, 'model.safetensors'));
+    writeFileSync(join(dir, 'notes.txt'), 'one\n2\nthree\nfour\n');
+    chmodSync(join(dir, 'run.sh'), 0o755);
+    await runHubJson(['mv', 'blob.bin', 'data.bin'], { cwd: dir, env });
+    await runHubJson(['rm', 'gone.txt'], { cwd: dir, env });
+    await runHubJson(['add', '-A'], { cwd: dir, env });
+    c2 = (await runHubJson(['commit', '-m', 'rev2'], { cwd: dir, env })).commit;
+  });
+
+  it('REV_A REV_B: every kind of file-level change, a unified diff for text, new versus shared chunk bytes for the model', async () => {
+    const { code, doc } = await diffJson([c1, c2, '--stat'], dir, env);
+    expect(code).toBe(0);
+    expect(doc).toMatchObject({ version: 1, a: { label: c1, commit: c1 }, b: { label: c2, commit: c2 }, identical: false, bytesFetched: 0 });
+    const byPath = Object.fromEntries(doc.files.map((f: { path: string }) => [f.path, f]));
+    expect(Object.keys(byPath).sort()).toEqual(['data.bin', 'gone.txt', 'model.safetensors', 'notes.txt', 'run.sh']);
+    expect(byPath['data.bin']).toMatchObject({ status: 'renamed', oldPath: 'blob.bin', kind: 'none', size: { a: 6, b: 6 } });
+    expect(byPath['gone.txt']).toMatchObject({ status: 'deleted', size: { a: 4, b: null }, mode: { a: '100644', b: null } });
+    expect(byPath['run.sh']).toMatchObject({ status: 'modified', mode: { a: '100644', b: '100755' }, kind: 'none' });
+    const model = byPath['model.safetensors'];
+    expect(model).toMatchObject({ status: 'modified', large: true, kind: 'none' });
+    expect(model.oid.a).toMatch(/^[0-9a-f]{64}$/);
+    // rev2 rewrote 10% of the tensors: about that much is new chunks, the rest shared (no content read)
+    expect(model.chunks.newBytes + model.chunks.sharedBytes).toBe(model.size.b);
+    expect(model.chunks.newBytes).toBeGreaterThan(0.05 * model.size.b);
+    expect(model.chunks.newBytes).toBeLessThan(0.2 * model.size.b);
+    expect(doc.summary).toEqual({ files: 5, added: 0, deleted: 1, modified: 3, renamed: 1, errors: 0 });
+
+    const full = await diffJson([c1, c2, '--', 'notes.txt'], dir, env);
+    expect(full.doc.files).toHaveLength(1);
+    expect(full.doc.files[0]).toMatchObject({ kind: 'text', text: { added: 2, removed: 1 } });
+    expect(full.doc.files[0].text.patch).toBe('--- a/notes.txt\n+++ b/notes.txt\n@@ -1,3 +1,4 @@\n one\n-two\n+2\n three\n+four\n');
+  });
+
+  it('default is HEAD against the working tree; one revision is REV against the working tree; --exit-code', async () => {
+    const clean = await runHub(['diff', '--exit-code'], { cwd: dir, env });
+    expect(clean).toMatchObject({ code: 0, stdout: '' });
+    writeFileSync(join(dir, 'notes.txt'), 'changed\n');
+    copyFileSync(join(dir, 'run.sh'), join(dir, 'untracked.sh')); // untracked files are not part of a diff (as git)
+    const dirty = await diffJson(['--exit-code'], dir, env);
+    expect(dirty.code).toBe(1);
+    expect(dirty.doc).toMatchObject({ a: { label: 'HEAD', commit: c2 }, b: { label: 'working tree', commit: null } });
+    expect(dirty.doc.files.map((f: { path: string }) => f.path)).toEqual(['notes.txt']);
+    const human = await runHub(['diff'], { cwd: dir, env });
+    expect(human.stdout).toContain('-one\n-2\n-three\n-four\n+changed\n');
+    const sinceRev1 = await diffJson([c1, '--stat'], dir, env);
+    expect(sinceRev1.doc.files.map((f: { path: string }) => f.path)).toEqual(['data.bin', 'gone.txt', 'model.safetensors', 'notes.txt', 'run.sh']);
+    rmSync(join(dir, 'notes.txt'));
+    const deleted = await diffJson([], dir, env);
+    expect(deleted.doc.files[0]).toMatchObject({ path: 'notes.txt', status: 'deleted', kind: 'text', text: { added: 0, removed: 4 } });
+    await runHub(['restore', 'notes.txt'], { cwd: dir, env });
+    rmSync(join(dir, 'untracked.sh'));
+  });
+
+  it('--no-index compares two files; identical files are no change; bad arguments fail with the right exit code', async () => {
+    const a = join(tmpDir(), 'a.txt');
+    const b = join(tmpDir(), 'b.txt');
+    writeFileSync(a, 'x\ny\n');
+    writeFileSync(b, 'x\nz\n');
+    const d = await diffJson(['--no-index', a, b, '--exit-code'], dir, env);
+    expect(d.code).toBe(1);
+    expect(d.doc.files[0]).toMatchObject({ path: 'b.txt', status: 'modified', kind: 'text', text: { added: 1, removed: 1 } });
+    const same = await diffJson(['--no-index', a, a, '--exit-code'], dir, env);
+    expect(same).toMatchObject({ code: 0, doc: { identical: true, files: [] } });
+    expect((await runHub(['diff', '--no-index', a, join(dir, 'nope.txt')], { cwd: dir, env })).code).toBe(3);
+    expect((await runHub(['diff', '--no-index', a], { cwd: dir, env })).code).toBe(2);
+    expect((await runHub(['diff', c1, c2, c1], { cwd: dir, env })).code).toBe(2);
+    const unknown = await runHub(['diff', 'no-such-rev'], { cwd: dir, env });
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+});
