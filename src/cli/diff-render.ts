@@ -5,6 +5,8 @@
  */
 import type { DiffResult, FileDiff } from '../diff/diff-result.js';
 import { formatBytes } from './render.js';
+import { renderTensors } from './diff-render-tensors.js';
+import { renderTable } from './diff-render-table.js';
 
 /** The human rendering of a diff result. */
 export function renderDiff(r: DiffResult, opts: { stat: boolean }): string {
@@ -36,12 +38,7 @@ function header(f: FileDiff): string {
 function bodyOf(f: FileDiff): string[] {
   if (f.text) return f.text.patch ? f.text.patch.replace(/\n$/, '').split('\n') : [];
   if (f.kind === 'binary') return ['  binary content differs'];
-  if (f.tensors) return summarise(f.tensors, 'tensors');
-  if (f.table) return summarise(f.table, 'rows');
+  if (f.tensors) return renderTensors(f.tensors);
+  if (f.table) return renderTable(f.table);
   return [];
-}
-
-/** A compact generic summary of a tensor or table section: its counts, then its examples. */
-function summarise(section: unknown, what: string): string[] {
-  return [`  ${what}: ${JSON.stringify(section)}`];
 }

@@ -51,7 +51,10 @@ export async function fileDiff(change: TreeChange<SideEntry>, A: Side, B: Side, 
     await compareContent(out, change.path, sa, sb, A, B, opts);
   } catch (err) {
     if (!(err instanceof HubError)) throw err;
-    out.error = { code: err.code, message: err.message, exitCode: err.exitCode };
+    // one line that names a file: the format modules name the side they read; anything else gets the path
+    const message = err.message.split('\n')[0];
+    const named = [change.path, change.oldPath, a?.path, b?.path, a?.file, b?.file].some((n) => n && message.includes(n));
+    out.error = { code: err.code, message: named ? message : `${change.path}: ${message}`, exitCode: err.exitCode };
   }
   return out;
 }

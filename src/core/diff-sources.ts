@@ -49,7 +49,7 @@ export function fileSource(path: string, name: string): ByteSource {
     size,
     async read(start, end) {
       const from = Math.max(0, start);
-      const buf = Buffer.allocUnsafe(Math.max(0, Math.min(end, size) - from));
+      const buf = Buffer.allocUnsafeSlow(Math.max(0, Math.min(end, size) - from)); // its own ArrayBuffer (never the shared pool)
       const fd = open();
       try {
         readAt(buf, fd, from);

@@ -6,7 +6,7 @@
  * repository's remote chunk by chunk (never a full checkout). See docs/diff.md.
  */
 import { statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { DiffResult, FileDiff } from '../diff/diff-result.js';
 import { diffTrees, type TreeChange } from '../diff/tree-diff.js';
 import { UsageError, fromFsError } from '../errors.js';
@@ -82,7 +82,7 @@ async function diffFiles(ctx: CoreContext, [fa, fb]: [string, string], content: 
   });
   const A = side(fa, sa);
   const B = side(fb, sb);
-  const change: TreeChange<SideEntry> = { status: 'modified', path: basename(fb), a: entry(fa, pa), b: { ...entry(fb, pb), blob: '-' } };
+  const change: TreeChange<SideEntry> = { status: 'modified', path: fb, a: entry(fa, pa), b: { ...entry(fb, pb), blob: '-' } };
   // identical bytes are no change at all; otherwise the oids are the files' SHA-256
   const [ha, hb] = [sha256File(pa).oid, sha256File(pb).oid];
   if (ha === hb) return result(A, B, [], 0);

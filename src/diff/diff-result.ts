@@ -2,6 +2,8 @@
  * The `hub diff --json` document (docs/diff.md, schema docs/schemas/diff.schema.json). Version 1;
  * a change that removes or renames a field bumps `version`.
  */
+import type { TableDiff } from './table-diff-types.js';
+import type { TensorDiff } from './tensor-diff-types.js';
 import type { TextDiff } from './text-diff.js';
 
 /** One side of the comparison. */
@@ -33,8 +35,8 @@ export interface FileDiff {
   chunks: { newBytes: number; sharedBytes: number } | null;
   /** How the content was compared. `none` with --stat or when the content is identical. */
   kind: 'tensors' | 'table' | 'text' | 'binary' | 'none';
-  tensors?: unknown;
-  table?: unknown;
+  tensors?: TensorDiff;
+  table?: TableDiff;
   text?: TextDiff;
   /** Set when the content could not be compared; the file-level fields are still right. */
   error?: { code: string; message: string; exitCode: number };

@@ -17,7 +17,8 @@ function asyncBuffer(source: ByteSource): AsyncBuffer {
     async slice(start: number, end?: number): Promise<ArrayBuffer> {
       const bytes = await source.read(start, end ?? source.size);
       const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-      return whole ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+      // a copy: Buffer#slice (unlike Uint8Array#slice) would share the memory of a pooled Buffer
+      return whole ? (bytes.buffer as ArrayBuffer) : (Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer);
     },
   };
 }

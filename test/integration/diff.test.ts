@@ -95,7 +95,7 @@ describe('hub diff: files, text, large-file chunks', () => {
     writeFileSync(b, 'x\nz\n');
     const d = await diffJson(['--no-index', a, b, '--exit-code'], dir, env);
     expect(d.code).toBe(1);
-    expect(d.doc.files[0]).toMatchObject({ path: 'b.txt', status: 'modified', kind: 'text', text: { added: 1, removed: 1 } });
+    expect(d.doc.files[0]).toMatchObject({ path: b, status: 'modified', kind: 'text', text: { added: 1, removed: 1 } });
     const same = await diffJson(['--no-index', a, a, '--exit-code'], dir, env);
     expect(same).toMatchObject({ code: 0, doc: { identical: true, files: [] } });
     expect((await runHub(['diff', '--no-index', a, join(dir, 'nope.txt')], { cwd: dir, env })).code).toBe(3);

@@ -62,7 +62,7 @@ export function register(program: Command): void {
 /** 0, or 1 with --exit-code when different; a file that could not be compared exits with its error's code (at least 2 with --exit-code). */
 function exitCodeOf(r: DiffResult, exitCode: boolean, stderr: (text: string) => void): number {
   const failed = r.files.filter((f) => f.error);
-  for (const f of failed) stderr(`hub: error: ${f.error!.message.startsWith(f.path) ? '' : `${f.path}: `}${f.error!.message}\n`);
+  for (const f of failed) stderr(`hub: error: ${f.error!.message}\n`);
   if (failed.length) return exitCode ? Math.max(2, failed[0].error!.exitCode) : failed[0].error!.exitCode;
   return exitCode && !r.identical ? 1 : 0;
 }

@@ -1,0 +1,35 @@
+/** Human lines for the tensor part of a file's diff: counts, then the examples. */
+import type { Examples, TensorDiff, TensorStats, TensorSummary } from '../diff/tensor-diff-types.js';
+
+const shape = (s: number[]) => `[${s.join(', ')}]`;
+const num = (x: number | null) => (x === null ? 'n/a' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5 ? x.toPrecision(4) : x.toExponential(3));
+const more = (e: Examples<unknown>) => (e.count > e.items.length ? [`    ... and ${e.count - e.items.length} more`] : []);
+
+/** The tensor section of `hub diff`'s human output. */
+export function renderTensors(t: TensorDiff): string[] {
+  const meta = t.metadata;
+  const metaChanges = meta.added.count + meta.removed.count + meta.changed.count;
+  const out = [`  tensors: ${t.tensors.a} -> ${t.tensors.b}: ${t.changed.count} changed, ${t.added.count} added, ${t.removed.count} removed, ${t.unchanged} unchanged${metaChanges ? `; metadata: ${metaChanges} key${metaChanges === 1 ? '' : 's'} changed` : ''}`];
+  const summary = (x: TensorSummary) => `${x.name}  ${x.dtype} ${shape(x.shape)}`;
+  for (const c of t.changed.items) {
+    const what: string[] = [];
+    if (c.dtype) what.push(`dtype ${c.dtype.a} -> ${c.dtype.b}`);
+    if (c.shape) what.push(`shape ${shape(c.shape.a)} -> ${shape(c.shape.b)}`);
+    if (c.bytesChanged !== undefined) what.push(`${c.bytesChanged} bytes differ`);
+    if (c.stats) what.push(stats(c.stats));
+    out.push(`    ~ ${c.name}  ${what.join(', ')}`);
+  }
+  out.push(...more(t.changed));
+  for (const x of t.added.items) out.push(`    + ${summary(x)}`);
+  out.push(...more(t.added));
+  for (const x of t.removed.items) out.push(`    - ${summary(x)}`);
+  out.push(...more(t.removed));
+  for (const m of meta.changed.items) out.push(`    metadata ~ ${m.key}: ${JSON.stringify(m.a)} -> ${JSON.stringify(m.b)}`);
+  for (const m of meta.added.items) out.push(`    metadata + ${m.key}: ${JSON.stringify(m.value)}`);
+  for (const m of meta.removed.items) out.push(`    metadata - ${m.key}: ${JSON.stringify(m.value)}`);
+  return out;
+}
+
+function stats(s: TensorStats): string {
+  return `max|a-b| ${num(s.maxAbsDiff)}, mean|a-b| ${num(s.meanAbsDiff)}, rel L2 ${num(s.relL2)}, cosine ${num(s.cosine)}`;
+}
