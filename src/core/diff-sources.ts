@@ -201,16 +201,22 @@ export function chunkedSource(name: string, size: number, chunks: ReadonlyArray<
       const actual = sha.digest('hex');
       if (oid && actual !== oid) throw new IntegrityError(`${name}: its stored content hashes to ${actual}, not ${oid}`, { data: { oid } }, 'hash_mismatch');
     },
-    async fingerprint(start, end) {
+    async fingerprint(start, end, exact) {
       const from = Math.max(0, start);
       const to = Math.min(end, size);
+      if (to <= from || !chunks.length) return undefined;
+      const first = chunkAt(from);
       const parts: string[] = [];
-      for (let k = chunks.length ? chunkAt(from) : 0; k < chunks.length && chunks[k].offset < to; k++) {
+      let k = first;
+      for (; k < chunks.length && chunks[k].offset < to; k++) {
         const c = chunks[k];
-        if (c.offset >= from && c.offset + c.length <= to) parts.push(`c${c.hash}`);
+        const inside = c.offset >= from && c.offset + c.length <= to;
+        if (inside || !exact) parts.push(`c${c.hash}`);
         else parts.push(`b${sha256Hex(await read(Math.max(from, c.offset), Math.min(to, c.offset + c.length)))}`);
       }
-      return sha256Hex(Buffer.from(parts.join(',')));
+      // without the edge bytes, where the range starts and ends inside its first and last chunk
+      if (!exact) parts.push(`s${from - chunks[first].offset}`, `e${chunks[k - 1].offset + chunks[k - 1].length - to}`);
+      return sha256Hex(Buffer.from(`${exact ? 'x' : 'm'}${parts.join(',')}`));
     },
   };
 }

@@ -17,11 +17,14 @@ export interface ByteSource {
   /** The whole content in order, in pieces of any size (for tables and text). */
   stream(): AsyncIterable<Uint8Array>;
   /**
-   * A cheap fingerprint of bytes [start, end), when the source can give one without reading
-   * them (from the content-defined chunks of a stored object). Equal fingerprints of two sources
-   * mean equal bytes; different or missing ones mean nothing (compare the bytes then).
+   * A fingerprint of bytes [start, end), when the source can give one from the content-defined
+   * chunks of a stored object. Without `exact` it reads nothing (the hashes of the chunks the
+   * range overlaps, and where in them it starts and ends); with `exact` it may read the bytes of
+   * the two edge chunks, so a range whose edge chunks also hold changed neighbouring bytes can
+   * still match. Equal fingerprints of the same kind mean equal bytes; different or missing ones
+   * mean nothing (compare the bytes then).
    */
-  fingerprint?(start: number, end: number): Promise<string | undefined>;
+  fingerprint?(start: number, end: number, exact?: boolean): Promise<string | undefined>;
 }
 
 /** A ByteSource over bytes in memory (tests, small files, `--no-index` of small inputs). */

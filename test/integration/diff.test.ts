@@ -106,3 +106,50 @@ describe('hub diff: files, text, large-file chunks', () => {
     expect(unknown.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
 });
+
+describe('hub diff in a clone that has no content (hub clone --no-checkout)', () => {
+  it('fetches only the chunks the tensor diff reads, reports them in bytesFetched, and keeps them for next time', async () => {
+    const { startHubServe } = await import('../helpers/hub-server.js');
+    const { localRepoWithRemote } = await import('../helpers/remote-repo.js');
+    const s = await startHubServe();
+    try {
+      const { dir: a, env } = await localRepoWithRemote(s, 'admin/difftest');
+      makeModel(join(a, 'model.safetensors'), '16MiB', 91);
+      writeFileSync(join(a, 'config.json'), '{"lr": 1}\n');
+      await runHubJson(['add', '-A'], { cwd: a, env });
+      const c1 = (await runHubJson(['commit', '-m', 'rev1'], { cwd: a, env })).commit;
+      mutateModel(join(a, 'model.safetensors'), join(a, 'next'), 0.1, 92);
+      renameSync(join(a, 'next'), join(a, 'model.safetensors'));
+      writeFileSync(join(a, 'config.json'), '{"lr": 2}\n');
+      await runHubJson(['add', '-A'], { cwd: a, env });
+      const c2 = (await runHubJson(['commit', '-m', 'rev2'], { cwd: a, env })).commit;
+      await runHubJson(['push'], { cwd: a, env });
+      const local = await diffJson([c1, c2], a, env);
+
+      const parent = tmpDir();
+      const envB = { ...env, HUB_HOME: tmpDir() };
+      await runHubJson(['clone', '--no-checkout', `${s.url}/admin/difftest`, 'b'], { cwd: parent, env: envB });
+      const b = join(parent, 'b');
+      const remote = await diffJson([c1, c2], b, envB);
+      expect(remote.code).toBe(0);
+      const size = remote.doc.files.find((f: { path: string }) => f.path === 'model.safetensors').size.b;
+      // the same answer as where both revisions are local, from a fraction of the bytes
+      const strip = (doc: { files: Array<{ tensors?: { bytesRead?: unknown } }> }) => doc.files.map((f) => ({ ...f, tensors: f.tensors && { ...f.tensors, bytesRead: undefined } }));
+      expect(strip(remote.doc)).toEqual(strip(local.doc));
+      const model = remote.doc.files.find((f: { path: string }) => f.path === 'model.safetensors');
+      expect(model.tensors.changed.count).toBeGreaterThan(0);
+      expect(model.chunks.newBytes).toBeLessThan(0.2 * size);
+      expect(remote.doc.bytesFetched).toBeGreaterThan(0);
+      expect(remote.doc.bytesFetched).toBeLessThan(0.4 * size);
+      // what was fetched stays in the store: the same diff again fetches nothing
+      const again = await diffJson([c1, c2], b, envB);
+      expect(again.doc.bytesFetched).toBe(0);
+      // offline, content that is not local is a per-file error, not a hang
+      const offline = await diffJson(['HEAD~1', 'HEAD', '--', 'model.safetensors', '--stats'], b, { ...envB, HUB_OFFLINE: '1', HUB_HOME: tmpDir() });
+      expect(offline.code).toBe(6);
+      expect(offline.doc.files[0].error).toMatchObject({ code: 'offline' });
+    } finally {
+      await s.stop();
+    }
+  });
+});
