@@ -1,56 +1,24 @@
 #!/usr/bin/env node
 // Benchmark of the table diff (issue 6, Done 3): two versions of a 1,000,000-row CSV (id and 8
 // columns of mixed types, about 100 MB) with 1% of rows changed (0.5% modified, 0.25% removed,
-// 0.25% added), generated from a fixed seed. Times diffTables(a, b, {format: 'csv', key: ['id'],
-// limit: 10}) from dist/ over file-backed ByteSources, each run in a child process so that its
-// peak RSS is its own, and checks the counts against what the generator changed. Baseline in the
+// 0.25% added), generated from a fixed seed. Times `hub diff --no-index a.csv b.csv --key id
+// --json` (the whole command, under /usr/bin/time for its peak RSS) and checks the counts it
+// reports against what the generator changed. Baseline in the
 // same run: a line-level multiset diff with coreutils, `LC_ALL=C sort` of both files and
 // `comm -3` (it neither parses CSV nor pairs rows by key, so it is a floor, not a peer).
 // Goal: under 20 s and under 1 GiB peak RSS. Prints medians of HUB_BENCH_RUNS (default 3).
-// Usage: npm run build && node test/bench/diff-table.mjs; HUB_BENCH_DIR keeps files elsewhere.
+// Usage: npm run build && node test/bench/diff-table.mjs (also run by npm run bench); HUB_BENCH_DIR keeps files elsewhere.
 import { spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROWS = 1_000_000;
 const SEED = 20240611;
 const GOAL_SECONDS = 20;
 const GOAL_RSS_MIB = 1024;
-
-/** A ByteSource over a file: range reads through a FileHandle, stream() as 1 MiB reads. */
-function fileSource(path) {
-  const size = statSync(path).size;
-  return {
-    name: basename(path),
-    size,
-    async read(start, end) {
-      const fh = await open(path);
-      try {
-        const length = Math.max(0, Math.min(end, size) - start);
-        const buffer = Buffer.alloc(length);
-        await fh.read(buffer, 0, length, start);
-        return buffer;
-      } finally {
-        await fh.close();
-      }
-    },
-    stream: () => createReadStream(path, { highWaterMark: 1 << 20 }),
-  };
-}
-
-/** Child mode: one timed diff, its result summary and peak RSS as JSON on stdout. */
-async function child(a, b) {
-  const { diffTables } = await import(new URL('../../dist/diff/table-diff.js', import.meta.url).href);
-  const t0 = process.hrtime.bigint();
-  const diff = await diffTables(fileSource(a), fileSource(b), { format: 'csv', key: ['id'], limit: 10 });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const { rows, added, removed, modified, unchanged } = diff;
-  const summary = { rows, added: added.count, removed: removed.count, modified: modified.count, unchanged, examples: added.examples.length + removed.examples.length + modified.examples.length };
-  process.stdout.write(JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, summary }));
-}
+const hubBin = fileURLToPath(new URL('../../bin/hub.js', import.meta.url));
 
 /** The LCG of test/helpers/seed.ts: floats in [0, 1). */
 function seededRandom(seed) {
@@ -123,7 +91,6 @@ function measure(cmd, args) {
 async function main() {
   const runs = Number(process.env.HUB_BENCH_RUNS ?? 3);
   const work = process.env.HUB_BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'hub-bench-diff-table-'));
-  const self = fileURLToPath(import.meta.url);
   try {
     const t0 = Date.now();
     const changed = generate(work);
@@ -134,13 +101,13 @@ async function main() {
     const hub = [];
     const base = [];
     for (let i = 0; i < runs; i++) {
-      const r = measure(process.execPath, [self, '--child', a, b]);
-      const out = JSON.parse(r.stdout);
-      const s = out.summary;
+      const r = measure(process.execPath, [hubBin, 'diff', '--json', '--no-index', a, b, '--key', 'id', '--limit', '10']);
+      const t = JSON.parse(r.stdout).files[0].table;
+      const s = { added: t.added.count, removed: t.removed.count, modified: t.modified.count };
       if (s.modified !== changed.modified || s.removed !== changed.removed || s.added !== changed.added) {
         throw new Error(`wrong counts: ${JSON.stringify(s)} vs generated ${JSON.stringify(changed)}`);
       }
-      hub.push({ seconds: out.seconds, rssMiB: Math.max(r.rssMiB || 0, out.maxRssMiB) });
+      hub.push({ seconds: r.seconds, rssMiB: r.rssMiB });
       const sortDir = join(work, 'sorted');
       const script = `mkdir -p ${sortDir} && LC_ALL=C sort -T ${sortDir} ${a} > ${sortDir}/a && LC_ALL=C sort -T ${sortDir} ${b} > ${sortDir}/b && LC_ALL=C comm -3 ${sortDir}/a ${sortDir}/b | wc -l`;
       base.push(measure('sh', ['-c', script]));
@@ -151,7 +118,7 @@ async function main() {
     const baseRss = median(base.map((x) => x.rssMiB));
     const rowsPerS = (2 * ROWS) / hubS;
     console.log(`medians of ${runs} runs:`);
-    console.log(`  hub diffTables --key id   ${hubS.toFixed(2)} s  ${(rowsPerS / 1e6).toFixed(2)} M rows/s  ${((2 * mb) / hubS).toFixed(0)} MB/s  peak RSS ${hubRss.toFixed(0)} MiB`);
+    console.log(`  hub diff --key id         ${hubS.toFixed(2)} s  ${(rowsPerS / 1e6).toFixed(2)} M rows/s  ${((2 * mb) / hubS).toFixed(0)} MB/s  peak RSS ${hubRss.toFixed(0)} MiB`);
     console.log(`  sort + comm (baseline)    ${baseS.toFixed(2)} s  peak RSS ${baseRss.toFixed(0)} MiB (largest process)`);
     console.log(`  ratio hub / baseline      ${(hubS / baseS).toFixed(2)}x time`);
     const ok = hubS < GOAL_SECONDS && hubRss < GOAL_RSS_MIB;
@@ -162,5 +129,4 @@ async function main() {
   }
 }
 
-if (process.argv[2] === '--child') await child(process.argv[3], process.argv[4]);
-else await main();
+await main();
