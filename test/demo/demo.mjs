@@ -89,6 +89,8 @@ try {
   at(['add', 'model.safetensors']);
   at(['commit', '-m', 'fine-tune: 4 of 40 tensors', '--author', 'Demo <demo@example.invalid>']);
   at(['log', '--oneline', '--stat']);
+  // what changed, tensor by tensor: only the headers and the changed tensors are read
+  at(['diff', 'HEAD~1', 'HEAD', '--stats', '--limit', '4']);
   at(['checkout', 'HEAD~1']);
   const back = readFileSync(join(repo, 'model.safetensors')).equals(readFileSync(join(work, 'base.safetensors')));
   console.log(back ? 'model.safetensors is the base model again, byte for byte' : 'MISMATCH');
@@ -143,6 +145,19 @@ try {
       for (const rel of readdirSync(join(serveRoot, 'store', 'xorbs'), { recursive: true, encoding: 'utf8' })) if (rel.endsWith('.xorb')) stored += statSync(join(serveRoot, 'store', 'xorbs', rel)).size;
       console.log(`the server stores ${(stored / MiB).toFixed(1)} MiB for two revisions of a ${sizeMiB} MiB model (git-lfs sent both whole)`);
       if (!ok) process.exitCode = 1;
+
+      // hub's own remote commands: push the repository above, clone it without content, diff the
+      // two revisions there (only the chunks the diff reads come over the network)
+      console.log('\n--- hub push, hub clone --no-checkout, hub diff ---');
+      run(['repo', 'create', 'admin/llama-hub', '--endpoint', url]);
+      at(['remote', 'add', 'origin', `${url}/admin/llama-hub`]);
+      at(['push']);
+      run(['clone', '--no-checkout', `${url}/admin/llama-hub`, 'llama-clone']);
+      env.HUB_HOME = join(work, 'home-clone'); // another machine: an empty store
+      const d = JSON.parse(run(['-C', join(work, 'llama-clone'), 'diff', '--json', 'HEAD~1', 'HEAD'], { show: false }).stdout);
+      const model = d.files.find((f) => f.path === 'model.safetensors');
+      console.log(`\n$ hub diff HEAD~1 HEAD   (in the clone, with an empty store)\n${model.tensors.changed.count} tensors changed, ${model.tensors.unchanged} unchanged; ${(d.bytesFetched / MiB).toFixed(1)} MiB fetched of a ${sizeMiB} MiB model`);
+      if (model.tensors.changed.count !== 4) process.exitCode = 1;
     } finally {
       server.kill('SIGTERM');
     }
