@@ -48,7 +48,7 @@ export async function fileDiff(change: TreeChange<SideEntry>, A: Side, B: Side, 
     if (opts.statOnly || same) return out;
     const sa = a ? await A.open(a) : undefined;
     const sb = b ? await B.open(b) : undefined;
-    await compareContent(out, change.path, sa, sb, A, B, opts);
+    await compareContent(out, change, sa, sb, A, B, opts);
   } catch (err) {
     if (!(err instanceof HubError)) throw err;
     // one line that names a file: the format modules name the side they read; anything else gets the path
@@ -74,7 +74,8 @@ async function chunkSummary(large: LargeFiles, a: { oid: string; size: number },
   return { newBytes, sharedBytes: b.size - newBytes };
 }
 
-async function compareContent(out: FileDiff, path: string, a: ByteSource | undefined, b: ByteSource | undefined, A: Side, B: Side, opts: ContentOptions): Promise<void> {
+async function compareContent(out: FileDiff, change: TreeChange<SideEntry>, a: ByteSource | undefined, b: ByteSource | undefined, A: Side, B: Side, opts: ContentOptions): Promise<void> {
+  const { path } = change;
   const kind: FileKind = kindOfPath(path) ?? (await sniff(a, b));
   if (kind.kind === 'tensors') {
     out.kind = 'tensors';
@@ -85,7 +86,7 @@ async function compareContent(out: FileDiff, path: string, a: ByteSource | undef
   } else if (kind.kind === 'text') {
     out.kind = 'text';
     const decode = async (s: ByteSource | undefined) => (s ? new TextDecoder().decode(await s.read(0, s.size)) : undefined);
-    out.text = diffText(await decode(a), await decode(b), a ? `a/${out.oldPath ?? path}` : '/dev/null', b ? `b/${path}` : '/dev/null');
+    out.text = diffText(await decode(a), await decode(b), change.a ? `a/${change.a.path}` : '/dev/null', change.b ? `b/${change.b.path}` : '/dev/null');
   } else out.kind = 'binary';
 }
 

@@ -22,5 +22,7 @@ export function diffText(a: string | undefined, b: string | undefined, nameA: st
       else if (line.startsWith('-')) removed++;
     }
   }
-  return { added, removed, patch: patch.hunks.length ? formatPatch(patch).replace(/^=+\n/m, '') : '' };
+  // GNU diff's (and git's) form of hunk headers: a count of 1 is left out (`@@ -3 +3,2 @@`)
+  const text = patch.hunks.length ? formatPatch(patch).replace(/^=+\n/m, '').replace(/^@@ -(\d+),1 \+/gm, '@@ -$1 +').replace(/^(@@ -\S+ \+\d+),1 @@/gm, '$1 @@') : '';
+  return { added, removed, patch: text };
 }

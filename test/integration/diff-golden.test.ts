@@ -1,6 +1,7 @@
 // Golden tests of `hub diff --json` on the fixture pairs in fixtures/diff/: each pair's file
 // section (tensors or table) must equal the expected.json checked in beside it, and every
 // document must validate against docs/schemas/diff.schema.json.
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,8 +36,8 @@ async function diffDoc(args: string[], cwd?: string, env?: Record<string, string
 }
 
 describe('hub diff golden fixtures', () => {
-  for (const kind of ['tensors', 'tables'] as const) {
-    const section = kind === 'tensors' ? 'tensors' : 'table';
+  for (const kind of ['tensors', 'tables', 'text'] as const) {
+    const section = kind === 'tables' ? 'table' : kind;
     for (const p of existsSync(join(fixtures, kind)) ? pairs(kind) : []) {
       it(`${kind}/${p.name}`, async () => {
         const cwd = join(fixtures, kind);
@@ -57,6 +58,11 @@ describe('hub diff golden fixtures', () => {
         expect(doc.files[0].error).toBeUndefined();
         expect(code).toBe(0);
         expect(doc.files[0][section]).toEqual(p.expected);
+        if (kind === 'text') {
+          // the hunks are what GNU diff -u prints (headers aside)
+          const gnu = spawnSync('diff', ['-u', p.a, p.b], { cwd, encoding: 'utf8' }).stdout;
+          expect(doc.files[0].text.patch.split('\n').slice(2)).toEqual(gnu.split('\n').slice(2));
+        }
       });
     }
   }
