@@ -14,6 +14,13 @@ import { StatsAccumulator } from './tensor-stats.js';
 /** Largest single read of tensor data. */
 export const PIECE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Piece size when pieces are settled by fingerprints (no stats): small, so that an unchanged
+ * tensor whose first chunks differ in layout from the other version (content-defined chunk
+ * boundaries resynchronise a chunk or two after a changed neighbour) costs one small read.
+ */
+export const FINGERPRINT_PIECE_BYTES = 1024 * 1024;
+
 /** What comparing one tensor found; `bytesChanged` only for the same dtype and shape. */
 export interface TensorComparison {
   bytesChanged?: number;
@@ -56,7 +63,8 @@ export async function compareTensor(a: ListedTensor, b: ListedTensor, wantStats:
   // Piece sizes in each file: a whole number of elements of both dtypes when decoding.
   const widthA = floats ? FLOAT_BYTES[a.dtype as FloatDtype] : 1;
   const widthB = floats ? FLOAT_BYTES[b.dtype as FloatDtype] : 1;
-  const perPiece = Math.floor(PIECE_BYTES / Math.max(widthA, widthB));
+  const fingerprinted = !floats && !!a.source.fingerprint && !!b.source.fingerprint;
+  const perPiece = Math.floor((fingerprinted ? FINGERPRINT_PIECE_BYTES : PIECE_BYTES) / Math.max(widthA, widthB));
   const stepA = perPiece * widthA;
   const stepB = perPiece * widthB;
   const lengthA = a.end - a.begin;

@@ -59,6 +59,10 @@ try {
   addCommit(model2, 'rev2');
   const hubPush2 = timed(() => hubJson(['push'], a, env));
   const hubPull2 = timed(() => hubJson(['pull'], join(work, 'hub-b'), { ...env, HUB_HOME: join(work, 'hub-home-b') }));
+  // issue 6: diff the two revisions in a clone that has no content (only the chunks read are fetched)
+  const envC = { ...env, HUB_HOME: join(work, 'hub-home-c') };
+  hubJson(['clone', '--no-checkout', `${server.url}/admin/hub`, 'hub-c'], work, envC);
+  const remoteDiff = timed(() => hubJson(['diff', 'HEAD~1', 'HEAD'], join(work, 'hub-c'), envC));
 
   // git + git-lfs
   const url = server.url.replace('http://', `http://bench:${server.token}@`) + '/admin/git';
@@ -83,6 +87,8 @@ try {
   row('push rev2', hubPush2, hubPush2.out.bytesSent, gitPush2);
   row('pull rev2', hubPull2, hubPull2.out.bytesReceived, gitPull2);
   console.log(`both clones hold identical rev2 bytes: ${same ? 'yes' : 'NO'}`);
+  const tensors = remoteDiff.out.files.find((f) => f.path === 'model.safetensors')?.tensors;
+  console.log(`hub diff HEAD~1 HEAD in a --no-checkout clone: ${remoteDiff.s.toFixed(2)} s, ${tensors?.changed.count} tensors changed, ${MB(remoteDiff.out.bytesFetched)} MB fetched of a ${MB(bytes)} MB model (${((100 * remoteDiff.out.bytesFetched) / bytes).toFixed(1)}%)`);
   console.log(`goals: rev2 push >= 5x faster: ${gitPush2.s / hubPush2.s >= 5 ? 'met' : 'NOT met'}; rev2 pull >= 5x faster: ${gitPull2.s / hubPull2.s >= 5 ? 'met' : 'NOT met'}; clone no slower: ${hubClone.s <= gitClone.s ? 'met' : 'NOT met'}`);
   server.child.kill('SIGTERM');
   if (!same) process.exitCode = 1;

@@ -1,7 +1,7 @@
 // The tensor diff reads only what it needs: headers, then the ranges of tensors present in both
 // versions that fingerprints cannot settle, in pieces of at most 8 MiB.
 import { describe, expect, it } from 'vitest';
-import { PIECE_BYTES } from '../../../src/diff/tensor-compare.js';
+import { FINGERPRINT_PIECE_BYTES, PIECE_BYTES } from '../../../src/diff/tensor-compare.js';
 import { diffTensorFiles } from '../../../src/diff/tensor-diff.js';
 import { GGUF_FIRST_READ } from '../../../src/diff/tensor-listing.js';
 import { parseSafetensorsHeader, safetensorsHeaderLength } from '../../../src/formats/safetensors.js';
@@ -88,6 +88,6 @@ describe('a 64 MiB tensor', () => {
     const sb = recordingSource('b', b, true);
     await diffTensorFiles(sa, sb, { stats: false, limit: 10, format: 'safetensors' });
     const [begin, end] = rangesOf(a).big;
-    expect(dataReads(sa.reads, a)).toEqual([[begin, begin + PIECE_BYTES], [end - PIECE_BYTES, end]]);
+    expect(dataReads(sa.reads, a)).toEqual([[begin, begin + FINGERPRINT_PIECE_BYTES], [end - FINGERPRINT_PIECE_BYTES, end]]);
   });
 });
