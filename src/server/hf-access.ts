@@ -1,0 +1,29 @@
+/**
+ * Access on the Hugging Face–compatible routes, answered the way HF clients understand: a
+ * repository the caller may not see (private without membership, or missing) is 404 with
+ * `X-Error-Code: RepoNotFound`, the same for both, so private names never leak; an invalid
+ * token is 401; a member without write access gets 403. Errors carry a JSON `{"error": ...}`
+ * body (app.ts) and never name a repository the caller cannot see.
+ */
+import { authorize, wwwAuthenticate, type Action, type Identity } from './access.js';
+import { HttpError } from './http-util.js';
+import type { Metadata, RepoRecord } from './metadata.js';
+
+/** The error codes HF clients read from `X-Error-Code`. */
+export type HfErrorCode = 'RepoNotFound' | 'RevisionNotFound' | 'EntryNotFound' | 'GatedRepo' | 'BadRequest';
+
+/** An HTTP error with the HF `X-Error-Code` header. */
+export function hfError(status: number, code: HfErrorCode, message: string): HttpError {
+  return new HttpError(status, message, { 'X-Error-Code': code }, code);
+}
+
+/** The repository `type/owner/name` if `id` may do `action` to it; otherwise the HF-shaped error. */
+export function hfRepo(meta: Metadata, id: Identity, type: 'model' | 'dataset', owner: string, name: string, action: Action): RepoRecord {
+  const repo = meta.getRepo(type, owner, name);
+  const verdict = authorize(meta, id, repo, action);
+  if (verdict.ok) return repo!;
+  if (id.invalidToken) throw new HttpError(401, 'invalid token', { 'WWW-Authenticate': wwwAuthenticate() });
+  if (verdict.status === 403) throw new HttpError(403, verdict.message);
+  if (!repo || verdict.status === 404 || !id.user) throw hfError(404, 'RepoNotFound', 'Repository not found');
+  throw new HttpError(verdict.status, verdict.message);
+}
