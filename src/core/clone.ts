@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { flattenTree, readCommit } from '../repo/object-store.js';
 import { lfsPointersOfCommit } from '../repo/lfs-oids.js';
 import { initRepo } from '../repo/repository.js';
@@ -20,7 +20,7 @@ import { resolveToken } from './credentials.js';
 import { fetchContent, transferOptions } from './fetch-content.js';
 import { withStore } from './open-store.js';
 import { requireOnline } from './offline.js';
-import { remoteUrl } from './remote.js';
+import { repoReference } from './remote.js';
 import { pathFilter } from './path-filter.js';
 
 /** The `--json` shape of `hub clone`. */
@@ -47,12 +47,17 @@ export interface CloneOptions {
   include?: string[];
   exclude?: string[];
   revision?: string;
+  /** `--repo-type dataset` for an OWNER/NAME reference. */
+  repoType?: string;
 }
 
 /** Clones a repository and checks out its default branch (or REV) with every large file verified. */
 export async function clone(ctx: CoreContext, source: string, dir: string | undefined, opts: CloneOptions): Promise<CloneResult> {
   requireOnline(ctx, 'hub clone');
-  const url = remoteUrl(ctx, source);
+  const ref = repoReference(ctx, source, opts.repoType);
+  const url = ref.url;
+  if (ref.revision && opts.revision && ref.revision !== opts.revision) throw new UsageError(`two revisions given: '@${ref.revision}' and --revision ${opts.revision}`, {}, 'two_revisions');
+  opts = { ...opts, revision: opts.revision ?? ref.revision };
   const target = resolve(ctx.cwd, dir ?? basename(new URL(url).pathname).replace(/\.git$/, ''));
   const existed = existsSync(target);
   if (existed && readdirSync(target).length > 0) throw new ConflictError(`destination ${target} exists and is not empty`, {}, 'destination_exists');

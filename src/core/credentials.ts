@@ -1,5 +1,5 @@
 /**
- * Tokens: from `--token`, else HUB_TOKEN, else the credentials file `hub login` wrote
+ * Tokens: from `--token`, else HUB_TOKEN, else HF_TOKEN, else the credentials file `hub login` wrote
  * (`$HUB_HOME/credentials`, mode 0600, a JSON map from server origin to token). hub never
  * prompts unless stdin is a terminal.
  */
@@ -53,10 +53,11 @@ export function forgetToken(env: NodeJS.ProcessEnv, url: string): boolean {
   return true;
 }
 
-/** The token to use for `url`: explicit, HUB_TOKEN, or the stored one. */
+/** The token to use for `url`: explicit, HUB_TOKEN, HF_TOKEN (as the `hf` tools read it), or the stored one. */
 export function resolveToken(ctx: CoreContext, url: string, explicit?: string): { token?: string; source: 'option' | 'env' | 'login' | 'none' } {
   if (explicit) return { token: explicit, source: 'option' };
   if (ctx.env.HUB_TOKEN) return { token: ctx.env.HUB_TOKEN, source: 'env' };
+  if (ctx.env.HF_TOKEN) return { token: ctx.env.HF_TOKEN, source: 'env' };
   const stored = readAll(ctx.env)[originOf(url)];
   return stored ? { token: stored, source: 'login' } : { source: 'none' };
 }

@@ -26,6 +26,22 @@ const RESERVED = '.cache/hub/';
 const GITLINK = 0o160000;
 const SYMLINK = 0o120000;
 
+/**
+ * Where the files of a revision come from: the object database of a cache git directory, or an
+ * HF API listing (whose tree already says which files are LFS and how large they are).
+ */
+export interface RevisionFiles {
+  /** The blob of a file (an LFS file's is its pointer). */
+  blob(file: TreeFile): Promise<Uint8Array>;
+  /** What a listing already says about `file`; undefined: read its blob. */
+  listed?(file: TreeFile): { lfs?: { oid: string; size: number }; size: number } | undefined;
+}
+
+/** The files of a revision held in the git directory `gitdir`. */
+export function gitFiles(gitdir: string): RevisionFiles {
+  return { blob: (file) => readBlob(gitdir, file.oid) };
+}
+
 /** A selected file and what it takes to put it on disk. */
 export interface PlannedFile {
   file: TreeFile;
@@ -108,10 +124,15 @@ function pointerOf(bytes: Uint8Array): { oid: string; size: number } | undefined
 }
 
 /** Reads each selected file's pointer (if any) and whether the folder already holds it. */
-export async function planFiles(gitdir: string, folder: string, files: readonly TreeFile[]): Promise<PlannedFile[]> {
+export async function planFiles(source: RevisionFiles, folder: string, files: readonly TreeFile[]): Promise<PlannedFile[]> {
   const out: PlannedFile[] = [];
   for (const file of files) {
-    const bytes = await readBlob(gitdir, file.oid);
+    const known = source.listed?.(file);
+    if (known) {
+      out.push({ file, ...(known.lfs ? { lfs: known.lfs } : {}), size: known.size, upToDate: isUpToDate(folder, file) });
+      continue;
+    }
+    const bytes = await source.blob(file);
     const lfs = file.mode === SYMLINK ? undefined : pointerOf(bytes);
     const size = lfs ? lfs.size : bytes.length;
     out.push({ file, lfs, size, upToDate: isUpToDate(folder, file) });
@@ -120,18 +141,18 @@ export async function planFiles(gitdir: string, folder: string, files: readonly 
 }
 
 /** Writes `p` into `folder` (atomically; large files from `store`, verified), then its record. */
-export async function writePlanned(gitdir: string, folder: string, store: Store, commit: string, p: PlannedFile, progress: ProgressSink): Promise<void> {
+export async function writePlanned(source: RevisionFiles, folder: string, store: Store, commit: string, p: PlannedFile, progress: ProgressSink): Promise<void> {
   const { file } = p;
   const dest = join(folder, file.path);
   assertNoSymlinkParents(folder, file.path);
   if (file.mode === SYMLINK) {
     mkdirSync(dirname(dest), { recursive: true });
     const tmp = tmpPathFor(dirname(dest), dest);
-    symlinkSync(Buffer.from(await readBlob(gitdir, file.oid)).toString(), tmp);
+    symlinkSync(Buffer.from(await source.blob(file)).toString(), tmp);
     renameSync(tmp, dest);
   } else {
     if (p.lfs) catToFile(store, p.lfs.oid, dest, progress);
-    else writeFileAtomic(dest, await readBlob(gitdir, file.oid));
+    else writeFileAtomic(dest, await source.blob(file));
     chmodSync(dest, file.mode === 0o100755 ? 0o755 : 0o644);
   }
   const st = lstatSync(dest, { bigint: true });

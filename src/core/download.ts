@@ -7,19 +7,17 @@
  * revision comes from the cache git directory and the content from the store, or it fails (exit 6).
  */
 import { join, resolve } from 'node:path';
-import { NetworkError, UsageError } from '../errors.js';
-import { flattenTree, readCommit } from '../repo/object-store.js';
-import { readHead } from '../repo/refs.js';
-import { cachedRevision, fetchRevision, initCacheRepo } from '../repo/snapshot.js';
+import { NetworkError, NotFoundError, UsageError } from '../errors.js';
 import { hubHome } from '../store/paths.js';
-import { createGitHttp } from '../transfer/git-http-plugin.js';
+import type { Store } from '../store/store.js';
 import type { CoreContext } from './context.js';
 import { resolveToken } from './credentials.js';
 import { planFiles, selectFiles, writePlanned } from './download-files.js';
-import { fetchContent, transferOptions } from './fetch-content.js';
+import { cacheGitdir, downloadRevision, type DownloadRevision } from './download-revision.js';
+import { fetchContent, fetchFromUrls, transferOptions, type FetchOptions } from './fetch-content.js';
 import { isOffline } from './offline.js';
 import { withStore } from './open-store.js';
-import { remoteUrl } from './remote.js';
+import { repoReference } from './remote.js';
 
 /** Options of {@link download}. */
 export interface DownloadOptions {
@@ -30,6 +28,8 @@ export interface DownloadOptions {
   include?: string[];
   exclude?: string[];
   token?: string;
+  /** `--repo-type dataset` for an OWNER/NAME reference. */
+  repoType?: string;
 }
 
 /** One selected file. */
@@ -74,49 +74,50 @@ function offlineError(message: string, data: Record<string, unknown>): NetworkEr
   return new NetworkError(`${message}, and HUB_OFFLINE is set`, { retriable: false, hint: 'unset HUB_OFFLINE, or download it once while online', data }, 'offline');
 }
 
+/**
+ * Large files into the store: through the LFS batch API (chunks with hub serve); a server with
+ * only the HF API and no batch API gets its `resolve` URLs fetched instead.
+ */
+async function fetchLarge(store: Store, url: string, objects: Array<{ path: string; oid: string; size: number }>, token: string | undefined, rev: DownloadRevision, opts: FetchOptions): Promise<{ bytesReceived: number; transfer: string | null }> {
+  try {
+    return await fetchContent(store, url, objects, token, opts);
+  } catch (err) {
+    if (!(err instanceof NotFoundError) || !rev.resolveUrl) throw err;
+    return fetchFromUrls(store, objects.map((o) => ({ ...o, url: rev.resolveUrl!(o.path) })), token, opts);
+  }
+}
+
 /** Downloads the selected files of one revision of `source` (see the module comment). */
 export async function download(ctx: CoreContext, source: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
-  const url = remoteUrl(ctx, source);
+  const ref = repoReference(ctx, source, opts.repoType);
+  const url = ref.url;
   const key = cacheKey(url);
   const home = hubHome(ctx.env);
-  const gitdir = join(home, 'repos', key.host, `${key.repo}.git`);
+  const gitdir = cacheGitdir(home, key);
   const offline = isOffline(ctx);
   const token = offline ? undefined : resolveToken(ctx, url, opts.token).token;
-  let commit: string;
-  let revision = opts.revision;
-  if (offline) {
-    const cached = await cachedRevision(gitdir, opts.revision);
-    if (!cached) throw offlineError(`${opts.revision ? `revision '${opts.revision}'` : 'the default branch'} of ${url} was never downloaded`, { remote: url, revision: opts.revision ?? null });
-    commit = cached;
-    revision ??= (await readHead(gitdir)).branch ?? 'HEAD';
-  } else {
-    await initCacheRepo(gitdir, url);
-    const r = await fetchRevision({ gitdir, url, http: createGitHttp({ token }), rev: opts.revision });
-    commit = r.commit;
-    revision ??= r.defaultBranch ?? 'HEAD';
-  }
-
+  const rev = await downloadRevision(url, gitdir, opts.revision ?? ref.revision, token, offline);
+  const { commit, revision } = rev;
   const where = `revision '${revision}' (${commit.slice(0, 12)}) of ${url}`;
-  const tree = await flattenTree(gitdir, (await readCommit(gitdir, commit)).tree);
-  const { files, singleFile } = selectFiles(tree, opts.paths ?? [], opts.include, opts.exclude, where);
+  const { files, singleFile } = selectFiles(rev.tree, opts.paths ?? [], opts.include, opts.exclude, where);
   const folder = opts.localDir !== undefined ? resolve(ctx.cwd, opts.localDir) : join(home, 'snapshots', key.host, key.repo, commit);
-  const plan = await planFiles(gitdir, folder, files);
+  const plan = await planFiles(rev.files, folder, files);
   const todo = plan.filter((p) => !p.upToDate);
 
   const fetched = await withStore(ctx, async (store) => {
-    store.index.registerRepo(gitdir); // gc keeps the content of revisions downloaded here
+    if (rev.gitdir) store.index.registerRepo(rev.gitdir); // gc keeps the content of revisions downloaded here
     const large = todo.flatMap((p) => (p.lfs ? [{ path: p.file.path, ...p.lfs }] : []));
     const missing = large.filter((o) => !store.hasObject(o.oid));
     if (offline && missing.length) {
       const names = missing.map((m) => `${m.path} (oid ${m.oid.slice(0, 12)})`);
       throw offlineError(`the content of ${missing.length} file(s) is not in the local store: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}`, { missing: missing.map((m) => m.path) });
     }
-    const got = missing.length ? await fetchContent(store, url, missing, token, transferOptions(ctx)) : { bytesReceived: 0, transfer: null };
+    const got = missing.length ? await fetchLarge(store, url, missing, token, rev, transferOptions(ctx)) : { bytesReceived: 0, transfer: null };
     ctx.progress({ type: 'start', id: 'download', label: `writing ${todo.length} file(s)`, total: todo.length, unit: 'items' });
     let done = 0;
     try {
       for (const p of todo) {
-        await writePlanned(gitdir, folder, store, commit, p, ctx.progress);
+        await writePlanned(rev.files, folder, store, commit, p, ctx.progress);
         ctx.progress({ type: 'progress', id: 'download', done: ++done, total: todo.length });
       }
     } finally {

@@ -88,6 +88,35 @@ export async function fetchContent(store: Store, remoteUrl: string, objects: Arr
   }
 }
 
+/**
+ * Fetches objects from plain URLs (an HF server's `resolve` URLs, when it offers no LFS batch
+ * API), each received like a `basic` download: chunked into the store, its SHA-256 checked.
+ */
+export async function fetchFromUrls(store: Store, objects: Array<{ oid: string; size: number; url: string }>, token: string | undefined, opts: FetchOptions = {}): Promise<FetchedContent> {
+  const wanted = [...new Map(objects.filter((o) => !store.hasObject(o.oid)).map((o) => [o.oid, o])).values()];
+  const result: FetchedContent = { objects: 0, bytesReceived: 0, transfer: null };
+  if (!wanted.length) return result;
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  const slots = new Slots(concurrency);
+  const meter = new TransferMeter(opts.progress ?? silentProgress, `download:urls`, `Downloading ${wanted.length} large file${wanted.length === 1 ? '' : 's'}`, wanted.reduce((n, o) => n + o.size, 0));
+  const reader = new LocalChunkReader(store);
+  try {
+    await forEachLimit(wanted, concurrency, async (o) => {
+      const dl: LfsAction = { href: o.url, ...(token ? { header: { authorization: `Bearer ${token}` } } : {}) };
+      result.bytesReceived += (await viaBasic({ store, obj: { oid: o.oid, size: o.size }, dl, slots, meter, reader })).received;
+      result.objects++;
+    });
+    result.transfer = 'resolve';
+    meter.end(true);
+    return result;
+  } catch (err) {
+    meter.end(false);
+    throw err;
+  } finally {
+    reader.close();
+  }
+}
+
 /** One object to fetch. */
 interface OneObject {
   store: Store;

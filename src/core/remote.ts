@@ -25,6 +25,34 @@ export function remoteUrl(ctx: CoreContext, spec: string): string {
   throw new UsageError(`a remote must be an http(s) URL or OWNER/NAME, not '${spec}'`, {}, 'bad_url');
 }
 
+/** A repository reference as `hf` users write it, resolved. */
+export interface RepoReference {
+  url: string;
+  /** The revision after `@` in `OWNER/NAME@REV`, if any. */
+  revision?: string;
+}
+
+/**
+ * `OWNER/NAME`, `datasets/OWNER/NAME`, `OWNER/NAME@REV` (HF-style, against HUB_ENDPOINT) or an
+ * http(s) URL (optionally `@REV` too); `repoType` is `--repo-type` (`model` or `dataset`) for a
+ * bare OWNER/NAME.
+ */
+export function repoReference(ctx: CoreContext, spec: string, repoType?: string): RepoReference {
+  if (repoType !== undefined && repoType !== 'model' && repoType !== 'dataset') {
+    throw new UsageError(`--repo-type must be model or dataset, not '${repoType}'`, {}, 'bad_repo_type');
+  }
+  let revision: string | undefined;
+  const at = /^(https?:\/\/[^/]+\/[^@]+|[^@:/][^@:]*)@([^@\s]+)$/.exec(spec);
+  if (at) {
+    spec = at[1];
+    revision = at[2];
+  }
+  const bare = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec);
+  if (bare && repoType === 'dataset') spec = `datasets/${spec}`;
+  if (!bare && repoType === 'dataset' && !/(^|\/)datasets\//.test(spec)) throw new UsageError(`--repo-type dataset names a dataset, but '${spec}' is a model URL`, {}, 'bad_repo_type');
+  return { url: remoteUrl(ctx, spec), ...(revision ? { revision } : {}) };
+}
+
 /** Lists, adds or removes remotes. */
 export async function remote(ctx: CoreContext, op: { add?: { name: string; url: string }; remove?: string }): Promise<RemoteResult> {
   return withRepo(ctx, { lock: !!(op.add || op.remove) }, async (s) => {

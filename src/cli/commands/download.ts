@@ -10,6 +10,7 @@ interface DownloadFlags {
   include?: string[];
   exclude?: string[];
   token?: string;
+  repoType?: string;
 }
 
 /** Declares `hub download`. */
@@ -20,7 +21,8 @@ export function register(program: Command): void {
     .argument('<source>', 'URL or OWNER/NAME')
     .argument('[paths...]', 'files or directories of the revision (default: all)')
     .option('--local-dir <dir>', 'write the files to DIR (default: a snapshot folder under $HUB_HOME/snapshots)')
-    .option('--revision <rev>', 'a branch, a tag or a full commit id (default: the remote default branch)')
+    .option('--revision <rev>', 'a branch, a tag or a full commit id (default: the remote default branch); also OWNER/NAME@REV')
+    .option('--repo-type <type>', 'model (default) or dataset, for an OWNER/NAME source')
     .option('--include <glob...>', 'only files matching GLOB (gitignore-style)')
     .option('--exclude <glob...>', 'not the files matching GLOB')
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')

@@ -12,14 +12,15 @@ export function register(program: Command): void {
     .argument('<source>', 'URL or OWNER/NAME')
     .argument('[dir]', 'target directory')
     .option('--no-checkout', 'fetch history only')
-    .option('--revision <rev>', 'check out REV: a branch of the remote, or a tag or commit (detached HEAD)')
+    .option('--revision <rev>', 'check out REV: a branch of the remote, or a tag or commit (detached HEAD); also OWNER/NAME@REV')
+    .option('--repo-type <type>', 'model (default) or dataset, for an OWNER/NAME source')
     .option('--include <glob...>', 'fetch content only for large files matching GLOB (others stay pointers)')
     .option('--exclude <glob...>', 'do not fetch content for large files matching GLOB')
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
-      action(async (ctx, source: string, dir: string | undefined, opts: { checkout: boolean; revision?: string; token?: string; include?: string[]; exclude?: string[] }) => {
+      action(async (ctx, source: string, dir: string | undefined, opts: { checkout: boolean; revision?: string; repoType?: string; token?: string; include?: string[]; exclude?: string[] }) => {
         const { clone } = await import('../../core/clone.js');
-        const r = await clone(ctx, source, dir, { token: opts.token, noCheckout: !opts.checkout, version: hubVersion(), include: opts.include, exclude: opts.exclude, revision: opts.revision });
+        const r = await clone(ctx, source, dir, { token: opts.token, noCheckout: !opts.checkout, version: hubVersion(), include: opts.include, exclude: opts.exclude, revision: opts.revision, repoType: opts.repoType });
         emit(ctx, r, (x) => `cloned ${x.remote} into ${x.path}${x.revision ? ` at ${x.revision}${x.branch ? '' : ' (detached HEAD)'}` : ''}: ${x.largeFiles} large files, ${formatBytes(x.bytesReceived)} of content received${x.transfer ? ` (${x.transfer})` : ''}`);
       }),
     );

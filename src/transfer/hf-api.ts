@@ -1,0 +1,109 @@
+/**
+ * Client of the Hugging Face Hub API (as `hub serve` and huggingface.co answer it), for the files
+ * of one revision when a server offers no git route: the revision's commit
+ * (`/api/{models|datasets}/{id}/revision/{rev}`), its file tree (`.../tree/{rev}?recursive=true`,
+ * following `Link: <...>; rel="next"` pages) and a file's bytes (`/{id}/resolve/{rev}/{path}`).
+ */
+import { FormatError, NetworkError } from '../errors.js';
+import { errorForStatus } from './http-client.js';
+import { send } from './lfs-client.js';
+import { withRetries } from './retry.js';
+
+/** A file of a revision's tree. */
+export interface HfTreeFile {
+  path: string;
+  /** The git blob id (of the LFS pointer, for an LFS file). */
+  oid: string;
+  size: number;
+  lfs?: { oid: string; size: number; pointerSize?: number };
+}
+
+/** Where a repository is on an HF-style server. */
+export interface HfRepo {
+  /** The server's base URL (scheme, host and any path prefix). */
+  endpoint: string;
+  type: 'model' | 'dataset';
+  /** `owner/name`. */
+  id: string;
+}
+
+/** An HF repository from a repository URL: `http://host[/prefix]/[datasets/]owner/name`. */
+export function hfRepoOf(url: string): HfRepo {
+  const u = new URL(url);
+  const parts = u.pathname.replace(/\.git$/, '').split('/').filter(Boolean);
+  if (parts.length < 2) throw new FormatError(`not a repository URL: ${url}`, {}, 'bad_url');
+  const id = parts.slice(-2).join('/');
+  const dataset = parts.at(-3) === 'datasets';
+  const prefix = parts.slice(0, parts.length - (dataset ? 3 : 2)).join('/');
+  return { endpoint: `${u.origin}${prefix ? `/${prefix}` : ''}`, type: dataset ? 'dataset' : 'model', id };
+}
+
+const apiBase = (r: HfRepo) => `${r.endpoint}/api/${r.type === 'dataset' ? 'datasets' : 'models'}/${r.id}`;
+
+async function getJson(url: string, token: string | undefined, what: string): Promise<{ json: unknown; link?: string }> {
+  return withRetries(async () => {
+    const res = await send(url, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) {
+      let msg = text.slice(0, 200);
+      try {
+        msg = (JSON.parse(text) as { error?: string }).error ?? msg;
+      } catch {
+        /* not JSON */
+      }
+      throw errorForStatus(res.statusCode, msg, what, res.headers['retry-after'] as string | undefined);
+    }
+    try {
+      return { json: JSON.parse(text), link: res.headers.link as string | undefined };
+    } catch {
+      throw new NetworkError(`${what}: the server's answer is not JSON`, { retriable: false }, 'bad_response');
+    }
+  });
+}
+
+/** The commit id of revision `rev` (default branch when undefined). */
+export async function hfRevision(repo: HfRepo, rev: string | undefined, token?: string): Promise<string> {
+  const url = rev === undefined ? apiBase(repo) : `${apiBase(repo)}/revision/${encodeURIComponent(rev)}`;
+  const { json } = await getJson(url, token, `reading ${repo.id}${rev ? `@${rev}` : ''}`);
+  const sha = (json as { sha?: unknown })?.sha;
+  if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha)) throw new FormatError(`${repo.id}: the server's revision info has no commit id`, {}, 'bad_response');
+  return sha;
+}
+
+/** Every file of the tree of `commit`, following pagination. */
+export async function hfTree(repo: HfRepo, commit: string, token?: string): Promise<HfTreeFile[]> {
+  const files: HfTreeFile[] = [];
+  let url: string | undefined = `${apiBase(repo)}/tree/${encodeURIComponent(commit)}?recursive=true`;
+  for (let page = 0; url; page++) {
+    if (page > 100_000) throw new FormatError(`${repo.id}: the tree never ends`, {}, 'bad_response');
+    const { json, link } = await getJson(url, token, `listing ${repo.id}@${commit.slice(0, 7)}`);
+    if (!Array.isArray(json)) throw new FormatError(`${repo.id}: the server's tree is not a list`, {}, 'bad_response');
+    for (const e of json as Array<Record<string, unknown>>) {
+      if (e.type !== 'file') continue;
+      if (typeof e.path !== 'string' || typeof e.oid !== 'string' || typeof e.size !== 'number') throw new FormatError(`${repo.id}: a tree entry lacks path, oid or size`, {}, 'bad_response');
+      const lfs = e.lfs as { oid?: unknown; size?: unknown; pointerSize?: unknown } | undefined;
+      files.push({ path: e.path, oid: e.oid, size: e.size, ...(lfs && typeof lfs.oid === 'string' && typeof lfs.size === 'number' ? { lfs: { oid: lfs.oid, size: lfs.size } } : {}) });
+    }
+    const next = /<([^>]+)>;\s*rel="next"/.exec(link ?? '')?.[1];
+    url = next ? new URL(next, url).toString() : undefined;
+  }
+  return files;
+}
+
+/** The URL of a file's bytes at `commit`. */
+export function hfResolveUrl(repo: HfRepo, commit: string, path: string): string {
+  return `${repo.endpoint}/${repo.type === 'dataset' ? 'datasets/' : ''}${repo.id}/resolve/${encodeURIComponent(commit)}/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** The whole bytes of a (small) file at `commit`. */
+export async function hfResolve(repo: HfRepo, commit: string, path: string, token?: string): Promise<Buffer> {
+  return withRetries(async () => {
+    const res = await send(hfResolveUrl(repo, commit, path), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    if (res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), `downloading ${path}`, res.headers['retry-after'] as string | undefined);
+    try {
+      return Buffer.from(await res.body.arrayBuffer());
+    } catch (err) {
+      throw new NetworkError(`connection lost while downloading ${path} (${(err as Error).message})`, { cause: err }, 'connection_lost');
+    }
+  });
+}
