@@ -14,6 +14,7 @@ import { authorize, identify, wwwAuthenticate, type Identity } from './access.js
 import { createBareRepo, preReceiveHookCommand, repoDir, validateRepoName } from './bare-repos.js';
 import { gitPathInfo, gitRoute, handleGitRequest } from './git-http.js';
 import { HttpError, readJsonBody, sendJson } from './http-util.js';
+import { handleHfRead, hfReadRoute } from './hf-read.js';
 import { chunkRouteAction, handleChunkApi } from './chunks.js';
 import { BATCH_BODY_LIMIT, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
 import { SqliteMetadata, type Metadata, type RepoRecord } from './metadata.js';
@@ -142,13 +143,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (!id.user) throw new HttpError(401, 'authentication required', { 'WWW-Authenticate': wwwAuthenticate() });
       return sendJson(res, 200, { type: 'user', name: id.user.name, isAdmin: id.user.admin, auth: { type: 'access_token', accessToken: { role: id.write ? 'write' : 'read' } } });
     }
-    const info = /^\/api\/(models|datasets)\/([^/]+)\/([^/]+)$/.exec(path);
-    if (info && req.method === 'GET') {
-      const type = info[1] === 'datasets' ? 'dataset' : 'model';
-      const repo = meta.getRepo(type, info[2], info[3]);
-      check(id, repo, 'read', 'api');
-      return sendJson(res, 200, { id: `${repo.owner}/${repo.name}`, type: repo.type, private: repo.private, createdAt: new Date(repo.createdAt).toISOString() });
-    }
+    const hf = hfReadRoute(url.pathname); // the raw path: an encoded `/` in a revision is no separator
+    if (hf) return handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req) });
 
     const git = gitRoute(path);
     if (git) {

@@ -27,6 +27,8 @@ const INVALID_TOKEN = 'invalid token';
 const NOT_FOUND = 'repository not found';
 const READ_ONLY = 'token is read-only';
 const WRITE_DENIED = 'write access denied';
+/** The Hugging Face–compatible API (hf-access.ts) hides a repository with HF's 404 RepoNotFound, for anonymous callers too. */
+const HF_NOT_FOUND = 'Repository not found';
 
 interface Cell {
   who: Who;
@@ -44,9 +46,11 @@ const row = (who: Who, repo: Repo, op: Op, status: Status, message?: string): Ce
  * anyone else it is exactly a missing repository (404 for a known user, 401 for anonymous so
  * that clients retry with credentials); writing needs a write token of the owner or a write
  * member; a token that does not resolve is 401 everywhere. alice/nope does not exist.
+ * The `api` column is the Hugging Face–compatible repository info (hf-access.ts): there a hidden
+ * or missing repository is HF's 404 RepoNotFound for anonymous callers too, as HF clients expect.
  */
 const MATRIX: Cell[] = [
-  // anonymous: reads public, must authenticate for everything else (401, never 404)
+  // anonymous: reads public, must authenticate for everything else (401, never 404, except on the HF api)
   row('anonymous', 'alice/pub', 'git-fetch', 200),
   row('anonymous', 'alice/pub', 'git-push', 401, AUTH_REQUIRED),
   row('anonymous', 'alice/pub', 'lfs-download', 200),
@@ -56,12 +60,12 @@ const MATRIX: Cell[] = [
   row('anonymous', 'alice/priv', 'git-push', 401, AUTH_REQUIRED),
   row('anonymous', 'alice/priv', 'lfs-download', 401, AUTH_REQUIRED),
   row('anonymous', 'alice/priv', 'lfs-upload', 401, AUTH_REQUIRED),
-  row('anonymous', 'alice/priv', 'api', 401, AUTH_REQUIRED),
+  row('anonymous', 'alice/priv', 'api', 404, HF_NOT_FOUND),
   row('anonymous', 'alice/nope', 'git-fetch', 401, AUTH_REQUIRED),
   row('anonymous', 'alice/nope', 'git-push', 401, AUTH_REQUIRED),
   row('anonymous', 'alice/nope', 'lfs-download', 401, AUTH_REQUIRED),
   row('anonymous', 'alice/nope', 'lfs-upload', 401, AUTH_REQUIRED),
-  row('anonymous', 'alice/nope', 'api', 401, AUTH_REQUIRED),
+  row('anonymous', 'alice/nope', 'api', 404, HF_NOT_FOUND),
 
   // alice's read token: reads both of her repositories, writes nothing (403: she knows they exist)
   row('alice-read', 'alice/pub', 'git-fetch', 200),
@@ -78,7 +82,7 @@ const MATRIX: Cell[] = [
   row('alice-read', 'alice/nope', 'git-push', 404, NOT_FOUND),
   row('alice-read', 'alice/nope', 'lfs-download', 404, NOT_FOUND),
   row('alice-read', 'alice/nope', 'lfs-upload', 404, NOT_FOUND),
-  row('alice-read', 'alice/nope', 'api', 404, NOT_FOUND),
+  row('alice-read', 'alice/nope', 'api', 404, HF_NOT_FOUND),
 
   // alice's write token: everything on her repositories; a missing one is 404
   row('alice-write', 'alice/pub', 'git-fetch', 200),
@@ -95,7 +99,7 @@ const MATRIX: Cell[] = [
   row('alice-write', 'alice/nope', 'git-push', 404, NOT_FOUND),
   row('alice-write', 'alice/nope', 'lfs-download', 404, NOT_FOUND),
   row('alice-write', 'alice/nope', 'lfs-upload', 404, NOT_FOUND),
-  row('alice-write', 'alice/nope', 'api', 404, NOT_FOUND),
+  row('alice-write', 'alice/nope', 'api', 404, HF_NOT_FOUND),
 
   // bob's write token (not a member): reads public, may not write it; private = missing
   row('bob-write', 'alice/pub', 'git-fetch', 200),
@@ -107,12 +111,12 @@ const MATRIX: Cell[] = [
   row('bob-write', 'alice/priv', 'git-push', 404, NOT_FOUND),
   row('bob-write', 'alice/priv', 'lfs-download', 404, NOT_FOUND),
   row('bob-write', 'alice/priv', 'lfs-upload', 404, NOT_FOUND),
-  row('bob-write', 'alice/priv', 'api', 404, NOT_FOUND),
+  row('bob-write', 'alice/priv', 'api', 404, HF_NOT_FOUND),
   row('bob-write', 'alice/nope', 'git-fetch', 404, NOT_FOUND),
   row('bob-write', 'alice/nope', 'git-push', 404, NOT_FOUND),
   row('bob-write', 'alice/nope', 'lfs-download', 404, NOT_FOUND),
   row('bob-write', 'alice/nope', 'lfs-upload', 404, NOT_FOUND),
-  row('bob-write', 'alice/nope', 'api', 404, NOT_FOUND),
+  row('bob-write', 'alice/nope', 'api', 404, HF_NOT_FOUND),
 
   // bob's read token: the same, but a write to public is refused for the token, not the user
   row('bob-read', 'alice/pub', 'git-fetch', 200),
@@ -124,12 +128,12 @@ const MATRIX: Cell[] = [
   row('bob-read', 'alice/priv', 'git-push', 404, NOT_FOUND),
   row('bob-read', 'alice/priv', 'lfs-download', 404, NOT_FOUND),
   row('bob-read', 'alice/priv', 'lfs-upload', 404, NOT_FOUND),
-  row('bob-read', 'alice/priv', 'api', 404, NOT_FOUND),
+  row('bob-read', 'alice/priv', 'api', 404, HF_NOT_FOUND),
   row('bob-read', 'alice/nope', 'git-fetch', 404, NOT_FOUND),
   row('bob-read', 'alice/nope', 'git-push', 404, NOT_FOUND),
   row('bob-read', 'alice/nope', 'lfs-download', 404, NOT_FOUND),
   row('bob-read', 'alice/nope', 'lfs-upload', 404, NOT_FOUND),
-  row('bob-read', 'alice/nope', 'api', 404, NOT_FOUND),
+  row('bob-read', 'alice/nope', 'api', 404, HF_NOT_FOUND),
 
   // a token that does not resolve: 401 everywhere, even where anonymous could read
   row('wrong-token', 'alice/pub', 'git-fetch', 401, INVALID_TOKEN),
@@ -355,7 +359,7 @@ describe('hub serve access control', () => {
         const hidden = await send('alice/priv', who);
         const missing = await send('alice/nope', who);
         const key = `${who} ${what}`;
-        expect(hidden.status, key).toBe(who === 'anonymous' || who === 'wrong-token' ? 401 : 404);
+        expect(hidden.status, key).toBe(who === 'wrong-token' || (who === 'anonymous' && what !== 'repo API') ? 401 : 404);
         expect(hidden.status, key).toBe(missing.status);
         expect(hidden.body.toString('latin1'), key).toBe(missing.body.toString('latin1'));
         expect(shape(hidden.headers), key).toEqual(shape(missing.headers));
