@@ -247,7 +247,8 @@ export class SqliteMetadata implements Metadata {
     if (label !== undefined && (typeof label !== 'string' || label.length > MAX_LABEL || /[\u0000-\u001f\u007f]/.test(label))) {
       throw new UsageError(`bad token label (at most ${MAX_LABEL} characters, no control characters)`, {}, 'bad_label');
     }
-    const token = `hub_${randomBytes(32).toString('base64url')}`;
+    // `hf_` like Hugging Face tokens: the HF clients refuse a token without that prefix
+    const token = `hf_${randomBytes(32).toString('base64url')}`;
     const hash = tokenHash(token);
     const id = this.db.transaction(() => {
       const user = this.requireUser(userName);

@@ -31,7 +31,7 @@ describe('hub repo create and hub token create', () => {
   it('creates tokens on the server machine: read-only by default, shown once', async () => {
     const read = await runHubJson(['token', 'create', '--root', s.root, '--user', 'carol']);
     expect(read).toMatchObject({ user: 'carol', write: false });
-    expect(read.token).toMatch(/^hub_/);
+    expect(read.token).toMatch(/^hf_/);
     const created = await runHub(['repo', 'create', 'carol/x', '--endpoint', s.url, '--token', read.token]);
     expect(created.code).toBe(4); // read-only token
     const write = await runHubJson(['token', 'create', '--root', s.root, '--user', 'carol', '--write']);

@@ -70,7 +70,7 @@ describe('SqliteMetadata tokens', () => {
     const alice = meta.ensureUser('alice');
     const w = meta.createToken('alice', { write: true, label: 'laptop' });
     const r = meta.createToken('ALICE', { write: false });
-    expect(w.token).toMatch(/^hub_[A-Za-z0-9_-]{43}$/);
+    expect(w.token).toMatch(/^hf_[A-Za-z0-9_-]{43}$/);
     expect(w.token).not.toBe(r.token);
     expect(meta.resolveToken(w.token)).toEqual({ user: alice, write: true, tokenId: w.id });
     expect(meta.resolveToken(r.token)).toEqual({ user: alice, write: false, tokenId: r.id });
