@@ -4,7 +4,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 
 /** What a rule does to a matching request. */
-export type Fault = 'status500' | 'status429' | 'reset-request' | 'reset-response' | 'truncate' | 'corrupt' | 'slow';
+export type Fault = 'status404' | 'status500' | 'status429' | 'reset-request' | 'reset-response' | 'truncate' | 'corrupt' | 'slow';
 
 /** A rule: requests `match` accepts get `fault`, `times` times (Infinity for always). */
 export interface FaultRule {
@@ -69,11 +69,11 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
     const rule = rules.find((r) => r.match(req) && (r.hits ?? 0) < r.times);
     if (rule) rule.hits = (rule.hits ?? 0) + 1;
     const fault = rule?.fault;
-    if (fault === 'status500' || fault === 'status429') {
+    if (fault === 'status500' || fault === 'status429' || fault === 'status404') {
       req.resume();
       req.on('end', () => {
-        const body = JSON.stringify({ error: fault === 'status500' ? 'injected failure' : 'slow down', message: 'injected' });
-        res.writeHead(fault === 'status500' ? 500 : 429, { 'content-type': 'application/json', ...(fault === 'status429' ? { 'retry-after': '0' } : {}) });
+        const body = JSON.stringify({ error: fault === 'status500' ? 'injected failure' : fault === 'status404' ? 'not found' : 'slow down', message: 'injected' });
+        res.writeHead(fault === 'status500' ? 500 : fault === 'status404' ? 404 : 429, { 'content-type': 'application/json', ...(fault === 'status429' ? { 'retry-after': '0' } : {}) });
         res.end(body);
       });
       return;

@@ -94,3 +94,39 @@ describe('hub like hf: references, tokens, downloads', () => {
     expect((await runHub(['download', 'admin/squad', '--repo-type', 'space'], { env: user })).code).toBe(2);
   });
 });
+
+describe('hub download from a server that offers only the Hugging Face API', () => {
+  it('uses revision, tree and resolve (small files checked against their blob ids), the LFS batch API when there is one, resolve URLs when not', async () => {
+    const { startFaultProxy } = await import('../helpers/fault-proxy.js');
+    const s = await startHubServe();
+    try {
+      const { dir: a, env } = await localRepoWithRemote(s, 'admin/api-only');
+      makeModel(join(a, 'model.safetensors'), '4MiB', 83);
+      writeFileSync(join(a, 'config.json'), '{"api": true}\n');
+      await runHubJson(['add', '-A'], { cwd: a, env });
+      const c = await runHubJson(['commit', '-m', 'one'], { cwd: a, env });
+      await runHubJson(['push'], { cwd: a, env });
+      const git = (req: { url?: string }) => /\/info\/refs|git-upload-pack|git-receive-pack/.test(req.url ?? '');
+      const lfs = (req: { url?: string }) => (req.url ?? '').includes('/info/lfs/');
+      for (const [label, rules] of [
+        ['no git route', [{ match: git, fault: 'status404' as const, times: Infinity }]],
+        ['no git route and no LFS API', [{ match: git, fault: 'status404' as const, times: Infinity }, { match: lfs, fault: 'status404' as const, times: Infinity }]],
+      ] as const) {
+        const proxy = await startFaultProxy(s.url, [...rules]);
+        try {
+          const out = tmpDir();
+          const d = await runHubJson(['download', `${proxy.url}/admin/api-only`, '--local-dir', out], { env: { ...env, HUB_HOME: tmpDir() } });
+          expect(d, label).toMatchObject({ commit: c.commit, revision: 'main', written: 3 });
+          expect(sha(join(out, 'model.safetensors')), label).toBe(sha(join(a, 'model.safetensors')));
+          expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('{"api": true}\n');
+          expect(proxy.log.some((r) => r.url.includes('/api/models/admin/api-only'))).toBe(true);
+          expect(d.transfer, label).toBe(label === 'no git route' ? 'hub-chunks' : 'resolve');
+        } finally {
+          await proxy.close();
+        }
+      }
+    } finally {
+      await s.stop();
+    }
+  });
+});
