@@ -11,13 +11,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import { ConflictError, HubError, NotFoundError, PermissionError, UsageError } from '../errors.js';
 import { Store } from '../store/store.js';
 import { authorize, identify, wwwAuthenticate, type Identity } from './access.js';
-import { createBareRepo, preReceiveHookCommand, repoDir, validateRepoName } from './bare-repos.js';
+import { preReceiveHookCommand } from './bare-repos.js';
 import { gitPathInfo, gitRoute, handleGitRequest } from './git-http.js';
 import { HttpError, readJsonBody, sendJson } from './http-util.js';
 import { handleHfRead, hfReadRoute } from './hf-read.js';
 import { chunkRouteAction, handleChunkApi } from './chunks.js';
 import { BATCH_BODY_LIMIT, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
 import { SqliteMetadata, type Metadata, type RepoRecord } from './metadata.js';
+import { hfWriteApi, matchHfWrite } from './hf-write.js';
+import { createUploadGrants } from './upload-grant.js';
 
 /** Options of startServer. */
 export interface ServeOptions {
@@ -92,6 +94,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     adminToken = meta.createToken('admin', { write: true, label: 'first start' }).token;
   }
   const hookCommand = preReceiveHookCommand();
+  const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp') });
+  const grants = createUploadGrants(); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
 
   const active = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
@@ -136,7 +140,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const id = identify(meta, req.headers.authorization);
     setWho(id);
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
-    if (path === '/api/repos/create' && req.method === 'POST') return createRepo(req, res, id);
+    if (path === '/api/repos/create' && req.method === 'POST') return hfWrite.createRepo(req, res, id, baseUrl(req));
+    const hfw = matchHfWrite(url.pathname); // the raw path: an encoded `/` in a revision is no separator
+    if (hfw) return hfWrite.handle(req, res, hfw, id, baseUrl(req));
     if (path === '/api/whoami-v2' && req.method === 'GET') {
       // the Hugging Face shape, so HF clients' whoAmI works too
       if (id.invalidToken) throw new HttpError(401, 'invalid token', { 'WWW-Authenticate': wwwAuthenticate() });
@@ -174,7 +180,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'objects') {
       const repo = meta.getRepo(rp.type, rp.owner, rp.name);
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${rp.owner}/${rp.name}.git/info/lfs`;
-      const lfs = (r: RepoRecord): LfsContext => ({ store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer });
+      const lfs = (r: RepoRecord): LfsContext => ({ store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants });
       const oid = rp.rest[3];
       if (rp.rest.length === 4 && oid === 'batch' && req.method !== 'POST') throw new HttpError(405, `${req.method} is not supported here`, { Allow: 'POST' });
       if (rp.rest.length === 4 && oid === 'batch' && req.method === 'POST') {
@@ -191,7 +197,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return handleDownload(req, res, lfs(repo!), oid);
       }
       if (rp.rest.length === 4 && req.method === 'PUT') {
-        check(id, repo, 'write', 'lfs');
+        if (!repo || !grants.verify(repo.id, oid, url.searchParams)) check(id, repo, 'write', 'lfs');
         return handleUpload(req, res, lfs(repo!), oid);
       }
       if (rp.rest.length === 5 && rp.rest[4] === 'verify' && req.method === 'POST') {
@@ -210,25 +216,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (verdict.status === 401) headers[kind === 'lfs' ? 'LFS-Authenticate' : 'WWW-Authenticate'] = wwwAuthenticate();
     if (verdict.status === 401 && kind === 'lfs') headers['WWW-Authenticate'] = wwwAuthenticate();
     throw new HttpError(verdict.status, verdict.message, headers);
-  }
-
-  async function createRepo(req: IncomingMessage, res: ServerResponse, id: Identity): Promise<void> {
-    if (id.invalidToken) throw new HttpError(401, 'invalid token', { 'WWW-Authenticate': wwwAuthenticate() });
-    if (!id.user) throw new HttpError(401, 'authentication required', { 'WWW-Authenticate': wwwAuthenticate() });
-    if (!id.write) throw new HttpError(403, 'token is read-only');
-    const body = (await readJsonBody(req, 64 << 10)) as { name?: unknown; organization?: unknown; type?: unknown; private?: unknown };
-    let name = typeof body?.name === 'string' ? body.name : '';
-    let owner = typeof body?.organization === 'string' ? body.organization : id.user.name;
-    if (name.includes('/')) [owner, name] = name.split('/', 2);
-    const type = body?.type === 'dataset' ? 'dataset' : body?.type === undefined || body?.type === 'model' ? 'model' : undefined;
-    if (!type) throw new HttpError(400, `unknown repository type ${JSON.stringify(body.type)}`);
-    if (!NAME.test(owner) || !NAME.test(name) || name.endsWith('.git')) throw new HttpError(400, 'invalid repository name: use letters, digits, ".", "_" and "-"');
-    if (owner !== id.user.name && !id.user.admin) throw new HttpError(403, `you cannot create repositories for '${owner}'`);
-    if (meta.getRepo(type, owner, name)) throw new HttpError(409, `repository ${owner}/${name} already exists`);
-    const repo = meta.createRepo({ type, owner, name, private: body?.private === true });
-    await createBareRepo(repoDir(root, type, owner, name), { hookCommand });
-    const path = `${type === 'dataset' ? '/datasets' : ''}/${owner}/${name}`;
-    sendJson(res, 200, { id: `${owner}/${name}`, type, private: repo.private, url: `${baseUrl(req)}${path}` });
   }
 
   await new Promise<void>((resolve, reject) => {

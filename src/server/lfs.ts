@@ -17,6 +17,7 @@ import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
 import { HttpError, readJsonBody } from './http-util.js';
 import type { Metadata, RepoRecord } from './metadata.js';
+import type { UploadGrants } from './upload-grant.js';
 
 /** The media type of LFS API requests and responses. */
 export const LFS_MEDIA_TYPE = 'application/vnd.git-lfs+json';
@@ -36,6 +37,8 @@ export interface LfsContext {
   authorization?: string;
   /** Offer the `hub-chunks` transfer (docs/protocol.md) to clients that ask for it. */
   chunkTransfer: boolean;
+  /** Presigns `basic` upload hrefs (HF clients PUT without the action's header: upload-grant.ts). */
+  grants?: UploadGrants;
 }
 
 interface BatchObject {
@@ -93,7 +96,8 @@ export function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext)
     }
     if (has) return { oid: o.oid, size: o.size }; // already there: nothing to upload
     if (transfer === 'hub-chunks') return { oid: o.oid, size: o.size, authenticated: true, actions: { upload: action(href) } };
-    return { oid: o.oid, size: o.size, authenticated: true, actions: { upload: action(href), verify: action(`${href}/verify`) } };
+    const signed = ctx.grants ? `${href}?${ctx.grants.sign(ctx.repo.id, o.oid)}` : href;
+    return { oid: o.oid, size: o.size, authenticated: true, actions: { upload: action(signed), verify: action(`${href}/verify`) } };
   });
   lfsJson(res, 200, { transfer, objects: out, hash_algo: 'sha256' });
 }
