@@ -12,7 +12,7 @@
  *   the root `.gitattributes` (as the HF Hub does), so real git-lfs clients smudge them.
  * - Operations apply in order on the branch tip's tree; deleting what is not there is 404
  *   EntryNotFound; a file where the new tree has a folder of that name (or under a file) is 400.
- * - `parentCommit` given and the branch elsewhere: 412, as the HF Hub answers. Without it, a
+ * - `parentCommit` given and the branch elsewhere: 409 as issue 7 asks (the HF Hub answers 412). Without it, a
  *   commit that loses the compare-and-swap to a concurrent writer is rebuilt on the new tip.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -125,11 +125,11 @@ export async function applyCommit(ctx: CommitContext, target: CommitTarget, head
   const who = { name: user.name, email: `${user.name}@users.hub`, time: Math.floor(Date.now() / 1000) };
   for (let attempt = 1; ; attempt++) {
     const tip = target.tip;
-    if (header.parentCommit !== undefined && !tip?.startsWith(header.parentCommit)) throw new HttpError(412, STALE_PARENT);
+    if (header.parentCommit !== undefined && !tip?.startsWith(header.parentCommit)) throw new HttpError(409, STALE_PARENT);
     const tree = await buildTree(ctx, tip, staging, join(staging.workDir, `index-${attempt}`));
     const commit = await git.commitTree(ctx.dir, tree, tip, commitMessage(header), who);
     if (await git.updateBranch(ctx.dir, target.branch, commit, tip, `hub serve: commit API (${user.name})`)) return commit;
-    if (header.parentCommit !== undefined) throw new HttpError(412, STALE_PARENT);
+    if (header.parentCommit !== undefined) throw new HttpError(409, STALE_PARENT);
     if (attempt >= MAX_ATTEMPTS) throw new HttpError(409, `branch ${target.branch} kept moving while this commit was made; try again`);
     target = await commitTarget(ctx.dir, target.branch);
   }

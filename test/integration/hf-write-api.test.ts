@@ -176,13 +176,13 @@ describe('Hugging Face write API', () => {
     expect(paths('alice/attrs')).toEqual(['.gitattributes', 'keep.txt', 'n.txt']);
   });
 
-  it('refuses a stale parentCommit with 412, an lfsFile the repository lacks with 422, and changes nothing', async () => {
+  it('refuses a stale parentCommit with 409, an lfsFile the repository lacks with 422, and changes nothing', async () => {
     await createRepo('guard');
     const a = await commit('alice/guard', [header('a'), file('a.txt', 'a')]);
     const b = await commit('alice/guard', [header('b'), file('b.txt', 'b')]);
     expect([a.status, b.status]).toEqual([200, 200]);
     const stale = await commit('alice/guard', [header('c', { parentCommit: a.json.commitOid }), file('c.txt', 'c')]);
-    expect(stale.status, stale.text).toBe(412);
+    expect(stale.status, stale.text).toBe(409);
     expect(stale.json.error).toBe('A commit has happened since. Please refresh and try again.');
     expect(tip('alice/guard')).toBe(b.json.commitOid);
     const short = await commit('alice/guard', [header('c', { parentCommit: b.json.commitOid.slice(0, 7) }), file('c.txt', 'c')]);
@@ -281,7 +281,7 @@ describe('Hugging Face write API', () => {
 
     const parent = tip('alice/race');
     const raced = await Promise.all([0, 1, 2].map((i) => commit('alice/race', [header(`p${i}`, { parentCommit: parent }), file(`p${i}.txt`, `${i}`)])));
-    expect(raced.map((r) => r.status).sort()).toEqual([200, 412, 412]);
+    expect(raced.map((r) => r.status).sort()).toEqual([200, 409, 409]);
     const winner = raced.find((r) => r.status === 200)!;
     expect(tip('alice/race')).toBe(winner.json.commitOid);
     expect(paths('alice/race').filter((p) => p.startsWith('p'))).toHaveLength(1);

@@ -1,7 +1,7 @@
 /**
  * The pieces of the Hugging Face write API without a server: route matching on raw paths, the
  * upload-mode rule, payload parsing, upload grants, and the git plumbing with its compare-and-swap
- * (a commit built on a tip that moved is rebuilt, or refused with 412 when the client named a
+ * (a commit built on a tip that moved is rebuilt, or refused with 409 when the client named a
  * parent), on real bare repositories with the real git.
  */
 import { execFileSync } from 'node:child_process';
@@ -166,7 +166,7 @@ describe('commits on a bare repository', () => {
     t.close();
   });
 
-  it('a commit whose target tip moved (a push raced it) is rebuilt on the new tip; with parentCommit it is 412', async () => {
+  it('a commit whose target tip moved (a push raced it) is rebuilt on the new tip; with parentCommit it is 409', async () => {
     const t = await setup();
     const base = await t.commitFiles({ 'a.txt': 'a' }, 'base');
     const staleTarget = await commitTarget(t.dir, 'main');
@@ -176,7 +176,7 @@ describe('commits on a bare repository', () => {
     const late = await applyCommit({ dir: t.dir, repo: t.repo, meta: t.meta, store: t.store }, staleTarget, { summary: 'late', description: '' }, staging, t.user);
     expect(execFileSync('git', ['--git-dir', t.dir, 'rev-parse', `${late}^`], { encoding: 'utf8' }).trim()).toBe(moved);
     expect(Object.keys(Object.fromEntries(await git.listTree(t.dir, late)))).toEqual(['a.txt', 'b.txt', 'c.txt']);
-    await expect(applyCommit({ dir: t.dir, repo: t.repo, meta: t.meta, store: t.store }, { branch: 'main', tip: late }, { summary: 'x', description: '', parentCommit: base }, staging, t.user)).rejects.toMatchObject({ status: 412 });
+    await expect(applyCommit({ dir: t.dir, repo: t.repo, meta: t.meta, store: t.store }, { branch: 'main', tip: late }, { summary: 'x', description: '', parentCommit: base }, staging, t.user)).rejects.toMatchObject({ status: 409 });
     staging.dispose();
     t.close();
   });
