@@ -22,13 +22,26 @@ export interface StatCacheEntry {
 
 /** The whole cache. */
 export interface StatCache {
-  /** When the cache was written (ns since the epoch): entries modified after `writtenNs - RACY_NS` are re-hashed. */
+  /** When the cache was written (ns since the epoch): entries modified within the racy margin before it are re-hashed. */
   writtenNs: bigint;
   entries: Map<string, StatCacheEntry>;
 }
 
-/** Files modified within this long before the cache was written are not trusted. */
+/** Files modified within this long before the cache was written are not trusted (coarse file times). */
 export const RACY_NS = 1_000_000_000n;
+
+/**
+ * The margin for a file whose mtime has sub-millisecond digits, i.e. a file system with fine
+ * time stamps: Linux stamps files from a clock that advances at least every 10 ms, so a change
+ * made after the stat was taken shows up as a different mtime once this much has passed. Git
+ * itself trusts anything older than its index file.
+ */
+export const RACY_FINE_NS = 50_000_000n;
+
+/** The racy margin that applies to a file with modification time `mtimeNs`. */
+export function racyMarginNs(mtimeNs: bigint): bigint {
+  return mtimeNs % 1_000_000n === 0n ? RACY_NS : RACY_FINE_NS;
+}
 
 /** An empty cache. */
 export function emptyStatCache(): StatCache {
@@ -92,6 +105,6 @@ export function trustedEntry(cache: StatCache, path: string, st: StatLike): Stat
   const e = cache.entries.get(path);
   if (!e) return undefined;
   if (e.size !== st.size || e.mtimeNs !== st.mtimeNs || e.ctimeNs !== st.ctimeNs || e.ino !== st.ino || e.mode !== st.mode) return undefined;
-  if (st.mtimeNs >= cache.writtenNs - RACY_NS) return undefined;
+  if (st.mtimeNs >= cache.writtenNs - racyMarginNs(st.mtimeNs)) return undefined;
   return e;
 }
