@@ -82,29 +82,37 @@ export class ObjectReceiver {
     this.chunker.push(data, this.onChunk);
   }
 
-  /** Checks the whole object and commits it; see the module comment. */
+  /**
+   * Checks the whole object and commits it; see the module comment. The staging file's fsync and
+   * the last xorbs' seal and fsync run while the SHA-256 finishes; the manifest is written, and
+   * the staging file handed out, only once all three are done and the hash is right.
+   */
   async finish(): Promise<ReceivedObject> {
     this.sink.check();
     this.chunker?.finish(this.onChunk);
     const { oid, size } = this.expected;
+    const fd = this.stageFd;
+    const synced = fd >= 0 ? new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve()))) : Promise.resolve();
+    const sealed = this.sink.finish();
+    const settled = Promise.allSettled([synced, sealed]);
     let actual: string;
     try {
       actual = (await this.sha!.digest()).oid;
     } catch (err) {
+      await settled;
       await this.abort();
       throw err;
     }
     if (actual !== oid || this.size !== size) {
+      await settled;
       await this.abort();
       throw new IntegrityError(`the server sent ${this.size} bytes for ${oid} that hash to ${actual}`, { data: { oid } }, 'hash_mismatch');
     }
     try {
-      const stored = await this.sink.finish();
+      const [, stored] = await Promise.all([synced, sealed]);
       const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(fileHash(stored.entries, this.store.hashers)), terms: stored.terms };
       if (!hasManifest(this.store.paths, oid)) writeManifest(this.store.paths, manifest);
-      if (this.stageFd >= 0) {
-        const fd = this.stageFd;
-        await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+      if (fd >= 0) {
         closeSync(fd);
         this.stageFd = -1;
       }
