@@ -209,7 +209,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw new HttpError(404, 'not found');
   }
 
-  function check(id: Identity, repo: RepoRecord | undefined, action: 'read' | 'write', kind: 'git' | 'lfs' | 'api'): asserts repo is RepoRecord {
+  function check(id: Identity, repo: RepoRecord | undefined, action: 'read' | 'write', kind: 'git' | 'lfs'): asserts repo is RepoRecord {
     const verdict = authorize(meta, id, repo, action);
     if (verdict.ok) return;
     const headers: Record<string, string> = {};
