@@ -233,6 +233,24 @@ describe('hub fetch, --revision, HUB_OFFLINE and a shared HUB_HOME', () => {
       expect(proxy.counts.requests).toBe(0);
     });
 
+    it('pull --include completes what a partial clone left as pointers, from the store alone', async () => {
+      const parent = tmpDir();
+      const e = env();
+      await runHubJson(['clone', url, 'p', '--include', '*.json'], { cwd: parent, env: e });
+      const p = join(parent, 'p');
+      expect((await runHubJson(['status'], { cwd: p, env: e })).notFetched).toEqual(['model.safetensors']);
+      const offlineMissing = await runHub(['pull', '--include', '*.safetensors'], { cwd: p, env: { ...e, HUB_OFFLINE: '1' } });
+      expect(offlineMissing.code).toBe(6); // the store does not have it yet: never a request
+      await runHubJson(['fetch'], { cwd: p, env: e }); // online: content into the store, the working tree untouched
+      expect((await runHubJson(['status'], { cwd: p, env: e })).notFetched).toEqual(['model.safetensors']);
+      proxy.reset();
+      const done = await runHubJson(['pull', '--include', '*.safetensors'], { cwd: p, env: { ...e, HUB_OFFLINE: '1' } });
+      expect(done).toMatchObject({ written: ['model.safetensors'], bytesReceived: 0 });
+      expect(proxy.counts.requests).toBe(0);
+      expect(sha(join(p, 'model.safetensors'))).toBe(r.model2);
+      expect(await runHubJson(['status'], { cwd: p, env: e })).toMatchObject({ notFetched: [], clean: true });
+    });
+
     it('pull works from what an earlier fetch brought, and names the file whose content is missing', async () => {
       const parent = tmpDir();
       const e = env();
