@@ -13,7 +13,7 @@ import type { ChunkApi, ReconstructionTerm } from './lfs-client.js';
 import { inOrder, type Slots } from './transfer-queue.js';
 
 /** Largest byte range fetched by one request. */
-export const PIECE_BYTES = 8 << 20;
+export const PIECE_BYTES = 4 << 20;
 
 /** What the adapter yields, in file order. */
 export type TermPart =

@@ -142,7 +142,7 @@ describe('transfers through a faulty network', () => {
 
   it('HUB_CONCURRENCY bounds the requests in flight: one at a time with 1, several at once by default', async () => {
     const { a, env } = await localRepo(s.url, 'admin/parallel');
-    makeModel(join(a, 'big.safetensors'), '40MiB', 75); // five 8 MiB pieces
+    makeModel(join(a, 'big.safetensors'), '40MiB', 75); // ten 4 MiB pieces
     await runHubJson(['add', '-A'], { cwd: a, env });
     await runHubJson(['commit', '-m', 'big'], { cwd: a, env });
     await runHubJson(['push'], { cwd: a, env });
