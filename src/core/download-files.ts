@@ -13,13 +13,15 @@ import type { ProgressSink } from '../progress.js';
 import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
 import { readBlob, type TreeFile } from '../repo/object-store.js';
 import { assertNoSymlinkParents, assertSafeTreePath } from '../repo/safe-path.js';
-import { tmpPathFor, writeFileAtomic } from '../store/atomic-file.js';
+import { commitFile, tmpPathFor, writeFileAtomic } from '../store/atomic-file.js';
 import { catToFile } from '../store/reassemble.js';
 import type { Store } from '../store/store.js';
 import { pathFilter } from './path-filter.js';
 
 /** Where the per-file records live inside the download folder. */
 export const METADATA_DIR = '.cache/hub/download';
+/** Where large files wait, verified, before their rename (inside the folder: same file system). */
+export const STAGING_DIR = '.cache/hub/tmp';
 /** Tree paths under this prefix are never written: they would collide with the records. */
 const RESERVED = '.cache/hub/';
 
@@ -140,8 +142,12 @@ export async function planFiles(source: RevisionFiles, folder: string, files: re
   return out;
 }
 
-/** Writes `p` into `folder` (atomically; large files from `store`, verified), then its record. */
-export async function writePlanned(source: RevisionFiles, folder: string, store: Store, commit: string, p: PlannedFile, progress: ProgressSink): Promise<void> {
+/**
+ * Writes `p` into `folder` (atomically; large files from `store`, verified), then its record. A
+ * large file this download just received may be in `staged` (oid -> a verified staging file in
+ * the folder's `.cache/hub/tmp`): it is renamed into place instead of reassembled.
+ */
+export async function writePlanned(source: RevisionFiles, folder: string, store: Store, commit: string, p: PlannedFile, progress: ProgressSink, staged?: Map<string, string>): Promise<void> {
   const { file } = p;
   const dest = join(folder, file.path);
   assertNoSymlinkParents(folder, file.path);
@@ -151,7 +157,12 @@ export async function writePlanned(source: RevisionFiles, folder: string, store:
     symlinkSync(Buffer.from(await source.blob(file)).toString(), tmp);
     renameSync(tmp, dest);
   } else {
-    if (p.lfs) catToFile(store, p.lfs.oid, dest, progress);
+    const ready = p.lfs && staged?.get(p.lfs.oid);
+    if (ready) {
+      staged!.delete(p.lfs!.oid);
+      mkdirSync(dirname(dest), { recursive: true });
+      commitFile(ready, dest);
+    } else if (p.lfs) catToFile(store, p.lfs.oid, dest, progress);
     else writeFileAtomic(dest, await source.blob(file));
     chmodSync(dest, file.mode === 0o100755 ? 0o755 : 0o644);
   }

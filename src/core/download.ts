@@ -6,15 +6,18 @@
  * snapshot folder `$HUB_HOME/snapshots/<host_port>/<repo>/<commit>/`. With HUB_OFFLINE, the
  * revision comes from the cache git directory and the content from the store, or it fails (exit 6).
  */
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NetworkError, NotFoundError, UsageError } from '../errors.js';
 import { hubHome } from '../store/paths.js';
+import { removeStaleTmpFiles } from '../store/atomic-file.js';
+import { pidAlive } from '../store/store-lock.js';
 import type { Store } from '../store/store.js';
 import type { CoreContext } from './context.js';
 import { resolveToken } from './credentials.js';
-import { planFiles, selectFiles, writePlanned } from './download-files.js';
+import { planFiles, selectFiles, STAGING_DIR, writePlanned } from './download-files.js';
 import { cacheGitdir, downloadRevision, type DownloadRevision } from './download-revision.js';
-import { fetchContent, fetchFromUrls, transferOptions, type FetchOptions } from './fetch-content.js';
+import { fetchContent, fetchFromUrls, transferOptions, type FetchedContent, type FetchOptions } from './fetch-content.js';
 import { isOffline } from './offline.js';
 import { withStore } from './open-store.js';
 import { repoReference } from './remote.js';
@@ -78,7 +81,7 @@ function offlineError(message: string, data: Record<string, unknown>): NetworkEr
  * Large files into the store: through the LFS batch API (chunks with hub serve); a server with
  * only the HF API and no batch API gets its `resolve` URLs fetched instead.
  */
-async function fetchLarge(store: Store, url: string, objects: Array<{ path: string; oid: string; size: number }>, token: string | undefined, rev: DownloadRevision, opts: FetchOptions): Promise<{ bytesReceived: number; transfer: string | null }> {
+async function fetchLarge(store: Store, url: string, objects: Array<{ path: string; oid: string; size: number }>, token: string | undefined, rev: DownloadRevision, opts: FetchOptions): Promise<FetchedContent> {
   try {
     return await fetchContent(store, url, objects, token, opts);
   } catch (err) {
@@ -112,16 +115,21 @@ export async function download(ctx: CoreContext, source: string, opts: DownloadO
       const names = missing.map((m) => `${m.path} (oid ${m.oid.slice(0, 12)})`);
       throw offlineError(`the content of ${missing.length} file(s) is not in the local store: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}`, { missing: missing.map((m) => m.path) });
     }
-    const got = missing.length ? await fetchLarge(store, url, missing, token, rev, transferOptions(ctx)) : { bytesReceived: 0, transfer: null };
+    const stageDir = join(folder, STAGING_DIR);
+    removeStaleTmpFiles(stageDir, pidAlive); // what a killed download left
+    if (missing.length) mkdirSync(stageDir, { recursive: true });
+    const got: FetchedContent = missing.length ? await fetchLarge(store, url, missing, token, rev, transferOptions(ctx, stageDir)) : { objects: 0, bytesReceived: 0, transfer: null };
+    const staged = got.staged ?? new Map<string, string>();
     ctx.progress({ type: 'start', id: 'download', label: `writing ${todo.length} file(s)`, total: todo.length, unit: 'items' });
     let done = 0;
     try {
       for (const p of todo) {
-        await writePlanned(rev.files, folder, store, commit, p, ctx.progress);
+        await writePlanned(rev.files, folder, store, commit, p, ctx.progress, staged);
         ctx.progress({ type: 'progress', id: 'download', done: ++done, total: todo.length });
       }
     } finally {
       ctx.progress({ type: 'end', id: 'download', ok: done === todo.length });
+      for (const path of staged.values()) rmSync(path, { force: true });
     }
     return got;
   });

@@ -94,7 +94,8 @@ export async function fetchContent(store: Store, remoteUrl: string, objects: Arr
  */
 export async function fetchFromUrls(store: Store, objects: Array<{ oid: string; size: number; url: string }>, token: string | undefined, opts: FetchOptions = {}): Promise<FetchedContent> {
   const wanted = [...new Map(objects.filter((o) => !store.hasObject(o.oid)).map((o) => [o.oid, o])).values()];
-  const result: FetchedContent = { objects: 0, bytesReceived: 0, transfer: null };
+  const staged = new Map<string, string>();
+  const result: FetchedContent = { objects: 0, bytesReceived: 0, transfer: null, staged };
   if (!wanted.length) return result;
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   const slots = new Slots(concurrency);
@@ -103,7 +104,9 @@ export async function fetchFromUrls(store: Store, objects: Array<{ oid: string; 
   try {
     await forEachLimit(wanted, concurrency, async (o) => {
       const dl: LfsAction = { href: o.url, ...(token ? { header: { authorization: `Bearer ${token}` } } : {}) };
-      result.bytesReceived += (await viaBasic({ store, obj: { oid: o.oid, size: o.size }, dl, slots, meter, reader })).received;
+      const got = await viaBasic({ store, obj: { oid: o.oid, size: o.size }, dl, slots, meter, reader, stageDir: opts.stageDir });
+      result.bytesReceived += got.received;
+      if (got.staged) staged.set(o.oid, got.staged);
       result.objects++;
     });
     result.transfer = 'resolve';
@@ -111,6 +114,7 @@ export async function fetchFromUrls(store: Store, objects: Array<{ oid: string; 
     return result;
   } catch (err) {
     meter.end(false);
+    for (const path of staged.values()) rmSync(path, { force: true });
     throw err;
   } finally {
     reader.close();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, openSync, readFileSync, renameSync, writeSync, closeSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, openSync, readFileSync, renameSync, writeSync, closeSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authUrl, gitClient } from '../helpers/git-client.js';
@@ -84,6 +84,8 @@ describe('hub download against hub serve', () => {
     expect(first.bytesReceived).toBeGreaterThan(8 << 20);
     expectFiles(folder, rev2);
     expect(existsSync(join(folder, '.cache/hub/download/model.safetensors.json'))).toBe(true);
+    // large files were received into verified staging files there and renamed into place: none left
+    expect(readdirSync(join(folder, '.cache/hub/tmp'))).toEqual([]);
     // history: one shallow commit in a bare cache, readable by git
     const cache = join(env.HUB_HOME, 'repos', s.host.replace(':', '_'), 'admin', 'dl.git');
     expect(gitClient().run(cache, 'rev-list', '--count', 'HEAD').trim()).toBe('1');
