@@ -152,6 +152,7 @@ try {
       run(['repo', 'create', 'admin/llama-hub', '--endpoint', url]);
       at(['remote', 'add', 'origin', `${url}/admin/llama-hub`]);
       at(['push']);
+      console.log('(nothing to send: the server already holds every chunk of both revisions, from the git-lfs pushes above; chunks are shared across repositories)');
       run(['clone', '--no-checkout', `${url}/admin/llama-hub`, 'llama-clone']);
       env.HUB_HOME = join(work, 'home-clone'); // another machine: an empty store
       const d = JSON.parse(run(['-C', join(work, 'llama-clone'), 'diff', '--json', 'HEAD~1', 'HEAD'], { show: false }).stdout);
