@@ -70,14 +70,18 @@ interface FileRecord {
  * The files of `tree` that `paths` (exact files or directories; all when empty) and
  * --include/--exclude select. A PATH that names nothing in the tree is a NotFoundError.
  */
-export function selectFiles(tree: readonly TreeFile[], paths: readonly string[], include: readonly string[] | undefined, exclude: readonly string[] | undefined, where: string): { files: TreeFile[]; singleFile?: string } {
+export function selectFiles(tree: readonly TreeFile[], paths: readonly string[], include: readonly string[] | undefined, exclude: readonly string[] | undefined, where: string): { files: TreeFile[]; singleFile?: string; filtersIgnored?: boolean } {
   const wanted = paths.map((p) => p.replace(/^(\.\/)+/, '').replace(/\/+$/, '')).map((p) => (p === '.' ? '' : p));
   for (const w of wanted) {
     if (!tree.some((f) => w === '' || f.path === w || f.path.startsWith(`${w}/`))) {
       throw new NotFoundError(`path '${w}' is not in ${where}`, { data: { path: w } }, 'path_not_found');
     }
   }
-  const filter = pathFilter(include, exclude);
+  // as `hf download`: named files are downloaded whatever --include/--exclude say (the filters
+  // still apply inside a named directory, which hf cannot name)
+  const onlyFiles = wanted.length > 0 && wanted.every((w) => tree.some((f) => f.path === w));
+  const filtersIgnored = onlyFiles && !!(include?.length || exclude?.length);
+  const filter = filtersIgnored ? () => true : pathFilter(include, exclude);
   const files = tree.filter(
     (f) =>
       f.mode !== GITLINK &&
@@ -87,7 +91,7 @@ export function selectFiles(tree: readonly TreeFile[], paths: readonly string[],
   );
   for (const f of files) assertSafeTreePath(f.path, where);
   const singleFile = wanted.length === 1 && files.some((f) => f.path === wanted[0]) ? wanted[0] : undefined;
-  return { files, singleFile };
+  return { files, singleFile, ...(filtersIgnored ? { filtersIgnored } : {}) };
 }
 
 function recordPath(folder: string, path: string): string {

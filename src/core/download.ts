@@ -102,7 +102,8 @@ export async function download(ctx: CoreContext, source: string, opts: DownloadO
   const rev = await downloadRevision(url, gitdir, opts.revision ?? ref.revision, token, offline);
   const { commit, revision } = rev;
   const where = `revision '${revision}' (${commit.slice(0, 12)}) of ${url}`;
-  const { files, singleFile } = selectFiles(rev.tree, opts.paths ?? [], opts.include, opts.exclude, where);
+  const { files, singleFile, filtersIgnored } = selectFiles(rev.tree, opts.paths ?? [], opts.include, opts.exclude, where);
+  if (filtersIgnored) ctx.progress({ type: 'notice', level: 'warn', message: '--include and --exclude are ignored when files are named (as hf download does)' });
   const folder = opts.localDir !== undefined ? resolve(ctx.cwd, opts.localDir) : join(home, 'snapshots', key.host, key.repo, commit);
   const plan = await planFiles(rev.files, folder, files);
   const todo = plan.filter((p) => !p.upToDate);

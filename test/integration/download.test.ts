@@ -150,6 +150,12 @@ describe('hub download against hub serve', () => {
     expect(both.files.map((f: { path: string }) => f.path)).toEqual(['sub/extra.safetensors']);
     expectFiles(d, rev2, ['sub/extra.safetensors']);
     expect(existsSync(join(d, 'sub/notes.txt'))).toBe(false);
+    // as hf download: named files come whatever the filters say (with a warning); inside a named directory they apply
+    const named = await runHub(['download', url, 'config.json', '--exclude', '*.json', '--local-dir', join(tmpDir(), 'n'), '--json'], { env });
+    expect(JSON.parse(named.stdout).files.map((f: { path: string }) => f.path)).toEqual(['config.json']);
+    expect(named.stderr).toContain('warning: --include and --exclude are ignored when files are named');
+    const inDir = await runHubJson(['download', url, 'sub', '--exclude', '*.txt', '--local-dir', join(tmpDir(), 's')], { env });
+    expect(inDir.files.map((f: { path: string }) => f.path)).toEqual(['sub/extra.safetensors']);
   });
 
   it('--revision: an annotated tag, a full commit id and a branch', async () => {
