@@ -88,6 +88,9 @@ describe('hub like hf: references, tokens, downloads', () => {
       const d = await runHubJson(['download', ...args, 'train.csv'], { env: user });
       expect(readFileSync(d.path, 'utf8')).toBe('id,q\n1,why\n');
     }
+    const cd = await runHubJson(['clone', 'admin/squad', 'squad', '--repo-type', 'dataset'], { cwd: parent, env: user });
+    expect(cd.remote).toBe(`${s.url}/datasets/admin/squad`);
+    expect(readFileSync(join(parent, 'squad', 'train.csv'), 'utf8')).toBe('id,q\n1,why\n');
     // private: without any token it fails at once with exit 4
     const anon = await runHub(['download', 'datasets/admin/squad'], { env: { ...ID, HUB_HOME: tmpDir(), HUB_ENDPOINT: s.url } });
     expect(anon.code).toBe(4);
