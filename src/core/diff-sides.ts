@@ -9,7 +9,7 @@ import { bufferSource, type ByteSource } from '../diff/byte-source.js';
 import type { DiffSide } from '../diff/diff-result.js';
 import type { TreeEntry } from '../diff/tree-diff.js';
 import { readBlob, readPointerBlob } from '../repo/object-store.js';
-import { resolveRevision } from '../repo/refs.js';
+import { readHead, resolveRevision } from '../repo/refs.js';
 import { blobSource, fileSource } from './diff-sources.js';
 import type { LargeFiles } from './diff-large.js';
 import { commitFiles } from './head-tree.js';
@@ -37,12 +37,14 @@ export interface Side {
 
 /** The tree of revision `rev`. */
 export async function commitSide(s: RepoSession, rev: string, large: LargeFiles): Promise<Side> {
-  const commit = await resolveRevision(s.paths.gitdir, rev);
+  // before the first commit, HEAD is the empty tree (every file of the working tree is added)
+  const unborn = rev === 'HEAD' && !(await readHead(s.paths.gitdir)).oid;
+  const commit = unborn ? undefined : await resolveRevision(s.paths.gitdir, rev);
   const entries = new Map<string, SideEntry>();
   for (const [path, f] of await commitFiles(s.paths, commit)) entries.set(path, { path, mode: f.mode, blob: f.oid });
-  const short = commit.slice(0, 7);
+  const short = commit?.slice(0, 7) ?? 'HEAD';
   const side: Side = {
-    info: { label: rev, commit },
+    info: { label: rev, commit: commit ?? null },
     entries,
     async lfsOf(e) {
       if (e.mode === 0o120000) return undefined;

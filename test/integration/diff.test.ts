@@ -88,6 +88,17 @@ describe('hub diff: files, text, large-file chunks', () => {
     rmSync(join(dir, 'untracked.sh'));
   });
 
+  it('before the first commit, HEAD is the empty tree: staged files show as added', async () => {
+    const fresh = tmpDir();
+    const e = { ...ID, HUB_HOME: tmpDir() };
+    await runHubJson(['init'], { cwd: fresh, env: e });
+    writeFileSync(join(fresh, 'a.txt'), 'hi\n');
+    expect((await diffJson([], fresh, e)).doc).toMatchObject({ identical: true, a: { label: 'HEAD', commit: null } });
+    await runHubJson(['add', '-A'], { cwd: fresh, env: e });
+    const d = await diffJson([], fresh, e);
+    expect(d.doc.files).toEqual([expect.objectContaining({ path: 'a.txt', status: 'added', kind: 'text', text: expect.objectContaining({ added: 1 }) })]);
+  });
+
   it('--no-index compares two files; identical files are no change; bad arguments fail with the right exit code', async () => {
     const a = join(tmpDir(), 'a.txt');
     const b = join(tmpDir(), 'b.txt');
