@@ -11,6 +11,8 @@ import { diffText } from '../diff/text-diff.js';
 import type { TreeChange } from '../diff/tree-diff.js';
 import { HubError } from '../errors.js';
 import type { LargeFiles } from './diff-large.js';
+import { withReadProgress } from './diff-progress.js';
+import { silentProgress, type ProgressSink } from '../progress.js';
 import { diffTensorsOf, diffTableOf } from './diff-formats.js';
 import type { Side, SideEntry } from './diff-sides.js';
 
@@ -21,6 +23,8 @@ export interface ContentOptions {
   stats: boolean;
   key?: string[];
   limit: number;
+  /** Where the progress of big comparisons goes. */
+  progress?: ProgressSink;
 }
 
 /** Largest text file (per side) shown as a unified diff; bigger ones are summarised as binary. */
@@ -48,7 +52,7 @@ export async function fileDiff(change: TreeChange<SideEntry>, A: Side, B: Side, 
     if (opts.statOnly || same) return out;
     const sa = a ? await A.open(a) : undefined;
     const sb = b ? await B.open(b) : undefined;
-    await compareContent(out, change, sa, sb, A, B, opts);
+    await withReadProgress(opts.progress ?? silentProgress, change.path, sa, sb, (x, y) => compareContent(out, change, x, y, A, B, opts));
   } catch (err) {
     if (!(err instanceof HubError)) throw err;
     // one line that names a file: the format modules name the side they read; anything else gets the path

@@ -35,7 +35,7 @@ export interface DiffOptions extends Partial<ContentOptions> {
 
 /** Computes the diff. Per-file content errors are in the result; anything else throws. */
 export async function diff(ctx: CoreContext, opts: DiffOptions): Promise<DiffResult> {
-  const content: ContentOptions = { statOnly: !!opts.statOnly, stats: !!opts.stats, key: opts.key, limit: opts.limit ?? 10 };
+  const content: ContentOptions = { statOnly: !!opts.statOnly, stats: !!opts.stats, key: opts.key, limit: opts.limit ?? 10, progress: ctx.progress };
   if (!Number.isInteger(content.limit) || content.limit < 0) throw new UsageError(`--limit must be a whole number, not '${opts.limit}'`, {}, 'bad_limit');
   if (opts.noIndex) return diffFiles(ctx, opts.noIndex, content);
   const revs = opts.revisions ?? [];

@@ -143,6 +143,9 @@ describe('hub diff in a clone that has no content (hub clone --no-checkout)', ()
       const b = join(parent, 'b');
       const remote = await diffJson([c1, c2], b, envB);
       expect(remote.code).toBe(0);
+      // a big comparison reports progress on stderr (plain lines under CI), never on stdout
+      expect(remote.stderr).toMatch(/^Comparing model\.safetensors \(32\.0 MiB\)$/m);
+      expect(remote.stderr).toMatch(/^Comparing model\.safetensors: done \(/m);
       const size = remote.doc.files.find((f: { path: string }) => f.path === 'model.safetensors').size.b;
       // the same answer as where both revisions are local, from a fraction of the bytes
       const strip = (doc: { files: Array<{ tensors?: { bytesRead?: unknown } }> }) => doc.files.map((f) => ({ ...f, tensors: f.tensors && { ...f.tensors, bytesRead: undefined } }));
