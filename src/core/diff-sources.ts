@@ -9,7 +9,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { IntegrityError, NotFoundError, fromFsError } from '../errors.js';
 import type { ByteSource } from '../diff/byte-source.js';
 import { bufferSource } from '../diff/byte-source.js';
-import { CHUNK_HEADER_BYTES, decodeChunkHeader } from '../formats/xorb.js';
+import { CHUNK_HEADER_BYTES, parseXorbRecords } from '../formats/xorb.js';
 import { createSha256, sha256Hex } from '../hash/sha256.js';
 import { fromXetHex } from '../hash/xet-hex.js';
 import { readBlob } from '../repo/object-store.js';
@@ -101,12 +101,12 @@ export class ChunkFetcher {
   /** The data of `chunks`, in order. */
   async get(chunks: ReadonlyArray<FileChunk | RemoteChunk>, what: string): Promise<Uint8Array[]> {
     const out: Array<Uint8Array | undefined> = new Array(chunks.length);
-    const missing: number[] = [];
-    chunks.forEach((c, i) => {
-      const where = this.reader.locate([c.hash]);
-      if (where) out[i] = this.reader.read(where)[0];
-      else missing.push(i);
-    });
+    // one index transaction for all, and neighbouring local chunks read with one call
+    const where = this.reader.locateEach(chunks.map((c) => c.hash));
+    const present = where.flatMap((w, i) => (w ? [i] : []));
+    const data = this.reader.read(present.map((i) => where[i]!));
+    present.forEach((i, k) => (out[i] = data[k]));
+    const missing = where.flatMap((w, i) => (w ? [] : [i]));
     if (missing.length) {
       if (!this.api) throw new NotFoundError(`${what}: content is not in the local store`, { hint: 'fetch it first (hub fetch / hub pull)' }, 'content_missing');
       await this.fetch(chunks as readonly RemoteChunk[], missing, out, what);
@@ -130,12 +130,12 @@ export class ChunkFetcher {
         const last = chunks[missing[j - 1]];
         const bytes = await this.api!.range(first.url, first.record, last.record + CHUNK_HEADER_BYTES + last.length);
         this.bytesFetched += bytes.length;
-        let at = 0;
+        const records = parseXorbRecords(bytes);
+        if (records.length !== j - k) throw new IntegrityError(`${what}: the server's xorb range holds ${records.length} chunks, not ${j - k}`, {}, 'chunk_mismatch');
         for (let m = k; m < j; m++) {
           const c = chunks[missing[m]];
-          const { uncompressedLength } = decodeChunkHeader(bytes, at);
-          const data = bytes.subarray(at + CHUNK_HEADER_BYTES, at + CHUNK_HEADER_BYTES + uncompressedLength);
-          at += CHUNK_HEADER_BYTES + uncompressedLength;
+          const r = records[m - k];
+          const data = bytes.subarray(r.dataOffset, r.dataOffset + r.length);
           const hash = fromXetHex(c.hash);
           if (data.length !== c.length || Buffer.compare(this.store.hashers.chunk.hash(data), hash) !== 0) {
             throw new IntegrityError(`${what}: the server sent a chunk whose bytes do not match its hash ${c.hash}`, {}, 'chunk_mismatch');

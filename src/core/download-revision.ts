@@ -28,7 +28,8 @@ export interface DownloadRevision {
   resolveUrl?: (path: string) => string;
 }
 
-function offlineError(message: string, data: Record<string, unknown>): NetworkError {
+/** The exit-6 error of a download that would need the network while HUB_OFFLINE is set. */
+export function offlineError(message: string, data: Record<string, unknown>): NetworkError {
   return new NetworkError(`${message}, and HUB_OFFLINE is set`, { retriable: false, hint: 'unset HUB_OFFLINE, or download it once while online', data }, 'offline');
 }
 

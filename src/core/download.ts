@@ -8,7 +8,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NetworkError, NotFoundError, UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import { hubHome } from '../store/paths.js';
 import { removeStaleTmpFiles } from '../store/atomic-file.js';
 import { pidAlive } from '../store/store-lock.js';
@@ -16,7 +16,7 @@ import type { Store } from '../store/store.js';
 import type { CoreContext } from './context.js';
 import { resolveToken } from './credentials.js';
 import { planFiles, selectFiles, STAGING_DIR, writePlanned } from './download-files.js';
-import { cacheGitdir, downloadRevision, type DownloadRevision } from './download-revision.js';
+import { cacheGitdir, downloadRevision, offlineError, type DownloadRevision } from './download-revision.js';
 import { fetchContent, fetchFromUrls, transferOptions, type FetchedContent, type FetchOptions } from './fetch-content.js';
 import { isOffline } from './offline.js';
 import { withStore } from './open-store.js';
@@ -73,9 +73,6 @@ function cacheKey(url: string): { host: string; repo: string } {
   return { host, repo };
 }
 
-function offlineError(message: string, data: Record<string, unknown>): NetworkError {
-  return new NetworkError(`${message}, and HUB_OFFLINE is set`, { retriable: false, hint: 'unset HUB_OFFLINE, or download it once while online', data }, 'offline');
-}
 
 /**
  * Large files into the store: through the LFS batch API (chunks with hub serve); a server with

@@ -51,66 +51,59 @@ export function transferOptions(ctx: CoreContext, stageDir?: string): FetchOptio
 }
 
 /** Fetches every object of `objects` the store lacks from the remote at `remoteUrl`. */
-export async function fetchContent(store: Store, remoteUrl: string, objects: Array<{ oid: string; size: number }>, token: string | undefined, opts: FetchOptions = {}): Promise<FetchedContent> {
-  const unique = [...new Map(objects.map((o) => [o.oid, o])).values()];
-  const wanted = unique.filter((o) => !store.hasObject(o.oid));
-  const staged = new Map<string, string>();
-  const result: FetchedContent = { objects: 0, bytesReceived: 0, transfer: null, staged };
-  if (!wanted.length) return result;
-  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
-  const slots = new Slots(concurrency);
-  const total = wanted.reduce((n, o) => n + o.size, 0);
-  const meter = new TransferMeter(opts.progress ?? silentProgress, `download:${remoteUrl}`, `Downloading ${wanted.length} large file${wanted.length === 1 ? '' : 's'}`, total);
-  const reader = new LocalChunkReader(store);
-  try {
+export function fetchContent(store: Store, remoteUrl: string, objects: Array<{ oid: string; size: number }>, token: string | undefined, opts: FetchOptions = {}): Promise<FetchedContent> {
+  return runDownloads(store, objects, opts, `download:${remoteUrl}`, async (wanted, fetchOne, concurrency) => {
+    let transfer: string | null = null;
     for (let i = 0; i < wanted.length; i += BATCH_SIZE) {
       const batch = await lfsBatch(lfsEndpoint(remoteUrl), 'download', wanted.slice(i, i + BATCH_SIZE), token);
-      result.transfer = batch.transfer;
+      transfer = batch.transfer;
       for (const obj of batch.objects) {
         if (obj.error || !obj.actions?.download) throw errorForStatus(obj.error?.code ?? 404, obj.error?.message ?? 'no download action', `downloading ${obj.oid.slice(0, 12)}`);
       }
-      await forEachLimit(batch.objects, concurrency, async (obj) => {
-        const one = { store, obj, dl: obj.actions!.download!, slots, meter, reader, stageDir: opts.stageDir };
-        const got = batch.transfer === 'hub-chunks' ? await viaChunks(one) : await viaBasic(one);
-        result.bytesReceived += got.received;
-        if (got.staged) staged.set(obj.oid, got.staged);
-        result.objects++;
-      });
+      await forEachLimit(batch.objects, concurrency, (obj) => fetchOne(obj, obj.actions!.download!, batch.transfer));
     }
-    meter.end(true, `${result.objects} file${result.objects === 1 ? '' : 's'}`);
-    return result;
-  } catch (err) {
-    meter.end(false);
-    for (const path of staged.values()) rmSync(path, { force: true });
-    throw err;
-  } finally {
-    reader.close();
-  }
+    return transfer;
+  });
 }
 
 /**
  * Fetches objects from plain URLs (an HF server's `resolve` URLs, when it offers no LFS batch
  * API), each received like a `basic` download: chunked into the store, its SHA-256 checked.
  */
-export async function fetchFromUrls(store: Store, objects: Array<{ oid: string; size: number; url: string }>, token: string | undefined, opts: FetchOptions = {}): Promise<FetchedContent> {
+export function fetchFromUrls(store: Store, objects: Array<{ oid: string; size: number; url: string }>, token: string | undefined, opts: FetchOptions = {}): Promise<FetchedContent> {
+  return runDownloads(store, objects, opts, 'download:urls', async (wanted, fetchOne, concurrency) => {
+    await forEachLimit(wanted, concurrency, (o) => fetchOne(o, { href: o.url, ...(token ? { header: { authorization: `Bearer ${token}` } } : {}) }, 'basic'));
+    return 'resolve';
+  });
+}
+
+/** Receives one object through `transfer` with the action `dl`. */
+type FetchOne = (obj: { oid: string; size: number }, dl: LfsAction, transfer: string) => Promise<void>;
+
+/**
+ * The frame every download shares: the objects the store lacks (each once), the request slots,
+ * one progress meter, one local chunk reader; `run` decides where each object comes from and
+ * returns the transfer name. Staging files are removed again when anything fails.
+ */
+async function runDownloads<T extends { oid: string; size: number }>(store: Store, objects: readonly T[], opts: FetchOptions, id: string, run: (wanted: T[], fetchOne: FetchOne, concurrency: number) => Promise<string | null>): Promise<FetchedContent> {
   const wanted = [...new Map(objects.filter((o) => !store.hasObject(o.oid)).map((o) => [o.oid, o])).values()];
   const staged = new Map<string, string>();
   const result: FetchedContent = { objects: 0, bytesReceived: 0, transfer: null, staged };
   if (!wanted.length) return result;
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   const slots = new Slots(concurrency);
-  const meter = new TransferMeter(opts.progress ?? silentProgress, `download:urls`, `Downloading ${wanted.length} large file${wanted.length === 1 ? '' : 's'}`, wanted.reduce((n, o) => n + o.size, 0));
+  const meter = new TransferMeter(opts.progress ?? silentProgress, id, `Downloading ${wanted.length} large file${wanted.length === 1 ? '' : 's'}`, wanted.reduce((n, o) => n + o.size, 0));
   const reader = new LocalChunkReader(store);
+  const fetchOne: FetchOne = async (obj, dl, transfer) => {
+    const one = { store, obj: { oid: obj.oid, size: obj.size }, dl, slots, meter, reader, stageDir: opts.stageDir };
+    const got = transfer === 'hub-chunks' ? await viaChunks(one) : await viaBasic(one);
+    result.bytesReceived += got.received;
+    if (got.staged) staged.set(obj.oid, got.staged);
+    result.objects++;
+  };
   try {
-    await forEachLimit(wanted, concurrency, async (o) => {
-      const dl: LfsAction = { href: o.url, ...(token ? { header: { authorization: `Bearer ${token}` } } : {}) };
-      const got = await viaBasic({ store, obj: { oid: o.oid, size: o.size }, dl, slots, meter, reader, stageDir: opts.stageDir });
-      result.bytesReceived += got.received;
-      if (got.staged) staged.set(o.oid, got.staged);
-      result.objects++;
-    });
-    result.transfer = 'resolve';
-    meter.end(true);
+    result.transfer = await run(wanted, fetchOne, concurrency);
+    meter.end(true, `${result.objects} file${result.objects === 1 ? '' : 's'}`);
     return result;
   } catch (err) {
     meter.end(false);
@@ -150,7 +143,7 @@ async function viaChunks(one: OneObject): Promise<{ received: number; staged?: s
         const hashes = part.term.hashes!;
         const where = reader.locate(hashes);
         if (!where) throw new NotFoundError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
-        reader.read(where).forEach((data, k) => recv.localChunk(fromXetHex(hashes[k]), data));
+        reader.read(where).forEach((data, k) => recv.localChunk(fromXetHex(hashes[k]), data, where[k]));
         meter.add(part.term.bytes);
       } else {
         let bytes = 0;

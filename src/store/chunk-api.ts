@@ -126,20 +126,3 @@ export function fetchTerms(store: Store, manifest: FileManifest): FetchTerm[] {
     for (const f of files.values()) f.close();
   }
 }
-
-/** The data of chunks `hashes` (Xet hex) from the local store, or undefined when any is missing. */
-export function localChunks(store: Store, hashes: readonly string[]): Uint8Array[] | undefined {
-  const where = store.index.readBatch(() => hashes.map((h) => store.index.lookup(fromXetHex(h))));
-  if (where.some((w) => !w || !store.xorbs.exists(w.xorb))) return undefined;
-  const files = new Map<string, XorbFile>();
-  try {
-    return where.map((w) => {
-      let f = files.get(w!.xorb);
-      if (!f) files.set(w!.xorb, (f = XorbFile.open(store.xorbs, w!.xorb)));
-      const { bytes, records } = f.readChunks(w!.index, w!.index + 1);
-      return bytes.subarray(records[0].dataOffset - records[0].offset);
-    });
-  } finally {
-    for (const f of files.values()) f.close();
-  }
-}

@@ -55,6 +55,16 @@ export class ChunkSink {
     if (this.failed) throw this.failed;
   }
 
+  /**
+   * Adds the next chunk, which the caller already found in the store at `where` (no lookup, no
+   * write): a download taking chunks the store has.
+   */
+  addStored(hash: Uint8Array, length: number, where: { xorb: string; index: number }): void {
+    this.entries.push({ hash: Uint8Array.from(hash), size: length });
+    this.dedupBytes += length;
+    this.addTerm({ xorb: where.xorb, chunkStart: where.index, chunkEnd: where.index + 1, bytes: length });
+  }
+
   /** Adds the next chunk of the file; `hash` must be the verified keyed BLAKE3 of `data`. */
   add(hash: Uint8Array, data: Uint8Array): void {
     const length = data.length;

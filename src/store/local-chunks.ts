@@ -30,14 +30,19 @@ export class LocalChunkReader {
   }
 
   private lookup(hashes: readonly string[]): ChunkLocation[] | undefined {
+    const where = this.locateEach(hashes);
+    return where.every((w) => w !== undefined) ? (where as ChunkLocation[]) : undefined;
+  }
+
+  /** Where each of `hashes` is (undefined for each the store lacks), in one read transaction. */
+  locateEach(hashes: readonly string[]): Array<ChunkLocation | undefined> {
     const where = this.store.index.readBatch(() => hashes.map((h) => this.store.index.lookup(fromXetHex(h))));
-    for (const w of where) {
+    return where.map((w) => {
       if (!w) return undefined;
       let ok = this.exists.get(w.xorb);
       if (ok === undefined) this.exists.set(w.xorb, (ok = this.store.xorbs.exists(w.xorb)));
-      if (!ok) return undefined;
-    }
-    return where as ChunkLocation[];
+      return ok ? w : undefined;
+    });
   }
 
   /** True when the store has every chunk of `hashes`. */

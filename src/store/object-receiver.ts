@@ -65,15 +65,15 @@ export class ObjectReceiver {
   /** The next chunk, as the server named it: its hash is checked before anything is kept. */
   chunk(expected: Uint8Array, data: Uint8Array, what: string): void {
     const actual = this.store.hashers.chunk.hash(data);
-    if (!equal(actual, expected)) {
+    if (Buffer.compare(actual, expected) !== 0) {
       throw new IntegrityError(`${what}: the server sent a chunk whose bytes do not match its hash ${xetHex(expected)}`, { data: { oid: this.expected.oid } }, 'chunk_mismatch');
     }
     this.take(actual, data);
   }
 
-  /** The next chunk, read from this store (its hash is the index's; the final SHA-256 covers it). */
-  localChunk(hash: Uint8Array, data: Uint8Array): void {
-    this.take(hash, data);
+  /** The next chunk, read from this store at `where` (its hash is the index's; the final SHA-256 covers it). */
+  localChunk(hash: Uint8Array, data: Uint8Array, where: { xorb: string; index: number }): void {
+    this.take(hash, data, where);
   }
 
   /** The next raw bytes of the object (chunked here). */
@@ -145,21 +145,16 @@ export class ObjectReceiver {
 
   private readonly onChunk = (c: Chunk): void => this.take(c.hash, c.data);
 
-  private take(hash: Uint8Array, data: Uint8Array): void {
+  private take(hash: Uint8Array, data: Uint8Array, stored?: { xorb: string; index: number }): void {
     if (this.closed) throw new Error('ObjectReceiver: used after finish or abort');
     this.size += data.length;
     if (this.size > this.expected.size) throw new IntegrityError(`the server sent more than the ${this.expected.size} bytes of ${this.expected.oid}`, { data: { oid: this.expected.oid } }, 'size_mismatch');
-    this.sink.add(hash, data);
+    if (stored) this.sink.addStored(hash, data.length, stored);
+    else this.sink.add(hash, data);
     this.sha!.update(data);
     if (this.stageFd >= 0) {
       writeAll(this.stageFd, data);
       this.sha!.wrote(data.length);
     }
   }
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

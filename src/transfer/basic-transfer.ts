@@ -4,7 +4,6 @@
  * answers a range request with the whole object (200) makes the sink start over.
  */
 import { Readable } from 'node:stream';
-import { request } from 'undici';
 import { HubError, NetworkError } from '../errors.js';
 import { errorForStatus } from './http-client.js';
 import { send, type LfsAction } from './lfs-client.js';
