@@ -17,6 +17,15 @@ export function hfError(status: number, code: HfErrorCode, message: string): Htt
   return new HttpError(status, message, { 'X-Error-Code': code }, code);
 }
 
+/** One percent-encoded segment of an HF route's path, decoded (400 BadRequest when it cannot be). */
+export function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw hfError(400, 'BadRequest', 'invalid percent-encoding in the path');
+  }
+}
+
 /** The repository `type/owner/name` if `id` may do `action` to it; otherwise the HF-shaped error. */
 export function hfRepo(meta: Metadata, id: Identity, type: 'model' | 'dataset', owner: string, name: string, action: Action): RepoRecord {
   const repo = meta.getRepo(type, owner, name);

@@ -18,10 +18,10 @@ import type { Store } from '../store/store.js';
 import type { Identity } from './access.js';
 import { badRepoSegment, repoDir, type RepoType } from './bare-repos.js';
 import { BareRepo, type CommitInfo } from './git-read.js';
-import { hfError, hfRepo } from './hf-access.js';
+import { decodeSegment, hfError, hfRepo } from './hf-access.js';
 import { commitOf, decodeCursor, encodeCursor, parseBool, repoPath, toEntries, type HfEntry } from './hf-entries.js';
 import { handleResolve } from './hf-resolve.js';
-import { HttpError, sendJson } from './http-util.js';
+import { HttpError, readBody, sendJson } from './http-util.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 
 /** A matched read route; `rev` and `path` are decoded. */
@@ -53,18 +53,10 @@ export const TREE_PAGE_EXPANDED = 100;
 const PATHS_INFO_MAX = 1000;
 const BODY_LIMIT = 4 << 20;
 
-function decode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new HttpError(400, 'invalid percent-encoding in the path');
-  }
-}
-
 /** Splits raw segments into the revision (one segment, or `refs/x/y` unencoded) and the path after it. */
 function revAndPath(raw: string[]): { rev: string; path: string } {
   const n = raw[0] === 'refs' && raw.length >= 3 ? 3 : 1;
-  return { rev: raw.slice(0, n).map(decode).join('/'), path: raw.slice(n).map(decode).join('/') };
+  return { rev: raw.slice(0, n).map(decodeSegment).join('/'), path: raw.slice(n).map(decodeSegment).join('/') };
 }
 
 /** The read route `rawPath` (URL pathname, percent-encoded) names, or undefined when it is none of them. */
@@ -73,14 +65,14 @@ export function hfReadRoute(rawPath: string): HfReadRoute | undefined {
   let type: RepoType = 'model';
   if (seg[0] === 'api' && (seg[1] === 'models' || seg[1] === 'datasets')) {
     type = seg[1] === 'datasets' ? 'dataset' : 'model';
-    const [owner, name, what, ...rest] = seg.slice(2).map((s, i) => (i < 3 ? decode(s) : s));
+    const [owner, name, what, ...rest] = seg.slice(2).map((s, i) => (i < 3 ? decodeSegment(s) : s));
     if (!validRepo(owner, name)) return undefined;
     const base = { type, owner, name, path: '' };
     if (what === undefined || (what === '' && rest.length === 0)) return { kind: 'info', ...base };
     const tail = rest.filter((s, i) => s !== '' || i < rest.length - 1); // a trailing `/` adds nothing
     if (tail.length === 0) return undefined;
-    if (what === 'revision') return { kind: 'info', ...base, rev: tail.map(decode).join('/') };
-    if (what === 'paths-info') return { kind: 'paths-info', ...base, rev: tail.map(decode).join('/') };
+    if (what === 'revision') return { kind: 'info', ...base, rev: tail.map(decodeSegment).join('/') };
+    if (what === 'paths-info') return { kind: 'paths-info', ...base, rev: tail.map(decodeSegment).join('/') };
     if (what === 'tree') return { kind: 'tree', ...base, ...revAndPath(tail) };
     return undefined;
   }
@@ -90,8 +82,8 @@ export function hfReadRoute(rawPath: string): HfReadRoute | undefined {
   }
   const [owner, name, what, ...rest] = seg;
   if ((what !== 'resolve' && what !== 'raw') || rest.length < 2) return undefined;
-  const o = decode(owner);
-  const n = decode(name);
+  const o = decodeSegment(owner);
+  const n = decodeSegment(name);
   if (!validRepo(o, n) || (type === 'model' && o === 'api')) return undefined;
   const { rev, path } = revAndPath(rest);
   return { kind: what, type, owner: o, name: n, rev, path };
@@ -217,16 +209,7 @@ async function tree(route: HfReadRoute, bare: BareRepo, res: ServerResponse, url
 
 /** The body of a paths-info request: JSON `{paths, expand}` or form-encoded `paths=a&paths=b&expand=True`. */
 async function readPathsBody(req: IncomingMessage): Promise<{ paths: string[]; expand: boolean }> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > BODY_LIMIT) throw new HttpError(413, `request body too large (limit ${BODY_LIMIT} bytes)`);
-  const parts: Buffer[] = [];
-  let total = 0;
-  for await (const part of req as AsyncIterable<Buffer>) {
-    total += part.length;
-    if (total > BODY_LIMIT) throw new HttpError(413, `request body too large (limit ${BODY_LIMIT} bytes)`, { Connection: 'close' });
-    parts.push(part);
-  }
-  const text = Buffer.concat(parts).toString('utf8');
+  const text = (await readBody(req, BODY_LIMIT)).toString('utf8');
   if (/^application\/x-www-form-urlencoded\b/i.test(String(req.headers['content-type'] ?? ''))) {
     const form = new URLSearchParams(text);
     return { paths: [...form.getAll('paths'), ...form.getAll('paths[]')], expand: parseBool(form.get('expand'), 'expand') };

@@ -21,7 +21,7 @@ import type { Store } from '../store/store.js';
 import { wwwAuthenticate, type Identity } from './access.js';
 import { badRepoSegment, createBareRepo, deleteBareRepo, repoDir, validateRepoName } from './bare-repos.js';
 import * as git from './git-write.js';
-import { hfError, hfRepo } from './hf-access.js';
+import { decodeSegment, hfError, hfRepo } from './hf-access.js';
 import { applyCommit, CommitStaging, commitTarget, type CommitContext } from './hf-commit.js';
 import { checkRepoPath, parseJsonPayload, parseOperation, readNdjsonPayload, type CommitHeader, type CommitOperation } from './hf-commit-payload.js';
 import { HttpError, readJsonBody, sendJson } from './http-util.js';
@@ -53,20 +53,12 @@ const PREUPLOAD_BODY_LIMIT = 16 << 20;
 const PREUPLOAD_MAX_FILES = 10_000;
 const JSON_COMMIT_LIMIT = 64 << 20;
 
-function decode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw hfError(400, 'BadRequest', 'invalid percent-encoding in the path');
-  }
-}
-
 /** The write route the raw (still percent-encoded) `pathname` names, if any. */
 export function matchHfWrite(pathname: string): HfWriteRoute | undefined {
   const m = /^\/api\/(models|datasets)\/([^/]+)\/([^/]+)\/(preupload|commit)\/(.+)$/.exec(pathname);
   if (!m) return undefined;
-  const rev = m[5].split('/').map(decode).join('/');
-  return { op: m[4] as HfWriteRoute['op'], type: m[1] === 'datasets' ? 'dataset' : 'model', owner: decode(m[2]), name: decode(m[3]), rev };
+  const rev = m[5].split('/').map(decodeSegment).join('/');
+  return { op: m[4] as HfWriteRoute['op'], type: m[1] === 'datasets' ? 'dataset' : 'model', owner: decodeSegment(m[2]), name: decodeSegment(m[3]), rev };
 }
 
 /**

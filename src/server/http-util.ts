@@ -17,6 +17,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** Reads a JSON request body of at most `limit` bytes (413 beyond, 400 when not JSON). */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const body = await readBody(req, limit);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
+}
+
+/** Reads a whole request body of at most `limit` bytes (413 beyond). */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, `request body too large: ${declared} bytes (limit ${limit})`);
   const parts: Buffer[] = [];
@@ -27,11 +37,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     if (total > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`, { Connection: 'close' });
     parts.push(part);
   }
-  try {
-    return JSON.parse(Buffer.concat(parts).toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'request body is not valid JSON');
-  }
+  return Buffer.concat(parts);
 }
 
 /** Drains and discards the rest of a request body (so keep-alive connections stay usable). */
