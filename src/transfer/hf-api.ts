@@ -5,7 +5,7 @@
  * following `Link: <...>; rel="next"` pages) and a file's bytes (`/{id}/resolve/{rev}/{path}`).
  */
 import { FormatError, NetworkError } from '../errors.js';
-import { errorForStatus } from './http-client.js';
+import { errorForBody, errorForStatus } from './http-client.js';
 import { send } from './lfs-client.js';
 import { withRetries } from './retry.js';
 
@@ -44,15 +44,7 @@ async function getJson(url: string, token: string | undefined, what: string): Pr
   return withRetries(async () => {
     const res = await send(url, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
     const text = await res.body.text();
-    if (res.statusCode !== 200) {
-      let msg = text.slice(0, 200);
-      try {
-        msg = (JSON.parse(text) as { error?: string }).error ?? msg;
-      } catch {
-        /* not JSON */
-      }
-      throw errorForStatus(res.statusCode, msg, what, res.headers['retry-after'] as string | undefined);
-    }
+    if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, what, res.headers['retry-after']);
     try {
       return { json: JSON.parse(text), link: res.headers.link as string | undefined };
     } catch {

@@ -18,6 +18,23 @@ export function errorForStatus(status: number, message: string, what: string, re
   return new HubError('http_error', text, ExitCode.error, { data: { status } });
 }
 
+/**
+ * The HubError for a non-2xx answer whose body is `text`: the server's own message (`error` or
+ * `message` of a JSON body, as hub serve, Git LFS servers and the HF Hub send it), else the start
+ * of the body.
+ */
+export function errorForBody(status: number, text: string, what: string, retryAfter?: string | string[]): HubError {
+  let msg = text.slice(0, 200);
+  try {
+    const doc = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const said = typeof doc?.error === 'string' ? doc.error : typeof doc?.message === 'string' ? doc.message : undefined;
+    if (said) msg = said;
+  } catch {
+    /* not JSON */
+  }
+  return errorForStatus(status, msg, what, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+}
+
 /** Options of a JSON request. */
 export interface JsonRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -51,15 +68,10 @@ export async function requestJson<T>(opts: JsonRequest): Promise<T> {
     throw new NetworkError(`${opts.what}: cannot reach ${new URL(opts.url).origin} (${(err as Error).message})`, { cause: err });
   }
   const text = await res.body.text();
-  let json: unknown;
+  if (res.statusCode < 200 || res.statusCode > 299) throw errorForBody(res.statusCode, text, opts.what, res.headers['retry-after']);
   try {
-    json = text ? JSON.parse(text) : undefined;
+    return (text ? JSON.parse(text) : undefined) as T;
   } catch {
-    json = undefined;
+    return undefined as T;
   }
-  if (res.statusCode < 200 || res.statusCode > 299) {
-    const msg = (json as { error?: string; message?: string } | undefined)?.error ?? (json as { message?: string } | undefined)?.message ?? text.slice(0, 200);
-    throw errorForStatus(res.statusCode, msg, opts.what, res.headers['retry-after'] as string | undefined);
-  }
-  return json as T;
 }

@@ -5,7 +5,7 @@
  */
 import { request } from 'undici';
 import { NetworkError } from '../errors.js';
-import { errorForStatus, requestJson } from './http-client.js';
+import { errorForBody, errorForStatus, requestJson } from './http-client.js';
 import { withRetries } from './retry.js';
 
 const LFS = 'application/vnd.git-lfs+json';
@@ -47,15 +47,7 @@ async function lfsBatchOnce(lfsUrl: string, operation: 'upload' | 'download', ob
     throw new NetworkError(`LFS batch: cannot reach ${new URL(lfsUrl).origin} (${(err as Error).message})`, { cause: err });
   }
   const text = await res.body.text();
-  if (res.statusCode !== 200) {
-    let msg = text.slice(0, 200);
-    try {
-      msg = (JSON.parse(text) as { message?: string }).message ?? msg;
-    } catch {
-      /* not JSON */
-    }
-    throw errorForStatus(res.statusCode, msg, `LFS ${operation}`, res.headers['retry-after'] as string | undefined);
-  }
+  if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, `LFS ${operation}`, res.headers['retry-after']);
   return JSON.parse(text);
 }
 
