@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { http, type Answer } from '../helpers/http-answer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel } from '../helpers/make-model.js';
@@ -18,16 +18,6 @@ import { ID, localRepoWithRemote } from '../helpers/remote-repo.js';
 import { runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-async function http(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
-  const r = await request(url, { method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body });
-  return { status: r.statusCode, headers: r.headers, body: Buffer.from(await r.body.arrayBuffer()) };
-}
 
 const json = (a: Answer) => JSON.parse(a.body.toString('utf8'));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { answerOf, type Answer } from '../helpers/http-answer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authUrl, gitClient } from '../helpers/git-client.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
@@ -21,12 +22,6 @@ const pointer = (b: Buffer) => `version https://git-lfs.github.com/spec/v1\noid 
 const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64');
 const LFS = 'application/vnd.git-lfs+json';
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: any;
-}
 
 type Line = { key: string; value: unknown };
 const header = (summary: string, more: Record<string, unknown> = {}): Line => ({ key: 'header', value: { summary, description: '', ...more } });
@@ -42,15 +37,7 @@ describe('Hugging Face write API', () => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (opts.body !== undefined) headers['content-type'] = opts.type ?? 'application/json';
-    const r = await request(path.startsWith('http') ? path : `${s.url}${path}`, { method: method as 'POST', headers, body: opts.body });
-    const text = await r.body.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: r.statusCode, headers: r.headers, text, json };
+    return answerOf(await request(path.startsWith('http') ? path : `${s.url}${path}`, { method: method as 'POST', headers, body: opts.body }));
   }
   const commit = (repo: string, lines: Line[] | string, opts: { token?: string; rev?: string; query?: string } = {}) =>
     http('POST', `/api/models/${repo}/commit/${opts.rev ?? 'main'}${opts.query ?? ''}`, { token: opts.token ?? tok.alice, body: typeof lines === 'string' ? lines : ndjson(lines), type: 'application/x-ndjson' });

@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { http, type Answer } from '../helpers/http-answer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authUrl, gitClient } from '../helpers/git-client.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
@@ -164,17 +164,6 @@ function privateObject(): Buffer {
   return b;
 }
 
-/** What one HTTP exchange answered. */
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-async function http(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
-  const r = await request(url, { method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body });
-  return { status: r.statusCode, headers: r.headers, body: Buffer.from(await r.body.arrayBuffer()) };
-}
 
 /** The longest run of bytes `body` shares with `secret` is shorter than 16 bytes. */
 function sharesNoRun(body: Buffer, secret: Buffer, run = 16): boolean {

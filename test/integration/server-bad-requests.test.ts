@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Client, request } from 'undici';
+import { answerOf, type Answer } from '../helpers/http-answer.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { runHubJson } from '../helpers/run-hub.js';
@@ -22,25 +23,10 @@ const OBJECTS = `/${REPO}.git/info/lfs/objects`;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const ANY_OID = sha256(Buffer.from('any object'));
 
-/** What one exchange answered; the body parsed as JSON when it is JSON. */
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json?: any;
-}
 
 /** One request, the path sent byte for byte as given (no URL normalisation of `..` or `%2F`). */
 async function send(client: Client, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer | Readable } = {}): Promise<Answer> {
-  const r = await client.request({ path, method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body });
-  const text = await r.body.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: r.statusCode, headers: r.headers, text, json };
+  return answerOf(await client.request({ path, method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body }));
 }
 
 /** A JSON error answer: the status, and a string `error` (and LFS `message`) matching `pattern`. */

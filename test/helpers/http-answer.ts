@@ -1,0 +1,32 @@
+// One HTTP exchange as tests look at it: status, headers, the body as bytes and text, and as JSON
+// when it is JSON. Shared by the tests that talk to hub serve directly.
+import { request, type Dispatcher } from 'undici';
+
+/** What one HTTP exchange answered. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  text: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json?: any;
+}
+
+/** Reads a whole response into an Answer. */
+export async function answerOf(r: Dispatcher.ResponseData): Promise<Answer> {
+  const body = Buffer.from(await r.body.arrayBuffer());
+  const text = body.toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: r.statusCode, headers: r.headers, body, text, json };
+}
+
+/** One request to `url`. */
+export async function http(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
+  return answerOf(await request(url, { method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body }));
+}
