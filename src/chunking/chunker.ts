@@ -5,7 +5,7 @@
  * it ends regardless; the last chunk is whatever remains. Hashing may start MIN_CHUNK - 65
  * bytes into a chunk because h depends only on the last 64 bytes. This reproduces xet-core's
  * deduplication::Chunker (target 64 KiB) byte for byte; the vectors in
- * ../shared/spec/xet-chunking-vectors.json are checked by the unit tests.
+ * fixtures/spec/xet-chunking-vectors.json are checked by the unit tests.
  *
  * Input lives in one window inside the scanner's WebAssembly memory, so a file can be read
  * straight into it (`writable()` + `commit()`) with no copy; `push()` copies for other sources.

@@ -1,5 +1,5 @@
 // The Xet gear table: 256 u64 values, identical to the DEFAULT_TABLE of the gearhash crate
-// (and to ../shared/spec/gear-table.json, which a unit test checks).
+// (and to fixtures/spec/gear-table.json, which a unit test checks).
 
 /** Gear values as 16-digit hex strings, index = input byte. */
 export const GEAR_TABLE_HEX: readonly string[] = [

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const hub = join(root, 'bin/hub.js');
-const tool = join(root, '../shared/tools/make-model.mjs');
+const tool = join(root, 'test/helpers/make-model.mjs');
 const size = process.env.HUB_BENCH_DIFF_SIZE ?? '512MiB';
 const runs = Number(process.env.HUB_BENCH_RUNS ?? 5);
 const work = mkdtempSync(join(tmpdir(), 'hub-bench-diff-'));

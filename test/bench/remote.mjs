@@ -14,7 +14,7 @@ import { startServer } from './hub-serve.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const hub = join(root, 'bin/hub.js');
-const makeModelTool = join(root, '../shared/tools/make-model.mjs');
+const makeModelTool = join(root, 'test/helpers/make-model.mjs');
 const size = process.env.HUB_BENCH_REMOTE_SIZE ?? '512MiB';
 const work = mkdtempSync(join(tmpdir(), 'hub-bench-remote-'));
 const gitHome = join(work, 'git-home');

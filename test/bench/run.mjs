@@ -3,8 +3,7 @@
 // test/bench/status.mjs (issue 3), test/bench/serve.mjs (issue 4), test/bench/remote.mjs (issue 5),
 // test/bench/diff-model.mjs and test/bench/diff-table.mjs (issue 6).
 //
-// On one synthetic 1 GiB safetensors model (../shared/tools/make-model.mjs, or a local copy of
-// its algorithm when shared/ is absent) it measures, in the same run and as medians of
+// On one synthetic 1 GiB safetensors model (test/helpers/make-model.mjs) it measures, in the same run and as medians of
 // HUB_BENCH_RUNS (default 5) runs:
 //   openssl dgst -sha256 FILE        the hashing floor
 //   git lfs clean < FILE             the peer doing the same job (hash + copy into its store)
@@ -24,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const hub = join(root, 'bin/hub.js');
-const makeModelTool = join(root, '../shared/tools/make-model.mjs');
+const makeModelTool = join(root, 'test/helpers/make-model.mjs');
 const runs = Number(process.env.HUB_BENCH_RUNS ?? 5);
 const work = process.env.HUB_BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'hub-bench-'));
 const MiB = 1024 * 1024;
@@ -61,7 +60,6 @@ function measureShell(script, { cwd = work } = {}) {
 }
 
 function makeModel(out, size, seed) {
-  if (!existsSync(makeModelTool)) throw new Error(`needs ${makeModelTool} (the shared tools beside the project)`);
   execFileSync(process.execPath, [makeModelTool, '--out', out, '--size', size, '--tensors', '64', '--seed', String(seed)], { stdio: 'ignore' });
 }
 

@@ -12,7 +12,7 @@ import { startServer } from './hub-serve.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const hub = join(root, 'bin/hub.js');
-const makeModelTool = join(root, '../shared/tools/make-model.mjs');
+const makeModelTool = join(root, 'test/helpers/make-model.mjs');
 const work = mkdtempSync(join(tmpdir(), 'hub-bench-serve-'));
 const home = join(work, 'home');
 const env = { ...process.env, HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', CI: 'true', HUB_HOME: join(work, 'hubhome') };

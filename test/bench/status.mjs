@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const hub = join(root, 'bin/hub.js');
-const makeModelTool = join(root, '../shared/tools/make-model.mjs');
+const makeModelTool = join(root, 'test/helpers/make-model.mjs');
 const runs = Number(process.env.HUB_BENCH_RUNS ?? 5);
 const work = process.env.HUB_BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'hub-bench-status-'));
 const repo = join(work, 'repo');

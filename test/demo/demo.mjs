@@ -1,42 +1,21 @@
 #!/usr/bin/env node
 // The main job (`npm run demo`): what hub's content store does, end to end, on generated data.
-// A synthetic 256 MiB safetensors model is stored; a fine-tune that rewrote 10% of its tensors
+// A synthetic 256 MiB safetensors model (N(0, 0.02) weights) is stored; a fine-tune of 10% of its tensors
 // is stored next, and only its new chunks take space; both come back byte-exact and verified;
 // fsck checks everything, and a flipped byte is caught. Nothing outside a temporary folder is
 // touched (HUB_HOME points into it). Set HUB_DEMO_SIZE=64 for a smaller model (MiB).
 import { spawn, spawnSync } from 'node:child_process';
-import { createCipheriv, createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fineTuneModel, generateModel } from '../helpers/make-model.mjs';
 
 const hub = fileURLToPath(new URL('../../bin/hub.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'hub-demo-'));
 const env = { ...process.env, HUB_HOME: join(work, 'home'), CI: process.env.CI ?? '' };
 const MiB = 1 << 20;
 const sizeMiB = Number(process.env.HUB_DEMO_SIZE ?? 256);
-
-/** A safetensors file of `tensors` F32 tensors; tensor i's bytes come from `seedOf(i)`. */
-function writeModel(path, tensors, seedOf) {
-  const per = Math.floor((sizeMiB * MiB) / tensors / 4) * 4;
-  const header = {};
-  for (let i = 0; i < tensors; i++) header[`layers.${i}.weight`] = { dtype: 'F32', shape: [per / 4], data_offsets: [i * per, (i + 1) * per] };
-  header.__metadata__ = { format: 'pt' };
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
-  const fd = openSync(path, 'w');
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  writeSync(fd, len);
-  writeSync(fd, json);
-  const zeros = Buffer.alloc(per);
-  for (let i = 0; i < tensors; i++) {
-    const key = createHash('sha256').update(`hub-demo:${seedOf(i)}`).digest();
-    writeSync(fd, createCipheriv('aes-256-ctr', key, Buffer.alloc(16)).update(zeros));
-  }
-  closeSync(fd);
-}
 
 function run(args, { show = true, allowFail = false } = {}) {
   if (show) console.log(`\n$ hub ${args.join(' ')}`);
@@ -48,10 +27,11 @@ function run(args, { show = true, allowFail = false } = {}) {
 
 try {
   console.log(`hub content-store demo in ${work}`);
-  writeModel(join(work, 'base.safetensors'), 40, (i) => `base-${i}`);
-  // the fine-tune rewrites 4 of 40 tensors (10%)
-  writeModel(join(work, 'tuned.safetensors'), 40, (i) => (i % 10 === 3 ? `tuned-${i}` : `base-${i}`));
-  console.log(`generated base.safetensors and tuned.safetensors (${sizeMiB} MiB each, 4 of 40 tensors differ)`);
+  // weights like a real checkpoint's: N(0, 0.02) in BF16, F16 and F32 tensors; the fine-tune
+  // nudges 4 of 40 tensors (relative L2 change about 0.05), drops one and adds a small adapter
+  generateModel({ out: join(work, 'base.safetensors'), size: sizeMiB * MiB, tensors: 40, seed: 1, dtype: 'mixed' });
+  const tune = fineTuneModel({ from: join(work, 'base.safetensors'), out: join(work, 'tuned.safetensors'), fraction: 0.1, seed: 2, addDrop: true });
+  console.log(`generated base.safetensors (${sizeMiB} MiB, 40 tensors) and tuned.safetensors (4 tensors fine-tuned, ${tune.dropped[0]} dropped, ${tune.added[0]} added)`);
 
   run(['store', 'add', 'base.safetensors']);
   const tuned = JSON.parse(run(['store', 'add', 'tuned.safetensors', '--json'], { show: false }).stdout).files[0];

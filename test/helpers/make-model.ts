@@ -1,15 +1,13 @@
-// Deterministic synthetic safetensors models from ../shared/tools/make-model.mjs.
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Deterministic synthetic safetensors models for tests, from the project's own generator
+// (test/helpers/make-model.mjs: N(0, 0.02) weights, fine-tunes that perturb some tensors).
+import { fineTuneModel, generateModel } from './make-model.mjs';
 
-const TOOL = fileURLToPath(new URL('../../../shared/tools/make-model.mjs', import.meta.url));
-
-/** Writes a model of `size` (e.g. '64MiB') to `out`. */
-export function makeModel(out: string, size: string, seed = 1, tensors = 40): void {
-  execFileSync(process.execPath, [TOOL, '--out', out, '--size', size, '--tensors', String(tensors), '--seed', String(seed)], { stdio: 'ignore' });
+/** Writes a model of `size` (e.g. '64MiB') with `tensors` F32 tensors (or `dtype`) to `out`. */
+export function makeModel(out: string, size: string, seed = 1, tensors = 40, dtype: 'F32' | 'F16' | 'BF16' | 'mixed' = 'F32'): void {
+  generateModel({ out, size, seed, tensors, dtype });
 }
 
-/** Writes a copy of `from` with `fraction` of its tensors rewritten. */
-export function mutateModel(from: string, out: string, fraction = 0.1, seed = 2): void {
-  execFileSync(process.execPath, [TOOL, '--from', from, '--out', out, '--mutate-fraction', String(fraction), '--seed', String(seed)], { stdio: 'ignore' });
+/** Writes a fine-tune of `from` to `out`: `fraction` of its tensors perturbed (rel L2 about 0.05), the rest byte-identical. */
+export function mutateModel(from: string, out: string, fraction = 0.1, seed = 2, addDrop = false): void {
+  fineTuneModel({ from, out, fraction, seed, addDrop });
 }

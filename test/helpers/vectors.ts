@@ -1,4 +1,4 @@
-// Loads the Xet chunking vectors from ../shared/spec and regenerates their inputs.
+// Loads the Xet chunking vectors (fixtures/spec, copied from xet-core's output) and regenerates their inputs.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -12,8 +12,8 @@ export interface VectorCase {
   xorb_hash: string | null;
 }
 
-/** Path of the shared spec folder (beside the project, as CI lays it out). */
-export const SPEC_DIR = fileURLToPath(new URL('../../../shared/spec/', import.meta.url));
+/** Path of the Xet reference data inside the repository. */
+export const SPEC_DIR = fileURLToPath(new URL('../../fixtures/spec/', import.meta.url));
 
 /** Every vector case. */
 export function loadVectors(): VectorCase[] {

@@ -58,14 +58,14 @@ describe('hub CLI', () => {
       const r = await runHub(args);
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
-      expect(JSON.parse(r.stdout)).toEqual({ version: pkg.version, node: process.versions.node });
+      expect(JSON.parse(r.stdout)).toEqual({ version: pkg.version, node: process.versions.node, blake3: expect.stringMatching(/^(native|wasm)$/) });
     }
   });
 
   it('prints human text for `version`, and nothing with --quiet', async () => {
     const human = await runHub(['version']);
     expect(human.code).toBe(0);
-    expect(lines(human.stdout)).toEqual([`hub ${pkg.version}`, `node ${process.versions.node}`]);
+    expect(lines(human.stdout)).toEqual([`hub ${pkg.version}`, `node ${process.versions.node}`, expect.stringMatching(/^blake3 (native|wasm)$/)]);
     for (const flag of ['-q', '--quiet']) {
       const quiet = await runHub([flag, 'version']);
       expect(quiet.code).toBe(0);

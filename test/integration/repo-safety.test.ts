@@ -22,13 +22,22 @@ function blob(dir: string, content: string): string {
   return execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: dir, input: content, encoding: 'utf8' }).trim();
 }
 
-/** Runs hub and SIGKILLs it after `ms`; resolves with how it ended. */
-function killedAfter(args: string[], cwd: string, ms: number): Promise<string> {
+/**
+ * Runs hub and SIGKILLs it `ms` after `started()` first holds (polled every 5 ms: the kill is
+ * tied to the command's own progress, not to how fast this machine starts Node); resolves with
+ * how it ended.
+ */
+function killedAfter(args: string[], cwd: string, started: () => boolean, ms: number): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [hubBin, ...args], { cwd, env: hubEnv(ID), stdio: 'ignore' });
-    const t = setTimeout(() => child.kill('SIGKILL'), ms);
+    let timer: NodeJS.Timeout | undefined;
+    const poll = setInterval(() => {
+      if (timer || !started()) return;
+      timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    }, 5);
     child.on('close', (code, signal) => {
-      clearTimeout(t);
+      clearInterval(poll);
+      clearTimeout(timer);
       resolve(signal ?? `exit ${code}`);
     });
   });
@@ -118,9 +127,10 @@ describe('interrupted commands', () => {
     let interrupted = 0;
     for (let round = 0; round < 6; round++) {
       const [target, want] = round % 2 === 0 ? [rev1, want1] : [rev2, want2];
-      // sweep the kill across the checkout (about 1 s here: checks first, then writes)
-      const delay = Math.round(300 + round * 150 + random() * 100);
-      const how = await killedAfter(['checkout', target], dir, delay);
+      // sweep the kill across the writes, which begin when the checkout records its marker
+      const delay = Math.round(round * 80 + random() * 40);
+      const marker = join(dir, '.git', 'hub', 'checkout-in-progress');
+      const how = await killedAfter(['checkout', target], dir, () => existsSync(marker), delay);
       const st = await runHubJson(['status'], { cwd: dir });
       console.log(`round ${round}: checkout killed after ${delay} ms (${how}); status clean=${st.clean}, inProgress=${st.checkoutInProgress}`);
       if (how === 'SIGKILL' && st.checkoutInProgress) {
@@ -139,18 +149,24 @@ describe('interrupted commands', () => {
       expect(after.head).toBe(target);
     }
     console.log(`${interrupted} of 6 kills landed while files were being written`);
+    expect(interrupted).toBeGreaterThan(0); // else this test proved nothing about interruptions
   }, 300_000);
 
   it('a SIGKILLed commit leaves a consistent repository that git fsck accepts, and a rerun commits', async () => {
     const random = seededRandom(testSeed('interrupted commit'));
     const dir = await newRepo();
+    const after0 = (d: string) => git(d, 'rev-parse', 'HEAD').trim();
+    let killedBeforeCommit = 0;
     for (let round = 0; round < 6; round++) {
       mkdirSync(join(dir, `r${round}`));
       for (let i = 0; i < 200; i++) writeFileSync(join(dir, `r${round}`, `f${i}.txt`), `${round}-${i}\n`);
       await runHubJson(['add', '-A'], { cwd: dir });
       const before = git(dir, 'rev-parse', 'HEAD').trim();
-      const delay = Math.round(150 + round * 25 + random() * 20); // sweep across the commit (about 250 ms here)
-      const how = await killedAfter(['commit', '-m', `round ${round}`], dir, delay);
+      // sweep the kill across the commit, which begins when it takes the repository lock
+      const delay = Math.round(round * 60 + random() * 30);
+      const lock = join(dir, '.git', 'hub', 'lock');
+      const how = await killedAfter(['commit', '-m', `round ${round}`], dir, () => existsSync(lock), delay);
+      if (how === 'SIGKILL' && after0(dir) === before) killedBeforeCommit++;
       const after = git(dir, 'rev-parse', 'HEAD').trim();
       git(dir, 'fsck', '--strict');
       const st = await runHubJson(['status'], { cwd: dir });
@@ -164,6 +180,8 @@ describe('interrupted commands', () => {
       expect(git(dir, 'log', '-1', '--format=%s').trim()).toBe(`round ${round}`);
       expect((await runHubJson(['status'], { cwd: dir })).clean).toBe(true);
     }
+    console.log(`${killedBeforeCommit} of 6 kills landed before the commit was recorded`);
+    expect(killedBeforeCommit).toBeGreaterThan(0); // else this test proved nothing about interruptions
   }, 120_000);
 });
 

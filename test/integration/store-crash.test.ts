@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeModel } from '../helpers/make-model.js';
@@ -8,13 +8,28 @@ import { hubEnv, runHub } from '../helpers/run-hub.js';
 import { seededRandom, testSeed } from '../helpers/seed.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
-/** Starts `hub store add` and SIGKILLs it after `ms`; resolves when it is gone. */
-function addKilledAfter(file: string, cwd: string, ms: number): Promise<string> {
+/** Xorb files (finished ones) and temporary files in the store of `env`. */
+function storeFiles(env: NodeJS.ProcessEnv): { xorbs: number; tmp: number } {
+  const list = (dir: string) => (existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }) : []);
+  return { xorbs: list(join(env.HUB_HOME!, 'store', 'xorbs')).filter((f) => f.endsWith('.xorb')).length, tmp: list(join(env.HUB_HOME!, 'store', 'tmp')).length };
+}
+
+/**
+ * Starts `hub store add` and SIGKILLs it once `xorbs` more xorbs are finished than at the start
+ * and a temporary file shows that the next one is being written (so the kill lands in the
+ * middle of the work, wherever the machine's speed puts it); resolves with how it ended.
+ */
+function addKilledAt(file: string, cwd: string, xorbs: number): Promise<string> {
+  const env = hubEnv();
+  const start = storeFiles(env).xorbs;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [hubBin, 'store', 'add', file], { cwd, env: hubEnv(), stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    const child = spawn(process.execPath, [hubBin, 'store', 'add', file], { cwd, env, stdio: 'ignore' });
+    const poll = setInterval(() => {
+      const now = storeFiles(env);
+      if (now.xorbs - start >= xorbs && now.tmp > 0) child.kill('SIGKILL');
+    }, 5);
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      clearInterval(poll);
       resolve(signal ?? `exit ${code}`);
     });
   });
@@ -26,18 +41,22 @@ async function json(args: string[], cwd: string) {
 }
 
 describe('crash safety of store add', () => {
-  it('SIGKILL at random moments of a 1 GiB add leaves a healthy store; rerunning writes only what is missing', async () => {
+  it('SIGKILL at random moments of a 512 MiB add leaves a healthy store; rerunning writes only what is missing', async () => {
     const seed = testSeed('store-crash');
     const random = seededRandom(seed);
     const dir = tmpDir();
     const file = join(dir, 'big.safetensors');
-    makeModel(file, '1GiB', seed % 1000, 64);
+    makeModel(file, '512MiB', seed % 1000, 64);
     const size = statSync(file).size;
 
     for (let round = 0; round < 3; round++) {
-      const delay = Math.round(100 + random() * 2500);
-      const how = await addKilledAfter('big.safetensors', dir, delay);
-      console.log(`round ${round}: killed after ${delay} ms (${how})`);
+      // 512 MiB is 8 xorbs of 64 MiB: kill while one of the first 6 is being written
+      const xorbs = Math.floor(random() * 6);
+      const how = await addKilledAt('big.safetensors', dir, xorbs);
+      console.log(`round ${round}: killed while writing xorb ${xorbs + 1} of this run (${how})`);
+      // the kill landed before the add finished: it died of the signal and stored no file
+      expect(how).toBe('SIGKILL');
+      expect((await json(['du'], dir)).body.files).toBe(0);
       const fsck = await json(['fsck'], dir);
       expect(fsck.code, JSON.stringify(fsck.body?.problems)).toBe(0);
       expect(fsck.body.healthy).toBe(true);

@@ -8,7 +8,7 @@ import { compileGearWat } from '../../helpers/gen-gear-wasm.mjs';
 import { SPEC_DIR } from '../../helpers/vectors.js';
 
 describe('gear scanner', () => {
-  it('embeds the table of ../shared/spec/gear-table.json', () => {
+  it('embeds the table of fixtures/spec/gear-table.json', () => {
     const spec: string[] = JSON.parse(readFileSync(`${SPEC_DIR}gear-table.json`, 'utf8')).table;
     expect(GEAR_TABLE_HEX.map((h) => `0x${h}`)).toEqual(spec.map((h) => `0x${h.replace(/^0x/, '').padStart(16, '0')}`));
   });

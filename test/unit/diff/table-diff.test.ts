@@ -34,10 +34,11 @@ describe('table diff fixtures', () => {
     expect(got).toEqual(JSON.parse(readFileSync(c.expectedPath, 'utf8')));
   });
 
-  it.each(tableCases((name, bytes) => choppedSource(name, bytes)).map((c) => [c.name, c] as const))(
+  // Parquet is read by range, not streamed: only the streamed formats are cut into pieces
+  const streamed = tableCases((name, bytes) => choppedSource(name, bytes)).filter((c) => c.args.format !== 'parquet');
+  it.each(streamed.map((c) => [c.name, c] as const))(
     '%s gives the same result when read in pieces of 1-7 bytes',
     async (_name, c) => {
-      if (c.args.format === 'parquet') return; // Parquet is read by range, not streamed
       const got = await outcome(() => diffTables(c.a, c.b, c.args));
       expect(got).toEqual(JSON.parse(readFileSync(c.expectedPath, 'utf8')));
     },

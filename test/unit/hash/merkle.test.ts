@@ -3,6 +3,7 @@ import { createXetHashers } from '../../../src/hash/hashers.js';
 import { fileHash, xorbHash } from '../../../src/hash/merkle.js';
 import { fromXetHex, xetHex } from '../../../src/hash/xet-hex.js';
 import { sha256Hex } from '../../../src/hash/sha256.js';
+import { BLAKE3_BACKENDS } from '../../helpers/blake3-backends.js';
 
 // Reference values from xet-core merklehash aggregated_hashes.rs test_correctness:
 // (leaves as (xet hex, size), cas hash, file hash with the zero salt).
@@ -20,7 +21,7 @@ const reference: Array<[Array<[string, number]>, string, string]> = [
   [[[Z, 0]], Z, '638a6bc391964a85939d48f008e8bdbae6a7975e7ca2d87a3ce2492f4e4d8a4c'],
 ];
 
-describe.each(['native', 'wasm'])('Xet Merkle hashes (%s BLAKE3)', (backend) => {
+describe.each(BLAKE3_BACKENDS)('Xet Merkle hashes (%s BLAKE3)', (backend) => {
   it.each(reference.map((r, i) => [i, ...r] as const))('reference %i', async (_i, leaves, cas, file) => {
     const h = await createXetHashers({ HUB_BLAKE3: backend === 'wasm' ? 'wasm' : '' });
     const entries = leaves.map(([hex, size]) => ({ hash: fromXetHex(hex), size }));
