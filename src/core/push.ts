@@ -42,10 +42,10 @@ export async function push(ctx: CoreContext, opts: { remote?: string; token?: st
     if (!head.oid) throw new UsageError('nothing to push: no commits yet', {}, 'no_commits');
     const { token } = resolveToken(ctx, remote.url, opts.token);
     const tracking = `refs/remotes/${remoteName}/${head.branch}`;
-    const known = (await refExists(s.paths.gitdir, tracking)) ? await lfsPointersReachable(s.paths.gitdir, [await resolveRevision(s.paths.gitdir, tracking)]) : new Map<string, number>();
+    const known = (await refExists(s.paths.gitdir, tracking)) ? await lfsPointersReachable(s.paths.gitdir, [await resolveRevision(s.paths.gitdir, tracking)], ctx.signal) : new Map<string, number>();
     const tags = opts.tags ? await listTags(s.paths.gitdir) : [];
     const tips = [head.oid, ...(await Promise.all(tags.map((t) => resolveRevision(s.paths.gitdir, `refs/tags/${t}`))))];
-    const wanted = [...(await lfsPointersReachable(s.paths.gitdir, tips)).entries()].filter(([oid]) => !known.has(oid)).map(([oid, size]) => ({ oid, size }));
+    const wanted = [...(await lfsPointersReachable(s.paths.gitdir, tips, ctx.signal)).entries()].filter(([oid]) => !known.has(oid)).map(([oid, size]) => ({ oid, size }));
     const sent = await uploadContent(s.store, remote.url, wanted, token, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal });
     const pushed = await pushHistory({ gitdir: s.paths.gitdir, remote: remoteName, branch: head.branch, http: createGitHttp({ token, signal: ctx.signal }) });
     if (!pushed.ok) throw new ConflictError(`the remote refused the push of ${head.branch}: ${pushed.error ?? 'rejected'}`, { hint: 'pull first if the remote has new commits' }, 'push_rejected');

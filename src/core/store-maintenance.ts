@@ -48,7 +48,7 @@ export async function collectGarbage(ctx: CoreContext, opts: { graceMs?: number;
         repos.push({ path, oids: 0, missing: true });
         continue;
       }
-      const oids = await lfsOidsOfRepo(path);
+      const oids = await lfsOidsOfRepo(path, ctx.signal);
       for (const oid of oids) keep.add(oid);
       repos.push({ path, oids: oids.size, missing: false });
     }

@@ -69,8 +69,8 @@ export class Slots {
  * Runs `jobs` with a slot each, started in order as slots free up, and yields their results in
  * order. A job's slot is held until its result has been consumed, so memory is bounded by the
  * slots however slow the consumer is. A failed job fails the iteration (after the earlier
- * results); stopping early gives every slot back. Once `signal` is aborted no job starts and
- * the iteration fails with the signal's reason.
+ * results); stopping early gives every slot back. Once `signal` is aborted no job starts, no
+ * further result is yielded, and the iteration fails with the signal's reason.
  */
 export async function* inOrder<T>(jobs: ReadonlyArray<() => Promise<T>>, slots: Slots, signal?: AbortSignal): AsyncGenerator<T> {
   type Started = Promise<{ value: T; release: () => void }>;
@@ -111,6 +111,10 @@ export async function* inOrder<T>(jobs: ReadonlyArray<() => Promise<T>>, slots: 
     while (consumed < jobs.length) {
       while (started.length <= consumed) await new Promise<void>((resolve) => (wake = resolve));
       const { value, release } = await started[consumed];
+      if (signal?.aborted) {
+        release();
+        signal.throwIfAborted(); // a job that finished anyway is not handed out
+      }
       started[consumed] = done; // drop the result: memory is bounded by the slots, not the file
       consumed++;
       try {
