@@ -24,6 +24,7 @@ import { resolveToken } from './credentials.js';
 import { fetchContent, transferOptions } from './fetch-content.js';
 import { withStore } from './open-store.js';
 import { requireOnline } from './offline.js';
+import { pidAlive } from '../store/store-lock.js';
 import { repoReference } from './remote.js';
 import { pathFilter } from './path-filter.js';
 
@@ -75,7 +76,7 @@ export async function clone(ctx: CoreContext, source: string, dir: string | unde
   }
   try {
     ctx.signal.throwIfAborted();
-    markClone(target, { url, createdDir: created });
+    markClone(target, { url, createdDir: created, pid: process.pid });
     const result = await cloneInto(ctx, url, target, opts);
     ctx.signal.throwIfAborted(); // interrupted at the very end: still no clone
     unlinkSync(markerPath(target));
@@ -93,6 +94,8 @@ interface CloneMarker {
   url: string;
   /** The clone made the directory itself (so removing the clone removes it). */
   createdDir: boolean;
+  /** The process cloning: while it lives, the directory is its own. */
+  pid: number;
 }
 
 function markerPath(target: string): string {
@@ -106,8 +109,8 @@ function markClone(target: string, marker: CloneMarker): void {
 }
 
 /**
- * The marker of an unfinished clone of `url` in `target`, if there is one. An unfinished clone
- * of another URL is a ConflictError: its directory is not ours to reuse.
+ * The marker of an unfinished clone of `url` in `target`, if there is one. A clone still running
+ * there, or an unfinished clone of another URL, is a ConflictError: the directory is not ours.
  */
 function unfinishedClone(target: string, url: string): CloneMarker | undefined {
   let text: string;
@@ -120,12 +123,15 @@ function unfinishedClone(target: string, url: string): CloneMarker | undefined {
   try {
     marker = JSON.parse(text) as CloneMarker;
   } catch {
-    marker = { url: '', createdDir: false }; // torn by a crash while being written
+    marker = { url: '', createdDir: false, pid: 0 }; // torn by a crash while being written
+  }
+  if (pidAlive(marker.pid) && marker.pid !== process.pid) {
+    throw new ConflictError(`destination ${target} is being cloned by another hub process (pid ${marker.pid})`, { hint: 'wait for it to finish' }, 'destination_exists');
   }
   if (marker.url && marker.url !== url) {
     throw new ConflictError(`destination ${target} holds an unfinished clone of ${marker.url}`, { hint: `rerun 'hub clone ${marker.url}' to finish it, or remove ${target}` }, 'destination_exists');
   }
-  return { url, createdDir: marker.createdDir === true };
+  return { url, createdDir: marker.createdDir === true, pid: marker.pid };
 }
 
 /**
