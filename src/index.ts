@@ -1,6 +1,7 @@
 /**
  * hub's programmatic API: the same use cases the CLI runs, returning plain data. Each takes a
- * CoreContext ({ cwd, env, progress }); errors are HubError subclasses with an exit code.
+ * CoreContext ({ cwd, env, progress, signal }); errors are HubError subclasses with an exit code;
+ * aborting the signal stops the work (it rejects with the signal's reason, temporary files removed).
  */
 export type { CoreContext } from './core/context.js';
 export { chunkFile, type ChunkEntry, type ChunkListing } from './core/chunk-file.js';

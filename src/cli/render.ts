@@ -6,9 +6,12 @@ import type { CliContext } from './context.js';
 
 /**
  * Writes a command's result: `JSON.stringify(data, null, 2)` on stdout with --json, else the
- * text `human(data)` returns (a trailing newline is added when missing) unless --quiet.
+ * text `human(data)` returns (a trailing newline is added when missing) unless --quiet. After
+ * Ctrl-C nothing is written: the run's signal reason (InterruptedError) is thrown instead, so a
+ * command that finished its work as the user interrupted it reports no success (exit 130).
  */
 export function emit<T>(ctx: CliContext, data: T, human: (data: T) => string): void {
+  ctx.signal.throwIfAborted();
   if (ctx.json) {
     ctx.stdout(`${JSON.stringify(data, null, 2)}\n`);
     return;

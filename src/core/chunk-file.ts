@@ -1,6 +1,7 @@
 /** `hub chunk FILE`: the Xet chunk list of a file (plumbing for tests and debugging). */
 import { closeSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { pacer, raceAbort } from '../abort.js';
 import { Chunker } from '../chunking/chunker.js';
 import { createXetHashers } from '../hash/hashers.js';
 import { fileHash, xorbHash, type MerkleEntry } from '../hash/merkle.js';
@@ -39,13 +40,14 @@ export async function chunkFile(ctx: CoreContext, path: string): Promise<ChunkLi
   const chunks: ChunkEntry[] = [];
   const entries: MerkleEntry[] = [];
   let oid: string;
+  const checkpoint = pacer(ctx.signal);
   try {
     await chunkOpenedFile(file, new Chunker(hashers.chunk), (c) => {
       sha.update(c.data);
       chunks.push({ offset: c.offset, length: c.length, hash: xetHex(c.hash) });
       entries.push({ hash: Uint8Array.from(c.hash), size: c.length });
-    });
-    const digest = await sha.digest();
+    }, checkpoint);
+    const digest = await raceAbort(sha.digest(), ctx.signal);
     assertUnchanged(file, digest.size);
     oid = digest.oid;
   } catch (err) {

@@ -2,9 +2,13 @@
  * `hub clone URL|OWNER/NAME [DIR] [--no-checkout] [--revision REV]`: history over smart HTTP,
  * content through the store. REV may be a branch of the remote (checked out as that local
  * branch, as `git clone -b`), a tag or a commit id (detached HEAD there, no local branch).
- * A clone that fails leaves no directory behind (an empty one given as DIR is left empty).
+ * A clone that fails or is interrupted (Ctrl-C) leaves no directory behind (an empty one given as
+ * DIR is left empty). A clone killed outright (a second Ctrl-C, SIGKILL, a crash) leaves its
+ * marker `.git/hub/clone-in-progress`, written before anything else and removed last: rerunning
+ * the same clone finds it and starts over in that directory, and large-file content that already
+ * reached the store is not transferred again.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { flattenTree, readCommit } from '../repo/object-store.js';
@@ -20,6 +24,7 @@ import { resolveToken } from './credentials.js';
 import { fetchContent, transferOptions } from './fetch-content.js';
 import { withStore } from './open-store.js';
 import { requireOnline } from './offline.js';
+import { pidAlive } from '../store/store-lock.js';
 import { repoReference } from './remote.js';
 import { pathFilter } from './path-filter.js';
 
@@ -59,23 +64,101 @@ export async function clone(ctx: CoreContext, source: string, dir: string | unde
   if (ref.revision && opts.revision && ref.revision !== opts.revision) throw new UsageError(`two revisions given: '@${ref.revision}' and --revision ${opts.revision}`, {}, 'two_revisions');
   opts = { ...opts, revision: opts.revision ?? ref.revision };
   const target = resolve(ctx.cwd, dir ?? basename(new URL(url).pathname).replace(/\.git$/, ''));
-  const existed = existsSync(target);
-  if (existed && readdirSync(target).length > 0) throw new ConflictError(`destination ${target} exists and is not empty`, {}, 'destination_exists');
+  const unfinished = unfinishedClone(target, url);
+  let created: boolean;
+  if (unfinished) {
+    ctx.progress({ type: 'notice', level: 'info', message: `restarting the interrupted clone in ${target} (content already in the store is not fetched again)` });
+    removeClone(target, false);
+    created = unfinished.createdDir;
+  } else {
+    created = !existsSync(target);
+    if (!created && readdirSync(target).length > 0) throw new ConflictError(`destination ${target} exists and is not empty`, {}, 'destination_exists');
+  }
   try {
-    return await cloneInto(ctx, url, target, opts);
+    ctx.signal.throwIfAborted();
+    markClone(target, { url, createdDir: created, pid: process.pid });
+    const result = await cloneInto(ctx, url, target, opts);
+    ctx.signal.throwIfAborted(); // interrupted at the very end: still no clone
+    unlinkSync(markerPath(target));
+    return result;
   } catch (err) {
     // like git: no half-made clone stays behind (the store keeps what was fetched, so a rerun
     // transfers only what is missing)
-    if (existed) for (const e of readdirSync(target)) rmSync(join(target, e), { recursive: true, force: true });
-    else rmSync(target, { recursive: true, force: true });
+    removeClone(target, created);
     throw err;
   }
+}
+
+/** What the marker of an unfinished clone records. */
+interface CloneMarker {
+  url: string;
+  /** The clone made the directory itself (so removing the clone removes it). */
+  createdDir: boolean;
+  /** The process cloning: while it lives, the directory is its own. */
+  pid: number;
+}
+
+function markerPath(target: string): string {
+  return join(target, '.git', 'hub', 'clone-in-progress');
+}
+
+/** Marks `target` as a clone in progress, before anything else is written there. */
+function markClone(target: string, marker: CloneMarker): void {
+  mkdirSync(join(target, '.git', 'hub'), { recursive: true });
+  writeFileSync(markerPath(target), `${JSON.stringify(marker)}\n`);
+}
+
+/**
+ * The marker of an unfinished clone of `url` in `target`, if there is one. A clone still running
+ * there, or an unfinished clone of another URL, is a ConflictError: the directory is not ours.
+ */
+function unfinishedClone(target: string, url: string): CloneMarker | undefined {
+  let text: string;
+  try {
+    text = readFileSync(markerPath(target), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let marker: CloneMarker;
+  try {
+    marker = JSON.parse(text) as CloneMarker;
+  } catch {
+    marker = { url: '', createdDir: false, pid: 0 }; // torn by a crash while being written
+  }
+  if (pidAlive(marker.pid) && marker.pid !== process.pid) {
+    throw new ConflictError(`destination ${target} is being cloned by another hub process (pid ${marker.pid})`, { hint: 'wait for it to finish' }, 'destination_exists');
+  }
+  if (marker.url && marker.url !== url) {
+    throw new ConflictError(`destination ${target} holds an unfinished clone of ${marker.url}`, { hint: `rerun 'hub clone ${marker.url}' to finish it, or remove ${target}` }, 'destination_exists');
+  }
+  return { url, createdDir: marker.createdDir === true, pid: marker.pid };
+}
+
+/**
+ * Removes a clone from `target`: the working files first, the marker last (killed midway, what
+ * is left is still a marked unfinished clone), then the directory itself when the clone made it.
+ */
+function removeClone(target: string, removeDir: boolean): void {
+  const rm = (dir: string, keep: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const e of names) if (e !== keep) rmSync(join(dir, e), { recursive: true, force: true });
+  };
+  rm(target, '.git');
+  rm(join(target, '.git'), 'hub');
+  rm(join(target, '.git', 'hub'), 'clone-in-progress');
+  rmSync(join(target, '.git'), { recursive: true, force: true });
+  if (removeDir) rmSync(target, { recursive: true, force: true });
 }
 
 async function cloneInto(ctx: CoreContext, url: string, target: string, opts: CloneOptions): Promise<CloneResult> {
   mkdirSync(target, { recursive: true });
   const { token } = resolveToken(ctx, url, opts.token);
-  const cloned = await cloneHistory({ dir: target, url, http: createGitHttp({ token }) });
+  const cloned = await cloneHistory({ dir: target, url, http: createGitHttp({ token, signal: ctx.signal }) });
   await initRepo(target, opts.version);
   const gitdir = `${target}/.git`;
   const { branch, commit } = opts.revision ? await startAtRevision(gitdir, cloned.branch, cloned.commit, opts.revision) : cloned;

@@ -1,4 +1,4 @@
-/** What every use case receives: where it runs, its environment and where progress goes. */
+/** What every use case receives: where it runs, its environment, where progress goes, and when to stop. */
 import type { ProgressSink } from '../progress.js';
 
 /** The context of one use case call. */
@@ -6,4 +6,10 @@ export interface CoreContext {
   cwd: string;
   env: NodeJS.ProcessEnv;
   progress: ProgressSink;
+  /**
+   * Aborted when the caller wants the work stopped (the CLI: on Ctrl-C). Long work stops at its
+   * next loop boundary, removes its temporary files and rejects with the signal's reason; a
+   * caller with nothing to cancel passes `new AbortController().signal`.
+   */
+  signal: AbortSignal;
 }

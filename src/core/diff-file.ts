@@ -25,6 +25,8 @@ export interface ContentOptions {
   limit: number;
   /** Where the progress of big comparisons goes. */
   progress?: ProgressSink;
+  /** Stops the comparison between two reads (an abort is never a per-file error). */
+  signal?: AbortSignal;
 }
 
 /** Largest text file (per side) shown as a unified diff; bigger ones are summarised as binary. */
@@ -52,9 +54,9 @@ export async function fileDiff(change: TreeChange<SideEntry>, A: Side, B: Side, 
     if (opts.statOnly || same) return out;
     const sa = a ? await A.open(a) : undefined;
     const sb = b ? await B.open(b) : undefined;
-    await withReadProgress(opts.progress ?? silentProgress, change.path, sa, sb, (x, y) => compareContent(out, change, x, y, A, B, opts));
+    await withReadProgress(opts.progress ?? silentProgress, change.path, sa, sb, (x, y) => compareContent(out, change, x, y, A, B, opts), opts.signal);
   } catch (err) {
-    if (!(err instanceof HubError)) throw err;
+    if (!(err instanceof HubError) || opts.signal?.aborted) throw err;
     // one line that names a file: the format modules name the side they read; anything else gets the path
     const message = err.message.split('\n')[0];
     const named = [change.path, change.oldPath, a?.path, b?.path, a?.file, b?.file].some((n) => n && message.includes(n));

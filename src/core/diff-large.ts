@@ -21,6 +21,8 @@ export interface RemoteAccess {
   token?: string;
   /** HUB_OFFLINE: never ask. */
   offline: boolean;
+  /** Cancels requests to the remote. */
+  signal?: AbortSignal;
 }
 
 /** Opens large files by oid for one diff; `close()` when done. */
@@ -70,16 +72,16 @@ export class LargeFiles {
     if (manifest) return { chunks: objectChunks(this.store, manifest), fetcher: this.local };
     if (!this.remote) throw new NotFoundError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store and there is no remote to fetch it from`, { data: { oid } }, 'content_missing');
     if (this.remote.offline) throw new NetworkError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store, and HUB_OFFLINE is set`, { retriable: false, data: { oid } }, 'offline');
-    const batch = await lfsBatch(lfsEndpoint(this.remote.url), 'download', [{ oid, size }], this.remote.token);
+    const batch = await lfsBatch(lfsEndpoint(this.remote.url), 'download', [{ oid, size }], this.remote.token, this.remote.signal);
     const obj = batch.objects[0];
     const action = obj?.actions?.download;
     if (!action) throw new NotFoundError(`${name}: the remote does not have its content (oid ${oid.slice(0, 12)})`, { data: { oid } }, 'content_missing');
     if (batch.transfer !== 'hub-chunks') {
       // a plain LFS server: the whole object, once, into the store
-      this.wholeObjectBytes += (await fetchContent(this.store, this.remote.url, [{ oid, size }], this.remote.token)).bytesReceived;
+      this.wholeObjectBytes += (await fetchContent(this.store, this.remote.url, [{ oid, size }], this.remote.token, { signal: this.remote.signal })).bytesReceived;
       return this.load(oid, size, name);
     }
-    const api = new ChunkApi(action.href, action.header);
+    const api = new ChunkApi(action.href, action.header, this.remote.signal);
     const rec = await api.reconstruction(oid);
     const chunks: RemoteChunk[] = [];
     let offset = 0;

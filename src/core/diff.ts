@@ -18,7 +18,8 @@ import { LargeFiles } from './diff-large.js';
 import { commitSide, worktreeSide, type Side, type SideEntry } from './diff-sides.js';
 import { fileSource } from './diff-sources.js';
 import { isOffline } from './offline.js';
-import { sha256File } from '../hash/sha256.js';
+import { sha256FilePaced } from '../hash/sha256.js';
+import { pacer } from '../abort.js';
 import { withStore } from './open-store.js';
 import { withRepo } from './repo-session.js';
 
@@ -35,7 +36,7 @@ export interface DiffOptions extends Partial<ContentOptions> {
 
 /** Computes the diff. Per-file content errors are in the result; anything else throws. */
 export async function diff(ctx: CoreContext, opts: DiffOptions): Promise<DiffResult> {
-  const content: ContentOptions = { statOnly: !!opts.statOnly, stats: !!opts.stats, key: opts.key, limit: opts.limit ?? 10, progress: ctx.progress };
+  const content: ContentOptions = { statOnly: !!opts.statOnly, stats: !!opts.stats, key: opts.key, limit: opts.limit ?? 10, progress: ctx.progress, signal: ctx.signal };
   if (!Number.isInteger(content.limit) || content.limit < 0) throw new UsageError(`--limit must be a whole number, not '${opts.limit}'`, {}, 'bad_limit');
   if (opts.noIndex) return diffFiles(ctx, opts.noIndex, content);
   const revs = opts.revisions ?? [];
@@ -43,14 +44,17 @@ export async function diff(ctx: CoreContext, opts: DiffOptions): Promise<DiffRes
   return withRepo(ctx, {}, async (s) =>
     withStore(ctx, async (store) => {
       const remote = (await listRemotes(s.paths.gitdir)).find((r) => r.name === (opts.remote ?? 'origin'));
-      const large = new LargeFiles(store, remote ? { url: remote.url, token: resolveToken(ctx, remote.url, opts.token).token, offline: isOffline(ctx) } : undefined);
+      const large = new LargeFiles(store, remote ? { url: remote.url, token: resolveToken(ctx, remote.url, opts.token).token, offline: isOffline(ctx), signal: ctx.signal } : undefined);
       try {
         const A = await commitSide(s, revs[0] ?? 'HEAD', large);
         const B = revs[1] ? await commitSide(s, revs[1], large) : await worktreeSide(s, A);
         const selected = pathSelector(s.paths.workdir, ctx.cwd, opts.paths ?? []);
         const changes = diffTrees(A.entries, B.entries, selected);
         const files: FileDiff[] = [];
-        for (const c of changes) files.push(await fileDiff(c as TreeChange<SideEntry>, A, B, large, content));
+        for (const c of changes) {
+          ctx.signal.throwIfAborted();
+          files.push(await fileDiff(c as TreeChange<SideEntry>, A, B, large, content));
+        }
         return result(A, B, files, large.bytesFetched);
       } finally {
         large.close();
@@ -84,7 +88,8 @@ async function diffFiles(ctx: CoreContext, [fa, fb]: [string, string], content: 
   const B = side(fb, sb);
   const change: TreeChange<SideEntry> = { status: 'modified', path: fb, a: entry(fa, pa), b: { ...entry(fb, pb), blob: '-' } };
   // identical bytes are no change at all; otherwise the oids are the files' SHA-256
-  const [ha, hb] = [sha256File(pa).oid, sha256File(pb).oid];
+  const checkpoint = pacer(ctx.signal);
+  const [ha, hb] = [(await sha256FilePaced(pa, checkpoint)).oid, (await sha256FilePaced(pb, checkpoint)).oid];
   if (ha === hb) return result(A, B, [], 0);
   const file = await fileDiff(change, A, B, undefined, content);
   file.oid = { a: ha, b: hb };

@@ -149,9 +149,10 @@ export async function planFiles(source: RevisionFiles, folder: string, files: re
 /**
  * Writes `p` into `folder` (atomically; large files from `store`, verified), then its record. A
  * large file this download just received may be in `staged` (oid -> a verified staging file in
- * the folder's `.cache/hub/tmp`): it is renamed into place instead of reassembled.
+ * the folder's `.cache/hub/tmp`): it is renamed into place instead of reassembled. Aborted
+ * (`signal`), a file being reassembled never appears and its temporary file is removed.
  */
-export async function writePlanned(source: RevisionFiles, folder: string, store: Store, commit: string, p: PlannedFile, progress: ProgressSink, staged?: Map<string, string>): Promise<void> {
+export async function writePlanned(source: RevisionFiles, folder: string, store: Store, commit: string, p: PlannedFile, progress: ProgressSink, staged?: Map<string, string>, signal?: AbortSignal): Promise<void> {
   const { file } = p;
   const dest = join(folder, file.path);
   assertNoSymlinkParents(folder, file.path);
@@ -166,7 +167,7 @@ export async function writePlanned(source: RevisionFiles, folder: string, store:
       staged!.delete(p.lfs!.oid);
       mkdirSync(dirname(dest), { recursive: true });
       commitFile(ready, dest);
-    } else if (p.lfs) catToFile(store, p.lfs.oid, dest, progress);
+    } else if (p.lfs) await catToFile(store, p.lfs.oid, dest, { progress, signal });
     else writeFileAtomic(dest, await source.blob(file));
     chmodSync(dest, file.mode === 0o100755 ? 0o755 : 0o644);
   }

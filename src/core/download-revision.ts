@@ -33,8 +33,8 @@ export function offlineError(message: string, data: Record<string, unknown>): Ne
   return new NetworkError(`${message}, and HUB_OFFLINE is set`, { retriable: false, hint: 'unset HUB_OFFLINE, or download it once while online', data }, 'offline');
 }
 
-/** Resolves `rev` of the repository at `url` (see the module comment); `gitdir` is its cache. */
-export async function downloadRevision(url: string, gitdir: string, rev: string | undefined, token: string | undefined, offline: boolean): Promise<DownloadRevision> {
+/** Resolves `rev` of the repository at `url` (see the module comment); `gitdir` is its cache; `signal` cancels its requests. */
+export async function downloadRevision(url: string, gitdir: string, rev: string | undefined, token: string | undefined, offline: boolean, signal?: AbortSignal): Promise<DownloadRevision> {
   if (offline) {
     const cached = await cachedRevision(gitdir, rev);
     if (!cached) throw offlineError(`${rev ? `revision '${rev}'` : 'the default branch'} of ${url} was never downloaded`, { remote: url, revision: rev ?? null });
@@ -42,19 +42,20 @@ export async function downloadRevision(url: string, gitdir: string, rev: string 
   }
   try {
     await initCacheRepo(gitdir, url);
-    const r = await fetchRevision({ gitdir, url, http: createGitHttp({ token }), rev });
+    const r = await fetchRevision({ gitdir, url, http: createGitHttp({ token, signal }), rev });
     return fromGit(gitdir, r.commit, rev ?? r.defaultBranch ?? 'HEAD');
   } catch (err) {
     // no git route here (not a missing revision): perhaps a server with only the Hugging Face API
-    if (!(err instanceof NotFoundError) || err.code === 'unknown_revision' || err.code === 'empty_repository') throw err;
+    if (!(err instanceof NotFoundError) || err.code === 'unknown_revision' || err.code === 'empty_repository' || signal?.aborted) throw err;
     const repo = hfRepoOf(url);
     let commit: string;
     try {
-      commit = await hfRevision(repo, rev, token);
+      commit = await hfRevision(repo, rev, token, signal);
     } catch {
+      signal?.throwIfAborted();
       throw err; // neither answers: report what git said
     }
-    return fromApi(repo, commit, rev ?? 'main', token);
+    return fromApi(repo, commit, rev ?? 'main', token, signal);
   }
 }
 
@@ -62,8 +63,8 @@ async function fromGit(gitdir: string, commit: string, revision: string): Promis
   return { commit, revision, tree: await flattenTree(gitdir, (await readCommit(gitdir, commit)).tree), files: gitFiles(gitdir), via: 'git', gitdir };
 }
 
-async function fromApi(repo: HfRepo, commit: string, revision: string, token: string | undefined): Promise<DownloadRevision> {
-  const listing = await hfTree(repo, commit, token);
+async function fromApi(repo: HfRepo, commit: string, revision: string, token: string | undefined, signal: AbortSignal | undefined): Promise<DownloadRevision> {
+  const listing = await hfTree(repo, commit, token, signal);
   const byPath = new Map(listing.map((f) => [f.path, f]));
   const files: RevisionFiles = {
     listed: (file) => {
@@ -71,7 +72,7 @@ async function fromApi(repo: HfRepo, commit: string, revision: string, token: st
       return { ...(f.lfs ? { lfs: { oid: f.lfs.oid, size: f.lfs.size } } : {}), size: f.lfs ? f.lfs.size : f.size };
     },
     async blob(file) {
-      const bytes = await hfResolve(repo, commit, file.path, token);
+      const bytes = await hfResolve(repo, commit, file.path, token, signal);
       const id = objectId('blob', bytes);
       if (id !== file.oid) throw new IntegrityError(`${file.path}: the server sent content with blob id ${id}, its tree says ${file.oid}`, { data: { path: file.path } }, 'hash_mismatch');
       return bytes;

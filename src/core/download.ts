@@ -96,7 +96,7 @@ export async function download(ctx: CoreContext, source: string, opts: DownloadO
   const gitdir = cacheGitdir(home, key);
   const offline = isOffline(ctx);
   const token = offline ? undefined : resolveToken(ctx, url, opts.token).token;
-  const rev = await downloadRevision(url, gitdir, opts.revision ?? ref.revision, token, offline);
+  const rev = await downloadRevision(url, gitdir, opts.revision ?? ref.revision, token, offline, ctx.signal);
   const { commit, revision } = rev;
   const where = `revision '${revision}' (${commit.slice(0, 12)}) of ${url}`;
   const { files, singleFile, filtersIgnored } = selectFiles(rev.tree, opts.paths ?? [], opts.include, opts.exclude, where);
@@ -122,7 +122,8 @@ export async function download(ctx: CoreContext, source: string, opts: DownloadO
     let done = 0;
     try {
       for (const p of todo) {
-        await writePlanned(rev.files, folder, store, commit, p, ctx.progress, staged);
+        ctx.signal.throwIfAborted();
+        await writePlanned(rev.files, folder, store, commit, p, ctx.progress, staged, ctx.signal);
         ctx.progress({ type: 'progress', id: 'download', done: ++done, total: todo.length });
       }
     } finally {

@@ -6,9 +6,12 @@
  * hash), `basic` otherwise (whole objects, resumed with Range after a dropped connection). Each
  * object is received in one pass (ObjectReceiver): chunked into the store, hashed, and with
  * `stageDir` also written to a staging file a checkout renames into place. Content whose
- * SHA-256 is not its oid never enters the store or a staging file that is handed out.
+ * SHA-256 is not its oid never enters the store or a staging file that is handed out. Once
+ * the signal is aborted nothing new starts, requests in flight are cancelled, and every object
+ * being received is dropped (its staging file and unfinished xorb removed).
  */
 import { rmSync } from 'node:fs';
+import { pacer } from '../abort.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import { fromXetHex } from '../hash/xet-hex.js';
 import { silentProgress, type ProgressSink } from '../progress.js';
@@ -43,24 +46,27 @@ export interface FetchOptions {
   concurrency?: number;
   /** Also write each object to a staging file in this directory (same file system as the working tree). */
   stageDir?: string;
+  /** Stops the download (see the module comment). */
+  signal?: AbortSignal;
 }
 
-/** The options a command's context gives a transfer: its progress sink and HUB_CONCURRENCY. */
+/** The options a command's context gives a transfer: its progress sink, HUB_CONCURRENCY and signal. */
 export function transferOptions(ctx: CoreContext, stageDir?: string): FetchOptions {
-  return { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), ...(stageDir ? { stageDir } : {}) };
+  return { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal, ...(stageDir ? { stageDir } : {}) };
 }
 
 /** Fetches every object of `objects` the store lacks from the remote at `remoteUrl`. */
 export function fetchContent(store: Store, remoteUrl: string, objects: Array<{ oid: string; size: number }>, token: string | undefined, opts: FetchOptions = {}): Promise<FetchedContent> {
+  const { signal } = opts;
   return runDownloads(store, objects, opts, `download:${remoteUrl}`, async (wanted, fetchOne, concurrency) => {
     let transfer: string | null = null;
     for (let i = 0; i < wanted.length; i += BATCH_SIZE) {
-      const batch = await lfsBatch(lfsEndpoint(remoteUrl), 'download', wanted.slice(i, i + BATCH_SIZE), token);
+      const batch = await lfsBatch(lfsEndpoint(remoteUrl), 'download', wanted.slice(i, i + BATCH_SIZE), token, signal);
       transfer = batch.transfer;
       for (const obj of batch.objects) {
         if (obj.error || !obj.actions?.download) throw errorForStatus(obj.error?.code ?? 404, obj.error?.message ?? 'no download action', `downloading ${obj.oid.slice(0, 12)}`);
       }
-      await forEachLimit(batch.objects, concurrency, (obj) => fetchOne(obj, obj.actions!.download!, batch.transfer));
+      await forEachLimit(batch.objects, concurrency, (obj) => fetchOne(obj, obj.actions!.download!, batch.transfer), signal);
     }
     return transfer;
   });
@@ -72,7 +78,7 @@ export function fetchContent(store: Store, remoteUrl: string, objects: Array<{ o
  */
 export function fetchFromUrls(store: Store, objects: Array<{ oid: string; size: number; url: string }>, token: string | undefined, opts: FetchOptions = {}): Promise<FetchedContent> {
   return runDownloads(store, objects, opts, 'download:urls', async (wanted, fetchOne, concurrency) => {
-    await forEachLimit(wanted, concurrency, (o) => fetchOne(o, { href: o.url, ...(token ? { header: { authorization: `Bearer ${token}` } } : {}) }, 'basic'));
+    await forEachLimit(wanted, concurrency, (o) => fetchOne(o, { href: o.url, ...(token ? { header: { authorization: `Bearer ${token}` } } : {}) }, 'basic'), opts.signal);
     return 'resolve';
   });
 }
@@ -95,7 +101,7 @@ async function runDownloads<T extends { oid: string; size: number }>(store: Stor
   const meter = new TransferMeter(opts.progress ?? silentProgress, id, `Downloading ${wanted.length} large file${wanted.length === 1 ? '' : 's'}`, wanted.reduce((n, o) => n + o.size, 0));
   const reader = new LocalChunkReader(store);
   const fetchOne: FetchOne = async (obj, dl, transfer) => {
-    const one = { store, obj: { oid: obj.oid, size: obj.size }, dl, slots, meter, reader, stageDir: opts.stageDir };
+    const one = { store, obj: { oid: obj.oid, size: obj.size }, dl, slots, meter, reader, stageDir: opts.stageDir, signal: opts.signal };
     const got = transfer === 'hub-chunks' ? await viaChunks(one) : await viaBasic(one);
     result.bytesReceived += got.received;
     if (got.staged) staged.set(obj.oid, got.staged);
@@ -123,22 +129,25 @@ interface OneObject {
   meter: TransferMeter;
   reader: LocalChunkReader;
   stageDir?: string;
+  signal?: AbortSignal;
 }
 
 function receiver(one: OneObject): ObjectReceiver {
-  return new ObjectReceiver(one.store, { oid: one.obj.oid, size: one.obj.size }, one.stageDir ? tmpPathFor(one.stageDir, one.obj.oid) : undefined);
+  return new ObjectReceiver(one.store, { oid: one.obj.oid, size: one.obj.size }, one.stageDir ? tmpPathFor(one.stageDir, one.obj.oid) : undefined, one.signal);
 }
 
 /** hub-chunks: local chunks from the store, the rest as verified xorb ranges. */
 async function viaChunks(one: OneObject): Promise<{ received: number; staged?: string }> {
   const { obj, reader, meter } = one;
-  const api = new ChunkApi(one.dl.href, one.dl.header);
+  const api = new ChunkApi(one.dl.href, one.dl.header, one.signal);
   const rec = await api.reconstruction(obj.oid);
   if (rec.size !== obj.size) throw new IntegrityError(`the server describes ${obj.oid} as ${rec.size} bytes, the pointer says ${obj.size}`, { data: { oid: obj.oid } }, 'size_mismatch');
   const recv = receiver(one);
+  const checkpoint = pacer(one.signal);
   let received = 0;
   try {
     for await (const part of downloadTerms(api, rec.terms, (t) => reader.has(t.hashes ?? []), one.slots)) {
+      await checkpoint(); // local terms are read without any request that would notice an abort
       if (part.kind === 'local') {
         const hashes = part.term.hashes!;
         const where = reader.locate(hashes);
@@ -166,7 +175,7 @@ async function viaChunks(one: OneObject): Promise<{ received: number; staged?: s
 /** basic: the whole object, chunked into the store as it arrives. */
 async function viaBasic(one: OneObject): Promise<{ received: number; staged?: string }> {
   const { obj, meter } = one;
-  const release = await one.slots.acquire();
+  const release = await one.slots.acquire(one.signal);
   let recv = receiver(one);
   try {
     const received = await basicDownload(obj.oid, obj.size, one.dl, {
@@ -179,7 +188,7 @@ async function viaBasic(one: OneObject): Promise<{ received: number; staged?: st
         await recv.abort();
         recv = receiver(one);
       },
-    });
+    }, one.signal);
     const done = await recv.finish();
     return { received, staged: done.staged };
   } catch (err) {

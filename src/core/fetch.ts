@@ -47,7 +47,7 @@ export async function fetchRemote(ctx: CoreContext, opts: { remote?: string; rev
     if (!remote) throw new NotFoundError(`no remote named '${remoteName}'`, { hint: "add one with 'hub remote add origin URL'" }, 'unknown_remote');
     const { token } = resolveToken(ctx, remote.url, opts.token);
     const before = await remoteRefSnapshot(gitdir, remoteName);
-    await fetchHistory({ gitdir, remote: remoteName, http: createGitHttp({ token }) });
+    await fetchHistory({ gitdir, remote: remoteName, http: createGitHttp({ token, signal: ctx.signal }) });
     const updated: FetchResult['updated'] = [];
     for (const [ref, to] of await remoteRefSnapshot(gitdir, remoteName)) {
       if (before.get(ref) !== to) updated.push({ ref, from: before.get(ref) ?? null, to });

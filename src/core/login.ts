@@ -20,8 +20,8 @@ interface WhoAmIResponse {
   isAdmin?: boolean;
 }
 
-async function ask(endpoint: string, token: string): Promise<WhoAmIResponse> {
-  return requestJson<WhoAmIResponse>({ method: 'GET', url: `${endpoint}/api/whoami-v2`, token, what: `checking the token with ${endpoint}` });
+async function ask(endpoint: string, token: string, signal: AbortSignal): Promise<WhoAmIResponse> {
+  return requestJson<WhoAmIResponse>({ method: 'GET', url: `${endpoint}/api/whoami-v2`, token, what: `checking the token with ${endpoint}`, signal });
 }
 
 /** Checks `token` with the server and stores it (mode 0600) for that server. */
@@ -30,7 +30,7 @@ export async function login(ctx: CoreContext, opts: { token?: string; endpoint?:
   let token = opts.token ?? ctx.env.HUB_TOKEN;
   if (!token && opts.readToken) token = (await opts.readToken()).trim();
   if (!token) throw new PermissionError('no token given', { hint: 'pass --token TOKEN or set HUB_TOKEN (hub only prompts on a terminal)' }, 'no_token');
-  const who = await ask(endpoint, token);
+  const who = await ask(endpoint, token, ctx.signal);
   saveToken(ctx.env, endpoint, token);
   return { endpoint, name: who.name, write: who.auth.accessToken.role === 'write', admin: !!who.isAdmin, source: opts.token ? 'option' : 'env' };
 }
@@ -46,6 +46,6 @@ export async function whoami(ctx: CoreContext, opts: { endpoint?: string; token?
   const endpoint = resolveEndpoint(ctx, opts.endpoint);
   const { token, source } = resolveToken(ctx, endpoint, opts.token);
   if (!token || source === 'none') throw new PermissionError(`not logged in to ${endpoint}`, { hint: "run 'hub login --token TOKEN' or set HUB_TOKEN" }, 'not_logged_in');
-  const who = await ask(endpoint, token);
+  const who = await ask(endpoint, token, ctx.signal);
   return { endpoint, name: who.name, write: who.auth.accessToken.role === 'write', admin: !!who.isAdmin, source };
 }

@@ -47,7 +47,7 @@ export async function ensureInStore(s: RepoSession, oid: string): Promise<boolea
   if (s.store.hasObject(oid)) return true;
   const lfs = lfsObjectPath(s, oid);
   if (!existsSync(lfs)) return false;
-  const added = await addFile(s.store, lfs, s.ctx.progress);
+  const added = await addFile(s.store, lfs, s.ctx.progress, s.ctx.signal);
   if (added.oid !== oid) throw new IntegrityError(`.git/lfs/objects holds corrupt content for ${oid} (it hashes to ${added.oid})`, { data: { oid } }, 'hash_mismatch');
   return true;
 }
@@ -68,6 +68,7 @@ function clear(full: string): void {
  * partial clone: `hub status` reports it as not fetched) instead of failing.
  */
 export async function materialize(s: RepoSession, file: TreeFile, opts: { pointerIfMissing?: boolean } = {}): Promise<{ entry: GitIndexEntry; lfs?: { oid: string; size: number } }> {
+  await s.checkpoint();
   const full = join(s.paths.workdir, file.path);
   assertNoSymlinkParents(s.paths.workdir, file.path);
   // a file where a directory must go (or the reverse) is replaced
@@ -99,7 +100,7 @@ export async function materialize(s: RepoSession, file: TreeFile, opts: { pointe
       if (staged) {
         s.staged!.delete(lfs.oid); // it was verified as it arrived, in this command
         commitFile(staged, full);
-      } else catToFile(s.store, lfs.oid, full, s.ctx.progress, tmpDirOf(s));
+      } else await catToFile(s.store, lfs.oid, full, { progress: s.ctx.progress, tmpDir: tmpDirOf(s), signal: s.ctx.signal });
     } else {
       const bytes = await readBlob(s.paths.gitdir, file.oid);
       const tmp = tmpPathFor(tmpDirOf(s), full);

@@ -54,7 +54,7 @@ export async function pull(ctx: CoreContext, opts: { remote?: string; revision?:
     const head = await readHead(s.paths.gitdir);
     if (head.detached || !head.branch) throw new UsageError('HEAD is detached: switch to a branch to pull', {}, 'detached_head');
     const { token } = resolveToken(ctx, remote.url, opts.token);
-    if (!offline) await fetchHistory({ gitdir: s.paths.gitdir, remote: remoteName, http: createGitHttp({ token }) });
+    if (!offline) await fetchHistory({ gitdir: s.paths.gitdir, remote: remoteName, http: createGitHttp({ token, signal: ctx.signal }) });
     const { revision, to } = await pullTarget(s.paths.gitdir, remoteName, head.branch, opts.revision, offline);
     const getContent = async (objects: Wanted[]): Promise<FetchedContent> => {
       if (offline) return fromStoreOnly(s, objects);

@@ -42,15 +42,15 @@ export async function push(ctx: CoreContext, opts: { remote?: string; token?: st
     if (!head.oid) throw new UsageError('nothing to push: no commits yet', {}, 'no_commits');
     const { token } = resolveToken(ctx, remote.url, opts.token);
     const tracking = `refs/remotes/${remoteName}/${head.branch}`;
-    const known = (await refExists(s.paths.gitdir, tracking)) ? await lfsPointersReachable(s.paths.gitdir, [await resolveRevision(s.paths.gitdir, tracking)]) : new Map<string, number>();
+    const known = (await refExists(s.paths.gitdir, tracking)) ? await lfsPointersReachable(s.paths.gitdir, [await resolveRevision(s.paths.gitdir, tracking)], ctx.signal) : new Map<string, number>();
     const tags = opts.tags ? await listTags(s.paths.gitdir) : [];
     const tips = [head.oid, ...(await Promise.all(tags.map((t) => resolveRevision(s.paths.gitdir, `refs/tags/${t}`))))];
-    const wanted = [...(await lfsPointersReachable(s.paths.gitdir, tips)).entries()].filter(([oid]) => !known.has(oid)).map(([oid, size]) => ({ oid, size }));
-    const sent = await uploadContent(s.store, remote.url, wanted, token, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env) });
-    const pushed = await pushHistory({ gitdir: s.paths.gitdir, remote: remoteName, branch: head.branch, http: createGitHttp({ token }) });
+    const wanted = [...(await lfsPointersReachable(s.paths.gitdir, tips, ctx.signal)).entries()].filter(([oid]) => !known.has(oid)).map(([oid, size]) => ({ oid, size }));
+    const sent = await uploadContent(s.store, remote.url, wanted, token, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal });
+    const pushed = await pushHistory({ gitdir: s.paths.gitdir, remote: remoteName, branch: head.branch, http: createGitHttp({ token, signal: ctx.signal }) });
     if (!pushed.ok) throw new ConflictError(`the remote refused the push of ${head.branch}: ${pushed.error ?? 'rejected'}`, { hint: 'pull first if the remote has new commits' }, 'push_rejected');
     for (const t of tags) {
-      const r = await pushHistory({ gitdir: s.paths.gitdir, remote: remoteName, branch: `refs/tags/${t}`, http: createGitHttp({ token }) });
+      const r = await pushHistory({ gitdir: s.paths.gitdir, remote: remoteName, branch: `refs/tags/${t}`, http: createGitHttp({ token, signal: ctx.signal }) });
       if (!r.ok) throw new ConflictError(`the remote refused tag ${t}: ${r.error ?? 'rejected'}`, { hint: 'the remote has a different tag of that name' }, 'push_rejected');
     }
     return { remote: remoteName, branch: head.branch, commit: head.oid, tags, transfer: sent.transfer, objects: { checked: wanted.length, uploaded: sent.uploaded }, bytesSent: sent.bytesSent };

@@ -1,6 +1,6 @@
 /**
  * The repository part of `hub fsck` (when run inside a repository): the index can be read, HEAD
- * resolves, no checkout was interrupted, and every large file of HEAD has its content in the
+ * resolves, no checkout or clone was interrupted, and every large file of HEAD has its content in the
  * store (a file that does not is "not fetched": a note, since partial clones are normal).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -46,6 +46,9 @@ export async function checkRepo(ctx: CoreContext, store: Store, problems: FsckPr
   if (existsSync(marker)) {
     out.checkoutInProgress = readFileSync(marker, 'utf8').trim();
     notes.push(`a checkout of '${out.checkoutInProgress}' was interrupted: run 'hub checkout ${out.checkoutInProgress}' again to finish it`);
+  }
+  if (existsSync(join(paths.hubdir, 'clone-in-progress'))) {
+    notes.push(`this clone was interrupted before it finished: rerun the same 'hub clone' to start it over (content already in the store is not fetched again)`);
   }
   try {
     const head = await readHead(paths.gitdir);

@@ -24,5 +24,6 @@ export async function repoCreate(ctx: CoreContext, id: string, opts: { private?:
     token,
     body: { name: m[2], organization: m[1], type: opts.dataset ? 'dataset' : 'model', private: !!opts.private },
     what: `creating ${id}`,
+    signal: ctx.signal,
   });
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pacer } from '../abort.js';
 import { AttributeMatcher, parseGitattributes } from '../formats/gitattributes.js';
 import type { GitIndexEntry } from '../formats/git-index.js';
 import type { StatCache } from '../formats/stat-cache.js';
@@ -32,6 +33,8 @@ export interface RepoSession {
    * `.git/hub/tmp` (oid -> path): materialize renames one into place instead of reassembling it.
    */
   staged?: Map<string, string>;
+  /** Await at each file of a long loop: throws once ctx.signal is aborted, and lets Ctrl-C be seen. */
+  checkpoint: () => Promise<void>;
 }
 
 /** Options of withRepo. */
@@ -58,6 +61,7 @@ export async function withRepo<T>(ctx: CoreContext, opts: RepoOptions, fn: (s: R
         attributes: loadAttributes(paths.workdir, []),
         statCache: loadStatCache(paths),
         index,
+        checkpoint: pacer(ctx.signal),
       };
       return fn(session);
     });

@@ -17,7 +17,7 @@ export async function storeAdd(ctx: CoreContext, paths: string[]): Promise<Store
   for (const p of paths) closeSync(openInputFile(resolve(ctx.cwd, p)).fd);
   return withStore(ctx, async (store) => {
     const files: AddResult[] = [];
-    for (const p of paths) files.push({ ...(await addFile(store, resolve(ctx.cwd, p), ctx.progress)), path: p });
+    for (const p of paths) files.push({ ...(await addFile(store, resolve(ctx.cwd, p), ctx.progress, ctx.signal)), path: p });
     const totals = { size: 0, newBytes: 0, dedupBytes: 0 };
     for (const f of files) {
       totals.size += f.size;

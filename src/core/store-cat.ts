@@ -38,8 +38,8 @@ export function resolveObjectRef(ctx: CoreContext, ref: string): string {
 /** Writes the object to `output` (verified before it appears), or streams it to `sink`. */
 export async function storeCat(ctx: CoreContext, ref: string, target: { output: string } | { sink: (b: Uint8Array) => void }): Promise<CatResult & { output?: string }> {
   const oid = resolveObjectRef(ctx, ref);
-  return withStore(ctx, (store) => {
-    if ('output' in target) return { ...catToFile(store, oid, resolve(ctx.cwd, target.output), ctx.progress), output: target.output };
-    return streamObject(store, requireManifest(store, oid), target.sink, ctx.progress);
+  return withStore(ctx, async (store) => {
+    if ('output' in target) return { ...(await catToFile(store, oid, resolve(ctx.cwd, target.output), { progress: ctx.progress, signal: ctx.signal })), output: target.output };
+    return streamObject(store, requireManifest(store, oid), target.sink, ctx.progress, ctx.signal);
   });
 }

@@ -16,7 +16,7 @@ export interface CheckResult extends FsckReport {
 /** Verifies the whole store (and the repository containing ctx.cwd, if any). */
 export async function checkStore(ctx: CoreContext): Promise<CheckResult> {
   return withStore(ctx, async (store) => {
-    const report: CheckResult = fsck(store, ctx.progress);
+    const report: CheckResult = await fsck(store, ctx.progress, ctx.signal);
     const repository = await checkRepo(ctx, store, report.problems, report.notes);
     if (repository) report.repository = repository;
     report.healthy = report.problems.length === 0;
@@ -43,15 +43,16 @@ export async function collectGarbage(ctx: CoreContext, opts: { graceMs?: number;
     const keep = new Set<string>();
     const repos: CollectResult['repos'] = [];
     for (const path of store.index.repos()) {
+      ctx.signal.throwIfAborted();
       if (!existsSync(path)) {
         repos.push({ path, oids: 0, missing: true });
         continue;
       }
-      const oids = await lfsOidsOfRepo(path);
+      const oids = await lfsOidsOfRepo(path, ctx.signal);
       for (const oid of oids) keep.add(oid);
       repos.push({ path, oids: oids.size, missing: false });
     }
-    const result = gc(store, { keep, graceMs: opts.graceMs ?? DEFAULT_GC_GRACE_MS, dryRun: opts.dryRun });
+    const result = await gc(store, { keep, graceMs: opts.graceMs ?? DEFAULT_GC_GRACE_MS, dryRun: opts.dryRun, signal: ctx.signal });
     return { ...result, repos };
   });
 }

@@ -4,6 +4,8 @@
  * in flight. With `hub-chunks`, the server is asked which chunks it lacks and only the xorbs
  * holding them are sent (in parallel; a rerun after a failure sends only what is still missing),
  * then the manifest is registered; with `basic`, whole objects are streamed from the store.
+ * Once the signal is aborted nothing new is sent and requests in flight are cancelled; what the
+ * server already verified stays there, so the rerun sends only the rest.
  */
 import { NotFoundError } from '../errors.js';
 import { xetHex } from '../hash/xet-hex.js';
@@ -29,15 +31,16 @@ export interface UploadedContent {
 }
 
 /** Uploads every object of `objects` the remote lacks; each must be in the store. */
-export async function uploadContent(store: Store, remoteUrl: string, objects: Array<{ oid: string; size: number }>, token: string | undefined, opts: { progress?: ProgressSink; concurrency?: number } = {}): Promise<UploadedContent> {
+export async function uploadContent(store: Store, remoteUrl: string, objects: Array<{ oid: string; size: number }>, token: string | undefined, opts: { progress?: ProgressSink; concurrency?: number; signal?: AbortSignal } = {}): Promise<UploadedContent> {
   const result: UploadedContent = { transfer: null, uploaded: 0, bytesSent: 0 };
   if (!objects.length) return result;
+  const { signal } = opts;
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   const slots = new Slots(concurrency);
   let meter: TransferMeter | undefined;
   try {
     for (let i = 0; i < objects.length; i += BATCH_SIZE) {
-      const batch = await lfsBatch(lfsEndpoint(remoteUrl), 'upload', objects.slice(i, i + BATCH_SIZE), token);
+      const batch = await lfsBatch(lfsEndpoint(remoteUrl), 'upload', objects.slice(i, i + BATCH_SIZE), token, signal);
       result.transfer = batch.transfer;
       const todo: BatchObject[] = [];
       for (const obj of batch.objects) {
@@ -50,9 +53,9 @@ export async function uploadContent(store: Store, remoteUrl: string, objects: Ar
       meter ??= new TransferMeter(opts.progress ?? silentProgress, `upload:${remoteUrl}`, `Uploading ${todo.length} large file${todo.length === 1 ? '' : 's'}`, todo.reduce((n, o) => n + o.size, 0));
       const m = meter;
       await forEachLimit(todo, concurrency, async (obj) => {
-        result.bytesSent += batch.transfer === 'hub-chunks' ? await uploadChunks(store, new ChunkApi(obj.actions!.upload!.href, obj.actions!.upload!.header), obj.oid, slots, m) : await uploadBasic(store, obj, slots, m);
+        result.bytesSent += batch.transfer === 'hub-chunks' ? await uploadChunks(store, new ChunkApi(obj.actions!.upload!.href, obj.actions!.upload!.header, signal), obj.oid, slots, m) : await uploadBasic(store, obj, slots, m, signal);
         result.uploaded++;
-      });
+      }, signal);
     }
     meter?.end(true, `${result.uploaded} file${result.uploaded === 1 ? '' : 's'}`);
     return result;
@@ -85,7 +88,7 @@ async function uploadChunks(store: Store, api: ChunkApi, oid: string, slots: Slo
   let sent = 0;
   await Promise.all(
     xorbs.map(async (x) => {
-      const release = await slots.acquire();
+      const release = await slots.acquire(api.signal);
       try {
         if (chunksOf.get(x)!.some((h) => missing.has(h))) {
           const bytes = xorbBytes(store, x);
@@ -103,16 +106,16 @@ async function uploadChunks(store: Store, api: ChunkApi, oid: string, slots: Slo
 }
 
 /** One object whole (the `basic` transfer), streamed from the store. */
-async function uploadBasic(store: Store, obj: BatchObject, slots: Slots, meter: TransferMeter): Promise<number> {
+async function uploadBasic(store: Store, obj: BatchObject, slots: Slots, meter: TransferMeter, signal: AbortSignal | undefined): Promise<number> {
   const manifest = readManifest(store.paths, obj.oid)!;
-  const release = await slots.acquire();
+  const release = await slots.acquire(signal);
   try {
     await basicUpload(obj.oid, manifest.size, obj.actions!.upload!, obj.actions?.verify, function* () {
       for (const piece of objectPieces(store, manifest)) {
         meter.add(piece.length);
         yield piece;
       }
-    });
+    }, signal);
     return manifest.size;
   } finally {
     release();

@@ -11,7 +11,7 @@ import { fromFsError } from '../errors.js';
 import { looksLikePointer, parsePointer, pointerFor } from '../formats/lfs-pointer.js';
 import { objectId } from '../formats/git-object.js';
 import { trustedEntry, type StatCacheEntry } from '../formats/stat-cache.js';
-import { sha256File } from '../hash/sha256.js';
+import { sha256FilePaced } from '../hash/sha256.js';
 import { writeBlob } from '../repo/object-store.js';
 import type { WorktreeFile } from '../repo/worktree-scan.js';
 import { addFile } from '../store/ingest.js';
@@ -37,6 +37,7 @@ export function isLargePath(s: RepoSession, path: string): boolean {
 
 /** Hashes one working file (see module comment); updates the stat cache. */
 export async function hashWorktreeFile(s: RepoSession, f: WorktreeFile, opts: { store: boolean; large?: boolean }): Promise<HashedFile> {
+  await s.checkpoint();
   const large = opts.large ?? isLargePath(s, f.path);
   const st = { size: f.size, mtimeNs: f.mtimeNs, ctimeNs: f.ctimeNs, ino: f.ino, mode: gitMode(f) };
   const cached = trustedEntry(s.statCache, f.path, st);
@@ -79,7 +80,7 @@ async function hashLarge(s: RepoSession, f: WorktreeFile, full: string, st: Omit
       }
     }
   }
-  const { oid, size } = store ? await addFile(s.store, full, s.ctx.progress) : sha256File(full);
+  const { oid, size } = store ? await addFile(s.store, full, s.ctx.progress, s.ctx.signal) : await sha256FilePaced(full, s.checkpoint);
   const pointer = Buffer.from(pointerFor(oid, size));
   return { ...st, blob: store ? writeBlob(s.paths.gitdir, pointer) : objectId('blob', pointer), lfs: { oid, size } };
 }

@@ -41,3 +41,26 @@ export function sha256File(path: string, buffer: Uint8Array = new Uint8Array(HAS
     closeSync(fd);
   }
 }
+
+/**
+ * {@link sha256File} for long work that must stay interruptible: `checkpoint` is awaited after
+ * every read (it throws to stop, and may yield to the event loop; see abort.ts `pacer`).
+ */
+export async function sha256FilePaced(path: string, checkpoint: () => Promise<void>): Promise<{ oid: string; size: number }> {
+  const buffer = new Uint8Array(HASH_READ_BYTES);
+  const fd = openSync(path, 'r');
+  try {
+    const hash = createHash('sha256');
+    let size = 0;
+    for (;;) {
+      await checkpoint();
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      hash.update(buffer.subarray(0, n));
+      size += n;
+    }
+    return { oid: hash.digest('hex'), size };
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -7,8 +7,8 @@ import git from 'isomorphic-git';
 import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
 import { flattenTree, readCommit, readPointerBlob } from './object-store.js';
 
-/** The LFS oids referenced anywhere in the history of the repository at `dir` (a work tree or a bare repo). */
-export async function lfsOidsOfRepo(dir: string): Promise<Set<string>> {
+/** The LFS oids referenced anywhere in the history of the repository at `dir` (a work tree or a bare repo); `signal` stops the walk. */
+export async function lfsOidsOfRepo(dir: string, signal?: AbortSignal): Promise<Set<string>> {
   const gitdir = fs.existsSync(`${dir}/.git`) ? `${dir}/.git` : dir;
   const tips: string[] = [];
   const refs = [
@@ -27,16 +27,17 @@ export async function lfsOidsOfRepo(dir: string): Promise<Set<string>> {
       /* an unborn HEAD */
     }
   }
-  return new Set((await lfsPointersReachable(gitdir, tips)).keys());
+  return new Set((await lfsPointersReachable(gitdir, tips, signal)).keys());
 }
 
-/** Every LFS pointer (oid -> size) in the trees of `tips` and all their ancestors. */
-export async function lfsPointersReachable(gitdir: string, tips: readonly string[]): Promise<Map<string, number>> {
+/** Every LFS pointer (oid -> size) in the trees of `tips` and all their ancestors; once `signal` is aborted the walk stops with its reason. */
+export async function lfsPointersReachable(gitdir: string, tips: readonly string[], signal?: AbortSignal): Promise<Map<string, number>> {
   const oids = new Map<string, number>();
   const seen = new Set<string>();
   const queue = [...tips];
   const shallow = shallowCommits(gitdir);
   while (queue.length) {
+    signal?.throwIfAborted();
     const oid = queue.pop()!;
     if (seen.has(oid)) continue;
     seen.add(oid);

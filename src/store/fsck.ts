@@ -4,6 +4,7 @@
  * its bytes and checking sha256, size and Xet file hash. Each problem names the damaged object
  * and the file contents (oids) it affects.
  */
+import { pacer } from '../abort.js';
 import { HubError } from '../errors.js';
 import type { FileManifest } from '../formats/manifest.js';
 import { fileHash, type MerkleEntry } from '../hash/merkle.js';
@@ -38,18 +39,20 @@ export interface FsckReport {
 /**
  * Checks the whole store. Read-only; holds the store lock shared so gc cannot delete anything
  * mid-check. Concurrent adds are fine: what is listed first (manifests, then index rows) can
- * only name xorbs that were already durable when the xorb files are listed after it.
+ * only name xorbs that were already durable when the xorb files are listed after it. Once
+ * `signal` is aborted it stops (rejecting with the signal's reason) between two objects.
  */
-export function fsck(store: Store, progress: ProgressSink = silentProgress): FsckReport {
+export async function fsck(store: Store, progress: ProgressSink = silentProgress, signal?: AbortSignal): Promise<FsckReport> {
   const lock = lockShared(store.paths.locks);
   try {
-    return check(store, progress);
+    return await check(store, progress, signal);
   } finally {
     lock.release();
   }
 }
 
-function check(store: Store, progress: ProgressSink): FsckReport {
+async function check(store: Store, progress: ProgressSink, signal: AbortSignal | undefined): Promise<FsckReport> {
+  const checkpoint = pacer(signal);
   const problems: FsckProblem[] = [];
   const notes: string[] = [];
   const checked = { xorbs: 0, chunks: 0, indexedChunks: 0, manifests: 0, bytesVerified: 0 };
@@ -58,6 +61,7 @@ function check(store: Store, progress: ProgressSink): FsckReport {
   const manifests: FileManifest[] = [];
   const users = new Map<string, string[]>();
   for (const oid of listManifestOids(store.paths)) {
+    await checkpoint();
     try {
       const m = readManifest(store.paths, oid)!;
       manifests.push(m);
@@ -77,6 +81,7 @@ function check(store: Store, progress: ProgressSink): FsckReport {
   const bad = new Set<string>();
   const onDisk = new Set<string>();
   for (const x of store.xorbs.list()) {
+    await checkpoint();
     onDisk.add(x.xorb);
     checked.xorbs++;
     let file: XorbFile | undefined;
@@ -112,6 +117,7 @@ function check(store: Store, progress: ProgressSink): FsckReport {
 
   progress({ type: 'start', id: 'fsck:manifests', label: 'Verifying files', total: manifests.length, unit: 'items' });
   for (const m of manifests) {
+    await checkpoint();
     checked.manifests++;
     const missing = m.terms.find((t) => !onDisk.has(t.xorb) || (chunkCounts.has(t.xorb) && t.chunkEnd > chunkCounts.get(t.xorb)!));
     if (missing) {
@@ -128,11 +134,12 @@ function check(store: Store, progress: ProgressSink): FsckReport {
     if (m.terms.some((t) => bad.has(t.xorb))) continue; // reported with the xorb
     const entries: MerkleEntry[] = [];
     try {
-      streamObject(store, m, (data) => entries.push({ hash: store.hashers.chunk.hash(data), size: data.length }));
+      await streamObject(store, m, (data) => entries.push({ hash: store.hashers.chunk.hash(data), size: data.length }), silentProgress, signal);
       if (xetHex(fileHash(entries, store.hashers)) !== m.xetHash) {
         problems.push({ kind: 'xet_hash_mismatch', object: `manifest ${m.oid}`, message: `manifest ${m.oid} records Xet hash ${m.xetHash}, its chunks give another`, affects: [m.oid] });
       }
     } catch (err) {
+      if (signal?.aborted) throw err;
       problems.push({ kind: codeOf(err, 'hash_mismatch'), object: `manifest ${m.oid}`, message: messageOf(err), affects: [m.oid] });
     }
     progress({ type: 'progress', id: 'fsck:manifests', done: checked.manifests, total: manifests.length });

@@ -5,6 +5,7 @@
  * a xorb; the grace period also protects anything written in the last `graceMs`.
  */
 import { statSync, unlinkSync } from 'node:fs';
+import { pacer } from '../abort.js';
 import { listManifestOids, readManifest } from './manifest-files.js';
 import { manifestPath } from './paths.js';
 import { lockExclusive, pidAlive } from './store-lock.js';
@@ -21,6 +22,8 @@ export interface GcOptions {
   now?: number;
   /** How long to wait for running adds to finish (default 30 s). */
   lockTimeoutMs?: number;
+  /** Stops gc between two removals (every step leaves a healthy store). */
+  signal?: AbortSignal;
 }
 
 /** What gc removed (or would remove, with dryRun). */
@@ -38,16 +41,18 @@ export interface GcResult {
 export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
 
 /** Collects garbage in `store`. */
-export function gc(store: Store, opts: GcOptions): GcResult {
+export async function gc(store: Store, opts: GcOptions): Promise<GcResult> {
+  opts.signal?.throwIfAborted();
   const lock = lockExclusive(store.paths.locks, opts.lockTimeoutMs);
   try {
-    return collect(store, opts);
+    return await collect(store, opts);
   } finally {
     lock.release();
   }
 }
 
-function collect(store: Store, opts: GcOptions): GcResult {
+async function collect(store: Store, opts: GcOptions): Promise<GcResult> {
+  const checkpoint = pacer(opts.signal);
   const now = opts.now ?? Date.now();
   const cutoff = now - (opts.graceMs ?? DEFAULT_GC_GRACE_MS);
   const dryRun = opts.dryRun ?? false;
@@ -55,6 +60,7 @@ function collect(store: Store, opts: GcOptions): GcResult {
   const live = new Set<string>();
 
   for (const oid of listManifestOids(store.paths)) {
+    await checkpoint();
     const path = manifestPath(store.paths, oid);
     const recent = statSync(path).mtimeMs >= cutoff;
     if (opts.keep.has(oid) || recent) {
@@ -71,6 +77,7 @@ function collect(store: Store, opts: GcOptions): GcResult {
   }
 
   for (const x of store.xorbs.list()) {
+    await checkpoint();
     if (live.has(x.xorb) || x.mtimeMs >= cutoff) {
       result.xorbsKept++;
       continue;

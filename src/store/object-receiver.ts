@@ -6,9 +6,12 @@
  * SHA-256, and optionally into a staging file that a checkout can rename into the working tree.
  * `finish` writes the manifest only when the SHA-256 and size equal the oid's: content whose
  * hash is not its oid never becomes an object of the store, and the staging file is handed out
- * only then. Holds the store's shared lock (gc waits) until finished or aborted.
+ * only then. Holds the store's shared lock (gc waits) until finished or aborted. Once `signal`
+ * is aborted, `finish` stops waiting for the hash (rejecting with the signal's reason); the
+ * caller's `abort` then removes the staging file and the unfinished xorb.
  */
 import { closeSync, fsync, openSync, unlinkSync } from 'node:fs';
+import { raceAbort } from '../abort.js';
 import { IntegrityError } from '../errors.js';
 import { Chunker, type Chunk } from '../chunking/chunker.js';
 import type { FileManifest } from '../formats/manifest.js';
@@ -42,7 +45,7 @@ export class ObjectReceiver {
   private closed = false;
 
   /** Starts receiving `expected` into `store`; with `stagePath`, the bytes are also written there (a new file). */
-  constructor(private readonly store: Store, readonly expected: { oid: string; size: number }, private readonly stagePath?: string) {
+  constructor(private readonly store: Store, readonly expected: { oid: string; size: number }, private readonly stagePath?: string, private readonly signal?: AbortSignal) {
     this.lock = lockShared(store.paths.locks);
     try {
       this.sink = new ChunkSink(store);
@@ -97,7 +100,7 @@ export class ObjectReceiver {
     const settled = Promise.allSettled([synced, sealed]);
     let actual: string;
     try {
-      actual = (await this.sha!.digest()).oid;
+      actual = (await raceAbort(this.sha!.digest(), this.signal)).oid;
     } catch (err) {
       await settled;
       await this.abort();

@@ -2,10 +2,12 @@
  * Reassembling a file from the store. Bytes are read term by term (at most 8 MiB at a time, so
  * memory does not grow with file size), handed to a sink, and the sha256 and size are checked
  * against the oid at the end. To a file, the output appears only once it is complete and
- * verified (tmp + fsync + rename); on any failure nothing is left at the destination.
+ * verified (tmp + fsync + rename); on any failure, or when the signal aborts, nothing is left at
+ * the destination and the temporary file is removed.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { pacer } from '../abort.js';
 import { IntegrityError, NotFoundError, fromFsError } from '../errors.js';
 import type { FileManifest } from '../formats/manifest.js';
 import { createSha256 } from '../hash/sha256.js';
@@ -105,16 +107,19 @@ export function* objectPieces(store: Store, manifest: FileManifest, range?: Byte
 
 /**
  * Streams the bytes of `manifest` to `sink` in order and verifies them; throws IntegrityError
- * (naming the damaged xorb when one can be found) if the bytes do not hash to the oid.
+ * (naming the damaged xorb when one can be found) if the bytes do not hash to the oid. Stops
+ * with the signal's reason once `signal` is aborted (yielding to the event loop now and then).
  */
-export function streamObject(store: Store, manifest: FileManifest, sink: (bytes: Uint8Array) => void, progress: ProgressSink = silentProgress): CatResult {
+export async function streamObject(store: Store, manifest: FileManifest, sink: (bytes: Uint8Array) => void, progress: ProgressSink = silentProgress, signal?: AbortSignal): Promise<CatResult> {
   const task = `cat:${manifest.oid}`;
   progress({ type: 'start', id: task, label: `Reading ${manifest.oid.slice(0, 12)}`, total: manifest.size, unit: 'bytes' });
+  const checkpoint = pacer(signal);
   let done = 0;
   let lastReport = 0;
+  const pieces = objectPieces(store, manifest);
   try {
-    const pieces = objectPieces(store, manifest);
     for (;;) {
+      await checkpoint();
       const next = pieces.next();
       if (next.done) {
         progress({ type: 'end', id: task, ok: true });
@@ -128,6 +133,7 @@ export function streamObject(store: Store, manifest: FileManifest, sink: (bytes:
       }
     }
   } catch (err) {
+    pieces.return({ oid: manifest.oid, size: done }); // closes its xorb files (the value is unused)
     progress({ type: 'end', id: task, ok: false });
     throw err;
   }
@@ -145,25 +151,30 @@ function culprit(store: Store, files: Map<string, XorbFile>): string {
   return ' (the manifest is wrong: its xorbs are intact)';
 }
 
-/**
- * Reassembles `oid` into `dest`; the file appears only when complete and verified. The temporary
- * file goes in `tmpDir` (default: beside `dest`; it must be on the same file system).
- */
-export function catToFile(store: Store, oid: string, dest: string, progress: ProgressSink = silentProgress, tmpDir?: string): CatResult {
+/** Options of {@link catToFile}. */
+export interface CatToFileOptions {
+  progress?: ProgressSink;
+  /** Where the temporary file goes (default: beside `dest`; it must be on the same file system). */
+  tmpDir?: string;
+  signal?: AbortSignal;
+}
+
+/** Reassembles `oid` into `dest`; the file appears only when complete and verified. */
+export async function catToFile(store: Store, oid: string, dest: string, opts: CatToFileOptions = {}): Promise<CatResult> {
   const manifest = requireManifest(store, oid);
   const dir = dirname(dest);
   let tmp: string;
   let fd: number;
   try {
     mkdirSync(dir, { recursive: true });
-    if (tmpDir) mkdirSync(tmpDir, { recursive: true });
-    tmp = tmpPathFor(tmpDir ?? dir, dest);
+    if (opts.tmpDir) mkdirSync(opts.tmpDir, { recursive: true });
+    tmp = tmpPathFor(opts.tmpDir ?? dir, dest);
     fd = openSync(tmp, 'wx', 0o644);
   } catch (err) {
     throw fromFsError(err, dest, 'output path');
   }
   try {
-    const result = streamObject(store, manifest, (bytes) => writeAll(fd, bytes), progress);
+    const result = await streamObject(store, manifest, (bytes) => writeAll(fd, bytes), opts.progress, opts.signal);
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;

@@ -1,7 +1,8 @@
 /**
  * The `basic` transfer of the Git LFS API (any LFS server): whole objects by PUT and GET.
  * Downloads resume where a dropped connection left them with `Range: bytes=N-`; a server that
- * answers a range request with the whole object (200) makes the sink start over.
+ * answers a range request with the whole object (200) makes the sink start over. `signal`
+ * cancels the request in flight and any retry.
  */
 import { Readable } from 'node:stream';
 import { HubError, NetworkError } from '../errors.js';
@@ -12,18 +13,18 @@ import { withRetries } from './retry.js';
 const LFS = 'application/vnd.git-lfs+json';
 
 /** `basic` upload: PUT the whole object from `body` (`size` bytes), then the verify action if any. */
-export async function basicUpload(oid: string, size: number, upload: LfsAction, verify: LfsAction | undefined, body: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+export async function basicUpload(oid: string, size: number, upload: LfsAction, verify: LfsAction | undefined, body: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
   await withRetries(async () => {
-    const res = await send(upload.href, { method: 'PUT', headers: { ...upload.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body()) });
+    const res = await send(upload.href, { method: 'PUT', headers: { ...upload.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body()), signal });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw errorForStatus(res.statusCode, text.slice(0, 200), `uploading ${oid.slice(0, 12)}`, res.headers['retry-after'] as string | undefined);
-  });
+  }, { signal });
   if (verify) {
     await withRetries(async () => {
-      const v = await send(verify.href, { method: 'POST', headers: { ...verify.header, 'content-type': LFS }, body: JSON.stringify({ oid, size }) });
+      const v = await send(verify.href, { method: 'POST', headers: { ...verify.header, 'content-type': LFS }, body: JSON.stringify({ oid, size }), signal });
       const text = await v.body.text();
       if (v.statusCode !== 200) throw errorForStatus(v.statusCode, text.slice(0, 200), `verifying ${oid.slice(0, 12)}`, v.headers['retry-after'] as string | undefined);
-    });
+    }, { signal });
   }
 }
 
@@ -39,11 +40,11 @@ export interface DownloadSink {
  * `basic` download of `size` bytes to `sink`, retried and resumed (see the module comment);
  * returns the bytes that arrived over the network (more than `size` when a restart was needed).
  */
-export async function basicDownload(oid: string, size: number, download: LfsAction, sink: DownloadSink): Promise<number> {
+export async function basicDownload(oid: string, size: number, download: LfsAction, sink: DownloadSink, signal?: AbortSignal): Promise<number> {
   let have = 0; // bytes the sink holds
   let received = 0;
   await withRetries(async () => {
-    const res = await send(download.href, { headers: { ...download.header, ...(have > 0 ? { range: `bytes=${have}-` } : {}) } });
+    const res = await send(download.href, { headers: { ...download.header, ...(have > 0 ? { range: `bytes=${have}-` } : {}) }, signal });
     if (res.statusCode !== 200 && res.statusCode !== 206) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), `downloading ${oid.slice(0, 12)}`, res.headers['retry-after'] as string | undefined);
     const from = res.statusCode === 206 ? rangeStart(res.headers['content-range']) : 0;
     if (from !== have) {
@@ -61,11 +62,12 @@ export async function basicDownload(oid: string, size: number, download: LfsActi
         await sink.write(part);
       }
     } catch (err) {
+      signal?.throwIfAborted();
       if (err instanceof HubError || !(err instanceof Error)) throw err;
       throw new NetworkError(`connection lost while downloading ${oid.slice(0, 12)} after ${have} of ${size} bytes (${err.message})`, { cause: err }, 'connection_lost');
     }
     if (have < size) throw new NetworkError(`short read of ${oid.slice(0, 12)}: ${have} of ${size} bytes`, { retriable: true }, 'truncated');
-  });
+  }, { signal });
   return received;
 }
 

@@ -86,13 +86,13 @@ class SpanParser {
   }
 }
 
-/** The parts of a file, in order; see the module comment. */
+/** The parts of a file, in order; see the module comment. Stops scheduling once `api.signal` is aborted. */
 export async function* downloadTerms(api: ChunkApi, terms: readonly ReconstructionTerm[], isLocal: (t: ReconstructionTerm) => boolean, slots: Slots, pieceBytes = PIECE_BYTES): AsyncGenerator<TermPart> {
   const steps = plan(terms, isLocal, pieceBytes);
   const jobs = steps.map((s) => async (): Promise<Uint8Array | undefined> => ('local' in s ? undefined : api.range(s.span.url, s.from, s.to)));
   const parsers = new Map<Span, SpanParser>();
   let i = 0;
-  for await (const bytes of inOrder(jobs, slots)) {
+  for await (const bytes of inOrder(jobs, slots, api.signal)) {
     const step = steps[i++];
     if ('local' in step) {
       yield { kind: 'local', term: step.local };

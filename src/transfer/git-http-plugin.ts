@@ -33,7 +33,10 @@ export interface GitHttpPlugin {
   request(req: GitHttpRequest): Promise<GitHttpResponse>;
 }
 
-/** Creates the plugin; `token` (if any) goes as Basic credentials on every request. */
+/**
+ * Creates the plugin; `token` (if any) goes as Basic credentials on every request, and `signal`
+ * cancels every request (isomorphic-git passes none of its own), in flight or not yet sent.
+ */
 export function createGitHttp(opts: { token?: string; dispatcher?: Dispatcher; signal?: AbortSignal } = {}): GitHttpPlugin {
   const auth = opts.token ? `Basic ${Buffer.from(`hub:${opts.token}`).toString('base64')}` : undefined;
   return {
@@ -48,6 +51,7 @@ export function createGitHttp(opts: { token?: string; dispatcher?: Dispatcher; s
           signal: req.signal ?? opts.signal,
         });
       } catch (err) {
+        (req.signal ?? opts.signal)?.throwIfAborted(); // cancelled, not unreachable
         throw new NetworkError(`cannot reach ${new URL(req.url).origin} (${(err as Error).message})`, { cause: err });
       }
       if (res.statusCode === 401 || res.statusCode === 403 || res.statusCode === 404) {

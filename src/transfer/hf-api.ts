@@ -3,6 +3,7 @@
  * of one revision when a server offers no git route: the revision's commit
  * (`/api/{models|datasets}/{id}/revision/{rev}`), its file tree (`.../tree/{rev}?recursive=true`,
  * following `Link: <...>; rel="next"` pages) and a file's bytes (`/{id}/resolve/{rev}/{path}`).
+ * Each call takes an optional AbortSignal that cancels its requests and retries.
  */
 import { FormatError, NetworkError } from '../errors.js';
 import { errorForBody, errorForStatus } from './http-client.js';
@@ -40,9 +41,9 @@ export function hfRepoOf(url: string): HfRepo {
 
 const apiBase = (r: HfRepo) => `${r.endpoint}/api/${r.type === 'dataset' ? 'datasets' : 'models'}/${r.id}`;
 
-async function getJson(url: string, token: string | undefined, what: string): Promise<{ json: unknown; link?: string }> {
+async function getJson(url: string, token: string | undefined, what: string, signal: AbortSignal | undefined): Promise<{ json: unknown; link?: string }> {
   return withRetries(async () => {
-    const res = await send(url, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    const res = await send(url, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, signal });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, what, res.headers['retry-after']);
     try {
@@ -50,25 +51,25 @@ async function getJson(url: string, token: string | undefined, what: string): Pr
     } catch {
       throw new NetworkError(`${what}: the server's answer is not JSON`, { retriable: false }, 'bad_response');
     }
-  });
+  }, { signal });
 }
 
 /** The commit id of revision `rev` (default branch when undefined). */
-export async function hfRevision(repo: HfRepo, rev: string | undefined, token?: string): Promise<string> {
+export async function hfRevision(repo: HfRepo, rev: string | undefined, token?: string, signal?: AbortSignal): Promise<string> {
   const url = rev === undefined ? apiBase(repo) : `${apiBase(repo)}/revision/${encodeURIComponent(rev)}`;
-  const { json } = await getJson(url, token, `reading ${repo.id}${rev ? `@${rev}` : ''}`);
+  const { json } = await getJson(url, token, `reading ${repo.id}${rev ? `@${rev}` : ''}`, signal);
   const sha = (json as { sha?: unknown })?.sha;
   if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha)) throw new FormatError(`${repo.id}: the server's revision info has no commit id`, {}, 'bad_response');
   return sha;
 }
 
 /** Every file of the tree of `commit`, following pagination. */
-export async function hfTree(repo: HfRepo, commit: string, token?: string): Promise<HfTreeFile[]> {
+export async function hfTree(repo: HfRepo, commit: string, token?: string, signal?: AbortSignal): Promise<HfTreeFile[]> {
   const files: HfTreeFile[] = [];
   let url: string | undefined = `${apiBase(repo)}/tree/${encodeURIComponent(commit)}?recursive=true`;
   for (let page = 0; url; page++) {
     if (page > 100_000) throw new FormatError(`${repo.id}: the tree never ends`, {}, 'bad_response');
-    const { json, link } = await getJson(url, token, `listing ${repo.id}@${commit.slice(0, 7)}`);
+    const { json, link } = await getJson(url, token, `listing ${repo.id}@${commit.slice(0, 7)}`, signal);
     if (!Array.isArray(json)) throw new FormatError(`${repo.id}: the server's tree is not a list`, {}, 'bad_response');
     for (const e of json as Array<Record<string, unknown>>) {
       if (e.type !== 'file') continue;
@@ -88,14 +89,14 @@ export function hfResolveUrl(repo: HfRepo, commit: string, path: string): string
 }
 
 /** The whole bytes of a (small) file at `commit`. */
-export async function hfResolve(repo: HfRepo, commit: string, path: string, token?: string): Promise<Buffer> {
+export async function hfResolve(repo: HfRepo, commit: string, path: string, token?: string, signal?: AbortSignal): Promise<Buffer> {
   return withRetries(async () => {
-    const res = await send(hfResolveUrl(repo, commit, path), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const res = await send(hfResolveUrl(repo, commit, path), { headers: token ? { authorization: `Bearer ${token}` } : {}, signal });
     if (res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), `downloading ${path}`, res.headers['retry-after'] as string | undefined);
     try {
       return Buffer.from(await res.body.arrayBuffer());
     } catch (err) {
       throw new NetworkError(`connection lost while downloading ${path} (${(err as Error).message})`, { cause: err }, 'connection_lost');
     }
-  });
+  }, { signal });
 }

@@ -65,6 +65,7 @@ export async function requestJson<T>(opts: JsonRequest): Promise<T> {
       signal: opts.signal,
     });
   } catch (err) {
+    opts.signal?.throwIfAborted(); // cancelled, not unreachable
     throw new NetworkError(`${opts.what}: cannot reach ${new URL(opts.url).origin} (${(err as Error).message})`, { cause: err });
   }
   const text = await res.body.text();

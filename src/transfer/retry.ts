@@ -2,7 +2,9 @@
  * Retries for transfers (git-lfs's tq is the model): a retriable failure (connection error,
  * truncated body, 429, 5xx) is tried again with exponential backoff, honouring `Retry-After`,
  * up to HUB_RETRIES attempts (default 5); then the last error is thrown (exit 6 for network).
+ * An aborted signal ends it at once: no new attempt, no more waiting, the signal's reason thrown.
  */
+import { sleep } from '../abort.js';
 import { HubError } from '../errors.js';
 
 /** Options of withRetries. */
@@ -10,6 +12,7 @@ export interface RetryOptions {
   attempts?: number;
   /** First backoff in ms (doubled each time, with jitter). */
   baseMs?: number;
+  /** Once aborted: no further attempt or wait; its reason is thrown instead of the attempt's failure. */
   signal?: AbortSignal;
   /** Called before each new attempt (for progress notices). */
   onRetry?: (attempt: number, err: unknown, waitMs: number) => void;
@@ -40,14 +43,16 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, opts: 
   const attempts = Math.max(1, opts.attempts ?? attemptsFrom(process.env));
   const base = opts.baseMs ?? 200;
   for (let attempt = 1; ; attempt++) {
+    opts.signal?.throwIfAborted();
     try {
       return await fn(attempt);
     } catch (err) {
-      if (attempt >= attempts || !isRetriable(err) || opts.signal?.aborted) throw err;
+      opts.signal?.throwIfAborted(); // the failure is the abort's doing (a cancelled request)
+      if (attempt >= attempts || !isRetriable(err)) throw err;
       const asked = (err as HubError).data?.retryAfterMs;
       const wait = typeof asked === 'number' ? Math.min(asked, 60_000) : base * 2 ** (attempt - 1) * (0.5 + Math.random());
       opts.onRetry?.(attempt, err, wait);
-      await new Promise((r) => setTimeout(r, wait));
+      await sleep(wait, opts.signal);
     }
   }
 }

@@ -3,7 +3,8 @@
  * flight at once (HUB_CONCURRENCY, default 8), objects worked on concurrently, pieces of one
  * object fetched ahead in parallel but consumed in file order, and a meter that turns bytes into
  * progress events with rate and ETA. Adapters (basic, hub-chunks) only move bytes; retries live
- * in retry.ts and wrap each request.
+ * in retry.ts and wrap each request. Once the signal is aborted the queue starts nothing more;
+ * requests in flight carry the same signal and are cancelled by the client.
  */
 import { UsageError } from '../errors.js';
 import type { ProgressSink } from '../progress.js';
@@ -29,10 +30,14 @@ export class Slots {
     this.free = size;
   }
 
-  /** Waits for a slot; call the returned function exactly once to give it back. */
-  async acquire(): Promise<() => void> {
+  /**
+   * Waits for a slot; call the returned function exactly once to give it back. Once `signal` is
+   * aborted, a wait ends with the signal's reason (a slot that frees later goes to the next waiter).
+   */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
     if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else await this.wait(signal);
     let released = false;
     return () => {
       if (released) return;
@@ -42,22 +47,48 @@ export class Slots {
       else this.free++;
     };
   }
+
+  private wait(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        const at = this.waiting.indexOf(waiter);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(signal!.reason);
+      };
+      this.waiting.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
 }
 
 /**
  * Runs `jobs` with a slot each, started in order as slots free up, and yields their results in
  * order. A job's slot is held until its result has been consumed, so memory is bounded by the
  * slots however slow the consumer is. A failed job fails the iteration (after the earlier
- * results); stopping early gives every slot back.
+ * results); stopping early gives every slot back. Once `signal` is aborted no job starts, no
+ * further result is yielded, and the iteration fails with the signal's reason.
  */
-export async function* inOrder<T>(jobs: ReadonlyArray<() => Promise<T>>, slots: Slots): AsyncGenerator<T> {
+export async function* inOrder<T>(jobs: ReadonlyArray<() => Promise<T>>, slots: Slots, signal?: AbortSignal): AsyncGenerator<T> {
   type Started = Promise<{ value: T; release: () => void }>;
   const started: Started[] = [];
   let stopped = false;
   let wake: (() => void) | undefined;
   const producer = (async () => {
     for (const job of jobs) {
-      const release = await slots.acquire();
+      let release: () => void;
+      try {
+        release = await slots.acquire(signal);
+      } catch (err) {
+        const failed: Started = Promise.reject(err); // the consumer meets it in order
+        failed.catch(() => {});
+        started.push(failed);
+        wake?.();
+        return;
+      }
       if (stopped) return release();
       const p: Started = Promise.resolve()
         .then(job)
@@ -80,6 +111,10 @@ export async function* inOrder<T>(jobs: ReadonlyArray<() => Promise<T>>, slots: 
     while (consumed < jobs.length) {
       while (started.length <= consumed) await new Promise<void>((resolve) => (wake = resolve));
       const { value, release } = await started[consumed];
+      if (signal?.aborted) {
+        release();
+        signal.throwIfAborted(); // a job that finished anyway is not handed out
+      }
       started[consumed] = done; // drop the result: memory is bounded by the slots, not the file
       consumed++;
       try {
@@ -95,12 +130,19 @@ export async function* inOrder<T>(jobs: ReadonlyArray<() => Promise<T>>, slots: 
   }
 }
 
-/** Runs `fn` on every item, at most `limit` at once; the first failure is thrown after the running ones settle. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+/**
+ * Runs `fn` on every item, at most `limit` at once; the first failure is thrown after the running
+ * ones settle. Once `signal` is aborted no further item starts (its reason is thrown).
+ */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0;
   let failure: { err: unknown } | undefined;
   const worker = async (): Promise<void> => {
     while (!failure && next < items.length) {
+      if (signal?.aborted) {
+        failure = { err: signal.reason };
+        break;
+      }
       const i = next++;
       try {
         await fn(items[i], i);

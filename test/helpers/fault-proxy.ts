@@ -2,9 +2,10 @@
 // to matching requests, one of a few failures a fixed number of times.
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 
 /** What a rule does to a matching request. */
-export type Fault = 'status404' | 'status500' | 'status429' | 'reset-request' | 'reset-response' | 'truncate' | 'corrupt' | 'slow';
+export type Fault = 'status404' | 'status500' | 'status429' | 'reset-request' | 'reset-response' | 'truncate' | 'corrupt' | 'slow' | 'throttle';
 
 /** A rule: requests `match` accepts get `fault`, `times` times (Infinity for always). */
 export interface FaultRule {
@@ -12,6 +13,18 @@ export interface FaultRule {
   fault: Fault;
   times: number;
   hits?: number;
+  /** For 'throttle': bytes per second in each direction of each request (default 1 MiB/s). */
+  rate?: number;
+}
+
+/** Copies `from` to `to` at about `rate` bytes per second, then ends `to`. */
+function throttled(from: Readable, to: Writable, rate: number): void {
+  from.on('data', (b: Buffer) => {
+    from.pause();
+    to.write(b);
+    setTimeout(() => from.resume(), (b.length * 1000) / rate);
+  });
+  from.on('end', () => to.end());
 }
 
 /** One request as the proxy saw it. */
@@ -22,6 +35,8 @@ export interface ProxiedRequest {
   /** Request body bytes (uploads) and response body bytes passed on to the client. */
   sent: number;
   received: number;
+  /** The whole response was passed on. */
+  done: boolean;
 }
 
 /** A running proxy. */
@@ -46,8 +61,9 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
   const inFlight = new Map<string, number>();
   const watch: string[] = [];
   const server: Server = createServer((req, res) => {
-    const entry: ProxiedRequest = { method: req.method ?? '', url: req.url ?? '', range: req.headers.range, sent: 0, received: 0 };
+    const entry: ProxiedRequest = { method: req.method ?? '', url: req.url ?? '', range: req.headers.range, sent: 0, received: 0, done: false };
     log.push(entry);
+    res.once('finish', () => (entry.done = true));
     req.on('data', (b: Buffer) => (entry.sent += b.length));
     const writeRaw = res.write.bind(res);
     res.write = ((chunk: Buffer | string, ...rest: never[]) => {
@@ -101,7 +117,9 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
         return;
       }
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      if (fault === 'slow') {
+      if (fault === 'throttle') {
+        throttled(upRes, res, rule!.rate ?? 1 << 20);
+      } else if (fault === 'slow') {
         upRes.on('data', (b: Buffer) => {
           upRes.pause();
           res.write(b);
@@ -111,7 +129,13 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
       } else upRes.pipe(res);
     });
     up.on('error', () => res.destroy());
-    req.pipe(up);
+    if (fault === 'throttle') {
+      // a client that gives up (Ctrl-C) abandons the upstream request too, as a real proxy would
+      res.once('close', () => {
+        if (!res.writableFinished) up.destroy();
+      });
+      throttled(req, up, rule!.rate ?? 1 << 20);
+    } else req.pipe(up);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;

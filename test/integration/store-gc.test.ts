@@ -27,7 +27,7 @@ function ageStore(seconds: number): void {
 }
 
 function register(repo: string): Promise<void> {
-  return registerRepository({ cwd: repo, env: { HUB_HOME: hubHome() }, progress: silentProgress }, repo);
+  return registerRepository({ cwd: repo, env: { HUB_HOME: hubHome() }, progress: silentProgress, signal: new AbortController().signal }, repo);
 }
 
 describe('hub gc', () => {

@@ -9,7 +9,7 @@ import { mulberry32Bytes } from '../helpers/vectors.js';
 describe('programmatic API (src/index.ts)', () => {
   it('adds, measures, checks and restores a 40 MB file in process (inline SHA-256 path)', async () => {
     const dir = tmpDir();
-    const ctx = { cwd: dir, env: { HUB_HOME: join(dir, 'home') }, progress: silentProgress };
+    const ctx = { cwd: dir, env: { HUB_HOME: join(dir, 'home') }, progress: silentProgress, signal: new AbortController().signal };
     const data = mulberry32Bytes(77, 40_000_000);
     writeFileSync(join(dir, 'w.bin'), data);
     const added = await storeAdd(ctx, ['w.bin']);

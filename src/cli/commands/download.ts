@@ -31,6 +31,7 @@ export function register(program: Command): void {
         const { download } = await import('../../core/download.js');
         const r = await download(ctx, source, { paths, ...opts });
         // like `hf download --quiet`: only the local path, for scripts
+        ctx.signal.throwIfAborted(); // interrupted: no path printed (as emit)
         if (ctx.quiet && !ctx.json) ctx.stdout(`${r.path}\n`);
         else emit(ctx, r, summary);
       }),

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../../../src/cli/context.js';
 import { emit, formatBytes, formatCount, formatDuration, formatRate } from '../../../src/cli/render.js';
+import { InterruptedError } from '../../../src/errors.js';
 import { silentProgress } from '../../../src/progress.js';
 
-function fakeContext(flags: { json?: boolean; quiet?: boolean } = {}): CliContext & { out: string[]; err: string[] } {
+function fakeContext(flags: { json?: boolean; quiet?: boolean; signal?: AbortSignal } = {}): CliContext & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
   return {
@@ -15,7 +16,7 @@ function fakeContext(flags: { json?: boolean; quiet?: boolean } = {}): CliContex
     progress: silentProgress,
     stdout: (t) => void out.push(t),
     stderr: (t) => void err.push(t),
-    signal: new AbortController().signal,
+    signal: flags.signal ?? new AbortController().signal,
     out,
     err,
   };
@@ -91,5 +92,15 @@ describe('emit', () => {
     const empty = fakeContext();
     emit(empty, data, () => '');
     expect(empty.out).toEqual([]);
+  });
+
+  it('prints nothing after Ctrl-C: the interrupt is thrown instead of the result', () => {
+    for (const json of [false, true]) {
+      const controller = new AbortController();
+      controller.abort(new InterruptedError());
+      const ctx = fakeContext({ json, signal: controller.signal });
+      expect(() => emit(ctx, data, human)).toThrow(InterruptedError);
+      expect(ctx.out).toEqual([]);
+    }
   });
 });

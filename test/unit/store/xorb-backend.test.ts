@@ -49,17 +49,17 @@ describe('the store through another XorbBackend', () => {
       const rb = await addFile(store, join(dir, 'b'));
       expect(backend.blobs.size).toBe(2);
       expect(rb.dedupBytes).toBeGreaterThan(1_000_000);
-      catToFile(store, rb.oid, join(dir, 'b.out'));
+      await catToFile(store, rb.oid, join(dir, 'b.out'));
       expect(readFileSync(join(dir, 'b.out')).equals(b)).toBe(true);
-      expect(fsck(store).healthy).toBe(true);
+      expect((await fsck(store)).healthy).toBe(true);
       expect(storeUsage(store).xorbs).toBe(2);
       // damage a byte in memory: fsck names the xorb
       const [first] = backend.blobs.values();
       first.bytes[first.bytes.length >> 1] ^= 1;
-      expect(fsck(store).healthy).toBe(false);
+      expect((await fsck(store)).healthy).toBe(false);
       first.bytes[first.bytes.length >> 1] ^= 1;
       // gc with nothing kept and no grace removes everything through the backend
-      const r = gc(store, { keep: new Set(), graceMs: 0, now: Date.now() + 1000 });
+      const r = await gc(store, { keep: new Set(), graceMs: 0, now: Date.now() + 1000 });
       expect(r.xorbsRemoved).toBe(2);
       expect(backend.blobs.size).toBe(0);
       expect(ra.oid).not.toBe(rb.oid);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { InterruptedError } from '../../../src/errors.js';
 import type { ProgressEvent } from '../../../src/progress.js';
+import { withRetries } from '../../../src/transfer/retry.js';
+import { NetworkError } from '../../../src/errors.js';
 import { concurrencyFrom, forEachLimit, inOrder, Slots, TransferMeter } from '../../../src/transfer/transfer-queue.js';
 import { seededRandom, testSeed } from '../../helpers/seed.js';
 
@@ -69,6 +72,64 @@ describe('transfer queue scheduling', () => {
     expect(most).toBe(4);
     expect(done.sort((x, y) => x - y)).toEqual([...Array(12).keys()]);
     await expect(forEachLimit([1, 2, 3], 2, async (i) => { if (i === 2) throw new Error(`item ${i}`); })).rejects.toThrow('item 2');
+  });
+
+  it('an abort stops scheduling: forEachLimit and inOrder start nothing more and fail with the reason', async () => {
+    const controller = new AbortController();
+    const started: number[] = [];
+    const items = Array.from({ length: 20 }, (_, i) => i);
+    const run = forEachLimit(items, 2, async (i) => {
+      started.push(i);
+      if (i === 3) controller.abort(new InterruptedError());
+      await sleep(5);
+    }, controller.signal);
+    await expect(run).rejects.toBeInstanceOf(InterruptedError);
+    expect(started.length).toBeLessThanOrEqual(5);
+
+    const c2 = new AbortController();
+    let ran = 0;
+    const jobs = Array.from({ length: 20 }, (_, i) => async () => {
+      ran++;
+      await sleep(5);
+      return i;
+    });
+    const seen: number[] = [];
+    const consume = async (): Promise<void> => {
+      for await (const v of inOrder(jobs, new Slots(2), c2.signal)) {
+        seen.push(v);
+        if (v === 2) c2.abort(new InterruptedError());
+      }
+    };
+    await expect(consume()).rejects.toBeInstanceOf(InterruptedError);
+    expect(seen).toEqual([0, 1, 2]);
+    expect(ran).toBeLessThanOrEqual(5);
+  });
+
+  it('a slot wait ends with the abort reason, and the slot it would have had goes to the next waiter', { timeout: 10_000 }, async () => {
+    const slots = new Slots(1);
+    const controller = new AbortController();
+    const held = await slots.acquire();
+    const waiting = slots.acquire(controller.signal);
+    const next = slots.acquire();
+    controller.abort(new InterruptedError());
+    await expect(waiting).rejects.toBeInstanceOf(InterruptedError);
+    held();
+    const release = await next; // not stuck behind the abandoned wait
+    release();
+  });
+
+  it('retries stop at an abort: no further attempt, the backoff wait ends at once, the reason is thrown', { timeout: 10_000 }, async () => {
+    const controller = new AbortController();
+    let attempts = 0;
+    const started = performance.now();
+    const run = withRetries(async () => {
+      attempts++;
+      if (attempts === 1) setTimeout(() => controller.abort(new InterruptedError()), 20);
+      throw new NetworkError('down', { retriable: true });
+    }, { attempts: 5, baseMs: 30_000, signal: controller.signal });
+    await expect(run).rejects.toBeInstanceOf(InterruptedError);
+    expect(attempts).toBe(1);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('HUB_CONCURRENCY: default 8, 1..64 accepted, anything else a usage error', () => {
