@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import { fromXetHex } from '../hash/xet-hex.js';
 import { silentProgress, type ProgressSink } from '../progress.js';
-import { tmpPathFor } from '../store/atomic-file.js';
+import { tmpPathFor } from '../fs/atomic-file.js';
 import { LocalChunkReader } from '../store/local-chunks.js';
 import { ObjectReceiver } from '../store/object-receiver.js';
 import type { Store } from '../store/store.js';
