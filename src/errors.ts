@@ -83,6 +83,17 @@ export class NetworkError extends HubError {
   }
 }
 
+/**
+ * A remote answered something its protocol does not allow (an HTML page from a captive portal
+ * or proxy, truncated or non-JSON text, JSON of the wrong shape): exit 6 like any network
+ * failure, not retried, and the message names the URL and what was expected.
+ */
+export class ProtocolError extends NetworkError {
+  constructor(message: string, opts: HubErrorOptions = {}, code = 'bad_response') {
+    super(message, { retriable: false, ...opts }, code);
+  }
+}
+
 /** Someone else holds a lock, a tree is dirty, a push is not a fast-forward. */
 export class ConflictError extends HubError {
   constructor(message: string, opts: HubErrorOptions = {}, code = 'conflict') {

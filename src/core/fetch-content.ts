@@ -142,7 +142,7 @@ async function viaChunks(one: OneObject): Promise<{ received: number; staged?: s
       if (part.kind === 'local') {
         const hashes = part.term.hashes!;
         const where = reader.locate(hashes);
-        if (!where) throw new NotFoundError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
+        if (!where) throw new IntegrityError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
         reader.read(where).forEach((data, k) => recv.localChunk(fromXetHex(hashes[k]), data, where[k]));
         meter.add(part.term.bytes);
       } else {

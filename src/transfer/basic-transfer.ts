@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { HubError, NetworkError } from '../errors.js';
 import { errorForStatus } from './http-client.js';
 import { send, type LfsAction } from './lfs-client.js';
+import { describeAnswer, unexpectedAnswer } from './remote-answer.js';
 import { withRetries } from './retry.js';
 
 const LFS = 'application/vnd.git-lfs+json';
@@ -53,6 +54,12 @@ export async function basicDownload(oid: string, size: number, download: LfsActi
       }
       await sink.restart();
       have = 0;
+    }
+    const length = res.headers['content-length'] === undefined ? undefined : Number(res.headers['content-length']);
+    if (length !== undefined && length !== size - have) {
+      // a whole answer that cannot be (the rest of) the object: a login page, an error page sent with 200
+      const body = length <= 1 << 20 ? await res.body.text() : (await res.body.dump(), '');
+      throw unexpectedAnswer(download.href, `the ${size}-byte object ${oid.slice(0, 12)}`, `${describeAnswer(res.headers['content-type'], body)} of ${length} bytes`);
     }
     try {
       for await (const part of res.body as AsyncIterable<Buffer>) {
