@@ -51,8 +51,8 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   truncated_file: ExitCode.error,
   // 2: the command line or the environment is wrong
   bad_author: ExitCode.usage,
-  bad_concurrency: ExitCode.usage,
   bad_endpoint: ExitCode.usage,
+  bad_environment: ExitCode.usage,
   bad_label: ExitCode.usage,
   bad_limit: ExitCode.usage,
   bad_move: ExitCode.usage,
