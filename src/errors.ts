@@ -52,6 +52,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   // 2: the command line or the environment is wrong
   bad_author: ExitCode.usage,
   bad_endpoint: ExitCode.usage,
+  bad_host: ExitCode.usage,
   bad_environment: ExitCode.usage,
   bad_label: ExitCode.usage,
   bad_limit: ExitCode.usage,
@@ -109,6 +110,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   no_token: ExitCode.auth,
   not_logged_in: ExitCode.auth,
   permission_denied: ExitCode.auth,
+  port_denied: ExitCode.auth,
   unauthorized: ExitCode.auth,
   // 5: bytes that do not match their hash, a damaged store or tree
   chunk_mismatch: ExitCode.integrity,
@@ -146,6 +148,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   locked: ExitCode.conflict,
   non_fast_forward: ExitCode.conflict,
   not_merged: ExitCode.conflict,
+  port_in_use: ExitCode.conflict,
   push_rejected: ExitCode.conflict,
   remote_exists: ExitCode.conflict,
   repo_exists: ExitCode.conflict,
