@@ -9,6 +9,7 @@ import { checkEnvironment } from '../core/environment.js';
 import { NotFoundError, fromFsError, isHubError } from '../errors.js';
 import type { ProgressSink } from '../progress.js';
 import type { CliRuntime } from './program.js';
+import { colorsFor } from './color.js';
 import { createProgressView } from './progress-view.js';
 
 /** What a command's action gets: everything it may touch, nothing global. */
@@ -74,6 +75,7 @@ export async function buildContext(command: Command, runtime: CliRuntime): Promi
     json,
     isTTY: runtime.stderrIsTTY,
     ci: isCI(runtime.env),
+    color: colorsFor(runtime.env, runtime.stderrIsTTY),
     write: runtime.stderr,
     stream: runtime.stderrStream,
   });
