@@ -5,7 +5,7 @@
  * following `Link: <...>; rel="next"` pages) and a file's bytes (`/{id}/resolve/{rev}/{path}`).
  */
 import { NetworkError, UsageError } from '../errors.js';
-import { errorForBody, errorForStatus } from './http-client.js';
+import { errorForBody } from './http-client.js';
 import { send } from './lfs-client.js';
 import { isRecord, parseJsonAnswer, unexpectedAnswer } from './remote-answer.js';
 import { withRetries } from './retry.js';
@@ -91,7 +91,7 @@ export function hfResolveUrl(repo: HfRepo, commit: string, path: string): string
 export async function hfResolve(repo: HfRepo, commit: string, path: string, token?: string): Promise<Buffer> {
   return withRetries(async () => {
     const res = await send(hfResolveUrl(repo, commit, path), { headers: token ? { authorization: `Bearer ${token}` } : {} });
-    if (res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), `downloading ${path}`, res.headers['retry-after'] as string | undefined);
+    if (res.statusCode !== 200) throw errorForBody(res.statusCode, await res.body.text(), `downloading ${path}`, res.headers['retry-after']);
     try {
       return Buffer.from(await res.body.arrayBuffer());
     } catch (err) {

@@ -1,11 +1,11 @@
 /**
  * Client of the Git LFS Batch API and of the `hub-chunks` transfer (docs/protocol.md). Moves
  * bytes only; deciding what to send is the caller's job. Every status becomes a HubError in
- * errorForStatus.
+ * errorForStatus (through errorForBody); a 2xx answer is checked before use (remote-answer.ts).
  */
 import { request } from 'undici';
 import { NetworkError } from '../errors.js';
-import { errorForBody, errorForStatus, requestJson } from './http-client.js';
+import { errorForBody, requestJson } from './http-client.js';
 import { describeAnswer, isHtml, isRecord, parseJsonAnswer, unexpectedAnswer } from './remote-answer.js';
 import { withRetries } from './retry.js';
 
@@ -121,7 +121,7 @@ export class ChunkApi {
     await withRetries(async () => {
       const res = await send(`${this.base}/xorbs/${xorb}`, { method: 'PUT', headers: { ...this.header, 'content-type': 'application/octet-stream' }, body: bytes });
       const text = await res.body.text();
-      if (res.statusCode !== 200) throw errorForStatus(res.statusCode, text.slice(0, 200), `uploading xorb ${xorb.slice(0, 12)}`, res.headers['retry-after'] as string | undefined);
+      if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, `uploading xorb ${xorb.slice(0, 12)}`, res.headers['retry-after']);
     });
   }
 
@@ -140,7 +140,7 @@ export class ChunkApi {
   async range(url: string, start: number, end: number): Promise<Buffer> {
     return withRetries(async () => {
       const res = await send(url, { headers: { ...this.header, range: `bytes=${start}-${end - 1}` } });
-      if (res.statusCode !== 206 && res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), 'fetching chunks', res.headers['retry-after'] as string | undefined);
+      if (res.statusCode !== 206 && res.statusCode !== 200) throw errorForBody(res.statusCode, await res.body.text(), 'fetching chunks', res.headers['retry-after']);
       let bytes: Buffer;
       try {
         bytes = Buffer.from(await res.body.arrayBuffer());
