@@ -20,6 +20,146 @@ export const ExitCode = {
 /** One of the values of {@link ExitCode}. */
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * Every error code hub uses, with the one exit code it always has (issue 12: one code, one exit
+ * code, everywhere). The `code` of `--json` errors is API: docs/errors.md lists these, and
+ * test/unit/errors.test.ts fails when a construction in src/ uses a code that is missing here or
+ * gives it another exit code, or when this table and the docs disagree.
+ */
+export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
+  // 1: malformed input data, a failed step, a store from a newer hub
+  bad_format: ExitCode.error,
+  bad_gguf: ExitCode.error,
+  bad_git_index: ExitCode.error,
+  bad_identity: ExitCode.error,
+  bad_manifest: ExitCode.error,
+  bad_pointer: ExitCode.error,
+  bad_safetensors: ExitCode.error,
+  bad_stat_cache: ExitCode.error,
+  bad_table: ExitCode.error,
+  bad_table_key: ExitCode.error,
+  bad_tree: ExitCode.error,
+  bad_xorb: ExitCode.error,
+  disk_full: ExitCode.error,
+  git_failed: ExitCode.error,
+  http_error: ExitCode.error,
+  lfs_check_unavailable: ExitCode.error,
+  metadata_too_new: ExitCode.error,
+  missing_shard: ExitCode.error,
+  nothing_to_commit: ExitCode.error,
+  store_too_new: ExitCode.error,
+  truncated_file: ExitCode.error,
+  // 2: the command line or the environment is wrong
+  bad_author: ExitCode.usage,
+  bad_endpoint: ExitCode.usage,
+  bad_host: ExitCode.usage,
+  bad_environment: ExitCode.usage,
+  bad_label: ExitCode.usage,
+  bad_limit: ExitCode.usage,
+  bad_move: ExitCode.usage,
+  bad_name: ExitCode.usage,
+  bad_oid: ExitCode.usage,
+  bad_path: ExitCode.usage,
+  bad_pattern: ExitCode.usage,
+  bad_ref_name: ExitCode.usage,
+  bad_remote_name: ExitCode.usage,
+  bad_repo_id: ExitCode.usage,
+  bad_repo_type: ExitCode.usage,
+  bad_request: ExitCode.usage,
+  bad_size: ExitCode.usage,
+  bad_url: ExitCode.usage,
+  detached_head: ExitCode.usage,
+  empty_message: ExitCode.usage,
+  inside_git_dir: ExitCode.usage,
+  is_directory: ExitCode.usage,
+  needs_recursive: ExitCode.usage,
+  no_endpoint: ExitCode.usage,
+  no_identity: ExitCode.usage,
+  no_index_args: ExitCode.usage,
+  no_paths: ExitCode.usage,
+  not_a_commit: ExitCode.usage,
+  not_a_file: ExitCode.usage,
+  outside_repo: ExitCode.usage,
+  path_ignored: ExitCode.usage,
+  path_outside: ExitCode.usage,
+  too_many_revisions: ExitCode.usage,
+  two_revisions: ExitCode.usage,
+  unmerged: ExitCode.usage,
+  usage: ExitCode.usage,
+  // 3: a named thing does not exist
+  content_missing: ExitCode.notFound,
+  cwd_gone: ExitCode.notFound,
+  empty_repository: ExitCode.notFound,
+  file_not_found: ExitCode.notFound,
+  no_commits: ExitCode.notFound,
+  not_a_repo: ExitCode.notFound,
+  not_found: ExitCode.notFound,
+  object_not_found: ExitCode.notFound,
+  path_not_found: ExitCode.notFound,
+  pathspec_no_match: ExitCode.notFound,
+  pattern_not_tracked: ExitCode.notFound,
+  repo_not_found: ExitCode.notFound,
+  token_not_found: ExitCode.notFound,
+  unknown_branch: ExitCode.notFound,
+  unknown_remote: ExitCode.notFound,
+  unknown_revision: ExitCode.notFound,
+  unknown_tag: ExitCode.notFound,
+  user_not_found: ExitCode.notFound,
+  // 4: credentials or permissions
+  forbidden: ExitCode.auth,
+  no_token: ExitCode.auth,
+  not_logged_in: ExitCode.auth,
+  permission_denied: ExitCode.auth,
+  port_denied: ExitCode.auth,
+  unauthorized: ExitCode.auth,
+  // 5: bytes that do not match their hash, a damaged store or tree
+  chunk_mismatch: ExitCode.integrity,
+  corrupt_index: ExitCode.integrity,
+  corrupt_manifest: ExitCode.integrity,
+  corrupt_xorb: ExitCode.integrity,
+  hash_mismatch: ExitCode.integrity,
+  integrity: ExitCode.integrity,
+  missing_chunk: ExitCode.integrity,
+  missing_xorb: ExitCode.integrity,
+  size_mismatch: ExitCode.integrity,
+  unsafe_path: ExitCode.integrity,
+  xet_hash_mismatch: ExitCode.integrity,
+  xorb_mismatch: ExitCode.integrity,
+  // 6: the network, or a remote's answer that its protocol does not allow
+  bad_range: ExitCode.network,
+  bad_reconstruction: ExitCode.network,
+  bad_response: ExitCode.network,
+  connection_failed: ExitCode.network,
+  connection_lost: ExitCode.network,
+  network: ExitCode.network,
+  network_login: ExitCode.network,
+  offline: ExitCode.network,
+  server_error: ExitCode.network,
+  truncated: ExitCode.network,
+  // 7: someone else's lock or changes are in the way
+  branch_exists: ExitCode.conflict,
+  conflict: ExitCode.conflict,
+  current_branch: ExitCode.conflict,
+  destination_exists: ExitCode.conflict,
+  dirty_tree: ExitCode.conflict,
+  diverged: ExitCode.conflict,
+  file_changed: ExitCode.conflict,
+  index_locked: ExitCode.conflict,
+  locked: ExitCode.conflict,
+  non_fast_forward: ExitCode.conflict,
+  not_merged: ExitCode.conflict,
+  port_in_use: ExitCode.conflict,
+  push_rejected: ExitCode.conflict,
+  remote_exists: ExitCode.conflict,
+  repo_exists: ExitCode.conflict,
+  store_busy: ExitCode.conflict,
+  store_locked: ExitCode.conflict,
+  tag_exists: ExitCode.conflict,
+  uncommitted_changes: ExitCode.conflict,
+  // 130
+  interrupted: ExitCode.interrupted,
+};
+
 /** Options shared by every HubError constructor. */
 export interface HubErrorOptions {
   hint?: string;
@@ -80,6 +220,17 @@ export class IntegrityError extends HubError {
 export class NetworkError extends HubError {
   constructor(message: string, opts: HubErrorOptions = {}, code = 'network') {
     super(code, message, ExitCode.network, { retriable: true, ...opts });
+  }
+}
+
+/**
+ * A remote answered something its protocol does not allow (an HTML page from a captive portal
+ * or proxy, truncated or non-JSON text, JSON of the wrong shape): exit 6 like any network
+ * failure, not retried, and the message names the URL and what was expected.
+ */
+export class ProtocolError extends NetworkError {
+  constructor(message: string, opts: HubErrorOptions = {}, code = 'bad_response') {
+    super(message, { retriable: false, ...opts }, code);
   }
 }
 

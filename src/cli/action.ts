@@ -4,6 +4,7 @@
  * the root command for `main` to return.
  */
 import type { Command } from 'commander';
+import { colorsFor } from './color.js';
 import { buildContext, globalOptions, type CliContext } from './context.js';
 import { reportError } from './exit.js';
 import { HubCommand, rootOf, runtimeOf } from './program.js';
@@ -30,7 +31,7 @@ export function action<A extends unknown[]>(
     } catch (err) {
       const opts = globalOptions(command);
       code = reportError(
-        { json: opts.json === true, verbose: opts.verbose === true, stdout: runtime.stdout, stderr: runtime.stderr },
+        { json: opts.json === true, verbose: opts.verbose === true, stdout: runtime.stdout, stderr: runtime.stderr, color: colorsFor(runtime.env, runtime.stderrIsTTY) },
         err,
         runtime.signal.aborted,
       );

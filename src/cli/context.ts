@@ -5,9 +5,11 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { checkEnvironment } from '../core/environment.js';
 import { NotFoundError, fromFsError, isHubError } from '../errors.js';
 import type { ProgressSink } from '../progress.js';
 import type { CliRuntime } from './program.js';
+import { colorsFor } from './color.js';
 import { createProgressView } from './progress-view.js';
 
 /** What a command's action gets: everything it may touch, nothing global. */
@@ -63,6 +65,7 @@ export async function resolveWorkdir(base: string, dir: string | undefined): Pro
 /** Builds the context of one command run; `stop()` clears the progress display. */
 export async function buildContext(command: Command, runtime: CliRuntime): Promise<{ ctx: CliContext; stop(): void }> {
   const opts = globalOptions(command);
+  checkEnvironment(runtime.env);
   const cwd = await resolveWorkdir(runtime.cwd, opts.C);
   const json = opts.json === true;
   const quiet = opts.quiet === true;
@@ -72,6 +75,7 @@ export async function buildContext(command: Command, runtime: CliRuntime): Promi
     json,
     isTTY: runtime.stderrIsTTY,
     ci: isCI(runtime.env),
+    color: colorsFor(runtime.env, runtime.stderrIsTTY),
     write: runtime.stderr,
     stream: runtime.stderrStream,
   });

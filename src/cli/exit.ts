@@ -3,6 +3,7 @@
  * with their own code and print one line (plus a `hint:` line when they have a hint); anything
  * else is a bug: exit 1, one line, and the stack only with --verbose.
  */
+import type { ChalkInstance } from 'chalk';
 import { ExitCode, HubError, InterruptedError, isHubError } from '../errors.js';
 
 /** Where and how to report: the subset of CliContext the error path needs. */
@@ -11,6 +12,8 @@ export interface ErrorOutput {
   verbose: boolean;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Paints the `error:` and `hint:` labels on stderr (color.ts decides whether it paints at all). */
+  color?: ChalkInstance;
 }
 
 /** The `--json` error document: `{"error": {...}}`, the one JSON document on stdout. */
@@ -43,11 +46,12 @@ export function exitCodeFor(err: unknown, aborted = false): number {
 export function reportError(out: ErrorOutput, err: unknown, aborted = false): number {
   const hubError = toHubError(err, aborted);
   const doc = errorDocument(err, aborted);
+  const error = out.color ? out.color.red.bold('error:') : 'error:';
   if (hubError) {
-    out.stderr(`hub: error: ${doc.error.message}\n`);
-    if (doc.error.hint !== undefined) out.stderr(`hint: ${doc.error.hint}\n`);
+    out.stderr(`hub: ${error} ${doc.error.message}\n`);
+    if (doc.error.hint !== undefined) out.stderr(`${out.color ? out.color.yellow('hint:') : 'hint:'} ${doc.error.hint}\n`);
   } else {
-    out.stderr(`hub: error: unexpected: ${doc.error.message} (run with --verbose for details)\n`);
+    out.stderr(`hub: ${error} unexpected: ${doc.error.message} (run with --verbose for details)\n`);
   }
   if (out.verbose) out.stderr(details(err));
   if (out.json) out.stdout(`${JSON.stringify(doc, null, 2)}\n`);

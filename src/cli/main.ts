@@ -6,6 +6,7 @@
 import { CommanderError, type Command } from 'commander';
 import { ExitCode, InterruptedError, NotFoundError, UsageError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
+import { colorsFor } from './color.js';
 import { errorDocument, reportError } from './exit.js';
 import { createProgram, processRuntime, type CliRuntime } from './program.js';
 import { hubVersion } from './version.js';
@@ -51,7 +52,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     if (signal.aborted) return ExitCode.interrupted;
     return program.exitCode ?? ExitCode.ok;
   } catch (err) {
-    const out = { json: wantsJson(argv), verbose: argv.includes('--verbose'), stdout: runtime.stdout, stderr: runtime.stderr };
+    const out = { json: wantsJson(argv), verbose: argv.includes('--verbose'), stdout: runtime.stdout, stderr: runtime.stderr, color: colorsFor(runtime.env, runtime.stderrIsTTY) };
     if (err instanceof CommanderError) return commanderExit(err, out);
     return reportError(out, err, signal.aborted);
   } finally {

@@ -4,7 +4,7 @@
  * a task starts, one when it ends, one every 10 s for long tasks, and notices. With --quiet only
  * warnings are printed. Library code never prints; this is the only place progress becomes text.
  */
-import { chalkStderr } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import ora, { type Ora } from 'ora';
 import type { ProgressEvent, ProgressSink, TaskStart } from '../progress.js';
 import { formatBytes, formatCount, formatDuration, formatRate } from './render.js';
@@ -18,6 +18,8 @@ export interface ProgressViewOptions {
   isTTY: boolean;
   /** Whether we run under CI (see `isCI` in context.ts): never animate then. */
   ci: boolean;
+  /** Paints warnings and the spinner's end symbols (color.ts decides whether it paints); default none. */
+  color?: ChalkInstance;
   /** Where plain lines go; default process.stderr. */
   write?: (text: string) => void;
   /** The stream the spinner draws on; default process.stderr. */
@@ -57,7 +59,7 @@ export function createProgressView(opts: ProgressViewOptions): ProgressView {
   // A terminal that reports no width (some `script`/serial setups) makes ora redraw endlessly.
   const width = (stream as { columns?: number }).columns ?? 0;
   const animate = opts.isTTY && !opts.ci && !opts.noProgress && !opts.quiet && !opts.json && width > 0;
-  const color = opts.isTTY ? chalkStderr : undefined;
+  const color = opts.color !== undefined && opts.color.level > 0 ? opts.color : undefined;
   const tasks = new Map<string, Task>();
 
   const noticeLine = (level: 'info' | 'warn', message: string): string =>
@@ -105,7 +107,7 @@ export function createProgressView(opts: ProgressViewOptions): ProgressView {
   };
   const show = (t: number): void => {
     lastRender = t;
-    spinner ??= ora({ stream, isEnabled: true, discardStdin: false, hideCursor: true });
+    spinner ??= ora({ stream, isEnabled: true, discardStdin: false, hideCursor: true, color: color ? 'cyan' : false });
     spinner.text = spinnerText(t);
     if (!spinner.isSpinning) spinner.start();
   };
@@ -141,7 +143,7 @@ export function createProgressView(opts: ProgressViewOptions): ProgressView {
         const task = tasks.get(event.id);
         if (!task) return;
         tasks.delete(event.id);
-        const symbol = event.ok ? chalkStderr.green('✔') : chalkStderr.red('✖');
+        const symbol = event.ok ? (color ? color.green('✔') : '✔') : color ? color.red('✖') : '✖';
         spinner?.stopAndPersist({ symbol, text: endLine(task, event.ok, event.summary, t) });
         if (current === event.id) current = [...tasks.keys()].pop();
         if (current !== undefined) show(t);

@@ -9,7 +9,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { addTrackedFilename } from '../formats/gitattributes.js';
 import { indexEntryFromStat } from '../formats/git-index-stat.js';
 import { isIgnored, normalizeRepoPath, scanWorktree, type WorktreeFile } from '../repo/worktree-scan.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import { tmpDirOf } from './materialize.js';
 import type { CoreContext } from './context.js';
 import { loadAttributes, saveIndex, withRepo, type RepoSession } from './repo-session.js';
@@ -56,7 +56,7 @@ export async function add(ctx: CoreContext, paths: string[], opts: { all?: boole
     }
     let files = scanned;
     if (result.trackedBySize.length) {
-      writeFileAtomic(join(s.paths.workdir, '.gitattributes'), attrText, tmpDirOf(s));
+      writeFileAtomic(join(s.paths.workdir, '.gitattributes'), attrText, { tmpDir: tmpDirOf(s) });
       s.attributes = loadAttributes(s.paths.workdir, scanned.filter((f) => f.path.endsWith('/.gitattributes')).map((f) => f.path));
       files = scanWorktree(s.paths.workdir, wanted ? { paths: [...wanted.filter((p) => p !== ''), '.gitattributes'] } : undefined);
     }

@@ -37,7 +37,7 @@ export async function branch(ctx: CoreContext, opts: { name?: string; start?: st
     checkRefName(name, 'branch');
     if (await refExists(gitdir, `refs/heads/${name}`)) throw new ConflictError(`a branch named '${name}' already exists`, {}, 'branch_exists');
     const commit = opts.start ? await resolveRevision(gitdir, opts.start) : head.oid;
-    if (!commit) throw new UsageError('cannot create a branch before the first commit', {}, 'no_commits');
+    if (!commit) throw new NotFoundError('cannot create a branch before the first commit', {}, 'no_commits');
     writeRef(gitdir, `refs/heads/${name}`, commit);
     return { created: name, commit };
   });

@@ -11,9 +11,10 @@
  * interrupted checkout and the changed files, and rerunning it completes it: a file that
  * already holds the target content is not a conflict.
  */
-import { lstatSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import { compareIndexPaths, type GitIndexEntry } from '../formats/git-index.js';
 import { indexEntryFromStat } from '../formats/git-index-stat.js';
 import type { TreeFile } from '../repo/object-store.js';
@@ -128,7 +129,7 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
 
   // 3. apply
   const marker = join(s.paths.hubdir, 'checkout-in-progress');
-  writeFileSync(marker, `${rev}\n`);
+  writeFileAtomic(marker, `${rev}\n`); // durable before the first file changes: it is what a rerun after a crash finds
   const removed: string[] = [];
   for (const p of touched) {
     if (targetFiles.has(p)) continue;

@@ -8,7 +8,8 @@
  * the same clone finds it and starts over in that directory, and large-file content that already
  * reached the store is not transferred again.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import { basename, join, resolve } from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { flattenTree, readCommit } from '../repo/object-store.js';
@@ -105,7 +106,7 @@ function markerPath(target: string): string {
 /** Marks `target` as a clone in progress, before anything else is written there. */
 function markClone(target: string, marker: CloneMarker): void {
   mkdirSync(join(target, '.git', 'hub'), { recursive: true });
-  writeFileSync(markerPath(target), `${JSON.stringify(marker)}\n`);
+  writeFileAtomic(markerPath(target), `${JSON.stringify(marker)}\n`);
 }
 
 /**

@@ -3,8 +3,9 @@
  * (`$HUB_HOME/credentials`, mode 0600, a JSON map from server origin to token). hub never
  * prompts unless stdin is a terminal.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import { hubHome } from '../store/paths.js';
 import { UsageError } from '../errors.js';
 import type { CoreContext } from './context.js';
@@ -24,13 +25,9 @@ function readAll(env: NodeJS.ProcessEnv): Record<string, string> {
   }
 }
 
+/** Rewrites the credentials file: mode 0600 from its first byte (the token is never readable by others), atomically. */
 function writeAll(env: NodeJS.ProcessEnv, all: Record<string, string>): void {
-  const home = hubHome(env);
-  mkdirSync(home, { recursive: true });
-  const tmp = `${credentialsPath(env)}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, credentialsPath(env));
+  writeFileAtomic(credentialsPath(env), `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** The origin (scheme://host:port) tokens are stored under. */

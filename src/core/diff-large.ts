@@ -6,7 +6,7 @@
  * shared bytes" summary, which need no content at all.
  */
 import type { ByteSource } from '../diff/byte-source.js';
-import { IntegrityError, NetworkError, NotFoundError } from '../errors.js';
+import { IntegrityError, NetworkError, NotFoundError, ProtocolError } from '../errors.js';
 import { CHUNK_HEADER_BYTES } from '../formats/xorb.js';
 import { readManifest } from '../store/manifest-files.js';
 import { objectChunks, type FileChunk } from '../store/object-chunks.js';
@@ -86,7 +86,7 @@ export class LargeFiles {
     const chunks: RemoteChunk[] = [];
     let offset = 0;
     for (const t of rec.terms) {
-      if (!t.hashes || !t.lengths || t.hashes.length !== t.lengths.length) throw new NotFoundError(`${name}: the server's reconstruction lacks chunk hashes or lengths`, {}, 'bad_reconstruction');
+      if (!t.hashes || !t.lengths || t.hashes.length !== t.lengths.length) throw new ProtocolError(`${action.href}: the reconstruction of ${name} lacks chunk hashes or lengths`, { data: { url: action.href } }, 'bad_reconstruction');
       let record = t.range.start;
       t.hashes.forEach((hash, i) => {
         chunks.push({ offset, length: t.lengths![i], hash, url: t.url, record });

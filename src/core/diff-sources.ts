@@ -6,7 +6,7 @@
  * hashes, so equal tensors are recognised without reading them.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { IntegrityError, NotFoundError, fromFsError } from '../errors.js';
+import { ConflictError, IntegrityError, NotFoundError, fromFsError } from '../errors.js';
 import type { ByteSource } from '../diff/byte-source.js';
 import { bufferSource } from '../diff/byte-source.js';
 import { CHUNK_HEADER_BYTES, parseXorbRecords } from '../formats/xorb.js';
@@ -33,7 +33,7 @@ export function fileSource(path: string, name: string): ByteSource {
   const readAt = (buf: Uint8Array, fd: number, position: number): void => {
     for (let at = 0; at < buf.length; ) {
       const n = readSync(fd, buf, at, buf.length - at, position + at);
-      if (n === 0) throw new IntegrityError(`${name} changed while it was read (shorter than ${size} bytes)`, {}, 'file_changed');
+      if (n === 0) throw new ConflictError(`${name} changed while it was read (shorter than ${size} bytes)`, { hint: 'retry when nothing is writing it' }, 'file_changed');
       at += n;
     }
   };

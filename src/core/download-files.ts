@@ -6,14 +6,14 @@
  * was written) lets the next download skip a file whose stat still matches, as `hf download
  * --local-dir` does with `.cache/huggingface/download/<path>.metadata`.
  */
-import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { NotFoundError } from '../errors.js';
 import type { ProgressSink } from '../progress.js';
 import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
 import { readBlob, type TreeFile } from '../repo/object-store.js';
 import { assertNoSymlinkParents, assertSafeTreePath } from '../repo/safe-path.js';
-import { commitFile, tmpPathFor, writeFileAtomic } from '../store/atomic-file.js';
+import { commitFile, symlinkAtomic, writeFileAtomic } from '../fs/atomic-file.js';
 import { catToFile } from '../store/reassemble.js';
 import type { Store } from '../store/store.js';
 import { pathFilter } from './path-filter.js';
@@ -157,10 +157,7 @@ export async function writePlanned(source: RevisionFiles, folder: string, store:
   const dest = join(folder, file.path);
   assertNoSymlinkParents(folder, file.path);
   if (file.mode === SYMLINK) {
-    mkdirSync(dirname(dest), { recursive: true });
-    const tmp = tmpPathFor(dirname(dest), dest);
-    symlinkSync(Buffer.from(await source.blob(file)).toString(), tmp);
-    renameSync(tmp, dest);
+    symlinkAtomic(Buffer.from(await source.blob(file)).toString(), dest);
   } else {
     const ready = p.lfs && staged?.get(p.lfs.oid);
     if (ready) {
@@ -168,7 +165,7 @@ export async function writePlanned(source: RevisionFiles, folder: string, store:
       mkdirSync(dirname(dest), { recursive: true });
       commitFile(ready, dest);
     } else if (p.lfs) await catToFile(store, p.lfs.oid, dest, { progress, signal });
-    else writeFileAtomic(dest, await source.blob(file));
+    else writeFileAtomic(dest, await source.blob(file), { mode: 0o644 });
     chmodSync(dest, file.mode === 0o100755 ? 0o755 : 0o644);
   }
   const st = lstatSync(dest, { bigint: true });

@@ -10,7 +10,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
 import { hubHome } from '../store/paths.js';
-import { removeStaleTmpFiles } from '../store/atomic-file.js';
+import { removeStaleTmpFiles } from '../fs/atomic-file.js';
 import { pidAlive } from '../store/store-lock.js';
 import type { Store } from '../store/store.js';
 import type { CoreContext } from './context.js';

@@ -15,7 +15,7 @@ import { pacer } from '../abort.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import { fromXetHex } from '../hash/xet-hex.js';
 import { silentProgress, type ProgressSink } from '../progress.js';
-import { tmpPathFor } from '../store/atomic-file.js';
+import { tmpPathFor } from '../fs/atomic-file.js';
 import { LocalChunkReader } from '../store/local-chunks.js';
 import { ObjectReceiver } from '../store/object-receiver.js';
 import type { Store } from '../store/store.js';
@@ -151,7 +151,7 @@ async function viaChunks(one: OneObject): Promise<{ received: number; staged?: s
       if (part.kind === 'local') {
         const hashes = part.term.hashes!;
         const where = reader.locate(hashes);
-        if (!where) throw new NotFoundError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
+        if (!where) throw new IntegrityError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
         reader.read(where).forEach((data, k) => recv.localChunk(fromXetHex(hashes[k]), data, where[k]));
         meter.add(part.term.bytes);
       } else {

@@ -2,8 +2,9 @@
  * The files of HEAD's tree, and the "index matches tree X" record that lets status skip reading
  * HEAD's tree when the index has not changed since hub last wrote it from a commit.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import { flattenTree, readCommit, type TreeFile } from '../repo/object-store.js';
 import { readHead, type HeadState } from '../repo/refs.js';
 import type { RepoPaths } from '../repo/repository.js';
@@ -39,7 +40,7 @@ function indexStat(paths: RepoPaths): { size: number; mtimeNs: string } | undefi
 export function recordIndexTree(paths: RepoPaths, tree: string | undefined): void {
   const st = indexStat(paths);
   if (!st || !tree) return;
-  writeFileSync(join(paths.hubdir, 'index-tree'), JSON.stringify({ tree, ...st } satisfies IndexState));
+  writeFileAtomic(join(paths.hubdir, 'index-tree'), JSON.stringify({ tree, ...st } satisfies IndexState));
 }
 
 /** True when the index on disk is unchanged since it was recorded as holding `tree`. */

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { NotFoundError } from '../errors.js';
 import { addTrackedPattern, removeTrackedPattern, trackedPatterns } from '../formats/gitattributes.js';
 import { initRepo } from '../repo/repository.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import { tmpDirOf } from './materialize.js';
 import type { CoreContext } from './context.js';
 import { withStore } from './open-store.js';
@@ -47,7 +47,7 @@ export async function track(ctx: CoreContext, patterns: string[]): Promise<Track
       text = r.text;
       if (r.added) added.push(p);
     }
-    if (added.length) writeFileAtomic(join(s.paths.workdir, '.gitattributes'), text, tmpDirOf(s));
+    if (added.length) writeFileAtomic(join(s.paths.workdir, '.gitattributes'), text, { tmpDir: tmpDirOf(s) });
     return { patterns: trackedPatterns(text), ...(patterns.length ? { added } : {}) };
   });
 }
@@ -63,7 +63,7 @@ export async function untrack(ctx: CoreContext, patterns: string[]): Promise<Tra
       text = r.text;
       removed.push(p);
     }
-    writeFileAtomic(join(s.paths.workdir, '.gitattributes'), text, tmpDirOf(s));
+    writeFileAtomic(join(s.paths.workdir, '.gitattributes'), text, { tmpDir: tmpDirOf(s) });
     return { patterns: trackedPatterns(text), removed };
   });
 }

@@ -4,9 +4,9 @@
  * complete (tmp + rename). Content that is not in the store is imported from `.git/lfs/objects`
  * (a repository made with git-lfs) when it is there, verified on the way in.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { commitFile, tmpPathFor } from '../store/atomic-file.js';
+import { commitFile, symlinkAtomic, writeFileAtomic } from '../fs/atomic-file.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import type { GitIndexEntry } from '../formats/git-index.js';
 import { indexEntryFromStat } from '../formats/git-index-stat.js';
@@ -84,10 +84,8 @@ export async function materialize(s: RepoSession, file: TreeFile, opts: { pointe
   let lfs: { oid: string; size: number } | undefined;
   if (file.mode === 0o120000) {
     const target = Buffer.from(await readBlob(s.paths.gitdir, file.oid)).toString();
-    const tmp = tmpPathFor(tmpDirOf(s), full);
-    symlinkSync(target, tmp);
     clear(full);
-    renameSync(tmp, full);
+    symlinkAtomic(target, full, { tmpDir: tmpDirOf(s), durable: false });
   } else {
     lfs = await pointerIn(s, file.oid);
     if (lfs && opts.pointerIfMissing && !(await ensureInStore(s, lfs.oid))) lfs = undefined; // write the pointer blob itself
@@ -103,10 +101,9 @@ export async function materialize(s: RepoSession, file: TreeFile, opts: { pointe
       } else await catToFile(s.store, lfs.oid, full, { progress: s.ctx.progress, tmpDir: tmpDirOf(s), signal: s.ctx.signal });
     } else {
       const bytes = await readBlob(s.paths.gitdir, file.oid);
-      const tmp = tmpPathFor(tmpDirOf(s), full);
-      writeFileSync(tmp, bytes, { mode: 0o644 });
       if (existsSync(full) && lstatSync(full).isDirectory()) clear(full);
-      renameSync(tmp, full);
+      // a working-tree file: atomic, not fsynced, as git writes them (fs/atomic-file.ts)
+      writeFileAtomic(full, bytes, { mode: 0o644, tmpDir: tmpDirOf(s), durable: false });
     }
     chmodSync(full, file.mode === 0o100755 ? 0o755 : 0o644);
   }

@@ -39,7 +39,7 @@ export async function push(ctx: CoreContext, opts: { remote?: string; token?: st
     if (!remote) throw new NotFoundError(`no remote named '${remoteName}'`, { hint: "add one with 'hub remote add origin URL'" }, 'unknown_remote');
     const head = await readHead(s.paths.gitdir);
     if (head.detached || !head.branch) throw new UsageError('HEAD is detached: switch to a branch to push', {}, 'detached_head');
-    if (!head.oid) throw new UsageError('nothing to push: no commits yet', {}, 'no_commits');
+    if (!head.oid) throw new NotFoundError('nothing to push: no commits yet', {}, 'no_commits');
     const { token } = resolveToken(ctx, remote.url, opts.token);
     const tracking = `refs/remotes/${remoteName}/${head.branch}`;
     const known = (await refExists(s.paths.gitdir, tracking)) ? await lfsPointersReachable(s.paths.gitdir, [await resolveRevision(s.paths.gitdir, tracking)], ctx.signal) : new Map<string, number>();

@@ -13,7 +13,7 @@ import { readIndex, writeIndex } from '../repo/index-file.js';
 import { findRepo, largeFileThreshold, type RepoPaths } from '../repo/repository.js';
 import { loadStatCache, saveStatCache } from '../repo/stat-cache-file.js';
 import { lockFileExclusive, pidAlive } from '../store/store-lock.js';
-import { removeStaleTmpFiles } from '../store/atomic-file.js';
+import { removeStaleTmpFiles } from '../fs/atomic-file.js';
 import type { Store } from '../store/store.js';
 import type { CoreContext } from './context.js';
 import { withStore } from './open-store.js';

@@ -36,7 +36,7 @@ const MAX_INDEX_BYTES = 100_000_000;
 export async function readRange(src: ByteSource, start: number, end: number): Promise<Uint8Array> {
   const bytes = await src.read(start, end);
   if (bytes.length !== end - start) {
-    throw new FormatError(`${src.name}: truncated: read of bytes [${start}, ${end}) returned ${bytes.length}`, { data: { file: src.name } }, 'truncated');
+    throw new FormatError(`${src.name}: truncated: read of bytes [${start}, ${end}) returned ${bytes.length}`, { data: { file: src.name } }, 'truncated_file');
   }
   return bytes;
 }

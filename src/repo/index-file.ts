@@ -1,11 +1,12 @@
 /**
  * Reading and writing `.git/index` with git's own locking protocol: the new index is written to
  * `index.lock` (created O_EXCL, so a running git command and hub never both write it), fsynced
- * and renamed over `index`.
+ * and renamed over `index` (fs/atomic-file.ts).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, IntegrityError, FormatError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import { parseGitIndex, serializeGitIndex, type GitIndexEntry } from '../formats/git-index.js';
 import type { RepoPaths } from './repository.js';
 
@@ -28,26 +29,11 @@ export function readIndex(paths: RepoPaths): GitIndexEntry[] {
 
 /** Replaces the index with `entries`. */
 export function writeIndex(paths: RepoPaths, entries: GitIndexEntry[]): void {
-  const lock = join(paths.gitdir, 'index.lock');
-  let fd: number;
   try {
-    fd = openSync(lock, 'wx', 0o644);
+    writeFileAtomic(join(paths.gitdir, 'index'), serializeGitIndex(entries), { lockPath: join(paths.gitdir, 'index.lock') });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new ConflictError('.git/index.lock exists: another git process seems to be running in this repository', { hint: 'if none is, remove .git/index.lock' }, 'index_locked');
-    }
-    throw err;
-  }
-  try {
-    writeSync(fd, serializeGitIndex(entries));
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(lock, join(paths.gitdir, 'index'));
-  } catch (err) {
-    try {
-      unlinkSync(lock);
-    } catch {
-      /* gone */
     }
     throw err;
   }

@@ -3,12 +3,12 @@
  * rename) and reads any object (loose or packed) through isomorphic-git.
  */
 import fs from 'node:fs';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import { IntegrityError, NotFoundError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
 import { encodeCommit, encodeTree, frameObject, objectId, type CommitFields, type GitObjectType, type TreeEntry } from '../formats/git-object.js';
 
@@ -18,17 +18,9 @@ export function writeObject(gitdir: string, type: GitObjectType, payload: Uint8A
   const dir = join(gitdir, 'objects', oid.slice(0, 2));
   const path = join(dir, oid.slice(2));
   if (existsSync(path)) return oid;
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `tmp_obj_${process.pid}_${randomBytes(4).toString('hex')}`);
-  const fd = openSync(tmp, 'wx', 0o444);
-  try {
-    // No fsync per object, like git's default (core.fsyncObjectFiles=false): tmp + rename already
-    // means a crashed process never leaves a truncated object under its name.
-    writeSync(fd, deflateSync(frameObject(type, payload)));
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  // Not fsynced, like git's default (core.fsyncObjectFiles=false): see fs/atomic-file.ts. The
+  // temporary file goes to .git/hub/tmp, where a locked session removes what a killed one left.
+  writeFileAtomic(path, deflateSync(frameObject(type, payload)), { mode: 0o444, durable: false, tmpDir: join(gitdir, 'hub', 'tmp') });
   return oid;
 }
 

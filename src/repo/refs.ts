@@ -1,14 +1,14 @@
 /**
  * Refs and revisions: HEAD, branches, tags, and resolving what a user types (`main`, `v1`,
- * `HEAD~2`, a full or abbreviated commit id) to a commit. Ref writes are tmp + rename, so a
- * crash leaves the old or the new value, never a truncated ref.
+ * `HEAD~2`, a full or abbreviated commit id) to a commit. Ref writes are atomic and durable
+ * (fs/atomic-file.ts), so a crash leaves the old or the new value, never a truncated ref.
  */
 import fs from 'node:fs';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { NotFoundError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 /** What HEAD points at. */
 export interface HeadState {
@@ -36,18 +36,9 @@ export async function readHead(gitdir: string): Promise<HeadState> {
   return { oid: text, detached: true };
 }
 
-/** Writes `content` to a file under gitdir atomically. */
+/** Writes `content` to a file under gitdir (HEAD, a ref). The temporary name starts with a dot, which git skips in ref folders. */
 function writeGitFile(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(3).toString('hex')}.lock`;
-  const fd = openSync(tmp, 'wx', 0o644);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(path, content);
 }
 
 /** Points `ref` (e.g. refs/heads/main) at `oid`. */

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import git from 'isomorphic-git';
 import { HubError, NotFoundError, PermissionError } from '../errors.js';
 import type { HttpPlugin } from './sync.js';
+import { transportError } from './transport-errors.js';
 import { resolveRevision, setHeadDetached, setHeadToBranch, writeRef } from './refs.js';
 
 /** git's "infinite" depth (what `git fetch --unshallow` sends). */
@@ -49,7 +50,9 @@ async function hasObject(gitdir: string, oid: string): Promise<boolean> {
  */
 export async function fetchRevision(opts: { gitdir: string; url: string; http: HttpPlugin; rev?: string }): Promise<ResolvedRevision> {
   const { gitdir, url, http, rev } = opts;
-  const refs = await git.listServerRefs({ http, url, protocolVersion: 1, symrefs: true });
+  const refs = await git.listServerRefs({ http, url, protocolVersion: 1, symrefs: true }).catch((err) => {
+    throw transportError(err, url);
+  });
   const head = refs.find((r) => r.ref === 'HEAD');
   const defaultBranch = head?.target?.startsWith('refs/heads/') ? head.target.slice('refs/heads/'.length) : undefined;
   const unknown = () => new NotFoundError(`unknown revision '${rev}' in ${url}`, { data: { revision: rev, remote: url } }, 'unknown_revision');
@@ -75,11 +78,13 @@ export async function fetchRevision(opts: { gitdir: string; url: string; http: H
     try {
       await git.fetch({ fs, http, gitdir, url, remote: 'origin', ref: ref ?? want, singleBranch: true, depth: 1, tags: false });
     } catch (err) {
-      if (ref || err instanceof PermissionError || (err instanceof HubError && err.retriable)) throw err;
+      if (ref || err instanceof PermissionError || (err instanceof HubError && err.retriable)) throw transportError(err, url);
     }
     if (!ref && !(await hasObject(gitdir, want))) {
       // a server that serves only advertised tips: fetch all of history and look for it there
-      await git.fetch({ fs, http, gitdir, url, remote: 'origin', singleBranch: false, tags: true, depth: INFINITE_DEPTH });
+      await git.fetch({ fs, http, gitdir, url, remote: 'origin', singleBranch: false, tags: true, depth: INFINITE_DEPTH }).catch((err) => {
+        throw transportError(err, url);
+      });
     }
     if (!(await hasObject(gitdir, want))) throw unknown();
   }

@@ -1,7 +1,8 @@
 /** Loading and saving `.git/hub/stat-cache` (a damaged or missing cache is an empty one). */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyStatCache, parseStatCache, RACY_FINE_NS, racyMarginNs, serializeStatCache, type StatCache } from '../formats/stat-cache.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import type { RepoPaths } from './repository.js';
 
 /** The repository's stat cache. */
@@ -14,19 +15,16 @@ export function loadStatCache(paths: RepoPaths): StatCache {
 }
 
 /**
- * Saves the cache, stamping it with the current time (tmp + rename). When a file it records was
+ * Saves the cache (atomically, fs/atomic-file.ts), stamping it with the current time. When a file it records was
  * modified within the fine racy margin (a file this command just wrote), it first waits out that
  * margin (at most 50 ms), so the entry is trusted next time instead of re-hashing the file, which
  * for a large file just checked out would mean reading it all again.
  */
 export function saveStatCache(paths: RepoPaths, cache: StatCache): void {
-  mkdirSync(paths.hubdir, { recursive: true });
   let newest = 0n;
   for (const e of cache.entries.values()) if (racyMarginNs(e.mtimeNs) === RACY_FINE_NS && e.mtimeNs > newest) newest = e.mtimeNs;
   const waitMs = Number(newest + RACY_FINE_NS - BigInt(Date.now()) * 1_000_000n) / 1e6;
   if (waitMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(Math.ceil(waitMs) + 1, 60));
   cache.writtenNs = BigInt(Date.now()) * 1_000_000n;
-  const tmp = join(paths.hubdir, `stat-cache.${process.pid}.tmp`);
-  writeFileSync(tmp, serializeStatCache(cache));
-  renameSync(tmp, join(paths.hubdir, 'stat-cache'));
+  writeFileAtomic(join(paths.hubdir, 'stat-cache'), serializeStatCache(cache));
 }

@@ -5,13 +5,16 @@
  */
 import fs from 'node:fs';
 import git from 'isomorphic-git';
+import { pushError, remoteUrl, transportError } from './transport-errors.js';
 
 /** isomorphic-git's http plugin type. */
 export type HttpPlugin = Parameters<typeof git.clone>[0]['http'];
 
 /** Clones `url` into `dir` without touching the working tree; returns the default branch's commit. */
 export async function cloneHistory(opts: { dir: string; url: string; http: HttpPlugin; ref?: string }): Promise<{ branch: string | undefined; commit: string | undefined }> {
-  await git.clone({ fs, http: opts.http, dir: opts.dir, url: opts.url, ref: opts.ref, noCheckout: true, singleBranch: false });
+  await git.clone({ fs, http: opts.http, dir: opts.dir, url: opts.url, ref: opts.ref, noCheckout: true, singleBranch: false }).catch((err) => {
+    throw transportError(err, opts.url);
+  });
   const branch = (await git.currentBranch({ fs, dir: opts.dir, fullname: false })) ?? undefined;
   let commit: string | undefined;
   try {
@@ -24,14 +27,18 @@ export async function cloneHistory(opts: { dir: string; url: string; http: HttpP
 
 /** Fetches `remote` (updating its remote-tracking refs). */
 export async function fetchHistory(opts: { gitdir: string; remote: string; http: HttpPlugin; ref?: string }): Promise<{ fetchHead?: string }> {
-  const r = await git.fetch({ fs, http: opts.http, gitdir: opts.gitdir, remote: opts.remote, ref: opts.ref, singleBranch: !!opts.ref, tags: true });
+  const r = await git.fetch({ fs, http: opts.http, gitdir: opts.gitdir, remote: opts.remote, ref: opts.ref, singleBranch: !!opts.ref, tags: true }).catch(async (err) => {
+    throw transportError(err, await remoteUrl(opts.gitdir, opts.remote));
+  });
   return { fetchHead: r.fetchHead ?? undefined };
 }
 
 /** Pushes local `branch` (a branch name, or a full ref such as `refs/tags/v1`) to `remote`; a rejection is reported by the caller. */
 export async function pushHistory(opts: { gitdir: string; remote: string; branch: string; http: HttpPlugin; force?: boolean }): Promise<{ ok: boolean; error?: string }> {
   const ref = opts.branch.startsWith('refs/') ? opts.branch : `refs/heads/${opts.branch}`;
-  const r = await git.push({ fs, http: opts.http, gitdir: opts.gitdir, remote: opts.remote, ref, remoteRef: ref, force: opts.force });
+  const r = await git.push({ fs, http: opts.http, gitdir: opts.gitdir, remote: opts.remote, ref, remoteRef: ref, force: opts.force }).catch(async (err) => {
+    throw pushError(err, ref, await remoteUrl(opts.gitdir, opts.remote));
+  });
   const status = r.refs[ref];
   const error = status?.error || r.error || undefined;
   return { ok: r.ok && (status?.ok ?? true), error };

@@ -77,6 +77,15 @@ function toHttpError(err: unknown): HttpError {
   return new HttpError(500, 'internal server error');
 }
 
+/** Why the server cannot listen on `host`:`port`, as one line with its exit code (a busy port is a conflict, 7). */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new ConflictError(`port ${port} on ${host} is already in use`, { cause: err, hint: 'stop what is using it, or pick another --port (0 picks a free one)', data: { host, port } }, 'port_in_use');
+  if (code === 'EACCES' || code === 'EPERM') return new PermissionError(`no permission to listen on port ${port} on ${host}`, { cause: err, hint: 'ports below 1024 need privileges: pick another --port', data: { host, port } }, 'port_denied');
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError(`cannot listen on ${host}: not an address of this machine`, { cause: err, data: { host, port } }, 'bad_host');
+  return err;
+}
+
 /** Starts the server; the first start on an empty root creates an admin user and token. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const root = opts.root;
@@ -88,11 +97,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const dbPath = join(root, 'meta.sqlite');
   const meta: Metadata = SqliteMetadata.open(dbPath);
   const store = await Store.open(join(root, 'store'), opts.env ?? process.env);
-  let adminToken: string | undefined;
-  if (meta.countTokens() === 0) {
-    meta.ensureUser('admin', { admin: true });
-    adminToken = meta.createToken('admin', { write: true, label: 'first start' }).token;
-  }
   const hookCommand = preReceiveHookCommand();
   const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp') });
   const grants = createUploadGrants(); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
@@ -218,10 +222,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw new HttpError(verdict.status, verdict.message, headers);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', () => resolve());
-  });
+  const host = opts.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 8080, host, () => resolve());
+    });
+  } catch (err) {
+    store.close();
+    meta.close();
+    throw listenError(err, host, opts.port ?? 8080);
+  }
+  // only once the server listens: a first admin token that could never be shown would lock the root
+  let adminToken: string | undefined;
+  if (meta.countTokens() === 0) {
+    meta.ensureUser('admin', { admin: true });
+    adminToken = meta.createToken('admin', { write: true, label: 'first start' }).token;
+  }
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,

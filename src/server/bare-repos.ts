@@ -6,11 +6,12 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ExitCode, HubError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 const run = promisify(execFile);
 
@@ -120,11 +121,9 @@ export async function createBareRepo(dir: string, opts: CreateBareRepoOptions): 
   await git(dir, 'config', 'uploadpack.allowFilter', 'true');
   const hooks = join(dir, 'hooks');
   await mkdir(hooks, { recursive: true });
-  // tmp + rename: a push running now sees the old hook or the new one, never half a file
-  const tmp = join(hooks, `.pre-receive.${randomBytes(6).toString('hex')}`);
-  await writeFile(tmp, hookScript(opts.hookCommand), { mode: 0o755 });
-  await chmod(tmp, 0o755);
-  await rename(tmp, join(hooks, 'pre-receive'));
+  // atomic: a push running now sees the old hook or the new one, never half a file, and never
+  // one that is not executable yet (git would skip it and accept the push unchecked)
+  writeFileAtomic(join(hooks, 'pre-receive'), hookScript(opts.hookCommand), { mode: 0o755 });
 }
 
 /**

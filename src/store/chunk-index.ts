@@ -6,8 +6,13 @@
  * The index is a cache of what the xorb files say: a row is added only after its xorb file is
  * durable, so a crash can leave a xorb without rows (harmless: its chunks are written again),
  * never a row without a xorb.
+ *
+ * The schema is versioned (SQLite's `PRAGMA user_version`): opening an older index migrates it
+ * in one transaction, step by step (MIGRATIONS); an index from a newer hub is refused with one
+ * line rather than read wrongly.
  */
 import Database from 'better-sqlite3';
+import { ExitCode, HubError } from '../errors.js';
 import { fromXetHex, xetHex } from '../hash/xet-hex.js';
 
 /** Where a chunk is stored. */
@@ -26,7 +31,10 @@ export interface IndexedChunk {
   length: number;
 }
 
-const SCHEMA = `
+/** The schema version this code reads and writes. */
+export const CHUNK_INDEX_VERSION = 1;
+
+const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS xorbs (
   id INTEGER PRIMARY KEY,
   hash BLOB NOT NULL UNIQUE,
@@ -47,6 +55,13 @@ CREATE TABLE IF NOT EXISTS repos (
 );
 `;
 
+/**
+ * MIGRATIONS[v] takes an index from version v to v + 1 (inside the caller's transaction). Version
+ * 0 is a new file or an index written before versioning, which already holds the v1 tables
+ * (`IF NOT EXISTS` keeps them and their rows).
+ */
+const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [(db) => db.exec(SCHEMA_V1)];
+
 /** The chunk index of one store. Open it once per process and close it when done. */
 export class ChunkIndex {
   private readonly db: Database.Database;
@@ -57,14 +72,29 @@ export class ChunkIndex {
     // the busy timeout must be in force before the first statement: switching to WAL and
     // creating the schema take locks that a concurrent hub process may hold for a moment
     this.db = new Database(path, { timeout: 60_000 });
+    const version = schemaVersion(this.db);
+    if (version > CHUNK_INDEX_VERSION) {
+      this.db.close();
+      throw new HubError('store_too_new', `the chunk index ${path} has schema version ${version}, newer than this hub reads (${CHUNK_INDEX_VERSION})`, ExitCode.error, {
+        hint: 'upgrade hub, or give this hub a store of its own with HUB_HOME',
+        data: { path, version, supported: CHUNK_INDEX_VERSION },
+      });
+    }
     if (String(this.db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') this.db.pragma('journal_mode = WAL');
     // NORMAL is enough: losing the last transactions on power loss only drops index rows,
     // and every row is a cache of a durable xorb file.
     this.db.pragma('synchronous = NORMAL');
     // Write transactions start IMMEDIATE: a deferred one that reads first and then writes can
     // fail with SQLITE_BUSY at once (no busy wait) when another process wrote in between.
-    const hasSchema = this.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('xorbs', 'chunks', 'repos')").get() as { n: number };
-    if (hasSchema.n < 3) this.db.transaction(() => this.db.exec(SCHEMA)).immediate();
+    if (version < CHUNK_INDEX_VERSION) {
+      this.db
+        .transaction(() => {
+          // another process may have migrated it since the version was read
+          for (let v = schemaVersion(this.db); v < CHUNK_INDEX_VERSION; v++) MIGRATIONS[v](this.db);
+          this.db.pragma(`user_version = ${CHUNK_INDEX_VERSION}`);
+        })
+        .immediate();
+    }
     this.lookupStmt = this.db.prepare(
       'SELECT x.hash AS xorb, c.idx AS idx, c.offset AS offset, c.length AS length FROM chunks c JOIN xorbs x ON x.id = c.xorb WHERE c.hash = ?',
     );
@@ -155,4 +185,9 @@ export class ChunkIndex {
   close(): void {
     this.db.close();
   }
+}
+
+/** The schema version of an open index (0 for a new file or one written before versioning). */
+function schemaVersion(db: Database.Database): number {
+  return Number(db.pragma('user_version', { simple: true }));
 }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError, IntegrityError } from '../errors.js';
 import { parseManifest, serializeManifest, type FileManifest } from '../formats/manifest.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import { manifestPath, type StorePaths } from './paths.js';
 
 /** True when the store has a manifest for `oid`. */

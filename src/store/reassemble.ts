@@ -12,7 +12,7 @@ import { IntegrityError, NotFoundError, fromFsError } from '../errors.js';
 import type { FileManifest } from '../formats/manifest.js';
 import { createSha256 } from '../hash/sha256.js';
 import { silentProgress, type ProgressSink } from '../progress.js';
-import { commitFile, tmpPathFor } from './atomic-file.js';
+import { commitFile, tmpPathFor } from '../fs/atomic-file.js';
 import { readManifest } from './manifest-files.js';
 import type { Store } from './store.js';
 import { XorbFile } from './xorb-reader.js';

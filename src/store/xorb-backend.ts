@@ -7,7 +7,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntegrityError, fromFsError } from '../errors.js';
-import { commitFile } from './atomic-file.js';
+import { commitFile } from '../fs/atomic-file.js';
 import { xorbPath, type StorePaths } from './paths.js';
 
 /** An open xorb for range reads. */

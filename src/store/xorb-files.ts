@@ -1,7 +1,7 @@
 /** Listing the temporary files writers leave (xorbs are listed by the XorbBackend). */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { TMP_SUFFIX } from './atomic-file.js';
+import { TMP_SUFFIX } from '../fs/atomic-file.js';
 import type { StorePaths } from './paths.js';
 
 /** Temporary files left by writers (in tmp/ and beside manifests), with the pid that made them. */

@@ -7,7 +7,7 @@ import { closeSync, fsync, mkdirSync, openSync, unlinkSync, writeSync } from 'no
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS, encodeChunkHeader } from '../formats/xorb.js';
 import { xorbHash, type MerkleHashers } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
-import { tmpPathFor } from './atomic-file.js';
+import { tmpPathFor } from '../fs/atomic-file.js';
 import type { XorbBackend } from './xorb-backend.js';
 import type { IndexedChunk } from './chunk-index.js';
 import type { StorePaths } from './paths.js';

@@ -6,8 +6,9 @@
  */
 import { Readable } from 'node:stream';
 import { HubError, NetworkError } from '../errors.js';
-import { errorForStatus } from './http-client.js';
+import { errorForBody } from './http-client.js';
 import { send, type LfsAction } from './lfs-client.js';
+import { describeAnswer, unexpectedAnswer } from './remote-answer.js';
 import { withRetries } from './retry.js';
 
 const LFS = 'application/vnd.git-lfs+json';
@@ -17,13 +18,13 @@ export async function basicUpload(oid: string, size: number, upload: LfsAction, 
   await withRetries(async () => {
     const res = await send(upload.href, { method: 'PUT', headers: { ...upload.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body()), signal });
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw errorForStatus(res.statusCode, text.slice(0, 200), `uploading ${oid.slice(0, 12)}`, res.headers['retry-after'] as string | undefined);
+    if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, `uploading ${oid.slice(0, 12)}`, res.headers['retry-after']);
   }, { signal });
   if (verify) {
     await withRetries(async () => {
       const v = await send(verify.href, { method: 'POST', headers: { ...verify.header, 'content-type': LFS }, body: JSON.stringify({ oid, size }), signal });
       const text = await v.body.text();
-      if (v.statusCode !== 200) throw errorForStatus(v.statusCode, text.slice(0, 200), `verifying ${oid.slice(0, 12)}`, v.headers['retry-after'] as string | undefined);
+      if (v.statusCode !== 200) throw errorForBody(v.statusCode, text, `verifying ${oid.slice(0, 12)}`, v.headers['retry-after']);
     }, { signal });
   }
 }
@@ -45,7 +46,7 @@ export async function basicDownload(oid: string, size: number, download: LfsActi
   let received = 0;
   await withRetries(async () => {
     const res = await send(download.href, { headers: { ...download.header, ...(have > 0 ? { range: `bytes=${have}-` } : {}) }, signal });
-    if (res.statusCode !== 200 && res.statusCode !== 206) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), `downloading ${oid.slice(0, 12)}`, res.headers['retry-after'] as string | undefined);
+    if (res.statusCode !== 200 && res.statusCode !== 206) throw errorForBody(res.statusCode, await res.body.text(), `downloading ${oid.slice(0, 12)}`, res.headers['retry-after']);
     const from = res.statusCode === 206 ? rangeStart(res.headers['content-range']) : 0;
     if (from !== have) {
       if (from !== 0) {
@@ -54,6 +55,12 @@ export async function basicDownload(oid: string, size: number, download: LfsActi
       }
       await sink.restart();
       have = 0;
+    }
+    const length = res.headers['content-length'] === undefined ? undefined : Number(res.headers['content-length']);
+    if (length !== undefined && length !== size - have) {
+      // a whole answer that cannot be (the rest of) the object: a login page, an error page sent with 200
+      const body = length <= 1 << 20 ? await res.body.text() : (await res.body.dump(), '');
+      throw unexpectedAnswer(download.href, `the ${size}-byte object ${oid.slice(0, 12)}`, `${describeAnswer(res.headers['content-type'], body)} of ${length} bytes`);
     }
     try {
       for await (const part of res.body as AsyncIterable<Buffer>) {

@@ -6,7 +6,7 @@
  * (through the queue's slots), and the records parsed back into chunks, each paired with the hash
  * the server named for it so the caller can verify it. Moves bytes only.
  */
-import { FormatError } from '../errors.js';
+import { ProtocolError } from '../errors.js';
 import { CHUNK_HEADER_BYTES, decodeChunkHeader } from '../formats/xorb.js';
 import { fromXetHex } from '../hash/xet-hex.js';
 import type { ChunkApi, ReconstructionTerm } from './lfs-client.js';
@@ -43,7 +43,7 @@ function plan(terms: readonly ReconstructionTerm[], isLocal: (t: ReconstructionT
     span = undefined;
   };
   for (const t of terms) {
-    if (!t.hashes || t.hashes.length !== t.chunkEnd - t.chunkStart) throw new FormatError(`the server's reconstruction of a term of xorb ${t.xorb} lacks its chunk hashes`, {}, 'bad_reconstruction');
+    if (!t.hashes || t.hashes.length !== t.chunkEnd - t.chunkStart) throw new ProtocolError(`${t.url}: the reconstruction names chunks of xorb ${t.xorb} without their hashes`, { data: { url: t.url } }, 'bad_reconstruction');
     if (isLocal(t)) {
       flush();
       steps.push({ local: t });
@@ -71,18 +71,27 @@ class SpanParser {
     const out: Array<{ hash: Uint8Array; data: Uint8Array }> = [];
     let at = 0;
     while (buf.length - at >= CHUNK_HEADER_BYTES) {
-      const { uncompressedLength: length } = decodeChunkHeader(buf, at);
+      const { uncompressedLength: length } = this.header(buf, at);
       if (buf.length - at - CHUNK_HEADER_BYTES < length) break;
       const hash = this.span.hashes[this.next++];
-      if (hash === undefined) throw new FormatError(`xorb range ${this.span.url} holds more chunks than the reconstruction names`, {}, 'bad_reconstruction');
+      if (hash === undefined) throw new ProtocolError(`xorb range ${this.span.url} holds more chunks than the reconstruction names`, { data: { url: this.span.url } }, 'bad_reconstruction');
       out.push({ hash: fromXetHex(hash), data: buf.subarray(at + CHUNK_HEADER_BYTES, at + CHUNK_HEADER_BYTES + length) });
       at += CHUNK_HEADER_BYTES + length;
     }
     this.carry = buf.subarray(at);
     if (last && (this.carry.length || this.next !== this.span.hashes.length)) {
-      throw new FormatError(`xorb range ${this.span.url} bytes ${this.span.start}-${this.span.end} does not hold the ${this.span.hashes.length} chunks the reconstruction names`, {}, 'bad_reconstruction');
+      throw new ProtocolError(`xorb range ${this.span.url} bytes ${this.span.start}-${this.span.end} does not hold the ${this.span.hashes.length} chunks the reconstruction names`, { data: { url: this.span.url } }, 'bad_reconstruction');
     }
     return out;
+  }
+
+  /** A record header of the server's bytes; a malformed one is the server's garbage (exit 6), not a damaged local file. */
+  private header(buf: Uint8Array, at: number): ReturnType<typeof decodeChunkHeader> {
+    try {
+      return decodeChunkHeader(buf, at);
+    } catch (err) {
+      throw new ProtocolError(`xorb range ${this.span.url}: ${(err as Error).message}`, { cause: err, data: { url: this.span.url } });
+    }
   }
 }
 

@@ -2,12 +2,15 @@
  * The http plugin isomorphic-git uses for smart HTTP (clone, fetch, push), built on undici so
  * git traffic shares hub's client: keep-alive, the token as Basic credentials (as `git clone
  * http://user:TOKEN@host/...` would send them), AbortSignal, and one status -> error map for the
- * failures isomorphic-git would otherwise report vaguely.
+ * failures isomorphic-git would otherwise report vaguely. A 2xx answer that is not git smart HTTP
+ * (an HTML login page from a captive portal or proxy, a web page at a wrong URL) is a
+ * ProtocolError naming the URL before isomorphic-git tries to parse it.
  */
 import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { NetworkError } from '../errors.js';
-import { errorForStatus } from './http-client.js';
+import { errorForBody } from './http-client.js';
+import { describeAnswer, mediaType, unexpectedAnswer } from './remote-answer.js';
 
 /** isomorphic-git's GitHttpRequest, as far as hub uses it. */
 export interface GitHttpRequest {
@@ -54,16 +57,8 @@ export function createGitHttp(opts: { token?: string; dispatcher?: Dispatcher; s
         (req.signal ?? opts.signal)?.throwIfAborted(); // cancelled, not unreachable
         throw new NetworkError(`cannot reach ${new URL(req.url).origin} (${(err as Error).message})`, { cause: err });
       }
-      if (res.statusCode === 401 || res.statusCode === 403 || res.statusCode === 404) {
-        const text = await res.body.text();
-        let message = text.slice(0, 200);
-        try {
-          message = (JSON.parse(text) as { error?: string }).error ?? message;
-        } catch {
-          /* not JSON */
-        }
-        throw errorForStatus(res.statusCode, message, `git ${new URL(req.url).pathname}`);
-      }
+      if (res.statusCode < 200 || res.statusCode > 299) throw errorForBody(res.statusCode, await res.body.text(), `git ${new URL(req.url).pathname}`, res.headers['retry-after']);
+      const body = await checkedGitBody(req.url, res.headers['content-type'], res.body as AsyncIterable<Uint8Array>);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
       return {
@@ -72,8 +67,44 @@ export function createGitHttp(opts: { token?: string; dispatcher?: Dispatcher; s
         headers,
         statusCode: res.statusCode,
         statusMessage: String(res.statusCode),
-        body: (res.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]() as AsyncIterableIterator<Uint8Array>,
+        body,
       };
     },
   };
+}
+
+/**
+ * The body of a git smart HTTP answer from `url`, after checking it is one: the media type git
+ * http-backend, GitHub, GitLab and the HF Hub send (`application/x-git-upload-pack-advertisement`
+ * and so on), or else a body that starts as git's does (a pkt-line, whose first one in a ref
+ * advertisement is `# service=...`). The bytes read to check are given back in front.
+ */
+async function checkedGitBody(url: string, contentType: string | string[] | undefined, body: AsyncIterable<Uint8Array>): Promise<AsyncIterableIterator<Uint8Array>> {
+  const path = new URL(url).pathname;
+  const service = path.endsWith('/info/refs') ? new URL(url).searchParams.get('service') : /\/(git-upload-pack|git-receive-pack)$/.exec(path)?.[1];
+  const it = body[Symbol.asyncIterator]();
+  if (!service) return it as AsyncIterableIterator<Uint8Array>;
+  const advertisement = path.endsWith('/info/refs');
+  if (mediaType(contentType) === `application/x-${service}-${advertisement ? 'advertisement' : 'result'}`) return it as AsyncIterableIterator<Uint8Array>;
+  const head: Uint8Array[] = [];
+  let seen = 0;
+  let done = false;
+  while (seen < 16 && !done) {
+    const r = await it.next();
+    if (r.done) done = true;
+    else {
+      head.push(r.value);
+      seen += r.value.length;
+    }
+  }
+  const start = Buffer.concat(head).toString('latin1');
+  const pktLine = advertisement ? /^[0-9a-f]{4}# service=/.test(start) : /^[0-9a-f]{4}/.test(start);
+  if (!pktLine) {
+    await it.return?.(); // frees the connection
+    throw unexpectedAnswer(url, 'git smart HTTP', describeAnswer(contentType, start), { contentType: mediaType(contentType) });
+  }
+  return (async function* () {
+    yield* head;
+    if (!done) for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  })();
 }

@@ -5,9 +5,10 @@
  * following `Link: <...>; rel="next"` pages) and a file's bytes (`/{id}/resolve/{rev}/{path}`).
  * Each call takes an optional AbortSignal that cancels its requests and retries.
  */
-import { FormatError, NetworkError } from '../errors.js';
-import { errorForBody, errorForStatus } from './http-client.js';
+import { NetworkError, UsageError } from '../errors.js';
+import { errorForBody } from './http-client.js';
 import { send } from './lfs-client.js';
+import { isRecord, parseJsonAnswer, unexpectedAnswer } from './remote-answer.js';
 import { withRetries } from './retry.js';
 
 /** A file of a revision's tree. */
@@ -32,7 +33,7 @@ export interface HfRepo {
 export function hfRepoOf(url: string): HfRepo {
   const u = new URL(url);
   const parts = u.pathname.replace(/\.git$/, '').split('/').filter(Boolean);
-  if (parts.length < 2) throw new FormatError(`not a repository URL: ${url}`, {}, 'bad_url');
+  if (parts.length < 2) throw new UsageError(`not a repository URL: ${url}`, {}, 'bad_url');
   const id = parts.slice(-2).join('/');
   const dataset = parts.at(-3) === 'datasets';
   const prefix = parts.slice(0, parts.length - (dataset ? 3 : 2)).join('/');
@@ -41,25 +42,22 @@ export function hfRepoOf(url: string): HfRepo {
 
 const apiBase = (r: HfRepo) => `${r.endpoint}/api/${r.type === 'dataset' ? 'datasets' : 'models'}/${r.id}`;
 
-async function getJson(url: string, token: string | undefined, what: string, signal: AbortSignal | undefined): Promise<{ json: unknown; link?: string }> {
+async function getJson(url: string, token: string | undefined, what: string, expected: string, signal: AbortSignal | undefined): Promise<{ json: unknown; link?: string }> {
   return withRetries(async () => {
     const res = await send(url, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, signal });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, what, res.headers['retry-after']);
-    try {
-      return { json: JSON.parse(text), link: res.headers.link as string | undefined };
-    } catch {
-      throw new NetworkError(`${what}: the server's answer is not JSON`, { retriable: false }, 'bad_response');
-    }
+    return { json: parseJsonAnswer(url, text, res.headers['content-type'], expected), link: res.headers.link as string | undefined };
   }, { signal });
 }
 
 /** The commit id of revision `rev` (default branch when undefined). */
 export async function hfRevision(repo: HfRepo, rev: string | undefined, token?: string, signal?: AbortSignal): Promise<string> {
   const url = rev === undefined ? apiBase(repo) : `${apiBase(repo)}/revision/${encodeURIComponent(rev)}`;
-  const { json } = await getJson(url, token, `reading ${repo.id}${rev ? `@${rev}` : ''}`, signal);
-  const sha = (json as { sha?: unknown })?.sha;
-  if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha)) throw new FormatError(`${repo.id}: the server's revision info has no commit id`, {}, 'bad_response');
+  const expected = 'Hugging Face revision info';
+  const { json } = await getJson(url, token, `reading ${repo.id}${rev ? `@${rev}` : ''}`, expected, signal);
+  const sha = isRecord(json) ? json.sha : undefined;
+  if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha)) throw unexpectedAnswer(url, expected, 'JSON without a commit id (sha)');
   return sha;
 }
 
@@ -68,12 +66,14 @@ export async function hfTree(repo: HfRepo, commit: string, token?: string, signa
   const files: HfTreeFile[] = [];
   let url: string | undefined = `${apiBase(repo)}/tree/${encodeURIComponent(commit)}?recursive=true`;
   for (let page = 0; url; page++) {
-    if (page > 100_000) throw new FormatError(`${repo.id}: the tree never ends`, {}, 'bad_response');
-    const { json, link } = await getJson(url, token, `listing ${repo.id}@${commit.slice(0, 7)}`, signal);
-    if (!Array.isArray(json)) throw new FormatError(`${repo.id}: the server's tree is not a list`, {}, 'bad_response');
-    for (const e of json as Array<Record<string, unknown>>) {
+    const expected = 'a Hugging Face tree listing';
+    if (page > 100_000) throw unexpectedAnswer(url, expected, 'a tree that never ends (100,000 pages)');
+    const { json, link } = await getJson(url, token, `listing ${repo.id}@${commit.slice(0, 7)}`, expected, signal);
+    if (!Array.isArray(json)) throw unexpectedAnswer(url, expected, 'JSON that is not a list');
+    for (const e of json as unknown[]) {
+      if (!isRecord(e)) throw unexpectedAnswer(url, expected, 'a list with an entry that is not an object');
       if (e.type !== 'file') continue;
-      if (typeof e.path !== 'string' || typeof e.oid !== 'string' || typeof e.size !== 'number') throw new FormatError(`${repo.id}: a tree entry lacks path, oid or size`, {}, 'bad_response');
+      if (typeof e.path !== 'string' || typeof e.oid !== 'string' || typeof e.size !== 'number') throw unexpectedAnswer(url, expected, 'a file entry lacking path, oid or size');
       const lfs = e.lfs as { oid?: unknown; size?: unknown; pointerSize?: unknown } | undefined;
       files.push({ path: e.path, oid: e.oid, size: e.size, ...(lfs && typeof lfs.oid === 'string' && typeof lfs.size === 'number' ? { lfs: { oid: lfs.oid, size: lfs.size } } : {}) });
     }
@@ -92,7 +92,7 @@ export function hfResolveUrl(repo: HfRepo, commit: string, path: string): string
 export async function hfResolve(repo: HfRepo, commit: string, path: string, token?: string, signal?: AbortSignal): Promise<Buffer> {
   return withRetries(async () => {
     const res = await send(hfResolveUrl(repo, commit, path), { headers: token ? { authorization: `Bearer ${token}` } : {}, signal });
-    if (res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), `downloading ${path}`, res.headers['retry-after'] as string | undefined);
+    if (res.statusCode !== 200) throw errorForBody(res.statusCode, await res.body.text(), `downloading ${path}`, res.headers['retry-after']);
     try {
       return Buffer.from(await res.body.arrayBuffer());
     } catch (err) {

@@ -4,7 +4,8 @@
  */
 import { request, type Dispatcher } from 'undici';
 import { retryAfterMs } from './retry.js';
-import { HubError, ExitCode, NetworkError, NotFoundError, PermissionError, ConflictError, UsageError } from '../errors.js';
+import { HubError, ExitCode, NetworkError, NotFoundError, PermissionError, ConflictError, ProtocolError, UsageError } from '../errors.js';
+import { isHtml, parseJsonAnswer } from './remote-answer.js';
 
 /** Maps an HTTP error status (and the server's message) to the HubError a user should see. */
 export function errorForStatus(status: number, message: string, what: string, retryAfter?: string): HubError {
@@ -14,6 +15,8 @@ export function errorForStatus(status: number, message: string, what: string, re
   if (status === 404) return new NotFoundError(text, { data: { status } }, 'not_found');
   if (status === 409) return new ConflictError(text, { data: { status } }, 'conflict');
   if (status === 400 || status === 413 || status === 422) return new UsageError(text, { data: { status } }, 'bad_request');
+  if (status === 511) return new NetworkError(`${what}: the network asks to log in first (HTTP 511, a captive portal)`, { retriable: false, hint: 'log in to the network (open any web page in a browser), then retry', data: { status } }, 'network_login');
+  if (status >= 300 && status < 400) return new ProtocolError(`${what}: the server redirected (HTTP ${status}) instead of answering`, { data: { status } }, 'bad_response');
   if (status === 429 || status >= 500) return new NetworkError(text, { data: { status, retryAfterMs: retryAfterMs(retryAfter) }, retriable: true }, 'server_error');
   return new HubError('http_error', text, ExitCode.error, { data: { status } });
 }
@@ -21,10 +24,10 @@ export function errorForStatus(status: number, message: string, what: string, re
 /**
  * The HubError for a non-2xx answer whose body is `text`: the server's own message (`error` or
  * `message` of a JSON body, as hub serve, Git LFS servers and the HF Hub send it), else the start
- * of the body.
+ * of the body (or "an HTML page" for one: a proxy's or captive portal's page is not a message).
  */
 export function errorForBody(status: number, text: string, what: string, retryAfter?: string | string[]): HubError {
-  let msg = text.slice(0, 200);
+  let msg = isHtml(undefined, text) ? 'an HTML page' : text.slice(0, 200);
   try {
     const doc = JSON.parse(text) as { error?: unknown; message?: unknown };
     const said = typeof doc?.error === 'string' ? doc.error : typeof doc?.message === 'string' ? doc.message : undefined;
@@ -42,13 +45,19 @@ export interface JsonRequest {
   token?: string;
   body?: unknown;
   what: string;
+  /** What a 2xx answer must be (for the error when it is not JSON), e.g. `a whoami answer`; default `JSON`. */
+  expected?: string;
   /** Extra headers (e.g. an LFS action's `header`). */
   headers?: Record<string, string>;
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
 }
 
-/** Sends a JSON request and returns the parsed JSON response; non-2xx statuses throw. */
+/**
+ * Sends a JSON request and returns the parsed JSON response (undefined for an empty one);
+ * non-2xx statuses throw errorForBody, a 2xx answer that is not JSON a ProtocolError naming the
+ * URL. The caller checks the shape of what it gets.
+ */
 export async function requestJson<T>(opts: JsonRequest): Promise<T> {
   let res;
   try {
@@ -70,9 +79,6 @@ export async function requestJson<T>(opts: JsonRequest): Promise<T> {
   }
   const text = await res.body.text();
   if (res.statusCode < 200 || res.statusCode > 299) throw errorForBody(res.statusCode, text, opts.what, res.headers['retry-after']);
-  try {
-    return (text ? JSON.parse(text) : undefined) as T;
-  } catch {
-    return undefined as T;
-  }
+  if (text === '') return undefined as T;
+  return parseJsonAnswer(opts.url, text, res.headers['content-type'], opts.expected ?? 'JSON') as T;
 }

@@ -1,11 +1,12 @@
 /**
  * Client of the Git LFS Batch API and of the `hub-chunks` transfer (docs/protocol.md). Moves
  * bytes only; deciding what to send is the caller's job. Every status becomes a HubError in
- * errorForStatus.
+ * errorForStatus (through errorForBody); a 2xx answer is checked before use (remote-answer.ts).
  */
 import { request } from 'undici';
 import { NetworkError } from '../errors.js';
-import { errorForBody, errorForStatus, requestJson } from './http-client.js';
+import { errorForBody, requestJson } from './http-client.js';
+import { describeAnswer, isHtml, isRecord, parseJsonAnswer, unexpectedAnswer } from './remote-answer.js';
 import { withRetries } from './retry.js';
 
 const LFS = 'application/vnd.git-lfs+json';
@@ -50,7 +51,43 @@ async function lfsBatchOnce(lfsUrl: string, operation: 'upload' | 'download', ob
   }
   const text = await res.body.text();
   if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, `LFS ${operation}`, res.headers['retry-after']);
-  return JSON.parse(text);
+  return batchAnswer(`${lfsUrl}/objects/batch`, parseJsonAnswer(`${lfsUrl}/objects/batch`, text, res.headers['content-type'], 'a Git LFS batch response'));
+}
+
+/** A batch response checked for the fields hub uses (`transfer` defaults to `basic`, as the API says). */
+function batchAnswer(url: string, doc: unknown): { transfer: string; objects: BatchObject[] } {
+  const bad = (what: string) => unexpectedAnswer(url, 'a Git LFS batch response', `JSON ${what}`);
+  if (!isRecord(doc) || !Array.isArray(doc.objects)) throw bad('without an objects list');
+  if (doc.transfer !== undefined && typeof doc.transfer !== 'string') throw bad('with a transfer that is not a string');
+  for (const o of doc.objects as unknown[]) {
+    if (!isRecord(o) || typeof o.oid !== 'string' || typeof o.size !== 'number') throw bad('with an object lacking oid or size');
+    for (const a of Object.values(isRecord(o.actions) ? o.actions : {})) if (!isRecord(a) || typeof a.href !== 'string') throw bad(`with an action of ${o.oid} lacking href`);
+    if (o.error !== undefined && (!isRecord(o.error) || typeof o.error.code !== 'number')) throw bad(`with an error of ${o.oid} lacking a code`);
+  }
+  return { transfer: (doc.transfer as string | undefined) ?? 'basic', objects: doc.objects as BatchObject[] };
+}
+
+/** A reconstruction answer checked for the fields hub uses: every term names its xorb, chunks, byte range and URL. */
+function reconstructionAnswer(url: string, doc: unknown): { size: number; xetHash?: string; terms: ReconstructionTerm[] } {
+  const bad = (what: string) => unexpectedAnswer(url, 'a chunk reconstruction', `JSON ${what}`);
+  if (!isRecord(doc) || typeof doc.size !== 'number' || !Array.isArray(doc.terms)) throw bad('without size and terms');
+  for (const t of doc.terms as unknown[]) {
+    const ok =
+      isRecord(t) &&
+      typeof t.xorb === 'string' &&
+      Number.isInteger(t.chunkStart) &&
+      Number.isInteger(t.chunkEnd) &&
+      (t.chunkEnd as number) > (t.chunkStart as number) &&
+      typeof t.bytes === 'number' &&
+      isRecord(t.range) &&
+      Number.isInteger(t.range.start) &&
+      Number.isInteger(t.range.end) &&
+      typeof t.url === 'string';
+    if (!ok) throw bad('with a term lacking xorb, chunks, range or url');
+    const n = (t.chunkEnd as number) - (t.chunkStart as number);
+    for (const list of [t.hashes, t.lengths]) if (list !== undefined && (!Array.isArray(list) || list.length !== n)) throw bad(`with a term of xorb ${t.xorb} whose chunk list does not match its ${n} chunks`);
+  }
+  return doc as { size: number; xetHash?: string; terms: ReconstructionTerm[] };
 }
 
 /** One term of a reconstruction response (docs/protocol.md): chunks [chunkStart, chunkEnd) of a xorb. */
@@ -79,8 +116,10 @@ export class ChunkApi {
   /** Which of `hashes` the server lacks. */
   async missing(hashes: string[]): Promise<string[]> {
     const { signal } = this;
-    const r = await withRetries(() => requestJson<{ missing: string[] }>({ method: 'POST', url: `${this.base}/chunks/missing`, body: { chunks: hashes }, what: 'asking for missing chunks', headers: this.header, signal }), { signal });
-    return r.missing;
+    const url = `${this.base}/chunks/missing`;
+    const r = await withRetries(() => requestJson<unknown>({ method: 'POST', url, body: { chunks: hashes }, what: 'asking for missing chunks', headers: this.header, expected: 'a list of missing chunks', signal }), { signal });
+    if (!isRecord(r) || !Array.isArray(r.missing) || !r.missing.every((h) => typeof h === 'string')) throw unexpectedAnswer(url, 'a list of missing chunks', 'JSON without a missing list');
+    return r.missing as string[];
   }
 
   /** Uploads one xorb (the server verifies it). */
@@ -89,7 +128,7 @@ export class ChunkApi {
     await withRetries(async () => {
       const res = await send(`${this.base}/xorbs/${xorb}`, { method: 'PUT', headers: { ...this.header, 'content-type': 'application/octet-stream' }, body: bytes, signal });
       const text = await res.body.text();
-      if (res.statusCode !== 200) throw errorForStatus(res.statusCode, text.slice(0, 200), `uploading xorb ${xorb.slice(0, 12)}`, res.headers['retry-after'] as string | undefined);
+      if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, `uploading xorb ${xorb.slice(0, 12)}`, res.headers['retry-after']);
     }, { signal });
   }
 
@@ -102,7 +141,8 @@ export class ChunkApi {
   /** A file's terms with their xorb byte ranges. */
   async reconstruction(oid: string): Promise<{ size: number; xetHash?: string; terms: ReconstructionTerm[] }> {
     const { signal } = this;
-    return withRetries(() => requestJson({ method: 'GET', url: `${this.base}/reconstructions/${oid}`, what: `reading ${oid.slice(0, 12)}`, headers: this.header, signal }), { signal });
+    const url = `${this.base}/reconstructions/${oid}`;
+    return reconstructionAnswer(url, await withRetries(() => requestJson<unknown>({ method: 'GET', url, what: `reading ${oid.slice(0, 12)}`, headers: this.header, expected: 'a chunk reconstruction', signal }), { signal }));
   }
 
   /** Bytes [start, end) of a xorb. */
@@ -110,14 +150,18 @@ export class ChunkApi {
     const { signal } = this;
     return withRetries(async () => {
       const res = await send(url, { headers: { ...this.header, range: `bytes=${start}-${end - 1}` }, signal });
-      if (res.statusCode !== 206 && res.statusCode !== 200) throw errorForStatus(res.statusCode, (await res.body.text()).slice(0, 200), 'fetching chunks', res.headers['retry-after'] as string | undefined);
+      if (res.statusCode !== 206 && res.statusCode !== 200) throw errorForBody(res.statusCode, await res.body.text(), 'fetching chunks', res.headers['retry-after']);
       let bytes: Buffer;
       try {
         bytes = Buffer.from(await res.body.arrayBuffer());
       } catch (err) {
         throw new NetworkError(`connection lost while fetching chunks (${(err as Error).message})`, { cause: err }, 'connection_lost');
       }
-      if (bytes.length !== end - start) throw new NetworkError(`short read of ${url}: ${bytes.length} of ${end - start} bytes`, { retriable: true }, 'truncated');
+      if (bytes.length !== end - start) {
+        // a complete answer of the wrong length (a dropped connection throws above): not the range asked for
+        if (res.statusCode === 200 || isHtml(res.headers['content-type'], bytes.subarray(0, 100).toString('latin1'))) throw unexpectedAnswer(url, `bytes ${start}-${end - 1} of a xorb`, `${describeAnswer(res.headers['content-type'], bytes)} of ${bytes.length} bytes (HTTP ${res.statusCode})`);
+        throw new NetworkError(`short read of ${url}: ${bytes.length} of ${end - start} bytes`, { retriable: true }, 'truncated');
+      }
       return bytes;
     }, { signal });
   }

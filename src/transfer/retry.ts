@@ -5,7 +5,7 @@
  * An aborted signal ends it at once: no new attempt, no more waiting, the signal's reason thrown.
  */
 import { sleep } from '../abort.js';
-import { HubError } from '../errors.js';
+import { HubError, UsageError } from '../errors.js';
 
 /** Options of withRetries. */
 export interface RetryOptions {
@@ -34,8 +34,19 @@ export function isRetriable(err: unknown): boolean {
 
 /** HUB_RETRIES as a number of attempts (1..20; default 5). Read here, the one place retries are decided. */
 export function attemptsFrom(env: NodeJS.ProcessEnv): number {
-  const n = Number(env.HUB_RETRIES);
-  return Number.isInteger(n) && n >= 1 && n <= 20 ? n : 5;
+  return wholeNumberFrom(env, 'HUB_RETRIES', 1, 20, 5);
+}
+
+/**
+ * The environment variable `name` as a whole number from `min` to `max` (`fallback` when unset or
+ * empty); anything else is a one-line usage error naming the variable and the range.
+ */
+export function wholeNumberFrom(env: NodeJS.ProcessEnv, name: string, min: number, max: number, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not '${raw}'`, { data: { variable: name, value: raw } }, 'bad_environment');
+  return n;
 }
 
 /** Runs `fn` until it succeeds, a non-retriable error occurs, or the attempts run out. */

@@ -6,19 +6,15 @@
  * in retry.ts and wrap each request. Once the signal is aborted the queue starts nothing more;
  * requests in flight carry the same signal and are cancelled by the client.
  */
-import { UsageError } from '../errors.js';
 import type { ProgressSink } from '../progress.js';
+import { wholeNumberFrom } from './retry.js';
 
 /** Default number of requests in flight. */
 export const DEFAULT_CONCURRENCY = 8;
 
 /** HUB_CONCURRENCY as a number of requests in flight (1..64). */
 export function concurrencyFrom(env: NodeJS.ProcessEnv): number {
-  const raw = env.HUB_CONCURRENCY;
-  if (raw === undefined || raw === '') return DEFAULT_CONCURRENCY;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`HUB_CONCURRENCY must be a whole number from 1 to 64, not '${raw}'`, {}, 'bad_concurrency');
-  return n;
+  return wholeNumberFrom(env, 'HUB_CONCURRENCY', 1, 64, DEFAULT_CONCURRENCY);
 }
 
 /** A FIFO counting semaphore: at most `size` holders at once. */

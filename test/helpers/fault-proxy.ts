@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 
 /** What a rule does to a matching request. */
-export type Fault = 'status404' | 'status500' | 'status429' | 'reset-request' | 'reset-response' | 'truncate' | 'corrupt' | 'slow' | 'throttle';
+export type Fault = 'status404' | 'status500' | 'status429' | 'reset-request' | 'reset-response' | 'truncate' | 'corrupt' | 'slow' | 'throttle' | 'portal' | 'half-body';
+
+/** What a captive portal answers to every request: a login page, status 200. */
+export const PORTAL_PAGE = '<!DOCTYPE html>\n<html><head><title>Hotel Wi-Fi</title></head><body><form action="/login">Accept the terms to get online</form></body></html>\n';
 
 /** A rule: requests `match` accepts get `fault`, `times` times (Infinity for always). */
 export interface FaultRule {
@@ -94,12 +97,34 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
       });
       return;
     }
+    if (fault === 'portal') {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(PORTAL_PAGE);
+      });
+      return;
+    }
     if (fault === 'reset-request') {
       req.once('data', () => req.socket.destroy());
       req.resume();
       return;
     }
     const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      if (fault === 'half-body') {
+        // the first half of the answer, ended cleanly: a body that is complete on the wire but cut
+        const parts: Buffer[] = [];
+        upRes.on('data', (b: Buffer) => parts.push(b));
+        upRes.on('end', () => {
+          const body = Buffer.concat(parts);
+          const headers = { ...upRes.headers };
+          delete headers['content-length'];
+          delete headers['transfer-encoding'];
+          res.writeHead(upRes.statusCode ?? 502, headers);
+          res.end(body.subarray(0, body.length >> 1));
+        });
+        return;
+      }
       if (fault === 'corrupt' || fault === 'truncate' || fault === 'reset-response') {
         const parts: Buffer[] = [];
         upRes.on('data', (b: Buffer) => parts.push(b));

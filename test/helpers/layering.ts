@@ -3,10 +3,10 @@
  * `require()` and `import('x').T` type of a file under src/ is an edge between two layers (or to
  * a package), and edges against the dependency direction are reported with file and line.
  *
- * Ranks: errors.ts, progress.ts and abort.ts 0 (one unit, they may use each other); hash 1; formats and
- * chunking 2; repo, store, transfer, diff 3; core 4; cli 5. A module may import its own folder
- * and anything of strictly lower rank, never a peer of its own rank. server may import only
- * store, formats, chunking, hash and the rank-0 files, and only cli may import server (for
+ * Ranks: errors.ts, progress.ts and abort.ts 0 (one unit, they may use each other); hash and fs (atomic
+ * file writes) 1; formats and chunking 2; repo, store, transfer, diff 3; core 4; cli 5. A module
+ * may import its own folder and anything of strictly lower rank, never a peer of its own rank;
+ * the pure units (formats, chunking, diff) never import fs. server may import only store, formats, chunking, hash, fs and the rank-0 files, and only cli may import server (for
  * `hub serve`). index.ts may import core and lower. A folder not in this table is an error
  * until the table (and DESIGN.md) names it.
  */
@@ -37,6 +37,7 @@ export interface LayerViolation {
 export const RANKS: Readonly<Record<string, number>> = {
   base: 0,
   hash: 1,
+  fs: 1,
   formats: 2,
   chunking: 2,
   repo: 3,
@@ -47,8 +48,11 @@ export const RANKS: Readonly<Record<string, number>> = {
   cli: 5,
 };
 
+/** Units that do no I/O (codecs, the chunker, diffs over readers): they may not import fs. */
+const PURE = new Set(['formats', 'chunking', 'diff']);
+
 /** Units server may import besides itself. */
-const SERVER_MAY_IMPORT = new Set(['base', 'hash', 'formats', 'chunking', 'store']);
+const SERVER_MAY_IMPORT = new Set(['base', 'hash', 'fs', 'formats', 'chunking', 'store']);
 
 /** Packages only some units may import. */
 export const PACKAGE_OWNERS: Readonly<Record<string, readonly string[]>> = {
@@ -106,7 +110,7 @@ export function mayImport(from: string, to: string): { ok: true } | { ok: false;
   if (from === 'server') {
     return SERVER_MAY_IMPORT.has(to)
       ? { ok: true }
-      : { ok: false, why: 'server may import only store, formats, chunking, hash, errors.ts and progress.ts' };
+      : { ok: false, why: 'server may import only store, formats, chunking, hash, fs, errors.ts and progress.ts' };
   }
   if (to === 'server') {
     return from === 'cli' ? { ok: true } : { ok: false, why: 'only cli (hub serve) may import server' };
@@ -118,6 +122,7 @@ export function mayImport(from: string, to: string): { ok: true } | { ok: false;
   }
   const fromRank = RANKS[from];
   if (fromRank === undefined) return { ok: false, why: `${from} is not a layer of DESIGN.md §1` };
+  if (to === 'fs' && PURE.has(from)) return { ok: false, why: `${from} is pure (no I/O) and may not write files` };
   if (toRank < fromRank) return { ok: true };
   return toRank === fromRank
     ? { ok: false, why: `${from} and ${to} are peers (rank ${fromRank}) and may not import each other` }

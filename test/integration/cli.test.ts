@@ -81,6 +81,22 @@ describe('hub CLI', () => {
     expect(lines(r.stderr)).toEqual(['hub: error: directory not found: /nonexistent/hub-test-dir']);
   });
 
+  it('honours FORCE_COLOR and NO_COLOR on stderr, and never colours stdout', async () => {
+    const ansi = /\x1b\[[0-9;]*m/;
+    const missing = ['-C', '/nonexistent/hub-test-dir', 'version'];
+    const forced = await runHub(missing, { env: { FORCE_COLOR: '1' } });
+    expect(forced.code).toBe(3);
+    expect(forced.stderr).toMatch(ansi);
+    expect(forced.stderr.replace(new RegExp(ansi, 'g'), '')).toBe('hub: error: directory not found: /nonexistent/hub-test-dir\n');
+    expect((await runHub(missing, { env: { FORCE_COLOR: '1', NO_COLOR: '1' } })).stderr, 'FORCE_COLOR wins, as in Node.js').toMatch(ansi);
+    for (const env of [{}, { NO_COLOR: '1' }, { FORCE_COLOR: '0' }]) expect((await runHub(missing, { env })).stderr, JSON.stringify(env)).not.toMatch(ansi);
+    const json = await runHub([...missing, '--json'], { env: { FORCE_COLOR: '3' } });
+    expect(json.stdout).not.toMatch(ansi);
+    expect(JSON.parse(json.stdout).error.code).toBe('file_not_found');
+    const ok = await runHub(['version'], { env: { FORCE_COLOR: '1' } });
+    expect(ok.stdout).not.toMatch(ansi);
+  });
+
   it('accepts -C with an existing directory, relative to the working directory', async () => {
     const dir = tmpDir('hub-cwd-');
     const r = await runHub(['-C', '.', 'version'], { cwd: dir });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authUrl, gitClient } from '../helpers/git-client.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
-import { runHub, runHubJson } from '../helpers/run-hub.js';
+import { lines, runHub, runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 import { ID, localRepoWithRemote } from '../helpers/remote-repo.js';
 
@@ -166,6 +166,37 @@ describe('hub push and hub clone against hub serve', () => {
     expect(pulled.bytesReceived).toBeGreaterThanOrEqual(statSync(join(a, 'model.safetensors')).size);
     expect(sha(join(b, 'model.safetensors'))).toBe(sha(join(a, 'model.safetensors')));
     expect(await runHubJson(['status'], { cwd: b, env: envB })).toMatchObject({ clean: true, notFetched: [] });
+  });
+
+  it('a push that is not a fast-forward (two clones pushed divergent commits) is exit 7, one line, a hint naming hub pull', async () => {
+    const { dir: a, env } = await localRepoWithRemote(s, 'admin/diverged');
+    writeFileSync(join(a, 'notes.txt'), 'base\n');
+    await runHubJson(['add', '-A'], { cwd: a, env });
+    await runHubJson(['commit', '-m', 'base'], { cwd: a, env });
+    await runHubJson(['push'], { cwd: a, env });
+    const parent = tmpDir();
+    const envB = { ...env, HUB_HOME: tmpDir() };
+    await runHubJson(['clone', `${s.url}/admin/diverged`, 'b'], { cwd: parent, env: envB });
+    const b = join(parent, 'b');
+    writeFileSync(join(a, 'notes.txt'), 'from a\n');
+    await runHubJson(['add', '-A'], { cwd: a, env });
+    const fromA = await runHubJson(['commit', '-m', 'a'], { cwd: a, env });
+    await runHubJson(['push'], { cwd: a, env });
+    writeFileSync(join(b, 'notes.txt'), 'from b\n');
+    await runHubJson(['add', '-A'], { cwd: b, env: envB });
+    await runHubJson(['commit', '-m', 'b'], { cwd: b, env: envB });
+    const r = await runHub(['-q', 'push'], { cwd: b, env: envB });
+    expect(r.code, r.stderr).toBe(7);
+    expect(lines(r.stderr)).toEqual([
+      "hub: error: the remote's main has commits that this main does not have: the push is not a fast-forward",
+      "hint: run 'hub pull' to bring them in, then push again (diverged histories need a merge first)",
+    ]);
+    expect(r.stderr).not.toMatch(/force|unexpected/i);
+    const json = await runHub(['push', '--json'], { cwd: b, env: envB });
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'non_fast_forward', exitCode: 7 });
+    // the remote still has A's commit
+    const c = tmpDir();
+    expect((await runHubJson(['clone', `${s.url}/admin/diverged`, 'c'], { cwd: c, env: { ...env, HUB_HOME: tmpDir() } })).commit).toBe(fromA.commit);
   });
 
   it('a missing or wrong token fails at once with exit 4', async () => {

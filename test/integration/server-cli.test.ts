@@ -43,3 +43,31 @@ describe('hub repo create and hub token create', () => {
     expect((await runHub(['repo', 'create', 'admin/y', '--endpoint', s.url, '--token', write.token])).code).toBe(4);
   });
 });
+
+describe('hub serve on a port that is in use', () => {
+  it('exits 7 with one line naming the port (and a hint), and keeps the first admin token for a start that works', async () => {
+    const { createServer } = await import('node:net');
+    const { tmpDir } = await import('../helpers/tmp-dir.js');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const root = tmpDir();
+    try {
+      const r = await runHub(['serve', '--root', root, '--port', String(port)]);
+      expect(r.code, r.stderr).toBe(7);
+      expect(lines(r.stderr)).toEqual([`hub: error: port ${port} on 127.0.0.1 is already in use`, 'hint: stop what is using it, or pick another --port (0 picks a free one)']);
+      expect(r.stdout).toBe('');
+      const json = await runHub(['serve', '--root', root, '--port', String(port), '--json']);
+      expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'port_in_use', exitCode: 7, data: { host: '127.0.0.1', port } });
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+    // the failed starts created no token that nobody saw: the first real start shows one
+    const s = await startHubServe(root);
+    try {
+      expect(s.adminToken).toMatch(/\S{20,}/);
+    } finally {
+      await s.stop();
+    }
+  });
+});

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { hubBin } from '../helpers/paths.js';
-import { hubEnv, lines, runHub } from '../helpers/run-hub.js';
+import { hubEnv, hubHome, lines, runHub } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
 /** Exactly one stderr line, the error, naming `what`; no stack trace. */
@@ -86,5 +87,25 @@ describe('bad input gets a one-line error and the right exit code', () => {
     const r = await runHub(['store', 'add', 'missing.bin', '--json'], { cwd: tmpDir() });
     expect(r.code).toBe(3);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'file_not_found', exitCode: 3 });
+  });
+
+  it('a store whose chunk index a newer hub wrote: 1, naming it, and the store is left as it was', async () => {
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'w.bin'), 'w'.repeat(1000));
+    expect((await runHub(['store', 'add', 'w.bin'], { cwd: dir })).code).toBe(0);
+    const indexPath = join(hubHome(), 'store', 'index.sqlite');
+    const db = new Database(indexPath);
+    db.pragma('user_version = 99');
+    db.close();
+    for (const args of [['du'], ['store', 'add', 'w.bin']]) {
+      const r = await runHub(args, { cwd: dir });
+      expect(r.code, r.stderr).toBe(1);
+      const [first, ...rest] = lines(r.stderr);
+      expect(first).toMatch(/^hub: error: the chunk index .*index\.sqlite has schema version 99, newer than this hub reads/);
+      expect(rest).toEqual(['hint: upgrade hub, or give this hub a store of its own with HUB_HOME']);
+    }
+    const after = new Database(indexPath, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(99);
+    after.close();
   });
 });

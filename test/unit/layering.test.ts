@@ -97,6 +97,15 @@ describe('checkLayering', () => {
     ]);
   });
 
+  it('lets repo, store and core write files through fs, and keeps the pure units from it', () => {
+    expect(check({ 'src/repo/r.ts': "import '../fs/atomic-file.js';", 'src/store/s.ts': "import '../fs/atomic-file.js';", 'src/core/c.ts': "import '../fs/atomic-file.js';", 'src/server/v.ts': "import '../fs/atomic-file.js';", 'src/fs/f.ts': "import '../errors.js';" })).toEqual([]);
+    expect(check({ 'src/formats/f.ts': "import '../fs/atomic-file.js';", 'src/diff/d.ts': "import '../fs/atomic-file.js';", 'src/fs/x.ts': "import '../hash/sha256.js';" })).toEqual([
+      "src/formats/f.ts:1: '../fs/atomic-file.js': formats -> fs: formats is pure (no I/O) and may not write files",
+      "src/diff/d.ts:1: '../fs/atomic-file.js': diff -> fs: diff is pure (no I/O) and may not write files",
+      "src/fs/x.ts:1: '../hash/sha256.js': fs -> hash: fs and hash are peers (rank 1) and may not import each other",
+    ]);
+  });
+
   it('enforces the server rules', () => {
     expect(check({ 'src/server/ok.ts': "import '../store/s.js';\nimport '../formats/f.js';\nimport Database from 'better-sqlite3';" })).toEqual([]);
     expect(check({ 'src/server/bad.ts': "import '../transfer/t.js';\nimport '../core/c.js';\nimport '../cli/main.js';" })).toHaveLength(3);

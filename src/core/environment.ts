@@ -1,0 +1,15 @@
+/**
+ * The environment variables every command depends on, checked when a command starts, so a bad
+ * value is one usage error (exit 2) naming the variable and what it may be, before any work, not
+ * a surprise halfway through a transfer (issue 12).
+ */
+import { attemptsFrom } from '../transfer/retry.js';
+import { concurrencyFrom } from '../transfer/transfer-queue.js';
+import { isOffline } from './offline.js';
+
+/** Throws the UsageError of the first bad variable among HUB_RETRIES, HUB_CONCURRENCY and HUB_OFFLINE. */
+export function checkEnvironment(env: NodeJS.ProcessEnv): void {
+  attemptsFrom(env);
+  concurrencyFrom(env);
+  isOffline({ env });
+}

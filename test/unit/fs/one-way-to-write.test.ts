@@ -1,0 +1,40 @@
+/**
+ * Issue 12 point 8: files are replaced in one way, src/fs/atomic-file.ts. Any other rename or
+ * whole-file write in src/ must be listed here with the reason it is not a file replacement.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../helpers/paths.js';
+
+/** Calls that put bytes under a final name by hand. */
+const WRITES = /\b(renameSync|rename|writeFileSync|writeFile|copyFileSync|copyFile|createWriteStream|symlinkSync)\(/g;
+
+/** `file: call` -> why it is not a hand-rolled atomic write. */
+const ALLOWED: Record<string, string> = {
+  'src/core/rm-mv.ts: renameSync': '`hub mv` moves the user\'s working file; nothing is written',
+  'src/server/bare-repos.ts: rename': 'a repository directory is renamed aside before it is deleted',
+  'src/server/hf-commit.ts: writeFile': 'scratch files (O_EXCL) in a private work directory, ingested and removed by the commit',
+  'src/server/chunks.ts: createWriteStream': 'an upload lands in the server tmp directory (O_EXCL) and is ingested into the store from there',
+  'src/server/lfs.ts: createWriteStream': 'an upload lands in the server tmp directory (O_EXCL) and is ingested into the store from there',
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+describe('one way to write a file (src/fs/atomic-file.ts)', () => {
+  it('has no other rename or whole-file write in src/ than the allowed ones', () => {
+    const found = new Set<string>();
+    const files = sources(join(repoRoot, 'src')).filter((f) => !relative(repoRoot, f).startsWith('src/fs/'));
+    expect(files.length).toBeGreaterThan(50);
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      for (const m of text.matchAll(WRITES)) found.add(`${relative(repoRoot, file)}: ${m[1]}`);
+    }
+    const unexplained = [...found].filter((k) => !(k in ALLOWED));
+    expect(unexplained, 'write these through src/fs/atomic-file.ts (or allow them here with a reason)').toEqual([]);
+    const stale = Object.keys(ALLOWED).filter((k) => !found.has(k));
+    expect(stale, 'allowed calls that are gone: remove them from ALLOWED').toEqual([]);
+  });
+});
