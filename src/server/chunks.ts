@@ -181,13 +181,13 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
  */
 function checkReadable(ctx: ChunkContext, user: User, terms: readonly ManifestTerm[]): void {
   const readable = new Map<string, ChunkRuns>();
-  for (const t of terms) {
+  terms.forEach((t, i) => {
     let runs = readable.get(t.xorb);
     if (!runs) readable.set(t.xorb, (runs = ctx.meta.visibility.readableChunks(user, t.xorb)));
     if (!coversChunks(runs, t.chunkStart, t.chunkEnd)) {
-      throw new HttpError(422, `chunks ${t.chunkStart}..${t.chunkEnd} of xorb ${t.xorb} are not on the server: upload the xorb first`, {}, 'missing_chunk');
+      throw new HttpError(422, `term ${i} of the manifest names chunks that are not on the server: upload its xorb first`, {}, 'missing_chunk');
     }
-  }
+  });
 }
 
 function getReconstruction(res: ServerResponse, ctx: ChunkContext, oid: string): void {
