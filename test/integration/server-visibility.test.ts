@@ -224,6 +224,7 @@ describe('hub serve: private bytes never leak through deduplication', () => {
     await sc.repo('carol/pub', 'carol', false);
     await sc.repo('carol/hf', 'carol', false);
     await sc.repo('bob/own', 'bob', false);
+    await sc.repo('bob/mirror', 'bob', false);
     await sc.repo('dave/own', 'dave', false);
     await sc.hubPush('alice', 'alice/priv', 'model.bin', secret);
     sc.gitLfsPush('carol', 'carol/pub', 'base.bin', base);
@@ -316,6 +317,30 @@ describe('hub serve: private bytes never leak through deduplication', () => {
     const ok = await sc.registerManifest('bob/own', manifestOf(carolRec), 'bob');
     expect(ok.status, ok.text).toBe(200);
     expect((await sc.readTerms(await sc.reconstruction('bob/own', base))).equals(base)).toBe(true);
+  });
+
+  it('registering a file other repositories hold, through xorbs of one\'s own, keeps the stored manifest: theirs keep serving', async () => {
+    // bob's own store packs base into xorbs of its own; he uploads them and names them
+    const dir = tmpDir();
+    const store = await Store.open(join(dir, 'store'));
+    let manifest;
+    try {
+      writeFileSync(join(dir, 'base.bin'), base);
+      manifest = readManifest(store.paths, (await addFile(store, join(dir, 'base.bin'))).oid)!;
+      expect(manifest.terms.some((t) => carolRec.terms.some((c) => c.xorb === t.xorb)), 'bob\'s packing differs from the server\'s').toBe(false);
+      for (const x of new Set(manifest.terms.map((t) => t.xorb))) expect((await sc.putXorb('bob/mirror', x, readFileSync(xorbPath(store.paths, x)), 'bob')).status).toBe(200);
+    } finally {
+      store.close();
+    }
+    const reg = await sc.registerManifest('bob/mirror', manifest, 'bob');
+    expect(reg.status, reg.text).toBe(200);
+    // the store kept the manifest carol's repository serves; both repositories read base through it
+    const again = await sc.reconstruction('carol/pub', base);
+    expect(again.terms).toEqual(carolRec.terms);
+    expect((await sc.readTerms(again)).equals(base)).toBe(true);
+    const mirror = await sc.reconstruction('bob/mirror', base);
+    expect(mirror.terms.map((t) => t.xorb)).toEqual(carolRec.terms.map((t) => t.xorb));
+    expect((await sc.readTerms(mirror)).equals(base)).toBe(true);
   });
 
   it('chunks/missing counts the chunks a caller cannot read as missing, though the store has them', async () => {
