@@ -89,7 +89,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const dbPath = join(root, 'meta.sqlite');
   const meta: Metadata = SqliteMetadata.open(dbPath);
   const store = await Store.open(join(root, 'store'), opts.env ?? process.env);
-  backfillServedRanges(store, meta); // objects held before the served ranges were recorded (hold-object.ts)
+  // objects held before the served ranges were recorded (metadata schema 1): from the store's manifests
+  const backfilled = backfillServedRanges(store, meta);
+  if (backfilled > 0) log(JSON.stringify({ time: new Date().toISOString(), level: 'notice', message: `recorded the served xorb ranges of ${backfilled} objects held before this version` }));
   let adminToken: string | undefined;
   if (meta.countTokens() === 0) {
     meta.ensureUser('admin', { admin: true });

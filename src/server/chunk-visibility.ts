@@ -69,6 +69,8 @@ export interface ChunkVisibility {
   viewEnd(repoId: number, xorb: string): number;
   /** The chunks of `xorb` `user` may name in a manifest (sorted, merged): 'all' when they uploaded it. */
   readableChunks(user: User, xorb: string): ChunkRuns;
+  /** Lets every repository holding `oid` serve `ranges` too (the store wrote a new manifest for it). */
+  addRangesToHolders(oid: string, ranges: readonly ServedRange[]): void;
   /** Records that `user` uploaded every byte of `xorb` (verified against its hash). */
   recordUpload(userId: number, xorb: string): void;
   /** Objects held before version 2 whose ranges are still to be recorded (at most `limit`). */
@@ -156,8 +158,9 @@ export class SqliteChunkVisibility implements ChunkVisibility {
     }
   }
 
-  /** Adds `ranges` to every repository holding `oid`; call inside a write transaction. */
   addRangesToHolders(oid: string, ranges: readonly ServedRange[]): void {
-    for (const { repo_id } of this.db.prepare<[string], { repo_id: number }>('SELECT repo_id FROM objects WHERE oid = ?').all(oid)) this.addRanges(repo_id, ranges);
+    this.db.transaction(() => {
+      for (const { repo_id } of this.db.prepare<[string], { repo_id: number }>('SELECT repo_id FROM objects WHERE oid = ?').all(oid)) this.addRanges(repo_id, ranges);
+    }).immediate();
   }
 }

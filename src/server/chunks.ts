@@ -77,20 +77,24 @@ async function missing(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
   if (!Array.isArray(body?.chunks) || body.chunks.length > 100_000 || !body.chunks.every((h) => typeof h === 'string' && HEX64.test(h))) {
     throw new HttpError(422, '"chunks" must be an array of at most 100000 chunk hashes (64 hex digits, Xet form)');
   }
-  const user = writer(ctx);
-  const readable = new Map<string, ChunkRuns>();
-  const usable = (at: { xorb: string; index: number }): boolean => {
-    let runs = readable.get(at.xorb);
-    if (!runs) readable.set(at.xorb, (runs = ctx.meta.visibility.readableChunks(user, at.xorb)));
-    return coversChunks(runs, at.index, at.index + 1);
-  };
+  const readable = readableBy(ctx, writer(ctx));
   // a stored chunk the caller cannot read is "missing": they upload it (and so prove they have it)
-  sendJson(res, 200, { missing: missingChunks(ctx.store, body.chunks as string[], usable) });
+  sendJson(res, 200, { missing: missingChunks(ctx.store, body.chunks as string[], (at) => coversChunks(readable(at.xorb), at.index, at.index + 1)) });
 }
 
 function writer(ctx: ChunkContext): User {
   if (!ctx.user) throw new HttpError(401, 'authentication required');
   return ctx.user;
+}
+
+/** The chunks of a xorb `user` may name (chunk-visibility.ts), looked up once per xorb. */
+function readableBy(ctx: ChunkContext, user: User): (xorb: string) => ChunkRuns {
+  const known = new Map<string, ChunkRuns>();
+  return (xorb) => {
+    let runs = known.get(xorb);
+    if (!runs) known.set(xorb, (runs = ctx.meta.visibility.readableChunks(user, xorb)));
+    return runs;
+  };
 }
 
 async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext, xorb: string): Promise<void> {
@@ -180,11 +184,9 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
  * xorb or chunk exists or not, and names only what the manifest said.
  */
 function checkReadable(ctx: ChunkContext, user: User, terms: readonly ManifestTerm[]): void {
-  const readable = new Map<string, ChunkRuns>();
+  const readable = readableBy(ctx, user);
   terms.forEach((t, i) => {
-    let runs = readable.get(t.xorb);
-    if (!runs) readable.set(t.xorb, (runs = ctx.meta.visibility.readableChunks(user, t.xorb)));
-    if (!coversChunks(runs, t.chunkStart, t.chunkEnd)) {
+    if (!coversChunks(readable(t.xorb), t.chunkStart, t.chunkEnd)) {
       throw new HttpError(422, `term ${i} of the manifest names chunks that are not on the server: upload its xorb first`, {}, 'missing_chunk');
     }
   });

@@ -20,7 +20,7 @@ export function holdObject(store: Store, meta: Metadata, repoId: number, oid: st
   const manifest = readManifest(store.paths, oid);
   if (!manifest) throw new IntegrityError(`the store has no manifest of ${oid}`, { data: { oid } }, 'missing_manifest');
   const ranges = servedRanges(store, manifest);
-  if (wroteManifest) meta.addObjectRanges(oid, ranges);
+  if (wroteManifest) meta.visibility.addRangesToHolders(oid, ranges);
   meta.addObject(repoId, oid, size, ranges);
 }
 

@@ -1,6 +1,7 @@
 /**
  * The metadata of `hub serve` (DESIGN.md §5): users, hashed tokens, repositories and their
- * visibility, members, and which LFS objects each repository holds. `Metadata` is the contract;
+ * visibility, members, which LFS objects each repository holds and which xorb ranges it may
+ * serve (chunk-visibility.ts). `Metadata` is the contract;
  * `SqliteMetadata` is the embedded implementation (better-sqlite3, WAL), so a PostgreSQL one can
  * replace it for deployments that outgrow one machine.
  *
@@ -83,14 +84,8 @@ export interface Metadata {
   addMember(repoId: number, userName: string, write: boolean): void;
   /** The user's membership of a repository (the owner is a write member), if any. */
   membership(repoId: number, userId: number): { write: boolean } | undefined;
-  /**
-   * Records that a repository holds an object, and that it may serve `ranges`, the xorb ranges
-   * its manifest's terms reference (chunk-visibility.ts); IntegrityError when it is known with
-   * another size.
-   */
+  /** Records that a repository holds an object and may serve `ranges` of xorbs (chunk-visibility.ts); IntegrityError when it is known with another size. */
   addObject(repoId: number, oid: string, size: number, ranges?: readonly ServedRange[]): void;
-  /** Lets every repository holding `oid` serve `ranges` too (the store wrote a new manifest for it). */
-  addObjectRanges(oid: string, ranges: readonly ServedRange[]): void;
   /** Which xorb bytes repositories serve and which chunks users may name (chunk-visibility.ts). */
   readonly visibility: ChunkVisibility;
   /** Whether a repository holds an object. */
@@ -370,10 +365,6 @@ export class SqliteMetadata implements Metadata {
       if (known === undefined) this.db.prepare('INSERT INTO objects (repo_id, oid, size) VALUES (?, ?, ?)').run(repoId, oid, size);
       this.visibility.addRanges(repoId, ranges);
     }).immediate();
-  }
-
-  addObjectRanges(oid: string, ranges: readonly ServedRange[]): void {
-    this.db.transaction(() => this.visibility.addRangesToHolders(oid, ranges)).immediate();
   }
 
   hasObject(repoId: number, oid: string): boolean {

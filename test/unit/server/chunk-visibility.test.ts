@@ -72,7 +72,7 @@ describe('served ranges of a repository', () => {
     const a = meta.createRepo({ type: 'model', owner: 'alice', name: 'a', private: true });
     const b = meta.createRepo({ type: 'model', owner: 'alice', name: 'b', private: true });
     meta.addObject(a.id, oid(1), 10, [run(X, 0, 2)]);
-    meta.addObjectRanges(oid(1), [run(Y, 0, 2)]);
+    meta.visibility.addRangesToHolders(oid(1), [run(Y, 0, 2)]);
     expect(meta.visibility.serves(a.id, Y, 0, 200)).toBe(true);
     expect(meta.visibility.serves(b.id, Y, 0, 200)).toBe(false);
     meta.close();
