@@ -120,6 +120,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   hash_mismatch: ExitCode.integrity,
   integrity: ExitCode.integrity,
   missing_chunk: ExitCode.integrity,
+  missing_manifest: ExitCode.integrity,
   missing_xorb: ExitCode.integrity,
   size_mismatch: ExitCode.integrity,
   unsafe_path: ExitCode.integrity,

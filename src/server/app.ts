@@ -19,6 +19,7 @@ import { chunkRouteAction, handleChunkApi } from './chunks.js';
 import { BATCH_BODY_LIMIT, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
 import { SqliteMetadata, type Metadata, type RepoRecord } from './metadata.js';
 import { hfWriteApi, matchHfWrite } from './hf-write.js';
+import { backfillServedRanges } from './hold-object.js';
 import { createUploadGrants } from './upload-grant.js';
 
 /** Options of startServer. */
@@ -97,6 +98,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const dbPath = join(root, 'meta.sqlite');
   const meta: Metadata = SqliteMetadata.open(dbPath);
   const store = await Store.open(join(root, 'store'), opts.env ?? process.env);
+  // objects held before the served ranges were recorded (metadata schema 1): from the store's manifests
+  const backfilled = backfillServedRanges(store, meta);
+  if (backfilled > 0) log(JSON.stringify({ time: new Date().toISOString(), level: 'notice', message: `recorded the served xorb ranges of ${backfilled} objects held before this version` }));
   const hookCommand = preReceiveHookCommand();
   const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp') });
   const grants = createUploadGrants(); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
@@ -179,7 +183,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (!action) throw new HttpError(405, `${req.method} is not supported here`, { Allow: rest[0] === 'xorbs' ? 'GET, HEAD, PUT' : rest[0] === 'reconstructions' ? 'GET, POST' : 'POST' });
       check(id, repo, action, 'lfs');
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${repo.owner}/${repo.name}.git/info/lfs/cas/v1`;
-      return handleChunkApi(req, res, { store, meta, repo, tmpDir: join(root, 'tmp'), base: `${baseUrl(req)}${prefix}` }, rest);
+      return handleChunkApi(req, res, { store, meta, repo, user: id.user, tmpDir: join(root, 'tmp'), base: `${baseUrl(req)}${prefix}` }, rest);
     }
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'objects') {
       const repo = meta.getRepo(rp.type, rp.owner, rp.name);

@@ -3,6 +3,13 @@
  * `<repo>.git/info/lfs/cas/v1/`: ask which chunks are missing, upload verified xorbs, register
  * a file manifest (the server reassembles and checks it before the repository holds the oid),
  * read a file's reconstruction (terms with xorb byte ranges) and fetch xorb ranges.
+ *
+ * Visibility (docs/protocol.md, chunk-visibility.ts): the store is shared by every repository,
+ * but a xorb GET serves only byte ranges of chunks this repository's manifests reference, a
+ * manifest may name only chunks its writer can read, and no answer tells a caller whether
+ * content they cannot read exists: `chunks/missing` counts such chunks as missing, a xorb PUT
+ * verifies every byte and answers alike whether the store had the xorb, and every refusal is
+ * the one a missing xorb gets.
  */
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -10,14 +17,16 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FormatError, IntegrityError } from '../errors.js';
-import { parseManifest } from '../formats/manifest.js';
+import { parseManifest, type ManifestTerm } from '../formats/manifest.js';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS } from '../formats/xorb.js';
 import { fetchTerms, importXorb, missingChunks, registerManifest } from '../store/chunk-api.js';
 import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
+import { coversChunks, type ChunkRuns } from './chunk-visibility.js';
+import { holdObject } from './hold-object.js';
 import { HttpError, readJsonBody, sendJson } from './http-util.js';
 import { parseRange } from './lfs.js';
-import type { Metadata, RepoRecord } from './metadata.js';
+import type { Metadata, RepoRecord, User } from './metadata.js';
 
 /** The transfer name clients list in a batch request. */
 export const CHUNK_TRANSFER = 'hub-chunks';
@@ -29,6 +38,8 @@ export interface ChunkContext {
   store: Store;
   meta: Metadata;
   repo: RepoRecord;
+  /** The caller (always there for the write routes, which need a write token). */
+  user?: User;
   tmpDir: string;
   /** Absolute URL of this repository's chunk API, e.g. http://host/acme/llama.git/info/lfs/cas/v1 */
   base: string;
@@ -66,18 +77,33 @@ async function missing(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
   if (!Array.isArray(body?.chunks) || body.chunks.length > 100_000 || !body.chunks.every((h) => typeof h === 'string' && HEX64.test(h))) {
     throw new HttpError(422, '"chunks" must be an array of at most 100000 chunk hashes (64 hex digits, Xet form)');
   }
-  sendJson(res, 200, { missing: missingChunks(ctx.store, body.chunks as string[]) });
+  const readable = readableBy(ctx, writer(ctx));
+  // a stored chunk the caller cannot read is "missing": they upload it (and so prove they have it)
+  sendJson(res, 200, { missing: missingChunks(ctx.store, body.chunks as string[], (at) => coversChunks(readable(at.xorb), at.index, at.index + 1)) });
+}
+
+function writer(ctx: ChunkContext): User {
+  if (!ctx.user) throw new HttpError(401, 'authentication required');
+  return ctx.user;
+}
+
+/** The chunks of a xorb `user` may name (chunk-visibility.ts), looked up once per xorb. */
+function readableBy(ctx: ChunkContext, user: User): (xorb: string) => ChunkRuns {
+  const known = new Map<string, ChunkRuns>();
+  return (xorb) => {
+    let runs = known.get(xorb);
+    if (!runs) known.set(xorb, (runs = ctx.meta.visibility.readableChunks(user, xorb)));
+    return runs;
+  };
 }
 
 async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext, xorb: string): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (!Number.isSafeInteger(declared)) throw new HttpError(411, 'a xorb upload needs a Content-Length header');
   if (declared > MAX_XORB_UPLOAD) throw new HttpError(413, `xorb too large: ${declared} bytes (limit ${MAX_XORB_UPLOAD})`);
-  if (ctx.store.xorbs.exists(xorb)) {
-    req.resume();
-    await once(req, 'end');
-    return sendJson(res, 200, { xorb, stored: false });
-  }
+  const user = writer(ctx);
+  // received and verified in full even when the store has it: the answer must not tell, and the
+  // verified bytes are what lets this user name the xorb's chunks (chunk-visibility.ts)
   mkdirSync(ctx.tmpDir, { recursive: true });
   const tmp = join(ctx.tmpDir, `xorb-${xorb.slice(0, 16)}-${process.pid}-${randomBytes(6).toString('hex')}`);
   const out = createWriteStream(tmp, { flags: 'wx' });
@@ -95,33 +121,36 @@ async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
     await once(out, 'close');
     if (received !== declared) throw new HttpError(400, `xorb upload ended after ${received} of ${declared} bytes`);
     const r = importXorb(ctx.store, tmp, xorb); // verifies every chunk and the xorb hash; removes tmp
-    sendJson(res, 200, { xorb, stored: true, chunks: r.chunks, bytes: r.bytes });
+    ctx.meta.visibility.recordUpload(user.id, xorb);
+    sendJson(res, 200, { xorb, chunks: r.chunks, bytes: r.bytes });
   } finally {
     out.destroy();
     rmSync(tmp, { force: true });
   }
 }
 
-/** The xorbs a repository may read: those its objects' manifests use. */
-function readableXorbs(ctx: ChunkContext): Set<string> {
-  const xorbs = new Set<string>();
-  for (const o of ctx.meta.listObjects(ctx.repo.id)) for (const t of readManifest(ctx.store.paths, o.oid)?.terms ?? []) xorbs.add(t.xorb);
-  return xorbs;
-}
+const XORB_NOT_FOUND = 'xorb not found in this repository';
 
+/**
+ * GET/HEAD of this repository's view of a xorb: its bytes up to the end of the last chunk record
+ * the repository's manifests reference (`viewEnd`, the size in every header), of which only the
+ * referenced records can be read. A request touching any other byte answers exactly as a xorb
+ * that is not here, so a caller learns nothing about the rest: not its bytes, not its length.
+ */
 async function getXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext, xorb: string): Promise<void> {
-  // chunks are shared across repositories: only xorbs of this repository's files are readable here
-  if (!readableXorbs(ctx).has(xorb) || !ctx.store.xorbs.exists(xorb)) throw new HttpError(404, 'xorb not found in this repository');
+  const size = ctx.meta.visibility.viewEnd(ctx.repo.id, xorb);
+  if (size === 0 || !ctx.store.xorbs.exists(xorb)) throw new HttpError(404, XORB_NOT_FOUND);
+  const range = parseRange(req.headers.range, size);
+  const start = range?.start ?? 0;
+  const end = range?.end ?? size;
+  if (!ctx.meta.visibility.serves(ctx.repo.id, xorb, start, end)) throw new HttpError(404, XORB_NOT_FOUND);
   const handle = ctx.store.xorbs.open(xorb);
   try {
-    const range = parseRange(req.headers.range, handle.size);
-    const start = range?.start ?? 0;
-    const end = range?.end ?? handle.size;
     res.writeHead(range ? 206 : 200, {
       'Content-Type': 'application/octet-stream',
       'Content-Length': end - start,
       'Accept-Ranges': 'bytes',
-      ...(range ? { 'Content-Range': `bytes ${start}-${end - 1}/${handle.size}` } : {}),
+      ...(range ? { 'Content-Range': `bytes ${start}-${end - 1}/${size}` } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
     const buf = Buffer.allocUnsafe(1 << 20);
@@ -142,10 +171,25 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
   const manifest = parseManifest(JSON.stringify(await readJsonBody(req, 16 << 20)));
   if (manifest.oid !== oid) throw new HttpError(422, `the manifest describes ${manifest.oid}, not ${oid}`);
   if (!ctx.meta.hasObject(ctx.repo.id, oid)) {
-    registerManifest(ctx.store, manifest); // reassembles and checks sha256, size and Xet hash first
-    ctx.meta.addObject(ctx.repo.id, oid, manifest.size);
+    checkReadable(ctx, writer(ctx), manifest.terms);
+    const wrote = registerManifest(ctx.store, manifest); // reassembles and checks sha256, size and Xet hash first
+    holdObject(ctx.store, ctx.meta, ctx.repo.id, oid, manifest.size, wrote);
   }
   sendJson(res, 200, { oid, size: manifest.size });
+}
+
+/**
+ * Refuses a manifest naming chunks `user` cannot read (neither in a xorb they uploaded nor served
+ * by a repository they may read), before any xorb is opened: the refusal is the same whether the
+ * xorb or chunk exists or not, and names only what the manifest said.
+ */
+function checkReadable(ctx: ChunkContext, user: User, terms: readonly ManifestTerm[]): void {
+  const readable = readableBy(ctx, user);
+  terms.forEach((t, i) => {
+    if (!coversChunks(readable(t.xorb), t.chunkStart, t.chunkEnd)) {
+      throw new HttpError(422, `term ${i} of the manifest names chunks that are not on the server: upload its xorb first`, {}, 'missing_chunk');
+    }
+  });
 }
 
 function getReconstruction(res: ServerResponse, ctx: ChunkContext, oid: string): void {

@@ -24,6 +24,7 @@ import { addFile } from '../store/ingest.js';
 import type { Store } from '../store/store.js';
 import * as git from './git-write.js';
 import { hfError } from './hf-access.js';
+import { holdObject } from './hold-object.js';
 import { commitMessage, type CommitHeader, type CommitOperation } from './hf-commit-payload.js';
 import { HttpError } from './http-util.js';
 import type { Metadata, RepoRecord, User } from './metadata.js';
@@ -235,7 +236,7 @@ async function storeAsLfs(ctx: CommitContext, staging: CommitStaging, file: stri
   const known = staging.memo.get(key);
   if (typeof known === 'object') return known;
   const added = await addFile(ctx.store, file);
-  ctx.meta.addObject(ctx.repo.id, added.oid, added.size);
+  holdObject(ctx.store, ctx.meta, ctx.repo.id, added.oid, added.size, !added.alreadyStored);
   const object = { oid: added.oid, size: added.size };
   staging.memo.set(key, object);
   return object;

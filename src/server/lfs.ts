@@ -15,6 +15,7 @@ import { addFile } from '../store/ingest.js';
 import { objectPieces } from '../store/reassemble.js';
 import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
+import { holdObject } from './hold-object.js';
 import { HttpError, readJsonBody } from './http-util.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 import type { UploadGrants } from './upload-grant.js';
@@ -135,9 +136,11 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
     if (received !== size) throw new HttpError(400, `upload ended after ${received} of ${size} bytes`);
     const actual = hash.digest('hex');
     if (actual !== oid) throw new HttpError(422, `uploaded bytes hash to ${actual}, not to the oid ${oid}`);
+    // the bytes are chunked into the shared store (global dedup); the repository may then serve
+    // exactly the chunk records of this object, wherever they are stored (hold-object.ts)
     const added = await addFile(ctx.store, tmp);
     if (added.oid !== oid) throw new HttpError(500, 'the stored object does not match its oid');
-    ctx.meta.addObject(ctx.repo.id, oid, size);
+    holdObject(ctx.store, ctx.meta, ctx.repo.id, oid, size, !added.alreadyStored);
     res.writeHead(200).end();
   } finally {
     out.destroy();

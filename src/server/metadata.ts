@@ -1,6 +1,7 @@
 /**
  * The metadata of `hub serve` (DESIGN.md §5): users, hashed tokens, repositories and their
- * visibility, members, and which LFS objects each repository holds. `Metadata` is the contract;
+ * visibility, members, which LFS objects each repository holds and which xorb ranges it may
+ * serve (chunk-visibility.ts). `Metadata` is the contract;
  * `SqliteMetadata` is the embedded implementation (better-sqlite3, WAL), so a PostgreSQL one can
  * replace it for deployments that outgrow one machine.
  *
@@ -16,6 +17,8 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { ConflictError, HubError, IntegrityError, NotFoundError, UsageError } from '../errors.js';
 import { sha256Hex } from '../hash/sha256.js';
+import type { ServedRange } from '../store/chunk-api.js';
+import { QUEUE_BACKFILL, SqliteChunkVisibility, VISIBILITY_SCHEMA, type ChunkVisibility } from './chunk-visibility.js';
 
 /** A user of the server. */
 export interface User {
@@ -81,8 +84,10 @@ export interface Metadata {
   addMember(repoId: number, userName: string, write: boolean): void;
   /** The user's membership of a repository (the owner is a write member), if any. */
   membership(repoId: number, userId: number): { write: boolean } | undefined;
-  /** Records that a repository holds an object; IntegrityError when it is known with another size. */
-  addObject(repoId: number, oid: string, size: number): void;
+  /** Records that a repository holds an object and may serve `ranges` of xorbs (chunk-visibility.ts); IntegrityError when it is known with another size. */
+  addObject(repoId: number, oid: string, size: number, ranges?: readonly ServedRange[]): void;
+  /** Which xorb bytes repositories serve and which chunks users may name (chunk-visibility.ts). */
+  readonly visibility: ChunkVisibility;
   /** Whether a repository holds an object. */
   hasObject(repoId: number, oid: string): boolean;
   /** The size of an object a repository holds, if it holds it. */
@@ -98,7 +103,8 @@ const OID_RE = /^[0-9a-f]{64}$/;
 const MAX_LABEL = 256;
 /** Longer strings cannot be tokens; they are not even hashed. */
 const MAX_TOKEN = 1024;
-const SCHEMA_VERSION = 1;
+/** 2 added the tables of chunk-visibility.ts. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
@@ -186,10 +192,12 @@ function tokenHash(token: string): string {
 export class SqliteMetadata implements Metadata {
   private readonly db: Database.Database;
   private readonly now: () => number;
+  readonly visibility: SqliteChunkVisibility;
 
   private constructor(db: Database.Database, now: () => number) {
     this.db = db;
     this.now = now;
+    this.visibility = new SqliteChunkVisibility(db, now);
   }
 
   /** Opens (creating if needed) the metadata database at `path`; `now` is the clock for timestamps. */
@@ -212,6 +220,9 @@ export class SqliteMetadata implements Metadata {
         }
         if (version < SCHEMA_VERSION) {
           db.exec(SCHEMA);
+          db.exec(VISIBILITY_SCHEMA);
+          // objects held before version 2 get their served ranges from the store at server start
+          if (version < 2) db.exec(QUEUE_BACKFILL);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         }
       }).immediate();
@@ -342,17 +353,17 @@ export class SqliteMetadata implements Metadata {
     return row && { write: row.write !== 0 };
   }
 
-  addObject(repoId: number, oid: string, size: number): void {
+  addObject(repoId: number, oid: string, size: number, ranges: readonly ServedRange[] = []): void {
     if (typeof oid !== 'string' || !OID_RE.test(oid)) throw new UsageError(`bad object id: ${JSON.stringify(oid)} (64 lowercase hex digits)`, { data: { oid } }, 'bad_oid');
     if (!Number.isSafeInteger(size) || size < 0) throw new UsageError(`bad object size: ${size}`, { data: { oid, size } }, 'bad_size');
     this.db.transaction(() => {
       this.requireRepo(repoId);
       const known = this.objectSize(repoId, oid);
-      if (known === size) return;
-      if (known !== undefined) {
+      if (known !== undefined && known !== size) {
         throw new IntegrityError(`object ${oid} is recorded with size ${known}, not ${size}`, { data: { oid, size, known } }, 'size_mismatch');
       }
-      this.db.prepare('INSERT INTO objects (repo_id, oid, size) VALUES (?, ?, ?)').run(repoId, oid, size);
+      if (known === undefined) this.db.prepare('INSERT INTO objects (repo_id, oid, size) VALUES (?, ?, ?)').run(repoId, oid, size);
+      this.visibility.addRanges(repoId, ranges);
     }).immediate();
   }
 

@@ -7,24 +7,35 @@
  */
 import { rmSync } from 'node:fs';
 import { IntegrityError } from '../errors.js';
-import type { FileManifest } from '../formats/manifest.js';
+import type { FileManifest, ManifestTerm } from '../formats/manifest.js';
+import type { XorbRecord } from '../formats/xorb.js';
 import { fileHash, xorbHash, type MerkleEntry } from '../hash/merkle.js';
 import { fromXetHex, xetHex } from '../hash/xet-hex.js';
-import { writeManifest } from './manifest-files.js';
+import { readManifest, writeManifest } from './manifest-files.js';
 import { objectPieces } from './reassemble.js';
 import type { Store } from './store.js';
 import { openFileHandle } from './xorb-backend.js';
 import { XorbFile } from './xorb-reader.js';
 
-/** The subset of `hashes` (Xet hex) the store has no chunk for. */
-export function missingChunks(store: Store, hashes: readonly string[]): string[] {
-  return store.index.readBatch(() => hashes.filter((h) => !store.index.lookup(fromXetHex(h))));
+/**
+ * The subset of `hashes` (Xet hex) the store has no chunk for, or whose chunk `usable` refuses
+ * (given where the index has it): a server counts chunks its caller may not read as missing.
+ */
+export function missingChunks(store: Store, hashes: readonly string[], usable: (at: { xorb: string; index: number }) => boolean = () => true): string[] {
+  return store.index.readBatch(() =>
+    hashes.filter((h) => {
+      const at = store.index.lookup(fromXetHex(h));
+      return !at || !usable(at);
+    }),
+  );
 }
 
 /**
  * Imports the xorb file at `tmp` (received from a client) as `expected`: parses every record,
  * hashes every chunk, recomputes the xorb hash. On any mismatch the file is removed and an
- * IntegrityError thrown; otherwise it is committed to the backend and indexed.
+ * IntegrityError thrown; otherwise it is committed to the backend and indexed. A xorb the store
+ * already has is verified all the same (so the sender provably had its bytes) and kept as it is:
+ * one copy on disk.
  */
 export function importXorb(store: Store, tmp: string, expected: string): { xorb: string; chunks: number; bytes: number } {
   let file: XorbFile | undefined;
@@ -52,9 +63,10 @@ export function importXorb(store: Store, tmp: string, expected: string): { xorb:
  * oid, the size the size (objectPieces checks both), and the chunks' Xet file hash the
  * manifest's. The chunk hashes come from the index (every chunk was verified when its xorb was
  * imported), so only the SHA-256 reads the bytes. Throws IntegrityError (nothing written)
- * otherwise.
+ * otherwise. A usable manifest the store already has for the oid is kept (others may serve its
+ * ranges): returns true only when `manifest` was written.
  */
-export function registerManifest(store: Store, manifest: FileManifest): void {
+export function registerManifest(store: Store, manifest: FileManifest): boolean {
   const hashes = new Map<string, Uint8Array[]>();
   const files = new Map<string, XorbFile>();
   try {
@@ -77,7 +89,19 @@ export function registerManifest(store: Store, manifest: FileManifest): void {
   }
   const pieces = objectPieces(store, manifest);
   while (!pieces.next().done); // reads every byte; throws unless they hash to the oid
+  if (usableManifest(store, manifest.oid)) return false;
   writeManifest(store.paths, manifest);
+  return true;
+}
+
+/** The store's manifest of `oid` when it parses and every xorb it names exists. */
+function usableManifest(store: Store, oid: string): FileManifest | undefined {
+  try {
+    const m = readManifest(store.paths, oid);
+    return m && m.terms.every((t) => store.xorbs.exists(t.xorb)) ? m : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -106,21 +130,50 @@ export interface FetchTerm {
 
 /** The terms of `manifest` with the xorb byte ranges a client fetches them with. */
 export function fetchTerms(store: Store, manifest: FileManifest): FetchTerm[] {
+  const hashesOf = new Map<string, string[]>();
+  return withRecords(store, manifest, (t, records, f) => {
+    let hashes = hashesOf.get(t.xorb);
+    if (!hashes) {
+      hashes = xorbChunkHashes(store, f).map((h) => xetHex(h));
+      hashesOf.set(t.xorb, hashes);
+    }
+    return { ...t, range: termRange(records, t), hashes: hashes.slice(t.chunkStart, t.chunkEnd), lengths: records.slice(t.chunkStart, t.chunkEnd).map((r) => r.length) };
+  });
+}
+
+/**
+ * A run of chunk records of one xorb that a file's term references: chunks [chunkStart,
+ * chunkEnd) and their records' bytes [start, end) (headers included), exactly a FetchTerm's range.
+ */
+export interface ServedRange {
+  xorb: string;
+  chunkStart: number;
+  chunkEnd: number;
+  start: number;
+  end: number;
+}
+
+/** The xorb ranges `manifest`'s terms reference: what a server holding the file may serve (docs/protocol.md "Visibility"). */
+export function servedRanges(store: Store, manifest: FileManifest): ServedRange[] {
+  return withRecords(store, manifest, (t, records) => ({ xorb: t.xorb, chunkStart: t.chunkStart, chunkEnd: t.chunkEnd, ...termRange(records, t) }));
+}
+
+/** Byte range [start, end) of the records of chunks [chunkStart, chunkEnd). */
+function termRange(records: readonly XorbRecord[], t: ManifestTerm): { start: number; end: number } {
+  const last = records[t.chunkEnd - 1];
+  return { start: records[t.chunkStart].offset, end: last.dataOffset + last.length };
+}
+
+/** Maps each term of `manifest` with its xorb's records (each xorb opened once). */
+function withRecords<T>(store: Store, manifest: FileManifest, fn: (t: ManifestTerm, records: XorbRecord[], f: XorbFile) => T): T[] {
   const files = new Map<string, XorbFile>();
   try {
-    const hashesOf = new Map<string, string[]>();
     return manifest.terms.map((t) => {
       let f = files.get(t.xorb);
       if (!f) files.set(t.xorb, (f = XorbFile.open(store.xorbs, t.xorb)));
       const records = f.records();
       if (t.chunkEnd > records.length) throw new IntegrityError(`file ${manifest.oid} names chunks past the end of xorb ${t.xorb}`, { data: { xorb: t.xorb } }, 'missing_chunk');
-      let hashes = hashesOf.get(t.xorb);
-      if (!hashes) {
-        hashes = xorbChunkHashes(store, f).map((h) => xetHex(h));
-        hashesOf.set(t.xorb, hashes);
-      }
-      const last = records[t.chunkEnd - 1];
-      return { ...t, range: { start: records[t.chunkStart].offset, end: last.dataOffset + last.length }, hashes: hashes.slice(t.chunkStart, t.chunkEnd), lengths: records.slice(t.chunkStart, t.chunkEnd).map((r) => r.length) };
+      return fn(t, records, f);
     });
   } finally {
     for (const f of files.values()) f.close();

@@ -26,7 +26,11 @@ export async function answerOf(r: Dispatcher.ResponseData): Promise<Answer> {
   return { status: r.statusCode, headers: r.headers, body, text, json };
 }
 
-/** One request to `url`. */
+/**
+ * One request to `url`, on a connection of its own (`reset`): tests block their event loop in
+ * execFileSync (git, git-lfs) for seconds, and a kept-alive connection the server closed
+ * meanwhile (its idle timeout is 5 s) would be reused and fail with "other side closed".
+ */
 export async function http(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
-  return answerOf(await request(url, { method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body }));
+  return answerOf(await request(url, { method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body, reset: true }));
 }

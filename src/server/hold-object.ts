@@ -1,0 +1,53 @@
+/**
+ * A repository of `hub serve` comes to hold an LFS object in one place: the object row and the
+ * xorb ranges its manifest references are recorded together, so the repository can serve those
+ * ranges and no others (chunk-visibility.ts, docs/protocol.md "Visibility"). Databases from
+ * before those ranges existed are filled in from the store at server start.
+ */
+import { IntegrityError } from '../errors.js';
+import { servedRanges } from '../store/chunk-api.js';
+import { readManifest } from '../store/manifest-files.js';
+import type { Store } from '../store/store.js';
+import type { Metadata } from './metadata.js';
+
+/**
+ * Records that repository `repoId` holds `oid` (its manifest must be in the store) with the
+ * ranges that manifest references. `wroteManifest`: the store's manifest of `oid` was just
+ * written (new, or replacing a damaged one), so every repository already holding `oid` may serve
+ * its ranges too: they are the same bytes, which those repositories serve already.
+ */
+export function holdObject(store: Store, meta: Metadata, repoId: number, oid: string, size: number, wroteManifest: boolean): void {
+  const manifest = readManifest(store.paths, oid);
+  if (!manifest) throw new IntegrityError(`the store has no manifest of ${oid}`, { data: { oid } }, 'missing_manifest');
+  const ranges = servedRanges(store, manifest);
+  if (wroteManifest) meta.visibility.addRangesToHolders(oid, ranges);
+  meta.addObject(repoId, oid, size, ranges);
+}
+
+/**
+ * Records the served ranges of every object held before the metadata had them (schema version
+ * 1), from the store's manifests; returns how many objects it did. An object whose manifest is
+ * missing or damaged stays queued and unservable through the chunk API (`hub fsck` names it).
+ * Runs once at server start, before any request.
+ */
+export function backfillServedRanges(store: Store, meta: Metadata): number {
+  let done = 0;
+  const failed = new Set<string>();
+  for (;;) {
+    const queue = meta.visibility.backfillQueue(1000 + failed.size).filter((q) => !failed.has(`${q.repoId} ${q.oid}`));
+    if (queue.length === 0) return done;
+    for (const { repoId, oid } of queue) {
+      let ranges;
+      try {
+        const manifest = readManifest(store.paths, oid);
+        if (!manifest) throw new Error('no manifest');
+        ranges = servedRanges(store, manifest);
+      } catch {
+        failed.add(`${repoId} ${oid}`);
+        continue;
+      }
+      meta.visibility.completeBackfill(repoId, oid, ranges);
+      done++;
+    }
+  }
+}
