@@ -14,7 +14,8 @@
 import { lstatSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
-import { compareIndexPaths, type GitIndexEntry } from '../formats/git-index.js';
+import type { GitIndexEntry } from '../formats/git-index.js';
+import { IndexEntries } from '../repo/index-entries.js';
 import { indexEntryFromStat } from '../formats/git-index-stat.js';
 import type { TreeFile } from '../repo/object-store.js';
 import { checkRefName, readHead, refExists, resolveRevision, setHeadDetached, setHeadToBranch, writeRef } from '../repo/refs.js';
@@ -23,7 +24,7 @@ import { normalizeRepoPath } from '../repo/worktree-scan.js';
 import type { CoreContext } from './context.js';
 import { commitFiles, recordIndexTree, treeOf } from './head-tree.js';
 import { ensureInStore, materialize, pointerIn } from './materialize.js';
-import { saveIndex, withRepo, type RepoSession } from './repo-session.js';
+import { refuseUnmerged, saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { pruneEmptyDirs, statWorktreePath } from './worktree-fs.js';
 import { hashWorktreeFile } from './worktree-hash.js';
 
@@ -68,6 +69,7 @@ export async function switchBranch(ctx: CoreContext, branch: string, opts: { cre
  * comment). With `advanceBranch`, `branch` itself is moved to `target` (a fast-forward pull).
  */
 export async function moveTo(s: RepoSession, target: string, rev: string, branch: string | undefined, advanceBranch = false, leavePointer?: (path: string) => boolean): Promise<CheckoutResult> {
+  refuseUnmerged(s.index, 'check out another commit');
   const head = await readHead(s.paths.gitdir);
   const targetFiles = await commitFiles(s.paths, target);
   for (const p of targetFiles.keys()) assertSafeTreePath(p, `commit ${target.slice(0, 12)}`);
@@ -155,7 +157,7 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
     const i = s.index.get(p);
     if (i) entries.set(p, i);
   }
-  s.index = new Map([...entries].sort(([a], [b]) => compareIndexPaths(a, b)));
+  s.index = new IndexEntries(entries.values());
   saveIndex(s);
   if (branch && advanceBranch) writeRef(s.paths.gitdir, `refs/heads/${branch}`, target);
   if (branch) setHeadToBranch(s.paths.gitdir, branch);
@@ -198,21 +200,21 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
     const restored: string[] = [];
     for (const w of wanted) {
       const hits = [...source.keys()].filter((p) => under(p) && (w === '' || p === w || p.startsWith(`${w}/`)));
-      const indexed = [...s.index.keys()].some((p) => p === w || p.startsWith(`${w}/`));
+      const indexed = [...s.index.paths()].some((p) => p === w || p.startsWith(`${w}/`));
       if (!hits.length && !(opts.staged && indexed)) throw new NotFoundError(`pathspec '${w}' did not match any file known to hub`, {}, 'pathspec_no_match');
     }
     if (opts.staged) {
-      for (const p of [...s.index.keys()]) if (under(p) && !source.has(p)) { s.index.delete(p); restored.push(p); }
+      for (const p of [...s.index.paths()]) if (under(p) && !source.has(p)) { s.index.delete(p); restored.push(p); }
       for (const [p, t] of source) {
         if (!under(p)) continue;
         const i = s.index.get(p);
-        if (i && i.oid === t.oid && i.mode === t.mode) continue;
+        if (i && i.oid === t.oid && i.mode === t.mode) continue; // (an unmerged path has no stage 0 entry: it is reset too)
         // zero stat data: git (and hub) must re-read the working file to compare it
         s.index.set(p, indexEntryFromStat(p, t.oid, { mode: t.mode, size: 0, ctimeNs: 0n, mtimeNs: 0n, dev: 0, ino: 0, uid: 0, gid: 0 }));
         restored.push(p);
       }
-      s.index = new Map([...s.index].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
     } else {
+      if (!opts.source) refuseUnmerged(s.index, 'restore from the index', under);
       for (const [p, t] of source) {
         if (!under(p)) continue;
         const lfs = t.mode === 0o120000 ? undefined : await pointerIn(s, t.oid);
@@ -227,4 +229,5 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
     return { restored: restored.sort(), staged: !!opts.staged };
   });
 }
+
 

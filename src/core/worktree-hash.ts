@@ -10,11 +10,11 @@ import { createHash } from 'node:crypto';
 import { fromFsError } from '../errors.js';
 import { looksLikePointer, parsePointer, pointerFor } from '../formats/lfs-pointer.js';
 import { objectId } from '../formats/git-object.js';
-import { trustedEntry, type StatCacheEntry } from '../formats/stat-cache.js';
+import { entryMatchesStat } from '../formats/git-index-stat.js';
+import { racyMarginNs, trustedEntry, type StatCacheEntry } from '../formats/stat-cache.js';
 import { sha256File } from '../hash/sha256.js';
 import { writeBlob } from '../repo/object-store.js';
 import type { WorktreeFile } from '../repo/worktree-scan.js';
-import { addFile } from '../store/ingest.js';
 import type { RepoSession } from './repo-session.js';
 import { readFileSync } from 'node:fs';
 
@@ -28,6 +28,42 @@ export interface HashedFile extends StatCacheEntry {
 export function gitMode(f: WorktreeFile): number {
   if (f.kind === 'symlink') return 0o120000;
   return f.mode & 0o100 ? 0o100755 : 0o100644;
+}
+
+/**
+ * True when the working file is provably what its index entry records, without reading it: its
+ * lstat is exactly the one the entry was recorded from, and it was not modified too close to when
+ * the index was written (git's racy-clean rule, with the stat cache's margins). Like git, this
+ * trusts the entry's blob id, so it holds only while the attributes that decided it are unchanged
+ * (see {@link attributesUnchanged}).
+ */
+export function unchangedSinceIndexed(s: RepoSession, f: WorktreeFile): boolean {
+  const e = s.index.get(f.path);
+  if (!e || s.indexMtimeNs === undefined) return false;
+  if (f.mtimeNs >= s.indexMtimeNs - racyMarginNs(f.mtimeNs)) return false;
+  return entryMatchesStat(e, f);
+}
+
+/** True when `path` names a `.gitattributes` file (at any depth). */
+export function isAttributesPath(path: string): boolean {
+  return path === '.gitattributes' || path.endsWith('/.gitattributes');
+}
+
+/**
+ * True when every `.gitattributes` of the working tree (`files`, a whole scan) is unchanged since
+ * it was indexed and none was deleted: then the index's entries were decided by the attributes in
+ * force now, and {@link unchangedSinceIndexed} may stand for hashing.
+ */
+export function attributesUnchanged(s: RepoSession, files: readonly WorktreeFile[]): boolean {
+  let seen = 0;
+  for (const f of files) {
+    if (!isAttributesPath(f.path)) continue;
+    if (!unchangedSinceIndexed(s, f)) return false;
+    seen++;
+  }
+  let indexed = 0;
+  for (const p of s.index.paths()) if (isAttributesPath(p)) indexed++;
+  return indexed === seen;
 }
 
 /** True when `path` is committed as an LFS pointer (by attributes). */
@@ -79,7 +115,8 @@ async function hashLarge(s: RepoSession, f: WorktreeFile, full: string, st: Omit
       }
     }
   }
-  const { oid, size } = store ? await addFile(s.store, full, s.ctx.progress) : sha256File(full);
+  // the store's modules load only for commands that store content
+  const { oid, size } = store ? await (await import('../store/ingest.js')).addFile(s.store, full, s.ctx.progress) : sha256File(full);
   const pointer = Buffer.from(pointerFor(oid, size));
   return { ...st, blob: store ? writeBlob(s.paths.gitdir, pointer) : objectId('blob', pointer), lfs: { oid, size } };
 }

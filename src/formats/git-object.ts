@@ -38,7 +38,10 @@ export function compareTreeEntries(a: TreeEntry, b: TreeEntry): number {
 /** Encodes a tree payload (entries sorted here; names validated as single path components). */
 export function encodeTree(entries: readonly TreeEntry[]): Buffer {
   const parts: Buffer[] = [];
-  for (const e of [...entries].sort(compareTreeEntries)) {
+  // sort keys made once per entry, not once per comparison (trees of a 100,000-file commit)
+  const keyed = entries.map((e) => ({ e, key: Buffer.from(e.mode === 0o40000 ? `${e.name}/` : e.name) }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  for (const { e } of keyed) {
     if (!e.name || e.name.includes('/') || e.name.includes('\0') || e.name === '.' || e.name === '..') {
       throw new FormatError(`invalid tree entry name '${e.name}'`, {}, 'bad_tree');
     }

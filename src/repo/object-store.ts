@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import { IntegrityError, NotFoundError } from '../errors.js';
+import { compareIndexPaths } from '../formats/git-index-path.js';
 import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
 import { encodeCommit, encodeTree, frameObject, objectId, type CommitFields, type GitObjectType, type TreeEntry } from '../formats/git-object.js';
 
@@ -18,18 +19,38 @@ export function writeObject(gitdir: string, type: GitObjectType, payload: Uint8A
   const dir = join(gitdir, 'objects', oid.slice(0, 2));
   const path = join(dir, oid.slice(2));
   if (existsSync(path)) return oid;
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `tmp_obj_${process.pid}_${randomBytes(4).toString('hex')}`);
-  const fd = openSync(tmp, 'wx', 0o444);
+  // Level 1, git's core.looseCompression default; no fsync per object, like git's default
+  // (core.fsyncObjectFiles=false): tmp + rename already means a crashed process never leaves a
+  // truncated object under its name. The tmp name comes from the oid (unique within this
+  // process: one write at a time), sparing a random number per object on trees of 100,000 files.
+  const data = deflateSync(frameObject(type, payload), { level: 1 });
+  let tmp = join(dir, `tmp_obj_${process.pid}_${oid.slice(2, 14)}`);
+  let fd: number;
   try {
-    // No fsync per object, like git's default (core.fsyncObjectFiles=false): tmp + rename already
-    // means a crashed process never leaves a truncated object under its name.
-    writeSync(fd, deflateSync(frameObject(type, payload)));
+    fd = openTmp(dir, tmp);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    tmp = join(dir, `tmp_obj_${process.pid}_${randomBytes(6).toString('hex')}`); // left by a killed process with our pid
+    fd = openTmp(dir, tmp);
+  }
+  try {
+    writeSync(fd, data);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
   return oid;
+}
+
+/** Creates `tmp` exclusively, making its fan-out directory on first use (one mkdir per directory, not per object). */
+function openTmp(dir: string, tmp: string): number {
+  try {
+    return openSync(tmp, 'wx', 0o444);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dir, { recursive: true });
+    return openSync(tmp, 'wx', 0o444);
+  }
 }
 
 /** Writes a blob. */
@@ -117,7 +138,8 @@ export async function flattenTree(gitdir: string, tree: string): Promise<TreeFil
     }
   };
   await walk(tree, '');
-  return out.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  // a walk in tree order is index order already (git sorts a tree name as if it ended in '/')
+  return out.sort((a, b) => compareIndexPaths(a.path, b.path));
 }
 
 /** Writes the nested trees for a flat file list; returns the root tree id. */
