@@ -188,6 +188,8 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
     s.staged = opts.stagedFiles;
     const wanted = paths.map((p) => normalizeRepoPath(s.paths.workdir, ctx.cwd, p));
     const under = (p: string) => wanted.some((w) => w === '' || p === w || p.startsWith(`${w}/`));
+    // a conflicted path has no one version in the index to restore (git: "path is unmerged")
+    if (!opts.source && !opts.staged) refuseUnmerged(s.index, 'restore from the index', under);
     let source: Map<string, TreeFile>;
     if (opts.source || opts.staged) {
       const rev = opts.source ?? 'HEAD';
@@ -214,7 +216,6 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
         restored.push(p);
       }
     } else {
-      if (!opts.source) refuseUnmerged(s.index, 'restore from the index', under);
       for (const [p, t] of source) {
         if (!under(p)) continue;
         const lfs = t.mode === 0o120000 ? undefined : await pointerIn(s, t.oid);

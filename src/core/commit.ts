@@ -21,7 +21,7 @@ export interface CommitResult {
 /** Commits what is staged. */
 export async function commit(ctx: CoreContext, opts: { message: string; author?: string; now?: Date }): Promise<CommitResult> {
   if (!opts.message || !opts.message.trim()) throw new UsageError('empty commit message', { hint: "use -m 'message'" }, 'empty_message');
-  return withRepo(ctx, { lock: true }, async (s) => {
+  return withRepo(ctx, { lock: true, store: false }, async (s) => {
     refuseUnmerged(s.index, 'commit');
     const head = await readHead(s.paths.gitdir);
     const files: TreeFile[] = [];
