@@ -36,11 +36,11 @@ describe('a fresh clone is clean for hub and for git', () => {
     const files = { 'model.safetensors': bytesOf('named', 70_000), 'README.md': '# named\n' };
     put(dir, files);
     const added = await hub(dir, env, 'add', 'model.safetensors');
-    expect(added.added.map((f: { path: string }) => f.path).sort()).toEqual(['.gitattributes', 'model.safetensors']);
     await hub(dir, env, 'add', 'README.md');
     await hub(dir, env, 'commit', '-m', 'named');
     await hub(dir, env, 'push');
     await expectCleanClones(s, 'admin/named', { ...files, '.gitattributes': `*.safetensors ${LFS}\n` });
+    expect(added.added.map((f: { path: string }) => f.path).sort()).toEqual(['.gitattributes', 'model.safetensors']);
   });
 
   it('a file large by hub.largeFileThreshold alone gets its own committed line', async () => {
@@ -107,9 +107,9 @@ describe('a fresh clone is clean for hub and for git', () => {
     await hub(dir, env, 'track', '*.bin');
     put(dir, { 'big.bin': bytesOf('late', 60_000) });
     const added = await hub(dir, env, 'add', 'big.bin');
-    expect(added.added.map((f: { path: string; large: boolean }) => `${f.path} ${f.large}`).sort()).toEqual(['.gitattributes false', 'big.bin true', 'small.bin true']);
     await hub(dir, env, 'commit', '-m', 'track *.bin');
     await hub(dir, env, 'push');
     await expectCleanClones(s, 'admin/later', { ...first, 'big.bin': bytesOf('late', 60_000), '.gitattributes': `*.safetensors ${LFS}\n*.bin ${LFS}\n` });
+    expect(added.added.map((f: { path: string; large: boolean }) => `${f.path} ${f.large}`).sort()).toEqual(['.gitattributes false', 'big.bin true', 'small.bin true']);
   });
 });

@@ -14,10 +14,13 @@ import { tmpDir } from '../helpers/tmp-dir.js';
 
 const ID = { GIT_AUTHOR_NAME: 'Ann', GIT_AUTHOR_EMAIL: 'ann@example.com', GIT_COMMITTER_NAME: 'Ann', GIT_COMMITTER_EMAIL: 'ann@example.com' };
 
-/** A repository where `git merge side` stopped: a.txt changed on both sides, d.txt changed here and deleted there. */
-function conflicted(): string {
+/**
+ * A hub repository where `git merge side` stopped: a.txt changed on both sides, d.txt changed
+ * here and deleted there (the history itself made with git).
+ */
+async function conflicted(): Promise<string> {
   const dir = tmpDir();
-  git(dir, 'init', '-q', '-b', 'main');
+  await runHubJson(['init'], { cwd: dir, env: ID });
   const put = (p: string, text: string) => writeFileSync(join(dir, p), text);
   put('a.txt', 'base\n');
   put('d.txt', 'd\n');
@@ -48,8 +51,8 @@ async function hub(dir: string, ...args: string[]) {
 
 describe('hub on an index with conflict stages (after git merge)', () => {
   it('keeps stages 1-3, reports them, refuses to commit or switch, and resolves with add/rm as git does', async () => {
-    const h = conflicted(); // hub works here
-    const g = conflicted(); // git does the same steps here
+    const h = await conflicted(); // hub works here
+    const g = await conflicted(); // git does the same steps here
     expect(stages(h)).toBe(stages(g));
     expect(stages(h)).toMatch(/ 1\ta\.txt\n.* 2\ta\.txt\n.* 3\ta\.txt\n.* 1\td\.txt\n.* 2\td\.txt\n/);
 
@@ -117,8 +120,8 @@ describe('hub on an index with conflict stages (after git merge)', () => {
   });
 
   it('hub add -A resolves every conflict with the working files, as git add -A does', async () => {
-    const h = conflicted();
-    const g = conflicted();
+    const h = await conflicted();
+    const g = await conflicted();
     for (const dir of [h, g]) rmSync(join(dir, 'd.txt'));
     await hub(h, 'add', '-A');
     git(g, 'add', '-A');
