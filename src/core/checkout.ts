@@ -23,10 +23,13 @@ import { assertSafeTreePath } from '../repo/safe-path.js';
 import { normalizeRepoPath } from '../repo/worktree-scan.js';
 import type { CoreContext } from './context.js';
 import { commitFiles, recordIndexTree, treeOf } from './head-tree.js';
-import { ensureInStore, materialize, pointerIn } from './materialize.js';
+import { ensureInStore, knowBlob, materialize, type KnownBlob } from './materialize.js';
 import { refuseUnmerged, saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { pruneEmptyDirs, statWorktreePath } from './worktree-fs.js';
-import { hashWorktreeFile } from './worktree-hash.js';
+import { hashWorktreeFile, unchangedSinceIndexed } from './worktree-hash.js';
+
+/** Small file contents a checkout keeps in memory between its check of every blob and the writes (then read again). */
+const KEEP_BLOB_BYTES = 64 * 1024 * 1024;
 
 /** The `--json` shape of checkout and switch. */
 export interface CheckoutResult {
@@ -93,13 +96,14 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
   for (const p of touched) {
     const f = statWorktreePath(s.paths.workdir, p);
     if (!f) continue;
-    const h = await hashWorktreeFile(s, f, { store: false });
-    current.set(p, h.blob);
-    const t = targetFiles.get(p);
     const i = s.index.get(p);
+    // git's rule: a file with the stat its index entry was recorded from holds that entry's blob
+    const blob = i && unchangedSinceIndexed(s, f) ? i.oid : (await hashWorktreeFile(s, f, { store: false })).blob;
+    current.set(p, blob);
+    const t = targetFiles.get(p);
     const hp = headFiles.get(p);
-    if (t && h.blob === t.oid) continue;
-    if (i && h.blob === i.oid && hp && hp.oid === i.oid) continue;
+    if (t && blob === t.oid) continue;
+    if (i && blob === i.oid && hp && hp.oid === i.oid) continue;
     conflicts.push(p);
   }
   if (conflicts.length) {
@@ -119,9 +123,12 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
     toWrite.push(t);
   }
   const missing: string[] = [];
+  const known = new Map<string, KnownBlob>(); // each blob read once, small contents kept for step 3
+  const budget = { bytes: KEEP_BLOB_BYTES };
   for (const t of toWrite) {
     if (t.mode === 0o120000) continue;
-    const lfs = await pointerIn(s, t.oid);
+    if (!known.has(t.oid)) known.set(t.oid, await knowBlob(s, t.oid, budget));
+    const lfs = known.get(t.oid)!.pointer;
     if (lfs && !leavePointer?.(t.path) && !(await ensureInStore(s, lfs.oid))) missing.push(`${t.path} (oid ${lfs.oid})`);
   }
   if (missing.length) {
@@ -135,7 +142,7 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
   for (const p of touched) {
     if (targetFiles.has(p)) continue;
     rmSync(join(s.paths.workdir, p), { force: true });
-    s.statCache.entries.delete(p);
+    if (s.statCacheLoaded()) s.statCache.entries.delete(p); // a stale entry never matches a new file's stat anyway
     removed.push(p);
   }
   pruneEmptyDirs(s.paths.workdir, removed, s.ctx.cwd);
@@ -145,7 +152,7 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
   for (const [p, t] of targetFiles) {
     if (carried.has(p)) continue;
     if (writing.has(p)) {
-      entries.set(p, (await materialize(s, t, { pointerIfMissing: !!leavePointer?.(p) })).entry);
+      entries.set(p, (await materialize(s, t, { pointerIfMissing: !!leavePointer?.(p), known: known.get(t.oid) })).entry);
       written.push(p);
     } else if (touched.has(p)) {
       entries.set(p, entryFromDisk(s, t)); // already holds the target content (a rerun)
@@ -218,10 +225,11 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
     } else {
       for (const [p, t] of source) {
         if (!under(p)) continue;
-        const lfs = t.mode === 0o120000 ? undefined : await pointerIn(s, t.oid);
+        const known = t.mode === 0o120000 ? undefined : await knowBlob(s, t.oid, { bytes: Infinity }); // one read of each blob
+        const lfs = known?.pointer;
         const leave = !!opts.leavePointer?.(p);
         if (lfs && !leave && !(await ensureInStore(s, lfs.oid))) throw new NotFoundError(`content of '${p}' (oid ${lfs.oid}) is not in the store`, { data: { path: p, oid: lfs.oid } }, 'content_missing');
-        const { entry } = await materialize(s, t, { pointerIfMissing: leave });
+        const { entry } = await materialize(s, t, { pointerIfMissing: leave, known });
         if (!opts.source) s.index.set(p, entry);
         restored.push(p);
       }

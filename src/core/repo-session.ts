@@ -31,6 +31,8 @@ export interface RepoSession {
   indexMtimeNs?: bigint;
   /** True once the stat cache has been read (so there is something to save). */
   statCacheLoaded(): boolean;
+  /** Working-tree directories this command has checked (or made) as real directories: materialize checks each once. */
+  verifiedDirs: Set<string>;
   /**
    * Verified, fsynced files of large-file content that a download of this command wrote into
    * `.git/hub/tmp` (oid -> path): materialize renames one into place instead of reassembling it.
@@ -79,6 +81,7 @@ export async function withRepo<T>(ctx: CoreContext, opts: RepoOptions, fn: (s: R
         statCacheLoaded: () => statCache !== undefined,
         index: new IndexEntries(entries),
         indexMtimeNs: mtimeNs,
+        verifiedDirs: new Set(),
       };
       return fn(session);
     };
