@@ -11,7 +11,8 @@ import { indexEntryFromStat } from '../formats/git-index-stat.js';
 import { compareIndexPaths } from '../formats/git-index.js';
 import { isIgnored, normalizeRepoPath, scanWorktree, type WorktreeFile } from '../repo/worktree-scan.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
-import { tmpDirOf } from './materialize.js';
+import { readBlob } from '../repo/object-store.js';
+import { pointerOf, tmpDirOf } from './materialize.js';
 import type { CoreContext } from './context.js';
 import { loadAttributes, saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { attributeBlobsDiffer, attributeFilesFor, attributesOfBlobs, filesWhoseLargenessChanged, stagedAttributeBlobs } from './add-attributes.js';
@@ -63,7 +64,7 @@ export async function add(ctx: CoreContext, paths: string[], opts: { all?: boole
     for (const f of files) {
       const large = f.kind === 'file' && s.attributes.isLfs(f.path);
       const agrees = large === (f.kind === 'file' && indexAttributes.isLfs(f.path));
-      if (agrees && unchangedSinceIndexed(s, f)) continue;
+      if (agrees && unchangedSinceIndexed(s, f) && (!large || (await contentStored(s, s.index.get(f.path)!.oid)))) continue;
       await stageFile(s, f, result, large);
       staged.add(f.path);
       if (!agrees) for (const a of attributeFilesFor(f.path)) decides.add(a);
@@ -86,12 +87,22 @@ export async function add(ctx: CoreContext, paths: string[], opts: { all?: boole
       if (named && !named.has('') && !coveredBy(path, named)) continue;
       if (existsSync(join(s.paths.workdir, path)) && !isIgnored(s.paths.workdir, path)) continue;
       s.index.delete(path);
-      s.statCache.entries.delete(path);
+      if (s.statCacheLoaded()) s.statCache.entries.delete(path); // (a stale entry never matches a new file's stat)
       result.removed.push(path);
     }
-    saveIndex(s);
+    if (staged.size > 0 || result.removed.length > 0) saveIndex(s); // nothing staged: the index file is left as it was
     return result;
   });
+}
+
+/**
+ * True when the large file staged as pointer blob `blob` has its content in the store, as `hub
+ * add` promises (gc keeps staged but uncommitted content for its grace period only; adding the
+ * file again puts it back).
+ */
+async function contentStored(s: RepoSession, blob: string): Promise<boolean> {
+  const lfs = pointerOf(await readBlob(s.paths.gitdir, blob));
+  return lfs !== undefined && s.store.hasObject(lfs.oid);
 }
 
 /** Gives each path in `paths` its own root `.gitattributes` line (as `git lfs track --filename`); false when there is none. */

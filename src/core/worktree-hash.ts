@@ -58,7 +58,10 @@ export function attributesUnchanged(s: RepoSession, files: readonly WorktreeFile
   let seen = 0;
   for (const f of files) {
     if (!isAttributesPath(f.path)) continue;
-    if (!unchangedSinceIndexed(s, f)) return false;
+    const e = s.index.get(f.path);
+    if (!e || f.kind !== 'file') return false;
+    // a .gitattributes written just before the index (a checkout) is racily clean: read it
+    if (!unchangedSinceIndexed(s, f) && blobIdOfFile(join(s.paths.workdir, f.path), f.size) !== e.oid) return false;
     seen++;
   }
   let indexed = 0;
