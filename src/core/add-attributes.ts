@@ -1,6 +1,8 @@
 /**
- * What `hub add` does so that a commit is always consistent with its own `.gitattributes`, and so
- * a fresh clone (by hub or by git with git-lfs) is clean:
+ * The staged attributes (what the index's `.gitattributes` blobs say), which `hub status` and
+ * `hub add` compare with the working ones, and what `hub add` does so that a commit is always
+ * consistent with its own `.gitattributes`, and so a fresh clone (by hub or by git with git-lfs)
+ * is clean:
  *
  * - every `.gitattributes` that decides about a file staged as large (the root one and those in
  *   the file's directories) is staged with it when it is new or modified, as the Hugging Face

@@ -50,10 +50,11 @@ export async function add(ctx: CoreContext, paths: string[], opts: { all?: boole
     const stagedBefore = stagedAttributeBlobs(s);
     const indexAttributes = await attributesOfBlobs(s, stagedBefore);
     const result: AddResultJson = { added: [], removed: [], trackedBySize: [] };
+    const threshold = await s.largeFileThreshold();
 
     // large by size alone: give it a .gitattributes line first, so the rest of the add agrees
     let files = scanned;
-    if (trackBySize(s, scanned.filter((f) => f.kind === 'file' && f.size >= s.threshold && !s.attributes.isLfs(f.path)).map((f) => f.path), result)) {
+    if (trackBySize(s, scanned.filter((f) => f.kind === 'file' && f.size >= threshold && !s.attributes.isLfs(f.path)).map((f) => f.path), result)) {
       files = withFile(scanned, statWorktreePath(s.paths.workdir, '.gitattributes'));
     }
 
@@ -130,7 +131,8 @@ async function renormalize(s: RepoSession, stagedBefore: Map<string, string>, st
   const before = await attributesOfBlobs(s, stagedBefore);
   let after = await attributesOfBlobs(s, stagedAfter);
   const changed = filesWhoseLargenessChanged(s, before, after, staged).map((p) => statWorktreePath(s.paths.workdir, p)).filter((f) => f !== undefined);
-  const tooBig = changed.filter((f) => f.kind === 'file' && f.size >= s.threshold && !after.isLfs(f.path)).map((f) => f.path);
+  const threshold = await s.largeFileThreshold();
+  const tooBig = changed.filter((f) => f.kind === 'file' && f.size >= threshold && !after.isLfs(f.path)).map((f) => f.path);
   if (trackBySize(s, tooBig, result)) {
     await stageFile(s, statWorktreePath(s.paths.workdir, '.gitattributes')!, result, false);
     stagedAfter = stagedAttributeBlobs(s);

@@ -3,8 +3,9 @@ import { HubError, ExitCode, UsageError } from '../errors.js';
 import { writeCommit, writeTreeFromFiles, type TreeFile } from '../repo/object-store.js';
 import { clearMergeState, readMergeHeads } from '../repo/merge-state.js';
 import { readHead, setHeadDetached, writeRef } from '../repo/refs.js';
+import { countTreeChanges } from '../repo/tree-changes.js';
 import type { CoreContext } from './context.js';
-import { commitFiles, recordIndexTree, treeOf } from './head-tree.js';
+import { recordIndexTree, treeOf } from './head-tree.js';
 import { commitIdentities } from './identity.js';
 import { refuseUnmerged, withRepo } from './repo-session.js';
 
@@ -33,14 +34,7 @@ export async function commit(ctx: CoreContext, opts: { message: string; author?:
     if ((tree === parentTree && merging.length === 0) || (!head.oid && files.length === 0)) {
       throw new HubError('nothing_to_commit', 'nothing to commit, working tree matches HEAD', ExitCode.error, { hint: "stage changes with 'hub add'" });
     }
-    const before = await commitFiles(s.paths, head.oid);
-    const counts = { added: 0, modified: 0, deleted: 0 };
-    for (const f of files) {
-      const b = before.get(f.path);
-      if (!b) counts.added++;
-      else if (b.oid !== f.oid || b.mode !== f.mode) counts.modified++;
-    }
-    for (const p of before.keys()) if (!s.index.has(p)) counts.deleted++;
+    const counts = await countTreeChanges(s.paths.gitdir, parentTree, tree); // reads only the subtrees that changed
     const { author, committer } = await commitIdentities(s.paths, ctx.env, opts.author, opts.now ?? new Date());
     const message = `${opts.message.replace(/\s+$/, '')}\n`;
     const parents = head.oid ? [head.oid, ...merging] : [];

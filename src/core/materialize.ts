@@ -147,13 +147,18 @@ export async function materialize(s: RepoSession, file: TreeFile, opts: { pointe
     } else {
       bytes ??= await readBlob(s.paths.gitdir, file.oid);
       const tmp = tmpPathFor(tmpDirOf(s), full);
-      writeFileSync(tmp, bytes, { mode: 0o644 });
+      writeFileSync(tmp, bytes, { mode: file.mode === 0o100755 ? 0o755 : 0o644 });
       if (lstatSync(full, { throwIfNoEntry: false })?.isDirectory()) clear(full);
       renameSync(tmp, full);
     }
-    chmodSync(full, file.mode === 0o100755 ? 0o755 : 0o644);
   }
-  const st = lstatSync(full, { bigint: true });
+  let st = lstatSync(full, { bigint: true });
+  const perm = file.mode === 0o100755 ? 0o755n : 0o644n;
+  if (file.mode !== 0o120000 && (st.mode & 0o777n) !== perm) {
+    // a umask (or the store's own file mode) left other bits: set them exactly (one more syscall only then)
+    chmodSync(full, Number(perm));
+    st = lstatSync(full, { bigint: true });
+  }
   const entry = indexEntryFromStat(file.path, file.oid, {
     mode: file.mode,
     size: Number(st.size),
@@ -166,7 +171,7 @@ export async function materialize(s: RepoSession, file: TreeFile, opts: { pointe
   });
   // The index entry now proves what a small file holds (status and add trust it); the stat
   // cache is kept for large files, whose LFS oid the index does not record.
-  if (lfs || s.statCacheLoaded()) {
+  if (lfs) {
     s.statCache.entries.set(file.path, {
       size: Number(st.size),
       mtimeNs: st.mtimeNs,

@@ -22,7 +22,8 @@ export interface RepoSession {
   ctx: CoreContext;
   paths: RepoPaths;
   store: Store;
-  threshold: number;
+  /** `hub.largeFileThreshold` in bytes (read from the config on first use). */
+  largeFileThreshold(): Promise<number>;
   attributes: AttributeMatcher;
   statCache: StatCache;
   /** The index: merged entries by path, and the conflict stages of unmerged paths. */
@@ -62,6 +63,7 @@ export async function withRepo<T>(ctx: CoreContext, opts: RepoOptions, fn: (s: R
     const open = async (store: Store | undefined): Promise<T> => {
       const { entries, mtimeNs } = readIndexFile(paths);
       let statCache: StatCache | undefined;
+      let threshold: number | undefined;
       const session: RepoSession = {
         ctx,
         paths,
@@ -69,7 +71,7 @@ export async function withRepo<T>(ctx: CoreContext, opts: RepoOptions, fn: (s: R
           if (!store) throw new Error('this command opened the repository without the store');
           return store;
         },
-        threshold: await largeFileThreshold(paths),
+        largeFileThreshold: async () => (threshold ??= await largeFileThreshold(paths)),
         attributes: loadAttributes(paths.workdir, []),
         // loaded on first use: commands that find every file unchanged by the index never parse it
         get statCache(): StatCache {

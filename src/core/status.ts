@@ -10,7 +10,8 @@ import { scanWorktree } from '../repo/worktree-scan.js';
 import type { CoreContext } from './context.js';
 import { commitFiles, headOf, indexHoldsTree, treeOf } from './head-tree.js';
 import { loadAttributes, withRepo, type RepoSession } from './repo-session.js';
-import { attributesUnchanged, gitMode, hashWorktreeFile, unchangedSinceIndexed } from './worktree-hash.js';
+import { attributesOfBlobs, stagedAttributeBlobs } from './add-attributes.js';
+import { gitMode, hashWorktreeFile, unchangedSinceIndexed } from './worktree-hash.js';
 import { POINTER_MAX_BYTES } from '../formats/lfs-pointer.js';
 import { saveStatCache } from '../repo/stat-cache-file.js';
 
@@ -73,8 +74,10 @@ export async function statusOf(s: RepoSession): Promise<StatusResult> {
   const untracked: string[] = [];
   const notFetched: string[] = [];
   // git's way first: a file whose stat is the one its index entry was recorded from is unchanged,
-  // and is not read, nor looked up in the stat cache (unless it may be an unfetched pointer)
-  const trustIndex = attributesUnchanged(s, files);
+  // and is not read, nor looked up in the stat cache, unless the working attributes now say
+  // otherwise about it than the staged ones (a pattern just tracked) or it may be an unfetched
+  // pointer (small, and large by its attributes)
+  const stagedAttributes = await attributesOfBlobs(s, stagedAttributeBlobs(s));
   let tracked = 0;
   let hashed = 0;
   for (const f of files) {
@@ -84,8 +87,8 @@ export async function statusOf(s: RepoSession): Promise<StatusResult> {
       continue;
     }
     tracked++;
-    if (trustIndex && unchangedSinceIndexed(s, f) && !(f.kind === 'file' && f.size < POINTER_MAX_BYTES && s.attributes.isLfs(f.path))) continue;
-    const large = s.attributes.isLfs(f.path);
+    const large = f.kind === 'file' && s.attributes.isLfs(f.path);
+    if (unchangedSinceIndexed(s, f) && large === (f.kind === 'file' && stagedAttributes.isLfs(f.path)) && !(large && f.size < POINTER_MAX_BYTES)) continue;
     const cachedBefore = s.statCache.entries.get(f.path);
     const h = await hashWorktreeFile(s, f, { store: false });
     if (h !== cachedBefore) hashed++;

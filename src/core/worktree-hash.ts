@@ -34,8 +34,8 @@ export function gitMode(f: WorktreeFile): number {
  * True when the working file is provably what its index entry records, without reading it: its
  * lstat is exactly the one the entry was recorded from, and it was not modified too close to when
  * the index was written (git's racy-clean rule, with the stat cache's margins). Like git, this
- * trusts the entry's blob id, so it holds only while the attributes that decided it are unchanged
- * (see {@link attributesUnchanged}).
+ * trusts the entry's blob id, which the staged attributes decided: callers also check that the
+ * working attributes say the same about the file (`hub add` keeps the two consistent).
  */
 export function unchangedSinceIndexed(s: RepoSession, f: WorktreeFile): boolean {
   const e = s.index.get(f.path);
@@ -47,26 +47,6 @@ export function unchangedSinceIndexed(s: RepoSession, f: WorktreeFile): boolean 
 /** True when `path` names a `.gitattributes` file (at any depth). */
 export function isAttributesPath(path: string): boolean {
   return path === '.gitattributes' || path.endsWith('/.gitattributes');
-}
-
-/**
- * True when every `.gitattributes` of the working tree (`files`, a whole scan) is unchanged since
- * it was indexed and none was deleted: then the index's entries were decided by the attributes in
- * force now, and {@link unchangedSinceIndexed} may stand for hashing.
- */
-export function attributesUnchanged(s: RepoSession, files: readonly WorktreeFile[]): boolean {
-  let seen = 0;
-  for (const f of files) {
-    if (!isAttributesPath(f.path)) continue;
-    const e = s.index.get(f.path);
-    if (!e || f.kind !== 'file') return false;
-    // a .gitattributes written just before the index (a checkout) is racily clean: read it
-    if (!unchangedSinceIndexed(s, f) && blobIdOfFile(join(s.paths.workdir, f.path), f.size) !== e.oid) return false;
-    seen++;
-  }
-  let indexed = 0;
-  for (const p of s.index.paths()) if (isAttributesPath(p)) indexed++;
-  return indexed === seen;
 }
 
 /** True when `path` is committed as an LFS pointer (by attributes). */
@@ -101,7 +81,9 @@ export async function hashWorktreeFile(s: RepoSession, f: WorktreeFile, opts: { 
   } catch (err) {
     throw fromFsError(err, f.path);
   }
-  if (!entry.pointerOnly) s.statCache.entries.set(f.path, stripFlags(entry));
+  // The cache keeps what the index cannot say: the LFS oid and size of a large file. A small
+  // file is proven by its index entry's stat data (unchangedSinceIndexed), as git does.
+  if (entry.lfs && !entry.pointerOnly) s.statCache.entries.set(f.path, stripFlags(entry));
   return entry;
 }
 

@@ -7,7 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, w
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import git from 'isomorphic-git';
+import { isoGit } from './iso-git.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import { compareIndexPaths } from '../formats/git-index-path.js';
 import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
@@ -73,7 +73,7 @@ export function writeCommit(gitdir: string, fields: CommitFields): string {
  * when it is not loose (then it is packed, and isomorphic-git reads it). Per object this is a
  * small fraction of isomorphic-git's cost, which matters when a checkout writes 100,000 files.
  */
-function readLoose(gitdir: string, oid: string, type: 'blob' | 'tree'): Uint8Array | undefined {
+function readLoose(gitdir: string, oid: string, type: 'blob' | 'tree' | 'commit'): Uint8Array | undefined {
   let deflated: Buffer;
   try {
     deflated = readFileSync(join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
@@ -104,7 +104,7 @@ export async function readBlob(gitdir: string, oid: string): Promise<Uint8Array>
   const loose = readLoose(gitdir, oid, 'blob');
   if (loose) return loose;
   try {
-    const { blob } = await git.readBlob({ fs, gitdir, oid });
+    const { blob } = await (await isoGit()).readBlob({ fs, gitdir, oid });
     return blob;
   } catch (err) {
     throw notFound(err, `blob ${oid}`);
@@ -136,11 +136,20 @@ export interface CommitInfo {
 /** Reads a commit. */
 export async function readCommit(gitdir: string, oid: string): Promise<CommitInfo> {
   try {
-    const { commit } = await git.readCommit({ fs, gitdir, oid });
+    const { commit } = await (await isoGit()).readCommit({ fs, gitdir, oid });
     return { oid, tree: commit.tree, parents: commit.parent, author: commit.author, committer: commit.committer, message: commit.message };
   } catch (err) {
     throw notFound(err, `commit ${oid}`);
   }
+}
+
+/** The tree id of a commit: read from the loose object when it is one (no isomorphic-git), else as readCommit does. */
+export async function readCommitTree(gitdir: string, oid: string): Promise<string> {
+  const loose = readLoose(gitdir, oid, 'commit');
+  if (!loose) return (await readCommit(gitdir, oid)).tree;
+  const m = /^tree ([0-9a-f]{40})\n/.exec(Buffer.from(loose.subarray(0, 46)).toString('latin1'));
+  if (!m) throw new IntegrityError(`commit ${oid} is corrupt: it does not start with its tree`, { data: { oid } }, 'corrupt_object');
+  return m[1];
 }
 
 /** A file of a flattened tree. */
@@ -151,6 +160,37 @@ export interface TreeFile {
 }
 
 /**
+ * The entries of one tree object, names checked as isomorphic-git checks them (IntegrityError
+ * 'unsafe_path' naming `prefix/name`). `cache` is isomorphic-git's pack cache, shared by the
+ * reads of one walk.
+ */
+export async function readTreeEntries(gitdir: string, oid: string, prefix = '', cache: object = {}): Promise<TreeEntry[]> {
+  const loose = readLoose(gitdir, oid, 'tree');
+  if (!loose) {
+    try {
+      const { tree } = await (await isoGit()).readTree({ fs, gitdir, oid, cache });
+      return tree.map((e) => ({ name: e.path, mode: Number.parseInt(e.mode, 8), oid: e.oid }));
+    } catch (err) {
+      throw notFound(err, `tree ${oid}`);
+    }
+  }
+  let entries: TreeEntry[];
+  try {
+    entries = decodeTree(loose);
+  } catch (err) {
+    throw new IntegrityError(`tree ${oid} is corrupt: ${(err as Error).message}`, { cause: err, data: { oid } }, 'corrupt_object');
+  }
+  for (const e of entries) {
+    const problem = treeNameProblem(e.name);
+    if (problem) {
+      const path = prefix ? `${prefix}/${e.name}` : e.name;
+      throw new IntegrityError(`refusing to check out unsafe path '${path}' from tree ${oid}: it ${problem}`, { data: { path } }, 'unsafe_path');
+    }
+  }
+  return entries;
+}
+
+/**
  * Every non-tree entry below `tree`, with full '/'-joined paths, in git index order. Names are
  * returned as stored: callers that write to disk must validate them (see repo/safe-path.ts).
  */
@@ -158,30 +198,7 @@ export async function flattenTree(gitdir: string, tree: string): Promise<TreeFil
   const out: TreeFile[] = [];
   const cache = {};
   const walk = async (oid: string, prefix: string): Promise<void> => {
-    let entries: TreeEntry[];
-    const loose = readLoose(gitdir, oid, 'tree');
-    if (loose) {
-      try {
-        entries = decodeTree(loose);
-      } catch (err) {
-        throw new IntegrityError(`tree ${oid} is corrupt: ${(err as Error).message}`, { cause: err, data: { oid } }, 'corrupt_object');
-      }
-      for (const e of entries) {
-        const problem = treeNameProblem(e.name);
-        if (problem) {
-          const path = prefix ? `${prefix}/${e.name}` : e.name;
-          throw new IntegrityError(`refusing to check out unsafe path '${path}' from tree ${oid}: it ${problem}`, { data: { path } }, 'unsafe_path');
-        }
-      }
-    } else {
-      try {
-        const { tree } = await git.readTree({ fs, gitdir, oid, cache });
-        entries = tree.map((e) => ({ name: e.path, mode: Number.parseInt(e.mode, 8), oid: e.oid }));
-      } catch (err) {
-        throw notFound(err, `tree ${oid}`);
-      }
-    }
-    for (const e of entries) {
+    for (const e of await readTreeEntries(gitdir, oid, prefix, cache)) {
       const path = prefix ? `${prefix}/${e.name}` : e.name;
       if (e.mode === 0o40000) await walk(e.oid, path);
       else out.push({ path, mode: e.mode, oid: e.oid });
