@@ -33,6 +33,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   bad_git_index: ExitCode.error,
   bad_identity: ExitCode.error,
   bad_manifest: ExitCode.error,
+  bad_object: ExitCode.error,
   bad_pointer: ExitCode.error,
   bad_safetensors: ExitCode.error,
   bad_stat_cache: ExitCode.error,
@@ -84,7 +85,6 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   path_outside: ExitCode.usage,
   too_many_revisions: ExitCode.usage,
   two_revisions: ExitCode.usage,
-  unmerged: ExitCode.usage,
   usage: ExitCode.usage,
   // 3: a named thing does not exist
   content_missing: ExitCode.notFound,
@@ -116,6 +116,8 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   chunk_mismatch: ExitCode.integrity,
   corrupt_index: ExitCode.integrity,
   corrupt_manifest: ExitCode.integrity,
+  corrupt_merge_head: ExitCode.integrity,
+  corrupt_object: ExitCode.integrity,
   corrupt_xorb: ExitCode.integrity,
   hash_mismatch: ExitCode.integrity,
   integrity: ExitCode.integrity,
@@ -157,6 +159,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   store_locked: ExitCode.conflict,
   tag_exists: ExitCode.conflict,
   uncommitted_changes: ExitCode.conflict,
+  unmerged: ExitCode.conflict,
   // 130
   interrupted: ExitCode.interrupted,
 };

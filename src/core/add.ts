@@ -8,12 +8,16 @@ import { join } from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
 import { addTrackedFilename } from '../formats/gitattributes.js';
 import { indexEntryFromStat } from '../formats/git-index-stat.js';
+import { compareIndexPaths } from '../formats/git-index.js';
 import { isIgnored, normalizeRepoPath, scanWorktree, type WorktreeFile } from '../repo/worktree-scan.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
-import { tmpDirOf } from './materialize.js';
+import { readBlob } from '../repo/object-store.js';
+import { pointerOf, tmpDirOf } from './materialize.js';
 import type { CoreContext } from './context.js';
 import { loadAttributes, saveIndex, withRepo, type RepoSession } from './repo-session.js';
-import { gitMode, hashWorktreeFile } from './worktree-hash.js';
+import { attributeBlobsDiffer, attributeFilesFor, attributesOfBlobs, filesWhoseLargenessChanged, stagedAttributeBlobs } from './add-attributes.js';
+import { statWorktreePath } from './worktree-fs.js';
+import { gitMode, hashWorktreeFile, isAttributesPath, unchangedSinceIndexed } from './worktree-hash.js';
 
 /** One staged path. */
 export interface AddedFile {
@@ -42,46 +46,134 @@ export async function add(ctx: CoreContext, paths: string[], opts: { all?: boole
     const wanted = opts.all ? undefined : paths.map((p) => normalizeRepoPath(s.paths.workdir, ctx.cwd, p));
     const scanned = scanWorktree(s.paths.workdir, wanted ? { paths: wanted.filter((p) => p !== '') } : undefined);
     if (wanted) checkPathspecs(s, wanted, scanned);
-    s.attributes = loadAttributes(s.paths.workdir, scanned.filter((f) => f.path.endsWith('/.gitattributes')).map((f) => f.path));
+    s.attributes = loadAttributes(s.paths.workdir, nestedAttributeFiles(s, scanned));
+    const stagedBefore = stagedAttributeBlobs(s);
+    const indexAttributes = await attributesOfBlobs(s, stagedBefore);
     const result: AddResultJson = { added: [], removed: [], trackedBySize: [] };
+    const threshold = await s.largeFileThreshold();
 
     // large by size alone: give it a .gitattributes line first, so the rest of the add agrees
-    let attrText = readRootAttributes(s);
-    for (const f of scanned) {
-      if (f.kind === 'file' && f.size >= s.threshold && !s.attributes.isLfs(f.path)) {
-        const r = addTrackedFilename(attrText, f.path);
-        attrText = r.text;
-        result.trackedBySize.push(f.path);
-      }
-    }
     let files = scanned;
-    if (result.trackedBySize.length) {
-      writeFileAtomic(join(s.paths.workdir, '.gitattributes'), attrText, { tmpDir: tmpDirOf(s) });
-      s.attributes = loadAttributes(s.paths.workdir, scanned.filter((f) => f.path.endsWith('/.gitattributes')).map((f) => f.path));
-      files = scanWorktree(s.paths.workdir, wanted ? { paths: [...wanted.filter((p) => p !== ''), '.gitattributes'] } : undefined);
+    if (trackBySize(s, scanned.filter((f) => f.kind === 'file' && f.size >= threshold && !s.attributes.isLfs(f.path)).map((f) => f.path), result)) {
+      files = withFile(scanned, statWorktreePath(s.paths.workdir, '.gitattributes'));
     }
 
-    const present = new Set<string>();
+    // git's way: a file whose stat is the one its index entry records is unchanged and not read,
+    // unless the attributes in the working tree now say otherwise about it than the staged ones
+    const staged = new Set<string>();
+    const decides = new Set<string>(); // .gitattributes files that must be staged with what was staged
     for (const f of files) {
-      present.add(f.path);
-      await stageFile(s, f, result);
+      const large = f.kind === 'file' && s.attributes.isLfs(f.path);
+      const agrees = large === (f.kind === 'file' && indexAttributes.isLfs(f.path));
+      if (agrees && unchangedSinceIndexed(s, f) && (!large || (await contentStored(s, s.index.get(f.path)!.oid)))) continue;
+      await stageFile(s, f, result, large);
+      staged.add(f.path);
+      if (!agrees) for (const a of attributeFilesFor(f.path)) decides.add(a);
     }
+    // the staged .gitattributes must say what the working ones say about what was staged
+    for (const path of decides) {
+      const f = staged.has(path) ? undefined : statWorktreePath(s.paths.workdir, path);
+      if (f && !isIgnored(s.paths.workdir, path)) {
+        await stageFile(s, f, result, false);
+        staged.add(path);
+      }
+    }
+    await renormalize(s, stagedBefore, staged, result);
+
     // staged deletions: tracked paths under what was named that are gone from the working tree
-    for (const path of [...s.index.keys()]) {
-      if (present.has(path)) continue;
-      if (wanted && !wanted.some((w) => w === '' || path === w || path.startsWith(`${w}/`))) continue;
+    const present = new Set(files.map((f) => f.path));
+    const named = wanted && new Set(wanted);
+    for (const path of [...s.index.paths()]) {
+      if (present.has(path) || staged.has(path)) continue;
+      if (named && !named.has('') && !coveredBy(path, named)) continue;
       if (existsSync(join(s.paths.workdir, path)) && !isIgnored(s.paths.workdir, path)) continue;
       s.index.delete(path);
-      s.statCache.entries.delete(path);
+      if (s.statCacheLoaded()) s.statCache.entries.delete(path); // (a stale entry never matches a new file's stat)
       result.removed.push(path);
     }
-    saveIndex(s);
+    if (staged.size > 0 || result.removed.length > 0) saveIndex(s); // nothing staged: the index file is left as it was
     return result;
   });
 }
 
-async function stageFile(s: RepoSession, f: WorktreeFile, result: AddResultJson): Promise<void> {
-  const large = f.kind === 'file' && s.attributes.isLfs(f.path);
+/**
+ * True when the large file staged as pointer blob `blob` has its content in the store, as `hub
+ * add` promises (gc keeps staged but uncommitted content for its grace period only; adding the
+ * file again puts it back).
+ */
+async function contentStored(s: RepoSession, blob: string): Promise<boolean> {
+  const lfs = pointerOf(await readBlob(s.paths.gitdir, blob));
+  return lfs !== undefined && s.store.hasObject(lfs.oid);
+}
+
+/** Gives each path in `paths` its own root `.gitattributes` line (as `git lfs track --filename`); false when there is none. */
+function trackBySize(s: RepoSession, paths: readonly string[], result: AddResultJson): boolean {
+  if (paths.length === 0) return false;
+  let attrText = readRootAttributes(s);
+  for (const p of paths) {
+    attrText = addTrackedFilename(attrText, p).text;
+    result.trackedBySize.push(p);
+  }
+  writeFileAtomic(join(s.paths.workdir, '.gitattributes'), attrText, { tmpDir: tmpDirOf(s) });
+  s.attributes = loadAttributes(s.paths.workdir, nestedAttributeFiles(s, []));
+  return true;
+}
+
+/**
+ * When this add changed the staged `.gitattributes`, stages again every other tracked file whose
+ * large-or-not answer they changed (from its working copy, as `git add --renormalize`), so the
+ * index never holds a pointer that its attributes do not cover, nor content they say is large.
+ * A file too big to be small under the new attributes keeps being large, by its own line.
+ */
+async function renormalize(s: RepoSession, stagedBefore: Map<string, string>, staged: Set<string>, result: AddResultJson): Promise<void> {
+  let stagedAfter = stagedAttributeBlobs(s);
+  if (!attributeBlobsDiffer(stagedBefore, stagedAfter)) return;
+  const before = await attributesOfBlobs(s, stagedBefore);
+  let after = await attributesOfBlobs(s, stagedAfter);
+  const changed = filesWhoseLargenessChanged(s, before, after, staged).map((p) => statWorktreePath(s.paths.workdir, p)).filter((f) => f !== undefined);
+  const threshold = await s.largeFileThreshold();
+  const tooBig = changed.filter((f) => f.kind === 'file' && f.size >= threshold && !after.isLfs(f.path)).map((f) => f.path);
+  if (trackBySize(s, tooBig, result)) {
+    await stageFile(s, statWorktreePath(s.paths.workdir, '.gitattributes')!, result, false);
+    stagedAfter = stagedAttributeBlobs(s);
+    after = await attributesOfBlobs(s, stagedAfter);
+  }
+  for (const f of changed) {
+    const large = f.kind === 'file' && after.isLfs(f.path);
+    if (large === before.isLfs(f.path)) continue; // kept large by its own line
+    await stageFile(s, f, result, large);
+    staged.add(f.path);
+  }
+}
+
+/** `list` with `file` in place of the entry of the same path, or added at its place in git order. */
+function withFile(list: WorktreeFile[], file: WorktreeFile | undefined): WorktreeFile[] {
+  if (!file) return list;
+  return [...list.filter((f) => f.path !== file.path), file].sort((a, b) => compareIndexPaths(a.path, b.path));
+}
+
+/** True when `path` is one of `dirs` or lies below one of them. */
+function coveredBy(path: string, dirs: ReadonlySet<string>): boolean {
+  if (dirs.has(path)) return true;
+  for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) if (dirs.has(path.slice(0, i))) return true;
+  return false;
+}
+
+/** The nested `.gitattributes` files that can apply to the scanned files: the staged ones, the scanned ones, and those in the scanned files' directories. */
+function nestedAttributeFiles(s: RepoSession, scanned: readonly WorktreeFile[]): string[] {
+  const out = new Set<string>();
+  for (const p of s.index.paths()) if (isAttributesPath(p)) out.add(p);
+  const dirs = new Set<string>();
+  for (const f of scanned) {
+    if (isAttributesPath(f.path)) out.add(f.path);
+    for (let i = f.path.lastIndexOf('/'); i > 0 && !dirs.has(f.path.slice(0, i)); i = f.path.lastIndexOf('/', i - 1)) dirs.add(f.path.slice(0, i));
+  }
+  for (const d of dirs) if (existsSync(join(s.paths.workdir, d, '.gitattributes'))) out.add(`${d}/.gitattributes`);
+  out.delete('.gitattributes');
+  return [...out];
+}
+
+async function stageFile(s: RepoSession, f: WorktreeFile, result: AddResultJson, large: boolean): Promise<void> {
   const h = await hashWorktreeFile(s, f, { store: true, large });
   const prev = s.index.get(f.path);
   const mode = gitMode(f);
@@ -98,11 +190,16 @@ function readRootAttributes(s: RepoSession): string {
 
 /** Every named path must match a file, a tracked path, or a directory holding some. */
 function checkPathspecs(s: RepoSession, wanted: string[], scanned: WorktreeFile[]): void {
-  for (const w of wanted) {
-    if (w === '') continue;
-    const inTree = scanned.some((f) => f.path === w || f.path.startsWith(`${w}/`));
-    const inIndex = [...s.index.keys()].some((p) => p === w || p.startsWith(`${w}/`));
-    if (inTree || inIndex) continue;
+  const named = new Set(wanted.filter((w) => w !== ''));
+  const matched = new Set<string>();
+  const mark = (p: string) => {
+    if (named.has(p)) matched.add(p);
+    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) if (named.has(p.slice(0, i))) matched.add(p.slice(0, i));
+  };
+  for (const f of scanned) mark(f.path);
+  for (const p of s.index.paths()) mark(p);
+  for (const w of named) {
+    if (matched.has(w)) continue;
     if (existsSync(join(s.paths.workdir, w)) && isIgnored(s.paths.workdir, w)) {
       throw new UsageError(`'${w}' is ignored by .gitignore`, { hint: 'remove it from .gitignore to add it' }, 'path_ignored');
     }

@@ -15,7 +15,8 @@ import { lstatSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
-import { compareIndexPaths, type GitIndexEntry } from '../formats/git-index.js';
+import type { GitIndexEntry } from '../formats/git-index.js';
+import { IndexEntries } from '../repo/index-entries.js';
 import { indexEntryFromStat } from '../formats/git-index-stat.js';
 import type { TreeFile } from '../repo/object-store.js';
 import { checkRefName, readHead, refExists, resolveRevision, setHeadDetached, setHeadToBranch, writeRef } from '../repo/refs.js';
@@ -23,10 +24,13 @@ import { assertSafeTreePath } from '../repo/safe-path.js';
 import { normalizeRepoPath } from '../repo/worktree-scan.js';
 import type { CoreContext } from './context.js';
 import { commitFiles, recordIndexTree, treeOf } from './head-tree.js';
-import { ensureInStore, materialize, pointerIn } from './materialize.js';
-import { saveIndex, withRepo, type RepoSession } from './repo-session.js';
+import { ensureInStore, knowBlob, materialize, type KnownBlob } from './materialize.js';
+import { refuseUnmerged, saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { pruneEmptyDirs, statWorktreePath } from './worktree-fs.js';
-import { hashWorktreeFile } from './worktree-hash.js';
+import { hashWorktreeFile, unchangedSinceIndexed } from './worktree-hash.js';
+
+/** Small file contents a checkout keeps in memory between its check of every blob and the writes (then read again). */
+const KEEP_BLOB_BYTES = 64 * 1024 * 1024;
 
 /** The `--json` shape of checkout and switch. */
 export interface CheckoutResult {
@@ -69,6 +73,7 @@ export async function switchBranch(ctx: CoreContext, branch: string, opts: { cre
  * comment). With `advanceBranch`, `branch` itself is moved to `target` (a fast-forward pull).
  */
 export async function moveTo(s: RepoSession, target: string, rev: string, branch: string | undefined, advanceBranch = false, leavePointer?: (path: string) => boolean): Promise<CheckoutResult> {
+  refuseUnmerged(s.index, 'check out another commit');
   const head = await readHead(s.paths.gitdir);
   const targetFiles = await commitFiles(s.paths, target);
   for (const p of targetFiles.keys()) assertSafeTreePath(p, `commit ${target.slice(0, 12)}`);
@@ -92,13 +97,14 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
   for (const p of touched) {
     const f = statWorktreePath(s.paths.workdir, p);
     if (!f) continue;
-    const h = await hashWorktreeFile(s, f, { store: false });
-    current.set(p, h.blob);
-    const t = targetFiles.get(p);
     const i = s.index.get(p);
+    // git's rule: a file with the stat its index entry was recorded from holds that entry's blob
+    const blob = i && unchangedSinceIndexed(s, f) ? i.oid : (await hashWorktreeFile(s, f, { store: false })).blob;
+    current.set(p, blob);
+    const t = targetFiles.get(p);
     const hp = headFiles.get(p);
-    if (t && h.blob === t.oid) continue;
-    if (i && h.blob === i.oid && hp && hp.oid === i.oid) continue;
+    if (t && blob === t.oid) continue;
+    if (i && blob === i.oid && hp && hp.oid === i.oid) continue;
     conflicts.push(p);
   }
   if (conflicts.length) {
@@ -118,9 +124,12 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
     toWrite.push(t);
   }
   const missing: string[] = [];
+  const known = new Map<string, KnownBlob>(); // each blob read once, small contents kept for step 3
+  const budget = { bytes: KEEP_BLOB_BYTES };
   for (const t of toWrite) {
     if (t.mode === 0o120000) continue;
-    const lfs = await pointerIn(s, t.oid);
+    if (!known.has(t.oid)) known.set(t.oid, await knowBlob(s, t.oid, budget));
+    const lfs = known.get(t.oid)!.pointer;
     if (lfs && !leavePointer?.(t.path) && !(await ensureInStore(s, lfs.oid))) missing.push(`${t.path} (oid ${lfs.oid})`);
   }
   if (missing.length) {
@@ -134,7 +143,7 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
   for (const p of touched) {
     if (targetFiles.has(p)) continue;
     rmSync(join(s.paths.workdir, p), { force: true });
-    s.statCache.entries.delete(p);
+    if (s.statCacheLoaded()) s.statCache.entries.delete(p); // a stale entry never matches a new file's stat anyway
     removed.push(p);
   }
   pruneEmptyDirs(s.paths.workdir, removed, s.ctx.cwd);
@@ -144,7 +153,7 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
   for (const [p, t] of targetFiles) {
     if (carried.has(p)) continue;
     if (writing.has(p)) {
-      entries.set(p, (await materialize(s, t, { pointerIfMissing: !!leavePointer?.(p) })).entry);
+      entries.set(p, (await materialize(s, t, { pointerIfMissing: !!leavePointer?.(p), known: known.get(t.oid) })).entry);
       written.push(p);
     } else if (touched.has(p)) {
       entries.set(p, entryFromDisk(s, t)); // already holds the target content (a rerun)
@@ -156,7 +165,7 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
     const i = s.index.get(p);
     if (i) entries.set(p, i);
   }
-  s.index = new Map([...entries].sort(([a], [b]) => compareIndexPaths(a, b)));
+  s.index = new IndexEntries(entries.values());
   saveIndex(s);
   if (branch && advanceBranch) writeRef(s.paths.gitdir, `refs/heads/${branch}`, target);
   if (branch) setHeadToBranch(s.paths.gitdir, branch);
@@ -187,6 +196,8 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
     s.staged = opts.stagedFiles;
     const wanted = paths.map((p) => normalizeRepoPath(s.paths.workdir, ctx.cwd, p));
     const under = (p: string) => wanted.some((w) => w === '' || p === w || p.startsWith(`${w}/`));
+    // a conflicted path has no one version in the index to restore (git: "path is unmerged")
+    if (!opts.source && !opts.staged) refuseUnmerged(s.index, 'restore from the index', under);
     let source: Map<string, TreeFile>;
     if (opts.source || opts.staged) {
       const rev = opts.source ?? 'HEAD';
@@ -199,27 +210,27 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
     const restored: string[] = [];
     for (const w of wanted) {
       const hits = [...source.keys()].filter((p) => under(p) && (w === '' || p === w || p.startsWith(`${w}/`)));
-      const indexed = [...s.index.keys()].some((p) => p === w || p.startsWith(`${w}/`));
+      const indexed = [...s.index.paths()].some((p) => p === w || p.startsWith(`${w}/`));
       if (!hits.length && !(opts.staged && indexed)) throw new NotFoundError(`pathspec '${w}' did not match any file known to hub`, {}, 'pathspec_no_match');
     }
     if (opts.staged) {
-      for (const p of [...s.index.keys()]) if (under(p) && !source.has(p)) { s.index.delete(p); restored.push(p); }
+      for (const p of [...s.index.paths()]) if (under(p) && !source.has(p)) { s.index.delete(p); restored.push(p); }
       for (const [p, t] of source) {
         if (!under(p)) continue;
         const i = s.index.get(p);
-        if (i && i.oid === t.oid && i.mode === t.mode) continue;
+        if (i && i.oid === t.oid && i.mode === t.mode) continue; // (an unmerged path has no stage 0 entry: it is reset too)
         // zero stat data: git (and hub) must re-read the working file to compare it
         s.index.set(p, indexEntryFromStat(p, t.oid, { mode: t.mode, size: 0, ctimeNs: 0n, mtimeNs: 0n, dev: 0, ino: 0, uid: 0, gid: 0 }));
         restored.push(p);
       }
-      s.index = new Map([...s.index].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
     } else {
       for (const [p, t] of source) {
         if (!under(p)) continue;
-        const lfs = t.mode === 0o120000 ? undefined : await pointerIn(s, t.oid);
+        const known = t.mode === 0o120000 ? undefined : await knowBlob(s, t.oid, { bytes: Infinity }); // one read of each blob
+        const lfs = known?.pointer;
         const leave = !!opts.leavePointer?.(p);
         if (lfs && !leave && !(await ensureInStore(s, lfs.oid))) throw new NotFoundError(`content of '${p}' (oid ${lfs.oid}) is not in the store`, { data: { path: p, oid: lfs.oid } }, 'content_missing');
-        const { entry } = await materialize(s, t, { pointerIfMissing: leave });
+        const { entry } = await materialize(s, t, { pointerIfMissing: leave, known });
         if (!opts.source) s.index.set(p, entry);
         restored.push(p);
       }
@@ -228,4 +239,5 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
     return { restored: restored.sort(), staged: !!opts.staged };
   });
 }
+
 

@@ -15,7 +15,7 @@ import type { LargeFiles } from './diff-large.js';
 import { commitFiles } from './head-tree.js';
 import type { RepoSession } from './repo-session.js';
 import { statWorktreePath } from './worktree-fs.js';
-import { gitMode, hashWorktreeFile } from './worktree-hash.js';
+import { gitMode, hashWorktreeFile, isLargePath, unchangedSinceIndexed } from './worktree-hash.js';
 
 /** A file of a side. */
 export interface SideEntry extends TreeEntry {
@@ -70,6 +70,12 @@ export async function worktreeSide(s: RepoSession, against: Side): Promise<Side>
   for (const path of new Set([...s.index.keys(), ...against.entries.keys()])) {
     const f = statWorktreePath(s.paths.workdir, path);
     if (!f) continue;
+    const i = s.index.get(path);
+    // a small file with its index entry's stat holds that entry's blob (git's rule): not read
+    if (i && !isLargePath(s, path) && unchangedSinceIndexed(s, f)) {
+      entries.set(path, { path, mode: gitMode(f), blob: i.oid, file: join(s.paths.workdir, path) });
+      continue;
+    }
     const h = await hashWorktreeFile(s, f, { store: false });
     entries.set(path, { path, mode: gitMode(f), blob: h.blob, file: join(s.paths.workdir, path), ...(h.lfs ? { lfs: h.lfs } : {}) });
   }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-file.js';
-import { flattenTree, readCommit, type TreeFile } from '../repo/object-store.js';
+import { flattenTree, readCommitTree, type TreeFile } from '../repo/object-store.js';
 import { readHead, type HeadState } from '../repo/refs.js';
 import type { RepoPaths } from '../repo/repository.js';
 
@@ -13,14 +13,13 @@ import type { RepoPaths } from '../repo/repository.js';
 export async function commitFiles(paths: RepoPaths, commit: string | undefined): Promise<Map<string, TreeFile>> {
   const files = new Map<string, TreeFile>();
   if (!commit) return files;
-  const { tree } = await readCommit(paths.gitdir, commit);
-  for (const f of await flattenTree(paths.gitdir, tree)) files.set(f.path, f);
+  for (const f of await flattenTree(paths.gitdir, await readCommitTree(paths.gitdir, commit))) files.set(f.path, f);
   return files;
 }
 
 /** The tree id of a commit (undefined for none). */
 export async function treeOf(paths: RepoPaths, commit: string | undefined): Promise<string | undefined> {
-  return commit ? (await readCommit(paths.gitdir, commit)).tree : undefined;
+  return commit ? readCommitTree(paths.gitdir, commit) : undefined;
 }
 
 interface IndexState {

@@ -3,31 +3,38 @@
  * stat cache, the large-file threshold, the user's store, and the repository lock for commands
  * that change anything.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pacer } from '../abort.js';
 import { AttributeMatcher, parseGitattributes } from '../formats/gitattributes.js';
-import type { GitIndexEntry } from '../formats/git-index.js';
 import type { StatCache } from '../formats/stat-cache.js';
-import { readIndex, writeIndex } from '../repo/index-file.js';
+import { ConflictError } from '../errors.js';
+import { IndexEntries } from '../repo/index-entries.js';
+import { readIndexFile, writeIndex } from '../repo/index-file.js';
 import { findRepo, largeFileThreshold, type RepoPaths } from '../repo/repository.js';
 import { loadStatCache, saveStatCache } from '../repo/stat-cache-file.js';
 import { lockFileExclusive, pidAlive } from '../store/store-lock.js';
 import { removeStaleTmpFiles } from '../fs/atomic-file.js';
 import type { Store } from '../store/store.js';
 import type { CoreContext } from './context.js';
-import { withStore } from './open-store.js';
 
 /** An open repository. */
 export interface RepoSession {
   ctx: CoreContext;
   paths: RepoPaths;
   store: Store;
-  threshold: number;
+  /** `hub.largeFileThreshold` in bytes (read from the config on first use). */
+  largeFileThreshold(): Promise<number>;
   attributes: AttributeMatcher;
   statCache: StatCache;
-  /** Index entries by path (stage 0 only; conflicts are refused). */
-  index: Map<string, GitIndexEntry>;
+  /** The index: merged entries by path, and the conflict stages of unmerged paths. */
+  index: IndexEntries;
+  /** Modification time of `.git/index` when it was read (undefined: there was none): entries modified since are racily clean. */
+  indexMtimeNs?: bigint;
+  /** True once the stat cache has been read (so there is something to save). */
+  statCacheLoaded(): boolean;
+  /** Working-tree directories this command has checked (or made) as real directories: materialize checks each once. */
+  verifiedDirs: Set<string>;
   /**
    * Verified, fsynced files of large-file content that a download of this command wrote into
    * `.git/hub/tmp` (oid -> path): materialize renames one into place instead of reassembling it.
@@ -41,30 +48,52 @@ export interface RepoSession {
 export interface RepoOptions {
   /** Take `.git/hub/lock` (every command that changes the repository). */
   lock?: boolean;
+  /**
+   * false: the command never reads or writes large-file content (status), so the store is not
+   * opened (nor its modules loaded); `s.store` then throws.
+   */
+  store?: boolean;
 }
 
 /** Runs `fn` with the repository containing ctx.cwd open (and locked when asked). */
 export async function withRepo<T>(ctx: CoreContext, opts: RepoOptions, fn: (s: RepoSession) => Promise<T>): Promise<T> {
   const paths = findRepo(ctx.cwd);
+  if (opts.lock) mkdirSync(paths.hubdir, { recursive: true }); // a repository made by git has none yet
   const lock = opts.lock ? lockFileExclusive(join(paths.hubdir, 'lock'), `the repository ${paths.workdir}`) : undefined;
   // leftovers of a killed command: never in the working tree, always here
   if (lock) removeStaleTmpFiles(join(paths.hubdir, 'tmp'), pidAlive);
   try {
-    return await withStore(ctx, async (store) => {
-      const index = new Map<string, GitIndexEntry>();
-      for (const e of readIndex(paths)) index.set(e.path, e);
+    const open = async (store: Store | undefined): Promise<T> => {
+      const { entries, mtimeNs } = readIndexFile(paths);
+      let statCache: StatCache | undefined;
+      let threshold: number | undefined;
       const session: RepoSession = {
         ctx,
         paths,
-        store,
-        threshold: await largeFileThreshold(paths),
+        get store(): Store {
+          if (!store) throw new Error('this command opened the repository without the store');
+          return store;
+        },
+        largeFileThreshold: async () => (threshold ??= await largeFileThreshold(paths)),
         attributes: loadAttributes(paths.workdir, []),
-        statCache: loadStatCache(paths),
-        index,
+        // loaded on first use: commands that find every file unchanged by the index never parse it
+        get statCache(): StatCache {
+          return (statCache ??= loadStatCache(paths));
+        },
+        set statCache(value: StatCache) {
+          statCache = value;
+        },
+        statCacheLoaded: () => statCache !== undefined,
+        index: new IndexEntries(entries),
+        indexMtimeNs: mtimeNs,
+        verifiedDirs: new Set(),
         checkpoint: pacer(ctx.signal),
       };
       return fn(session);
-    });
+    };
+    if (opts.store === false) return await open(undefined);
+    const { withStore } = await import('./open-store.js'); // not loaded at all by commands without the store
+    return await withStore(ctx, open);
   } finally {
     lock?.release();
   }
@@ -88,6 +117,17 @@ export function loadAttributes(workdir: string, nested: readonly string[]): Attr
  * clean filter for a large file, which is why git-lfs must be installed for git to agree.
  */
 export function saveIndex(s: RepoSession): void {
-  writeIndex(s.paths, [...s.index.values()]);
-  saveStatCache(s.paths, s.statCache);
+  writeIndex(s.paths, s.index.all());
+  if (s.statCacheLoaded()) saveStatCache(s.paths, s.statCache);
+}
+
+/** git's rule: an index with conflict stages must be resolved first (exit 7, the paths named); `only` limits the check to some paths. */
+export function refuseUnmerged(index: IndexEntries, what: string, only?: (path: string) => boolean): void {
+  const paths = index.unmerged().map((u) => u.path).filter((p) => !only || only(p));
+  if (paths.length === 0) return;
+  throw new ConflictError(
+    `cannot ${what}: ${paths.length} path(s) unmerged: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', ...' : ''}`,
+    { hint: "fix the conflicts, then mark them resolved with 'hub add PATH' (or 'hub rm PATH')", data: { paths } },
+    'unmerged',
+  );
 }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { normalizeRepoPath } from '../repo/worktree-scan.js';
 import type { CoreContext } from './context.js';
-import { saveIndex, withRepo, type RepoSession } from './repo-session.js';
+import { refuseUnmerged, saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { commitFiles } from './head-tree.js';
 import { readHead } from '../repo/refs.js';
 import { pruneEmptyDirs, statWorktreePath } from './worktree-fs.js';
@@ -17,7 +17,7 @@ export interface RmResult {
 }
 
 function trackedUnder(s: RepoSession, path: string): string[] {
-  return [...s.index.keys()].filter((p) => p === path || p.startsWith(`${path}/`));
+  return [...s.index.paths()].filter((p) => p === path || p.startsWith(`${path}/`));
 }
 
 /**
@@ -52,7 +52,8 @@ async function refuseUncommitted(s: RepoSession, targets: string[], cached: bool
   const head = await commitFiles(s.paths, (await readHead(s.paths.gitdir)).oid);
   const bad: string[] = [];
   for (const p of targets) {
-    const i = s.index.get(p)!;
+    const i = s.index.get(p);
+    if (!i) continue; // unmerged: removing it resolves the conflict (git skips these too)
     const h = head.get(p);
     const stagedChange = !h || h.oid !== i.oid;
     const f = statWorktreePath(s.paths.workdir, p);
@@ -77,6 +78,8 @@ export async function mv(ctx: CoreContext, from: string, to: string): Promise<Mv
     let dst = normalizeRepoPath(s.paths.workdir, ctx.cwd, to);
     const under = trackedUnder(s, src);
     if (under.length === 0 || !existsSync(join(s.paths.workdir, src))) throw new NotFoundError(`'${from}' is not a tracked file or directory`, {}, 'pathspec_no_match');
+    const moving = new Set(under);
+    refuseUnmerged(s.index, `move '${from}'`, (p) => moving.has(p));
     const dstFull = join(s.paths.workdir, dst);
     if (existsSync(dstFull) && statSync(dstFull).isDirectory()) dst = dst ? `${dst}/${src.split('/').pop()}` : src.split('/').pop()!;
     if (existsSync(join(s.paths.workdir, dst))) throw new ConflictError(`destination '${to}' exists`, {}, 'destination_exists');
@@ -94,7 +97,6 @@ export async function mv(ctx: CoreContext, from: string, to: string): Promise<Mv
       if (c) s.statCache.entries.set(q, c);
       moved.push({ from: p, to: q });
     }
-    s.index = new Map([...s.index].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
     pruneEmptyDirs(s.paths.workdir, [src], ctx.cwd);
     saveIndex(s);
     return { moved };

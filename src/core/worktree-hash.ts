@@ -10,11 +10,11 @@ import { createHash } from 'node:crypto';
 import { fromFsError } from '../errors.js';
 import { looksLikePointer, parsePointer, pointerFor } from '../formats/lfs-pointer.js';
 import { objectId } from '../formats/git-object.js';
-import { trustedEntry, type StatCacheEntry } from '../formats/stat-cache.js';
+import { entryMatchesStat } from '../formats/git-index-stat.js';
+import { racyMarginNs, trustedEntry, type StatCacheEntry } from '../formats/stat-cache.js';
 import { sha256FilePaced } from '../hash/sha256.js';
 import { writeBlob } from '../repo/object-store.js';
 import type { WorktreeFile } from '../repo/worktree-scan.js';
-import { addFile } from '../store/ingest.js';
 import type { RepoSession } from './repo-session.js';
 import { readFileSync } from 'node:fs';
 
@@ -28,6 +28,25 @@ export interface HashedFile extends StatCacheEntry {
 export function gitMode(f: WorktreeFile): number {
   if (f.kind === 'symlink') return 0o120000;
   return f.mode & 0o100 ? 0o100755 : 0o100644;
+}
+
+/**
+ * True when the working file is provably what its index entry records, without reading it: its
+ * lstat is exactly the one the entry was recorded from, and it was not modified too close to when
+ * the index was written (git's racy-clean rule, with the stat cache's margins). Like git, this
+ * trusts the entry's blob id, which the staged attributes decided: callers also check that the
+ * working attributes say the same about the file (`hub add` keeps the two consistent).
+ */
+export function unchangedSinceIndexed(s: RepoSession, f: WorktreeFile): boolean {
+  const e = s.index.get(f.path);
+  if (!e || s.indexMtimeNs === undefined) return false;
+  if (f.mtimeNs >= s.indexMtimeNs - racyMarginNs(f.mtimeNs)) return false;
+  return entryMatchesStat(e, f);
+}
+
+/** True when `path` names a `.gitattributes` file (at any depth). */
+export function isAttributesPath(path: string): boolean {
+  return path === '.gitattributes' || path.endsWith('/.gitattributes');
 }
 
 /** True when `path` is committed as an LFS pointer (by attributes). */
@@ -63,7 +82,9 @@ export async function hashWorktreeFile(s: RepoSession, f: WorktreeFile, opts: { 
   } catch (err) {
     throw fromFsError(err, f.path);
   }
-  if (!entry.pointerOnly) s.statCache.entries.set(f.path, stripFlags(entry));
+  // The cache keeps what the index cannot say: the LFS oid and size of a large file. A small
+  // file is proven by its index entry's stat data (unchangedSinceIndexed), as git does.
+  if (entry.lfs && !entry.pointerOnly) s.statCache.entries.set(f.path, stripFlags(entry));
   return entry;
 }
 
@@ -80,7 +101,8 @@ async function hashLarge(s: RepoSession, f: WorktreeFile, full: string, st: Omit
       }
     }
   }
-  const { oid, size } = store ? await addFile(s.store, full, s.ctx.progress, s.ctx.signal) : await sha256FilePaced(full, s.checkpoint);
+  // the store's modules load only for commands that store content
+  const { oid, size } = store ? await (await import('../store/ingest.js')).addFile(s.store, full, s.ctx.progress, s.ctx.signal) : await sha256FilePaced(full, s.checkpoint);
   const pointer = Buffer.from(pointerFor(oid, size));
   return { ...st, blob: store ? writeBlob(s.paths.gitdir, pointer) : objectId('blob', pointer), lfs: { oid, size } };
 }

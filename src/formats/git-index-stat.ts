@@ -93,3 +93,36 @@ export function indexEntryFromStat(path: string, oid: string, stat: GitIndexStat
     intentToAdd: false,
   };
 }
+
+/** The lstat fields {@link entryMatchesStat} compares (times in exact nanoseconds). */
+export interface ExactStat {
+  mode: number;
+  size: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: number;
+  uid: number;
+  gid: number;
+}
+
+const NS = 1_000_000_000n;
+
+/**
+ * True when `entry` was recorded from a file with exactly this stat (git's ie_match_stat, with
+ * nanoseconds, owner and inode checked, as git with USE_NSEC and core.checkStat=default does):
+ * the same 32-bit values {@link indexEntryFromStat} would store, and the same git mode.
+ */
+export function entryMatchesStat(entry: GitIndexEntry, st: ExactStat): boolean {
+  const size = st.size >>> 0;
+  return (
+    entry.size === (size === 0 && st.size !== 0 ? 0x80000000 : size) &&
+    entry.ino === st.ino >>> 0 &&
+    entry.mtimeNanoseconds === Number(st.mtimeNs % NS) &&
+    entry.mtimeSeconds === Number(BigInt.asUintN(32, st.mtimeNs / NS)) &&
+    entry.ctimeNanoseconds === Number(st.ctimeNs % NS) &&
+    entry.ctimeSeconds === Number(BigInt.asUintN(32, st.ctimeNs / NS)) &&
+    entry.uid === st.uid >>> 0 &&
+    entry.gid === st.gid >>> 0 &&
+    entry.mode === gitMode(st.mode)
+  );
+}

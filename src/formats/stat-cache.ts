@@ -1,7 +1,7 @@
 /**
- * hub's stat cache (`.git/hub/stat-cache`, DESIGN.md §2): for each working-tree path, the stat
- * data seen when it was last hashed and what it hashed to (the git blob id, and for large files
- * the LFS oid and size). A file whose stat is unchanged, and was not modified too close to when
+ * hub's stat cache (`.git/hub/stat-cache`, DESIGN.md §2): for each large working-tree file, the
+ * stat data seen when it was last hashed and what it hashed to (the git blob id of its pointer,
+ * the LFS oid and size). Small files need no entry: their index entry's stat data proves them. A file whose stat is unchanged, and was not modified too close to when
  * the cache was written (git's "racy" rule), is not hashed again. The cache is only ever a hint:
  * a missing or stale entry means "hash the file".
  */
@@ -50,10 +50,14 @@ export function emptyStatCache(): StatCache {
 
 type Row = [string, number, string, string, number, number, string, string?, number?];
 
-/** Serializes the cache as one JSON document (bigints as decimal strings). */
+/**
+ * Serializes the cache as one JSON document (bigints as decimal strings). Only large files'
+ * entries are written: a small file is proven by its index entry's own stat data (as git does),
+ * so rows for them, which older versions wrote, are dropped here.
+ */
 export function serializeStatCache(cache: StatCache): string {
   const rows: Row[] = [];
-  for (const [path, e] of [...cache.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [path, e] of [...cache.entries].filter(([, e]) => e.lfs !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const row: Row = [path, e.size, String(e.mtimeNs), String(e.ctimeNs), e.ino, e.mode, e.blob];
     if (e.lfs) row.push(e.lfs.oid, e.lfs.size);
     rows.push(row);

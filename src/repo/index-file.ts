@@ -3,7 +3,7 @@
  * `index.lock` (created O_EXCL, so a running git command and hub never both write it), fsynced
  * and renamed over `index` (fs/atomic-file.ts).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, IntegrityError, FormatError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
@@ -12,15 +12,27 @@ import type { RepoPaths } from './repository.js';
 
 /** The index entries (empty when there is no index yet). */
 export function readIndex(paths: RepoPaths): GitIndexEntry[] {
+  return readIndexFile(paths).entries;
+}
+
+/** The index entries and the modification time of the index file read (undefined when there is none): git's racy-clean reference. */
+export function readIndexFile(paths: RepoPaths): { entries: GitIndexEntry[]; mtimeNs?: bigint } {
   let bytes: Buffer;
+  let mtimeNs: bigint;
   try {
-    bytes = readFileSync(join(paths.gitdir, 'index'));
+    const fd = openSync(join(paths.gitdir, 'index'), 'r');
+    try {
+      mtimeNs = fstatSync(fd, { bigint: true }).mtimeNs;
+      bytes = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [] };
     throw err;
   }
   try {
-    return parseGitIndex(bytes).entries;
+    return { entries: parseGitIndex(bytes).entries, mtimeNs };
   } catch (err) {
     if (err instanceof FormatError) throw new IntegrityError(`.git/index is damaged: ${err.message}`, { cause: err, hint: 'restore it with `git reset` or `hub checkout HEAD`' }, 'corrupt_index');
     throw err;

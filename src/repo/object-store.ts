@@ -3,14 +3,16 @@
  * rename) and reads any object (loose or packed) through isomorphic-git.
  */
 import fs from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
-import git from 'isomorphic-git';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { isoGit } from './iso-git.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
+import { compareIndexPaths } from '../formats/git-index-path.js';
 import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
-import { encodeCommit, encodeTree, frameObject, objectId, type CommitFields, type GitObjectType, type TreeEntry } from '../formats/git-object.js';
+import { decodeTree, encodeCommit, encodeTree, frameObject, objectId, treeNameProblem, unframeObject, type CommitFields, type GitObjectType, type TreeEntry } from '../formats/git-object.js';
 
 /** Writes a loose object unless it exists; returns its id. */
 export function writeObject(gitdir: string, type: GitObjectType, payload: Uint8Array): string {
@@ -18,9 +20,10 @@ export function writeObject(gitdir: string, type: GitObjectType, payload: Uint8A
   const dir = join(gitdir, 'objects', oid.slice(0, 2));
   const path = join(dir, oid.slice(2));
   if (existsSync(path)) return oid;
-  // Not fsynced, like git's default (core.fsyncObjectFiles=false): see fs/atomic-file.ts. The
-  // temporary file goes to .git/hub/tmp, where a locked session removes what a killed one left.
-  writeFileAtomic(path, deflateSync(frameObject(type, payload)), { mode: 0o444, durable: false, tmpDir: join(gitdir, 'hub', 'tmp') });
+  // Level 1, git's core.looseCompression default. Not fsynced, like git's default
+  // (core.fsyncObjectFiles=false): see fs/atomic-file.ts. The temporary file goes to .git/hub/tmp,
+  // where a locked session removes what a killed one left.
+  writeFileAtomic(path, deflateSync(frameObject(type, payload), { level: 1 }), { mode: 0o444, durable: false, tmpDir: join(gitdir, 'hub', 'tmp') });
   return oid;
 }
 
@@ -39,10 +42,43 @@ export function writeCommit(gitdir: string, fields: CommitFields): string {
   return writeObject(gitdir, 'commit', encodeCommit(fields));
 }
 
+/**
+ * A loose object read directly (inflate, header, SHA-1 checked against its name), or undefined
+ * when it is not loose (then it is packed, and isomorphic-git reads it). Per object this is a
+ * small fraction of isomorphic-git's cost, which matters when a checkout writes 100,000 files.
+ */
+function readLoose(gitdir: string, oid: string, type: 'blob' | 'tree' | 'commit'): Uint8Array | undefined {
+  let deflated: Buffer;
+  try {
+    deflated = readFileSync(join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const corrupt = (why: string) => new IntegrityError(`git object ${oid} is corrupt: ${why}`, { hint: "run 'git fsck'", data: { oid } }, 'corrupt_object');
+  let framed: Buffer;
+  try {
+    framed = inflateSync(deflated);
+  } catch {
+    throw corrupt('it does not inflate');
+  }
+  if (createHash('sha1').update(framed).digest('hex') !== oid) throw corrupt('its content does not hash to its name');
+  let object;
+  try {
+    object = unframeObject(framed);
+  } catch (err) {
+    throw corrupt((err as Error).message);
+  }
+  if (object.type !== type) throw new NotFoundError(`${type} ${oid} not found (it is a ${object.type})`, { data: { oid } }, 'object_not_found');
+  return object.payload;
+}
+
 /** Reads a blob's content. */
 export async function readBlob(gitdir: string, oid: string): Promise<Uint8Array> {
+  const loose = readLoose(gitdir, oid, 'blob');
+  if (loose) return loose;
   try {
-    const { blob } = await git.readBlob({ fs, gitdir, oid });
+    const { blob } = await (await isoGit()).readBlob({ fs, gitdir, oid });
     return blob;
   } catch (err) {
     throw notFound(err, `blob ${oid}`);
@@ -74,11 +110,20 @@ export interface CommitInfo {
 /** Reads a commit. */
 export async function readCommit(gitdir: string, oid: string): Promise<CommitInfo> {
   try {
-    const { commit } = await git.readCommit({ fs, gitdir, oid });
+    const { commit } = await (await isoGit()).readCommit({ fs, gitdir, oid });
     return { oid, tree: commit.tree, parents: commit.parent, author: commit.author, committer: commit.committer, message: commit.message };
   } catch (err) {
     throw notFound(err, `commit ${oid}`);
   }
+}
+
+/** The tree id of a commit: read from the loose object when it is one (no isomorphic-git), else as readCommit does. */
+export async function readCommitTree(gitdir: string, oid: string): Promise<string> {
+  const loose = readLoose(gitdir, oid, 'commit');
+  if (!loose) return (await readCommit(gitdir, oid)).tree;
+  const m = /^tree ([0-9a-f]{40})\n/.exec(Buffer.from(loose.subarray(0, 46)).toString('latin1'));
+  if (!m) throw new IntegrityError(`commit ${oid} is corrupt: it does not start with its tree`, { data: { oid } }, 'corrupt_object');
+  return m[1];
 }
 
 /** A file of a flattened tree. */
@@ -89,6 +134,37 @@ export interface TreeFile {
 }
 
 /**
+ * The entries of one tree object, names checked as isomorphic-git checks them (IntegrityError
+ * 'unsafe_path' naming `prefix/name`). `cache` is isomorphic-git's pack cache, shared by the
+ * reads of one walk.
+ */
+export async function readTreeEntries(gitdir: string, oid: string, prefix = '', cache: object = {}): Promise<TreeEntry[]> {
+  const loose = readLoose(gitdir, oid, 'tree');
+  if (!loose) {
+    try {
+      const { tree } = await (await isoGit()).readTree({ fs, gitdir, oid, cache });
+      return tree.map((e) => ({ name: e.path, mode: Number.parseInt(e.mode, 8), oid: e.oid }));
+    } catch (err) {
+      throw notFound(err, `tree ${oid}`);
+    }
+  }
+  let entries: TreeEntry[];
+  try {
+    entries = decodeTree(loose);
+  } catch (err) {
+    throw new IntegrityError(`tree ${oid} is corrupt: ${(err as Error).message}`, { cause: err, data: { oid } }, 'corrupt_object');
+  }
+  for (const e of entries) {
+    const problem = treeNameProblem(e.name);
+    if (problem) {
+      const path = prefix ? `${prefix}/${e.name}` : e.name;
+      throw new IntegrityError(`refusing to check out unsafe path '${path}' from tree ${oid}: it ${problem}`, { data: { path } }, 'unsafe_path');
+    }
+  }
+  return entries;
+}
+
+/**
  * Every non-tree entry below `tree`, with full '/'-joined paths, in git index order. Names are
  * returned as stored: callers that write to disk must validate them (see repo/safe-path.ts).
  */
@@ -96,20 +172,15 @@ export async function flattenTree(gitdir: string, tree: string): Promise<TreeFil
   const out: TreeFile[] = [];
   const cache = {};
   const walk = async (oid: string, prefix: string): Promise<void> => {
-    let entries;
-    try {
-      ({ tree: entries } = await git.readTree({ fs, gitdir, oid, cache }));
-    } catch (err) {
-      throw notFound(err, `tree ${oid}`);
-    }
-    for (const e of entries) {
-      const path = prefix ? `${prefix}/${e.path}` : e.path;
-      if (e.type === 'tree') await walk(e.oid, path);
-      else out.push({ path, mode: Number.parseInt(e.mode, 8), oid: e.oid });
+    for (const e of await readTreeEntries(gitdir, oid, prefix, cache)) {
+      const path = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.mode === 0o40000) await walk(e.oid, path);
+      else out.push({ path, mode: e.mode, oid: e.oid });
     }
   };
   await walk(tree, '');
-  return out.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  // a walk in tree order is index order already (git sorts a tree name as if it ended in '/')
+  return out.sort((a, b) => compareIndexPaths(a.path, b.path));
 }
 
 /** Writes the nested trees for a flat file list; returns the root tree id. */

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import git from 'isomorphic-git';
+import { isoGit } from './iso-git.js';
+import { readRefFile } from './ref-files.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
 
@@ -25,11 +26,15 @@ export async function readHead(gitdir: string): Promise<HeadState> {
   if (text.startsWith('ref: ')) {
     const ref = text.slice(5);
     const branch = ref.replace(/^refs\/heads\//, '');
-    let oid: string | undefined;
-    try {
-      oid = await git.resolveRef({ fs, gitdir, ref });
-    } catch {
-      oid = undefined;
+    // the ref files first: most commands then never load isomorphic-git
+    const fromFiles = readRefFile(gitdir, ref); // null: no such ref (an unborn branch)
+    let oid = fromFiles ?? undefined;
+    if (fromFiles === undefined) {
+      try {
+        oid = await (await isoGit()).resolveRef({ fs, gitdir, ref });
+      } catch {
+        oid = undefined;
+      }
     }
     return { branch, oid, detached: false };
   }
@@ -58,18 +63,18 @@ export function setHeadDetached(gitdir: string, oid: string): void {
 
 /** Branch names, sorted. */
 export async function listBranches(gitdir: string): Promise<string[]> {
-  return (await git.listBranches({ fs, gitdir })).sort();
+  return (await (await isoGit()).listBranches({ fs, gitdir })).sort();
 }
 
 /** Tag names, sorted. */
 export async function listTags(gitdir: string): Promise<string[]> {
-  return (await git.listTags({ fs, gitdir })).sort();
+  return (await (await isoGit()).listTags({ fs, gitdir })).sort();
 }
 
 /** True when the ref exists. */
 export async function refExists(gitdir: string, ref: string): Promise<boolean> {
   try {
-    await git.resolveRef({ fs, gitdir, ref });
+    await (await isoGit()).resolveRef({ fs, gitdir, ref });
     return true;
   } catch {
     return false;
@@ -78,7 +83,7 @@ export async function refExists(gitdir: string, ref: string): Promise<boolean> {
 
 /** Deletes a ref (loose and packed). */
 export async function deleteRef(gitdir: string, ref: string): Promise<void> {
-  await git.deleteRef({ fs, gitdir, ref });
+  await (await isoGit()).deleteRef({ fs, gitdir, ref });
 }
 
 /** Validates a branch or tag name the way `git check-ref-format` would for common cases. */
@@ -102,7 +107,7 @@ export function checkRefName(name: string, kind: 'branch' | 'tag'): void {
 /** Peels a ref target (tag objects) to the commit it names. */
 async function peelToCommit(gitdir: string, oid: string): Promise<string> {
   for (let depth = 0; depth < 10; depth++) {
-    const { type, object } = await git.readObject({ fs, gitdir, oid, format: 'parsed' });
+    const { type, object } = await (await isoGit()).readObject({ fs, gitdir, oid, format: 'parsed' });
     if (type === 'commit') return oid;
     if (type === 'tag') oid = (object as { object: string }).object;
     else throw new UsageError(`${oid} is a ${type}, not a commit`, {}, 'not_a_commit');
@@ -125,7 +130,7 @@ export async function resolveRevision(gitdir: string, rev: string): Promise<stri
   for (const ref of [base, `refs/heads/${base}`, `refs/tags/${base}`, `refs/remotes/${base}`, `refs/remotes/${base}/HEAD`]) {
     if (ref !== 'HEAD' && ref === base && !base.startsWith('refs/') && !/^[0-9a-f]{40}$/.test(base)) continue;
     try {
-      oid = await git.resolveRef({ fs, gitdir, ref });
+      oid = await (await isoGit()).resolveRef({ fs, gitdir, ref });
       break;
     } catch {
       /* try the next form */
@@ -133,7 +138,7 @@ export async function resolveRevision(gitdir: string, rev: string): Promise<stri
   }
   if (!oid && /^[0-9a-f]{4,40}$/.test(base)) {
     try {
-      oid = await git.expandOid({ fs, gitdir, oid: base });
+      oid = await (await isoGit()).expandOid({ fs, gitdir, oid: base });
     } catch {
       oid = undefined;
     }
@@ -148,7 +153,7 @@ export async function resolveRevision(gitdir: string, rev: string): Promise<stri
   for (const step of suffix.match(/~\d*|\^1?/g) ?? []) {
     const n = step.startsWith('~') ? (step.length > 1 ? Number(step.slice(1)) : 1) : 1;
     for (let i = 0; i < n; i++) {
-      const { commit } = await git.readCommit({ fs, gitdir, oid });
+      const { commit } = await (await isoGit()).readCommit({ fs, gitdir, oid });
       if (!commit.parent.length) throw unknown();
       oid = commit.parent[0];
     }

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import git from 'isomorphic-git';
+import { isoGit } from './iso-git.js';
 import { NotFoundError } from '../errors.js';
 
 /** Where a repository lives. */
@@ -44,6 +44,7 @@ export async function initRepo(dir: string, version: string): Promise<{ paths: R
   mkdirSync(workdir, { recursive: true });
   const paths = pathsOf(workdir);
   const existed = existsSync(join(paths.gitdir, 'HEAD'));
+  const git = await isoGit();
   if (!existed) await git.init({ fs, dir: workdir, defaultBranch: 'main' });
   // isomorphic-git's defaults (filemode false, symlinks false) are wrong for hub's users.
   await git.setConfig({ fs, gitdir: paths.gitdir, path: 'core.filemode', value: true });
@@ -56,7 +57,7 @@ export async function initRepo(dir: string, version: string): Promise<{ paths: R
 
 /** A config value of the repository (undefined when unset). */
 export async function getConfig(paths: RepoPaths, key: string): Promise<unknown> {
-  return git.getConfig({ fs, gitdir: paths.gitdir, path: key });
+  return (await isoGit()).getConfig({ fs, gitdir: paths.gitdir, path: key });
 }
 
 /** `hub.largeFileThreshold` in bytes. */

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, lutimesSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FormatError } from '../../../src/errors.js';
-import { indexEntryFromStat } from '../../../src/formats/git-index-stat.js';
+import { entryMatchesStat, indexEntryFromStat } from '../../../src/formats/git-index-stat.js';
 import {
   compareIndexPaths,
   parseGitIndex,
@@ -536,6 +536,33 @@ describe('indexEntryFromStat', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Interop with the real git binary
+
+describe('entryMatchesStat', () => {
+  it('is true for the entry indexEntryFromStat made from the same lstat, false when any compared field differs', () => {
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'f'), 'content\n');
+    const st = lstatSync(join(dir, 'f'), { bigint: true });
+    const exact = { mode: Number(st.mode), size: Number(st.size), mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: Number(st.ino), uid: Number(st.uid), gid: Number(st.gid) };
+    const e = indexEntryFromStat('f', OID_A, { ...exact, dev: Number(st.dev) });
+    expect(entryMatchesStat(e, exact)).toBe(true);
+    const changes: Array<Partial<typeof exact>> = [
+      { size: exact.size + 1 },
+      { mtimeNs: exact.mtimeNs + 1n },
+      { mtimeNs: exact.mtimeNs + 1_000_000_000n },
+      { ctimeNs: exact.ctimeNs + 1n },
+      { ctimeNs: exact.ctimeNs - 1_000_000_000n },
+      { ino: exact.ino + 1 },
+      { uid: exact.uid + 1 },
+      { gid: exact.gid + 1 },
+      { mode: exact.mode | 0o100 }, // now executable: 100755
+      { mode: 0o120777 }, // a symlink
+    ];
+    for (const change of changes) expect(entryMatchesStat(e, { ...exact, ...change }), JSON.stringify(change, (_, v) => (typeof v === 'bigint' ? String(v) : v))).toBe(false);
+    // sizes and times are compared as git stores them: low 32 bits, the 4 GiB rule
+    const huge = { ...exact, size: 2 ** 32 };
+    expect(entryMatchesStat(indexEntryFromStat('f', OID_A, { ...huge, dev: 0 }), huge)).toBe(true);
+  });
+});
 
 describe('interop with git', () => {
   it('parses the index git add writes: same entries as ls-files --stage and --debug, same stat data as lstat', () => {

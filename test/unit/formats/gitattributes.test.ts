@@ -98,6 +98,9 @@ const ATTRIBUTE_FILES: Record<string, string> = {
     '*.tmp !filter',
     'a\\#b.dat filter=lfs',
     'deep/**/x.dat filter=lfs diff=deep',
+    // shapes AttributeMatcher answers without `ignore` (git's own shortcuts): a literal path, a suffix
+    'models/exact.pt filter=lfs',
+    '*-weights filter=lfs diff=suffix',
   ].join('\n'),
   'sub/.gitattributes': '*.safetensors filter=other\n',
   'sub/dir/.gitattributes': ['*.bin -filter', 'keep.bin filter=lfs', '/anch.dat filter=lfs', 'x/*.dat filter=custom', ''].join('\n'),
@@ -110,6 +113,8 @@ const ATTRIBUTE_PATHS = [
   'f.tmp', 'a#b.dat', 'deep/x.dat', 'deep/a/b/x.dat', 'sub/dir/a.bin', 'sub/dir/keep.bin', 'sub/dir/deeper/a.bin',
   'sub/dir/deeper/keep.bin', 'sub/dir/anch.dat', 'sub/dir/y/anch.dat', 'sub/dir/x/a.dat', 'sub/dir/x/y/a.dat',
   'sub/dirx/a.bin', 'sub/dir/small.bin', 'sub/dir/ckpt/w',
+  'models/exact.pt', 'a/models/exact.pt', 'models/exact.ptx', 'exact.pt', 'models/exact.pt.bak', 'w.bin.txt', 'x.binx',
+  'big-weights', 'd/big-weights', 'big-weights.txt', '-weights', 'sub/dir/x-weights',
 ];
 
 function gitForm(v: AttributeValue): string {

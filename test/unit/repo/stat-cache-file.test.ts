@@ -31,10 +31,24 @@ describe('the stat cache racy rule', () => {
     mkdirSync(paths.hubdir, { recursive: true });
     const cache = emptyStatCache();
     const justNow = BigInt(Date.now()) * 1_000_000n + 123_456n; // sub-millisecond digits: fine time stamps
-    cache.entries.set('model.safetensors', entry(justNow));
+    cache.entries.set('model.safetensors', { ...entry(justNow), lfs: { oid: 'b'.repeat(64), size: 3 } });
     saveStatCache(paths as never, cache);
     const loaded = loadStatCache(paths as never);
     expect(loaded.writtenNs - justNow).toBeGreaterThanOrEqual(RACY_FINE_NS);
     expect(trustedEntry(loaded, 'model.safetensors', stat(entry(justNow)))).toBeDefined();
+  });
+});
+
+describe('what the stat cache keeps', () => {
+  it('only large files: a small file is proven by its index entry, so its row is not written', () => {
+    const dir = tmpDir();
+    const paths = { workdir: dir, gitdir: join(dir, '.git'), hubdir: join(dir, '.git', 'hub') };
+    mkdirSync(paths.hubdir, { recursive: true });
+    const cache = emptyStatCache();
+    const old = 1_600_000_000_000_000_000n;
+    cache.entries.set('small.txt', entry(old));
+    cache.entries.set('big.bin', { ...entry(old), lfs: { oid: 'c'.repeat(64), size: 3 } });
+    saveStatCache(paths as never, cache);
+    expect([...loadStatCache(paths as never).entries.keys()]).toEqual(['big.bin']);
   });
 });

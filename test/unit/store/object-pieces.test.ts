@@ -17,7 +17,7 @@ describe('objectPieces', () => {
     try {
       const { oid } = await addFile(store, join(dir, 'f.bin'));
       const manifest = requireManifest(store, oid);
-      expect(Buffer.concat([...objectPieces(store, manifest)])).toEqual(data);
+      expect(Buffer.concat([...objectPieces(store, manifest)]).equals(data)).toBe(true); // (toEqual on 3 MB takes seconds)
       const random = seededRandom(testSeed('objectPieces ranges'));
       const ranges = [[0, 1], [0, data.length], [data.length - 1, data.length], [65535, 65537], [1_000_000, 2_500_000]];
       for (let i = 0; i < 20; i++) {

@@ -1,0 +1,29 @@
+/**
+ * The state git leaves while a merge waits for its commit: `.git/MERGE_HEAD` (the commits being
+ * merged, one per line), with MERGE_MSG, MERGE_MODE and AUTO_MERGE beside it. `hub commit`
+ * after a `git merge` that stopped records those commits as further parents, as `git commit` does.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { IntegrityError } from '../errors.js';
+
+const FILES = ['MERGE_HEAD', 'MERGE_MSG', 'MERGE_MODE', 'AUTO_MERGE'];
+
+/** The commits a merge in progress is merging (empty when none is). */
+export function readMergeHeads(gitdir: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(join(gitdir, 'MERGE_HEAD'), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const heads = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  for (const h of heads) if (!/^[0-9a-f]{40}$/.test(h)) throw new IntegrityError(`.git/MERGE_HEAD is damaged: ${JSON.stringify(h.slice(0, 80))} is not a commit id`, { hint: "finish or abort the merge with git ('git merge --abort')" }, 'corrupt_merge_head');
+  return heads;
+}
+
+/** Ends a merge in progress (after its commit is written): removes MERGE_HEAD and its companions. */
+export function clearMergeState(gitdir: string): void {
+  for (const f of FILES) rmSync(join(gitdir, f), { force: true });
+}
