@@ -317,6 +317,22 @@ export function addTrackedFilename(text: string, path: string): { text: string; 
   return { text: `${head}${pattern} ${LFS_ATTRIBUTES}${eol}`, added: true };
 }
 
+/** Appends the lines for the literal file names `paths` (see {@link addTrackedFilename}) in one pass over `text`. */
+export function addTrackedFilenames(text: string, paths: readonly string[]): { text: string; added: number } {
+  const present = new Set(parseGitattributes(text).filter((r) => r.attrs.filter === 'lfs').map((r) => r.pattern));
+  const eol = lineEnding(text);
+  const lines: string[] = [];
+  for (const path of paths) {
+    const pattern = filenamePattern(path);
+    if (present.has(pattern)) continue;
+    present.add(pattern);
+    lines.push(`${pattern} ${LFS_ATTRIBUTES}${eol}`);
+  }
+  if (lines.length === 0) return { text, added: 0 };
+  const head = text === '' || text.endsWith('\n') ? text : `${text}${eol}`;
+  return { text: head + lines.join(''), added: lines.length };
+}
+
 /** Removes every line for exactly `pattern` that sets filter=lfs; other lines are kept byte for byte. */
 export function removeTrackedPattern(text: string, pattern: string): { text: string; removed: boolean } {
   const wanted = userForm(pattern);

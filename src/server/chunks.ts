@@ -12,9 +12,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FormatError, IntegrityError } from '../errors.js';
 import { parseManifest } from '../formats/manifest.js';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS } from '../formats/xorb.js';
-import { fetchTerms, importXorb, missingChunks, registerManifest } from '../store/chunk-api.js';
+import { fetchTerms, missingChunks } from '../store/chunk-api.js';
 import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
+import type { JobRunner } from './hf-commit.js';
 import { HttpError, readJsonBody, sendJson } from './http-util.js';
 import { parseRange } from './lfs.js';
 import type { Metadata, RepoRecord } from './metadata.js';
@@ -32,6 +33,8 @@ export interface ChunkContext {
   tmpDir: string;
   /** Absolute URL of this repository's chunk API, e.g. http://host/acme/llama.git/info/lfs/cas/v1 */
   base: string;
+  /** Runs hashing and reassembly on the server's worker threads. */
+  jobs: JobRunner;
 }
 
 /** Which routes need write access (the caller checks access before calling `handleChunkApi`). */
@@ -94,7 +97,7 @@ async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
     out.end();
     await once(out, 'close');
     if (received !== declared) throw new HttpError(400, `xorb upload ended after ${received} of ${declared} bytes`);
-    const r = importXorb(ctx.store, tmp, xorb); // verifies every chunk and the xorb hash; removes tmp
+    const r = await ctx.jobs('importXorb', { tmp, xorb }); // verifies every chunk and the xorb hash; removes tmp
     sendJson(res, 200, { xorb, stored: true, chunks: r.chunks, bytes: r.bytes });
   } finally {
     out.destroy();
@@ -142,7 +145,7 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
   const manifest = parseManifest(JSON.stringify(await readJsonBody(req, 16 << 20)));
   if (manifest.oid !== oid) throw new HttpError(422, `the manifest describes ${manifest.oid}, not ${oid}`);
   if (!ctx.meta.hasObject(ctx.repo.id, oid)) {
-    registerManifest(ctx.store, manifest); // reassembles and checks sha256, size and Xet hash first
+    await ctx.jobs('registerManifest', { manifest }); // reassembles and checks sha256, size and Xet hash first
     ctx.meta.addObject(ctx.repo.id, oid, manifest.size);
   }
   sendJson(res, 200, { oid, size: manifest.size });

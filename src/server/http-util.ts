@@ -1,5 +1,6 @@
 /** Small HTTP helpers of `hub serve`: JSON responses, bounded JSON bodies, one error type. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseJsonBody, type JsonLimits } from './json-scan.js';
 
 /** An error that becomes an HTTP response: status, a JSON body `{"error": message}`, extra headers. */
 export class HttpError extends Error {
@@ -15,14 +16,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** Reads a JSON request body of at most `limit` bytes (413 beyond, 400 when not JSON). */
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  const body = await readBody(req, limit);
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'request body is not valid JSON');
-  }
+/**
+ * Reads a JSON request body of at most `limit` bytes (413 beyond), refusing one that nests or
+ * holds more than `limits` allow before parsing it (json-scan.ts; 400), and one that is not JSON.
+ */
+export async function readJsonBody(req: IncomingMessage, limit: number, limits: JsonLimits = {}): Promise<unknown> {
+  return parseJsonBody(await readBody(req, limit), limits);
 }
 
 /** Reads a whole request body of at most `limit` bytes (413 beyond). */

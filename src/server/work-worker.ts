@@ -1,0 +1,23 @@
+/**
+ * Entry point of a worker thread of `hub serve` (work-pool.ts): opens its own Store on the
+ * server's content store the first time a job needs one, then runs the jobs it is sent, one at
+ * a time, answering each with `{ok, value}` or `{ok: false, error}`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Store } from '../store/store.js';
+import { runJob, serializeError, type JobName } from './work-jobs.js';
+
+const { storeRoot, env } = workerData as { storeRoot: string; env: NodeJS.ProcessEnv };
+let store: Promise<Store> | undefined;
+
+parentPort!.on('message', (m: { id: number; name: JobName; args: never }) => {
+  void (async () => {
+    try {
+      store ??= Store.open(storeRoot, env);
+      const value = await runJob({ store: await store }, m.name, m.args);
+      parentPort!.postMessage({ ok: true, value });
+    } catch (err) {
+      parentPort!.postMessage({ ok: false, error: serializeError(err) });
+    }
+  })();
+});
