@@ -19,7 +19,7 @@ import { Store } from '../store/store.js';
 import { authorize, identify, wwwAuthenticate, type Identity } from './access.js';
 import { preReceiveHookCommand } from './bare-repos.js';
 import { gitPathInfo, gitRoute, handleGitRequest } from './git-http.js';
-import { HttpError, readJsonBody, sendJson } from './http-util.js';
+import { discardBody, DRAIN_LIMIT, HttpError, readJsonBody, sendJson } from './http-util.js';
 import { Limiter } from './limiter.js';
 import { prepareRoot } from './server-root.js';
 import { StallWatch } from './stall-watch.js';
@@ -174,11 +174,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         res.destroy();
         return;
       }
-      // a body left unread (refused before reading it, or cut short) is not drained: the
-      // connection closes after the answer
-      const unread = !req.complete;
-      if (!unread) req.resume();
-      sendJson(res, e.status, { error: e.message, message: e.message, ...(e.code ? { code: e.code } : {}) }, unread ? { ...e.headers, Connection: 'close' } : e.headers);
+      // a body left unread (refused before reading it, or cut short) is drained up to a limit,
+      // never parsed; one declared larger than that closes the connection after the answer
+      const declared = Number(req.headers['content-length'] ?? 0);
+      const close = !req.complete && declared > DRAIN_LIMIT;
+      discardBody(req);
+      sendJson(res, e.status, { error: e.message, message: e.message, ...(e.code ? { code: e.code } : {}) }, close ? { ...e.headers, Connection: 'close' } : e.headers);
     });
   });
   server.on('connection', (s: Socket) => {

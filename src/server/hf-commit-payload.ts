@@ -189,7 +189,7 @@ export async function readNdjsonPayload(req: IncomingMessage, stage: LineStager,
       header = staged.header;
       return;
     }
-    if (++count > MAX_OPERATIONS) throw new HttpError(413, `too many operations in one commit (limit ${MAX_OPERATIONS})`, { Connection: 'close' });
+    if (++count > MAX_OPERATIONS) throw new HttpError(413, `too many operations in one commit (limit ${MAX_OPERATIONS})`);
     await onOperation(staged.op);
   };
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -197,7 +197,7 @@ export async function readNdjsonPayload(req: IncomingMessage, stage: LineStager,
     for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, nl);
       const line = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
-      if (line.length > MAX_LINE_BYTES) throw new HttpError(413, `line ${lineNo + 1} is longer than ${MAX_LINE_BYTES} bytes`, { Connection: 'close' });
+      if (line.length > MAX_LINE_BYTES) throw new HttpError(413, `line ${lineNo + 1} is longer than ${MAX_LINE_BYTES} bytes`);
       pending = [];
       pendingBytes = 0;
       start = nl + 1;
@@ -206,7 +206,7 @@ export async function readNdjsonPayload(req: IncomingMessage, stage: LineStager,
     if (start < chunk.length) {
       pending.push(chunk.subarray(start));
       pendingBytes += chunk.length - start;
-      if (pendingBytes > MAX_LINE_BYTES) throw new HttpError(413, `line ${lineNo + 1} is longer than ${MAX_LINE_BYTES} bytes`, { Connection: 'close' });
+      if (pendingBytes > MAX_LINE_BYTES) throw new HttpError(413, `line ${lineNo + 1} is longer than ${MAX_LINE_BYTES} bytes`);
     }
   }
   if (pending.length > 0) await take(Buffer.concat(pending));

@@ -32,14 +32,25 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   let total = 0;
   for await (const part of req as AsyncIterable<Buffer>) {
     total += part.length;
-    // part of the body is unread and the stream is abandoned: the connection cannot be reused
-    if (total > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`, { Connection: 'close' });
+    // the rest is drained (up to DRAIN_LIMIT, then the connection closes) by whoever answers
+    if (total > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`);
     parts.push(part);
   }
   return Buffer.concat(parts);
 }
 
-/** Drains and discards the rest of a request body (so keep-alive connections stay usable). */
-export function discardBody(req: IncomingMessage): void {
+/** How much of an unread request body the server drains after refusing it, to keep the connection usable. */
+export const DRAIN_LIMIT = 16 << 20;
+
+/**
+ * Drains and discards the rest of a request body (so keep-alive connections stay usable and the
+ * client can read the answer), but at most `limit` bytes: past that the connection is closed.
+ */
+export function discardBody(req: IncomingMessage, limit = DRAIN_LIMIT): void {
+  let seen = 0;
+  req.on('data', (part: Buffer) => {
+    seen += part.length;
+    if (seen > limit) req.socket.destroy();
+  });
   req.resume();
 }
