@@ -21,6 +21,7 @@ import { preReceiveHookCommand } from './bare-repos.js';
 import { gitPathInfo, gitRoute, handleGitRequest } from './git-http.js';
 import { discardBody, DRAIN_LIMIT, HttpError, readJsonBody, sendJson } from './http-util.js';
 import { Limiter } from './limiter.js';
+import { watchEventLoop } from './loop-watch.js';
 import { prepareRoot } from './server-root.js';
 import { StallWatch } from './stall-watch.js';
 import { handleTokens, tokenRoute } from './tokens-api.js';
@@ -143,6 +144,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const stalls = new StallWatch(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, (req, what) =>
     log(JSON.stringify({ time: new Date().toISOString(), level: 'warn', message: `${what === 'body' ? 'request body' : 'answer'} stalled: request ended`, method: req.method, path: (req.url ?? '').split('?')[0] })),
   );
+  const stopLoopWatch = watchEventLoop((late) => log(JSON.stringify({ time: new Date().toISOString(), level: 'warn', message: 'event loop late', ...late })));
   /** Who a request counts against for the limits: its token, else the client's address. */
   const clientKey = (id: Identity, req: IncomingMessage) => (id.tokenId !== undefined ? `token:${id.tokenId}` : `addr:${req.socket.remoteAddress ?? '?'}`);
   const jobsFor = (key: string) => ((name, args, transfer) => pool.run(key, name, args, transfer)) as import('./hf-commit.js').JobRunner;
@@ -313,6 +315,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       for (const s of sockets) s.destroy();
       await closed;
       stalls.close();
+      stopLoopWatch();
       gitLimiter.close();
       await pool.close();
       for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });

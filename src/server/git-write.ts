@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HubError } from '../errors.js';
+import { Breather } from './breather.js';
 import { serverGitEnv } from './bare-repos.js';
 
 /** A file in a tree: its git mode (`100644`, `100755`, `120000`, `160000`) and object id. */
@@ -86,9 +87,11 @@ export async function headBranch(dir: string): Promise<string | undefined> {
 export async function listTree(dir: string, commit: string): Promise<Map<string, TreeEntry>> {
   const out = await gitOk(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]);
   const entries = new Map<string, TreeEntry>();
+  const breather = new Breather();
   // records: `<mode> SP <type> SP <oid> TAB <path> NUL`; paths are bytes, read as UTF-8
   let at = 0;
   while (at < out.length) {
+    await breather.breathe();
     const end = out.indexOf(0, at);
     const record = out.subarray(at, end < 0 ? out.length : end);
     at = end < 0 ? out.length : end + 1;

@@ -13,10 +13,11 @@
  * `.git\u200c`, `.git.`, `GIT~1`), no backslash, no control character, at most 4096 bytes.
  */
 import type { IncomingMessage } from 'node:http';
+import { Breather } from './breather.js';
 import { badTreeName } from './git-paths.js';
 import { hfError } from './hf-access.js';
 import type { StagedLine, StagedOperation } from './hf-commit-stage.js';
-import { HttpError } from './http-util.js';
+import { bodyChunks, HttpError } from './http-util.js';
 
 /** One change of a commit, in the order the client sent them. */
 export type CommitOperation =
@@ -181,7 +182,9 @@ export async function readNdjsonPayload(req: IncomingMessage, stage: LineStager,
   let lineNo = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
+  const breather = new Breather();
   const take = async (line: Buffer) => {
+    await breather.breathe(); // thousands of small lines arrive in one chunk: let other requests in
     lineNo++;
     const staged = await stage(line, lineNo, header === undefined);
     if ('blank' in staged) return;
@@ -192,7 +195,7 @@ export async function readNdjsonPayload(req: IncomingMessage, stage: LineStager,
     if (++count > MAX_OPERATIONS) throw new HttpError(413, `too many operations in one commit (limit ${MAX_OPERATIONS})`);
     await onOperation(staged.op);
   };
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of bodyChunks(req)) {
     let start = 0;
     for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, nl);

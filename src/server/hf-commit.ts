@@ -27,6 +27,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pointerFor } from '../formats/lfs-pointer.js';
 import type { Store } from '../store/store.js';
+import { Breather } from './breather.js';
 import * as git from './git-write.js';
 import { hfError } from './hf-access.js';
 import { attributesBase, isAttributesPath, type AttributeFile } from './hf-attributes.js';
@@ -158,9 +159,18 @@ class TreeFiles {
   /** folder -> the paths below it (at any depth) */
   private readonly below = new Map<string, Set<string>>();
 
-  constructor(entries: Map<string, git.TreeEntry>) {
+  private constructor(entries: Map<string, git.TreeEntry>) {
     this.entries = entries;
-    for (const path of entries.keys()) this.index(path);
+  }
+
+  /** The index of `entries` (which it takes over), built in slices between other requests. */
+  static async of(entries: Map<string, git.TreeEntry>, breather: Breather): Promise<TreeFiles> {
+    const tree = new TreeFiles(entries);
+    for (const path of entries.keys()) {
+      await breather.breathe();
+      tree.index(path);
+    }
+    return tree;
   }
 
   set(path: string, entry: git.TreeEntry): void {
@@ -200,9 +210,11 @@ function* folders(path: string): Generator<string> {
 /** The tree of `tip` with the operations applied; its id. */
 async function buildTree(ctx: CommitContext, tip: string | undefined, staging: CommitStaging, attempt: number): Promise<string> {
   const jobs = ctx.jobs ?? inlineJobs(ctx.store);
-  const tree = new TreeFiles(tip ? await git.listTree(ctx.dir, tip) : new Map());
+  const breather = new Breather();
+  const tree = await TreeFiles.of(tip ? await git.listTree(ctx.dir, tip) : new Map(), breather);
   const fresh = new Map<string, Fresh>();
   for (const op of staging.operations) {
+    await breather.breathe();
     if (op.key === 'file' || op.key === 'lfsFile') {
       tree.set(op.path, { mode: tree.entries.get(op.path)?.mode === '100755' ? '100755' : '100644', oid: '' }); // an executable stays one
       fresh.set(op.path, op);
@@ -213,6 +225,7 @@ async function buildTree(ctx: CommitContext, tip: string | undefined, staging: C
       const under = tree.under(op.path);
       if (under.length === 0) throw hfError(404, 'EntryNotFound', `cannot delete folder ${op.path}: no such folder`);
       for (const p of under) {
+        await breather.breathe();
         tree.delete(p);
         fresh.delete(p);
       }
@@ -220,13 +233,15 @@ async function buildTree(ctx: CommitContext, tip: string | undefined, staging: C
   }
   const entries = tree.entries;
   for (const path of entries.keys()) {
+    await breather.breathe();
     for (const folder of folders(path)) if (entries.has(folder)) throw hfError(400, 'BadRequest', `cannot commit ${path}: ${folder} is a file`);
   }
-  checkLfsObjects(ctx, fresh);
+  await checkLfsObjects(ctx, fresh, breather);
 
   // which new files are LFS by the new tree's attributes, and the `--filename` lines pointers need
   const files: AttributeFile[] = [];
   for (const [path, entry] of entries) {
+    await breather.breathe();
     if (!isAttributesPath(path)) continue;
     const op = fresh.get(path);
     if (op) files.push(op.key === 'file' ? { base: attributesBase(path), file: op.tmp } : { base: attributesBase(path) });
@@ -240,6 +255,7 @@ async function buildTree(ctx: CommitContext, tip: string | undefined, staging: C
   const blobs = new Map<string, string>(); // path -> file to write as its blob
   const lfs = new Set(candidates.filter((_, i) => plan.lfs[i] === 1).map((op) => op.path));
   for (const [path, op] of fresh) {
+    await breather.breathe();
     let object = op.key === 'lfsFile' ? { oid: op.oid, size: op.size ?? ctx.meta.objectSize(ctx.repo.id, op.oid)! } : isAttributesPath(path) ? undefined : op.pointer;
     if (op.key === 'file' && lfs.has(path)) object = await storeAsLfs(ctx, jobs, staging, op.tmp);
     if (!object && op.key === 'file') {
@@ -270,9 +286,10 @@ async function buildTree(ctx: CommitContext, tip: string | undefined, staging: C
  * 422 naming the paths whose pointers name objects the repository does not hold (or not at
  * that size), or whose content git-lfs and hub would read differently.
  */
-function checkLfsObjects(ctx: CommitContext, fresh: Map<string, Fresh>): void {
+async function checkLfsObjects(ctx: CommitContext, fresh: Map<string, Fresh>, breather: Breather): Promise<void> {
   const wrong: string[] = [];
   for (const [path, op] of fresh) {
+    await breather.breathe();
     if (op.key === 'file' && op.ambiguous) {
       wrong.push(`${path} (${op.ambiguous})`);
       continue;

@@ -24,13 +24,22 @@ export async function readJsonBody(req: IncomingMessage, limit: number, limits: 
   return parseJsonBody(await readBody(req, limit), limits);
 }
 
+/**
+ * The chunks of a request body, for `for await`. Leaving the loop early (a refusal) does not
+ * destroy the request: destroying it would reset the connection before the refusal is sent;
+ * the rest of the body is drained by whoever answers (discardBody).
+ */
+export function bodyChunks(req: IncomingMessage): AsyncIterable<Buffer> {
+  return req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+}
+
 /** Reads a whole request body of at most `limit` bytes (413 beyond). */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, `request body too large: ${declared} bytes (limit ${limit})`);
   const parts: Buffer[] = [];
   let total = 0;
-  for await (const part of req as AsyncIterable<Buffer>) {
+  for await (const part of bodyChunks(req)) {
     total += part.length;
     // the rest is drained (up to DRAIN_LIMIT, then the connection closes) by whoever answers
     if (total > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`);

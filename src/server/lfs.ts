@@ -15,7 +15,7 @@ import { objectPieces } from '../store/reassemble.js';
 import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
 import type { JobRunner } from './hf-commit.js';
-import { HttpError, readJsonBody } from './http-util.js';
+import { bodyChunks, HttpError, readJsonBody } from './http-util.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 import type { UploadGrants } from './upload-grant.js';
 
@@ -131,7 +131,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
   let writeError: Error | undefined;
   out.on('error', (err) => (writeError ??= err));
   try {
-    for await (const part of req as AsyncIterable<Buffer>) {
+    for await (const part of bodyChunks(req)) {
       received += part.length;
       if (received > size) throw new HttpError(400, `upload is longer than its Content-Length (${size} bytes)`);
       hash.update(part);

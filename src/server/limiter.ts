@@ -40,6 +40,7 @@ export class Limiter {
   private readonly queuedByKey = new Map<string, number>();
   private queue: Waiter[] = [];
   private closed = false;
+  private dispatching = false;
 
   constructor(private readonly opts: LimiterOptions) {}
 
@@ -95,9 +96,22 @@ export class Limiter {
     };
   }
 
-  /** Starts waiting tasks while slots are free: fewest running for their caller first, then oldest. */
+  /**
+   * Starts waiting tasks while slots are free: fewest running for their caller first, then
+   * oldest. One per turn of the event loop: starting a task may cost milliseconds (spawning git
+   * forks the server), and a burst of them must not hold the loop.
+   */
   private dispatch(): void {
-    while (this.running < this.opts.maxRunning && this.queue.length > 0) {
+    if (this.dispatching) return;
+    this.dispatching = true;
+    setImmediate(() => {
+      this.dispatching = false;
+      this.startOne();
+    });
+  }
+
+  private startOne(): void {
+    if (this.running < this.opts.maxRunning && this.queue.length > 0) {
       let best = -1;
       for (let i = 0; i < this.queue.length; i++) {
         const n = this.count(this.runningByKey, this.queue[i].key);
@@ -108,6 +122,7 @@ export class Limiter {
       const [w] = this.queue.splice(best, 1);
       this.bump(this.queuedByKey, w.key, -1);
       w.start();
+      this.dispatch();
     }
   }
 

@@ -20,6 +20,12 @@ interface Watched {
   since: number;
 }
 
+/** Ends a stalled request: its body stream fails (so whoever reads it stops and cleans up) and the connection closes. */
+function end(req: IncomingMessage): void {
+  req.destroy(new Error('request stalled'));
+  req.socket.destroy();
+}
+
 /** Watches requests in flight with one timer. */
 export class StallWatch {
   private readonly watched = new Set<Watched>();
@@ -75,10 +81,10 @@ export class StallWatch {
       if (what === 'body' && !res.headersSent) {
         const text = `${JSON.stringify({ error: `request body stalled: no data for ${Math.round(this.idleMs / 1000)} s`, code: 'body_timeout' })}\n`;
         res.writeHead(408, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), Connection: 'close' });
-        res.end(text, () => socket.destroy());
+        res.end(text, () => end(req));
         // the answer may never drain either: cut the connection anyway
-        setTimeout(() => socket.destroy(), 1000).unref();
-      } else socket.destroy();
+        setTimeout(() => end(req), 1000).unref();
+      } else end(req);
     }
   }
 }
