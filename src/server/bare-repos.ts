@@ -122,8 +122,9 @@ export async function createBareRepo(dir: string, opts: CreateBareRepoOptions): 
   await mkdir(hooks, { recursive: true });
   // tmp + rename: a push running now sees the old hook or the new one, never half a file
   const tmp = join(hooks, `.pre-receive.${randomBytes(6).toString('hex')}`);
-  await writeFile(tmp, hookScript(opts.hookCommand), { mode: 0o755 });
-  await chmod(tmp, 0o755);
+  // the server's own user runs it; nobody else needs to read it (issue 11: the root is private)
+  await writeFile(tmp, hookScript(opts.hookCommand), { mode: 0o700 });
+  await chmod(tmp, 0o700);
   await rename(tmp, join(hooks, 'pre-receive'));
 }
 

@@ -23,3 +23,13 @@ export function prepareRoot(root: string): string | undefined {
   const mode = statSync(root).mode & 0o777;
   return (mode & 0o077) !== 0 ? `the server root ${root} is readable by others (mode ${mode.toString(8)}): chmod 700 it` : undefined;
 }
+
+/**
+ * The metadata database of the server root `root` (created, with the root, as {@link prepareRoot}
+ * does), for the server-side `hub token` commands.
+ */
+export async function openServerMetadata(root: string): Promise<import('./metadata.js').SqliteMetadata> {
+  prepareRoot(root);
+  const { SqliteMetadata } = await import('./metadata.js');
+  return SqliteMetadata.open(join(root, 'meta.sqlite'));
+}
