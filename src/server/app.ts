@@ -134,6 +134,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const env = opts.env ?? process.env;
   const store = await Store.open(join(root, 'store'), env);
   const pool = new WorkPool({ storeRoot: join(root, 'store'), store, env, workers: opts.workers });
+  await pool.warm();
   const gitLimiter = new Limiter({
     what: 'git requests',
     maxRunning: opts.maxGitRequests ?? 32,

@@ -15,6 +15,7 @@ import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS } from '../formats/
 import { fetchTerms, missingChunks } from '../store/chunk-api.js';
 import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
+import { Breather } from './breather.js';
 import type { JobRunner } from './hf-commit.js';
 import { HttpError, readJsonBody, sendJson } from './http-util.js';
 import { parseRange } from './lfs.js';
@@ -128,7 +129,9 @@ async function getXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
     });
     if (req.method === 'HEAD') return void res.end();
     const buf = Buffer.allocUnsafe(1 << 20);
+    const breather = new Breather(); // a fast reader never makes write() wait: give the loop turns anyway
     for (let at = start; at < end; ) {
+      await breather.breathe();
       const n = handle.read(buf.subarray(0, Math.min(buf.length, end - at)), at);
       if (n === 0) break;
       at += n;

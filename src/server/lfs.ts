@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { objectPieces } from '../store/reassemble.js';
 import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
+import { Breather } from './breather.js';
 import type { JobRunner } from './hf-commit.js';
 import { bodyChunks, HttpError, readJsonBody } from './http-util.js';
 import type { Metadata, RepoRecord } from './metadata.js';
@@ -200,7 +201,9 @@ export async function handleDownload(req: IncomingMessage, res: ServerResponse, 
     return;
   }
   try {
+    const breather = new Breather(); // a fast reader never makes write() wait: give the loop turns anyway
     for (const piece of objectPieces(ctx.store, manifest, range)) {
+      await breather.breathe();
       if (res.destroyed) return;
       if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
     }

@@ -20,6 +20,10 @@ export interface JobContext {
 
 /** The jobs, by name. */
 export const JOBS = {
+  /** Nothing: a worker that answers has opened its Store (work-pool.ts `warm`). */
+  async ping(_ctx: JobContext, _a: Record<string, never>): Promise<true> {
+    return true;
+  },
   /** Chunks the file at `path` into the store (store/ingest.ts); its oid and size. */
   async addFile(ctx: JobContext, a: { path: string }): Promise<{ oid: string; size: number }> {
     const r = await addFile(ctx.store, a.path);

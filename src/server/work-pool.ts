@@ -116,6 +116,12 @@ export class WorkPool {
     });
   }
 
+  /** Starts every worker and has it open its Store, so the first requests do not wait for that. */
+  async warm(): Promise<void> {
+    if (!this.script) return;
+    await Promise.all(Array.from({ length: this.size }, () => this.run('warm', 'ping', {})));
+  }
+
   /** Refuses new jobs and stops the workers. */
   async close(): Promise<void> {
     this.closed = true;
