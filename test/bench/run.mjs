@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Benchmarks run by `npm run bench` after a build: the content store (issue 2) here, then
 // test/bench/status.mjs (issue 3), test/bench/serve.mjs (issue 4), test/bench/remote.mjs (issue 5),
+// test/bench/responsiveness.mjs (issue 11),
 // test/bench/diff-model.mjs and test/bench/diff-table.mjs (issue 6).
 //
 // On one synthetic 1 GiB safetensors model (../shared/tools/make-model.mjs, or a local copy of
@@ -128,7 +129,7 @@ try {
 
 // the repository benchmarks (issue 3)
 console.log('');
-for (const bench of ['status.mjs', 'serve.mjs', 'remote.mjs', 'diff-model.mjs', 'diff-table.mjs']) {
+for (const bench of ['status.mjs', 'serve.mjs', 'remote.mjs', 'responsiveness.mjs', 'diff-model.mjs', 'diff-table.mjs']) {
   console.log('');
   const r = spawnSync(process.execPath, [join(root, 'test/bench', bench)], { stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = 1;
