@@ -103,7 +103,7 @@ function parseBatch(out: Buffer, count: number): Array<{ type: string; oid: stri
 }
 
 /** Committer date and title from a raw commit object. */
-function commitInfo(id: string, raw: Buffer): CommitInfo {
+export function commitInfo(id: string, raw: Buffer): CommitInfo {
   const text = raw.toString('utf8');
   const headerEnd = text.indexOf('\n\n');
   const header = headerEnd < 0 ? text : text.slice(0, headerEnd);
