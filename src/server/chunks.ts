@@ -12,13 +12,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FormatError, IntegrityError } from '../errors.js';
 import { parseManifest } from '../formats/manifest.js';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS } from '../formats/xorb.js';
-import { fetchTerms, missingChunks } from '../store/chunk-api.js';
 import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
-import { Breather } from './breather.js';
 import type { JobRunner } from './hf-commit.js';
 import { HttpError, readJsonBody, sendJson } from './http-util.js';
 import { parseRange } from './lfs.js';
+import { sendRange } from './send-range.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 
 /** The transfer name clients list in a batch request. */
@@ -58,7 +57,7 @@ export async function handleChunkApi(req: IncomingMessage, res: ServerResponse, 
     if (kind === 'xorbs' && req.method === 'PUT') return await putXorb(req, res, ctx, arg);
     if (kind === 'xorbs') return await getXorb(req, res, ctx, arg);
     if (req.method === 'POST') return await putReconstruction(req, res, ctx, arg);
-    return getReconstruction(res, ctx, arg);
+    return await getReconstruction(res, ctx, arg);
   } catch (err) {
     if (err instanceof IntegrityError || err instanceof FormatError) throw new HttpError(422, err.message, {}, err.code);
     throw err;
@@ -70,7 +69,7 @@ async function missing(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
   if (!Array.isArray(body?.chunks) || body.chunks.length > 100_000 || !body.chunks.every((h) => typeof h === 'string' && HEX64.test(h))) {
     throw new HttpError(422, '"chunks" must be an array of at most 100000 chunk hashes (64 hex digits, Xet form)');
   }
-  sendJson(res, 200, { missing: missingChunks(ctx.store, body.chunks as string[]) });
+  sendJson(res, 200, { missing: await ctx.jobs('missingChunks', { hashes: body.chunks as string[] }) }); // one index look-up per hash: on a worker
 }
 
 async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext, xorb: string): Promise<void> {
@@ -128,16 +127,7 @@ async function getXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
       ...(range ? { 'Content-Range': `bytes ${start}-${end - 1}/${handle.size}` } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
-    const buf = Buffer.allocUnsafe(1 << 20);
-    const breather = new Breather(); // a fast reader never makes write() wait: give the loop turns anyway
-    for (let at = start; at < end; ) {
-      await breather.breathe();
-      const n = handle.read(buf.subarray(0, Math.min(buf.length, end - at)), at);
-      if (n === 0) break;
-      at += n;
-      if (!res.write(Buffer.from(buf.subarray(0, n)))) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      if (res.destroyed) return;
-    }
+    if (!(await sendRange(res, (buf, at) => handle.read(buf, at), start, end))) return;
     res.end();
   } finally {
     handle.close();
@@ -154,9 +144,9 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
   sendJson(res, 200, { oid, size: manifest.size });
 }
 
-function getReconstruction(res: ServerResponse, ctx: ChunkContext, oid: string): void {
+async function getReconstruction(res: ServerResponse, ctx: ChunkContext, oid: string): Promise<void> {
   const manifest = ctx.meta.hasObject(ctx.repo.id, oid) ? readManifest(ctx.store.paths, oid) : undefined;
   if (!manifest) throw new HttpError(404, 'object does not exist on the server');
-  const terms = fetchTerms(ctx.store, manifest).map((t) => ({ ...t, url: `${ctx.base}/xorbs/${t.xorb}` }));
+  const terms = (await ctx.jobs('fetchTerms', { manifest })).map((t) => ({ ...t, url: `${ctx.base}/xorbs/${t.xorb}` })); // reads every xorb's headers: on a worker
   sendJson(res, 200, { oid, size: manifest.size, xetHash: manifest.xetHash, terms });
 }

@@ -5,7 +5,7 @@
  * are rebuilt with their class.
  */
 import type { FileManifest } from '../formats/manifest.js';
-import { importXorb, registerManifest } from '../store/chunk-api.js';
+import { fetchTerms, importXorb, missingChunks, registerManifest, type FetchTerm } from '../store/chunk-api.js';
 import { addFile } from '../store/ingest.js';
 import type { Store } from '../store/store.js';
 import { lfsPlan, type AttributeFile, type LfsPlan } from './hf-attributes.js';
@@ -36,6 +36,14 @@ export const JOBS = {
   /** Verifies and imports the received xorb file `tmp` as `xorb` (store/chunk-api.ts). */
   async importXorb(ctx: JobContext, a: { tmp: string; xorb: string }): Promise<{ xorb: string; chunks: number; bytes: number }> {
     return importXorb(ctx.store, a.tmp, a.xorb);
+  },
+  /** The hashes of `hashes` the store has no chunk for (store/chunk-api.ts). */
+  async missingChunks(ctx: JobContext, a: { hashes: string[] }): Promise<string[]> {
+    return missingChunks(ctx.store, a.hashes);
+  },
+  /** The terms of `manifest` with the xorb byte ranges and chunk hashes a client fetches them with (store/chunk-api.ts). */
+  async fetchTerms(ctx: JobContext, a: { manifest: FileManifest }): Promise<FetchTerm[]> {
+    return fetchTerms(ctx.store, a.manifest);
   },
   /** Parses and stages one NDJSON line of an HF commit (hf-commit-stage.ts). */
   async stageLine(_ctx: JobContext, a: { line: Uint8Array; lineNo: number; first: boolean; tmp: string }): Promise<StagedLine> {
