@@ -68,6 +68,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   bad_repo_type: ExitCode.usage,
   bad_request: ExitCode.usage,
   bad_size: ExitCode.usage,
+  bad_token_id: ExitCode.usage,
   bad_url: ExitCode.usage,
   detached_head: ExitCode.usage,
   empty_message: ExitCode.usage,

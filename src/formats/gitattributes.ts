@@ -1,9 +1,9 @@
 /**
  * `.gitattributes` files (gitattributes(5)): parsed the way git 2.39's attr.c reads them, matched
- * with git's pattern rules, and edited the way `git lfs track` / `git lfs untrack` edit them.
+ * with git's pattern rules (wildmatch.ts, linear time), and edited the way `git lfs track` / `git lfs untrack` edit them.
  */
-import ignore, { type Ignore } from 'ignore';
 import { UsageError } from '../errors.js';
+import { compileWildmatch, wildmatch, type Wildmatcher } from './wildmatch.js';
 
 /** An attribute state: set (`attr`) true, unset (`-attr`) false, unspecified (`!attr`) null, or `attr=value`. */
 export type AttributeValue = string | true | false | null;
@@ -98,48 +98,68 @@ export function parseGitattributes(text: string): AttributeRule[] {
   return rules;
 }
 
-/** The rule as an `ignore` matcher for the path itself, or null when it can never match a file. */
-function ruleMatcher(pattern: string): Ignore | null {
-  if (pattern === '' || pattern.startsWith('!') || pattern.endsWith('/')) return null;
-  // `ignore` reads '#' as a comment and trims trailing spaces; an attributes pattern means both literally.
-  const literal = pattern.replace(/^#/, '\\#').replace(/ +$/, (s) => '\\ '.repeat(s.length));
-  // '!*/' re-includes every directory, so a match of a parent directory (gitignore's rule) never
-  // leaks down: attributes apply to the paths a pattern matches, not to what is under them. The
-  // object form keeps a pattern holding a quoted "\n" in one piece.
-  return ignore({ ignorecase: false }).add([{ pattern: literal }, '!*/']);
+/** git's is_glob_special: the bytes that end a pattern's literal prefix. */
+function simpleLength(p: Uint8Array): number {
+  let i = 0;
+  while (i < p.length && p[i] !== 0x2a && p[i] !== 0x3f && p[i] !== 0x5b && p[i] !== 0x5c) i++;
+  return i;
 }
 
+/**
+ * One rule compiled the way git's attr.c/dir.c match it (parse_path_pattern, match_basename,
+ * match_pathname): a pattern without `/` matches the file's name, anything else the path below
+ * the rule's directory, after a literal prefix compared first (so a `**` right after that prefix
+ * counts as the start of the pattern, as in git). A pattern ending in `/` only matches
+ * directories, so never a file: such rules are dropped.
+ */
 interface CompiledRule {
   base: string;
   attrs: Record<string, AttributeValue>;
-  matcher: Ignore;
-  /** The same answer without `ignore`, for the pattern shapes git itself matches without wildmatch. */
-  fast: ((rel: string) => boolean) | null;
+  /** Match the last path component only (the pattern holds no `/`). */
+  basename: boolean;
+  /** The pattern bytes (leading `/` removed for path patterns). */
+  pattern: Uint8Array;
+  /** Bytes before the first wildcard character. */
+  prefix: number;
+  /** `*literal` basename patterns: an ends-with test. */
+  endsWith: boolean;
+  /** The wildcard part: the whole pattern for basename rules, the part after `prefix` otherwise. */
+  glob?: Wildmatcher;
 }
 
-const GLOB_CHARS = /[*?[\\]/;
-
-/**
- * git's own shortcuts (dir.c match_basename / match_pathname): `*SUFFIX` without a slash or
- * other wildcard tests the end of the name; a literal without a slash is the file name at any
- * depth; a literal with a slash is that one path below the file's directory. Other shapes (and
- * anything `ignore` reads specially: '#', '!', spaces) return null and go through `ignore`.
- * Every path is tested against every rule, so on a 100,000-file tree this is most of the work.
- */
-function fastMatcher(pattern: string): ((rel: string) => boolean) | null {
-  if (pattern === '' || pattern.endsWith('/') || /^[#!]|\s/.test(pattern)) return null;
-  if (!pattern.includes('/')) {
-    if (pattern.startsWith('*') && !GLOB_CHARS.test(pattern.slice(1))) {
-      const suffix = pattern.slice(1);
-      return (rel) => rel.endsWith(suffix);
-    }
-    if (GLOB_CHARS.test(pattern)) return null;
-    const tail = `/${pattern}`;
-    return (rel) => rel === pattern || rel.endsWith(tail);
+function compileRule(base: string, pattern: string, attrs: Record<string, AttributeValue>): CompiledRule | null {
+  if (pattern === '' || pattern.startsWith('!') || pattern.endsWith('/')) return null;
+  let bytes = utf8.encode(pattern);
+  const basename = !bytes.includes(0x2f);
+  let prefix = simpleLength(bytes);
+  if (!basename && bytes[0] === 0x2f) {
+    bytes = bytes.subarray(1);
+    prefix--;
   }
-  const path = pattern.startsWith('/') ? pattern.slice(1) : pattern;
-  if (path === '' || GLOB_CHARS.test(path) || path.includes('//')) return null;
-  return (rel) => rel === path;
+  const endsWith = basename && bytes[0] === 0x2a && simpleLength(bytes.subarray(1)) === bytes.length - 1;
+  const rule: CompiledRule = { base, attrs, basename, pattern: bytes, prefix, endsWith };
+  if (prefix < bytes.length && !endsWith) rule.glob = compileWildmatch(basename ? bytes : bytes.subarray(prefix), !basename);
+  return rule;
+}
+
+function equalBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
+}
+
+/** Whether the rule matches `path` (UTF-8 bytes, relative to the root; the rule's base already checked). */
+function ruleMatches(rule: CompiledRule, path: Uint8Array, baseBytes: number): boolean {
+  const p = rule.pattern;
+  if (rule.basename) {
+    const name = path.subarray(path.lastIndexOf(0x2f) + 1);
+    if (rule.prefix === p.length) return name.length === p.length && equalBytes(p, 0, name, 0, p.length);
+    if (rule.endsWith) return p.length - 1 <= name.length && equalBytes(p, 1, name, name.length - (p.length - 1), p.length - 1);
+    return wildmatch(rule.glob!, name);
+  }
+  const name = path.subarray(baseBytes);
+  if (rule.prefix > name.length || !equalBytes(p, 0, name, 0, rule.prefix)) return false;
+  if (rule.prefix === p.length) return name.length === p.length;
+  return wildmatch(rule.glob!, name.subarray(rule.prefix));
 }
 
 function depth(base: string): number {
@@ -152,10 +172,17 @@ function checkPath(path: string): void {
   }
 }
 
-/** Answers attribute questions for paths from the rules of several `.gitattributes` files, as git does. */
+/**
+ * Answers attribute questions for paths from the rules of several `.gitattributes` files, as git
+ * does. Each rule costs at most O(pattern × path) per path (wildmatch.ts); rules without a
+ * wildcard are looked up by name instead of tried one by one, so the thousands of lines
+ * `git lfs track --filename` writes stay cheap.
+ */
 export class AttributeMatcher {
   /** Every rule that can match a file, lowest precedence first (shallow files first, then line order). */
   private readonly rules: CompiledRule[] = [];
+  /** Per attribute: literal rules by exact key (`b:<name>` basename, `p:<path>` full path), and the others. */
+  private readonly byAttr = new Map<string, { literal: Map<string, number[]>; other: number[] }>();
 
   constructor(sources: readonly AttributeSource[]) {
     const trimmed = sources.map((s) => ({ base: s.base.replace(/\/+$/, ''), rules: s.rules }));
@@ -163,22 +190,47 @@ export class AttributeMatcher {
     for (const { base, rules } of ordered) {
       const prefix = base === '' ? '' : `${base}/`;
       for (const rule of rules) {
-        const matcher = ruleMatcher(rule.pattern);
-        if (matcher !== null) this.rules.push({ base: prefix, attrs: rule.attrs, matcher, fast: fastMatcher(rule.pattern) });
+        const compiled = compileRule(prefix, rule.pattern, rule.attrs);
+        if (compiled !== null) this.rules.push(compiled);
       }
     }
+  }
+
+  private index(attr: string): { literal: Map<string, number[]>; other: number[] } {
+    let found = this.byAttr.get(attr);
+    if (found) return found;
+    found = { literal: new Map(), other: [] };
+    this.rules.forEach((rule, i) => {
+      if (!Object.hasOwn(rule.attrs, attr)) return;
+      if (rule.prefix !== rule.pattern.length) return void found!.other.push(i);
+      const text = utf8Lossy.decode(rule.pattern);
+      const key = rule.basename ? `b:${text}` : `p:${rule.base}${text}`;
+      const list = found!.literal.get(key) ?? [];
+      list.push(i);
+      found!.literal.set(key, list);
+    });
+    this.byAttr.set(attr, found);
+    return found;
   }
 
   /** The value of `attr` for file `path` ('/'-separated, relative to the root): the last matching rule that mentions it wins. */
   get(path: string, attr: string): AttributeValue {
     checkPath(path);
-    for (let i = this.rules.length - 1; i >= 0; i--) {
-      const { base, attrs, matcher, fast } = this.rules[i];
-      if (!Object.hasOwn(attrs, attr) || !path.startsWith(base)) continue;
-      const rel = path.slice(base.length);
-      if (fast ? fast(rel) : matcher.ignores(rel)) return attrs[attr];
+    const { literal, other } = this.index(attr);
+    let best = -1;
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    for (const i of literal.get(`b:${name}`) ?? []) if (i > best && path.startsWith(this.rules[i].base)) best = i;
+    for (const i of literal.get(`p:${path}`) ?? []) if (i > best) best = i;
+    const bytes = utf8.encode(path);
+    for (let k = other.length - 1; k >= 0 && other[k] > best; k--) {
+      const rule = this.rules[other[k]];
+      if (!path.startsWith(rule.base)) continue;
+      if (ruleMatches(rule, bytes, utf8.encode(rule.base).length)) {
+        best = other[k];
+        break;
+      }
     }
-    return null;
+    return best < 0 ? null : this.rules[best].attrs[attr];
   }
 
   /** True when `path` has `filter=lfs`. */
@@ -263,6 +315,22 @@ export function addTrackedFilename(text: string, path: string): { text: string; 
   const eol = lineEnding(text);
   const head = text === '' || text.endsWith('\n') ? text : `${text}${eol}`;
   return { text: `${head}${pattern} ${LFS_ATTRIBUTES}${eol}`, added: true };
+}
+
+/** Appends the lines for the literal file names `paths` (see {@link addTrackedFilename}) in one pass over `text`. */
+export function addTrackedFilenames(text: string, paths: readonly string[]): { text: string; added: number } {
+  const present = new Set(parseGitattributes(text).filter((r) => r.attrs.filter === 'lfs').map((r) => r.pattern));
+  const eol = lineEnding(text);
+  const lines: string[] = [];
+  for (const path of paths) {
+    const pattern = filenamePattern(path);
+    if (present.has(pattern)) continue;
+    present.add(pattern);
+    lines.push(`${pattern} ${LFS_ATTRIBUTES}${eol}`);
+  }
+  if (lines.length === 0) return { text, added: 0 };
+  const head = text === '' || text.endsWith('\n') ? text : `${text}${eol}`;
+  return { text: head + lines.join(''), added: lines.length };
 }
 
 /** Removes every line for exactly `pattern` that sets filter=lfs; other lines are kept byte for byte. */

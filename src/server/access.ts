@@ -32,6 +32,8 @@ export interface Identity {
   user?: User;
   write: boolean;
   invalidToken: boolean;
+  /** The id of the token used (for per-token limits and `DELETE /api/tokens/ID`). */
+  tokenId?: number;
 }
 
 /** What a request wants to do to a repository. */
@@ -59,7 +61,7 @@ export function identify(meta: Metadata, authorization: string | undefined): Ide
     token = decoded.slice(colon + 1);
   } else return invalid();
   const grant = token === '' ? undefined : meta.resolveToken(token);
-  return grant ? { user: grant.user, write: grant.write, invalidToken: false } : invalid();
+  return grant ? { user: grant.user, write: grant.write, invalidToken: false, tokenId: grant.tokenId } : invalid();
 }
 
 /** Whether `id` may do `action` to `repo` (undefined: no such repository), per the matrix above. */

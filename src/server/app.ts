@@ -1,11 +1,17 @@
 /**
  * `hub serve`: one HTTP server for git smart HTTP (proxied to `git http-backend`), the Git LFS
  * Batch API with the `basic` transfer, and a small repository API. Everything is authenticated
- * and authorised here (access.ts) before any handler runs; errors are JSON; every request is
- * logged as one JSON line.
+ * and authorised here (access.ts) before any handler runs, and before any request body is read;
+ * errors are JSON; every request is logged as one JSON line.
+ *
+ * Nothing one request does may stall the others (docs/server.md, "Security model"): bodies are
+ * read with a per-route size cap and parsed after a linear depth and size scan (json-scan.ts);
+ * hashing, reassembly and the parsing of large bodies run on worker threads (work-pool.ts) and
+ * git in child processes, both with bounded concurrency per server and per caller (limiter.ts);
+ * a client that stops sending or reading is cut off after the idle timeout (stall-watch.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConflictError, HubError, NotFoundError, PermissionError, UsageError } from '../errors.js';
@@ -13,10 +19,16 @@ import { Store } from '../store/store.js';
 import { authorize, identify, wwwAuthenticate, type Identity } from './access.js';
 import { preReceiveHookCommand } from './bare-repos.js';
 import { gitPathInfo, gitRoute, handleGitRequest } from './git-http.js';
-import { HttpError, readJsonBody, sendJson } from './http-util.js';
+import { discardBody, DRAIN_LIMIT, HttpError, readJsonBody, sendJson } from './http-util.js';
+import { Limiter } from './limiter.js';
+import { watchEventLoop } from './loop-watch.js';
+import { prepareRoot } from './server-root.js';
+import { StallWatch } from './stall-watch.js';
+import { handleTokens, tokenRoute } from './tokens-api.js';
+import { WorkPool } from './work-pool.js';
 import { handleHfRead, hfReadRoute } from './hf-read.js';
 import { chunkRouteAction, handleChunkApi } from './chunks.js';
-import { BATCH_BODY_LIMIT, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
+import { BATCH_BODY_LIMIT, BATCH_JSON_LIMITS, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
 import { SqliteMetadata, type Metadata, type RepoRecord } from './metadata.js';
 import { hfWriteApi, matchHfWrite } from './hf-write.js';
 import { backfillServedRanges } from './hold-object.js';
@@ -33,6 +45,36 @@ export interface ServeOptions {
   /** Where access-log lines and notices go (default stderr). */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The server's public base URL (`https://hub.example.com`), used for every link it writes (LFS
+   * actions, chunk URLs, HF commit and repository URLs, pagination). Without it links are built
+   * from the request's Host header, which a client (or a proxy that forwards it unchecked) controls.
+   */
+  publicUrl?: string;
+  /** How long a request body or an answer may make no progress before the request is ended (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Worker threads for hashing, reassembly and large bodies (default 2). */
+  workers?: number;
+  /** git processes (http-backend requests, HF API reads) at once: per server (default 32) and per caller (default 8). */
+  maxGitRequests?: number;
+  maxGitRequestsPerClient?: number;
+}
+
+/** The default idle timeout of request bodies and answers. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+/** The origin of a `--public-url` value (`scheme://host[:port]`); UsageError when it is not one. */
+export function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--public-url ${JSON.stringify(value)} is not a URL`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new UsageError(`--public-url must be http(s)://host[:port], without a path: ${JSON.stringify(value)}`);
+  }
+  return url.origin;
 }
 
 /** A running server. */
@@ -90,19 +132,38 @@ function listenError(err: unknown, host: string, port: number): unknown {
 /** Starts the server; the first start on an empty root creates an admin user and token. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const root = opts.root;
-  for (const d of [root, join(root, 'repos'), join(root, 'tmp')]) mkdirSync(d, { recursive: true });
+  const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
+  const warning = prepareRoot(root);
+  if (warning) log(JSON.stringify({ time: new Date().toISOString(), level: 'warn', message: warning }));
   // uploads that a killed server left half-written are never visible: clear them
   for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
   const chunkTransfer = opts.chunkTransfer ?? true;
-  const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const dbPath = join(root, 'meta.sqlite');
   const meta: Metadata = SqliteMetadata.open(dbPath);
-  const store = await Store.open(join(root, 'store'), opts.env ?? process.env);
+  const env = opts.env ?? process.env;
+  const store = await Store.open(join(root, 'store'), env);
+  const pool = new WorkPool({ storeRoot: join(root, 'store'), store, env, workers: opts.workers });
+  await pool.warm();
+  const gitLimiter = new Limiter({
+    what: 'git requests',
+    maxRunning: opts.maxGitRequests ?? 32,
+    maxRunningPerKey: opts.maxGitRequestsPerClient ?? 8,
+    maxQueued: 64,
+    maxQueuedPerKey: 16,
+  });
+  const stalls = new StallWatch(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, (req, what) =>
+    log(JSON.stringify({ time: new Date().toISOString(), level: 'warn', message: `${what === 'body' ? 'request body' : 'answer'} stalled: request ended`, method: req.method, path: (req.url ?? '').split('?')[0] })),
+  );
+  const stopLoopWatch = watchEventLoop((late) => log(JSON.stringify({ time: new Date().toISOString(), level: 'warn', message: 'event loop late', ...late })));
+  /** Who a request counts against for the limits: its token, else the client's address. */
+  const clientKey = (id: Identity, req: IncomingMessage) => (id.tokenId !== undefined ? `token:${id.tokenId}` : `addr:${req.socket.remoteAddress ?? '?'}`);
+  const jobsFor = (key: string) => ((name, args, transfer) => pool.run(key, name, args, transfer)) as import('./hf-commit.js').JobRunner;
   // objects held before the served ranges were recorded (metadata schema 1): from the store's manifests
   const backfilled = backfillServedRanges(store, meta);
   if (backfilled > 0) log(JSON.stringify({ time: new Date().toISOString(), level: 'notice', message: `recorded the served xorb ranges of ${backfilled} objects held before this version` }));
   const hookCommand = preReceiveHookCommand();
-  const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp') });
+  const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp'), jobs: jobsFor });
   const grants = createUploadGrants(); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
 
   const active = new Set<ServerResponse>();
@@ -110,6 +171,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const server: Server = createServer((req, res) => {
     const started = process.hrtime.bigint();
     active.add(res);
+    stalls.watch(req, res);
     let who = '-';
     res.on('close', () => {
       active.delete(res);
@@ -123,8 +185,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         res.destroy();
         return;
       }
-      req.resume();
-      sendJson(res, e.status, { error: e.message, message: e.message, ...(e.code ? { code: e.code } : {}) }, e.headers);
+      // a body left unread (refused before reading it, or cut short) is drained up to a limit,
+      // never parsed; one declared larger than that closes the connection after the answer
+      const declared = Number(req.headers['content-length'] ?? 0);
+      const close = !req.complete && declared > DRAIN_LIMIT;
+      discardBody(req);
+      sendJson(res, e.status, { error: e.message, message: e.message, ...(e.code ? { code: e.code } : {}) }, close ? { ...e.headers, Connection: 'close' } : e.headers);
     });
   });
   server.on('connection', (s: Socket) => {
@@ -134,7 +200,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   server.requestTimeout = 0; // git pushes and large uploads may take long
   server.headersTimeout = 60_000;
 
-  const baseUrl = (req: IncomingMessage) => `http://${req.headers.host ?? `${opts.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`}`;
+  const baseUrl = (req: IncomingMessage) => publicUrl ?? `http://${req.headers.host ?? `${opts.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`}`;
 
   async function route(req: IncomingMessage, res: ServerResponse, setWho: (id: Identity) => void): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -145,12 +211,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       throw new HttpError(400, 'invalid percent-encoding in the path');
     }
     if (path.includes('\0') || path.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, 'invalid path');
+    if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
     const id = identify(meta, req.headers.authorization);
     setWho(id);
-    if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
-    if (path === '/api/repos/create' && req.method === 'POST') return hfWrite.createRepo(req, res, id, baseUrl(req));
+    const key = clientKey(id, req);
+    if (path === '/api/repos/create' && req.method === 'POST') return hfWrite.createRepo(req, res, id, baseUrl(req), key);
+    if (path === '/api/repos/delete') return hfWrite.deleteRepo(req, res, id);
+    const tokens = tokenRoute(path);
+    if (tokens) return handleTokens(req, res, tokens, id, meta, url.searchParams);
     const hfw = matchHfWrite(url.pathname); // the raw path: an encoded `/` in a revision is no separator
-    if (hfw) return hfWrite.handle(req, res, hfw, id, baseUrl(req));
+    if (hfw) return hfWrite.handle(req, res, hfw, id, baseUrl(req), key);
     if (path === '/api/whoami-v2' && req.method === 'GET') {
       // the Hugging Face shape, so HF clients' whoAmI works too
       if (id.invalidToken) throw new HttpError(401, 'invalid token', { 'WWW-Authenticate': wwwAuthenticate() });
@@ -158,21 +228,30 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return sendJson(res, 200, { type: 'user', name: id.user.name, isAdmin: id.user.admin, auth: { type: 'access_token', accessToken: { role: id.write ? 'write' : 'read' } } });
     }
     const hf = hfReadRoute(url.pathname); // the raw path: an encoded `/` in a revision is no separator
-    if (hf) return handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req) });
+    // HF reads run git: they count against the same limits as git requests
+    if (hf) return gitLimiter.run(key, () => handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req) }));
 
     const git = gitRoute(path);
     if (git) {
       const repo = meta.getRepo(git.type, git.owner, git.name);
-      const service = url.searchParams.get('service');
-      const write = path.endsWith('/git-receive-pack') || service === 'git-receive-pack';
+      // http-backend reads the last `service`, so a second one could smuggle a push past a read check
+      const services = url.searchParams.getAll('service');
+      if (services.length > 1) throw new HttpError(400, 'more than one service parameter');
+      const service = git.service === 'info/refs' ? services[0] : undefined;
+      if (git.service === 'info/refs' && service !== 'git-upload-pack' && service !== 'git-receive-pack') {
+        throw new HttpError(400, 'info/refs needs ?service=git-upload-pack or ?service=git-receive-pack (the dumb protocol is not served)');
+      }
+      const write = git.service === 'git-receive-pack' || service === 'git-receive-pack';
       check(id, repo, write ? 'write' : 'read', 'git');
-      return handleGitRequest(req, res, {
-        projectRoot: join(root, 'repos'),
-        pathInfo: gitPathInfo(repo.type, repo.owner, repo.name, git.service), // the stored spelling: names are case-insensitive
-        query: url.search.slice(1),
-        remoteUser: id.user?.name ?? 'anonymous',
-        env: { HUB_SERVE_DB: dbPath, HUB_REPO_ID: String(repo!.id) },
-      });
+      return gitLimiter.run(key, () =>
+        handleGitRequest(req, res, {
+          projectRoot: join(root, 'repos'),
+          pathInfo: gitPathInfo(repo.type, repo.owner, repo.name, git.service), // the stored spelling: names are case-insensitive
+          query: service ? `service=${service}` : '', // rebuilt: git sees exactly what was checked
+          remoteUser: id.user?.name ?? 'anonymous',
+          env: { HUB_SERVE_DB: dbPath, HUB_REPO_ID: String(repo!.id) },
+        }),
+      );
     }
 
     const rp = parseRepoPath(path);
@@ -183,21 +262,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (!action) throw new HttpError(405, `${req.method} is not supported here`, { Allow: rest[0] === 'xorbs' ? 'GET, HEAD, PUT' : rest[0] === 'reconstructions' ? 'GET, POST' : 'POST' });
       check(id, repo, action, 'lfs');
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${repo.owner}/${repo.name}.git/info/lfs/cas/v1`;
-      return handleChunkApi(req, res, { store, meta, repo, user: id.user, tmpDir: join(root, 'tmp'), base: `${baseUrl(req)}${prefix}` }, rest);
+      return handleChunkApi(req, res, { store, meta, repo, user: id.user, tmpDir: join(root, 'tmp'), base: `${baseUrl(req)}${prefix}`, jobs: jobsFor(key) }, rest);
     }
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'objects') {
       const repo = meta.getRepo(rp.type, rp.owner, rp.name);
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${rp.owner}/${rp.name}.git/info/lfs`;
-      const lfs = (r: RepoRecord): LfsContext => ({ store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants });
+      const lfs = (r: RepoRecord): LfsContext => ({ store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: jobsFor(key) });
       const oid = rp.rest[3];
       if (rp.rest.length === 4 && oid === 'batch' && req.method !== 'POST') throw new HttpError(405, `${req.method} is not supported here`, { Allow: 'POST' });
       if (rp.rest.length === 4 && oid === 'batch' && req.method === 'POST') {
         const accept = String(req.headers.accept ?? LFS_MEDIA_TYPE);
         if (!accept.includes('json') && !accept.includes('*/*')) throw new HttpError(406, `the LFS API answers ${LFS_MEDIA_TYPE}`);
-        const body = await readJsonBody(req, BATCH_BODY_LIMIT);
-        const operation = (body as { operation?: unknown })?.operation;
-        check(id, repo, operation === 'upload' ? 'write' : 'read', 'lfs');
-        return handleBatch(body, res, lfs(repo!));
+        // read access before the body is read: a caller who may not see the repository is
+        // refused without it; write access once the body says it is an upload
+        check(id, repo, 'read', 'lfs');
+        const body = await readJsonBody(req, BATCH_BODY_LIMIT, BATCH_JSON_LIMITS);
+        if ((body as { operation?: unknown })?.operation === 'upload') check(id, repo, 'write', 'lfs');
+        return handleBatch(body, res, lfs(repo));
       }
       if (oid && !/^[0-9a-f]{64}$/.test(oid)) throw new HttpError(422, 'invalid oid: expected 64 lowercase hex digits');
       if (rp.rest.length === 4 && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -233,6 +314,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       server.listen(opts.port ?? 8080, host, () => resolve());
     });
   } catch (err) {
+    stalls.close();
+    stopLoopWatch();
+    gitLimiter.close();
+    await pool.close();
     store.close();
     meta.close();
     throw listenError(err, host, opts.port ?? 8080);
@@ -255,6 +340,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       for (const s of sockets) s.destroy();
       await closed;
+      stalls.close();
+      stopLoopWatch();
+      gitLimiter.close();
+      await pool.close();
       for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
       store.close();
       meta.close();

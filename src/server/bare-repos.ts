@@ -122,8 +122,9 @@ export async function createBareRepo(dir: string, opts: CreateBareRepoOptions): 
   const hooks = join(dir, 'hooks');
   await mkdir(hooks, { recursive: true });
   // atomic: a push running now sees the old hook or the new one, never half a file, and never
-  // one that is not executable yet (git would skip it and accept the push unchecked)
-  writeFileAtomic(join(hooks, 'pre-receive'), hookScript(opts.hookCommand), { mode: 0o755 });
+  // one that is not executable yet (git would skip it and accept the push unchecked); the
+  // server's own user runs it, nobody else needs to read it (issue 11: the root is private)
+  writeFileAtomic(join(hooks, 'pre-receive'), hookScript(opts.hookCommand), { mode: 0o700 });
 }
 
 /**

@@ -19,13 +19,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FormatError, IntegrityError } from '../errors.js';
 import { parseManifest, type ManifestTerm } from '../formats/manifest.js';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS } from '../formats/xorb.js';
-import { fetchTerms, importXorb, missingChunks, registerManifest } from '../store/chunk-api.js';
 import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
 import { coversChunks, type ChunkRuns } from './chunk-visibility.js';
+import type { JobRunner } from './hf-commit.js';
 import { holdObject } from './hold-object.js';
 import { HttpError, readJsonBody, sendJson } from './http-util.js';
 import { parseRange } from './lfs.js';
+import { sendRange } from './send-range.js';
 import type { Metadata, RepoRecord, User } from './metadata.js';
 
 /** The transfer name clients list in a batch request. */
@@ -43,6 +44,8 @@ export interface ChunkContext {
   tmpDir: string;
   /** Absolute URL of this repository's chunk API, e.g. http://host/acme/llama.git/info/lfs/cas/v1 */
   base: string;
+  /** Runs hashing and reassembly on the server's worker threads. */
+  jobs: JobRunner;
 }
 
 /** Which routes need write access (the caller checks access before calling `handleChunkApi`). */
@@ -65,7 +68,7 @@ export async function handleChunkApi(req: IncomingMessage, res: ServerResponse, 
     if (kind === 'xorbs' && req.method === 'PUT') return await putXorb(req, res, ctx, arg);
     if (kind === 'xorbs') return await getXorb(req, res, ctx, arg);
     if (req.method === 'POST') return await putReconstruction(req, res, ctx, arg);
-    return getReconstruction(res, ctx, arg);
+    return await getReconstruction(res, ctx, arg);
   } catch (err) {
     if (err instanceof IntegrityError || err instanceof FormatError) throw new HttpError(422, err.message, {}, err.code);
     throw err;
@@ -79,7 +82,10 @@ async function missing(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
   }
   const readable = readableBy(ctx, writer(ctx));
   // a stored chunk the caller cannot read is "missing": they upload it (and so prove they have it)
-  sendJson(res, 200, { missing: missingChunks(ctx.store, body.chunks as string[], (at) => coversChunks(readable(at.xorb), at.index, at.index + 1)) });
+  const hashes = body.chunks as string[];
+  const found = await ctx.jobs('locateChunks', { hashes }); // one index look-up per hash: on a worker
+  // a stored chunk the caller cannot read is "missing": they upload it (and so prove they have it)
+  sendJson(res, 200, { missing: hashes.filter((_, i) => { const at = found[i]; return !at || !coversChunks(readable(at.xorb), at.index, at.index + 1); }) });
 }
 
 function writer(ctx: ChunkContext): User {
@@ -120,7 +126,7 @@ async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
     out.end();
     await once(out, 'close');
     if (received !== declared) throw new HttpError(400, `xorb upload ended after ${received} of ${declared} bytes`);
-    const r = importXorb(ctx.store, tmp, xorb); // verifies every chunk and the xorb hash; removes tmp
+    const r = await ctx.jobs('importXorb', { tmp, xorb }); // verifies every chunk and the xorb hash; removes tmp
     ctx.meta.visibility.recordUpload(user.id, xorb);
     sendJson(res, 200, { xorb, chunks: r.chunks, bytes: r.bytes });
   } finally {
@@ -153,14 +159,7 @@ async function getXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
       ...(range ? { 'Content-Range': `bytes ${start}-${end - 1}/${size}` } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (let at = start; at < end; ) {
-      const n = handle.read(buf.subarray(0, Math.min(buf.length, end - at)), at);
-      if (n === 0) break;
-      at += n;
-      if (!res.write(Buffer.from(buf.subarray(0, n)))) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      if (res.destroyed) return;
-    }
+    if (!(await sendRange(res, (buf, at) => handle.read(buf, at), start, end))) return;
     res.end();
   } finally {
     handle.close();
@@ -172,7 +171,7 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
   if (manifest.oid !== oid) throw new HttpError(422, `the manifest describes ${manifest.oid}, not ${oid}`);
   if (!ctx.meta.hasObject(ctx.repo.id, oid)) {
     checkReadable(ctx, writer(ctx), manifest.terms);
-    const wrote = registerManifest(ctx.store, manifest); // reassembles and checks sha256, size and Xet hash first
+    const wrote = await ctx.jobs('registerManifest', { manifest }); // reassembles and checks sha256, size and Xet hash first
     holdObject(ctx.store, ctx.meta, ctx.repo.id, oid, manifest.size, wrote);
   }
   sendJson(res, 200, { oid, size: manifest.size });
@@ -192,9 +191,9 @@ function checkReadable(ctx: ChunkContext, user: User, terms: readonly ManifestTe
   });
 }
 
-function getReconstruction(res: ServerResponse, ctx: ChunkContext, oid: string): void {
+async function getReconstruction(res: ServerResponse, ctx: ChunkContext, oid: string): Promise<void> {
   const manifest = ctx.meta.hasObject(ctx.repo.id, oid) ? readManifest(ctx.store.paths, oid) : undefined;
   if (!manifest) throw new HttpError(404, 'object does not exist on the server');
-  const terms = fetchTerms(ctx.store, manifest).map((t) => ({ ...t, url: `${ctx.base}/xorbs/${t.xorb}` }));
+  const terms = (await ctx.jobs('fetchTerms', { manifest })).map((t) => ({ ...t, url: `${ctx.base}/xorbs/${t.xorb}` })); // reads every xorb's headers: on a worker
   sendJson(res, 200, { oid, size: manifest.size, xetHash: manifest.xetHash, terms });
 }

@@ -2,8 +2,13 @@
  * Git smart HTTP for `hub serve`: recognises the git routes of a repository URL and runs
  * `git http-backend` as a CGI for them (DESIGN.md §5). The request body streams to the CGI's
  * stdin with backpressure and its answer streams back; nothing is buffered whole here, and
- * there is no timeout (a large push takes as long as it takes). Authentication happens before:
- * the caller passes the authenticated user as `remoteUser`.
+ * there is no overall timeout (a large push takes as long as it takes); a client that stops
+ * sending or reading is cut off by the server's idle timeout (stall-watch.ts), and git with it.
+ * Authentication happens before: the caller passes the authenticated user as `remoteUser`, and
+ * bounds how many of these run at once (limiter.ts).
+ *
+ * git runs in a process group of its own (http-backend starts upload-pack or receive-pack, which
+ * may start hooks): stopping a request stops the whole group.
  *
  * CGI contract relied on (git's http-backend.c): the body is piped as received, gzip and all
  * (`HTTP_CONTENT_ENCODING` tells http-backend to inflate it); `CONTENT_LENGTH` is set only when
@@ -163,16 +168,28 @@ function sendError(res: ServerResponse, status: number, message: string): void {
  * headers, the client gets a 500 with `{"error": ...}`; after that, the connection is cut.
  */
 export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts: GitRequestOptions): Promise<void> {
-  // no idle timeout: a client may think for a long time between pack chunks
+  // no socket timeout: idle clients are the stall watch's business, which knows when git is busy
   req.socket.setTimeout(0);
   return new Promise<void>((resolve) => {
-    const child = spawn('git', ['http-backend'], { env: cgiEnv(req, opts), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', ['http-backend'], { env: cgiEnv(req, opts), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let head: Buffer | undefined = Buffer.alloc(0);
     let childDone = false;
     let resDone = false;
     const settle = (): void => {
       if (childDone && resDone) resolve();
     };
+    const stopGit = (): void => {
+      if (childDone || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+    };
+    // the body will never be complete (the client went away or was cut off): git would wait forever
+    req.on('close', () => {
+      if (!req.complete) stopGit();
+    });
     const fail = (message: string): void => {
       head = undefined;
       child.stdout.removeAllListeners('data');
@@ -183,7 +200,7 @@ export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts
     res.on('close', () => {
       resDone = true;
       // closed before the whole response was written: the client went away, so stop git
-      if (!res.writableFinished && !childDone) child.kill('SIGTERM');
+      if (!res.writableFinished) stopGit();
       settle();
     });
 
@@ -212,11 +229,18 @@ export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts
 
     const onData = (chunk: Buffer): void => {
       if (head === undefined) return;
+      if (res.writableEnded || res.headersSent) {
+        // someone else answered already (the idle timeout's 408): git's answer has nowhere to go
+        head = undefined;
+        child.stdout.resume();
+        stopGit();
+        return;
+      }
       head = Buffer.concat([head, chunk]);
       const end = headerEnd(head);
       if (end === undefined) {
         if (head.length > MAX_CGI_HEADER_BYTES) {
-          child.kill('SIGTERM');
+          stopGit();
           fail('git http-backend sent a malformed response');
         }
         return;
@@ -225,7 +249,7 @@ export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts
       try {
         parsed = parseCgiHeaders(head.subarray(0, end.blockEnd).toString('latin1'));
       } catch (err) {
-        child.kill('SIGTERM');
+        stopGit();
         fail(`git http-backend sent a malformed response: ${(err as Error).message}`);
         return;
       }

@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { serverGitEnv } from './bare-repos.js';
+import { Breather } from './breather.js';
 
 /** A commit as the HF API shows it: id, committer date (ISO 8601, UTC) and title. */
 export interface CommitInfo {
@@ -102,7 +103,7 @@ function parseBatch(out: Buffer, count: number): Array<{ type: string; oid: stri
 }
 
 /** Committer date and title from a raw commit object. */
-function commitInfo(id: string, raw: Buffer): CommitInfo {
+export function commitInfo(id: string, raw: Buffer): CommitInfo {
   const text = raw.toString('utf8');
   const headerEnd = text.indexOf('\n\n');
   const header = headerEnd < 0 ? text : text.slice(0, headerEnd);
@@ -151,7 +152,9 @@ export class BareRepo {
   async listTree(treeOid: string, prefix: string, recursive: boolean): Promise<TreeItem[]> {
     const out = await runGit(this.dir, ['ls-tree', '-l', '-z', ...(recursive ? ['-r', '-t'] : []), treeOid]);
     const items: TreeItem[] = [];
+    const breather = new Breather();
     for (const record of out.toString('utf8').split('\0')) {
+      await breather.breathe();
       if (record === '') continue;
       const tab = record.indexOf('\t');
       const [mode, type, oid, size] = record.slice(0, tab).split(/ +/);

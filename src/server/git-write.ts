@@ -7,7 +7,10 @@
  * commits built on the same tip, exactly one moves the branch.
  */
 import { spawn } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { HubError } from '../errors.js';
+import { Breather } from './breather.js';
 import { serverGitEnv } from './bare-repos.js';
 
 /** A file in a tree: its git mode (`100644`, `100755`, `120000`, `160000`) and object id. */
@@ -84,9 +87,11 @@ export async function headBranch(dir: string): Promise<string | undefined> {
 export async function listTree(dir: string, commit: string): Promise<Map<string, TreeEntry>> {
   const out = await gitOk(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]);
   const entries = new Map<string, TreeEntry>();
+  const breather = new Breather();
   // records: `<mode> SP <type> SP <oid> TAB <path> NUL`; paths are bytes, read as UTF-8
   let at = 0;
   while (at < out.length) {
+    await breather.breathe();
     const end = out.indexOf(0, at);
     const record = out.subarray(at, end < 0 ? out.length : end);
     at = end < 0 ? out.length : end + 1;
@@ -161,4 +166,38 @@ export async function updateBranch(dir: string, branch: string, newTip: string, 
   if (r.code === 0) return true;
   if ((await branchTip(dir, branch)) !== oldTip) return false;
   throw new HubError('git_failed', `git update-ref failed (exit ${r.code})${r.stderr ? `: ${r.stderr.split('\n')[0]}` : ''}`);
+}
+
+/**
+ * The bytes of the blob `oid`, or undefined when it is larger than `limit` bytes (asked with
+ * `cat-file -s` first, so a huge blob is never read).
+ */
+export async function readBlobUpTo(dir: string, oid: string, limit: number): Promise<Buffer | undefined> {
+  const size = Number((await gitOk(dir, ['cat-file', '-s', oid])).toString('utf8').trim());
+  if (!(size <= limit)) return undefined;
+  return gitOk(dir, ['cat-file', 'blob', oid]);
+}
+
+/**
+ * Runs the checks `receive.fsckObjects` applies to a push on the objects `commit` adds to the
+ * repository (those no ref reaches yet): they are packed into `workDir` and the pack is checked
+ * with `git index-pack --strict`, as receive-pack does with a pushed pack. Resolves with git's
+ * first complaint (`gitmodulesUrl: disallowed submodule url: -u./payload`), or undefined when
+ * the objects pass.
+ */
+export async function fsckNewObjects(dir: string, commit: string, workDir: string): Promise<string | undefined> {
+  const objects = await gitOk(dir, ['rev-list', '--objects', commit, '--not', '--all']);
+  const pack = join(workDir, `fsck-${commit}.pack`);
+  const packed = await git(dir, ['pack-objects', '--stdout', '-q'], { input: objects });
+  if (packed.code !== 0) throw new HubError('git_failed', `git pack-objects failed (exit ${packed.code}): ${packed.stderr.split('\n')[0]}`);
+  await writeFile(pack, packed.stdout);
+  try {
+    const checked = await git(dir, ['index-pack', '--strict', '-o', join(workDir, `fsck-${commit}.idx`), pack]);
+    if (checked.code === 0) return undefined;
+    const line = checked.stderr.split('\n').find((l) => l.startsWith('error: ')) ?? checked.stderr.split('\n')[0] ?? `exit ${checked.code}`;
+    return line.replace(/^error: (object [0-9a-f]+: )?/, '');
+  } finally {
+    await rm(pack, { force: true });
+    await rm(join(workDir, `fsck-${commit}.idx`), { force: true });
+  }
 }

@@ -2,7 +2,8 @@
  * Access on the Hugging Face–compatible routes, answered the way HF clients understand: a
  * repository the caller may not see (private without membership, or missing) is 404 with
  * `X-Error-Code: RepoNotFound`, the same for both, so private names never leak; an invalid
- * token is 401; a member without write access gets 403. Errors carry a JSON `{"error": ...}`
+ * token is 401, and so is an anonymous write to a public repository (the caller can see it and
+ * needs credentials, as `huggingface_hub` expects); a member without write access gets 403. Errors carry a JSON `{"error": ...}`
  * body (app.ts) and never name a repository the caller cannot see.
  */
 import { authorize, wwwAuthenticate, type Action, type Identity } from './access.js';
@@ -33,6 +34,8 @@ export function hfRepo(meta: Metadata, id: Identity, type: 'model' | 'dataset', 
   if (verdict.ok) return repo!;
   if (id.invalidToken) throw new HttpError(401, 'invalid token', { 'WWW-Authenticate': wwwAuthenticate() });
   if (verdict.status === 403) throw new HttpError(403, verdict.message);
+  const visible = repo !== undefined && !repo.private;
+  if (!id.user && visible && action === 'write') throw new HttpError(401, verdict.message, { 'WWW-Authenticate': wwwAuthenticate() });
   if (!repo || verdict.status === 404 || !id.user) throw hfError(404, 'RepoNotFound', 'Repository not found');
   throw new HttpError(verdict.status, verdict.message);
 }

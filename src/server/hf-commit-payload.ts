@@ -9,11 +9,15 @@
  *   parentCommit, files, lfsFiles, deletedFiles, deletedEntries, deletedFolders}`.
  *
  * Paths are repository-relative and '/'-separated: not empty, not absolute, no empty, `.` or
- * `..` component, no `.git` component (any case), no control character, at most 4096 bytes.
+ * `..` component, no component any file system reads as `.git` (git-paths.ts: `.GIT`,
+ * `.git\u200c`, `.git.`, `GIT~1`), no backslash, no control character, at most 4096 bytes.
  */
 import type { IncomingMessage } from 'node:http';
+import { Breather } from './breather.js';
+import { badTreeName } from './git-paths.js';
 import { hfError } from './hf-access.js';
-import { HttpError } from './http-util.js';
+import type { StagedLine, StagedOperation } from './hf-commit-stage.js';
+import { bodyChunks, HttpError } from './http-util.js';
 
 /** One change of a commit, in the order the client sent them. */
 export type CommitOperation =
@@ -35,14 +39,16 @@ export interface CommitPayload {
   operations: CommitOperation[];
 }
 
-/** The longest NDJSON line (a base64 file of about 48 MiB). */
-export const MAX_LINE_BYTES = 64 << 20;
+/**
+ * The longest NDJSON line: a regular file of up to 10 MiB (larger ones go through LFS,
+ * LFS_SIZE_THRESHOLD of hf-write.ts), base64-encoded, with room to spare.
+ */
+export const MAX_LINE_BYTES = 16 << 20;
 /** The most operations one commit may hold. */
 export const MAX_OPERATIONS = 100_000;
 const MAX_PATH_BYTES = 4096;
 const OID_RE = /^[0-9a-f]{64}$/;
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
-const BASE64_RE = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
 
 function bad(message: string): HttpError {
   return hfError(400, 'BadRequest', message);
@@ -57,7 +63,8 @@ export function checkRepoPath(path: unknown, what = 'path'): string {
   if (path.startsWith('/')) throw bad(`invalid ${what} ${shown}: must be relative to the repository root`);
   for (const part of path.split('/')) {
     if (part === '' || part === '.' || part === '..') throw bad(`invalid ${what} ${shown}: empty, '.' and '..' components are not allowed`);
-    if (part.toLowerCase() === '.git') throw bad(`invalid ${what} ${shown}: '.git' components are not allowed`);
+    const why = badTreeName(part);
+    if (why !== undefined) throw bad(`invalid ${what} ${shown}: ${why}`);
   }
   return path;
 }
@@ -85,12 +92,36 @@ export function parseHeader(value: unknown): CommitHeader {
   return parentCommit === undefined ? { summary, description } : { summary, description, parentCommit };
 }
 
+const BASE64_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_CHAR[c.charCodeAt(0)] = 1;
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code > 127 && /\s/.test(String.fromCharCode(code)));
+}
+
+/**
+ * Whether `text` is base64: alphabet characters and white space, then at most two `=`, then
+ * white space. One pass: the regular expression this replaced backtracked quadratically on
+ * `"A" + 60,000 spaces + "!"` (issue 11).
+ */
+export function isBase64(text: string): boolean {
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if ((c < 128 && BASE64_CHAR[c] === 1) || isSpace(c)) i++;
+    else break;
+  }
+  for (let pad = 0; pad < 2 && text.charCodeAt(i) === 0x3d; pad++) i++;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  return i === text.length;
+}
+
 function decodeContent(v: Record<string, unknown>, what: string): Buffer {
   const content = v.content;
   if (typeof content !== 'string') throw bad(`${what}: "content" must be a string`);
   const encoding = v.encoding ?? 'utf-8';
   if (encoding === 'base64') {
-    if (!BASE64_RE.test(content)) throw bad(`${what}: "content" is not valid base64`);
+    if (!isBase64(content)) throw bad(`${what}: "content" is not valid base64`);
     return Buffer.from(content, 'base64');
   }
   if (encoding === 'utf-8' || encoding === 'utf8') return Buffer.from(content, 'utf8');
@@ -137,41 +168,39 @@ export function parseJsonPayload(body: unknown): CommitPayload {
   return { header, operations };
 }
 
+/** Parses and stages one NDJSON line (hf-commit-stage.ts `stageLine`, on a worker for long lines). */
+export type LineStager = (line: Buffer, lineNo: number, first: boolean) => Promise<StagedLine>;
+
 /**
- * Reads an NDJSON body line by line (memory bounded by the longest line), calling `onOperation`
- * for each operation as it arrives; resolves with the header. 400 on malformed JSON, a missing
- * or misplaced header, or an empty payload; 413 past the limits.
+ * Reads an NDJSON body line by line (memory bounded by the longest line), staging each line with
+ * `stage` and handing each operation to `onOperation` in order; resolves with the header. 400
+ * on malformed JSON, a missing or misplaced header, or an empty payload; 413 past the limits.
  */
-export async function readNdjsonPayload(req: IncomingMessage, onOperation: (op: CommitOperation) => Promise<void>): Promise<CommitHeader> {
+export async function readNdjsonPayload(req: IncomingMessage, stage: LineStager, onOperation: (op: StagedOperation) => void | Promise<void>): Promise<CommitHeader> {
   let header: CommitHeader | undefined;
   let count = 0;
   let lineNo = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
+  const breather = new Breather();
   const take = async (line: Buffer) => {
+    await breather.breathe(); // thousands of small lines arrive in one chunk: let other requests in
     lineNo++;
-    const text = line.toString('utf8').trim();
-    if (text === '') return;
-    let item: { key?: unknown; value?: unknown };
-    try {
-      item = JSON.parse(text);
-    } catch {
-      throw bad(`line ${lineNo}: not valid JSON`);
-    }
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw bad(`line ${lineNo}: expected a {"key", "value"} object`);
-    if (header === undefined) {
-      if (item.key !== 'header') throw bad(`line ${lineNo}: the first line must be the header ({"key": "header", ...})`);
-      header = parseHeader(item.value);
+    const staged = await stage(line, lineNo, header === undefined);
+    if ('blank' in staged) return;
+    if ('header' in staged) {
+      header = staged.header;
       return;
     }
-    if (++count > MAX_OPERATIONS) throw new HttpError(413, `too many operations in one commit (limit ${MAX_OPERATIONS})`, { Connection: 'close' });
-    await onOperation(parseOperation(item.key, item.value, `line ${lineNo}`));
+    if (++count > MAX_OPERATIONS) throw new HttpError(413, `too many operations in one commit (limit ${MAX_OPERATIONS})`);
+    await onOperation(staged.op);
   };
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of bodyChunks(req)) {
     let start = 0;
     for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, nl);
       const line = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
+      if (line.length > MAX_LINE_BYTES) throw new HttpError(413, `line ${lineNo + 1} is longer than ${MAX_LINE_BYTES} bytes`);
       pending = [];
       pendingBytes = 0;
       start = nl + 1;
@@ -180,7 +209,7 @@ export async function readNdjsonPayload(req: IncomingMessage, onOperation: (op: 
     if (start < chunk.length) {
       pending.push(chunk.subarray(start));
       pendingBytes += chunk.length - start;
-      if (pendingBytes > MAX_LINE_BYTES) throw new HttpError(413, `line ${lineNo + 1} is longer than ${MAX_LINE_BYTES} bytes`, { Connection: 'close' });
+      if (pendingBytes > MAX_LINE_BYTES) throw new HttpError(413, `line ${lineNo + 1} is longer than ${MAX_LINE_BYTES} bytes`);
     }
   }
   if (pending.length > 0) await take(Buffer.concat(pending));

@@ -22,6 +22,7 @@ import { decodeSegment, hfError, hfRepo } from './hf-access.js';
 import { commitOf, decodeCursor, encodeCursor, parseBool, repoPath, toEntries, type HfEntry } from './hf-entries.js';
 import { handleResolve } from './hf-resolve.js';
 import { HttpError, readBody, sendJson } from './http-util.js';
+import { parseJsonBody } from './json-scan.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 
 /** A matched read route; `rev` and `path` are decoded. */
@@ -209,16 +210,17 @@ async function tree(route: HfReadRoute, bare: BareRepo, res: ServerResponse, url
 
 /** The body of a paths-info request: JSON `{paths, expand}` or form-encoded `paths=a&paths=b&expand=True`. */
 async function readPathsBody(req: IncomingMessage): Promise<{ paths: string[]; expand: boolean }> {
-  const text = (await readBody(req, BODY_LIMIT)).toString('utf8');
+  const raw = await readBody(req, BODY_LIMIT);
+  const text = raw.toString('utf8');
   if (/^application\/x-www-form-urlencoded\b/i.test(String(req.headers['content-type'] ?? ''))) {
     const form = new URLSearchParams(text);
     return { paths: [...form.getAll('paths'), ...form.getAll('paths[]')], expand: parseBool(form.get('expand'), 'expand') };
   }
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = parseJsonBody(raw);
   } catch {
-    throw hfError(400, 'BadRequest', 'request body is neither JSON nor form-encoded');
+    throw hfError(400, 'BadRequest', 'request body is neither JSON nor form-encoded (or nests too deep)');
   }
   const b = body as { paths?: unknown; expand?: unknown };
   if (typeof b !== 'object' || b === null || !Array.isArray(b.paths) || !b.paths.every((p) => typeof p === 'string')) {

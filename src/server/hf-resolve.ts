@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { looksLikePointer, parsePointer, type LfsPointer } from '../formats/lfs-pointer.js';
 import { readManifest } from '../store/manifest-files.js';
 import { objectPieces } from '../store/reassemble.js';
+import { Breather } from './breather.js';
 import type { BareRepo } from './git-read.js';
 import { hfError } from './hf-access.js';
 import { commitOf, repoPath } from './hf-entries.js';
@@ -90,7 +91,9 @@ async function pipe(res: ServerResponse, pieces: Iterable<Uint8Array>): Promise<
   };
   try {
     let held: Uint8Array | undefined;
+    const breather = new Breather(); // a fast reader never makes write() wait: give the loop turns anyway
     for (const piece of pieces) {
+      await breather.breathe();
       if (res.destroyed) return;
       if (held) await write(held);
       held = piece;

@@ -1,5 +1,6 @@
 /** Small HTTP helpers of `hub serve`: JSON responses, bounded JSON bodies, one error type. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseJsonBody, type JsonLimits } from './json-scan.js';
 
 /** An error that becomes an HTTP response: status, a JSON body `{"error": message}`, extra headers. */
 export class HttpError extends Error {
@@ -15,14 +16,21 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** Reads a JSON request body of at most `limit` bytes (413 beyond, 400 when not JSON). */
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  const body = await readBody(req, limit);
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'request body is not valid JSON');
-  }
+/**
+ * Reads a JSON request body of at most `limit` bytes (413 beyond), refusing one that nests or
+ * holds more than `limits` allow before parsing it (json-scan.ts; 400), and one that is not JSON.
+ */
+export async function readJsonBody(req: IncomingMessage, limit: number, limits: JsonLimits = {}): Promise<unknown> {
+  return parseJsonBody(await readBody(req, limit), limits);
+}
+
+/**
+ * The chunks of a request body, for `for await`. Leaving the loop early (a refusal) does not
+ * destroy the request: destroying it would reset the connection before the refusal is sent;
+ * the rest of the body is drained by whoever answers (discardBody).
+ */
+export function bodyChunks(req: IncomingMessage): AsyncIterable<Buffer> {
+  return req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
 }
 
 /** Reads a whole request body of at most `limit` bytes (413 beyond). */
@@ -31,16 +39,27 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, `request body too large: ${declared} bytes (limit ${limit})`);
   const parts: Buffer[] = [];
   let total = 0;
-  for await (const part of req as AsyncIterable<Buffer>) {
+  for await (const part of bodyChunks(req)) {
     total += part.length;
-    // part of the body is unread and the stream is abandoned: the connection cannot be reused
-    if (total > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`, { Connection: 'close' });
+    // the rest is drained (up to DRAIN_LIMIT, then the connection closes) by whoever answers
+    if (total > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`);
     parts.push(part);
   }
   return Buffer.concat(parts);
 }
 
-/** Drains and discards the rest of a request body (so keep-alive connections stay usable). */
-export function discardBody(req: IncomingMessage): void {
+/** How much of an unread request body the server drains after refusing it, to keep the connection usable. */
+export const DRAIN_LIMIT = 16 << 20;
+
+/**
+ * Drains and discards the rest of a request body (so keep-alive connections stay usable and the
+ * client can read the answer), but at most `limit` bytes: past that the connection is closed.
+ */
+export function discardBody(req: IncomingMessage, limit = DRAIN_LIMIT): void {
+  let seen = 0;
+  req.on('data', (part: Buffer) => {
+    seen += part.length;
+    if (seen > limit) req.socket.destroy();
+  });
   req.resume();
 }

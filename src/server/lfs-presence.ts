@@ -1,5 +1,5 @@
 /**
- * Which Git LFS objects a repository of `hub serve` holds, asked from a process that is not the
+ * Which Git LFS objects a repository of `hub serve` holds, and at which size, asked from a process that is not the
  * server: the pre-receive hook, which git starts with the server's environment (`HUB_SERVE_DB`,
  * the metadata database, and `HUB_REPO_ID`, the repository being pushed to).
  *
@@ -11,8 +11,16 @@
 import Database from 'better-sqlite3';
 import { HubError } from '../errors.js';
 
-/** Whether the repository holds the object with this sha256 oid. */
-export type HasObject = (oid: string) => boolean | Promise<boolean>;
+/** The size of the object with this sha256 oid the repository holds, or undefined when it holds none. */
+export type ObjectSize = (oid: string) => number | undefined | Promise<number | undefined>;
+
+/** A pointer that names content the repository does not hold, or holds at another size. */
+export interface WrongPointer {
+  oid: string;
+  size: number;
+  /** The size the repository holds the object at; undefined when it does not hold it. */
+  held?: number;
+}
 
 /** The environment variables the presence check reads. */
 export interface PresenceEnv {
@@ -22,11 +30,11 @@ export interface PresenceEnv {
 }
 
 /** A read-only view of one repository's objects in the metadata database at `dbPath`. */
-export function sqlitePresence(dbPath: string, repoId: number): { has: HasObject; close(): void } {
+export function sqlitePresence(dbPath: string, repoId: number): { sizeOf: ObjectSize; close(): void } {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 60_000 });
   try {
-    const stmt = db.prepare<[number, string], { one: number }>('SELECT 1 AS one FROM objects WHERE repo_id = ? AND oid = ?');
-    return { has: (oid) => stmt.get(repoId, oid) !== undefined, close: () => db.close() };
+    const stmt = db.prepare<[number, string], { size: number }>('SELECT size FROM objects WHERE repo_id = ? AND oid = ?');
+    return { sizeOf: (oid) => stmt.get(repoId, oid)?.size, close: () => db.close() };
   } catch (err) {
     db.close();
     throw err;
@@ -34,15 +42,16 @@ export function sqlitePresence(dbPath: string, repoId: number): { has: HasObject
 }
 
 /**
- * The oids in `oids` the repository does not hold, in their first order, without duplicates.
- * `has` answers for the repository; without it, the database `env.HUB_SERVE_DB` is opened
- * read-only for repository `env.HUB_REPO_ID` (HubError `lfs_check_unavailable` when either is
- * missing or the database cannot be read).
+ * The pointers of `wanted` that name an object the repository does not hold, or holds at
+ * another size, in their first order, without duplicates. `sizeOf` answers for the repository;
+ * without it, the database `env.HUB_SERVE_DB` is opened read-only for repository
+ * `env.HUB_REPO_ID` (HubError `lfs_check_unavailable` when either is missing or the database
+ * cannot be read).
  */
-export async function checkLfsObjects(oids: string[], env: PresenceEnv, has?: HasObject): Promise<string[]> {
-  const unique = [...new Set(oids)];
+export async function checkLfsObjects(wanted: Array<{ oid: string; size: number }>, env: PresenceEnv, sizeOf?: ObjectSize): Promise<WrongPointer[]> {
+  const unique = [...new Map(wanted.map((w) => [`${w.oid} ${w.size}`, w])).values()];
   if (unique.length === 0) return [];
-  if (has !== undefined) return missingOf(unique, has);
+  if (sizeOf !== undefined) return wrongOf(unique, sizeOf);
   const dbPath = env.HUB_SERVE_DB;
   const repoId = Number(env.HUB_REPO_ID);
   if (!dbPath || !env.HUB_REPO_ID || !Number.isSafeInteger(repoId)) {
@@ -55,14 +64,18 @@ export async function checkLfsObjects(oids: string[], env: PresenceEnv, has?: Ha
     throw new HubError('lfs_check_unavailable', `cannot check Git LFS objects: ${(err as Error).message}`, undefined, { cause: err });
   }
   try {
-    return await missingOf(unique, presence.has);
+    return await wrongOf(unique, presence.sizeOf);
   } finally {
     presence.close();
   }
 }
 
-async function missingOf(oids: string[], has: HasObject): Promise<string[]> {
-  const missing: string[] = [];
-  for (const oid of oids) if (!(await has(oid))) missing.push(oid);
-  return missing;
+async function wrongOf(wanted: Array<{ oid: string; size: number }>, sizeOf: ObjectSize): Promise<WrongPointer[]> {
+  const wrong: WrongPointer[] = [];
+  for (const w of wanted) {
+    const held = await sizeOf(w.oid);
+    if (held === undefined) wrong.push({ oid: w.oid, size: w.size });
+    else if (held !== w.size) wrong.push({ oid: w.oid, size: w.size, held });
+  }
+  return wrong;
 }

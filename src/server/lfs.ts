@@ -11,18 +11,22 @@ import { once } from 'node:events';
 import { randomBytes, createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { addFile } from '../store/ingest.js';
 import { objectPieces } from '../store/reassemble.js';
 import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
+import { Breather } from './breather.js';
 import { holdObject } from './hold-object.js';
-import { HttpError, readJsonBody } from './http-util.js';
+import type { JobRunner } from './hf-commit.js';
+import { bodyChunks, HttpError, readJsonBody } from './http-util.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 import type { UploadGrants } from './upload-grant.js';
 
 /** The media type of LFS API requests and responses. */
 export const LFS_MEDIA_TYPE = 'application/vnd.git-lfs+json';
-const BATCH_LIMIT = 10 << 20;
+/** 10,000 objects of about 100 bytes each, with room to spare. */
+const BATCH_LIMIT = 2 << 20;
+/** What a batch body may hold (json-scan.ts): a few values per object. */
+export const BATCH_JSON_LIMITS = { maxDepth: 8, maxValues: 100_000 };
 const OID_RE = /^[0-9a-f]{64}$/;
 
 /** What an LFS handler needs. */
@@ -40,6 +44,8 @@ export interface LfsContext {
   chunkTransfer: boolean;
   /** Presigns `basic` upload hrefs (HF clients PUT without the action's header: upload-grant.ts). */
   grants?: UploadGrants;
+  /** Runs O(file) work (chunking an upload into the store) on the server's worker threads. */
+  jobs: JobRunner;
 }
 
 interface BatchObject {
@@ -78,7 +84,10 @@ function validObject(o: unknown): o is BatchObject {
 /** The limit on a batch request body. */
 export const BATCH_BODY_LIMIT = BATCH_LIMIT;
 
-/** POST …/objects/batch, with the body already read (the caller's access check needs the operation). */
+/**
+ * POST …/objects/batch, with the body already read: the caller checks read access before reading
+ * it (with BATCH_BODY_LIMIT and BATCH_JSON_LIMITS) and write access after, for uploads.
+ */
 export function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext): void {
   const { operation, objects, transfer } = parseBatchRequest(body, ctx.chunkTransfer);
   const header = ctx.authorization ? { Authorization: ctx.authorization } : undefined;
@@ -124,7 +133,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
   let writeError: Error | undefined;
   out.on('error', (err) => (writeError ??= err));
   try {
-    for await (const part of req as AsyncIterable<Buffer>) {
+    for await (const part of bodyChunks(req)) {
       received += part.length;
       if (received > size) throw new HttpError(400, `upload is longer than its Content-Length (${size} bytes)`);
       hash.update(part);
@@ -136,9 +145,9 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
     if (received !== size) throw new HttpError(400, `upload ended after ${received} of ${size} bytes`);
     const actual = hash.digest('hex');
     if (actual !== oid) throw new HttpError(422, `uploaded bytes hash to ${actual}, not to the oid ${oid}`);
-    // the bytes are chunked into the shared store (global dedup); the repository may then serve
-    // exactly the chunk records of this object, wherever they are stored (hold-object.ts)
-    const added = await addFile(ctx.store, tmp);
+    // the bytes are chunked into the shared store (global dedup), on a worker; the repository may
+    // then serve exactly the chunk records of this object, wherever they are stored (hold-object.ts)
+    const added = await ctx.jobs('addFile', { path: tmp });
     if (added.oid !== oid) throw new HttpError(500, 'the stored object does not match its oid');
     holdObject(ctx.store, ctx.meta, ctx.repo.id, oid, size, !added.alreadyStored);
     res.writeHead(200).end();
@@ -150,7 +159,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
 
 /** POST …/objects/<oid>/verify: 200 when the repository holds the object with that size. */
 export async function handleVerify(req: IncomingMessage, res: ServerResponse, ctx: LfsContext, oid: string): Promise<void> {
-  const body = (await readJsonBody(req, 64 << 10)) as Partial<BatchObject>;
+  const body = (await readJsonBody(req, 64 << 10, { maxDepth: 4, maxValues: 100 })) as Partial<BatchObject>;
   const size = ctx.meta.objectSize(ctx.repo.id, oid);
   if (size === undefined) throw new HttpError(404, 'object does not exist on the server');
   if (body?.oid !== undefined && body.oid !== oid) throw new HttpError(422, 'verify body names another oid');
@@ -195,7 +204,9 @@ export async function handleDownload(req: IncomingMessage, res: ServerResponse, 
     return;
   }
   try {
+    const breather = new Breather(); // a fast reader never makes write() wait: give the loop turns anyway
     for (const piece of objectPieces(ctx.store, manifest, range)) {
+      await breather.breathe();
       if (res.destroyed) return;
       if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
     }

@@ -34,6 +34,15 @@ export interface TokenGrant {
   tokenId: number;
 }
 
+/** A token as listed (never its value: only its hash is stored). `createdAt` is ms since the epoch. */
+export interface TokenInfo {
+  id: number;
+  user: string;
+  write: boolean;
+  label?: string;
+  createdAt: number;
+}
+
 /** The kinds of repository (models live at `/<owner>/<name>`, datasets at `/datasets/...`). */
 export type RepoType = 'model' | 'dataset';
 
@@ -70,6 +79,10 @@ export interface Metadata {
   countTokens(): number;
   /** Revokes a token for good. */
   revokeToken(id: number): void;
+  /** The live tokens (of `userName` when given: NotFoundError when no such user), oldest first. */
+  listTokens(userName?: string): TokenInfo[];
+  /** The token `id`, if it is live. */
+  getToken(id: number): TokenInfo | undefined;
   /** Creates a repository of an existing user; ConflictError `repo_exists` when taken. */
   createRepo(repo: { type: RepoType; owner: string; name: string; private: boolean }): RepoRecord;
   /** The repository `type` `owner/name` (any case), if it exists. */
@@ -156,6 +169,18 @@ interface RepoRow {
   name: string;
   private: number;
   created_at: number;
+}
+
+interface TokenRow {
+  id: number;
+  user: string;
+  write: number;
+  label: string | null;
+  created_at: number;
+}
+
+function toTokenInfo(row: TokenRow): TokenInfo {
+  return { id: row.id, user: row.user, write: row.write !== 0, ...(row.label !== null ? { label: row.label } : {}), createdAt: row.created_at };
 }
 
 const REPO_SELECT = 'SELECT r.id, r.type, u.name AS owner, r.name, r.private, r.created_at FROM repos r JOIN users u ON u.id = r.owner_id';
@@ -291,6 +316,21 @@ export class SqliteMetadata implements Metadata {
     if (this.db.prepare('DELETE FROM tokens WHERE id = ?').run(id).changes === 0) {
       throw new NotFoundError(`token not found: ${id}`, { data: { id } }, 'token_not_found');
     }
+  }
+
+  listTokens(userName?: string): TokenInfo[] {
+    const select = 'SELECT t.id, u.name AS user, t.write, t.label, t.created_at FROM tokens t JOIN users u ON u.id = t.user_id';
+    const rows =
+      userName === undefined
+        ? this.db.prepare<[], TokenRow>(`${select} ORDER BY t.id`).all()
+        : this.db.prepare<[number], TokenRow>(`${select} WHERE t.user_id = ? ORDER BY t.id`).all(this.requireUser(userName).id);
+    return rows.map(toTokenInfo);
+  }
+
+  getToken(id: number): TokenInfo | undefined {
+    if (!Number.isSafeInteger(id)) return undefined;
+    const row = this.db.prepare<[number], TokenRow>('SELECT t.id, u.name AS user, t.write, t.label, t.created_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?').get(id);
+    return row && toTokenInfo(row);
   }
 
   createRepo(repo: { type: RepoType; owner: string; name: string; private: boolean }): RepoRecord {

@@ -10,13 +10,19 @@
  * GIT_ALTERNATE_OBJECT_DIRECTORIES), so the git commands below, which inherit that environment,
  * see them. `--not --all` then limits the scan to what the push adds: blobs already reachable
  * from a ref were checked when they were pushed.
+ *
+ * What counts as a pointer (lfs-pointer-reading.ts): every new blob, of any size, whose first
+ * 1024 bytes git-lfs would read as a pointer, and every blob hub reads as one. Both readers must
+ * agree on it (a blob only one of them reads as a pointer is refused: git-lfs clients would
+ * smudge what hub clients check out as text, or the other way round), and the repository must
+ * hold the object it names at the size it states.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { looksLikePointer, parsePointer, POINTER_MAX_BYTES } from '../formats/lfs-pointer.js';
-import { checkLfsObjects, type HasObject, type PresenceEnv } from './lfs-presence.js';
+import { classifyBlob, GIT_LFS_READ_BYTES } from '../formats/lfs-pointer-reading.js';
+import { checkLfsObjects, type ObjectSize, type PresenceEnv, type WrongPointer } from './lfs-presence.js';
 
 /** A ref update as git gives it to the hook. */
 export interface RefUpdate {
@@ -28,8 +34,16 @@ export interface RefUpdate {
 /** An LFS pointer among the pushed blobs. */
 export interface PushedPointer {
   oid: string;
+  size: number;
   /** The first path the blob was found at, when git reported one. */
   path?: string;
+}
+
+/** A pushed blob that git-lfs and hub do not read alike (see the module comment). */
+export interface AmbiguousBlob {
+  id: string;
+  path?: string;
+  reason: string;
 }
 
 /** Options of {@link runPreReceive}. */
@@ -40,8 +54,8 @@ export interface PreReceiveOptions {
   env?: NodeJS.ProcessEnv;
   /** The repository (git starts hooks in it); default process.cwd(). */
   cwd?: string;
-  /** Answers whether the repository holds an oid; default: the metadata database (lfs-presence.ts). */
-  has?: HasObject;
+  /** The size at which the repository holds an oid; default: the metadata database (lfs-presence.ts). */
+  sizeOf?: ObjectSize;
   /** Where the refusal goes; default process.stderr. */
   stderr?: (text: string) => void;
 }
@@ -84,8 +98,8 @@ function succeeded(child: ChildProcessWithoutNullStreams, what: string): Promise
   });
 }
 
-/** The new blobs smaller than a pointer's limit that the updates bring in, with a path each. */
-async function newSmallBlobs(newIds: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Array<{ id: string; path: string }>> {
+/** The blobs the updates bring in, with their size and a path each. */
+async function newBlobs(newIds: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Array<{ id: string; size: number; path: string }>> {
   // rev-list --objects prints `<id> <path>` (the path empty for commits); cat-file with %(rest)
   // echoes the path, so one pipe gives type, size and path of every new object
   const revList = git(['rev-list', '--objects', '--stdin', '--not', '--all'], env, cwd);
@@ -96,72 +110,104 @@ async function newSmallBlobs(newIds: string[], env: NodeJS.ProcessEnv, cwd: stri
   check.stdin.on('error', () => {});
   revList.stdout.pipe(check.stdin);
   revList.stdin.end(newIds.map((id) => `${id}\n`).join(''));
-  const blobs: Array<{ id: string; path: string }> = [];
+  const blobs: Array<{ id: string; size: number; path: string }> = [];
   for await (const line of createInterface({ input: check.stdout, crlfDelay: Infinity })) {
     const m = /^(\S+) (\S+) (\d+) ?(.*)$/.exec(line);
-    if (m && m[2] === 'blob' && Number(m[3]) < POINTER_MAX_BYTES) blobs.push({ id: m[1], path: m[4] });
+    if (m && m[2] === 'blob' && m[3] !== '0') blobs.push({ id: m[1], size: Number(m[3]), path: m[4] });
   }
   await done;
   return blobs;
 }
 
-/** Reads the blobs `ids` (each under 1 KiB) with one `git cat-file --batch`, calling `onBlob` in order. */
-async function readBlobs(ids: string[], env: NodeJS.ProcessEnv, cwd: string, onBlob: (index: number, bytes: Buffer) => void): Promise<void> {
+/**
+ * Reads the first {@link GIT_LFS_READ_BYTES} bytes of each blob of `ids` with one
+ * `git cat-file --batch`, calling `onHead` in order; the rest of each blob streams past unkept.
+ */
+async function readHeads(ids: string[], env: NodeJS.ProcessEnv, cwd: string, onHead: (index: number, head: Buffer, size: number) => void): Promise<void> {
   const cat = git(['cat-file', '--batch'], env, cwd);
   const done = succeeded(cat, 'git cat-file --batch');
   done.catch(() => {}); // awaited below
   cat.stdin.on('error', () => {});
   cat.stdin.end(ids.map((id) => `${id}\n`).join(''));
-  // output per object: `<id> <type> <size>\n<content>\n`
-  let buf: Buffer = Buffer.alloc(0);
+  // output per object: `<id> <type> <size>\n<content>\n`; `header` collects a header line,
+  // then `left` counts the content bytes (and the newline) still to come
+  let header = '';
+  let left = -1;
+  let size = 0;
+  let head: Buffer[] = [];
+  let kept = 0;
   let index = 0;
   for await (const chunk of cat.stdout as AsyncIterable<Buffer>) {
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    for (;;) {
-      const nl = buf.indexOf(0x0a);
-      if (nl < 0) break;
-      const header = buf.subarray(0, nl).toString('latin1');
-      const m = /^\S+ (\S+) (\d+)$/.exec(header);
-      if (!m) throw new Error(`git cat-file --batch: unexpected output ${JSON.stringify(header.slice(0, 200))}`);
-      const size = Number(m[2]);
-      if (buf.length < nl + 1 + size + 1) break;
-      onBlob(index++, buf.subarray(nl + 1, nl + 1 + size));
-      buf = buf.subarray(nl + 1 + size + 1);
+    let at = 0;
+    while (at < chunk.length) {
+      if (left < 0) {
+        const nl = chunk.indexOf(0x0a, at);
+        header += chunk.subarray(at, nl < 0 ? chunk.length : nl).toString('latin1');
+        if (header.length > 200) throw new Error('git cat-file --batch: unexpected output');
+        if (nl < 0) break;
+        at = nl + 1;
+        const m = /^\S+ (\S+) (\d+)$/.exec(header);
+        if (!m) throw new Error(`git cat-file --batch: unexpected output ${JSON.stringify(header)}`);
+        size = Number(m[2]);
+        left = size + 1;
+        header = '';
+        head = [];
+        kept = 0;
+        continue;
+      }
+      const take = Math.min(left, chunk.length - at);
+      const want = Math.min(take, Math.max(0, Math.min(GIT_LFS_READ_BYTES, size) - kept));
+      if (want > 0) {
+        head.push(chunk.subarray(at, at + want));
+        kept += want;
+      }
+      at += take;
+      left -= take;
+      if (left === 0) {
+        onHead(index++, Buffer.concat(head), size);
+        left = -1;
+      }
     }
   }
   await done;
+  if (index !== ids.length) throw new Error(`git cat-file --batch: read ${index} of ${ids.length} blobs`);
 }
 
-/** The LFS pointers among the objects the updates add to the repository (deletions skipped). */
-export async function pushedPointers(updates: RefUpdate[], env: NodeJS.ProcessEnv, cwd: string): Promise<PushedPointer[]> {
+/** The LFS pointers among the blobs the updates add (deletions skipped), and the blobs git-lfs and hub read differently. */
+export async function pushedPointers(updates: RefUpdate[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ pointers: PushedPointer[]; ambiguous: AmbiguousBlob[] }> {
   const newIds = [...new Set(updates.filter((u) => !ZERO_ID_RE.test(u.newId)).map((u) => u.newId))];
-  if (newIds.length === 0) return [];
-  const blobs = await newSmallBlobs(newIds, env, cwd);
-  if (blobs.length === 0) return [];
   const pointers: PushedPointer[] = [];
-  await readBlobs(blobs.map((b) => b.id), env, cwd, (i, bytes) => {
-    if (!looksLikePointer(bytes)) return;
-    try {
-      const { oid } = parsePointer(bytes);
-      pointers.push(blobs[i].path ? { oid, path: blobs[i].path } : { oid });
-    } catch {
-      // not a valid pointer: an ordinary small file that happens to start like one
-    }
-  });
-  return pointers;
+  const ambiguous: AmbiguousBlob[] = [];
+  if (newIds.length === 0) return { pointers, ambiguous };
+  const blobs = await newBlobs(newIds, env, cwd);
+  if (blobs.length > 0) {
+    await readHeads(blobs.map((b) => b.id), env, cwd, (i, head, size) => {
+      const kind = classifyBlob(head, size);
+      const path = blobs[i].path ? { path: blobs[i].path } : {};
+      if (kind.kind === 'pointer') pointers.push({ oid: kind.oid, size: kind.size, ...path });
+      else if (kind.kind === 'ambiguous') ambiguous.push({ id: blobs[i].id, reason: kind.reason, ...path });
+    });
+  }
+  return { pointers, ambiguous };
 }
 
-/** The refusal: a count line, then one line per missing object (at most {@link MAX_NAMED}). */
-export function refusalMessage(missing: string[], pointers: PushedPointer[]): string {
+/** The refusal: a count line, then one line per problem (at most {@link MAX_NAMED}), then what to do. */
+export function refusalMessage(wrong: WrongPointer[], pointers: PushedPointer[], ambiguous: AmbiguousBlob[] = []): string {
   const pathOf = new Map<string, string>();
   for (const p of pointers) if (p.path !== undefined && !pathOf.has(p.oid)) pathOf.set(p.oid, p.path);
-  const lines = [`hub: push refused: ${missing.length} Git LFS object(s) are not on the server:`];
-  for (const oid of missing.slice(0, MAX_NAMED)) {
-    const path = pathOf.get(oid);
-    lines.push(`hub:   ${oid}${path !== undefined ? ` (${path})` : ''}`);
-  }
-  if (missing.length > MAX_NAMED) lines.push(`hub:   ... and ${missing.length - MAX_NAMED} more`);
-  lines.push('hub: upload the large files first (hub push does that before the git push), then push again');
+  const lines = [`hub: push refused: ${wrong.length + ambiguous.length} Git LFS pointer(s) cannot be served:`];
+  const problems = [
+    ...ambiguous.map((a) => `hub:   ${a.path ?? a.id}: ${a.reason}`),
+    ...wrong.map((w) => {
+      const path = pathOf.get(w.oid);
+      const why = w.held === undefined ? 'not on the server' : `the server holds ${w.held} bytes, the pointer says ${w.size}`;
+      return `hub:   ${w.oid}${path !== undefined ? ` (${path})` : ''}: ${why}`;
+    }),
+  ];
+  lines.push(...problems.slice(0, MAX_NAMED));
+  if (problems.length > MAX_NAMED) lines.push(`hub:   ... and ${problems.length - MAX_NAMED} more`);
+  if (wrong.length > 0) lines.push('hub: upload the large files first (hub push does that before the git push), then push again');
+  if (ambiguous.length > 0) lines.push('hub: commit pointers exactly as git lfs writes them (git lfs pointer --check --strict tells)');
   return `${lines.join('\n')}\n`;
 }
 
@@ -179,11 +225,11 @@ export async function runPreReceive(opts: PreReceiveOptions = {}): Promise<numbe
   const write = opts.stderr ?? ((text: string) => void process.stderr.write(text));
   try {
     const updates = parseRefUpdates(await readAll(opts.input ?? process.stdin));
-    const pointers = await pushedPointers(updates, env, cwd);
-    if (pointers.length === 0) return 0;
-    const missing = await checkLfsObjects(pointers.map((p) => p.oid), env as PresenceEnv, opts.has);
-    if (missing.length === 0) return 0;
-    write(refusalMessage(missing, pointers));
+    const { pointers, ambiguous } = await pushedPointers(updates, env, cwd);
+    if (pointers.length === 0 && ambiguous.length === 0) return 0;
+    const wrong = await checkLfsObjects(pointers, env as PresenceEnv, opts.sizeOf);
+    if (wrong.length === 0 && ambiguous.length === 0) return 0;
+    write(refusalMessage(wrong, pointers, ambiguous));
     return 1;
   } catch (err) {
     // fail closed: a push that cannot be checked is not accepted

@@ -17,6 +17,16 @@ import type { Store } from './store.js';
 import { openFileHandle } from './xorb-backend.js';
 import { XorbFile } from './xorb-reader.js';
 
+/** Where the store holds each chunk of `hashes` (Xet hex), or null. */
+export function locateChunks(store: Store, hashes: readonly string[]): ({ xorb: string; index: number } | null)[] {
+  return store.index.readBatch(() =>
+    hashes.map((h) => {
+      const at = store.index.lookup(fromXetHex(h));
+      return at ? { xorb: at.xorb, index: at.index } : null;
+    }),
+  );
+}
+
 /**
  * The subset of `hashes` (Xet hex) the store has no chunk for, or whose chunk `usable` refuses
  * (given where the index has it): a server counts chunks its caller may not read as missing.

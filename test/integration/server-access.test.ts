@@ -210,6 +210,9 @@ describe('hub serve access control', () => {
 
   /** Whether the server holds `oid` for `repo` (asked as the admin, who sees every repository). */
   async function holds(repo: string, oid: string, size: number): Promise<boolean> {
+    // the git clients run synchronously (execFileSync) and block this process for seconds: let it
+    // see the keep-alive connections the server closed meanwhile, or undici reuses a dead one
+    await new Promise((r) => setTimeout(r, 20));
     const b = await batch(repo, 'download', [{ oid, size }], { authorization: `Bearer ${server.adminToken}` });
     expect(b.status).toBe(200);
     return JSON.parse(b.body.toString()).objects[0].actions?.download !== undefined;

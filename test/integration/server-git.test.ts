@@ -40,7 +40,7 @@ let base: string;
 const repoEnv = new Map<string, Record<string, string>>();
 /** Every request the test server answered. */
 const seen: Seen[] = [];
-/** A hook command that asks a has() knowing the oids of $TEST_KNOWN_OIDS (comma-separated). */
+/** A hook command whose sizeOf() knows the oids of $TEST_KNOWN_OIDS (comma-separated), each at 1234 bytes. */
 let testHookCommand: string;
 
 beforeAll(async () => {
@@ -53,7 +53,7 @@ beforeAll(async () => {
     [
       `import { runPreReceive } from ${JSON.stringify(HOOK_JS)};`,
       "const known = new Set((process.env.TEST_KNOWN_OIDS ?? '').split(',').filter(Boolean));",
-      'process.exitCode = await runPreReceive({ has: (oid) => known.has(oid) });',
+      'process.exitCode = await runPreReceive({ sizeOf: (oid) => (known.has(oid) ? 1234 : undefined) });',
       '',
     ].join('\n'),
   );
@@ -180,7 +180,7 @@ describe('bare repositories', () => {
     expect((await gitRun(dir, ['symbolic-ref', 'HEAD'])).stdout.trim()).toBe('refs/heads/main');
     const hook = join(dir, 'hooks', 'pre-receive');
     expect(readFileSync(hook, 'utf8')).toBe(`#!/bin/sh\n# Installed by hub serve: refuses a push whose Git LFS pointers name objects the server does not hold.\nexec ${testHookCommand}\n`);
-    expect(statSync(hook).mode & 0o111).toBe(0o111);
+    expect(statSync(hook).mode & 0o777).toBe(0o700); // executable by the server's user, and by nobody else
     expect(await deleteBareRepo(dir)).toBe(true);
     expect(existsSync(dir)).toBe(false);
     expect(await deleteBareRepo(dir)).toBe(false);
@@ -405,8 +405,8 @@ describe('the pre-receive hook', () => {
     await commitFile(work, 'notes.txt', 'a small file\n', 'later');
     const r = await gitRun(work, ['push', 'origin', 'main', 'HEAD:refs/heads/other']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('remote: hub: push refused: 1 Git LFS object(s) are not on the server:');
-    expect(r.stderr).toContain(`remote: hub:   ${unknown} (big/model-2.safetensors)`);
+    expect(r.stderr).toContain('remote: hub: push refused: 1 Git LFS pointer(s) cannot be served:');
+    expect(r.stderr).toContain(`remote: hub:   ${unknown} (big/model-2.safetensors): not on the server`);
     expect(r.stderr).not.toContain(known);
     expect(r.stderr).toMatch(/pre-receive hook declined/);
     expect(await refsOf(bare)).toBe(`${ok} refs/heads/main`);
@@ -427,7 +427,8 @@ describe('the pre-receive hook', () => {
       meta.addObject(repo.id, known, 1234);
       meta.addObject(other.id, unknown, 99); // held by another repository: not good enough
       const env = { HUB_SERVE_DB: dbPath, HUB_REPO_ID: String(repo.id) };
-      expect(await checkLfsObjects([known, unknown, known], env)).toEqual([unknown]);
+      expect(await checkLfsObjects([{ oid: known, size: 1234 }, { oid: unknown, size: 99 }, { oid: known, size: 1234 }], env)).toEqual([{ oid: unknown, size: 99 }]);
+      expect(await checkLfsObjects([{ oid: known, size: 1235 }], env)).toEqual([{ oid: known, size: 1235, held: 1234 }]);
 
       const { url, dir: bare } = await serverRepo('acme', 'dbcheck', { hookCommand: preReceiveHookCommand(HOOK_JS), env });
       const work = await workRepo();
@@ -437,7 +438,7 @@ describe('the pre-receive hook', () => {
       await commitFile(work, 'other.safetensors', pointerFor(unknown, 99), 'unknown');
       const r = await gitRun(work, ['push', 'origin', 'main']);
       expect(r.code).not.toBe(0);
-      expect(r.stderr).toContain(`remote: hub:   ${unknown} (other.safetensors)`);
+      expect(r.stderr).toContain(`remote: hub:   ${unknown} (other.safetensors): not on the server`);
       expect(await refsOf(bare)).toBe(`${ok} refs/heads/main`);
     } finally {
       meta.close();
@@ -468,10 +469,11 @@ describe('the pre-receive hook', () => {
     ]);
     expect(() => parseRefUpdates('nonsense\n')).toThrow(/unexpected pre-receive input/);
     const oids = Array.from({ length: 25 }, (_, i) => sha256Hex(Buffer.from(String(i))));
-    const lines = refusalMessage(oids, [{ oid: oids[0], path: 'a.bin' }]).trimEnd().split('\n');
-    expect(lines[0]).toBe('hub: push refused: 25 Git LFS object(s) are not on the server:');
-    expect(lines[1]).toBe(`hub:   ${oids[0]} (a.bin)`);
-    expect(lines[2]).toBe(`hub:   ${oids[1]}`);
+    const wrong = oids.map((oid, i) => (i === 1 ? { oid, size: 5, held: 4 } : { oid, size: 5 }));
+    const lines = refusalMessage(wrong, [{ oid: oids[0], size: 5, path: 'a.bin' }]).trimEnd().split('\n');
+    expect(lines[0]).toBe('hub: push refused: 25 Git LFS pointer(s) cannot be served:');
+    expect(lines[1]).toBe(`hub:   ${oids[0]} (a.bin): not on the server`);
+    expect(lines[2]).toBe(`hub:   ${oids[1]}: the server holds 4 bytes, the pointer says 5`);
     expect(lines.filter((l) => /^hub: {3}[0-9a-f]{64}/.test(l))).toHaveLength(20);
     expect(lines).toContain('hub:   ... and 5 more');
   });

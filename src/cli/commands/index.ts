@@ -20,7 +20,8 @@ import { register as registerPushClone } from './push-clone.js';
 import { register as registerDownload } from './download.js';
 import { register as registerFetch } from './fetch.js';
 import { register as registerServe } from './serve.js';
-import { register as registerAdmin } from './admin.js';
+import { register as registerToken } from './token.js';
+import { register as registerRepo } from './repo.js';
 import { register as registerChunk } from './chunk.js';
 import { register as registerDu } from './du.js';
 import { register as registerFsck } from './fsck.js';
@@ -49,7 +50,8 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerLogin,
   // the server
   registerServe,
-  registerAdmin,
+  registerToken,
+  registerRepo,
   // plumbing and maintenance
   registerChunk,
   registerStore,

@@ -1,4 +1,4 @@
-/** `hub serve --root DIR [--host 127.0.0.1] [--port 8080]`: run the hub server. */
+/** `hub serve --root DIR [--host 127.0.0.1] [--port 8080] [--public-url URL] [...limits]`: run the hub server. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
@@ -14,12 +14,26 @@ export function register(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '8080')
     .option('--no-chunk-transfer', 'offer only the basic LFS transfer (a plain Git LFS server)')
+    .option('--public-url <url>', "the server's public base URL for the links it writes (default: from each request's Host header)")
+    .option('--idle-timeout <seconds>', 'end a request whose body or answer makes no progress for this long', '30')
+    .option('--workers <n>', 'worker threads for hashing and large bodies', '2')
+    .option('--max-git <n>', 'git requests at once (per client: a quarter, at least 1)', '32')
     .action(
-      action(async (ctx, opts: { root: string; host: string; port: string; chunkTransfer: boolean }) => {
+      action(async (ctx, opts: { root: string; host: string; port: string; chunkTransfer: boolean; publicUrl?: string; idleTimeout: string; workers: string; maxGit: string }) => {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a number from 0 to 65535, not '${opts.port}'`);
-        const { startServer } = await import('../../server/app.js');
-        const server = await startServer({ root: resolve(ctx.cwd, opts.root), host: opts.host, port, version: hubVersion(), chunkTransfer: opts.chunkTransfer, env: ctx.env, log: (line) => ctx.stderr(`${line}\n`) });
+        const idle = Number(opts.idleTimeout);
+        if (!(idle > 0 && idle <= 86_400)) throw new UsageError(`--idle-timeout takes seconds from 0 to 86400, not '${opts.idleTimeout}'`);
+        const workers = Number(opts.workers);
+        if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers takes a number from 1 to 64, not '${opts.workers}'`);
+        const maxGit = Number(opts.maxGit);
+        if (!Number.isInteger(maxGit) || maxGit < 1 || maxGit > 4096) throw new UsageError(`--max-git takes a number from 1 to 4096, not '${opts.maxGit}'`);
+        const { parsePublicUrl, startServer } = await import('../../server/app.js');
+        const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
+        const server = await startServer({
+          root: resolve(ctx.cwd, opts.root), host: opts.host, port, version: hubVersion(), chunkTransfer: opts.chunkTransfer, env: ctx.env, log: (line) => ctx.stderr(`${line}\n`),
+          publicUrl, idleTimeoutMs: Math.round(idle * 1000), workers, maxGitRequests: maxGit, maxGitRequestsPerClient: Math.max(1, Math.floor(maxGit / 4)),
+        });
         // stdout: the admin token (first start only, shown once) then the URL, in this order
         if (ctx.json) ctx.stdout(`${JSON.stringify({ url: server.url, ...(server.adminToken ? { adminToken: server.adminToken } : {}) })}\n`);
         else {

@@ -15,6 +15,9 @@ const ALLOWED: Record<string, string> = {
   'src/core/rm-mv.ts: renameSync': '`hub mv` moves the user\'s working file; nothing is written',
   'src/server/bare-repos.ts: rename': 'a repository directory is renamed aside before it is deleted',
   'src/server/hf-commit.ts: writeFile': 'scratch files (O_EXCL) in a private work directory, ingested and removed by the commit',
+  'src/server/hf-commit-stage.ts: writeFile': 'scratch files (O_EXCL) in a private work directory, ingested and removed by the commit',
+  'src/server/hf-attributes.ts: writeFile': 'the commit\'s new .gitattributes as a scratch file (O_EXCL) in its private work directory',
+  'src/server/git-write.ts: writeFile': 'a pack in the commit\'s private work directory, handed to git index-pack and removed',
   'src/server/chunks.ts: createWriteStream': 'an upload lands in the server tmp directory (O_EXCL) and is ingested into the store from there',
   'src/server/lfs.ts: createWriteStream': 'an upload lands in the server tmp directory (O_EXCL) and is ingested into the store from there',
 };

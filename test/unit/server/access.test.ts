@@ -116,16 +116,16 @@ describe('identify', () => {
   });
 
   it('reads Bearer and Basic (password = token, user name ignored), schemes in any case', () => {
-    const { token } = meta.createToken('writer', { write: true });
+    const { token, id } = meta.createToken('writer', { write: true });
     const writer = meta.getUser('writer');
-    const expected: Identity = { user: writer, write: true, invalidToken: false };
+    const expected: Identity = { user: writer, write: true, invalidToken: false, tokenId: id };
     expect(identify(meta, `Bearer ${token}`)).toEqual(expected);
     expect(identify(meta, `bearer  ${token} `)).toEqual(expected);
     expect(identify(meta, basic('anyone', token))).toEqual(expected);
     expect(identify(meta, basic('', token))).toEqual(expected);
     expect(identify(meta, `BASIC ${Buffer.from(`x:${token}`).toString('base64')}`)).toEqual(expected);
     const ro = meta.createToken('reader', { write: false });
-    expect(identify(meta, basic('reader', ro.token))).toEqual({ user: meta.getUser('reader'), write: false, invalidToken: false });
+    expect(identify(meta, basic('reader', ro.token))).toEqual({ user: meta.getUser('reader'), write: false, invalidToken: false, tokenId: ro.id });
   });
 
   it('marks anything else as an invalid token', () => {

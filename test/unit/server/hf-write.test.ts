@@ -5,6 +5,7 @@
  * parent), on real bare repositories with the real git.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
@@ -12,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { AttributeMatcher, parseGitattributes } from '../../../src/formats/gitattributes.js';
 import * as git from '../../../src/server/git-write.js';
 import { applyCommit, CommitStaging, commitTarget, validBranchName } from '../../../src/server/hf-commit.js';
-import { commitMessage, parseHeader, parseJsonPayload, parseOperation, readNdjsonPayload, type CommitOperation } from '../../../src/server/hf-commit-payload.js';
+import { commitMessage, isBase64, parseHeader, parseJsonPayload, parseOperation, readNdjsonPayload } from '../../../src/server/hf-commit-payload.js';
+import { stageLine, type StagedOperation } from '../../../src/server/hf-commit-stage.js';
 import { matchHfWrite, uploadMode } from '../../../src/server/hf-write.js';
 import { HttpError } from '../../../src/server/http-util.js';
 import { SqliteMetadata } from '../../../src/server/metadata.js';
@@ -92,11 +94,31 @@ describe('commit payload', () => {
     for (const size of [1, 7, 1000]) {
       const chunks = [];
       for (let i = 0; i < text.length; i += size) chunks.push(Buffer.from(text.slice(i, i + size)));
-      const ops: CommitOperation[] = [];
-      const header = await readNdjsonPayload(Readable.from(chunks) as unknown as IncomingMessage, async (op) => void ops.push(op));
+      const dir = tmpDir('hub-ndjson-');
+      const ops: StagedOperation[] = [];
+      const header = await readNdjsonPayload(Readable.from(chunks) as unknown as IncomingMessage, (line, n, first) => stageLine(line, n, first, join(dir, `f-${n}`)), (op) => void ops.push(op));
       expect(header.summary).toBe('s');
       expect(ops.map((o) => `${o.key}:${o.path}`)).toEqual(['file:a', 'deletedFile:b']);
+      expect(readFileSync(join(dir, 'f-2'), 'utf8')).toBe('hi');
     }
+  });
+
+  it('refuses the paths git fsck refuses in trees, and backslashes (issue 11)', () => {
+    for (const path of ['.git\u200c/config', '.GIT/x', 'GIT~1/config', '.git./config', '.git ./x', 'a/.git::$INDEX_ALLOCATION/x', '..\\..\\evil.txt', 'a\\..\\b', 'git~1']) {
+      expect(status(() => parseOperation('file', { path, content: '' }, 'l')), path).toBe(400);
+    }
+    for (const path of ['.github/x', '.gitignore', 'git~2', 'a.git/b', '.gitx', 'GIT~1x']) {
+      expect(status(() => parseOperation('file', { path, content: '' }, 'l')), path).toBeUndefined();
+    }
+  });
+
+  it('checks base64 in one pass (the regular expression it replaced took seconds here)', () => {
+    const started = performance.now();
+    expect(isBase64(`A${' '.repeat(60_000)}!`)).toBe(false);
+    expect(isBase64(`${'A'.repeat(100_000)}${' '.repeat(100_000)}=`)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(500);
+    for (const ok of ['', 'aGk=', 'aGk=\n', 'a G k =', 'QUJD', 'QQ==', 'QQ== \n']) expect(isBase64(ok), ok).toBe(true);
+    for (const bad of ['a=b', 'QQ===', '!', 'aGk=x', '-_']) expect(isBase64(bad), bad).toBe(false);
   });
 });
 

@@ -1,0 +1,104 @@
+/**
+ * The jobs of the server's worker threads (work-pool.ts): each is O(file) or O(body) work that
+ * must not run on the event loop, takes plain data (structured-cloneable, buffers movable) and
+ * returns small plain data. Errors cross the thread boundary as {@link SerializedError} and
+ * are rebuilt with their class.
+ */
+import type { FileManifest } from '../formats/manifest.js';
+import { fetchTerms, importXorb, locateChunks, registerManifest, type FetchTerm } from '../store/chunk-api.js';
+import { addFile } from '../store/ingest.js';
+import type { Store } from '../store/store.js';
+import { lfsPlan, type AttributeFile, type LfsPlan } from './hf-attributes.js';
+import { stageCreateBody, stageJsonPayload, stageLine, type CreateFields, type StagedLine, type StagedOperation } from './hf-commit-stage.js';
+import type { CommitHeader } from './hf-commit-payload.js';
+import { preuploadAnswer } from './hf-preupload.js';
+
+/** What a job runs with: the Store of its thread. */
+export interface JobContext {
+  store: Store;
+}
+
+/** The jobs, by name. */
+export const JOBS = {
+  /** Nothing: a worker that answers has opened its Store (work-pool.ts `warm`). */
+  async ping(_ctx: JobContext, _a: Record<string, never>): Promise<true> {
+    return true;
+  },
+  /** Chunks the file at `path` into the store (store/ingest.ts); its oid and size. */
+  async addFile(ctx: JobContext, a: { path: string }): Promise<{ oid: string; size: number; alreadyStored: boolean }> {
+    const r = await addFile(ctx.store, a.path);
+    return { oid: r.oid, size: r.size, alreadyStored: r.alreadyStored };
+  },
+  /** Reassembles and checks `manifest`, then writes it (store/chunk-api.ts). */
+  async registerManifest(ctx: JobContext, a: { manifest: FileManifest }): Promise<boolean> {
+    return registerManifest(ctx.store, a.manifest);
+  },
+  /** Verifies and imports the received xorb file `tmp` as `xorb` (store/chunk-api.ts). */
+  async importXorb(ctx: JobContext, a: { tmp: string; xorb: string }): Promise<{ xorb: string; chunks: number; bytes: number }> {
+    return importXorb(ctx.store, a.tmp, a.xorb);
+  },
+  /** Where the store holds each of `hashes` (null: no such chunk); the caller decides what the asker may know (store/chunk-api.ts). */
+  async locateChunks(ctx: JobContext, a: { hashes: string[] }): Promise<({ xorb: string; index: number } | null)[]> {
+    return locateChunks(ctx.store, a.hashes);
+  },
+  /** The terms of `manifest` with the xorb byte ranges and chunk hashes a client fetches them with (store/chunk-api.ts). */
+  async fetchTerms(ctx: JobContext, a: { manifest: FileManifest }): Promise<FetchTerm[]> {
+    return fetchTerms(ctx.store, a.manifest);
+  },
+  /** Parses and stages one NDJSON line of an HF commit (hf-commit-stage.ts). */
+  async stageLine(_ctx: JobContext, a: { line: Uint8Array; lineNo: number; first: boolean; tmp: string }): Promise<StagedLine> {
+    return stageLine(a.line, a.lineNo, a.first, a.tmp);
+  },
+  /** Parses and stages a JSON HF commit payload (hf-commit-stage.ts). */
+  async stageJson(_ctx: JobContext, a: { body: Uint8Array; workDir: string }): Promise<{ header: CommitHeader; operations: StagedOperation[] }> {
+    return stageJsonPayload(a.body, a.workDir);
+  },
+  /** Parses a repository-creation body and stages its files (hf-commit-stage.ts). */
+  async stageCreate(_ctx: JobContext, a: { body: Uint8Array; workDir: string }): Promise<{ fields: CreateFields; operations: StagedOperation[] }> {
+    return stageCreateBody(a.body, a.workDir);
+  },
+  /** The preupload answer (hf-preupload.ts). */
+  async preupload(_ctx: JobContext, a: { dir: string; tip?: string; body: Uint8Array }): Promise<string> {
+    return preuploadAnswer(a);
+  },
+  /** Which paths of a new tree are LFS, and the root `.gitattributes` for untracked pointers (hf-attributes.ts). */
+  async lfsPlan(_ctx: JobContext, a: { dir: string; files: AttributeFile[]; paths: string[]; track: string[]; rootOut: string }): Promise<LfsPlan> {
+    return lfsPlan(a);
+  },
+};
+
+/** A job's name. */
+export type JobName = keyof typeof JOBS;
+/** A job's arguments. */
+export type JobArgs<K extends JobName> = Parameters<(typeof JOBS)[K]>[1];
+/** What a job resolves with. */
+export type JobResult<K extends JobName> = Awaited<ReturnType<(typeof JOBS)[K]>>;
+
+/** An error as it crosses from a worker. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  status?: number;
+  headers?: Record<string, string>;
+  data?: Record<string, unknown>;
+}
+
+/** Runs job `name` with `args` on this thread. */
+export function runJob<K extends JobName>(ctx: JobContext, name: K, args: JobArgs<K>): Promise<JobResult<K>> {
+  const job = JOBS[name] as (ctx: JobContext, a: JobArgs<K>) => Promise<JobResult<K>>;
+  return job(ctx, args);
+}
+
+/** `err` as plain data for postMessage. */
+export function serializeError(err: unknown): SerializedError {
+  const e = err as { name?: string; constructor?: { name?: string }; message?: string; code?: unknown; status?: unknown; headers?: unknown; data?: unknown };
+  const name = e?.constructor?.name ?? 'Error';
+  return {
+    name,
+    message: String(e?.message ?? err),
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+    ...(typeof e?.status === 'number' ? { status: e.status, headers: e.headers as Record<string, string> } : {}),
+    ...(e?.data && typeof e.data === 'object' ? { data: JSON.parse(JSON.stringify(e.data)) as Record<string, unknown> } : {}),
+  };
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Benchmark of hub serve's responsiveness under load (issue 11): the latency of GET /api/health,
+// polled every 20 ms on a connection of its own, while a 512 MiB `hub push` and a 512 MiB
+// `hub clone` (HUB_BENCH_RESPONSIVE_SIZE) run against the server at once. Baseline in the same
+// run: the same probe for 3 s against the idle server. Goal: p99 under load < 50 ms. Also prints
+// the server's own "event loop late" log lines (lateness and main-thread CPU, loop-watch.ts): a
+// late tick without the CPU behind it is the machine being busy, not the server.
+// Models come from test/helpers/make-model.ts (makeModel).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './hub-serve.mjs';
+import { importTs } from './load-ts.mjs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const hub = join(root, 'bin/hub.js');
+const size = process.env.HUB_BENCH_RESPONSIVE_SIZE ?? '512MiB';
+const work = mkdtempSync(join(tmpdir(), 'hub-bench-responsive-'));
+const env = { ...process.env, CI: 'true', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@example.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@example.invalid' };
+
+/** Runs hub asynchronously (this process must stay free to probe); resolves with seconds taken. */
+function hubAsync(args, cwd, extraEnv) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [hub, ...args], { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b) => (err += b));
+    child.on('close', (code) => (code === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`hub ${args.join(' ')} exited ${code}: ${err}`))));
+  });
+}
+
+/** Polls /api/health every 20 ms until `stop` resolves; the latencies in ms. */
+async function probe(url, stop) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const latencies = [];
+  let done = false;
+  stop.then(() => (done = true));
+  while (!done) {
+    const t0 = performance.now();
+    await new Promise((resolve, reject) => http.get(`${url}/api/health`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject));
+    const took = performance.now() - t0;
+    latencies.push(took);
+    await new Promise((r) => setTimeout(r, Math.max(0, 20 - took)));
+  }
+  agent.destroy();
+  return latencies;
+}
+
+const q = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)];
+const describe = (xs) => `p50 ${q(xs, 0.5).toFixed(1)} ms, p99 ${q(xs, 0.99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms over ${xs.length} probes`;
+
+try {
+  const { makeModel } = await importTs(join(root, 'test/helpers/make-model.ts'));
+  const server = await startServer(hub, join(work, 'server'), env, { stderr: 'pipe' });
+  let log = '';
+  server.child.stderr?.on('data', (b) => (log += b));
+  const token = { HUB_TOKEN: server.token };
+  for (const r of ['admin/cloned', 'admin/pushed']) await hubAsync(['repo', 'create', r, '--endpoint', server.url], work, token);
+  // the repository to clone, pushed beforehand (not measured)
+  const prepare = async (name, seed) => {
+    const dir = join(work, name);
+    mkdirSync(dir);
+    const home = { ...token, HUB_HOME: join(work, `home-${name}`) };
+    await hubAsync(['init'], dir, home);
+    await hubAsync(['track', '*.safetensors'], dir, home);
+    await hubAsync(['remote', 'add', 'origin', `${server.url}/admin/${name}`], dir, home);
+    makeModel(join(dir, 'model.safetensors'), size, seed);
+    await hubAsync(['add', '-A'], dir, home);
+    await hubAsync(['commit', '-m', 'model'], dir, home);
+    return { dir, home };
+  };
+  const cloned = await prepare('cloned', 21);
+  await hubAsync(['push'], cloned.dir, cloned.home);
+  const pushed = await prepare('pushed', 22);
+
+  let stopIdle;
+  const idle = probe(server.url, new Promise((r) => (stopIdle = r)));
+  await new Promise((r) => setTimeout(r, 3000));
+  stopIdle();
+  const idleLatencies = await idle;
+
+  const logBefore = log.length;
+  const transfers = Promise.all([
+    hubAsync(['push'], pushed.dir, pushed.home),
+    hubAsync(['clone', `${server.url}/admin/cloned`, 'clone-b'], work, { ...token, HUB_HOME: join(work, 'home-b') }),
+  ]);
+  const [loaded, [pushS, cloneS]] = await Promise.all([probe(server.url, transfers), transfers]);
+  const late = log.slice(logBefore).split('\n').filter((l) => l.includes('"event loop late"')).map((l) => JSON.parse(l));
+  const ownMax = Math.max(0, ...late.map((l) => l.cpuMs ?? l.ms));
+  console.log(`hub serve responsiveness: GET /api/health every 20 ms while a ${size} hub push (${pushS.toFixed(1)} s) and a ${size} hub clone (${cloneS.toFixed(1)} s) run at once`);
+  console.log(`idle server (baseline): ${describe(idleLatencies)}`);
+  console.log(`under load:             ${describe(loaded)}   (p99 ${(q(loaded, 0.99) / q(idleLatencies, 0.99)).toFixed(1)}x the idle p99)`);
+  console.log(`server event loop: ${late.length} ticks 100 ms late or more, the longest hold by its own work ${ownMax} ms of CPU`);
+  console.log(`goal: health p99 under load < 50 ms: ${q(loaded, 0.99) < 50 ? 'met' : 'NOT met'}`);
+  server.child.kill('SIGTERM');
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

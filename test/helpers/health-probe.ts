@@ -1,0 +1,95 @@
+// Measures how responsive a hub serve stays: GET /api/health every ~20 ms on a connection of its
+// own, recording each answer's latency, while a test attacks the server (issue 11: "/api/health
+// answers in < 100 ms throughout"). The probe runs in a process of its own, so whatever the test
+// itself does meanwhile (building payloads, running git synchronously) cannot delay it. A request
+// still waiting when the probe stops counts with the time it has waited, so a server that never
+// answers cannot look fast.
+import { spawn } from 'node:child_process';
+
+/** What a probe saw. */
+export interface HealthReport {
+  /** Answers received. */
+  count: number;
+  /** Slowest answer (or the wait of one still pending), in ms. */
+  max: number;
+  /** 99th percentile of the latencies, in ms. */
+  p99: number;
+  /** Requests that failed or did not answer 200. */
+  failures: number;
+}
+
+/** A running probe. */
+export interface HealthProbe {
+  /** Stops probing and reports. */
+  stop(): Promise<HealthReport>;
+}
+
+/** The `q` quantile (0..1) of `xs`. */
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+
+// The probe process: polls until its stdin closes, then prints the latencies as JSON.
+const PROBE = `
+const http = require('node:http');
+const [url, interval] = [process.argv[1], Number(process.argv[2])];
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const latencies = [];
+let failures = 0, stopped = false, pendingSince;
+process.stdin.on('end', () => (stopped = true));
+process.stdin.resume();
+process.stdout.write('ready\\n');
+function once() {
+  return new Promise((resolve) => {
+    const req = http.get(url + '/api/health', { agent }, (res) => {
+      res.resume();
+      res.on('end', () => { if (res.statusCode !== 200) failures++; resolve(); });
+      res.on('error', () => { failures++; resolve(); });
+    });
+    req.on('error', () => { failures++; resolve(); });
+  });
+}
+(async () => {
+  while (!stopped) {
+    const started = performance.now();
+    pendingSince = started;
+    await once();
+    pendingSince = undefined;
+    const took = performance.now() - started;
+    latencies.push(took);
+    if (!stopped) await new Promise((r) => setTimeout(r, Math.max(0, interval - took)));
+  }
+  process.stdout.write(JSON.stringify({ latencies, failures }) + '\\n');
+  process.exit(0);
+})();
+setInterval(() => {
+  // a request that has waited 5 s is reported as a failure with its wait so far
+  if (stopped && pendingSince !== undefined && performance.now() - pendingSince > 5000) {
+    latencies.push(performance.now() - pendingSince);
+    process.stdout.write(JSON.stringify({ latencies, failures: failures + 1 }) + '\\n');
+    process.exit(0);
+  }
+}, 100);
+`;
+
+/** Starts probing `${url}/api/health` every `intervalMs` from a child process; resolves once it runs. */
+export async function startHealthProbe(url: string, intervalMs = 20): Promise<HealthProbe> {
+  const child = spawn(process.execPath, ['-e', PROBE, url, String(intervalMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.on('data', () => out.includes('ready\n') && resolve());
+  });
+  return {
+    async stop() {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.stdin.end();
+      await exited;
+      const { latencies, failures } = JSON.parse(out.slice(out.indexOf('ready\n') + 'ready\n'.length)) as { latencies: number[]; failures: number };
+      return { count: latencies.length, max: Math.max(0, ...latencies), p99: quantile(latencies, 0.99), failures };
+    },
+  };
+}
