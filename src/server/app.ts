@@ -21,6 +21,7 @@ import { SqliteMetadata, type Metadata, type RepoRecord } from './metadata.js';
 import { hfWriteApi, matchHfWrite } from './hf-write.js';
 import { backfillServedRanges } from './hold-object.js';
 import { createUploadGrants } from './upload-grant.js';
+import { webPages } from './web/web-pages.js';
 
 /** Options of startServer. */
 export interface ServeOptions {
@@ -104,6 +105,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const hookCommand = preReceiveHookCommand();
   const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp') });
   const grants = createUploadGrants(); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
+  const web = webPages({ root, meta, store, version: opts.version, env: opts.env, log }); // HTML pages (web/web-routes.ts says which URLs)
 
   const active = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
@@ -147,6 +149,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (path.includes('\0') || path.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, 'invalid path');
     const id = identify(meta, req.headers.authorization);
     setWho(id);
+    if (await web.handle(req, res, url, id, setWho)) return;
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
     if (path === '/api/repos/create' && req.method === 'POST') return hfWrite.createRepo(req, res, id, baseUrl(req));
     const hfw = matchHfWrite(url.pathname); // the raw path: an encoded `/` in a revision is no separator
@@ -255,6 +258,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       for (const s of sockets) s.destroy();
       await closed;
+      await web.close();
       for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
       store.close();
       meta.close();
