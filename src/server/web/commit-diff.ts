@@ -33,7 +33,7 @@ export const DEFAULT_READ_BUDGET = 96 << 20;
 /** Largest text file (per side) shown as a patch. */
 export const MAX_TEXT_BYTES = 1 << 20;
 /** How many examples each list keeps (`hub diff --limit`). */
-export const EXAMPLES = 10;
+export const EXAMPLES = 50;
 
 /** One file of a page's diff: hub diff's FileDiff, with the budget-bounded tensor diff and a note. */
 export interface WebFileDiff extends FileDiff {

@@ -36,7 +36,7 @@ export function layout(viewer: Viewer, title: string, body: SafeHtml): SafeHtml 
     : html`<a href="/-/login?next=${encodeURIComponent(viewer.here)}">Log in</a>`;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · hub</title><link rel="stylesheet" href="/-/style.css?v=${encodeURIComponent(viewer.version)}"></head>
+<title>${title} · hub</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/-/style.css?v=${encodeURIComponent(viewer.version)}"></head>
 <body><header class="top"><a class="brand" href="/">hub</a><a href="/">Models</a><a href="/datasets">Datasets</a><span class="who">${who}</span></header>
 <main>${body}</main>
 <footer>hub ${viewer.version}</footer></body></html>
