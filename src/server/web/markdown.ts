@@ -116,6 +116,7 @@ export function renderMarkdown(text: string, links?: CardLinks): SafeHtml {
       },
       img: (tagName, attribs) => {
         const src = attribs.src ?? '';
+        if (/^data:/i.test(src) && !/^data:image\/(png|jpeg|gif|webp);/i.test(src)) return { tagName, attribs: { ...attribs, src: '' } }; // a data: URL only as a picture
         return { tagName, attribs: links && isRelative(src) ? { ...attribs, src: rebase(links.resolveBase, src) } : attribs };
       },
     },
