@@ -8,12 +8,10 @@
  */
 import { kindOfPath, looksLikeText } from '../../diff/file-kind.js';
 import { HubError } from '../../errors.js';
-import { looksLikePointer, parsePointer, type LfsPointer } from '../../formats/lfs-pointer.js';
 import type { JsonValue } from '../../formats/tabular/column-type.js';
-import { commitOf, repoPath } from '../hf-entries.js';
+import { repoPath } from '../hf-entries.js';
 import { HttpError } from '../http-util.js';
 import type { TablePreview, TensorPreview } from './file-preview.js';
-import { blobPrefix } from './git-history.js';
 import { formatBytes, formatCount, html, pathSegments, type SafeHtml } from './html.js';
 import { openRepo, sendPage, type OpenRepo, type PageContext } from './page-context.js';
 import { commitLine, crumbs, repoHeader, revSegment } from './repo-frame.js';
@@ -29,36 +27,27 @@ const IMAGE = /\.(png|jpe?g|gif|webp)$/i;
 /** `/blob/REV/PATH`. */
 export async function blobPage(ctx: PageContext, route: RepoRef & { rev: string; path: string }): Promise<void> {
   const repo = openRepo(ctx, route);
-  const commit = await commitOf(repo.bare, route.rev);
+  const { facts } = ctx.deps;
+  const commit = await facts.commitOf(repo.bare, route.rev);
   const path = repoPath(route.path);
-  const [found] = path ? await repo.bare.lookup(commit.id, [path]) : [undefined];
+  const found = path ? await facts.lookup(repo.bare, commit, path) : undefined;
   if (found?.type === 'tree') {
     ctx.res.writeHead(302, { Location: `${repo.base}/tree/${revSegment(route.rev)}/${pathSegments(path!)}` }).end();
     return;
   }
   if (!path || found?.type !== 'blob') throw new HttpError(404, `No file ${route.path} at ${route.rev}.`);
-  let pointer: LfsPointer | undefined;
-  if (found.size < 1024) {
-    const [bytes] = await repo.bare.readBlobs([found.oid]);
-    if (looksLikePointer(bytes)) {
-      try {
-        pointer = parsePointer(bytes);
-      } catch {
-        // an ordinary small file that starts like a pointer
-      }
-    }
-  }
+  const [{ lfs: pointer }] = await facts.entries(repo.bare, [{ mode: '100644', type: 'blob', oid: found.oid, size: found.size, path }]);
   const meta = ctx.deps.meta;
   const held = (oids: string[]) => oids.map((o) => meta.objectSize(repo.record.id, o) !== undefined);
   const available = !pointer || held([pointer.oid])[0];
   const ref: FileRef = pointer ? { kind: 'lfs', oid: pointer.oid, size: pointer.size } : { kind: 'git', oid: found.oid, size: found.size };
   const at = revSegment(route.rev);
   const p = pathSegments(path);
-  const last = await repo.bare.lastCommit(commit.id, path);
-  const lastCommit = last ? await ctx.deps.facts.commit(repo.bare, last.id) : undefined;
-  const facts = html`<dl class="facts"><dt>size</dt><dd>${formatBytes(ref.size)} (${formatCount(ref.size)} bytes)</dd>
+  const last = await facts.lastCommit(repo.bare, commit, path);
+  const lastCommit = last ? await facts.commit(repo.bare, last) : undefined;
+  const about = html`<dl class="facts"><dt>size</dt><dd>${formatBytes(ref.size)} (${formatCount(ref.size)} bytes)</dd>
 ${pointer ? html`<dt>stored as</dt><dd><span class="badge lfs">LFS</span> sha256 <span class="mono">${pointer.oid}</span></dd>` : html`<dt>git blob</dt><dd class="mono">${found.oid}</dd>`}
-<dt>revision</dt><dd class="mono">${commit.id}</dd></dl>`;
+<dt>revision</dt><dd class="mono">${commit}</dd></dl>`;
   let content: SafeHtml;
   try {
     content = await fileContent(ctx, repo, { path, ref, pointer, available, held, at, p });
@@ -69,7 +58,7 @@ ${pointer ? html`<dt>stored as</dt><dd><span class="badge lfs">LFS</span> sha256
   const body = html`${repoHeader(repo, 'files', route.rev)}${crumbs(repo, route.rev, path)}
 <div class="panel"><div class="head">${lastCommit ? commitLine(repo, lastCommit) : ''}<a href="${repo.base}/commits/${at}/${p}">history</a>${
     available ? html`<a href="${repo.base}/resolve/${at}/${p}" download>download</a>` : ''
-  }<a href="${repo.base}/raw/${at}/${p}">raw${pointer ? ' pointer' : ''}</a></div><div class="body">${facts}</div></div>
+  }<a href="${repo.base}/raw/${at}/${p}">raw${pointer ? ' pointer' : ''}</a></div><div class="body">${about}</div></div>
 ${content}`;
   sendPage(ctx, `${repo.fullName} / ${path}`, body);
 }
@@ -77,7 +66,7 @@ ${content}`;
 interface FileView {
   path: string;
   ref: FileRef;
-  pointer?: LfsPointer;
+  pointer?: { oid: string; size: number };
   available: boolean;
   held: (oids: string[]) => boolean[];
   at: string;
@@ -98,7 +87,7 @@ async function fileContent(ctx: PageContext, repo: OpenRepo, f: FileView): Promi
   }
   if (IMAGE.test(f.path)) return html`<div class="panel"><div class="body"><img src="${repo.base}/resolve/${f.at}/${f.p}" alt="${f.path}"></div></div>`;
   if (f.pointer) return html`<p class="note">A large file (${formatBytes(f.ref.size)}): its content is not shown on a page. <a href="${repo.base}/resolve/${f.at}/${f.p}" download>Download it</a>.</p>`;
-  const bytes = await blobPrefix(repo.bare, f.ref.oid, MAX_TEXT_BYTES);
+  const bytes = await ctx.deps.facts.blobHead(repo.bare, f.ref.oid, MAX_TEXT_BYTES);
   if (!looksLikeText(bytes)) return html`<p class="note">A binary file (${formatBytes(f.ref.size)}).</p>`;
   return textView(bytes.toString('utf8'), f.ref.size > bytes.length);
 }

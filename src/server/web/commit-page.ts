@@ -5,9 +5,7 @@
  * diff from their merge base (BASE itself when the histories are unrelated) to HEAD. The diff
  * is what `hub diff --stats` computes (commit-diff.ts), in the content worker, bounded.
  */
-import { commitOf } from '../hf-entries.js';
 import type { WebDiff } from './commit-diff.js';
-import { commitsBetween, mergeBase, readCommits } from './git-history.js';
 import { diffView } from './diff-view.js';
 import { formatDate, html, type SafeHtml } from './html.js';
 import { openRepo, sendPage, type OpenRepo, type PageContext } from './page-context.js';
@@ -25,8 +23,7 @@ async function pageDiff(ctx: PageContext, repo: OpenRepo, a: string | undefined,
 /** `/commit/SHA` (any revision is accepted; the page names the commit it resolved to). */
 export async function commitPage(ctx: PageContext, route: RepoRef & { rev: string }): Promise<void> {
   const repo = openRepo(ctx, route);
-  const resolved = await commitOf(repo.bare, route.rev);
-  const [c] = await readCommits(repo.bare, [resolved.id]);
+  const c = await ctx.deps.facts.commit(repo.bare, await ctx.deps.facts.commitOf(repo.bare, route.rev));
   const diff = await pageDiff(ctx, repo, c.parents[0], c.id);
   const rest = c.message.slice(c.title.length).replace(/^\n+/, '').trimEnd();
   const parents: SafeHtml[] = c.parents.map((p) => html`<a class="sha" href="${repo.base}/commit/${p}">${p.slice(0, 7)}</a> `);
@@ -45,12 +42,13 @@ ${diffView(repo, diff)}`;
 /** `/compare/BASE...HEAD`. */
 export async function comparePage(ctx: PageContext, route: RepoRef & { base: string; head: string }): Promise<void> {
   const repo = openRepo(ctx, route);
-  const [base, head] = [await commitOf(repo.bare, route.base), await commitOf(repo.bare, route.head)];
-  const from = (await mergeBase(repo.bare, base.id, head.id)) ?? base.id;
-  const [between, diff] = await Promise.all([commitsBetween(repo.bare, from, head.id, COMPARE_COMMITS), pageDiff(ctx, repo, from, head.id)]);
+  const { facts } = ctx.deps;
+  const [base, head] = [await facts.commitOf(repo.bare, route.base), await facts.commitOf(repo.bare, route.head)];
+  const from = (await facts.mergeBase(repo.bare, base, head)) ?? base;
+  const [between, diff] = await Promise.all([facts.between(repo.bare, from, head, COMPARE_COMMITS), pageDiff(ctx, repo, from, head)]);
   const body = html`${repoHeader(repo, 'none')}
 <h2>Comparing <span class="mono">${route.base}</span> … <span class="mono">${route.head}</span></h2>
-<p class="muted">from <a class="sha" href="${repo.base}/commit/${from}">${from.slice(0, 7)}</a>${from === base.id ? '' : ' (the merge base)'} to <a class="sha" href="${repo.base}/commit/${head.id}">${head.id.slice(0, 7)}</a> · <a href="${repo.base}/compare/${revSegment(route.head)}...${revSegment(route.base)}">swap</a></p>
+<p class="muted">from <a class="sha" href="${repo.base}/commit/${from}">${from.slice(0, 7)}</a>${from === base ? '' : ' (the merge base)'} to <a class="sha" href="${repo.base}/commit/${head}">${head.slice(0, 7)}</a> · <a href="${repo.base}/compare/${revSegment(route.head)}...${revSegment(route.base)}">swap</a></p>
 <div class="panel"><div class="head"><b>${between.commits.length}${between.more ? '+' : ''} commits</b></div><table class="list">${
     between.commits.length ? between.commits.map((c) => html`<tr><td>${commitLine(repo, c)}</td></tr>`) : html`<tr><td class="muted">none: ${route.head} has nothing ${route.base} lacks</td></tr>`
   }</table></div>

@@ -3,9 +3,8 @@
  * first, {@link COMMITS_PAGE} commits at a time: id, title, author, date, and links to each
  * commit and to the tree at it.
  */
-import { commitOf, repoPath } from '../hf-entries.js';
+import { repoPath } from '../hf-entries.js';
 import { HttpError } from '../http-util.js';
-import { history, listRefs } from './git-history.js';
 import { formatDate, html, pathSegments } from './html.js';
 import { openRepo, sendPage, type PageContext } from './page-context.js';
 import { crumbs, repoHeader, revPicker, revSegment } from './repo-frame.js';
@@ -17,13 +16,14 @@ export const COMMITS_PAGE = 50;
 /** `/commits/REV[/PATH]?page=N`. */
 export async function commitsPage(ctx: PageContext, route: RepoRef & { rev?: string; path: string }): Promise<void> {
   const repo = openRepo(ctx, route);
-  const refs = await listRefs(repo.bare);
+  const { facts } = ctx.deps;
+  const refs = await facts.refs(repo.bare);
   const rev = route.rev ?? refs.head ?? 'HEAD';
-  const commit = await commitOf(repo.bare, rev);
+  const commit = await facts.commitOf(repo.bare, rev);
   const path = repoPath(route.path);
   if (path === undefined) throw new HttpError(404, 'No such path.');
   const page = Math.max(1, Number(ctx.url.searchParams.get('page')) || 1);
-  const { commits, more } = await history(repo.bare, commit.id, { skip: (page - 1) * COMMITS_PAGE, count: COMMITS_PAGE, path: path || undefined });
+  const { commits, more } = await facts.history(repo.bare, commit, { skip: (page - 1) * COMMITS_PAGE, count: COMMITS_PAGE, path: path || undefined });
   const at = revSegment(rev);
   const suffix = path ? `/${pathSegments(path)}` : '';
   const rows = commits.map(

@@ -24,6 +24,9 @@ export interface ContentPoolOptions {
   cacheBytes?: number;
 }
 
+/** Consecutive worker deaths tolerated before tasks fail fast. */
+const MAX_DEATHS = 3;
+
 interface Job {
   task: ContentTask;
   key: string;
@@ -55,6 +58,8 @@ export class ContentPool {
   private cached = 0;
   private nextId = 0;
   private closed = false;
+  /** Workers that died in a row without finishing a task: past {@link MAX_DEATHS}, tasks fail instead of respawning forever. */
+  private deaths = 0;
 
   constructor(private readonly opts: ContentPoolOptions) {}
 
@@ -80,6 +85,11 @@ export class ContentPool {
       pending.then(forget, forget);
     }
     return pending as Promise<ContentResults[T]>;
+  }
+
+  /** Starts the first worker ahead of the first task (a page that will soon need one calls this). */
+  warm(): void {
+    if (this.slots.length === 0 && !this.closed) this.spawn();
   }
 
   /** Stops every worker; queued tasks fail. */
@@ -110,10 +120,18 @@ export class ContentPool {
     worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
     const fail = (err: unknown) => {
       const i = this.slots.indexOf(slot);
-      if (i >= 0) this.slots.splice(i, 1);
-      slot.job?.reject(err instanceof Error ? err : new Error(`content worker stopped: ${String(err)}`));
+      if (i < 0) return; // 'error' then 'exit': handled once
+      this.slots.splice(i, 1);
+      const error = err instanceof Error ? err : new Error(`content worker stopped: ${String(err)}`);
+      slot.job?.reject(error);
       slot.job = undefined;
-      if (!this.closed) this.dispatch();
+      if (this.closed) return;
+      if (++this.deaths > MAX_DEATHS) {
+        for (const job of this.queue.splice(0)) job.reject(error);
+        setTimeout(() => (this.deaths = 0), 10_000).unref(); // then try again
+        return;
+      }
+      this.dispatch();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`content worker exited with ${code}`)));
@@ -134,6 +152,7 @@ export class ContentPool {
       return;
     }
     slot.job = undefined;
+    this.deaths = 0;
     if ('error' in msg) job.reject(workerError(msg.error));
     else {
       const value: unknown = JSON.parse(msg.json);

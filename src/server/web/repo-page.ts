@@ -5,7 +5,6 @@
  */
 import { looksLikePointer } from '../../formats/lfs-pointer.js';
 import { formatBytes, formatCount, formatDate, html, type SafeHtml } from './html.js';
-import { listRefs, blobPrefix } from './git-history.js';
 import { renderModelCard, type ModelCard } from './markdown.js';
 import { openRepo, sendPage, type PageContext } from './page-context.js';
 import { cloneInstructions, commitLine, repoHeader, revSegment } from './repo-frame.js';
@@ -38,22 +37,22 @@ hub push</pre></div><aside class="side">${clone}</aside></div>`;
   }
   const [commit, refs, size, readme, root] = await Promise.all([
     facts.commit(repo.bare, head),
-    listRefs(repo.bare),
+    facts.refs(repo.bare),
     facts.size(repo.bare, head),
-    repo.bare.lookup(head, ['README.md']),
-    repo.bare.listTree(head, '', false),
+    facts.lookup(repo.bare, head, 'README.md'),
+    facts.listTree(repo.bare, head, ''),
   ]);
   const rev = refs.head ?? head;
   let card: SafeHtml | undefined;
   let tags: ModelCard['tags'] = [];
   let cardNote: SafeHtml | undefined;
-  const found = readme[0];
+  const found = readme;
   if (found?.type === 'blob') {
     if (found.size > MAX_README_BYTES) cardNote = html`<p class="note">README.md is ${formatBytes(found.size)}, more than a page renders: <a href="${repo.base}/blob/${revSegment(rev)}/README.md">read it as a file</a>.</p>`;
     else {
       let rendered = cards.get(`${repo.base}\0${found.oid}`);
       if (!rendered) {
-        const bytes = await blobPrefix(repo.bare, found.oid, MAX_README_BYTES);
+        const bytes = await facts.blobHead(repo.bare, found.oid, MAX_README_BYTES);
         const at = `${repo.base}/%s/${revSegment(rev)}`;
         rendered = looksLikePointer(bytes)
           ? { html: html`<p class="note">README.md is stored as a large file.</p>`, tags: [] }
@@ -67,7 +66,7 @@ hub push</pre></div><aside class="side">${clone}</aside></div>`;
   }
   const main = card
     ? html`${cardNote ?? ''}<article class="card">${card}</article>`
-    : html`${cardNote ?? html`<p class="muted">No model card (README.md) yet.</p>`}<div class="panel">${await treeTable(repo, rev, root)}</div>`;
+    : html`${cardNote ?? html`<p class="muted">No model card (README.md) yet.</p>`}<div class="panel">${await treeTable(facts, repo, rev, root)}</div>`;
   const refList = (title: string, list: { name: string; commit: string }[]) =>
     list.length ? html`<h3>${title} (${list.length})</h3><ul>${list.slice(0, 20).map((b) => html`<li><a href="${repo.base}/tree/${revSegment(b.name)}">${b.name}</a> <span class="sha muted">${b.commit.slice(0, 7)}</span></li>`)}</ul>` : '';
   const body = html`${repoHeader(repo, 'card', rev)}

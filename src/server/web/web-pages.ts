@@ -139,6 +139,7 @@ export function webPages(opts: WebPagesOptions): WebPages {
       }
       const viewer: Viewer = { user: who.user, session: !!session, csrf: nonce ? deps.sessions.csrfToken(nonce) : undefined, version: deps.version, here: `${url.pathname}${url.search}` };
       const ctx: PageContext = { deps, req, res, url, id: who, viewer };
+      if (route.page !== 'home' && route.page !== 'owner' && route.page !== 'login' && route.page !== 'logout') deps.pool.warm(); // file and commit pages need a worker
       const extra: Record<string, string[]> = headers.length ? { 'Set-Cookie': headers } : {};
       if (headers.length) res.setHeader('Set-Cookie', headers); // with whatever the page answers (a page, a redirect)
       try {

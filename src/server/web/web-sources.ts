@@ -159,14 +159,29 @@ export class StoreReader {
   }
 }
 
-/** A stored object as a ByteSource, with chunk fingerprints. */
+/** Reads of at least this many bytes land in one of a source's two reused buffers. */
+export const REUSED_READ_BYTES = 1 << 20;
+
+/**
+ * A stored object as a ByteSource, with chunk fingerprints. A read of {@link REUSED_READ_BYTES}
+ * or more returns a view into one of two buffers of this source, alternately, so it stays valid
+ * until the second-next such read: enough for every reader of src/diff (a tensor comparison uses
+ * a piece of each side before reading the next; headers, indexes and text are parsed or copied
+ * at once), and it spares the page faults of two fresh 8 MiB buffers per piece.
+ */
 export function storeSource(reader: StoreReader, oid: string, name: string): ByteSource {
   const layout = reader.layout(oid, name);
-  const read = async (start: number, end: number) => reader.read(layout, start, end);
+  const pair: Uint8Array[] = [];
+  let turn = 0;
+  const read = async (start: number, end: number) => {
+    const n = Math.min(end, layout.size) - Math.max(0, start);
+    if (n < REUSED_READ_BYTES || n > READ_SPAN) return reader.read(layout, start, end);
+    turn ^= 1;
+    return reader.readReusing(layout, start, end, (pair[turn] ??= Buffer.allocUnsafeSlow(READ_SPAN)));
+  };
   let edges: Uint8Array | undefined;
   // the edge bytes of a fingerprint are hashed before this source reads again (its calls are
-  // sequential), so they may land in a buffer of the source's own, reused: fresh large buffers
-  // cost page faults on every read
+  // sequential), so they may land in a buffer of the source's own, reused
   const edge = async (start: number, end: number) => reader.readReusing(layout, start, end, (edges ??= Buffer.allocUnsafeSlow(256 * 1024)));
   return {
     name,
