@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmarks run by `npm run bench` after a build: the content store (issue 2) here, then
 // test/bench/status.mjs (issue 3), test/bench/serve.mjs (issue 4), test/bench/remote.mjs (issue 5),
-// test/bench/diff-model.mjs and test/bench/diff-table.mjs (issue 6).
+// test/bench/diff-model.mjs and test/bench/diff-table.mjs (issue 6), test/bench/web-pages.mjs (issue 16).
 //
 // On one synthetic 1 GiB safetensors model (test/helpers/make-model.mjs) it measures, in the same run and as medians of
 // HUB_BENCH_RUNS (default 5) runs:
@@ -126,7 +126,7 @@ try {
 
 // the repository benchmarks (issue 3)
 console.log('');
-for (const bench of ['status.mjs', 'serve.mjs', 'remote.mjs', 'diff-model.mjs', 'diff-table.mjs']) {
+for (const bench of ['status.mjs', 'serve.mjs', 'remote.mjs', 'diff-model.mjs', 'diff-table.mjs', 'web-pages.mjs']) {
   console.log('');
   const r = spawnSync(process.execPath, [join(root, 'test/bench', bench)], { stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = 1;

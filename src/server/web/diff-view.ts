@@ -23,6 +23,19 @@ export function stat(v: number | null | undefined): string {
   return a >= 1e-3 && a < 1e5 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
 }
 
+/** `part` of `whole` as a percentage with one decimal (`<0.1%` for a few). */
+function percent(part: number, whole: number): string {
+  if (whole === 0) return '—';
+  const p = (100 * part) / whole;
+  return p > 0 && p < 0.1 ? '<0.1%' : `${p.toFixed(1)}%`;
+}
+
+/** A dotted tensor name that may wrap after its dots (each part escaped). */
+function breakable(name: string): SafeHtml {
+  const parts = name.split('.');
+  return html`${parts.map((p, i) => (i < parts.length - 1 ? html`${p}.<wbr>` : p))}`;
+}
+
 function shape(s: number[]): string {
   return `[${s.join(', ')}]`;
 }
@@ -45,8 +58,8 @@ function tensorsView(t: BudgetedTensorDiff): SafeHtml {
   const changed = t.changed.items.map((c) => {
     const what = [c.dtype ? `dtype ${c.dtype.a} → ${c.dtype.b}` : '', c.shape ? `shape ${shape(c.shape.a)} → ${shape(c.shape.b)}` : ''].filter((x) => x).join(', ');
     const s = c.stats;
-    return html`<tr><td class="mono">${c.name}</td><td>${what || 'values'}</td><td class="num">${c.bytesChanged === undefined ? '—' : formatCount(c.bytesChanged)}</td>
-<td class="num">${stat(s?.maxAbsDiff)}</td><td class="num">${stat(s?.meanAbsDiff)}</td><td class="num">${stat(s?.relL2)}</td><td class="num">${stat(s?.cosine)}</td><td class="num">${s ? `${formatCount(s.changedElements)} / ${formatCount(s.elements)}` : '—'}</td></tr>`;
+    return html`<tr><td class="mono">${breakable(c.name)}</td><td>${what || 'values'}</td><td class="num">${c.bytesChanged === undefined ? '—' : formatCount(c.bytesChanged)}</td>
+<td class="num">${stat(s?.maxAbsDiff)}</td><td class="num">${stat(s?.meanAbsDiff)}</td><td class="num">${stat(s?.relL2)}</td><td class="num">${stat(s?.cosine)}</td><td class="num" title="${s ? `${formatCount(s.changedElements)} of ${formatCount(s.elements)}` : ''}">${s ? percent(s.changedElements, s.elements) : '—'}</td></tr>`;
   });
   const listed = (title: string, cls: string, l: BudgetedTensorDiff['added']) =>
     l.count ? html`<h4><span class="badge ${cls}">${title}</span> ${formatCount(l.count)}</h4><table class="list">${l.items.map((x) => html`<tr><td class="mono">${x.name}</td><td>${x.dtype}</td><td class="mono">${shape(x.shape)}</td></tr>`)}</table>${more(l)}` : '';
@@ -59,7 +72,7 @@ function tensorsView(t: BudgetedTensorDiff): SafeHtml {
   return html`<p>${formatCount(t.tensors.a)} → ${formatCount(t.tensors.b)} tensors: <b>${formatCount(t.changed.count)} changed</b>, ${formatCount(t.added.count)} added, ${formatCount(t.removed.count)} removed, ${formatCount(t.unchanged)} unchanged${
     t.notCompared.count ? html`, <b>${formatCount(t.notCompared.count)} not compared</b>` : ''
   } <span class="muted">(read ${formatBytes(t.bytesRead.a + t.bytesRead.b)})</span></p>
-${t.changed.count ? html`<table class="list tensor-changes"><tr><th>changed tensor</th><th>what</th><th class="num">bytes changed</th><th class="num">max |a−b|</th><th class="num">mean |a−b|</th><th class="num">rel. L2</th><th class="num">cosine</th><th class="num">elements changed</th></tr>${changed}</table>${more(t.changed)}` : ''}
+${t.changed.count ? html`<table class="list tensor-changes"><tr><th>changed tensor</th><th>what</th><th class="num">bytes changed</th><th class="num">max |a−b|</th><th class="num">mean |a−b|</th><th class="num">rel. L2</th><th class="num">cosine</th><th class="num">values changed</th></tr>${changed}</table>${more(t.changed)}` : ''}
 ${listed('added', 'added', t.added)}${listed('removed', 'removed', t.removed)}
 ${t.notCompared.count ? html`<h4>not compared (chunks differ; over the read budget): ${formatCount(t.notCompared.count)}, ${formatBytes(t.notCompared.bytes)}</h4><p class="mono">${t.notCompared.items.join(', ')}</p>${more(t.notCompared)}` : ''}
 ${metaRows.length ? html`<h4>metadata</h4><table class="list"><tr><th></th><th>key</th><th>before</th><th>after</th></tr>${metaRows}</table>` : ''}`;

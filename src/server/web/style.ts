@@ -65,6 +65,7 @@ table.code tr:target td { background: var(--warn); }
 table.code tr.add td.src { background: var(--add); }
 table.code tr.del td.src { background: var(--del); }
 table.code tr.hunk td { background: var(--tag); color: var(--muted); }
+table.tensor-changes { font-size: .84rem; }
 table.data td { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .82rem; white-space: nowrap; max-width: 28rem; overflow: hidden; text-overflow: ellipsis; }
 table.data th small { display: block; font-weight: 400; color: var(--muted); }
 .note { background: var(--warn); border: 1px solid var(--line); border-radius: 6px; padding: .45rem .8rem; margin: .5rem 0; font-size: .88rem; }
