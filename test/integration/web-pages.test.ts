@@ -118,6 +118,8 @@ describe('web pages of hub serve', () => {
     await ds.hub(['add', '-A']);
     await ds.hub(['commit', '-m', 'data']);
     await ds.hub(['push']);
+    // alice/empty: no commit yet
+    await runHubJson(['repo', 'create', 'alice/empty', '--endpoint', s.url, '--token', tokens.alice]);
   });
 
   afterAll(async () => {
@@ -126,7 +128,11 @@ describe('web pages of hub serve', () => {
 
   describe('over HTTP', () => {
     it('answers pages as HTML with a Content-Security-Policy that allows no script', async () => {
-      for (const path of ['/', '/alice', '/datasets', '/alice/llama-tiny', '/alice/llama-tiny/tree/main', `/alice/llama-tiny/commit/${commits.tune}`, '/-/login', '/alice/nope']) {
+      const pages = [
+        '/', '/alice', '/datasets', '/alice/llama-tiny', '/alice/llama-tiny/tree/main', '/alice/llama-tiny/commits/main/docs', `/alice/llama-tiny/commit/${commits.tune}`,
+        '/datasets/alice/squad-mini', '/datasets/alice/squad-mini/tree/main', '/datasets/alice/squad-mini/blob/main/train.csv', '/alice/empty', '/-/login', '/alice/nope',
+      ];
+      for (const path of pages) {
         const a = await http(`${s.url}${path}`);
         expect(a.status, path).toBe(path === '/alice/nope' ? 404 : 200);
         expect(String(a.headers['content-type']), path).toMatch(/^text\/html; charset=utf-8/);
@@ -137,6 +143,13 @@ describe('web pages of hub serve', () => {
         expect(a.headers['x-content-type-options'], path).toBe('nosniff');
         expect(a.text, path).not.toMatch(/<script/i);
       }
+      expect((await http(`${s.url}/datasets/alice/squad-mini/blob/main/train.csv`)).text).toContain('<td title="gamma">gamma</td>');
+      expect((await http(`${s.url}/datasets/alice/squad-mini`)).text).toContain(`hf download alice/squad-mini --repo-type dataset`);
+      expect((await http(`${s.url}/alice/empty`)).text).toContain('This repository is empty');
+      expect((await http(`${s.url}/alice/llama-tiny/commits/main/docs`)).text).toMatch(/first version[\s\S]*<\/table>/);
+      expect((await http(`${s.url}/alice/llama-tiny/tree/no-such-branch`)).status).toBe(404);
+      expect((await http(`${s.url}/alice/llama-tiny/blob/main/no-such-file`)).status).toBe(404);
+      expect((await http(`${s.url}/alice/llama-tiny/tree/bad..rev`)).status).toBe(400);
     });
 
     it('escapes names, messages, file names and card text', async () => {
@@ -271,10 +284,10 @@ describe('web pages of hub serve', () => {
     it('home and owner pages list the visible repositories, newest first, with size and last commit', async () => {
       await visit('/', 'home');
       const names = await page.locator('table.list tr td:first-child b').allInnerTexts();
-      expect(names).toEqual(['alice/squad-mini', 'alice/llama-tiny']);
+      expect(names).toEqual(['alice/empty', 'alice/squad-mini', 'alice/llama-tiny']);
       expect(await text('table.list')).toMatch(/alice\/llama-tiny[\s\S]*MiB[\s\S]*fine-tune <script>/);
       await visit('/alice', 'owner');
-      expect(await page.locator('table.list tr td:first-child b').allInnerTexts()).toEqual(['alice/squad-mini', 'alice/llama-tiny']);
+      expect(await page.locator('table.list tr td:first-child b').allInnerTexts()).toEqual(['alice/empty', 'alice/squad-mini', 'alice/llama-tiny']);
       await visit('/datasets', 'datasets');
       expect(await page.locator('table.list tr td:first-child b').allInnerTexts()).toEqual(['alice/squad-mini']);
     });
@@ -357,7 +370,7 @@ describe('web pages of hub serve', () => {
       expect(await readme.locator('tr.del').allInnerTexts()).toContain('-A **tiny** model card with a [config link](config.json).');
 
       await visit('/alice/llama-tiny/compare/v1...main', 'compare');
-      expect(await text('main')).toContain('1 commits');
+      expect(await text('main')).toMatch(/\b1 commit(?!s)/);
       expect(await page.locator('.file-diff > .head > .mono').allInnerTexts()).toEqual(['README.md', 'data.csv', 'model.safetensors']);
     });
 

@@ -49,7 +49,7 @@ export async function comparePage(ctx: PageContext, route: RepoRef & { base: str
   const body = html`${repoHeader(repo, 'none')}
 <h2>Comparing <span class="mono">${route.base}</span> … <span class="mono">${route.head}</span></h2>
 <p class="muted">from <a class="sha" href="${repo.base}/commit/${from}">${from.slice(0, 7)}</a>${from === base ? '' : ' (the merge base)'} to <a class="sha" href="${repo.base}/commit/${head}">${head.slice(0, 7)}</a> · <a href="${repo.base}/compare/${revSegment(route.head)}...${revSegment(route.base)}">swap</a></p>
-<div class="panel"><div class="head"><b>${between.commits.length}${between.more ? '+' : ''} commits</b></div><table class="list">${
+<div class="panel"><div class="head"><b>${between.commits.length}${between.more ? '+' : ''} commit${between.commits.length === 1 && !between.more ? '' : 's'}</b></div><table class="list">${
     between.commits.length ? between.commits.map((c) => html`<tr><td>${commitLine(repo, c)}</td></tr>`) : html`<tr><td class="muted">none: ${route.head} has nothing ${route.base} lacks</td></tr>`
   }</table></div>
 ${diffView(repo, diff)}`;

@@ -111,13 +111,15 @@ export function webPages(opts: WebPagesOptions): WebPages {
   return {
     async handle(req, res, url, id, setWho) {
       const route = matchWebRoute(url.pathname);
-      const session = req.headers.authorization === undefined ? deps.sessions.identity(deps.meta, req) : undefined;
+      // the session cookie counts only without an Authorization header, and only here
+      const sessionOf = () => (req.headers.authorization === undefined && req.headers.cookie !== undefined ? deps.sessions.identity(deps.meta, req) : undefined);
       if (!route) {
         // a signed-in browser following a download link: the HF read route, as the session's user
-        const hf = session && READ_METHODS.has(req.method ?? '') ? hfReadRoute(url.pathname) : undefined;
-        if (!hf || (hf.kind !== 'resolve' && hf.kind !== 'raw')) return false;
-        setWho?.(session!);
-        await handleHfRead(hf, req, res, url, { meta: deps.meta, store: deps.store, root: deps.root, id: session!, baseUrl: `http://${req.headers.host ?? '127.0.0.1'}` });
+        const hf = READ_METHODS.has(req.method ?? '') && req.headers.cookie !== undefined ? hfReadRoute(url.pathname) : undefined;
+        const session = hf && (hf.kind === 'resolve' || hf.kind === 'raw') ? sessionOf() : undefined;
+        if (!hf || !session) return false;
+        setWho?.(session);
+        await handleHfRead(hf, req, res, url, { meta: deps.meta, store: deps.store, root: deps.root, id: session, baseUrl: `http://${req.headers.host ?? '127.0.0.1'}` });
         return true;
       }
       if (route.page === 'style') {
@@ -127,6 +129,7 @@ export function webPages(opts: WebPagesOptions): WebPages {
         res.end(req.method === 'HEAD' ? undefined : css);
         return true;
       }
+      const session = sessionOf();
       const headers: string[] = [];
       const cookieJar = parseCookies(req.headers.cookie);
       if (session) setWho?.(session);
