@@ -84,6 +84,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   outside_repo: ExitCode.usage,
   path_ignored: ExitCode.usage,
   path_outside: ExitCode.usage,
+  too_large: ExitCode.usage,
   too_many_revisions: ExitCode.usage,
   two_revisions: ExitCode.usage,
   usage: ExitCode.usage,

@@ -33,6 +33,7 @@ import { SqliteMetadata, type Metadata, type RepoRecord } from './metadata.js';
 import { hfWriteApi, matchHfWrite } from './hf-write.js';
 import { backfillServedRanges } from './hold-object.js';
 import { createUploadGrants } from './upload-grant.js';
+import { webPages } from './web/web-pages.js';
 
 /** Options of startServer. */
 export interface ServeOptions {
@@ -165,6 +166,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const hookCommand = preReceiveHookCommand();
   const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp'), jobs: jobsFor });
   const grants = createUploadGrants(); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
+  const web = webPages({ root, meta, store, version: opts.version, env: opts.env, log }); // HTML pages (web/web-routes.ts says which URLs)
 
   const active = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
@@ -214,6 +216,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
     const id = identify(meta, req.headers.authorization);
     setWho(id);
+    if (await web.handle(req, res, url, id, setWho)) return;
     const key = clientKey(id, req);
     if (path === '/api/repos/create' && req.method === 'POST') return hfWrite.createRepo(req, res, id, baseUrl(req), key);
     if (path === '/api/repos/delete') return hfWrite.deleteRepo(req, res, id);
@@ -318,6 +321,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     stopLoopWatch();
     gitLimiter.close();
     await pool.close();
+    await web.close();
     store.close();
     meta.close();
     throw listenError(err, host, opts.port ?? 8080);
@@ -344,6 +348,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       stopLoopWatch();
       gitLimiter.close();
       await pool.close();
+      await web.close();
       for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
       store.close();
       meta.close();

@@ -54,7 +54,7 @@ export function checkRevision(rev: string): string | undefined {
 }
 
 /** Runs `git --git-dir=<dir> ...args`, feeding `input`; resolves with stdout, rejects with stderr on failure. */
-function runGit(dir: string, args: string[], input?: string): Promise<Buffer> {
+export function runGit(dir: string, args: string[], input?: string): Promise<Buffer> {
   const child = spawnGit(dir, args);
   const out: Buffer[] = [];
   let err = '';

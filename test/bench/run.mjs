@@ -3,7 +3,7 @@
 // test/bench/status.mjs (issue 3), test/bench/serve.mjs (issue 4), test/bench/remote.mjs (issue 5),
 // test/bench/diff-model.mjs and test/bench/diff-table.mjs (issue 6), test/bench/many-files.mjs
 // (issue 12: init, add -A, status, commit, checkout on 100,000 files beside git and git-lfs),
-// test/bench/responsiveness.mjs (issue 11).
+// test/bench/responsiveness.mjs (issue 11), test/bench/web-pages.mjs (issue 16).
 //
 // On one synthetic 1 GiB safetensors model (test/helpers/make-model.mjs) it measures, in the same run and as medians of
 // HUB_BENCH_RUNS (default 5) runs:
@@ -128,7 +128,7 @@ try {
 
 // the repository benchmarks (issue 3)
 console.log('');
-for (const bench of ['status.mjs', 'many-files.mjs', 'serve.mjs', 'remote.mjs', 'responsiveness.mjs', 'diff-model.mjs', 'diff-table.mjs']) {
+for (const bench of ['status.mjs', 'many-files.mjs', 'serve.mjs', 'remote.mjs', 'responsiveness.mjs', 'diff-model.mjs', 'diff-table.mjs', 'web-pages.mjs']) {
   console.log('');
   const r = spawnSync(process.execPath, [join(root, 'test/bench', bench)], { stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = 1;

@@ -107,7 +107,9 @@ describe('checkLayering', () => {
   });
 
   it('enforces the server rules', () => {
-    expect(check({ 'src/server/ok.ts': "import '../store/s.js';\nimport '../formats/f.js';\nimport Database from 'better-sqlite3';" })).toEqual([]);
+    expect(check({ 'src/server/ok.ts': "import '../store/s.js';\nimport '../formats/f.js';\nimport '../diff/tensor-diff.js';\nimport Database from 'better-sqlite3';" })).toEqual([]);
+    expect(check({ 'src/server/web/page.ts': "import '../../diff/text-diff.js';\nimport MarkdownIt from 'markdown-it';\nimport sanitize from 'sanitize-html';\nimport { parse } from 'yaml';" })).toEqual([]);
+    expect(check({ 'src/diff/d.ts': "import MarkdownIt from 'markdown-it';" })).toEqual(["src/diff/d.ts:1: 'markdown-it': only server may import markdown-it"]);
     expect(check({ 'src/server/bad.ts': "import '../transfer/t.js';\nimport '../core/c.js';\nimport '../cli/main.js';" })).toHaveLength(3);
     expect(check({ 'src/cli/commands/serve.ts': "await import('../../server/serve.js');" })).toEqual([]);
     expect(check({ 'src/core/c.ts': "import '../server/serve.js';" })).toEqual([
