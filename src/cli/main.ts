@@ -57,7 +57,10 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     return reportError(out, err, signal.aborted);
   } finally {
     if (ownsProcess) {
+      // the SIGINT handler stays: a Ctrl-C while the process drains its last output exits 130
+      // too, never by the default signal death (no exit code at all)
       process.off('SIGINT', onSigint);
+      process.on('SIGINT', () => process.exit(ExitCode.interrupted));
       process.stdout.off('error', onStdoutError);
     }
   }

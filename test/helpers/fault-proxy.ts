@@ -135,8 +135,10 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
             if (body.length) body[body.length >> 1] ^= 0x01;
             res.end(body);
           } else {
-            res.write(body.subarray(0, body.length >> 1));
-            setTimeout(() => res.socket?.destroy(), 20);
+            // cut once the half is handed to the kernel (which still sends it before the FIN):
+            // under load a fixed delay could cut what was still queued in the process, and the
+            // log would count bytes the client never got
+            res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.socket?.destroy(), 20));
           }
         });
         return;
