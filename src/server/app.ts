@@ -212,7 +212,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     } catch {
       throw new HttpError(400, 'invalid percent-encoding in the path');
     }
-    if (path.includes('\0') || path.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, 'invalid path');
+    // `..` and `.` segments are refused as sent, before URL parsing folds them away
+    const rawPath = (req.url ?? '/').split('?')[0];
+    if (path.includes('\0') || path.split('/').some((s) => s === '..' || s === '.') || rawPath.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, 'invalid path');
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
     const id = identify(meta, req.headers.authorization);
     setWho(id);
