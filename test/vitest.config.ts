@@ -9,7 +9,7 @@ export default defineConfig({
     setupFiles: ['test/setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    testTimeout: 300_000, // generous: guards against hangs on a busy 2-core machine, never a measure
+    hookTimeout: 300_000,
   },
 });

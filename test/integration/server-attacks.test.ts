@@ -28,7 +28,7 @@ import { readManifest } from '../../src/store/manifest-files.js';
 import { xorbPath } from '../../src/store/paths.js';
 import { Store } from '../../src/store/store.js';
 import { authUrl, gitClient } from '../helpers/git-client.js';
-import { startHealthProbe, type HealthReport } from '../helpers/health-probe.js';
+import { startHealthProbe, wallClockBoundApplies, type HealthReport } from '../helpers/health-probe.js';
 import { http, type Answer } from '../helpers/http-answer.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { runHubJson } from '../helpers/run-hub.js';
@@ -111,7 +111,7 @@ describe('hub serve under attack stays responsive (issue 11, point 2)', () => {
     expect(report.failures, `${what}: health requests that failed`).toBe(0);
     expect(report.count, `${what}: the probe ran`).toBeGreaterThanOrEqual(3);
     expect(Math.max(0, ...late.map((l) => l.cpuMs ?? l.ms)), `${what}: longest hold of the event loop by the server's own work (ms)`).toBeLessThan(100);
-    expect(report.max, `${what}: slowest /api/health (ms)`).toBeLessThan(1000);
+    if (wallClockBoundApplies(what)) expect(report.max, `${what}: slowest /api/health (ms)`).toBeLessThan(1000);
     return result!;
   }
 

@@ -29,17 +29,25 @@ import { tmpDir } from '../../helpers/tmp-dir.js';
 const N = 64 << 10;
 const run = (c: string, n = N) => c.repeat(Math.ceil(n / c.length)).slice(0, n);
 
-/** Runs `fn` on each input (errors are answers too) and returns the slowest, in ms. */
+/**
+ * Runs `fn` on each input (errors are answers too) and returns the slowest, in ms. Each input's
+ * cost is the fastest of three runs: a busy machine can preempt one run for a few hundred ms
+ * (CI runs test files in parallel), a quadratic matcher is slow every time.
+ */
 function slowest(inputs: string[], fn: (input: string) => unknown): number {
   let worst = 0;
   for (const input of inputs) {
-    const t0 = performance.now();
-    try {
-      fn(input);
-    } catch {
-      // a refusal is a fine answer; only its cost matters here
+    let best = Infinity;
+    for (let i = 0; i < 3 && best >= 25; i++) {
+      const t0 = performance.now();
+      try {
+        fn(input);
+      } catch {
+        // a refusal is a fine answer; only its cost matters here
+      }
+      best = Math.min(best, performance.now() - t0);
     }
-    worst = Math.max(worst, performance.now() - t0);
+    worst = Math.max(worst, best);
   }
   return worst;
 }
