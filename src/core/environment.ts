@@ -5,7 +5,7 @@
  */
 import { attemptsFrom } from '../transfer/retry.js';
 import { concurrencyFrom } from '../transfer/transfer-queue.js';
-import { isOffline } from './offline.js';
+import { isOffline } from './sync/offline.js';
 
 /** Throws the UsageError of the first bad variable among HUB_RETRIES, HUB_CONCURRENCY and HUB_OFFLINE. */
 export function checkEnvironment(env: NodeJS.ProcessEnv): void {

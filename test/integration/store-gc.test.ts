@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { registerRepository } from '../../src/core/store-maintenance.js';
+import { registerRepository } from '../../src/core/store/store-maintenance.js';
 import { silentProgress } from '../../src/progress.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
 import { repoWithPointers } from '../helpers/git-repo.js';

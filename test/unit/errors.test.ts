@@ -12,7 +12,7 @@ import { repoRoot } from '../helpers/paths.js';
 
 /** Constructions whose code is an expression, allowed because it cannot change the exit code: `file: expression` and why. */
 const DYNAMIC: Record<string, string> = {
-  'src/core/pull.ts: err.code': 'rethrows a NotFoundError as a NotFoundError with a hint: same class, same code',
+  'src/core/sync/pull.ts: err.code': 'rethrows a NotFoundError as a NotFoundError with a hint: same class, same code',
   'src/server/web/content-pool.ts: e.code': 'rebuilds the HubError a content worker threw, with its code and exit code as they were there',
 };
 

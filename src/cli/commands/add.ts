@@ -1,6 +1,6 @@
 /** `hub add PATH... | -A`: stage files (large ones go to the store as LFS pointers). */
 import type { Command } from 'commander';
-import type { AddResultJson } from '../../core/add.js';
+import type { AddResultJson } from '../../core/worktree/add.js';
 import { action } from '../action.js';
 import { emit, formatBytes } from '../render.js';
 
@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .option('-A, --all', 'stage every change in the working tree, deletions included')
     .action(
       action(async (ctx, paths: string[], opts: { all?: boolean }) => {
-        const { add } = await import('../../core/add.js');
+        const { add } = await import('../../core/worktree/add.js');
         emit(ctx, await add(ctx, paths, opts), render);
       }),
     );

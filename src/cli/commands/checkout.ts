@@ -1,6 +1,6 @@
 /** `hub checkout REV`, `hub switch [-c] BRANCH`, `hub restore [--staged] [--source REV] PATH...`. */
 import type { Command } from 'commander';
-import type { CheckoutResult } from '../../core/checkout.js';
+import type { CheckoutResult } from '../../core/worktree/checkout.js';
 import { action } from '../action.js';
 import { emit } from '../render.js';
 
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .argument('<rev>', 'branch, tag or commit')
     .action(
       action(async (ctx, rev: string) => {
-        const { checkout } = await import('../../core/checkout.js');
+        const { checkout } = await import('../../core/worktree/checkout.js');
         emit(ctx, await checkout(ctx, rev), render);
       }),
     );
@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .option('-c, --create', 'create the branch')
     .action(
       action(async (ctx, branch: string, opts: { create?: boolean }) => {
-        const { switchBranch } = await import('../../core/checkout.js');
+        const { switchBranch } = await import('../../core/worktree/checkout.js');
         emit(ctx, await switchBranch(ctx, branch, opts), render);
       }),
     );
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option('-s, --source <rev>', 'take the content from REV')
     .action(
       action(async (ctx, paths: string[], opts: { staged?: boolean; source?: string }) => {
-        const { restore } = await import('../../core/checkout.js');
+        const { restore } = await import('../../core/worktree/checkout.js');
         emit(ctx, await restore(ctx, paths, opts), (r) => r.restored.map((p) => `${r.staged ? 'unstaged' : 'restored'} ${p}`).join('\n'));
       }),
     );

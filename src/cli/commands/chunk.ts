@@ -1,6 +1,6 @@
 /** `hub chunk FILE`: print a file's Xet chunk list (plumbing for tests and debugging). */
 import type { Command } from 'commander';
-import type { ChunkListing } from '../../core/chunk-file.js';
+import type { ChunkListing } from '../../core/store/chunk-file.js';
 import { action } from '../action.js';
 import { emit, formatBytes } from '../render.js';
 
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .argument('<file>', 'file to chunk')
     .action(
       action(async (ctx, file: string) => {
-        const { chunkFile } = await import('../../core/chunk-file.js');
+        const { chunkFile } = await import('../../core/store/chunk-file.js');
         emit(ctx, await chunkFile(ctx, file), renderChunks);
       }),
     );

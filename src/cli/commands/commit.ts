@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .option('--author <author>', "override the author: 'Name <email>'")
     .action(
       action(async (ctx, opts: { message: string; author?: string }) => {
-        const { commit } = await import('../../core/commit.js');
+        const { commit } = await import('../../core/worktree/commit.js');
         const r = await commit(ctx, opts);
         emit(ctx, r, (x) => `[${x.branch ?? 'detached HEAD'}${x.parents.length ? '' : ' (root-commit)'} ${x.commit.slice(0, 7)}] ${x.message.split('\n')[0]}\n ${x.files.added} added, ${x.files.modified} modified, ${x.files.deleted} deleted`);
       }),

@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'access token for that remote (else HUB_TOKEN or hub login)')
     .action(
       action(async (ctx, args: string[], flags: DiffFlags, command: Command) => {
-        const { diff } = await import('../../core/diff.js');
+        const { diff } = await import('../../core/diff/diff.js');
         const raw = (rootOf(command) as unknown as { rawArgs: string[] }).rawArgs;
         const dashes = raw.indexOf('--', raw.indexOf('diff'));
         const paths = dashes >= 0 ? raw.slice(dashes + 1) : [];

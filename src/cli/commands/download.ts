@@ -1,6 +1,6 @@
 /** `hub download URL|OWNER/NAME [PATH...]`: the files of one revision, without a working repository. */
 import type { Command } from 'commander';
-import type { DownloadResult } from '../../core/download.js';
+import type { DownloadResult } from '../../core/download/download.js';
 import { action } from '../action.js';
 import { emit, formatBytes } from '../render.js';
 
@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
       action(async (ctx, source: string, paths: string[], opts: DownloadFlags) => {
-        const { download } = await import('../../core/download.js');
+        const { download } = await import('../../core/download/download.js');
         const r = await download(ctx, source, { paths, ...opts });
         // like `hf download --quiet`: only the local path, for scripts
         ctx.signal.throwIfAborted(); // interrupted: no path printed (as emit)

@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .description('show logical bytes, stored bytes, dedup ratio and counts of the store')
     .action(
       action(async (ctx) => {
-        const { measureStore } = await import('../../core/store-maintenance.js');
+        const { measureStore } = await import('../../core/store/store-maintenance.js');
         emit(ctx, await measureStore(ctx), renderUsage);
       }),
     );

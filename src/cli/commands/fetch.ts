@@ -1,6 +1,6 @@
 /** `hub fetch [REMOTE] [--revision REV]`: history and large-file content, without touching the working tree. */
 import type { Command } from 'commander';
-import type { FetchResult } from '../../core/fetch.js';
+import type { FetchResult } from '../../core/sync/fetch.js';
 import { action } from '../action.js';
 import { emit, formatBytes } from '../render.js';
 
@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
       action(async (ctx, remote: string, opts: { revision?: string; token?: string; include?: string[]; exclude?: string[] }) => {
-        const { fetchRemote } = await import('../../core/fetch.js');
+        const { fetchRemote } = await import('../../core/sync/fetch.js');
         emit(ctx, await fetchRemote(ctx, { remote, ...opts }), render);
       }),
     );

@@ -1,7 +1,7 @@
 /** `hub fsck`: verify the store; exit 5 when anything is damaged. */
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
-import type { CheckResult } from '../../core/store-maintenance.js';
+import type { CheckResult } from '../../core/store/store-maintenance.js';
 import { action } from '../action.js';
 import { emit, formatBytes } from '../render.js';
 
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .description('verify every xorb, chunk, index entry and stored file; exit 5 on damage')
     .action(
       action(async (ctx) => {
-        const { checkStore } = await import('../../core/store-maintenance.js');
+        const { checkStore } = await import('../../core/store/store-maintenance.js');
         const report = await checkStore(ctx);
         if (!report.healthy && !ctx.json) for (const p of report.problems) ctx.stderr(`damaged: ${p.message}${p.affects.length ? ` (affects ${p.affects.join(', ')})` : ''}\n`);
         emit(ctx, report, renderFsck);

@@ -1,7 +1,7 @@
 /** `hub gc`: remove what no registered repository and no recent write needs. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import type { CollectResult } from '../../core/store-maintenance.js';
+import type { CollectResult } from '../../core/store/store-maintenance.js';
 import { action } from '../action.js';
 import { emit, formatBytes } from '../render.js';
 
@@ -16,7 +16,7 @@ export function register(program: Command): void {
       action(async (ctx, opts: { grace: string; dryRun?: boolean }) => {
         const grace = Number(opts.grace);
         if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--grace takes a number of seconds, not '${opts.grace}'`);
-        const { collectGarbage } = await import('../../core/store-maintenance.js');
+        const { collectGarbage } = await import('../../core/store/store-maintenance.js');
         emit(ctx, await collectGarbage(ctx, { graceMs: grace * 1000, dryRun: opts.dryRun }), renderGc);
       }),
     );

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .argument('[dir]', 'where to create it')
     .action(
       action(async (ctx, dir: string | undefined) => {
-        const { init } = await import('../../core/init-track.js');
+        const { init } = await import('../../core/worktree/init-track.js');
         emit(ctx, await init(ctx, dir, hubVersion()), (r) => `${r.reinitialized ? 'Reinitialized existing' : 'Initialized empty'} hub repository in ${r.path}`);
       }),
     );

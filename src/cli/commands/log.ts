@@ -1,7 +1,7 @@
 /** `hub log [REV] [--oneline] [-n N] [--stat]` and `hub show [REV]`. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import type { FileChange, LogEntry } from '../../core/log.js';
+import type { FileChange, LogEntry } from '../../core/worktree/log.js';
 import { action } from '../action.js';
 import { emit, formatBytes } from '../render.js';
 
@@ -18,7 +18,7 @@ export function register(program: Command): void {
       action(async (ctx, rev: string | undefined, opts: { oneline?: boolean; maxCount?: string; stat?: boolean }) => {
         const max = opts.maxCount === undefined ? undefined : Number(opts.maxCount);
         if (max !== undefined && (!Number.isInteger(max) || max < 0)) throw new UsageError(`-n takes a whole number, not '${opts.maxCount}'`);
-        const { log } = await import('../../core/log.js');
+        const { log } = await import('../../core/worktree/log.js');
         const r = await log(ctx, { rev, max, stat: opts.stat });
         emit(ctx, r, (x) => x.commits.map((c) => (opts.oneline ? oneline(c) : full(c))).join(opts.oneline ? '\n' : '\n\n'));
       }),
@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .argument('[rev]', 'revision (default HEAD)')
     .action(
       action(async (ctx, rev: string | undefined) => {
-        const { show } = await import('../../core/log.js');
+        const { show } = await import('../../core/worktree/log.js');
         emit(ctx, await show(ctx, rev), full);
       }),
     );

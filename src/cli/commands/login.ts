@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import type { WhoAmI } from '../../core/login.js';
+import type { WhoAmI } from '../../core/sync/login.js';
 import { action } from '../action.js';
 import { emit } from '../render.js';
 
@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .option('--endpoint <url>', 'server base URL (else HUB_ENDPOINT)')
     .action(
       action(async (ctx, opts: { token?: string; endpoint?: string }) => {
-        const { login } = await import('../../core/login.js');
+        const { login } = await import('../../core/sync/login.js');
         const readToken = process.stdin.isTTY ? () => promptHidden('Token: ') : undefined;
         emit(ctx, await login(ctx, { ...opts, readToken }), (w) => `logged in as ${who(w)}`);
       }),
@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .option('--endpoint <url>', 'server base URL (else HUB_ENDPOINT)')
     .action(
       action(async (ctx, opts: { endpoint?: string }) => {
-        const { logout } = await import('../../core/login.js');
+        const { logout } = await import('../../core/sync/login.js');
         emit(ctx, await logout(ctx, opts), (r) => (r.removed ? `logged out of ${r.endpoint}` : `was not logged in to ${r.endpoint}`));
       }),
     );
@@ -53,7 +53,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'the token to check')
     .action(
       action(async (ctx, opts: { endpoint?: string; token?: string }) => {
-        const { whoami } = await import('../../core/login.js');
+        const { whoami } = await import('../../core/sync/login.js');
         emit(ctx, await whoami(ctx, opts), who);
       }),
     );

@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
       action(async (ctx, source: string, dir: string | undefined, opts: { checkout: boolean; revision?: string; repoType?: string; token?: string; include?: string[]; exclude?: string[] }) => {
-        const { clone } = await import('../../core/clone.js');
+        const { clone } = await import('../../core/sync/clone.js');
         const r = await clone(ctx, source, dir, { token: opts.token, noCheckout: !opts.checkout, version: hubVersion(), include: opts.include, exclude: opts.exclude, revision: opts.revision, repoType: opts.repoType });
         emit(ctx, r, (x) => `cloned ${x.remote} into ${x.path}${x.revision ? ` at ${x.revision}${x.branch ? '' : ' (detached HEAD)'}` : ''}: ${x.largeFiles} large files, ${formatBytes(x.bytesReceived)} of content received${x.transfer ? ` (${x.transfer})` : ''}`);
       }),
@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
       action(async (ctx, remote: string, opts: { revision?: string; token?: string; include?: string[]; exclude?: string[] }) => {
-        const { pull } = await import('../../core/pull.js');
+        const { pull } = await import('../../core/sync/pull.js');
         const r = await pull(ctx, { remote, revision: opts.revision, token: opts.token, include: opts.include, exclude: opts.exclude });
         emit(ctx, r, (x) => (x.upToDate ? 'already up to date' : `fast-forwarded ${x.branch} to ${x.to.slice(0, 7)}: ${x.written.length} files written, ${x.removed.length} removed, ${formatBytes(x.bytesReceived)} of content received`));
       }),
@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
       action(async (ctx, remote: string, opts: { token?: string; tags?: boolean }) => {
-        const { push } = await import('../../core/push.js');
+        const { push } = await import('../../core/sync/push.js');
         const r = await push(ctx, { remote, token: opts.token, tags: opts.tags });
         emit(ctx, r, (x) => `pushed ${x.branch} to ${x.remote} (${x.commit.slice(0, 7)}): ${x.objects.uploaded} of ${x.objects.checked} large files uploaded, ${formatBytes(x.bytesSent)} sent${x.transfer ? ` (${x.transfer})` : ''}${x.tags.length ? `; tags: ${x.tags.join(', ')}` : ''}`);
       }),

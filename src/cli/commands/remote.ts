@@ -1,6 +1,6 @@
 /** `hub remote [-v]`, `hub remote add NAME URL|OWNER/NAME`, `hub remote remove NAME`. */
 import type { Command } from 'commander';
-import type { RemoteResult } from '../../core/remote.js';
+import type { RemoteResult } from '../../core/sync/remote.js';
 import { action } from '../action.js';
 import { emit } from '../render.js';
 
@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .option('-v, --verbose', 'show URLs')
     .action(
       action(async (ctx, opts: { verbose?: boolean }) => {
-        const core = await import('../../core/remote.js');
+        const core = await import('../../core/sync/remote.js');
         emit(ctx, await core.remote(ctx, {}), list(!!opts.verbose));
       }),
     );
@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .argument('<url>', 'http(s) URL or OWNER/NAME')
     .action(
       action(async (ctx, name: string, url: string) => {
-        const core = await import('../../core/remote.js');
+        const core = await import('../../core/sync/remote.js');
         emit(ctx, await core.remote(ctx, { add: { name, url } }), (r) => `added ${r.added}: ${r.remotes.find((x) => x.name === r.added)?.url}`);
       }),
     );
@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .argument('<name>')
     .action(
       action(async (ctx, name: string) => {
-        const core = await import('../../core/remote.js');
+        const core = await import('../../core/sync/remote.js');
         emit(ctx, await core.remote(ctx, { remove: name }), (r) => `removed ${r.removed}`);
       }),
     );

@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'access token')
     .action(
       action(async (ctx, id: string, opts: { private?: boolean; dataset?: boolean; endpoint?: string; token?: string }) => {
-        const { repoCreate } = await import('../../core/repo-create.js');
+        const { repoCreate } = await import('../../core/sync/repo-create.js');
         emit(ctx, await repoCreate(ctx, id, opts), (r) => `created ${r.private ? 'private ' : ''}${r.type} ${r.id}: ${r.url}`);
       }),
     );
@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'access token')
     .action(
       action(async (ctx, id: string, opts: { dataset?: boolean; endpoint?: string; token?: string }) => {
-        const { repoDelete } = await import('../../core/repo-delete.js');
+        const { repoDelete } = await import('../../core/sync/repo-delete.js');
         emit(ctx, await repoDelete(ctx, id, opts), (r) => `deleted ${r.type} ${r.id}`);
       }),
     );

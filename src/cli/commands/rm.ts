@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('-f, --force', 'remove even files with uncommitted changes')
     .action(
       action(async (ctx, paths: string[], opts: { cached?: boolean; r?: boolean; force?: boolean }) => {
-        const { rm } = await import('../../core/rm-mv.js');
+        const { rm } = await import('../../core/worktree/rm-mv.js');
         emit(ctx, await rm(ctx, paths, { cached: opts.cached, recursive: opts.r, force: opts.force }), (r) => r.removed.map((p) => `rm '${p}'`).join('\n'));
       }),
     );
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .argument('<destination>')
     .action(
       action(async (ctx, from: string, to: string) => {
-        const { mv } = await import('../../core/rm-mv.js');
+        const { mv } = await import('../../core/worktree/rm-mv.js');
         emit(ctx, await mv(ctx, from, to), (r) => r.moved.map((m) => `${m.from} -> ${m.to}`).join('\n'));
       }),
     );

@@ -1,6 +1,6 @@
 /** `hub status`: staged, unstaged, untracked, and large files not fetched. */
 import type { Command } from 'commander';
-import type { StatusChange, StatusResult } from '../../core/status.js';
+import type { StatusChange, StatusResult } from '../../core/worktree/status.js';
 import { action } from '../action.js';
 import { emit } from '../render.js';
 
@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .description('show staged and unstaged changes, untracked files, and large files not fetched')
     .action(
       action(async (ctx) => {
-        const { status } = await import('../../core/status.js');
+        const { status } = await import('../../core/worktree/status.js');
         emit(ctx, await status(ctx), render);
       }),
     );

@@ -2,7 +2,7 @@
 import { closeSync, openSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import type { StoreAddResult } from '../../core/store-add.js';
+import type { StoreAddResult } from '../../core/store/store-add.js';
 import { action } from '../action.js';
 import { emit, formatBytes } from '../render.js';
 
@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .argument('<files...>', 'files to store')
     .action(
       action(async (ctx, files: string[]) => {
-        const { storeAdd } = await import('../../core/store-add.js');
+        const { storeAdd } = await import('../../core/store/store-add.js');
         emit(ctx, await storeAdd(ctx, files), renderAdd);
       }),
     );
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .option('-o, --output <path>', 'write to PATH; it appears only when complete and verified')
     .action(
       action(async (ctx, ref: string, opts: { output?: string }) => {
-        const { storeCat } = await import('../../core/store-cat.js');
+        const { storeCat } = await import('../../core/store/store-cat.js');
         if (opts.output) {
           const r = await storeCat(ctx, ref, { output: opts.output });
           emit(ctx, r, (x) => `${x.oid}  ${formatBytes(x.size)}  -> ${x.output}`);

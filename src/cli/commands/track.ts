@@ -1,6 +1,6 @@
 /** `hub track [PATTERN...]` and `hub untrack PATTERN...`: which paths are stored as large files. */
 import type { Command } from 'commander';
-import type { TrackResult } from '../../core/init-track.js';
+import type { TrackResult } from '../../core/worktree/init-track.js';
 import { action } from '../action.js';
 import { emit } from '../render.js';
 
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .argument('[patterns...]', 'glob patterns, e.g. "*.safetensors"')
     .action(
       action(async (ctx, patterns: string[]) => {
-        const { track } = await import('../../core/init-track.js');
+        const { track } = await import('../../core/worktree/init-track.js');
         emit(ctx, await track(ctx, patterns), (r) => render(r, patterns.length > 0));
       }),
     );
@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .argument('<patterns...>', 'patterns as listed by hub track')
     .action(
       action(async (ctx, patterns: string[]) => {
-        const { untrack } = await import('../../core/init-track.js');
+        const { untrack } = await import('../../core/worktree/init-track.js');
         emit(ctx, await untrack(ctx, patterns), (r) => (r.removed ?? []).map((p) => `Untracking "${p}"`).join('\n'));
       }),
     );

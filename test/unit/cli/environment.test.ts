@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { registerCommands } from '../../../src/cli/commands/index.js';
 import { main } from '../../../src/cli/main.js';
 import { createProgram, processRuntime } from '../../../src/cli/program.js';
-import { isOffline } from '../../../src/core/offline.js';
+import { isOffline } from '../../../src/core/sync/offline.js';
 import { attemptsFrom } from '../../../src/transfer/retry.js';
 import { concurrencyFrom } from '../../../src/transfer/transfer-queue.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';

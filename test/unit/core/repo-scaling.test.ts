@@ -9,12 +9,12 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { add } from '../../../src/core/add.js';
-import { switchBranch } from '../../../src/core/checkout.js';
-import { commit } from '../../../src/core/commit.js';
+import { add } from '../../../src/core/worktree/add.js';
+import { switchBranch } from '../../../src/core/worktree/checkout.js';
+import { commit } from '../../../src/core/worktree/commit.js';
 import type { CoreContext } from '../../../src/core/context.js';
-import { init } from '../../../src/core/init-track.js';
-import { status } from '../../../src/core/status.js';
+import { init } from '../../../src/core/worktree/init-track.js';
+import { status } from '../../../src/core/worktree/status.js';
 import { silentProgress } from '../../../src/progress.js';
 import { IndexEntries } from '../../../src/repo/index-entries.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';

@@ -1,0 +1,102 @@
+/**
+ * Large-file content for `hub diff`: an object the store has is read from it; one it lacks is
+ * read from the remote's chunk API a chunk at a time, so a diff fetches only what it reads (a
+ * safetensors header, the changed tensors), never the whole file. Servers without the chunk
+ * API get a whole-object fetch into the store. Also the chunk tables behind the "new versus
+ * shared bytes" summary, which need no content at all.
+ */
+import type { ByteSource } from '../../diff/byte-source.js';
+import { IntegrityError, NetworkError, NotFoundError, ProtocolError } from '../../errors.js';
+import { CHUNK_HEADER_BYTES } from '../../formats/xorb.js';
+import { readManifest } from '../../store/manifest-files.js';
+import { objectChunks, type FileChunk } from '../../store/object-chunks.js';
+import type { Store } from '../../store/store.js';
+import { ChunkApi, lfsBatch, lfsEndpoint } from '../../transfer/lfs-client.js';
+import { ChunkFetcher, chunkedSource, type RemoteChunk } from './diff-sources.js';
+import { fetchContent } from '../sync/fetch-content.js';
+
+/** Where content the store lacks may come from. */
+export interface RemoteAccess {
+  url: string;
+  token?: string;
+  /** HUB_OFFLINE: never ask. */
+  offline: boolean;
+  /** Cancels requests to the remote. */
+  signal?: AbortSignal;
+}
+
+/** Opens large files by oid for one diff; `close()` when done. */
+export class LargeFiles {
+  private readonly local: ChunkFetcher;
+  private readonly remoteFetchers: ChunkFetcher[] = [];
+  private readonly tables = new Map<string, Promise<{ chunks: Array<FileChunk | RemoteChunk>; fetcher: ChunkFetcher }>>();
+  private wholeObjectBytes = 0;
+
+  constructor(private readonly store: Store, private readonly remote?: RemoteAccess) {
+    this.local = new ChunkFetcher(store);
+  }
+
+  /** Content bytes received from the remote so far. */
+  get bytesFetched(): number {
+    return this.wholeObjectBytes + this.remoteFetchers.reduce((n, f) => n + f.bytesFetched, 0);
+  }
+
+  /** A ByteSource over the object `oid`. */
+  async open(oid: string, size: number, name: string): Promise<ByteSource> {
+    const { chunks, fetcher } = await this.table(oid, size, name);
+    return chunkedSource(name, size, chunks, fetcher, oid);
+  }
+
+  /** The chunks of `oid` (from the store, or the remote's reconstruction), without reading content. */
+  async chunks(oid: string, size: number, name: string): Promise<FileChunk[]> {
+    return (await this.table(oid, size, name)).chunks;
+  }
+
+  /** Closes what the diff opened. */
+  close(): void {
+    this.local.close();
+    for (const f of this.remoteFetchers) f.close();
+  }
+
+  private table(oid: string, size: number, name: string): Promise<{ chunks: Array<FileChunk | RemoteChunk>; fetcher: ChunkFetcher }> {
+    let t = this.tables.get(oid);
+    if (!t) {
+      t = this.load(oid, size, name);
+      this.tables.set(oid, t);
+    }
+    return t;
+  }
+
+  private async load(oid: string, size: number, name: string): Promise<{ chunks: Array<FileChunk | RemoteChunk>; fetcher: ChunkFetcher }> {
+    const manifest = readManifest(this.store.paths, oid);
+    if (manifest) return { chunks: objectChunks(this.store, manifest), fetcher: this.local };
+    if (!this.remote) throw new NotFoundError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store and there is no remote to fetch it from`, { data: { oid } }, 'content_missing');
+    if (this.remote.offline) throw new NetworkError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store, and HUB_OFFLINE is set`, { retriable: false, data: { oid } }, 'offline');
+    const batch = await lfsBatch(lfsEndpoint(this.remote.url), 'download', [{ oid, size }], this.remote.token, this.remote.signal);
+    const obj = batch.objects[0];
+    const action = obj?.actions?.download;
+    if (!action) throw new NotFoundError(`${name}: the remote does not have its content (oid ${oid.slice(0, 12)})`, { data: { oid } }, 'content_missing');
+    if (batch.transfer !== 'hub-chunks') {
+      // a plain LFS server: the whole object, once, into the store
+      this.wholeObjectBytes += (await fetchContent(this.store, this.remote.url, [{ oid, size }], this.remote.token, { signal: this.remote.signal })).bytesReceived;
+      return this.load(oid, size, name);
+    }
+    const api = new ChunkApi(action.href, action.header, this.remote.signal);
+    const rec = await api.reconstruction(oid);
+    const chunks: RemoteChunk[] = [];
+    let offset = 0;
+    for (const t of rec.terms) {
+      if (!t.hashes || !t.lengths || t.hashes.length !== t.lengths.length) throw new ProtocolError(`${action.href}: the reconstruction of ${name} lacks chunk hashes or lengths`, { data: { url: action.href } }, 'bad_reconstruction');
+      let record = t.range.start;
+      t.hashes.forEach((hash, i) => {
+        chunks.push({ offset, length: t.lengths![i], hash, url: t.url, record });
+        offset += t.lengths![i];
+        record += CHUNK_HEADER_BYTES + t.lengths![i];
+      });
+    }
+    if (offset !== size) throw new IntegrityError(`${name}: the server's reconstruction holds ${offset} bytes, the pointer says ${size}`, { data: { oid } }, 'size_mismatch');
+    const fetcher = new ChunkFetcher(this.store, api);
+    this.remoteFetchers.push(fetcher);
+    return { chunks, fetcher };
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The ByteSources `hub diff` reads through (src/diff/byte-source.ts): a local file; a blob of
+ * the git object database; and a large file as a table of content-defined chunks, read from the
+ * store, with chunks the store lacks fetched from the remote's chunk API on demand (verified by
+ * hash, kept in the store for later). A chunked source can fingerprint a byte range from chunk
+ * hashes, so equal tensors are recognised without reading them.
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { ConflictError, IntegrityError, NotFoundError, fromFsError } from '../../errors.js';
+import type { ByteSource } from '../../diff/byte-source.js';
+import { bufferSource } from '../../diff/byte-source.js';
+import { CHUNK_HEADER_BYTES, parseXorbRecords } from '../../formats/xorb.js';
+import { createSha256, sha256Hex } from '../../hash/sha256.js';
+import { fromXetHex } from '../../hash/xet-hex.js';
+import { readBlob } from '../../repo/object-store.js';
+import { ChunkSink } from '../../store/chunk-sink.js';
+import { LocalChunkReader } from '../../store/local-chunks.js';
+import type { FileChunk } from '../../store/object-chunks.js';
+import type { Store } from '../../store/store.js';
+import type { ChunkApi } from '../../transfer/lfs-client.js';
+
+const READ_BYTES = 1 << 20;
+const STREAM_SPAN = 8 << 20;
+
+/** A file on disk. */
+export function fileSource(path: string, name: string): ByteSource {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (err) {
+    throw fromFsError(err, path);
+  }
+  const readAt = (buf: Uint8Array, fd: number, position: number): void => {
+    for (let at = 0; at < buf.length; ) {
+      const n = readSync(fd, buf, at, buf.length - at, position + at);
+      if (n === 0) throw new ConflictError(`${name} changed while it was read (shorter than ${size} bytes)`, { hint: 'retry when nothing is writing it' }, 'file_changed');
+      at += n;
+    }
+  };
+  const open = (): number => {
+    try {
+      return openSync(path, 'r');
+    } catch (err) {
+      throw fromFsError(err, path);
+    }
+  };
+  return {
+    name,
+    size,
+    async read(start, end) {
+      const from = Math.max(0, start);
+      const buf = Buffer.allocUnsafeSlow(Math.max(0, Math.min(end, size) - from)); // its own ArrayBuffer (never the shared pool)
+      const fd = open();
+      try {
+        readAt(buf, fd, from);
+      } finally {
+        closeSync(fd);
+      }
+      return buf;
+    },
+    async *stream() {
+      const fd = open();
+      try {
+        for (let at = 0; at < size; at += READ_BYTES) {
+          const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, size - at));
+          readAt(buf, fd, at);
+          yield buf;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+/** A blob of the object database (small files: read whole). */
+export async function blobSource(gitdir: string, oid: string, name: string): Promise<ByteSource> {
+  return bufferSource(name, await readBlob(gitdir, oid));
+}
+
+/** A chunk of a remote object: where its record is in which xorb. */
+export interface RemoteChunk extends FileChunk {
+  url: string;
+  /** Offset of the chunk's record (header included) in the xorb. */
+  record: number;
+}
+
+/**
+ * Reads chunks by hash from the store, fetching the missing ones from `api` when given. Counts
+ * the bytes fetched. Close it to seal what was fetched into the store.
+ */
+export class ChunkFetcher {
+  /** Response bytes received. */
+  bytesFetched = 0;
+  private readonly reader: LocalChunkReader;
+
+  constructor(private readonly store: Store, private readonly api?: ChunkApi) {
+    this.reader = new LocalChunkReader(store);
+  }
+
+  /** The data of `chunks`, in order. */
+  async get(chunks: ReadonlyArray<FileChunk | RemoteChunk>, what: string): Promise<Uint8Array[]> {
+    const out: Array<Uint8Array | undefined> = new Array(chunks.length);
+    // one index transaction for all, and neighbouring local chunks read with one call
+    const where = this.reader.locateEach(chunks.map((c) => c.hash));
+    const present = where.flatMap((w, i) => (w ? [i] : []));
+    const data = this.reader.read(present.map((i) => where[i]!));
+    present.forEach((i, k) => (out[i] = data[k]));
+    const missing = where.flatMap((w, i) => (w ? [] : [i]));
+    if (missing.length) {
+      if (!this.api) throw new NotFoundError(`${what}: content is not in the local store`, { hint: 'fetch it first (hub fetch / hub pull)' }, 'content_missing');
+      await this.fetch(chunks as readonly RemoteChunk[], missing, out, what);
+    }
+    return out as Uint8Array[];
+  }
+
+  /** Closes open xorbs. */
+  close(): void {
+    this.reader.close();
+  }
+
+  /** Fetches chunks `missing` (indices into `chunks`), neighbours in one request; verifies and stores them. */
+  private async fetch(chunks: readonly RemoteChunk[], missing: number[], out: Array<Uint8Array | undefined>, what: string): Promise<void> {
+    const sink = new ChunkSink(this.store);
+    try {
+      for (let k = 0; k < missing.length; ) {
+        let j = k + 1;
+        while (j < missing.length && missing[j] === missing[j - 1] + 1 && chunks[missing[j]].url === chunks[missing[k]].url && chunks[missing[j]].record === chunks[missing[j - 1]].record + CHUNK_HEADER_BYTES + chunks[missing[j - 1]].length) j++;
+        const first = chunks[missing[k]];
+        const last = chunks[missing[j - 1]];
+        const bytes = await this.api!.range(first.url, first.record, last.record + CHUNK_HEADER_BYTES + last.length);
+        this.bytesFetched += bytes.length;
+        const records = parseXorbRecords(bytes);
+        if (records.length !== j - k) throw new IntegrityError(`${what}: the server's xorb range holds ${records.length} chunks, not ${j - k}`, {}, 'chunk_mismatch');
+        for (let m = k; m < j; m++) {
+          const c = chunks[missing[m]];
+          const r = records[m - k];
+          const data = bytes.subarray(r.dataOffset, r.dataOffset + r.length);
+          const hash = fromXetHex(c.hash);
+          if (data.length !== c.length || Buffer.compare(this.store.hashers.chunk.hash(data), hash) !== 0) {
+            throw new IntegrityError(`${what}: the server sent a chunk whose bytes do not match its hash ${c.hash}`, {}, 'chunk_mismatch');
+          }
+          sink.add(hash, data);
+          out[missing[m]] = data;
+        }
+        k = j;
+      }
+      await sink.finish(); // the fetched chunks stay in the store: a later pull does not fetch them again
+    } catch (err) {
+      await sink.abort();
+      throw err;
+    }
+  }
+}
+
+/** A file as a table of chunks whose data comes from `fetcher`; `oid` (when known) is checked after a whole read. */
+export function chunkedSource(name: string, size: number, chunks: ReadonlyArray<FileChunk | RemoteChunk>, fetcher: ChunkFetcher, oid?: string): ByteSource {
+  /** Index of the chunk holding byte `at`. */
+  const chunkAt = (at: number): number => {
+    let lo = 0;
+    let hi = chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (chunks[mid].offset <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const read = async (start: number, end: number): Promise<Uint8Array> => {
+    const from = Math.max(0, start);
+    const to = Math.min(end, size);
+    if (to <= from) return new Uint8Array(0);
+    const i = chunkAt(from);
+    let j = i;
+    while (j < chunks.length && chunks[j].offset < to) j++;
+    const data = await fetcher.get(chunks.slice(i, j), name);
+    const out = Buffer.allocUnsafe(to - from);
+    for (let k = i; k < j; k++) {
+      const c = chunks[k];
+      const lo = Math.max(from, c.offset);
+      const hi = Math.min(to, c.offset + c.length);
+      out.set(data[k - i].subarray(lo - c.offset, hi - c.offset), lo - from);
+    }
+    return out;
+  };
+  return {
+    name,
+    size,
+    read,
+    async *stream() {
+      const sha = createSha256();
+      for (let i = 0; i < chunks.length; ) {
+        let j = i + 1;
+        while (j < chunks.length && chunks[j].offset + chunks[j].length - chunks[i].offset <= STREAM_SPAN) j++;
+        for (const d of await fetcher.get(chunks.slice(i, j), name)) {
+          sha.update(d);
+          yield d;
+        }
+        i = j;
+      }
+      const actual = sha.digest('hex');
+      if (oid && actual !== oid) throw new IntegrityError(`${name}: its stored content hashes to ${actual}, not ${oid}`, { data: { oid } }, 'hash_mismatch');
+    },
+    async fingerprint(start, end, exact) {
+      const from = Math.max(0, start);
+      const to = Math.min(end, size);
+      if (to <= from || !chunks.length) return undefined;
+      const first = chunkAt(from);
+      const parts: string[] = [];
+      let k = first;
+      for (; k < chunks.length && chunks[k].offset < to; k++) {
+        const c = chunks[k];
+        const inside = c.offset >= from && c.offset + c.length <= to;
+        if (inside || !exact) parts.push(`c${c.hash}`);
+        else parts.push(`b${sha256Hex(await read(Math.max(from, c.offset), Math.min(to, c.offset + c.length)))}`);
+      }
+      // without the edge bytes, where the range starts and ends inside its first and last chunk
+      if (!exact) parts.push(`s${from - chunks[first].offset}`, `e${chunks[k - 1].offset + chunks[k - 1].length - to}`);
+      return sha256Hex(Buffer.from(`${exact ? 'x' : 'm'}${parts.join(',')}`));
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * `hub status`: what is staged (HEAD vs index), what is changed in the working tree (index vs
+ * files), what is untracked, and which large files are only pointers (content not fetched).
+ * Only files whose stat changed since they were last hashed are read (DESIGN.md §2).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { conflictKind, type ConflictKind } from '../../repo/index-entries.js';
+import { scanWorktree } from '../../repo/worktree-scan.js';
+import type { CoreContext } from '../context.js';
+import { commitFiles, headOf, indexHoldsTree, treeOf } from './head-tree.js';
+import { loadAttributes, withRepo, type RepoSession } from './repo-session.js';
+import { attributesOfBlobs, stagedAttributeBlobs } from './add-attributes.js';
+import { gitMode, hashWorktreeFile, unchangedSinceIndexed } from './worktree-hash.js';
+import { POINTER_MAX_BYTES } from '../../formats/lfs-pointer.js';
+import { saveStatCache } from '../../repo/stat-cache-file.js';
+
+/** One changed path. */
+export interface StatusChange {
+  path: string;
+  change: 'added' | 'modified' | 'deleted' | 'typechange';
+  large: boolean;
+}
+
+/** A path with conflict stages (after a merge that stopped): which stages it has, and git's name for that. */
+export interface StatusUnmerged {
+  path: string;
+  conflict: ConflictKind;
+  /** The stages present: 1 base, 2 ours, 3 theirs. */
+  stages: number[];
+}
+
+/** The `--json` shape of `hub status`. */
+export interface StatusResult {
+  branch: string | null;
+  head: string | null;
+  detached: boolean;
+  staged: StatusChange[];
+  unstaged: StatusChange[];
+  untracked: string[];
+  /** Paths with conflict stages; `hub commit` refuses until `hub add` (or `hub rm`) resolves them. */
+  unmerged: StatusUnmerged[];
+  /** Large files whose working copy is still the LFS pointer. */
+  notFetched: string[];
+  /** Set when a checkout was interrupted: the revision it was going to. */
+  checkoutInProgress: string | null;
+  clean: boolean;
+}
+
+/** Computes the status of the repository containing ctx.cwd. */
+export async function status(ctx: CoreContext): Promise<StatusResult> {
+  return withRepo(ctx, { store: false }, (s) => statusOf(s));
+}
+
+/** Status with an open session (also used by checkout's safety checks). */
+export async function statusOf(s: RepoSession): Promise<StatusResult> {
+  const head = await headOf(s.paths);
+  const headTree = await treeOf(s.paths, head.oid);
+  const staged: StatusChange[] = [];
+  if (!indexHoldsTree(s.paths, headTree)) {
+    const headFiles = await commitFiles(s.paths, head.oid);
+    for (const [path, e] of s.index) {
+      const h = headFiles.get(path);
+      if (!h) staged.push({ path, change: 'added', large: s.attributes.isLfs(path) });
+      else if (h.oid !== e.oid || h.mode !== e.mode) staged.push({ path, change: 'modified', large: s.attributes.isLfs(path) });
+    }
+    for (const path of headFiles.keys()) if (!s.index.has(path) && !s.index.isUnmerged(path)) staged.push({ path, change: 'deleted', large: s.attributes.isLfs(path) });
+    staged.sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+
+  const files = scanWorktree(s.paths.workdir);
+  s.attributes = loadAttributes(s.paths.workdir, files.filter((f) => f.path.endsWith('/.gitattributes')).map((f) => f.path));
+  const unstaged: StatusChange[] = [];
+  const untracked: string[] = [];
+  const notFetched: string[] = [];
+  // git's way first: a file whose stat is the one its index entry was recorded from is unchanged,
+  // and is not read, nor looked up in the stat cache, unless the working attributes now say
+  // otherwise about it than the staged ones (a pattern just tracked) or it may be an unfetched
+  // pointer (small, and large by its attributes)
+  const stagedAttributes = await attributesOfBlobs(s, stagedAttributeBlobs(s));
+  let tracked = 0;
+  let hashed = 0;
+  for (const f of files) {
+    const e = s.index.get(f.path);
+    if (!e) {
+      if (!s.index.isUnmerged(f.path)) untracked.push(f.path);
+      continue;
+    }
+    tracked++;
+    const large = f.kind === 'file' && s.attributes.isLfs(f.path);
+    if (unchangedSinceIndexed(s, f) && large === (f.kind === 'file' && stagedAttributes.isLfs(f.path)) && !(large && f.size < POINTER_MAX_BYTES)) continue;
+    const cachedBefore = s.statCache.entries.get(f.path);
+    const h = await hashWorktreeFile(s, f, { store: false });
+    if (h !== cachedBefore) hashed++;
+    if ((e.mode === 0o120000) !== (f.kind === 'symlink')) unstaged.push({ path: f.path, change: 'typechange', large });
+    else if (h.blob !== e.oid || gitMode(f) !== e.mode) unstaged.push({ path: f.path, change: 'modified', large });
+    else if (h.pointerOnly) notFetched.push(f.path);
+  }
+  if (tracked < s.index.size) {
+    const seen = new Set(files.map((f) => f.path));
+    for (const path of s.index.keys()) if (!seen.has(path)) unstaged.push({ path, change: 'deleted', large: s.attributes.isLfs(path) });
+  }
+  unstaged.sort((a, b) => (a.path < b.path ? -1 : 1));
+  if (hashed > 0) saveStatCache(s.paths, s.statCache);
+
+  const marker = join(s.paths.hubdir, 'checkout-in-progress');
+  const checkoutInProgress = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : null;
+  const unmerged = s.index.unmerged().map((u) => {
+    const stages = u.stages.map((e) => e.stage);
+    return { path: u.path, conflict: conflictKind(stages), stages };
+  });
+  return {
+    branch: head.branch ?? null,
+    head: head.oid ?? null,
+    detached: head.detached,
+    staged,
+    unstaged,
+    untracked,
+    unmerged,
+    notFetched,
+    checkoutInProgress,
+    clean: staged.length === 0 && unstaged.length === 0 && untracked.length === 0 && unmerged.length === 0 && !checkoutInProgress,
+  };
+}
