@@ -166,15 +166,24 @@ export function wildmatch(m: Wildmatcher, text: Uint8Array): boolean {
   const add = (list: Int32Array, length: number, i: number): number => {
     // iterative closure over the zero-length moves of star tokens
     for (;;) {
+      // entering `**/` (not staying in it): zero directories, the `/` skipped too; only on entry,
+      // or `**/ab` would match `ba/aab` (`**` taking `ba/a`, then no `/`)
+      if (i < n && tokens[i].kind === DIRSTAR && tokens[i].skip) length = add(list, length, i + 2);
       if (seen[i] === step) return length;
       seen[i] = step;
       list[length++] = i;
       if (i === n) return length;
       const kind = tokens[i].kind;
-      if (kind === DIRSTAR && tokens[i].skip) length = add(list, length, i + 2);
       if (kind !== STAR && kind !== DIRSTAR && kind !== TAILSTAR) return length;
       i++;
     }
+  };
+  /** A star token that consumed a byte stays active (without the entry moves), and what may follow it is reached. */
+  const stay = (list: Int32Array, length: number, i: number): number => {
+    if (seen[i] === step) return length;
+    seen[i] = step;
+    list[length++] = i;
+    return add(list, length, i + 1);
   };
   count = add(current, 0, 0);
   for (let at = 0; at < text.length && count > 0; at++) {
@@ -196,10 +205,10 @@ export function wildmatch(m: Wildmatcher, text: Uint8Array): boolean {
           if (t.table![b] === 1) nextCount = add(next, nextCount, i + 1);
           break;
         case STAR:
-          if (!m.pathname || b !== SLASH) nextCount = add(next, nextCount, i);
+          if (!m.pathname || b !== SLASH) nextCount = stay(next, nextCount, i);
           break;
         default: // DIRSTAR, TAILSTAR: any byte
-          nextCount = add(next, nextCount, i);
+          nextCount = stay(next, nextCount, i);
       }
     }
     [current, next] = [next, current];
