@@ -109,7 +109,7 @@ export class ChunkSink {
 
   /** Drops the unfinished xorb and waits for sealed ones (they stay: they are valid xorbs). */
   async abort(): Promise<void> {
-    await this.writer?.abort();
+    this.writer?.abort();
     this.writer = undefined;
     await Promise.allSettled(this.durable);
   }

@@ -1,14 +1,9 @@
 /**
- * Writes one xorb: chunk records appended to a temporary file through 4 MiB buffers, then
+ * Writes one xorb: chunk records appended to a temporary file through a 4 MiB buffer, then
  * fsynced, named by its Xet xorb hash and renamed into place. Until `finish` returns, nothing
  * that a reader could see exists.
- *
- * A full buffer is written at its position on the libuv thread pool while the caller fills the
- * next one (up to WRITE_BUFFERS buffers; with all of them in flight the next one is written
- * synchronously), so the copy into the page cache overlaps chunking and hashing instead of
- * adding to them (about 1 s/GiB of the adding thread's time, measured in docs/performance.md).
  */
-import { closeSync, fsync, mkdirSync, openSync, unlinkSync, write, writeSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS, encodeChunkHeader } from '../formats/xorb.js';
 import { xorbHash, type MerkleHashers } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
@@ -18,8 +13,6 @@ import type { IndexedChunk } from './chunk-index.js';
 import type { StorePaths } from './paths.js';
 
 const BUFFER_BYTES = 4 << 20;
-/** Buffers one writer may have: the one being filled and those being written. */
-const WRITE_BUFFERS = 3;
 
 /** A sealed xorb: complete, named, and durable once `durable` resolves. */
 export interface SealedXorb extends WrittenXorb {
@@ -38,13 +31,8 @@ export interface WrittenXorb {
 export class XorbWriter {
   private readonly tmp: string;
   private readonly fd: number;
-  private buffer: Buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private readonly buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private buffered = 0;
-  private madeBuffers = 1;
-  private readonly freeBuffers: Buffer[] = [];
-  private readonly inflight = new Set<Promise<void>>();
-  /** The first failed background write; thrown by the next append, flush or seal. */
-  private writeError: unknown;
   private fileBytes = 0;
   private dataBytes = 0;
   private readonly chunks: IndexedChunk[] = [];
@@ -80,26 +68,9 @@ export class XorbWriter {
     return index;
   }
 
-  /** Writes the buffered records at their place in the file: in the background when a spare buffer exists. */
   private flush(): void {
-    if (this.writeError) throw this.writeError;
-    if (this.buffered === 0) return;
-    const position = this.fileBytes - this.buffered;
-    const spare = this.freeBuffers.pop() ?? (this.madeBuffers < WRITE_BUFFERS ? (this.madeBuffers++, Buffer.allocUnsafe(BUFFER_BYTES)) : undefined);
-    if (!spare) {
-      let at = 0;
-      while (at < this.buffered) at += writeSync(this.fd, this.buffer, at, this.buffered - at, position + at);
-      this.buffered = 0;
-      return;
-    }
-    const buf = this.buffer;
-    const done = writeAllAt(this.fd, buf, this.buffered, position).then(
-      () => void this.freeBuffers.push(buf),
-      (err: unknown) => void (this.writeError ??= err),
-    );
-    this.inflight.add(done);
-    void done.then(() => this.inflight.delete(done));
-    this.buffer = spare;
+    let at = 0;
+    while (at < this.buffered) at += writeSync(this.fd, this.buffer, at, this.buffered - at);
     this.buffered = 0;
   }
 
@@ -114,11 +85,8 @@ export class XorbWriter {
     this.closed = true;
     const xorb = xetHex(xorbHash(this.chunks.map((c) => ({ hash: c.hash, size: c.length })), this.hashers));
     const { fd, tmp } = this;
-    const written = Promise.all(this.inflight);
-    const durable = written.then(() => new Promise<void>((resolve, reject) => {
-      const err0 = this.writeError;
+    const durable = new Promise<void>((resolve, reject) => {
       fsync(fd, (err) => {
-        err ??= err0 as NodeJS.ErrnoException | null;
         try {
           closeSync(fd);
           if (err) throw err;
@@ -134,15 +102,14 @@ export class XorbWriter {
           reject(e);
         }
       });
-    }));
+    });
     return { xorb, bytes: this.fileBytes, chunks: this.chunks, durable };
   }
 
-  /** Drops the unfinished xorb, once its background writes have ended (its descriptor is closed only then). */
-  async abort(): Promise<void> {
+  /** Drops the unfinished xorb. */
+  abort(): void {
     if (!this.closed) {
       this.closed = true;
-      await Promise.allSettled([...this.inflight]);
       closeSync(this.fd);
     }
     try {
@@ -151,15 +118,4 @@ export class XorbWriter {
       /* never created or already gone */
     }
   }
-}
-
-/** Writes `length` bytes of `buf` at `position` of `fd` on the thread pool, retrying short writes. */
-function writeAllAt(fd: number, buf: Buffer, length: number, position: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const step = (at: number): void => {
-      if (at >= length) return resolve();
-      write(fd, buf, at, length - at, position + at, (err, n) => (err ? reject(err) : step(at + n)));
-    };
-    step(0);
-  });
 }

@@ -7,7 +7,7 @@ import { XorbWriter } from '../../../src/store/xorb-writer.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 import { mulberry32Bytes } from '../../helpers/vectors.js';
 
-describe('XorbWriter (buffers written in the background while the next fills)', () => {
+describe('XorbWriter', () => {
   let store: Store;
   beforeAll(async () => {
     store = await Store.open(join(tmpDir(), 'store'));
@@ -34,7 +34,7 @@ describe('XorbWriter (buffers written in the background while the next fills)', 
     }
   });
 
-  it('an abort while writes are in flight leaves no file behind', async () => {
+  it('an abort leaves no file behind', async () => {
     const before = readdirSync(store.paths.tmp).length;
     const w = new XorbWriter(store.paths, store.hashers, store.xorbs);
     for (const c of chunks) w.append(store.hashers.chunk.hash(c), c);
