@@ -171,8 +171,9 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
   if (manifest.oid !== oid) throw new HttpError(422, `the manifest describes ${manifest.oid}, not ${oid}`);
   if (!ctx.meta.hasObject(ctx.repo.id, oid)) {
     checkReadable(ctx, writer(ctx), manifest.terms);
-    const wrote = await ctx.jobs('registerManifest', { manifest }); // reassembles and checks sha256, size and Xet hash first
-    holdObject(ctx.store, ctx.meta, ctx.repo.id, oid, manifest.size, wrote);
+    // checks the Xet hash (from the index) and streams the sha256 over the xorbs, on a worker
+    const { wrote, ranges } = await ctx.jobs('registerManifest', { manifest });
+    holdObject(ctx.meta, ctx.repo.id, oid, manifest.size, wrote, ranges);
   }
   sendJson(res, 200, { oid, size: manifest.size });
 }

@@ -312,7 +312,7 @@ async function storeAsLfs(ctx: CommitContext, jobs: JobRunner, staging: CommitSt
   const known = staging.memo.get(key);
   if (typeof known === 'object') return known;
   const added = await jobs('addFile', { path: file });
-  holdObject(ctx.store, ctx.meta, ctx.repo.id, added.oid, added.size, !added.alreadyStored);
+  holdObject(ctx.meta, ctx.repo.id, added.oid, added.size, !added.alreadyStored, added.ranges);
   const object = { oid: added.oid, size: added.size };
   staging.memo.set(key, object);
   return object;

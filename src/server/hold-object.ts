@@ -4,22 +4,20 @@
  * ranges and no others (chunk-visibility.ts, docs/protocol.md "Visibility"). Databases from
  * before those ranges existed are filled in from the store at server start.
  */
-import { IntegrityError } from '../errors.js';
-import { servedRanges } from '../store/chunk-api.js';
+import { servedRanges, type ServedRange } from '../store/chunk-api.js';
 import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
 import type { Metadata } from './metadata.js';
 
 /**
- * Records that repository `repoId` holds `oid` (its manifest must be in the store) with the
- * ranges that manifest references. `wroteManifest`: the store's manifest of `oid` was just
- * written (new, or replacing a damaged one), so every repository already holding `oid` may serve
- * its ranges too: they are the same bytes, which those repositories serve already.
+ * Records that repository `repoId` holds `oid` with `ranges`, the xorb ranges the store's
+ * manifest of it references (computed on a worker by the job that stored or checked it: reading
+ * them means opening every xorb, O(file) work kept off the event loop). `wroteManifest`: the
+ * store's manifest of `oid` was just written (new, or replacing a damaged one), so every
+ * repository already holding `oid` may serve its ranges too: they are the same bytes, which those
+ * repositories serve already.
  */
-export function holdObject(store: Store, meta: Metadata, repoId: number, oid: string, size: number, wroteManifest: boolean): void {
-  const manifest = readManifest(store.paths, oid);
-  if (!manifest) throw new IntegrityError(`the store has no manifest of ${oid}`, { data: { oid } }, 'missing_manifest');
-  const ranges = servedRanges(store, manifest);
+export function holdObject(meta: Metadata, repoId: number, oid: string, size: number, wroteManifest: boolean, ranges: readonly ServedRange[]): void {
   if (wroteManifest) meta.visibility.addRangesToHolders(oid, ranges);
   meta.addObject(repoId, oid, size, ranges);
 }

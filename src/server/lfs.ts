@@ -147,9 +147,10 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
     if (actual !== oid) throw new HttpError(422, `uploaded bytes hash to ${actual}, not to the oid ${oid}`);
     // the bytes are chunked into the shared store (global dedup), on a worker; the repository may
     // then serve exactly the chunk records of this object, wherever they are stored (hold-object.ts)
-    const added = await ctx.jobs('addFile', { path: tmp });
-    if (added.oid !== oid) throw new HttpError(500, 'the stored object does not match its oid');
-    holdObject(ctx.store, ctx.meta, ctx.repo.id, oid, size, !added.alreadyStored);
+    // the SHA-256 just checked is of the bytes written to tmp, a file only this server writes:
+    // the worker chunks it without hashing it again
+    const added = await ctx.jobs('addFile', { path: tmp, sha256: { oid, size } });
+    holdObject(ctx.meta, ctx.repo.id, oid, size, !added.alreadyStored, added.ranges);
     res.writeHead(200).end();
   } finally {
     out.destroy();

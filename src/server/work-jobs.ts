@@ -5,7 +5,9 @@
  * are rebuilt with their class.
  */
 import type { FileManifest } from '../formats/manifest.js';
-import { fetchTerms, importXorb, locateChunks, registerManifest, type FetchTerm } from '../store/chunk-api.js';
+import { fetchTerms, importXorb, locateChunks, registerManifest, servedRanges, type FetchTerm, type Registered, type ServedRange } from '../store/chunk-api.js';
+import { readManifest } from '../store/manifest-files.js';
+import { IntegrityError } from '../errors.js';
 import { addFile } from '../store/ingest.js';
 import type { Store } from '../store/store.js';
 import { lfsPlan, type AttributeFile, type LfsPlan } from './hf-attributes.js';
@@ -24,13 +26,17 @@ export const JOBS = {
   async ping(_ctx: JobContext, _a: Record<string, never>): Promise<true> {
     return true;
   },
-  /** Chunks the file at `path` into the store (store/ingest.ts); its oid and size. */
-  async addFile(ctx: JobContext, a: { path: string }): Promise<{ oid: string; size: number; alreadyStored: boolean }> {
-    const r = await addFile(ctx.store, a.path);
-    return { oid: r.oid, size: r.size, alreadyStored: r.alreadyStored };
+  /**
+   * Chunks the file at `path` into the store (store/ingest.ts); its oid, size and the xorb ranges
+   * of the store's manifest of it. `sha256`: the digest the server computed as it received the
+   * file (not hashed again).
+   */
+  async addFile(ctx: JobContext, a: { path: string; sha256?: { oid: string; size: number } }): Promise<{ oid: string; size: number; alreadyStored: boolean; ranges: ServedRange[] }> {
+    const r = await addFile(ctx.store, a.path, undefined, undefined, a.sha256);
+    return { oid: r.oid, size: r.size, alreadyStored: r.alreadyStored, ranges: storedRanges(ctx.store, r.oid) };
   },
-  /** Reassembles and checks `manifest`, then writes it (store/chunk-api.ts). */
-  async registerManifest(ctx: JobContext, a: { manifest: FileManifest }): Promise<boolean> {
+  /** Checks `manifest` against the store's bytes, then writes it; with the xorb ranges it references (store/chunk-api.ts). */
+  async registerManifest(ctx: JobContext, a: { manifest: FileManifest }): Promise<Registered> {
     return registerManifest(ctx.store, a.manifest);
   },
   /** Verifies and imports the received xorb file `tmp` as `xorb` (store/chunk-api.ts). */
@@ -66,6 +72,13 @@ export const JOBS = {
     return lfsPlan(a);
   },
 };
+
+/** The xorb ranges of the store's manifest of `oid` (the one a repository holding it serves). */
+function storedRanges(store: Store, oid: string): ServedRange[] {
+  const manifest = readManifest(store.paths, oid);
+  if (!manifest) throw new IntegrityError(`the store has no manifest of ${oid}`, { data: { oid } }, 'missing_manifest');
+  return servedRanges(store, manifest);
+}
 
 /** A job's name. */
 export type JobName = keyof typeof JOBS;

@@ -1,18 +1,18 @@
 /**
  * Store operations behind the `hub-chunks` transfer (docs/protocol.md): which chunks are
  * missing, importing a xorb received from a client (every chunk hash and the xorb hash
- * verified before it is named), registering a file manifest (its bytes reassembled and checked
- * against the oid, size and Xet hash before it is written), and the xorb byte ranges a client
+ * verified before it is named), registering a file manifest (checked against the oid, size and
+ * Xet hash before it is written: store/object-verify.ts), and the xorb byte ranges a client
  * needs to fetch a file's terms.
  */
 import { rmSync } from 'node:fs';
 import { IntegrityError } from '../errors.js';
 import type { FileManifest, ManifestTerm } from '../formats/manifest.js';
 import type { XorbRecord } from '../formats/xorb.js';
-import { fileHash, xorbHash, type MerkleEntry } from '../hash/merkle.js';
+import { xorbHash } from '../hash/merkle.js';
 import { fromXetHex, xetHex } from '../hash/xet-hex.js';
 import { readManifest, writeManifest } from './manifest-files.js';
-import { objectPieces } from './reassemble.js';
+import { checkSha256, checkXetHash, indexedChunkHashes, OpenXorbs } from './object-verify.js';
 import type { Store } from './store.js';
 import { openFileHandle } from './xorb-backend.js';
 import { XorbFile } from './xorb-reader.js';
@@ -68,40 +68,34 @@ export function importXorb(store: Store, tmp: string, expected: string): { xorb:
   }
 }
 
+/** What registering a manifest did. */
+export interface Registered {
+  /** True only when the manifest was written (a usable one the store had for the oid is kept: others may serve its ranges). */
+  wrote: boolean;
+  /** The xorb ranges the registered manifest references (what a server holding the file may serve). */
+  ranges: ServedRange[];
+}
+
 /**
- * Registers `manifest` after reassembling its bytes from the store: the sha256 must equal the
- * oid, the size the size (objectPieces checks both), and the chunks' Xet file hash the
- * manifest's. The chunk hashes come from the index (every chunk was verified when its xorb was
- * imported), so only the SHA-256 reads the bytes. Throws IntegrityError (nothing written)
- * otherwise. A usable manifest the store already has for the oid is kept (others may serve its
- * ranges): returns true only when `manifest` was written.
+ * Registers `manifest` once the store's bytes prove it (store/object-verify.ts): the chunk hashes
+ * it names, taken from the index (each chunk was verified when its xorb was imported), must give
+ * its Xet file hash; its bytes, streamed from the xorbs, must be `size` bytes hashing to the oid.
+ * Throws IntegrityError (nothing written) otherwise. A usable manifest the store already has for
+ * the oid is kept. Also returns the served ranges of the manifest the store now has for the oid
+ * (read from xorb headers, here on the caller's worker rather than on a server's event loop).
  */
-export function registerManifest(store: Store, manifest: FileManifest): boolean {
-  const hashes = new Map<string, Uint8Array[]>();
-  const files = new Map<string, XorbFile>();
+export function registerManifest(store: Store, manifest: FileManifest): Registered {
+  const xorbs = new OpenXorbs(store);
   try {
-    const entries: MerkleEntry[] = [];
-    for (const t of manifest.terms) {
-      let h = hashes.get(t.xorb);
-      if (!h) {
-        let f = files.get(t.xorb);
-        if (!f) files.set(t.xorb, (f = XorbFile.open(store.xorbs, t.xorb)));
-        hashes.set(t.xorb, (h = xorbChunkHashes(store, f)));
-      }
-      if (t.chunkEnd > h.length) throw new IntegrityError(`file ${manifest.oid} names chunks past the end of xorb ${t.xorb}`, { data: { xorb: t.xorb } }, 'missing_chunk');
-      const records = files.get(t.xorb)!.records();
-      for (let i = t.chunkStart; i < t.chunkEnd; i++) entries.push({ hash: h[i], size: records[i].length });
-    }
-    const actual = xetHex(fileHash(entries, store.hashers));
-    if (actual !== manifest.xetHash) throw new IntegrityError(`file ${manifest.oid}: its chunks give Xet hash ${actual}, the manifest says ${manifest.xetHash}`, { data: { oid: manifest.oid } }, 'xet_hash_mismatch');
+    checkXetHash(store, manifest, xorbs);
+    checkSha256(manifest, xorbs);
+    const kept = usableManifest(store, manifest.oid);
+    if (kept) return { wrote: false, ranges: servedRanges(store, kept) }; // the bytes the server serves for the oid
+    writeManifest(store.paths, manifest);
+    return { wrote: true, ranges: manifest.terms.map((t) => ({ xorb: t.xorb, chunkStart: t.chunkStart, chunkEnd: t.chunkEnd, ...termRange(xorbs.records(manifest.oid, t), t) })) };
   } finally {
-    for (const f of files.values()) f.close();
+    xorbs.close();
   }
-  const pieces = objectPieces(store, manifest);
-  while (!pieces.next().done); // reads every byte; throws unless they hash to the oid
-  if (usableManifest(store, manifest.oid)) return false;
-  writeManifest(store.paths, manifest);
-  return true;
 }
 
 /** The store's manifest of `oid` when it parses and every xorb it names exists. */
@@ -115,13 +109,11 @@ function usableManifest(store: Store, oid: string): FileManifest | undefined {
 }
 
 /**
- * The chunk hashes of an open xorb, in order: from the index when its rows cover the xorb (the
- * index keeps one row per chunk hash, so a chunk stored in two xorbs has a row for one only),
- * else by hashing its chunks.
+ * The chunk hashes of an open xorb, in order: from the index's rows (the index keeps one row per
+ * chunk hash, so a chunk stored in two xorbs has a row for one only: such chunks are hashed).
  */
 export function xorbChunkHashes(store: Store, f: XorbFile): Uint8Array[] {
-  const rows = store.index.chunksOf(f.xorb);
-  return rows.length === f.records().length ? rows.map((r) => r.hash) : f.chunkHashes(store.hashers);
+  return indexedChunkHashes(store, f);
 }
 
 /** One term of a file with the byte range of its chunk records in the xorb. */

@@ -13,13 +13,14 @@
  */
 import { closeSync } from 'node:fs';
 import { pacer, raceAbort } from '../abort.js';
+import { IntegrityError } from '../errors.js';
 import { Chunker, type Chunk } from '../chunking/chunker.js';
 import type { FileManifest } from '../formats/manifest.js';
 import { fileHash } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { silentProgress, type ProgressSink } from '../progress.js';
 import { assertUnchanged, chunkOpenedFile, openInputFile, type OpenedFile } from './file-source.js';
-import { startFileSha256 } from './file-sha256.js';
+import { startFileSha256, type FileSha256 } from './file-sha256.js';
 import { hasManifest, readManifest, writeManifest } from './manifest-files.js';
 import { lockShared } from './store-lock.js';
 import type { Store } from './store.js';
@@ -41,14 +42,19 @@ export interface AddResult {
   alreadyStored: boolean;
 }
 
-/** Adds the file at `path` to the store; see the module comment for the crash-safety order and aborts. */
-export async function addFile(store: Store, path: string, progress: ProgressSink = silentProgress, signal?: AbortSignal): Promise<AddResult> {
+/**
+ * Adds the file at `path` to the store; see the module comment for the crash-safety order and
+ * aborts. `knownSha256`: the file's SHA-256 and size, computed by the caller from the very bytes
+ * it wrote to this file (a private file no one else writes, e.g. a server's received upload): the
+ * add trusts it instead of hashing the file a second time (the size is still checked).
+ */
+export async function addFile(store: Store, path: string, progress: ProgressSink = silentProgress, signal?: AbortSignal, knownSha256?: { oid: string; size: number }): Promise<AddResult> {
   signal?.throwIfAborted();
   const lock = lockShared(store.paths.locks);
   try {
     const file = openInputFile(path);
     try {
-      return await new Ingest(store, file, progress, signal).run();
+      return await new Ingest(store, file, progress, signal, knownSha256).run();
     } finally {
       closeSync(file.fd);
     }
@@ -61,13 +67,13 @@ export async function addFile(store: Store, path: string, progress: ProgressSink
 class Ingest {
   private readonly sink: ChunkSink;
 
-  constructor(private readonly store: Store, private readonly file: OpenedFile, private readonly progress: ProgressSink, private readonly signal: AbortSignal | undefined) {
+  constructor(private readonly store: Store, private readonly file: OpenedFile, private readonly progress: ProgressSink, private readonly signal: AbortSignal | undefined, private readonly known?: { oid: string; size: number }) {
     this.sink = new ChunkSink(store);
   }
 
   async run(): Promise<AddResult> {
     const { store, file, progress, sink, signal } = this;
-    const sha = startFileSha256(file.path, file.stat.size);
+    const sha = this.known ? knownDigest(this.known, file.stat.size) : startFileSha256(file.path, file.stat.size);
     const checkpoint = pacer(signal);
     const task = `add:${file.path}`;
     const total = file.stat.size;
@@ -121,4 +127,10 @@ class Ingest {
       return false;
     }
   }
+}
+
+/** A FileSha256 that hashes nothing: the caller's digest of a file it wrote itself; its size must be the file's. */
+function knownDigest(known: { oid: string; size: number }, fileSize: number): FileSha256 {
+  if (known.size !== fileSize) throw new IntegrityError(`the file holds ${fileSize} bytes, not the ${known.size} its SHA-256 was computed over`, { data: { oid: known.oid } }, 'size_mismatch');
+  return { update() {}, digest: async () => known, cancel() {} };
 }

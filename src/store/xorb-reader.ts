@@ -77,6 +77,15 @@ export class XorbFile {
     return { bytes, records: records.slice(start, end) };
   }
 
+  /** Fills `buf` from byte `position` of the xorb (a short or damaged xorb is an IntegrityError naming it). */
+  readAt(buf: Uint8Array, position: number): void {
+    try {
+      readFully(this.fd, buf, position);
+    } catch (err) {
+      throw this.damaged(err);
+    }
+  }
+
   /** The keyed BLAKE3 hash of every chunk, read record by record. */
   chunkHashes(hashers: XetHashers): Uint8Array[] {
     const records = this.records();

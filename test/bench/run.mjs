@@ -3,6 +3,7 @@
 // test/bench/status.mjs (issue 3), test/bench/serve.mjs (issue 4), test/bench/remote.mjs (issue 5),
 // test/bench/diff-model.mjs and test/bench/diff-table.mjs (issue 6), test/bench/many-files.mjs
 // (issue 12: init, add -A, status, commit, checkout on 100,000 files beside git and git-lfs),
+// test/bench/server-load.mjs (issue 13: server CPU and RSS under a push and a clone),
 // test/bench/responsiveness.mjs (issue 11), test/bench/web-pages.mjs (issue 16).
 //
 // On one synthetic 1 GiB safetensors model (test/helpers/make-model.mjs) it measures, in the same run and as medians of
@@ -126,9 +127,9 @@ try {
   if (!process.env.HUB_BENCH_DIR) rmSync(work, { recursive: true, force: true });
 }
 
-// the repository benchmarks (issue 3)
+// the repository benchmarks (issue 3); HUB_BENCH_STORE_ONLY=1 stops after the store's
 console.log('');
-for (const bench of ['status.mjs', 'many-files.mjs', 'serve.mjs', 'remote.mjs', 'responsiveness.mjs', 'diff-model.mjs', 'diff-table.mjs', 'web-pages.mjs']) {
+for (const bench of process.env.HUB_BENCH_STORE_ONLY === '1' ? [] : ['status.mjs', 'many-files.mjs', 'serve.mjs', 'remote.mjs', 'server-load.mjs', 'responsiveness.mjs', 'diff-model.mjs', 'diff-table.mjs', 'web-pages.mjs']) {
   console.log('');
   const r = spawnSync(process.execPath, [join(root, 'test/bench', bench)], { stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = 1;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,6 +141,54 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
     const r = await request(`${other.objects[0].actions.upload.href}/xorbs/${m.terms[0].xorb}`, { headers: auth() });
     expect(r.statusCode).toBe(404);
     await r.body.dump();
+  });
+
+  it('refuses, over HTTP, a manifest naming uploaded chunks whose bytes do not hash to its oid (only the SHA-256 over the whole file tells), then takes the right one', async () => {
+    makeModel(join(work, 'rev3'), '4MiB', 33);
+    mutateModel(join(work, 'rev3'), join(work, 'rev4'), 0.25, 34);
+    const r3 = await addFile(store, join(work, 'rev3'));
+    const r4 = await addFile(store, join(work, 'rev4'));
+    const m4 = readManifest(store.paths, r4.oid)!;
+    await push('admin/m', r3.oid); // uploads xorbs holding rev4's chunks as well
+    const b = await batch('admin/m', 'upload', [{ oid: r4.oid, size: r4.size }]);
+    const base: string = b.objects[0].actions.upload.href;
+    for (const x of new Set(m4.terms.map((t) => t.xorb))) {
+      const r = await request(`${base}/xorbs/${x}`, { method: 'PUT', headers: auth(), body: readFileSync(xorbPath(store.paths, x)) });
+      expect(r.statusCode, await r.body.text()).toBe(200);
+    }
+    // rev4's terms and Xet hash (consistent with each other) under rev3's size and an oid of other bytes
+    const oid = createHash('sha256').update('not these bytes').digest('hex');
+    const forged = await json('POST', `${base}/reconstructions/${oid}`, { ...m4, oid });
+    expect(forged.status, JSON.stringify(forged.body)).toBe(422);
+    expect(forged.body.message).toMatch(/failed verification/);
+    expect((await batch('admin/m', 'download', [{ oid, size: m4.size }])).objects[0].error.code).toBe(404);
+    expect((await json('POST', `${base}/reconstructions/${r4.oid}`, m4)).status).toBe(200);
+    expect((await pull('admin/m', r4.oid, r4.size)).equals(readFileSync(join(work, 'rev4')))).toBe(true);
+  });
+
+  it('serves xorb ranges from its table of served ranges alone: a GET reads no manifest of the repository', async () => {
+    const r1 = await addFile(store, join(work, 'rev1'));
+    const b = await batch('admin/m', 'download', [{ oid: r1.oid, size: r1.size }]);
+    const rec = (await json('GET', `${b.objects[0].actions.download.href}/reconstructions/${r1.oid}`)).body;
+    // with every manifest of the server's store out of reach, each xorb range still serves
+    const manifests = join(s.root, 'store', 'manifests');
+    renameSync(manifests, `${manifests}.away`);
+    try {
+      const parts: Buffer[] = [];
+      for (const t of rec.terms) {
+        const r = await request(t.url, { headers: { ...auth(), range: `bytes=${t.range.start}-${t.range.end - 1}` } });
+        expect(r.statusCode).toBe(206);
+        const records = Buffer.from(await r.body.arrayBuffer());
+        for (let at = 0; at < records.length; ) {
+          const len = records[at + 5] | (records[at + 6] << 8) | (records[at + 7] << 16);
+          parts.push(records.subarray(at + 8, at + 8 + len));
+          at += 8 + len;
+        }
+      }
+      expect(createHash('sha256').update(Buffer.concat(parts)).digest('hex')).toBe(r1.oid);
+    } finally {
+      renameSync(`${manifests}.away`, manifests);
+    }
   });
 
   it('a server started with --no-chunk-transfer offers only basic', async () => {

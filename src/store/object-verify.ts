@@ -1,0 +1,136 @@
+/**
+ * Checking a file manifest against the store before a server registers it (store/chunk-api.ts
+ * registerManifest), with no redundant work:
+ * - the Xet file hash is the Merkle hash over the chunk hashes, taken from the chunk index (every
+ *   indexed chunk was hashed when its xorb was imported or written); only chunks the index has no
+ *   row for in that xorb (a chunk also stored in another xorb: the index keeps one row per hash)
+ *   are read and hashed;
+ * - the SHA-256 over the whole file is streamed from the xorbs in large sequential reads into one
+ *   reused buffer (a fresh buffer per read costs 4x the hashing itself in page faults and GC).
+ *
+ * The SHA-256 has to cover every byte of the file, even when a new revision shares most of its
+ * chunks with one already verified: SHA-256 is a sequential (Merkle-Damgard) hash, so its state
+ * after a changed byte depends on everything before it, and no hash of the unchanged chunks can
+ * stand in for reading them. (Only a prefix that ends on a 64-byte boundary before the first
+ * change could be skipped, by keeping SHA-256 midstates, which node:crypto cannot export.)
+ */
+import { IntegrityError } from '../errors.js';
+import type { FileManifest } from '../formats/manifest.js';
+import type { XorbRecord } from '../formats/xorb.js';
+import { fileHash, type MerkleEntry } from '../hash/merkle.js';
+import { createSha256 } from '../hash/sha256.js';
+import { xetHex } from '../hash/xet-hex.js';
+import type { Store } from './store.js';
+import { XorbFile } from './xorb-reader.js';
+
+/** Bytes per read when streaming a file's SHA-256 out of its xorbs. */
+const VERIFY_READ_BYTES = 8 << 20;
+
+/** The xorbs a manifest names, each opened once, with their records. */
+export class OpenXorbs {
+  private readonly files = new Map<string, XorbFile>();
+
+  constructor(private readonly store: Store) {}
+
+  /** The open xorb `xorb` (an IntegrityError when the store has no such xorb). */
+  get(xorb: string): XorbFile {
+    let f = this.files.get(xorb);
+    if (!f) this.files.set(xorb, (f = XorbFile.open(this.store.xorbs, xorb)));
+    return f;
+  }
+
+  /** The records of `xorb`, refusing a term that names chunks past its end. */
+  records(oid: string, t: { xorb: string; chunkEnd: number }): XorbRecord[] {
+    const records = this.get(t.xorb).records();
+    if (t.chunkEnd > records.length) throw new IntegrityError(`file ${oid} names chunks past the end of xorb ${t.xorb}`, { data: { xorb: t.xorb } }, 'missing_chunk');
+    return records;
+  }
+
+  /** ", xorb X is corrupt" for the first open xorb that fails verification, or why else bytes could be wrong: for an error message. */
+  culprit(): string {
+    for (const f of this.files.values()) {
+      try {
+        f.verify(this.store.hashers);
+      } catch {
+        return ` (xorb ${f.xorb} is corrupt)`;
+      }
+    }
+    return ' (the manifest is wrong: its xorbs are intact)';
+  }
+
+  /** Closes every xorb. */
+  close(): void {
+    for (const f of this.files.values()) f.close();
+    this.files.clear();
+  }
+}
+
+/**
+ * The chunk hashes of xorb `f` in order: from the index's rows of that xorb, hashing (reading)
+ * only the chunks it has no row for.
+ */
+export function indexedChunkHashes(store: Store, f: XorbFile): Uint8Array[] {
+  const records = f.records();
+  const rows = store.index.chunksOf(f.xorb);
+  if (rows.length === records.length) return rows.map((r) => r.hash);
+  const hashes: Array<Uint8Array | undefined> = new Array(records.length);
+  for (const r of rows) if (r.index < records.length && r.length === records[r.index].length) hashes[r.index] = r.hash;
+  const buf = new Uint8Array(Math.max(1, ...records.map((r) => r.length)));
+  return records.map((r, i) => {
+    const known = hashes[i];
+    if (known) return known;
+    const view = buf.subarray(0, r.length);
+    f.readAt(view, r.dataOffset);
+    return store.hashers.chunk.hash(view);
+  });
+}
+
+/** Throws IntegrityError unless the chunks `manifest` names give its Xet file hash. */
+export function checkXetHash(store: Store, manifest: FileManifest, xorbs: OpenXorbs): void {
+  const hashesOf = new Map<string, Uint8Array[]>();
+  const entries: MerkleEntry[] = [];
+  for (const t of manifest.terms) {
+    const records = xorbs.records(manifest.oid, t);
+    let hashes = hashesOf.get(t.xorb);
+    if (!hashes) hashesOf.set(t.xorb, (hashes = indexedChunkHashes(store, xorbs.get(t.xorb))));
+    for (let i = t.chunkStart; i < t.chunkEnd; i++) entries.push({ hash: hashes[i], size: records[i].length });
+  }
+  const actual = xetHex(fileHash(entries, store.hashers));
+  if (actual !== manifest.xetHash) throw new IntegrityError(`file ${manifest.oid}: its chunks give Xet hash ${actual}, the manifest says ${manifest.xetHash}`, { data: { oid: manifest.oid } }, 'xet_hash_mismatch');
+}
+
+/**
+ * Throws IntegrityError unless the bytes of `manifest`'s chunks, in order, are `size` bytes whose
+ * SHA-256 is the oid (and each term holds the bytes it says). Reads each term's records in runs
+ * of at most 8 MiB into one buffer and hashes the data between the 8-byte record headers.
+ */
+export function checkSha256(manifest: FileManifest, xorbs: OpenXorbs): void {
+  const sha = createSha256();
+  const buf = new Uint8Array(VERIFY_READ_BYTES);
+  let size = 0;
+  for (const t of manifest.terms) {
+    const f = xorbs.get(t.xorb);
+    const records = xorbs.records(manifest.oid, t);
+    let termBytes = 0;
+    for (let start = t.chunkStart; start < t.chunkEnd; ) {
+      let end = start + 1;
+      while (end < t.chunkEnd && records[end].dataOffset + records[end].length - records[start].offset <= VERIFY_READ_BYTES) end++;
+      const base = records[start].offset;
+      const span = records[end - 1].dataOffset + records[end - 1].length - base;
+      const bytes = span <= buf.length ? buf.subarray(0, span) : new Uint8Array(span); // one chunk is at most 128 KiB: never larger in practice
+      f.readAt(bytes, base);
+      for (let i = start; i < end; i++) {
+        const r = records[i];
+        sha.update(bytes.subarray(r.dataOffset - base, r.dataOffset - base + r.length));
+        termBytes += r.length;
+      }
+      start = end;
+    }
+    if (termBytes !== t.bytes) throw new IntegrityError(`file ${manifest.oid}: xorb ${t.xorb} chunks ${t.chunkStart}..${t.chunkEnd} hold ${termBytes} bytes, the manifest says ${t.bytes}`, { data: { oid: manifest.oid, xorb: t.xorb } }, 'corrupt_xorb');
+    size += termBytes;
+  }
+  const actual = sha.digest('hex');
+  if (actual !== manifest.oid || size !== manifest.size) {
+    throw new IntegrityError(`object ${manifest.oid} failed verification: its ${size} bytes hash to ${actual}${xorbs.culprit()}`, { data: { oid: manifest.oid } }, 'hash_mismatch');
+  }
+}

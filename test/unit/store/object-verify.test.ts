@@ -1,0 +1,108 @@
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IntegrityError } from '../../../src/errors.js';
+import type { FileManifest } from '../../../src/formats/manifest.js';
+import { importXorb, registerManifest, servedRanges } from '../../../src/store/chunk-api.js';
+import { addFile } from '../../../src/store/ingest.js';
+import { hasManifest, readManifest } from '../../../src/store/manifest-files.js';
+import { indexedChunkHashes } from '../../../src/store/object-verify.js';
+import { xorbPath } from '../../../src/store/paths.js';
+import { Store } from '../../../src/store/store.js';
+import { XorbFile } from '../../../src/store/xorb-reader.js';
+import { makeModel, mutateModel } from '../../helpers/make-model.js';
+import { tmpDir } from '../../helpers/tmp-dir.js';
+import { mulberry32Bytes } from '../../helpers/vectors.js';
+
+/** The error `fn` throws. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('registerManifest (a server checking a manifest against the xorbs it received)', () => {
+  let work: string;
+  let client: Store; // packs the files, as a pushing client does
+  let server: Store; // receives the client's xorbs through importXorb
+  let rev1: FileManifest;
+  let rev2: FileManifest;
+  beforeAll(async () => {
+    work = tmpDir();
+    makeModel(join(work, 'rev1'), '4MiB', 71);
+    mutateModel(join(work, 'rev1'), join(work, 'rev2'), 0.25, 72);
+    client = await Store.open(join(work, 'client'));
+    server = await Store.open(join(work, 'server'));
+    rev1 = readManifest(client.paths, (await addFile(client, join(work, 'rev1'))).oid)!;
+    rev2 = readManifest(client.paths, (await addFile(client, join(work, 'rev2'))).oid)!;
+    for (const x of new Set([...rev1.terms, ...rev2.terms].map((t) => t.xorb))) sendXorb(client, x);
+  });
+  afterAll(() => {
+    client?.close();
+    server?.close();
+  });
+
+  /** Imports xorb `x` of `from` into the server store, as a xorb PUT does. */
+  function sendXorb(from: Store, x: string): void {
+    const tmp = join(work, `received-${x}`);
+    copyFileSync(xorbPath(from.paths, x), tmp);
+    importXorb(server, tmp, x);
+  }
+
+  it('refuses rev2\'s chunks named under rev1\'s oid (their Xet hash is right: only the SHA-256 over the bytes tells), writing nothing', () => {
+    const forged = { ...rev2, oid: rev1.oid, size: rev1.size };
+    const err = thrown(() => registerManifest(server, forged));
+    expect(err).toBeInstanceOf(IntegrityError);
+    expect((err as IntegrityError).code).toBe('hash_mismatch');
+    expect(hasManifest(server.paths, rev1.oid)).toBe(false);
+  });
+
+  it('refuses a manifest whose Xet hash is not its chunks\' and one whose terms claim more bytes than the chunks hold', () => {
+    const err = thrown(() => registerManifest(server, { ...rev2, xetHash: rev1.xetHash }));
+    expect((err as IntegrityError).code).toBe('xet_hash_mismatch');
+    const t = rev1.terms[0];
+    const padded = { ...rev1, terms: [{ ...t, bytes: t.bytes + 1 }, ...rev1.terms.slice(1)] };
+    expect((thrown(() => registerManifest(server, padded)) as IntegrityError).code).toBe('corrupt_xorb');
+    expect(hasManifest(server.paths, rev1.oid)).toBe(false);
+    expect(hasManifest(server.paths, rev2.oid)).toBe(false);
+  });
+
+  it('registers a right manifest and returns the ranges the store\'s manifest serves; a second registration keeps the first', () => {
+    const first = registerManifest(server, rev1);
+    expect(first.wrote).toBe(true);
+    expect(first.ranges).toEqual(servedRanges(server, rev1));
+    expect(readManifest(server.paths, rev1.oid)).toEqual(rev1);
+    const again = registerManifest(server, rev1);
+    expect(again).toEqual({ wrote: false, ranges: first.ranges });
+    expect(registerManifest(server, rev2).wrote).toBe(true);
+  });
+
+  it('checks the Xet hash of a xorb whose chunks the index has in another xorb by hashing just those chunks', async () => {
+    // a second client packs a file that starts like rev1: its xorb repeats rev1's first chunks,
+    // which the server's index keeps pointing at rev1's xorb (one row per chunk hash)
+    const other = await Store.open(join(work, 'other'));
+    try {
+      const bytes = Buffer.concat([readFileSync(join(work, 'rev1')).subarray(0, 1 << 20), Buffer.from(mulberry32Bytes(73, 1 << 20))]);
+      writeFileSync(join(work, 'mixed'), bytes);
+      const mixed = readManifest(other.paths, (await addFile(other, join(work, 'mixed'))).oid)!;
+      expect(mixed.terms).toHaveLength(1);
+      sendXorb(other, mixed.terms[0].xorb);
+      const f = XorbFile.open(server.xorbs, mixed.terms[0].xorb);
+      try {
+        const rows = server.index.chunksOf(f.xorb).length;
+        expect(rows).toBeGreaterThan(0);
+        expect(rows).toBeLessThan(f.records().length);
+        expect(indexedChunkHashes(server, f)).toEqual(f.chunkHashes(server.hashers));
+      } finally {
+        f.close();
+      }
+      expect(registerManifest(server, mixed).wrote).toBe(true);
+      expect((thrown(() => registerManifest(server, { ...mixed, oid: rev2.oid, size: rev2.size })) as IntegrityError).code).toBe('hash_mismatch');
+    } finally {
+      other.close();
+    }
+  });
+});
