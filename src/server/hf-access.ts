@@ -20,6 +20,7 @@ export function hfError(status: number, code: HfErrorCode, message: string): Htt
 
 /** One percent-encoded segment of an HF route's path, decoded (400 BadRequest when it cannot be). */
 export function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment; // nothing to decode (most segments): no exception frame, no copy
   try {
     return decodeURIComponent(segment);
   } catch {

@@ -4,7 +4,8 @@
  * backtracking matcher go quadratic or worse (long runs of what a quantifier takes, followed by
  * what makes the match fail), at 64 KiB or the input's own limit. Issue 11 found one such
  * expression (the base64 check: 2.6 s on 60 KB); this keeps the others honest. Each case has a
- * generous bound: a linear pass takes microseconds to milliseconds, a quadratic one seconds.
+ * generous bound (500 ms: a linear pass takes microseconds to tens of milliseconds, a quadratic
+ * one seconds; the margin is for a machine busy with other test files).
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,12 +85,12 @@ const CASES: Array<[string, string[], (input: string) => unknown]> = [
 describe('parsers of caller input stay linear', () => {
   for (const [what, inputs, fn] of CASES) {
     it(`${what}: ${inputs.length} adversarial inputs of 64 KiB`, () => {
-      expect(slowest(inputs, fn), `${what}: slowest input (ms)`).toBeLessThan(250);
+      expect(slowest(inputs, fn), `${what}: slowest input (ms)`).toBeLessThan(500);
     });
   }
 
   it('commit headers of pushed commits (commitInfo)', () => {
     const inputs = adversarial(' 1', '1', ' 1 +', 'committer ', '\ncommitter ').map((s) => Buffer.from(`tree x\ncommitter ${s}\n\ntitle`));
-    expect(slowest(inputs.map((b) => b.toString('latin1')), (s) => commitInfo('x', Buffer.from(s, 'latin1')))).toBeLessThan(250);
+    expect(slowest(inputs.map((b) => b.toString('latin1')), (s) => commitInfo('x', Buffer.from(s, 'latin1')))).toBeLessThan(500);
   });
 });
