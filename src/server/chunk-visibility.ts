@@ -48,10 +48,17 @@ export const QUEUE_BACKFILL = 'INSERT OR IGNORE INTO served_ranges_backfill (rep
 /** Chunks [start, end) of one xorb, or every chunk of it. */
 export type ChunkRuns = 'all' | Array<{ start: number; end: number }>;
 
-/** True when `runs` (sorted, merged) hold every chunk of [start, end). */
+/** True when `runs` (in any order, possibly meeting end to end) together hold every chunk of [start, end). */
 export function coversChunks(runs: ChunkRuns, start: number, end: number): boolean {
   if (runs === 'all') return true;
-  return runs.some((r) => r.start <= start && end <= r.end);
+  // covered by the union: runs of several repositories may meet end to end
+  for (let at = start; ; ) {
+    let reach = at;
+    for (const r of runs) if (r.start <= at && r.end > reach) reach = r.end;
+    if (reach >= end) return true;
+    if (reach === at) return false;
+    at = reach;
+  }
 }
 
 interface RangeRow {

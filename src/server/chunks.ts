@@ -17,14 +17,13 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FormatError, IntegrityError } from '../errors.js';
-import { parseManifest, type ManifestTerm } from '../formats/manifest.js';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS } from '../formats/xorb.js';
 import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
 import { coversChunks, type ChunkRuns } from './chunk-visibility.js';
 import type { JobRunner } from './hf-commit.js';
 import { holdObject } from './hold-object.js';
-import { HttpError, readJsonBody, sendJson } from './http-util.js';
+import { HttpError, readBody, readJsonBody, sendJson } from './http-util.js';
 import { parseRange } from './lfs.js';
 import { sendRange } from './send-range.js';
 import type { Metadata, RepoRecord, User } from './metadata.js';
@@ -167,12 +166,14 @@ async function getXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
 }
 
 async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext, oid: string): Promise<void> {
-  const manifest = parseManifest(JSON.stringify(await readJsonBody(req, 16 << 20)));
+  // parsed and validated on a worker: a manifest may hold 100,000 terms (megabytes of JSON)
+  const body = await readBody(req, 16 << 20);
+  const manifest = await ctx.jobs('readManifestBody', { body });
   if (manifest.oid !== oid) throw new HttpError(422, `the manifest describes ${manifest.oid}, not ${oid}`);
   if (!ctx.meta.hasObject(ctx.repo.id, oid)) {
-    checkReadable(ctx, writer(ctx), manifest.terms);
+    checkReadable(ctx, writer(ctx), manifest.runs);
     // checks the Xet hash (from the index) and streams the sha256 over the xorbs, on a worker
-    const { wrote, ranges } = await ctx.jobs('registerManifest', { manifest });
+    const { wrote, ranges } = await ctx.jobs('registerManifestBody', { body });
     holdObject(ctx.meta, ctx.repo.id, oid, manifest.size, wrote, ranges);
   }
   sendJson(res, 200, { oid, size: manifest.size });
@@ -183,11 +184,11 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
  * by a repository they may read), before any xorb is opened: the refusal is the same whether the
  * xorb or chunk exists or not, and names only what the manifest said.
  */
-function checkReadable(ctx: ChunkContext, user: User, terms: readonly ManifestTerm[]): void {
+function checkReadable(ctx: ChunkContext, user: User, runs: readonly { xorb: string; chunkStart: number; chunkEnd: number }[]): void {
   const readable = readableBy(ctx, user);
-  terms.forEach((t, i) => {
+  runs.forEach((t) => {
     if (!coversChunks(readable(t.xorb), t.chunkStart, t.chunkEnd)) {
-      throw new HttpError(422, `term ${i} of the manifest names chunks that are not on the server: upload its xorb first`, {}, 'missing_chunk');
+      throw new HttpError(422, 'the manifest names chunks that are not on the server: upload their xorbs first', {}, 'missing_chunk');
     }
   });
 }

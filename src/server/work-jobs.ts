@@ -4,8 +4,9 @@
  * returns small plain data. Errors cross the thread boundary as {@link SerializedError} and
  * are rebuilt with their class.
  */
-import type { FileManifest } from '../formats/manifest.js';
-import { fetchTerms, importXorb, locateChunks, registerManifest, servedRanges, type FetchTerm, type Registered, type ServedRange } from '../store/chunk-api.js';
+import { parseManifest, type FileManifest } from '../formats/manifest.js';
+import { parseJsonBody } from './json-scan.js';
+import { fetchTerms, importXorb, locateChunks, mergeRanges, registerManifest, servedRanges, type FetchTerm, type Registered, type ServedRange } from '../store/chunk-api.js';
 import { readManifest } from '../store/manifest-files.js';
 import { IntegrityError } from '../errors.js';
 import { addFile } from '../store/ingest.js';
@@ -38,6 +39,19 @@ export const JOBS = {
   /** Checks `manifest` against the store's bytes, then writes it; with the xorb ranges it references (store/chunk-api.ts). */
   async registerManifest(ctx: JobContext, a: { manifest: FileManifest }): Promise<Registered> {
     return registerManifest(ctx.store, a.manifest);
+  },
+  /**
+   * Reads a manifest upload (JSON scan, parse, validation) off the event loop: its oid, size and
+   * the chunk runs it names, merged per xorb (what the access check needs, however many terms).
+   */
+  async readManifestBody(_ctx: JobContext, a: { body: Uint8Array }): Promise<{ oid: string; size: number; runs: { xorb: string; chunkStart: number; chunkEnd: number }[] }> {
+    const manifest = manifestOfBody(a.body);
+    const runs = mergeRanges(manifest.terms.map((t) => ({ xorb: t.xorb, chunkStart: t.chunkStart, chunkEnd: t.chunkEnd, start: 0, end: 0 })));
+    return { oid: manifest.oid, size: manifest.size, runs: runs.map(({ xorb, chunkStart, chunkEnd }) => ({ xorb, chunkStart, chunkEnd })) };
+  },
+  /** registerManifest of a manifest upload, parsed here again (sending the bytes costs less than cloning 6,000 terms). */
+  async registerManifestBody(ctx: JobContext, a: { body: Uint8Array }): Promise<Registered> {
+    return registerManifest(ctx.store, manifestOfBody(a.body));
   },
   /** Verifies and imports the received xorb file `tmp` as `xorb` (store/chunk-api.ts). */
   async importXorb(ctx: JobContext, a: { tmp: string; xorb: string }): Promise<{ xorb: string; chunks: number; bytes: number }> {
@@ -114,4 +128,9 @@ export function serializeError(err: unknown): SerializedError {
     ...(typeof e?.status === 'number' ? { status: e.status, headers: e.headers as Record<string, string> } : {}),
     ...(e?.data && typeof e.data === 'object' ? { data: JSON.parse(JSON.stringify(e.data)) as Record<string, unknown> } : {}),
   };
+}
+
+/** The manifest a request body holds (400 for JSON that is not, FormatError for a bad manifest), as putReconstruction read it before. */
+function manifestOfBody(body: Uint8Array): FileManifest {
+  return parseManifest(JSON.stringify(parseJsonBody(body)));
 }

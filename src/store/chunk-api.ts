@@ -157,7 +157,26 @@ export interface ServedRange {
 
 /** The xorb ranges `manifest`'s terms reference: what a server holding the file may serve (docs/protocol.md "Visibility"). */
 export function servedRanges(store: Store, manifest: FileManifest): ServedRange[] {
-  return withRecords(store, manifest, (t, records) => ({ xorb: t.xorb, chunkStart: t.chunkStart, chunkEnd: t.chunkEnd, ...termRange(records, t) }));
+  return mergeRanges(withRecords(store, manifest, (t, records) => ({ xorb: t.xorb, chunkStart: t.chunkStart, chunkEnd: t.chunkEnd, ...termRange(records, t) })));
+}
+
+/**
+ * The same ranges merged: per xorb, overlapping or adjacent chunk runs become one (a manifest
+ * repeating one xorb 6,000 times is one range, not 6,000 rows for the event loop to record).
+ */
+export function mergeRanges(ranges: readonly ServedRange[]): ServedRange[] {
+  const sorted = [...ranges].sort((a, b) => (a.xorb < b.xorb ? -1 : a.xorb > b.xorb ? 1 : a.chunkStart - b.chunkStart));
+  const out: ServedRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.xorb === r.xorb && r.chunkStart <= last.chunkEnd) {
+      if (r.chunkEnd > last.chunkEnd) {
+        last.chunkEnd = r.chunkEnd;
+        last.end = r.end;
+      }
+    } else out.push({ ...r });
+  }
+  return out;
 }
 
 /** Byte range [start, end) of the records of chunks [chunkStart, chunkEnd). */
