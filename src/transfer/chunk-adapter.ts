@@ -8,7 +8,7 @@
  * memory), then the manifest is registered.
  */
 import { pacer } from '../abort.js';
-import { IntegrityError, ProtocolError } from '../errors.js';
+import { HubError, IntegrityError, ProtocolError } from '../errors.js';
 import { fromXetHex } from '../hash/xet-hex.js';
 import type { ChunkApi, ReconstructionTerm } from './lfs-client.js';
 import type { TransferQueue } from './queue.js';
@@ -122,12 +122,31 @@ export async function sendChunks(q: TransferQueue, api: ChunkApi, oid: string, s
   const bytesIn = new Map<string, number>();
   for (const t of manifest.terms) bytesIn.set(t.xorb, (bytesIn.get(t.xorb) ?? 0) + t.bytes);
   let sent = 0;
+  const unsent = new Set(xorbs);
   await Promise.all(
     xorbs.map(async (x) => {
-      if (chunksOf.get(x)!.some((h) => missing.has(h))) sent += await sendXorb(q, api, source, x);
+      if (chunksOf.get(x)!.some((h) => missing.has(h))) {
+        sent += await sendXorb(q, api, source, x);
+        unsent.delete(x);
+      }
       meter.add(bytesIn.get(x)!);
     }),
   );
-  await q.retried(() => api.putReconstruction(oid, manifest));
+  try {
+    await q.retried(() => api.putReconstruction(oid, manifest));
+  } catch (err) {
+    if (!namesUnknownXorb(err) || !unsent.size) throw err;
+    // The server has every chunk, but in xorbs of its own: this store packed them differently
+    // (a clone packs what it fetched into new xorbs), so the manifest names xorbs the server
+    // never saw. Send those xorbs (the server verifies them and lets this writer name them), then
+    // register again (docs/protocol.md, "Upload").
+    await Promise.all([...unsent].map(async (x) => (sent += await sendXorb(q, api, source, x))));
+    await q.retried(() => api.putReconstruction(oid, manifest));
+  }
   return sent;
+}
+
+/** True for hub serve's refusal of a manifest naming chunks it does not have in the xorbs named. */
+function namesUnknownXorb(err: unknown): boolean {
+  return err instanceof HubError && err.data?.status === 422 && err.data?.serverCode === 'missing_chunk';
 }
