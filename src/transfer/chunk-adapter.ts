@@ -80,6 +80,7 @@ export async function receiveChunks<L, R>(q: TransferQueue, api: ChunkApi, obj: 
       received += part.received;
       meter.add(bytes);
     }
+    await writer.drained?.();
   }
   return received;
 }
@@ -126,7 +127,8 @@ export async function sendChunks(q: TransferQueue, api: ChunkApi, oid: string, s
   await Promise.all(
     xorbs.map(async (x) => {
       if (chunksOf.get(x)!.some((h) => missing.has(h))) {
-        sent += await sendXorb(q, api, source, x);
+        const n = await sendXorb(q, api, source, x);
+        sent += n;
         unsent.delete(x);
       }
       meter.add(bytesIn.get(x)!);
@@ -140,7 +142,7 @@ export async function sendChunks(q: TransferQueue, api: ChunkApi, oid: string, s
     // (a clone packs what it fetched into new xorbs), so the manifest names xorbs the server
     // never saw. Send those xorbs (the server verifies them and lets this writer name them), then
     // register again (docs/protocol.md, "Upload").
-    await Promise.all([...unsent].map(async (x) => (sent += await sendXorb(q, api, source, x))));
+    for (const n of await Promise.all([...unsent].map((x) => sendXorb(q, api, source, x)))) sent += n;
     await q.retried(() => api.putReconstruction(oid, manifest));
   }
   return sent;

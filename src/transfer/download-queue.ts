@@ -36,7 +36,8 @@ export async function downloadObjects<L, R>(q: TransferQueue, target: DownloadTa
   const one = async (obj: { oid: string; size: number }, action: LfsAction, transfer: string): Promise<void> => {
     const into: Into<L, R> = { writer: target.receive(obj) };
     try {
-      result.bytesReceived += transfer === 'hub-chunks' ? await receiveChunks(q, new ChunkApi(action.href, action.header, q.signal), obj, target.local, into.writer, meter) : await receiveBasic(q, obj, action, target, into, meter);
+      const received = transfer === 'hub-chunks' ? await receiveChunks(q, new ChunkApi(action.href, action.header, q.signal), obj, target.local, into.writer, meter) : await receiveBasic(q, obj, action, target, into, meter);
+      result.bytesReceived += received; // after the await: objects run concurrently
       result.finished.set(obj.oid, await into.writer.finish());
       result.objects++;
     } catch (err) {
@@ -75,9 +76,10 @@ interface Into<L, R> {
 /** basic: the whole object in one slot, fed to the writer as it arrives; a restart starts a fresh writer. */
 async function receiveBasic<L, R>(q: TransferQueue, obj: { oid: string; size: number }, action: LfsAction, target: DownloadTarget<L, R>, into: Into<L, R>, meter: TransferMeter): Promise<number> {
   const download = new BasicDownload(obj.oid, obj.size, action, {
-    write: (bytes) => {
+    write: async (bytes) => {
       into.writer.bytes(bytes);
       meter.add(bytes.length);
+      await into.writer.drained?.();
     },
     restart: async () => {
       meter.add(-into.writer.received);

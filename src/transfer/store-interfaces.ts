@@ -23,6 +23,8 @@ export interface ObjectWriter<L, R> {
   localChunk(hash: Uint8Array, data: Uint8Array, where: L): void;
   /** Raw bytes (the basic transfer). */
   bytes(data: Uint8Array): void;
+  /** Resolves when the writer can take more (its writes to disk caught up enough). */
+  drained?(): Promise<void>;
   /** Bytes received so far. */
   readonly received: number;
   finish(): Promise<R>;

@@ -42,7 +42,8 @@ export async function uploadObjects(q: TransferQueue, source: UploadSource, remo
       const m = meter;
       await q.each(todo, async (obj) => {
         const upload = obj.actions!.upload!;
-        result.bytesSent += batch.transfer === 'hub-chunks' ? await sendChunks(q, new ChunkApi(upload.href, upload.header, q.signal), obj.oid, source, m) : await sendBasic(q, source, obj, m);
+        const sent = batch.transfer === 'hub-chunks' ? await sendChunks(q, new ChunkApi(upload.href, upload.header, q.signal), obj.oid, source, m) : await sendBasic(q, source, obj, m);
+        result.bytesSent += sent; // after the await: objects run concurrently
         result.uploaded++;
       });
     }

@@ -83,7 +83,8 @@ export class LargeFiles {
     if (!action) throw new NotFoundError(`${name}: the remote does not have its content (oid ${oid.slice(0, 12)})`, { data: { oid } }, 'content_missing');
     if (batch.transfer !== 'hub-chunks') {
       // a plain LFS server: the whole object, once, into the store
-      this.wholeObjectBytes += (await fetchContent(this.store, this.remote.url, [{ oid, size }], this.remote.token, { signal: this.remote.signal })).bytesReceived;
+      const got = await fetchContent(this.store, this.remote.url, [{ oid, size }], this.remote.token, { signal: this.remote.signal });
+      this.wholeObjectBytes += got.bytesReceived; // after the await: two files may load at once
       return this.load(oid, size, name);
     }
     const api = new ChunkApi(action.href, action.header, this.remote.signal);
