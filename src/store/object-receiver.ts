@@ -112,8 +112,8 @@ export class ObjectReceiver {
     const settled = Promise.allSettled([synced, sealed]);
     let actual: string;
     try {
-      const writeFailed = this.stageWrites.then(() => new Promise<never>(() => {})); // a failed write never lets the hash finish
-      actual = (await raceAbort(Promise.race([this.sha!.digest(), writeFailed]), this.signal)).oid;
+      // the staged bytes are hashed from the file: only once every write has landed (a failed write fails here)
+      actual = (await raceAbort(this.stageWrites.then(() => this.sha!.digest()), this.signal)).oid;
     } catch (err) {
       await settled;
       await this.abort();
