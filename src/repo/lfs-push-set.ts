@@ -19,13 +19,14 @@ interface Pending {
 
 /** oid -> size of every LFS pointer that commits reachable from `tips` and not from `known` add; `signal` stops the walk. */
 export async function lfsPointersToPush(gitdir: string, tips: readonly string[], known: readonly string[], signal?: AbortSignal): Promise<Map<string, number>> {
-  const fresh = await newCommits(gitdir, tips, known, signal);
+  const shallow = shallowCommits(gitdir);
+  const fresh = await newCommits(gitdir, tips, known, shallow, signal);
   const out = new Map<string, number>();
   const cache = {};
   for (const c of fresh) {
     signal?.throwIfAborted();
     const commit = await readCommit(gitdir, c);
-    const parents = await Promise.all(commit.parents.filter((p) => !shallowRoot(gitdir, c)).map(async (p) => (await readCommit(gitdir, p)).tree));
+    const parents = await Promise.all((shallow.has(c) ? [] : commit.parents).map(async (p) => (await readCommit(gitdir, p)).tree));
     await addedBlobs(gitdir, commit.tree, parents, '', cache, async (blob) => {
       const p = await readPointerBlob(gitdir, blob);
       if (p) out.set(p.oid, p.size);
@@ -35,7 +36,7 @@ export async function lfsPointersToPush(gitdir: string, tips: readonly string[],
 }
 
 /** The commits reachable from `tips` and not from `known`, walked newest first until no unknown one is left to walk. */
-async function newCommits(gitdir: string, tips: readonly string[], known: readonly string[], signal?: AbortSignal): Promise<string[]> {
+async function newCommits(gitdir: string, tips: readonly string[], known: readonly string[], shallow: ReadonlySet<string>, signal?: AbortSignal): Promise<string[]> {
   const mark = new Map<string, boolean>(); // oid -> known
   const pending: Pending[] = []; // oldest first
   let unknownPending = 0;
@@ -61,7 +62,7 @@ async function newCommits(gitdir: string, tips: readonly string[], known: readon
     const next = pending.pop()!;
     if (!next.known) unknownPending--;
     if (next.known !== mark.get(next.oid)) continue; // reached from the known side since: its walk goes on there
-    for (const p of shallowRoot(gitdir, next.oid) ? [] : (await readCommit(gitdir, next.oid)).parents) await push(p, next.known);
+    for (const p of shallow.has(next.oid) ? [] : (await readCommit(gitdir, next.oid)).parents) await push(p, next.known);
   }
   return [...mark].filter(([, k]) => !k).map(([oid]) => oid);
 }
@@ -82,21 +83,11 @@ async function addedBlobs(gitdir: string, tree: string, parents: readonly string
   }
 }
 
-/** True for a commit a shallow fetch stopped at: its parents are not here. */
-function shallowRoot(gitdir: string, oid: string): boolean {
-  return shallowSet(gitdir).has(oid);
-}
-
-const shallowSets = new Map<string, Set<string>>();
-function shallowSet(gitdir: string): Set<string> {
-  let s = shallowSets.get(gitdir);
-  if (!s) {
-    try {
-      s = new Set(readFileSync(`${gitdir}/shallow`, 'utf8').split('\n').filter(Boolean));
-    } catch {
-      s = new Set();
-    }
-    shallowSets.set(gitdir, s);
+/** The commits a shallow fetch stopped at (`.git/shallow`): their parents are not in the repository. */
+function shallowCommits(gitdir: string): Set<string> {
+  try {
+    return new Set(readFileSync(`${gitdir}/shallow`, 'utf8').split('\n').filter(Boolean));
+  } catch {
+    return new Set();
   }
-  return s;
 }

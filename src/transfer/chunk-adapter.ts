@@ -94,7 +94,7 @@ function* xorbPieces(source: UploadSource, xorb: string): Generator<Uint8Array> 
       let filled = 0;
       while (filled < buf.length) {
         const n = h.read(buf.subarray(filled), at + filled);
-        if (n === 0) throw new IntegrityError(`xorb ${xorb} of the local store is shorter than ${h.size} bytes`, { data: { xorb } }, 'truncated_xorb');
+        if (n === 0) throw new IntegrityError(`xorb ${xorb} of the local store is shorter than ${h.size} bytes`, { data: { xorb } }, 'corrupt_xorb');
         filled += n;
       }
       at += buf.length;
