@@ -42,8 +42,11 @@ export class ObjectReceiver {
   private stageFd = -1;
   private size = 0;
   private closed = false;
-  /** Staging-file bytes gathered for the next write, and where it goes. */
-  private gathered: Uint8Array[] = [];
+  /**
+   * Staging-file bytes copied for the next write (a copy: the chunker reuses its buffer, and the
+   * bytes hashed must be the bytes written), and where it goes.
+   */
+  private gathered: Buffer | undefined;
   private gatheredBytes = 0;
   private stagePos = 0;
   /** The staging file is written on the thread pool, one write after another, while the next bytes arrive. */
@@ -170,9 +173,14 @@ export class ObjectReceiver {
     else this.sink.add(hash, data);
     this.sha!.update(data);
     if (this.stageFd >= 0) {
-      this.gathered.push(data);
-      this.gatheredBytes += data.length;
-      if (this.gatheredBytes >= STAGE_WRITE) this.flushStage();
+      for (let at = 0; at < data.length; ) {
+        this.gathered ??= Buffer.allocUnsafe(STAGE_WRITE);
+        const n = Math.min(data.length - at, STAGE_WRITE - this.gatheredBytes);
+        this.gathered.set(data.subarray(at, at + n), this.gatheredBytes);
+        this.gatheredBytes += n;
+        at += n;
+        if (this.gatheredBytes === STAGE_WRITE) this.flushStage();
+      }
     }
   }
 
@@ -180,10 +188,10 @@ export class ObjectReceiver {
   private flushStage(): void {
     if (!this.gatheredBytes) return;
     const fd = this.stageFd;
-    const parts = this.gathered;
     const n = this.gatheredBytes;
+    const parts = [this.gathered!.subarray(0, n)];
     const at = this.stagePos;
-    this.gathered = [];
+    this.gathered = undefined;
     this.gatheredBytes = 0;
     this.stagePos += n;
     this.stagePending += n;
@@ -196,7 +204,7 @@ export class ObjectReceiver {
   }
 }
 
-/** Bytes gathered into one write of the staging file. */
+/** Bytes copied into one write of the staging file. */
 const STAGE_WRITE = 1 << 20;
 /** Staging-file bytes that may wait for the disk before the receiver asks the sender to wait. */
 const STAGE_AHEAD = 32 << 20;
