@@ -10,7 +10,7 @@
  * is aborted, `finish` stops waiting for the hash (rejecting with the signal's reason); the
  * caller's `abort` then removes the staging file and the unfinished xorb.
  */
-import { closeSync, fsync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, fsync, openSync, unlinkSync, writev } from 'node:fs';
 import { raceAbort } from '../abort.js';
 import { IntegrityError } from '../errors.js';
 import { Chunker, type Chunk } from '../chunking/chunker.js';
@@ -20,7 +20,6 @@ import { xetHex } from '../hash/xet-hex.js';
 import { ChunkSink } from './chunk-sink.js';
 import { followFileSha256, inlineSha256, type FileSha256 } from './file-sha256.js';
 import { hasManifest, writeManifest } from './manifest-files.js';
-import { writeAll } from './reassemble.js';
 import { lockShared, type StoreLock } from './store-lock.js';
 import type { Store } from './store.js';
 
@@ -43,6 +42,16 @@ export class ObjectReceiver {
   private stageFd = -1;
   private size = 0;
   private closed = false;
+  /**
+   * Staging-file bytes copied for the next write (a copy: the chunker reuses its buffer, and the
+   * bytes hashed must be the bytes written), and where it goes.
+   */
+  private gathered: Buffer | undefined;
+  private gatheredBytes = 0;
+  private stagePos = 0;
+  /** The staging file is written on the thread pool, one write after another, while the next bytes arrive. */
+  private stageWrites: Promise<void> = Promise.resolve();
+  private stagePending = 0;
 
   /** Starts receiving `expected` into `store`; with `stagePath`, the bytes are also written there (a new file). */
   constructor(private readonly store: Store, readonly expected: { oid: string; size: number }, private readonly stagePath?: string, private readonly signal?: AbortSignal) {
@@ -79,6 +88,11 @@ export class ObjectReceiver {
     this.take(hash, data, where);
   }
 
+  /** Resolves once the staging-file writes in flight are below STAGE_AHEAD bytes (memory stays bounded). */
+  async drained(): Promise<void> {
+    while (this.stagePending > STAGE_AHEAD) await this.stageWrites;
+  }
+
   /** The next raw bytes of the object (chunked here). */
   bytes(data: Uint8Array): void {
     this.chunker ??= new Chunker(this.store.hashers.chunk);
@@ -95,12 +109,14 @@ export class ObjectReceiver {
     this.chunker?.finish(this.onChunk);
     const { oid, size } = this.expected;
     const fd = this.stageFd;
-    const synced = fd >= 0 ? new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve()))) : Promise.resolve();
+    this.flushStage();
+    const synced = fd >= 0 ? this.stageWrites.then(() => new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())))) : Promise.resolve();
     const sealed = this.sink.finish();
     const settled = Promise.allSettled([synced, sealed]);
     let actual: string;
     try {
-      actual = (await raceAbort(this.sha!.digest(), this.signal)).oid;
+      // the staged bytes are hashed from the file: only once every write has landed (a failed write fails here)
+      actual = (await raceAbort(this.stageWrites.then(() => this.sha!.digest()), this.signal)).oid;
     } catch (err) {
       await settled;
       await this.abort();
@@ -134,6 +150,7 @@ export class ObjectReceiver {
     this.closed = true;
     this.sha?.cancel();
     await this.sink.abort();
+    await this.stageWrites.catch(() => {}); // no write may land on the descriptor after it is closed
     if (this.stageFd >= 0) {
       closeSync(this.stageFd);
       this.stageFd = -1;
@@ -156,8 +173,57 @@ export class ObjectReceiver {
     else this.sink.add(hash, data);
     this.sha!.update(data);
     if (this.stageFd >= 0) {
-      writeAll(this.stageFd, data);
-      this.sha!.wrote(data.length);
+      for (let at = 0; at < data.length; ) {
+        this.gathered ??= Buffer.allocUnsafe(STAGE_WRITE);
+        const n = Math.min(data.length - at, STAGE_WRITE - this.gatheredBytes);
+        this.gathered.set(data.subarray(at, at + n), this.gatheredBytes);
+        this.gatheredBytes += n;
+        at += n;
+        if (this.gatheredBytes === STAGE_WRITE) this.flushStage();
+      }
     }
   }
+
+  /** Queues the gathered bytes as one write at their place in the staging file; the hash worker is told once they are there. */
+  private flushStage(): void {
+    if (!this.gatheredBytes) return;
+    const fd = this.stageFd;
+    const n = this.gatheredBytes;
+    const parts = [this.gathered!.subarray(0, n)];
+    const at = this.stagePos;
+    this.gathered = undefined;
+    this.gatheredBytes = 0;
+    this.stagePos += n;
+    this.stagePending += n;
+    this.stageWrites = this.stageWrites.then(async () => {
+      for (let done = 0; done < n; ) done += await writevAt(fd, skip(parts, done), at + done);
+      this.stagePending -= n;
+      this.sha!.wrote(n);
+    });
+    this.stageWrites.catch(() => {}); // rethrown by finish (it awaits the writes before the fsync)
+  }
+}
+
+/** Bytes copied into one write of the staging file. */
+const STAGE_WRITE = 1 << 20;
+/** Staging-file bytes that may wait for the disk before the receiver asks the sender to wait. */
+const STAGE_AHEAD = 32 << 20;
+
+/** fs.writev at `position`, as a promise of the bytes written. */
+function writevAt(fd: number, parts: Uint8Array[], position: number): Promise<number> {
+  return new Promise((resolve, reject) => writev(fd, parts as NodeJS.ArrayBufferView[], position, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+/** `parts` without their first `n` bytes (after a short write). */
+function skip(parts: Uint8Array[], n: number): Uint8Array[] {
+  if (n === 0) return parts;
+  const out: Uint8Array[] = [];
+  for (const p of parts) {
+    if (n >= p.length) n -= p.length;
+    else {
+      out.push(p.subarray(n));
+      n = 0;
+    }
+  }
+  return out;
 }

@@ -8,8 +8,9 @@ import { HubError, ExitCode, NetworkError, NotFoundError, PermissionError, Confl
 import { isHtml, parseJsonAnswer } from './remote-answer.js';
 
 /** Maps an HTTP error status (and the server's message) to the HubError a user should see. */
-export function errorForStatus(status: number, message: string, what: string, retryAfter?: string): HubError {
+export function errorForStatus(status: number, message: string, what: string, retryAfter?: string, serverCode?: string): HubError {
   const text = `${what}: ${message || `HTTP ${status}`}`;
+  if (status === 422 || status === 400) return new UsageError(text, { data: { status, ...(serverCode ? { serverCode } : {}) } }, 'bad_request');
   if (status === 401) return new PermissionError(text, { hint: 'pass --token or set HUB_TOKEN', data: { status } }, 'unauthorized');
   if (status === 403) return new PermissionError(text, { data: { status } }, 'forbidden');
   if (status === 404) return new NotFoundError(text, { data: { status } }, 'not_found');
@@ -25,17 +26,20 @@ export function errorForStatus(status: number, message: string, what: string, re
  * The HubError for a non-2xx answer whose body is `text`: the server's own message (`error` or
  * `message` of a JSON body, as hub serve, Git LFS servers and the HF Hub send it), else the start
  * of the body (or "an HTML page" for one: a proxy's or captive portal's page is not a message).
+ * hub serve's machine-readable `code` of a 400/422 is kept as `data.serverCode`.
  */
 export function errorForBody(status: number, text: string, what: string, retryAfter?: string | string[]): HubError {
   let msg = isHtml(undefined, text) ? 'an HTML page' : text.slice(0, 200);
+  let code: string | undefined;
   try {
-    const doc = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const doc = JSON.parse(text) as { error?: unknown; message?: unknown; code?: unknown };
     const said = typeof doc?.error === 'string' ? doc.error : typeof doc?.message === 'string' ? doc.message : undefined;
     if (said) msg = said;
+    if (typeof doc?.code === 'string') code = doc.code;
   } catch {
     /* not JSON */
   }
-  return errorForStatus(status, msg, what, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  return errorForStatus(status, msg, what, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, code);
 }
 
 /** Options of a JSON request. */

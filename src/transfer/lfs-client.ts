@@ -1,13 +1,14 @@
 /**
  * Client of the Git LFS Batch API and of the `hub-chunks` transfer (docs/protocol.md). Moves
- * bytes only; deciding what to send is the caller's job. Every status becomes a HubError in
- * errorForStatus (through errorForBody); a 2xx answer is checked before use (remote-answer.ts).
+ * bytes only, one attempt per call: the transfer queue (queue.ts) retries and schedules, and
+ * deciding what to send is the caller's job. Every status becomes a HubError in errorForStatus
+ * (through errorForBody); a 2xx answer is checked before use (remote-answer.ts).
  */
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { NetworkError } from '../errors.js';
 import { errorForBody, requestJson } from './http-client.js';
 import { describeAnswer, isHtml, isRecord, parseJsonAnswer, unexpectedAnswer } from './remote-answer.js';
-import { withRetries } from './retry.js';
 
 const LFS = 'application/vnd.git-lfs+json';
 
@@ -31,12 +32,8 @@ export function lfsEndpoint(remoteUrl: string): string {
   return u.endsWith('.git') ? `${u}/info/lfs` : `${u}.git/info/lfs`;
 }
 
-/** POST …/objects/batch; `signal` cancels the request (and any retry). */
-export function lfsBatch(lfsUrl: string, operation: 'upload' | 'download', objects: Array<{ oid: string; size: number }>, token?: string, signal?: AbortSignal): Promise<{ transfer: string; objects: BatchObject[] }> {
-  return withRetries(() => lfsBatchOnce(lfsUrl, operation, objects, token, signal), { signal });
-}
-
-async function lfsBatchOnce(lfsUrl: string, operation: 'upload' | 'download', objects: Array<{ oid: string; size: number }>, token: string | undefined, signal: AbortSignal | undefined): Promise<{ transfer: string; objects: BatchObject[] }> {
+/** POST …/objects/batch, one attempt; `signal` cancels the request. */
+export async function lfsBatch(lfsUrl: string, operation: 'upload' | 'download', objects: ReadonlyArray<{ oid: string; size: number }>, token?: string, signal?: AbortSignal): Promise<{ transfer: string; objects: BatchObject[] }> {
   let res;
   try {
     res = await request(`${lfsUrl}/objects/batch`, {
@@ -107,8 +104,8 @@ export interface ReconstructionTerm {
 }
 
 /**
- * The chunk-API calls of the hub-chunks transfer, against one repository's base URL. Every
- * request carries `signal`: aborting it cancels requests in flight and stops retries.
+ * The chunk-API calls of the hub-chunks transfer, against one repository's base URL, one attempt
+ * each (the queue retries). Every request carries `signal`: aborting it cancels it.
  */
 export class ChunkApi {
   constructor(private readonly base: string, private readonly header: Record<string, string> = {}, readonly signal?: AbortSignal) {}
@@ -117,53 +114,56 @@ export class ChunkApi {
   async missing(hashes: string[]): Promise<string[]> {
     const { signal } = this;
     const url = `${this.base}/chunks/missing`;
-    const r = await withRetries(() => requestJson<unknown>({ method: 'POST', url, body: { chunks: hashes }, what: 'asking for missing chunks', headers: this.header, expected: 'a list of missing chunks', signal }), { signal });
+    const r = await requestJson<unknown>({ method: 'POST', url, body: { chunks: hashes }, what: 'asking for missing chunks', headers: this.header, expected: 'a list of missing chunks', signal });
     if (!isRecord(r) || !Array.isArray(r.missing) || !r.missing.every((h) => typeof h === 'string')) throw unexpectedAnswer(url, 'a list of missing chunks', 'JSON without a missing list');
     return r.missing as string[];
   }
 
-  /** Uploads one xorb (the server verifies it). */
-  async putXorb(xorb: string, bytes: Uint8Array): Promise<void> {
-    const { signal } = this;
-    await withRetries(async () => {
-      const res = await send(`${this.base}/xorbs/${xorb}`, { method: 'PUT', headers: { ...this.header, 'content-type': 'application/octet-stream' }, body: bytes, signal });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, `uploading xorb ${xorb.slice(0, 12)}`, res.headers['retry-after']);
-    }, { signal });
+  /** Uploads one xorb of `size` bytes, streamed from `body` (the server verifies it). */
+  async putXorb(xorb: string, size: number, body: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+    const res = await send(`${this.base}/xorbs/${xorb}`, { method: 'PUT', headers: { ...this.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body()), signal: this.signal });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, `uploading xorb ${xorb.slice(0, 12)}`, res.headers['retry-after']);
   }
 
-  /** Registers a file manifest (the server reassembles and checks it). */
+  /** Registers a file manifest (the server checks it). */
   async putReconstruction(oid: string, manifest: unknown): Promise<void> {
-    const { signal } = this;
-    await withRetries(() => requestJson({ method: 'POST', url: `${this.base}/reconstructions/${oid}`, body: manifest, what: `registering ${oid.slice(0, 12)}`, headers: this.header, signal }), { signal });
+    await requestJson({ method: 'POST', url: `${this.base}/reconstructions/${oid}`, body: manifest, what: `registering ${oid.slice(0, 12)}`, headers: this.header, signal: this.signal });
   }
 
   /** A file's terms with their xorb byte ranges. */
   async reconstruction(oid: string): Promise<{ size: number; xetHash?: string; terms: ReconstructionTerm[] }> {
     const { signal } = this;
     const url = `${this.base}/reconstructions/${oid}`;
-    return reconstructionAnswer(url, await withRetries(() => requestJson<unknown>({ method: 'GET', url, what: `reading ${oid.slice(0, 12)}`, headers: this.header, expected: 'a chunk reconstruction', signal }), { signal }));
+    return reconstructionAnswer(url, await requestJson<unknown>({ method: 'GET', url, what: `reading ${oid.slice(0, 12)}`, headers: this.header, expected: 'a chunk reconstruction', signal }));
   }
 
-  /** Bytes [start, end) of a xorb. */
+  /** Bytes [start, end) of a xorb, received straight into one buffer of that length. */
   async range(url: string, start: number, end: number): Promise<Buffer> {
-    const { signal } = this;
-    return withRetries(async () => {
-      const res = await send(url, { headers: { ...this.header, range: `bytes=${start}-${end - 1}` }, signal });
-      if (res.statusCode !== 206 && res.statusCode !== 200) throw errorForBody(res.statusCode, await res.body.text(), 'fetching chunks', res.headers['retry-after']);
-      let bytes: Buffer;
-      try {
-        bytes = Buffer.from(await res.body.arrayBuffer());
-      } catch (err) {
-        throw new NetworkError(`connection lost while fetching chunks (${(err as Error).message})`, { cause: err }, 'connection_lost');
+    const res = await send(url, { headers: { ...this.header, range: `bytes=${start}-${end - 1}` }, signal: this.signal });
+    if (res.statusCode !== 206 && res.statusCode !== 200) throw errorForBody(res.statusCode, await res.body.text(), 'fetching chunks', res.headers['retry-after']);
+    const want = end - start;
+    const bytes = Buffer.allocUnsafe(want);
+    let at = 0;
+    let extra = 0;
+    try {
+      for await (const part of res.body as AsyncIterable<Buffer>) {
+        const n = Math.min(part.length, want - at);
+        part.copy(bytes, at, 0, n);
+        at += n;
+        extra += part.length - n;
       }
-      if (bytes.length !== end - start) {
-        // a complete answer of the wrong length (a dropped connection throws above): not the range asked for
-        if (res.statusCode === 200 || isHtml(res.headers['content-type'], bytes.subarray(0, 100).toString('latin1'))) throw unexpectedAnswer(url, `bytes ${start}-${end - 1} of a xorb`, `${describeAnswer(res.headers['content-type'], bytes)} of ${bytes.length} bytes (HTTP ${res.statusCode})`);
-        throw new NetworkError(`short read of ${url}: ${bytes.length} of ${end - start} bytes`, { retriable: true }, 'truncated');
-      }
-      return bytes;
-    }, { signal });
+    } catch (err) {
+      this.signal?.throwIfAborted();
+      throw new NetworkError(`connection lost while fetching chunks (${(err as Error).message})`, { cause: err }, 'connection_lost');
+    }
+    if (at + extra !== want) {
+      // a complete answer of the wrong length (a dropped connection throws above): not the range asked for
+      const head = bytes.subarray(0, Math.min(at, 100));
+      if (res.statusCode === 200 || isHtml(res.headers['content-type'], head.toString('latin1'))) throw unexpectedAnswer(url, `bytes ${start}-${end - 1} of a xorb`, `${describeAnswer(res.headers['content-type'], head)} of ${at + extra} bytes (HTTP ${res.statusCode})`);
+      throw new NetworkError(`short read of ${url}: ${at + extra} of ${want} bytes`, { retriable: true }, 'truncated');
+    }
+    return bytes;
   }
 }
 

@@ -1,10 +1,9 @@
 /**
- * The transfer queue's scheduling (git-lfs's `tq` is the model): a bounded number of requests in
- * flight at once (HUB_CONCURRENCY, default 8), objects worked on concurrently, pieces of one
- * object fetched ahead in parallel but consumed in file order, and a meter that turns bytes into
- * progress events with rate and ETA. Adapters (basic, hub-chunks) only move bytes; retries live
- * in retry.ts and wrap each request. Once the signal is aborted the queue starts nothing more;
- * requests in flight carry the same signal and are cancelled by the client.
+ * The scheduling primitives of the transfer queue (queue.ts, which owns them): a bounded number
+ * of requests in flight at once (HUB_CONCURRENCY, default 8), objects worked on concurrently,
+ * pieces of one object fetched ahead in parallel but consumed in file order, and a meter that
+ * turns bytes into progress events with rate and ETA. Once the signal is aborted nothing more
+ * starts; requests in flight carry the same signal and are cancelled by the client.
  */
 import type { ProgressSink } from '../progress.js';
 import { wholeNumberFrom } from './retry.js';

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Benchmark of hub's remote commands (issue 5) on a 512 MiB model (HUB_BENCH_REMOTE_SIZE) and its
-// 10%-changed rev2, against hub serve on 127.0.0.1: `hub push` of rev1 and rev2, `hub clone`,
-// `hub pull` of rev2 — seconds, MB/s and content bytes moved — beside `git push` + git-lfs and
-// `git clone` / `git pull` with git-lfs for the same revisions against the same server, in the
-// same run, with the ratios. Goal: rev2 push and pull at least 5x faster than git-lfs; clone no
-// slower.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// Benchmark of hub's remote commands (issues 5 and 13) on a 512 MiB model (HUB_BENCH_REMOTE_SIZE)
+// and its 10%-changed rev2, against hub serve on 127.0.0.1, beside git + git-lfs doing the same
+// steps against the same server in the same run: add rev1, push rev1, add rev2, push rev2, clone
+// (git: clone with the lfs smudge), pull rev1 -> rev2, and the server disk both revisions take
+// (git-lfs: its object store, which any LFS server holds as whole objects). Prints issue 13's
+// table (step | hub | git + git-lfs | ratio | hub peak RSS) and the goals; then a push of one
+// small change after 100 earlier commits (HUB_BENCH_HISTORY) beside the same push after 1, to
+// show that push costs grow with the change, not with history. Peak RSS comes from
+// /usr/bin/time -f %M; the server's peak from /proc/PID/status (VmHWM) after hub's steps.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,20 +19,34 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const hub = join(root, 'bin/hub.js');
 const makeModelTool = join(root, 'test/helpers/make-model.mjs');
 const size = process.env.HUB_BENCH_REMOTE_SIZE ?? '512MiB';
+const history = Number(process.env.HUB_BENCH_HISTORY ?? 100);
 const work = mkdtempSync(join(tmpdir(), 'hub-bench-remote-'));
 const gitHome = join(work, 'git-home');
+const haveTime = existsSync('/usr/bin/time');
 const baseEnv = { ...process.env, CI: 'true', HOME: gitHome, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@example.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@example.invalid' };
 const run = (cmd, args, cwd, env = baseEnv) => execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
-const timed = (fn) => {
+
+/** Runs a command after `sync` (untimed); wall seconds, stdout and peak RSS in MiB. */
+function timed(cmd, args, cwd, env = baseEnv) {
+  spawnSync('sync');
+  const argv = haveTime ? ['/usr/bin/time', ['-f', 'RSS %M', cmd, ...args]] : [cmd, args];
   const t0 = process.hrtime.bigint();
-  const out = fn();
-  return { s: Number(process.hrtime.bigint() - t0) / 1e9, out };
+  const r = spawnSync(argv[0], argv[1], { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const m = /RSS (\d+)\s*$/.exec(r.stderr);
+  return { s, out: r.stdout, rss: m ? Number(m[1]) / 1024 : NaN };
+}
+const hubTimed = (args, cwd, env) => {
+  const t = timed(process.execPath, [hub, ...args, '--json'], cwd, env);
+  return { ...t, json: JSON.parse(t.out) };
 };
 const hubJson = (args, cwd, env) => JSON.parse(run(process.execPath, [hub, ...args, '--json'], cwd, env));
-
+const duBytes = (dir) => Number(run('du', ['-sb', dir], work).split('\t')[0]);
+const vmHwmMiB = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 try {
-  execFileSync('mkdir', ['-p', gitHome]);
+  mkdirSync(gitHome, { recursive: true });
   run('git', ['lfs', 'install'], gitHome);
   const server = await startServer(hub, join(work, 'server'), baseEnv);
   const env = { ...baseEnv, HUB_TOKEN: server.token };
@@ -43,26 +60,31 @@ try {
 
   // hub
   for (const r of ['admin/hub', 'admin/git']) run(process.execPath, [hub, 'repo', 'create', r, '--endpoint', server.url, '--token', server.token], work, env);
+  const serverBefore = duBytes(join(work, 'server'));
   const a = join(work, 'hub-a');
-  execFileSync('mkdir', ['-p', a]);
+  mkdirSync(a);
   hubJson(['init'], a, env);
   hubJson(['track', '*.safetensors'], a, env);
   hubJson(['remote', 'add', 'origin', `${server.url}/admin/hub`], a, env);
-  const addCommit = (file, msg) => {
+  const hubAdd = (file, msg) => {
     execFileSync('cp', [file, join(a, 'model.safetensors')]);
-    hubJson(['add', '-A'], a, env);
+    const t = hubTimed(['add', '-A'], a, env);
     hubJson(['commit', '-m', msg], a, env);
+    return t;
   };
-  addCommit(model1, 'rev1');
-  const hubPush1 = timed(() => hubJson(['push'], a, env));
-  const hubClone = timed(() => hubJson(['clone', `${server.url}/admin/hub`, 'hub-b'], work, { ...env, HUB_HOME: join(work, 'hub-home-b') }));
-  addCommit(model2, 'rev2');
-  const hubPush2 = timed(() => hubJson(['push'], a, env));
-  const hubPull2 = timed(() => hubJson(['pull'], join(work, 'hub-b'), { ...env, HUB_HOME: join(work, 'hub-home-b') }));
+  const envB = { ...env, HUB_HOME: join(work, 'hub-home-b') };
+  const hubAdd1 = hubAdd(model1, 'rev1');
+  const hubPush1 = hubTimed(['push'], a, env);
+  const hubClone = hubTimed(['clone', `${server.url}/admin/hub`, 'hub-b'], work, envB);
+  const hubAdd2 = hubAdd(model2, 'rev2');
+  const hubPush2 = hubTimed(['push'], a, env);
+  const hubPull2 = hubTimed(['pull'], join(work, 'hub-b'), envB);
+  const serverDisk = duBytes(join(work, 'server')) - serverBefore;
+  const serverRss = vmHwmMiB(server.child.pid);
   // issue 6: diff the two revisions in a clone that has no content (only the chunks read are fetched)
   const envC = { ...env, HUB_HOME: join(work, 'hub-home-c') };
   hubJson(['clone', '--no-checkout', `${server.url}/admin/hub`, 'hub-c'], work, envC);
-  const remoteDiff = timed(() => hubJson(['diff', 'HEAD~1', 'HEAD'], join(work, 'hub-c'), envC));
+  const remoteDiff = hubTimed(['diff', 'HEAD~1', 'HEAD'], join(work, 'hub-c'), envC);
 
   // git + git-lfs
   const url = server.url.replace('http://', `http://bench:${server.token}@`) + '/admin/git';
@@ -70,26 +92,64 @@ try {
   run('git', ['clone', '-q', url, g], work);
   run('git', ['lfs', 'track', '*.safetensors'], g);
   execFileSync('cp', [model1, join(g, 'model.safetensors')]);
-  run('git', ['add', '-A'], g);
+  const gitAdd1 = timed('git', ['add', '-A'], g);
   run('git', ['commit', '-q', '-m', 'rev1'], g);
-  const gitPush1 = timed(() => run('git', ['push', '-q', 'origin', 'main'], g));
-  const gitClone = timed(() => run('git', ['clone', '-q', url, 'git-b'], work));
+  const gitPush1 = timed('git', ['push', '-q', 'origin', 'main'], g);
+  const gitClone = timed('git', ['clone', '-q', url, 'git-b'], work);
   execFileSync('cp', [model2, join(g, 'model.safetensors')]);
-  run('git', ['commit', '-q', '-am', 'rev2'], g);
-  const gitPush2 = timed(() => run('git', ['push', '-q', 'origin', 'main'], g));
-  const gitPull2 = timed(() => run('git', ['pull', '-q', 'origin', 'main'], join(work, 'git-b')));
+  const gitAdd2 = timed('git', ['add', '-A'], g);
+  run('git', ['commit', '-q', '-m', 'rev2'], g);
+  const gitPush2 = timed('git', ['push', '-q', 'origin', 'main'], g);
+  const gitPull2 = timed('git', ['pull', '-q', 'origin', 'main'], join(work, 'git-b'));
+  const gitDisk = duBytes(join(g, '.git', 'lfs', 'objects'));
   const same = run('cmp', [join(work, 'hub-b', 'model.safetensors'), join(work, 'git-b', 'model.safetensors')], work) === '';
 
-  const row = (name, h, hubBytes, gitT) =>
-    console.log(`${name.padEnd(12)} hub ${h.s.toFixed(2).padStart(6)} s (${MB(hubBytes).padStart(7)} MB moved, ${(bytes / 1e6 / h.s).toFixed(0).padStart(5)} MB/s of model)   git+lfs ${gitT.s.toFixed(2).padStart(6)} s (${MB(bytes).padStart(7)} MB moved)   git-lfs / hub = ${(gitT.s / h.s).toFixed(1)}x`);
-  row('push rev1', hubPush1, hubPush1.out.bytesSent, gitPush1);
-  row('clone', hubClone, hubClone.out.bytesReceived, gitClone);
-  row('push rev2', hubPush2, hubPush2.out.bytesSent, gitPush2);
-  row('pull rev2', hubPull2, hubPull2.out.bytesReceived, gitPull2);
+  const MiB = (x) => (Number.isFinite(x) ? `${x.toFixed(0)} MiB` : 'n/a');
+  const rows = [
+    ['add rev1', hubAdd1, gitAdd1],
+    [`push rev1 (hub sends ${MB(hubPush1.json.bytesSent)} MB)`, hubPush1, gitPush1],
+    ['add rev2', hubAdd2, gitAdd2],
+    [`push rev2 (hub sends ${MB(hubPush2.json.bytesSent)} MB, git-lfs ${MB(bytes)} MB)`, hubPush2, gitPush2],
+    [`clone (hub receives ${MB(hubClone.json.bytesReceived)} MB; git: clone + lfs smudge)`, hubClone, gitClone],
+    [`pull rev1 -> rev2 (hub receives ${MB(hubPull2.json.bytesReceived)} MB)`, hubPull2, gitPull2],
+  ];
+  console.log('');
+  console.log('| step | hub | git + git-lfs | git-lfs time / hub time | hub peak RSS |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const [name, h, gt] of rows) console.log(`| ${name} | ${h.s.toFixed(2)} s | ${gt.s.toFixed(2)} s | ${(gt.s / h.s).toFixed(2)}x | ${MiB(h.rss)} |`);
+  console.log(`| server disk for both revisions | ${(serverDisk / bytes).toFixed(2)}x model | ${(gitDisk / bytes).toFixed(2)}x model | | server ${MiB(serverRss)} |`);
+  console.log('');
   console.log(`both clones hold identical rev2 bytes: ${same ? 'yes' : 'NO'}`);
-  const tensors = remoteDiff.out.files.find((f) => f.path === 'model.safetensors')?.tensors;
-  console.log(`hub diff HEAD~1 HEAD in a --no-checkout clone: ${remoteDiff.s.toFixed(2)} s, ${tensors?.changed.count} tensors changed, ${MB(remoteDiff.out.bytesFetched)} MB fetched of a ${MB(bytes)} MB model (${((100 * remoteDiff.out.bytesFetched) / bytes).toFixed(1)}%)`);
-  console.log(`goals: rev2 push >= 5x faster: ${gitPush2.s / hubPush2.s >= 5 ? 'met' : 'NOT met'}; rev2 pull >= 5x faster: ${gitPull2.s / hubPull2.s >= 5 ? 'met' : 'NOT met'}; clone no slower: ${hubClone.s <= gitClone.s ? 'met' : 'NOT met'}`);
+  const tensors = remoteDiff.json.files.find((f) => f.path === 'model.safetensors')?.tensors;
+  console.log(`hub diff HEAD~1 HEAD in a --no-checkout clone: ${remoteDiff.s.toFixed(2)} s, ${tensors?.changed.count} tensors changed, ${MB(remoteDiff.json.bytesFetched)} MB fetched of a ${MB(bytes)} MB model (${((100 * remoteDiff.json.bytesFetched) / bytes).toFixed(1)}%), peak RSS ${MiB(remoteDiff.rss)}`);
+
+  // push cost against history: one small change pushed after `history` earlier commits, and after 1
+  const pushAfter = async (commits, name) => {
+    run(process.execPath, [hub, 'repo', 'create', `admin/${name}`, '--endpoint', server.url, '--token', server.token], work, env);
+    const dir = join(work, name);
+    mkdirSync(dir);
+    hubJson(['init'], dir, env);
+    hubJson(['track', '*.bin'], dir, env);
+    hubJson(['remote', 'add', 'origin', `${server.url}/admin/${name}`], dir, env);
+    for (let i = 0; i < 20; i++) writeFileSync(join(dir, `w${i}.bin`), `weights ${i} `.repeat(300));
+    for (let c = 0; c < commits; c++) {
+      writeFileSync(join(dir, `w${c % 20}.bin`), `weights ${c % 20} rev ${c} `.repeat(300));
+      hubJson(['add', '-A'], dir, env);
+      hubJson(['commit', '-m', `c${c}`], dir, env);
+    }
+    hubJson(['push'], dir, env);
+    writeFileSync(join(dir, 'w0.bin'), 'the change pushed '.repeat(300));
+    hubJson(['add', '-A'], dir, env);
+    hubJson(['commit', '-m', 'change'], dir, env);
+    return hubTimed(['push'], dir, env);
+  };
+  const afterMany = await pushAfter(history, 'history-many');
+  const afterOne = await pushAfter(1, 'history-one');
+  console.log(`push of one changed file after ${history} earlier commits: ${afterMany.s.toFixed(2)} s; after 1: ${afterOne.s.toFixed(2)} s (ratio ${(afterMany.s / afterOne.s).toFixed(2)}, goal about 1)`);
+
+  const ratio = (gt, h) => gt.s / h.s;
+  const peak = Math.max(...[hubAdd1, hubPush1, hubAdd2, hubPush2, hubClone, hubPull2].map((t) => t.rss));
+  console.log(`goals: push rev1 >= 1.0x: ${ratio(gitPush1, hubPush1) >= 1 ? 'met' : 'NOT met'}; push rev2 >= 5x: ${ratio(gitPush2, hubPush2) >= 5 ? 'met' : 'NOT met'}; clone >= 3x: ${ratio(gitClone, hubClone) >= 3 ? 'met' : 'NOT met'}; pull >= 5x: ${ratio(gitPull2, hubPull2) >= 5 ? 'met' : 'NOT met'}; hub peak RSS <= 300 MiB: ${peak <= 300 ? 'met' : 'NOT met'} (${MiB(peak)})`);
   server.child.kill('SIGTERM');
   if (!same) process.exitCode = 1;
 } finally {

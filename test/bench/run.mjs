@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmarks run by `npm run bench` after a build: the content store (issue 2) here, then
-// test/bench/status.mjs (issue 3), test/bench/serve.mjs (issue 4), test/bench/remote.mjs (issue 5),
+// test/bench/status.mjs (issue 3), test/bench/serve.mjs (issue 4), test/bench/remote.mjs (issues 5 and 13: push, clone, pull beside git-lfs),
 // test/bench/diff-model.mjs and test/bench/diff-table.mjs (issue 6), test/bench/many-files.mjs
 // (issue 12: init, add -A, status, commit, checkout on 100,000 files beside git and git-lfs),
 // test/bench/server-load.mjs (issue 13: server CPU and RSS under a push and a clone),

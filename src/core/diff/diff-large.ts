@@ -12,6 +12,7 @@ import { readManifest } from '../../store/manifest-files.js';
 import { objectChunks, type FileChunk } from '../../store/object-chunks.js';
 import type { Store } from '../../store/store.js';
 import { ChunkApi, lfsBatch, lfsEndpoint } from '../../transfer/lfs-client.js';
+import { TransferQueue } from '../../transfer/queue.js';
 import { ChunkFetcher, chunkedSource, type RemoteChunk } from './diff-sources.js';
 import { fetchContent } from '../sync/fetch-content.js';
 
@@ -31,9 +32,12 @@ export class LargeFiles {
   private readonly remoteFetchers: ChunkFetcher[] = [];
   private readonly tables = new Map<string, Promise<{ chunks: Array<FileChunk | RemoteChunk>; fetcher: ChunkFetcher }>>();
   private wholeObjectBytes = 0;
+  /** The requests of this diff: retried, at most HUB_CONCURRENCY default in flight. */
+  private readonly queue: TransferQueue;
 
   constructor(private readonly store: Store, private readonly remote?: RemoteAccess) {
     this.local = new ChunkFetcher(store);
+    this.queue = new TransferQueue({ signal: remote?.signal });
   }
 
   /** Content bytes received from the remote so far. */
@@ -72,17 +76,19 @@ export class LargeFiles {
     if (manifest) return { chunks: objectChunks(this.store, manifest), fetcher: this.local };
     if (!this.remote) throw new NotFoundError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store and there is no remote to fetch it from`, { data: { oid } }, 'content_missing');
     if (this.remote.offline) throw new NetworkError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store, and HUB_OFFLINE is set`, { retriable: false, data: { oid } }, 'offline');
-    const batch = await lfsBatch(lfsEndpoint(this.remote.url), 'download', [{ oid, size }], this.remote.token, this.remote.signal);
+    const { url, token, signal } = this.remote;
+    const batch = await this.queue.retried(() => lfsBatch(lfsEndpoint(url), 'download', [{ oid, size }], token, signal));
     const obj = batch.objects[0];
     const action = obj?.actions?.download;
     if (!action) throw new NotFoundError(`${name}: the remote does not have its content (oid ${oid.slice(0, 12)})`, { data: { oid } }, 'content_missing');
     if (batch.transfer !== 'hub-chunks') {
       // a plain LFS server: the whole object, once, into the store
-      this.wholeObjectBytes += (await fetchContent(this.store, this.remote.url, [{ oid, size }], this.remote.token, { signal: this.remote.signal })).bytesReceived;
+      const got = await fetchContent(this.store, this.remote.url, [{ oid, size }], this.remote.token, { signal: this.remote.signal });
+      this.wholeObjectBytes += got.bytesReceived; // after the await: two files may load at once
       return this.load(oid, size, name);
     }
     const api = new ChunkApi(action.href, action.header, this.remote.signal);
-    const rec = await api.reconstruction(oid);
+    const rec = await this.queue.retried(() => api.reconstruction(oid));
     const chunks: RemoteChunk[] = [];
     let offset = 0;
     for (const t of rec.terms) {
@@ -95,7 +101,7 @@ export class LargeFiles {
       });
     }
     if (offset !== size) throw new IntegrityError(`${name}: the server's reconstruction holds ${offset} bytes, the pointer says ${size}`, { data: { oid } }, 'size_mismatch');
-    const fetcher = new ChunkFetcher(this.store, api);
+    const fetcher = new ChunkFetcher(this.store, { api, queue: this.queue });
     this.remoteFetchers.push(fetcher);
     return { chunks, fetcher };
   }

@@ -9,15 +9,16 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { ConflictError, IntegrityError, NotFoundError, fromFsError } from '../../errors.js';
 import type { ByteSource } from '../../diff/byte-source.js';
 import { bufferSource } from '../../diff/byte-source.js';
-import { CHUNK_HEADER_BYTES, parseXorbRecords } from '../../formats/xorb.js';
+import { CHUNK_HEADER_BYTES } from '../../formats/xorb.js';
 import { createSha256, sha256Hex } from '../../hash/sha256.js';
-import { fromXetHex } from '../../hash/xet-hex.js';
 import { readBlob } from '../../repo/object-store.js';
 import { ChunkSink } from '../../store/chunk-sink.js';
 import { LocalChunkReader } from '../../store/local-chunks.js';
 import type { FileChunk } from '../../store/object-chunks.js';
 import type { Store } from '../../store/store.js';
+import { fetchRuns } from '../../transfer/chunk-adapter.js';
 import type { ChunkApi } from '../../transfer/lfs-client.js';
+import type { TransferQueue } from '../../transfer/queue.js';
 
 const READ_BYTES = 1 << 20;
 const STREAM_SPAN = 8 << 20;
@@ -86,15 +87,15 @@ export interface RemoteChunk extends FileChunk {
 }
 
 /**
- * Reads chunks by hash from the store, fetching the missing ones from `api` when given. Counts
- * the bytes fetched. Close it to seal what was fetched into the store.
+ * Reads chunks by hash from the store, fetching the missing ones through the transfer queue's
+ * hub-chunks adapter when `remote` is given. Counts the bytes fetched.
  */
 export class ChunkFetcher {
   /** Response bytes received. */
   bytesFetched = 0;
   private readonly reader: LocalChunkReader;
 
-  constructor(private readonly store: Store, private readonly api?: ChunkApi) {
+  constructor(private readonly store: Store, private readonly remote?: { api: ChunkApi; queue: TransferQueue }) {
     this.reader = new LocalChunkReader(store);
   }
 
@@ -108,7 +109,7 @@ export class ChunkFetcher {
     present.forEach((i, k) => (out[i] = data[k]));
     const missing = where.flatMap((w, i) => (w ? [] : [i]));
     if (missing.length) {
-      if (!this.api) throw new NotFoundError(`${what}: content is not in the local store`, { hint: 'fetch it first (hub fetch / hub pull)' }, 'content_missing');
+      if (!this.remote) throw new NotFoundError(`${what}: content is not in the local store`, { hint: 'fetch it first (hub fetch / hub pull)' }, 'content_missing');
       await this.fetch(chunks as readonly RemoteChunk[], missing, out, what);
     }
     return out as Uint8Array[];
@@ -119,31 +120,23 @@ export class ChunkFetcher {
     this.reader.close();
   }
 
-  /** Fetches chunks `missing` (indices into `chunks`), neighbours in one request; verifies and stores them. */
+  /** Fetches chunks `missing` (indices into `chunks`; neighbours in one request); verifies and stores them. */
   private async fetch(chunks: readonly RemoteChunk[], missing: number[], out: Array<Uint8Array | undefined>, what: string): Promise<void> {
+    const { api, queue } = this.remote!;
+    const runs = missing.map((i) => ({ url: chunks[i].url, start: chunks[i].record, end: chunks[i].record + CHUNK_HEADER_BYTES + chunks[i].length, hashes: [chunks[i].hash] }));
     const sink = new ChunkSink(this.store);
     try {
-      for (let k = 0; k < missing.length; ) {
-        let j = k + 1;
-        while (j < missing.length && missing[j] === missing[j - 1] + 1 && chunks[missing[j]].url === chunks[missing[k]].url && chunks[missing[j]].record === chunks[missing[j - 1]].record + CHUNK_HEADER_BYTES + chunks[missing[j - 1]].length) j++;
-        const first = chunks[missing[k]];
-        const last = chunks[missing[j - 1]];
-        const bytes = await this.api!.range(first.url, first.record, last.record + CHUNK_HEADER_BYTES + last.length);
-        this.bytesFetched += bytes.length;
-        const records = parseXorbRecords(bytes);
-        if (records.length !== j - k) throw new IntegrityError(`${what}: the server's xorb range holds ${records.length} chunks, not ${j - k}`, {}, 'chunk_mismatch');
-        for (let m = k; m < j; m++) {
-          const c = chunks[missing[m]];
-          const r = records[m - k];
-          const data = bytes.subarray(r.dataOffset, r.dataOffset + r.length);
-          const hash = fromXetHex(c.hash);
-          if (data.length !== c.length || Buffer.compare(this.store.hashers.chunk.hash(data), hash) !== 0) {
-            throw new IntegrityError(`${what}: the server sent a chunk whose bytes do not match its hash ${c.hash}`, {}, 'chunk_mismatch');
+      let k = 0;
+      for await (const part of fetchRuns(queue, api, runs)) {
+        this.bytesFetched += part.received;
+        for (const c of part.chunks) {
+          const i = missing[k++];
+          if (c.data.length !== chunks[i].length || Buffer.compare(this.store.hashers.chunk.hash(c.data), c.hash) !== 0) {
+            throw new IntegrityError(`${what}: the server sent a chunk whose bytes do not match its hash ${chunks[i].hash}`, {}, 'chunk_mismatch');
           }
-          sink.add(hash, data);
-          out[missing[m]] = data;
+          sink.add(c.hash, c.data);
+          out[i] = c.data;
         }
-        k = j;
       }
       await sink.finish(); // the fetched chunks stay in the store: a later pull does not fetch them again
     } catch (err) {

@@ -5,7 +5,7 @@
  * LFS server, whole objects go through `basic`.
  */
 import { ConflictError, NotFoundError, UsageError } from '../../errors.js';
-import { lfsPointersReachable } from '../../repo/lfs-oids.js';
+import { lfsPointersToPush } from '../../repo/lfs-push-set.js';
 import { listTags, readHead, refExists, resolveRevision } from '../../repo/refs.js';
 import { listRemotes } from '../../repo/remotes.js';
 import { pushHistory } from '../../repo/sync.js';
@@ -42,10 +42,11 @@ export async function push(ctx: CoreContext, opts: { remote?: string; token?: st
     if (!head.oid) throw new NotFoundError('nothing to push: no commits yet', {}, 'no_commits');
     const { token } = resolveToken(ctx, remote.url, opts.token);
     const tracking = `refs/remotes/${remoteName}/${head.branch}`;
-    const known = (await refExists(s.paths.gitdir, tracking)) ? await lfsPointersReachable(s.paths.gitdir, [await resolveRevision(s.paths.gitdir, tracking)], ctx.signal) : new Map<string, number>();
+    // what the remote has: its tracking branch; only what the commits since add is checked (cost grows with the change, not history)
+    const known = (await refExists(s.paths.gitdir, tracking)) ? [await resolveRevision(s.paths.gitdir, tracking)] : [];
     const tags = opts.tags ? await listTags(s.paths.gitdir) : [];
     const tips = [head.oid, ...(await Promise.all(tags.map((t) => resolveRevision(s.paths.gitdir, `refs/tags/${t}`))))];
-    const wanted = [...(await lfsPointersReachable(s.paths.gitdir, tips, ctx.signal)).entries()].filter(([oid]) => !known.has(oid)).map(([oid, size]) => ({ oid, size }));
+    const wanted = [...(await lfsPointersToPush(s.paths.gitdir, tips, known, ctx.signal)).entries()].map(([oid, size]) => ({ oid, size }));
     const sent = await uploadContent(s.store, remote.url, wanted, token, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal });
     const pushed = await pushHistory({ gitdir: s.paths.gitdir, remote: remoteName, branch: head.branch, http: createGitHttp({ token, signal: ctx.signal }) });
     if (!pushed.ok) throw new ConflictError(`the remote refused the push of ${head.branch}: ${pushed.error ?? 'rejected'}`, { hint: 'pull first if the remote has new commits' }, 'push_rejected');

@@ -1,0 +1,154 @@
+/**
+ * The `hub-chunks` adapter (docs/protocol.md): moves and verifies the bytes of one object, each
+ * request sent through the transfer queue (which retries and holds the slots). Download: the
+ * file's reconstruction, terms the store has read locally, the others fetched as the pieces of
+ * planned spans (xorb-spans.ts) in parallel and handed on in file order, every chunk with the
+ * hash the server named so the writer verifies it. Upload: the server is asked which chunks it
+ * lacks, only the xorbs holding them are sent (streamed from disk in pieces, never whole in
+ * memory), then the manifest is registered.
+ */
+import { pacer } from '../abort.js';
+import { HubError, IntegrityError, ProtocolError } from '../errors.js';
+import { fromXetHex } from '../hash/xet-hex.js';
+import type { ChunkApi, ReconstructionTerm } from './lfs-client.js';
+import type { TransferQueue } from './queue.js';
+import type { LocalChunks, ObjectWriter, UploadSource } from './store-interfaces.js';
+import type { TransferMeter } from './transfer-queue.js';
+import { PIECE_BYTES, planSpans, SpanParser, type NamedChunk, type RemoteRun, type Span, type SpanStep } from './xorb-spans.js';
+
+/** Bytes read from disk per piece of a xorb upload. */
+const UPLOAD_PIECE = 1 << 20;
+
+/** A part of a download, in order: an item the caller has, or chunks parsed from one piece. */
+export type FetchedPart<L> = { local: L } | { chunks: NamedChunk[]; received: number };
+
+/** The parts of `steps`, fetched through `q` (pieces in parallel) and yielded in order. */
+export async function* fetchSteps<L>(q: TransferQueue, api: ChunkApi, steps: ReadonlyArray<SpanStep<L>>): AsyncGenerator<FetchedPart<L>> {
+  const requests = steps.map((s) => async (): Promise<Uint8Array | undefined> => ('local' in s ? undefined : api.range(s.span.url, s.from, s.to)));
+  const parsers = new Map<Span, SpanParser>();
+  let i = 0;
+  for await (const bytes of q.ordered(requests)) {
+    const step = steps[i++];
+    if ('local' in step) {
+      yield { local: step.local };
+      continue;
+    }
+    let parser = parsers.get(step.span);
+    if (!parser) parsers.set(step.span, (parser = new SpanParser(step.span)));
+    const chunks = parser.push(bytes!, step.last);
+    if (step.last) parsers.delete(step.span);
+    yield { chunks, received: bytes!.length };
+  }
+}
+
+/** The chunks of `runs`, in order, each with the hash the server named (neighbouring runs fetched together). */
+export async function* fetchRuns(q: TransferQueue, api: ChunkApi, runs: readonly RemoteRun[], pieceBytes = PIECE_BYTES): AsyncGenerator<{ chunks: NamedChunk[]; received: number }> {
+  for await (const part of fetchSteps<never>(q, api, planSpans(runs.map((run) => ({ run })), pieceBytes))) if (!('local' in part)) yield part;
+}
+
+/** A reconstruction term as a remote run; a term without its chunk hashes cannot be verified. */
+function runOf(t: ReconstructionTerm): RemoteRun {
+  if (!t.hashes || t.hashes.length !== t.chunkEnd - t.chunkStart) throw new ProtocolError(`${t.url}: the reconstruction names chunks of xorb ${t.xorb} without their hashes`, { data: { url: t.url } }, 'bad_reconstruction');
+  return { url: t.url, start: t.range.start, end: t.range.end, hashes: t.hashes };
+}
+
+/** Receives one object into `writer`; returns the response bytes received. The caller finishes or aborts the writer. */
+export async function receiveChunks<L, R>(q: TransferQueue, api: ChunkApi, obj: { oid: string; size: number }, local: LocalChunks<L>, writer: ObjectWriter<L, R>, meter: TransferMeter, pieceBytes = PIECE_BYTES): Promise<number> {
+  const rec = await q.retried(() => api.reconstruction(obj.oid));
+  if (rec.size !== obj.size) throw new IntegrityError(`the server describes ${obj.oid} as ${rec.size} bytes, the pointer says ${obj.size}`, { data: { oid: obj.oid } }, 'size_mismatch');
+  const items = rec.terms.map((t): { local: ReconstructionTerm } | { run: RemoteRun } => {
+    const run = runOf(t);
+    return local.has(run.hashes) ? { local: t } : { run };
+  });
+  const checkpoint = pacer(q.signal);
+  const what = `fetching ${obj.oid.slice(0, 12)}`;
+  let received = 0;
+  for await (const part of fetchSteps(q, api, planSpans(items, pieceBytes))) {
+    await checkpoint(); // local terms are read without any request that would notice an abort
+    if ('local' in part) {
+      const hashes = part.local.hashes!;
+      const where = local.locate(hashes);
+      if (!where) throw new IntegrityError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
+      local.read(where).forEach((data, k) => writer.localChunk(fromXetHex(hashes[k]), data, where[k]));
+      meter.add(part.local.bytes);
+    } else {
+      let bytes = 0;
+      for (const c of part.chunks) {
+        writer.chunk(c.hash, c.data, what);
+        bytes += c.data.length;
+      }
+      received += part.received;
+      meter.add(bytes);
+    }
+    await writer.drained?.();
+  }
+  return received;
+}
+
+/** The bytes of a local xorb in pieces, read from disk as the request body is sent. */
+function* xorbPieces(source: UploadSource, xorb: string): Generator<Uint8Array> {
+  const h = source.openXorb(xorb);
+  try {
+    for (let at = 0; at < h.size; ) {
+      const buf = Buffer.allocUnsafe(Math.min(UPLOAD_PIECE, h.size - at));
+      let filled = 0;
+      while (filled < buf.length) {
+        const n = h.read(buf.subarray(filled), at + filled);
+        if (n === 0) throw new IntegrityError(`xorb ${xorb} of the local store is shorter than ${h.size} bytes`, { data: { xorb } }, 'corrupt_xorb');
+        filled += n;
+      }
+      at += buf.length;
+      yield buf;
+    }
+  } finally {
+    h.close();
+  }
+}
+
+/** Sends one local xorb through the queue, streamed from disk; returns its size. */
+async function sendXorb(q: TransferQueue, api: ChunkApi, source: UploadSource, xorb: string): Promise<number> {
+  const h = source.openXorb(xorb);
+  const size = h.size;
+  h.close();
+  await q.inSlot(() => api.putXorb(xorb, size, () => xorbPieces(source, xorb)));
+  return size;
+}
+
+/** Uploads one object: the xorbs with chunks the server lacks (in parallel), then the manifest. Returns the xorb bytes sent. */
+export async function sendChunks(q: TransferQueue, api: ChunkApi, oid: string, source: UploadSource, meter: TransferMeter): Promise<number> {
+  const manifest = source.manifest(oid);
+  const xorbs = [...new Set(manifest.terms.map((t) => t.xorb))];
+  const chunksOf = new Map(xorbs.map((x) => [x, source.chunksOf(x)]));
+  const missing = new Set(await q.retried(() => api.missing([...chunksOf.values()].flat())));
+  const bytesIn = new Map<string, number>();
+  for (const t of manifest.terms) bytesIn.set(t.xorb, (bytesIn.get(t.xorb) ?? 0) + t.bytes);
+  let sent = 0;
+  const unsent = new Set(xorbs);
+  await Promise.all(
+    xorbs.map(async (x) => {
+      if (chunksOf.get(x)!.some((h) => missing.has(h))) {
+        const n = await sendXorb(q, api, source, x);
+        sent += n;
+        unsent.delete(x);
+      }
+      meter.add(bytesIn.get(x)!);
+    }),
+  );
+  try {
+    await q.retried(() => api.putReconstruction(oid, manifest));
+  } catch (err) {
+    if (!namesUnknownXorb(err) || !unsent.size) throw err;
+    // The server has every chunk, but in xorbs of its own: this store packed them differently
+    // (a clone packs what it fetched into new xorbs), so the manifest names xorbs the server
+    // never saw. Send those xorbs (the server verifies them and lets this writer name them), then
+    // register again (docs/protocol.md, "Upload").
+    for (const n of await Promise.all([...unsent].map((x) => sendXorb(q, api, source, x)))) sent += n;
+    await q.retried(() => api.putReconstruction(oid, manifest));
+  }
+  return sent;
+}
+
+/** True for hub serve's refusal of a manifest naming chunks it does not have in the xorbs named. */
+function namesUnknownXorb(err: unknown): boolean {
+  return err instanceof HubError && err.data?.status === 422 && err.data?.serverCode === 'missing_chunk';
+}

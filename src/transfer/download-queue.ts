@@ -1,0 +1,92 @@
+/**
+ * The download side of the transfer queue: the objects the store lacks (each once), asked for
+ * in batches, worked on HUB_CONCURRENCY at a time, each received in one pass into the writer
+ * the target hands out: through `hub-chunks` when the server offers it (chunk-adapter.ts), else
+ * `basic` (whole objects, resumed with Range after a dropped connection). One progress meter for
+ * all. A writer whose object failed is aborted; the results of finished ones are returned, or
+ * handed to `discard` when anything fails.
+ */
+import { errorForStatus } from './http-client.js';
+import { ChunkApi, type LfsAction } from './lfs-client.js';
+import { BasicDownload } from './basic-transfer.js';
+import { receiveChunks } from './chunk-adapter.js';
+import type { TransferQueue } from './queue.js';
+import type { DownloadTarget, ObjectWriter } from './store-interfaces.js';
+import type { TransferMeter } from './transfer-queue.js';
+
+/** What a download moved. */
+export interface Downloaded<R> {
+  objects: number;
+  /** Content bytes received in response bodies. */
+  bytesReceived: number;
+  transfer: string | null;
+  /** oid -> what its writer's `finish` returned. */
+  finished: Map<string, R>;
+}
+
+/** Where the objects come from: a Git LFS remote (batch API), or plain URLs (an HF server's `resolve`). */
+export type DownloadRoute = { remoteUrl: string; token?: string } | { urls: ReadonlyMap<string, string>; token?: string };
+
+/** Downloads every object of `objects` the target lacks; see the module comment. */
+export async function downloadObjects<L, R>(q: TransferQueue, target: DownloadTarget<L, R>, objects: ReadonlyArray<{ oid: string; size: number }>, route: DownloadRoute, discard: (finished: R[]) => void = () => {}): Promise<Downloaded<R>> {
+  const wanted = [...new Map(objects.filter((o) => !target.has(o.oid)).map((o) => [o.oid, o])).values()];
+  const result: Downloaded<R> = { objects: 0, bytesReceived: 0, transfer: null, finished: new Map() };
+  if (!wanted.length) return result;
+  const meter = q.meter(`download:${'remoteUrl' in route ? route.remoteUrl : 'urls'}`, `Downloading ${wanted.length} large file${wanted.length === 1 ? '' : 's'}`, wanted.reduce((n, o) => n + o.size, 0));
+  const one = async (obj: { oid: string; size: number }, action: LfsAction, transfer: string): Promise<void> => {
+    const into: Into<L, R> = { writer: target.receive(obj) };
+    try {
+      const received = transfer === 'hub-chunks' ? await receiveChunks(q, new ChunkApi(action.href, action.header, q.signal), obj, target.local, into.writer, meter) : await receiveBasic(q, obj, action, target, into, meter);
+      result.bytesReceived += received; // after the await: objects run concurrently
+      result.finished.set(obj.oid, await into.writer.finish());
+      result.objects++;
+    } catch (err) {
+      await into.writer.abort();
+      throw err;
+    }
+  };
+  try {
+    if ('remoteUrl' in route) {
+      for await (const batch of q.batches(route.remoteUrl, 'download', wanted, route.token)) {
+        result.transfer = batch.transfer;
+        for (const obj of batch.objects) {
+          if (obj.error || !obj.actions?.download) throw errorForStatus(obj.error?.code ?? 404, obj.error?.message ?? 'no download action', `downloading ${obj.oid.slice(0, 12)}`);
+        }
+        await q.each(batch.objects, (obj) => one(obj, obj.actions!.download!, batch.transfer));
+      }
+    } else {
+      const auth = route.token ? { authorization: `Bearer ${route.token}` } : undefined;
+      await q.each(wanted, (o) => one(o, { href: route.urls.get(o.oid)!, ...(auth ? { header: auth } : {}) }, 'basic'));
+      result.transfer = 'resolve';
+    }
+    meter.end(true, `${result.objects} file${result.objects === 1 ? '' : 's'}`);
+    return result;
+  } catch (err) {
+    meter.end(false);
+    discard([...result.finished.values()]);
+    throw err;
+  }
+}
+
+/** The writer of one object (a basic download that starts over replaces it). */
+interface Into<L, R> {
+  writer: ObjectWriter<L, R>;
+}
+
+/** basic: the whole object in one slot, fed to the writer as it arrives; a restart starts a fresh writer. */
+async function receiveBasic<L, R>(q: TransferQueue, obj: { oid: string; size: number }, action: LfsAction, target: DownloadTarget<L, R>, into: Into<L, R>, meter: TransferMeter): Promise<number> {
+  const download = new BasicDownload(obj.oid, obj.size, action, {
+    write: async (bytes) => {
+      into.writer.bytes(bytes);
+      meter.add(bytes.length);
+      await into.writer.drained?.();
+    },
+    restart: async () => {
+      meter.add(-into.writer.received);
+      await into.writer.abort();
+      into.writer = target.receive(obj);
+    },
+  }, q.signal);
+  await q.inSlot(() => download.attempt());
+  return download.received;
+}

@@ -1,0 +1,83 @@
+/**
+ * The transfer queue (git-lfs's `tq` is the model), the one owner of how objects move: it asks
+ * the LFS batch API in batches of 100, works on objects HUB_CONCURRENCY at a time with at most
+ * that many requests in flight (its slots), retries every request (the only place transfers
+ * call withRetries), meters progress, and carries the AbortSignal: once aborted it starts nothing
+ * more and requests in flight are cancelled. Adapters (basic-transfer.ts, chunk-adapter.ts) only
+ * move and verify bytes, sending each request through the queue; the download and upload sides
+ * (download-queue.ts, upload-queue.ts) reach the store through small interfaces it satisfies.
+ */
+import { silentProgress, type ProgressSink } from '../progress.js';
+import { lfsBatch, lfsEndpoint, type BatchObject } from './lfs-client.js';
+import { withRetries } from './retry.js';
+import { DEFAULT_CONCURRENCY, forEachLimit, inOrder, Slots, TransferMeter } from './transfer-queue.js';
+
+/** Objects per batch request (git-lfs's default). */
+export const BATCH_SIZE = 100;
+
+/** How a queue runs. */
+export interface QueueOptions {
+  progress?: ProgressSink;
+  /** Requests in flight at once (HUB_CONCURRENCY). */
+  concurrency?: number;
+  /** Stops the queue (see the module comment). */
+  signal?: AbortSignal;
+  /** Attempts per request (HUB_RETRIES when unset). */
+  attempts?: number;
+}
+
+/** Runs requests for one command's transfers; see the module comment. */
+export class TransferQueue {
+  readonly concurrency: number;
+  readonly slots: Slots;
+  readonly progress: ProgressSink;
+  readonly signal?: AbortSignal;
+  private readonly attempts?: number;
+
+  constructor(opts: QueueOptions = {}) {
+    this.concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+    this.slots = new Slots(this.concurrency);
+    this.progress = opts.progress ?? silentProgress;
+    this.signal = opts.signal;
+    this.attempts = opts.attempts;
+  }
+
+  /** Runs one request, tried again after a retriable failure (retry.ts). */
+  retried<T>(request: () => Promise<T>): Promise<T> {
+    return withRetries(request, { signal: this.signal, ...(this.attempts ? { attempts: this.attempts } : {}) });
+  }
+
+  /** Runs one request in a slot, retried; the slot is held across the attempts. */
+  async inSlot<T>(request: () => Promise<T>): Promise<T> {
+    const release = await this.slots.acquire(this.signal);
+    try {
+      return await this.retried(request);
+    } finally {
+      release();
+    }
+  }
+
+  /** Runs `requests` in slots, retried, started in order and yielded in order (transfer-queue.ts inOrder). */
+  ordered<T>(requests: ReadonlyArray<() => Promise<T>>): AsyncGenerator<T> {
+    return inOrder(requests.map((r) => () => this.retried(r)), this.slots, this.signal);
+  }
+
+  /** Works on `items` at most `concurrency` at a time. */
+  each<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+    return forEachLimit(items, this.concurrency, fn, this.signal);
+  }
+
+  /** A progress meter of this queue's sink. */
+  meter(id: string, label: string, total: number): TransferMeter {
+    return new TransferMeter(this.progress, id, label, total);
+  }
+
+  /** The batch API's answers for `objects`, BATCH_SIZE at a time. */
+  async *batches(remoteUrl: string, operation: 'upload' | 'download', objects: ReadonlyArray<{ oid: string; size: number }>, token: string | undefined): AsyncGenerator<{ transfer: string; objects: BatchObject[] }> {
+    const url = lfsEndpoint(remoteUrl);
+    for (let i = 0; i < objects.length; i += BATCH_SIZE) {
+      const part = objects.slice(i, i + BATCH_SIZE);
+      yield await this.retried(() => lfsBatch(url, operation, part, token, this.signal));
+    }
+  }
+}

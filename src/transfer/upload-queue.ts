@@ -1,0 +1,76 @@
+/**
+ * The upload side of the transfer queue: the batch API says which objects the remote lacks;
+ * those are sent HUB_CONCURRENCY at a time through `hub-chunks` (only xorbs holding chunks the
+ * server lacks, then the manifest; chunk-adapter.ts) or `basic` (whole objects streamed from
+ * the store). One progress meter; what the server verified before a failure stays there, so a
+ * rerun sends only the rest.
+ */
+import { NotFoundError } from '../errors.js';
+import { basicPut, basicVerify } from './basic-transfer.js';
+import { sendChunks } from './chunk-adapter.js';
+import { errorForStatus } from './http-client.js';
+import { ChunkApi, type BatchObject } from './lfs-client.js';
+import type { TransferQueue } from './queue.js';
+import type { UploadSource } from './store-interfaces.js';
+import type { TransferMeter } from './transfer-queue.js';
+
+/** What an upload moved. */
+export interface Uploaded {
+  transfer: string | null;
+  /** Objects the server did not have. */
+  uploaded: number;
+  /** Content bytes sent in request bodies (xorbs or whole objects). */
+  bytesSent: number;
+}
+
+/** Uploads every object of `objects` the remote lacks; each must be in `source`. */
+export async function uploadObjects(q: TransferQueue, source: UploadSource, remoteUrl: string, objects: ReadonlyArray<{ oid: string; size: number }>, token: string | undefined): Promise<Uploaded> {
+  const result: Uploaded = { transfer: null, uploaded: 0, bytesSent: 0 };
+  let meter: TransferMeter | undefined;
+  try {
+    for await (const batch of q.batches(remoteUrl, 'upload', objects, token)) {
+      result.transfer = batch.transfer;
+      const todo: BatchObject[] = [];
+      for (const obj of batch.objects) {
+        if (obj.error) throw errorForStatus(obj.error.code, obj.error.message, `uploading ${obj.oid.slice(0, 12)}`);
+        if (!obj.actions?.upload) continue; // the server has it
+        if (!source.has(obj.oid)) throw new NotFoundError(`content of ${obj.oid} is not in the local store`, { hint: 'it was never fetched here' }, 'content_missing');
+        todo.push(obj);
+      }
+      if (!todo.length) continue;
+      meter ??= q.meter(`upload:${remoteUrl}`, `Uploading ${todo.length} large file${todo.length === 1 ? '' : 's'}`, todo.reduce((n, o) => n + o.size, 0));
+      const m = meter;
+      await q.each(todo, async (obj) => {
+        const upload = obj.actions!.upload!;
+        const sent = batch.transfer === 'hub-chunks' ? await sendChunks(q, new ChunkApi(upload.href, upload.header, q.signal), obj.oid, source, m) : await sendBasic(q, source, obj, m);
+        result.bytesSent += sent; // after the await: objects run concurrently
+        result.uploaded++;
+      });
+    }
+    meter?.end(true, `${result.uploaded} file${result.uploaded === 1 ? '' : 's'}`);
+    return result;
+  } catch (err) {
+    meter?.end(false);
+    throw err;
+  }
+}
+
+/** basic: the whole object streamed from the store in one slot, then the verify action if any. */
+async function sendBasic(q: TransferQueue, source: UploadSource, obj: BatchObject, meter: TransferMeter): Promise<number> {
+  const manifest = source.manifest(obj.oid);
+  let counted = 0;
+  await q.inSlot(() => {
+    meter.add(-counted); // a retry sends it again from the start
+    counted = 0;
+    return basicPut(obj.oid, manifest.size, obj.actions!.upload!, function* () {
+      for (const piece of source.pieces(manifest)) {
+        counted += piece.length;
+        meter.add(piece.length);
+        yield piece;
+      }
+    }, q.signal);
+  });
+  const verify = obj.actions?.verify;
+  if (verify) await q.retried(() => basicVerify(obj.oid, manifest.size, verify, q.signal));
+  return manifest.size;
+}

@@ -1,0 +1,102 @@
+/**
+ * The one span planner of hub-chunks downloads: runs of chunk records the caller lacks, each a
+ * byte range of a remote xorb with the hashes of its chunks, are coalesced with their neighbours
+ * in the same xorb into spans, and spans are cut into pieces of at most PIECE_BYTES (each one
+ * request). Items the caller has locally break spans and pass through in order. SpanParser turns
+ * the pieces of a span back into chunk records across piece boundaries, each chunk paired with
+ * the hash the server named for it, so the receiver can verify it.
+ */
+import { ProtocolError } from '../errors.js';
+import { CHUNK_HEADER_BYTES, decodeChunkHeader } from '../formats/xorb.js';
+import { fromXetHex } from '../hash/xet-hex.js';
+
+/** Largest byte range fetched by one request. */
+export const PIECE_BYTES = 4 << 20;
+
+/** Chunk records [start, end) of the xorb at `url`, holding the chunks `hashes` (Xet hex) in order. */
+export interface RemoteRun {
+  url: string;
+  start: number;
+  end: number;
+  hashes: string[];
+}
+
+/** A run of neighbouring records fetched as one contiguous byte range. */
+export type Span = RemoteRun;
+
+/** One step of a download: an item the caller has, or one piece [from, to) of a span. */
+export type SpanStep<L> = { local: L } | { span: Span; from: number; to: number; last: boolean };
+
+/** A chunk parsed from a span, with the hash the server named for it. */
+export interface NamedChunk {
+  hash: Uint8Array;
+  data: Uint8Array;
+}
+
+/** The steps for `items` in order: local items as they are, remote runs coalesced and cut into pieces. */
+export function planSpans<L>(items: ReadonlyArray<{ local: L } | { run: RemoteRun }>, pieceBytes = PIECE_BYTES): Array<SpanStep<L>> {
+  const steps: Array<SpanStep<L>> = [];
+  let span: Span | undefined;
+  const flush = (): void => {
+    if (!span) return;
+    for (let from = span.start; from < span.end; from += pieceBytes) {
+      const to = Math.min(span.end, from + pieceBytes);
+      steps.push({ span, from, to, last: to === span.end });
+    }
+    span = undefined;
+  };
+  for (const item of items) {
+    if ('local' in item) {
+      flush();
+      steps.push(item);
+      continue;
+    }
+    const r = item.run;
+    if (span && span.url === r.url && span.end === r.start) {
+      span.end = r.end;
+      span.hashes.push(...r.hashes);
+    } else {
+      flush();
+      span = { url: r.url, start: r.start, end: r.end, hashes: [...r.hashes] };
+    }
+  }
+  flush();
+  return steps;
+}
+
+/** Parses chunk records across piece boundaries and pairs each chunk with the span's next hash. */
+export class SpanParser {
+  private carry: Uint8Array = new Uint8Array(0);
+  private next = 0;
+
+  constructor(private readonly span: Span) {}
+
+  /** The whole records in `piece` (with what was left of the previous one); `last` checks that the span ends exactly. */
+  push(piece: Uint8Array, last: boolean): NamedChunk[] {
+    const buf = this.carry.length ? Buffer.concat([this.carry, piece]) : piece;
+    const out: NamedChunk[] = [];
+    let at = 0;
+    while (buf.length - at >= CHUNK_HEADER_BYTES) {
+      const { uncompressedLength: length } = this.header(buf, at);
+      if (buf.length - at - CHUNK_HEADER_BYTES < length) break;
+      const hash = this.span.hashes[this.next++];
+      if (hash === undefined) throw new ProtocolError(`xorb range ${this.span.url} holds more chunks than the reconstruction names`, { data: { url: this.span.url } }, 'bad_reconstruction');
+      out.push({ hash: fromXetHex(hash), data: buf.subarray(at + CHUNK_HEADER_BYTES, at + CHUNK_HEADER_BYTES + length) });
+      at += CHUNK_HEADER_BYTES + length;
+    }
+    this.carry = buf.subarray(at);
+    if (last && (this.carry.length || this.next !== this.span.hashes.length)) {
+      throw new ProtocolError(`xorb range ${this.span.url} bytes ${this.span.start}-${this.span.end} does not hold the ${this.span.hashes.length} chunks the reconstruction names`, { data: { url: this.span.url } }, 'bad_reconstruction');
+    }
+    return out;
+  }
+
+  /** A record header of the server's bytes; a malformed one is the server's garbage (exit 6), not a damaged local file. */
+  private header(buf: Uint8Array, at: number): ReturnType<typeof decodeChunkHeader> {
+    try {
+      return decodeChunkHeader(buf, at);
+    } catch (err) {
+      throw new ProtocolError(`xorb range ${this.span.url}: ${(err as Error).message}`, { cause: err, data: { url: this.span.url } });
+    }
+  }
+}
