@@ -14,6 +14,7 @@ import { register as registerLog } from './log.js';
 import { register as registerDiff } from './diff.js';
 import { register as registerCheckout } from './checkout.js';
 import { register as registerBranch } from './branch.js';
+import { register as registerMerge } from './merge.js';
 import { register as registerLogin } from './login.js';
 import { register as registerRemote } from './remote.js';
 import { register as registerPushClone } from './push-clone.js';
@@ -42,6 +43,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerDiff,
   registerCheckout,
   registerBranch,
+  registerMerge,
   // remotes
   registerRemote,
   registerPushClone,
