@@ -160,6 +160,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   push_rejected: ExitCode.conflict,
   remote_exists: ExitCode.conflict,
   repo_exists: ExitCode.conflict,
+  stale_lease: ExitCode.conflict,
   store_busy: ExitCode.conflict,
   store_locked: ExitCode.conflict,
   tag_exists: ExitCode.conflict,
