@@ -42,9 +42,9 @@ export async function mergeText(paths: RepoPaths, base: Uint8Array, ours: Uint8A
   const stem = join(dir, `merge-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   const files = { ours: `${stem}.ours.hub-tmp`, base: `${stem}.base.hub-tmp`, theirs: `${stem}.theirs.hub-tmp` };
   try {
-    writeFileSync(files.ours, ours);
-    writeFileSync(files.base, base);
-    writeFileSync(files.theirs, theirs);
+    writeFileSync(files.ours, ours, { flag: 'wx' });
+    writeFileSync(files.base, base, { flag: 'wx' });
+    writeFileSync(files.theirs, theirs, { flag: 'wx' });
     const args = ['merge-file', '-p', '-L', labels.ours, '-L', labels.base, '-L', labels.theirs, files.ours, files.base, files.theirs];
     const r = await run(paths.workdir, args, signal);
     // exit status: the number of conflicts (capped at 127), negative (>= 128) on error
