@@ -44,7 +44,7 @@ export async function commit(ctx: CoreContext, opts: { message?: string; author?
     const oid = writeCommit(s.paths.gitdir, { tree, parents, author, committer, message });
     if (head.branch) writeRef(s.paths.gitdir, `refs/heads/${head.branch}`, oid);
     else setHeadDetached(s.paths.gitdir, oid);
-    if (merging.length) clearMergeState(s.paths.gitdir);
+    clearMergeState(s.paths.gitdir); // a merge or revert this commit concludes (MERGE_HEAD, REVERT_HEAD, MERGE_MSG)
     recordIndexTree(s.paths, tree);
     return { commit: oid, tree, branch: head.branch ?? null, parents, message: message.trimEnd(), files: counts };
   });

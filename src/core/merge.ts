@@ -23,6 +23,7 @@ import { commitFiles, recordIndexTree } from './head-tree.js';
 import { commitIdentities } from './identity.js';
 import { materialize } from './materialize.js';
 import { mergeTrees, type MergeConflictReason } from './merge-trees.js';
+import type { MergeLabels } from '../repo/merge-file.js';
 import { refuseUnmerged, saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { pruneEmptyDirs } from './worktree-fs.js';
 import { rmSync } from 'node:fs';
@@ -92,33 +93,63 @@ export async function mergeInto(s: RepoSession, theirs: string, opts: MergeOptio
   }
   const [mergeBase] = await mergeBases(gitdir, head.oid, theirs);
   if (!mergeBase) throw new ConflictError(`refusing to merge unrelated histories (${head.oid.slice(0, 7)} and ${theirs.slice(0, 7)} have no common ancestor)`, { hint: 'hub repositories are git repositories: run git merge --allow-unrelated-histories' }, 'unrelated_histories');
-  const ours = await commitFiles(s.paths, head.oid);
+  const parents = [head.oid, theirs];
+  const r = await threeWayCommit(s, { head: head.oid, branch: head.branch, base: mergeBase, theirs, labels: { ours: 'HEAD', base: mergeBase.slice(0, 7), theirs: opts.label }, message: opts.message, parents, state: 'MERGE_HEAD', leavePointer: opts.leavePointer, now: opts.now, what: `merge of ${opts.label}` });
+  return { ...base, to: r.commit, upToDate: false, fastForward: false, parents, written: r.written, removed: r.removed };
+}
+
+/** A three-way step that ends in a commit on HEAD: a merge, or a revert (base: the reverted commit, theirs: its parent). */
+export interface ThreeWay {
+  head: string;
+  branch: string | undefined;
+  base: string | undefined;
+  theirs: string;
+  labels: MergeLabels;
+  message: string;
+  parents: string[];
+  /** The file that records the step while conflicts wait: MERGE_HEAD (a merge) or REVERT_HEAD. */
+  state: 'MERGE_HEAD' | 'REVERT_HEAD';
+  /** The commit the state file names (default `theirs`; a revert names the reverted commit). */
+  stateCommit?: string;
+  leavePointer?: (path: string) => boolean;
+  now?: Date;
+  /** For messages: "merge of side", "revert of 1234567". */
+  what: string;
+}
+
+/**
+ * Merges `theirs` into HEAD against `base` in the index and working tree, then commits with
+ * `parents`; on conflicts records them (stages, markers, state files) and throws exit 7.
+ */
+export async function threeWayCommit(s: RepoSession, w: ThreeWay): Promise<{ commit: string; written: string[]; removed: string[] }> {
+  const { gitdir } = s.paths;
+  const ours = await commitFiles(s.paths, w.head);
   refuseStagedChanges(s, ours);
-  const merged = await mergeTrees(s.paths, await commitFiles(s.paths, mergeBase), ours, await commitFiles(s.paths, theirs), { ours: 'HEAD', base: mergeBase.slice(0, 7), theirs: opts.label }, s.ctx.signal);
-  const applied = await applyFiles(s, ours, merged.files, opts.label, opts.leavePointer);
-  writeOrigHead(gitdir, head.oid);
+  const merged = await mergeTrees(s.paths, await commitFiles(s.paths, w.base), ours, await commitFiles(s.paths, w.theirs), w.labels, s.ctx.signal);
+  const applied = await applyFiles(s, ours, merged.files, w.labels.theirs, w.leavePointer);
+  writeOrigHead(gitdir, w.head);
   if (merged.conflicts.length) {
     for (const c of merged.conflicts) s.index.setConflict(c.path, c.stages.map(({ stage, file }) => stageEntry(file, stage)));
     saveIndex(s);
     const paths = merged.conflicts.map((c) => c.path);
-    writeMergeState(gitdir, theirs, opts.message, paths);
+    writeMergeState(gitdir, w.stateCommit ?? w.theirs, w.message, paths, w.state);
     applied.finish();
     const info: MergeConflictInfo[] = merged.conflicts.map((c) => ({ path: c.path, reason: c.reason, conflict: conflictKind(c.stages.map((x) => x.stage)) }));
+    const abort = w.state === 'MERGE_HEAD' ? "'hub merge --abort'" : "'hub reset --hard HEAD'";
     throw new ConflictError(
-      `merge of ${opts.label} stopped: ${paths.length} conflicted path${paths.length === 1 ? '' : 's'}: ${info.map((c) => `${c.path} (${c.reason})`).join(', ')}`,
-      { hint: "resolve them (or pick a side with 'hub checkout --ours/--theirs PATH'), 'hub add' them and 'hub commit'; or 'hub merge --abort'", data: { paths, conflicts: info, merged: theirs } },
+      `${w.what} stopped: ${paths.length} conflicted path${paths.length === 1 ? '' : 's'}: ${info.map((c) => `${c.path} (${c.reason})`).join(', ')}`,
+      { hint: `resolve them (or pick a side with 'hub checkout --ours/--theirs PATH'), 'hub add' them and 'hub commit'; or ${abort}`, data: { paths, conflicts: info, merged: w.theirs } },
       'merge_conflict',
     );
   }
   const tree = writeTreeFromFiles(gitdir, [...merged.files.values()]);
-  const { author, committer } = await commitIdentities(s.paths, s.ctx.env, undefined, opts.now ?? new Date());
-  const parents = [head.oid, theirs];
-  const commit = writeCommit(gitdir, { tree, parents, author, committer, message: `${opts.message}\n` });
-  if (head.branch) writeRef(gitdir, `refs/heads/${head.branch}`, commit);
+  const { author, committer } = await commitIdentities(s.paths, s.ctx.env, undefined, w.now ?? new Date());
+  const commit = writeCommit(gitdir, { tree, parents: w.parents, author, committer, message: `${w.message}\n` });
+  if (w.branch) writeRef(gitdir, `refs/heads/${w.branch}`, commit);
   else setHeadDetached(gitdir, commit);
   if (applied.carried === 0) recordIndexTree(s.paths, tree);
   applied.finish();
-  return { ...base, to: commit, upToDate: false, fastForward: false, parents, written: applied.written, removed: applied.removed };
+  return { commit, written: applied.written, removed: applied.removed };
 }
 
 /** git's rule for a real merge: the index must be HEAD's tree (staged changes would be mixed into the merge commit). */

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../fs/atomic-file.js';
 import { join } from 'node:path';
 import { IntegrityError } from '../errors.js';
 
-const FILES = ['MERGE_HEAD', 'MERGE_MSG', 'MERGE_MODE', 'AUTO_MERGE'];
+const FILES = ['MERGE_HEAD', 'MERGE_MSG', 'MERGE_MODE', 'AUTO_MERGE', 'REVERT_HEAD'];
 
 /** The commits a merge in progress is merging (empty when none is). */
 export function readMergeHeads(gitdir: string): string[] {
@@ -31,14 +31,14 @@ export function clearMergeState(gitdir: string): void {
 
 /**
  * Records a merge that stopped for conflicts, as `git merge` leaves it: MERGE_HEAD (the commit
- * merged), MERGE_MSG (the message `hub commit` / `git commit --no-edit` will use, with git's
+ * merged; REVERT_HEAD for a revert, as `git revert` leaves it), MERGE_MSG (the message `hub commit` / `git commit --no-edit` will use, with git's
  * "# Conflicts:" list) and an empty MERGE_MODE.
  */
-export function writeMergeState(gitdir: string, theirs: string, message: string, conflicted: readonly string[]): void {
+export function writeMergeState(gitdir: string, theirs: string, message: string, conflicted: readonly string[], state: 'MERGE_HEAD' | 'REVERT_HEAD' = 'MERGE_HEAD'): void {
   const conflicts = conflicted.length ? `\n# Conflicts:\n${conflicted.map((p) => `#\t${p}\n`).join('')}` : '';
   writeFileAtomic(join(gitdir, 'MERGE_MSG'), `${message}\n${conflicts}`);
-  writeFileAtomic(join(gitdir, 'MERGE_MODE'), '');
-  writeFileAtomic(join(gitdir, 'MERGE_HEAD'), `${theirs}\n`); // last: its presence is what says "merging"
+  if (state === 'MERGE_HEAD') writeFileAtomic(join(gitdir, 'MERGE_MODE'), '');
+  writeFileAtomic(join(gitdir, state), `${theirs}\n`); // last: its presence says "merging" (or "reverting")
 }
 
 /** The message of the merge in progress (MERGE_MSG, trailing whitespace trimmed), or undefined. */

@@ -15,6 +15,7 @@ import { register as registerDiff } from './diff.js';
 import { register as registerCheckout } from './checkout.js';
 import { register as registerBranch } from './branch.js';
 import { register as registerMerge } from './merge.js';
+import { register as registerReset } from './reset.js';
 import { register as registerLogin } from './login.js';
 import { register as registerRemote } from './remote.js';
 import { register as registerPushClone } from './push-clone.js';
@@ -44,6 +45,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerCheckout,
   registerBranch,
   registerMerge,
+  registerReset,
   // remotes
   registerRemote,
   registerPushClone,
