@@ -16,6 +16,7 @@ import { register as registerCheckout } from './checkout.js';
 import { register as registerBranch } from './branch.js';
 import { register as registerMerge } from './merge.js';
 import { register as registerReset } from './reset.js';
+import { register as registerLsFiles } from './ls-files.js';
 import { register as registerLogin } from './login.js';
 import { register as registerRemote } from './remote.js';
 import { register as registerPushClone } from './push-clone.js';
@@ -46,6 +47,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerBranch,
   registerMerge,
   registerReset,
+  registerLsFiles,
   // remotes
   registerRemote,
   registerPushClone,
