@@ -95,6 +95,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   file_not_found: ExitCode.notFound,
   no_commits: ExitCode.notFound,
   no_merge: ExitCode.notFound,
+  no_stash: ExitCode.notFound,
   not_a_repo: ExitCode.notFound,
   not_found: ExitCode.notFound,
   object_not_found: ExitCode.notFound,

@@ -17,6 +17,7 @@ import { register as registerBranch } from './branch.js';
 import { register as registerMerge } from './merge.js';
 import { register as registerReset } from './reset.js';
 import { register as registerLsFiles } from './ls-files.js';
+import { register as registerStash } from './stash.js';
 import { register as registerLogin } from './login.js';
 import { register as registerRemote } from './remote.js';
 import { register as registerPushClone } from './push-clone.js';
@@ -48,6 +49,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerMerge,
   registerReset,
   registerLsFiles,
+  registerStash,
   // remotes
   registerRemote,
   registerPushClone,
