@@ -59,6 +59,8 @@ export interface MergeOptions {
   message: string;
   leavePointer?: (path: string) => boolean;
   now?: Date;
+  /** How messages name the merge (default "merge of LABEL"). */
+  what?: string;
 }
 
 /** `hub merge REV`. */
@@ -94,7 +96,7 @@ export async function mergeInto(s: RepoSession, theirs: string, opts: MergeOptio
   const [mergeBase] = await mergeBases(gitdir, head.oid, theirs);
   if (!mergeBase) throw new ConflictError(`refusing to merge unrelated histories (${head.oid.slice(0, 7)} and ${theirs.slice(0, 7)} have no common ancestor)`, { hint: 'hub repositories are git repositories: run git merge --allow-unrelated-histories' }, 'unrelated_histories');
   const parents = [head.oid, theirs];
-  const r = await threeWayCommit(s, { head: head.oid, branch: head.branch, base: mergeBase, theirs, labels: { ours: 'HEAD', base: mergeBase.slice(0, 7), theirs: opts.label }, message: opts.message, parents, state: 'MERGE_HEAD', leavePointer: opts.leavePointer, now: opts.now, what: `merge of ${opts.label}` });
+  const r = await threeWayCommit(s, { head: head.oid, branch: head.branch, base: mergeBase, theirs, labels: { ours: 'HEAD', base: mergeBase.slice(0, 7), theirs: opts.label }, message: opts.message, parents, state: 'MERGE_HEAD', leavePointer: opts.leavePointer, now: opts.now, what: opts.what ?? `merge of ${opts.label}` });
   return { ...base, to: r.commit, upToDate: false, fastForward: false, parents, written: r.written, removed: r.removed };
 }
 

@@ -107,7 +107,7 @@ async function pullTo(s: RepoSession, plan: PullPlan, getContent: (objects: Want
   if (from && !(await isAncestor(s.paths.gitdir, from, to))) {
     // diverged: git pull's merge, with its message and its marker label (the commit id)
     const what = revision === `${plan.remote}/${branch}` ? `branch '${branch}'` : `'${revision}'`;
-    const merged = await mergeInto(s, to, { label: to, message: `Merge ${what} of ${plan.url}`, leavePointer });
+    const merged = await mergeInto(s, to, { label: to, message: `Merge ${what} of ${plan.url}`, leavePointer, what: `merge of ${revision}` });
     return { ...base, to: merged.to, upToDate: false, written: merged.written, removed: merged.removed, transfer: fetched.transfer, bytesReceived: fetched.bytesReceived, mergeCommit: merged.to };
   }
   const moved = await moveTo(s, to, revision, branch, true, leavePointer);

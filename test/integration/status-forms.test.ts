@@ -55,6 +55,17 @@ describe('hub status forms', () => {
     expect(await hubOut(dir, 'status', '-sb')).toBe(g.run(dir, 'status', '-sb'));
   });
 
+  it("hub add . stages the whole tree, as git add . does", async () => {
+    const dir = tmpDir();
+    await runHubJson(['init'], { cwd: dir, env: ID });
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'top.txt'), 't\n');
+    writeFileSync(join(dir, 'sub/in.txt'), 'i\n');
+    await hubOut(dir, 'add', '.');
+    expect(g.run(dir, 'ls-files')).toBe('sub/in.txt\ntop.txt\n');
+    expect(await hubOut(dir, 'status', '--porcelain')).toBe('A  sub/in.txt\nA  top.txt\n');
+  });
+
   it('reports ahead, behind, diverged and gone against the upstream as git does', async () => {
     const dir = tmpDir();
     await runHubJson(['init'], { cwd: dir, env: ID });
