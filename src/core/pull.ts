@@ -48,7 +48,7 @@ export interface PullResult {
   mergeCommit: string | null;
 }
 
-/** Pulls the current branch from `remoteName` (fast-forward only). */
+/** Pulls the current branch from `remoteName`: fast-forward, or a merge when the histories diverged. */
 export async function pull(ctx: CoreContext, opts: { remote?: string; revision?: string; token?: string; include?: string[]; exclude?: string[] }): Promise<PullResult> {
   const remoteName = opts.remote ?? 'origin';
   const offline = isOffline(ctx);
