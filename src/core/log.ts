@@ -42,11 +42,12 @@ export function gitDate(p: { timestamp: number; timezoneOffset: number }): strin
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${d.getUTCFullYear()} ${offset < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}${two(abs % 60)}`;
 }
 
+/** ISO 8601 in the commit's own time zone, as git's %aI (isomorphic-git's timezoneOffset is minutes west, like JavaScript's). */
 function isoDate(p: { timestamp: number; timezoneOffset: number }): string {
-  const local = new Date((p.timestamp + p.timezoneOffset * 60) * 1000).toISOString().slice(0, 19);
-  const sign = p.timezoneOffset < 0 ? '-' : '+';
-  const abs = Math.abs(p.timezoneOffset);
-  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  const offset = -p.timezoneOffset;
+  const local = new Date((p.timestamp + offset * 60) * 1000).toISOString().slice(0, 19);
+  const abs = Math.abs(offset);
+  return `${local}${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 function entryOf(c: CommitInfo): LogEntry {

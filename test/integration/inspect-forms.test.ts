@@ -67,6 +67,8 @@ describe('hub log', () => {
     expect(await out(dir, 'log')).toBe(g.run(dir, 'log', '--decorate'));
     expect(await out(dir, 'log', '--oneline')).toBe(g.run(dir, 'log', '--oneline', '--decorate'));
     expect(await out(dir, 'log', '-2', '--oneline')).toBe(g.run(dir, 'log', '-2', '--oneline', '--decorate'));
+    const json = await runHubJson(['log'], { cwd: dir, env: ID });
+    expect(json.commits.map((c: { author: { date: string } }) => c.author.date).join('\n')).toBe(g.run(dir, 'log', '--format=%aI').trim()); // +05:30, not -05:30
     g.run(dir, 'checkout', '-q', '-b', 'later', 'HEAD~1');
     g.run(dir, 'checkout', '-q', 'main');
     expect(await out(dir, 'log', '--oneline', '--all')).toBe(g.run(dir, 'log', '--oneline', '--decorate', '--all'));
