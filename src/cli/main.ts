@@ -48,7 +48,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     }
     const program = createProgram(runtime, hubVersion());
     (options.register ?? registerCommands)(program);
-    await program.parseAsync(argv, { from: 'node' });
+    await program.parseAsync(gitCountForm(argv), { from: 'node' });
     if (signal.aborted) return ExitCode.interrupted;
     return program.exitCode ?? ExitCode.ok;
   } catch (err) {
@@ -78,6 +78,11 @@ function commanderExit(err: CommanderError, out: Parameters<typeof reportError>[
     if (out.json) out.stdout(`${JSON.stringify(errorDocument(new UsageError('no command given')), null, 2)}\n`);
     return ExitCode.usage;
   }
+  const unknown = err.code === 'commander.unknownCommand' ? /unknown command '([^']+)'/.exec(err.message)?.[1] : undefined;
+  if (unknown && GIT_COMMANDS.has(unknown)) {
+    // commander would suggest a hub command that merely looks alike ("Did you mean remote?")
+    return reportError(out, new UsageError(`hub has no '${unknown}'; hub repositories are git repositories: run git ${unknown}`, { data: { reason: err.code, command: unknown } }));
+  }
   const message = err.message.replace(/^error: /, '');
   return reportError(out, new UsageError(message, { data: { reason: err.code } }));
 }
@@ -86,4 +91,21 @@ function commanderExit(err: CommanderError, out: Parameters<typeof reportError>[
 function wantsJson(argv: string[]): boolean {
   const end = argv.indexOf('--');
   return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** git commands hub does not have: for these, hub says to run git (the repository is a git repository). */
+const GIT_COMMANDS = new Set([
+  'am', 'apply', 'archive', 'bisect', 'blame', 'bundle', 'cat-file', 'cherry', 'cherry-pick', 'clean', 'config', 'describe',
+  'difftool', 'filter-branch', 'format-patch', 'grep', 'gui', 'hash-object', 'ls-remote', 'ls-tree', 'mergetool', 'name-rev',
+  'notes', 'range-diff', 'rebase', 'reflog', 'repack', 'replace', 'request-pull', 'rerere', 'rev-list', 'rev-parse', 'send-email',
+  'shortlog', 'show-branch', 'show-ref', 'sparse-checkout', 'stage', 'submodule', 'switch-branch', 'symbolic-ref', 'update-index',
+  'update-ref', 'whatchanged', 'worktree',
+]);
+
+/** git's `log -N` (N commits): commander cannot take a number as an option, so it becomes `-n N`. */
+function gitCountForm(argv: string[]): string[] {
+  const at = argv.indexOf('log', 2);
+  if (at < 0) return argv;
+  const end = argv.indexOf('--', at);
+  return argv.flatMap((a, i) => (i > at && (end < 0 || i < end) && /^-\d+$/.test(a) ? ['-n', a.slice(1)] : [a]));
 }

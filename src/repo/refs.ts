@@ -115,8 +115,11 @@ async function peelToCommit(gitdir: string, oid: string): Promise<string> {
   throw new UsageError(`tag chain too deep at ${oid}`, {}, 'not_a_commit');
 }
 
+/** The files at the top of the git directory that name a commit, as git resolves them. */
+const PSEUDO_REFS = new Set(['HEAD', 'ORIG_HEAD', 'MERGE_HEAD', 'REVERT_HEAD', 'FETCH_HEAD']);
+
 /**
- * Resolves a revision to a commit id: HEAD, a branch, a tag, a remote-tracking branch
+ * Resolves a revision to a commit id: HEAD (ORIG_HEAD, MERGE_HEAD, REVERT_HEAD, FETCH_HEAD), a branch, a tag, a remote-tracking branch
  * (`origin/main`; `origin` alone is the remote's HEAD), a full or abbreviated (>= 4 hex) commit
  * id, each optionally followed by `~N` or `^` suffixes (first parents).
  */
@@ -128,7 +131,7 @@ export async function resolveRevision(gitdir: string, rev: string): Promise<stri
   if (!base) throw unknown();
   let oid: string | undefined;
   for (const ref of [base, `refs/heads/${base}`, `refs/tags/${base}`, `refs/remotes/${base}`, `refs/remotes/${base}/HEAD`]) {
-    if (ref !== 'HEAD' && ref === base && !base.startsWith('refs/') && !/^[0-9a-f]{40}$/.test(base)) continue;
+    if (!PSEUDO_REFS.has(ref) && ref === base && !base.startsWith('refs/') && !/^[0-9a-f]{40}$/.test(base)) continue;
     try {
       oid = await (await isoGit()).resolveRef({ fs, gitdir, ref });
       break;

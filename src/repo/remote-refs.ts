@@ -67,3 +67,11 @@ export async function setBranchUpstream(gitdir: string, branch: string, remote: 
   await git.setConfig({ fs, gitdir, path: `branch.${branch}.remote`, value: remote });
   await git.setConfig({ fs, gitdir, path: `branch.${branch}.merge`, value: remote ? `refs/heads/${branch}` : undefined });
 }
+
+/** `branch`'s upstream from .git/config (`branch.B.remote`, `branch.B.merge`), or undefined when it has none. */
+export async function readBranchUpstream(gitdir: string, branch: string): Promise<{ remote: string; branch: string } | undefined> {
+  const remote = (await git.getConfig({ fs, gitdir, path: `branch.${branch}.remote` })) as string | undefined;
+  const merge = (await git.getConfig({ fs, gitdir, path: `branch.${branch}.merge` })) as string | undefined;
+  if (!remote || !merge) return undefined;
+  return { remote, branch: merge.replace(/^refs\/heads\//, '') };
+}

@@ -33,12 +33,29 @@ export async function fetchHistory(opts: { gitdir: string; remote: string; http:
   return { fetchHead: r.fetchHead ?? undefined };
 }
 
-/** Pushes local `branch` (a branch name, or a full ref such as `refs/tags/v1`) to `remote`; a rejection is reported by the caller. */
-export async function pushHistory(opts: { gitdir: string; remote: string; branch: string; http: HttpPlugin; force?: boolean }): Promise<{ ok: boolean; error?: string }> {
+/**
+ * Pushes local `branch` (a branch name, or a full ref such as `refs/tags/v1`) to `remote`; a
+ * rejection is reported by the caller. `force` pushes a non-fast-forward; `delete` deletes the
+ * remote ref. `lease` (git's --force-with-lease) names the commit the remote's ref must still be
+ * at (null: it must not exist): the check runs on the value the remote advertised, and that value
+ * is the old value of the ref update the server applies atomically, so a push that raced in
+ * between fails on the server. The remote's value is returned when the lease does not hold.
+ */
+export async function pushHistory(opts: { gitdir: string; remote: string; branch: string; http: HttpPlugin; force?: boolean; delete?: boolean; lease?: string | null }): Promise<{ ok: boolean; error?: string; staleLease?: string | null }> {
   const ref = opts.branch.startsWith('refs/') ? opts.branch : `refs/heads/${opts.branch}`;
-  const r = await git.push({ fs, http: opts.http, gitdir: opts.gitdir, remote: opts.remote, ref, remoteRef: ref, force: opts.force }).catch(async (err) => {
+  const ZERO = '0000000000000000000000000000000000000000';
+  let seen: string | null | undefined;
+  const onPrePush = opts.lease === undefined ? undefined : ({ remoteRef }: { remoteRef: { oid: string } }) => {
+    seen = remoteRef.oid === ZERO ? null : remoteRef.oid;
+    return seen === opts.lease;
+  };
+  let r;
+  try {
+    r = await git.push({ fs, http: opts.http, gitdir: opts.gitdir, remote: opts.remote, ref, remoteRef: ref, force: opts.force || opts.lease !== undefined, delete: opts.delete, onPrePush });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'UserCanceledError' && seen !== undefined) return { ok: false, staleLease: seen };
     throw pushError(err, ref, await remoteUrl(opts.gitdir, opts.remote));
-  });
+  }
   const status = r.refs[ref];
   const error = status?.error || r.error || undefined;
   return { ok: r.ok && (status?.ok ?? true), error };

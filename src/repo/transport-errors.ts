@@ -46,7 +46,7 @@ export function pushError(err: unknown, ref: string, remote: string): unknown {
     const branch = ref.replace(/^refs\/heads\//, '');
     return new ConflictError(`the remote's ${branch} has commits that this ${branch} does not have: the push is not a fast-forward`, {
       cause: err,
-      hint: `run 'hub pull' to bring them in, then push again (diverged histories need a merge first)`,
+      hint: `run 'hub pull' to bring them in (it merges diverged histories), then push again`,
       data: { ref },
     }, 'non_fast_forward');
   }

@@ -183,7 +183,7 @@ describe('hub fetch, --revision, HUB_OFFLINE and a shared HUB_HOME', () => {
       expect(proxy.counts.lfsRequests).toBe(0);
     });
 
-    it('pull --revision fast-forwards the current branch to a remote branch, a tag or a commit; diverged is exit 7', async () => {
+    it('pull --revision fast-forwards the current branch to a remote branch, a tag or a commit; diverged merges (here: a conflict, exit 7)', async () => {
       const parent = tmpDir();
       const e = env();
       await runHubJson(['clone', url, 'b', '--revision', r.rev1], { cwd: parent, env: e });
@@ -198,7 +198,9 @@ describe('hub fetch, --revision, HUB_OFFLINE and a shared HUB_HOME', () => {
       expect(await headOf(b, e)).toMatchObject({ commit: r.dev, current: 'work' });
       const diverged = await runHub(['pull', '--revision', 'side'], { cwd: b, env: e });
       expect(diverged.code).toBe(7);
-      expect(lines(diverged.stderr)).toEqual(['hub: error: work and origin/side have diverged', 'hint: hub pulls only fast-forwards for now: push or reset first']);
+      expect(lines(diverged.stderr)[0]).toBe('hub: error: merge of origin/side stopped: 1 conflicted path: config.json (content)');
+      expect(readFileSync(join(b, 'config.json'), 'utf8')).toBe(`<<<<<<< HEAD\n{"rev": "dev"}\n=======\n{"rev": "side"}\n>>>>>>> ${r.side}\n`);
+      await runHubJson(['merge', '--abort'], { cwd: b, env: e });
       expect(readFileSync(join(b, 'config.json'), 'utf8')).toBe('{"rev": "dev"}\n');
       expect((await runHub(['pull', '--revision', 'nope'], { cwd: b, env: e })).code).toBe(3);
     });

@@ -189,7 +189,7 @@ describe('hub push and hub clone against hub serve', () => {
     expect(r.code, r.stderr).toBe(7);
     expect(lines(r.stderr)).toEqual([
       "hub: error: the remote's main has commits that this main does not have: the push is not a fast-forward",
-      "hint: run 'hub pull' to bring them in, then push again (diverged histories need a merge first)",
+      "hint: run 'hub pull' to bring them in (it merges diverged histories), then push again",
     ]);
     expect(r.stderr).not.toMatch(/force|unexpected/i);
     const json = await runHub(['push', '--json'], { cwd: b, env: envB });

@@ -456,11 +456,13 @@ describe('hub status', () => {
     expect(h.stdout).toMatch(/No commits yet/);
     expect(await hubJson(dir, 'status')).toEqual({
       branch: 'main',
+      upstream: null,
       head: null,
       detached: false,
       staged: [],
       unstaged: [],
       untracked: [],
+      untrackedShort: [],
       unmerged: [],
       notFetched: [],
       checkoutInProgress: null,
@@ -503,6 +505,8 @@ describe('hub status', () => {
         { path: 'b.txt', change: 'deleted', large: false },
       ],
       untracked: ['u.txt'],
+      untrackedShort: ['u.txt'],
+      upstream: null,
       unmerged: [],
       notFetched: [],
       checkoutInProgress: null,
@@ -549,18 +553,18 @@ describe('hub log and hub show', () => {
   it('lists commits newest first with author, date and message', async () => {
     expect(lines(git(dir, 'rev-list', 'HEAD'))).toEqual([c3, c2, c1]);
     const [human, oneline, json] = await Promise.all([hub(dir, 'log'), hub(dir, 'log', '--oneline'), hubJson(dir, 'log')]);
-    expect([...human.stdout.matchAll(/^commit ([0-9a-f]{40})$/gm)].map((m) => m[1])).toEqual([c3, c2, c1]);
+    expect([...human.stdout.matchAll(/^commit ([0-9a-f]{40})(?: \(.*\))?$/gm)].map((m) => m[1])).toEqual([c3, c2, c1]);
     expect(human.stdout).toContain('Author: Test Author <author@example.com>');
     expect(human.stdout).toContain('ten percent of the tensors');
-    expect(lines(oneline.stdout)).toEqual(lines(git(dir, 'log', '--oneline', '--no-decorate')));
+    expect(lines(oneline.stdout)).toEqual(lines(git(dir, 'log', '--oneline', '--decorate')));
 
     expect(json.commits).toHaveLength(3);
     const [e3, e2, e1] = json.commits;
     expect(e2).toEqual({
       commit: c2,
       parents: [c1],
-      author: { name: 'Test Author', email: 'author@example.com', date: git(dir, 'log', '-1', '--format=%aI', c2).trim() },
-      committer: { name: 'Test Committer', email: 'committer@example.com', date: git(dir, 'log', '-1', '--format=%cI', c2).trim() },
+      author: { name: 'Test Author', email: 'author@example.com', date: git(dir, 'log', '-1', '--format=%aI', c2).trim(), gitDate: git(dir, 'log', '-1', '--format=%ad', c2).trim() },
+      committer: { name: 'Test Committer', email: 'committer@example.com', date: git(dir, 'log', '-1', '--format=%cI', c2).trim(), gitDate: git(dir, 'log', '-1', '--format=%cd', c2).trim() },
       message: 'fine-tune\n\nten percent of the tensors',
     });
     expect(e3.parents).toEqual([c2]);
@@ -576,8 +580,8 @@ describe('hub log and hub show', () => {
       hubJson(dir, 'log', 'v1'),
       hubJson(dir, 'log', '--stat', '-n', '1', `${short(c2)}`),
     ]);
-    expect(lines(n2.stdout)).toEqual([`${short(c3)} docs`, `${short(c2)} fine-tune`]);
-    expect(lines(fromRev.stdout)).toEqual([`${short(c2)} fine-tune`, `${short(c1)} add weights`]);
+    expect(lines(n2.stdout)).toEqual([`${short(c3)} (HEAD -> main) docs`, `${short(c2)} fine-tune`]);
+    expect(lines(fromRev.stdout)).toEqual([`${short(c2)} fine-tune`, `${short(c1)} (tag: v1) add weights`]);
     expect(fromTag.commits.map((c: any) => c.commit)).toEqual([c1]);
 
     expect(stat.stdout).toMatch(/A\s+README\.md/);
@@ -601,8 +605,8 @@ describe('hub log and hub show', () => {
     expect(json).toEqual({
       commit: c1,
       parents: [],
-      author: { name: 'Test Author', email: 'author@example.com', date: git(dir, 'log', '-1', '--format=%aI', c1).trim() },
-      committer: { name: 'Test Committer', email: 'committer@example.com', date: git(dir, 'log', '-1', '--format=%cI', c1).trim() },
+      author: { name: 'Test Author', email: 'author@example.com', date: git(dir, 'log', '-1', '--format=%aI', c1).trim(), gitDate: git(dir, 'log', '-1', '--format=%ad', c1).trim() },
+      committer: { name: 'Test Committer', email: 'committer@example.com', date: git(dir, 'log', '-1', '--format=%cI', c1).trim(), gitDate: git(dir, 'log', '-1', '--format=%cd', c1).trim() },
       message: 'add weights',
       files: [
         { path: '.gitattributes', change: 'added' },

@@ -1,4 +1,4 @@
-/** `hub diff [REV_A [REV_B]] [-- PATHS...]`, `hub diff --no-index FILE_A FILE_B`. */
+/** `hub diff [--cached] [REV_A [REV_B] | A..B | A...B] [--name-only|--name-status] [-- PATHS...]`, `hub diff --no-index FILE_A FILE_B`. */
 import type { Command } from 'commander';
 import type { DiffResult } from '../../diff/diff-result.js';
 import { UsageError } from '../../errors.js';
@@ -17,6 +17,10 @@ interface DiffFlags {
   limit: string;
   remote?: string;
   token?: string;
+  cached?: boolean;
+  staged?: boolean;
+  nameOnly?: boolean;
+  nameStatus?: boolean;
 }
 
 /** Declares `hub diff`. */
@@ -24,7 +28,11 @@ export function register(program: Command): void {
   program
     .command('diff')
     .description('show what changed between two revisions, a revision and the working tree, or two files: tensors, tables, text')
-    .argument('[args...]', 'REV_A [REV_B] [-- PATHS...], or with --no-index FILE_A FILE_B')
+    .argument('[args...]', 'REV_A [REV_B], A..B, A...B (from their merge base) [-- PATHS...], or with --no-index FILE_A FILE_B')
+    .option('--cached', 'REV (default HEAD) against the index: what hub commit would record')
+    .option('--staged', 'the same as --cached')
+    .option('--name-only', 'only the names of changed files')
+    .option('--name-status', "names with git's status letter (A, D, M, R100)")
     .option('--no-index', 'compare two files outside any repository')
     .option('--stat', 'file level only: what changed, sizes, new versus shared chunk bytes')
     .option('--stats', 'numeric statistics of changed float tensors (max and mean |a-b|, relative L2, cosine)')
@@ -46,14 +54,15 @@ export function register(program: Command): void {
           revisions: flags.index === false ? [] : positional,
           paths,
           noIndex: flags.index === false ? [positional[0], positional[1]] : undefined,
-          statOnly: flags.stat,
+          statOnly: flags.stat || flags.nameOnly || flags.nameStatus,
+          cached: flags.cached || flags.staged,
           stats: flags.stats,
           key: flags.key?.split(',').map((k) => k.trim()).filter(Boolean),
           limit: Number.isInteger(limit) ? limit : Number.NaN,
           remote: flags.remote,
           token: flags.token,
         });
-        emit(ctx, r, (x) => renderDiff(x, { stat: !!flags.stat }));
+        emit(ctx, r, (x) => (flags.nameOnly || flags.nameStatus ? renderNames(x, !!flags.nameStatus) : renderDiff(x, { stat: !!flags.stat })));
         return exitCodeOf(r, !!flags.exitCode, ctx.stderr);
       }),
     );
@@ -65,4 +74,10 @@ function exitCodeOf(r: DiffResult, exitCode: boolean, stderr: (text: string) => 
   for (const f of failed) stderr(`hub: error: ${f.error!.message}\n`);
   if (failed.length) return exitCode ? Math.max(2, failed[0].error!.exitCode) : failed[0].error!.exitCode;
   return exitCode && !r.identical ? 1 : 0;
+}
+
+/** git's --name-only and --name-status lines. */
+function renderNames(r: DiffResult, status: boolean): string {
+  const letter = { added: 'A', deleted: 'D', modified: 'M', renamed: 'R100' } as const;
+  return r.files.map((f) => (!status ? f.path : f.status === 'renamed' ? `R100\t${f.oldPath}\t${f.path}` : `${letter[f.status]}\t${f.path}`)).join('\n');
 }

@@ -14,6 +14,10 @@ import { register as registerLog } from './log.js';
 import { register as registerDiff } from './diff.js';
 import { register as registerCheckout } from './checkout.js';
 import { register as registerBranch } from './branch.js';
+import { register as registerMerge } from './merge.js';
+import { register as registerReset } from './reset.js';
+import { register as registerLsFiles } from './ls-files.js';
+import { register as registerStash } from './stash.js';
 import { register as registerLogin } from './login.js';
 import { register as registerRemote } from './remote.js';
 import { register as registerPushClone } from './push-clone.js';
@@ -42,6 +46,10 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerDiff,
   registerCheckout,
   registerBranch,
+  registerMerge,
+  registerReset,
+  registerLsFiles,
+  registerStash,
   // remotes
   registerRemote,
   registerPushClone,

@@ -1,4 +1,4 @@
-/** `hub clone URL|OWNER/NAME [DIR]`, `hub pull [REMOTE]`, `hub push [REMOTE]`. */
+/** `hub clone URL|OWNER/NAME [DIR]`, `hub pull [REMOTE]`, `hub push [REMOTE [BRANCH...]]`. */
 import type { Command } from 'commander';
 import { action } from '../action.js';
 import { emit, formatBytes } from '../render.js';
@@ -26,9 +26,9 @@ export function register(program: Command): void {
     );
   program
     .command('pull')
-    .description('fetch the remote branch and fast-forward to it; large files bring only the chunks the store lacks (HUB_OFFLINE: from what was fetched)')
+    .description('fetch the remote branch and merge it (fast-forward when possible, else a merge commit; conflicts exit 7); large files bring only the chunks the store lacks (HUB_OFFLINE: from what was fetched)')
     .argument('[remote]', 'remote name', 'origin')
-    .option('--revision <rev>', "fast-forward to REV instead of the remote's branch of the same name: a branch of the remote, a tag or a commit")
+    .option('--revision <rev>', "merge REV instead of the remote's branch of the same name: a branch of the remote, a tag or a commit")
     .option('--include <glob...>', 'fetch content only for large files matching GLOB (also completes files a partial clone left as pointers)')
     .option('--exclude <glob...>', 'do not fetch content for large files matching GLOB')
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
@@ -36,20 +36,29 @@ export function register(program: Command): void {
       action(async (ctx, remote: string, opts: { revision?: string; token?: string; include?: string[]; exclude?: string[] }) => {
         const { pull } = await import('../../core/sync/pull.js');
         const r = await pull(ctx, { remote, revision: opts.revision, token: opts.token, include: opts.include, exclude: opts.exclude });
-        emit(ctx, r, (x) => (x.upToDate ? 'already up to date' : `fast-forwarded ${x.branch} to ${x.to.slice(0, 7)}: ${x.written.length} files written, ${x.removed.length} removed, ${formatBytes(x.bytesReceived)} of content received`));
+        emit(ctx, r, (x) => (x.upToDate ? 'already up to date' : `${x.mergeCommit ? `merged ${x.revision} into ${x.branch}: merge commit` : `fast-forwarded ${x.branch} to`} ${x.to.slice(0, 7)}: ${x.written.length} files written, ${x.removed.length} removed, ${formatBytes(x.bytesReceived)} of content received`));
       }),
     );
   program
     .command('push')
-    .description('upload the large-file content the remote lacks, then push the current branch')
-    .argument('[remote]', 'remote name', 'origin')
+    .description("upload the large-file content the remote lacks, then push branches (default: the current one, to its upstream's remote or origin)")
+    .argument('[remote]', 'remote name (default: the upstream remote, else origin)')
+    .argument('[branches...]', 'branches to push (default: the current branch)')
+    .option('-u, --set-upstream', 'record REMOTE/BRANCH as the upstream of each branch pushed')
+    .option('-f, --force', 'push even if it is not a fast-forward (the remote loses commits)')
+    .option('--force-with-lease', "force, but only while the remote's branch is where your last fetch saw it")
+    .option('-d, --delete', 'delete the branches on the remote')
     .option('--tags', 'also push every tag (and the large files they need)')
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
-      action(async (ctx, remote: string, opts: { token?: string; tags?: boolean }) => {
+      action(async (ctx, remote: string | undefined, branches: string[], opts: { token?: string; tags?: boolean; setUpstream?: boolean; force?: boolean; forceWithLease?: boolean; delete?: boolean }) => {
         const { push } = await import('../../core/sync/push.js');
-        const r = await push(ctx, { remote, token: opts.token, tags: opts.tags });
-        emit(ctx, r, (x) => `pushed ${x.branch} to ${x.remote} (${x.commit.slice(0, 7)}): ${x.objects.uploaded} of ${x.objects.checked} large files uploaded, ${formatBytes(x.bytesSent)} sent${x.transfer ? ` (${x.transfer})` : ''}${x.tags.length ? `; tags: ${x.tags.join(', ')}` : ''}`);
+        const r = await push(ctx, { remote, branches, token: opts.token, tags: opts.tags, setUpstream: opts.setUpstream, force: opts.force, forceWithLease: opts.forceWithLease, delete: opts.delete });
+        emit(ctx, r, (x) => {
+          const what = x.branches.map((b) => (b.deleted ? `deleted ${b.branch}` : `${b.forced ? 'force-pushed' : 'pushed'} ${b.branch} (${b.commit!.slice(0, 7)})`)).join(', ');
+          const upstream = x.upstreamSet.length ? `; upstream of ${x.upstreamSet.join(', ')} set to ${x.remote}` : '';
+          return `${what} to ${x.remote}: ${x.objects.uploaded} of ${x.objects.checked} large files uploaded, ${formatBytes(x.bytesSent)} sent${x.transfer ? ` (${x.transfer})` : ''}${x.tags.length ? `; tags: ${x.tags.join(', ')}` : ''}${upstream}`;
+        });
       }),
     );
 }

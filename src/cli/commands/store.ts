@@ -57,7 +57,7 @@ function renderAdd(r: StoreAddResult): string {
  * to fd 1 hit EAGAIN; reopening /dev/stdout gives a blocking description of the same pipe or
  * file (append mode, so a redirected file is not truncated or overwritten).
  */
-function blockingStdout(): number {
+export function blockingStdout(): number {
   try {
     return openSync('/dev/stdout', 'a');
   } catch {

@@ -91,3 +91,28 @@ export async function worktreeSide(s: RepoSession, against: Side): Promise<Side>
     },
   };
 }
+
+/** The index (what `hub commit` would record): `hub diff --cached`'s second side. Large files resolve through their pointer blobs. */
+export function indexSide(s: RepoSession, large: LargeFiles): Side {
+  const entries = new Map<string, SideEntry>();
+  for (const e of s.index.values()) entries.set(e.path, { path: e.path, mode: e.mode, blob: e.oid });
+  const side: Side = {
+    info: { label: 'index', commit: null },
+    entries,
+    async lfsOf(e) {
+      if (e.mode === 0o120000) return undefined;
+      if (!('lfs' in e)) e.lfs = await readPointerBlob(s.paths.gitdir, e.blob);
+      return e.lfs;
+    },
+    async sizeOf(e) {
+      const lfs = await side.lfsOf(e);
+      return lfs ? lfs.size : (await readBlob(s.paths.gitdir, e.blob)).length;
+    },
+    async open(e) {
+      const lfs = await side.lfsOf(e);
+      const name = `${e.path} (index)`;
+      return lfs ? large.open(lfs.oid, lfs.size, name) : blobSource(s.paths.gitdir, e.blob, name);
+    },
+  };
+  return side;
+}

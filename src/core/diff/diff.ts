@@ -15,7 +15,10 @@ import type { CoreContext } from '../context.js';
 import { resolveToken } from '../sync/credentials.js';
 import { fileDiff, type ContentOptions } from './diff-file.js';
 import { LargeFiles } from './diff-large.js';
-import { commitSide, worktreeSide, type Side, type SideEntry } from './diff-sides.js';
+import { commitSide, indexSide, worktreeSide, type Side, type SideEntry } from './diff-sides.js';
+import { mergeBases } from '../../repo/ancestry.js';
+import { resolveRevision } from '../../repo/refs.js';
+import { NotFoundError } from '../../errors.js';
 import { fileSource } from './diff-sources.js';
 import { isOffline } from '../sync/offline.js';
 import { sha256FilePaced } from '../../hash/sha256.js';
@@ -32,6 +35,8 @@ export interface DiffOptions extends Partial<ContentOptions> {
   /** Remote to read missing content from (default origin). */
   remote?: string;
   token?: string;
+  /** --cached/--staged: REV (default HEAD) against the index. */
+  cached?: boolean;
 }
 
 /** Computes the diff. Per-file content errors are in the result; anything else throws. */
@@ -39,15 +44,17 @@ export async function diff(ctx: CoreContext, opts: DiffOptions): Promise<DiffRes
   const content: ContentOptions = { statOnly: !!opts.statOnly, stats: !!opts.stats, key: opts.key, limit: opts.limit ?? 10, progress: ctx.progress, signal: ctx.signal };
   if (!Number.isInteger(content.limit) || content.limit < 0) throw new UsageError(`--limit must be a whole number, not '${opts.limit}'`, {}, 'bad_limit');
   if (opts.noIndex) return diffFiles(ctx, opts.noIndex, content);
-  const revs = opts.revisions ?? [];
+  const revs = splitRange(opts.revisions ?? []);
   if (revs.length > 2) throw new UsageError('hub diff takes at most two revisions (put paths after --)', {}, 'too_many_revisions');
+  if (opts.cached && revs.length > 1) throw new UsageError('--cached compares one revision with the index', {}, 'too_many_revisions');
   return withRepo(ctx, {}, async (s) =>
     withStore(ctx, async (store) => {
       const remote = (await listRemotes(s.paths.gitdir)).find((r) => r.name === (opts.remote ?? 'origin'));
       const large = new LargeFiles(store, remote ? { url: remote.url, token: resolveToken(ctx, remote.url, opts.token).token, offline: isOffline(ctx), signal: ctx.signal } : undefined);
       try {
-        const A = await commitSide(s, revs[0] ?? 'HEAD', large);
-        const B = revs[1] ? await commitSide(s, revs[1], large) : await worktreeSide(s, A);
+        const first = revs[0] && typeof revs[0] !== 'string' ? await mergeBaseOf(s.paths.gitdir, revs[0]) : (revs[0] as string | undefined);
+        const A = await commitSide(s, first ?? 'HEAD', large);
+        const B = opts.cached ? indexSide(s, large) : revs[1] ? await commitSide(s, revs[1] as string, large) : await worktreeSide(s, A);
         const selected = pathSelector(s.paths.workdir, ctx.cwd, opts.paths ?? []);
         const changes = diffTrees(A.entries, B.entries, selected);
         const files: FileDiff[] = [];
@@ -118,4 +125,23 @@ function pathSelector(workdir: string, cwd: string, paths: string[]): (p: string
     return rel;
   });
   return (p) => wanted.some((w) => w === '' || p === w || p.startsWith(`${w}/`));
+}
+
+/** A..B means A and B; A...B means the merge base of A and B, and B (git's forms; an empty side is HEAD). */
+function splitRange(revs: string[]): Array<string | { base: [string, string] }> {
+  if (revs.length !== 1) return revs;
+  const three = /^(.*?)\.\.\.(.*)$/.exec(revs[0]);
+  if (three) return [{ base: [three[1] || 'HEAD', three[2] || 'HEAD'] }, three[2] || 'HEAD'];
+  const two = /^(.*?)\.\.(.*)$/.exec(revs[0]);
+  if (two) return [two[1] || 'HEAD', two[2] || 'HEAD'];
+  return revs;
+}
+
+/** The commit id of the (first) merge base of A...B. */
+async function mergeBaseOf(gitdir: string, rev: string | { base: [string, string] }): Promise<string> {
+  if (typeof rev === 'string') return rev;
+  const [a, b] = rev.base;
+  const [base] = await mergeBases(gitdir, await resolveRevision(gitdir, a), await resolveRevision(gitdir, b));
+  if (!base) throw new NotFoundError(`${a} and ${b} have no common ancestor`, { data: { revision: `${a}...${b}` } }, 'unknown_revision');
+  return base;
 }

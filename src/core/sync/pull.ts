@@ -3,11 +3,12 @@
  * commit into the store (only chunks the store lacks, with `hub-chunks`), and fast-forward the
  * branch and the working tree with the checkout machinery (local changes are never
  * overwritten). The commit is the remote's branch of the same name, or REV (a branch of the
- * remote, a tag, a commit id). Diverged histories are refused (hub has no merge yet).
+ * remote, a tag, a commit id). Diverged histories are merged (core/merge.ts): a merge commit
+ * with both parents, or conflicts recorded as git records them and exit 7.
  * With HUB_OFFLINE, nothing is fetched: the pull moves to what an earlier fetch brought, with
  * content from the store alone, and names the first file whose content is not there (exit 6).
  */
-import { ConflictError, NetworkError, NotFoundError, UsageError } from '../../errors.js';
+import { NetworkError, NotFoundError, UsageError } from '../../errors.js';
 import { isAncestor } from '../../repo/ancestry.js';
 import { lfsPointersOfCommit } from '../../repo/lfs-oids.js';
 import { readHead, refExists, resolveRevision } from '../../repo/refs.js';
@@ -16,6 +17,7 @@ import { resolveRemoteRevision } from '../../repo/remote-refs.js';
 import { fetchHistory } from '../../repo/sync.js';
 import { createGitHttp } from '../../transfer/git-http-plugin.js';
 import { moveTo } from '../worktree/checkout.js';
+import { mergeInto } from '../worktree/merge.js';
 import type { CoreContext } from '../context.js';
 import { resolveToken } from './credentials.js';
 import { fetchContent, transferOptions, type FetchedContent } from './fetch-content.js';
@@ -42,9 +44,11 @@ export interface PullResult {
   transfer: string | null;
   /** Content bytes received (only the chunks the local store lacked, with hub-chunks). */
   bytesReceived: number;
+  /** The merge commit when the histories had diverged (null for a fast-forward). */
+  mergeCommit: string | null;
 }
 
-/** Pulls the current branch from `remoteName` (fast-forward only). */
+/** Pulls the current branch from `remoteName`: fast-forward, or a merge when the histories diverged. */
 export async function pull(ctx: CoreContext, opts: { remote?: string; revision?: string; token?: string; include?: string[]; exclude?: string[] }): Promise<PullResult> {
   const remoteName = opts.remote ?? 'origin';
   const offline = isOffline(ctx);
@@ -64,7 +68,7 @@ export async function pull(ctx: CoreContext, opts: { remote?: string; revision?:
       return fetched;
     };
     try {
-      const plan = { remote: remoteName, branch: head.branch, revision, from: head.oid ?? null, to, selected: pathFilter(opts.include, opts.exclude), completeAll: !!opts.include?.length };
+      const plan = { url: remote.url, remote: remoteName, branch: head.branch, revision, from: head.oid ?? null, to, selected: pathFilter(opts.include, opts.exclude), completeAll: !!opts.include?.length };
       return await pullTo(s, plan, getContent);
     } finally {
       dropStaged(s);
@@ -77,6 +81,7 @@ type Wanted = { path: string; oid: string; size: number };
 
 /** Where a pull goes, once the target is known. */
 interface PullPlan {
+  url: string;
   remote: string;
   branch: string;
   revision: string;
@@ -94,15 +99,19 @@ async function pullTo(s: RepoSession, plan: PullPlan, getContent: (objects: Want
   if (from === to || (from && (await isAncestor(s.paths.gitdir, to, from)))) {
     // nothing new to move to, but --include may ask for content a partial clone left out
     const completed = await completePointers(s, getContent, selected, plan.completeAll ? selected : () => false);
-    return { ...base, upToDate: completed.written.length === 0, written: completed.written, removed: [], transfer: completed.transfer, bytesReceived: completed.bytesReceived };
-  }
-  if (from && !(await isAncestor(s.paths.gitdir, from, to))) {
-    throw new ConflictError(`${branch} and ${revision} have diverged`, { hint: 'hub pulls only fast-forwards for now: push or reset first' }, 'diverged');
+    return { ...base, upToDate: completed.written.length === 0, written: completed.written, removed: [], transfer: completed.transfer, bytesReceived: completed.bytesReceived, mergeCommit: null };
   }
   const pointers = (await lfsPointersOfCommit(s.paths.gitdir, to)).filter((p) => selected(p.path));
   const fetched = await getContent(pointers);
-  const moved = await moveTo(s, to, revision, branch, true, (path) => !selected(path));
-  return { ...base, upToDate: false, written: moved.written, removed: moved.removed, transfer: fetched.transfer, bytesReceived: fetched.bytesReceived };
+  const leavePointer = (path: string) => !selected(path);
+  if (from && !(await isAncestor(s.paths.gitdir, from, to))) {
+    // diverged: git pull's merge, with its message and its marker label (the commit id)
+    const what = revision === `${plan.remote}/${branch}` ? `branch '${branch}'` : `'${revision}'`;
+    const merged = await mergeInto(s, to, { label: to, message: `Merge ${what} of ${plan.url}`, leavePointer, what: `merge of ${revision}` });
+    return { ...base, to: merged.to, upToDate: false, written: merged.written, removed: merged.removed, transfer: fetched.transfer, bytesReceived: fetched.bytesReceived, mergeCommit: merged.to };
+  }
+  const moved = await moveTo(s, to, revision, branch, true, leavePointer);
+  return { ...base, upToDate: false, written: moved.written, removed: moved.removed, transfer: fetched.transfer, bytesReceived: fetched.bytesReceived, mergeCommit: null };
 }
 
 /**

@@ -1,13 +1,20 @@
 /**
- * `hub push [REMOTE]`: upload the large-file content the remote lacks, then the history (DESIGN
- * §4: content first, so the server's pre-receive check finds every object). With a server that
- * offers `hub-chunks`, only xorbs holding chunks the server lacks are sent; with any other Git
- * LFS server, whole objects go through `basic`.
+ * `hub push [REMOTE [BRANCH...]]`: upload the large-file content the remote lacks, then the
+ * history (DESIGN §4: content first, so the server's pre-receive check finds every object). With
+ * a server that offers `hub-chunks`, only xorbs holding chunks the server lacks are sent; with any
+ * other Git LFS server, whole objects go through `basic`.
+ *
+ * git's forms: the remote defaults to the current branch's upstream remote (else origin), the
+ * branches to the current one; `-u` records REMOTE/BRANCH as the upstream; `--force` pushes a
+ * non-fast-forward; `--force-with-lease` does so only while the remote's branch is still where
+ * our remote-tracking ref says (the server checks it atomically); `--delete` deletes the remote
+ * branches. A push that is not a fast-forward is refused (exit 7, hint: `hub pull`).
  */
 import { ConflictError, NotFoundError, UsageError } from '../../errors.js';
 import { lfsPointersToPush } from '../../repo/lfs-push-set.js';
-import { listTags, readHead, refExists, resolveRevision } from '../../repo/refs.js';
+import { checkRefName, listTags, readHead, refExists, resolveRevision } from '../../repo/refs.js';
 import { listRemotes } from '../../repo/remotes.js';
+import { readBranchUpstream, setBranchUpstream } from '../../repo/remote-refs.js';
 import { pushHistory } from '../../repo/sync.js';
 import { createGitHttp } from '../../transfer/git-http-plugin.js';
 import type { CoreContext } from '../context.js';
@@ -17,11 +24,25 @@ import { uploadContent } from './upload-content.js';
 import { requireOnline } from './offline.js';
 import { concurrencyFrom } from '../../transfer/transfer-queue.js';
 
+/** One branch a push updated. */
+export interface PushedBranch {
+  branch: string;
+  /** What the remote's branch now is (null: deleted). */
+  commit: string | null;
+  deleted: boolean;
+  forced: boolean;
+}
+
 /** The `--json` shape of `hub push`. */
 export interface PushResult {
   remote: string;
+  /** The first branch pushed (the current one unless BRANCH was given). */
   branch: string;
-  commit: string;
+  /** Its commit (null when it was deleted). */
+  commit: string | null;
+  branches: PushedBranch[];
+  /** Branches whose upstream was set (-u). */
+  upstreamSet: string[];
   transfer: string | null;
   /** Tags pushed (with --tags). */
   tags: string[];
@@ -30,30 +51,88 @@ export interface PushResult {
   bytesSent: number;
 }
 
-/** Pushes the current branch to `remoteName`. */
-export async function push(ctx: CoreContext, opts: { remote?: string; token?: string; tags?: boolean }): Promise<PushResult> {
+/** Options of {@link push}. */
+export interface PushOptions {
+  remote?: string;
+  branches?: string[];
+  token?: string;
+  tags?: boolean;
+  setUpstream?: boolean;
+  force?: boolean;
+  /** git's --force-with-lease: true (the remote-tracking ref's value) or the commit expected. */
+  forceWithLease?: boolean | string;
+  delete?: boolean;
+}
+
+/** Pushes branches (default: the current one) to a remote (default: its upstream's, else origin). */
+export async function push(ctx: CoreContext, opts: PushOptions): Promise<PushResult> {
   requireOnline(ctx, 'hub push');
-  const remoteName = opts.remote ?? 'origin';
+  if (opts.delete && !opts.branches?.length) throw new UsageError('--delete needs the branches to delete', { hint: "'hub push origin --delete BRANCH'" }, 'usage');
   return withRepo(ctx, { lock: true }, async (s) => {
-    const remote = (await listRemotes(s.paths.gitdir)).find((r) => r.name === remoteName);
+    const { gitdir } = s.paths;
+    const head = await readHead(gitdir);
+    let branches = opts.branches ?? [];
+    if (!branches.length) {
+      if (head.detached || !head.branch) throw new UsageError('HEAD is detached: switch to a branch to push, or name one', {}, 'detached_head');
+      if (!head.oid) throw new NotFoundError('nothing to push: no commits yet', {}, 'no_commits');
+      branches = [head.branch];
+    }
+    branches = branches.map((b) => b.replace(/^refs\/heads\//, ''));
+    for (const b of branches) checkRefName(b, 'branch');
+    const upstream = head.branch ? await readBranchUpstream(gitdir, head.branch) : undefined;
+    const remoteName = opts.remote ?? upstream?.remote ?? 'origin';
+    const remote = (await listRemotes(gitdir)).find((r) => r.name === remoteName);
     if (!remote) throw new NotFoundError(`no remote named '${remoteName}'`, { hint: "add one with 'hub remote add origin URL'" }, 'unknown_remote');
-    const head = await readHead(s.paths.gitdir);
-    if (head.detached || !head.branch) throw new UsageError('HEAD is detached: switch to a branch to push', {}, 'detached_head');
-    if (!head.oid) throw new NotFoundError('nothing to push: no commits yet', {}, 'no_commits');
     const { token } = resolveToken(ctx, remote.url, opts.token);
-    const tracking = `refs/remotes/${remoteName}/${head.branch}`;
-    // what the remote has: its tracking branch; only what the commits since add is checked (cost grows with the change, not history)
-    const known = (await refExists(s.paths.gitdir, tracking)) ? [await resolveRevision(s.paths.gitdir, tracking)] : [];
-    const tags = opts.tags ? await listTags(s.paths.gitdir) : [];
-    const tips = [head.oid, ...(await Promise.all(tags.map((t) => resolveRevision(s.paths.gitdir, `refs/tags/${t}`))))];
-    const wanted = [...(await lfsPointersToPush(s.paths.gitdir, tips, known, ctx.signal)).entries()].map(([oid, size]) => ({ oid, size }));
+    const http = () => createGitHttp({ token, signal: ctx.signal });
+
+    // the commits to send, and every large file they reach that the remote is not known to have
+    const tips = new Map<string, string>();
+    if (!opts.delete) {
+      for (const b of branches) {
+        if (!(await refExists(gitdir, `refs/heads/${b}`))) throw new NotFoundError(`no branch named '${b}'`, {}, 'unknown_branch');
+        tips.set(b, await resolveRevision(gitdir, `refs/heads/${b}`));
+      }
+    }
+    const knownTips: string[] = [];
+    for (const b of branches) {
+      const tracking = `refs/remotes/${remoteName}/${b}`;
+      if (await refExists(gitdir, tracking)) knownTips.push(await resolveRevision(gitdir, tracking));
+    }
+    const tags = opts.tags ? await listTags(gitdir) : [];
+    const sendTips = [...tips.values(), ...(await Promise.all(tags.map((t) => resolveRevision(gitdir, `refs/tags/${t}`))))];
+    // only the commits the remote's tracking branches lack are walked: the cost grows with the change, not with history
+    const wanted = sendTips.length ? [...(await lfsPointersToPush(gitdir, sendTips, knownTips, ctx.signal)).entries()].map(([oid, size]) => ({ oid, size })) : [];
     const sent = await uploadContent(s.store, remote.url, wanted, token, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal });
-    const pushed = await pushHistory({ gitdir: s.paths.gitdir, remote: remoteName, branch: head.branch, http: createGitHttp({ token, signal: ctx.signal }) });
-    if (!pushed.ok) throw new ConflictError(`the remote refused the push of ${head.branch}: ${pushed.error ?? 'rejected'}`, { hint: 'pull first if the remote has new commits' }, 'push_rejected');
+
+    const pushed: PushedBranch[] = [];
+    for (const b of branches) {
+      const lease = opts.forceWithLease === undefined || opts.forceWithLease === false ? undefined : await leaseOf(gitdir, remoteName, b, opts.forceWithLease);
+      const r = await pushHistory({ gitdir, remote: remoteName, branch: b, http: http(), force: opts.force, delete: opts.delete, lease });
+      if (r.staleLease !== undefined) {
+        throw new ConflictError(`the remote's ${b} is at ${r.staleLease?.slice(0, 7) ?? '(nothing)'}, not ${lease?.slice(0, 7) ?? '(nothing)'} as expected: someone pushed since you last fetched`, { hint: "run 'hub fetch' and look at what they pushed ('hub log --all'), then push again", data: { branch: b, remote: r.staleLease, expected: lease } }, 'stale_lease');
+      }
+      if (!r.ok) throw new ConflictError(`the remote refused the push of ${b}: ${r.error ?? 'rejected'}`, { hint: "run 'hub pull' if the remote has new commits" }, 'push_rejected');
+      pushed.push({ branch: b, commit: tips.get(b) ?? null, deleted: !!opts.delete, forced: !!(opts.force || lease !== undefined) });
+    }
+    const upstreamSet: string[] = [];
+    if (opts.setUpstream && !opts.delete) {
+      for (const b of branches) {
+        await setBranchUpstream(gitdir, b, remoteName);
+        upstreamSet.push(b);
+      }
+    }
     for (const t of tags) {
-      const r = await pushHistory({ gitdir: s.paths.gitdir, remote: remoteName, branch: `refs/tags/${t}`, http: createGitHttp({ token, signal: ctx.signal }) });
+      const r = await pushHistory({ gitdir, remote: remoteName, branch: `refs/tags/${t}`, http: http() });
       if (!r.ok) throw new ConflictError(`the remote refused tag ${t}: ${r.error ?? 'rejected'}`, { hint: 'the remote has a different tag of that name' }, 'push_rejected');
     }
-    return { remote: remoteName, branch: head.branch, commit: head.oid, tags, transfer: sent.transfer, objects: { checked: wanted.length, uploaded: sent.uploaded }, bytesSent: sent.bytesSent };
+    return { remote: remoteName, branch: pushed[0].branch, commit: pushed[0].commit, branches: pushed, upstreamSet, tags, transfer: sent.transfer, objects: { checked: wanted.length, uploaded: sent.uploaded }, bytesSent: sent.bytesSent };
   });
+}
+
+/** The commit --force-with-lease expects the remote's branch at: the given one, else our remote-tracking ref (null: none). */
+async function leaseOf(gitdir: string, remote: string, branch: string, given: true | string): Promise<string | null> {
+  if (typeof given === 'string') return resolveRevision(gitdir, given);
+  const tracking = `refs/remotes/${remote}/${branch}`;
+  return (await refExists(gitdir, tracking)) ? resolveRevision(gitdir, tracking) : null;
 }

@@ -44,7 +44,8 @@ export async function add(ctx: CoreContext, paths: string[], opts: { all?: boole
   if (!opts.all && paths.length === 0) throw new UsageError('nothing specified, nothing added', { hint: "give paths, or 'hub add -A' for everything" }, 'no_paths');
   return withRepo(ctx, { lock: true }, async (s) => {
     const wanted = opts.all ? undefined : paths.map((p) => normalizeRepoPath(s.paths.workdir, ctx.cwd, p));
-    const scanned = scanWorktree(s.paths.workdir, wanted ? { paths: wanted.filter((p) => p !== '') } : undefined);
+    // `hub add .` at the top names the whole tree (''): scan everything, as -A does
+    const scanned = scanWorktree(s.paths.workdir, wanted && !wanted.includes('') ? { paths: wanted } : undefined);
     if (wanted) checkPathspecs(s, wanted, scanned);
     s.attributes = loadAttributes(s.paths.workdir, nestedAttributeFiles(s, scanned));
     const stagedBefore = stagedAttributeBlobs(s);

@@ -51,13 +51,21 @@ export async function checkout(ctx: CoreContext, rev: string): Promise<CheckoutR
   });
 }
 
-/** `hub switch BRANCH` / `hub switch -c BRANCH`. */
-export async function switchBranch(ctx: CoreContext, branch: string, opts: { create?: boolean }): Promise<CheckoutResult> {
+/** `hub switch BRANCH` / `hub switch -c BRANCH [START]` (and `hub checkout -b BRANCH [START]`). */
+export async function switchBranch(ctx: CoreContext, branch: string, opts: { create?: boolean; startPoint?: string }): Promise<CheckoutResult> {
   return withRepo(ctx, { lock: true }, async (s) => {
     checkRefName(branch, 'branch');
     const exists = await refExists(s.paths.gitdir, `refs/heads/${branch}`);
     if (opts.create) {
       if (exists) throw new ConflictError(`a branch named '${branch}' already exists`, {}, 'branch_exists');
+      if (opts.startPoint !== undefined) {
+        // the working tree moves first (it may refuse): the branch exists only once it is there
+        const start = await resolveRevision(s.paths.gitdir, opts.startPoint);
+        const moved = await moveTo(s, start, opts.startPoint, undefined);
+        writeRef(s.paths.gitdir, `refs/heads/${branch}`, start);
+        setHeadToBranch(s.paths.gitdir, branch);
+        return { ...moved, branch, detached: false };
+      }
       const head = await readHead(s.paths.gitdir);
       if (head.oid) writeRef(s.paths.gitdir, `refs/heads/${branch}`, head.oid);
       setHeadToBranch(s.paths.gitdir, branch);
@@ -78,6 +86,22 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
   const targetFiles = await commitFiles(s.paths, target);
   for (const p of targetFiles.keys()) assertSafeTreePath(p, `commit ${target.slice(0, 12)}`);
   const headFiles = await commitFiles(s.paths, head.oid);
+  const { written, removed, carried, finish } = await applyFiles(s, headFiles, targetFiles, rev, leavePointer);
+  if (branch && advanceBranch) writeRef(s.paths.gitdir, `refs/heads/${branch}`, target);
+  if (branch) setHeadToBranch(s.paths.gitdir, branch);
+  else setHeadDetached(s.paths.gitdir, target);
+  if (carried === 0) recordIndexTree(s.paths, await treeOf(s.paths, target));
+  finish();
+  return { commit: target, branch: branch ?? null, detached: !branch, written, removed };
+}
+
+/**
+ * Moves the working tree and index from `headFiles` to `targetFiles` (HEAD is the caller's):
+ * the checks and the writes of moveTo. Returns what was written and removed, and how many paths
+ * kept a staged change across (then the index is not exactly the target). The caller moves its
+ * refs, then calls `finish` (which removes the marker a crash would leave).
+ */
+export async function applyFiles(s: RepoSession, headFiles: Map<string, TreeFile>, targetFiles: Map<string, TreeFile>, rev: string, leavePointer?: (path: string) => boolean): Promise<{ written: string[]; removed: string[]; carried: number; finish: () => void }> {
 
   // A path the target leaves as HEAD has it keeps its staged and working state (git carries
   // such changes across); a path whose index entry already equals the target is untouched.
@@ -167,12 +191,7 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
   }
   s.index = new IndexEntries(entries.values());
   saveIndex(s);
-  if (branch && advanceBranch) writeRef(s.paths.gitdir, `refs/heads/${branch}`, target);
-  if (branch) setHeadToBranch(s.paths.gitdir, branch);
-  else setHeadDetached(s.paths.gitdir, target);
-  if (carried.size === 0) recordIndexTree(s.paths, await treeOf(s.paths, target));
-  unlinkSync(marker);
-  return { commit: target, branch: branch ?? null, detached: !branch, written, removed };
+  return { written, removed, carried: carried.size, finish: () => unlinkSync(marker) };
 }
 
 function entryFromDisk(s: RepoSession, t: TreeFile): GitIndexEntry {
@@ -188,9 +207,10 @@ export interface RestoreResult {
 
 /**
  * `hub restore PATH...`: working files from the index (default), or from `source`; with
- * `staged`, index entries from HEAD (or `source`) instead, leaving the working tree alone.
+ * `staged`, index entries from HEAD (or `source`) instead, leaving the working tree alone. With
+ * `source` and `alsoIndex` (`hub checkout REV -- PATH`), both the index and the working files.
  */
-export async function restore(ctx: CoreContext, paths: string[], opts: { staged?: boolean; source?: string; leavePointer?: (path: string) => boolean; stagedFiles?: Map<string, string> }): Promise<RestoreResult> {
+export async function restore(ctx: CoreContext, paths: string[], opts: { staged?: boolean; source?: string; alsoIndex?: boolean; leavePointer?: (path: string) => boolean; stagedFiles?: Map<string, string> }): Promise<RestoreResult> {
   if (paths.length === 0) throw new UsageError('no paths given to restore', {}, 'no_paths');
   return withRepo(ctx, { lock: true }, async (s) => {
     s.staged = opts.stagedFiles;
@@ -231,7 +251,7 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
         const leave = !!opts.leavePointer?.(p);
         if (lfs && !leave && !(await ensureInStore(s, lfs.oid))) throw new NotFoundError(`content of '${p}' (oid ${lfs.oid}) is not in the store`, { data: { path: p, oid: lfs.oid } }, 'content_missing');
         const { entry } = await materialize(s, t, { pointerIfMissing: leave, known });
-        if (!opts.source) s.index.set(p, entry);
+        if (!opts.source || opts.alsoIndex) s.index.set(p, entry);
         restored.push(p);
       }
     }

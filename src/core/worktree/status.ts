@@ -5,6 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { aheadBehind } from '../../repo/ancestry.js';
+import { readRefFile } from '../../repo/ref-files.js';
+import { refExists, resolveRevision } from '../../repo/refs.js';
+import { readBranchUpstream } from '../../repo/remote-refs.js';
 import { conflictKind, type ConflictKind } from '../../repo/index-entries.js';
 import { scanWorktree } from '../../repo/worktree-scan.js';
 import type { CoreContext } from '../context.js';
@@ -30,14 +34,28 @@ export interface StatusUnmerged {
   stages: number[];
 }
 
+/** Where the branch stands against its upstream (`branch.B.remote`/`merge`), as git counts it. */
+export interface StatusUpstream {
+  /** `REMOTE/BRANCH`. */
+  name: string;
+  /** False when the remote-tracking ref does not exist (git: "gone"). */
+  exists: boolean;
+  ahead: number;
+  behind: number;
+}
+
 /** The `--json` shape of `hub status`. */
 export interface StatusResult {
   branch: string | null;
+  /** null when the branch has no upstream (or HEAD is detached). */
+  upstream: StatusUpstream | null;
   head: string | null;
   detached: boolean;
   staged: StatusChange[];
   unstaged: StatusChange[];
   untracked: string[];
+  /** The untracked paths as git's short status lists them: a directory holding no tracked file once, as `DIR/`. */
+  untrackedShort: string[];
   /** Paths with conflict stages; `hub commit` refuses until `hub add` (or `hub rm`) resolves them. */
   unmerged: StatusUnmerged[];
   /** Large files whose working copy is still the LFS pointer. */
@@ -111,14 +129,47 @@ export async function statusOf(s: RepoSession): Promise<StatusResult> {
   });
   return {
     branch: head.branch ?? null,
+    upstream: head.branch && head.oid ? await upstreamOf(s, head.branch, head.oid) : null,
     head: head.oid ?? null,
     detached: head.detached,
     staged,
     unstaged,
     untracked,
+    untrackedShort: collapseUntracked(untracked, s),
     unmerged,
     notFetched,
     checkoutInProgress,
     clean: staged.length === 0 && unstaged.length === 0 && untracked.length === 0 && unmerged.length === 0 && !checkoutInProgress,
   };
+}
+
+/** The branch's upstream and the commits each side has that the other lacks. */
+async function upstreamOf(s: RepoSession, branch: string, head: string): Promise<StatusUpstream | null> {
+  // most repositories have no upstream: read .git/config with isomorphic-git only when one may be there
+  if (!readFileSync(join(s.paths.gitdir, 'config'), 'utf8').includes(`[branch "${branch}"]`)) return null;
+  const up = await readBranchUpstream(s.paths.gitdir, branch);
+  if (!up) return null;
+  const name = `${up.remote}/${up.branch}`;
+  const tracking = readRefFile(s.paths.gitdir, `refs/remotes/${name}`) ?? (await refExists(s.paths.gitdir, `refs/remotes/${name}`) ? await resolveRevision(s.paths.gitdir, `refs/remotes/${name}`) : undefined);
+  if (!tracking) return { name, exists: false, ahead: 0, behind: 0 };
+  return { name, exists: true, ...(await aheadBehind(s.paths.gitdir, head, tracking)) };
+}
+
+/** git's default (status.showUntrackedFiles=normal): an untracked directory with no tracked file below is one entry. */
+function collapseUntracked(untracked: readonly string[], s: RepoSession): string[] {
+  if (!untracked.length) return [];
+  const trackedDirs = new Set<string>();
+  for (const p of s.index.paths()) for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) trackedDirs.add(p.slice(0, i));
+  const out = new Set<string>();
+  for (const p of untracked) {
+    let entry = p;
+    for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) {
+      if (!trackedDirs.has(p.slice(0, i))) {
+        entry = `${p.slice(0, i)}/`;
+        break;
+      }
+    }
+    out.add(entry);
+  }
+  return [...out].sort();
 }
