@@ -161,7 +161,9 @@ describe('Ctrl-C during transfers (content throttled by a proxy)', () => {
         const fsck = await runHubJson(['fsck'], { cwd: join(parent, 'b'), env });
         expect(fsck.notes.join('\n')).toMatch(/clone was interrupted/);
       } else {
-        expect(r.code, r.stderr).toBe(130);
+        // exit 130, or death by the second SIGINT when it lands while node tears the process down
+        // after the work stopped (node restores the default handler there): a shell reports both as $? = 130
+        expect(r.code === 130 || (r.code === null && r.signal === 'SIGINT'), `${r.code} ${r.signal} after ${r.msToExit} ms: ${r.stderr}`).toBe(true);
         expect(r.stdout).toBe('');
       }
       expect(received()).toBeLessThan(TOTAL);
