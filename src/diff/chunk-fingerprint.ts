@@ -4,7 +4,7 @@
  * ends in them, or with `exact` from the hashes of the interior chunks plus the SHA-256 of the
  * range's bytes in its two edge chunks. Pure over a chunk table and a read function, so every
  * source that knows its chunks (the client's store, a remote, the server's store) fingerprints
- * the same way; core/diff/diff-sources.ts has the client's copy of this rule.
+ * the same way (core/diff/diff-sources.ts and the server's web pages call it).
  */
 import { sha256Hex } from '../hash/sha256.js';
 

@@ -43,8 +43,13 @@ export async function commitSide(s: RepoSession, rev: string, large: LargeFiles)
   const entries = new Map<string, SideEntry>();
   for (const [path, f] of await commitFiles(s.paths, commit)) entries.set(path, { path, mode: f.mode, blob: f.oid });
   const short = commit?.slice(0, 7) ?? 'HEAD';
+  return blobSide(s, large, { label: rev, commit: commit ?? null }, entries, (path) => `${path}@${short}`);
+}
+
+/** A side whose entries are git blobs (a commit's tree, the index); large files resolve through their pointer blobs. */
+function blobSide(s: RepoSession, large: LargeFiles, info: Side['info'], entries: Map<string, SideEntry>, nameOf: (path: string) => string): Side {
   const side: Side = {
-    info: { label: rev, commit: commit ?? null },
+    info,
     entries,
     async lfsOf(e) {
       if (e.mode === 0o120000) return undefined;
@@ -57,7 +62,7 @@ export async function commitSide(s: RepoSession, rev: string, large: LargeFiles)
     },
     async open(e) {
       const lfs = await side.lfsOf(e);
-      const name = `${e.path}@${short}`;
+      const name = nameOf(e.path);
       return lfs ? large.open(lfs.oid, lfs.size, name) : blobSource(s.paths.gitdir, e.blob, name);
     },
   };
@@ -96,23 +101,5 @@ export async function worktreeSide(s: RepoSession, against: Side): Promise<Side>
 export function indexSide(s: RepoSession, large: LargeFiles): Side {
   const entries = new Map<string, SideEntry>();
   for (const e of s.index.values()) entries.set(e.path, { path: e.path, mode: e.mode, blob: e.oid });
-  const side: Side = {
-    info: { label: 'index', commit: null },
-    entries,
-    async lfsOf(e) {
-      if (e.mode === 0o120000) return undefined;
-      if (!('lfs' in e)) e.lfs = await readPointerBlob(s.paths.gitdir, e.blob);
-      return e.lfs;
-    },
-    async sizeOf(e) {
-      const lfs = await side.lfsOf(e);
-      return lfs ? lfs.size : (await readBlob(s.paths.gitdir, e.blob)).length;
-    },
-    async open(e) {
-      const lfs = await side.lfsOf(e);
-      const name = `${e.path} (index)`;
-      return lfs ? large.open(lfs.oid, lfs.size, name) : blobSource(s.paths.gitdir, e.blob, name);
-    },
-  };
-  return side;
+  return blobSide(s, large, { label: 'index', commit: null }, entries, (path) => `${path} (index)`);
 }

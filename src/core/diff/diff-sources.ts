@@ -9,8 +9,9 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { ConflictError, IntegrityError, NotFoundError, fromFsError } from '../../errors.js';
 import type { ByteSource } from '../../diff/byte-source.js';
 import { bufferSource } from '../../diff/byte-source.js';
+import { chunkAt, chunkFingerprint } from '../../diff/chunk-fingerprint.js';
 import { CHUNK_HEADER_BYTES } from '../../formats/xorb.js';
-import { createSha256, sha256Hex } from '../../hash/sha256.js';
+import { createSha256 } from '../../hash/sha256.js';
 import { readBlob } from '../../repo/object-store.js';
 import { ChunkSink } from '../../store/chunk-sink.js';
 import { LocalChunkReader } from '../../store/local-chunks.js';
@@ -148,22 +149,11 @@ export class ChunkFetcher {
 
 /** A file as a table of chunks whose data comes from `fetcher`; `oid` (when known) is checked after a whole read. */
 export function chunkedSource(name: string, size: number, chunks: ReadonlyArray<FileChunk | RemoteChunk>, fetcher: ChunkFetcher, oid?: string): ByteSource {
-  /** Index of the chunk holding byte `at`. */
-  const chunkAt = (at: number): number => {
-    let lo = 0;
-    let hi = chunks.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (chunks[mid].offset <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
   const read = async (start: number, end: number): Promise<Uint8Array> => {
     const from = Math.max(0, start);
     const to = Math.min(end, size);
     if (to <= from) return new Uint8Array(0);
-    const i = chunkAt(from);
+    const i = chunkAt(chunks, from);
     let j = i;
     while (j < chunks.length && chunks[j].offset < to) j++;
     const data = await fetcher.get(chunks.slice(i, j), name);
@@ -194,22 +184,6 @@ export function chunkedSource(name: string, size: number, chunks: ReadonlyArray<
       const actual = sha.digest('hex');
       if (oid && actual !== oid) throw new IntegrityError(`${name}: its stored content hashes to ${actual}, not ${oid}`, { data: { oid } }, 'hash_mismatch');
     },
-    async fingerprint(start, end, exact) {
-      const from = Math.max(0, start);
-      const to = Math.min(end, size);
-      if (to <= from || !chunks.length) return undefined;
-      const first = chunkAt(from);
-      const parts: string[] = [];
-      let k = first;
-      for (; k < chunks.length && chunks[k].offset < to; k++) {
-        const c = chunks[k];
-        const inside = c.offset >= from && c.offset + c.length <= to;
-        if (inside || !exact) parts.push(`c${c.hash}`);
-        else parts.push(`b${sha256Hex(await read(Math.max(from, c.offset), Math.min(to, c.offset + c.length)))}`);
-      }
-      // without the edge bytes, where the range starts and ends inside its first and last chunk
-      if (!exact) parts.push(`s${from - chunks[first].offset}`, `e${chunks[k - 1].offset + chunks[k - 1].length - to}`);
-      return sha256Hex(Buffer.from(`${exact ? 'x' : 'm'}${parts.join(',')}`));
-    },
+    fingerprint: (start, end, exact) => chunkFingerprint(chunks, size, start, end, !!exact, read), // the rule every chunked source shares
   };
 }
