@@ -18,6 +18,7 @@
 import { spawn } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRepoSegment, serverGitEnv, type RepoType } from './bare-repos.js';
+import { lowerPriority } from './background-priority.js';
 
 /** A git smart-HTTP route: which repository, and the PATH_INFO http-backend gets (always `<name>.git`). */
 export interface GitRoute {
@@ -172,6 +173,7 @@ export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts
   req.socket.setTimeout(0);
   return new Promise<void>((resolve) => {
     const child = spawn('git', ['http-backend'], { env: cgiEnv(req, opts), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    lowerPriority(child.pid);
     let head: Buffer | undefined = Buffer.alloc(0);
     let childDone = false;
     let resDone = false;

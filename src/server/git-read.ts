@@ -9,6 +9,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { serverGitEnv } from './bare-repos.js';
 import { Breather } from './breather.js';
+import { lowerPriority } from './background-priority.js';
 
 /** A commit as the HF API shows it: id, committer date (ISO 8601, UTC) and title. */
 export interface CommitInfo {
@@ -75,7 +76,9 @@ export function runGit(dir: string, args: string[], input?: string): Promise<Buf
 
 function spawnGit(dir: string, args: string[]): ChildProcessWithoutNullStreams {
   const env = { ...serverGitEnv(), GIT_LITERAL_PATHSPECS: '1', GIT_TERMINAL_PROMPT: '0' };
-  return spawn('git', [`--git-dir=${dir}`, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('git', [`--git-dir=${dir}`, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  lowerPriority(child.pid);
+  return child;
 }
 
 /**

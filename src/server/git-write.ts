@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { HubError } from '../errors.js';
 import { Breather } from './breather.js';
 import { serverGitEnv } from './bare-repos.js';
+import { lowerPriority } from './background-priority.js';
 
 /** A file in a tree: its git mode (`100644`, `100755`, `120000`, `160000`) and object id. */
 export interface TreeEntry {
@@ -37,6 +38,7 @@ interface GitRun {
 function git(dir: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<GitRun> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', [`--git-dir=${dir}`, ...args], { env: { ...serverGitEnv(), GIT_TERMINAL_PROMPT: '0', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    lowerPriority(child.pid);
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));

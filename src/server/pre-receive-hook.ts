@@ -23,6 +23,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { classifyBlob, GIT_LFS_READ_BYTES } from '../formats/lfs-pointer-reading.js';
 import { checkLfsObjects, type ObjectSize, type PresenceEnv, type WrongPointer } from './lfs-presence.js';
+import { lowerPriority } from './background-priority.js';
 
 /** A ref update as git gives it to the hook. */
 export interface RefUpdate {
@@ -80,7 +81,9 @@ export function parseRefUpdates(text: string): RefUpdate[] {
 }
 
 function git(args: string[], env: NodeJS.ProcessEnv, cwd: string): ChildProcessWithoutNullStreams {
-  return spawn('git', args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('git', args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  lowerPriority(child.pid);
+  return child;
 }
 
 /** Resolves when `child` exits 0; rejects with its stderr otherwise. */

@@ -7,8 +7,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { HubError } from '../../errors.js';
 import { Store } from '../../store/store.js';
+import { lowerPriority } from '../background-priority.js';
 import { runContentTask, type ContentTask } from './content-tasks.js';
 import { StoreReader } from './web-sources.js';
+
+// page content work yields the CPU to the event loop (per-thread nice on Linux)
+lowerPriority(0);
 
 /** A message from the request thread. */
 export type ToWorker = { id: number; task: ContentTask } | { answer: number; held: boolean[] };

@@ -1,0 +1,24 @@
+/**
+ * The priority of the server's background work. git processes and worker threads run at a
+ * higher nice value than the event loop's thread, so that on a busy machine the loop (which
+ * answers every request, /api/health included) is scheduled first and bulk work takes what is
+ * left. Linux keeps nice values per thread and children inherit them.
+ */
+import { setPriority } from 'node:os';
+
+/** The nice value of git processes and worker threads (the event loop keeps the process's). */
+export const BACKGROUND_NICE = 10;
+
+/**
+ * Lowers the priority of process or thread `id` (0: the calling thread) to BACKGROUND_NICE.
+ * Best effort: where it is not permitted, or the process has already exited, the work runs at
+ * the normal priority, which is only slower to yield.
+ */
+export function lowerPriority(id: number | undefined): void {
+  if (id === undefined) return;
+  try {
+    setPriority(id, BACKGROUND_NICE);
+  } catch {
+    // not permitted, or gone already: run at the normal priority
+  }
+}
