@@ -131,20 +131,21 @@ function readVarint(bytes: Uint8Array, at: number, end: number, n: number): { va
   return { value, next: pos };
 }
 
-function isShortAscii(bytes: Uint8Array): boolean {
-  if (bytes.length > 1024) return false;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return false;
+function isShortAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start > 1024) return false;
+  for (let i = start; i < end; i++) if (bytes[i] >= 0x80) return false;
   return true;
 }
 
-function decodePath(bytes: Uint8Array, n: number, buf: Buffer): string {
+/** The path in `buf[start, end)`; no copy of the bytes for an ASCII path, the common case. */
+function decodePath(buf: Buffer, start: number, end: number, n: number): string {
   let path: string;
-  if (isShortAscii(bytes)) {
+  if (isShortAscii(buf, start, end)) {
     // ASCII: Latin-1 decoding is exact and native (per entry, far cheaper than TextDecoder)
-    path = buf.toString('latin1', bytes.byteOffset - buf.byteOffset, bytes.byteOffset - buf.byteOffset + bytes.length);
+    path = buf.toString('latin1', start, end);
   } else {
     try {
-      path = utf8Decoder.decode(bytes);
+      path = utf8Decoder.decode(buf.subarray(start, end));
     } catch {
       throw bad(`entry ${n}: path is not valid UTF-8`);
     }
@@ -152,6 +153,12 @@ function decodePath(bytes: Uint8Array, n: number, buf: Buffer): string {
   const problem = pathProblem(path);
   if (problem !== undefined) throw bad(`entry ${n}: ${problem}`);
   return path;
+}
+
+function compareRanges(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let i = 0; i < n; i++) if (a[aStart + i] !== b[bStart + i]) return a[aStart + i] - b[bStart + i];
+  return aEnd - aStart - (bEnd - bStart);
 }
 
 /** Parses an index file strictly; throws FormatError `bad_git_index` naming the first problem (entries numbered from 1). */
@@ -173,7 +180,11 @@ export function parseGitIndex(bytes: Uint8Array): GitIndex {
 
   const entries: GitIndexEntry[] = [];
   let off = HEADER_BYTES;
-  let prevName: Uint8Array = new Uint8Array(0);
+  // the previous entry's name: bytes[prevStart, prevEnd) of prevBuf (the file itself, or a
+  // version 4 name rebuilt from its predecessor); no per-entry views of the file are made
+  let prevBuf: Uint8Array = bytes;
+  let prevStart = 0;
+  let prevEnd = 0;
   for (let i = 0; i < count; i++) {
     const n = i + 1;
     if (off + FIXED_BYTES > end) throw bad(`entry ${n}: runs past the end`);
@@ -189,36 +200,43 @@ export function parseGitIndex(bytes: Uint8Array): GitIndex {
       }
       nameStart += 2;
     }
-    let name: Uint8Array;
+    let nameBuf: Buffer;
+    let start: number;
+    let stop: number;
     let next: number;
     if (version === 4) {
       const strip = readVarint(bytes, nameStart, end, n);
-      if (strip.value > prevName.length) {
-        throw bad(`entry ${n}: removes ${strip.value} bytes from a ${prevName.length}-byte previous path`);
+      if (strip.value > prevEnd - prevStart) {
+        throw bad(`entry ${n}: removes ${strip.value} bytes from a ${prevEnd - prevStart}-byte previous path`);
       }
       const nul = bytes.indexOf(0, strip.next);
       if (nul < 0 || nul >= end) throw bad(`entry ${n}: path runs past the end`);
-      const keep = prevName.length - strip.value;
-      name = new Uint8Array(keep + nul - strip.next);
-      name.set(prevName.subarray(0, keep));
-      name.set(bytes.subarray(strip.next, nul), keep);
+      const keep = prevEnd - prevStart - strip.value;
+      nameBuf = Buffer.allocUnsafe(keep + nul - strip.next);
+      nameBuf.set(prevBuf.subarray(prevStart, prevStart + keep));
+      nameBuf.set(bytes.subarray(strip.next, nul), keep);
+      start = 0;
+      stop = nameBuf.length;
       next = nul + 1;
     } else {
       const nul = bytes.indexOf(0, nameStart);
       if (nul < 0 || nul >= end) throw bad(`entry ${n}: path runs past the end`);
-      name = bytes.subarray(nameStart, nul);
+      nameBuf = buf;
+      start = nameStart;
+      stop = nul;
       // 1-8 NULs (the terminator included) pad the entry to a multiple of 8 bytes.
-      next = off + ((nameStart - off + name.length + 8) & ~7);
+      next = off + ((nameStart - off + (stop - start) + 8) & ~7);
       if (next > end) throw bad(`entry ${n}: padding runs past the end`);
     }
+    const nameBytes = stop - start;
     const nameLength = flags & NAME_MASK;
-    if (nameLength < NAME_MASK ? name.length !== nameLength : name.length < NAME_MASK) {
-      throw bad(`entry ${n}: path is ${name.length} bytes but its flags say ${nameLength}`);
+    if (nameLength < NAME_MASK ? nameBytes !== nameLength : nameBytes < NAME_MASK) {
+      throw bad(`entry ${n}: path is ${nameBytes} bytes but its flags say ${nameLength}`);
     }
     const stage = (flags >> 12) & 3;
-    const path = decodePath(name, n, version === 4 ? Buffer.from(name.buffer, name.byteOffset, name.byteLength) : buf);
+    const path = decodePath(nameBuf, start, stop, n);
     if (i > 0) {
-      const order = compareBytes(prevName, name);
+      const order = compareRanges(prevBuf, prevStart, prevEnd, nameBuf, start, stop);
       const prev = entries[i - 1];
       if (order > 0) throw bad(`entry ${n}: ${quote(path)} is out of order (after ${quote(prev.path)})`);
       if (order === 0) {
@@ -245,7 +263,9 @@ export function parseGitIndex(bytes: Uint8Array): GitIndex {
       skipWorktree: (ext & EXT_SKIP_WORKTREE) !== 0,
       intentToAdd: (ext & EXT_INTENT_TO_ADD) !== 0,
     });
-    prevName = name;
+    prevBuf = nameBuf;
+    prevStart = start;
+    prevEnd = stop;
     off = next;
   }
 

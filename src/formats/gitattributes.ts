@@ -114,6 +114,10 @@ function simpleLength(p: Uint8Array): number {
  */
 interface CompiledRule {
   base: string;
+  /** UTF-8 length of `base`, computed once (paths are matched as bytes after it). */
+  baseBytes: number;
+  /** For `*literal` basename rules: the literal as text (a UTF-8 suffix match is a string suffix match). */
+  suffix?: string;
   attrs: Record<string, AttributeValue>;
   /** Match the last path component only (the pattern holds no `/`). */
   basename: boolean;
@@ -137,7 +141,8 @@ function compileRule(base: string, pattern: string, attrs: Record<string, Attrib
     prefix--;
   }
   const endsWith = basename && bytes[0] === 0x2a && simpleLength(bytes.subarray(1)) === bytes.length - 1;
-  const rule: CompiledRule = { base, attrs, basename, pattern: bytes, prefix, endsWith };
+  const rule: CompiledRule = { base, baseBytes: utf8.encode(base).length, attrs, basename, pattern: bytes, prefix, endsWith };
+  if (endsWith) rule.suffix = utf8Lossy.decode(bytes.subarray(1));
   if (prefix < bytes.length && !endsWith) rule.glob = compileWildmatch(basename ? bytes : bytes.subarray(prefix), !basename);
   return rule;
 }
@@ -166,8 +171,11 @@ function depth(base: string): number {
   return base === '' ? 0 : base.split('/').length;
 }
 
+/** An empty segment, or a `.` or `..` segment (linear: no backtracking, no allocation). */
+const BAD_SEGMENT = /(?:^|\/)(?:\.\.?)?(?:\/|$)/;
+
 function checkPath(path: string): void {
-  if (path === '' || path.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+  if (path === '' || BAD_SEGMENT.test(path)) {
     throw new UsageError(`not a repository-relative path: ${JSON.stringify(path)}`, {}, 'bad_path');
   }
 }
@@ -221,11 +229,13 @@ export class AttributeMatcher {
     const name = path.slice(path.lastIndexOf('/') + 1);
     for (const i of literal.get(`b:${name}`) ?? []) if (i > best && path.startsWith(this.rules[i].base)) best = i;
     for (const i of literal.get(`p:${path}`) ?? []) if (i > best) best = i;
-    const bytes = utf8.encode(path);
+    // most rules are `*.ext`: those match on the string; the path is encoded only for a wildcard
+    let bytes: Uint8Array | undefined;
     for (let k = other.length - 1; k >= 0 && other[k] > best; k--) {
       const rule = this.rules[other[k]];
       if (!path.startsWith(rule.base)) continue;
-      if (ruleMatches(rule, bytes, utf8.encode(rule.base).length)) {
+      const matches = rule.suffix !== undefined ? name.endsWith(rule.suffix) : ruleMatches(rule, (bytes ??= utf8.encode(path)), rule.baseBytes);
+      if (matches) {
         best = other[k];
         break;
       }

@@ -15,7 +15,7 @@ import type { CoreContext } from '../context.js';
 import { commitFiles, headOf, indexHoldsTree, treeOf } from './head-tree.js';
 import { loadAttributes, withRepo, type RepoSession } from './repo-session.js';
 import { attributesOfBlobs, stagedAttributeBlobs } from './add-attributes.js';
-import { gitMode, hashWorktreeFile, unchangedSinceIndexed } from './worktree-hash.js';
+import { gitMode, hashWorktreeFile, isAttributesPath, unchangedSinceIndexed } from './worktree-hash.js';
 import { POINTER_MAX_BYTES } from '../../formats/lfs-pointer.js';
 import { saveStatCache } from '../../repo/stat-cache-file.js';
 
@@ -87,7 +87,8 @@ export async function statusOf(s: RepoSession): Promise<StatusResult> {
   }
 
   const files = scanWorktree(s.paths.workdir);
-  s.attributes = loadAttributes(s.paths.workdir, files.filter((f) => f.path.endsWith('/.gitattributes')).map((f) => f.path));
+  const attributeFiles = files.filter((f) => isAttributesPath(f.path));
+  s.attributes = loadAttributes(s.paths.workdir, attributeFiles.map((f) => f.path));
   const unstaged: StatusChange[] = [];
   const untracked: string[] = [];
   const notFetched: string[] = [];
@@ -95,7 +96,11 @@ export async function statusOf(s: RepoSession): Promise<StatusResult> {
   // and is not read, nor looked up in the stat cache, unless the working attributes now say
   // otherwise about it than the staged ones (a pattern just tracked) or it may be an unfetched
   // pointer (small, and large by its attributes)
-  const stagedAttributes = await attributesOfBlobs(s, stagedAttributeBlobs(s));
+  // When every .gitattributes is exactly as staged (git's stat test), the staged attributes are
+  // the working ones and each path is matched once; otherwise the staged ones are read too.
+  const stagedBlobs = stagedAttributeBlobs(s);
+  const asStaged = attributeFiles.length === stagedBlobs.size && attributeFiles.every((f) => f.kind === 'file' && stagedBlobs.has(f.path) && unchangedSinceIndexed(s, f));
+  const stagedAttributes = asStaged ? undefined : await attributesOfBlobs(s, stagedBlobs);
   let tracked = 0;
   let hashed = 0;
   for (const f of files) {
@@ -106,7 +111,8 @@ export async function statusOf(s: RepoSession): Promise<StatusResult> {
     }
     tracked++;
     const large = f.kind === 'file' && s.attributes.isLfs(f.path);
-    if (unchangedSinceIndexed(s, f) && large === (f.kind === 'file' && stagedAttributes.isLfs(f.path)) && !(large && f.size < POINTER_MAX_BYTES)) continue;
+    const stagedLarge = stagedAttributes === undefined ? large : f.kind === 'file' && stagedAttributes.isLfs(f.path);
+    if (unchangedSinceIndexed(s, f) && large === stagedLarge && !(large && f.size < POINTER_MAX_BYTES)) continue;
     const cachedBefore = s.statCache.entries.get(f.path);
     const h = await hashWorktreeFile(s, f, { store: false });
     if (h !== cachedBefore) hashed++;
