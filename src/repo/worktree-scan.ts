@@ -7,6 +7,8 @@ import { lstatSync, readdirSync, readFileSync, realpathSync, type BigIntStats, t
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { fromFsError, UsageError } from '../errors.js';
+import { lstatMany } from './lstat-many.js';
+import { PackedKind, STAT_FIELDS } from './lstat-pack.js';
 
 /** One file or symlink of the working tree; `path` is '/'-separated and relative, `mode` is lstat's st_mode. */
 export interface WorktreeFile {
@@ -136,7 +138,11 @@ class Scan {
   readonly out: WorktreeFile[] = [];
   private readonly levelCache = new Map<string, ExcludeLevel | undefined>();
 
-  constructor(private readonly workdir: string, private readonly useIgnores: boolean) {}
+  /**
+   * `pending`: the walk only lists the files it finds there (by their directory entries), for
+   * the caller to lstat in bulk ({@link scanWorktreeParallel}); otherwise it lstats each.
+   */
+  constructor(private readonly workdir: string, private readonly useIgnores: boolean, private readonly pending?: string[]) {}
 
   /** The exclude levels that apply inside directory `dir` ('' for the root), lowest precedence first. */
   levelsFor(parent: readonly ExcludeLevel[], dir: string, hasIgnoreFile: () => boolean): readonly ExcludeLevel[] {
@@ -171,6 +177,10 @@ class Scan {
       if (entry.isDirectory()) {
         if (!this.isExcluded(inner, path, true)) this.walk(path, inner);
       } else if ((entry.isFile() || entry.isSymbolicLink()) && !this.isExcluded(inner, path, false)) {
+        if (this.pending) {
+          this.pending.push(path);
+          continue;
+        }
         const st = lstatOrUndefined(join(this.workdir, path));
         const file = st && toFile(path, st);
         if (file) this.out.push(file);
@@ -220,8 +230,43 @@ export function scanWorktree(workdir: string, opts: ScanOptions = {}): WorktreeF
   const scan = new Scan(workdir, useIgnores);
   const base = useIgnores ? baseLevels(workdir) : [];
   for (const path of opts.paths ?? ['']) scan.visit(path, base);
-  const files = scan.out.sort((a, b) => compareGitPaths(a.path, b.path));
+  return sorted(scan.out, opts);
+}
+
+function sorted(out: WorktreeFile[], opts: ScanOptions): WorktreeFile[] {
+  const files = out.sort((a, b) => compareGitPaths(a.path, b.path));
   return opts.paths && opts.paths.length > 1 ? files.filter((f, i) => i === 0 || files[i - 1].path !== f.path) : files;
+}
+
+/**
+ * {@link scanWorktree}, with the lstat of the files found by walking directories done in bulk on
+ * worker threads (lstat-many.ts). The directories are read now, on this thread; the promise
+ * settles when the lstats are done, so the caller can read the index meanwhile.
+ */
+export function scanWorktreeParallel(workdir: string, opts: ScanOptions = {}): Promise<WorktreeFile[]> {
+  const useIgnores = opts.includeIgnored !== true;
+  const pending: string[] = [];
+  const scan = new Scan(workdir, useIgnores, pending);
+  const base = useIgnores ? baseLevels(workdir) : [];
+  for (const path of opts.paths ?? ['']) scan.visit(path, base);
+  return lstatMany(workdir, pending).then((stats) => {
+    for (let i = 0; i < pending.length; i++) {
+      const file = unpackFile(pending[i], stats, i);
+      if (file) scan.out.push(file);
+    }
+    return sorted(scan.out, opts);
+  });
+}
+
+function unpackFile(path: string, stats: BigInt64Array, i: number): WorktreeFile | undefined {
+  const at = i * STAT_FIELDS;
+  const kind = Number(stats[at]);
+  if (kind === PackedKind.Other) return undefined;
+  return {
+    path, kind: kind === PackedKind.File ? 'file' : 'symlink', mode: Number(stats[at + 1]), size: Number(stats[at + 2]),
+    mtimeNs: stats[at + 3], ctimeNs: stats[at + 4], ino: Number(stats[at + 5]), dev: Number(stats[at + 6]),
+    uid: Number(stats[at + 7]), gid: Number(stats[at + 8]),
+  };
 }
 
 /** True when `path` (normalised, relative) is excluded by `.gitignore` / `info/exclude`, or lies in an excluded directory. */

@@ -10,7 +10,8 @@ import { readRefFile } from '../../repo/ref-files.js';
 import { refExists, resolveRevision } from '../../repo/refs.js';
 import { readBranchUpstream } from '../../repo/remote-refs.js';
 import { conflictKind, type ConflictKind } from '../../repo/index-entries.js';
-import { scanWorktree } from '../../repo/worktree-scan.js';
+import { scanWorktree, scanWorktreeParallel, type WorktreeFile } from '../../repo/worktree-scan.js';
+import { findRepo } from '../../repo/repository.js';
 import type { CoreContext } from '../context.js';
 import { commitFiles, headOf, indexHoldsTree, treeOf } from './head-tree.js';
 import { loadAttributes, withRepo, type RepoSession } from './repo-session.js';
@@ -67,11 +68,14 @@ export interface StatusResult {
 
 /** Computes the status of the repository containing ctx.cwd. */
 export async function status(ctx: CoreContext): Promise<StatusResult> {
-  return withRepo(ctx, { store: false }, (s) => statusOf(s));
+  // git's preload-index: the working tree is lstat'ed on worker threads while the index is read
+  const files = scanWorktreeParallel(findRepo(ctx.cwd).workdir);
+  files.catch(() => {}); // awaited below; a failure before then must not be unhandled
+  return withRepo(ctx, { store: false }, async (s) => statusOf(s, await files));
 }
 
-/** Status with an open session (also used by checkout's safety checks). */
-export async function statusOf(s: RepoSession): Promise<StatusResult> {
+/** Status with an open session; `scanned`: the working tree's files, when the caller scanned them already. */
+export async function statusOf(s: RepoSession, scanned?: WorktreeFile[]): Promise<StatusResult> {
   const head = await headOf(s.paths);
   const headTree = await treeOf(s.paths, head.oid);
   const staged: StatusChange[] = [];
@@ -86,7 +90,7 @@ export async function statusOf(s: RepoSession): Promise<StatusResult> {
     staged.sort((a, b) => (a.path < b.path ? -1 : 1));
   }
 
-  const files = scanWorktree(s.paths.workdir);
+  const files = scanned ?? scanWorktree(s.paths.workdir);
   const attributeFiles = files.filter((f) => isAttributesPath(f.path));
   s.attributes = loadAttributes(s.paths.workdir, attributeFiles.map((f) => f.path));
   const unstaged: StatusChange[] = [];
