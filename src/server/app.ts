@@ -225,7 +225,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const tokens = tokenRoute(path);
     if (tokens) return handleTokens(req, res, tokens, id, meta, url.searchParams);
     const hfw = matchHfWrite(url.pathname); // the raw path: an encoded `/` in a revision is no separator
-    if (hfw) return hfWrite.handle(req, res, hfw, id, baseUrl(req), key);
+    if (hfw) {
+      await hfWrite.handle(req, res, hfw, id, baseUrl(req), key);
+      const written = hfw.op === 'commit' && res.statusCode === 200 ? meta.getRepo(hfw.type, hfw.owner, hfw.name) : undefined;
+      if (written) web.afterWrite(written); // its commit page's diff, computed ahead
+      return;
+    }
     if (path === '/api/whoami-v2' && req.method === 'GET') {
       // the Hugging Face shape, so HF clients' whoAmI works too
       if (id.invalidToken) throw new HttpError(401, 'invalid token', { 'WWW-Authenticate': wwwAuthenticate() });
@@ -248,7 +253,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
       const write = git.service === 'git-receive-pack' || service === 'git-receive-pack';
       check(id, repo, write ? 'write' : 'read', 'git');
-      return gitLimiter.run(key, () =>
+      await gitLimiter.run(key, () =>
         handleGitRequest(req, res, {
           projectRoot: join(root, 'repos'),
           pathInfo: gitPathInfo(repo.type, repo.owner, repo.name, git.service), // the stored spelling: names are case-insensitive
@@ -257,6 +262,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           env: { HUB_SERVE_DB: dbPath, HUB_REPO_ID: String(repo!.id) },
         }),
       );
+      if (git.service === 'git-receive-pack') web.afterWrite(repo!); // the new heads' commit pages, computed ahead
+      return;
     }
 
     const rp = parseRepoPath(path);

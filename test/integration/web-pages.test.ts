@@ -152,6 +152,38 @@ describe('web pages of hub serve', () => {
       expect((await http(`${s.url}/alice/llama-tiny/tree/bad..rev`)).status).toBe(400);
     });
 
+    it('a commit page never waits for content: heads are compared when pushed; other commits show a diff without content first', async () => {
+      await runHubJson(['repo', 'create', 'alice/ahead', '--endpoint', s.url, '--token', tokens.alice]);
+      const r = await local('alice/ahead', tokens.alice, []);
+      writeFileSync(join(r.dir, 'data.csv'), CSV_V1);
+      await r.hub(['add', '-A']);
+      const older = (await r.hub(['commit', '-m', 'older'])).commit;
+      writeFileSync(join(r.dir, 'data.csv'), CSV_V2);
+      await r.hub(['add', '-A']);
+      const head = (await r.hub(['commit', '-m', 'head'])).commit;
+      await r.hub(['push']); // one push: only `head` is a branch head, so only its diff is computed ahead
+      const page = (c: string) => `${s.url}/alice/ahead/commit/${c}`;
+      const first = await http(page(older));
+      expect(first.status).toBe(200);
+      expect(first.text).toContain('statistics are being computed in the background');
+      expect(first.text).toContain('table: the comparison is being computed');
+      expect(first.text).not.toContain('content read:');
+      let later = first;
+      for (let i = 0; i < 600 && later.text.includes('being computed'); i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        later = await http(page(older));
+      }
+      expect(later.text).not.toContain('being computed');
+      expect(later.text).toMatch(/content read: [^<]* of a 96 MiB budget/);
+      expect(later.text).toContain('gamma'); // the added table's rows, compared by the background work
+      // background diffs run one at a time in the order asked: the push's came first, so it is
+      // done, and the head's page is complete on its very first view
+      const headPage = await http(page(head));
+      expect(headPage.text).not.toContain('being computed');
+      expect(headPage.text).toContain('delta'); // the row the head added, from the table comparison
+      await runHubJson(['repo', 'delete', 'alice/ahead', '--endpoint', s.url, '--token', tokens.alice]); // the listings' tests expect their repositories only
+    });
+
     it('escapes names, messages, file names and card text', async () => {
       const commit = await http(`${tiny()}/commit/${commits.tune}`);
       expect(commit.text).toContain('fine-tune &lt;script&gt;window.__xss = &quot;msg&quot;&lt;/script&gt; &amp; &#39;single&#39; &quot;double&quot;');
@@ -348,6 +380,8 @@ describe('web pages of hub serve', () => {
       const titles = await page.locator('table.commits tr td:nth-child(2)').allInnerTexts();
       expect(titles).toEqual([EVIL_MESSAGE, 'first version']);
 
+      // computed when the push arrived; a page asked for before that ends shows it on a reload
+      for (let i = 0; i < 600 && (await http(`${s.url}/alice/llama-tiny/commit/${commits.tune}`)).text.includes('being computed'); i++) await new Promise((r) => setTimeout(r, 100));
       await visit(`/alice/llama-tiny/commit/${commits.tune}`, 'commit-tensor-diff');
       expect(await text('.commit-title')).toBe(EVIL_MESSAGE);
       expect(await text('dl.facts')).toContain(commits.first.slice(0, 7));

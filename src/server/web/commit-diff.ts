@@ -202,11 +202,12 @@ async function compareContent(out: WebFileDiff, path: string, a: ByteSource | un
     const shards = (side: SideOpener) => async (shard: string) => side.path(dirname(path) === '.' ? shard : posix.join(dirname(path), shard));
     out.tensors = await budgetedTensorDiff(kind.format, a, b, { a: shards(sides.a), b: shards(sides.b) }, { limit: EXAMPLES, budget });
     const skipped = out.tensors.notCompared.count;
-    if (skipped > 0) out.note = `${skipped} tensor${skipped === 1 ? '' : 's'} whose chunks differ were not read: over the page's read budget of ${budget.total >> 20} MiB`;
+    const tensors = `${skipped} tensor${skipped === 1 ? '' : 's'} whose chunks differ`;
+    if (skipped > 0) out.note = budget.total === 0 ? `${tensors}: statistics are being computed` : `${tensors} were not read: over the page's read budget of ${budget.total >> 20} MiB`;
   } else if (kind.kind === 'table') {
     out.kind = 'table';
     if (both > budget.remaining) {
-      out.note = `table not compared: its ${both} bytes are over what is left of the page's read budget`;
+      out.note = budget.total === 0 ? 'table: the comparison is being computed' : `table not compared: its ${both} bytes are over what is left of the page's read budget`;
       return;
     }
     budget.remaining -= both;

@@ -15,9 +15,20 @@ import type { RepoRef } from './web-routes.js';
 /** Most commits a comparison lists. */
 export const COMPARE_COMMITS = 100;
 
+/**
+ * The diff a page shows: the full one (content compared within the read budget) when it has
+ * been computed (ahead, when the push arrived: {@link precomputeDiffs}), else at once the one
+ * that reads no large content (headers and chunk hashes), while the full one is computed in the
+ * background for the next view. No page view waits for tensor bytes to be read.
+ */
 async function pageDiff(ctx: PageContext, repo: OpenRepo, a: string | undefined, b: string): Promise<WebDiff> {
   const meta = ctx.deps.meta;
-  return ctx.deps.pool.run({ type: 'diff', bareDir: repo.bare.dir, a, b }, (oids) => oids.map((o) => meta.objectSize(repo.record.id, o) !== undefined));
+  const held = (oids: string[]) => oids.map((o) => meta.objectSize(repo.record.id, o) !== undefined);
+  const full = { type: 'diff' as const, bareDir: repo.bare.dir, a, b };
+  const done = ctx.deps.pool.cached(full);
+  if (done) return done;
+  ctx.deps.pool.background(full, held);
+  return ctx.deps.pool.run({ ...full, budget: 0 }, held);
 }
 
 /** `/commit/SHA` (any revision is accepted; the page names the commit it resolved to). */

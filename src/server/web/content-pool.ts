@@ -28,6 +28,8 @@ export interface ContentPoolOptions {
 const MAX_DEATHS = 3;
 
 interface Job {
+  /** Background work (diffs computed ahead of a page view): at most one worker at a time, after page tasks. */
+  background?: boolean;
   task: ContentTask;
   key: string;
   held: (oids: string[]) => boolean[];
@@ -53,9 +55,10 @@ function workerError(e: { name: string; code?: string; message: string; exitCode
 export class ContentPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
+  private readonly backlog: Job[] = [];
   private readonly cache = new Map<string, { value: unknown; bytes: number }>();
   private readonly running = new Map<string, Promise<unknown>>();
-  private cached = 0;
+  private cachedBytes = 0;
   private nextId = 0;
   private closed = false;
   /** Workers that died in a row without finishing a task: past {@link MAX_DEATHS}, tasks fail instead of respawning forever. */
@@ -87,25 +90,61 @@ export class ContentPool {
     return pending as Promise<ContentResults[T]>;
   }
 
-  /** Starts the first worker ahead of the first task (a page that will soon need one calls this). */
+  /** The cached result of `task`, without computing it. */
+  cached<T extends ContentTask['type']>(task: ContentTask & { type: T }): ContentResults[T] | undefined {
+    const key = JSON.stringify(task);
+    const hit = this.cache.get(key);
+    if (!hit) return undefined;
+    this.cache.delete(key);
+    this.cache.set(key, hit);
+    return hit.value as ContentResults[T];
+  }
+
+  /**
+   * Computes `task` in the background so that a later page finds it cached: after the page
+   * tasks, on at most one worker at a time (a page always has another), at most `queueLimit`
+   * waiting (beyond that, and on failure, it is simply not done ahead).
+   */
+  background(task: ContentTask, held: (oids: string[]) => boolean[]): void {
+    const key = JSON.stringify(task);
+    if (this.closed || this.cache.has(key) || this.running.has(key) || this.backlog.some((j) => j.key === key)) return;
+    if (this.backlog.length >= (this.opts.queueLimit ?? 64)) return;
+    this.backlog.push({ background: true, task, key, held, resolve: () => {}, reject: () => {} });
+    this.dispatch();
+  }
+
+  /** Starts every worker ahead of the first task (a worker takes tens of milliseconds to start). */
   warm(): void {
-    if (this.slots.length === 0 && !this.closed) this.spawn();
+    while (this.slots.length < (this.opts.size ?? 2) && !this.closed) this.spawn();
   }
 
   /** Stops every worker; queued tasks fail. */
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new Error('the server is stopping'));
+    this.backlog.length = 0;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots.length = 0;
   }
 
   private dispatch(): void {
-    while (this.queue.length > 0) {
+    for (;;) {
+      const backgroundBusy = this.slots.some((s) => s.job?.background);
+      const queue = this.queue.length > 0 ? this.queue : !backgroundBusy && this.backlog.length > 0 ? this.backlog : undefined;
+      if (!queue) return;
       let slot = this.slots.find((s) => !s.job);
       if (!slot && this.slots.length < (this.opts.size ?? 2)) slot = this.spawn();
       if (!slot) return;
-      const job = this.queue.shift()!;
+      const job = queue.shift()!;
+      if (job.background) {
+        // computed by a page meanwhile, or cached since it was queued: nothing to do
+        if (this.cache.has(job.key) || this.running.has(job.key)) continue;
+        const done = new Promise<unknown>((resolve, reject) => Object.assign(job, { resolve, reject }));
+        done.catch(() => {}); // best effort: the page computes it when asked
+        this.running.set(job.key, done);
+        const forget = () => this.running.delete(job.key);
+        done.then(forget, forget);
+      }
       slot.job = job;
       slot.id = this.nextId++;
       slot.worker.postMessage({ id: slot.id, task: job.task } satisfies ToWorker);
@@ -166,11 +205,11 @@ export class ContentPool {
     const limit = this.opts.cacheBytes ?? 64 << 20;
     if (bytes > limit / 4) return;
     this.cache.set(key, { value, bytes });
-    this.cached += bytes;
+    this.cachedBytes += bytes;
     for (const [k, v] of this.cache) {
-      if (this.cached <= limit) break;
+      if (this.cachedBytes <= limit) break;
       this.cache.delete(k);
-      this.cached -= v.bytes;
+      this.cachedBytes -= v.bytes;
     }
   }
 }

@@ -74,7 +74,7 @@ function tensorsView(t: BudgetedTensorDiff): SafeHtml {
   } <span class="muted">(read ${formatBytes(t.bytesRead.a + t.bytesRead.b)})</span></p>
 ${t.changed.count ? html`<table class="list tensor-changes"><tr><th>changed tensor</th><th>what</th><th class="num">bytes changed</th><th class="num">max |a−b|</th><th class="num">mean |a−b|</th><th class="num">rel. L2</th><th class="num">cosine</th><th class="num">values changed</th></tr>${changed}</table>${more(t.changed)}` : ''}
 ${listed('added', 'added', t.added)}${listed('removed', 'removed', t.removed)}
-${t.notCompared.count ? html`<h4>not compared (chunks differ; over the read budget): ${formatCount(t.notCompared.count)}, ${formatBytes(t.notCompared.bytes)}</h4><p class="mono">${t.notCompared.items.join(', ')}</p>${more(t.notCompared)}` : ''}
+${t.notCompared.count ? html`<h4>not compared (chunks differ; bytes not read): ${formatCount(t.notCompared.count)}, ${formatBytes(t.notCompared.bytes)}</h4><p class="mono">${t.notCompared.items.join(', ')}</p>${more(t.notCompared)}` : ''}
 ${metaRows.length ? html`<h4>metadata</h4><table class="list"><tr><th></th><th>key</th><th>before</th><th>after</th></tr>${metaRows}</table>` : ''}`;
 }
 
@@ -140,6 +140,10 @@ export function diffView(repo: OpenRepo, d: WebDiff): SafeHtml {
   const parts = [s.added && `${s.added} added`, s.modified && `${s.modified} modified`, s.deleted && `${s.deleted} deleted`, s.renamed && `${s.renamed} renamed`].filter((x) => x);
   return html`<p class="diff-summary"><b>${formatCount(s.files)} file${s.files === 1 ? '' : 's'} changed</b>${parts.length ? ` (${parts.join(', ')})` : ''}${
     d.truncated ? html` <span class="note">only the first ${formatCount(s.files)} changed paths are listed</span>` : ''
-  } <span class="muted">· content read: ${formatBytes(d.bytesRead)} of a ${formatBytes(d.budget)} budget</span></p>
+  } ${
+    d.budget === 0
+      ? html`<span class="note">· statistics are being computed in the background: reload in a few seconds</span>`
+      : html`<span class="muted">· content read: ${formatBytes(d.bytesRead)} of a ${formatBytes(d.budget)} budget</span>`
+  }</p>
 ${d.files.map((f) => fileView(repo, f, d.b, d.a))}`;
 }

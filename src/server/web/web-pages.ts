@@ -15,7 +15,10 @@ import type { Store } from '../../store/store.js';
 import type { Identity } from '../access.js';
 import { handleHfRead, hfReadRoute } from '../hf-read.js';
 import { HttpError } from '../http-util.js';
-import type { Metadata } from '../metadata.js';
+import type { Metadata, RepoRecord } from '../metadata.js';
+import { repoDir } from '../bare-repos.js';
+import { BareRepo } from '../git-read.js';
+import { readRefFiles } from './ref-files.js';
 import { blobPage } from './blob-page.js';
 import { commitPage, comparePage } from './commit-page.js';
 import { commitsPage } from './commits-page.js';
@@ -46,6 +49,12 @@ export interface WebPagesOptions {
 export interface WebPages {
   /** Answers `req` when it is a page (or a cookie-authorised download) and resolves true; false when it is not one. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL, id: Identity, setWho?: (id: Identity) => void): Promise<boolean>;
+  /**
+   * Told when a repository may have new commits (a push or a commit through the API ended):
+   * the diffs of its branch heads are computed in the background, so that their commit pages
+   * show statistics at once. Never throws; nothing waits for it.
+   */
+  afterWrite(repo: RepoRecord): void;
   /** Stops the content workers. */
   close(): Promise<void>;
 }
@@ -162,6 +171,24 @@ export function webPages(opts: WebPagesOptions): WebPages {
       }
       return true;
     },
+    afterWrite: (repo) => void precomputeDiffs(deps, repo).catch(() => {}),
     close: () => deps.pool.close(),
   };
+}
+
+/** Heads whose diffs a write computes ahead (a push of many branches computes the first ones). */
+const PRECOMPUTED_HEADS = 16;
+
+/** Queues the diff of each branch head of `repo` against its first parent as background work. */
+async function precomputeDiffs(deps: WebDeps, repo: RepoRecord): Promise<void> {
+  const bareDir = repoDir(deps.root, repo.type, repo.owner, repo.name);
+  const bare = new BareRepo(bareDir);
+  const { refs } = await readRefFiles(bareDir);
+  const heads = [...new Set([...refs].filter(([name]) => name.startsWith('refs/heads/')).map(([, oid]) => oid))].slice(0, PRECOMPUTED_HEADS);
+  if (heads.length) deps.pool.warm();
+  const held = (oids: string[]) => oids.map((o) => deps.meta.objectSize(repo.id, o) !== undefined);
+  for (const head of heads) {
+    const commit = await deps.facts.commit(bare, head);
+    deps.pool.background({ type: 'diff', bareDir, a: commit.parents[0], b: commit.id }, held);
+  }
 }
