@@ -3,8 +3,8 @@
 // folder, a 512 MiB safetensors model (HUB_BENCH_WEB_MODEL) and a CSV, in two commits (the second
 // a fine-tune: 10% of the tensors perturbed, one dropped, one added), pushed with hub. Each page is
 // requested once cold (the first view, which computes and caches what is immutable: a commit's
-// diff, a file's tensor list) and then HUB_BENCH_RUNS times (default 7); the goal is a median
-// under 200 ms. Baseline in the same run: the HF API's listing of the same 10,000-file folder
+// diff, a file's tensor list) and then HUB_BENCH_RUNS times (default 7); the goal is every view,
+// the first included, under 200 ms. Baseline in the same run: the HF API's listing of the same 10,000-file folder
 // (`/api/models/OWNER/NAME/tree/main/files`, which reads the same git trees) and `/api/health`.
 // Also prints how many content bytes the commit page read (headers only for every other page).
 // HUB_BENCH_KEEP=1 keeps the folder (server root, repository) for a post-mortem.
@@ -96,14 +96,17 @@ try {
     if (name.startsWith('commit (')) {
       const read = /content read: ([^<]+) of a ([^<]+) budget/.exec(cold.body);
       const tensors = /(\d+) → (\d+) tensors: <b>(\d+) changed<\/b>[^<]*(?:<b>(\d+) not compared<\/b>)?/.exec(cold.body);
-      console.log(`${''.padEnd(40)} read ${read?.[1]} of tensor data (budget ${read?.[2]}); ${tensors?.[3]} tensors changed${tensors?.[4] ? `, ${tensors[4]} not compared (over the budget)` : ''}`);
+      if (cold.body.includes('statistics are being computed')) console.log(`${''.padEnd(40)} first view: the diff without content (the statistics computed since the push were not ready yet)`);
+      else console.log(`${''.padEnd(40)} first view: complete, computed when the push ended; ${read?.[1]} of tensor data read then (budget ${read?.[2]}); ${tensors?.[3]} tensors changed${tensors?.[4] ? `, ${tensors[4]} not compared (over the budget)` : ''}`);
     }
   }
   const tree = results.find((r) => r.name.startsWith('baseline: HF'));
   const worst = results.filter((r) => r.page).sort((a, b) => b.median - a.median)[0];
   console.log('');
   console.log(`slowest page: ${worst.name}, median ${worst.median.toFixed(1)} ms = ${(worst.median / tree.median).toFixed(2)}x the HF API tree listing`);
-  console.log(`goal: every page's median under 200 ms: ${results.every((r) => !r.page || r.median < 200) ? 'met' : 'NOT met'}`);
+  const slowFirst = results.filter((r) => r.page).sort((a, b) => b.cold - a.cold)[0];
+  console.log(`slowest first view: ${slowFirst.name}, ${slowFirst.cold.toFixed(0)} ms`);
+  console.log(`goal: every page under 200 ms, first view and median: ${results.every((r) => !r.page || (r.median < 200 && r.cold < 200)) ? 'met' : 'NOT met'}`);
 } finally {
   server?.child.kill();
   if (process.env.HUB_BENCH_KEEP === '1') console.log(`kept ${work} (HUB_BENCH_KEEP=1)`);
