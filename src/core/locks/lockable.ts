@@ -7,6 +7,8 @@
 import { chmodSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttributeMatcher } from '../../formats/gitattributes.js';
+import type { RepoSession } from '../worktree/repo-session.js';
+import { ownLockedPaths } from './own-locks.js';
 
 /** True when `attributes` mark `path` lockable (`lockable` set, as git-lfs reads it). */
 export function isLockable(attributes: AttributeMatcher, path: string): boolean {
@@ -29,4 +31,11 @@ export function setWritable(workdir: string, path: string, writable: boolean): v
   const mode = st.mode & 0o7777;
   const next = writable ? mode | 0o200 : mode & ~0o222;
   if (next !== mode) chmodSync(full, next);
+}
+
+/** Whether a checkout in session `s` writes `path` read-only (the attributes of what it checks out, and our locks). */
+export function checkoutReadOnly(s: RepoSession, path: string): boolean {
+  if (!isLockable(s.checkoutAttributes ?? s.attributes, path)) return false;
+  s.ownLocks ??= ownLockedPaths(s.paths.hubdir);
+  return !s.ownLocks.has(path);
 }
