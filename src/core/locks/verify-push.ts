@@ -8,7 +8,7 @@
  * like git-lfs's URL config) decides, as in git-lfs:
  * - `false`: no verification at all;
  * - `true`: verification must succeed: an auth, network or server failure fails the push;
- * - unset: a failure is a warning and the push goes on.
+ * - unset: a failure is a note (shown without -q) and the push goes on.
  * A server answering 404 or 501 does not implement locking: the push goes on in every case.
  * Where git-lfs, with the setting unset, only warns about other users' locks, hub refuses: a
  * lock means "do not push changes to this file" whatever a clone's configuration says.
