@@ -20,6 +20,13 @@ import { SqliteMetadata } from '../../src/server/metadata.js';
 /** The permission bits of a file. */
 const perm = (path: string) => statSync(path).mode & 0o777;
 
+/** Whether git's index entry of `path` in `dir` has the file's ctime (a chmod keeps the entry trusted: nothing is read again). */
+function indexHasCtime(git: GitClient, dir: string, path: string): boolean {
+  const m = /ctime: (\d+):(\d+)/.exec(git.run(dir, 'ls-files', '--debug', '--', path));
+  const ns = statSync(join(dir, path), { bigint: true }).ctimeNs;
+  return m !== null && BigInt(m[1]) * 1_000_000_000n + BigInt(m[2]) === ns;
+}
+
 describe('file locks between git-lfs, hub and hub serve', () => {
   let server: TestServer;
   let git: GitClient;
@@ -162,8 +169,14 @@ describe('file locks between git-lfs, hub and hub serve', () => {
     await runHubJson(['clone', url, dir], { env });
     expect(perm(join(dir, 'model.bin')) & 0o222, 'lockable: no write bit').toBe(0);
     expect(perm(join(dir, 'notes.txt')) & 0o200, 'not lockable: writable').toBe(0o200);
+    // the index is written well after the file (not racily clean), so its entry is trusted before the lock
+    await new Promise((r) => setTimeout(r, 100));
+    await runHubJson(['add', 'model.bin'], { cwd: dir, env });
+    expect(indexHasCtime(git, dir, 'model.bin')).toBe(true);
     await runHubJson(['lock', 'model.bin'], { cwd: dir, env });
     expect(perm(join(dir, 'model.bin')) & 0o200).toBe(0o200);
+    expect(indexHasCtime(git, dir, 'model.bin'), 'the index entry follows the chmod').toBe(true);
+    expect(git.run(dir, 'status', '--porcelain')).toBe('');
     // a checkout that rewrites a file you hold keeps it writable
     writeFileSync(join(dir, 'model.bin'), Buffer.alloc(100, 5));
     await runHubJson(['add', '-A'], { cwd: dir, env });
@@ -181,6 +194,7 @@ describe('file locks between git-lfs, hub and hub serve', () => {
     await runHubJson(['unlock', 'model.bin'], { cwd: dir, env });
     expect(perm(join(dir, 'model.bin')) & 0o222).toBe(0);
     expect((await runHubJson(['status'], { cwd: dir, env })).clean).toBe(true);
+    expect(git.run(dir, 'status', '--porcelain')).toBe('');
     // checkouts write it read-only again once the lock is gone
     await runHubJson(['checkout', 'HEAD~1'], { cwd: dir, env });
     expect(perm(join(dir, 'model.bin')) & 0o222).toBe(0);

@@ -7,7 +7,11 @@
 import { chmodSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttributeMatcher } from '../../formats/gitattributes.js';
+import { indexEntryFromStat } from '../../formats/git-index-stat.js';
+import { trustedEntry } from '../../formats/stat-cache.js';
 import type { RepoSession } from '../worktree/repo-session.js';
+import { statWorktreePath } from '../worktree/worktree-fs.js';
+import { gitMode, unchangedSinceIndexed } from '../worktree/worktree-hash.js';
 import { ownLockedPaths } from './own-locks.js';
 
 /** True when `attributes` mark `path` lockable (`lockable` set, as git-lfs reads it). */
@@ -22,15 +26,38 @@ export function lockedReadOnly(attributes: AttributeMatcher, ours: ReadonlySet<s
 
 /**
  * Sets or clears the write permission of a working file, as git-lfs does: writable adds the
- * owner's write bit, read-only clears every write bit. Symlinks and missing files are left alone.
+ * owner's write bit, read-only clears every write bit. Symlinks and missing files are left
+ * alone. True when the mode changed.
  */
-export function setWritable(workdir: string, path: string, writable: boolean): void {
+export function setWritable(workdir: string, path: string, writable: boolean): boolean {
   const full = join(workdir, path);
   const st = lstatSync(full, { throwIfNoEntry: false });
-  if (!st || !st.isFile()) return;
+  if (!st || !st.isFile()) return false;
   const mode = st.mode & 0o7777;
   const next = writable ? mode | 0o200 : mode & ~0o222;
-  if (next !== mode) chmodSync(full, next);
+  if (next === mode) return false;
+  chmodSync(full, next);
+  return true;
+}
+
+/**
+ * {@link setWritable} on a file of session `s`, keeping its index and stat-cache entries trusted:
+ * a chmod changes only the ctime, so an entry that matched the file before matches it after with
+ * the new ctime, and neither git nor hub reads a large file again for it. The caller saves the
+ * index (saveIndex). True when the mode changed.
+ */
+export function setWritableInSession(s: RepoSession, path: string, writable: boolean): boolean {
+  const before = statWorktreePath(s.paths.workdir, path);
+  if (!before || before.kind !== 'file') return false;
+  const indexed = unchangedSinceIndexed(s, before);
+  const cached = trustedEntry(s.statCache, path, { size: before.size, mtimeNs: before.mtimeNs, ctimeNs: before.ctimeNs, ino: before.ino, mode: gitMode(before) });
+  if (!setWritable(s.paths.workdir, path, writable)) return false;
+  const after = statWorktreePath(s.paths.workdir, path);
+  const entry = s.index.get(path);
+  if (!after) return true;
+  if (indexed && entry) s.index.set(path, indexEntryFromStat(path, entry.oid, { mode: entry.mode, size: after.size, ctimeNs: after.ctimeNs, mtimeNs: after.mtimeNs, dev: after.dev, ino: after.ino, uid: after.uid, gid: after.gid }));
+  if (cached) s.statCache.entries.set(path, { ...cached, ctimeNs: after.ctimeNs });
+  return true;
 }
 
 /** Whether a checkout in session `s` writes `path` read-only (the attributes of what it checks out, and our locks). */

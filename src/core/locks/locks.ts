@@ -19,10 +19,10 @@ import type { CoreContext } from '../context.js';
 import { requireOnline } from '../sync/offline.js';
 import { resolveToken } from '../sync/credentials.js';
 import { commitFiles } from '../worktree/head-tree.js';
-import { withRepo, type RepoSession } from '../worktree/repo-session.js';
+import { saveIndex, withRepo, type RepoSession } from '../worktree/repo-session.js';
 import { statWorktreePath } from '../worktree/worktree-fs.js';
 import { hashWorktreeFile, unchangedSinceIndexed } from '../worktree/worktree-hash.js';
-import { isLockable, setWritable } from './lockable.js';
+import { isLockable, setWritableInSession } from './lockable.js';
 import { forgetOwnLock, rememberOwnLock, setOwnLocks } from './own-locks.js';
 
 /** Where lock requests go: a remote's LFS endpoint, with its token and the ref they are about. */
@@ -73,11 +73,16 @@ export async function lock(ctx: CoreContext, paths: string[], opts: LockCommandO
     const at = await lockEndpoint(s, opts);
     const wanted = paths.map((p) => lockPath(s, p));
     const locks: LfsLock[] = [];
-    for (const path of wanted) {
-      const l = await createLock(at.endpoint, path, at.request);
-      rememberOwnLock(s.paths.hubdir, at.endpoint, l.path, l.id);
-      setWritable(s.paths.workdir, path, true);
-      locks.push(l);
+    let chmodded = false;
+    try {
+      for (const path of wanted) {
+        const l = await createLock(at.endpoint, path, at.request);
+        rememberOwnLock(s.paths.hubdir, at.endpoint, l.path, l.id);
+        chmodded = setWritableInSession(s, path, true) || chmodded;
+        locks.push(l);
+      }
+    } finally {
+      if (chmodded) saveIndex(s);
     }
     return { remote: at.remote, locks };
   });
@@ -130,11 +135,16 @@ export async function unlock(ctx: CoreContext, opts: LockCommandOptions & { path
       targets.push({ id: found[0].id });
     }
     const unlocked: LfsLock[] = [];
-    for (const t of targets) {
-      const l = await unlockLock(at.endpoint, t.id, !!opts.force, at.request);
-      forgetOwnLock(s.paths.hubdir, at.endpoint, t.id);
-      if (isLockable(s.attributes, l.path)) setWritable(s.paths.workdir, l.path, false);
-      unlocked.push(l);
+    let chmodded = false;
+    try {
+      for (const t of targets) {
+        const l = await unlockLock(at.endpoint, t.id, !!opts.force, at.request);
+        forgetOwnLock(s.paths.hubdir, at.endpoint, t.id);
+        if (isLockable(s.attributes, l.path)) chmodded = setWritableInSession(s, l.path, false) || chmodded;
+        unlocked.push(l);
+      }
+    } finally {
+      if (chmodded) saveIndex(s);
     }
     return { remote: at.remote, unlocked };
   });
