@@ -36,7 +36,7 @@ export async function lfsPointersToPush(gitdir: string, tips: readonly string[],
 }
 
 /** The commits reachable from `tips` and not from `known`, walked newest first until no unknown one is left to walk. */
-async function newCommits(gitdir: string, tips: readonly string[], known: readonly string[], shallow: ReadonlySet<string>, signal?: AbortSignal): Promise<string[]> {
+export async function newCommits(gitdir: string, tips: readonly string[], known: readonly string[], shallow: ReadonlySet<string>, signal?: AbortSignal): Promise<string[]> {
   const mark = new Map<string, boolean>(); // oid -> known
   const pending: Pending[] = []; // oldest first
   let unknownPending = 0;
@@ -84,7 +84,7 @@ async function addedBlobs(gitdir: string, tree: string, parents: readonly string
 }
 
 /** The commits a shallow fetch stopped at (`.git/shallow`): their parents are not in the repository. */
-function shallowCommits(gitdir: string): Set<string> {
+export function shallowCommits(gitdir: string): Set<string> {
   try {
     return new Set(readFileSync(`${gitdir}/shallow`, 'utf8').split('\n').filter(Boolean));
   } catch {

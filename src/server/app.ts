@@ -31,6 +31,7 @@ import { chunkRouteAction, handleChunkApi } from './chunks.js';
 import { BATCH_BODY_LIMIT, BATCH_JSON_LIMITS, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
 import { SqliteMetadata, type Metadata, type RepoRecord } from './metadata.js';
 import { hfWriteApi, matchHfWrite } from './hf-write.js';
+import { handleLocks, lockAccess, lockRoute } from './lfs-locks.js';
 import { backfillServedRanges } from './hold-object.js';
 import { createUploadGrants } from './upload-grant.js';
 import { webPages } from './web/web-pages.js';
@@ -275,6 +276,21 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       check(id, repo, action, 'lfs');
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${repo.owner}/${repo.name}.git/info/lfs/cas/v1`;
       return handleChunkApi(req, res, { store, meta, repo, user: id.user, tmpDir: join(root, 'tmp'), base: `${baseUrl(req)}${prefix}`, jobs: jobsFor(key) }, rest);
+    }
+    if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'locks') {
+      // the File Locking API (lfs-locks.ts): every answer, refusals too, in the LFS media type
+      try {
+        const repo = meta.getRepo(rp.type, rp.owner, rp.name);
+        const locks = lockRoute(req.method ?? 'GET', rp.rest.slice(3));
+        const accept = String(req.headers.accept ?? LFS_MEDIA_TYPE);
+        if (!accept.includes('json') && !accept.includes('*/*')) throw new HttpError(406, `the LFS API answers ${LFS_MEDIA_TYPE}`);
+        check(id, repo, lockAccess(locks), 'lfs'); // before the body is read
+        return await handleLocks(req, res, locks, { meta, repo, user: id.user, query: url.searchParams });
+      } catch (err) {
+        if (!(err instanceof HttpError || err instanceof HubError)) throw err; // logged as it is, answered 500
+        const e = toHttpError(err);
+        throw new HttpError(e.status, e.message, { ...e.headers, 'Content-Type': LFS_MEDIA_TYPE }, e.code);
+      }
     }
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'objects') {
       const repo = meta.getRepo(rp.type, rp.owner, rp.name);

@@ -1,7 +1,7 @@
 /**
  * The metadata of `hub serve` (DESIGN.md §5): users, hashed tokens, repositories and their
  * visibility, members, which LFS objects each repository holds and which xorb ranges it may
- * serve (chunk-visibility.ts). `Metadata` is the contract;
+ * serve (chunk-visibility.ts), and the Git LFS file locks (lfs-locks-db.ts). `Metadata` is the contract;
  * `SqliteMetadata` is the embedded implementation (better-sqlite3, WAL), so a PostgreSQL one can
  * replace it for deployments that outgrow one machine.
  *
@@ -19,6 +19,7 @@ import { ConflictError, HubError, IntegrityError, NotFoundError, UsageError } fr
 import { sha256Hex } from '../hash/sha256.js';
 import type { ServedRange } from '../store/chunk-api.js';
 import { QUEUE_BACKFILL, SqliteChunkVisibility, VISIBILITY_SCHEMA, type ChunkVisibility } from './chunk-visibility.js';
+import { LOCKS_SCHEMA, SqliteLfsLocks, type LfsLocks } from './lfs-locks-db.js';
 
 /** A user of the server. */
 export interface User {
@@ -101,6 +102,8 @@ export interface Metadata {
   addObject(repoId: number, oid: string, size: number, ranges?: readonly ServedRange[]): void;
   /** Which xorb bytes repositories serve and which chunks users may name (chunk-visibility.ts). */
   readonly visibility: ChunkVisibility;
+  /** The Git LFS file locks of each repository (lfs-locks-db.ts). */
+  readonly locks: LfsLocks;
   /** Whether a repository holds an object. */
   hasObject(repoId: number, oid: string): boolean;
   /** The size of an object a repository holds, if it holds it. */
@@ -116,8 +119,8 @@ const OID_RE = /^[0-9a-f]{64}$/;
 const MAX_LABEL = 256;
 /** Longer strings cannot be tokens; they are not even hashed. */
 const MAX_TOKEN = 1024;
-/** 2 added the tables of chunk-visibility.ts. */
-const SCHEMA_VERSION = 2;
+/** 2 added the tables of chunk-visibility.ts, 3 those of lfs-locks-db.ts. */
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
@@ -218,11 +221,13 @@ export class SqliteMetadata implements Metadata {
   private readonly db: Database.Database;
   private readonly now: () => number;
   readonly visibility: SqliteChunkVisibility;
+  readonly locks: SqliteLfsLocks;
 
   private constructor(db: Database.Database, now: () => number) {
     this.db = db;
     this.now = now;
     this.visibility = new SqliteChunkVisibility(db, now);
+    this.locks = new SqliteLfsLocks(db, now);
   }
 
   /** Opens (creating if needed) the metadata database at `path`; `now` is the clock for timestamps. */
@@ -246,6 +251,7 @@ export class SqliteMetadata implements Metadata {
         if (version < SCHEMA_VERSION) {
           db.exec(SCHEMA);
           db.exec(VISIBILITY_SCHEMA);
+          db.exec(LOCKS_SCHEMA);
           // objects held before version 2 get their served ranges from the store at server start
           if (version < 2) db.exec(QUEUE_BACKFILL);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);

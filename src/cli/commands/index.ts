@@ -23,6 +23,7 @@ import { register as registerRemote } from './remote.js';
 import { register as registerPushClone } from './push-clone.js';
 import { register as registerDownload } from './download.js';
 import { register as registerFetch } from './fetch.js';
+import { register as registerLock } from './lock.js';
 import { register as registerServe } from './serve.js';
 import { register as registerToken } from './token.js';
 import { register as registerRepo } from './repo.js';
@@ -55,6 +56,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerPushClone,
   registerDownload,
   registerFetch,
+  registerLock,
   registerLogin,
   // the server
   registerServe,

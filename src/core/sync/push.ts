@@ -23,6 +23,7 @@ import { withRepo } from '../worktree/repo-session.js';
 import { uploadContent } from './upload-content.js';
 import { requireOnline } from './offline.js';
 import { concurrencyFrom } from '../../transfer/transfer-queue.js';
+import { verifyPushLocks } from '../locks/verify-push.js';
 
 /** One branch a push updated. */
 export interface PushedBranch {
@@ -49,6 +50,8 @@ export interface PushResult {
   objects: { checked: number; uploaded: number };
   /** Content bytes sent in request bodies (xorbs or whole objects). */
   bytesSent: number;
+  /** The Git LFS lock verification: whether it ran, and the pushed files under your own locks. */
+  locks: { verified: boolean; ours: string[] };
 }
 
 /** Options of {@link push}. */
@@ -101,6 +104,8 @@ export async function push(ctx: CoreContext, opts: PushOptions): Promise<PushRes
     }
     const tags = opts.tags ? await listTags(gitdir) : [];
     const sendTips = [...tips.values(), ...(await Promise.all(tags.map((t) => resolveRevision(gitdir, `refs/tags/${t}`))))];
+    // other users' file locks are checked before anything is sent (git-lfs's pre-push verification)
+    const locks = await verifyPushLocks(s, remote.url, token, sendTips, knownTips, [...tips.keys()].map((b) => `refs/heads/${b}`));
     // only the commits the remote's tracking branches lack are walked: the cost grows with the change, not with history
     const wanted = sendTips.length ? [...(await lfsPointersToPush(gitdir, sendTips, knownTips, ctx.signal)).entries()].map(([oid, size]) => ({ oid, size })) : [];
     const sent = await uploadContent(s.store, remote.url, wanted, token, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal });
@@ -126,7 +131,7 @@ export async function push(ctx: CoreContext, opts: PushOptions): Promise<PushRes
       const r = await pushHistory({ gitdir, remote: remoteName, branch: `refs/tags/${t}`, http: http() });
       if (!r.ok) throw new ConflictError(`the remote refused tag ${t}: ${r.error ?? 'rejected'}`, { hint: 'the remote has a different tag of that name' }, 'push_rejected');
     }
-    return { remote: remoteName, branch: pushed[0].branch, commit: pushed[0].commit, branches: pushed, upstreamSet, tags, transfer: sent.transfer, objects: { checked: wanted.length, uploaded: sent.uploaded }, bytesSent: sent.bytesSent };
+    return { remote: remoteName, branch: pushed[0].branch, commit: pushed[0].commit, branches: pushed, upstreamSet, tags, transfer: sent.transfer, objects: { checked: wanted.length, uploaded: sent.uploaded }, bytesSent: sent.bytesSent, locks };
   });
 }
 

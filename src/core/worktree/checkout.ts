@@ -27,7 +27,8 @@ import { commitFiles, recordIndexTree, treeOf } from './head-tree.js';
 import { ensureInStore, knowBlob, materialize, type KnownBlob } from './materialize.js';
 import { refuseUnmerged, saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { pruneEmptyDirs, statWorktreePath } from './worktree-fs.js';
-import { hashWorktreeFile, unchangedSinceIndexed } from './worktree-hash.js';
+import { hashWorktreeFile, isAttributesPath, unchangedSinceIndexed } from './worktree-hash.js';
+import { attributesOfBlobs } from './add-attributes.js';
 
 /** Small file contents a checkout keeps in memory between its check of every blob and the writes (then read again). */
 const KEEP_BLOB_BYTES = 64 * 1024 * 1024;
@@ -161,6 +162,7 @@ export async function applyFiles(s: RepoSession, headFiles: Map<string, TreeFile
   }
 
   // 3. apply
+  s.checkoutAttributes = await checkoutAttributesOf(s, targetFiles);
   const marker = join(s.paths.hubdir, 'checkout-in-progress');
   writeFileAtomic(marker, `${rev}\n`); // durable before the first file changes: it is what a rerun after a crash finds
   const removed: string[] = [];
@@ -192,6 +194,11 @@ export async function applyFiles(s: RepoSession, headFiles: Map<string, TreeFile
   s.index = new IndexEntries(entries.values());
   saveIndex(s);
   return { written, removed, carried: carried.size, finish: () => unlinkSync(marker) };
+}
+
+/** The attributes of the `.gitattributes` files among `files` (what a checkout of them will have). */
+export function checkoutAttributesOf(s: RepoSession, files: ReadonlyMap<string, TreeFile>): ReturnType<typeof attributesOfBlobs> {
+  return attributesOfBlobs(s, new Map([...files].filter(([p, t]) => isAttributesPath(p) && t.mode !== 0o120000).map(([p, t]) => [p, t.oid])));
 }
 
 function entryFromDisk(s: RepoSession, t: TreeFile): GitIndexEntry {
@@ -244,6 +251,7 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
         restored.push(p);
       }
     } else {
+      s.checkoutAttributes = await checkoutAttributesOf(s, source);
       for (const [p, t] of source) {
         if (!under(p)) continue;
         const known = t.mode === 0o120000 ? undefined : await knowBlob(s, t.oid, { bytes: Infinity }); // one read of each blob

@@ -16,6 +16,7 @@ import { assertNoSymlinkParents } from '../../repo/safe-path.js';
 import { addFile } from '../../store/ingest.js';
 import { catToFile } from '../../store/reassemble.js';
 import type { RepoSession } from './repo-session.js';
+import { checkoutReadOnly } from '../locks/lockable.js';
 
 /** The LFS pointer a blob holds, if it is one. */
 export function pointerIn(s: RepoSession, blob: string): Promise<{ oid: string; size: number } | undefined> {
@@ -151,7 +152,8 @@ export async function materialize(s: RepoSession, file: TreeFile, opts: { pointe
     }
   }
   let st = lstatSync(full, { bigint: true });
-  const perm = file.mode === 0o100755 ? 0o755n : 0o644n;
+  // a `lockable` file nobody gave us the lock of is read-only, as git-lfs checks it out
+  const perm = (file.mode === 0o100755 ? 0o755n : 0o644n) & (file.mode !== 0o120000 && checkoutReadOnly(s, file.path) ? 0o555n : 0o777n);
   if (file.mode !== 0o120000 && (st.mode & 0o777n) !== perm) {
     // a umask (or the store's own file mode) left other bits: set them exactly (one more syscall only then)
     chmodSync(full, Number(perm));

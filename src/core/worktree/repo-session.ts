@@ -42,6 +42,13 @@ export interface RepoSession {
   staged?: Map<string, string>;
   /** Await at each file of a long loop: throws once ctx.signal is aborted, and lets Ctrl-C be seen. */
   checkpoint: () => Promise<void>;
+  /**
+   * The attributes of the tree a checkout writes (its `.gitattributes` blobs), when they may
+   * differ from the working ones: they decide which files it writes read-only (`lockable`).
+   */
+  checkoutAttributes?: AttributeMatcher;
+  /** The paths this clone holds Git LFS locks on (core/locks/own-locks.ts), read on first use. */
+  ownLocks?: Set<string>;
 }
 
 /** Options of withRepo. */
