@@ -17,6 +17,7 @@ export const FULL_ONLY = [
   'test/integration/transfer-faults.test.ts',
   'test/integration/web-pages.test.ts',
   'test/integration/server-visibility.test.ts',
+  'test/integration/locks-interop.test.ts',
 ];
 
 export default mergeConfig(base, defineConfig({ test: { exclude: [...configDefaults.exclude, ...FULL_ONLY] } }));
