@@ -22,6 +22,8 @@ import { register as registerLogin } from './login.js';
 import { register as registerRemote } from './remote.js';
 import { register as registerPushClone } from './push-clone.js';
 import { register as registerDownload } from './download.js';
+import { register as registerUpload } from './upload.js';
+import { register as registerCache } from './cache.js';
 import { register as registerFetch } from './fetch.js';
 import { register as registerServe } from './serve.js';
 import { register as registerToken } from './token.js';
@@ -54,6 +56,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerRemote,
   registerPushClone,
   registerDownload,
+  registerUpload,
   registerFetch,
   registerLogin,
   // the server
@@ -66,6 +69,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerFsck,
   registerDu,
   registerGc,
+  registerCache,
   registerVersion,
 ];
 
