@@ -67,7 +67,7 @@ export interface DownloadResult {
 }
 
 /** `<host_port>` and `<repo path>` of a remote URL, as cache folder names. */
-function cacheKey(url: string): { host: string; repo: string } {
+export function cacheKey(url: string): { host: string; repo: string } {
   const u = new URL(url);
   const host = `${u.hostname}_${u.port || (u.protocol === 'https:' ? '443' : '80')}`.replace(/[^A-Za-z0-9._-]/g, '_');
   const repo = u.pathname.replace(/^\/+|\/+$/g, '').replace(/\.git$/, '');
