@@ -82,7 +82,7 @@ export async function cacheRemove(ctx: CoreContext, source: string, opts: { revi
 
   const hits = repo.revisions.filter((r) => r.refs.includes(revision) || (/^[0-9a-f]{7,40}$/.test(revision) && r.commit.startsWith(revision)));
   if (hits.length === 0) throw new NotFoundError(`revision '${revision}' of ${repo.remote} is not in the download cache`, { hint: "'hub cache ls' lists the cached revisions", data: { remote: repo.remote, revision } }, 'not_cached');
-  if (hits.length > 1) throw new UsageError(`'${revision}' names ${hits.length} cached revisions of ${repo.remote}: give more digits`, {}, 'ambiguous_revision');
+  if (hits.length > 1) throw new UsageError(`'${revision}' names ${hits.length} cached revisions of ${repo.remote}: give more digits`, {}, 'usage');
   const hit = hits[0];
   // refs first: killed in between, what is left is a detached snapshot that prune removes
   const refsRemoved: string[] = [];

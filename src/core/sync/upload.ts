@@ -13,7 +13,7 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { NotFoundError, UsageError } from '../../errors.js';
+import { ConflictError, NotFoundError, UsageError } from '../../errors.js';
 import { addFile } from '../../store/ingest.js';
 import { hfRepoOf } from '../../transfer/hf-api.js';
 import { hfCommit, hfPreupload, type CommitLine } from '../../transfer/hf-commit-client.js';
@@ -95,7 +95,7 @@ export function localFiles(cwd: string, paths: readonly string[], pathInRepo: st
   for (const p of paths) {
     const abs = resolve(cwd, p);
     const st = statSync(abs, { throwIfNoEntry: false });
-    if (!st) throw new NotFoundError(`no such file or folder: ${p}`, { data: { path: p } }, 'path_not_found');
+    if (!st) throw new NotFoundError(`no such file or folder: ${p}`, { data: { path: p } }, 'file_not_found');
     if (st.isDirectory()) for (const f of folderFiles(abs)) out.push({ file: f.file, path: joinRepo(prefix, f.rel), size: f.size });
     else if (st.isFile()) out.push({ file: abs, path: paths.length === 1 && prefix !== '' && !pathInRepo!.endsWith('/') ? prefix : joinRepo(prefix, basename(abs)), size: st.size });
     else throw new UsageError(`${p} is neither a file nor a folder`, { data: { path: p } }, 'usage');
@@ -135,7 +135,7 @@ export async function upload(ctx: CoreContext, source: string, paths: readonly s
   const sent = await withStore(ctx, async (store) => {
     for (const f of large) {
       const added = await addFile(store, f.file, ctx.progress, ctx.signal);
-      if (added.size !== f.size) throw new UsageError(`${f.file} changed while it was being uploaded`, { data: { path: f.file } }, 'file_changed');
+      if (added.size !== f.size) throw new ConflictError(`${f.file} changed while it was being uploaded`, { hint: 'retry when nothing is writing it', data: { path: f.file } }, 'file_changed');
       objects.set(f.path, { oid: added.oid, size: added.size });
     }
     const unique = [...new Map([...objects.values()].map((o) => [o.oid, o])).values()];
@@ -151,7 +151,7 @@ export async function upload(ctx: CoreContext, source: string, paths: readonly s
         continue;
       }
       const content = readFileSync(f.file);
-      if (content.length !== f.size) throw new UsageError(`${f.file} changed while it was being uploaded`, { data: { path: f.file } }, 'file_changed');
+      if (content.length !== f.size) throw new ConflictError(`${f.file} changed while it was being uploaded`, { hint: 'retry when nothing is writing it', data: { path: f.file } }, 'file_changed');
       yield { key: 'file', path: f.path, content };
     }
   }
