@@ -1,7 +1,7 @@
 // `hub download` when the server cannot be reached: a revision downloaded before is answered from
 // the cache with a warning on stderr (as `hf download` does); anything never downloaded is exit 6.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf } from '../helpers/clean-clones.js';
@@ -37,13 +37,20 @@ describe('hub download with the server stopped after a first download', () => {
   });
   afterAll(async () => s?.stop());
 
-  it('the revision downloaded before comes from the cache, with a warning on stderr', async () => {
+  it('the revision downloaded before comes from the cache, with a warning on stderr; one never downloaded is still exit 6', async () => {
     const r = await runHub(['download', url, '--json'], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warn.*cannot reach http:\/\/127\.0\.0\.1:\d+ .*answering from the cache, main as last downloaded/);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ commit: c1, revision: 'main', offline: true, fromCache: true, bytesReceived: 0 });
     for (const [p, bytes] of Object.entries(files)) expect(sha(readFileSync(join(doc.localDir, p))), p).toBe(sha(bytes));
+
+    // a revision or repository never downloaded is still exit 6
+    const branch = await runHub(['download', url, '--revision', 'dev'], { env });
+    expect(branch.code, branch.stderr).toBe(6);
+    expect(branch.stderr).not.toContain('answering from the cache');
+    const other = await runHub(['download', `${s.url}/admin/never`], { env });
+    expect(other.code, other.stderr).toBe(6);
   });
 
   it('into a new --local-dir the files are written from the store; --quiet still prints only the path', async () => {
@@ -53,13 +60,11 @@ describe('hub download with the server stopped after a first download', () => {
     expect(r.stdout).toBe(`${join(out, 'weights.bin')}\n`);
     expect(r.stderr).toContain('answering from the cache');
     expect(sha(readFileSync(join(out, 'weights.bin')))).toBe(sha(files['weights.bin']));
-  });
 
-  it('a revision or repository never downloaded is still exit 6', async () => {
-    const branch = await runHub(['download', url, '--revision', 'dev'], { env });
-    expect(branch.code, branch.stderr).toBe(6);
-    expect(branch.stderr).not.toContain('answering from the cache');
-    const other = await runHub(['download', `${s.url}/admin/never`], { env });
-    expect(other.code, other.stderr).toBe(6);
+    // the revision is known but its large file is no longer in the store: the network error stands
+    rmSync(join(env.HUB_HOME, 'store'), { recursive: true, force: true });
+    const gone = await runHub(['download', url, 'weights.bin', '--local-dir', tmpDir()], { env });
+    expect(gone.code, gone.stderr).toBe(6);
+    expect(gone.stderr).toContain('cannot reach');
   });
 });
