@@ -38,14 +38,18 @@ const PREUPLOAD_BATCH = 1000;
 const apiBase = (r: HfRepo) => `${r.endpoint}/api/${r.type === 'dataset' ? 'datasets' : 'models'}/${r.id}`;
 const auth = (token: string | undefined): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
 
-/** The upload mode of each of `files` (in order), asked `PREUPLOAD_BATCH` files at a time. */
-export async function hfPreupload(repo: HfRepo, rev: string, files: readonly PreuploadFile[], token?: string, signal?: AbortSignal): Promise<UploadMode[]> {
+/**
+ * The upload mode of each of `files` (in order), asked `PREUPLOAD_BATCH` files at a time;
+ * `gitAttributes` is the root `.gitattributes` the commit will hold, when it brings one (the
+ * server then decides by it instead of the branch's).
+ */
+export async function hfPreupload(repo: HfRepo, rev: string, files: readonly PreuploadFile[], token?: string, signal?: AbortSignal, gitAttributes?: string): Promise<UploadMode[]> {
   const url = `${apiBase(repo)}/preupload/${encodeURIComponent(rev)}`;
   const expected = 'a Hugging Face preupload answer';
   const modes: UploadMode[] = [];
   for (let i = 0; i < files.length; i += PREUPLOAD_BATCH) {
     const batch = files.slice(i, i + PREUPLOAD_BATCH);
-    const body = JSON.stringify({ files: batch.map((f) => ({ path: f.path, size: f.size, sample: Buffer.from(f.sample).toString('base64') })) });
+    const body = JSON.stringify({ files: batch.map((f) => ({ path: f.path, size: f.size, sample: Buffer.from(f.sample).toString('base64') })), ...(gitAttributes !== undefined ? { gitAttributes } : {}) });
     const json = await withRetries(async () => {
       const res = await send(url, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json', ...auth(token) }, body, signal });
       const text = await res.body.text();

@@ -90,6 +90,22 @@ describe('hub upload against hub serve', () => {
     await expectCleanClones(s, 'admin/again', { 'model.safetensors': readFileSync(model), '.gitattributes': null });
   });
 
+  it('a .gitattributes uploaded with the files decides which of them are large (the client sends them through the store)', async () => {
+    await create('admin/attrs');
+    const dir = tmpDir();
+    writeFileSync(join(dir, '.gitattributes'), `*.csv ${LFS}\n`);
+    writeFileSync(join(dir, 'rows.csv'), 'id,v\n1,2\n');
+    writeFileSync(join(dir, 'notes.txt'), 'plain\n');
+    const r = await runHubJson(['upload', 'admin/attrs', '.gitattributes', 'rows.csv', 'notes.txt'], { cwd: dir, env: user() });
+    expect(r.files.map((f: { path: string; large: boolean }) => [f.path, f.large])).toEqual([
+      ['.gitattributes', false],
+      ['rows.csv', true],
+      ['notes.txt', false],
+    ]);
+    expect(r.objects).toEqual({ checked: 1, uploaded: 1 });
+    await expectCleanClones(s, 'admin/attrs', { '.gitattributes': `*.csv ${LFS}\n`, 'rows.csv': 'id,v\n1,2\n', 'notes.txt': 'plain\n' });
+  });
+
   it('errors: no such repository or branch (3), no write access (4), a missing local file (3); nothing is committed', async () => {
     await create('admin/guarded');
     const dir = tmpDir();

@@ -129,7 +129,8 @@ export async function upload(ctx: CoreContext, source: string, paths: readonly s
   const repo = hfRepoOf(ref.url);
   const { token } = resolveToken(ctx, ref.url, opts.token);
 
-  const modes = await hfPreupload(repo, revision, files.map((f) => ({ path: f.path, size: f.size, sample: sample(f.file) })), token, ctx.signal);
+  const attributes = files.find((f) => f.path === '.gitattributes'); // a new root .gitattributes decides which files are LFS
+  const modes = await hfPreupload(repo, revision, files.map((f) => ({ path: f.path, size: f.size, sample: sample(f.file) })), token, ctx.signal, attributes && readFileSync(attributes.file, 'utf8'));
   const large = files.filter((_, i) => modes[i] === 'lfs');
   const objects = new Map<string, { oid: string; size: number }>(); // repository path -> object
   const sent = await withStore(ctx, async (store) => {
