@@ -67,7 +67,7 @@ interface LocalFile {
 }
 
 const SAMPLE_BYTES = 512;
-const SKIPPED_DIRS = new Set(['.git', '.cache/hub', '.cache/huggingface']);
+const SKIPPED_DIRS = new Set(['.cache/hub', '.cache/huggingface']);
 
 function joinRepo(prefix: string, path: string): string {
   return prefix === '' ? path : `${prefix}/${path}`;
@@ -77,8 +77,9 @@ function joinRepo(prefix: string, path: string): string {
 function* folderFiles(root: string, rel = ''): Generator<{ file: string; rel: string; size: number }> {
   for (const e of readdirSync(join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const r = rel === '' ? e.name : `${rel}/${e.name}`;
+    if (e.name === '.git') continue; // a repository (or a worktree's gitlink file) at any depth: never content
     if (e.isDirectory()) {
-      if (!SKIPPED_DIRS.has(r) && e.name !== '.git') yield* folderFiles(root, r);
+      if (!SKIPPED_DIRS.has(r)) yield* folderFiles(root, r);
       continue;
     }
     const file = join(root, r);

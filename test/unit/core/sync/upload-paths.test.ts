@@ -28,7 +28,7 @@ const code = (fn: () => unknown) => {
 
 describe('hub upload: repository paths', () => {
   it("a file lands at its base name; a folder's files at their paths inside it, sorted, skipping .git and hub/hf caches", () => {
-    const dir = tree({ 'm/a.txt': 'a', 'm/sub/b.txt': 'b', 'm/.git/config': 'x', 'm/.cache/hub/download/a.txt.json': '{}', 'm/.cache/huggingface/x': 'x', 'm/.cache/other': 'kept', 'm/sub/.git/HEAD': 'x', 'c.json': '{}' });
+    const dir = tree({ 'm/a.txt': 'a', 'm/sub/b.txt': 'b', 'm/.git/config': 'x', 'm/.cache/hub/download/a.txt.json': '{}', 'm/.cache/huggingface/x': 'x', 'm/.cache/other': 'kept', 'm/sub/.git/HEAD': 'x', 'm/wt/.git': 'gitdir: elsewhere', 'c.json': '{}' });
     expect(paths(dir, ['m'])).toEqual(['.cache/other', 'a.txt', 'sub/b.txt']);
     expect(paths(dir, ['c.json'])).toEqual(['c.json']);
     expect(paths(dir, ['m/sub/b.txt', 'c.json'])).toEqual(['b.txt', 'c.json']);
