@@ -38,9 +38,10 @@ describe('hub upload against hub serve', () => {
       'config.json': '{"hidden": 8}\n',
       'sub/notes.txt': 'notes\n',
       'sub/tiny.bin': Buffer.concat([Buffer.from('bin'), Buffer.alloc(3), bytesOf('tiny', 200)]), // a NUL byte: LFS, as the HF Hub keeps binaries out of git
-      'model.safetensors': bytesOf('weights', 11 << 20), // over the 10 MiB threshold: LFS
     };
     for (const [p, bytes] of Object.entries(files)) writeFileSync(join(dir, 'model', p), bytes);
+    makeModel(join(dir, 'model/model.safetensors'), '2MiB', 7); // its header's length field holds NUL bytes: LFS
+    const weights = readFileSync(join(dir, 'model/model.safetensors'));
     writeFileSync(join(dir, 'model/.git/config'), 'not uploaded\n');
     writeFileSync(join(dir, 'README.md'), '# up\n');
 
@@ -52,7 +53,7 @@ describe('hub upload against hub serve', () => {
       ['sub/notes.txt', false],
       ['sub/tiny.bin', true],
     ]);
-    expect(r.bytesSent).toBeGreaterThanOrEqual(11 << 20);
+    expect(r.bytesSent).toBeGreaterThanOrEqual(weights.length);
     expect(tip('admin/up')).toBe(r.commit);
 
     const second = await runHubJson(['upload', 'admin/up', 'README.md', '--path-in-repo', 'docs/README.md'], { cwd: dir, env });
@@ -60,7 +61,7 @@ describe('hub upload against hub serve', () => {
     expect(second.bytesSent).toBe(0);
 
     // hf's rule: paths that are LFS get a `--filename` line in the root .gitattributes (bytes not checked)
-    await expectCleanClones(s, 'admin/up', { ...files, 'docs/README.md': '# up\n', '.gitattributes': null });
+    await expectCleanClones(s, 'admin/up', { ...files, 'model.safetensors': weights, 'docs/README.md': '# up\n', '.gitattributes': null });
     const clone = tmpDir();
     gitClient().run(clone, 'clone', '-q', authUrl(s.host, '/admin/up', s.adminToken), 'c');
     expect(gitClient().run(join(clone, 'c'), 'log', '--format=%s', '-2').trim().split('\n')).toEqual(['Upload docs/README.md with hub', 'first upload']);
