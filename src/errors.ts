@@ -98,6 +98,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   no_merge: ExitCode.notFound,
   no_stash: ExitCode.notFound,
   not_a_repo: ExitCode.notFound,
+  not_cached: ExitCode.notFound,
   not_found: ExitCode.notFound,
   object_not_found: ExitCode.notFound,
   path_not_found: ExitCode.notFound,

@@ -51,6 +51,21 @@ async function getJson(url: string, token: string | undefined, what: string, exp
   }, { signal });
 }
 
+/**
+ * Whether the server answers `GET /api/{models|datasets}/{id}` with 200: the repository exists and
+ * this token may read it. Any failure (network, status, garbage) is false: callers only use it
+ * to word an error they already have.
+ */
+export async function hfRepoExists(repo: HfRepo, token?: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    const res = await send(apiBase(repo), { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, signal });
+    await res.body.dump();
+    return res.statusCode === 200;
+  } catch {
+    return false;
+  }
+}
+
 /** The commit id of revision `rev` (default branch when undefined). */
 export async function hfRevision(repo: HfRepo, rev: string | undefined, token?: string, signal?: AbortSignal): Promise<string> {
   const url = rev === undefined ? apiBase(repo) : `${apiBase(repo)}/revision/${encodeURIComponent(rev)}`;

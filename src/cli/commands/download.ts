@@ -40,6 +40,6 @@ export function register(program: Command): void {
 
 function summary(r: DownloadResult): string {
   const bytes = r.files.reduce((n, f) => n + f.size, 0);
-  const moved = r.offline ? 'offline' : `${formatBytes(r.bytesReceived)} of content received${r.transfer ? ` (${r.transfer})` : ''}`;
+  const moved = r.fromCache ? 'from the cache (the server could not be reached)' : r.offline ? 'offline' : `${formatBytes(r.bytesReceived)} of content received${r.transfer ? ` (${r.transfer})` : ''}`;
   return `downloaded ${r.files.length} file(s), ${formatBytes(bytes)}, of ${r.revision} (${r.commit.slice(0, 7)}) to ${r.path}: ${r.written} written, ${r.skipped} already up to date, ${moved}`;
 }

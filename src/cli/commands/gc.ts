@@ -9,7 +9,7 @@ import { emit, formatBytes } from '../render.js';
 export function register(program: Command): void {
   program
     .command('gc')
-    .description('drop stored files and xorbs that no registered repository and no recent write needs')
+    .description('drop stored files and xorbs that no registered repository, kept download snapshot or recent write needs, and detached download snapshots')
     .option('--grace <seconds>', 'keep anything written in the last SECONDS', '3600')
     .option('-n, --dry-run', 'only report what would be removed')
     .action(
@@ -25,7 +25,7 @@ export function register(program: Command): void {
 function renderGc(r: CollectResult): string {
   const verb = r.dryRun ? 'would remove' : 'removed';
   return [
-    `${verb} ${r.manifestsRemoved} files, ${r.xorbsRemoved} xorbs (${formatBytes(r.bytesFreed)}), ${r.tmpFilesRemoved} leftover temporary files`,
+    `${verb} ${r.manifestsRemoved} files, ${r.xorbsRemoved} xorbs (${formatBytes(r.bytesFreed)}), ${r.tmpFilesRemoved} leftover temporary files, ${r.snapshotsRemoved.length} detached download snapshots (${formatBytes(r.snapshotBytesFreed)})`,
     `kept ${r.manifestsKept} files and ${r.xorbsKept} xorbs for ${r.repos.length} registered repositories and recent writes`,
   ].join('\n');
 }

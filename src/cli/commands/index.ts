@@ -22,6 +22,8 @@ import { register as registerLogin } from './login.js';
 import { register as registerRemote } from './remote.js';
 import { register as registerPushClone } from './push-clone.js';
 import { register as registerDownload } from './download.js';
+import { register as registerUpload } from './upload.js';
+import { register as registerCache } from './cache.js';
 import { register as registerFetch } from './fetch.js';
 import { register as registerLock } from './lock.js';
 import { register as registerServe } from './serve.js';
@@ -55,6 +57,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerRemote,
   registerPushClone,
   registerDownload,
+  registerUpload,
   registerFetch,
   registerLock,
   registerLogin,
@@ -68,6 +71,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerFsck,
   registerDu,
   registerGc,
+  registerCache,
   registerVersion,
 ];
 

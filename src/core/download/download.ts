@@ -8,7 +8,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NotFoundError, UsageError } from '../../errors.js';
+import { NetworkError, NotFoundError, UsageError } from '../../errors.js';
 import { hubHome } from '../../store/paths.js';
 import { removeStaleTmpFiles } from '../../fs/atomic-file.js';
 import { pidAlive } from '../../store/store-lock.js';
@@ -60,11 +60,14 @@ export interface DownloadResult {
   written: number;
   bytesReceived: number;
   transfer: string | null;
+  /** Nothing was asked of the network (HUB_OFFLINE, or the server could not be reached). */
   offline: boolean;
+  /** The server could not be reached: the revision and files came from the cache (a warning said so). */
+  fromCache: boolean;
 }
 
 /** `<host_port>` and `<repo path>` of a remote URL, as cache folder names. */
-function cacheKey(url: string): { host: string; repo: string } {
+export function cacheKey(url: string): { host: string; repo: string } {
   const u = new URL(url);
   const host = `${u.hostname}_${u.port || (u.protocol === 'https:' ? '443' : '80')}`.replace(/[^A-Za-z0-9._-]/g, '_');
   const repo = u.pathname.replace(/^\/+|\/+$/g, '').replace(/\.git$/, '');
@@ -87,6 +90,20 @@ async function fetchLarge(store: Store, url: string, objects: Array<{ path: stri
   }
 }
 
+/**
+ * The cached revision to answer from when `err` says the server cannot be reached (a network
+ * error, not a refusal: an unknown revision or a denied token still fails), as `hf download`
+ * returns cached files with a warning; `err` itself when that revision was never downloaded.
+ */
+async function fromCacheInstead(err: unknown, offline: boolean, url: string, gitdir: string, rev: string | undefined, signal: AbortSignal): Promise<DownloadRevision> {
+  if (offline || !(err instanceof NetworkError) || signal.aborted) throw err;
+  try {
+    return await downloadRevision(url, gitdir, rev, undefined, true, signal);
+  } catch {
+    throw err;
+  }
+}
+
 /** Downloads the selected files of one revision of `source` (see the module comment). */
 export async function download(ctx: CoreContext, source: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
   const ref = repoReference(ctx, source, opts.repoType);
@@ -96,19 +113,29 @@ export async function download(ctx: CoreContext, source: string, opts: DownloadO
   const gitdir = cacheGitdir(home, key);
   const offline = isOffline(ctx);
   const token = offline ? undefined : resolveToken(ctx, url, opts.token).token;
-  const rev = await downloadRevision(url, gitdir, opts.revision ?? ref.revision, token, offline, ctx.signal);
+  const wantedRev = opts.revision ?? ref.revision;
+  let rev: DownloadRevision;
+  let unreachable: NetworkError | undefined; // set: answering from the cache
+  try {
+    rev = await downloadRevision(url, gitdir, wantedRev, token, offline, ctx.signal);
+  } catch (err) {
+    rev = await fromCacheInstead(err, offline, url, gitdir, wantedRev, ctx.signal);
+    unreachable = err as NetworkError;
+  }
   const { commit, revision } = rev;
   const where = `revision '${revision}' (${commit.slice(0, 12)}) of ${url}`;
   const { files, singleFile, filtersIgnored } = selectFiles(rev.tree, opts.paths ?? [], opts.include, opts.exclude, where);
   if (filtersIgnored) ctx.progress({ type: 'notice', level: 'warn', message: '--include and --exclude are ignored when files are named (as hf download does)' });
   const folder = opts.localDir !== undefined ? resolve(ctx.cwd, opts.localDir) : join(home, 'snapshots', key.host, key.repo, commit);
   const plan = await planFiles(rev.files, folder, files);
+  if (unreachable) ctx.progress({ type: 'notice', level: 'warn', message: `cannot reach ${new URL(url).origin} (${unreachable.message}): answering from the cache, ${revision} as last downloaded (${commit.slice(0, 12)})` });
   const todo = plan.filter((p) => !p.upToDate);
 
   const fetched = await withStore(ctx, async (store) => {
     if (rev.gitdir) store.index.registerRepo(rev.gitdir); // gc keeps the content of revisions downloaded here
     const large = todo.flatMap((p) => (p.lfs ? [{ path: p.file.path, ...p.lfs }] : []));
     const missing = large.filter((o) => !store.hasObject(o.oid));
+    if (unreachable && missing.length) throw unreachable; // that revision is not (wholly) here: exit 6 as before
     if (offline && missing.length) {
       const names = missing.map((m) => `${m.path} (oid ${m.oid.slice(0, 12)})`);
       throw offlineError(`the content of ${missing.length} file(s) is not in the local store: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}`, { missing: missing.map((m) => m.path) });
@@ -144,6 +171,7 @@ export async function download(ctx: CoreContext, source: string, opts: DownloadO
     written: todo.length,
     bytesReceived: fetched.bytesReceived,
     transfer: fetched.transfer,
-    offline,
+    offline: offline || unreachable !== undefined,
+    fromCache: unreachable !== undefined,
   };
 }

@@ -19,6 +19,7 @@ import { deleteRef, refExists, setHeadDetached, setHeadToBranch, writeRef } from
 import { resolveRemoteRevision, setBranchUpstream } from '../../repo/remote-refs.js';
 import { cloneHistory } from '../../repo/sync.js';
 import { createGitHttp } from '../../transfer/git-http-plugin.js';
+import { hfRepoExists, hfRepoOf, type HfRepo } from '../../transfer/hf-api.js';
 import { restore } from '../worktree/checkout.js';
 import type { CoreContext } from '../context.js';
 import { resolveToken } from './credentials.js';
@@ -86,8 +87,21 @@ export async function clone(ctx: CoreContext, source: string, dir: string | unde
     // like git: no half-made clone stays behind (the store keeps what was fetched, so a rerun
     // transfers only what is missing)
     removeClone(target, created);
-    throw err;
+    throw await datasetHint(ctx, source, opts, url, err);
   }
+}
+
+/**
+ * `err`, or, when a bare OWNER/NAME was not found as a model but exists as a dataset, the
+ * not-found error that says so (`hf` users write dataset names without `datasets/`).
+ */
+async function datasetHint(ctx: CoreContext, source: string, opts: CloneOptions, url: string, err: unknown): Promise<unknown> {
+  const bare = /^([A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*)(@.*)?$/.exec(source);
+  if (!bare || opts.repoType !== undefined || !(err instanceof NotFoundError) || err.code !== 'not_found') return err;
+  const model = hfRepoOf(url);
+  const dataset: HfRepo = { ...model, type: 'dataset' };
+  if (!(await hfRepoExists(dataset, resolveToken(ctx, url, opts.token).token, ctx.signal))) return err;
+  return new NotFoundError(`${bare[1]} is a dataset: hub clone datasets/${bare[1]}${bare[2] ?? ''}`, { cause: err, hint: 'or pass --repo-type dataset', data: { repo: bare[1], repoType: 'dataset' } }, 'not_found');
 }
 
 /** What the marker of an unfinished clone records. */
