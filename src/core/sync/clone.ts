@@ -22,6 +22,7 @@ import { createGitHttp } from '../../transfer/git-http-plugin.js';
 import { restore } from '../worktree/checkout.js';
 import type { CoreContext } from '../context.js';
 import { resolveToken } from './credentials.js';
+import { recordPartialSelection } from './content-on-demand.js';
 import { fetchContent, transferOptions } from './fetch-content.js';
 import { withStore } from '../store/open-store.js';
 import { requireOnline } from './offline.js';
@@ -170,6 +171,8 @@ async function cloneInto(ctx: CoreContext, url: string, target: string, opts: Cl
     setHeadToBranch(gitdir, 'main');
     result.branch = 'main';
   }
+  // a partial clone stays partial: later checkouts leave out what it left out (git-lfs's keys)
+  await recordPartialSelection({ workdir: target, gitdir, hubdir: join(gitdir, 'hub') }, opts.include, opts.exclude);
   if (!commit || opts.noCheckout) return result;
   const selected = pathFilter(opts.include, opts.exclude);
   const pointers = await lfsPointersOfCommit(gitdir, commit);

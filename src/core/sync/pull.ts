@@ -20,6 +20,7 @@ import { moveTo } from '../worktree/checkout.js';
 import { mergeInto } from '../worktree/merge.js';
 import type { CoreContext } from '../context.js';
 import { resolveToken } from './credentials.js';
+import { partialSelection } from './content-on-demand.js';
 import { fetchContent, transferOptions, type FetchedContent } from './fetch-content.js';
 import { isOffline } from './offline.js';
 import { saveIndex, withRepo, type RepoSession } from '../worktree/repo-session.js';
@@ -68,7 +69,9 @@ export async function pull(ctx: CoreContext, opts: { remote?: string; revision?:
       return fetched;
     };
     try {
-      const plan = { url: remote.url, remote: remoteName, branch: head.branch, revision, from: head.oid ?? null, to, selected: pathFilter(opts.include, opts.exclude), completeAll: !!opts.include?.length };
+      // without --include/--exclude, a partial clone keeps to what its clone selected
+      const selected = opts.include?.length || opts.exclude?.length ? pathFilter(opts.include, opts.exclude) : ((await partialSelection(s.paths)) ?? pathFilter());
+      const plan = { url: remote.url, remote: remoteName, branch: head.branch, revision, from: head.oid ?? null, to, selected, completeAll: !!opts.include?.length };
       return await pullTo(s, plan, getContent);
     } finally {
       dropStaged(s);
