@@ -26,6 +26,7 @@ import type { CoreContext } from '../context.js';
 import { commitFiles, recordIndexTree, treeOf } from './head-tree.js';
 import { fetchNeededContent, leftOutOfPartialClone, type NeededContent } from '../sync/content-on-demand.js';
 import { ensureInStore, knowBlob, materialize, type KnownBlob } from './materialize.js';
+import { logBranchMove, logHeadMove } from './ref-log.js';
 import { refuseUnmerged, saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { pruneEmptyDirs, statWorktreePath } from './worktree-fs.js';
 import { hashWorktreeFile, unchangedSinceIndexed } from './worktree-hash.js';
@@ -59,17 +60,24 @@ export async function switchBranch(ctx: CoreContext, branch: string, opts: { cre
     const exists = await refExists(s.paths.gitdir, `refs/heads/${branch}`);
     if (opts.create) {
       if (exists) throw new ConflictError(`a branch named '${branch}' already exists`, {}, 'branch_exists');
+      const head = await readHead(s.paths.gitdir);
+      const from = head.branch ?? head.oid ?? '';
       if (opts.startPoint !== undefined) {
         // the working tree moves first (it may refuse): the branch exists only once it is there
         const start = await resolveRevision(s.paths.gitdir, opts.startPoint);
-        const moved = await moveTo(s, start, opts.startPoint, undefined);
+        const moved = await moveTo(s, start, opts.startPoint, undefined, false, undefined, null);
         writeRef(s.paths.gitdir, `refs/heads/${branch}`, start);
         setHeadToBranch(s.paths.gitdir, branch);
+        await logBranchMove(s, branch, { from: undefined, to: start, message: `branch: Created from ${opts.startPoint}` });
+        await logHeadMove(s, undefined, { from: head.oid, to: start, message: `checkout: moving from ${from} to ${branch}` });
         return { ...moved, branch, detached: false };
       }
-      const head = await readHead(s.paths.gitdir);
       if (head.oid) writeRef(s.paths.gitdir, `refs/heads/${branch}`, head.oid);
       setHeadToBranch(s.paths.gitdir, branch);
+      if (head.oid) {
+        await logBranchMove(s, branch, { from: undefined, to: head.oid, message: 'branch: Created from HEAD' });
+        await logHeadMove(s, undefined, { from: head.oid, to: head.oid, message: `checkout: moving from ${from} to ${branch}` });
+      }
       return { commit: head.oid ?? '', branch, detached: false, written: [], removed: [] };
     }
     if (!exists) throw new NotFoundError(`no branch named '${branch}'`, { hint: `create it with 'hub switch -c ${branch}'` }, 'unknown_branch');
@@ -80,8 +88,9 @@ export async function switchBranch(ctx: CoreContext, branch: string, opts: { cre
 /**
  * Moves the working tree, index and HEAD from the current commit to `target` (see the module
  * comment). With `advanceBranch`, `branch` itself is moved to `target` (a fast-forward pull).
+ * `reflog` is the reflog message (default git checkout's, "checkout: moving from A to REV"; null: the caller logs).
  */
-export async function moveTo(s: RepoSession, target: string, rev: string, branch: string | undefined, advanceBranch = false, leavePointer?: (path: string) => boolean): Promise<CheckoutResult> {
+export async function moveTo(s: RepoSession, target: string, rev: string, branch: string | undefined, advanceBranch = false, leavePointer?: (path: string) => boolean, reflog?: string | null): Promise<CheckoutResult> {
   refuseUnmerged(s.index, 'check out another commit');
   const head = await readHead(s.paths.gitdir);
   const targetFiles = await commitFiles(s.paths, target);
@@ -93,6 +102,7 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
   if (branch && advanceBranch) writeRef(s.paths.gitdir, `refs/heads/${branch}`, target);
   if (branch) setHeadToBranch(s.paths.gitdir, branch);
   else setHeadDetached(s.paths.gitdir, target);
+  if (reflog !== null) await logHeadMove(s, advanceBranch ? branch : undefined, { from: head.oid, to: target, message: reflog ?? `checkout: moving from ${head.branch ?? head.oid} to ${rev}` });
   if (carried === 0) recordIndexTree(s.paths, await treeOf(s.paths, target));
   finish();
   return { commit: target, branch: branch ?? null, detached: !branch, written, removed };

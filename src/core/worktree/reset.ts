@@ -25,6 +25,7 @@ import type { CoreContext } from '../context.js';
 import { commitFiles, recordIndexTree, treeOf } from './head-tree.js';
 import { fetchNeededContent, leftOutOfPartialClone, type NeededContent } from '../sync/content-on-demand.js';
 import { ensureInStore, materialize, pointerIn } from './materialize.js';
+import { logHeadMove } from './ref-log.js';
 import { saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { pruneEmptyDirs, statWorktreePath } from './worktree-fs.js';
 import { hashWorktreeFile, unchangedSinceIndexed } from './worktree-hash.js';
@@ -61,6 +62,7 @@ export async function reset(ctx: CoreContext, rev: string | undefined, mode: Res
     if (head.oid) writeOrigHead(gitdir, head.oid);
     if (head.branch) writeRef(gitdir, `refs/heads/${head.branch}`, target);
     else setHeadDetached(gitdir, target);
+    await logHeadMove(s, head.branch, { from: head.oid, to: target, message: `reset: moving to ${rev ?? 'HEAD'}` });
     if (mode !== 'soft') {
       clearMergeState(gitdir);
       recordIndexTree(s.paths, await treeOf(s.paths, target));
