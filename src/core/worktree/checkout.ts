@@ -147,7 +147,7 @@ export async function applyFiles(s: RepoSession, headFiles: Map<string, TreeFile
   }
   if (conflicts.length) {
     throw new ConflictError(
-      `checkout would overwrite local changes in ${conflicts.length} file(s): ${conflicts.slice(0, 5).join(', ')}${conflicts.length > 5 ? ', ...' : ''}`,
+      `checkout would overwrite local changes in ${conflicts.length} file${conflicts.length === 1 ? '' : 's'}: ${conflicts.slice(0, 5).join(', ')}${conflicts.length > 5 ? ', ...' : ''}`,
       { hint: "commit them with 'hub add' and 'hub commit', or discard them with 'hub restore'", data: { paths: conflicts } },
       'dirty_tree',
     );
