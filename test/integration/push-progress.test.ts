@@ -17,7 +17,7 @@ describe('push progress and wording', () => {
   let proxy: FaultProxy;
   beforeAll(async () => {
     s = await startHubServe();
-    proxy = await startFaultProxy(s.url, [{ match: (req) => req.method === 'PUT' && (req.url ?? '').includes('/xorbs/'), fault: 'throttle', rate: 512 * 1024, times: Infinity }]);
+    proxy = await startFaultProxy(s.url, [{ match: (req) => req.method === 'PUT' && (req.url ?? '').includes('/xorbs/'), fault: 'throttle', rate: 1024 * 1024, times: Infinity }]);
   });
   afterAll(async () => {
     await proxy?.close();
@@ -26,7 +26,7 @@ describe('push progress and wording', () => {
 
   it('a throttled upload reports percentages between 0 and 100 as its bytes go out; a second push says Everything up-to-date', async () => {
     const { dir, env } = await localRepoWithRemote(s, 'admin/slow', { base: proxy.url });
-    makeModel(join(dir, 'model.safetensors'), '2MiB', 91);
+    makeModel(join(dir, 'model.safetensors'), '8MiB', 91); // more than the loopback socket buffers take at once
     writeFileSync(join(dir, 'README.md'), 'slow\n');
     await runHubJson(['add', '-A'], { cwd: dir, env });
     await runHubJson(['commit', '-m', 'one'], { cwd: dir, env });
@@ -37,7 +37,7 @@ describe('push progress and wording', () => {
     const percents = beats.map((l) => Number(/: (\d+)%/.exec(l)?.[1]));
     expect(percents.some((p) => p > 0 && p < 100), r.stderr).toBe(true);
     expect(percents).toEqual([...percents].sort((a, b) => a - b)); // it only goes forward
-    expect(lines(r.stderr)).toContain('Uploading 1 large file (2.0 MiB)');
+    expect(lines(r.stderr)).toContain('Uploading 1 large file (8.0 MiB)');
     expect(r.stdout).toMatch(/: 1 of 1 large file uploaded, /);
 
     const again = await runHub(['push'], { cwd: dir, env });
