@@ -128,6 +128,8 @@ describe('content on demand', () => {
     expect(sha(join(c, 'model.safetensors'))).toBe(want.next['model.safetensors']);
     expect(readFileSync(join(c, 'weights/other.safetensors'), 'utf8')).toMatch(POINTER);
     expect(lfsBytes()).toBeLessThan(2 * 1024 * 1024); // one model's worth at most, not both
+    // the reflogs git reads: the clone, then the pull's fast-forward (git pull's words)
+    expect(execFileSync('git', ['reflog', '--format=%gs'], { cwd: c, encoding: 'utf8' })).toBe(`pull: Fast-forward\nclone: from ${url}\n`);
   });
 
   it('reset --hard to a commit whose content was never fetched brings it from the remote', async () => {

@@ -27,13 +27,13 @@ export function register(program: Command): void {
   program
     .command('pull')
     .description('fetch the remote branch and merge it (fast-forward when possible, else a merge commit; conflicts exit 7); large files bring only the chunks the store lacks (HUB_OFFLINE: from what was fetched)')
-    .argument('[remote]', 'remote name', 'origin')
+    .argument('[remote]', 'remote name (default origin)')
     .option('--revision <rev>', "merge REV instead of the remote's branch of the same name: a branch of the remote, a tag or a commit")
     .option('--include <glob...>', 'fetch content only for large files matching GLOB (also completes files a partial clone left as pointers)')
     .option('--exclude <glob...>', 'do not fetch content for large files matching GLOB')
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
-      action(async (ctx, remote: string, opts: { revision?: string; token?: string; include?: string[]; exclude?: string[] }) => {
+      action(async (ctx, remote: string | undefined, opts: { revision?: string; token?: string; include?: string[]; exclude?: string[] }) => {
         const { pull } = await import('../../core/sync/pull.js');
         const r = await pull(ctx, { remote, revision: opts.revision, token: opts.token, include: opts.include, exclude: opts.exclude });
         emit(ctx, r, (x) => (x.upToDate ? 'already up to date' : `${x.mergeCommit ? `merged ${x.revision} into ${x.branch}: merge commit` : `fast-forwarded ${x.branch} to`} ${x.to.slice(0, 7)}: ${plural(x.written.length, 'file')} written, ${x.removed.length} removed, ${formatBytes(x.bytesReceived)} of content received`));
