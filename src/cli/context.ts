@@ -10,7 +10,7 @@ import { NotFoundError, fromFsError, isHubError } from '../errors.js';
 import type { ProgressSink } from '../progress.js';
 import type { CliRuntime } from './program.js';
 import { colorsFor } from './color.js';
-import { createProgressView } from './progress-view.js';
+import { createProgressView, heartbeatFrom } from './progress-view.js';
 
 /** What a command's action gets: everything it may touch, nothing global. */
 export interface CliContext {
@@ -78,6 +78,7 @@ export async function buildContext(command: Command, runtime: CliRuntime): Promi
     color: colorsFor(runtime.env, runtime.stderrIsTTY),
     write: runtime.stderr,
     stream: runtime.stderrStream,
+    heartbeatMs: heartbeatFrom(runtime.env),
   });
   const ctx: CliContext = {
     cwd,

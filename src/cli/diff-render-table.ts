@@ -4,6 +4,14 @@ import type { TableDiff, TableRow } from '../diff/table-diff-types.js';
 const cells = (r: TableRow) => Object.entries(r.values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
 const more = (count: number, shown: number) => (count > shown ? [`    ... and ${count - shown} more`] : []);
 
+/** `  rows: 100 -> 101 rows, 1 added, 0 removed, 3 modified, 96 unchanged (key: id (detected))`: the line `--stat` shows too. */
+export function tableRowsLine(t: TableDiff): string {
+  const parts = [`${t.rows.a} -> ${t.rows.b} rows`, `${t.added.count} added`, `${t.removed.count} removed`];
+  if (t.modified) parts.push(`${t.modified.count} modified`);
+  parts.push(`${t.unchanged} unchanged`);
+  return `  rows: ${parts.join(', ')}${t.key ? ` (key: ${t.key.join(', ')}${t.keyDetected ? ' (detected)' : ''})` : ''}`;
+}
+
 /** The table section of `hub diff`'s human output. */
 export function renderTable(t: TableDiff): string[] {
   const s = t.schema;
@@ -14,10 +22,7 @@ export function renderTable(t: TableDiff): string[] {
   for (const c of s.typeChanged) schema.push(`${c.column}: ${c.a} -> ${c.b}`);
   if (s.reordered) schema.push('columns reordered');
   if (schema.length) out.push(`  columns: ${schema.join('; ')}`);
-  const parts = [`${t.rows.a} -> ${t.rows.b} rows`, `${t.added.count} added`, `${t.removed.count} removed`];
-  if (t.modified) parts.push(`${t.modified.count} modified`);
-  parts.push(`${t.unchanged} unchanged`);
-  out.push(`  rows: ${parts.join(', ')}${t.key ? ` (key: ${t.key.join(', ')})` : ''}`);
+  out.push(tableRowsLine(t));
   for (const m of t.modified?.examples ?? []) {
     out.push(`    ~ ${Object.entries(m.key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}: ${m.cells.map((c) => `${c.column} ${JSON.stringify(c.a)} -> ${JSON.stringify(c.b)}`).join(', ')}`);
   }

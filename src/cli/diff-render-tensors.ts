@@ -1,5 +1,6 @@
 /** Human lines for the tensor part of a file's diff: counts, then the examples. */
 import type { Examples, TensorDiff, TensorStats, TensorSummary } from '../diff/tensor-diff-types.js';
+import { formatCount } from './render.js';
 
 const shape = (s: number[]) => `[${s.join(', ')}]`;
 const num = (x: number | null) => (x === null ? 'n/a' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5 ? x.toPrecision(4) : x.toExponential(3));
@@ -31,5 +32,6 @@ export function renderTensors(t: TensorDiff): string[] {
 }
 
 function stats(s: TensorStats): string {
-  return `max|a-b| ${num(s.maxAbsDiff)}, mean|a-b| ${num(s.meanAbsDiff)}, rel L2 ${num(s.relL2)}, cosine ${num(s.cosine)}`;
+  const nonFinite = s.nonFinite ? ` (+${formatCount(s.nonFinite)} non-finite)` : '';
+  return `${formatCount(s.changedElements)} of ${formatCount(s.elements)} elements changed${nonFinite}, max|a-b| ${num(s.maxAbsDiff)}, mean|a-b| ${num(s.meanAbsDiff)}, rel L2 ${num(s.relL2)}, cosine ${num(s.cosine)}`;
 }

@@ -1,12 +1,13 @@
 /**
  * Human output of `hub diff`: per file a header line (status, path, sizes, new versus shared
  * chunk bytes for large files), then what the content comparison found: a unified diff for
- * text, a summary and examples for tensors and tables. `--stat` prints the header lines only.
+ * text, a summary and examples for tensors and tables. `--stat` prints the header lines only,
+ * and a table's row counts.
  */
 import type { DiffResult, FileDiff } from '../diff/diff-result.js';
 import { formatBytes } from './render.js';
 import { renderTensors } from './diff-render-tensors.js';
-import { renderTable } from './diff-render-table.js';
+import { renderTable, tableRowsLine } from './diff-render-table.js';
 
 /** The human rendering of a diff result. */
 export function renderDiff(r: DiffResult, opts: { stat: boolean }): string {
@@ -14,7 +15,10 @@ export function renderDiff(r: DiffResult, opts: { stat: boolean }): string {
   const out: string[] = [];
   for (const f of r.files) {
     out.push(header(f));
-    if (opts.stat) continue;
+    if (opts.stat) {
+      if (f.table) out.push(tableRowsLine(f.table)); // a table's --stat counts rows, as git's counts lines
+      continue;
+    }
     const body = f.error ? [`  error: ${f.error.message}`] : bodyOf(f);
     out.push(...body);
   }

@@ -1,11 +1,13 @@
 /**
  * Turns progress events into something a person can watch. On an interactive terminal (and never
  * under CI) an ora spinner on stderr shows the active task; everywhere else, plain lines: one when
- * a task starts, one when it ends, one every 10 s for long tasks, and notices. With --quiet only
+ * a task starts, one when it ends, one every 10 s for long tasks (a timer: a request that
+ * reports nothing for minutes still gets its line, so a CI log shows the job is alive), and notices. With --quiet only
  * warnings are printed. Library code never prints; this is the only place progress becomes text.
  */
 import type { ChalkInstance } from 'chalk';
 import ora, { type Ora } from 'ora';
+import { UsageError } from '../errors.js';
 import type { ProgressEvent, ProgressSink, TaskStart } from '../progress.js';
 import { formatBytes, formatCount, formatDuration, formatRate } from './render.js';
 
@@ -26,6 +28,8 @@ export interface ProgressViewOptions {
   stream?: NodeJS.WritableStream;
   /** Clock in milliseconds; default Date.now. */
   now?: () => number;
+  /** How often plain mode reports a running task, in milliseconds (HUB_PROGRESS_INTERVAL); default 10 s. */
+  heartbeatMs?: number;
 }
 
 /** A progress sink plus `stop()`, which clears any spinner; call it before printing errors. */
@@ -34,10 +38,22 @@ export interface ProgressView {
   stop(): void;
 }
 
+/**
+ * HUB_PROGRESS_INTERVAL (seconds, 0.1 to 3600, decimals allowed) as milliseconds: how often plain
+ * progress reports a running task (default 10 s). Anything else is exit 2.
+ */
+export function heartbeatFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.HUB_PROGRESS_INTERVAL;
+  if (raw === undefined || raw === '') return PLAIN_HEARTBEAT_MS;
+  const s = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(s >= 0.1 && s <= 3600)) throw new UsageError(`HUB_PROGRESS_INTERVAL must be a number of seconds from 0.1 to 3600, not '${raw}'`, { data: { variable: 'HUB_PROGRESS_INTERVAL', value: raw } }, 'bad_environment');
+  return Math.round(s * 1000);
+}
+
 /** Minimum time between two spinner text updates (about 10 per second). */
 const SPINNER_THROTTLE_MS = 100;
-/** In plain mode, a long task reports where it is this often. */
-const PLAIN_HEARTBEAT_MS = 10_000;
+/** In plain mode, a long task reports where it is this often (unless HUB_PROGRESS_INTERVAL says otherwise). */
+export const PLAIN_HEARTBEAT_MS = 10_000;
 
 interface Task {
   label: string;
@@ -66,6 +82,19 @@ export function createProgressView(opts: ProgressViewOptions): ProgressView {
     level === 'warn' ? `${color ? color.yellow('warning:') : 'warning:'} ${message}\n` : `note: ${message}\n`;
 
   if (!animate) {
+    const every = opts.heartbeatMs ?? PLAIN_HEARTBEAT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const beat = (t: number): void => {
+      for (const task of tasks.values()) {
+        if (t - task.lastLineAt < every) continue;
+        task.lastLineAt = t;
+        write(`${task.label}: ${describe(task, t)}\n`);
+      }
+    };
+    const stopTimer = (): void => {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    };
     const sink: ProgressSink = (event) => {
       if (event.type === 'notice') {
         if (event.level === 'warn' || !opts.quiet) write(noticeLine(event.level, event.message));
@@ -77,22 +106,28 @@ export function createProgressView(opts: ProgressViewOptions): ProgressView {
         const task = newTask(event, t);
         tasks.set(event.id, task);
         write(`${task.label}${task.total !== undefined ? ` (${amount(task.total, task.unit)})` : ''}\n`);
+        // the beat does not keep the process alive, and ends with the last task
+        timer ??= setInterval(() => beat(now()), Math.min(every, 1000)).unref();
       } else if (event.type === 'progress') {
         const task = tasks.get(event.id);
         if (!task) return;
         advance(task, event);
-        if (t - task.lastLineAt >= PLAIN_HEARTBEAT_MS) {
-          task.lastLineAt = t;
-          write(`${task.label}: ${describe(task, t)}\n`);
-        }
+        beat(t);
       } else {
         const task = tasks.get(event.id);
         if (!task) return;
         tasks.delete(event.id);
         write(`${endLine(task, event.ok, event.summary, t)}\n`);
+        if (!tasks.size) stopTimer();
       }
     };
-    return { sink, stop: () => tasks.clear() };
+    return {
+      sink,
+      stop: () => {
+        tasks.clear();
+        stopTimer();
+      },
+    };
   }
 
   let spinner: Ora | undefined;

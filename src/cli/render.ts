@@ -63,6 +63,11 @@ export function formatDuration(ms: number): string {
   return `${h}h ${String(totalMinutes % 60).padStart(2, '0')}m`;
 }
 
+/** A count and its noun, singular for one: `1 large file`, `2 large files` (`words` for irregular plurals). */
+export function plural(n: number, word: string, words = `${word}s`): string {
+  return `${formatCount(n)} ${n === 1 ? word : words}`;
+}
+
 /** A count with thousands separators, locale-independent: `16,777,216`. */
 export function formatCount(n: number): string {
   return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');

@@ -114,6 +114,8 @@ export interface TableDiff {
   format: TableFormat;
   /** The key columns rows were paired by, or null for a keyless (multiset) diff. */
   key: string[] | null;
+  /** The key was not given but detected: the first of the leading columns unique and never empty in both files. */
+  keyDetected: boolean;
   /** The columns rows were compared on (see above), in A's order then B's. */
   comparedColumns: string[];
   /** The most examples any list holds. */

@@ -20,6 +20,7 @@ import type { TableDiff, TableModifiedRow, TableRow } from './table-diff-types.j
 import { cellChanges, DuplicateKeyLog, hashCells, rowValues } from './table-rows.js';
 import { RowHasher } from './row-hash.js';
 import { RowMatcher } from './row-matcher.js';
+import { detectKeyColumn } from './table-key-detect.js';
 import { openTable, type TableFormat, type TableReader } from './table-reader.js';
 import { diffSchemas, planComparison, type ComparePlan } from './table-schema.js';
 
@@ -33,6 +34,8 @@ export interface TableDiffOptions {
   format: TableFormat;
   /** Key columns: pair rows by these, report modified rows and duplicate keys (absent or empty: no key). */
   key?: string[];
+  /** Without `key`: look for a unique, never-empty column of both files and use it (table-key-detect.ts). */
+  detectKey?: boolean;
   /** The most examples each list keeps (a non-negative integer). */
   limit: number;
 }
@@ -53,7 +56,9 @@ export async function diffTables(a: ByteSource | undefined, b: ByteSource | unde
   const readerB = openTable(b, opts.format);
   const namesA = await readerA.columns();
   const namesB = await readerB.columns();
-  const plan = planComparison(a?.name ?? 'a', namesA, b?.name ?? 'b', namesB, opts.key);
+  const given = opts.key?.length ? opts.key : undefined;
+  const detected = !given && opts.detectKey && a && b ? await detectKeyColumn(readerA, namesA, readerB, namesB) : null;
+  const plan = planComparison(a?.name ?? 'a', namesA, b?.name ?? 'b', namesB, given ?? (detected ? [detected] : undefined));
   const keyed = plan.key !== null;
   const matcher = new RowMatcher(keyed);
   const hasher = new RowHasher();
@@ -105,6 +110,7 @@ export async function diffTables(a: ByteSource | undefined, b: ByteSource | unde
   return {
     format: opts.format,
     key: plan.key,
+    keyDetected: detected !== null,
     comparedColumns: plan.compared,
     limit,
     identical: !schemaChanged && addedCount === 0 && removedCount === 0 && modifiedCount === 0,

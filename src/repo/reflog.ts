@@ -1,9 +1,10 @@
 /**
  * A ref's reflog (`.git/logs/<ref>`), in git's line format
- * `<old> <new> <Name> <<email>> <seconds> <+hhmm>\t<message>`. hub keeps the one git needs to
- * read a stack from: `refs/stash` (`git stash list` reads the stash stack from its reflog).
+ * `<old> <new> <Name> <<email>> <seconds> <+hhmm>\t<message>`. hub keeps the ones git keeps in a
+ * working repository (core.logAllRefUpdates): HEAD and branches, appended as git appends them,
+ * and `refs/stash` (`git stash list` reads the stash stack from its reflog).
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-file.js';
 import { formatIdentity, type GitIdentity } from '../formats/git-object.js';
@@ -33,6 +34,16 @@ export function appendReflog(gitdir: string, ref: string, oldOid: string | undef
   const lines = readReflog(gitdir, ref).map((e) => e.line);
   lines.push(`${oldOid ?? ZERO} ${newOid} ${formatIdentity(who)}\t${message.split('\n')[0]}`);
   writeReflog(gitdir, ref, lines);
+}
+
+/**
+ * Appends one entry in place (O_APPEND, as git does: a reflog may hold years of entries, so it
+ * is not rewritten). The message is one line, as git keeps it.
+ */
+export function appendReflogLine(gitdir: string, ref: string, oldOid: string | undefined, newOid: string, who: GitIdentity, message: string): void {
+  const path = join(gitdir, 'logs', ref);
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, `${oldOid ?? ZERO} ${newOid} ${formatIdentity(who)}\t${message.split('\n')[0]}\n`);
 }
 
 /** Replaces the reflog with `lines` (none: removes it). */

@@ -84,6 +84,7 @@ export async function refExists(gitdir: string, ref: string): Promise<boolean> {
 /** Deletes a ref (loose and packed). */
 export async function deleteRef(gitdir: string, ref: string): Promise<void> {
   await (await isoGit()).deleteRef({ fs, gitdir, ref });
+  fs.rmSync(join(gitdir, 'logs', ref), { force: true }); // its reflog goes with it, as in git
 }
 
 /** Validates a branch or tag name the way `git check-ref-format` would for common cases. */

@@ -60,6 +60,11 @@ export async function getConfig(paths: RepoPaths, key: string): Promise<unknown>
   return (await isoGit()).getConfig({ fs, gitdir: paths.gitdir, path: key });
 }
 
+/** Sets a config value of the repository in `.git/config`. */
+export async function setConfig(paths: RepoPaths, key: string, value: string): Promise<void> {
+  await (await isoGit()).setConfig({ fs, gitdir: paths.gitdir, path: key, value });
+}
+
 /** `hub.largeFileThreshold` in bytes. */
 export async function largeFileThreshold(paths: RepoPaths): Promise<number> {
   const v = await getConfig(paths, 'hub.largeFileThreshold');

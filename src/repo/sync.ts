@@ -41,22 +41,23 @@ export async function fetchHistory(opts: { gitdir: string; remote: string; http:
  * is the old value of the ref update the server applies atomically, so a push that raced in
  * between fails on the server. The remote's value is returned when the lease does not hold.
  */
-export async function pushHistory(opts: { gitdir: string; remote: string; branch: string; http: HttpPlugin; force?: boolean; delete?: boolean; lease?: string | null }): Promise<{ ok: boolean; error?: string; staleLease?: string | null }> {
+export async function pushHistory(opts: { gitdir: string; remote: string; branch: string; http: HttpPlugin; force?: boolean; delete?: boolean; lease?: string | null }): Promise<{ ok: boolean; error?: string; staleLease?: string | null; before?: string | null }> {
   const ref = opts.branch.startsWith('refs/') ? opts.branch : `refs/heads/${opts.branch}`;
   const ZERO = '0000000000000000000000000000000000000000';
   let seen: string | null | undefined;
-  const onPrePush = opts.lease === undefined ? undefined : ({ remoteRef }: { remoteRef: { oid: string } }) => {
+  // what the remote advertised for the ref (null: it had none), and the lease's check
+  const onPrePush = ({ remoteRef }: { remoteRef: { oid: string } }) => {
     seen = remoteRef.oid === ZERO ? null : remoteRef.oid;
-    return seen === opts.lease;
+    return opts.lease === undefined || seen === opts.lease;
   };
   let r;
   try {
     r = await git.push({ fs, http: opts.http, gitdir: opts.gitdir, remote: opts.remote, ref, remoteRef: ref, force: opts.force || opts.lease !== undefined, delete: opts.delete, onPrePush });
   } catch (err) {
-    if ((err as { code?: string }).code === 'UserCanceledError' && seen !== undefined) return { ok: false, staleLease: seen };
+    if ((err as { code?: string }).code === 'UserCanceledError' && seen !== undefined && opts.lease !== undefined) return { ok: false, staleLease: seen };
     throw pushError(err, ref, await remoteUrl(opts.gitdir, opts.remote));
   }
   const status = r.refs[ref];
   const error = status?.error || r.error || undefined;
-  return { ok: r.ok && (status?.ok ?? true), error };
+  return { ok: r.ok && (status?.ok ?? true), error, ...(seen !== undefined ? { before: seen } : {}) };
 }

@@ -110,9 +110,9 @@ export function* objectPieces(store: Store, manifest: FileManifest, range?: Byte
  * (naming the damaged xorb when one can be found) if the bytes do not hash to the oid. Stops
  * with the signal's reason once `signal` is aborted (yielding to the event loop now and then).
  */
-export async function streamObject(store: Store, manifest: FileManifest, sink: (bytes: Uint8Array) => void, progress: ProgressSink = silentProgress, signal?: AbortSignal): Promise<CatResult> {
+export async function streamObject(store: Store, manifest: FileManifest, sink: (bytes: Uint8Array) => void, progress: ProgressSink = silentProgress, signal?: AbortSignal, label?: string): Promise<CatResult> {
   const task = `cat:${manifest.oid}`;
-  progress({ type: 'start', id: task, label: `Reading ${manifest.oid.slice(0, 12)}`, total: manifest.size, unit: 'bytes' });
+  progress({ type: 'start', id: task, label: label ?? `Reading ${manifest.oid.slice(0, 12)}`, total: manifest.size, unit: 'bytes' });
   const checkpoint = pacer(signal);
   let done = 0;
   let lastReport = 0;
@@ -157,6 +157,8 @@ export interface CatToFileOptions {
   /** Where the temporary file goes (default: beside `dest`; it must be on the same file system). */
   tmpDir?: string;
   signal?: AbortSignal;
+  /** The progress label (name the path the user knows; default `Reading <oid>`). */
+  label?: string;
 }
 
 /** Reassembles `oid` into `dest`; the file appears only when complete and verified. */
@@ -174,7 +176,7 @@ export async function catToFile(store: Store, oid: string, dest: string, opts: C
     throw fromFsError(err, dest, 'output path');
   }
   try {
-    const result = await streamObject(store, manifest, (bytes) => writeAll(fd, bytes), opts.progress, opts.signal);
+    const result = await streamObject(store, manifest, (bytes) => writeAll(fd, bytes), opts.progress, opts.signal, opts.label);
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;

@@ -14,7 +14,7 @@ const LFS = 'application/vnd.git-lfs+json';
 
 /** `basic` upload: PUT the whole object from `body` (`size` bytes). */
 export async function basicPut(oid: string, size: number, upload: LfsAction, body: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
-  const res = await send(upload.href, { method: 'PUT', headers: { ...upload.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body()), signal });
+  const res = await send(upload.href, { method: 'PUT', headers: { ...upload.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body(), { objectMode: false, highWaterMark: 64 * 1024 }), signal }); // read as the socket takes it: progress follows the wire
   const text = await res.body.text();
   if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, `uploading ${oid.slice(0, 12)}`, res.headers['retry-after']);
 }

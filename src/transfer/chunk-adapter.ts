@@ -70,7 +70,7 @@ export async function receiveChunks<L, R>(q: TransferQueue, api: ChunkApi, obj: 
       const where = local.locate(hashes);
       if (!where) throw new IntegrityError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
       local.read(where).forEach((data, k) => writer.localChunk(fromXetHex(hashes[k]), data, where[k]));
-      meter.add(part.local.bytes);
+      meter.skip(part.local.bytes); // from the local store: no bytes on the wire
     } else {
       let bytes = 0;
       for (const c of part.chunks) {
@@ -85,8 +85,8 @@ export async function receiveChunks<L, R>(q: TransferQueue, api: ChunkApi, obj: 
   return received;
 }
 
-/** The bytes of a local xorb in pieces, read from disk as the request body is sent. */
-function* xorbPieces(source: UploadSource, xorb: string): Generator<Uint8Array> {
+/** The bytes of a local xorb in pieces, read from disk as the request body is sent; `sent` hears of each piece as it is handed to the socket. */
+function* xorbPieces(source: UploadSource, xorb: string, sent: (n: number) => void): Generator<Uint8Array> {
   const h = source.openXorb(xorb);
   try {
     for (let at = 0; at < h.size; ) {
@@ -98,6 +98,7 @@ function* xorbPieces(source: UploadSource, xorb: string): Generator<Uint8Array> 
         filled += n;
       }
       at += buf.length;
+      sent(buf.length);
       yield buf;
     }
   } finally {
@@ -105,12 +106,30 @@ function* xorbPieces(source: UploadSource, xorb: string): Generator<Uint8Array> 
   }
 }
 
-/** Sends one local xorb through the queue, streamed from disk; returns its size. */
-async function sendXorb(q: TransferQueue, api: ChunkApi, source: UploadSource, xorb: string): Promise<number> {
+/**
+ * Sends one local xorb through the queue, streamed from disk; returns its size. Progress moves
+ * as its pieces go out: `logical` bytes of the file's total (the file's bytes in this xorb)
+ * spread over the xorb's bytes on the wire, taken back when a retry starts over.
+ */
+async function sendXorb(q: TransferQueue, api: ChunkApi, source: UploadSource, xorb: string, meter?: TransferMeter, logical = 0): Promise<number> {
   const h = source.openXorb(xorb);
   const size = h.size;
   h.close();
-  await q.inSlot(() => api.putXorb(xorb, size, () => xorbPieces(source, xorb)));
+  let wire = 0;
+  let counted = 0;
+  const sent = (n: number): void => {
+    wire += n;
+    const upTo = size ? Math.floor((logical * wire) / size) : logical;
+    meter?.move(upTo - counted, n);
+    counted = upTo;
+  };
+  await q.inSlot(() => {
+    meter?.move(-counted, 0); // a retry sends it again from the start
+    counted = 0;
+    wire = 0;
+    return api.putXorb(xorb, size, () => xorbPieces(source, xorb, sent));
+  });
+  meter?.move(logical - counted, 0);
   return size;
 }
 
@@ -127,11 +146,10 @@ export async function sendChunks(q: TransferQueue, api: ChunkApi, oid: string, s
   await Promise.all(
     xorbs.map(async (x) => {
       if (chunksOf.get(x)!.some((h) => missing.has(h))) {
-        const n = await sendXorb(q, api, source, x);
+        const n = await sendXorb(q, api, source, x, meter, bytesIn.get(x)!);
         sent += n;
         unsent.delete(x);
-      }
-      meter.add(bytesIn.get(x)!);
+      } else meter.skip(bytesIn.get(x)!); // the server has all of it
     }),
   );
   try {
@@ -142,7 +160,7 @@ export async function sendChunks(q: TransferQueue, api: ChunkApi, oid: string, s
     // (a clone packs what it fetched into new xorbs), so the manifest names xorbs the server
     // never saw. Send those xorbs (the server verifies them and lets this writer name them), then
     // register again (docs/protocol.md, "Upload").
-    for (const n of await Promise.all([...unsent].map((x) => sendXorb(q, api, source, x)))) sent += n;
+    for (const n of await Promise.all([...unsent].map((x) => sendXorb(q, api, source, x)))) sent += n; // (their bytes were counted as skipped)
     await q.retried(() => api.putReconstruction(oid, manifest));
   }
   return sent;

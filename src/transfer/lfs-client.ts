@@ -121,7 +121,8 @@ export class ChunkApi {
 
   /** Uploads one xorb of `size` bytes, streamed from `body` (the server verifies it). */
   async putXorb(xorb: string, size: number, body: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
-    const res = await send(`${this.base}/xorbs/${xorb}`, { method: 'PUT', headers: { ...this.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body()), signal: this.signal });
+    // a byte stream (not object mode): pieces are read as the socket takes them, one ahead at most, so progress follows the wire
+    const res = await send(`${this.base}/xorbs/${xorb}`, { method: 'PUT', headers: { ...this.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body(), { objectMode: false, highWaterMark: 64 * 1024 }), signal: this.signal });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, `uploading xorb ${xorb.slice(0, 12)}`, res.headers['retry-after']);
   }

@@ -150,28 +150,50 @@ export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (i
   if (failure) throw failure.err;
 }
 
-/** Turns bytes moved into progress events with rate (bytes/s over the last few seconds) and ETA. */
+/**
+ * Turns bytes moved into progress events: `done` of the total (the files' bytes), the rate in
+ * bytes that went over the wire per second (over the last few seconds: content the other side
+ * already had, or that came from the local store, advances `done` but is not a rate), and the
+ * ETA at the pace `done` advances.
+ */
 export class TransferMeter {
   private done = 0;
-  private readonly samples: Array<{ t: number; done: number }> = [];
+  private wire = 0;
+  private readonly samples: Array<{ t: number; done: number; wire: number }> = [];
   private lastEmit = -Infinity;
 
   constructor(private readonly progress: ProgressSink, private readonly id: string, label: string, private readonly total: number, private readonly now: () => number = Date.now) {
-    this.samples.push({ t: now(), done: 0 });
+    this.samples.push({ t: now(), done: 0, wire: 0 });
     progress({ type: 'start', id, label, total, unit: 'bytes' });
   }
 
-  /** Records `n` more bytes; emits at most every 100 ms (and always at the end). */
+  /** Records `n` more bytes of the total that went over the wire as they are. */
   add(n: number): void {
-    this.done += n;
+    this.move(n, n);
+  }
+
+  /** Records `n` more bytes of the total that needed no transfer (the other side had them). */
+  skip(n: number): void {
+    this.move(n, 0);
+  }
+
+  /**
+   * Records `done` more bytes of the total and `wire` bytes sent or received for them (they
+   * differ when what moves is not the file itself: a xorb of new chunks); a negative `done`
+   * takes progress back (a retry starts over). Emits at most every 100 ms (and at the end).
+   */
+  move(done: number, wire: number): void {
+    this.done += done;
+    this.wire += wire;
     const t = this.now();
     if (t - this.lastEmit < 100 && this.done < this.total) return;
     this.lastEmit = t;
-    this.samples.push({ t, done: this.done });
+    this.samples.push({ t, done: this.done, wire: this.wire });
     while (this.samples.length > 2 && t - this.samples[0].t > 5000) this.samples.shift();
     const first = this.samples[0];
-    const rate = t > first.t ? ((this.done - first.done) * 1000) / (t - first.t) : undefined;
-    const eta = rate ? Math.max(0, (this.total - this.done) / rate) : undefined;
+    const rate = t > first.t ? ((this.wire - first.wire) * 1000) / (t - first.t) : undefined;
+    const pace = t > first.t ? ((this.done - first.done) * 1000) / (t - first.t) : 0;
+    const eta = pace > 0 ? Math.max(0, (this.total - this.done) / pace) : undefined;
     this.progress({ type: 'progress', id: this.id, done: this.done, total: this.total, ...(rate !== undefined ? { rate } : {}), ...(eta !== undefined ? { eta } : {}) });
   }
 

@@ -23,7 +23,7 @@ function pairs(kind: string): Array<{ name: string; a: string; b: string; flags:
       const a = files.find((f) => /^a\.\w+$/.test(f))!;
       const b = files.find((f) => /^b\.\w+$/.test(f))!;
       const args = JSON.parse(readFileSync(join(dir, name, 'args.json'), 'utf8')) as { stats?: boolean; limit?: number; key?: string[] };
-      const flags = [...(args.stats ? ['--stats'] : []), ...(args.limit !== undefined ? ['--limit', String(args.limit)] : []), ...(args.key ? ['--key', args.key.join(',')] : [])];
+      const flags = [...(args.stats ? ['--stats'] : []), ...(args.limit !== undefined ? ['--limit', String(args.limit)] : []), ...(args.key ? ['--key', args.key.join(',')] : ['--no-key'])]; // the fixtures' keyless cases stay keyless (no detection)
       return { name, a: `${name}/${a}`, b: `${name}/${b}`, flags, expected: JSON.parse(readFileSync(join(dir, name, 'expected.json'), 'utf8')) };
     });
 }

@@ -111,7 +111,7 @@ describe('hub download against hub serve', () => {
     // human output: one summary line
     const human = await runHub(['download', url], { env });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^downloaded 6 file\(s\), .* 0 written, 6 already up to date, 0 B of content received\n$/);
+    expect(human.stdout).toMatch(/^downloaded 6 files, .* 0 written, 6 already up to date, 0 B of content received\n$/);
   });
 
   it('one file, a directory, --local-dir, and --quiet printing only the local path', async () => {

@@ -51,7 +51,7 @@ describe('hub push forms', () => {
     expect(g.run(dir, 'rev-parse', 'refs/remotes/origin/feature').trim()).toBe(c1.commit);
 
     const del = await runHubJson(['push', 'origin', '--delete', 'other'], { cwd: dir, env });
-    expect(del.branches).toEqual([{ branch: 'other', commit: null, deleted: true, forced: false }]);
+    expect(del.branches).toEqual([{ branch: 'other', commit: null, deleted: true, forced: false, upToDate: false }]);
     expect(remoteHeads('admin/forms')).toEqual({ main: c1.commit, feature: c1.commit });
     expect(g.tryRun(dir, 'rev-parse', '--verify', '-q', 'refs/remotes/origin/other').status).not.toBe(0);
     expect((await runHub(['push', '--delete'], { cwd: dir, env })).code).toBe(2);

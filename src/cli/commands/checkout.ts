@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CheckoutResult } from '../../core/worktree/checkout.js';
 import { UsageError } from '../../errors.js';
 import { action } from '../action.js';
-import { emit } from '../render.js';
+import { emit, plural } from '../render.js';
 
 /** Declares `hub checkout`, `hub switch` and `hub restore`. */
 export function register(program: Command): void {
@@ -21,7 +21,7 @@ export function register(program: Command): void {
           if (opts.ours && opts.theirs) throw new UsageError('--ours and --theirs exclude each other', {}, 'usage');
           const { checkoutSide } = await import('../../core/worktree/checkout-side.js');
           const r = await checkoutSide(ctx, opts.ours ? 'ours' : 'theirs', [...(rev === undefined ? [] : [rev]), ...paths]);
-          emit(ctx, r, (x) => `${x.written.length} path(s) checked out from ${x.side === 'ours' ? 'our' : 'their'} side (still unmerged: 'hub add' them)`);
+          emit(ctx, r, (x) => `${plural(x.written.length, 'path')} checked out from ${x.side === 'ours' ? 'our' : 'their'} side (still unmerged: 'hub add' them)`);
           return;
         }
         if (opts.b !== undefined) {
@@ -33,7 +33,7 @@ export function register(program: Command): void {
         if (rev === undefined) throw new UsageError('nothing to check out: name a branch, tag or commit', {}, 'usage');
         if (paths.length) {
           const { restore } = await import('../../core/worktree/checkout.js');
-          emit(ctx, await restore(ctx, paths, { source: rev, alsoIndex: true }), (r) => `${r.restored.length} path(s) checked out of ${rev}`);
+          emit(ctx, await restore(ctx, paths, { source: rev, alsoIndex: true }), (r) => `${plural(r.restored.length, 'path')} checked out of ${rev}`);
           return;
         }
         const { checkout } = await import('../../core/worktree/checkout.js');
@@ -67,5 +67,5 @@ export function register(program: Command): void {
 
 function render(r: CheckoutResult): string {
   const where = r.detached ? `HEAD is now at ${r.commit.slice(0, 7)}` : `Switched to branch '${r.branch}'`;
-  return `${where} (${r.written.length} files written, ${r.removed.length} removed)`;
+  return `${where} (${plural(r.written.length, 'file')} written, ${r.removed.length} removed)`;
 }

@@ -13,7 +13,7 @@ interface DiffFlags {
   stat?: boolean;
   stats?: boolean;
   exitCode?: boolean;
-  key?: string;
+  key?: string | false;
   limit: string;
   remote?: string;
   token?: string;
@@ -36,7 +36,8 @@ export function register(program: Command): void {
     .option('--no-index', 'compare two files outside any repository')
     .option('--stat', 'file level only: what changed, sizes, new versus shared chunk bytes')
     .option('--stats', 'numeric statistics of changed float tensors (max and mean |a-b|, relative L2, cosine)')
-    .option('--key <columns>', 'key column(s) of tables, comma-separated: report modified rows and cells')
+    .option('--key <columns>', 'key column(s) of tables, comma-separated: report modified rows and cells (default: the first leading column unique in both files, if any)')
+    .option('--no-key', 'compare table rows as a multiset: no key, none detected')
     .option('--limit <n>', 'examples shown per kind of change', '10')
     .option('--exit-code', 'exit 1 when there are differences, 0 when none (errors exit 2 or more)')
     .option('--remote <name>', 'where to read content the store lacks', 'origin')
@@ -57,7 +58,7 @@ export function register(program: Command): void {
           statOnly: flags.stat || flags.nameOnly || flags.nameStatus,
           cached: flags.cached || flags.staged,
           stats: flags.stats,
-          key: flags.key?.split(',').map((k) => k.trim()).filter(Boolean),
+          key: flags.key === false ? [] : flags.key?.split(',').map((k) => k.trim()).filter(Boolean),
           limit: Number.isInteger(limit) ? limit : Number.NaN,
           remote: flags.remote,
           token: flags.token,

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { DownloadResult } from '../../core/download/download.js';
 import { action } from '../action.js';
-import { emit, formatBytes } from '../render.js';
+import { emit, formatBytes, plural } from '../render.js';
 
 interface DownloadFlags {
   localDir?: string;
@@ -41,5 +41,5 @@ export function register(program: Command): void {
 function summary(r: DownloadResult): string {
   const bytes = r.files.reduce((n, f) => n + f.size, 0);
   const moved = r.fromCache ? 'from the cache (the server could not be reached)' : r.offline ? 'offline' : `${formatBytes(r.bytesReceived)} of content received${r.transfer ? ` (${r.transfer})` : ''}`;
-  return `downloaded ${r.files.length} file(s), ${formatBytes(bytes)}, of ${r.revision} (${r.commit.slice(0, 7)}) to ${r.path}: ${r.written} written, ${r.skipped} already up to date, ${moved}`;
+  return `downloaded ${plural(r.files.length, 'file')}, ${formatBytes(bytes)}, of ${r.revision} (${r.commit.slice(0, 7)}) to ${r.path}: ${r.written} written, ${r.skipped} already up to date, ${moved}`;
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
 import type { CheckResult } from '../../core/store/store-maintenance.js';
 import { action } from '../action.js';
-import { emit, formatBytes } from '../render.js';
+import { emit, formatBytes, plural } from '../render.js';
 
 /** Declares `hub fsck`. */
 export function register(program: Command): void {
@@ -27,7 +27,7 @@ function renderFsck(r: CheckResult): string {
     `checked ${c.xorbs} xorbs (${formatBytes(c.bytesVerified)}), ${c.chunks} chunks, ${c.indexedChunks} index entries, ${c.manifests} files`,
     ...(r.repository ? [`repository ${r.repository.path}: ${r.repository.branch ? `on ${r.repository.branch}` : 'detached'}, ${r.repository.indexEntries} index entries, ${r.repository.largeFiles} large files in HEAD`] : []),
     ...r.notes.map((n) => `note: ${n}`),
-    r.healthy ? 'store is healthy' : `${r.problems.length} problem(s) found`,
+    r.healthy ? 'store is healthy' : `${plural(r.problems.length, 'problem')} found`,
   ];
   return lines.join('\n');
 }

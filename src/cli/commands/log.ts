@@ -1,4 +1,4 @@
-/** `hub log [REV] [--oneline] [-n N | -N] [--all] [--stat]` and `hub show [REV | REV:PATH]`. */
+/** `hub log [REV] [--oneline] [--graph] [-n N | -N] [--all] [--stat]` and `hub show [REV | REV:PATH]`. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import type { FileChange, LogEntry } from '../../core/worktree/log.js';
@@ -17,14 +17,21 @@ export function register(program: Command): void {
     .option('-n, --max-count <n>', 'show at most N commits')
     .option('--stat', 'list the files each commit changed')
     .option('--all', 'every branch, remote-tracking branch and tag, not only REV')
+    .option('--graph', "draw the history's branches and merges left of the commits, as git log --graph")
     .addHelpText('after', '\n-N (e.g. -3) is the same as -n N.')
     .action(
-      action(async (ctx, rev: string | undefined, opts: { oneline?: boolean; maxCount?: string; stat?: boolean; all?: boolean }) => {
+      action(async (ctx, rev: string | undefined, opts: { oneline?: boolean; maxCount?: string; stat?: boolean; all?: boolean; graph?: boolean }) => {
         const max = opts.maxCount === undefined ? undefined : Number(opts.maxCount);
         if (max !== undefined && (!Number.isInteger(max) || max < 0)) throw new UsageError(`-n takes a whole number, not '${opts.maxCount}'`);
         const { log } = await import('../../core/worktree/log.js');
-        const r = await log(ctx, { rev, max, stat: opts.stat, all: opts.all });
-        emit(ctx, r, (x) => x.commits.map((c) => (opts.oneline ? oneline(c) : full(c))).join(opts.oneline ? '\n' : '\n\n'));
+        const r = await log(ctx, { rev, max, stat: opts.stat, all: opts.all, graph: opts.graph });
+        const text = (c: LogEntry) => (opts.oneline ? oneline(c) : full(c));
+        if (opts.graph) {
+          const { drawGraph } = await import('../log-graph.js');
+          emit(ctx, r, (x) => drawGraph(x.commits.map((c) => ({ oid: c.commit, parents: c.parents })), x.commits.map((c) => text(c).split('\n')), !opts.oneline).join('\n'));
+          return;
+        }
+        emit(ctx, r, (x) => x.commits.map(text).join(opts.oneline ? '\n' : '\n\n'));
       }),
     );
   program

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { MergeResult } from '../../core/worktree/merge.js';
 import { UsageError } from '../../errors.js';
 import { action } from '../action.js';
-import { emit } from '../render.js';
+import { emit, plural } from '../render.js';
 
 /** Declares `hub merge`. */
 export function register(program: Command): void {
@@ -17,7 +17,7 @@ export function register(program: Command): void {
         const core = await import('../../core/worktree/merge.js');
         if (opts.abort) {
           if (rev) throw new UsageError('--abort takes no revision', {}, 'usage');
-          emit(ctx, await core.abortMerge(ctx), (r) => `merge aborted: ${r.restored.length} path(s) back at ${r.commit.slice(0, 7)}`);
+          emit(ctx, await core.abortMerge(ctx), (r) => `merge aborted: ${plural(r.restored.length, 'path')} back at ${r.commit.slice(0, 7)}`);
           return;
         }
         if (!rev) throw new UsageError('nothing to merge: name a branch, tag or commit', { hint: "'hub merge BRANCH'" }, 'usage');

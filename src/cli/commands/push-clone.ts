@@ -1,7 +1,7 @@
 /** `hub clone URL|OWNER/NAME [DIR]`, `hub pull [REMOTE]`, `hub push [REMOTE [BRANCH...]]`. */
 import type { Command } from 'commander';
 import { action } from '../action.js';
-import { emit, formatBytes } from '../render.js';
+import { emit, formatBytes, plural } from '../render.js';
 import { hubVersion } from '../version.js';
 
 /** Declares `hub clone`, `hub pull` and `hub push`. */
@@ -21,22 +21,22 @@ export function register(program: Command): void {
       action(async (ctx, source: string, dir: string | undefined, opts: { checkout: boolean; revision?: string; repoType?: string; token?: string; include?: string[]; exclude?: string[] }) => {
         const { clone } = await import('../../core/sync/clone.js');
         const r = await clone(ctx, source, dir, { token: opts.token, noCheckout: !opts.checkout, version: hubVersion(), include: opts.include, exclude: opts.exclude, revision: opts.revision, repoType: opts.repoType });
-        emit(ctx, r, (x) => `cloned ${x.remote} into ${x.path}${x.revision ? ` at ${x.revision}${x.branch ? '' : ' (detached HEAD)'}` : ''}: ${x.largeFiles} large files, ${formatBytes(x.bytesReceived)} of content received${x.transfer ? ` (${x.transfer})` : ''}`);
+        emit(ctx, r, (x) => `cloned ${x.remote} into ${x.path}${x.revision ? ` at ${x.revision}${x.branch ? '' : ' (detached HEAD)'}` : ''}: ${plural(x.largeFiles, 'large file')}, ${formatBytes(x.bytesReceived)} of content received${x.transfer ? ` (${x.transfer})` : ''}`);
       }),
     );
   program
     .command('pull')
     .description('fetch the remote branch and merge it (fast-forward when possible, else a merge commit; conflicts exit 7); large files bring only the chunks the store lacks (HUB_OFFLINE: from what was fetched)')
-    .argument('[remote]', 'remote name', 'origin')
+    .argument('[remote]', 'remote name (default origin)')
     .option('--revision <rev>', "merge REV instead of the remote's branch of the same name: a branch of the remote, a tag or a commit")
     .option('--include <glob...>', 'fetch content only for large files matching GLOB (also completes files a partial clone left as pointers)')
     .option('--exclude <glob...>', 'do not fetch content for large files matching GLOB')
     .option('--token <token>', 'access token (else HUB_TOKEN or hub login)')
     .action(
-      action(async (ctx, remote: string, opts: { revision?: string; token?: string; include?: string[]; exclude?: string[] }) => {
+      action(async (ctx, remote: string | undefined, opts: { revision?: string; token?: string; include?: string[]; exclude?: string[] }) => {
         const { pull } = await import('../../core/sync/pull.js');
         const r = await pull(ctx, { remote, revision: opts.revision, token: opts.token, include: opts.include, exclude: opts.exclude });
-        emit(ctx, r, (x) => (x.upToDate ? 'already up to date' : `${x.mergeCommit ? `merged ${x.revision} into ${x.branch}: merge commit` : `fast-forwarded ${x.branch} to`} ${x.to.slice(0, 7)}: ${x.written.length} files written, ${x.removed.length} removed, ${formatBytes(x.bytesReceived)} of content received`));
+        emit(ctx, r, (x) => (x.upToDate ? 'already up to date' : `${x.mergeCommit ? `merged ${x.revision} into ${x.branch}: merge commit` : `fast-forwarded ${x.branch} to`} ${x.to.slice(0, 7)}: ${plural(x.written.length, 'file')} written, ${x.removed.length} removed, ${formatBytes(x.bytesReceived)} of content received`));
       }),
     );
   program
@@ -55,9 +55,10 @@ export function register(program: Command): void {
         const { push } = await import('../../core/sync/push.js');
         const r = await push(ctx, { remote, branches, token: opts.token, tags: opts.tags, setUpstream: opts.setUpstream, force: opts.force, forceWithLease: opts.forceWithLease, delete: opts.delete });
         emit(ctx, r, (x) => {
+          if (x.objects.uploaded === 0 && x.branches.every((b) => b.upToDate) && !x.tags.length && !x.upstreamSet.length) return 'Everything up-to-date'; // git's words
           const what = x.branches.map((b) => (b.deleted ? `deleted ${b.branch}` : `${b.forced ? 'force-pushed' : 'pushed'} ${b.branch} (${b.commit!.slice(0, 7)})`)).join(', ');
           const upstream = x.upstreamSet.length ? `; upstream of ${x.upstreamSet.join(', ')} set to ${x.remote}` : '';
-          return `${what} to ${x.remote}: ${x.objects.uploaded} of ${x.objects.checked} large files uploaded, ${formatBytes(x.bytesSent)} sent${x.transfer ? ` (${x.transfer})` : ''}${x.tags.length ? `; tags: ${x.tags.join(', ')}` : ''}${upstream}`;
+          return `${what} to ${x.remote}: ${x.objects.uploaded} of ${plural(x.objects.checked, 'large file')} uploaded, ${formatBytes(x.bytesSent)} sent${x.transfer ? ` (${x.transfer})` : ''}${x.tags.length ? `; tags: ${x.tags.join(', ')}` : ''}${upstream}`;
         });
       }),
     );

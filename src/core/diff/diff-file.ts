@@ -51,7 +51,8 @@ export async function fileDiff(change: TreeChange<SideEntry>, A: Side, B: Side, 
   try {
     if (lfsA && lfsB && large) out.chunks = await chunkSummary(large, lfsA, lfsB, change.path);
     const same = a && b && a.blob === b.blob;
-    if (opts.statOnly || same) return out;
+    // --stat reads tables still: their row counts are the stat (examples are not kept)
+    if (same || (opts.statOnly && kindOfPath(change.path)?.kind !== 'table')) return out;
     const sa = a ? await A.open(a) : undefined;
     const sb = b ? await B.open(b) : undefined;
     await withReadProgress(opts.progress ?? silentProgress, change.path, sa, sb, (x, y) => compareContent(out, change, x, y, A, B, opts), opts.signal);
@@ -88,7 +89,7 @@ async function compareContent(out: FileDiff, change: TreeChange<SideEntry>, a: B
     out.tensors = await diffTensorsOf(kind.format, a, b, { stats: opts.stats, limit: opts.limit }, path, A, B);
   } else if (kind.kind === 'table') {
     out.kind = 'table';
-    out.table = await diffTableOf(kind.format, a, b, { key: opts.key, limit: opts.limit });
+    out.table = await diffTableOf(kind.format, a, b, { key: opts.key, limit: opts.statOnly ? 0 : opts.limit });
   } else if (kind.kind === 'text') {
     out.kind = 'text';
     const decode = async (s: ByteSource | undefined) => (s ? new TextDecoder().decode(await s.read(0, s.size)) : undefined);

@@ -22,5 +22,5 @@ export async function diffTensorsOf(format: 'safetensors' | 'gguf' | 'safetensor
 
 /** The table comparison of one file. */
 export function diffTableOf(format: 'csv' | 'tsv' | 'jsonl' | 'parquet', a: ByteSource | undefined, b: ByteSource | undefined, opts: { key?: string[]; limit: number }): Promise<TableDiff> {
-  return diffTables(a, b, { format, key: opts.key, limit: opts.limit });
+  return diffTables(a, b, { format, key: opts.key, detectKey: opts.key === undefined, limit: opts.limit }); // [] (--no-key): keyless, nothing detected
 }

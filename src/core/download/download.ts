@@ -145,7 +145,7 @@ export async function download(ctx: CoreContext, source: string, opts: DownloadO
     if (missing.length) mkdirSync(stageDir, { recursive: true });
     const got: FetchedContent = missing.length ? await fetchLarge(store, url, missing, token, rev, transferOptions(ctx, stageDir)) : { objects: 0, bytesReceived: 0, transfer: null };
     const staged = got.staged ?? new Map<string, string>();
-    ctx.progress({ type: 'start', id: 'download', label: `writing ${todo.length} file(s)`, total: todo.length, unit: 'items' });
+    ctx.progress({ type: 'start', id: 'download', label: `Writing ${todo.length} file${todo.length === 1 ? '' : 's'}`, total: todo.length, unit: 'items' });
     let done = 0;
     try {
       for (const p of todo) {

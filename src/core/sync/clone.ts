@@ -23,6 +23,8 @@ import { hfRepoExists, hfRepoOf, type HfRepo } from '../../transfer/hf-api.js';
 import { restore } from '../worktree/checkout.js';
 import type { CoreContext } from '../context.js';
 import { resolveToken } from './credentials.js';
+import { logHeadMove } from '../worktree/ref-log.js';
+import { recordPartialSelection } from './content-on-demand.js';
 import { fetchContent, transferOptions } from './fetch-content.js';
 import { withStore } from '../store/open-store.js';
 import { requireOnline } from './offline.js';
@@ -184,6 +186,10 @@ async function cloneInto(ctx: CoreContext, url: string, target: string, opts: Cl
     setHeadToBranch(gitdir, 'main');
     result.branch = 'main';
   }
+  const paths = { workdir: target, gitdir, hubdir: join(gitdir, 'hub') };
+  if (commit) await logHeadMove({ paths, ctx }, branch, { from: undefined, to: commit, message: `clone: from ${url}` });
+  // a partial clone stays partial: later checkouts leave out what it left out (git-lfs's keys)
+  await recordPartialSelection(paths, opts.include, opts.exclude);
   if (!commit || opts.noCheckout) return result;
   const selected = pathFilter(opts.include, opts.exclude);
   const pointers = await lfsPointersOfCommit(gitdir, commit);

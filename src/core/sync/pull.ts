@@ -20,6 +20,7 @@ import { moveTo } from '../worktree/checkout.js';
 import { mergeInto } from '../worktree/merge.js';
 import type { CoreContext } from '../context.js';
 import { resolveToken } from './credentials.js';
+import { partialSelection } from './content-on-demand.js';
 import { fetchContent, transferOptions, type FetchedContent } from './fetch-content.js';
 import { isOffline } from './offline.js';
 import { saveIndex, withRepo, type RepoSession } from '../worktree/repo-session.js';
@@ -68,7 +69,9 @@ export async function pull(ctx: CoreContext, opts: { remote?: string; revision?:
       return fetched;
     };
     try {
-      const plan = { url: remote.url, remote: remoteName, branch: head.branch, revision, from: head.oid ?? null, to, selected: pathFilter(opts.include, opts.exclude), completeAll: !!opts.include?.length };
+      // without --include/--exclude, a partial clone keeps to what its clone selected
+      const selected = opts.include?.length || opts.exclude?.length ? pathFilter(opts.include, opts.exclude) : ((await partialSelection(s.paths)) ?? pathFilter());
+      const plan = { url: remote.url, remote: remoteName, branch: head.branch, revision, from: head.oid ?? null, to, selected, completeAll: !!opts.include?.length, reflogAction: opts.remote ? `pull ${opts.remote}` : 'pull' };
       return await pullTo(s, plan, getContent);
     } finally {
       dropStaged(s);
@@ -90,6 +93,8 @@ interface PullPlan {
   selected: (path: string) => boolean;
   /** --include was given: also complete files a partial clone left as pointers. */
   completeAll: boolean;
+  /** git's reflog action: `pull`, or `pull REMOTE` when one was named. */
+  reflogAction: string;
 }
 
 /** The rest of a pull: fast-forward (or only complete pointers when there is nothing new). */
@@ -107,10 +112,10 @@ async function pullTo(s: RepoSession, plan: PullPlan, getContent: (objects: Want
   if (from && !(await isAncestor(s.paths.gitdir, from, to))) {
     // diverged: git pull's merge, with its message and its marker label (the commit id)
     const what = revision === `${plan.remote}/${branch}` ? `branch '${branch}'` : `'${revision}'`;
-    const merged = await mergeInto(s, to, { label: to, message: `Merge ${what} of ${plan.url}`, leavePointer, what: `merge of ${revision}` });
+    const merged = await mergeInto(s, to, { label: to, message: `Merge ${what} of ${plan.url}`, leavePointer, what: `merge of ${revision}`, reflogAction: plan.reflogAction });
     return { ...base, to: merged.to, upToDate: false, written: merged.written, removed: merged.removed, transfer: fetched.transfer, bytesReceived: fetched.bytesReceived, mergeCommit: merged.to };
   }
-  const moved = await moveTo(s, to, revision, branch, true, leavePointer);
+  const moved = await moveTo(s, to, revision, branch, true, leavePointer, `${plan.reflogAction}: Fast-forward`);
   return { ...base, upToDate: false, written: moved.written, removed: moved.removed, transfer: fetched.transfer, bytesReceived: fetched.bytesReceived, mergeCommit: null };
 }
 

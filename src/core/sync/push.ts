@@ -32,6 +32,8 @@ export interface PushedBranch {
   commit: string | null;
   deleted: boolean;
   forced: boolean;
+  /** The remote's branch was already there (git's "Everything up-to-date" when all are). */
+  upToDate: boolean;
 }
 
 /** The `--json` shape of `hub push`. */
@@ -118,7 +120,8 @@ export async function push(ctx: CoreContext, opts: PushOptions): Promise<PushRes
         throw new ConflictError(`the remote's ${b} is at ${r.staleLease?.slice(0, 7) ?? '(nothing)'}, not ${lease?.slice(0, 7) ?? '(nothing)'} as expected: someone pushed since you last fetched`, { hint: "run 'hub fetch' and look at what they pushed ('hub log --all'), then push again", data: { branch: b, remote: r.staleLease, expected: lease } }, 'stale_lease');
       }
       if (!r.ok) throw new ConflictError(`the remote refused the push of ${b}: ${r.error ?? 'rejected'}`, { hint: "run 'hub pull' if the remote has new commits" }, 'push_rejected');
-      pushed.push({ branch: b, commit: tips.get(b) ?? null, deleted: !!opts.delete, forced: !!(opts.force || lease !== undefined) });
+      const commit = tips.get(b) ?? null;
+      pushed.push({ branch: b, commit, deleted: !!opts.delete, forced: !!(opts.force || lease !== undefined), upToDate: r.before !== undefined && r.before === commit });
     }
     const upstreamSet: string[] = [];
     if (opts.setUpstream && !opts.delete) {

@@ -2,6 +2,7 @@
 import { ConflictError, NotFoundError, UsageError } from '../../errors.js';
 import { checkRefName, deleteRef, listBranches, listTags, readHead, refExists, resolveRevision, writeRef } from '../../repo/refs.js';
 import type { CoreContext } from '../context.js';
+import { logBranchMove } from './ref-log.js';
 import { withRepo } from './repo-session.js';
 import { isAncestor } from '../../repo/ancestry.js';
 
@@ -39,6 +40,7 @@ export async function branch(ctx: CoreContext, opts: { name?: string; start?: st
     const commit = opts.start ? await resolveRevision(gitdir, opts.start) : head.oid;
     if (!commit) throw new NotFoundError('cannot create a branch before the first commit', {}, 'no_commits');
     writeRef(gitdir, `refs/heads/${name}`, commit);
+    await logBranchMove(s, name, { from: undefined, to: commit, message: `branch: Created from ${opts.start ?? (head.detached ? undefined : head.branch) ?? 'HEAD'}` }); // git names HEAD's branch here (switch -c says HEAD)
     return { created: name, commit };
   });
 }

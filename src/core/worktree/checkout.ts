@@ -24,7 +24,9 @@ import { assertSafeTreePath } from '../../repo/safe-path.js';
 import { normalizeRepoPath } from '../../repo/worktree-scan.js';
 import type { CoreContext } from '../context.js';
 import { commitFiles, recordIndexTree, treeOf } from './head-tree.js';
+import { fetchNeededContent, leftOutOfPartialClone, type NeededContent } from '../sync/content-on-demand.js';
 import { ensureInStore, knowBlob, materialize, type KnownBlob } from './materialize.js';
+import { logBranchMove, logHeadMove } from './ref-log.js';
 import { refuseUnmerged, saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { pruneEmptyDirs, statWorktreePath } from './worktree-fs.js';
 import { hashWorktreeFile, isAttributesPath, unchangedSinceIndexed } from './worktree-hash.js';
@@ -59,17 +61,24 @@ export async function switchBranch(ctx: CoreContext, branch: string, opts: { cre
     const exists = await refExists(s.paths.gitdir, `refs/heads/${branch}`);
     if (opts.create) {
       if (exists) throw new ConflictError(`a branch named '${branch}' already exists`, {}, 'branch_exists');
+      const head = await readHead(s.paths.gitdir);
+      const from = head.branch ?? head.oid ?? '';
       if (opts.startPoint !== undefined) {
         // the working tree moves first (it may refuse): the branch exists only once it is there
         const start = await resolveRevision(s.paths.gitdir, opts.startPoint);
-        const moved = await moveTo(s, start, opts.startPoint, undefined);
+        const moved = await moveTo(s, start, opts.startPoint, undefined, false, undefined, null);
         writeRef(s.paths.gitdir, `refs/heads/${branch}`, start);
         setHeadToBranch(s.paths.gitdir, branch);
+        await logBranchMove(s, branch, { from: undefined, to: start, message: `branch: Created from ${opts.startPoint}` });
+        await logHeadMove(s, undefined, { from: head.oid, to: start, message: `checkout: moving from ${from} to ${branch}` });
         return { ...moved, branch, detached: false };
       }
-      const head = await readHead(s.paths.gitdir);
       if (head.oid) writeRef(s.paths.gitdir, `refs/heads/${branch}`, head.oid);
       setHeadToBranch(s.paths.gitdir, branch);
+      if (head.oid) {
+        await logBranchMove(s, branch, { from: undefined, to: head.oid, message: 'branch: Created from HEAD' });
+        await logHeadMove(s, undefined, { from: head.oid, to: head.oid, message: `checkout: moving from ${from} to ${branch}` });
+      }
       return { commit: head.oid ?? '', branch, detached: false, written: [], removed: [] };
     }
     if (!exists) throw new NotFoundError(`no branch named '${branch}'`, { hint: `create it with 'hub switch -c ${branch}'` }, 'unknown_branch');
@@ -80,17 +89,21 @@ export async function switchBranch(ctx: CoreContext, branch: string, opts: { cre
 /**
  * Moves the working tree, index and HEAD from the current commit to `target` (see the module
  * comment). With `advanceBranch`, `branch` itself is moved to `target` (a fast-forward pull).
+ * `reflog` is the reflog message (default git checkout's, "checkout: moving from A to REV"; null: the caller logs).
  */
-export async function moveTo(s: RepoSession, target: string, rev: string, branch: string | undefined, advanceBranch = false, leavePointer?: (path: string) => boolean): Promise<CheckoutResult> {
+export async function moveTo(s: RepoSession, target: string, rev: string, branch: string | undefined, advanceBranch = false, leavePointer?: (path: string) => boolean, reflog?: string | null): Promise<CheckoutResult> {
   refuseUnmerged(s.index, 'check out another commit');
   const head = await readHead(s.paths.gitdir);
   const targetFiles = await commitFiles(s.paths, target);
   for (const p of targetFiles.keys()) assertSafeTreePath(p, `commit ${target.slice(0, 12)}`);
-  const headFiles = await commitFiles(s.paths, head.oid);
+  // no index at all (a --no-checkout clone): nothing is checked out yet, so every file is
+  // written, as git does there (a missing index is not a staged deletion of everything)
+  const headFiles = noIndex(s) ? new Map<string, TreeFile>() : await commitFiles(s.paths, head.oid);
   const { written, removed, carried, finish } = await applyFiles(s, headFiles, targetFiles, rev, leavePointer);
   if (branch && advanceBranch) writeRef(s.paths.gitdir, `refs/heads/${branch}`, target);
   if (branch) setHeadToBranch(s.paths.gitdir, branch);
   else setHeadDetached(s.paths.gitdir, target);
+  if (reflog !== null) await logHeadMove(s, advanceBranch ? branch : undefined, { from: head.oid, to: target, message: reflog ?? `checkout: moving from ${head.branch ?? head.oid} to ${rev}` });
   if (carried === 0) recordIndexTree(s.paths, await treeOf(s.paths, target));
   finish();
   return { commit: target, branch: branch ?? null, detached: !branch, written, removed };
@@ -103,6 +116,7 @@ export async function moveTo(s: RepoSession, target: string, rev: string, branch
  * refs, then calls `finish` (which removes the marker a crash would leave).
  */
 export async function applyFiles(s: RepoSession, headFiles: Map<string, TreeFile>, targetFiles: Map<string, TreeFile>, rev: string, leavePointer?: (path: string) => boolean): Promise<{ written: string[]; removed: string[]; carried: number; finish: () => void }> {
+  leavePointer ??= await leftOutOfPartialClone(s.paths);
 
   // A path the target leaves as HEAD has it keeps its staged and working state (git carries
   // such changes across); a path whose index entry already equals the target is untouched.
@@ -134,7 +148,7 @@ export async function applyFiles(s: RepoSession, headFiles: Map<string, TreeFile
   }
   if (conflicts.length) {
     throw new ConflictError(
-      `checkout would overwrite local changes in ${conflicts.length} file(s): ${conflicts.slice(0, 5).join(', ')}${conflicts.length > 5 ? ', ...' : ''}`,
+      `checkout would overwrite local changes in ${conflicts.length} file${conflicts.length === 1 ? '' : 's'}: ${conflicts.slice(0, 5).join(', ')}${conflicts.length > 5 ? ', ...' : ''}`,
       { hint: "commit them with 'hub add' and 'hub commit', or discard them with 'hub restore'", data: { paths: conflicts } },
       'dirty_tree',
     );
@@ -148,18 +162,17 @@ export async function applyFiles(s: RepoSession, headFiles: Map<string, TreeFile
     if (current.get(p) === t.oid && s.index.get(p)?.mode === t.mode) continue;
     toWrite.push(t);
   }
-  const missing: string[] = [];
+  // (content the store lacks comes from the remote first, or nothing is touched)
+  const missing: NeededContent[] = [];
   const known = new Map<string, KnownBlob>(); // each blob read once, small contents kept for step 3
   const budget = { bytes: KEEP_BLOB_BYTES };
   for (const t of toWrite) {
     if (t.mode === 0o120000) continue;
     if (!known.has(t.oid)) known.set(t.oid, await knowBlob(s, t.oid, budget));
     const lfs = known.get(t.oid)!.pointer;
-    if (lfs && !leavePointer?.(t.path) && !(await ensureInStore(s, lfs.oid))) missing.push(`${t.path} (oid ${lfs.oid})`);
+    if (lfs && !leavePointer?.(t.path) && !(await ensureInStore(s, lfs.oid)) && !missing.some((m) => m.oid === lfs.oid)) missing.push({ path: t.path, ...lfs });
   }
-  if (missing.length) {
-    throw new NotFoundError(`content missing from the store for ${missing.length} file(s): ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`, { hint: 'fetch it from a remote, or add it with hub store add', data: { missing } }, 'content_missing');
-  }
+  await fetchNeededContent(s, missing, rev);
 
   // 3. apply
   s.checkoutAttributes = await checkoutAttributesOf(s, targetFiles);
@@ -201,6 +214,11 @@ export function checkoutAttributesOf(s: RepoSession, files: ReadonlyMap<string, 
   return attributesOfBlobs(s, new Map([...files].filter(([p, t]) => isAttributesPath(p) && t.mode !== 0o120000).map(([p, t]) => [p, t.oid])));
 }
 
+/** True when the repository has no index file at all (a --no-checkout clone), as opposed to an empty one. */
+function noIndex(s: RepoSession): boolean {
+  return s.indexMtimeNs === undefined && s.index.size === 0;
+}
+
 function entryFromDisk(s: RepoSession, t: TreeFile): GitIndexEntry {
   const st = lstatSync(join(s.paths.workdir, t.path), { bigint: true });
   return indexEntryFromStat(t.path, t.oid, { mode: t.mode, size: Number(st.size), ctimeNs: st.ctimeNs, mtimeNs: st.mtimeNs, dev: Number(st.dev), ino: Number(st.ino), uid: Number(st.uid), gid: Number(st.gid) });
@@ -226,10 +244,12 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
     // a conflicted path has no one version in the index to restore (git: "path is unmerged")
     if (!opts.source && !opts.staged) refuseUnmerged(s.index, 'restore from the index', under);
     let source: Map<string, TreeFile>;
-    if (opts.source || opts.staged) {
-      const rev = opts.source ?? 'HEAD';
-      const head = await readHead(s.paths.gitdir);
-      source = await commitFiles(s.paths, opts.source ? await resolveRevision(s.paths.gitdir, rev) : head.oid);
+    const head = await readHead(s.paths.gitdir);
+    // no index at all (a --no-checkout clone): the files come from HEAD, and enter the index
+    const fromHead = !opts.source && !opts.staged && noIndex(s) && !!head.oid;
+    const sourceCommit = opts.source ? await resolveRevision(s.paths.gitdir, opts.source) : head.oid;
+    if (opts.source || opts.staged || fromHead) {
+      source = await commitFiles(s.paths, sourceCommit);
     } else {
       source = new Map([...s.index.values()].map((e) => [e.path, { path: e.path, mode: e.mode, oid: e.oid }]));
     }
@@ -252,15 +272,24 @@ export async function restore(ctx: CoreContext, paths: string[], opts: { staged?
       }
     } else {
       s.checkoutAttributes = await checkoutAttributesOf(s, source);
+      // a partial clone leaves out what it left out, unless the file is named itself
+      const leftOut = opts.leavePointer ?? (await leftOutOfPartialClone(s.paths));
+      const named = new Set(wanted);
+      const leave = (p: string) => !!leftOut?.(p) && !named.has(p);
+      const todo: Array<{ t: TreeFile; known?: KnownBlob }> = [];
+      const missing: NeededContent[] = [];
       for (const [p, t] of source) {
         if (!under(p)) continue;
         const known = t.mode === 0o120000 ? undefined : await knowBlob(s, t.oid, { bytes: Infinity }); // one read of each blob
         const lfs = known?.pointer;
-        const leave = !!opts.leavePointer?.(p);
-        if (lfs && !leave && !(await ensureInStore(s, lfs.oid))) throw new NotFoundError(`content of '${p}' (oid ${lfs.oid}) is not in the store`, { data: { path: p, oid: lfs.oid } }, 'content_missing');
-        const { entry } = await materialize(s, t, { pointerIfMissing: leave, known });
-        if (!opts.source || opts.alsoIndex) s.index.set(p, entry);
-        restored.push(p);
+        if (lfs && !leave(p) && !(await ensureInStore(s, lfs.oid)) && !missing.some((m) => m.oid === lfs.oid)) missing.push({ path: p, ...lfs });
+        todo.push({ t, known });
+      }
+      await fetchNeededContent(s, missing, opts.source ?? sourceCommit);
+      for (const { t, known } of todo) {
+        const { entry } = await materialize(s, t, { pointerIfMissing: leave(t.path), known });
+        if (!opts.source || opts.alsoIndex) s.index.set(t.path, entry);
+        restored.push(t.path);
       }
     }
     saveIndex(s);

@@ -7,6 +7,7 @@ import { countTreeChanges } from '../../repo/tree-changes.js';
 import type { CoreContext } from '../context.js';
 import { recordIndexTree, treeOf } from './head-tree.js';
 import { commitIdentities } from './identity.js';
+import { logHeadMove } from './ref-log.js';
 import { refuseUnmerged, withRepo } from './repo-session.js';
 
 /** The `--json` shape of `hub commit`. */
@@ -44,6 +45,8 @@ export async function commit(ctx: CoreContext, opts: { message?: string; author?
     const oid = writeCommit(s.paths.gitdir, { tree, parents, author, committer, message });
     if (head.branch) writeRef(s.paths.gitdir, `refs/heads/${head.branch}`, oid);
     else setHeadDetached(s.paths.gitdir, oid);
+    const kind = !head.oid ? ' (initial)' : merging.length ? ' (merge)' : '';
+    await logHeadMove(s, head.branch, { from: head.oid, to: oid, message: `commit${kind}: ${message.split('\n')[0]}` }, committer);
     clearMergeState(s.paths.gitdir); // a merge or revert this commit concludes (MERGE_HEAD, REVERT_HEAD, MERGE_MSG)
     recordIndexTree(s.paths, tree);
     return { commit: oid, tree, branch: head.branch ?? null, parents, message: message.trimEnd(), files: counts };

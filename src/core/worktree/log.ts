@@ -6,6 +6,7 @@ import type { RepoPaths } from '../../repo/repository.js';
 import { NotFoundError } from '../../errors.js';
 import type { CoreContext } from '../context.js';
 import { commitFiles } from './head-tree.js';
+import { graphOrder } from './log-order.js';
 import { withRepo } from './repo-session.js';
 
 /** A file changed by a commit. */
@@ -83,8 +84,8 @@ export async function changesOf(paths: RepoPaths, c: CommitInfo): Promise<FileCh
   return changes.sort((x, y) => (x.path < y.path ? -1 : 1));
 }
 
-/** The history from `rev` (default HEAD; with `all`, every branch, remote-tracking branch and tag too), newest first, following all parents by date. */
-export async function log(ctx: CoreContext, opts: { rev?: string; max?: number; stat?: boolean; all?: boolean }): Promise<{ commits: LogEntry[] }> {
+/** The history from `rev` (default HEAD; with `all`, every branch, remote-tracking branch and tag too), newest first, following all parents by date; with `graph`, in git's graph order. */
+export async function log(ctx: CoreContext, opts: { rev?: string; max?: number; stat?: boolean; all?: boolean; graph?: boolean }): Promise<{ commits: LogEntry[] }> {
   return withRepo(ctx, {}, async (s) => {
     const { gitdir } = s.paths;
     const head = await readHead(gitdir);
@@ -97,19 +98,25 @@ export async function log(ctx: CoreContext, opts: { rev?: string; max?: number; 
     const seen = new Set<string>();
     const queue: CommitInfo[] = [];
     for (const oid of starts) queue.push(await readCommit(gitdir, oid));
-    const out: LogEntry[] = [];
+    let walked: CommitInfo[] = [];
     const max = opts.max ?? Infinity;
-    while (queue.length && out.length < max) {
+    // the graph's order needs the whole history first (git's --graph implies --topo-order)
+    while (queue.length && (opts.graph || walked.length < max)) {
       queue.sort((a, b) => b.committer.timestamp - a.committer.timestamp);
       const c = queue.shift()!;
       if (seen.has(c.oid)) continue;
       seen.add(c.oid);
+      walked.push(c);
+      for (const p of c.parents) if (!seen.has(p)) queue.push(await readCommit(gitdir, p));
+    }
+    if (opts.graph) walked = graphOrder(walked).slice(0, max);
+    const out: LogEntry[] = [];
+    for (const c of walked) {
       const e = entryOf(c);
       const names = decorations.get(c.oid);
       if (names) e.refs = names;
       if (opts.stat) e.files = await changesOf(s.paths, c);
       out.push(e);
-      for (const p of c.parents) if (!seen.has(p)) queue.push(await readCommit(gitdir, p));
     }
     return { commits: out };
   });

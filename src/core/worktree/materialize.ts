@@ -143,7 +143,7 @@ export async function materialize(s: RepoSession, file: TreeFile, opts: { pointe
       if (staged) {
         s.staged!.delete(lfs.oid); // it was verified as it arrived, in this command
         commitFile(staged, full);
-      } else await catToFile(s.store, lfs.oid, full, { progress: s.ctx.progress, tmpDir: tmpDirOf(s), signal: s.ctx.signal });
+      } else await catToFile(s.store, lfs.oid, full, { progress: s.ctx.progress, tmpDir: tmpDirOf(s), signal: s.ctx.signal, label: `Writing ${file.path}` });
     } else {
       bytes ??= await readBlob(s.paths.gitdir, file.oid);
       if (lstatSync(full, { throwIfNoEntry: false })?.isDirectory()) clear(full);

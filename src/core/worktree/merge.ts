@@ -22,6 +22,7 @@ import type { CoreContext } from '../context.js';
 import { commitFiles, recordIndexTree } from './head-tree.js';
 import { commitIdentities } from './identity.js';
 import { materialize } from './materialize.js';
+import { logHeadMove } from './ref-log.js';
 import { mergeTrees, type MergeConflictReason } from './merge-trees.js';
 import type { MergeLabels } from '../../repo/merge-file.js';
 import { refuseUnmerged, saveIndex, withRepo, type RepoSession } from './repo-session.js';
@@ -61,6 +62,8 @@ export interface MergeOptions {
   now?: Date;
   /** How messages name the merge (default "merge of LABEL"). */
   what?: string;
+  /** git's reflog action: `merge LABEL` (the default), `pull`. */
+  reflogAction?: string;
 }
 
 /** `hub merge REV`. */
@@ -90,13 +93,14 @@ export async function mergeInto(s: RepoSession, theirs: string, opts: MergeOptio
   if (head.oid && (await isAncestor(gitdir, theirs, head.oid))) return { ...base, to: head.oid, upToDate: true, fastForward: false, written: [], removed: [] };
   if (!head.oid || (await isAncestor(gitdir, head.oid, theirs))) {
     if (head.oid) writeOrigHead(gitdir, head.oid);
-    const moved = await moveTo(s, theirs, opts.label, head.branch, true, opts.leavePointer);
+    const action = opts.reflogAction ?? `merge ${opts.label}`;
+    const moved = await moveTo(s, theirs, opts.label, head.branch, true, opts.leavePointer, `${action}: Fast-forward`);
     return { ...base, to: theirs, upToDate: false, fastForward: true, written: moved.written, removed: moved.removed };
   }
   const [mergeBase] = await mergeBases(gitdir, head.oid, theirs);
   if (!mergeBase) throw new ConflictError(`refusing to merge unrelated histories (${head.oid.slice(0, 7)} and ${theirs.slice(0, 7)} have no common ancestor)`, { hint: 'hub repositories are git repositories: run git merge --allow-unrelated-histories' }, 'unrelated_histories');
   const parents = [head.oid, theirs];
-  const r = await threeWayCommit(s, { head: head.oid, branch: head.branch, base: mergeBase, theirs, labels: { ours: 'HEAD', base: mergeBase.slice(0, 7), theirs: opts.label }, message: opts.message, parents, state: 'MERGE_HEAD', leavePointer: opts.leavePointer, now: opts.now, what: opts.what ?? `merge of ${opts.label}` });
+  const r = await threeWayCommit(s, { head: head.oid, branch: head.branch, base: mergeBase, theirs, labels: { ours: 'HEAD', base: mergeBase.slice(0, 7), theirs: opts.label }, message: opts.message, parents, state: 'MERGE_HEAD', leavePointer: opts.leavePointer, now: opts.now, what: opts.what ?? `merge of ${opts.label}`, reflog: `${opts.reflogAction ?? `merge ${opts.label}`}: Merge made by the 'ort' strategy.` });
   return { ...base, to: r.commit, upToDate: false, fastForward: false, parents, written: r.written, removed: r.removed };
 }
 
@@ -117,6 +121,8 @@ export interface ThreeWay {
   now?: Date;
   /** For messages: "merge of side", "revert of 1234567". */
   what: string;
+  /** The reflog message of the commit, as git writes it ("merge side: Merge made by the 'ort' strategy."). */
+  reflog: string;
 }
 
 /**
@@ -149,6 +155,7 @@ export async function threeWayCommit(s: RepoSession, w: ThreeWay): Promise<{ com
   const commit = writeCommit(gitdir, { tree, parents: w.parents, author, committer, message: `${w.message}\n` });
   if (w.branch) writeRef(gitdir, `refs/heads/${w.branch}`, commit);
   else setHeadDetached(gitdir, commit);
+  await logHeadMove(s, w.branch, { from: w.head, to: commit, message: w.reflog }, committer);
   if (applied.carried === 0) recordIndexTree(s.paths, tree);
   applied.finish();
   return { commit, written: applied.written, removed: applied.removed };

@@ -66,6 +66,6 @@ export async function checkRepo(ctx: CoreContext, store: Store, problems: FsckPr
   } catch (err) {
     problems.push({ kind: err instanceof HubError ? err.code : 'corrupt_repository', object: `repository ${paths.workdir}`, message: (err as Error).message, affects: [] });
   }
-  if (out.notFetched.length) notes.push(`${out.notFetched.length} large file(s) of HEAD are not in the store (not fetched)`);
+  if (out.notFetched.length) notes.push(`${out.notFetched.length} large file${out.notFetched.length === 1 ? ' of HEAD is' : 's of HEAD are'} not in the store (not fetched)`);
   return out;
 }

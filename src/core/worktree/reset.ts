@@ -5,13 +5,14 @@
  * discarding local changes to tracked files (untracked files stay). A merge or revert in progress
  * is ended (its conflict stages and MERGE_HEAD go); --soft refuses during one, as git does.
  *
- * --hard writes large files from the store, verified, and checks that every one is available
- * before the first file is touched (exit 3 otherwise); a file whose working copy already holds
+ * --hard writes large files from the store, verified, and makes sure every one is available
+ * before the first file is touched (fetching what the store lacks from the remote, as checkout
+ * does); a file whose working copy already holds
  * REV's content is not rewritten.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError, NotFoundError, UsageError } from '../../errors.js';
+import { ConflictError, UsageError } from '../../errors.js';
 import type { GitIndexEntry } from '../../formats/git-index.js';
 import { indexEntryFromStat } from '../../formats/git-index-stat.js';
 import { IndexEntries } from '../../repo/index-entries.js';
@@ -22,7 +23,9 @@ import { assertSafeTreePath } from '../../repo/safe-path.js';
 import { existsSync } from 'node:fs';
 import type { CoreContext } from '../context.js';
 import { commitFiles, recordIndexTree, treeOf } from './head-tree.js';
+import { fetchNeededContent, leftOutOfPartialClone, type NeededContent } from '../sync/content-on-demand.js';
 import { ensureInStore, materialize, pointerIn } from './materialize.js';
+import { logHeadMove } from './ref-log.js';
 import { saveIndex, withRepo, type RepoSession } from './repo-session.js';
 import { pruneEmptyDirs, statWorktreePath } from './worktree-fs.js';
 import { hashWorktreeFile, unchangedSinceIndexed } from './worktree-hash.js';
@@ -59,6 +62,7 @@ export async function reset(ctx: CoreContext, rev: string | undefined, mode: Res
     if (head.oid) writeOrigHead(gitdir, head.oid);
     if (head.branch) writeRef(gitdir, `refs/heads/${head.branch}`, target);
     else setHeadDetached(gitdir, target);
+    await logHeadMove(s, head.branch, { from: head.oid, to: target, message: `reset: moving to ${rev ?? 'HEAD'}` });
     if (mode !== 'soft') {
       clearMergeState(gitdir);
       recordIndexTree(s.paths, await treeOf(s.paths, target));
@@ -109,12 +113,14 @@ async function resetWorktree(s: RepoSession, files: Map<string, TreeFile>, resul
     toWrite.push(t);
   }
   // every large file's content must be there before the first file is touched
-  const missing: string[] = [];
+  // (what the store lacks comes from the remote, as checkout's does; a partial clone leaves out what it left out)
+  const leftOut = await leftOutOfPartialClone(s.paths);
+  const missing: NeededContent[] = [];
   for (const t of toWrite) {
     const lfs = t.mode === 0o120000 ? undefined : await pointerIn(s, t.oid);
-    if (lfs && !(await ensureInStore(s, lfs.oid))) missing.push(`${t.path} (oid ${lfs.oid})`);
+    if (lfs && !leftOut?.(t.path) && !(await ensureInStore(s, lfs.oid)) && !missing.some((m) => m.oid === lfs.oid)) missing.push({ path: t.path, ...lfs });
   }
-  if (missing.length) throw new NotFoundError(`content missing from the store for ${missing.length} file(s): ${missing.slice(0, 3).join(', ')}`, { hint: 'fetch it from a remote first', data: { missing } }, 'content_missing');
+  await fetchNeededContent(s, missing, result.to);
   for (const p of toRemove) {
     rmSync(join(s.paths.workdir, p), { force: true });
     s.index.delete(p);
@@ -123,7 +129,7 @@ async function resetWorktree(s: RepoSession, files: Map<string, TreeFile>, resul
   }
   pruneEmptyDirs(s.paths.workdir, toRemove, s.ctx.cwd);
   for (const t of toWrite) {
-    s.index.set(t.path, (await materialize(s, t)).entry); // resolves a conflict at that path too
+    s.index.set(t.path, (await materialize(s, t, { pointerIfMissing: !!leftOut?.(t.path) })).entry); // resolves a conflict at that path too
     result.written.push(t.path);
   }
   saveIndex(s);

@@ -45,6 +45,7 @@ export async function revert(ctx: CoreContext, rev: string): Promise<RevertResul
       state: 'REVERT_HEAD',
       stateCommit: target,
       what: `revert of ${short}`,
+      reflog: `revert: Revert "${subject}"`,
     });
     return { reverted: target, commit: r.commit, message };
   });

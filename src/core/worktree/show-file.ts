@@ -36,7 +36,7 @@ export async function showFile(ctx: CoreContext, spec: string, sink?: (bytes: Ui
       if (!large) sink(await readBlob(s.paths.gitdir, file.oid));
       else {
         if (!(await ensureInStore(s, large.oid))) throw new NotFoundError(`content of '${path}' (oid ${large.oid}) is not in the store`, { hint: "run 'hub fetch' (or 'hub pull --include PATH') first", data: { path, oid: large.oid } }, 'content_missing');
-        await streamObject(s.store, requireManifest(s.store, large.oid), sink, ctx.progress, ctx.signal);
+        await streamObject(s.store, requireManifest(s.store, large.oid), sink, ctx.progress, ctx.signal, `Reading ${path}`);
       }
     }
     return { revision: rev, commit, path, blob: file.oid, large: large ?? null };

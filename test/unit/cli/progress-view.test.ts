@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isCI } from '../../../src/cli/context.js';
-import { createProgressView, type ProgressViewOptions } from '../../../src/cli/progress-view.js';
+import { createProgressView, heartbeatFrom, type ProgressViewOptions } from '../../../src/cli/progress-view.js';
 
 const MiB = 1024 * 1024;
 
@@ -20,6 +20,10 @@ function plainView(over: Partial<ProgressViewOptions> = {}) {
   });
   return { view, lines, advance: (ms: number) => void (now += ms) };
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('createProgressView, plain lines', () => {
   it('prints one line at start and one at end, none per progress event', () => {
@@ -42,6 +46,26 @@ describe('createProgressView, plain lines', () => {
       view.sink({ type: 'progress', id: 'a', done: i * MiB });
     }
     expect(lines).toEqual(['push (100.0 MiB)\n', 'push: 10%  10.0 MiB / 100.0 MiB  1.0 MiB/s\n', 'push: 20%  20.0 MiB / 100.0 MiB  1.0 MiB/s\n']);
+  });
+
+  it('reports a long task on a timer even when no event arrives (one request that reports nothing for a minute)', () => {
+    vi.useFakeTimers({ now: 0 });
+    const lines: string[] = [];
+    const view = createProgressView({ quiet: false, noProgress: false, json: false, isTTY: false, ci: true, write: (t) => void lines.push(t), now: () => Date.now() });
+    view.sink({ type: 'start', id: 'a', label: 'Uploading 1 large file', total: 100 * MiB });
+    view.sink({ type: 'progress', id: 'a', done: 5 * MiB });
+    vi.advanceTimersByTime(25_000);
+    expect(lines).toEqual(['Uploading 1 large file (100.0 MiB)\n', 'Uploading 1 large file: 5%  5.0 MiB / 100.0 MiB  512.0 KiB/s\n', 'Uploading 1 large file: 5%  5.0 MiB / 100.0 MiB  256.0 KiB/s\n']);
+    view.sink({ type: 'end', id: 'a', ok: true });
+    vi.advanceTimersByTime(60_000);
+    expect(lines).toHaveLength(4); // the timer ends with the last task
+    view.stop();
+  });
+
+  it('HUB_PROGRESS_INTERVAL sets the interval in seconds; anything else is exit 2', () => {
+    expect(heartbeatFrom({})).toBe(10_000);
+    expect(heartbeatFrom({ HUB_PROGRESS_INTERVAL: '0.5' })).toBe(500);
+    for (const bad of ['0', 'x', '-1', '5000']) expect(() => heartbeatFrom({ HUB_PROGRESS_INTERVAL: bad })).toThrow(expect.objectContaining({ exitCode: 2 }));
   });
 
   it('shows the rate and ETA a transfer measured, when the event carries them', () => {

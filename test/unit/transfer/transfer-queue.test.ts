@@ -153,4 +153,16 @@ describe('transfer queue scheduling', () => {
     expect(events[0]).toMatchObject({ type: 'start', total: 1000, unit: 'bytes' });
     expect(events.at(-1)).toMatchObject({ type: 'end', ok: true });
   });
+
+  it('the rate counts bytes on the wire: content the other side had advances the total, not the rate', () => {
+    const events: ProgressEvent[] = [];
+    let t = 0;
+    const m = new TransferMeter((e) => events.push(e), 'up', 'Uploading', 1000, () => t);
+    t = 1000;
+    m.skip(600); // deduplicated: the server had these chunks
+    t = 2000;
+    m.move(200, 50); // 200 B of the file in a xorb: 50 B sent
+    const last = events.filter((e) => e.type === 'progress').at(-1)!;
+    expect(last).toMatchObject({ done: 800, total: 1000, rate: 25 }); // 50 B in 2 s, not 400 B/s
+  });
 });
