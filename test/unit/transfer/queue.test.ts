@@ -19,8 +19,9 @@ function sources(dir: string): Array<[string, string]> {
 describe('the transfer queue owns retries, slots and span planning', () => {
   it('only the queue retries transfer requests: adapters, clients and core call withRetries nowhere', () => {
     const callers = [...sources('src/transfer'), ...sources('src/core')].filter(([, text]) => text.includes('withRetries(')).map(([path]) => path).sort();
-    // hf-api.ts is the Hugging Face API client (whoami, repo info), not a transfer
-    expect(callers).toEqual(['src/transfer/hf-api.ts', 'src/transfer/queue.ts']);
+    // hf-api.ts is the Hugging Face API client (whoami, repo info) and hf-commit-client.ts retries
+    // only the preupload question (never the commit, which must not be sent twice): not transfers
+    expect(callers).toEqual(['src/transfer/hf-api.ts', 'src/transfer/hf-commit-client.ts', 'src/transfer/queue.ts']);
   });
 
   it('core has no downloader of its own: xorb ranges are fetched and parsed only by the hub-chunks adapter', () => {
