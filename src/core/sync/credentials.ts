@@ -50,13 +50,28 @@ export function forgetToken(env: NodeJS.ProcessEnv, url: string): boolean {
   return true;
 }
 
+/** Where a token came from. */
+export type TokenSource = 'option' | 'env' | 'login' | 'none';
+
+/** A token and its source; `from` names it for messages (`--token`, `HUB_TOKEN`, `HF_TOKEN`, `hub login`). */
+export interface ResolvedToken {
+  token?: string;
+  source: TokenSource;
+  from?: string;
+}
+
 /** The token to use for `url`: explicit, HUB_TOKEN, HF_TOKEN (as the `hf` tools read it), or the stored one. */
-export function resolveToken(ctx: CoreContext, url: string, explicit?: string): { token?: string; source: 'option' | 'env' | 'login' | 'none' } {
-  if (explicit) return { token: explicit, source: 'option' };
-  if (ctx.env.HUB_TOKEN) return { token: ctx.env.HUB_TOKEN, source: 'env' };
-  if (ctx.env.HF_TOKEN) return { token: ctx.env.HF_TOKEN, source: 'env' };
-  const stored = readAll(ctx.env)[originOf(url)];
-  return stored ? { token: stored, source: 'login' } : { source: 'none' };
+export function resolveToken(ctx: CoreContext, url: string, explicit?: string): ResolvedToken {
+  if (explicit) return { token: explicit, source: 'option', from: '--token' };
+  if (ctx.env.HUB_TOKEN) return { token: ctx.env.HUB_TOKEN, source: 'env', from: 'HUB_TOKEN' };
+  if (ctx.env.HF_TOKEN) return { token: ctx.env.HF_TOKEN, source: 'env', from: 'HF_TOKEN' };
+  const stored = storedToken(ctx.env, url);
+  return stored ? { token: stored, source: 'login', from: 'hub login' } : { source: 'none' };
+}
+
+/** The token `hub login` stored for the server of `url` (any path on it), if any. */
+export function storedToken(env: NodeJS.ProcessEnv, url: string): string | undefined {
+  return readAll(env)[originOf(url)];
 }
 
 /** The endpoint from --endpoint or HUB_ENDPOINT. */
