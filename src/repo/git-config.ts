@@ -68,3 +68,14 @@ export function setLocalConfig(place: ConfigPlace, key: string, value: string): 
     child.on('close', (code) => resolve(code === 0));
   });
 }
+
+/** The first line of `CMD ARGS` (e.g. `git version 2.39.5`), or null when it is not installed or fails. */
+export function toolVersion(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.on('error', () => resolve(null));
+    child.on('close', (code) => resolve(code === 0 ? (Buffer.concat(out).toString('utf8').split('\n')[0].trim() || null) : null));
+  });
+}

@@ -1,13 +1,15 @@
 /**
  * Tokens: from `--token`, else HUB_TOKEN, else HF_TOKEN, else the credentials file `hub login` wrote
- * (`$HUB_HOME/credentials`, mode 0600, a JSON map from server origin to token). hub never
- * prompts unless stdin is a terminal.
+ * (`$HUB_HOME/credentials`, mode 0600, a JSON map from server origin to token: a token is the
+ * server's, whatever path a URL on it has). hub never prompts unless stdin is a terminal.
+ * The server: `--endpoint`, else HUB_ENDPOINT, else the one `hub login` remembered
+ * (`$HUB_HOME/config.json`, `{"endpoint": URL}`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../fs/atomic-file.js';
 import { hubHome } from '../../store/paths.js';
-import { UsageError } from '../../errors.js';
+import { PermissionError, UsageError, isHubError } from '../../errors.js';
 import type { CoreContext } from '../context.js';
 
 function credentialsPath(env: NodeJS.ProcessEnv): string {
@@ -74,10 +76,39 @@ export function storedToken(env: NodeJS.ProcessEnv, url: string): string | undef
   return readAll(env)[originOf(url)];
 }
 
-/** The endpoint from --endpoint or HUB_ENDPOINT. */
+function configPath(env: NodeJS.ProcessEnv): string {
+  return join(hubHome(env), 'config.json');
+}
+
+/** The server `hub login` remembered, if any. */
+export function rememberedEndpoint(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    const doc = JSON.parse(readFileSync(configPath(env), 'utf8')) as { endpoint?: unknown };
+    return typeof doc?.endpoint === 'string' ? doc.endpoint : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Remembers `endpoint` as the server of later commands (undefined: forget it). */
+export function rememberEndpoint(env: NodeJS.ProcessEnv, endpoint: string | undefined): void {
+  writeFileAtomic(configPath(env), `${JSON.stringify(endpoint ? { endpoint } : {}, null, 2)}\n`);
+}
+
+/**
+ * A 401 answering a request that carried `used` becomes an error naming where the token came
+ * from (`the token from HUB_TOKEN was rejected`); anything else is returned as it is.
+ */
+export function explainRejectedToken(err: unknown, used: ResolvedToken, server: string): unknown {
+  if (!isHubError(err) || (err.data as { status?: number } | undefined)?.status !== 401 || !used.token) return err;
+  const from = used.from ?? 'the token';
+  return new PermissionError(`${originOf(server)} rejected the token from ${from} (HTTP 401)`, { hint: used.source === 'login' ? "run 'hub login' again with a valid token" : `check or unset ${from}`, data: { status: 401 }, cause: err }, 'unauthorized');
+}
+
+/** The endpoint from --endpoint, HUB_ENDPOINT, or the one `hub login` remembered. */
 export function resolveEndpoint(ctx: CoreContext, endpoint: string | undefined): string {
-  const e = endpoint ?? ctx.env.HUB_ENDPOINT;
-  if (!e) throw new UsageError('no server given', { hint: 'pass --endpoint URL or set HUB_ENDPOINT' }, 'no_endpoint');
+  const e = endpoint ?? ctx.env.HUB_ENDPOINT ?? rememberedEndpoint(ctx.env);
+  if (!e) throw new UsageError('no server given', { hint: "pass --endpoint URL, set HUB_ENDPOINT, or run 'hub login --endpoint URL' once" }, 'no_endpoint');
   let url: URL;
   try {
     url = new URL(e);

@@ -6,6 +6,7 @@
  */
 import type { GitConfigValues } from '../../formats/git-config-values.js';
 import { readLfsGitConfig, type ConfigPlace } from '../../repo/git-config.js';
+import { credentialFill } from '../../repo/git-credential.js';
 import { createGitHttp, type GitHttpPlugin } from '../../transfer/git-http-plugin.js';
 import type { LfsTarget } from '../../transfer/lfs-auth.js';
 import { lfsEndpointOf, lfsUrlOfCloneUrl, withoutCredentials, type LfsEndpoint, type LfsOperation } from '../../transfer/lfs-endpoint.js';
@@ -23,6 +24,8 @@ export interface RemoteAccess {
   lfs(operation: LfsOperation): LfsTarget;
   /** The endpoint git-lfs would use for `operation` (URL as configured, access mode, config key). */
   endpoint(operation: LfsOperation): LfsEndpoint;
+  /** Whether git's credential helper has credentials for the server of `url` (asked without a prompt; nothing is kept). */
+  helperHas(url: string): Promise<boolean>;
 }
 
 /** Options of {@link remoteAccess}. */
@@ -49,6 +52,10 @@ export async function remoteAccess(ctx: CoreContext, opts: RemoteAccessOptions):
     url,
     git: () => createGitHttp({ auth: gitAuth, signal: ctx.signal }),
     endpoint,
+    async helperHas(u) {
+      const describe = new URL(u).origin === new URL(url).origin ? new URL(url) : new URL(u);
+      return (await credentialFill(describe, { ...credentials, interactive: false })) !== undefined;
+    },
     lfs(operation) {
       let t = endpoints.get(operation);
       if (!t) {
