@@ -99,6 +99,14 @@ describe('logging in once', () => {
     // a private repository by another spelling of its URL: the stored token is the server's
     expect(await runHubJson(['clone', `${s.url}/admin/once.git`, 'b'], { cwd: parent, env })).toMatchObject({ branch: 'main' });
 
+    // OWNER/NAME names a model: a dataset of that name is pointed at, not reported as missing
+    await runHubJson(['repo', 'create', 'admin/squad', '--dataset'], { env });
+    const ds = await runHub(['clone', 'admin/squad'], { cwd: parent, env });
+    expect(ds.code).toBe(3);
+    expect(ds.stderr).toMatch(/admin\/squad is not a model .* but a dataset of that name exists/);
+    expect(ds.stderr).toContain('hub clone datasets/admin/squad');
+    expect((await runHub(['clone', 'admin/nothing-here'], { cwd: parent, env })).stderr).not.toMatch(/dataset/);
+
     expect(await runHubJson(['logout'], { env })).toEqual({ endpoint: s.url, removed: true });
     expect((await runHub(['whoami'], { env })).code).toBe(2); // logging out forgets the server too
   });

@@ -21,6 +21,9 @@ import { cloneHistory } from '../../repo/sync.js';
 import { restore } from '../worktree/checkout.js';
 import type { CoreContext } from '../context.js';
 import { remoteAccess } from './remote-access.js';
+import { resolveToken } from './credentials.js';
+import { hfRepoOf } from '../../transfer/hf-api.js';
+import { requestJson } from '../../transfer/http-client.js';
 import { fetchContent, transferOptions } from './fetch-content.js';
 import { withStore } from '../store/open-store.js';
 import { requireOnline } from './offline.js';
@@ -85,8 +88,24 @@ export async function clone(ctx: CoreContext, source: string, dir: string | unde
     // like git: no half-made clone stays behind (the store keeps what was fetched, so a rerun
     // transfers only what is missing)
     removeClone(target, created);
-    throw err;
+    throw await modelOrDataset(ctx, source, opts, url, err);
   }
+}
+
+/**
+ * A bare `OWNER/NAME` names a model (as `hf` reads it). When there is no such model but a
+ * dataset of that name, the NotFoundError says so and how to name it; anything else is returned as it is.
+ */
+async function modelOrDataset(ctx: CoreContext, source: string, opts: CloneOptions, url: string, err: unknown): Promise<unknown> {
+  if (!(err instanceof NotFoundError) || opts.repoType !== undefined || !/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*(@[^@\s]+)?$/.test(source)) return err;
+  const repo = hfRepoOf(url);
+  try {
+    // the HF API's repository info: any answer means the dataset exists (an empty one has no revision yet)
+    await requestJson({ method: 'GET', url: `${repo.endpoint}/api/datasets/${repo.id}`, token: resolveToken(ctx, url, opts.token).token, what: `looking for dataset ${repo.id}`, signal: ctx.signal });
+  } catch {
+    return err; // no dataset either (or no HF API to ask): the original answer stands
+  }
+  return new NotFoundError(`${repo.id} is not a model on ${repo.endpoint}, but a dataset of that name exists`, { hint: `hub clone datasets/${repo.id} (or --repo-type dataset)`, cause: err }, 'repo_not_found');
 }
 
 /** What the marker of an unfinished clone records. */
