@@ -19,8 +19,8 @@ import { fetchContent } from '../sync/fetch-content.js';
 
 /** Where content the store lacks may come from. */
 export interface RemoteAccess {
-  /** The remote's Git LFS endpoint. */
-  lfs: LfsTarget;
+  /** The remote's Git LFS endpoint (found only when content must be fetched: it reads git's configuration). */
+  lfs: () => Promise<LfsTarget>;
   /** HUB_OFFLINE: never ask. */
   offline: boolean;
   /** Cancels requests to the remote. */
@@ -77,7 +77,8 @@ export class LargeFiles {
     if (manifest) return { chunks: objectChunks(this.store, manifest), fetcher: this.local };
     if (!this.remote) throw new NotFoundError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store and there is no remote to fetch it from`, { data: { oid } }, 'content_missing');
     if (this.remote.offline) throw new NetworkError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store, and HUB_OFFLINE is set`, { retriable: false, data: { oid } }, 'offline');
-    const { lfs, signal } = this.remote;
+    const { signal } = this.remote;
+    const lfs = await this.remote.lfs();
     const batch = await this.queue.retried(() => lfsBatch(lfs, 'download', [{ oid, size }], signal));
     const obj = batch.objects[0];
     const action = obj?.actions?.download;

@@ -11,7 +11,6 @@ import { readHead, refExists, resolveRevision } from '../../repo/refs.js';
 import { remoteRefSnapshot, resolveRemoteRevision } from '../../repo/remote-refs.js';
 import { listRemotes } from '../../repo/remotes.js';
 import { fetchHistory } from '../../repo/sync.js';
-import { createGitHttp } from '../../transfer/git-http-plugin.js';
 import type { CoreContext } from '../context.js';
 import { remoteAccess } from './remote-access.js';
 import { fetchContent, transferOptions } from './fetch-content.js';

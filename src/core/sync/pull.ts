@@ -15,7 +15,6 @@ import { readHead, refExists, resolveRevision } from '../../repo/refs.js';
 import { listRemotes } from '../../repo/remotes.js';
 import { resolveRemoteRevision } from '../../repo/remote-refs.js';
 import { fetchHistory } from '../../repo/sync.js';
-import { createGitHttp } from '../../transfer/git-http-plugin.js';
 import { moveTo } from '../worktree/checkout.js';
 import { mergeInto } from '../worktree/merge.js';
 import type { CoreContext } from '../context.js';
