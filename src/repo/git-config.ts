@@ -34,15 +34,14 @@ export interface ConfigPlace {
 /** The configuration a Git LFS client sees in a repository (see the module comment). */
 export async function readLfsGitConfig(place: ConfigPlace): Promise<GitConfigValues> {
   const run = (args: string[]) => gitConfigList(place, args);
-  const git = await run([]);
-  if (git === undefined) return new GitConfigValues();
-  let lfsconfig: string | undefined;
-  if (place.revision) lfsconfig = await run(['--blob', `${place.revision}:.lfsconfig`]);
-  else {
+  const committed = async (): Promise<string | undefined> => {
+    if (place.revision) return run(['--blob', `${place.revision}:.lfsconfig`]);
     const file = place.workdir ? join(place.workdir, '.lfsconfig') : undefined;
-    if (file && existsSync(file)) lfsconfig = await run(['--file', file]);
-    else lfsconfig = (place.workdir ? await run(['--blob', ':.lfsconfig']) : undefined) ?? (await run(['--blob', 'HEAD:.lfsconfig']));
-  }
+    if (file && existsSync(file)) return run(['--file', file]);
+    return (place.workdir ? await run(['--blob', ':.lfsconfig']) : undefined) ?? run(['--blob', 'HEAD:.lfsconfig']);
+  };
+  const [git, lfsconfig] = await Promise.all([run([]), committed()]);
+  if (git === undefined) return new GitConfigValues();
   const fromFile: ConfigEntry[] = parseConfigList(lfsconfig ?? '').filter(([k]) => safeLfsconfigKey(k));
   return new GitConfigValues([...fromFile, ...parseConfigList(git)]);
 }
