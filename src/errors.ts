@@ -112,7 +112,9 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   unknown_tag: ExitCode.notFound,
   user_not_found: ExitCode.notFound,
   // 4: credentials or permissions
+  credentials_rejected: ExitCode.auth,
   forbidden: ExitCode.auth,
+  no_credentials: ExitCode.auth,
   no_token: ExitCode.auth,
   not_logged_in: ExitCode.auth,
   permission_denied: ExitCode.auth,

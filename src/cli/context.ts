@@ -24,6 +24,8 @@ export interface CliContext {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   signal: AbortSignal;
+  /** stdin is a terminal (and not CI): git's credential helpers may prompt. */
+  interactive: boolean;
 }
 
 /** The global options as commander parses them (`-C` is stored as `C`, `--no-progress` as `progress`). */
@@ -90,6 +92,7 @@ export async function buildContext(command: Command, runtime: CliRuntime): Promi
     stdout: runtime.stdout,
     stderr: runtime.stderr,
     signal: runtime.signal,
+    interactive: process.stdin.isTTY === true && !isCI(runtime.env),
   };
   return { ctx, stop: view.stop };
 }

@@ -12,4 +12,6 @@ export interface CoreContext {
    * caller with nothing to cancel passes `new AbortController().signal`.
    */
   signal: AbortSignal;
+  /** A person can answer a prompt (stdin is a terminal): git's credential helpers may then prompt for a password. */
+  interactive?: boolean;
 }

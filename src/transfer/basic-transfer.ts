@@ -8,20 +8,21 @@ import { Readable } from 'node:stream';
 import { HubError, NetworkError } from '../errors.js';
 import { errorForBody } from './http-client.js';
 import { send, type LfsAction } from './lfs-client.js';
+import { anonymous, forAction, sendWithAuth, type Authenticator } from './lfs-auth.js';
 import { describeAnswer, unexpectedAnswer } from './remote-answer.js';
 
 const LFS = 'application/vnd.git-lfs+json';
 
 /** `basic` upload: PUT the whole object from `body` (`size` bytes). */
-export async function basicPut(oid: string, size: number, upload: LfsAction, body: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
-  const res = await send(upload.href, { method: 'PUT', headers: { ...upload.header, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body(), { objectMode: false, highWaterMark: 64 * 1024 }), signal }); // read as the socket takes it: progress follows the wire
+export async function basicPut(oid: string, size: number, upload: LfsAction, body: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal, auth: Authenticator = anonymous): Promise<void> {
+  const res = await sendWithAuth(forAction(auth, upload.header), upload.href, (headers) => send(upload.href, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: Readable.from(body(), { objectMode: false, highWaterMark: 64 * 1024 }), signal })); // read as the socket takes it: progress follows the wire
   const text = await res.body.text();
   if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, `uploading ${oid.slice(0, 12)}`, res.headers['retry-after']);
 }
 
 /** The verify action after a `basic` upload. */
-export async function basicVerify(oid: string, size: number, verify: LfsAction, signal?: AbortSignal): Promise<void> {
-  const v = await send(verify.href, { method: 'POST', headers: { ...verify.header, 'content-type': LFS }, body: JSON.stringify({ oid, size }), signal });
+export async function basicVerify(oid: string, size: number, verify: LfsAction, signal?: AbortSignal, auth: Authenticator = anonymous): Promise<void> {
+  const v = await sendWithAuth(forAction(auth, verify.header), verify.href, (headers) => send(verify.href, { method: 'POST', headers: { ...headers, 'content-type': LFS }, body: JSON.stringify({ oid, size }), signal }));
   const text = await v.body.text();
   if (v.statusCode !== 200) throw errorForBody(v.statusCode, text, `verifying ${oid.slice(0, 12)}`, v.headers['retry-after']);
 }
@@ -41,12 +42,12 @@ export class BasicDownload {
   /** Bytes that arrived over the network (more than `size` when a restart was needed). */
   received = 0;
 
-  constructor(private readonly oid: string, private readonly size: number, private readonly download: LfsAction, private readonly sink: DownloadSink, private readonly signal?: AbortSignal) {}
+  constructor(private readonly oid: string, private readonly size: number, private readonly download: LfsAction, private readonly sink: DownloadSink, private readonly signal?: AbortSignal, private readonly auth: Authenticator = anonymous) {}
 
   /** One request for the bytes the sink lacks. */
   async attempt(): Promise<void> {
     const { oid, size, download, sink, signal } = this;
-    const res = await send(download.href, { headers: { ...download.header, ...(this.have > 0 ? { range: `bytes=${this.have}-` } : {}) }, signal });
+    const res = await sendWithAuth(forAction(this.auth, download.header), download.href, (headers) => send(download.href, { headers: { ...headers, ...(this.have > 0 ? { range: `bytes=${this.have}-` } : {}) }, signal }));
     if (res.statusCode !== 200 && res.statusCode !== 206) throw errorForBody(res.statusCode, await res.body.text(), `downloading ${oid.slice(0, 12)}`, res.headers['retry-after']);
     const from = res.statusCode === 206 ? rangeStart(res.headers['content-range']) : 0;
     if (from !== this.have) {

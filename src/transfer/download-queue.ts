@@ -10,6 +10,7 @@ import { errorForStatus } from './http-client.js';
 import { ChunkApi, type LfsAction } from './lfs-client.js';
 import { BasicDownload } from './basic-transfer.js';
 import { receiveChunks } from './chunk-adapter.js';
+import { anonymous, type Authenticator, type LfsTarget } from './lfs-auth.js';
 import type { TransferQueue } from './queue.js';
 import type { DownloadTarget, ObjectWriter } from './store-interfaces.js';
 import type { TransferMeter } from './transfer-queue.js';
@@ -25,18 +26,19 @@ export interface Downloaded<R> {
 }
 
 /** Where the objects come from: a Git LFS remote (batch API), or plain URLs (an HF server's `resolve`). */
-export type DownloadRoute = { remoteUrl: string; token?: string } | { urls: ReadonlyMap<string, string>; token?: string };
+export type DownloadRoute = { lfs: LfsTarget } | { urls: ReadonlyMap<string, string>; token?: string };
 
 /** Downloads every object of `objects` the target lacks; see the module comment. */
 export async function downloadObjects<L, R>(q: TransferQueue, target: DownloadTarget<L, R>, objects: ReadonlyArray<{ oid: string; size: number }>, route: DownloadRoute, discard: (finished: R[]) => void = () => {}): Promise<Downloaded<R>> {
   const wanted = [...new Map(objects.filter((o) => !target.has(o.oid)).map((o) => [o.oid, o])).values()];
   const result: Downloaded<R> = { objects: 0, bytesReceived: 0, transfer: null, finished: new Map() };
   if (!wanted.length) return result;
-  const meter = q.meter(`download:${'remoteUrl' in route ? route.remoteUrl : 'urls'}`, `Downloading ${wanted.length} large file${wanted.length === 1 ? '' : 's'}`, wanted.reduce((n, o) => n + o.size, 0));
+  const meter = q.meter(`download:${'lfs' in route ? route.lfs.url : 'urls'}`, `Downloading ${wanted.length} large file${wanted.length === 1 ? '' : 's'}`, wanted.reduce((n, o) => n + o.size, 0));
+  const auth = 'lfs' in route ? route.lfs.auth : anonymous;
   const one = async (obj: { oid: string; size: number }, action: LfsAction, transfer: string): Promise<void> => {
     const into: Into<L, R> = { writer: target.receive(obj) };
     try {
-      const received = transfer === 'hub-chunks' ? await receiveChunks(q, new ChunkApi(action.href, action.header, q.signal), obj, target.local, into.writer, meter) : await receiveBasic(q, obj, action, target, into, meter);
+      const received = transfer === 'hub-chunks' ? await receiveChunks(q, new ChunkApi(action.href, action.header, q.signal), obj, target.local, into.writer, meter) : await receiveBasic(q, obj, action, target, into, meter, auth);
       result.bytesReceived += received; // after the await: objects run concurrently
       result.finished.set(obj.oid, await into.writer.finish());
       result.objects++;
@@ -46,8 +48,8 @@ export async function downloadObjects<L, R>(q: TransferQueue, target: DownloadTa
     }
   };
   try {
-    if ('remoteUrl' in route) {
-      for await (const batch of q.batches(route.remoteUrl, 'download', wanted, route.token)) {
+    if ('lfs' in route) {
+      for await (const batch of q.batches(route.lfs, 'download', wanted)) {
         result.transfer = batch.transfer;
         for (const obj of batch.objects) {
           if (obj.error || !obj.actions?.download) throw errorForStatus(obj.error?.code ?? 404, obj.error?.message ?? 'no download action', `downloading ${obj.oid.slice(0, 12)}`);
@@ -74,7 +76,7 @@ interface Into<L, R> {
 }
 
 /** basic: the whole object in one slot, fed to the writer as it arrives; a restart starts a fresh writer. */
-async function receiveBasic<L, R>(q: TransferQueue, obj: { oid: string; size: number }, action: LfsAction, target: DownloadTarget<L, R>, into: Into<L, R>, meter: TransferMeter): Promise<number> {
+async function receiveBasic<L, R>(q: TransferQueue, obj: { oid: string; size: number }, action: LfsAction, target: DownloadTarget<L, R>, into: Into<L, R>, meter: TransferMeter, auth: Authenticator): Promise<number> {
   const download = new BasicDownload(obj.oid, obj.size, action, {
     write: async (bytes) => {
       into.writer.bytes(bytes);
@@ -86,7 +88,7 @@ async function receiveBasic<L, R>(q: TransferQueue, obj: { oid: string; size: nu
       await into.writer.abort();
       into.writer = target.receive(obj);
     },
-  }, q.signal);
+  }, q.signal, auth);
   await q.inSlot(() => download.attempt());
   return download.received;
 }

@@ -8,7 +8,8 @@
  */
 import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
-import { NetworkError } from '../errors.js';
+import { HubError, NetworkError } from '../errors.js';
+import { anonymous, sendWithAuth, type Authenticator } from './lfs-auth.js';
 import { errorForBody } from './http-client.js';
 import { describeAnswer, mediaType, unexpectedAnswer } from './remote-answer.js';
 
@@ -37,23 +38,32 @@ export interface GitHttpPlugin {
 }
 
 /**
- * Creates the plugin; `token` (if any) goes as Basic credentials on every request, and `signal`
- * cancels every request (isomorphic-git passes none of its own), in flight or not yet sent.
+ * Creates the plugin. Requests carry `auth`'s credentials (or `token` as Basic credentials); a
+ * 401 to a request without a body (the ref advertisement, which comes first) is tried again when
+ * `auth` finds credentials, as git asks its credential helper; a request with a body cannot be
+ * replayed, so its 401 is final. `signal` cancels every request (isomorphic-git passes none of
+ * its own), in flight or not yet sent.
  */
-export function createGitHttp(opts: { token?: string; dispatcher?: Dispatcher; signal?: AbortSignal } = {}): GitHttpPlugin {
-  const auth = opts.token ? `Basic ${Buffer.from(`hub:${opts.token}`).toString('base64')}` : undefined;
+export function createGitHttp(opts: { token?: string; auth?: Authenticator; dispatcher?: Dispatcher; signal?: AbortSignal } = {}): GitHttpPlugin {
+  const token = opts.token;
+  const auth: Authenticator = opts.auth ?? (token ? { ...anonymous, headers: async () => ({ authorization: `Basic ${Buffer.from(`hub:${token}`).toString('base64')}` }) } : anonymous);
   return {
     async request(req) {
       let res;
       try {
-        res = await request(req.url, {
-          method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-          headers: { ...req.headers, ...(auth ? { authorization: auth } : {}) },
-          body: req.body ? Readable.from(req.body) : undefined,
-          dispatcher: opts.dispatcher,
-          signal: req.signal ?? opts.signal,
-        });
+        // a body cannot be sent twice: the authenticator hears of the 401 (and may explain it), but there is no retry
+        const once: Authenticator = req.body ? { headers: (u) => auth.headers(u), unauthorized: async (u, sent) => (await auth.unauthorized(u, sent)) && false, succeeded: (u, sent) => auth.succeeded(u, sent) } : auth;
+        res = await sendWithAuth(once, req.url, (headers) =>
+          request(req.url, {
+            method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+            headers: { ...req.headers, ...headers },
+            body: req.body ? Readable.from(req.body) : undefined,
+            dispatcher: opts.dispatcher,
+            signal: req.signal ?? opts.signal,
+          }),
+        );
       } catch (err) {
+        if (err instanceof HubError) throw err;
         (req.signal ?? opts.signal)?.throwIfAborted(); // cancelled, not unreachable
         throw new NetworkError(`cannot reach ${new URL(req.url).origin} (${(err as Error).message})`, { cause: err });
       }

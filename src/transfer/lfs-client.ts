@@ -6,7 +6,8 @@
  */
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import { NetworkError } from '../errors.js';
+import { HubError, NetworkError } from '../errors.js';
+import { sendWithAuth, type LfsTarget } from './lfs-auth.js';
 import { errorForBody, requestJson } from './http-client.js';
 import { describeAnswer, isHtml, isRecord, parseJsonAnswer, unexpectedAnswer } from './remote-answer.js';
 
@@ -26,23 +27,24 @@ export interface BatchObject {
   error?: { code: number; message: string };
 }
 
-/** `<remote>.git/info/lfs` for a remote URL (git-lfs's rule). */
-export function lfsEndpoint(remoteUrl: string): string {
-  const u = remoteUrl.replace(/\/$/, '');
-  return u.endsWith('.git') ? `${u}/info/lfs` : `${u}.git/info/lfs`;
-}
-
-/** POST …/objects/batch, one attempt; `signal` cancels the request. */
-export async function lfsBatch(lfsUrl: string, operation: 'upload' | 'download', objects: ReadonlyArray<{ oid: string; size: number }>, token?: string, signal?: AbortSignal): Promise<{ transfer: string; objects: BatchObject[] }> {
+/**
+ * POST …/objects/batch, one attempt (a 401 may be followed by a retry with credentials, as
+ * lfs-auth.ts says); `signal` cancels the request.
+ */
+export async function lfsBatch(target: LfsTarget, operation: 'upload' | 'download', objects: ReadonlyArray<{ oid: string; size: number }>, signal?: AbortSignal): Promise<{ transfer: string; objects: BatchObject[] }> {
+  const lfsUrl = target.url;
   let res;
   try {
-    res = await request(`${lfsUrl}/objects/batch`, {
-      method: 'POST',
-      headers: { accept: LFS, 'content-type': LFS, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ operation, transfers: ['hub-chunks', 'basic'], objects, hash_algo: 'sha256' }),
-      signal,
-    });
+    res = await sendWithAuth(target.auth, `${lfsUrl}/objects/batch`, (auth) =>
+      request(`${lfsUrl}/objects/batch`, {
+        method: 'POST',
+        headers: { accept: LFS, 'content-type': LFS, ...auth },
+        body: JSON.stringify({ operation, transfers: ['hub-chunks', 'basic'], objects, hash_algo: 'sha256' }),
+        signal,
+      }),
+    );
   } catch (err) {
+    if (err instanceof HubError) throw err;
     signal?.throwIfAborted();
     throw new NetworkError(`LFS batch: cannot reach ${new URL(lfsUrl).origin} (${(err as Error).message})`, { cause: err });
   }

@@ -8,7 +8,8 @@
  * (download-queue.ts, upload-queue.ts) reach the store through small interfaces it satisfies.
  */
 import { silentProgress, type ProgressSink } from '../progress.js';
-import { lfsBatch, lfsEndpoint, type BatchObject } from './lfs-client.js';
+import type { LfsTarget } from './lfs-auth.js';
+import { lfsBatch, type BatchObject } from './lfs-client.js';
 import { withRetries } from './retry.js';
 import { DEFAULT_CONCURRENCY, forEachLimit, inOrder, Slots, TransferMeter } from './transfer-queue.js';
 
@@ -73,11 +74,10 @@ export class TransferQueue {
   }
 
   /** The batch API's answers for `objects`, BATCH_SIZE at a time. */
-  async *batches(remoteUrl: string, operation: 'upload' | 'download', objects: ReadonlyArray<{ oid: string; size: number }>, token: string | undefined): AsyncGenerator<{ transfer: string; objects: BatchObject[] }> {
-    const url = lfsEndpoint(remoteUrl);
+  async *batches(target: LfsTarget, operation: 'upload' | 'download', objects: ReadonlyArray<{ oid: string; size: number }>): AsyncGenerator<{ transfer: string; objects: BatchObject[] }> {
     for (let i = 0; i < objects.length; i += BATCH_SIZE) {
       const part = objects.slice(i, i + BATCH_SIZE);
-      yield await this.retried(() => lfsBatch(url, operation, part, token, this.signal));
+      yield await this.retried(() => lfsBatch(target, operation, part, this.signal));
     }
   }
 }

@@ -10,6 +10,7 @@ import { basicPut, basicVerify } from './basic-transfer.js';
 import { sendChunks } from './chunk-adapter.js';
 import { errorForStatus } from './http-client.js';
 import { ChunkApi, type BatchObject } from './lfs-client.js';
+import type { Authenticator, LfsTarget } from './lfs-auth.js';
 import type { TransferQueue } from './queue.js';
 import type { UploadSource } from './store-interfaces.js';
 import type { TransferMeter } from './transfer-queue.js';
@@ -24,11 +25,11 @@ export interface Uploaded {
 }
 
 /** Uploads every object of `objects` the remote lacks; each must be in `source`. */
-export async function uploadObjects(q: TransferQueue, source: UploadSource, remoteUrl: string, objects: ReadonlyArray<{ oid: string; size: number }>, token: string | undefined): Promise<Uploaded> {
+export async function uploadObjects(q: TransferQueue, source: UploadSource, target: LfsTarget, objects: ReadonlyArray<{ oid: string; size: number }>): Promise<Uploaded> {
   const result: Uploaded = { transfer: null, uploaded: 0, bytesSent: 0 };
   let meter: TransferMeter | undefined;
   try {
-    for await (const batch of q.batches(remoteUrl, 'upload', objects, token)) {
+    for await (const batch of q.batches(target, 'upload', objects)) {
       result.transfer = batch.transfer;
       const todo: BatchObject[] = [];
       for (const obj of batch.objects) {
@@ -38,11 +39,11 @@ export async function uploadObjects(q: TransferQueue, source: UploadSource, remo
         todo.push(obj);
       }
       if (!todo.length) continue;
-      meter ??= q.meter(`upload:${remoteUrl}`, `Uploading ${todo.length} large file${todo.length === 1 ? '' : 's'}`, todo.reduce((n, o) => n + o.size, 0));
+      meter ??= q.meter(`upload:${target.url}`, `Uploading ${todo.length} large file${todo.length === 1 ? '' : 's'}`, todo.reduce((n, o) => n + o.size, 0));
       const m = meter;
       await q.each(todo, async (obj) => {
         const upload = obj.actions!.upload!;
-        const sent = batch.transfer === 'hub-chunks' ? await sendChunks(q, new ChunkApi(upload.href, upload.header, q.signal), obj.oid, source, m) : await sendBasic(q, source, obj, m);
+        const sent = batch.transfer === 'hub-chunks' ? await sendChunks(q, new ChunkApi(upload.href, upload.header, q.signal), obj.oid, source, m) : await sendBasic(q, source, obj, m, target.auth);
         result.bytesSent += sent; // after the await: objects run concurrently
         result.uploaded++;
       });
@@ -56,7 +57,7 @@ export async function uploadObjects(q: TransferQueue, source: UploadSource, remo
 }
 
 /** basic: the whole object streamed from the store in one slot, then the verify action if any. */
-async function sendBasic(q: TransferQueue, source: UploadSource, obj: BatchObject, meter: TransferMeter): Promise<number> {
+async function sendBasic(q: TransferQueue, source: UploadSource, obj: BatchObject, meter: TransferMeter, auth: Authenticator): Promise<number> {
   const manifest = source.manifest(obj.oid);
   let counted = 0;
   await q.inSlot(() => {
@@ -68,9 +69,9 @@ async function sendBasic(q: TransferQueue, source: UploadSource, obj: BatchObjec
         meter.add(piece.length);
         yield piece;
       }
-    }, q.signal);
+    }, q.signal, auth);
   });
   const verify = obj.actions?.verify;
-  if (verify) await q.retried(() => basicVerify(obj.oid, manifest.size, verify, q.signal));
+  if (verify) await q.retried(() => basicVerify(obj.oid, manifest.size, verify, q.signal, auth));
   return manifest.size;
 }

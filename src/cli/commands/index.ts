@@ -35,6 +35,7 @@ import { register as registerFsck } from './fsck.js';
 import { register as registerGc } from './gc.js';
 import { register as registerStore } from './store.js';
 import { register as registerVersion } from './version.js';
+import { register as registerEnv } from './env.js';
 
 /** Every command module, in help order. Add new commands here (chunk, store, fsck, du, gc, ...). */
 const commands: ReadonlyArray<(program: Command) => void> = [
@@ -73,6 +74,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerGc,
   registerCache,
   registerVersion,
+  registerEnv,
 ];
 
 /** Declares every command of hub on `program`. */

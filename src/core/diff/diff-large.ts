@@ -11,15 +11,16 @@ import { CHUNK_HEADER_BYTES } from '../../formats/xorb.js';
 import { readManifest } from '../../store/manifest-files.js';
 import { objectChunks, type FileChunk } from '../../store/object-chunks.js';
 import type { Store } from '../../store/store.js';
-import { ChunkApi, lfsBatch, lfsEndpoint } from '../../transfer/lfs-client.js';
+import { ChunkApi, lfsBatch } from '../../transfer/lfs-client.js';
+import type { LfsTarget } from '../../transfer/lfs-auth.js';
 import { TransferQueue } from '../../transfer/queue.js';
 import { ChunkFetcher, chunkedSource, type RemoteChunk } from './diff-sources.js';
 import { fetchContent } from '../sync/fetch-content.js';
 
 /** Where content the store lacks may come from. */
 export interface RemoteAccess {
-  url: string;
-  token?: string;
+  /** The remote's Git LFS endpoint (found only when content must be fetched: it reads git's configuration). */
+  lfs: () => Promise<LfsTarget>;
   /** HUB_OFFLINE: never ask. */
   offline: boolean;
   /** Cancels requests to the remote. */
@@ -76,14 +77,15 @@ export class LargeFiles {
     if (manifest) return { chunks: objectChunks(this.store, manifest), fetcher: this.local };
     if (!this.remote) throw new NotFoundError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store and there is no remote to fetch it from`, { data: { oid } }, 'content_missing');
     if (this.remote.offline) throw new NetworkError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store, and HUB_OFFLINE is set`, { retriable: false, data: { oid } }, 'offline');
-    const { url, token, signal } = this.remote;
-    const batch = await this.queue.retried(() => lfsBatch(lfsEndpoint(url), 'download', [{ oid, size }], token, signal));
+    const { signal } = this.remote;
+    const lfs = await this.remote.lfs();
+    const batch = await this.queue.retried(() => lfsBatch(lfs, 'download', [{ oid, size }], signal));
     const obj = batch.objects[0];
     const action = obj?.actions?.download;
     if (!action) throw new NotFoundError(`${name}: the remote does not have its content (oid ${oid.slice(0, 12)})`, { data: { oid } }, 'content_missing');
     if (batch.transfer !== 'hub-chunks') {
       // a plain LFS server: the whole object, once, into the store
-      const got = await fetchContent(this.store, this.remote.url, [{ oid, size }], this.remote.token, { signal: this.remote.signal });
+      const got = await fetchContent(this.store, lfs, [{ oid, size }], { signal });
       this.wholeObjectBytes += got.bytesReceived; // after the await: two files may load at once
       return this.load(oid, size, name);
     }

@@ -12,7 +12,8 @@ import { diffTrees, type TreeChange } from '../../diff/tree-diff.js';
 import { UsageError, fromFsError } from '../../errors.js';
 import { listRemotes } from '../../repo/remotes.js';
 import type { CoreContext } from '../context.js';
-import { resolveToken } from '../sync/credentials.js';
+import { remoteAccess } from '../sync/remote-access.js';
+import type { LfsTarget } from '../../transfer/lfs-auth.js';
 import { fileDiff, type ContentOptions } from './diff-file.js';
 import { LargeFiles } from './diff-large.js';
 import { commitSide, indexSide, worktreeSide, type Side, type SideEntry } from './diff-sides.js';
@@ -50,7 +51,9 @@ export async function diff(ctx: CoreContext, opts: DiffOptions): Promise<DiffRes
   return withRepo(ctx, {}, async (s) =>
     withStore(ctx, async (store) => {
       const remote = (await listRemotes(s.paths.gitdir)).find((r) => r.name === (opts.remote ?? 'origin'));
-      const large = new LargeFiles(store, remote ? { url: remote.url, token: resolveToken(ctx, remote.url, opts.token).token, offline: isOffline(ctx), signal: ctx.signal } : undefined);
+      let lfs: Promise<LfsTarget> | undefined;
+      const remoteLfs = () => (lfs ??= remoteAccess(ctx, { remote: remote!, token: opts.token, place: s.paths }).then((a) => a.lfs('download')));
+      const large = new LargeFiles(store, remote ? { lfs: remoteLfs, offline: isOffline(ctx), signal: ctx.signal } : undefined);
       try {
         const first = revs[0] && typeof revs[0] !== 'string' ? await mergeBaseOf(s.paths.gitdir, revs[0]) : (revs[0] as string | undefined);
         const A = await commitSide(s, first ?? 'HEAD', large);

@@ -15,6 +15,8 @@ import { pidAlive } from '../../store/store-lock.js';
 import type { Store } from '../../store/store.js';
 import type { CoreContext } from '../context.js';
 import { resolveToken } from '../sync/credentials.js';
+import { remoteAccess } from '../sync/remote-access.js';
+import type { LfsTarget } from '../../transfer/lfs-auth.js';
 import { planFiles, selectFiles, STAGING_DIR, writePlanned } from './download-files.js';
 import { cacheGitdir, downloadRevision, offlineError, type DownloadRevision } from './download-revision.js';
 import { fetchContent, fetchFromUrls, transferOptions, type FetchedContent, type FetchOptions } from '../sync/fetch-content.js';
@@ -81,9 +83,9 @@ export function cacheKey(url: string): { host: string; repo: string } {
  * Large files into the store: through the LFS batch API (chunks with hub serve); a server with
  * only the HF API and no batch API gets its `resolve` URLs fetched instead.
  */
-async function fetchLarge(store: Store, url: string, objects: Array<{ path: string; oid: string; size: number }>, token: string | undefined, rev: DownloadRevision, opts: FetchOptions): Promise<FetchedContent> {
+async function fetchLarge(store: Store, lfs: LfsTarget, objects: Array<{ path: string; oid: string; size: number }>, token: string | undefined, rev: DownloadRevision, opts: FetchOptions): Promise<FetchedContent> {
   try {
-    return await fetchContent(store, url, objects, token, opts);
+    return await fetchContent(store, lfs, objects, opts);
   } catch (err) {
     if (!(err instanceof NotFoundError) || !rev.resolveUrl) throw err;
     return fetchFromUrls(store, objects.map((o) => ({ ...o, url: rev.resolveUrl!(o.path) })), token, opts);
@@ -143,7 +145,7 @@ export async function download(ctx: CoreContext, source: string, opts: DownloadO
     const stageDir = join(folder, STAGING_DIR);
     removeStaleTmpFiles(stageDir, pidAlive); // what a killed download left
     if (missing.length) mkdirSync(stageDir, { recursive: true });
-    const got: FetchedContent = missing.length ? await fetchLarge(store, url, missing, token, rev, transferOptions(ctx, stageDir)) : { objects: 0, bytesReceived: 0, transfer: null };
+    const got: FetchedContent = missing.length ? await fetchLarge(store, (await remoteAccess(ctx, { remote: { name: 'origin', url }, token: opts.token })).lfs('download'), missing, token, rev, transferOptions(ctx, stageDir)) : { objects: 0, bytesReceived: 0, transfer: null };
     const staged = got.staged ?? new Map<string, string>();
     ctx.progress({ type: 'start', id: 'download', label: `Writing ${todo.length} file${todo.length === 1 ? '' : 's'}`, total: todo.length, unit: 'items' });
     let done = 0;

@@ -13,7 +13,8 @@ import { readHead } from '../../repo/refs.js';
 import { listRemotes } from '../../repo/remotes.js';
 import { readBranchUpstream } from '../../repo/remote-refs.js';
 import { normalizeRepoPath } from '../../repo/worktree-scan.js';
-import { lfsEndpoint } from '../../transfer/lfs-client.js';
+import { withoutCredentials } from '../../transfer/lfs-endpoint.js';
+import { remoteAccess } from '../sync/remote-access.js';
 import { createLock, listLocks, unlockLock, verifyLocks, type LfsLock, type LockRequestOptions } from '../../transfer/lfs-locks-client.js';
 import type { CoreContext } from '../context.js';
 import { requireOnline } from '../sync/offline.js';
@@ -48,7 +49,9 @@ export async function lockEndpoint(s: RepoSession, opts: LockCommandOptions): Pr
   if (!remote) throw new NotFoundError(`no remote named '${name}'`, { hint: "add one with 'hub remote add origin URL'" }, 'unknown_remote');
   const { token } = resolveToken(s.ctx, remote.url, opts.token);
   const ref = head.branch ? `refs/heads/${upstream?.remote === name ? upstream.branch : head.branch}` : undefined;
-  return { remote: name, endpoint: lfsEndpoint(remote.url), request: { token, ref, signal: s.ctx.signal } };
+  // git-lfs sends lock requests to the remote's push endpoint (lfs.pushurl, lfs.url, .lfsconfig, ...)
+  const access = await remoteAccess(s.ctx, { remote, token: opts.token, place: s.paths });
+  return { remote: name, endpoint: withoutCredentials(access.endpoint('upload').url), request: { token, ref, signal: s.ctx.signal } };
 }
 
 /** A repository path from what the user typed (relative to the current directory); directories are refused. */

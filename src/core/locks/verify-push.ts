@@ -16,7 +16,6 @@
 import { ConflictError, HubError } from '../../errors.js';
 import { getConfig } from '../../repo/repository.js';
 import { pathsChangedByPush } from '../../repo/push-paths.js';
-import { lfsEndpoint } from '../../transfer/lfs-client.js';
 import { verifyLocks, type LfsLock } from '../../transfer/lfs-locks-client.js';
 import type { RepoSession } from '../worktree/repo-session.js';
 import { setOwnLocks } from './own-locks.js';
@@ -49,8 +48,7 @@ export async function locksVerifySetting(s: RepoSession, endpoint: string): Prom
  * update the refs `refs`; ConflictError `locked_by_other` when the push changes a file another
  * user holds. Records the pusher's own locks for the checkouts' write flags.
  */
-export async function verifyPushLocks(s: RepoSession, remoteUrl: string, token: string | undefined, tips: readonly string[], known: readonly string[], refs: readonly string[]): Promise<PushLockCheck> {
-  const endpoint = lfsEndpoint(remoteUrl);
+export async function verifyPushLocks(s: RepoSession, endpoint: string, token: string | undefined, tips: readonly string[], known: readonly string[], refs: readonly string[]): Promise<PushLockCheck> {
   const setting = await locksVerifySetting(s, endpoint);
   if (setting === false || tips.length === 0) return { verified: false, ours: [] };
   const ours = new Map<string, LfsLock>(); // by id: a server without per-ref locks answers each ref alike

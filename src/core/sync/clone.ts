@@ -18,10 +18,10 @@ import { initRepo } from '../../repo/repository.js';
 import { deleteRef, refExists, setHeadDetached, setHeadToBranch, writeRef } from '../../repo/refs.js';
 import { resolveRemoteRevision, setBranchUpstream } from '../../repo/remote-refs.js';
 import { cloneHistory } from '../../repo/sync.js';
-import { createGitHttp } from '../../transfer/git-http-plugin.js';
 import { hfRepoExists, hfRepoOf, type HfRepo } from '../../transfer/hf-api.js';
 import { restore } from '../worktree/checkout.js';
 import type { CoreContext } from '../context.js';
+import { remoteAccess } from './remote-access.js';
 import { resolveToken } from './credentials.js';
 import { logHeadMove } from '../worktree/ref-log.js';
 import { recordPartialSelection } from './content-on-demand.js';
@@ -174,8 +174,10 @@ function removeClone(target: string, removeDir: boolean): void {
 
 async function cloneInto(ctx: CoreContext, url: string, target: string, opts: CloneOptions): Promise<CloneResult> {
   mkdirSync(target, { recursive: true });
-  const { token } = resolveToken(ctx, url, opts.token);
-  const cloned = await cloneHistory({ dir: target, url, http: createGitHttp({ token, signal: ctx.signal }) });
+  // before the clone there is no repository: git's global configuration (and the URL) decides;
+  // after it, the clone's own, with the .lfsconfig of the commit checked out
+  const before = await remoteAccess(ctx, { remote: { name: 'origin', url }, token: opts.token });
+  const cloned = await cloneHistory({ dir: target, url, http: before.git() });
   await initRepo(target, opts.version);
   const gitdir = `${target}/.git`;
   const { branch, commit } = opts.revision ? await startAtRevision(gitdir, cloned.branch, cloned.commit, opts.revision) : cloned;
@@ -199,7 +201,8 @@ async function cloneInto(ctx: CoreContext, url: string, target: string, opts: Cl
   // verified staging files in .git/hub/tmp: the checkout below renames them into place
   const stageDir = join(gitdir, 'hub', 'tmp');
   mkdirSync(stageDir, { recursive: true });
-  const fetched = await withStore(ctx, (store) => fetchContent(store, url, wanted, token, transferOptions(ctx, stageDir)));
+  const access = await remoteAccess(ctx, { remote: { name: 'origin', url }, token: opts.token, place: { workdir: target, gitdir, revision: commit } });
+  const fetched = await withStore(ctx, (store) => fetchContent(store, access.lfs('download'), wanted, transferOptions(ctx, stageDir)));
   result.transfer = fetched.transfer;
   result.bytesReceived = fetched.bytesReceived;
   try {

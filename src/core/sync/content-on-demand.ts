@@ -20,9 +20,9 @@ import type { RepoPaths } from '../../repo/repository.js';
 import type { RepoSession } from '../worktree/repo-session.js';
 import { tmpDirOf } from '../worktree/materialize.js';
 import { pathFilter } from '../worktree/path-filter.js';
-import { resolveToken } from './credentials.js';
 import { fetchContent, transferOptions } from './fetch-content.js';
 import { isOffline } from './offline.js';
+import { remoteAccess } from './remote-access.js';
 
 /** A large file whose content a command needs. */
 export interface NeededContent {
@@ -51,8 +51,8 @@ export async function fetchNeededContent(s: RepoSession, needed: readonly Needed
   }
   const bytes = needed.reduce((n, x) => n + x.size, 0);
   s.ctx.progress({ type: 'notice', level: 'info', message: `fetching ${needed.length} large file${needed.length === 1 ? '' : 's'} (${bytes} bytes) from ${remote.name}` });
-  const { token } = resolveToken(s.ctx, remote.url);
-  const fetched = await fetchContent(s.store, remote.url, [...needed], token, transferOptions(s.ctx, tmpDirOf(s)));
+  const access = await remoteAccess(s.ctx, { remote, place: s.paths });
+  const fetched = await fetchContent(s.store, access.lfs('download'), [...needed], transferOptions(s.ctx, tmpDirOf(s)));
   s.staged ??= new Map();
   for (const [oid, path] of fetched.staged ?? []) s.staged.set(oid, path);
 }

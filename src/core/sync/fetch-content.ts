@@ -13,6 +13,7 @@ import { LocalChunkReader } from '../../store/local-chunks.js';
 import { ObjectReceiver, type ReceivedObject } from '../../store/object-receiver.js';
 import type { Store } from '../../store/store.js';
 import { downloadObjects, type DownloadRoute } from '../../transfer/download-queue.js';
+import type { LfsTarget } from '../../transfer/lfs-auth.js';
 import { TransferQueue } from '../../transfer/queue.js';
 import { concurrencyFrom } from '../../transfer/transfer-queue.js';
 import type { CoreContext } from '../context.js';
@@ -43,9 +44,9 @@ export function transferOptions(ctx: CoreContext, stageDir?: string): FetchOptio
   return { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal, ...(stageDir ? { stageDir } : {}) };
 }
 
-/** Fetches every object of `objects` the store lacks from the remote at `remoteUrl`. */
-export function fetchContent(store: Store, remoteUrl: string, objects: Array<{ oid: string; size: number }>, token: string | undefined, opts: FetchOptions = {}): Promise<FetchedContent> {
-  return fetchInto(store, objects, { remoteUrl, ...(token ? { token } : {}) }, opts);
+/** Fetches every object of `objects` the store lacks from the Git LFS endpoint `lfs`. */
+export function fetchContent(store: Store, lfs: LfsTarget, objects: Array<{ oid: string; size: number }>, opts: FetchOptions = {}): Promise<FetchedContent> {
+  return fetchInto(store, objects, { lfs }, opts);
 }
 
 /**

@@ -11,9 +11,8 @@ import { readHead, refExists, resolveRevision } from '../../repo/refs.js';
 import { remoteRefSnapshot, resolveRemoteRevision } from '../../repo/remote-refs.js';
 import { listRemotes } from '../../repo/remotes.js';
 import { fetchHistory } from '../../repo/sync.js';
-import { createGitHttp } from '../../transfer/git-http-plugin.js';
 import type { CoreContext } from '../context.js';
-import { resolveToken } from './credentials.js';
+import { remoteAccess } from './remote-access.js';
 import { fetchContent, transferOptions } from './fetch-content.js';
 import { requireOnline } from './offline.js';
 import { pathFilter } from '../worktree/path-filter.js';
@@ -45,9 +44,9 @@ export async function fetchRemote(ctx: CoreContext, opts: { remote?: string; rev
     const { gitdir } = s.paths;
     const remote = (await listRemotes(gitdir)).find((r) => r.name === remoteName);
     if (!remote) throw new NotFoundError(`no remote named '${remoteName}'`, { hint: "add one with 'hub remote add origin URL'" }, 'unknown_remote');
-    const { token } = resolveToken(ctx, remote.url, opts.token);
+    const access = await remoteAccess(ctx, { remote, token: opts.token, place: s.paths });
     const before = await remoteRefSnapshot(gitdir, remoteName);
-    await fetchHistory({ gitdir, remote: remoteName, http: createGitHttp({ token, signal: ctx.signal }) });
+    await fetchHistory({ gitdir, remote: remoteName, http: access.git() });
     const updated: FetchResult['updated'] = [];
     for (const [ref, to] of await remoteRefSnapshot(gitdir, remoteName)) {
       if (before.get(ref) !== to) updated.push({ ref, from: before.get(ref) ?? null, to });
@@ -58,7 +57,7 @@ export async function fetchRemote(ctx: CoreContext, opts: { remote?: string; rev
     const selected = pathFilter(opts.include, opts.exclude);
     const pointers = await lfsPointersOfCommit(gitdir, target.commit);
     const wanted = pointers.filter((p) => selected(p.path));
-    const fetched = await fetchContent(s.store, remote.url, wanted, token, transferOptions(ctx));
+    const fetched = await fetchContent(s.store, access.lfs('download'), wanted, transferOptions(ctx));
     return {
       ...result,
       revision: target.revision,

@@ -15,12 +15,11 @@ import { readHead, refExists, resolveRevision } from '../../repo/refs.js';
 import { listRemotes } from '../../repo/remotes.js';
 import { resolveRemoteRevision } from '../../repo/remote-refs.js';
 import { fetchHistory } from '../../repo/sync.js';
-import { createGitHttp } from '../../transfer/git-http-plugin.js';
 import { moveTo } from '../worktree/checkout.js';
 import { mergeInto } from '../worktree/merge.js';
 import type { CoreContext } from '../context.js';
-import { resolveToken } from './credentials.js';
 import { partialSelection } from './content-on-demand.js';
+import { remoteAccess } from './remote-access.js';
 import { fetchContent, transferOptions, type FetchedContent } from './fetch-content.js';
 import { isOffline } from './offline.js';
 import { saveIndex, withRepo, type RepoSession } from '../worktree/repo-session.js';
@@ -58,13 +57,13 @@ export async function pull(ctx: CoreContext, opts: { remote?: string; revision?:
     if (!remote) throw new NotFoundError(`no remote named '${remoteName}'`, {}, 'unknown_remote');
     const head = await readHead(s.paths.gitdir);
     if (head.detached || !head.branch) throw new UsageError('HEAD is detached: switch to a branch to pull', {}, 'detached_head');
-    const { token } = resolveToken(ctx, remote.url, opts.token);
-    if (!offline) await fetchHistory({ gitdir: s.paths.gitdir, remote: remoteName, http: createGitHttp({ token, signal: ctx.signal }) });
+    const access = await remoteAccess(ctx, { remote, token: opts.token, place: s.paths });
+    if (!offline) await fetchHistory({ gitdir: s.paths.gitdir, remote: remoteName, http: access.git() });
     const { revision, to } = await pullTarget(s.paths.gitdir, remoteName, head.branch, opts.revision, offline);
     const getContent = async (objects: Wanted[]): Promise<FetchedContent> => {
       if (offline) return fromStoreOnly(s, objects);
       // verified staging files in .git/hub/tmp: the checkout renames them instead of reassembling
-      const fetched = await fetchContent(s.store, remote.url, objects, token, transferOptions(ctx, tmpDirOf(s)));
+      const fetched = await fetchContent(s.store, access.lfs('download'), objects, transferOptions(ctx, tmpDirOf(s)));
       s.staged = fetched.staged;
       return fetched;
     };

@@ -16,14 +16,15 @@ import { checkRefName, listTags, readHead, refExists, resolveRevision } from '..
 import { listRemotes } from '../../repo/remotes.js';
 import { readBranchUpstream, setBranchUpstream } from '../../repo/remote-refs.js';
 import { pushHistory } from '../../repo/sync.js';
-import { createGitHttp } from '../../transfer/git-http-plugin.js';
 import type { CoreContext } from '../context.js';
-import { resolveToken } from './credentials.js';
+import { remoteAccess } from './remote-access.js';
 import { withRepo } from '../worktree/repo-session.js';
 import { uploadContent } from './upload-content.js';
 import { requireOnline } from './offline.js';
 import { concurrencyFrom } from '../../transfer/transfer-queue.js';
 import { verifyPushLocks } from '../locks/verify-push.js';
+import { withoutCredentials } from '../../transfer/lfs-endpoint.js';
+import { resolveToken } from './credentials.js';
 
 /** One branch a push updated. */
 export interface PushedBranch {
@@ -88,8 +89,8 @@ export async function push(ctx: CoreContext, opts: PushOptions): Promise<PushRes
     const remoteName = opts.remote ?? upstream?.remote ?? 'origin';
     const remote = (await listRemotes(gitdir)).find((r) => r.name === remoteName);
     if (!remote) throw new NotFoundError(`no remote named '${remoteName}'`, { hint: "add one with 'hub remote add origin URL'" }, 'unknown_remote');
-    const { token } = resolveToken(ctx, remote.url, opts.token);
-    const http = () => createGitHttp({ token, signal: ctx.signal });
+    const access = await remoteAccess(ctx, { remote, token: opts.token, place: s.paths });
+    const http = () => access.git();
 
     // the commits to send, and every large file they reach that the remote is not known to have
     const tips = new Map<string, string>();
@@ -107,10 +108,10 @@ export async function push(ctx: CoreContext, opts: PushOptions): Promise<PushRes
     const tags = opts.tags ? await listTags(gitdir) : [];
     const sendTips = [...tips.values(), ...(await Promise.all(tags.map((t) => resolveRevision(gitdir, `refs/tags/${t}`))))];
     // other users' file locks are checked before anything is sent (git-lfs's pre-push verification)
-    const locks = await verifyPushLocks(s, remote.url, token, sendTips, knownTips, [...tips.keys()].map((b) => `refs/heads/${b}`));
+    const locks = await verifyPushLocks(s, withoutCredentials(access.endpoint('upload').url), resolveToken(ctx, remote.url, opts.token).token, sendTips, knownTips, [...tips.keys()].map((b) => `refs/heads/${b}`));
     // only the commits the remote's tracking branches lack are walked: the cost grows with the change, not with history
     const wanted = sendTips.length ? [...(await lfsPointersToPush(gitdir, sendTips, knownTips, ctx.signal)).entries()].map(([oid, size]) => ({ oid, size })) : [];
-    const sent = await uploadContent(s.store, remote.url, wanted, token, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal });
+    const sent = await uploadContent(s.store, access.lfs('upload'), wanted, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal });
 
     const pushed: PushedBranch[] = [];
     for (const b of branches) {

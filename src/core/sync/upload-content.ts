@@ -9,6 +9,7 @@ import { readManifest } from '../../store/manifest-files.js';
 import { objectPieces } from '../../store/reassemble.js';
 import type { Store } from '../../store/store.js';
 import { xetHex } from '../../hash/xet-hex.js';
+import type { LfsTarget } from '../../transfer/lfs-auth.js';
 import { TransferQueue } from '../../transfer/queue.js';
 import type { UploadSource } from '../../transfer/store-interfaces.js';
 import { uploadObjects, type Uploaded } from '../../transfer/upload-queue.js';
@@ -17,9 +18,9 @@ import { uploadObjects, type Uploaded } from '../../transfer/upload-queue.js';
 export type UploadedContent = Uploaded;
 
 /** Uploads every object of `objects` the remote lacks; each must be in the store. */
-export function uploadContent(store: Store, remoteUrl: string, objects: Array<{ oid: string; size: number }>, token: string | undefined, opts: { progress?: ProgressSink; concurrency?: number; signal?: AbortSignal } = {}): Promise<UploadedContent> {
+export function uploadContent(store: Store, lfs: LfsTarget, objects: Array<{ oid: string; size: number }>, opts: { progress?: ProgressSink; concurrency?: number; signal?: AbortSignal } = {}): Promise<UploadedContent> {
   if (!objects.length) return Promise.resolve({ transfer: null, uploaded: 0, bytesSent: 0 });
-  return uploadObjects(new TransferQueue(opts), uploadSource(store), remoteUrl, objects, token);
+  return uploadObjects(new TransferQueue(opts), uploadSource(store), lfs, objects);
 }
 
 /** The store as the upload queue reads it. */

@@ -24,6 +24,7 @@ import { resolveToken } from './credentials.js';
 import { requireOnline } from './offline.js';
 import { repoReference } from './remote.js';
 import { uploadContent } from './upload-content.js';
+import { remoteAccess } from './remote-access.js';
 
 /** Options of {@link upload}. */
 export interface UploadOptions {
@@ -141,7 +142,7 @@ export async function upload(ctx: CoreContext, source: string, paths: readonly s
       objects.set(f.path, { oid: added.oid, size: added.size });
     }
     const unique = [...new Map([...objects.values()].map((o) => [o.oid, o])).values()];
-    return { checked: unique.length, ...(await uploadContent(store, ref.url, unique, token, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal })) };
+    return { checked: unique.length, ...(await uploadContent(store, (await remoteAccess(ctx, { remote: { name: 'origin', url: ref.url }, token: opts.token })).lfs('upload'), unique, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal })) };
   });
 
   function* lines(): Generator<CommitLine> {

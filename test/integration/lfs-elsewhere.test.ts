@@ -1,0 +1,197 @@
+// The git remote on one server, its Git LFS endpoint on another (named by a committed .lfsconfig)
+// behind Basic auth, credentials from git's credential helpers: hub beside real git + git-lfs.
+import { randomBytes, createHash } from 'node:crypto';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.js';
+import { startLfsTestServer, type LfsTestServer } from '../helpers/lfs-test-server.js';
+import { ID } from '../helpers/remote-repo.js';
+import { lines, runHub, runHubJson } from '../helpers/run-hub.js';
+import { tmpDir } from '../helpers/tmp-dir.js';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+/** Random bytes (content only needs to be distinct per test; nothing depends on the values). */
+const seeded = (_label: number, n: number): Buffer => randomBytes(n);
+
+/** An isolated git world: HOME, a global config file, no system config; `helper` is credential.helper. */
+function gitWorld(helper?: string): { env: Record<string, string>; git: (cwd: string, ...args: string[]) => string; gitNet: (cwd: string, ...args: string[]) => Promise<string>; home: string } {
+  const home = tmpDir('creds-home-');
+  const global = join(home, 'gitconfig');
+  writeFileSync(global, '');
+  const env: Record<string, string> = { ...ID, HOME: home, GIT_CONFIG_GLOBAL: global, GIT_CONFIG_NOSYSTEM: '1', HUB_HOME: tmpDir('creds-hub-') };
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  git(home, 'config', '--global', 'init.defaultBranch', 'main');
+  git(home, 'lfs', 'install');
+  if (helper !== undefined) git(home, 'config', '--global', 'credential.helper', helper);
+  // the servers run in this process: git that talks to them must not block its event loop
+  const gitNet = async (cwd: string, ...args: string[]) => (await promisify(execFile)('git', args, { cwd, env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0' }, encoding: 'utf8' })).stdout;
+  return { env, git, gitNet, home };
+}
+
+/** A credential helper that records each operation and its fields (never the password) and answers `get` from `answer`. */
+function recordingHelper(dir: string): { helper: string; log: () => string[]; answer: (user: string, password: string) => void } {
+  const log = join(dir, 'helper.log');
+  const answer = join(dir, 'helper.answer');
+  const script = join(dir, 'helper.sh');
+  writeFileSync(log, '');
+  writeFileSync(script, `#!/bin/sh\nin=$(cat)\nprintf '%s %s\\n' "$1" "$(printf '%s\\n' "$in" | grep -v '^password=' | tr '\\n' ' ')" >> '${log}'\nif [ "$1" = get ] && [ -f '${answer}' ]; then cat '${answer}'; fi\n`);
+  chmodSync(script, 0o755);
+  return { helper: script, log: () => lines(readFileSync(log, 'utf8')), answer: (u, p) => writeFileSync(answer, `username=${u}\npassword=${p}\n`) };
+}
+
+describe('an LFS endpoint elsewhere, found and logged into as git-lfs does', () => {
+  let lfs: LfsTestServer;
+  let gitServer: GitHttpServer;
+  beforeAll(async () => {
+    lfs = await startLfsTestServer({ user: 'alice', password: PASSWORD });
+    gitServer = await startGitHttpServer();
+  });
+  afterAll(async () => {
+    await lfs?.stop();
+    await gitServer?.stop();
+  });
+
+  /** A hub repository with origin at a fresh repo of the git server, a committed .lfsconfig naming `lfsUrl`, and one large file. */
+  async function project(name: string, env: Record<string, string>, lfsUrl: string, seed: number) {
+    const remote = gitServer.create(`acme/${name}`);
+    const dir = tmpDir('creds-repo-');
+    await runHubJson(['init'], { cwd: dir, env });
+    await runHubJson(['track', '*.bin'], { cwd: dir, env });
+    writeFileSync(join(dir, '.lfsconfig'), `[lfs]\n\turl = ${lfsUrl}\n`);
+    const bytes = seeded(seed, 300_000);
+    writeFileSync(join(dir, 'weights.bin'), bytes);
+    await runHubJson(['add', '-A'], { cwd: dir, env });
+    await runHubJson(['commit', '-m', 'weights'], { cwd: dir, env });
+    await runHubJson(['remote', 'add', 'origin', remote], { cwd: dir, env });
+    return { dir, remote, bytes, oid: sha(bytes) };
+  }
+
+  it('hub push and hub clone use the .lfsconfig endpoint with credentials from `credential.helper store`; git-lfs reads what hub wrote', async () => {
+    const w = gitWorld();
+    const store = join(w.home, 'stored-credentials');
+    writeFileSync(store, `http://alice:${PASSWORD}@${lfs.url.slice('http://'.length)}\n`, { mode: 0o600 });
+    w.git(w.home, 'config', '--global', 'credential.helper', `store --file ${store}`);
+    const endpoint = `${lfs.url}/acme/one.git/info/lfs`;
+    const p = await project('one', w.env, endpoint, 1);
+    const seenBefore = lfs.requests.length;
+
+    const push = await runHub(['push', '--json'], { cwd: p.dir, env: w.env });
+    expect(push.code, push.stderr).toBe(0);
+    expect(JSON.parse(push.stdout)).toMatchObject({ transfer: 'basic', objects: { checked: 1, uploaded: 1 } });
+    expect(lfs.object(p.oid)?.equals(p.bytes)).toBe(true);
+    // as git-lfs: no credentials at first (access none), a 401, then the helper's; the access mode is recorded
+    const seen = lfs.requests.slice(seenBefore);
+    expect(seen[0]).toMatchObject({ path: '/acme/one.git/info/lfs/objects/batch', auth: 'none', status: 401 });
+    expect(seen.slice(1).every((r) => r.auth === 'basic:alice' && r.status === 200)).toBe(true);
+    expect(w.git(p.dir, 'config', `lfs.${endpoint}.access`).trim()).toBe('basic');
+    expect(push.stdout + push.stderr).not.toContain(PASSWORD);
+
+    // hub clone reads .lfsconfig of the commit it checks out
+    const parent = tmpDir();
+    const clone = await runHub(['clone', p.remote, 'b', '--json'], { cwd: parent, env: { ...w.env, HUB_HOME: tmpDir() } });
+    expect(clone.code, clone.stderr).toBe(0);
+    expect(readFileSync(join(parent, 'b', 'weights.bin')).equals(p.bytes)).toBe(true);
+
+    // real git + git-lfs, same helper: byte-exact
+    const g = join(tmpDir(), 'g');
+    await w.gitNet(w.home, 'clone', '-q', p.remote, g);
+    expect(readFileSync(join(g, 'weights.bin')).equals(p.bytes)).toBe(true);
+  });
+
+  it('git + git-lfs push, hub clones and pulls from the endpoint git-lfs used', async () => {
+    const rec = recordingHelper(tmpDir());
+    rec.answer('alice', PASSWORD);
+    const w = gitWorld(rec.helper);
+    const remote = gitServer.create('acme/two');
+    const g = join(tmpDir(), 'g');
+    await w.gitNet(w.home, 'clone', '-q', remote, g);
+    w.git(g, 'lfs', 'track', '*.bin');
+    writeFileSync(join(g, '.lfsconfig'), `[lfs]\n\turl = ${lfs.url}/acme/two\n`);
+    const bytes = seeded(2, 200_000);
+    writeFileSync(join(g, 'w.bin'), bytes);
+    w.git(g, 'add', '-A');
+    w.git(g, 'commit', '-qm', 'from git');
+    await w.gitNet(g, 'push', '-q', 'origin', 'main');
+    expect(lfs.object(sha(bytes))?.equals(bytes)).toBe(true);
+
+    const parent = tmpDir();
+    const clone = await runHub(['clone', remote, 'h', '--json'], { cwd: parent, env: w.env });
+    expect(clone.code, clone.stderr).toBe(0);
+    expect(readFileSync(join(parent, 'h', 'w.bin')).equals(bytes)).toBe(true);
+    // the helper was asked for the LFS server (protocol and host, as git describes it) and told the credentials worked
+    const asked = rec.log().filter((l) => l.includes(`host=${lfs.url.slice('http://'.length)}`));
+    expect(asked.some((l) => l.startsWith('get ') && l.includes('protocol=http'))).toBe(true);
+    expect(asked.some((l) => l.startsWith('store ') && l.includes('username=alice'))).toBe(true);
+
+    // a second revision by git, fetched by hub pull
+    const next = seeded(3, 100_000);
+    writeFileSync(join(g, 'w.bin'), next);
+    w.git(g, 'commit', '-qam', 'two');
+    await w.gitNet(g, 'push', '-q', 'origin', 'main');
+    const pull = await runHub(['pull', '--json'], { cwd: join(parent, 'h'), env: w.env });
+    expect(pull.code, pull.stderr).toBe(0);
+    expect(readFileSync(join(parent, 'h', 'w.bin')).equals(next)).toBe(true);
+  });
+
+  it('rejected credentials: exit 4, one line, the helper is told to forget them, no password anywhere in the output', async () => {
+    const rec = recordingHelper(tmpDir());
+    const wrong = `wrong-${randomBytes(6).toString('hex')}`;
+    rec.answer('alice', wrong);
+    const w = gitWorld(rec.helper);
+    const p = await project('three', w.env, `${lfs.url}/acme/three`, 4);
+    const push = await runHub(['push', '--json'], { cwd: p.dir, env: w.env });
+    expect(push.code).toBe(4);
+    expect(JSON.parse(push.stdout)).toMatchObject({ error: { code: 'credentials_rejected' } });
+    expect(rec.log().some((l) => l.startsWith('erase ') && l.includes('username=alice'))).toBe(true);
+    const human = await runHub(['push'], { cwd: p.dir, env: w.env });
+    expect(human.code).toBe(4);
+    expect(lines(human.stderr).filter((l) => !l.startsWith('hint:'))).toHaveLength(1);
+    for (const out of [push.stdout, push.stderr, human.stdout, human.stderr]) {
+      expect(out).not.toContain(wrong);
+      expect(out).not.toContain(PASSWORD);
+    }
+  });
+
+  it('no helper and no terminal: exit 4 at once with one line; credentials in the URL work and are never printed', async () => {
+    const w = gitWorld();
+    const p = await project('four', w.env, `${lfs.url}/acme/four`, 5);
+    const push = await runHub(['push'], { cwd: p.dir, env: w.env, timeoutMs: 30_000 });
+    expect(push.code).toBe(4);
+    expect(lines(push.stderr)[0]).toMatch(/asks for credentials \(HTTP 401\).*credential helper gave none/);
+    expect(lines(push.stderr).filter((l) => !l.startsWith('hint:'))).toHaveLength(1);
+
+    writeFileSync(join(p.dir, '.lfsconfig'), `[lfs]\n\turl = http://alice:${PASSWORD}@${lfs.url.slice('http://'.length)}/acme/four\n`);
+    const ok = await runHub(['push', '--json'], { cwd: p.dir, env: w.env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(lfs.object(p.oid)?.equals(p.bytes)).toBe(true);
+    expect(ok.stdout + ok.stderr).not.toContain(PASSWORD);
+  });
+
+  it('a git server behind Basic auth: hub asks the helper for it too (git smart HTTP)', async () => {
+    const locked = await startGitHttpServer({ user: 'bob', password: PASSWORD });
+    try {
+      const rec = recordingHelper(tmpDir());
+      rec.answer('bob', PASSWORD);
+      const w = gitWorld(rec.helper);
+      const remote = locked.create('acme/five');
+      const dir = tmpDir();
+      await runHubJson(['init'], { cwd: dir, env: w.env });
+      writeFileSync(join(dir, 'README.md'), 'hello\n');
+      await runHubJson(['add', '-A'], { cwd: dir, env: w.env });
+      await runHubJson(['commit', '-m', 'one'], { cwd: dir, env: w.env });
+      await runHubJson(['remote', 'add', 'origin', remote], { cwd: dir, env: w.env });
+      const push = await runHub(['push'], { cwd: dir, env: w.env });
+      expect(push.code, push.stderr).toBe(0);
+      expect(locked.auth[0]).toBe('none');
+      expect(locked.auth.slice(1).every((a) => a === 'ok')).toBe(true);
+      expect(rec.log().some((l) => l.startsWith('store ') && l.includes('username=bob'))).toBe(true);
+      expect(push.stdout + push.stderr).not.toContain(PASSWORD);
+    } finally {
+      await locked.stop();
+    }
+  });
+});
