@@ -103,7 +103,7 @@ describe('logging in once', () => {
     await runHubJson(['repo', 'create', 'admin/squad', '--dataset'], { env });
     const ds = await runHub(['clone', 'admin/squad'], { cwd: parent, env });
     expect(ds.code).toBe(3);
-    expect(ds.stderr).toMatch(/admin\/squad is not a model .* but a dataset of that name exists/);
+    expect(ds.stderr).toMatch(/admin\/squad is a dataset: hub clone datasets\/admin\/squad/);
     expect(ds.stderr).toContain('hub clone datasets/admin/squad');
     expect((await runHub(['clone', 'admin/nothing-here'], { cwd: parent, env })).stderr).not.toMatch(/dataset/);
 
