@@ -9,6 +9,7 @@
 import { ConflictError } from '../errors.js';
 import { errorForBody } from './http-client.js';
 import { send } from './lfs-client.js';
+import { bearer, sendWithAuth, type Authenticator } from './lfs-auth.js';
 import { isRecord, parseJsonAnswer, unexpectedAnswer } from './remote-answer.js';
 
 const LFS = 'application/vnd.git-lfs+json';
@@ -25,19 +26,22 @@ export interface LfsLock {
 
 /** How a locks request authenticates and can be cancelled. */
 export interface LockRequestOptions {
+  /** How requests authenticate (a hub token, URL credentials, git's credential helpers); else `token` as a Bearer token. */
+  auth?: Authenticator;
   token?: string;
   signal?: AbortSignal;
   /** The ref the request is about (`refs/heads/main`), sent as the API's `ref`/`refspec`. */
   ref?: string;
 }
 
-function headers(token: string | undefined, body: boolean): Record<string, string> {
-  return { accept: LFS, ...(body ? { 'content-type': LFS } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+function headers(body: boolean): Record<string, string> {
+  return { accept: LFS, ...(body ? { 'content-type': LFS } : {}) };
 }
 
 /** One request; the status and, when the answer is JSON of the LFS kind or plain JSON, its document. */
 async function call(url: string, method: 'GET' | 'POST', body: unknown, opts: LockRequestOptions): Promise<{ status: number; text: string; contentType: string | string[] | undefined; retryAfter: string | string[] | undefined }> {
-  const res = await send(url, { method, headers: headers(opts.token, body !== undefined), body: body === undefined ? undefined : JSON.stringify(body), signal: opts.signal });
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  const res = await sendWithAuth(opts.auth ?? bearer(opts.token), url, (auth) => send(url, { method, headers: { ...headers(text !== undefined), ...auth }, body: text, signal: opts.signal }));
   return { status: res.statusCode, text: await res.body.text(), contentType: res.headers['content-type'], retryAfter: res.headers['retry-after'] };
 }
 

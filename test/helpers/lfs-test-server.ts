@@ -5,7 +5,11 @@
  * size, every request behind HTTP Basic auth with one user and password (401 with
  * `LFS-Authenticate: Basic` otherwise). Actions carry no Authorization header unless
  * `actionAuth` says so, so a client must authenticate the object requests itself, as against
- * servers that leave auth to the client. Runs in the test process on 127.0.0.1, port 0.
+ * servers that leave auth to the client. The File Locking API (docs/api/locking.md):
+ * `POST <path>/locks`, `GET <path>/locks` (path, id, cursor, limit), `POST <path>/locks/verify`
+ * (ours and theirs by the authenticated account) and `POST <path>/locks/:id/unlock` (`force`
+ * needed for another account's lock), in memory; `other` is a second account, so that a lock can
+ * be someone else's. Runs in the test process on 127.0.0.1, port 0.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -35,17 +39,22 @@ export interface LfsTestServer {
 const LFS = 'application/vnd.git-lfs+json';
 
 /** Starts the server; `user`/`password` are the one account it accepts. */
-export async function startLfsTestServer(opts: { user: string; password: string; actionAuth?: boolean }): Promise<LfsTestServer> {
+export async function startLfsTestServer(opts: { user: string; password: string; actionAuth?: boolean; other?: { user: string; password: string } }): Promise<LfsTestServer> {
   const dir = tmpDir('lfs-test-server-');
   const requests: SeenRequest[] = [];
-  const expected = `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`;
+  const basic = (a: { user: string; password: string }) => `Basic ${Buffer.from(`${a.user}:${a.password}`).toString('base64')}`;
+  const expected = basic(opts);
+  const accounts = new Map([[expected, opts.user], ...(opts.other ? [[basic(opts.other), opts.other.user] as [string, string]] : [])]);
+  const locks: Array<{ id: string; path: string; locked_at: string; owner: { name: string }; repo: string }> = [];
+  let nextLock = 1;
   const path = (oid: string) => join(dir, oid);
   let base = '';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
     const url = new URL(req.url ?? '/', base);
     const given = req.headers.authorization;
-    if (given !== expected) {
+    const user = given === undefined ? undefined : accounts.get(given);
+    if (user === undefined) {
       req.resume();
       res.writeHead(401, { 'content-type': LFS, 'lfs-authenticate': 'Basic realm="Git LFS"' });
       res.end(JSON.stringify({ message: 'Credentials needed' }));
@@ -68,6 +77,45 @@ export async function startLfsTestServer(opts: { user: string; password: string;
         return have ? { oid, size, actions: { download: { href, ...header } } } : { oid, size, error: { code: 404, message: 'Object does not exist' } };
       });
       return json(200, { transfer: 'basic', objects, hash_algo: 'sha256' });
+    }
+    const lockRoute = /^(.*)\/locks(?:\/(verify)|\/([^/]+)\/(unlock))?$/.exec(url.pathname);
+    if (lockRoute) {
+      const repo = lockRoute[1];
+      const mine = locks.filter((l) => l.repo === repo);
+      const page = (list: typeof locks, cursor: unknown, limit: unknown) => {
+        const from = Number(cursor ?? 0) || 0;
+        const n = Math.max(1, Math.min(100, Number(limit ?? 100) || 100));
+        return { items: list.slice(from, from + n).map(({ repo: _r, ...l }) => l), next: from + n < list.length ? String(from + n) : undefined };
+      };
+      if (req.method === 'GET' && !lockRoute[2] && !lockRoute[4]) {
+        const q = url.searchParams;
+        const found = mine.filter((l) => (!q.get('path') || l.path === q.get('path')) && (!q.get('id') || l.id === q.get('id')));
+        const p = page(found, q.get('cursor'), q.get('limit'));
+        return json(200, { locks: p.items, ...(p.next ? { next_cursor: p.next } : {}) });
+      }
+      if (req.method !== 'POST') return json(405, { message: 'method not allowed' });
+      const doc = JSON.parse((await body(req)).toString('utf8') || '{}') as { path?: string; cursor?: string; limit?: number; force?: boolean };
+      if (lockRoute[2]) {
+        const p = page(mine, doc.cursor, doc.limit);
+        return json(200, { ours: p.items.filter((l) => l.owner.name === user), theirs: p.items.filter((l) => l.owner.name !== user), ...(p.next ? { next_cursor: p.next } : {}) });
+      }
+      if (lockRoute[4]) {
+        const i = locks.findIndex((l) => l.repo === repo && l.id === lockRoute[3]);
+        if (i < 0) return json(404, { message: 'lock not found' });
+        if (locks[i].owner.name !== user && !doc.force) return json(403, { message: `locked by ${locks[i].owner.name}` });
+        const [{ repo: _r, ...gone }] = locks.splice(i, 1);
+        return json(200, { lock: gone });
+      }
+      if (typeof doc.path !== 'string' || doc.path === '') return json(422, { message: 'path needed' });
+      const held = mine.find((l) => l.path === doc.path);
+      if (held) {
+        const { repo: _r, ...lock } = held;
+        return json(409, { lock, message: 'already created lock' });
+      }
+      const lock = { id: String(nextLock++), path: doc.path, locked_at: new Date().toISOString(), owner: { name: user }, repo };
+      locks.push(lock);
+      const { repo: _r, ...shown } = lock;
+      return json(201, { lock: shown });
     }
     const obj = /\/objects\/([0-9a-f]{64})(\/verify)?$/.exec(url.pathname);
     if (obj && req.method === 'PUT' && !obj[2]) {
@@ -97,7 +145,7 @@ export async function startLfsTestServer(opts: { user: string; password: string;
 
   const server: Server = createServer((req, res) => {
     const given = req.headers.authorization;
-    const auth = !given ? 'none' : given === expected ? `basic:${opts.user}` : given.startsWith('Basic ') ? 'bad' : given.split(' ')[0];
+    const auth = !given ? 'none' : accounts.has(given) ? `basic:${accounts.get(given)}` : given.startsWith('Basic ') ? 'bad' : given.split(' ')[0];
     handle(req, res).then(
       (status) => requests.push({ method: req.method ?? '', path: new URL(req.url ?? '/', base).pathname, auth, status }),
       (err: Error) => {

@@ -13,6 +13,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
+const BOB_PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** Random bytes (content only needs to be distinct per test; nothing depends on the values). */
 const seeded = (_label: number, n: number): Buffer => randomBytes(n);
@@ -47,7 +48,7 @@ describe('an LFS endpoint elsewhere, found and logged into as git-lfs does', () 
   let lfs: LfsTestServer;
   let gitServer: GitHttpServer;
   beforeAll(async () => {
-    lfs = await startLfsTestServer({ user: 'alice', password: PASSWORD });
+    lfs = await startLfsTestServer({ user: 'alice', password: PASSWORD, other: { user: 'bob', password: BOB_PASSWORD } });
     gitServer = await startGitHttpServer();
   });
   afterAll(async () => {
@@ -100,6 +101,38 @@ describe('an LFS endpoint elsewhere, found and logged into as git-lfs does', () 
     const g = join(tmpDir(), 'g');
     await w.gitNet(w.home, 'clone', '-q', p.remote, g);
     expect(readFileSync(join(g, 'weights.bin')).equals(p.bytes)).toBe(true);
+  });
+
+  it('file locks on that endpoint, with helper credentials: a git-lfs lock is seen by hub and stops its push; a hub lock is seen by git-lfs', async () => {
+    const storeFor = (w: ReturnType<typeof gitWorld>, user: string, password: string) => {
+      const store = join(w.home, 'stored-credentials');
+      writeFileSync(store, `http://${user}:${password}@${lfs.url.slice('http://'.length)}\n`, { mode: 0o600 });
+      w.git(w.home, 'config', '--global', 'credential.helper', `store --file ${store}`);
+    };
+    const alice = gitWorld();
+    storeFor(alice, 'alice', PASSWORD);
+    const p = await project('locking', alice.env, `${lfs.url}/acme/locking.git/info/lfs`, 7);
+    expect((await runHub(['push', '-u', 'origin', 'main'], { cwd: p.dir, env: alice.env })).code).toBe(0);
+    const bob = gitWorld();
+    storeFor(bob, 'bob', BOB_PASSWORD);
+    const g = join(tmpDir('creds-bob-'), 'clone');
+    await bob.gitNet(bob.home, 'clone', '-q', p.remote, g);
+    await bob.gitNet(g, 'lfs', 'lock', 'weights.bin');
+    // hub, as alice, sees bob's lock through the same endpoint and credentials
+    const listed = await runHubJson(['locks'], { cwd: p.dir, env: alice.env });
+    expect(listed.locks).toEqual([expect.objectContaining({ path: 'weights.bin', owner: 'bob' })]);
+    writeFileSync(join(p.dir, 'weights.bin'), seeded(8, 300_000));
+    await runHubJson(['add', '-A'], { cwd: p.dir, env: alice.env });
+    await runHubJson(['commit', '-m', 'changed under a lock'], { cwd: p.dir, env: alice.env });
+    const refused = await runHub(['push'], { cwd: p.dir, env: alice.env });
+    expect(refused.code).toBe(7);
+    expect(refused.stderr).toMatch(/weights\.bin.*bob/);
+    // and the other way: a hub lock is one git-lfs lists under alice's name
+    writeFileSync(join(p.dir, 'notes.bin'), seeded(9, 1000));
+    expect((await runHubJson(['lock', 'notes.bin'], { cwd: p.dir, env: alice.env })).locks).toEqual([expect.objectContaining({ path: 'notes.bin' })]);
+    const fromGit = JSON.parse(await bob.gitNet(g, 'lfs', 'locks', '--json')) as Array<{ path: string; owner: { name: string } }>;
+    expect(fromGit.map((l) => [l.path, l.owner.name]).sort()).toEqual([['notes.bin', 'alice'], ['weights.bin', 'bob']]);
+    expect(lfs.requests.filter((r) => r.path.endsWith('/locks') || r.path.endsWith('/locks/verify')).every((r) => r.auth !== 'bad')).toBe(true);
   });
 
   it('git + git-lfs push, hub clones and pulls from the endpoint git-lfs used', async () => {

@@ -13,7 +13,6 @@ import { readHead } from '../../repo/refs.js';
 import { listRemotes } from '../../repo/remotes.js';
 import { readBranchUpstream } from '../../repo/remote-refs.js';
 import { normalizeRepoPath } from '../../repo/worktree-scan.js';
-import { withoutCredentials } from '../../transfer/lfs-endpoint.js';
 import { remoteAccess } from '../sync/remote-access.js';
 import { createLock, listLocks, unlockLock, verifyLocks, type LfsLock, type LockRequestOptions } from '../../transfer/lfs-locks-client.js';
 import type { CoreContext } from '../context.js';
@@ -50,8 +49,8 @@ export async function lockEndpoint(s: RepoSession, opts: LockCommandOptions): Pr
   const { token } = resolveToken(s.ctx, remote.url, opts.token);
   const ref = head.branch ? `refs/heads/${upstream?.remote === name ? upstream.branch : head.branch}` : undefined;
   // git-lfs sends lock requests to the remote's push endpoint (lfs.pushurl, lfs.url, .lfsconfig, ...)
-  const access = await remoteAccess(s.ctx, { remote, token: opts.token, place: s.paths });
-  return { remote: name, endpoint: withoutCredentials(access.endpoint('upload').url), request: { token, ref, signal: s.ctx.signal } };
+  const target = (await remoteAccess(s.ctx, { remote, token: opts.token, place: s.paths })).lfs('upload');
+  return { remote: name, endpoint: target.url, request: { auth: target.auth, token, ref, signal: s.ctx.signal } };
 }
 
 /** A repository path from what the user typed (relative to the current directory); directories are refused. */

@@ -19,6 +19,7 @@ import { pathsChangedByPush } from '../../repo/push-paths.js';
 import { verifyLocks, type LfsLock } from '../../transfer/lfs-locks-client.js';
 import type { RepoSession } from '../worktree/repo-session.js';
 import { setOwnLocks } from './own-locks.js';
+import type { LfsTarget } from '../../transfer/lfs-auth.js';
 
 /** What the verification found: whether it ran, and the changed files locked by the pusher. */
 export interface PushLockCheck {
@@ -48,7 +49,8 @@ export async function locksVerifySetting(s: RepoSession, endpoint: string): Prom
  * update the refs `refs`; ConflictError `locked_by_other` when the push changes a file another
  * user holds. Records the pusher's own locks for the checkouts' write flags.
  */
-export async function verifyPushLocks(s: RepoSession, endpoint: string, token: string | undefined, tips: readonly string[], known: readonly string[], refs: readonly string[]): Promise<PushLockCheck> {
+export async function verifyPushLocks(s: RepoSession, target: LfsTarget, tips: readonly string[], known: readonly string[], refs: readonly string[]): Promise<PushLockCheck> {
+  const endpoint = target.url;
   const setting = await locksVerifySetting(s, endpoint);
   if (setting === false || tips.length === 0) return { verified: false, ours: [] };
   const ours = new Map<string, LfsLock>(); // by id: a server without per-ref locks answers each ref alike
@@ -56,7 +58,7 @@ export async function verifyPushLocks(s: RepoSession, endpoint: string, token: s
   for (const ref of refs.length ? refs : [undefined]) {
     let answer;
     try {
-      answer = await verifyLocks(endpoint, { token, ref, signal: s.ctx.signal });
+      answer = await verifyLocks(endpoint, { auth: target.auth, ref, signal: s.ctx.signal });
     } catch (err) {
       s.ctx.signal.throwIfAborted();
       if (setting === true || !(err instanceof HubError)) throw err;

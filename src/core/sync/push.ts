@@ -23,8 +23,6 @@ import { uploadContent } from './upload-content.js';
 import { requireOnline } from './offline.js';
 import { concurrencyFrom } from '../../transfer/transfer-queue.js';
 import { verifyPushLocks } from '../locks/verify-push.js';
-import { withoutCredentials } from '../../transfer/lfs-endpoint.js';
-import { resolveToken } from './credentials.js';
 
 /** One branch a push updated. */
 export interface PushedBranch {
@@ -108,7 +106,7 @@ export async function push(ctx: CoreContext, opts: PushOptions): Promise<PushRes
     const tags = opts.tags ? await listTags(gitdir) : [];
     const sendTips = [...tips.values(), ...(await Promise.all(tags.map((t) => resolveRevision(gitdir, `refs/tags/${t}`))))];
     // other users' file locks are checked before anything is sent (git-lfs's pre-push verification)
-    const locks = await verifyPushLocks(s, withoutCredentials(access.endpoint('upload').url), resolveToken(ctx, remote.url, opts.token).token, sendTips, knownTips, [...tips.keys()].map((b) => `refs/heads/${b}`));
+    const locks = await verifyPushLocks(s, access.lfs('upload'), sendTips, knownTips, [...tips.keys()].map((b) => `refs/heads/${b}`));
     // only the commits the remote's tracking branches lack are walked: the cost grows with the change, not with history
     const wanted = sendTips.length ? [...(await lfsPointersToPush(gitdir, sendTips, knownTips, ctx.signal)).entries()].map(([oid, size]) => ({ oid, size })) : [];
     const sent = await uploadContent(s.store, access.lfs('upload'), wanted, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal });
