@@ -62,6 +62,8 @@ export async function verifyPushLocks(s: RepoSession, target: LfsTarget, tips: r
     } catch (err) {
       s.ctx.signal.throwIfAborted();
       if (setting === true || !(err instanceof HubError)) throw err;
+      // no usable credentials: the upload that follows would be refused the same way, so say it once
+      if (err.code === 'credentials_rejected' || err.code === 'no_credentials') throw err;
       s.ctx.progress({ type: 'notice', level: 'info', message: `could not verify the remote's file locks (${err.message}); pushing anyway (set lfs.${endpoint}.locksverify true to make this an error)` });
       return { verified: false, ours: [] };
     }
