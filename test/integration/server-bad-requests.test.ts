@@ -240,15 +240,16 @@ describe('hub serve answers bad requests with a JSON error and keeps serving', (
       }
     });
 
-    it('404 for unknown routes, the dumb git protocol and the LFS locks API', async () => {
+    it('404 for unknown routes and the dumb git protocol (the LFS locks API is served: locks-server.test.ts)', async () => {
       // ('/' and '/OWNER' are web pages now: test/integration/web-pages.test.ts)
-      for (const path of ['/api', '/api/nope', '/api/models/admin', '/api/models/admin/m/extra', `/${REPO}.git/HEAD`, `/${REPO}.git/objects/info/packs`, `/${REPO}.git/config`, `/${REPO}.git/info/lfs/locks`]) {
+      for (const path of ['/api', '/api/nope', '/api/models/admin', '/api/models/admin/m/extra', `/${REPO}.git/HEAD`, `/${REPO}.git/objects/info/packs`, `/${REPO}.git/config`]) {
         const a = await send(client, path, { headers: auth(server) });
         expect(`${path}: ${a.status} ${String(a.headers['content-type'])}`).toBe(`${path}: 404 application/json`);
         expectJsonError(a, 404, /not found/);
       }
       expect((await send(client, '/favicon.ico', { headers: auth(server) })).status).toBe(404); // a web page path: the HTML 404 page
-      expectJsonError(await send(client, `/${REPO}.git/info/lfs/locks/verify`, { method: 'POST', headers: auth(server), body: '{}' }), 404, /not found/);
+      const locks = await send(client, `/${REPO}.git/info/lfs/locks`, { headers: auth(server) });
+      expect(`${locks.status} ${String(locks.headers['content-type'])}`).toBe('200 application/vnd.git-lfs+json');
     });
 
     // fixed bug: decodeURIComponent throws URIError on a malformed escape; app.ts turns it into a 500 and logs a server error
