@@ -39,7 +39,8 @@ describe('git history over hub’s undici http plugin (isomorphic-git) against h
     git(dir, 'add', '-A');
     git(dir, 'commit', '-q', '-m', 'second');
     const pushed = await pushHistory({ gitdir: join(dir, '.git'), remote: 'origin', branch: 'main', http });
-    expect(pushed).toEqual({ ok: true, error: undefined });
+    expect(pushed).toMatchObject({ ok: true, error: undefined });
+    expect(pushed.before).toBe(git(dir, 'rev-parse', 'HEAD~1').trim()); // the remote's old tip, for the tracking ref's reflog
     const other = join(tmpDir(), 'o');
     await cloneHistory({ dir: other, url: `${s.url}/admin/h`, http });
     expect(git(other, 'log', '--format=%s')).toBe('second\nseed\n');
