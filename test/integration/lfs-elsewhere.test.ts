@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.js';
 import { startLfsTestServer, type LfsTestServer } from '../helpers/lfs-test-server.js';
 import { ID } from '../helpers/remote-repo.js';
-import { lines, runHub, runHubJson } from '../helpers/run-hub.js';
+import { hubEnv, lines, runHub, runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
@@ -204,6 +205,37 @@ describe('an LFS endpoint elsewhere, found and logged into as git-lfs does', () 
     expect(ok.code, ok.stderr).toBe(0);
     expect(lfs.object(p.oid)?.equals(p.bytes)).toBe(true);
     expect(ok.stdout + ok.stderr).not.toContain(PASSWORD);
+  });
+
+  it('on a terminal with no helper, the user is asked (git prompts on the terminal) and the push goes through', async () => {
+    const w = gitWorld();
+    const p = await project('prompted', w.env, `${lfs.url}/acme/prompted.git/info/lfs`, 11);
+    // util-linux's script gives hub a terminal; what is typed goes in through it, as a user would
+    const hubBin = join(fileURLToPath(new URL('../../', import.meta.url)), 'bin/hub.js');
+    const env = hubEnv({ ...w.env, CI: undefined, TERM: 'dumb' });
+    const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(hubBin)} push`, '/dev/null'], { cwd: p.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let shown = '';
+    const answered = new Set<string>();
+    // each answer is typed once its prompt shows (git flushes earlier input when it turns echo off)
+    const onOutput = (b: Buffer) => {
+      shown += b.toString('utf8');
+      for (const [prompt, answer] of [[/Username for '[^']+':\s*$/, 'alice'], [/Password for '[^']+':\s*$/, PASSWORD]] as const) {
+        if (!answered.has(answer) && prompt.test(shown)) {
+          answered.add(answer);
+          child.stdin.write(`${answer}\n`);
+        }
+      }
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000); // a prompt never shown must fail the test, not hang it
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    expect(code, shown).toBe(0);
+    expect(shown).toMatch(/Username for 'http:\/\/127\.0\.0\.1:\d+'/);
+    expect(shown).toMatch(/Password for 'http:\/\/alice@127\.0\.0\.1:\d+'/);
+    expect(shown).not.toContain(PASSWORD); // not echoed, not printed
+    expect(lfs.object(p.oid)?.equals(p.bytes)).toBe(true);
   });
 
   it('a git server behind Basic auth: hub asks the helper for it too (git smart HTTP)', async () => {
