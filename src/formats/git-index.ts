@@ -87,11 +87,6 @@ function refuse(reason: string): FormatError {
   return new FormatError(`cannot write git index: ${reason}`, {}, 'bad_git_index');
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
 
 
 function hexNibble(code: number): number {
@@ -338,7 +333,7 @@ function checkExtension(ext: GitIndexExtension): void {
 /** Writes an index as git would: version 2 (3 if an entry needs extended flags), entries in git's order, 32-bit stat values, SHA-1 trailer. */
 export function serializeGitIndex(entries: readonly GitIndexEntry[], opts: SerializeGitIndexOptions = {}): Uint8Array {
   const prepared = entries.map(prepare);
-  const order = (a: Prepared, b: Prepared) => compareBytes(a.name, b.name) || a.entry.stage - b.entry.stage;
+  const order = (a: Prepared, b: Prepared) => compareRanges(a.name, 0, a.name.length, b.name, 0, b.name.length) || a.entry.stage - b.entry.stage;
   // entries usually arrive in order already (a parsed index, a few changes): check before sorting
   let sorted = true;
   for (let i = 1; i < prepared.length && sorted; i++) sorted = order(prepared[i - 1], prepared[i]) <= 0;
