@@ -4,8 +4,7 @@
  * test:full`: CI and the README's test command) includes them; nothing is weakened, only
  * scheduled. Durations are vitest's own per-file figures on the development machine.
  */
-import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
-import base from './vitest.config.js';
+import { testConfig } from './vitest.config.js';
 
 /**
  * The longest integration files, run only by test:full: 15 files, 1,525 s of the 2,712 s of
@@ -29,4 +28,4 @@ export const FULL_ONLY = [
   'test/integration/locks-interop.test.ts',
 ];
 
-export default mergeConfig(base, defineConfig({ test: { exclude: [...configDefaults.exclude, ...FULL_ONLY] } }));
+export default testConfig(FULL_ONLY);

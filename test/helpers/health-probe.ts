@@ -35,7 +35,7 @@ export function quantile(xs: readonly number[], q: number): number {
 // The probe process: polls until its stdin closes, then prints the latencies as JSON.
 const PROBE = `
 const http = require('node:http');
-const [url, interval] = [process.argv[1], Number(process.argv[2])];
+const [url, interval, atLeast] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const latencies = [];
 let failures = 0, stopped = false, pendingSince;
@@ -53,14 +53,14 @@ function once() {
   });
 }
 (async () => {
-  while (!stopped) {
+  while (!stopped || latencies.length < atLeast) {
     const started = performance.now();
     pendingSince = started;
     await once();
     pendingSince = undefined;
     const took = performance.now() - started;
     latencies.push(took);
-    if (!stopped) await new Promise((r) => setTimeout(r, Math.max(0, interval - took)));
+    if (!stopped || latencies.length < atLeast) await new Promise((r) => setTimeout(r, Math.max(0, interval - took)));
   }
   process.stdout.write(JSON.stringify({ latencies, failures }) + '\\n');
   process.exit(0);
@@ -75,9 +75,13 @@ setInterval(() => {
 }, 100);
 `;
 
-/** Starts probing `${url}/api/health` every `intervalMs` from a child process; resolves once it runs. */
-export async function startHealthProbe(url: string, intervalMs = 20): Promise<HealthProbe> {
-  const child = spawn(process.execPath, ['-e', PROBE, url, String(intervalMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * Starts probing `${url}/api/health` every `intervalMs` from a child process; resolves once it
+ * runs. After `stop()` the probe goes on until it has `atLeast` answers, so that an attack that
+ * ends within a few milliseconds is still measured by several probes.
+ */
+export async function startHealthProbe(url: string, intervalMs = 20, atLeast = 3): Promise<HealthProbe> {
+  const child = spawn(process.execPath, ['-e', PROBE, url, String(intervalMs), String(atLeast)], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
   await new Promise<void>((resolve, reject) => {
@@ -96,15 +100,19 @@ export async function startHealthProbe(url: string, intervalMs = 20): Promise<He
 }
 
 /**
- * Whether a wall-clock bound on the answers means anything now: not when the machine's load
- * average is over twice its cores (other test files, other work), where any process, the
- * server's and the probe's alike, waits seconds to be scheduled. The bound on the server's own
- * CPU time (loop-watch.ts) is checked regardless; this one is skipped then, and says so.
+ * The wall-clock bound on /api/health that holds now, in ms, or undefined when none means
+ * anything. Issue 11's bound, 100 ms throughout, applies when the file runs alone
+ * (HUB_TEST_ALONE=1: the `alone` group of test/vitest.config.ts, after the rest of the suite, one
+ * file at a time). Run beside other work, the file still checks that health never stalls (1 s)
+ * while the machine's load average is at most twice its cores; over that, any process, the
+ * server's and the probe's alike, can wait seconds to be scheduled, and the bound is skipped, with
+ * a line saying so. The bound on the server's own CPU time (loop-watch.ts) is checked regardless.
  */
-export function wallClockBoundApplies(what: string): boolean {
+export function wallClockBound(what: string): number | undefined {
+  if (process.env.HUB_TEST_ALONE === '1') return 100;
   const [load] = loadavg();
   const limit = 2 * availableParallelism();
-  if (load <= limit) return true;
+  if (load <= limit) return 1000;
   console.log(`${what}: the machine's load average is ${load.toFixed(1)} (over ${limit}): the wall-clock bound on /api/health is not checked this run`);
-  return false;
+  return undefined;
 }

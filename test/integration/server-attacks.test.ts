@@ -8,11 +8,12 @@
  *   every tick of its loop that comes 100 ms late with the main thread's CPU time meanwhile
  *   (loop-watch.ts), and no late tick may have 100 ms of CPU behind it. The attacks held it for
  *   2.6 s to minutes before;
- * - health answers within a second every time (no stall in the issue's sense), and its latency
- *   is printed. The issue's 100 ms bound for the answer itself is what the server delivers on an
- *   idle machine, but this one is shared (load averages of 10 to 15 on 2 cores were measured
- *   while these tests ran), and there an idle process waits longer than that to be scheduled;
- *   the CPU-attributed bound above is the part that is the server's doing, and it is exact.
+ * - /api/health answers in < 100 ms throughout, the issue's bound: asserted when the file runs
+ *   alone (the `alone` group of test/vitest.config.ts runs it after the rest of the suite, one
+ *   file at a time). Run beside other work, it asserts only that health never stalls (< 1 s),
+ *   and not even that when the machine's load is over twice its cores (health-probe.ts), since
+ *   there any process waits to be scheduled; the CPU-attributed bound above is the part that is
+ *   the server's doing, and it is checked in every run.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -28,7 +29,7 @@ import { readManifest } from '../../src/store/manifest-files.js';
 import { xorbPath } from '../../src/store/paths.js';
 import { Store } from '../../src/store/store.js';
 import { authUrl, gitClient } from '../helpers/git-client.js';
-import { startHealthProbe, wallClockBoundApplies, type HealthReport } from '../helpers/health-probe.js';
+import { startHealthProbe, wallClockBound, type HealthReport } from '../helpers/health-probe.js';
 import { http, type Answer } from '../helpers/http-answer.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { runHubJson } from '../helpers/run-hub.js';
@@ -111,7 +112,8 @@ describe('hub serve under attack stays responsive (issue 11, point 2)', () => {
     expect(report.failures, `${what}: health requests that failed`).toBe(0);
     expect(report.count, `${what}: the probe ran`).toBeGreaterThanOrEqual(3);
     expect(Math.max(0, ...late.map((l) => l.cpuMs ?? l.ms)), `${what}: longest hold of the event loop by the server's own work (ms)`).toBeLessThan(100);
-    if (wallClockBoundApplies(what)) expect(report.max, `${what}: slowest /api/health (ms)`).toBeLessThan(1000);
+    const bound = wallClockBound(what);
+    if (bound !== undefined) expect(report.max, `${what}: slowest /api/health (ms)`).toBeLessThan(bound);
     return result!;
   }
 
