@@ -107,10 +107,16 @@ export class ChunkSink {
     };
   }
 
+  /** Resolves once the open xorb's writes waiting for the disk are bounded (see XorbWriter). */
+  async drained(): Promise<void> {
+    await this.writer?.drained();
+  }
+
   /** Drops the unfinished xorb and waits for sealed ones (they stay: they are valid xorbs). */
   async abort(): Promise<void> {
-    this.writer?.abort();
+    const writer = this.writer;
     this.writer = undefined;
+    await writer?.abort();
     await Promise.allSettled(this.durable);
   }
 

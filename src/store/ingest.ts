@@ -88,6 +88,7 @@ class Ingest {
       }, async (done) => {
         progress({ type: 'progress', id: task, done, total });
         if (sink.hasPending) await new Promise(setImmediate); // let finished fsyncs commit
+        await sink.drained(); // xorb writes waiting for the disk stay bounded
         sink.check();
         await checkpoint();
       }, (run) => store.index.readBatch(run));

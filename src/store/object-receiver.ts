@@ -3,7 +3,8 @@
  * order either as verified chunks (the `hub-chunks` transfer: every chunk's keyed BLAKE3 is
  * compared with the hash the server named) or as raw bytes (the `basic` transfer: they are
  * chunked here). Each chunk goes to a ChunkSink (new ones into xorbs), every byte into the
- * SHA-256, and optionally into a staging file that a checkout can rename into the working tree.
+ * SHA-256, and optionally into a staging file that a checkout can rename into the working tree
+ * (fsynced only when asked: a working-tree file is not, fs/atomic-file.ts).
  * `finish` writes the manifest only when the SHA-256 and size equal the oid's: content whose
  * hash is not its oid never becomes an object of the store, and the staging file is handed out
  * only then. Holds the store's shared lock (gc waits) until finished or aborted. Once `signal`
@@ -53,8 +54,18 @@ export class ObjectReceiver {
   private stageWrites: Promise<void> = Promise.resolve();
   private stagePending = 0;
 
-  /** Starts receiving `expected` into `store`; with `stagePath`, the bytes are also written there (a new file). */
-  constructor(private readonly store: Store, readonly expected: { oid: string; size: number }, private readonly stagePath?: string, private readonly signal?: AbortSignal) {
+  private readonly stagePath: string | undefined;
+  private readonly stageDurable: boolean;
+
+  /**
+   * Starts receiving `expected` into `store`; with `stage`, the bytes are also written to the new
+   * file `stage.path`, fsynced before `finish` returns only when `stage.durable` (a download's
+   * file, not a working-tree file: fs/atomic-file.ts).
+   */
+  constructor(private readonly store: Store, readonly expected: { oid: string; size: number }, stage?: { path: string; durable: boolean }, private readonly signal?: AbortSignal) {
+    this.stagePath = stage?.path;
+    this.stageDurable = stage?.durable ?? true;
+    const stagePath = this.stagePath;
     this.lock = lockShared(store.paths.locks);
     try {
       this.sink = new ChunkSink(store);
@@ -88,9 +99,10 @@ export class ObjectReceiver {
     this.take(hash, data, where);
   }
 
-  /** Resolves once the staging-file writes in flight are below STAGE_AHEAD bytes (memory stays bounded). */
+  /** Resolves once the staging-file and xorb writes in flight are bounded (memory stays bounded). */
   async drained(): Promise<void> {
     while (this.stagePending > STAGE_AHEAD) await this.stageWrites;
+    await this.sink.drained();
   }
 
   /** The next raw bytes of the object (chunked here). */
@@ -110,7 +122,7 @@ export class ObjectReceiver {
     const { oid, size } = this.expected;
     const fd = this.stageFd;
     this.flushStage();
-    const synced = fd >= 0 ? this.stageWrites.then(() => new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())))) : Promise.resolve();
+    const synced = fd >= 0 && this.stageDurable ? this.stageWrites.then(() => new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())))) : Promise.resolve();
     const sealed = this.sink.finish();
     const settled = Promise.allSettled([synced, sealed]);
     let actual: string;

@@ -2,8 +2,8 @@
  * Reassembling a file from the store. Bytes are read term by term (at most 8 MiB at a time, so
  * memory does not grow with file size), handed to a sink, and the sha256 and size are checked
  * against the oid at the end. To a file, the output appears only once it is complete and
- * verified (tmp + fsync + rename); on any failure, or when the signal aborts, nothing is left at
- * the destination and the temporary file is removed.
+ * verified (tmp + fsync + rename; no fsync for a working-tree file); on any failure, or when the
+ * signal aborts, nothing is left at the destination and the temporary file is removed.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -159,6 +159,8 @@ export interface CatToFileOptions {
   signal?: AbortSignal;
   /** The progress label (name the path the user knows; default `Reading <oid>`). */
   label?: string;
+  /** false: a working-tree file, atomic but not fsynced (fs/atomic-file.ts). Default true. */
+  durable?: boolean;
 }
 
 /** Reassembles `oid` into `dest`; the file appears only when complete and verified. */
@@ -177,10 +179,10 @@ export async function catToFile(store: Store, oid: string, dest: string, opts: C
   }
   try {
     const result = await streamObject(store, manifest, (bytes) => writeAll(fd, bytes), opts.progress, opts.signal, opts.label);
-    fsyncSync(fd);
+    if (opts.durable !== false) fsyncSync(fd);
     closeSync(fd);
     fd = -1;
-    commitFile(tmp, dest);
+    commitFile(tmp, dest, { durable: opts.durable });
     return result;
   } catch (err) {
     if (fd >= 0) closeSync(fd);

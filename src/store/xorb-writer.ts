@@ -1,9 +1,12 @@
 /**
- * Writes one xorb: chunk records appended to a temporary file through a 4 MiB buffer, then
- * fsynced, named by its Xet xorb hash and renamed into place. Until `finish` returns, nothing
- * that a reader could see exists.
+ * Writes one xorb: chunk records appended to a temporary file through 4 MiB buffers, each full
+ * buffer written on the libuv thread pool while the caller goes on (page-cache copies of a
+ * 512 MiB file took 0.6 s of a 1.2 s `hub add` on the main thread when written synchronously),
+ * then fsynced, named by its Xet xorb hash and renamed into place. Until `durable` resolves,
+ * nothing that a reader could see exists. Buffers waiting for the disk are bounded by the
+ * caller awaiting `drained()`.
  */
-import { closeSync, fsync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { close, closeSync, fsync, mkdirSync, openSync, unlink, write } from 'node:fs';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS, encodeChunkHeader } from '../formats/xorb.js';
 import { xorbHash, type MerkleHashers } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
@@ -13,6 +16,8 @@ import type { IndexedChunk } from './chunk-index.js';
 import type { StorePaths } from './paths.js';
 
 const BUFFER_BYTES = 4 << 20;
+/** Bytes handed to the thread pool and not yet written past which `drained()` waits. */
+const WRITE_AHEAD = 16 << 20;
 
 /** A sealed xorb: complete, named, and durable once `durable` resolves. */
 export interface SealedXorb extends WrittenXorb {
@@ -31,8 +36,14 @@ export interface WrittenXorb {
 export class XorbWriter {
   private readonly tmp: string;
   private readonly fd: number;
-  private readonly buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private buffer: Buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private buffered = 0;
+  /** Buffers whose write has finished, for reuse. */
+  private readonly spare: Buffer[] = [];
+  /** The writes handed to the thread pool, one after another; rejects with the first failure. */
+  private writes: Promise<void> = Promise.resolve();
+  private writing = 0;
+  private written = 0;
   private fileBytes = 0;
   private dataBytes = 0;
   private readonly chunks: IndexedChunk[] = [];
@@ -68,10 +79,28 @@ export class XorbWriter {
     return index;
   }
 
+  /** Resolves once the bytes waiting for the thread pool are under WRITE_AHEAD (rejects if a write failed). */
+  async drained(): Promise<void> {
+    while (this.writing > WRITE_AHEAD) await this.writes;
+  }
+
+  /** Hands the buffered records to the thread pool and goes on with a spare buffer. */
   private flush(): void {
-    let at = 0;
-    while (at < this.buffered) at += writeSync(this.fd, this.buffer, at, this.buffered - at);
+    if (!this.buffered) return;
+    const buf = this.buffer;
+    const n = this.buffered;
+    const position = this.written;
+    const { fd } = this;
+    this.written += n;
+    this.writing += n;
+    this.buffer = this.spare.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES);
     this.buffered = 0;
+    this.writes = this.writes.then(async () => {
+      for (let at = 0; at < n; ) at += await writeAt(fd, buf, at, n - at, position + at);
+      this.writing -= n;
+      if (this.spare.length < 2) this.spare.push(buf);
+    });
+    this.writes.catch(() => {}); // met by seal's durable, drained or abort
   }
 
   /**
@@ -85,37 +114,37 @@ export class XorbWriter {
     this.closed = true;
     const xorb = xetHex(xorbHash(this.chunks.map((c) => ({ hash: c.hash, size: c.length })), this.hashers));
     const { fd, tmp } = this;
-    const durable = new Promise<void>((resolve, reject) => {
-      fsync(fd, (err) => {
-        try {
-          closeSync(fd);
-          if (err) throw err;
-          // Same hash means same bytes: a xorb already there (a concurrent or earlier add) stays.
-          this.backend.commit(tmp, xorb);
-          resolve();
-        } catch (e) {
-          try {
-            unlinkSync(tmp);
-          } catch {
-            /* gone */
-          }
-          reject(e);
-        }
-      });
-    });
+    const durable = this.writes.then(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          fsync(fd, (err) => {
+            try {
+              closeSync(fd);
+              if (err) throw err;
+              // Same hash means same bytes: a xorb already there (a concurrent or earlier add) stays.
+              this.backend.commit(tmp, xorb);
+              resolve();
+            } catch (e) {
+              unlink(tmp, () => reject(e));
+            }
+          });
+        }),
+      (err: unknown) => new Promise<void>((_, reject) => close(fd, () => unlink(tmp, () => reject(err)))),
+    );
     return { xorb, bytes: this.fileBytes, chunks: this.chunks, durable };
   }
 
-  /** Drops the unfinished xorb. */
-  abort(): void {
-    if (!this.closed) {
-      this.closed = true;
-      closeSync(this.fd);
-    }
-    try {
-      unlinkSync(this.tmp);
-    } catch {
-      /* never created or already gone */
-    }
+  /** Drops the unfinished xorb, once no write of it is in flight (none may land on a reused descriptor). */
+  async abort(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writes.catch(() => {});
+    closeSync(this.fd);
+    await new Promise<void>((resolve) => unlink(this.tmp, () => resolve())); // gone already is fine
   }
+}
+
+/** fs.write of `length` bytes of `buf` from `offset` at `position`, as a promise of the bytes written. */
+function writeAt(fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => write(fd, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
 }

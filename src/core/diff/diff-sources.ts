@@ -138,6 +138,7 @@ export class ChunkFetcher {
           sink.add(c.hash, c.data);
           out[i] = c.data;
         }
+        await sink.drained();
       }
       await sink.finish(); // the fetched chunks stay in the store: a later pull does not fetch them again
     } catch (err) {

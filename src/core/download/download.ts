@@ -145,7 +145,7 @@ export async function download(ctx: CoreContext, source: string, opts: DownloadO
     const stageDir = join(folder, STAGING_DIR);
     removeStaleTmpFiles(stageDir, pidAlive); // what a killed download left
     if (missing.length) mkdirSync(stageDir, { recursive: true });
-    const got: FetchedContent = missing.length ? await fetchLarge(store, (await remoteAccess(ctx, { remote: { name: 'origin', url }, token: opts.token })).lfs('download'), missing, token, rev, transferOptions(ctx, stageDir)) : { objects: 0, bytesReceived: 0, transfer: null };
+    const got: FetchedContent = missing.length ? await fetchLarge(store, (await remoteAccess(ctx, { remote: { name: 'origin', url }, token: opts.token })).lfs('download'), missing, token, rev, transferOptions(ctx, { dir: stageDir, durable: true })) : { objects: 0, bytesReceived: 0, transfer: null };
     const staged = got.staged ?? new Map<string, string>();
     ctx.progress({ type: 'start', id: 'download', label: `Writing ${todo.length} file${todo.length === 1 ? '' : 's'}`, total: todo.length, unit: 'items' });
     let done = 0;

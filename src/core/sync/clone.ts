@@ -202,7 +202,7 @@ async function cloneInto(ctx: CoreContext, url: string, target: string, opts: Cl
   const stageDir = join(gitdir, 'hub', 'tmp');
   mkdirSync(stageDir, { recursive: true });
   const access = await remoteAccess(ctx, { remote: { name: 'origin', url }, token: opts.token, place: { workdir: target, gitdir, revision: commit } });
-  const fetched = await withStore(ctx, (store) => fetchContent(store, access.lfs('download'), wanted, transferOptions(ctx, stageDir)));
+  const fetched = await withStore(ctx, (store) => fetchContent(store, access.lfs('download'), wanted, transferOptions(ctx, { dir: stageDir, durable: false })));
   result.transfer = fetched.transfer;
   result.bytesReceived = fetched.bytesReceived;
   try {

@@ -52,7 +52,7 @@ export async function fetchNeededContent(s: RepoSession, needed: readonly Needed
   const bytes = needed.reduce((n, x) => n + x.size, 0);
   s.ctx.progress({ type: 'notice', level: 'info', message: `fetching ${needed.length} large file${needed.length === 1 ? '' : 's'} (${bytes} bytes) from ${remote.name}` });
   const access = await remoteAccess(s.ctx, { remote, place: s.paths });
-  const fetched = await fetchContent(s.store, access.lfs('download'), [...needed], transferOptions(s.ctx, tmpDirOf(s)));
+  const fetched = await fetchContent(s.store, access.lfs('download'), [...needed], transferOptions(s.ctx, { dir: tmpDirOf(s), durable: false }));
   s.staged ??= new Map();
   for (const [oid, path] of fetched.staged ?? []) s.staged.set(oid, path);
 }

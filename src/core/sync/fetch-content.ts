@@ -24,7 +24,7 @@ export interface FetchedContent {
   /** Content bytes received in response bodies. */
   bytesReceived: number;
   transfer: string | null;
-  /** oid -> a verified, fsynced staging file with its bytes (only with `stageDir`; the caller owns them). */
+  /** oid -> a verified staging file with its bytes (only with `stage`; fsynced when `stage.durable`; the caller owns them). */
   staged?: Map<string, string>;
 }
 
@@ -33,15 +33,18 @@ export interface FetchOptions {
   progress?: ProgressSink;
   /** Requests in flight at once (HUB_CONCURRENCY). */
   concurrency?: number;
-  /** Also write each object to a staging file in this directory (same file system as the working tree). */
-  stageDir?: string;
+  /**
+   * Also write each object to a staging file in `dir` (same file system as its destination),
+   * fsynced when `durable` (a download's file; a working-tree file is not: fs/atomic-file.ts).
+   */
+  stage?: { dir: string; durable: boolean };
   /** Stops the download (see the module comment). */
   signal?: AbortSignal;
 }
 
 /** The options a command's context gives a transfer: its progress sink, HUB_CONCURRENCY and signal. */
-export function transferOptions(ctx: CoreContext, stageDir?: string): FetchOptions {
-  return { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal, ...(stageDir ? { stageDir } : {}) };
+export function transferOptions(ctx: CoreContext, stage?: { dir: string; durable: boolean }): FetchOptions {
+  return { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal, ...(stage ? { stage } : {}) };
 }
 
 /** Fetches every object of `objects` the store lacks from the Git LFS endpoint `lfs`. */
@@ -66,7 +69,7 @@ async function fetchInto(store: Store, objects: ReadonlyArray<{ oid: string; siz
     const target = {
       has: (oid: string) => store.hasObject(oid),
       local,
-      receive: (o: { oid: string; size: number }) => new ObjectReceiver(store, o, opts.stageDir ? tmpPathFor(opts.stageDir, o.oid) : undefined, opts.signal),
+      receive: (o: { oid: string; size: number }) => new ObjectReceiver(store, o, opts.stage ? { path: tmpPathFor(opts.stage.dir, o.oid), durable: opts.stage.durable } : undefined, opts.signal),
     };
     const got = await downloadObjects(new TransferQueue(opts), target, objects, route, removeStaged);
     const staged = new Map([...got.finished].flatMap(([oid, r]) => (r.staged ? [[oid, r.staged] as const] : [])));

@@ -63,7 +63,7 @@ export async function pull(ctx: CoreContext, opts: { remote?: string; revision?:
     const getContent = async (objects: Wanted[]): Promise<FetchedContent> => {
       if (offline) return fromStoreOnly(s, objects);
       // verified staging files in .git/hub/tmp: the checkout renames them instead of reassembling
-      const fetched = await fetchContent(s.store, access.lfs('download'), objects, transferOptions(ctx, tmpDirOf(s)));
+      const fetched = await fetchContent(s.store, access.lfs('download'), objects, transferOptions(ctx, { dir: tmpDirOf(s), durable: false }));
       s.staged = fetched.staged;
       return fetched;
     };

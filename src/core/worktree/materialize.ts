@@ -142,8 +142,8 @@ export async function materialize(s: RepoSession, file: TreeFile, opts: { pointe
       const staged = s.staged?.get(lfs.oid);
       if (staged) {
         s.staged!.delete(lfs.oid); // it was verified as it arrived, in this command
-        commitFile(staged, full);
-      } else await catToFile(s.store, lfs.oid, full, { progress: s.ctx.progress, tmpDir: tmpDirOf(s), signal: s.ctx.signal, label: `Writing ${file.path}` });
+        commitFile(staged, full, { durable: false }); // a working-tree file (fs/atomic-file.ts)
+      } else await catToFile(s.store, lfs.oid, full, { progress: s.ctx.progress, tmpDir: tmpDirOf(s), signal: s.ctx.signal, label: `Writing ${file.path}`, durable: false });
     } else {
       bytes ??= await readBlob(s.paths.gitdir, file.oid);
       if (lstatSync(full, { throwIfNoEntry: false })?.isDirectory()) clear(full);

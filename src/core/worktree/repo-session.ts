@@ -36,7 +36,7 @@ export interface RepoSession {
   /** Working-tree directories this command has checked (or made) as real directories: materialize checks each once. */
   verifiedDirs: Set<string>;
   /**
-   * Verified, fsynced files of large-file content that a download of this command wrote into
+   * Verified (not fsynced: working-tree files) files of large-file content that a download of this command wrote into
    * `.git/hub/tmp` (oid -> path): materialize renames one into place instead of reassembling it.
    */
   staged?: Map<string, string>;
