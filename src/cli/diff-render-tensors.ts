@@ -1,6 +1,6 @@
 /** Human lines for the tensor part of a file's diff: counts, then the examples. */
-import type { Examples, TensorDiff, TensorStats, TensorSummary } from '../diff/tensor-diff-types.js';
-import { formatCount } from './render.js';
+import type { Examples, TensorChange, TensorDiff, TensorStats, TensorSummary } from '../diff/tensor-diff-types.js';
+import { formatCount, formatPercent, plural } from './render.js';
 
 const shape = (s: number[]) => `[${s.join(', ')}]`;
 const num = (x: number | null) => (x === null ? 'n/a' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5 ? x.toPrecision(4) : x.toExponential(3));
@@ -12,14 +12,7 @@ export function renderTensors(t: TensorDiff): string[] {
   const metaChanges = meta.added.count + meta.removed.count + meta.changed.count;
   const out = [`  tensors: ${t.tensors.a} -> ${t.tensors.b}: ${t.changed.count} changed, ${t.added.count} added, ${t.removed.count} removed, ${t.unchanged} unchanged${metaChanges ? `; metadata: ${metaChanges} key${metaChanges === 1 ? '' : 's'} changed` : ''}`];
   const summary = (x: TensorSummary) => `${x.name}  ${x.dtype} ${shape(x.shape)}`;
-  for (const c of t.changed.items) {
-    const what: string[] = [];
-    if (c.dtype) what.push(`dtype ${c.dtype.a} -> ${c.dtype.b}`);
-    if (c.shape) what.push(`shape ${shape(c.shape.a)} -> ${shape(c.shape.b)}`);
-    if (c.bytesChanged !== undefined) what.push(`${c.bytesChanged} bytes differ`);
-    if (c.stats) what.push(stats(c.stats));
-    out.push(`    ~ ${c.name}  ${what.join(', ')}`);
-  }
+  for (const c of t.changed.items) out.push(`    ~ ${c.name}  ${change(c)}`);
   out.push(...more(t.changed));
   for (const x of t.added.items) out.push(`    + ${summary(x)}`);
   out.push(...more(t.added));
@@ -31,7 +24,28 @@ export function renderTensors(t: TensorDiff): string[] {
   return out;
 }
 
-function stats(s: TensorStats): string {
+/**
+ * One changed tensor: its dtype and shape (`A -> B` where they changed), then how many elements
+ * differ (byte positions for a block-quantised dtype), then the statistics of `--stats`.
+ */
+function change(c: TensorChange): string {
+  const dtype = c.dtype ? `${c.dtype.a} -> ${c.dtype.b}` : c.b.dtype;
+  const dims = c.shape ? `${shape(c.shape.a)} -> ${shape(c.shape.b)}` : shape(c.b.shape);
+  const layout = c.dtype || c.shape ? `dtype ${dtype}, shape ${dims}` : `${dtype} ${dims}`;
+  const what: string[] = [];
+  if (c.elements !== undefined && c.elementsChanged !== undefined) {
+    what.push(`${formatCount(c.elementsChanged)} of ${plural(c.elements, 'element')} changed (${formatPercent(c.elementsChanged, c.elements)})`);
+  } else if (c.bytesChanged !== undefined) {
+    what.push(`${plural(c.bytesChanged, 'byte')} differ${c.bytesChanged === 1 ? 's' : ''}`);
+  }
+  if (c.stats) what.push(stats(c.stats, c.elementsChanged === undefined));
+  return what.length ? `${layout}: ${what.join(', ')}` : layout;
+}
+
+/** The `--stats` part; `counts` adds the changed-value count (when the bytes gave no element count). */
+function stats(s: TensorStats, counts: boolean): string {
   const nonFinite = s.nonFinite ? ` (+${formatCount(s.nonFinite)} non-finite)` : '';
-  return `${formatCount(s.changedElements)} of ${formatCount(s.elements)} elements changed${nonFinite}, max|a-b| ${num(s.maxAbsDiff)}, mean|a-b| ${num(s.meanAbsDiff)}, rel L2 ${num(s.relL2)}, cosine ${num(s.cosine)}`;
+  const values = counts ? `${formatCount(s.changedElements)} of ${formatCount(s.elements)} values differ${nonFinite}, ` : '';
+  const left = !counts && s.nonFinite ? `, ${formatCount(s.nonFinite)} non-finite left out` : '';
+  return `${values}max|a-b| ${num(s.maxAbsDiff)}, mean|a-b| ${num(s.meanAbsDiff)}, rel L2 ${num(s.relL2)}, cosine ${num(s.cosine)}${left}`;
 }

@@ -1,10 +1,12 @@
 /**
  * git's `log --graph` drawing: the `*`, `|`, `/`, `\`, `_` columns left of each commit. A port of
- * the layout of git's graph.c (git 2.25 and later: merges drawn without a pre-commit line,
- * collapsing edges smoothed on the commit line), without colour, for commits of one or two
- * parents (an octopus merge is drawn with its first two parents' edges only). Hand-written
- * because no maintained npm package reproduces git's layout, and users compare the two.
- * Pure: commits in, lines out. The order must be git's graph order (core/worktree/log-order.ts).
+ * the layout of git's graph.c (git 2.25 and later: two-parent merges drawn without a pre-commit
+ * line, collapsing edges smoothed on the commit line), without colour, for commits of any number
+ * of parents (an octopus merge gets git's expansion rows before it when columns lie to its right,
+ * `*-.` dashes on its line and one edge per parent after it). Hand-written because no
+ * maintained npm package reproduces git's layout, and users compare the two.
+ * Pure: commits in, lines out. The order must be git's graph order (core/worktree/log-order.ts);
+ * draw-graph.ts lays the lines out beside the commits' text.
  */
 
 /** A commit as the graph needs it. */
@@ -13,7 +15,7 @@ export interface GraphCommit {
   parents: readonly string[];
 }
 
-type State = 'padding' | 'commit' | 'post-merge' | 'collapsing';
+type State = 'padding' | 'pre-commit' | 'commit' | 'post-merge' | 'collapsing';
 
 const MERGE_CHARS = ['/', '|', '\\'];
 
@@ -34,6 +36,8 @@ export class LogGraph {
   private mergeLayout = -1;
   private edgesAdded = 0;
   private prevEdgesAdded = 0;
+  /** Which of an octopus merge's expansion rows (pre-commit lines) is next. */
+  private expansionRow = 0;
 
   /** Moves the graph to `commit`, the next one shown. */
   update(commit: GraphCommit): void {
@@ -41,7 +45,8 @@ export class LogGraph {
     this.parents = [...commit.parents];
     this.prevCommitIndex = this.commitIndex;
     this.updateColumns();
-    this.state = 'commit';
+    this.expansionRow = 0;
+    this.state = this.needsPreCommitLine() ? 'pre-commit' : 'commit';
   }
 
   /**
@@ -49,8 +54,11 @@ export class LogGraph {
    * {@link update}: the columns as they stand before the commit's own line.
    */
   separatorLine(): string {
+    // before an octopus merge's expansion rows, git's separator is the first of them
+    if (this.state !== 'commit') return this.nextLine().text;
     this.prevState = 'padding';
-    return this.columns.map(() => '| ').join('').padEnd(this.width);
+    const octopus = this.parents.length > 2 ? ' '.repeat((this.parents.length - 2) * 2) : ' ';
+    return this.columns.map((col) => `|${col === this.commit!.oid ? octopus : ' '}`).join('').padEnd(this.width);
   }
 
   /** True once every line of the current commit is out (the graph is in its padding state). */
@@ -65,6 +73,9 @@ export class LogGraph {
     switch (this.state) {
       case 'padding':
         text = this.newColumns.map(() => '| ').join('');
+        break;
+      case 'pre-commit':
+        text = this.preCommitLine();
         break;
       case 'commit':
         text = this.commitLine();
@@ -144,6 +155,39 @@ export class LogGraph {
     while (this.mappingSize > 1 && this.mapping[this.mappingSize - 1]! < 0) this.mappingSize--;
   }
 
+  /** Parents of an octopus merge drawn with dashes on its line (`*-.` has one, `*---.` two). */
+  private dashedParents(): number {
+    return this.parents.length + this.mergeLayout - 3;
+  }
+
+  /** An octopus merge with columns to its right first widens the gap around it: two rows per dashed parent. */
+  private needsPreCommitLine(): boolean {
+    return this.parents.length >= 3 && this.commitIndex < this.columns.length - 1 && this.expansionRow < this.dashedParents() * 2;
+  }
+
+  /** One expansion row before an octopus merge: the columns right of it move out, one space a row. */
+  private preCommitLine(): string {
+    let line = '';
+    let seenThis = false;
+    this.columns.forEach((col, i) => {
+      if (col === this.commit!.oid) {
+        seenThis = true;
+        line += `|${' '.repeat(this.expansionRow)}`;
+      } else if (seenThis && this.expansionRow === 0) {
+        // the first row: a line the merge just before drew as a backslash stays one
+        line += this.prevState === 'post-merge' && this.prevCommitIndex < i ? '\\' : '|';
+      } else if (seenThis) {
+        line += '\\';
+      } else {
+        line += '|';
+      }
+      line += ' ';
+    });
+    this.expansionRow++;
+    if (!this.needsPreCommitLine()) this.setState('commit');
+    return line;
+  }
+
   private mappingCorrect(): boolean {
     for (let i = 0; i < this.mappingSize; i++) {
       const target = this.mapping[i]!;
@@ -175,6 +219,9 @@ export class LogGraph {
       if (col === this.commit!.oid) {
         seenThis = true;
         line += '*';
+        // an octopus merge: dashes towards the parents that start right of the gap, then '.'
+        const dashed = this.parents.length > 2 ? this.dashedParents() : 0;
+        for (let d = 0; d < dashed; d++) line += d === dashed - 1 ? '-.' : '--';
       } else if (seenThis && this.edgesAdded > 1) {
         line += '\\';
       } else if (seenThis && this.edgesAdded === 1) {
@@ -272,30 +319,4 @@ export class LogGraph {
     if (this.mappingCorrect()) this.setState('padding');
     return line;
   }
-}
-
-/**
- * Lays out `texts` (one entry per commit, each one or more lines) beside the graph of `commits`
- * (in graph order), as git prints `log --graph`: the first line of each text on the commit's
- * `*` line, the others after graph lines of their own, and the graph's remaining lines after;
- * `separated` (multi-line formats) puts git's separator line between commits.
- */
-export function drawGraph(commits: readonly GraphCommit[], texts: readonly string[][], separated = false): string[] {
-  const graph = new LogGraph();
-  const out: string[] = [];
-  commits.forEach((c, n) => {
-    graph.update(c);
-    if (separated && n > 0) out.push(graph.separatorLine());
-    for (;;) {
-      const l = graph.nextLine();
-      if (l.commitLine) {
-        out.push(l.text + (texts[n]![0] ?? ''));
-        break;
-      }
-      out.push(l.text);
-    }
-    for (const t of texts[n]!.slice(1)) out.push(graph.nextLine().text + t);
-    while (!graph.finished) out.push(graph.nextLine().text);
-  });
-  return out;
 }

@@ -72,3 +72,12 @@ export function plural(n: number, word: string, words = `${word}s`): string {
 export function formatCount(n: number): string {
   return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
+
+/** `part` of `whole` as a percentage with one decimal, never rounded to 0% or 100% when it is neither: `1.9%`, `<0.1%`, `>99.9%`. */
+export function formatPercent(part: number, whole: number): string {
+  if (whole <= 0) return '0%';
+  const p = (100 * part) / whole;
+  if (p > 0 && p < 0.1) return '<0.1%';
+  if (p < 100 && p > 99.9) return '>99.9%';
+  return `${p.toFixed(1)}%`;
+}

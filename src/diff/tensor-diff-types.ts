@@ -51,14 +51,31 @@ export interface TensorStats {
   nonFinite: number;
 }
 
+/** A tensor's dtype and shape. */
+export interface TensorLayout {
+  /** Element type, as in {@link TensorSummary.dtype}. */
+  dtype: string;
+  /** Dimensions, as in {@link TensorSummary.shape}. */
+  shape: number[];
+}
+
 /** A tensor present in both versions whose dtype, shape or bytes differ. */
 export interface TensorChange {
   /** Tensor name. */
   name: string;
+  /** Its dtype and shape in B (with `dtype` / `shape` below, what A had when they changed). */
+  b: TensorLayout;
   /** Present when the dtype changed. */
   dtype?: Pair<string>;
   /** Present when the shape changed. */
   shape?: Pair<number[]>;
+  /**
+   * Elements of the tensor (the product of its shape); present with `elementsChanged`: when dtype
+   * and shape are the same and the dtype has a fixed element width (not a block-quantised GGML type).
+   */
+  elements?: number;
+  /** Elements at which A and B differ (any byte of the element), counted during the byte comparison. */
+  elementsChanged?: number;
   /** Byte positions at which A and B differ; present when dtype and shape are the same. */
   bytesChanged?: number;
   /** With `stats`, for float tensors of the same shape (the dtype may differ). */

@@ -83,10 +83,14 @@ export async function diffListings(
     if (ta === undefined && tb !== undefined) added.push({ name, dtype: tb.dtype, shape: tb.shape });
     else if (tb === undefined && ta !== undefined) removed.push({ name, dtype: ta.dtype, shape: ta.shape });
     else if (ta !== undefined && tb !== undefined) {
-      const change: TensorChange = { name };
+      const change: TensorChange = { name, b: { dtype: tb.dtype, shape: tb.shape } };
       if (ta.dtype !== tb.dtype) change.dtype = { a: ta.dtype, b: tb.dtype };
       if (JSON.stringify(ta.shape) !== JSON.stringify(tb.shape)) change.shape = { a: ta.shape, b: tb.shape };
       const found = await compareTensor(ta, tb, opts.stats);
+      if (found.elements !== undefined && found.elementsChanged !== undefined) {
+        change.elements = found.elements;
+        change.elementsChanged = found.elementsChanged;
+      }
       if (found.bytesChanged !== undefined) change.bytesChanged = found.bytesChanged;
       if (found.stats !== undefined) change.stats = found.stats;
       if (change.dtype || change.shape || (change.bytesChanged ?? 0) > 0) changed.push(change);

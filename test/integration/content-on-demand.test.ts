@@ -91,6 +91,41 @@ describe('content on demand', () => {
     expect(gitStatus(c)).toBe('');
   });
 
+  it('--no-checkout clone: pull --include checks HEAD out with the matching content fetched and verified, the rest as pointers, and says so', async () => {
+    const e = env();
+    const c = await clone(['--no-checkout'], e);
+    const human = await runHub(['pull', '--include', 'weights/'], { cwd: c, env: e });
+    expect(human.code, human.stderr).toBe(0);
+    expect(lines(human.stdout)).toEqual([expect.stringMatching(/^checked out main \([0-9a-f]{7}\) in this --no-checkout clone: 4 files written, 0 removed, [\d.]+ [KM]iB of content received, 1 large file left as a pointer \(not selected\)$/)]);
+    expect(sha(join(c, 'weights/other.safetensors'))).toBe(want.main['weights/other.safetensors']);
+    expect(readFileSync(join(c, 'model.safetensors'), 'utf8')).toMatch(POINTER);
+    expect(readFileSync(join(c, 'config.json'), 'utf8')).toBe('{"rev": 1}\n');
+    expect(lfsBytes()).toBeGreaterThan(0);
+    expect(lfsBytes()).toBeLessThan(2 * 1024 * 1024); // one model's worth, not both
+    expect(await runHubJson(['status'], { cwd: c, env: e })).toMatchObject({ clean: true, notFetched: ['model.safetensors'] });
+    expect(gitStatus(c)).toBe('');
+    // the next pull --include completes the pointer it left
+    proxy.log.length = 0;
+    const more = await runHubJson(['pull', '--include', '*.safetensors'], { cwd: c, env: e });
+    expect(more).toMatchObject({ upToDate: false, checkedOut: false, written: ['model.safetensors'], notFetched: [] });
+    expect(sha(join(c, 'model.safetensors'))).toBe(want.main['model.safetensors']);
+    expect(lfsBytes()).toBeGreaterThan(0);
+    expect(await runHubJson(['pull'], { cwd: c, env: e })).toMatchObject({ upToDate: true, written: [] });
+
+    // --json, and the bytes are verified: a corrupted byte on the wire is exit 5 and nothing is written
+    const d = await clone(['--no-checkout'], env());
+    const json = await runHubJson(['pull', '--include', 'model.safetensors'], { cwd: d, env: e });
+    expect(json).toMatchObject({ upToDate: false, checkedOut: true, from: json.to, notFetched: ['weights/other.safetensors'] });
+    expect(json.written.sort()).toEqual(['.gitattributes', 'config.json', 'model.safetensors', 'weights/other.safetensors']);
+    expect(sha(join(d, 'model.safetensors'))).toBe(want.main['model.safetensors']);
+    const f = await clone(['--no-checkout'], env());
+    proxy.rules.push({ match: (req) => req.method === 'GET' && (req.url ?? '').includes('/cas/v1/xorbs/'), fault: 'corrupt', times: Infinity });
+    const bad = await runHub(['pull', '--include', 'weights/'], { cwd: f, env: env() });
+    expect(bad.code, bad.stderr).toBe(5);
+    expect(proxy.rules[0]!.hits).toBeGreaterThan(0);
+    expect(readdirSync(f)).toEqual(['.git']);
+  });
+
   it('partial clone: restore of a named file fetches it; restore . and checkout keep the files the clone left out as pointers', async () => {
     const e = env();
     const c = await clone(['--include', 'model.safetensors'], e);

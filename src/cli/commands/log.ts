@@ -27,7 +27,7 @@ export function register(program: Command): void {
         const r = await log(ctx, { rev, max, stat: opts.stat, all: opts.all, graph: opts.graph });
         const text = (c: LogEntry) => (opts.oneline ? oneline(c) : full(c));
         if (opts.graph) {
-          const { drawGraph } = await import('../log-graph.js');
+          const { drawGraph } = await import('../draw-graph.js');
           emit(ctx, r, (x) => drawGraph(x.commits.map((c) => ({ oid: c.commit, parents: c.parents })), x.commits.map((c) => text(c).split('\n')), !opts.oneline).join('\n'));
           return;
         }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { action } from '../action.js';
 import { emit, formatBytes, plural } from '../render.js';
 import { hubVersion } from '../version.js';
+import type { PullResult } from '../../core/sync/pull.js';
 
 /** Declares `hub clone`, `hub pull` and `hub push`. */
 export function register(program: Command): void {
@@ -36,7 +37,7 @@ export function register(program: Command): void {
       action(async (ctx, remote: string | undefined, opts: { revision?: string; token?: string; include?: string[]; exclude?: string[] }) => {
         const { pull } = await import('../../core/sync/pull.js');
         const r = await pull(ctx, { remote, revision: opts.revision, token: opts.token, include: opts.include, exclude: opts.exclude });
-        emit(ctx, r, (x) => (x.upToDate ? 'already up to date' : `${x.mergeCommit ? `merged ${x.revision} into ${x.branch}: merge commit` : `fast-forwarded ${x.branch} to`} ${x.to.slice(0, 7)}: ${plural(x.written.length, 'file')} written, ${x.removed.length} removed, ${formatBytes(x.bytesReceived)} of content received`));
+        emit(ctx, r, pullLine);
       }),
     );
   program
@@ -62,4 +63,14 @@ export function register(program: Command): void {
         });
       }),
     );
+}
+
+/** The human line of `hub pull`: what moved, what was written, what stayed a pointer. */
+function pullLine(x: PullResult): string {
+  if (x.upToDate) return 'already up to date';
+  const at = `${x.branch} (${x.to.slice(0, 7)})`;
+  const moved = x.mergeCommit ? `merged ${x.revision} into ${x.branch}: merge commit ${x.to.slice(0, 7)}` : x.from !== x.to ? `fast-forwarded ${x.branch} to ${x.to.slice(0, 7)}` : undefined;
+  const what = x.checkedOut ? `${moved ? `${moved}; ` : ''}checked out ${at} in this --no-checkout clone` : (moved ?? `fetched the content of pointers at ${at}`);
+  const pointers = x.notFetched.length ? `, ${plural(x.notFetched.length, 'large file')} left as ${x.notFetched.length === 1 ? 'a pointer' : 'pointers'} (not selected)` : '';
+  return `${what}: ${plural(x.written.length, 'file')} written, ${x.removed.length} removed, ${formatBytes(x.bytesReceived)} of content received${pointers}`;
 }

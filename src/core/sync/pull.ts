@@ -7,6 +7,12 @@
  * with both parents, or conflicts recorded as git records them and exit 7.
  * With HUB_OFFLINE, nothing is fetched: the pull moves to what an earlier fetch brought, with
  * content from the store alone, and names the first file whose content is not there (exit 6).
+ *
+ * A `--no-checkout` clone has nothing checked out (no index, no files): a pull there leaves the
+ * working tree at the commit it pulled, up to date or not, as a clone would have written it:
+ * every small file, the large files selected (`--include`/`--exclude`, else the clone's recorded
+ * selection, else all) with their content fetched and verified, the others as pointers. This is
+ * `git lfs pull --include X` in a clone made with GIT_LFS_SKIP_SMUDGE.
  */
 import { NetworkError, NotFoundError, UsageError } from '../../errors.js';
 import { isAncestor } from '../../repo/ancestry.js';
@@ -15,7 +21,7 @@ import { readHead, refExists, resolveRevision } from '../../repo/refs.js';
 import { listRemotes } from '../../repo/remotes.js';
 import { resolveRemoteRevision } from '../../repo/remote-refs.js';
 import { fetchHistory } from '../../repo/sync.js';
-import { moveTo } from '../worktree/checkout.js';
+import { moveTo, noIndex } from '../worktree/checkout.js';
 import { mergeInto } from '../worktree/merge.js';
 import type { CoreContext } from '../context.js';
 import { partialSelection } from './content-on-demand.js';
@@ -46,6 +52,10 @@ export interface PullResult {
   bytesReceived: number;
   /** The merge commit when the histories had diverged (null for a fast-forward). */
   mergeCommit: string | null;
+  /** The working tree had nothing checked out (a `--no-checkout` clone) and the pull wrote the commit's files. */
+  checkedOut: boolean;
+  /** Large files this pull wrote as pointers, their content not selected (`--include`/`--exclude`, a partial clone's selection). */
+  notFetched: string[];
 }
 
 /** Pulls the current branch from `remoteName`: fast-forward, or a merge when the histories diverged. */
@@ -100,22 +110,35 @@ interface PullPlan {
 async function pullTo(s: RepoSession, plan: PullPlan, getContent: (objects: Wanted[]) => Promise<FetchedContent>): Promise<PullResult> {
   const { selected, to, revision, branch, from } = plan;
   const base = { remote: plan.remote, branch, revision, from, to };
-  if (from === to || (from && (await isAncestor(s.paths.gitdir, to, from)))) {
+  const checkedOut = noIndex(s);
+  const leavePointer = (path: string) => !selected(path);
+  const upToDate = from === to || (!!from && (await isAncestor(s.paths.gitdir, to, from)));
+  if (upToDate && !(checkedOut && from)) {
     // nothing new to move to, but --include may ask for content a partial clone left out
     const completed = await completePointers(s, getContent, selected, plan.completeAll ? selected : () => false);
-    return { ...base, upToDate: completed.written.length === 0, written: completed.written, removed: [], transfer: completed.transfer, bytesReceived: completed.bytesReceived, mergeCommit: null };
+    return { ...base, upToDate: completed.written.length === 0, written: completed.written, removed: [], transfer: completed.transfer, bytesReceived: completed.bytesReceived, mergeCommit: null, checkedOut: false, notFetched: [] };
   }
-  const pointers = (await lfsPointersOfCommit(s.paths.gitdir, to)).filter((p) => selected(p.path));
-  const fetched = await getContent(pointers);
-  const leavePointer = (path: string) => !selected(path);
+  // the commit the working tree ends at: HEAD itself when a --no-checkout clone is up to date
+  const target = upToDate && from ? from : to;
+  const all = await lfsPointersOfCommit(s.paths.gitdir, target);
+  const fetched = await getContent(all.filter((p) => selected(p.path)));
+  const pointersWritten = (written: string[]) => {
+    const large = new Set(all.filter((p) => !selected(p.path)).map((p) => p.path));
+    return written.filter((p) => large.has(p));
+  };
+  const received = { transfer: fetched.transfer, bytesReceived: fetched.bytesReceived, checkedOut };
+  if (upToDate) {
+    const here = await moveTo(s, target, branch, branch, false, leavePointer, null);
+    return { ...base, to: target, upToDate: false, written: here.written, removed: here.removed, ...received, mergeCommit: null, notFetched: pointersWritten(here.written) };
+  }
   if (from && !(await isAncestor(s.paths.gitdir, from, to))) {
     // diverged: git pull's merge, with its message and its marker label (the commit id)
     const what = revision === `${plan.remote}/${branch}` ? `branch '${branch}'` : `'${revision}'`;
     const merged = await mergeInto(s, to, { label: to, message: `Merge ${what} of ${plan.url}`, leavePointer, what: `merge of ${revision}`, reflogAction: plan.reflogAction });
-    return { ...base, to: merged.to, upToDate: false, written: merged.written, removed: merged.removed, transfer: fetched.transfer, bytesReceived: fetched.bytesReceived, mergeCommit: merged.to };
+    return { ...base, to: merged.to, upToDate: false, written: merged.written, removed: merged.removed, ...received, mergeCommit: merged.to, notFetched: pointersWritten(merged.written) };
   }
   const moved = await moveTo(s, to, revision, branch, true, leavePointer, `${plan.reflogAction}: Fast-forward`);
-  return { ...base, upToDate: false, written: moved.written, removed: moved.removed, transfer: fetched.transfer, bytesReceived: fetched.bytesReceived, mergeCommit: null };
+  return { ...base, upToDate: false, written: moved.written, removed: moved.removed, ...received, mergeCommit: null, notFetched: pointersWritten(moved.written) };
 }
 
 /**

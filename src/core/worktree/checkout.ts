@@ -215,7 +215,7 @@ export function checkoutAttributesOf(s: RepoSession, files: ReadonlyMap<string, 
 }
 
 /** True when the repository has no index file at all (a --no-checkout clone), as opposed to an empty one. */
-function noIndex(s: RepoSession): boolean {
+export function noIndex(s: RepoSession): boolean {
   return s.indexMtimeNs === undefined && s.index.size === 0;
 }
 

@@ -47,6 +47,15 @@ describe('tensor diff golden fixtures', () => {
     expect(got.unchanged).toBe(3);
   });
 
+  it('value-changed: element counts from the bytes agree with the decoded values and with the fixture formulas', async () => {
+    const dir = join(FIXTURES, 'value-changed');
+    const got = await diffTensorFiles(source(join(dir, 'a.safetensors'), 'a'), source(join(dir, 'b.safetensors'), 'b'), { stats: true, limit: 10, format: 'safetensors' });
+    const counts = Object.fromEntries(got.changed.items.map((c) => [c.name, [c.elementsChanged, c.elements]]));
+    // make-tensor-fixtures.mjs: f32 changes i < 4, f16 i % 4 == 0, bf16 i < 2, f64 i == 0, i32 i == 3
+    expect(counts).toEqual({ f32: [4, 8], f16: [2, 8], bf16: [2, 4], f64: [1, 4], i32: [1, 4] });
+    for (const c of got.changed.items) if (c.stats) expect(c.stats.changedElements).toBe(c.elementsChanged);
+  });
+
   it('limit cuts the examples, never the counts', async () => {
     const dir = join(FIXTURES, 'limited');
     const got = await diffTensorFiles(source(join(dir, 'a.safetensors'), 'a'), source(join(dir, 'b.safetensors'), 'b'), { stats: false, limit: 0, format: 'safetensors' });
