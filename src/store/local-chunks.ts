@@ -3,7 +3,7 @@
  * already has instead of fetching it: index lookups in one read transaction, xorbs opened once
  * per reader, and runs of neighbouring chunks read with one call.
  */
-import { readFully } from './xorb-reader.js';
+import { readFully, readFullyAsync } from './xorb-reader.js';
 import { fromXetHex } from '../hash/xet-hex.js';
 import { CHUNK_HEADER_BYTES } from '../formats/xorb.js';
 import type { ChunkLocation } from './chunk-index.js';
@@ -52,22 +52,26 @@ export class LocalChunkReader {
 
   /** The data of the chunks at `where`, in order (views into fresh buffers). */
   read(where: readonly ChunkLocation[]): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    for (let i = 0; i < where.length; ) {
-      // a run: the next chunks of the same xorb, stored one after another
-      const first = where[i];
-      let j = i + 1;
-      while (j < where.length && where[j].xorb === first.xorb && where[j].index === where[j - 1].index + 1 && where[j].offset + CHUNK_HEADER_BYTES + where[j].length - first.offset <= READ_SPAN) j++;
-      const last = where[j - 1];
-      const buf = Buffer.allocUnsafe(last.offset + CHUNK_HEADER_BYTES + last.length - first.offset);
-      readFully(this.handle(first.xorb), buf, first.offset);
-      for (let k = i; k < j; k++) {
-        const at = where[k].offset - first.offset + CHUNK_HEADER_BYTES;
-        out.push(buf.subarray(at, at + where[k].length));
-      }
-      i = j;
+    return runsOf(where).flatMap((run) => {
+      const buf = Buffer.allocUnsafe(run.bytes);
+      readFully(this.handle(run.xorb), buf, run.offset);
+      return viewsOf(run, buf);
+    });
+  }
+
+  /**
+   * The same, read on the thread pool (a download goes on receiving meanwhile), handed to
+   * `each` run by run (at most READ_SPAN bytes each), in order.
+   */
+  async readEach(where: readonly ChunkLocation[], each: (data: Uint8Array[], from: number) => void | Promise<void>): Promise<void> {
+    let from = 0;
+    for (const run of runsOf(where)) {
+      const buf = Buffer.allocUnsafe(run.bytes);
+      await readFullyAsync(this.handle(run.xorb), buf, run.offset);
+      const views = viewsOf(run, buf);
+      await each(views, from);
+      from += views.length;
     }
-    return out;
   }
 
   /** Closes every open xorb. */
@@ -81,4 +85,34 @@ export class LocalChunkReader {
     if (!h) this.handles.set(xorb, (h = this.store.xorbs.open(xorb)));
     return h;
   }
+}
+
+/** A run of neighbouring chunks of one xorb: `bytes` from `offset` hold their records. */
+interface Run {
+  xorb: string;
+  offset: number;
+  bytes: number;
+  members: readonly ChunkLocation[];
+}
+
+/** The runs of `where` (at most READ_SPAN bytes each), in order. */
+function runsOf(where: readonly ChunkLocation[]): Run[] {
+  const runs: Run[] = [];
+  for (let i = 0; i < where.length; ) {
+    const first = where[i];
+    let j = i + 1;
+    while (j < where.length && where[j].xorb === first.xorb && where[j].index === where[j - 1].index + 1 && where[j].offset + CHUNK_HEADER_BYTES + where[j].length - first.offset <= READ_SPAN) j++;
+    const last = where[j - 1];
+    runs.push({ xorb: first.xorb, offset: first.offset, bytes: last.offset + CHUNK_HEADER_BYTES + last.length - first.offset, members: where.slice(i, j) });
+    i = j;
+  }
+  return runs;
+}
+
+/** The chunk data of `run` within `buf` (its records, read from `run.offset`). */
+function viewsOf(run: Run, buf: Buffer): Uint8Array[] {
+  return run.members.map((w) => {
+    const at = w.offset - run.offset + CHUNK_HEADER_BYTES;
+    return buf.subarray(at, at + w.length);
+  });
 }

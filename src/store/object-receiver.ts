@@ -44,9 +44,12 @@ export class ObjectReceiver {
   private size = 0;
   private closed = false;
   /**
-   * Staging-file bytes copied for the next write (a copy: the chunker reuses its buffer, and the
-   * bytes hashed must be the bytes written), and where it goes.
+   * The staging-file bytes of the next write, in order: chunks received or read from the store
+   * as they are (their buffers are this receiver's: no copy), and the chunker's bytes copied into
+   * `gathered` (the chunker reuses its buffer, and the bytes hashed must be the bytes written).
    */
+  private parts: Uint8Array[] = [];
+  private partsBytes = 0;
   private gathered: Buffer | undefined;
   private gatheredBytes = 0;
   private stagePos = 0;
@@ -91,12 +94,12 @@ export class ObjectReceiver {
     if (Buffer.compare(actual, expected) !== 0) {
       throw new IntegrityError(`${what}: the server sent a chunk whose bytes do not match its hash ${xetHex(expected)}`, { data: { oid: this.expected.oid } }, 'chunk_mismatch');
     }
-    this.take(actual, data);
+    this.take(actual, data, undefined, true);
   }
 
   /** The next chunk, read from this store at `where` (its hash is the index's; the final SHA-256 covers it). */
   localChunk(hash: Uint8Array, data: Uint8Array, where: { xorb: string; index: number }): void {
-    this.take(hash, data, where);
+    this.take(hash, data, where, true);
   }
 
   /** Resolves once the staging-file and xorb writes in flight are bounded (memory stays bounded). */
@@ -177,34 +180,51 @@ export class ObjectReceiver {
 
   private readonly onChunk = (c: Chunk): void => this.take(c.hash, c.data);
 
-  private take(hash: Uint8Array, data: Uint8Array, stored?: { xorb: string; index: number }): void {
+  /** `owned`: `data` is this receiver's to keep until written (see `parts`). */
+  private take(hash: Uint8Array, data: Uint8Array, stored?: { xorb: string; index: number }, owned = false): void {
     if (this.closed) throw new Error('ObjectReceiver: used after finish or abort');
     this.size += data.length;
     if (this.size > this.expected.size) throw new IntegrityError(`the server sent more than the ${this.expected.size} bytes of ${this.expected.oid}`, { data: { oid: this.expected.oid } }, 'size_mismatch');
     if (stored) this.sink.addStored(hash, data.length, stored);
     else this.sink.add(hash, data);
     this.sha!.update(data);
-    if (this.stageFd >= 0) {
+    if (this.stageFd < 0) return;
+    if (owned) {
+      this.closeGathered();
+      this.parts.push(data);
+      this.partsBytes += data.length;
+    } else {
       for (let at = 0; at < data.length; ) {
         this.gathered ??= Buffer.allocUnsafe(STAGE_WRITE);
         const n = Math.min(data.length - at, STAGE_WRITE - this.gatheredBytes);
         this.gathered.set(data.subarray(at, at + n), this.gatheredBytes);
         this.gatheredBytes += n;
         at += n;
-        if (this.gatheredBytes === STAGE_WRITE) this.flushStage();
+        if (this.gatheredBytes === STAGE_WRITE) this.closeGathered();
       }
     }
+    if (this.partsBytes >= STAGE_WRITE || this.parts.length >= STAGE_PARTS) this.flushStage();
   }
 
-  /** Queues the gathered bytes as one write at their place in the staging file; the hash worker is told once they are there. */
-  private flushStage(): void {
+  /** Ends the copy buffer being filled: it becomes the next part. */
+  private closeGathered(): void {
     if (!this.gatheredBytes) return;
-    const fd = this.stageFd;
-    const n = this.gatheredBytes;
-    const parts = [this.gathered!.subarray(0, n)];
-    const at = this.stagePos;
+    this.parts.push(this.gathered!.subarray(0, this.gatheredBytes));
+    this.partsBytes += this.gatheredBytes;
     this.gathered = undefined;
     this.gatheredBytes = 0;
+  }
+
+  /** Queues the parts as one write at their place in the staging file; the hash worker is told once they are there. */
+  private flushStage(): void {
+    this.closeGathered();
+    if (!this.partsBytes) return;
+    const fd = this.stageFd;
+    const n = this.partsBytes;
+    const parts = this.parts;
+    const at = this.stagePos;
+    this.parts = [];
+    this.partsBytes = 0;
     this.stagePos += n;
     this.stagePending += n;
     this.stageWrites = this.stageWrites.then(async () => {
@@ -216,8 +236,10 @@ export class ObjectReceiver {
   }
 }
 
-/** Bytes copied into one write of the staging file. */
+/** Bytes of one write of the staging file. */
 const STAGE_WRITE = 1 << 20;
+/** Most parts in one write (IOV_MAX is 1,024 on Linux). */
+const STAGE_PARTS = 512;
 /** Staging-file bytes that may wait for the disk before the receiver asks the sender to wait. */
 const STAGE_AHEAD = 32 << 20;
 

@@ -4,7 +4,7 @@
  * committed by upload; range reads map to ranged GETs, or presigned URLs handed to clients).
  * FsXorbBackend keeps them under `xorbs/<2 hex>/<hash>.xorb`.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, read, readSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntegrityError, fromFsError } from '../errors.js';
 import { commitFile } from '../fs/atomic-file.js';
@@ -15,6 +15,8 @@ export interface XorbHandle {
   readonly size: number;
   /** Reads up to `into.length` bytes at `position`; returns how many (0 at the end). */
   read(into: Uint8Array, position: number): number;
+  /** The same on the thread pool, so the event loop goes on meanwhile. */
+  readAsync(into: Uint8Array, position: number): Promise<number>;
   close(): void;
 }
 
@@ -42,6 +44,7 @@ export function openFileHandle(path: string): XorbHandle {
   return {
     size: fstatSync(fd).size,
     read: (into, position) => readSync(fd, into, 0, into.length, position),
+    readAsync: (into, position) => new Promise((resolve, reject) => read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n)))),
     close: () => closeSync(fd),
   };
 }

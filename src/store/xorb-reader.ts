@@ -20,6 +20,16 @@ export function readFully(handle: XorbHandle, buf: Uint8Array, position: number)
   }
 }
 
+/** readFully on the thread pool. */
+export async function readFullyAsync(handle: XorbHandle, buf: Uint8Array, position: number): Promise<void> {
+  let at = 0;
+  while (at < buf.length) {
+    const n = await handle.readAsync(buf.subarray(at), position + at);
+    if (n === 0) throw new FormatError(`unexpected end of file at byte ${position + at}`, {}, 'bad_xorb');
+    at += n;
+  }
+}
+
 /** An open xorb. */
 export class XorbFile {
   readonly size: number;

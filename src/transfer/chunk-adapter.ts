@@ -22,22 +22,41 @@ const UPLOAD_PIECE = 1 << 20;
 /** A part of a download, in order: an item the caller has, or chunks parsed from one piece. */
 export type FetchedPart<L> = { local: L } | { chunks: NamedChunk[]; received: number };
 
-/** The parts of `steps`, fetched through `q` (pieces in parallel) and yielded in order. */
+/**
+ * The parts of `steps`, yielded in order. The remote pieces are fetched through `q` (in
+ * parallel, as many ahead as the queue has slots) from the start, whatever local steps come
+ * between them: a pull whose changed chunks sit between long runs the store has receives them
+ * while the caller reads those runs.
+ */
 export async function* fetchSteps<L>(q: TransferQueue, api: ChunkApi, steps: ReadonlyArray<SpanStep<L>>): AsyncGenerator<FetchedPart<L>> {
-  const requests = steps.map((s) => async (): Promise<Uint8Array | undefined> => ('local' in s ? undefined : api.range(s.span.url, s.from, s.to)));
+  const remote = steps.filter((s): s is Extract<SpanStep<L>, { span: Span }> => !('local' in s));
+  const fetched = q.ordered(remote.map((s) => () => api.range(s.span.url, s.from, s.to)));
+  let left = remote.length;
+  const ahead = (): Promise<IteratorResult<Uint8Array>> | undefined => {
+    if (!left--) return undefined;
+    const p = fetched.next();
+    p.catch(() => {}); // met when its step comes
+    return p;
+  };
+  let next = ahead();
   const parsers = new Map<Span, SpanParser>();
-  let i = 0;
-  for await (const bytes of q.ordered(requests)) {
-    const step = steps[i++];
-    if ('local' in step) {
-      yield { local: step.local };
-      continue;
+  try {
+    for (const step of steps) {
+      if ('local' in step) {
+        yield { local: step.local };
+        continue;
+      }
+      const got = await next!;
+      next = ahead();
+      if (got.done) throw new Error('fetchSteps: fewer pieces than steps'); // cannot happen: one request per remote step
+      let parser = parsers.get(step.span);
+      if (!parser) parsers.set(step.span, (parser = new SpanParser(step.span)));
+      const chunks = parser.push(got.value, step.last);
+      if (step.last) parsers.delete(step.span);
+      yield { chunks, received: got.value.length };
     }
-    let parser = parsers.get(step.span);
-    if (!parser) parsers.set(step.span, (parser = new SpanParser(step.span)));
-    const chunks = parser.push(bytes!, step.last);
-    if (step.last) parsers.delete(step.span);
-    yield { chunks, received: bytes!.length };
+  } finally {
+    await fetched.return(undefined); // gives back the slots of pieces fetched ahead and not used
   }
 }
 
@@ -69,7 +88,11 @@ export async function receiveChunks<L, R>(q: TransferQueue, api: ChunkApi, obj: 
       const hashes = part.local.hashes!;
       const where = local.locate(hashes);
       if (!where) throw new IntegrityError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
-      local.read(where).forEach((data, k) => writer.localChunk(fromXetHex(hashes[k]), data, where[k]));
+      // read on the thread pool, run by run: the pieces fetched ahead keep arriving meanwhile
+      await local.readEach(where, async (data, from) => {
+        data.forEach((d, k) => writer.localChunk(fromXetHex(hashes[from + k]), d, where[from + k]));
+        await writer.drained?.();
+      });
       meter.skip(part.local.bytes); // from the local store: no bytes on the wire
     } else {
       let bytes = 0;

@@ -13,13 +13,15 @@ export interface LocalChunks<L> {
   locate(hashes: readonly string[]): L[] | undefined;
   /** The data of the chunks at `where`, in order. */
   read(where: readonly L[]): Uint8Array[];
+  /** The same read off the event loop, handed to `each` in runs (`from`: the first one's place in `where`), in order. */
+  readEach(where: readonly L[], each: (data: Uint8Array[], from: number) => void | Promise<void>): Promise<void>;
 }
 
 /** One object being received, in file order (ObjectReceiver); `finish` checks it whole. */
 export interface ObjectWriter<L, R> {
-  /** A chunk from the network with the hash the server named: checked before it is kept. */
+  /** A chunk from the network with the hash the server named: checked before it is kept. Its bytes are the writer's (never reused by the caller). */
   chunk(expected: Uint8Array, data: Uint8Array, what: string): void;
-  /** A chunk read from the local store at `where`. */
+  /** A chunk read from the local store at `where`; its bytes are the writer's, as with `chunk`. */
   localChunk(hash: Uint8Array, data: Uint8Array, where: L): void;
   /** Raw bytes (the basic transfer). */
   bytes(data: Uint8Array): void;
