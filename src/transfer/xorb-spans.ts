@@ -71,11 +71,47 @@ export class SpanParser {
 
   constructor(private readonly span: Span) {}
 
-  /** The whole records in `piece` (with what was left of the previous one); `last` checks that the span ends exactly. */
+  /**
+   * The whole records in `piece` (with what was left of the previous one); `last` checks that the
+   * span ends exactly. Only the record that straddles two pieces is copied (joined with the
+   * previous piece's tail); the others are views into `piece`.
+   */
   push(piece: Uint8Array, last: boolean): NamedChunk[] {
-    const buf = this.carry.length ? Buffer.concat([this.carry, piece]) : piece;
     const out: NamedChunk[] = [];
     let at = 0;
+    if (this.carry.length) {
+      const need = this.straddleNeeds(piece);
+      if (need === undefined || need > piece.length) {
+        this.carry = Buffer.concat([this.carry, piece]); // still not one whole record (small pieces)
+        at = piece.length;
+      } else {
+        const joined = Buffer.concat([this.carry, piece.subarray(0, need)]);
+        this.carry = new Uint8Array(0);
+        if (this.records(joined, out) !== joined.length) throw new Error('SpanParser: a joined record did not parse whole'); // cannot happen: `need` completes it
+        at = need;
+      }
+    }
+    if (at < piece.length) {
+      const end = this.records(piece, out, at);
+      this.carry = piece.subarray(end);
+    }
+    if (last && (this.carry.length || this.next !== this.span.hashes.length)) {
+      throw new ProtocolError(`xorb range ${this.span.url} bytes ${this.span.start}-${this.span.end} does not hold the ${this.span.hashes.length} chunks the reconstruction names`, { data: { url: this.span.url } }, 'bad_reconstruction');
+    }
+    return out;
+  }
+
+  /** Bytes of `piece` that complete the record begun in the carry, or undefined while its header is incomplete even with them. */
+  private straddleNeeds(piece: Uint8Array): number | undefined {
+    const headerFromPiece = Math.max(0, CHUNK_HEADER_BYTES - this.carry.length);
+    if (headerFromPiece > piece.length) return undefined;
+    const head = headerFromPiece ? Buffer.concat([this.carry, piece.subarray(0, headerFromPiece)]) : this.carry;
+    const { uncompressedLength } = this.header(head, 0);
+    return CHUNK_HEADER_BYTES + uncompressedLength - this.carry.length;
+  }
+
+  /** Parses whole records of `buf` from `at` into `out`; returns where the first incomplete one starts. */
+  private records(buf: Uint8Array, out: NamedChunk[], at = 0): number {
     while (buf.length - at >= CHUNK_HEADER_BYTES) {
       const { uncompressedLength: length } = this.header(buf, at);
       if (buf.length - at - CHUNK_HEADER_BYTES < length) break;
@@ -84,11 +120,7 @@ export class SpanParser {
       out.push({ hash: fromXetHex(hash), data: buf.subarray(at + CHUNK_HEADER_BYTES, at + CHUNK_HEADER_BYTES + length) });
       at += CHUNK_HEADER_BYTES + length;
     }
-    this.carry = buf.subarray(at);
-    if (last && (this.carry.length || this.next !== this.span.hashes.length)) {
-      throw new ProtocolError(`xorb range ${this.span.url} bytes ${this.span.start}-${this.span.end} does not hold the ${this.span.hashes.length} chunks the reconstruction names`, { data: { url: this.span.url } }, 'bad_reconstruction');
-    }
-    return out;
+    return at;
   }
 
   /** A record header of the server's bytes; a malformed one is the server's garbage (exit 6), not a damaged local file. */
