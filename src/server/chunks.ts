@@ -27,6 +27,7 @@ import { HttpError, readBody, readJsonBody, sendJson } from './http-util.js';
 import { parseRange } from './lfs.js';
 import { sendRange } from './send-range.js';
 import type { Metadata, RepoRecord, User } from './metadata.js';
+import { drainOr } from './drain-or.js';
 
 /** The transfer name clients list in a batch request. */
 export const CHUNK_TRANSFER = 'hub-chunks';
@@ -119,7 +120,7 @@ async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
     for await (const part of req as AsyncIterable<Buffer>) {
       received += part.length;
       if (received > declared) throw new HttpError(400, 'xorb upload is longer than its Content-Length');
-      if (!out.write(part)) await Promise.race([once(out, 'drain'), once(out, 'error')]);
+      if (!out.write(part)) await drainOr(out, 'error');
       if (writeError) throw writeError;
     }
     out.end();

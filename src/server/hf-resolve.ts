@@ -13,7 +13,6 @@
  * as it is, the pointer for an LFS file (the JS client's `fileExists` asks `HEAD raw/...`).
  * Content the server does not hold is a 404 EntryNotFound like a missing path.
  */
-import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { looksLikePointer, parsePointer, type LfsPointer } from '../formats/lfs-pointer.js';
 import { readManifest } from '../store/manifest-files.js';
@@ -25,6 +24,7 @@ import { commitOf, repoPath } from './hf-entries.js';
 import type { HfReadContext } from './hf-read.js';
 import { parseRange } from './lfs.js';
 import type { RepoRecord } from './metadata.js';
+import { drainOr } from './drain-or.js';
 
 /** What to serve: the revision and path as decoded from the URL; `raw` serves pointers as they are. */
 export interface ResolveTarget {
@@ -87,7 +87,7 @@ function start(req: IncomingMessage, res: ServerResponse, headers: Record<string
  */
 async function pipe(res: ServerResponse, pieces: Iterable<Uint8Array>): Promise<void> {
   const write = async (piece: Uint8Array) => {
-    if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(piece)) await drainOr(res, 'close');
   };
   try {
     let held: Uint8Array | undefined;
@@ -122,7 +122,7 @@ async function pipeBlob(res: ServerResponse, bare: BareRepo, oid: string, range:
       at += chunk.length;
       if (hi > lo) {
         sent += hi - lo;
-        if (!res.write(chunk.subarray(lo, hi))) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        if (!res.write(chunk.subarray(lo, hi))) await drainOr(res, 'close');
       }
       if (res.destroyed || at >= range.end) break;
     }

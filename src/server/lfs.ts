@@ -20,6 +20,7 @@ import type { JobRunner } from './hf-commit.js';
 import { bodyChunks, HttpError, readJsonBody } from './http-util.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 import type { UploadGrants } from './upload-grant.js';
+import { drainOr } from './drain-or.js';
 
 /** The media type of LFS API requests and responses. */
 export const LFS_MEDIA_TYPE = 'application/vnd.git-lfs+json';
@@ -137,7 +138,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
       received += part.length;
       if (received > size) throw new HttpError(400, `upload is longer than its Content-Length (${size} bytes)`);
       hash.update(part);
-      if (!out.write(part)) await Promise.race([once(out, 'drain'), once(out, 'error')]);
+      if (!out.write(part)) await drainOr(out, 'error');
       if (writeError) throw writeError;
     }
     out.end();
@@ -209,7 +210,7 @@ export async function handleDownload(req: IncomingMessage, res: ServerResponse, 
     for (const piece of objectPieces(ctx.store, manifest, range)) {
       await breather.breathe();
       if (res.destroyed) return;
-      if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(piece)) await drainOr(res, 'close');
     }
     res.end();
   } catch {
