@@ -16,6 +16,7 @@ import { commitFile, tmpPathFor } from '../fs/atomic-file.js';
 import { readManifest } from './manifest-files.js';
 import type { Store } from './store.js';
 import { XorbFile } from './xorb-reader.js';
+import { replaceReleasingOld } from '../fs/release-old.js';
 
 const READ_SPAN = 8 << 20;
 
@@ -182,7 +183,8 @@ export async function catToFile(store: Store, oid: string, dest: string, opts: C
     if (opts.durable !== false) fsyncSync(fd);
     closeSync(fd);
     fd = -1;
-    commitFile(tmp, dest, { durable: opts.durable });
+    if (opts.durable === false && opts.tmpDir) replaceReleasingOld(tmp, dest, opts.tmpDir); // a working-tree file: a large old one goes in the background
+    else commitFile(tmp, dest, { durable: opts.durable });
     return result;
   } catch (err) {
     if (fd >= 0) closeSync(fd);

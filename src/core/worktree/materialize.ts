@@ -6,7 +6,8 @@
  */
 import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { commitFile, symlinkAtomic, writeFileAtomic } from '../../fs/atomic-file.js';
+import { symlinkAtomic, writeFileAtomic } from '../../fs/atomic-file.js';
+import { replaceReleasingOld } from '../../fs/release-old.js';
 import { IntegrityError, NotFoundError } from '../../errors.js';
 import type { GitIndexEntry } from '../../formats/git-index.js';
 import { indexEntryFromStat } from '../../formats/git-index-stat.js';
@@ -142,7 +143,7 @@ export async function materialize(s: RepoSession, file: TreeFile, opts: { pointe
       const staged = s.staged?.get(lfs.oid);
       if (staged) {
         s.staged!.delete(lfs.oid); // it was verified as it arrived, in this command
-        commitFile(staged, full, { durable: false }); // a working-tree file (fs/atomic-file.ts)
+        replaceReleasingOld(staged, full, tmpDirOf(s)); // a working-tree file: not fsynced (fs/atomic-file.ts); a large old one goes in the background
       } else await catToFile(s.store, lfs.oid, full, { progress: s.ctx.progress, tmpDir: tmpDirOf(s), signal: s.ctx.signal, label: `Writing ${file.path}`, durable: false });
     } else {
       bytes ??= await readBlob(s.paths.gitdir, file.oid);
