@@ -6,7 +6,8 @@
 // (git-lfs: its object store, which any LFS server holds as whole objects). Prints issue 13's
 // table (step | hub | git + git-lfs | ratio | hub peak RSS) and the goals; then a push of one
 // small change after 100 earlier commits (HUB_BENCH_HISTORY) beside the same push after 1, to
-// show that push costs grow with the change, not with history. Peak RSS comes from
+// show that push costs grow with the change, not with history. With HUB_BENCH_BIG=1, the hub steps
+// again on a 10 GiB model (HUB_BENCH_BIG_SIZE), to show times linear and RSS flat. Peak RSS comes from
 // /usr/bin/time -f %M; the server's peak from /proc/PID/status (VmHWM) after hub's steps.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,38 @@ const hubTimed = (args, cwd, env) => {
   return { ...t, json: JSON.parse(t.out) };
 };
 const hubJson = (args, cwd, env) => JSON.parse(run(process.execPath, [hub, ...args, '--json'], cwd, env));
+/** The hub steps alone at `modelSize` (a repository `admin/NAME` of the running server): push rev1, clone, push rev2 (10% changed), pull. */
+function hubStepsAt(modelSize, name) {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  const m1 = join(dir, 'rev1.safetensors');
+  const m2 = join(dir, 'rev2.safetensors');
+  execFileSync(process.execPath, [makeModelTool, '--out', m1, '--size', modelSize, '--seed', '17'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [makeModelTool, '--from', m1, '--out', m2, '--mutate-fraction', '0.1', '--seed', '18'], { stdio: 'ignore' });
+  const bytes = Number(run('stat', ['-c', '%s', m1], work));
+  const { url, token } = bigServer;
+  const env = { ...baseEnv, HUB_TOKEN: token, HUB_HOME: join(dir, 'home-a') };
+  const envB = { ...env, HUB_HOME: join(dir, 'home-b') };
+  run(process.execPath, [hub, 'repo', 'create', `admin/${name}`, '--endpoint', url, '--token', token], work, env);
+  const a = join(dir, 'a');
+  mkdirSync(a);
+  hubJson(['init'], a, env);
+  hubJson(['track', '*.safetensors'], a, env);
+  hubJson(['remote', 'add', 'origin', `${url}/admin/${name}`], a, env);
+  execFileSync('mv', [m1, join(a, 'model.safetensors')]);
+  hubJson(['add', '-A'], a, env);
+  hubJson(['commit', '-m', 'rev1'], a, env);
+  const steps = {};
+  steps['push rev1'] = hubTimed(['push'], a, env);
+  steps.clone = hubTimed(['clone', `${url}/admin/${name}`, 'b'], dir, envB);
+  execFileSync('mv', [m2, join(a, 'model.safetensors')]);
+  hubJson(['add', '-A'], a, env);
+  hubJson(['commit', '-m', 'rev2'], a, env);
+  steps['push rev2'] = hubTimed(['push'], a, env);
+  steps['pull rev1 -> rev2'] = hubTimed(['pull'], join(dir, 'b'), envB);
+  return { bytes, steps };
+}
+let bigServer;
 const duBytes = (dir) => Number(run('du', ['-sb', dir], work).split('\t')[0]);
 const vmHwmMiB = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
@@ -49,6 +82,7 @@ try {
   mkdirSync(gitHome, { recursive: true });
   run('git', ['lfs', 'install'], gitHome);
   const server = await startServer(hub, join(work, 'server'), baseEnv);
+  bigServer = server;
   const env = { ...baseEnv, HUB_TOKEN: server.token };
   const model1 = join(work, 'rev1.safetensors');
   const model2 = join(work, 'rev2.safetensors');
@@ -146,6 +180,28 @@ try {
   const afterMany = await pushAfter(history, 'history-many');
   const afterOne = await pushAfter(1, 'history-one');
   console.log(`push of one changed file after ${history} earlier commits: ${afterMany.s.toFixed(2)} s; after 1: ${afterOne.s.toFixed(2)} s (ratio ${(afterMany.s / afterOne.s).toFixed(2)}, goal about 1)`);
+
+  // HUB_BENCH_BIG=1: the same hub steps on a 10 GiB model (HUB_BENCH_BIG_SIZE), against a repository of
+  // its own on the same server; times must grow linearly from the 512 MiB run (seconds per GiB within
+  // 1.25x of its own) and peak RSS stay flat (<= 300 MiB). Needs about 6x the size free on disk.
+  if (process.env.HUB_BENCH_BIG === '1') {
+    const bigSize = process.env.HUB_BENCH_BIG_SIZE ?? '10GiB';
+    const big = hubStepsAt(bigSize, 'big');
+    const small = { 'push rev1': hubPush1, clone: hubClone, 'push rev2': hubPush2, 'pull rev1 -> rev2': hubPull2 };
+    console.log('');
+    console.log(`| hub step | ${size}: s/GiB | ${bigSize}: s/GiB | growth | peak RSS ${size} | peak RSS ${bigSize} |`);
+    console.log('|---|---:|---:|---:|---:|---:|');
+    let linear = true;
+    let flat = true;
+    for (const [name, t] of Object.entries(big.steps)) {
+      const perSmall = small[name].s / (bytes / 2 ** 30);
+      const perBig = t.s / (big.bytes / 2 ** 30);
+      linear &&= perBig <= 1.25 * perSmall;
+      flat &&= t.rss <= 300;
+      console.log(`| ${name} | ${perSmall.toFixed(2)} | ${perBig.toFixed(2)} | ${(perBig / perSmall).toFixed(2)}x | ${MiB(small[name].rss)} | ${MiB(t.rss)} |`);
+    }
+    console.log(`goals at ${bigSize}: times linear (s/GiB within 1.25x of ${size}): ${linear ? 'met' : 'NOT met'}; peak RSS <= 300 MiB: ${flat ? 'met' : 'NOT met'}`);
+  }
 
   const ratio = (gt, h) => gt.s / h.s;
   const peak = Math.max(...[hubAdd1, hubPush1, hubAdd2, hubPush2, hubClone, hubPull2].map((t) => t.rss));
