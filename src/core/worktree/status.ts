@@ -5,10 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { aheadBehind } from '../../repo/ancestry.js';
 import { readRefFile } from '../../repo/ref-files.js';
 import { refExists, resolveRevision } from '../../repo/refs.js';
-import { readBranchUpstream } from '../../repo/remote-refs.js';
 import { conflictKind, type ConflictKind } from '../../repo/index-entries.js';
 import { scanWorktree, scanWorktreeParallel, type WorktreeFile } from '../../repo/worktree-scan.js';
 import { findRepo } from '../../repo/repository.js';
@@ -157,6 +155,8 @@ export async function statusOf(s: RepoSession, scanned?: WorktreeFile[]): Promis
 async function upstreamOf(s: RepoSession, branch: string, head: string): Promise<StatusUpstream | null> {
   // most repositories have no upstream: read .git/config with isomorphic-git only when one may be there
   if (!readFileSync(join(s.paths.gitdir, 'config'), 'utf8').includes(`[branch "${branch}"]`)) return null;
+  // these two load isomorphic-git (tens of ms): only for a branch that may have an upstream
+  const [{ readBranchUpstream }, { aheadBehind }] = await Promise.all([import('../../repo/remote-refs.js'), import('../../repo/ancestry.js')]);
   const up = await readBranchUpstream(s.paths.gitdir, branch);
   if (!up) return null;
   const name = `${up.remote}/${up.branch}`;
