@@ -54,8 +54,8 @@ export class LstatBatches {
   private workers: LstatWorker[] = [];
   private next = 0;
   private readonly replies: Promise<LstatReply>[] = [];
-  /** Batches (by their first path) this thread lstats itself once the walk is done. */
-  private readonly kept: number[] = [];
+  /** Batches ([first, end) of `paths`) this thread lstats itself once the walk is done (or hands to an idle worker). */
+  private readonly kept: [number, number][] = [];
   private readonly script = fileURLToPath(new URL('./lstat-worker.js', import.meta.url));
   private readonly parallel: boolean;
 
@@ -81,8 +81,20 @@ export class LstatBatches {
     this.send();
     try {
       const out = new Float64Array(this.paths.length * STAT_FIELDS);
-      // this thread's share, while the workers do theirs
-      for (const from of this.kept) out.set(lstatHere(this.workdir, this.paths.slice(from, Math.min(this.paths.length, from + BATCH))), from * STAT_FIELDS);
+      // this thread's share, while the workers do theirs; a worker done with its own (this thread
+      // started late, after the walk) takes the last batches left
+      const kept = this.kept;
+      while (kept.length > 0) {
+        for (const w of this.workers) {
+          if (w.idle() && kept.length > 1) {
+            const [from, to] = kept.pop()!;
+            this.replies.push(w.ask(from, this.paths.slice(from, to)));
+          }
+        }
+        const [from, to] = kept.shift()!;
+        out.set(lstatHere(this.workdir, this.paths.slice(from, to)), from * STAT_FIELDS);
+        await new Promise((resolve) => setImmediate(resolve)); // the workers' answers come in
+      }
       for (const reply of await Promise.all(this.replies)) {
         if (!reply.ok) throw fromFsError(Object.assign(new Error(reply.message), { code: reply.code, path: reply.path }), reply.path ?? this.workdir);
         out.set(reply.stats, reply.start * STAT_FIELDS);
@@ -102,12 +114,10 @@ export class LstatBatches {
   private send(): void {
     const end = this.paths.length;
     for (let from = this.sent; from < end; from += BATCH) {
+      const to = Math.min(end, from + BATCH);
       const k = this.next++ % (this.workers.length + 1);
-      if (k === this.workers.length) {
-        this.kept.push(from);
-        continue;
-      }
-      this.replies.push(this.workers[k].ask(from, this.paths.slice(from, Math.min(end, from + BATCH))));
+      if (k === this.workers.length) this.kept.push([from, to]);
+      else this.replies.push(this.workers[k].ask(from, this.paths.slice(from, to)));
     }
     this.sent = end;
   }
@@ -130,12 +140,19 @@ class LstatWorker {
     });
   }
 
+  /** True when every batch sent has been answered. */
+  idle(): boolean {
+    return this.waiting.size === 0;
+  }
+
   ask(start: number, paths: string[]): Promise<LstatReply> {
-    return new Promise((resolve, reject) => {
+    const reply = new Promise<LstatReply>((resolve, reject) => {
       this.waiting.set(start, resolve);
       this.failed.push(reject);
       this.worker.postMessage({ start, paths });
     });
+    reply.catch(() => {}); // awaited by finish(), which may still be busy with its own share when a worker fails
+    return reply;
   }
 
   stop(): void {
