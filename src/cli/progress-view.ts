@@ -6,7 +6,7 @@
  * warnings are printed. Library code never prints; this is the only place progress becomes text.
  */
 import type { ChalkInstance } from 'chalk';
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import { UsageError } from '../errors.js';
 import type { ProgressEvent, ProgressSink, TaskStart } from '../progress.js';
 import { formatBytes, formatCount, formatDuration, formatRate } from './render.js';
@@ -130,6 +130,11 @@ export function createProgressView(opts: ProgressViewOptions): ProgressView {
     };
   }
 
+  // ora (and its dozen modules, tens of ms to load) is imported when the first task starts, so
+  // that commands which report no progress (status, log, ...) never load it; until it is there,
+  // nothing is drawn, and a task that ends before then gets its end line all the same
+  let makeSpinner: typeof import('ora').default | undefined;
+  let loading: Promise<void> | undefined;
   let spinner: Ora | undefined;
   let current: string | undefined;
   let lastRender = -Infinity;
@@ -142,7 +147,14 @@ export function createProgressView(opts: ProgressViewOptions): ProgressView {
   };
   const show = (t: number): void => {
     lastRender = t;
-    spinner ??= ora({ stream, isEnabled: true, discardStdin: false, hideCursor: true, color: color ? 'cyan' : false });
+    if (!makeSpinner) {
+      loading ??= import('ora').then((m) => {
+        makeSpinner = m.default;
+        if (current !== undefined) show(now());
+      });
+      return;
+    }
+    spinner ??= makeSpinner({ stream, isEnabled: true, discardStdin: false, hideCursor: true, color: color ? 'cyan' : false });
     spinner.text = spinnerText(t);
     if (!spinner.isSpinning) spinner.start();
   };
@@ -179,7 +191,9 @@ export function createProgressView(opts: ProgressViewOptions): ProgressView {
         if (!task) return;
         tasks.delete(event.id);
         const symbol = event.ok ? (color ? color.green('✔') : '✔') : color ? color.red('✖') : '✖';
-        spinner?.stopAndPersist({ symbol, text: endLine(task, event.ok, event.summary, t) });
+        const text = endLine(task, event.ok, event.summary, t);
+        if (spinner) spinner.stopAndPersist({ symbol, text });
+        else stream.write(`${symbol} ${text}\n`); // what stopAndPersist writes
         if (current === event.id) current = [...tasks.keys()].pop();
         if (current !== undefined) show(t);
         return;

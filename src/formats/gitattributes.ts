@@ -227,8 +227,11 @@ export class AttributeMatcher {
     const { literal, other } = this.index(attr);
     let best = -1;
     const name = path.slice(path.lastIndexOf('/') + 1);
-    for (const i of literal.get(`b:${name}`) ?? []) if (i > best && path.startsWith(this.rules[i].base)) best = i;
-    for (const i of literal.get(`p:${path}`) ?? []) if (i > best) best = i;
+    if (literal.size > 0) {
+      // (no key strings are made when there are no literal rules, the usual `*.ext` case: status asks this of every small file)
+      for (const i of literal.get(`b:${name}`) ?? []) if (i > best && path.startsWith(this.rules[i].base)) best = i;
+      for (const i of literal.get(`p:${path}`) ?? []) if (i > best) best = i;
+    }
     // most rules are `*.ext`: those match on the string; the path is encoded only for a wildcard
     let bytes: Uint8Array | undefined;
     for (let k = other.length - 1; k >= 0 && other[k] > best; k--) {

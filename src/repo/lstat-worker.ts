@@ -1,18 +1,22 @@
 /**
- * Worker thread of {@link lstatMany} (lstat-many.ts): lstats the paths it is given, relative to
- * `workdir`, and answers with their packed stat fields (one transfer, no objects per file).
+ * Worker thread of {@link LstatBatches} (lstat-many.ts): lstats each batch of paths it is sent,
+ * relative to `workdir`, and answers with their packed stat fields (one transfer, no objects per
+ * file), in the order the batches came.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { lstatQuiet } from './lstat-many.js';
-import { packStat, STAT_FIELDS } from './lstat-pack.js';
+import { lstatHere, type LstatReply } from './lstat-many.js';
 
-const { workdir, paths } = workerData as { workdir: string; paths: string[] };
-const out = new BigInt64Array(paths.length * STAT_FIELDS);
-try {
-  for (let i = 0; i < paths.length; i++) packStat(lstatQuiet(`${workdir}/${paths[i]}`), out, i);
-  parentPort!.postMessage({ ok: true, stats: out }, [out.buffer]);
-} catch (err) {
-  // lstatQuiet made it a HubError; the cause carries the system error's code and path
-  const e = ((err as Error).cause ?? err) as NodeJS.ErrnoException;
-  parentPort!.postMessage({ ok: false, message: e.message, code: e.code, path: e.path });
-}
+const { workdir } = workerData as { workdir: string };
+parentPort!.on('message', ({ start, paths }: { start: number; paths: string[] }) => {
+  let reply: LstatReply;
+  try {
+    const stats = lstatHere(workdir, paths);
+    reply = { ok: true, start, stats };
+    parentPort!.postMessage(reply, [stats.buffer as ArrayBuffer]);
+  } catch (err) {
+    // lstatQuiet made it a HubError; the cause carries the system error's code and path
+    const e = ((err as Error).cause ?? err) as NodeJS.ErrnoException;
+    reply = { ok: false, start, message: e.message, code: e.code, path: e.path };
+    parentPort!.postMessage(reply);
+  }
+});

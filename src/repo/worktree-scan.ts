@@ -7,8 +7,8 @@ import { lstatSync, readdirSync, readFileSync, realpathSync, type BigIntStats, t
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { fromFsError, UsageError } from '../errors.js';
-import { lstatMany } from './lstat-many.js';
-import { PackedKind, STAT_FIELDS } from './lstat-pack.js';
+import { LstatBatches } from './lstat-many.js';
+import { Field, packedCtimeNs, packedMtimeNs, PackedKind, STAT_FIELDS } from './lstat-pack.js';
 
 /** One file or symlink of the working tree; `path` is '/'-separated and relative, `mode` is lstat's st_mode. */
 export interface WorktreeFile {
@@ -98,20 +98,39 @@ function excluded(levels: readonly ExcludeLevel[], path: string, isDir: boolean)
   return false;
 }
 
+/** One UTF-16 unit's rank in UTF-8 byte order: surrogates (code points above U+FFFF) after U+E000-U+FFFF. */
+function utf8Rank(x: number): number {
+  return x < 0xd800 ? x : x <= 0xdfff ? x + 0x2000 : x - 0x800;
+}
+
 /** Byte-wise UTF-8 order (git index order) without encoding: UTF-16 order, but surrogate pairs (above U+FFFF) after U+E000-U+FFFF. */
 function compareGitPaths(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) {
-      x += x <= 0xdfff ? 0x2000 : -0x800;
-      y += y <= 0xdfff ? 0x2000 : -0x800;
-    }
-    return x - y;
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return utf8Rank(x) - utf8Rank(y);
   }
   return a.length - b.length;
+}
+
+/**
+ * Two entries of one directory in the order git sorts their full paths: a directory's name as if
+ * followed by '/', so that walking each directory in this order lists the tree in index order.
+ */
+function compareEntries(a: Dirent, b: Dirent): number {
+  const x = a.name;
+  const y = b.name;
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const c = x.charCodeAt(i);
+    const d = y.charCodeAt(i);
+    if (c !== d) return utf8Rank(c) - utf8Rank(d);
+  }
+  if (x.length === y.length) return 0;
+  // one name is a prefix of the other: its '/' (a directory) or its end (a file) meets the other's next unit
+  const tail = (short: Dirent, long: string) => (short.isDirectory() ? 0x2f - utf8Rank(long.charCodeAt(short.name.length)) : -1);
+  return x.length < y.length ? tail(a, y) : -tail(b, x);
 }
 
 function lstatOrUndefined(full: string): BigIntStats | undefined {
@@ -139,10 +158,10 @@ class Scan {
   private readonly levelCache = new Map<string, ExcludeLevel | undefined>();
 
   /**
-   * `pending`: the walk only lists the files it finds there (by their directory entries), for
-   * the caller to lstat in bulk ({@link scanWorktreeParallel}); otherwise it lstats each.
+   * `found`: the walk only hands over the files it finds (by their directory entries), for the
+   * caller to lstat in bulk ({@link scanWorktreePacked}); otherwise it lstats each.
    */
-  constructor(private readonly workdir: string, private readonly useIgnores: boolean, private readonly pending?: string[]) {}
+  constructor(private readonly workdir: string, private readonly useIgnores: boolean, private readonly found?: (path: string) => void) {}
 
   /** The exclude levels that apply inside directory `dir` ('' for the root), lowest precedence first. */
   levelsFor(parent: readonly ExcludeLevel[], dir: string, hasIgnoreFile: () => boolean): readonly ExcludeLevel[] {
@@ -171,14 +190,15 @@ class Scan {
     }
     const inner = this.levelsFor(levels, dir, () => entries.some((e) => e.name === '.gitignore' && e.isFile()));
     const prefix = dir === '' ? '' : `${dir}/`;
+    entries.sort(compareEntries); // a walk from the root then finds the files in index order
     for (const entry of entries) {
       if (entry.name === '.git') continue;
       const path = prefix + entry.name;
       if (entry.isDirectory()) {
         if (!this.isExcluded(inner, path, true)) this.walk(path, inner);
       } else if ((entry.isFile() || entry.isSymbolicLink()) && !this.isExcluded(inner, path, false)) {
-        if (this.pending) {
-          this.pending.push(path);
+        if (this.found) {
+          this.found(path);
           continue;
         }
         const st = lstatOrUndefined(join(this.workdir, path));
@@ -239,33 +259,54 @@ function sorted(out: WorktreeFile[], opts: ScanOptions): WorktreeFile[] {
 }
 
 /**
- * {@link scanWorktree}, with the lstat of the files found by walking directories done in bulk on
- * worker threads (lstat-many.ts). The directories are read now, on this thread; the promise
- * settles when the lstats are done, so the caller can read the index meanwhile.
+ * The whole working tree as {@link scanWorktree} finds it, in index order, with the lstat data
+ * packed (lstat-pack.ts) rather than one object per file: `stats` has STAT_FIELDS numbers for
+ * `paths[i]` from `i * STAT_FIELDS`, kind {@link PackedKind.Other} for a path gone since its
+ * directory was read (to be skipped).
  */
-export function scanWorktreeParallel(workdir: string, opts: ScanOptions = {}): Promise<WorktreeFile[]> {
-  const useIgnores = opts.includeIgnored !== true;
-  const pending: string[] = [];
-  const scan = new Scan(workdir, useIgnores, pending);
-  const base = useIgnores ? baseLevels(workdir) : [];
-  for (const path of opts.paths ?? ['']) scan.visit(path, base);
-  return lstatMany(workdir, pending).then((stats) => {
-    for (let i = 0; i < pending.length; i++) {
-      const file = unpackFile(pending[i], stats, i);
-      if (file) scan.out.push(file);
-    }
-    return sorted(scan.out, opts);
-  });
+export interface PackedScan {
+  paths: string[];
+  stats: Float64Array;
 }
 
-function unpackFile(path: string, stats: BigInt64Array, i: number): WorktreeFile | undefined {
+/**
+ * {@link PackedScan} of the whole tree. The directories are read now, on this thread, in index
+ * order; the files found go to worker threads to be lstat'ed as the walk goes on (lstat-many.ts,
+ * git's preload-index). The promise settles when the lstats are done, so the caller can read the
+ * index meanwhile.
+ */
+export function scanWorktreePacked(workdir: string): Promise<PackedScan> {
+  const batches = new LstatBatches(workdir);
+  const scan = new Scan(workdir, true, (path) => batches.add(path));
+  try {
+    scan.visit('', baseLevels(workdir));
+  } catch (err) {
+    batches.cancel();
+    throw err;
+  }
+  return batches.finish().then((stats) => ({ paths: batches.paths, stats }));
+}
+
+/** {@link scanWorktree} of the whole tree with the lstats done as {@link scanWorktreePacked} does them. */
+export async function scanWorktreeParallel(workdir: string): Promise<WorktreeFile[]> {
+  const packed = await scanWorktreePacked(workdir);
+  const out: WorktreeFile[] = [];
+  for (let i = 0; i < packed.paths.length; i++) {
+    const file = packedFile(packed, i);
+    if (file) out.push(file);
+  }
+  return out;
+}
+
+/** File `i` of a packed scan as an object (undefined when it is gone, or neither a file nor a symlink). */
+export function packedFile({ paths, stats }: PackedScan, i: number): WorktreeFile | undefined {
   const at = i * STAT_FIELDS;
-  const kind = Number(stats[at]);
+  const kind = stats[at + Field.Kind];
   if (kind === PackedKind.Other) return undefined;
   return {
-    path, kind: kind === PackedKind.File ? 'file' : 'symlink', mode: Number(stats[at + 1]), size: Number(stats[at + 2]),
-    mtimeNs: stats[at + 3], ctimeNs: stats[at + 4], ino: Number(stats[at + 5]), dev: Number(stats[at + 6]),
-    uid: Number(stats[at + 7]), gid: Number(stats[at + 8]),
+    path: paths[i], kind: kind === PackedKind.File ? 'file' : 'symlink', mode: stats[at + Field.Mode], size: stats[at + Field.Size],
+    mtimeNs: packedMtimeNs(stats, i), ctimeNs: packedCtimeNs(stats, i), ino: stats[at + Field.Ino], dev: stats[at + Field.Dev],
+    uid: stats[at + Field.Uid], gid: stats[at + Field.Gid],
   };
 }
 

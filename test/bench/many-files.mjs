@@ -12,7 +12,9 @@
 // CPU time (user + system, from /usr/bin/time) is the linearity measure because wall time on a
 // shared machine moves with the load; both are printed, with the load average.
 // The tree is written by this script (a deterministic generator, no outside tools).
-// Usage: node test/bench/many-files.mjs (after npm run build). HUB_BENCH_DIR keeps files there;
+// Usage: node test/bench/many-files.mjs (after npm run build). HUB_BENCH_DIR keeps files there
+// (HUB_BENCH_KEEP=1 also keeps both trees of both sizes, committed and on branch `other`, to
+// profile a command on them later, e.g. `node --cpu-prof bin/hub.js status` in DIR/100000/hub);
 // HUB_BENCH_PROF=DIR writes a V8 CPU profile of every hub command into DIR (node --cpu-prof).
 import { spawnSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
@@ -180,7 +182,7 @@ function scenario(n) {
   }
   spawnSync('sync');
   const result = { hub: hubScenario(join(base, 'hub'), n), git: gitScenario(join(base, 'git'), n) };
-  rmSync(base, { recursive: true, force: true, maxRetries: 5 });
+  if (!process.env.HUB_BENCH_KEEP) rmSync(base, { recursive: true, force: true, maxRetries: 5 });
   return result;
 }
 
@@ -222,5 +224,6 @@ try {
   console.log(`goal: every command linear (per-file CPU cost ${files / 1000}k/${small / 1000}k <= 1.5): ${superLinear ? 'NOT met' : 'met'}`);
   if (superLinear || (files >= 100_000 && (!statusOk || !commitOk))) process.exitCode = 1;
 } finally {
-  if (!process.env.HUB_BENCH_DIR) rmSync(work, { recursive: true, force: true, maxRetries: 5 });
+  if (!process.env.HUB_BENCH_DIR && !process.env.HUB_BENCH_KEEP) rmSync(work, { recursive: true, force: true, maxRetries: 5 });
+  else console.log(`files kept in ${work}`);
 }

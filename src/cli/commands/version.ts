@@ -1,6 +1,5 @@
 /** `hub version`: hub's version, the Node.js version it runs on, and its BLAKE3 backend. */
 import type { Command } from 'commander';
-import { blake3Backend } from '../../hash/blake3.js';
 import { action } from '../action.js';
 import { emit } from '../render.js';
 import { hubVersion } from '../version.js';
@@ -20,6 +19,7 @@ export function register(program: Command): void {
     .description('print the version of hub, of Node.js, and the BLAKE3 backend')
     .action(
       action(async (ctx) => {
+        const { blake3Backend } = await import('../../hash/blake3.js'); // hash-wasm: loaded by this command only
         const result: VersionResult = { version: hubVersion(), node: process.versions.node, blake3: blake3Backend(ctx.env) };
         emit(ctx, result, renderVersion);
       }),

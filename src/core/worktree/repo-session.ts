@@ -10,7 +10,8 @@ import { AttributeMatcher, parseGitattributes } from '../../formats/gitattribute
 import type { StatCache } from '../../formats/stat-cache.js';
 import { ConflictError } from '../../errors.js';
 import { IndexEntries } from '../../repo/index-entries.js';
-import { readIndexFile, writeIndex } from '../../repo/index-file.js';
+import { indexLayoutOf, parseIndexBytes, readIndexBytes, writeIndex } from '../../repo/index-file.js';
+import type { GitIndexLayout } from '../../formats/git-index-layout.js';
 import { findRepo, largeFileThreshold, type RepoPaths } from '../../repo/repository.js';
 import { loadStatCache, saveStatCache } from '../../repo/stat-cache-file.js';
 import { lockFileExclusive, pidAlive } from '../../store/store-lock.js';
@@ -29,6 +30,11 @@ export interface RepoSession {
   statCache: StatCache;
   /** The index: merged entries by path, and the conflict stages of unmerged paths. */
   index: IndexEntries;
+  /**
+   * The layout of `.git/index` as read when the session opened (undefined when there is none):
+   * every entry's stat data and path in place, no object per entry (see git-index-layout.ts).
+   */
+  indexLayout(): GitIndexLayout | undefined;
   /** Modification time of `.git/index` when it was read (undefined: there was none): entries modified since are racily clean. */
   indexMtimeNs?: bigint;
   /** True once the stat cache has been read (so there is something to save). */
@@ -60,6 +66,11 @@ export interface RepoOptions {
    * opened (nor its modules loaded); `s.store` then throws.
    */
   store?: boolean;
+  /**
+   * Parse `.git/index` into {@link RepoSession.index} on first use, not on opening (status, which
+   * mostly reads {@link RepoSession.indexLayout} only); a damaged index is then reported there.
+   */
+  lazyIndex?: boolean;
 }
 
 /** Runs `fn` with the repository containing ctx.cwd open (and locked when asked). */
@@ -71,7 +82,9 @@ export async function withRepo<T>(ctx: CoreContext, opts: RepoOptions, fn: (s: R
   if (lock) removeStaleTmpFiles(join(paths.hubdir, 'tmp'), pidAlive);
   try {
     const open = async (store: Store | undefined): Promise<T> => {
-      const { entries, mtimeNs } = readIndexFile(paths);
+      const { bytes, mtimeNs } = readIndexBytes(paths);
+      let index = opts.lazyIndex ? undefined : new IndexEntries(bytes ? parseIndexBytes(bytes) : []);
+      let layout: GitIndexLayout | undefined;
       let statCache: StatCache | undefined;
       let threshold: number | undefined;
       const session: RepoSession = {
@@ -91,7 +104,13 @@ export async function withRepo<T>(ctx: CoreContext, opts: RepoOptions, fn: (s: R
           statCache = value;
         },
         statCacheLoaded: () => statCache !== undefined,
-        index: new IndexEntries(entries),
+        get index(): IndexEntries {
+          return (index ??= new IndexEntries(bytes ? parseIndexBytes(bytes) : []));
+        },
+        set index(value: IndexEntries) {
+          index = value;
+        },
+        indexLayout: () => (bytes ? (layout ??= indexLayoutOf(bytes)) : undefined),
         indexMtimeNs: mtimeNs,
         verifiedDirs: new Set(),
         checkpoint: pacer(ctx.signal),

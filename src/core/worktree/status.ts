@@ -5,27 +5,18 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { aheadBehind } from '../../repo/ancestry.js';
 import { readRefFile } from '../../repo/ref-files.js';
 import { refExists, resolveRevision } from '../../repo/refs.js';
-import { readBranchUpstream } from '../../repo/remote-refs.js';
 import { conflictKind, type ConflictKind } from '../../repo/index-entries.js';
-import { scanWorktree, scanWorktreeParallel, type WorktreeFile } from '../../repo/worktree-scan.js';
+import { scanWorktreePacked, type PackedScan } from '../../repo/worktree-scan.js';
 import { findRepo } from '../../repo/repository.js';
 import type { CoreContext } from '../context.js';
 import { commitFiles, headOf, indexHoldsTree, treeOf } from './head-tree.js';
-import { loadAttributes, withRepo, type RepoSession } from './repo-session.js';
-import { attributesOfBlobs, stagedAttributeBlobs } from './add-attributes.js';
-import { gitMode, hashWorktreeFile, isAttributesPath, unchangedSinceIndexed } from './worktree-hash.js';
-import { POINTER_MAX_BYTES } from '../../formats/lfs-pointer.js';
+import { withRepo, type RepoSession } from './repo-session.js';
+import { hasEntriesUnder, worktreeChanges, type StatusChange } from './status-worktree.js';
 import { saveStatCache } from '../../repo/stat-cache-file.js';
 
-/** One changed path. */
-export interface StatusChange {
-  path: string;
-  change: 'added' | 'modified' | 'deleted' | 'typechange';
-  large: boolean;
-}
+export type { StatusChange };
 
 /** A path with conflict stages (after a merge that stopped): which stages it has, and git's name for that. */
 export interface StatusUnmerged {
@@ -69,16 +60,17 @@ export interface StatusResult {
 /** Computes the status of the repository containing ctx.cwd. */
 export async function status(ctx: CoreContext): Promise<StatusResult> {
   // git's preload-index: the working tree is lstat'ed on worker threads while the index is read
-  const files = scanWorktreeParallel(findRepo(ctx.cwd).workdir);
-  files.catch(() => {}); // awaited below; a failure before then must not be unhandled
-  return withRepo(ctx, { store: false }, async (s) => statusOf(s, await files));
+  const scan = scanWorktreePacked(findRepo(ctx.cwd).workdir);
+  scan.catch(() => {}); // awaited below; a failure before then must not be unhandled
+  return withRepo(ctx, { store: false, lazyIndex: true }, async (s) => statusOf(s, await scan));
 }
 
-/** Status with an open session; `scanned`: the working tree's files, when the caller scanned them already. */
-export async function statusOf(s: RepoSession, scanned?: WorktreeFile[]): Promise<StatusResult> {
+/** Status with an open session and the working tree's scan. */
+async function statusOf(s: RepoSession, scan: PackedScan): Promise<StatusResult> {
   const head = await headOf(s.paths);
   const headTree = await treeOf(s.paths, head.oid);
   const staged: StatusChange[] = [];
+  // the parsed index (an object per entry) is needed only when it may differ from HEAD, or has conflicts
   if (!indexHoldsTree(s.paths, headTree)) {
     const headFiles = await commitFiles(s.paths, head.oid);
     for (const [path, e] of s.index) {
@@ -90,50 +82,12 @@ export async function statusOf(s: RepoSession, scanned?: WorktreeFile[]): Promis
     staged.sort((a, b) => (a.path < b.path ? -1 : 1));
   }
 
-  const files = scanned ?? scanWorktree(s.paths.workdir);
-  const attributeFiles = files.filter((f) => isAttributesPath(f.path));
-  s.attributes = loadAttributes(s.paths.workdir, attributeFiles.map((f) => f.path));
-  const unstaged: StatusChange[] = [];
-  const untracked: string[] = [];
-  const notFetched: string[] = [];
-  // git's way first: a file whose stat is the one its index entry was recorded from is unchanged,
-  // and is not read, nor looked up in the stat cache, unless the working attributes now say
-  // otherwise about it than the staged ones (a pattern just tracked) or it may be an unfetched
-  // pointer (small, and large by its attributes)
-  // When every .gitattributes is exactly as staged (git's stat test), the staged attributes are
-  // the working ones and each path is matched once; otherwise the staged ones are read too.
-  const stagedBlobs = stagedAttributeBlobs(s);
-  const asStaged = attributeFiles.length === stagedBlobs.size && attributeFiles.every((f) => f.kind === 'file' && stagedBlobs.has(f.path) && unchangedSinceIndexed(s, f));
-  const stagedAttributes = asStaged ? undefined : await attributesOfBlobs(s, stagedBlobs);
-  let tracked = 0;
-  let hashed = 0;
-  for (const f of files) {
-    const e = s.index.get(f.path);
-    if (!e) {
-      if (!s.index.isUnmerged(f.path)) untracked.push(f.path);
-      continue;
-    }
-    tracked++;
-    const large = f.kind === 'file' && s.attributes.isLfs(f.path);
-    const stagedLarge = stagedAttributes === undefined ? large : f.kind === 'file' && stagedAttributes.isLfs(f.path);
-    if (unchangedSinceIndexed(s, f) && large === stagedLarge && !(large && f.size < POINTER_MAX_BYTES)) continue;
-    const cachedBefore = s.statCache.entries.get(f.path);
-    const h = await hashWorktreeFile(s, f, { store: false });
-    if (h !== cachedBefore) hashed++;
-    if ((e.mode === 0o120000) !== (f.kind === 'symlink')) unstaged.push({ path: f.path, change: 'typechange', large });
-    else if (h.blob !== e.oid || gitMode(f) !== e.mode) unstaged.push({ path: f.path, change: 'modified', large });
-    else if (h.pointerOnly) notFetched.push(f.path);
-  }
-  if (tracked < s.index.size) {
-    const seen = new Set(files.map((f) => f.path));
-    for (const path of s.index.keys()) if (!seen.has(path)) unstaged.push({ path, change: 'deleted', large: s.attributes.isLfs(path) });
-  }
-  unstaged.sort((a, b) => (a.path < b.path ? -1 : 1));
+  const { unstaged, untracked, notFetched, hashed } = await worktreeChanges(s, scan);
   if (hashed > 0) saveStatCache(s.paths, s.statCache);
 
   const marker = join(s.paths.hubdir, 'checkout-in-progress');
   const checkoutInProgress = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : null;
-  const unmerged = s.index.unmerged().map((u) => {
+  const unmerged = !s.indexLayout()?.hasConflicts ? [] : s.index.unmerged().map((u) => {
     const stages = u.stages.map((e) => e.stage);
     return { path: u.path, conflict: conflictKind(stages), stages };
   });
@@ -145,7 +99,7 @@ export async function statusOf(s: RepoSession, scanned?: WorktreeFile[]): Promis
     staged,
     unstaged,
     untracked,
-    untrackedShort: collapseUntracked(untracked, s),
+    untrackedShort: collapseUntracked(untracked, (dir) => hasEntriesUnder(s.indexLayout(), dir)),
     unmerged,
     notFetched,
     checkoutInProgress,
@@ -157,6 +111,8 @@ export async function statusOf(s: RepoSession, scanned?: WorktreeFile[]): Promis
 async function upstreamOf(s: RepoSession, branch: string, head: string): Promise<StatusUpstream | null> {
   // most repositories have no upstream: read .git/config with isomorphic-git only when one may be there
   if (!readFileSync(join(s.paths.gitdir, 'config'), 'utf8').includes(`[branch "${branch}"]`)) return null;
+  // these two load isomorphic-git (tens of ms): only for a branch that may have an upstream
+  const [{ readBranchUpstream }, { aheadBehind }] = await Promise.all([import('../../repo/remote-refs.js'), import('../../repo/ancestry.js')]);
   const up = await readBranchUpstream(s.paths.gitdir, branch);
   if (!up) return null;
   const name = `${up.remote}/${up.branch}`;
@@ -166,15 +122,19 @@ async function upstreamOf(s: RepoSession, branch: string, head: string): Promise
 }
 
 /** git's default (status.showUntrackedFiles=normal): an untracked directory with no tracked file below is one entry. */
-function collapseUntracked(untracked: readonly string[], s: RepoSession): string[] {
+function collapseUntracked(untracked: readonly string[], tracksUnder: (dir: string) => boolean): string[] {
   if (!untracked.length) return [];
-  const trackedDirs = new Set<string>();
-  for (const p of s.index.paths()) for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) trackedDirs.add(p.slice(0, i));
+  const known = new Map<string, boolean>();
+  const tracked = (dir: string) => {
+    let t = known.get(dir);
+    if (t === undefined) known.set(dir, (t = tracksUnder(dir)));
+    return t;
+  };
   const out = new Set<string>();
   for (const p of untracked) {
     let entry = p;
     for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) {
-      if (!trackedDirs.has(p.slice(0, i))) {
+      if (!tracked(p.slice(0, i))) {
         entry = `${p.slice(0, i)}/`;
         break;
       }

@@ -116,7 +116,7 @@ describe('createProgressView, plain lines', () => {
 });
 
 describe('createProgressView, spinner', () => {
-  it('draws on the stream (not as plain lines) on a terminal outside CI', () => {
+  it('draws on the stream (not as plain lines) on a terminal outside CI', async () => {
     // A stand-in for a tty.WriteStream: ora moves the cursor and clears lines.
     const stream = Object.assign(new PassThrough(), {
       isTTY: true,
@@ -129,12 +129,25 @@ describe('createProgressView, spinner', () => {
     stream.on('data', (b: Buffer) => void (drawn += b.toString()));
     const { view, lines } = plainView({ isTTY: true, ci: false, stream });
     view.sink({ type: 'start', id: 'a', label: 'chunking model.bin', total: 4 * MiB });
+    // the spinner (ora) is loaded when the first task starts: it draws once that is done
+    await vi.waitFor(() => expect(drawn).toContain('⠋ chunking model.bin  0%  0 B / 4.0 MiB'));
     view.sink({ type: 'progress', id: 'a', done: 2 * MiB });
     view.sink({ type: 'end', id: 'a', ok: true, summary: '32 chunks' });
     view.stop();
     expect(lines).toEqual([]);
-    expect(drawn).toContain('chunking model.bin');
-    expect(drawn).toContain('32 chunks');
+    expect(drawn).toMatch(/✔ chunking model\.bin: 32 chunks \(/);
+  });
+
+  it('a task that ends before the spinner is loaded still gets its end line', () => {
+    const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 100, cursorTo: () => true, moveCursor: () => true, clearLine: () => true });
+    let drawn = '';
+    stream.on('data', (b: Buffer) => void (drawn += b.toString()));
+    const { view, lines } = plainView({ isTTY: true, ci: false, stream });
+    view.sink({ type: 'start', id: 'a', label: 'hashing', unit: 'items' });
+    view.sink({ type: 'end', id: 'a', ok: false, summary: 'gone' });
+    view.stop();
+    expect(lines).toEqual([]);
+    expect(drawn).toBe('✖ hashing: failed: gone\n');
   });
 });
 

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../../../src/errors.js';
-import { isIgnored, normalizeRepoPath, scanWorktree } from '../../../src/repo/worktree-scan.js';
+import { isIgnored, normalizeRepoPath, packedFile, scanWorktree, scanWorktreePacked } from '../../../src/repo/worktree-scan.js';
 import { git, gitEnv } from '../../helpers/git-repo.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 
@@ -108,6 +108,19 @@ describe('scanWorktree against git', () => {
       expect(scanned).not.toContain(p);
     }
     expect(scanned.slice(0, 4)).toEqual(['.gitignore', 'Upper.LOG', 'a-b', 'a.b']);
+  });
+
+  it('the packed scan walks each directory in index order: no sort afterwards, same files and stat as scanWorktree', async () => {
+    const dir = complexRepo();
+    // names that are prefixes of one another, a directory among them: 'd1/' sorts after 'd1.x' and 'd1-y', before 'd10'
+    for (const p of ['d1/f', 'd1.x', 'd1-y', 'd10/f', 'd1/g/h', 'd1/g.txt', 'é/x', 'e/x', 'ä.d/x', 'ä-d/y']) {
+      mkdirSync(join(dir, dirname(p)), { recursive: true });
+      writeFileSync(join(dir, p), p);
+    }
+    writeFileSync(join(dir, 'ä.d.orig'), 'beside a directory whose name it extends');
+    const packed = await scanWorktreePacked(dir);
+    expect(packed.paths).toEqual(byteOrder(lsFiles(dir, '--others', '--exclude-standard')));
+    expect(packed.paths.map((_, i) => packedFile(packed, i))).toEqual(scanWorktree(dir));
   });
 
   it('with includeIgnored, returns what git ls-files --others lists without exclude rules', () => {
