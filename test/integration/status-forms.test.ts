@@ -28,6 +28,33 @@ async function commitAll(dir: string, message: string): Promise<string> {
 }
 
 describe('hub status forms', () => {
+  it('a tracked file that .gitignore now excludes stays tracked: status, add -A and add PATH do what git does', async () => {
+    const dir = tmpDir();
+    await runHubJson(['init'], { cwd: dir, env: ID });
+    mkdirSync(join(dir, 'build'));
+    for (const [p, c] of Object.entries({ 'keep.log': 'log\n', 'build/out.txt': 'out\n', 'a.txt': 'a\n' })) writeFileSync(join(dir, p), c);
+    await commitAll(dir, 'base');
+    writeFileSync(join(dir, '.gitignore'), '*.log\nbuild/\n');
+    // unchanged: neither shows as deleted (the scan skips them, status looks at them)
+    expect(await hubOut(dir, 'status', '--porcelain')).toBe(g.run(dir, 'status', '--porcelain'));
+    expect(await hubOut(dir, 'status', '--porcelain')).toBe('?? .gitignore\n');
+    writeFileSync(join(dir, 'keep.log'), 'log, changed\n');
+    writeFileSync(join(dir, 'build/out.txt'), 'out, changed\n');
+    writeFileSync(join(dir, 'new.log'), 'ignored, untracked\n');
+    expect(await hubOut(dir, 'status', '--porcelain')).toBe(g.run(dir, 'status', '--porcelain'));
+    // add -A stages their changes (it removed them from the index before)
+    await hubOut(dir, 'add', '-A');
+    expect(g.run(dir, 'diff', '--cached', '--name-status')).toBe('A\t.gitignore\nM\tbuild/out.txt\nM\tkeep.log\n');
+    expect(await hubOut(dir, 'status', '--porcelain')).toBe(g.run(dir, 'status', '--porcelain'));
+    // naming one works without --force, as in git; its deletion is staged as a deletion
+    writeFileSync(join(dir, 'keep.log'), 'log, changed again\n');
+    await hubOut(dir, 'add', 'keep.log');
+    rmSync(join(dir, 'build/out.txt'));
+    await hubOut(dir, 'add', '-A');
+    expect(g.run(dir, 'diff', '--cached', '--name-status')).toBe('A\t.gitignore\nD\tbuild/out.txt\nM\tkeep.log\n');
+    expect(g.run(dir, 'ls-files')).toBe('.gitignore\na.txt\nkeep.log\n');
+  });
+
   it('--porcelain and -s print what git status prints, untracked directories collapsed, large files included', async () => {
     const dir = tmpDir();
     await runHubJson(['init'], { cwd: dir, env: ID });

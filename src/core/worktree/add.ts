@@ -54,7 +54,7 @@ export async function add(ctx: CoreContext, paths: string[], opts: { all?: boole
     const threshold = await s.largeFileThreshold();
 
     // large by size alone: give it a .gitattributes line first, so the rest of the add agrees
-    let files = scanned;
+    let files = [...scanned, ...trackedIgnored(s, scanned, wanted)];
     if (trackBySize(s, scanned.filter((f) => f.kind === 'file' && f.size >= threshold && !s.attributes.isLfs(f.path)).map((f) => f.path), result)) {
       files = withFile(scanned, statWorktreePath(s.paths.workdir, '.gitattributes'));
     }
@@ -87,7 +87,7 @@ export async function add(ctx: CoreContext, paths: string[], opts: { all?: boole
     for (const path of [...s.index.paths()]) {
       if (present.has(path) || staged.has(path)) continue;
       if (named && !named.has('') && !coveredBy(path, named)) continue;
-      if (existsSync(join(s.paths.workdir, path)) && !isIgnored(s.paths.workdir, path)) continue;
+      if (existsSync(join(s.paths.workdir, path))) continue; // (a tracked file .gitignore excludes is in `files`)
       s.index.delete(path);
       if (s.statCacheLoaded()) s.statCache.entries.delete(path); // (a stale entry never matches a new file's stat)
       result.removed.push(path);
@@ -206,4 +206,21 @@ function checkPathspecs(s: RepoSession, wanted: string[], scanned: WorktreeFile[
     }
     throw new NotFoundError(`pathspec '${w}' did not match any files`, { data: { path: w } }, 'pathspec_no_match');
   }
+}
+
+/**
+ * Tracked files under what was named that the scan left out because .gitignore excludes them:
+ * git keeps tracking such a file (`git add -A` stages its changes; only `git rm --cached` stops
+ * tracking it), and so does hub.
+ */
+function trackedIgnored(s: RepoSession, scanned: readonly WorktreeFile[], wanted: readonly string[] | undefined): WorktreeFile[] {
+  const present = new Set(scanned.map((f) => f.path));
+  const named = wanted && !wanted.includes('') ? new Set(wanted) : undefined;
+  const out: WorktreeFile[] = [];
+  for (const path of s.index.paths()) {
+    if (present.has(path) || (named && !coveredBy(path, named)) || !isIgnored(s.paths.workdir, path)) continue;
+    const f = statWorktreePath(s.paths.workdir, path);
+    if (f) out.push(f);
+  }
+  return out;
 }

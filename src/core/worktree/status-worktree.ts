@@ -9,7 +9,8 @@ import { comparePathTo, layoutFind, layoutMode, layoutOid, layoutPath, layoutPat
 import { POINTER_MAX_BYTES } from '../../formats/lfs-pointer.js';
 import { Field, PackedKind, STAT_FIELDS } from '../../repo/lstat-pack.js';
 import { isRacyPacked, matchesPackedStat, racyCutoff } from '../../repo/packed-stat-match.js';
-import { packedFile, type PackedScan } from '../../repo/worktree-scan.js';
+import { isIgnored, packedFile, type PackedScan, type WorktreeFile } from '../../repo/worktree-scan.js';
+import { statWorktreePath } from './worktree-fs.js';
 import { attributesOfBlobs } from './add-attributes.js';
 import { loadAttributes, type RepoSession } from './repo-session.js';
 import { gitMode, hashWorktreeFile, isAttributesPath } from './worktree-hash.js';
@@ -66,6 +67,17 @@ export async function worktreeChanges(s: RepoSession, scan: PackedScan): Promise
   const notFetched: string[] = [];
   const deleted: number[] = [];
   let hashed = 0;
+  /** The file `f` at `path` against index entry `e`, by content (the stat cache saves the reading). */
+  const compare = async (path: string, e: number, f: WorktreeFile): Promise<void> => {
+    const large = f.kind === 'file' && s.attributes.isLfs(path);
+    const cachedBefore = s.statCache.entries.get(path);
+    const h = await hashWorktreeFile(s, f, { store: false });
+    if (h !== cachedBefore) hashed++;
+    const mode = layoutMode(l, e);
+    if ((mode === 0o120000) !== (f.kind === 'symlink')) unstaged.push({ path, change: 'typechange', large });
+    else if (h.blob !== layoutOid(l, e) || gitMode(f) !== mode) unstaged.push({ path, change: 'modified', large });
+    else if (h.pointerOnly) notFetched.push(path);
+  };
   let i = 0;
   for (let j = 0; j < paths.length; j++) {
     const at = j * STAT_FIELDS;
@@ -96,20 +108,15 @@ export async function worktreeChanges(s: RepoSession, scan: PackedScan): Promise
         if (large === (isFile && stagedAttributes.isLfs(path)) && !(large && small)) continue;
       }
     }
-    const f = packedFile(scan, j)!;
-    const large = isFile && s.attributes.isLfs(path);
-    const cachedBefore = s.statCache.entries.get(path);
-    const h = await hashWorktreeFile(s, f, { store: false });
-    if (h !== cachedBefore) hashed++;
-    const mode = layoutMode(l, e);
-    if ((mode === 0o120000) !== (f.kind === 'symlink')) unstaged.push({ path, change: 'typechange', large });
-    else if (h.blob !== layoutOid(l, e) || gitMode(f) !== mode) unstaged.push({ path, change: 'modified', large });
-    else if (h.pointerOnly) notFetched.push(path);
+    await compare(path, e, packedFile(scan, j)!);
   }
   for (; i < l.count; i++) if (layoutStage(l, i) === 0) deleted.push(i);
   for (const e of deleted) {
     const path = layoutPath(l, e);
-    unstaged.push({ path, change: 'deleted', large: s.attributes.isLfs(path) });
+    // the scan leaves out what .gitignore excludes, but a tracked file stays tracked (as in git): look at it
+    const f = isIgnored(s.paths.workdir, path) ? statWorktreePath(s.paths.workdir, path) : undefined;
+    if (f) await compare(path, e, f);
+    else unstaged.push({ path, change: 'deleted', large: s.attributes.isLfs(path) });
   }
   unstaged.sort((a, b) => (a.path < b.path ? -1 : 1));
   return { unstaged, untracked, notFetched, hashed };
