@@ -36,6 +36,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   bad_object: ExitCode.error,
   bad_pointer: ExitCode.error,
   bad_safetensors: ExitCode.error,
+  bad_shard: ExitCode.error,
   bad_stat_cache: ExitCode.error,
   bad_table: ExitCode.error,
   bad_table_key: ExitCode.error,
