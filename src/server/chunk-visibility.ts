@@ -15,7 +15,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { ServedRange } from '../store/chunk-api.js';
-import type { User } from './metadata.js';
+import type { User } from './user.js';
 
 /** Tables of this module; metadata.ts applies them with its schema (version 2). */
 export const VISIBILITY_SCHEMA = `

@@ -16,7 +16,6 @@ import type { IncomingMessage } from 'node:http';
 import { Breather } from './breather.js';
 import { badTreeName } from './git-paths.js';
 import { hfError } from './hf-access.js';
-import type { StagedLine, StagedOperation } from './hf-commit-stage.js';
 import { bodyChunks, HttpError } from './http-util.js';
 
 /** One change of a commit, in the order the client sent them. */
@@ -223,3 +222,20 @@ export function commitMessage(header: CommitHeader): string {
   const description = header.description.trim();
   return description === '' ? `${summary}\n` : `${summary}\n\n${description}\n`;
 }
+
+/** An operation whose file content already waits on disk in the commit's work directory. */
+export type StagedOperation =
+  | {
+      key: 'file';
+      path: string;
+      tmp: string;
+      size: number;
+      /** The pointer the content is, when git-lfs and hub both read it as one. */
+      pointer?: { oid: string; size: number };
+      /** Why the content may not be committed: git-lfs and hub read it differently (lfs-pointer-reading.ts). */
+      ambiguous?: string;
+    }
+  | Exclude<CommitOperation, { key: 'file' }>;
+
+/** What one NDJSON line held: the header (the first line), an operation, or nothing (a blank line). */
+export type StagedLine = { header: CommitHeader } | { op: StagedOperation } | { blank: true };

@@ -9,22 +9,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { classifyBlob, GIT_LFS_READ_BYTES } from '../formats/lfs-pointer-reading.js';
 import { hfError } from './hf-access.js';
-import { parseHeader, parseJsonPayload, parseOperation, type CommitHeader, type CommitOperation } from './hf-commit-payload.js';
+import { parseHeader, parseJsonPayload, parseOperation, type CommitHeader, type CommitOperation, type StagedLine, type StagedOperation } from './hf-commit-payload.js';
+export type { StagedLine, StagedOperation };
 import { parseJsonBody } from './json-scan.js';
 
-/** An operation whose file content already waits on disk in the commit's work directory. */
-export type StagedOperation =
-  | {
-      key: 'file';
-      path: string;
-      tmp: string;
-      size: number;
-      /** The pointer the content is, when git-lfs and hub both read it as one. */
-      pointer?: { oid: string; size: number };
-      /** Why the content may not be committed: git-lfs and hub read it differently (lfs-pointer-reading.ts). */
-      ambiguous?: string;
-    }
-  | Exclude<CommitOperation, { key: 'file' }>;
 
 /** Limits of one NDJSON line or small JSON piece: it holds one operation. */
 const LINE_LIMITS = { maxDepth: 16, maxValues: 1000 };
@@ -44,8 +32,6 @@ export async function stageOperation(op: CommitOperation, tmp: string): Promise<
   return op.key === 'file' ? stageFile(op.path, op.content, tmp) : op;
 }
 
-/** What one NDJSON line held: the header (the first line), an operation, or nothing (a blank line). */
-export type StagedLine = { header: CommitHeader } | { op: StagedOperation } | { blank: true };
 
 /** Parses NDJSON line `lineNo` (`first`: no header seen yet) and stages its operation, the content to `tmp`. */
 export async function stageLine(line: Uint8Array, lineNo: number, first: boolean, tmp: string): Promise<StagedLine> {

@@ -23,6 +23,7 @@ import { commitOf, decodeCursor, encodeCursor, parseBool, repoPath, toEntries, t
 import { handleResolve } from './hf-resolve.js';
 import { HttpError, readBody, sendJson } from './http-util.js';
 import { parseJsonBody } from './json-scan.js';
+import type { HfReadContext } from './hf-read-context.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 
 /** A matched read route; `rev` and `path` are decoded. */
@@ -37,16 +38,7 @@ export interface HfReadRoute {
   path: string;
 }
 
-/** What the read handlers need from the server. */
-export interface HfReadContext {
-  meta: Metadata;
-  store: Store;
-  /** The server root: bare repositories live under `<root>/repos`. */
-  root: string;
-  id: Identity;
-  /** `http://host:port` as the client reached the server (absolute `Link` URLs). */
-  baseUrl: string;
-}
+export type { HfReadContext };
 
 /** Page size of tree listings (the `limit` query parameter may ask for less); smaller with `expand`. */
 export const TREE_PAGE = 1000;

@@ -21,7 +21,7 @@ import { Breather } from './breather.js';
 import type { BareRepo } from './git-read.js';
 import { hfError } from './hf-access.js';
 import { commitOf, repoPath } from './hf-entries.js';
-import type { HfReadContext } from './hf-read.js';
+import type { HfReadContext } from './hf-read-context.js';
 import { parseRange } from './lfs.js';
 import type { RepoRecord } from './metadata.js';
 import { drainOr } from './drain-or.js';

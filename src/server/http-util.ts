@@ -1,13 +1,9 @@
 /** Small HTTP helpers of `hub serve`: JSON responses, bounded JSON bodies, one error type. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError } from './http-error.js';
 import { parseJsonBody, type JsonLimits } from './json-scan.js';
 
-/** An error that becomes an HTTP response: status, a JSON body `{"error": message}`, extra headers. */
-export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}, readonly code?: string) {
-    super(message);
-  }
-}
+export { HttpError }; // routes take it from here with the other HTTP helpers
 
 /** Sends `body` as JSON with `status` (content type application/json unless given). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

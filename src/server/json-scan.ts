@@ -5,7 +5,7 @@
  * second), so a body over a route's limits is refused from one pass over its bytes that
  * allocates nothing. The scan only counts; validity is JSON.parse's job.
  */
-import { HttpError } from './http-util.js';
+import { HttpError } from './http-error.js';
 
 /** How much structure a JSON body may have. */
 export interface JsonLimits {

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { User } from './metadata.js';
+import type { User } from './user.js';
 
 /** Tables of this module; metadata.ts applies them with its schema (version 3). */
 export const LOCKS_SCHEMA = `

@@ -20,13 +20,9 @@ import { sha256Hex } from '../hash/sha256.js';
 import type { ServedRange } from '../store/chunk-api.js';
 import { QUEUE_BACKFILL, SqliteChunkVisibility, VISIBILITY_SCHEMA, type ChunkVisibility } from './chunk-visibility.js';
 import { LOCKS_SCHEMA, SqliteLfsLocks, type LfsLocks } from './lfs-locks-db.js';
+import type { User } from './user.js';
 
-/** A user of the server. */
-export interface User {
-  id: number;
-  name: string;
-  admin: boolean;
-}
+export type { User };
 
 /** What a resolved token grants. */
 export interface TokenGrant {
