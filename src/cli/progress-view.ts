@@ -9,7 +9,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
 import { UsageError } from '../errors.js';
 import type { ProgressEvent, ProgressSink, TaskStart } from '../progress.js';
-import { formatBytes, formatCount, formatDuration, formatRate } from './render.js';
+import { formatBytes, formatCount, formatDuration, formatRate } from './units.js';
 
 /** How the view decides between a spinner, plain lines and silence. */
 export interface ProgressViewOptions {

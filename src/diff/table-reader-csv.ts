@@ -9,7 +9,7 @@ import { ColumnTypeTracker, csvCellType, type ColumnType, type JsonValue } from 
 import { checkCsvHeader, csvFormatError, csvParseOptions } from '../formats/tabular/csv.js';
 import type { ByteSource } from './byte-source.js';
 import { readableBatches } from './readable-batches.js';
-import type { TableReader } from './table-reader.js';
+import type { TableReader } from './table-reader-type.js';
 
 /** A CSV (`,`) or TSV (`\t`) table. */
 export class CsvTableReader implements TableReader {

@@ -6,7 +6,7 @@
 import { jsonValueType, widenType, type ColumnType, type JsonValue } from '../formats/tabular/column-type.js';
 import { JsonlDecoder, type JsonObject } from '../formats/tabular/jsonl.js';
 import type { ByteSource } from './byte-source.js';
-import type { TableReader } from './table-reader.js';
+import type { TableReader } from './table-reader-type.js';
 
 /** A JSON Lines table. */
 export class JsonlTableReader implements TableReader {

@@ -8,7 +8,7 @@ import { FormatError, isHubError } from '../errors.js';
 import type { Column, ColumnType, JsonValue } from '../formats/tabular/column-type.js';
 import { parquetColumns, parquetValueToJson } from '../formats/tabular/parquet-schema.js';
 import type { ByteSource } from './byte-source.js';
-import type { TableReader } from './table-reader.js';
+import type { TableReader } from './table-reader-type.js';
 
 /** hyparquet's view of a ByteSource. */
 function asyncBuffer(source: ByteSource): AsyncBuffer {

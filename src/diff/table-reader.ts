@@ -9,19 +9,13 @@ import type { ByteSource } from './byte-source.js';
 import { CsvTableReader } from './table-reader-csv.js';
 import { JsonlTableReader } from './table-reader-jsonl.js';
 import { ParquetTableReader } from './table-reader-parquet.js';
+import type { TableReader } from './table-reader-type.js';
+
+export type { TableReader };
 
 /** The table formats hub diffs. */
 export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
 
-/** One table's columns and rows; errors are FormatErrors naming the file. */
-export interface TableReader {
-  /** Column names in file order (reads the header or footer; for JSON Lines a whole pass, once). */
-  columns(): Promise<string[]>;
-  /** One pass over the rows in file order, in batches; each row has one cell per column. */
-  batches(): AsyncGenerator<JsonValue[][]>;
-  /** Column types: declared (Parquet), or inferred from every cell once a pass has ended. */
-  types(): ColumnType[];
-}
 
 /** The reader of an absent file: no columns, no rows. */
 class EmptyTableReader implements TableReader {
