@@ -1,0 +1,94 @@
+/**
+ * The contract of the server's metadata (metadata.ts has the embedded SQLite implementation):
+ * users, tokens, repositories, members, objects, chunk visibility and locks, as records.
+ */
+import type { ServedRange } from '../store/chunk-api.js';
+import type { ChunkVisibility } from './chunk-visibility.js';
+import type { LfsLocks } from './lfs-locks-db.js';
+import type { User } from './user.js';
+
+/** What a resolved token grants. */
+export interface TokenGrant {
+  user: User;
+  write: boolean;
+  tokenId: number;
+}
+
+/** A token as listed (never its value: only its hash is stored). `createdAt` is ms since the epoch. */
+export interface TokenInfo {
+  id: number;
+  user: string;
+  write: boolean;
+  label?: string;
+  createdAt: number;
+}
+
+/** The kinds of repository (models live at `/<owner>/<name>`, datasets at `/datasets/...`). */
+export type RepoType = 'model' | 'dataset';
+
+/** A repository known to the server. `createdAt` is milliseconds since the epoch. */
+export interface RepoRecord {
+  id: number;
+  type: RepoType;
+  owner: string;
+  name: string;
+  private: boolean;
+  createdAt: number;
+}
+
+/** An LFS object a repository holds (its bytes live in the content store). */
+export interface RepoObject {
+  oid: string;
+  size: number;
+}
+
+/**
+ * The server's metadata store. Methods that name a thing that must exist throw NotFoundError
+ * (codes `user_not_found`, `repo_not_found`, `token_not_found`); bad input throws UsageError.
+ */
+export interface Metadata {
+  /** The user `name`, created if missing; `admin`, when given, is set on the existing user too. */
+  ensureUser(name: string, opts?: { admin?: boolean }): User;
+  /** The user `name` (any case), if it exists. */
+  getUser(name: string): User | undefined;
+  /** Creates a token for an existing user; the plaintext is returned here and nowhere else. */
+  createToken(userName: string, opts: { write: boolean; label?: string }): { token: string; id: number };
+  /** What a plaintext token grants, or undefined when it is unknown or revoked. */
+  resolveToken(token: string): TokenGrant | undefined;
+  /** Number of live tokens (zero in a fresh root: `hub serve` then creates the first admin token). */
+  countTokens(): number;
+  /** Revokes a token for good. */
+  revokeToken(id: number): void;
+  /** The live tokens (of `userName` when given: NotFoundError when no such user), oldest first. */
+  listTokens(userName?: string): TokenInfo[];
+  /** The token `id`, if it is live. */
+  getToken(id: number): TokenInfo | undefined;
+  /** Creates a repository of an existing user; ConflictError `repo_exists` when taken. */
+  createRepo(repo: { type: RepoType; owner: string; name: string; private: boolean }): RepoRecord;
+  /** The repository `type` `owner/name` (any case), if it exists. */
+  getRepo(type: RepoType, owner: string, name: string): RepoRecord | undefined;
+  /** Every repository, ordered by type, owner and name. */
+  listRepos(): RepoRecord[];
+  /** Makes a repository private or public. */
+  setPrivate(id: number, isPrivate: boolean): void;
+  /** Deletes a repository with its members and object records. */
+  deleteRepo(id: number): void;
+  /** Adds an existing user to a repository, or changes their write flag. */
+  addMember(repoId: number, userName: string, write: boolean): void;
+  /** The user's membership of a repository (the owner is a write member), if any. */
+  membership(repoId: number, userId: number): { write: boolean } | undefined;
+  /** Records that a repository holds an object and may serve `ranges` of xorbs (chunk-visibility.ts); IntegrityError when it is known with another size. */
+  addObject(repoId: number, oid: string, size: number, ranges?: readonly ServedRange[]): void;
+  /** Which xorb bytes repositories serve and which chunks users may name (chunk-visibility.ts). */
+  readonly visibility: ChunkVisibility;
+  /** The Git LFS file locks of each repository (lfs-locks-db.ts). */
+  readonly locks: LfsLocks;
+  /** Whether a repository holds an object. */
+  hasObject(repoId: number, oid: string): boolean;
+  /** The size of an object a repository holds, if it holds it. */
+  objectSize(repoId: number, oid: string): number | undefined;
+  /** The objects a repository holds, ordered by oid. */
+  listObjects(repoId: number): RepoObject[];
+  /** Releases the store. */
+  close(): void;
+}
