@@ -9,15 +9,18 @@ import { setPriority } from 'node:os';
 /** The nice value of git processes and worker threads (the event loop keeps the process's). */
 export const BACKGROUND_NICE = 10;
 
+/** The nice value of work nobody waits for (the web pages' previews and diffs computed ahead). */
+export const IDLE_NICE = 19;
+
 /**
- * Lowers the priority of process or thread `id` (0: the calling thread) to BACKGROUND_NICE.
+ * Lowers the priority of process or thread `id` (0: the calling thread) to `nice` (default BACKGROUND_NICE).
  * Best effort: where it is not permitted, or the process has already exited, the work runs at
  * the normal priority, which is only slower to yield.
  */
-export function lowerPriority(id: number | undefined): void {
+export function lowerPriority(id: number | undefined, nice = BACKGROUND_NICE): void {
   if (id === undefined) return;
   try {
-    setPriority(id, BACKGROUND_NICE);
+    setPriority(id, nice);
   } catch {
     // not permitted, or gone already: run at the normal priority
   }

@@ -42,7 +42,7 @@ function get(url) {
 
 let server;
 try {
-  server = await startServer(hub, join(work, 'root'), env);
+  server = await startServer(hub, join(work, 'root'), env, process.env.HUB_BENCH_SERVER_STDERR ? { stderr: 'inherit' } : {});
   const hubRun = (args, cwd) => execFileSync(process.execPath, [hub, ...args], { cwd, env: { ...env, HUB_TOKEN: server.token }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 }).toString();
   hubRun(['repo', 'create', 'admin/big', '--endpoint', server.url, '--token', server.token], work);
   const repo = join(work, 'repo');
@@ -86,6 +86,7 @@ try {
   console.log(`hub serve web pages benchmark: ${FILES} files in one folder, a ${size} model (10% of its tensors changed), cold first view then median of ${runs}`);
   const results = [];
   for (const [name, url] of [...baselines, ...pages]) {
+    if (process.env.HUB_WEB_TRACE) process.stderr.write(`TRACE ---- ${name}\n`);
     const cold = await get(url);
     if (cold.status !== 200) throw new Error(`${url}: ${cold.status}\n${cold.body.slice(0, 500)}`);
     const warm = [];

@@ -191,7 +191,7 @@ async function fileDiff(ctx: DiffContext, change: TreeChange<Entry>, held: Set<s
 /** Bytes of B in chunks A lacks versus shared with A, from the chunk tables (no content read). */
 function chunkSummary(ctx: DiffContext, oidA: string, oidB: string, sizeB: number, path: string): FileDiff['chunks'] {
   if (oidA === oidB) return { newBytes: 0, sharedBytes: sizeB };
-  return newVersusShared(ctx.reader.layout(oidA, path).chunks, ctx.reader.layout(oidB, path).chunks, sizeB);
+  return newVersusShared(ctx.reader.chunks(ctx.reader.layout(oidA, path)), ctx.reader.chunks(ctx.reader.layout(oidB, path)), sizeB);
 }
 
 async function compareContent(out: WebFileDiff, path: string, a: ByteSource | undefined, b: ByteSource | undefined, sides: { a: SideOpener; b: SideOpener }, budget: ReadBudget): Promise<void> {

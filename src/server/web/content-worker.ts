@@ -2,17 +2,29 @@
  * Entry point of a content worker thread (content-pool.ts): opens the server's store once, then
  * runs one task at a time (content-tasks.ts) and answers with its result as JSON text, or with
  * the error (name, code, message, exit code). A diff asks the request thread which LFS objects
- * the repository holds (`held`): the metadata lives there.
+ * the repository holds (`held`): the metadata lives there. A page worker runs at the process's
+ * priority; the background worker at the lowest (nice 19), and before each task
+ * and each read of stored content it waits while pages are being answered (the pool's shared
+ * count), at most {@link MAX_PAUSE_MS} at a time so that it still advances under a steady
+ * stream of pages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HubError } from '../../errors.js';
 import { Store } from '../../store/store.js';
-import { lowerPriority } from '../background-priority.js';
+import { IDLE_NICE, lowerPriority } from '../background-priority.js';
 import { runContentTask, type ContentTask } from './content-tasks.js';
 import { StoreReader } from './web-sources.js';
 
-// page content work yields the CPU to the event loop (per-thread nice on Linux)
-lowerPriority(0);
+/** What a worker is started with. */
+export interface WorkerSetup {
+  storeDir: string;
+  env: NodeJS.ProcessEnv;
+  /** Set for the background worker: how many pages are being answered (it waits while not 0). */
+  pages?: Int32Array;
+}
+
+/** Longest a background read waits for pages to be answered. */
+export const MAX_PAUSE_MS = 1000;
 
 /** A message from the request thread. */
 export type ToWorker = { id: number; task: ContentTask } | { answer: number; held: boolean[] };
@@ -24,9 +36,26 @@ export type FromWorker =
   | { id: number; ask: number; oids: string[] };
 
 const port = parentPort!;
-const { storeDir, env } = workerData as { storeDir: string; env: NodeJS.ProcessEnv };
+const { storeDir, env, pages } = workerData as WorkerSetup;
+// per-thread nice on Linux. Page work is what a visitor waits for, and it is bounded (headers, a
+// table's first rows, a card, a diff without content), so it keeps the process's priority (at
+// nice 10 it would wait behind every other busy process of the machine). Work computed ahead
+// yields to everything.
+if (pages) lowerPriority(0, IDLE_NICE);
+
+/** Waits while pages are being answered, up to {@link MAX_PAUSE_MS}. */
+function yieldToPages(count: Int32Array): void {
+  const until = performance.now() + MAX_PAUSE_MS;
+  for (;;) {
+    const n = Atomics.load(count, 0);
+    const left = until - performance.now();
+    if (n <= 0 || left <= 0) return;
+    Atomics.wait(count, 0, n, left);
+  }
+}
+
 const store = await Store.open(storeDir, env);
-const reader = new StoreReader(store);
+const reader = new StoreReader(store, undefined, pages ? () => yieldToPages(pages) : undefined);
 const asks = new Map<number, (held: boolean[]) => void>();
 let nextAsk = 0;
 
@@ -43,6 +72,7 @@ port.on('message', (msg: ToWorker) => {
       asks.set(ask, resolve);
       port.postMessage({ id, ask, oids } satisfies FromWorker);
     });
+  if (pages) yieldToPages(pages);
   runContentTask({ reader, held }, task).then(
     (result) => {
       reader.trim();
@@ -56,3 +86,6 @@ port.on('message', (msg: ToWorker) => {
     },
   );
 });
+
+// a page worker loads the Markdown renderer (about 100 ms) now rather than on a visitor's first model card
+if (!pages) setImmediate(() => void import('./markdown.js').catch(() => {}));

@@ -10,7 +10,8 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { looksLikePointer, parsePointer } from '../../formats/lfs-pointer.js';
 import { checkRevision, runGit, type BareRepo, type PathObject, type TreeItem } from '../git-read.js';
 import { HttpError } from '../http-util.js';
-import { blobPrefix, commitsBetween, history, listRefs, mergeBase, readCommits, type CommitDetails, type RefInfo } from './git-history.js';
+import { blobPrefix, commitsBetween, history, listRefs, mergeBase, parseCommit, type CommitDetails, type RefInfo } from './git-history.js';
+import type { GitObjects } from './git-objects.js';
 import { readRefFiles } from './ref-files.js';
 
 /** Size of a repository at a commit. */
@@ -62,6 +63,8 @@ export class Lru<K, V> {
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 const HEX_PREFIX = /^[0-9a-f]{4,64}$/;
+/** Blobs read whole through the long-running reader (larger ones are streamed, up to what is asked). */
+const SMALL_BLOB_BYTES = 2 << 20;
 /** Entries parsed between two yields to the event loop. */
 const PARSE_SLICE = 5000;
 
@@ -77,6 +80,9 @@ export class RepoFacts {
   private readonly bases = new Lru<string, string | null>(4096);
   private readonly sizes = new Lru<string, Promise<RepoSize>>(2048);
   private readonly heads = new Lru<string, Buffer>(32 << 20);
+
+  /** `objects` reads objects through long-running git processes (git-objects.ts). */
+  constructor(private readonly objects: GitObjects) {}
 
   /** Branches and tags (tags peeled to commits), by name; HEAD's branch. */
   async refs(bare: BareRepo): Promise<Refs> {
@@ -137,7 +143,12 @@ export class RepoFacts {
   /** Details of commits (ids git printed or refs held), in order. */
   async commitsById(bare: BareRepo, ids: string[]): Promise<CommitDetails[]> {
     const missing = [...new Set(ids.filter((id) => !this.commits.get(`${bare.dir}\0${id}`)))];
-    for (const c of await readCommits(bare, missing)) this.commits.set(`${bare.dir}\0${c.id}`, c);
+    const found = await this.objects.contents(bare.dir, missing);
+    missing.forEach((id, i) => {
+      const o = found[i];
+      if (o?.type !== 'commit') throw new Error(`git cat-file: ${id} is not a commit`);
+      this.commits.set(`${bare.dir}\0${id}`, parseCommit(o.oid, o.content));
+    });
     return ids.map((id) => this.commits.get(`${bare.dir}\0${id}`)!);
   }
 
@@ -151,7 +162,8 @@ export class RepoFacts {
     const key = `${bare.dir}\0${commit}\0${path}`;
     const hit = this.lookups.get(key);
     if (hit !== undefined) return hit ?? undefined;
-    const [found] = await bare.lookup(commit, [path]);
+    const [o] = path.includes('\n') ? [undefined] : await this.objects.info(bare.dir, [`${commit}:${path}`]);
+    const found = o ? { type: o.type, oid: o.oid, size: o.size } : undefined;
     this.lookups.set(key, found ?? null);
     return found;
   }
@@ -170,8 +182,12 @@ export class RepoFacts {
   async entries(bare: BareRepo, items: TreeItem[]): Promise<Entry[]> {
     const candidates = items.filter((i) => i.type === 'blob' && i.mode !== '120000' && i.size >= 100 && i.size < 1024);
     const unknown = [...new Set(candidates.filter((i) => this.pointers.get(i.oid) === undefined).map((i) => i.oid))];
-    const blobs = await bare.readBlobs(unknown);
-    unknown.forEach((oid, i) => this.pointers.set(oid, pointerOf(blobs[i])));
+    const blobs = await this.objects.contents(bare.dir, unknown);
+    unknown.forEach((oid, i) => {
+      const blob = blobs[i];
+      if (!blob) throw new Error(`git cat-file: blob ${oid} is missing`);
+      this.pointers.set(oid, pointerOf(blob.content));
+    });
     return items.map((i) => {
       const lfs = i.type === 'blob' && i.size >= 100 && i.size < 1024 && i.mode !== '120000' ? this.pointers.get(i.oid) : undefined;
       return lfs ? { ...i, lfs } : i;
@@ -193,9 +209,7 @@ export class RepoFacts {
     const key = `${bare.dir}\0${commit}\0${opts.path ?? ''}\0${opts.skip}\0${opts.count}`;
     let hit = this.histories.get(key);
     if (!hit) {
-      const page = await history(bare, commit, opts);
-      for (const c of page.commits) this.commits.set(`${bare.dir}\0${c.id}`, c);
-      hit = { ids: page.commits.map((c) => c.id), more: page.more };
+      hit = await history(bare, commit, opts);
       this.histories.set(key, hit, hit.ids.length + 1);
     }
     return { commits: await this.commitsById(bare, hit.ids), more: hit.more };
@@ -206,9 +220,7 @@ export class RepoFacts {
     const key = `${bare.dir}\0${base}..${head}\0\0\0${max}`;
     let hit = this.histories.get(key);
     if (!hit) {
-      const page = await commitsBetween(bare, base, head, max);
-      for (const c of page.commits) this.commits.set(`${bare.dir}\0${c.id}`, c);
-      hit = { ids: page.commits.map((c) => c.id), more: page.more };
+      hit = await commitsBetween(bare, base, head, max);
       this.histories.set(key, hit, hit.ids.length + 1);
     }
     return { commits: await this.commitsById(bare, hit.ids), more: hit.more };
@@ -241,7 +253,10 @@ export class RepoFacts {
     const key = `${oid}\0${max}`;
     const hit = this.heads.get(key);
     if (hit) return hit;
-    const bytes = await blobPrefix(bare, oid, max);
+    // a small blob through the long-running reader; a larger one streamed, git stopped after `max`
+    const [info] = await this.objects.info(bare.dir, [oid]);
+    if (info?.type !== 'blob') throw new Error(`git cat-file: blob ${oid} is missing`);
+    const bytes = info.size <= SMALL_BLOB_BYTES ? (await this.objects.contents(bare.dir, [oid]))[0]!.content.subarray(0, max) : await blobPrefix(bare, oid, max);
     this.heads.set(key, bytes, bytes.length + 64);
     return bytes;
   }
@@ -250,11 +265,8 @@ export class RepoFacts {
   private async peel(bare: BareRepo, oids: string[]): Promise<Array<string | undefined>> {
     const unknown = [...new Set(oids.filter((o) => this.peeled.get(`${bare.dir}\0${o}`) === undefined))];
     if (unknown.length) {
-      const lines = (await runGit(bare.dir, ['cat-file', '--batch-check'], unknown.map((o) => `${o}^{commit}\n`).join(''))).toString('utf8').split('\n');
-      unknown.forEach((o, i) => {
-        const m = /^([0-9a-f]+) commit \d+$/.exec(lines[i] ?? '');
-        this.peeled.set(`${bare.dir}\0${o}`, m ? m[1] : '');
-      });
+      const found = await this.objects.info(bare.dir, unknown.map((o) => `${o}^{commit}`));
+      unknown.forEach((o, i) => this.peeled.set(`${bare.dir}\0${o}`, found[i]?.type === 'commit' ? found[i]!.oid : ''));
     }
     return oids.map((o) => this.peeled.get(`${bare.dir}\0${o}`) || undefined);
   }

@@ -9,7 +9,7 @@
  */
 import type { ByteSource } from '../../diff/byte-source.js';
 import { bufferSource } from '../../diff/byte-source.js';
-import { chunkAt, chunkFingerprint, type ChunkSpan } from '../../diff/chunk-fingerprint.js';
+import { chunkFingerprint, type ChunkSpan } from '../../diff/chunk-fingerprint.js';
 import { IntegrityError, NotFoundError, UsageError } from '../../errors.js';
 import { xetHex } from '../../hash/xet-hex.js';
 import { xorbChunkHashes } from '../../store/chunk-api.js';
@@ -17,8 +17,9 @@ import { readManifest } from '../../store/manifest-files.js';
 import type { Store } from '../../store/store.js';
 import { readFully, XorbFile } from '../../store/xorb-reader.js';
 import type { XorbHandle } from '../../store/xorb-backend.js';
-import { CHUNK_HEADER_BYTES } from '../../formats/xorb.js';
+import { CHUNK_HEADER_BYTES, type XorbRecord } from '../../formats/xorb.js';
 import type { BareRepo } from '../git-read.js';
+import { blobPrefix } from './git-history.js';
 
 /** A file version as the pages name it: an LFS object of the store, or a git blob. */
 export type FileRef = { kind: 'lfs'; oid: string; size: number } | { kind: 'git'; oid: string; size: number };
@@ -34,18 +35,60 @@ interface LaidChunk extends ChunkSpan {
   index: number;
 }
 
-/** An open xorb: its handle, its records (parsed once by XorbFile), its chunk hashes once asked. */
+/** A chunk of a term as a read needs it: where it is in the file and its record in the xorb (no hash). */
+interface TermChunk {
+  offset: number;
+  length: number;
+  index: number;
+}
+
+/** A term of a manifest placed in the file; its chunks are found when a read first touches it. */
+interface LaidTerm {
+  offset: number;
+  bytes: number;
+  xorb: string;
+  chunkStart: number;
+  chunkEnd: number;
+  chunks?: TermChunk[];
+}
+
+/** An open xorb: its handle, its records (from the chunk index when it lists them all, else from the file's headers), its chunk hashes once asked. */
 interface OpenXorb {
   handle: XorbHandle;
   file: XorbFile;
+  records?: XorbRecord[];
+  /** The chunk hashes the index gave with the records. */
+  indexed?: Uint8Array[];
   hashes?: string[];
 }
 
-/** Where every chunk of a stored object is. */
+/**
+ * Where the bytes of a stored object are: its manifest's terms placed in the file (from the
+ * manifest alone); a term's chunks are located when a read first touches it, and the chunk
+ * hashes of the whole object only when a diff asks for them ({@link StoreReader.chunks}). So a
+ * page that reads a header opens one xorb, however large the file.
+ */
 export interface ObjectLayout {
   oid: string;
   size: number;
-  chunks: LaidChunk[];
+  terms: LaidTerm[];
+  /** Every chunk with its hash, once {@link StoreReader.chunks} was asked. */
+  chunks?: LaidChunk[];
+}
+
+/** Waits, in a background worker, while pages are being answered (content-pool.ts); called before each read. */
+export type ReadGate = () => void;
+
+/** Index of the span (a term or a chunk) holding byte `at` (spans sorted by offset, non-empty). */
+function spanAt(spans: ReadonlyArray<{ offset: number }>, at: number): number {
+  let lo = 0;
+  let hi = spans.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (spans[mid].offset <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /**
@@ -58,9 +101,14 @@ export class StoreReader {
   /** Where xorb bytes land before the wanted ones are copied out: fresh large buffers cost page faults on every read. */
   private readonly scratch = Buffer.allocUnsafeSlow(READ_SPAN + 64 * CHUNK_HEADER_BYTES);
 
-  constructor(readonly store: Store, private readonly capacity = { files: 128, layouts: 32 }) {}
+  constructor(
+    readonly store: Store,
+    private readonly capacity = { files: 128, layouts: 32 },
+    /** Called before every read of xorb bytes (a background worker waits there while pages are answered). */
+    private readonly gate: ReadGate = () => {},
+  ) {}
 
-  /** The layout of stored object `oid`; NotFoundError when the store has no manifest for it. */
+  /** The layout of stored object `oid` (its manifest's terms placed; no xorb opened); NotFoundError when the store has no manifest for it. */
   layout(oid: string, name: string): ObjectLayout {
     const hit = this.layouts.get(oid);
     if (hit) {
@@ -70,22 +118,29 @@ export class StoreReader {
     }
     const manifest = readManifest(this.store.paths, oid);
     if (!manifest) throw new NotFoundError(`${name}: content is not on this server`, { data: { oid } }, 'content_missing');
-    const chunks: LaidChunk[] = [];
+    const terms: LaidTerm[] = [];
     let offset = 0;
     for (const t of manifest.terms) {
-      const x = this.xorb(t.xorb);
-      const records = x.file.records();
-      if (t.chunkEnd > records.length) throw new IntegrityError(`object ${oid} names chunks ${t.chunkStart}..${t.chunkEnd} of xorb ${t.xorb}, which has ${records.length}`, { data: { oid } }, 'missing_chunk');
-      x.hashes ??= xorbChunkHashes(this.store, x.file).map((h) => xetHex(h));
-      for (let i = t.chunkStart; i < t.chunkEnd; i++) {
-        chunks.push({ offset, length: records[i].length, hash: x.hashes[i], xorb: t.xorb, index: i });
-        offset += records[i].length;
-      }
+      terms.push({ offset, bytes: t.bytes, xorb: t.xorb, chunkStart: t.chunkStart, chunkEnd: t.chunkEnd });
+      offset += t.bytes;
     }
-    if (offset !== manifest.size) throw new IntegrityError(`object ${oid}: its chunks hold ${offset} bytes, the manifest says ${manifest.size}`, { data: { oid } }, 'corrupt_manifest');
-    const layout = { oid, size: manifest.size, chunks };
+    if (offset !== manifest.size) throw new IntegrityError(`object ${oid}: its terms hold ${offset} bytes, the manifest says ${manifest.size}`, { data: { oid } }, 'corrupt_manifest');
+    const layout: ObjectLayout = { oid, size: manifest.size, terms };
     this.layouts.set(oid, layout);
     return layout;
+  }
+
+  /** Every chunk of `layout` with its offset in the file and its hash (for fingerprints: every xorb of the object is opened). */
+  chunks(layout: ObjectLayout): LaidChunk[] {
+    if (layout.chunks) return layout.chunks;
+    const chunks: LaidChunk[] = [];
+    for (const t of layout.terms) {
+      const x = this.xorb(t.xorb);
+      x.hashes ??= (this.records(x) && x.indexed ? x.indexed : xorbChunkHashes(this.store, x.file)).map((h) => xetHex(h));
+      for (const c of this.termChunks(layout.oid, t)) chunks.push({ offset: c.offset, length: c.length, hash: x.hashes[c.index], xorb: t.xorb, index: c.index });
+    }
+    layout.chunks = chunks;
+    return chunks;
   }
 
   /** Bytes [start, end) of an object in a buffer of their own. */
@@ -105,29 +160,67 @@ export class StoreReader {
     return this.readInto(layout, from, to, into.subarray(0, to - from));
   }
 
+  /** The chunks of term `t`, located in its xorb's records on first use (and checked against the term's byte count). */
+  private termChunks(oid: string, t: LaidTerm): TermChunk[] {
+    if (t.chunks) return t.chunks;
+    const records = this.records(this.xorb(t.xorb));
+    if (t.chunkEnd > records.length) throw new IntegrityError(`object ${oid} names chunks ${t.chunkStart}..${t.chunkEnd} of xorb ${t.xorb}, which has ${records.length}`, { data: { oid } }, 'missing_chunk');
+    const chunks: TermChunk[] = [];
+    let offset = t.offset;
+    for (let i = t.chunkStart; i < t.chunkEnd; i++) {
+      chunks.push({ offset, length: records[i].length, index: i });
+      offset += records[i].length;
+    }
+    if (offset - t.offset !== t.bytes) throw new IntegrityError(`object ${oid}: chunks ${t.chunkStart}..${t.chunkEnd} of xorb ${t.xorb} hold ${offset - t.offset} bytes, the manifest says ${t.bytes}`, { data: { oid } }, 'corrupt_manifest');
+    t.chunks = chunks;
+    return chunks;
+  }
+
   private readInto(layout: ObjectLayout, from: number, to: number, out: Uint8Array): Uint8Array {
-    const chunks = layout.chunks;
-    for (let i = chunkAt(chunks, from); i < chunks.length && chunks[i].offset < to; ) {
-      // a run: following chunks of the same xorb, stored one after another
-      let j = i + 1;
-      while (j < chunks.length && chunks[j].offset < to && chunks[j].xorb === chunks[i].xorb && chunks[j].index === chunks[j - 1].index + 1 && chunks[j].offset + chunks[j].length - chunks[i].offset <= READ_SPAN) j++;
-      const x = this.xorb(chunks[i].xorb);
-      const records = x.file.records();
-      const base = records[chunks[i].index].offset;
-      const last = records[chunks[j - 1].index];
-      const span = last.dataOffset + last.length - base;
-      const bytes = span <= this.scratch.length ? this.scratch.subarray(0, span) : Buffer.allocUnsafe(span);
-      readFully(x.handle, bytes, base);
-      for (let k = i; k < j; k++) {
-        const c = chunks[k];
-        const r = records[c.index];
-        const lo = Math.max(from, c.offset);
-        const hi = Math.min(to, c.offset + c.length);
-        out.set(bytes.subarray(r.dataOffset - base + (lo - c.offset), r.dataOffset - base + (hi - c.offset)), lo - from);
+    for (let ti = spanAt(layout.terms, from); ti < layout.terms.length && layout.terms[ti].offset < to; ti++) {
+      const t = layout.terms[ti];
+      if (t.bytes === 0) continue;
+      const chunks = this.termChunks(layout.oid, t);
+      const records = this.records(this.xorb(t.xorb));
+      const x = this.xorb(t.xorb);
+      for (let i = spanAt(chunks, Math.max(from, t.offset)); i < chunks.length && chunks[i].offset < to; ) {
+        // a run: following chunks of the term, stored one after another
+        let j = i + 1;
+        while (j < chunks.length && chunks[j].offset < to && chunks[j].offset + chunks[j].length - chunks[i].offset <= READ_SPAN) j++;
+        const base = records[chunks[i].index].offset;
+        const last = records[chunks[j - 1].index];
+        const span = last.dataOffset + last.length - base;
+        const bytes = span <= this.scratch.length ? this.scratch.subarray(0, span) : Buffer.allocUnsafe(span);
+        this.gate();
+        readFully(x.handle, bytes, base);
+        for (let k = i; k < j; k++) {
+          const c = chunks[k];
+          const r = records[c.index];
+          const lo = Math.max(from, c.offset);
+          const hi = Math.min(to, c.offset + c.length);
+          out.set(bytes.subarray(r.dataOffset - base + (lo - c.offset), r.dataOffset - base + (hi - c.offset)), lo - from);
+        }
+        i = j;
       }
-      i = j;
     }
     return out;
+  }
+
+  /**
+   * The chunk records of `x`: from the chunk index in one query when its rows describe the whole
+   * file (numbered from 0, each record right after the previous one, the last ending where the
+   * file ends), else from the record headers in the file (a read per chunk).
+   */
+  private records(x: OpenXorb): XorbRecord[] {
+    if (x.records) return x.records;
+    const rows = this.store.index.chunksOf(x.file.xorb);
+    let end = 0;
+    for (let i = 0; i < rows.length && rows[i].index === i && rows[i].offset === end && rows[i].length > 0; i++) end += CHUNK_HEADER_BYTES + rows[i].length;
+    if (rows.length > 0 && end === x.file.size && rows[rows.length - 1].index === rows.length - 1) {
+      x.records = rows.map((r) => ({ index: r.index, offset: r.offset, dataOffset: r.offset + CHUNK_HEADER_BYTES, length: r.length }));
+      x.indexed = rows.map((r) => r.hash);
+    } else x.records = x.file.records();
+    return x.records;
   }
 
   /** Closes xorbs and forgets layouts beyond capacity (call between tasks). */
@@ -190,11 +283,15 @@ export function storeSource(reader: StoreReader, oid: string, name: string): Byt
     async *stream() {
       for (let at = 0; at < layout.size; at += READ_SPAN) yield reader.read(layout, at, at + READ_SPAN);
     },
-    fingerprint: (start, end, exact) => chunkFingerprint(layout.chunks, layout.size, start, end, exact === true, edge),
+    fingerprint: (start, end, exact) => chunkFingerprint(reader.chunks(layout), layout.size, start, end, exact === true, edge),
   };
 }
 
-/** A git blob as a ByteSource, read whole on first use; UsageError `too_large` past {@link MAX_GIT_BLOB_BYTES}. */
+/**
+ * A git blob as a ByteSource: a read of its first bytes (a table preview, a sniff) streams only
+ * those (git is stopped after them); any other read loads it whole, once. UsageError `too_large`
+ * for a whole read past {@link MAX_GIT_BLOB_BYTES}.
+ */
 export function gitBlobSource(bare: BareRepo, oid: string, size: number, name: string): ByteSource {
   let whole: Promise<ByteSource> | undefined;
   const load = () => {
@@ -205,7 +302,10 @@ export function gitBlobSource(bare: BareRepo, oid: string, size: number, name: s
   return {
     name,
     size,
-    read: async (start, end) => (await load()).read(start, end),
+    read: async (start, end) => {
+      if (!whole && start <= 0 && end < size) return blobPrefix(bare, oid, Math.max(0, end));
+      return (await load()).read(start, end);
+    },
     async *stream() {
       yield* (await load()).stream();
     },
