@@ -6,21 +6,18 @@
  */
 import { setPriority } from 'node:os';
 
-/** The nice value of git processes and worker threads (the event loop keeps the process's). */
+/** The nice value of git processes and worker threads (the event loop, and the web pages' page workers, keep the process's). */
 export const BACKGROUND_NICE = 10;
 
-/** The nice value of work nobody waits for (the web pages' previews and diffs computed ahead). */
-export const IDLE_NICE = 19;
-
 /**
- * Lowers the priority of process or thread `id` (0: the calling thread) to `nice` (default BACKGROUND_NICE).
+ * Lowers the priority of process or thread `id` (0: the calling thread) to BACKGROUND_NICE.
  * Best effort: where it is not permitted, or the process has already exited, the work runs at
  * the normal priority, which is only slower to yield.
  */
-export function lowerPriority(id: number | undefined, nice = BACKGROUND_NICE): void {
+export function lowerPriority(id: number | undefined): void {
   if (id === undefined) return;
   try {
-    setPriority(id, nice);
+    setPriority(id, BACKGROUND_NICE);
   } catch {
     // not permitted, or gone already: run at the normal priority
   }

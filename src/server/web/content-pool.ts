@@ -4,7 +4,7 @@
  * Page tasks run on at most `size` page workers, one task at a time each; further tasks wait in
  * a queue of bounded length (beyond it the page answers 503). Work computed ahead (a push's
  * previews and diffs, {@link ContentPool.background}) runs on one more worker of its own, at the
- * lowest priority, and pauses before each read while any page is being answered
+ * background nice value, and pauses before each read while any page is being answered
  * ({@link ContentPool.pageBegin}), so it never holds a page worker nor competes with a page.
  * Results are immutable (named by commit ids and object ids), so they are kept in a byte-bounded
  * LRU cache and a second visit to a page costs nothing. Workers are unref'd: they never keep the
@@ -56,9 +56,10 @@ function workerError(e: { name: string; code?: string; message: string; exitCode
   return err;
 }
 
-/** A diff that reads content (seconds on a large checkpoint): computed ahead after everything else. */
-function slow(task: ContentTask): boolean {
-  return task.type === 'diff' && task.budget !== 0;
+/** The order of work computed ahead: what costs little first; a diff that reads content (seconds on a large checkpoint) last. */
+function rank(task: ContentTask): number {
+  if (task.type !== 'diff') return 0;
+  return task.budget === 0 ? 1 : 2;
 }
 
 /** The key a task's result is cached under. */
@@ -70,7 +71,7 @@ export function taskKey(task: ContentTask): string {
 export class ContentPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
-  /** Background jobs waiting: what reads no content first (previews, cards, diffs without content), then diffs that read content, each in the order asked. */
+  /** Background jobs waiting, by {@link rank}, each rank in the order asked. */
   private readonly backlog: Job[] = [];
   private readonly cache = new Map<string, { value: unknown; bytes: number }>();
   /** Page jobs queued or running, by key: a second page asking the same waits for the same result. */
@@ -136,7 +137,8 @@ export class ContentPool {
 
   /**
    * Computes `task` ahead so that a later page finds it cached: on the background worker, one
-   * task at a time, diffs that read content after everything else, at most `queueLimit` waiting. Resolves with the
+   * task at a time, previews and cards first, then diffs without content, then diffs that read
+   * content, at most `queueLimit` waiting. Resolves with the
    * result, or undefined when it was not done ahead (the queue was full, the server is stopping,
    * or it failed: the page computes it when asked).
    */
@@ -152,9 +154,9 @@ export class ContentPool {
     this.ahead.set(key, done);
     const forget = () => this.ahead.delete(key);
     done.then(forget, forget);
-    const slowAt = slow(task) ? -1 : this.backlog.findIndex((j) => slow(j.task));
-    if (slowAt < 0) this.backlog.push(job);
-    else this.backlog.splice(slowAt, 0, job);
+    const later = this.backlog.findIndex((j) => rank(j.task) > rank(task));
+    if (later < 0) this.backlog.push(job);
+    else this.backlog.splice(later, 0, job);
     this.dispatch();
     return done.then((v) => v as ContentResults[T], () => undefined);
   }
@@ -258,7 +260,10 @@ export class ContentPool {
       this.remember(job.key, value, msg.json.length);
       job.resolve(value);
     }
-    this.dispatch();
+    // what a background result asks for next (the previews of the files it listed) is queued by
+    // promise callbacks: let them run before the background worker takes its next job
+    if (job.background) setImmediate(() => this.dispatch());
+    else this.dispatch();
   }
 
   private remember(key: string, value: unknown, bytes: number): void {

@@ -3,7 +3,7 @@
  * runs one task at a time (content-tasks.ts) and answers with its result as JSON text, or with
  * the error (name, code, message, exit code). A diff asks the request thread which LFS objects
  * the repository holds (`held`): the metadata lives there. A page worker runs at the process's
- * priority; the background worker at the lowest (nice 19), and before each task
+ * priority; the background worker at the background nice value, and before each task
  * and each read of stored content it waits while pages are being answered (the pool's shared
  * count), at most {@link MAX_PAUSE_MS} at a time so that it still advances under a steady
  * stream of pages.
@@ -11,7 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { HubError } from '../../errors.js';
 import { Store } from '../../store/store.js';
-import { IDLE_NICE, lowerPriority } from '../background-priority.js';
+import { lowerPriority } from '../background-priority.js';
 import { runContentTask, type ContentTask } from './content-tasks.js';
 import { StoreReader } from './web-sources.js';
 
@@ -40,8 +40,8 @@ const { storeDir, env, pages } = workerData as WorkerSetup;
 // per-thread nice on Linux. Page work is what a visitor waits for, and it is bounded (headers, a
 // table's first rows, a card, a diff without content), so it keeps the process's priority (at
 // nice 10 it would wait behind every other busy process of the machine). Work computed ahead
-// yields to everything.
-if (pages) lowerPriority(0, IDLE_NICE);
+// runs at the background nice value, like the server's git processes, and pauses for pages.
+if (pages) lowerPriority(0);
 
 /** Waits while pages are being answered, up to {@link MAX_PAUSE_MS}. */
 function yieldToPages(count: Int32Array): void {

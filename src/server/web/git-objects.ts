@@ -197,3 +197,27 @@ export class GitObjects {
     r.batch?.stop();
   }
 }
+
+/** One entry of a tree object: mode as git prints it (six digits), name, object id. */
+export interface TreeObjectEntry {
+  mode: string;
+  name: string;
+  oid: string;
+}
+
+/**
+ * The entries of a tree object (`<mode> <name>\0<id>` each, the id `hashBytes` raw bytes: 20 for
+ * SHA-1, 32 for SHA-256), in the tree's order; a FormatError-like Error on a malformed tree.
+ */
+export function parseTreeObject(bytes: Buffer, hashBytes: number): TreeObjectEntry[] {
+  const entries: TreeObjectEntry[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const sp = bytes.indexOf(0x20, at);
+    const nul = sp < 0 ? -1 : bytes.indexOf(0, sp + 1);
+    if (sp < 0 || nul < 0 || nul + 1 + hashBytes > bytes.length) throw new Error('git: malformed tree object');
+    entries.push({ mode: bytes.toString('latin1', at, sp).padStart(6, '0'), name: bytes.toString('utf8', sp + 1, nul), oid: bytes.toString('hex', nul + 1, nul + 1 + hashBytes) });
+    at = nul + 1 + hashBytes;
+  }
+  return entries;
+}

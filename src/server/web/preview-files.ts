@@ -4,10 +4,10 @@
  * ({@link previewableFiles}, compute-ahead.ts) name the same task and share its cached result.
  */
 import { kindOfPath } from '../../diff/file-kind.js';
-import { looksLikePointer, parsePointer } from '../../formats/lfs-pointer.js';
 import type { BareRepo } from '../git-read.js';
 import type { ContentTask } from './content-tasks.js';
 import { changedPaths, objectSizes } from './git-history.js';
+import { pointerOf } from './pointer-of.js';
 import type { FileRef } from './web-sources.js';
 
 /** Most files of one commit whose previews are computed ahead. */
@@ -42,16 +42,7 @@ export async function previewableFiles(bare: BareRepo, a: string | undefined, b:
   const heads = new Map((await bare.readBlobs(small.map((c) => c.oidB))).map((bytes, i) => [small[i].oidB, bytes]));
   return picked.map((c, i) => {
     const bytes = heads.get(c.oidB);
-    const pointer = bytes && looksLikePointer(bytes) ? pointerOf(bytes) : undefined;
+    const pointer = bytes ? pointerOf(bytes) : undefined;
     return { path: c.path, ref: pointer ? { kind: 'lfs', ...pointer } : { kind: 'git', oid: c.oidB, size: sizes[i] ?? 0 } };
   });
-}
-
-function pointerOf(bytes: Buffer): { oid: string; size: number } | undefined {
-  try {
-    const p = parsePointer(bytes);
-    return { oid: p.oid, size: p.size };
-  } catch {
-    return undefined; // an ordinary small file that starts like a pointer
-  }
 }

@@ -7,11 +7,12 @@
  * shows at once. Anything unusual falls back to asking git.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { looksLikePointer, parsePointer } from '../../formats/lfs-pointer.js';
 import { checkRevision, runGit, type BareRepo, type PathObject, type TreeItem } from '../git-read.js';
 import { HttpError } from '../http-util.js';
 import { blobPrefix, commitsBetween, history, listRefs, mergeBase, parseCommit, type CommitDetails, type RefInfo } from './git-history.js';
-import type { GitObjects } from './git-objects.js';
+import { parseTreeObject, type GitObjects } from './git-objects.js';
+import { Lru } from './lru.js';
+import { pointerOf } from './pointer-of.js';
 import { readRefFiles } from './ref-files.js';
 
 /** Size of a repository at a commit. */
@@ -35,36 +36,12 @@ export interface Refs {
   head?: string;
 }
 
-/** A map that forgets its least recently used entries beyond a total weight. */
-export class Lru<K, V> {
-  private readonly map = new Map<K, { value: V; weight: number }>();
-  private weight = 0;
-  constructor(private readonly capacity: number) {}
-  get(key: K): V | undefined {
-    const hit = this.map.get(key);
-    if (hit === undefined) return undefined;
-    this.map.delete(key);
-    this.map.set(key, hit);
-    return hit.value;
-  }
-  set(key: K, value: V, weight = 1): void {
-    const old = this.map.get(key);
-    if (old) this.weight -= old.weight;
-    this.map.delete(key);
-    this.map.set(key, { value, weight });
-    this.weight += weight;
-    for (const [k, v] of this.map) {
-      if (this.weight <= this.capacity || this.map.size === 1) break;
-      this.map.delete(k);
-      this.weight -= v.weight;
-    }
-  }
-}
-
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 const HEX_PREFIX = /^[0-9a-f]{4,64}$/;
 /** Blobs read whole through the long-running reader (larger ones are streamed, up to what is asked). */
 const SMALL_BLOB_BYTES = 2 << 20;
+/** Commits {@link RepoFacts.lastCommit} walks before it asks git log. */
+const LAST_COMMIT_WALK = 16;
 /** Entries parsed between two yields to the event loop. */
 const PARSE_SLICE = 5000;
 
@@ -173,7 +150,17 @@ export class RepoFacts {
     const key = `${bare.dir}\0${treeOid}\0${prefix}`;
     const hit = this.trees.get(key);
     if (hit) return hit;
-    const items = (await bare.listTree(treeOid, prefix, false)).filter((i) => i.type === 'blob' || i.type === 'tree');
+    // the tree object and its blobs' sizes through the long-running readers (no git process)
+    const [tree] = await this.objects.contents(bare.dir, [`${treeOid}^{tree}`]);
+    if (tree?.type !== 'tree') throw new Error(`git cat-file: ${treeOid} is not a tree`);
+    const items: TreeItem[] = [];
+    for (const e of parseTreeObject(tree.content, tree.oid.length / 2)) {
+      const type = e.mode === '040000' ? 'tree' : e.mode === '160000' ? 'commit' : 'blob';
+      if (type !== 'commit') items.push({ mode: e.mode, type, oid: e.oid, size: 0, path: prefix === '' ? e.name : `${prefix}/${e.name}` });
+    }
+    const blobs = items.filter((i) => i.type === 'blob');
+    const sizes = await this.objects.info(bare.dir, blobs.map((i) => i.oid));
+    blobs.forEach((i, n) => (i.size = sizes[n]?.size ?? 0));
     this.trees.set(key, items, items.length + 1);
     return items;
   }
@@ -186,7 +173,7 @@ export class RepoFacts {
     unknown.forEach((oid, i) => {
       const blob = blobs[i];
       if (!blob) throw new Error(`git cat-file: blob ${oid} is missing`);
-      this.pointers.set(oid, pointerOf(blob.content));
+      this.pointers.set(oid, pointerOf(blob.content) ?? null);
     });
     return items.map((i) => {
       const lfs = i.type === 'blob' && i.size >= 100 && i.size < 1024 && i.mode !== '120000' ? this.pointers.get(i.oid) : undefined;
@@ -194,14 +181,40 @@ export class RepoFacts {
     });
   }
 
-  /** The commit up to `commit` that last changed `path`. */
+  /**
+   * The commit up to `commit` that last changed `path` ('' is the root tree): what `git log -1
+   * commit -- path` prints, found by walking the history as git simplifies it (from a commit
+   * whose `path` equals a parent's, on to the first such parent; the answer is the first commit
+   * where it differs from every parent) through the object readers, for at most
+   * {@link LAST_COMMIT_WALK} commits; past them, git log is asked.
+   */
   async lastCommit(bare: BareRepo, commit: string, path: string): Promise<string | undefined> {
     const key = `${bare.dir}\0${commit}\0${path}`;
     const hit = this.lasts.get(key);
     if (hit !== undefined) return hit ?? undefined;
-    const found = await bare.lastCommit(commit, path === '' ? '.' : path);
-    this.lasts.set(key, found?.id ?? null);
-    return found?.id;
+    let found = await this.walkToChange(bare, commit, path);
+    if (found === false) found = (await bare.lastCommit(commit, path === '' ? '.' : path))?.id;
+    this.lasts.set(key, found ?? null);
+    return found;
+  }
+
+  private async walkToChange(bare: BareRepo, commit: string, path: string): Promise<string | undefined | false> {
+    let c = commit;
+    for (let step = 0; step < LAST_COMMIT_WALK; step++) {
+      const { parents } = await this.commit(bare, c);
+      const here = (await this.lookup(bare, c, path))?.oid;
+      if (parents.length === 0) return here === undefined ? undefined : c;
+      let same: string | undefined;
+      for (const p of parents) {
+        if ((await this.lookup(bare, p, path))?.oid === here) {
+          same = p;
+          break;
+        }
+      }
+      if (same === undefined) return c;
+      c = same;
+    }
+    return false;
   }
 
   /** A page of history from `commit` (optionally of `path`). */
@@ -293,16 +306,5 @@ export class RepoFacts {
       size.largeFiles++;
     }
     return size;
-  }
-}
-
-/** The LFS pointer a small blob holds, or null for an ordinary file. */
-function pointerOf(bytes: Buffer): { oid: string; size: number } | null {
-  if (!looksLikePointer(bytes)) return null;
-  try {
-    const p = parsePointer(bytes);
-    return { oid: p.oid, size: p.size };
-  } catch {
-    return null; // an ordinary small file that starts like a pointer
   }
 }
