@@ -56,9 +56,7 @@ export function checkRevision(rev: string): string | undefined {
 
 /** Runs `git --git-dir=<dir> ...args`, feeding `input`; resolves with stdout, rejects with stderr on failure. */
 export function runGit(dir: string, args: string[], input?: string): Promise<Buffer> {
-  const t0 = performance.now();
   const child = spawnGit(dir, args);
-  const t1 = performance.now();
   const out: Buffer[] = [];
   let err = '';
   child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -70,7 +68,6 @@ export function runGit(dir: string, args: string[], input?: string): Promise<Buf
   return new Promise((resolve, reject) => {
     child.on('error', (e) => reject(new Error(`git ${args[0]}: ${e.message}`)));
     child.on('close', (code, signal) => {
-      if (process.env.HUB_WEB_TRACE) process.stderr.write(`TRACE git ${args.slice(0, 3).join(' ')} spawn ${(t1 - t0).toFixed(1)} total ${(performance.now() - t0).toFixed(1)} at ${performance.now().toFixed(0)}\n`);
       if (code === 0) resolve(Buffer.concat(out));
       else reject(new Error(`git ${args[0]} failed (${signal ?? `exit ${code}`}): ${err.trim()}`));
     });

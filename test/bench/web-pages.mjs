@@ -86,7 +86,6 @@ try {
   console.log(`hub serve web pages benchmark: ${FILES} files in one folder, a ${size} model (10% of its tensors changed), cold first view then median of ${runs}`);
   const results = [];
   for (const [name, url] of [...baselines, ...pages]) {
-    if (process.env.HUB_WEB_TRACE) process.stderr.write(`TRACE ---- ${name}\n`);
     const cold = await get(url);
     if (cold.status !== 200) throw new Error(`${url}: ${cold.status}\n${cold.body.slice(0, 500)}`);
     const warm = [];

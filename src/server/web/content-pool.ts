@@ -106,7 +106,6 @@ export class ContentPool {
   run<T extends ContentTask['type']>(task: ContentTask & { type: T }, held: (oids: string[]) => boolean[]): Promise<ContentResults[T]> {
     const key = taskKey(task);
     const hit = this.hit(key);
-    if (process.env.HUB_WEB_TRACE) process.stderr.write(`TRACE run ${hit ? 'hit' : 'miss'} ${key.slice(0, 160)} at ${performance.now().toFixed(0)}\n`);
     if (hit) return Promise.resolve(hit.value as ContentResults[T]);
     let pending = this.running.get(key);
     if (!pending) {
@@ -205,7 +204,6 @@ export class ContentPool {
   }
 
   private start(slot: Slot, job: Job): void {
-    if (process.env.HUB_WEB_TRACE) process.stderr.write(`TRACE start ${job.background ? 'bg ' : ''}${job.key.slice(0, 160)} at ${performance.now().toFixed(0)}\n`);
     slot.job = job;
     slot.id = this.nextId++;
     slot.worker.postMessage({ id: slot.id, task: job.task } satisfies ToWorker);
@@ -252,7 +250,6 @@ export class ContentPool {
       return;
     }
     slot.job = undefined;
-    if (process.env.HUB_WEB_TRACE) process.stderr.write(`TRACE done ${job.background ? 'bg ' : ''}${job.key.slice(0, 160)} at ${performance.now().toFixed(0)}\n`);
     this.deaths = 0;
     if ('error' in msg) job.reject(workerError(msg.error));
     else {

@@ -11,7 +11,7 @@ import { looksLikePointer } from '../../formats/lfs-pointer.js';
 import { BareRepo } from '../git-read.js';
 import { commitDiff, type WebDiff } from './commit-diff.js';
 import { previewTable, previewTensors, type TablePreview, type TensorPreview } from './file-preview.js';
-import { blobPrefix } from './git-history.js';
+import type { GitObjects } from './git-objects.js';
 import type { CardLinks, CardTag } from './markdown.js';
 import { previewableFiles, type PreviewFile } from './preview-files.js';
 import { openRef, type FileRef, type StoreReader } from './web-sources.js';
@@ -42,30 +42,32 @@ export interface ContentResults {
   previewable: PreviewFile[];
 }
 
-/** What a task runs with: the store's reader and the repository's held-object check. */
+/** What a task runs with: the store's reader, the object readers of the repositories, and the repository's held-object check. */
 export interface TaskContext {
   reader: StoreReader;
+  objects: GitObjects;
   held: (oids: string[]) => Promise<boolean[]>;
 }
 
 /** Runs one task (in the worker, or in-process in tests). */
 export async function runContentTask(ctx: TaskContext, task: ContentTask): Promise<ContentResults[ContentTask['type']]> {
   const bare = new BareRepo(task.bareDir);
+  const objects = ctx.objects.of(task.bareDir);
   switch (task.type) {
     case 'tensors':
-      return previewTensors(openRef(task.ref, task.name, bare, ctx.reader), task.format);
+      return previewTensors(openRef(task.ref, task.name, ctx.reader, objects), task.format);
     case 'table':
-      return previewTable(openRef(task.ref, task.name, bare, ctx.reader), task.format);
+      return previewTable(openRef(task.ref, task.name, ctx.reader, objects), task.format);
     case 'card': {
-      const bytes = await blobPrefix(bare, task.oid, task.max);
+      const bytes = await objects.blobHead(task.oid, task.max);
       if (looksLikePointer(bytes)) return { html: '', tags: [], pointer: true };
-      const { renderModelCard } = await import('./markdown.js'); // markdown-it and sanitize-html load on the first card
+      const { renderModelCard } = await import('./markdown.js'); // loaded ahead by page workers (content-worker.ts)
       const card = renderModelCard(bytes.toString('utf8'), task.links);
       return { html: card.html.text, tags: card.tags, ...(card.frontMatterError ? { frontMatterError: card.frontMatterError } : {}) };
     }
     case 'diff':
-      return commitDiff({ bare, reader: ctx.reader, held: ctx.held }, task.a, task.b, task.budget);
+      return commitDiff({ bare, objects, reader: ctx.reader, held: ctx.held }, task.a, task.b, task.budget);
     case 'previewable':
-      return previewableFiles(bare, task.a, task.b);
+      return previewableFiles(bare, objects, task.a, task.b);
   }
 }

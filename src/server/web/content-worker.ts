@@ -13,6 +13,7 @@ import { HubError } from '../../errors.js';
 import { Store } from '../../store/store.js';
 import { lowerPriority } from '../background-priority.js';
 import { runContentTask, type ContentTask } from './content-tasks.js';
+import { GitObjects } from './git-objects.js';
 import { StoreReader } from './web-sources.js';
 
 /** What a worker is started with. */
@@ -56,6 +57,7 @@ function yieldToPages(count: Int32Array): void {
 
 const store = await Store.open(storeDir, env);
 const reader = new StoreReader(store, undefined, pages ? () => yieldToPages(pages) : undefined);
+const objects = new GitObjects({ repos: 4 });
 const asks = new Map<number, (held: boolean[]) => void>();
 let nextAsk = 0;
 
@@ -73,7 +75,7 @@ port.on('message', (msg: ToWorker) => {
       port.postMessage({ id, ask, oids } satisfies FromWorker);
     });
   if (pages) yieldToPages(pages);
-  runContentTask({ reader, held }, task).then(
+  runContentTask({ reader, objects, held }, task).then(
     (result) => {
       reader.trim();
       port.postMessage({ id, json: JSON.stringify(result) } satisfies FromWorker);

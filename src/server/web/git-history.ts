@@ -138,16 +138,6 @@ export async function mergeBase(bare: BareRepo, a: string, b: string): Promise<s
   }
 }
 
-/** Sizes of objects by id (ids git printed); undefined for missing ones. */
-export async function objectSizes(bare: BareRepo, oids: string[]): Promise<Array<number | undefined>> {
-  if (oids.length === 0) return [];
-  const lines = (await runGit(bare.dir, ['cat-file', '--batch-check'], oids.map((o) => `${o}\n`).join(''))).toString('utf8').split('\n');
-  return oids.map((_, i) => {
-    const m = /^[0-9a-f]+ \w+ (\d+)$/.exec(lines[i] ?? '');
-    return m ? Number(m[1]) : undefined;
-  });
-}
-
 /** The first `max` bytes of blob `oid` (git stops once they are read: a large blob is never read whole). */
 export async function blobPrefix(bare: BareRepo, oid: string, max: number): Promise<Buffer> {
   const child = bare.catBlob(oid);

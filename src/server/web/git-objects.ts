@@ -13,7 +13,8 @@
  * revision {@link checkRevision} accepted: git reads them from stdin, never as arguments.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { spawnGit } from '../git-read.js';
+import { BareRepo, spawnGit } from '../git-read.js';
+import { blobPrefix } from './git-history.js';
 
 /** An object git found: id, type, size, and (from {@link GitObjects.contents}) its bytes. */
 export interface FoundObject {
@@ -142,6 +143,19 @@ interface Readers {
   timer?: NodeJS.Timeout;
 }
 
+/** The object readers of one repository. */
+export interface RepoObjects {
+  /** Type and size of each of `names` (undefined when missing). */
+  info(names: string[]): Promise<Array<FoundObject | undefined>>;
+  /** Type, size and bytes of each of `names` (meant for small objects: each is held in memory). */
+  contents(names: string[]): Promise<Array<(FoundObject & { content: Buffer }) | undefined>>;
+  /** The first `max` bytes of blob `oid`: a small blob through the reader, a larger one streamed by its own git (stopped after `max`). */
+  blobHead(oid: string, max: number): Promise<Buffer>;
+}
+
+/** Blobs read whole through the long-running reader (larger ones are streamed, up to what is asked). */
+export const SMALL_BLOB_BYTES = 2 << 20;
+
 /** The object readers of every repository the pages look at. */
 export class GitObjects {
   private readonly repos = new Map<string, Readers>();
@@ -149,14 +163,20 @@ export class GitObjects {
 
   constructor(private readonly opts: GitObjectsOptions = {}) {}
 
-  /** Type and size of each of `names` in the repository at `dir` (undefined when missing). */
-  info(dir: string, names: string[]): Promise<Array<FoundObject | undefined>> {
-    return this.reader(dir, false).request(names);
-  }
-
-  /** Type, size and bytes of each of `names` (meant for small objects: each is held in memory). */
-  async contents(dir: string, names: string[]): Promise<Array<(FoundObject & { content: Buffer }) | undefined>> {
-    return (await this.reader(dir, true).request(names)) as Array<(FoundObject & { content: Buffer }) | undefined>;
+  /** The readers of the repository at `dir`. */
+  of(dir: string): RepoObjects {
+    const info = async (names: string[]) => (names.length === 0 ? [] : await this.reader(dir, false).request(names));
+    const contents = async (names: string[]) => (names.length === 0 ? [] : ((await this.reader(dir, true).request(names)) as Array<(FoundObject & { content: Buffer }) | undefined>));
+    return {
+      info,
+      contents,
+      async blobHead(oid, max) {
+        const [found] = await info([oid]);
+        if (found?.type !== 'blob') throw new Error(`git cat-file: blob ${oid} is missing`);
+        if (found.size > SMALL_BLOB_BYTES) return blobPrefix(new BareRepo(dir), oid, max);
+        return (await contents([oid]))[0]!.content.subarray(0, max);
+      },
+    };
   }
 
   /** Stops every reader. */
@@ -196,28 +216,4 @@ export class GitObjects {
     r.check?.stop();
     r.batch?.stop();
   }
-}
-
-/** One entry of a tree object: mode as git prints it (six digits), name, object id. */
-export interface TreeObjectEntry {
-  mode: string;
-  name: string;
-  oid: string;
-}
-
-/**
- * The entries of a tree object (`<mode> <name>\0<id>` each, the id `hashBytes` raw bytes: 20 for
- * SHA-1, 32 for SHA-256), in the tree's order; a FormatError-like Error on a malformed tree.
- */
-export function parseTreeObject(bytes: Buffer, hashBytes: number): TreeObjectEntry[] {
-  const entries: TreeObjectEntry[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const sp = bytes.indexOf(0x20, at);
-    const nul = sp < 0 ? -1 : bytes.indexOf(0, sp + 1);
-    if (sp < 0 || nul < 0 || nul + 1 + hashBytes > bytes.length) throw new Error('git: malformed tree object');
-    entries.push({ mode: bytes.toString('latin1', at, sp).padStart(6, '0'), name: bytes.toString('utf8', sp + 1, nul), oid: bytes.toString('hex', nul + 1, nul + 1 + hashBytes) });
-    at = nul + 1 + hashBytes;
-  }
-  return entries;
 }

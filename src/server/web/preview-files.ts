@@ -6,7 +6,8 @@
 import { kindOfPath } from '../../diff/file-kind.js';
 import type { BareRepo } from '../git-read.js';
 import type { ContentTask } from './content-tasks.js';
-import { changedPaths, objectSizes } from './git-history.js';
+import { changedPaths } from './git-history.js';
+import type { RepoObjects } from './git-objects.js';
 import { pointerOf } from './pointer-of.js';
 import type { FileRef } from './web-sources.js';
 
@@ -34,12 +35,12 @@ export function previewTask(bareDir: string, path: string, ref: FileRef): (Conte
  * that have a preview, at most {@link MAX_PREVIEWS_AHEAD}: large files by their LFS pointer.
  * Runs in the content worker (it reads git's whole list of changed paths).
  */
-export async function previewableFiles(bare: BareRepo, a: string | undefined, b: string): Promise<PreviewFile[]> {
+export async function previewableFiles(bare: BareRepo, objects: RepoObjects, a: string | undefined, b: string): Promise<PreviewFile[]> {
   const { changes } = await changedPaths(bare, a, b, MAX_PATHS_SCANNED);
   const picked = changes.filter((c) => c.oidB !== '' && /^100[0-7]{3}$/.test(c.modeB) && previewTask('', c.path, { kind: 'git', oid: '', size: 0 })).slice(0, MAX_PREVIEWS_AHEAD);
-  const sizes = await objectSizes(bare, picked.map((c) => c.oidB));
+  const sizes = (await objects.info(picked.map((c) => c.oidB))).map((o) => o?.size);
   const small = picked.filter((_, i) => (sizes[i] ?? 0) < 1024);
-  const heads = new Map((await bare.readBlobs(small.map((c) => c.oidB))).map((bytes, i) => [small[i].oidB, bytes]));
+  const heads = new Map((await objects.contents(small.map((c) => c.oidB))).map((o, i) => [small[i].oidB, o?.content]));
   return picked.map((c, i) => {
     const bytes = heads.get(c.oidB);
     const pointer = bytes ? pointerOf(bytes) : undefined;

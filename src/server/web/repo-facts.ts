@@ -9,8 +9,8 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { checkRevision, runGit, type BareRepo, type PathObject, type TreeItem } from '../git-read.js';
 import { HttpError } from '../http-util.js';
-import { blobPrefix, commitsBetween, history, listRefs, mergeBase, parseCommit, type CommitDetails, type RefInfo } from './git-history.js';
-import { parseTreeObject, type GitObjects } from './git-objects.js';
+import { commitsBetween, history, listRefs, mergeBase, parseCommit, type CommitDetails, type RefInfo } from './git-history.js';
+import type { GitObjects } from './git-objects.js';
 import { Lru } from './lru.js';
 import { pointerOf } from './pointer-of.js';
 import { readRefFiles } from './ref-files.js';
@@ -38,8 +38,6 @@ export interface Refs {
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 const HEX_PREFIX = /^[0-9a-f]{4,64}$/;
-/** Blobs read whole through the long-running reader (larger ones are streamed, up to what is asked). */
-const SMALL_BLOB_BYTES = 2 << 20;
 /** Commits {@link RepoFacts.lastCommit} walks before it asks git log. */
 const LAST_COMMIT_WALK = 16;
 /** Entries parsed between two yields to the event loop. */
@@ -120,7 +118,7 @@ export class RepoFacts {
   /** Details of commits (ids git printed or refs held), in order. */
   async commitsById(bare: BareRepo, ids: string[]): Promise<CommitDetails[]> {
     const missing = [...new Set(ids.filter((id) => !this.commits.get(`${bare.dir}\0${id}`)))];
-    const found = await this.objects.contents(bare.dir, missing);
+    const found = await this.objects.of(bare.dir).contents(missing);
     missing.forEach((id, i) => {
       const o = found[i];
       if (o?.type !== 'commit') throw new Error(`git cat-file: ${id} is not a commit`);
@@ -139,7 +137,7 @@ export class RepoFacts {
     const key = `${bare.dir}\0${commit}\0${path}`;
     const hit = this.lookups.get(key);
     if (hit !== undefined) return hit ?? undefined;
-    const [o] = path.includes('\n') ? [undefined] : await this.objects.info(bare.dir, [`${commit}:${path}`]);
+    const [o] = path.includes('\n') ? [undefined] : await this.objects.of(bare.dir).info([`${commit}:${path}`]);
     const found = o ? { type: o.type, oid: o.oid, size: o.size } : undefined;
     this.lookups.set(key, found ?? null);
     return found;
@@ -150,17 +148,8 @@ export class RepoFacts {
     const key = `${bare.dir}\0${treeOid}\0${prefix}`;
     const hit = this.trees.get(key);
     if (hit) return hit;
-    // the tree object and its blobs' sizes through the long-running readers (no git process)
-    const [tree] = await this.objects.contents(bare.dir, [`${treeOid}^{tree}`]);
-    if (tree?.type !== 'tree') throw new Error(`git cat-file: ${treeOid} is not a tree`);
-    const items: TreeItem[] = [];
-    for (const e of parseTreeObject(tree.content, tree.oid.length / 2)) {
-      const type = e.mode === '040000' ? 'tree' : e.mode === '160000' ? 'commit' : 'blob';
-      if (type !== 'commit') items.push({ mode: e.mode, type, oid: e.oid, size: 0, path: prefix === '' ? e.name : `${prefix}/${e.name}` });
-    }
-    const blobs = items.filter((i) => i.type === 'blob');
-    const sizes = await this.objects.info(bare.dir, blobs.map((i) => i.oid));
-    blobs.forEach((i, n) => (i.size = sizes[n]?.size ?? 0));
+    // one git ls-tree: the long-running reader answers a line at a time, slow for 10,000 sizes
+    const items = (await bare.listTree(treeOid, prefix, false)).filter((i) => i.type === 'blob' || i.type === 'tree');
     this.trees.set(key, items, items.length + 1);
     return items;
   }
@@ -169,7 +158,7 @@ export class RepoFacts {
   async entries(bare: BareRepo, items: TreeItem[]): Promise<Entry[]> {
     const candidates = items.filter((i) => i.type === 'blob' && i.mode !== '120000' && i.size >= 100 && i.size < 1024);
     const unknown = [...new Set(candidates.filter((i) => this.pointers.get(i.oid) === undefined).map((i) => i.oid))];
-    const blobs = await this.objects.contents(bare.dir, unknown);
+    const blobs = await this.objects.of(bare.dir).contents(unknown);
     unknown.forEach((oid, i) => {
       const blob = blobs[i];
       if (!blob) throw new Error(`git cat-file: blob ${oid} is missing`);
@@ -266,10 +255,7 @@ export class RepoFacts {
     const key = `${oid}\0${max}`;
     const hit = this.heads.get(key);
     if (hit) return hit;
-    // a small blob through the long-running reader; a larger one streamed, git stopped after `max`
-    const [info] = await this.objects.info(bare.dir, [oid]);
-    if (info?.type !== 'blob') throw new Error(`git cat-file: blob ${oid} is missing`);
-    const bytes = info.size <= SMALL_BLOB_BYTES ? (await this.objects.contents(bare.dir, [oid]))[0]!.content.subarray(0, max) : await blobPrefix(bare, oid, max);
+    const bytes = await this.objects.of(bare.dir).blobHead(oid, max);
     this.heads.set(key, bytes, bytes.length + 64);
     return bytes;
   }
@@ -278,7 +264,7 @@ export class RepoFacts {
   private async peel(bare: BareRepo, oids: string[]): Promise<Array<string | undefined>> {
     const unknown = [...new Set(oids.filter((o) => this.peeled.get(`${bare.dir}\0${o}`) === undefined))];
     if (unknown.length) {
-      const found = await this.objects.info(bare.dir, unknown.map((o) => `${o}^{commit}`));
+      const found = await this.objects.of(bare.dir).info(unknown.map((o) => `${o}^{commit}`));
       unknown.forEach((o, i) => this.peeled.set(`${bare.dir}\0${o}`, found[i]?.type === 'commit' ? found[i]!.oid : ''));
     }
     return oids.map((o) => this.peeled.get(`${bare.dir}\0${o}`) || undefined);

@@ -82,6 +82,11 @@ export function webPages(opts: WebPagesOptions): WebPages {
     sessions: new Sessions(sessionKey(opts.root)),
   };
 
+  // a server with repositories to show starts its content workers now (a worker takes a few
+  // hundred milliseconds of CPU to load its modules), not when a visitor waits for the first
+  // file page; an empty one when the first push or page arrives
+  if (opts.meta.listRepos().length > 0) setImmediate(() => deps.pool.warm());
+
   async function page(ctx: PageContext, route: WebRoute): Promise<void> {
     switch (route.page) {
       case 'home':
@@ -156,9 +161,7 @@ export function webPages(opts: WebPagesOptions): WebPages {
       if (id.invalidToken) throw new HttpError(401, 'The token sent with this request is not valid.');
       const methods = allowed(route);
       if (!methods.includes(req.method ?? 'GET')) throw new HttpError(405, `${req.method} is not supported here: pages only read.`, { Allow: methods.join(', ') });
-      const t0 = performance.now();
       await page(ctx, route);
-      if (process.env.HUB_WEB_TRACE) process.stderr.write(`TRACE page ${url.pathname} ${(performance.now() - t0).toFixed(1)} at ${performance.now().toFixed(0)}\n`);
     } catch (err) {
       if (res.headersSent) {
         res.destroy();

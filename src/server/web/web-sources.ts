@@ -18,8 +18,7 @@ import type { Store } from '../../store/store.js';
 import { readFully, XorbFile } from '../../store/xorb-reader.js';
 import type { XorbHandle } from '../../store/xorb-backend.js';
 import { CHUNK_HEADER_BYTES, type XorbRecord } from '../../formats/xorb.js';
-import type { BareRepo } from '../git-read.js';
-import { blobPrefix } from './git-history.js';
+import type { RepoObjects } from './git-objects.js';
 
 /** A file version as the pages name it: an LFS object of the store, or a git blob. */
 export type FileRef = { kind: 'lfs'; oid: string; size: number } | { kind: 'git'; oid: string; size: number };
@@ -288,22 +287,25 @@ export function storeSource(reader: StoreReader, oid: string, name: string): Byt
 }
 
 /**
- * A git blob as a ByteSource: a read of its first bytes (a table preview, a sniff) streams only
- * those (git is stopped after them); any other read loads it whole, once. UsageError `too_large`
- * for a whole read past {@link MAX_GIT_BLOB_BYTES}.
+ * A git blob as a ByteSource, through the repository's object readers: a read of its first bytes
+ * (a table preview, a sniff) reads only those when the blob is large; any other read loads it
+ * whole, once. UsageError `too_large` for a whole read past {@link MAX_GIT_BLOB_BYTES}.
  */
-export function gitBlobSource(bare: BareRepo, oid: string, size: number, name: string): ByteSource {
+export function gitBlobSource(objects: RepoObjects, oid: string, size: number, name: string): ByteSource {
   let whole: Promise<ByteSource> | undefined;
   const load = () => {
     if (size > MAX_GIT_BLOB_BYTES) throw new UsageError(`${name}: a ${size}-byte git blob is too large to read on a web page`, {}, 'too_large');
-    whole ??= bare.readBlobs([oid]).then(([bytes]) => bufferSource(name, bytes));
+    whole ??= objects.contents([oid]).then(([found]) => {
+      if (!found) throw new NotFoundError(`${name}: git blob ${oid} is missing`, { data: { oid } }, 'content_missing');
+      return bufferSource(name, found.content);
+    });
     return whole;
   };
   return {
     name,
     size,
     read: async (start, end) => {
-      if (!whole && start <= 0 && end < size) return blobPrefix(bare, oid, Math.max(0, end));
+      if (!whole && start <= 0 && end < size) return objects.blobHead(oid, Math.max(0, end));
       return (await load()).read(start, end);
     },
     async *stream() {
@@ -312,7 +314,7 @@ export function gitBlobSource(bare: BareRepo, oid: string, size: number, name: s
   };
 }
 
-/** The source of `ref` (`bare` for git blobs, the store for LFS objects). */
-export function openRef(ref: FileRef, name: string, bare: BareRepo, reader: StoreReader): ByteSource {
-  return ref.kind === 'lfs' ? storeSource(reader, ref.oid, name) : gitBlobSource(bare, ref.oid, ref.size, name);
+/** The source of `ref` (the repository's object readers for git blobs, the store for LFS objects). */
+export function openRef(ref: FileRef, name: string, reader: StoreReader, objects: RepoObjects): ByteSource {
+  return ref.kind === 'lfs' ? storeSource(reader, ref.oid, name) : gitBlobSource(objects, ref.oid, ref.size, name);
 }
