@@ -26,6 +26,8 @@ export interface ContentPoolOptions {
   queueLimit?: number;
   /** Bytes of results kept (default 64 MiB, measured as JSON text). */
   cacheBytes?: number;
+  /** Longest the background worker waits, before a task or a read, for the pages being answered (default 1 s). */
+  pauseMs?: number;
 }
 
 /** Consecutive worker deaths tolerated before tasks fail fast. */
@@ -210,7 +212,7 @@ export class ContentPool {
   }
 
   private spawn(background: boolean): Slot {
-    const workerData: WorkerSetup = { storeDir: this.opts.storeDir, env: this.opts.env ?? process.env, ...(background ? { pages: this.pages } : {}) };
+    const workerData: WorkerSetup = { storeDir: this.opts.storeDir, env: this.opts.env ?? process.env, ...(background ? { pages: this.pages, pauseMs: this.opts.pauseMs ?? 1000 } : {}) };
     const worker = new Worker(new URL('./content-worker.js', import.meta.url), { workerData });
     worker.unref();
     const slot: Slot = { worker, background, id: -1 };

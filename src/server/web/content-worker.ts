@@ -5,7 +5,7 @@
  * the repository holds (`held`): the metadata lives there. A page worker runs at the process's
  * priority; the background worker at the background nice value, and before each task
  * and each read of stored content it waits while pages are being answered (the pool's shared
- * count), at most {@link MAX_PAUSE_MS} at a time so that it still advances under a steady
+ * count), at most a second at a time (`pauseMs`) so that it still advances under a steady
  * stream of pages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -20,12 +20,11 @@ import { StoreReader } from './web-sources.js';
 export interface WorkerSetup {
   storeDir: string;
   env: NodeJS.ProcessEnv;
-  /** Set for the background worker: how many pages are being answered (it waits while not 0). */
+  /** Set for the background worker: how many pages are being answered (it waits while not 0)... */
   pages?: Int32Array;
+  /** ...for at most this long at a time. */
+  pauseMs?: number;
 }
-
-/** Longest a background read waits for pages to be answered. */
-export const MAX_PAUSE_MS = 1000;
 
 /** A message from the request thread. */
 export type ToWorker = { id: number; task: ContentTask } | { answer: number; held: boolean[] };
@@ -37,16 +36,16 @@ export type FromWorker =
   | { id: number; ask: number; oids: string[] };
 
 const port = parentPort!;
-const { storeDir, env, pages } = workerData as WorkerSetup;
+const { storeDir, env, pages, pauseMs = 1000 } = workerData as WorkerSetup;
 // per-thread nice on Linux. Page work is what a visitor waits for, and it is bounded (headers, a
 // table's first rows, a card, a diff without content), so it keeps the process's priority (at
 // nice 10 it would wait behind every other busy process of the machine). Work computed ahead
 // runs at the background nice value, like the server's git processes, and pauses for pages.
 if (pages) lowerPriority(0);
 
-/** Waits while pages are being answered, up to {@link MAX_PAUSE_MS}. */
+/** Waits while pages are being answered, up to `pauseMs`. */
 function yieldToPages(count: Int32Array): void {
-  const until = performance.now() + MAX_PAUSE_MS;
+  const until = performance.now() + pauseMs;
   for (;;) {
     const n = Atomics.load(count, 0);
     const left = until - performance.now();
