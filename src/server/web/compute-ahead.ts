@@ -7,6 +7,8 @@
  * pool's background worker, which yields to every page; the request thread reads the refs, the
  * heads' commits, and lists the default branch's files once (the size).
  */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { repoDir } from '../bare-repos.js';
 import { BareRepo } from '../git-read.js';
 import type { RepoRecord } from '../metadata.js';
@@ -17,6 +19,23 @@ import { cardTask, MAX_README_BYTES } from './repo-page.js';
 
 /** Heads whose pages a write computes ahead (a push of many branches computes the first ones). */
 export const HEADS_AHEAD = 16;
+/** Repositories a starting server computes ahead for: the ones pushed to last. */
+export const REPOS_AHEAD_AT_START = 8;
+
+/** When a repository was last written: its branch refs' folder or packed refs changed (git writes a ref by renaming a lock file). */
+async function lastWrite(bareDir: string): Promise<number> {
+  const times = await Promise.all(['refs/heads', 'packed-refs'].map((f) => stat(join(bareDir, f)).then((s) => s.mtimeMs, () => 0)));
+  return Math.max(...times);
+}
+
+/**
+ * What a starting server computes ahead: the pages of the {@link REPOS_AHEAD_AT_START}
+ * repositories written last, as if each had just been pushed to (one after another).
+ */
+export async function computeAheadAtStart(deps: WebDeps, repos: RepoRecord[]): Promise<void> {
+  const written = await Promise.all(repos.map(async (r) => ({ r, at: await lastWrite(repoDir(deps.root, r.type, r.owner, r.name)) })));
+  for (const { r } of written.sort((x, y) => y.at - x.at).slice(0, REPOS_AHEAD_AT_START)) await computeAhead(deps, r).catch(() => {});
+}
 
 /** Queues the work of the pages of `repo`'s branch heads (best effort: nothing waits for it). */
 export async function computeAhead(deps: WebDeps, repo: RepoRecord): Promise<void> {

@@ -19,7 +19,7 @@ import type { Metadata, RepoRecord } from '../metadata.js';
 import { blobPage } from './blob-page.js';
 import { commitPage, comparePage } from './commit-page.js';
 import { commitsPage } from './commits-page.js';
-import { computeAhead } from './compute-ahead.js';
+import { computeAhead, computeAheadAtStart } from './compute-ahead.js';
 import { ContentPool } from './content-pool.js';
 import { homePage, ownerPage } from './home-page.js';
 import { GitObjects } from './git-objects.js';
@@ -84,8 +84,15 @@ export function webPages(opts: WebPagesOptions): WebPages {
 
   // a server with repositories to show starts its content workers now (a worker takes a few
   // hundred milliseconds of CPU to load its modules), not when a visitor waits for the first
-  // file page; an empty one when the first push or page arrives
-  if (opts.meta.listRepos().length > 0) setImmediate(() => deps.pool.warm());
+  // file page, and computes ahead for the repositories pushed to last (compute-ahead.ts); an
+  // empty one does both when the first push or page arrives
+  const existing = opts.meta.listRepos();
+  if (existing.length > 0) {
+    setImmediate(() => {
+      deps.pool.warm();
+      void computeAheadAtStart(deps, existing).catch(() => {});
+    });
+  }
 
   async function page(ctx: PageContext, route: WebRoute): Promise<void> {
     switch (route.page) {
