@@ -23,7 +23,8 @@ import type { BareRepo } from '../git-read.js';
 import { changedPaths } from './git-history.js';
 import type { RepoObjects } from './git-objects.js';
 import { budgetedTensorDiff, type BudgetedTensorDiff, type ReadBudget } from './tensor-budget.js';
-import { openRef, type FileRef, type StoreReader } from './web-sources.js';
+import type { StoreReader } from './store-reader.js';
+import { openRef, type FileRef } from './web-sources.js';
 
 /** Most changed paths a page lists. */
 export const MAX_FILES = 1000;

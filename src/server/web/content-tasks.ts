@@ -14,7 +14,8 @@ import { previewTable, previewTensors, type TablePreview, type TensorPreview } f
 import type { GitObjects } from './git-objects.js';
 import type { CardLinks, CardTag } from './markdown.js';
 import { previewableFiles, type PreviewFile } from './preview-files.js';
-import { openRef, type FileRef, type StoreReader } from './web-sources.js';
+import type { StoreReader } from './store-reader.js';
+import { openRef, type FileRef } from './web-sources.js';
 
 /** A task for the content worker. */
 export type ContentTask =

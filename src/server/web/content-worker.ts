@@ -14,7 +14,7 @@ import { Store } from '../../store/store.js';
 import { lowerPriority } from '../background-priority.js';
 import { runContentTask, type ContentTask } from './content-tasks.js';
 import { GitObjects } from './git-objects.js';
-import { StoreReader } from './web-sources.js';
+import { StoreReader } from './store-reader.js';
 
 /** What a worker is started with. */
 export interface WorkerSetup {

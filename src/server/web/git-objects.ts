@@ -45,6 +45,9 @@ class CatFile {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly pending: Pending[] = [];
   private buf: Buffer = Buffer.alloc(0);
+  /** Output received while the record at the head of `buf` is incomplete (joined once it is whole). */
+  private parts: Buffer[] = [];
+  private have = 0;
   /** Bytes the record at the head of `buf` needs before it can be parsed. */
   private need = 0;
   private failed?: Error;
@@ -86,8 +89,12 @@ class CatFile {
   }
 
   private onData(b: Buffer): void {
-    this.buf = this.buf.length === 0 ? b : Buffer.concat([this.buf, b]);
-    if (this.buf.length < this.need) return;
+    if (this.parts.length === 0) this.parts.push(this.buf);
+    this.parts.push(b);
+    this.have += b.length;
+    if (this.have < this.need) return; // a large object still arriving: joined once, when whole
+    this.buf = this.parts.length === 2 && this.parts[0].length === 0 ? b : Buffer.concat(this.parts);
+    this.parts = [];
     this.need = 0;
     try {
       this.parse();
@@ -128,6 +135,7 @@ class CatFile {
       }
     }
     this.buf = at >= this.buf.length ? Buffer.alloc(0) : this.buf.subarray(at);
+    this.have = this.buf.length;
   }
 
   private fail(err: Error): void {

@@ -72,11 +72,13 @@ describe('GitObjects', () => {
     expect((await r.contents([oid2]))[0]?.content.toString()).toBe(packed);
   });
 
-  it('reads the head of a large blob without reading it whole, and a small one whole', async () => {
+  it('reads the head of a blob over the small-blob limit without reading it whole, and a smaller one whole', async () => {
     const dir = tmpDir();
     git(dir, 'init', '-q', '-b', 'main');
     const big = mulberry32Bytes(7, SMALL_BLOB_BYTES + 12345);
+    const near = mulberry32Bytes(8, SMALL_BLOB_BYTES - 3); // read whole through the reader: its output arrives in many pieces
     writeFileSync(join(dir, 'big.bin'), big);
+    writeFileSync(join(dir, 'near.bin'), near);
     git(dir, 'add', '-A');
     git(dir, 'commit', '-q', '-m', 'big');
     const oid = git(dir, 'rev-parse', 'HEAD:big.bin').trim();
@@ -84,6 +86,10 @@ describe('GitObjects', () => {
     const r = objects.of(join(dir, '.git'));
     expect(Buffer.compare(await r.blobHead(oid, 1000), Buffer.from(big.subarray(0, 1000)))).toBe(0);
     expect((await r.blobHead(oid, 1 << 30)).length).toBe(big.length);
+    const nearOid = git(dir, 'rev-parse', 'HEAD:near.bin').trim();
+    const [a, b] = await Promise.all([r.contents([nearOid, nearOid]), r.blobHead(nearOid, 100)]);
+    expect(a.map((x) => Buffer.compare(x!.content, Buffer.from(near)))).toEqual([0, 0]);
+    expect(Buffer.compare(b, Buffer.from(near.subarray(0, 100)))).toBe(0);
     const small = git(dir, 'rev-parse', 'HEAD').trim();
     await expect(r.blobHead(small, 10)).rejects.toThrow(/missing/); // a commit is not a blob
   });
