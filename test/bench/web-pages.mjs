@@ -13,7 +13,8 @@
 // reads the same git trees) and `/api/health`. The machine's load average is printed at the start
 // and the end (the figures are wall-clock times on a shared machine). Also prints how many
 // content bytes the commit page read (headers only for every other page).
-// HUB_BENCH_KEEP=1 keeps the folder (server root, repository) for a post-mortem.
+// HUB_BENCH_KEEP=1 keeps the folder (server root, repository) for a post-mortem;
+// HUB_BENCH_SERVER_STDERR=1 shows the server's log.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
