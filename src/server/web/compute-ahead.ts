@@ -5,7 +5,7 @@
  * without content, then with content (the commit page's statistics); for the default branch, the
  * model card and the repository's size (home and repository pages). Content work goes to the
  * pool's background worker, which yields to every page; the request thread reads the refs, the
- * heads' commits, and lists the default branch's files once (the size).
+ * heads' commits and where the README is.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { repoBase, type WebDeps } from './page-context.js';
 import { previewTask } from './preview-files.js';
 import { readRefFiles } from './ref-files.js';
 import { cardTask, MAX_README_BYTES } from './repo-page.js';
+import { sizeTask } from './repo-size.js';
 
 /** Heads whose pages a write computes ahead (a push of many branches computes the first ones). */
 export const HEADS_AHEAD = 16;
@@ -63,7 +64,7 @@ export async function computeAhead(deps: WebDeps, repo: RepoRecord): Promise<voi
   }
   const head = refs.headOid ?? (refs.headRef ? refs.refs.get(refs.headRef) : undefined);
   if (!head) return;
-  deps.facts.size(bare, head).catch(() => {}); // on the request thread: one git ls-tree, read in slices
+  void deps.pool.background(sizeTask(bareDir, head), held);
   const readme = await deps.facts.lookup(bare, head, 'README.md');
   if (readme?.type === 'blob' && readme.size <= MAX_README_BYTES) void deps.pool.background(cardTask(bareDir, repoBase(repo), refs.headRef?.slice(11) ?? head, readme.oid), held);
 }

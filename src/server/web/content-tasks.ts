@@ -2,7 +2,8 @@
  * The content work of the web pages, as tasks that run in the content worker (content-worker.ts)
  * so that reading, parsing and comparing file content never blocks the request thread: a tensor
  * file's header listing, a table's first rows, a README rendered as a model card, the diff of two
- * commits, and which files of a commit have previews (to compute them when a push ends). Each
+ * commits, which files of a commit have previews (to compute them when a push ends), and a
+ * repository's size at a commit. Each
  * task names a repository by its bare directory and files by {@link FileRef} or blob id; LFS
  * objects are checked against what the repository holds before the task is sent (file pages)
  * or through `held` (diffs, which discover their files as they go).
@@ -14,6 +15,7 @@ import { previewTable, previewTensors, type TablePreview, type TensorPreview } f
 import type { GitObjects } from './git-objects.js';
 import type { CardLinks, CardTag } from './markdown.js';
 import { previewableFiles, type PreviewFile } from './preview-files.js';
+import { repoSize, type RepoSize } from './repo-size.js';
 import type { StoreReader } from './store-reader.js';
 import { openRef, type FileRef } from './web-sources.js';
 
@@ -23,7 +25,8 @@ export type ContentTask =
   | { type: 'table'; bareDir: string; ref: FileRef; name: string; format: 'csv' | 'tsv' | 'jsonl' | 'parquet' }
   | { type: 'card'; bareDir: string; oid: string; max: number; links: CardLinks }
   | { type: 'diff'; bareDir: string; a?: string; b: string; budget?: number }
-  | { type: 'previewable'; bareDir: string; a?: string; b: string };
+  | { type: 'previewable'; bareDir: string; a?: string; b: string }
+  | { type: 'size'; bareDir: string; commit: string };
 
 /** A model card as a task answers it: sanitised HTML as text. */
 export interface CardResult {
@@ -41,6 +44,7 @@ export interface ContentResults {
   card: CardResult;
   diff: WebDiff;
   previewable: PreviewFile[];
+  size: RepoSize;
 }
 
 /** What a task runs with: the store's reader, the object readers of the repositories, and the repository's held-object check. */
@@ -70,5 +74,7 @@ export async function runContentTask(ctx: TaskContext, task: ContentTask): Promi
       return commitDiff({ bare, objects, reader: ctx.reader, held: ctx.held }, task.a, task.b, task.budget);
     case 'previewable':
       return previewableFiles(bare, objects, task.a, task.b);
+    case 'size':
+      return repoSize(bare, task.commit);
   }
 }

@@ -1,28 +1,18 @@
 /**
  * What the pages read from bare repositories, cached. Everything named by an object id is
  * immutable (a commit's details, a tree's entries, whether a blob is an LFS pointer, which
- * commit last changed a path up to a commit, a page of history, a merge base, a repository's
- * size at a commit), so it is kept in bounded LRU caches and a second view of a page starts no
- * git process. Branches and tags are read from the ref files (ref-files.ts), not cached: a push
+ * commit last changed a path up to a commit, a page of history, a merge base), so it is kept in
+ * bounded LRU caches and a second view of a page starts no git process. Objects are read through
+ * the long-running readers of git-objects.ts; listings, history and merge bases by one git each. Branches and tags are read from the ref files (ref-files.ts), not cached: a push
  * shows at once. Anything unusual falls back to asking git.
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { checkRevision, runGit, type BareRepo, type PathObject, type TreeItem } from '../git-read.js';
+import { checkRevision, type BareRepo, type PathObject, type TreeItem } from '../git-read.js';
 import { HttpError } from '../http-util.js';
 import { commitsBetween, history, listRefs, mergeBase, parseCommit, type CommitDetails, type RefInfo } from './git-history.js';
 import type { GitObjects } from './git-objects.js';
 import { Lru } from './lru.js';
 import { pointerOf } from './pointer-of.js';
 import { readRefFiles } from './ref-files.js';
-
-/** Size of a repository at a commit. */
-export interface RepoSize {
-  files: number;
-  /** Bytes of every file, large files at their real size. */
-  bytes: number;
-  /** Files committed as Git LFS pointers. */
-  largeFiles: number;
-}
 
 /** A tree entry as the pages show it: a large file at its real size with its LFS oid. */
 export interface Entry extends TreeItem {
@@ -40,8 +30,6 @@ const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 const HEX_PREFIX = /^[0-9a-f]{4,64}$/;
 /** Commits {@link RepoFacts.lastCommit} walks before it asks git log. */
 const LAST_COMMIT_WALK = 16;
-/** Entries parsed between two yields to the event loop. */
-const PARSE_SLICE = 5000;
 
 /** The cached reads of every page of a server. */
 export class RepoFacts {
@@ -53,7 +41,6 @@ export class RepoFacts {
   private readonly lasts = new Lru<string, string | null>(16384);
   private readonly histories = new Lru<string, { ids: string[]; more: boolean }>(100_000);
   private readonly bases = new Lru<string, string | null>(4096);
-  private readonly sizes = new Lru<string, Promise<RepoSize>>(2048);
   private readonly heads = new Lru<string, Buffer>(32 << 20);
 
   /** `objects` reads objects through long-running git processes (git-objects.ts). */
@@ -238,18 +225,6 @@ export class RepoFacts {
     return found;
   }
 
-  /** The size of the repository at commit `id`: one `git ls-tree -r -l`, pointers read for small blobs. */
-  size(bare: BareRepo, id: string): Promise<RepoSize> {
-    const key = `${bare.dir}\0${id}`;
-    let s = this.sizes.get(key);
-    if (!s) {
-      s = this.measure(bare, id);
-      s.catch(() => undefined);
-      this.sizes.set(key, s);
-    }
-    return s;
-  }
-
   /** The first `max` bytes of blob `oid` (a blob's bytes never change: kept, up to 32 MiB in all). */
   async blobHead(bare: BareRepo, oid: string, max: number): Promise<Buffer> {
     const key = `${oid}\0${max}`;
@@ -268,29 +243,5 @@ export class RepoFacts {
       unknown.forEach((o, i) => this.peeled.set(`${bare.dir}\0${o}`, found[i]?.type === 'commit' ? found[i]!.oid : ''));
     }
     return oids.map((o) => this.peeled.get(`${bare.dir}\0${o}`) || undefined);
-  }
-
-  private async measure(bare: BareRepo, id: string): Promise<RepoSize> {
-    if (!SHA.test(id)) throw new Error(`not a commit id: ${id}`);
-    const records = (await runGit(bare.dir, ['ls-tree', '-r', '-l', '-z', id])).toString('utf8').split('\0');
-    const size: RepoSize = { files: 0, bytes: 0, largeFiles: 0 };
-    const candidates: TreeItem[] = [];
-    for (let i = 0; i < records.length; i++) {
-      if (i % PARSE_SLICE === PARSE_SLICE - 1) await yieldToLoop();
-      const rec = records[i];
-      const tab = rec.indexOf('\t');
-      if (tab < 0) continue;
-      const [mode, type, oid, bytes] = rec.slice(0, tab).split(/ +/);
-      if (type !== 'blob') continue;
-      size.files++;
-      size.bytes += Number(bytes);
-      candidates.push({ mode, type: 'blob', oid, size: Number(bytes), path: '' });
-    }
-    for (const e of await this.entries(bare, candidates)) {
-      if (!e.lfs) continue;
-      size.bytes += e.lfs.size - e.size;
-      size.largeFiles++;
-    }
-    return size;
   }
 }

@@ -8,6 +8,7 @@ import { formatBytes, formatCount, formatDate, html, trusted, type SafeHtml } fr
 import type { CardTag } from './markdown.js';
 import { openRepo, sendPage, type PageContext } from './page-context.js';
 import { cloneInstructions, commitLine, repoHeader, revSegment } from './repo-frame.js';
+import { noObjects, sizeTask } from './repo-size.js';
 import { treeTable } from './tree-page.js';
 import type { RepoRef } from './web-routes.js';
 
@@ -20,8 +21,6 @@ export function cardTask(bareDir: string, base: string, rev: string, oid: string
   return { type: 'card', bareDir, oid, max: MAX_README_BYTES, links: { blobBase: at.replace('%s', 'blob'), resolveBase: at.replace('%s', 'resolve') } };
 }
 
-/** A README holds no LFS object the card reads. */
-const noObjects = (oids: string[]) => oids.map(() => false);
 
 /** The origin visitors reached the server at (for clone URLs). */
 export function origin(ctx: PageContext): string {
@@ -41,7 +40,7 @@ export async function repoPage(ctx: PageContext, ref: RepoRef): Promise<void> {
 hub push</pre></div><aside class="side">${clone}</aside></div>`;
     return sendPage(ctx, repo.fullName, body);
   }
-  const [commit, refs, size, readme] = await Promise.all([facts.commit(repo.bare, head), facts.refs(repo.bare), facts.size(repo.bare, head), facts.lookup(repo.bare, head, 'README.md')]);
+  const [commit, refs, size, readme] = await Promise.all([facts.commit(repo.bare, head), facts.refs(repo.bare), ctx.deps.pool.run(sizeTask(repo.bare.dir, head), noObjects), facts.lookup(repo.bare, head, 'README.md')]);
   const rev = refs.head ?? head;
   let card: SafeHtml | undefined;
   let tags: CardTag[] = [];
