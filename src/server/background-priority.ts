@@ -6,7 +6,7 @@
  */
 import { setPriority } from 'node:os';
 
-/** The nice value of git processes and worker threads (the event loop keeps the process's). */
+/** The nice value of git processes and worker threads (the event loop, and the web pages' page workers, keep the process's). */
 export const BACKGROUND_NICE = 10;
 
 /**

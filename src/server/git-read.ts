@@ -74,7 +74,8 @@ export function runGit(dir: string, args: string[], input?: string): Promise<Buf
   });
 }
 
-function spawnGit(dir: string, args: string[]): ChildProcessWithoutNullStreams {
+/** Starts `git --git-dir=<dir> ...args` (no shell) with the server's git environment, at the background priority. */
+export function spawnGit(dir: string, args: string[]): ChildProcessWithoutNullStreams {
   const env = { ...serverGitEnv(), GIT_LITERAL_PATHSPECS: '1', GIT_TERMINAL_PROMPT: '0' };
   const child = spawn('git', [`--git-dir=${dir}`, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   lowerPriority(child.pid);

@@ -9,7 +9,7 @@
  * only GET and HEAD; every page has a Content-Security-Policy. Screenshots of each page go to
  * the test's temporary folder.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +182,41 @@ describe('web pages of hub serve', () => {
       expect(headPage.text).not.toContain('being computed');
       expect(headPage.text).toContain('delta'); // the row the head added, from the table comparison
       await runHubJson(['repo', 'delete', 'alice/ahead', '--endpoint', s.url, '--token', tokens.alice]); // the listings' tests expect their repositories only
+    });
+
+    it('computes a push\'s file pages when it ends: the tensor list shows even once the model\'s content has left the store', async () => {
+      await runHubJson(['repo', 'create', 'alice/ahead-files', '--endpoint', s.url, '--token', tokens.alice]);
+      const r = await local('alice/ahead-files', tokens.alice, ['*.safetensors']);
+      makeModel(join(r.dir, 'm.safetensors'), '2MiB', 93, 12);
+      writeFileSync(join(r.dir, 't.csv'), CSV_V1);
+      const xorbs = () => new Set(readdirSync(join(s.root, 'store', 'xorbs'), { recursive: true, encoding: 'utf8' }).filter((f) => /^[0-9a-f]{2}\/[0-9a-f]{64}\.xorb$/.test(f)));
+      const before = xorbs();
+      await r.hub(['add', '-A']);
+      const head = (await r.hub(['commit', '-m', 'model'])).commit;
+      await r.hub(['push']);
+      // the work of a push runs previews first and the head's diff with content last: once the
+      // commit page shows that diff, the file pages' previews are cached
+      let commit = await http(`${s.url}/alice/ahead-files/commit/${head}`);
+      for (let i = 0; i < 600 && !commit.text.includes('content read:'); i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        commit = await http(`${s.url}/alice/ahead-files/commit/${head}`);
+      }
+      expect(commit.text).toContain('content read:');
+      const added = [...xorbs()].filter((x) => !before.has(x));
+      expect(added.length).toBeGreaterThan(0);
+      // emptied in place (a worker may hold them open: a rename would not stop its reads)
+      const saved = added.map((x) => readFileSync(join(s.root, 'store', 'xorbs', x)));
+      for (const x of added) truncateSync(join(s.root, 'store', 'xorbs', x), 0);
+      try {
+        const blob = await http(`${s.url}/alice/ahead-files/blob/main/m.safetensors`);
+        expect(blob.status).toBe(200);
+        expect(blob.text).toMatch(/<b>12 tensors<\/b>/);
+        expect(blob.text).not.toContain('class="err"');
+        expect((await http(`${s.url}/alice/ahead-files/blob/main/t.csv`)).text).toContain('<td title="gamma">gamma</td>');
+      } finally {
+        added.forEach((x, i) => writeFileSync(join(s.root, 'store', 'xorbs', x), saved[i]));
+      }
+      await runHubJson(['repo', 'delete', 'alice/ahead-files', '--endpoint', s.url, '--token', tokens.alice]);
     });
 
     it('escapes names, messages, file names and card text', async () => {

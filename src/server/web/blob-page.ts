@@ -4,9 +4,10 @@
  * metadata read from the header only; a CSV, TSV, JSON Lines or Parquet file as a table of its
  * first rows with column names and types; an image as itself; a text file (a git blob) with
  * line numbers, up to {@link MAX_TEXT_BYTES}. Any other large file is shown as metadata: a page
- * never reads a whole large file. The content work runs in the content worker.
+ * never reads a whole large file. The content work runs in the content worker; the previews of
+ * the files a push changed were computed when it ended (compute-ahead.ts).
  */
-import { kindOfPath, looksLikeText } from '../../diff/file-kind.js';
+import { looksLikeText } from '../../diff/file-kind.js';
 import { HubError } from '../../errors.js';
 import type { JsonValue } from '../../formats/tabular/column-type.js';
 import { repoPath } from '../hf-entries.js';
@@ -14,6 +15,7 @@ import { HttpError } from '../http-util.js';
 import type { TablePreview, TensorPreview } from './file-preview.js';
 import { formatBytes, formatCount, html, pathSegments, type SafeHtml } from './html.js';
 import { openRepo, sendPage, type OpenRepo, type PageContext } from './page-context.js';
+import { previewTask } from './preview-files.js';
 import { commitLine, crumbs, repoHeader, revSegment } from './repo-frame.js';
 import type { FileRef } from './web-sources.js';
 import type { RepoRef } from './web-routes.js';
@@ -75,16 +77,9 @@ interface FileView {
 
 async function fileContent(ctx: PageContext, repo: OpenRepo, f: FileView): Promise<SafeHtml> {
   if (!f.available) return html`<p class="note">The content of this large file is not on this server.</p>`;
-  const kind = kindOfPath(f.path);
-  const bareDir = repo.bare.dir;
-  if (kind?.kind === 'tensors' && kind.format !== 'safetensors-index') {
-    const preview = await ctx.deps.pool.run({ type: 'tensors', bareDir, ref: f.ref, name: f.path, format: kind.format }, f.held);
-    return tensorView(preview);
-  }
-  if (kind?.kind === 'table') {
-    const preview = await ctx.deps.pool.run({ type: 'table', bareDir, ref: f.ref, name: f.path, format: kind.format }, f.held);
-    return tableView(preview);
-  }
+  const task = previewTask(repo.bare.dir, f.path, f.ref);
+  if (task?.type === 'tensors') return tensorView(await ctx.deps.pool.run(task, f.held));
+  if (task?.type === 'table') return tableView(await ctx.deps.pool.run(task, f.held));
   if (IMAGE.test(f.path)) return html`<div class="panel"><div class="body"><img src="${repo.base}/resolve/${f.at}/${f.p}" alt="${f.path}"></div></div>`;
   if (f.pointer) return html`<p class="note">A large file (${formatBytes(f.ref.size)}): its content is not shown on a page. <a href="${repo.base}/resolve/${f.at}/${f.p}" download>Download it</a>.</p>`;
   const bytes = await ctx.deps.facts.blobHead(repo.bare, f.ref.oid, MAX_TEXT_BYTES);

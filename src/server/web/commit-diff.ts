@@ -20,9 +20,11 @@ import { diffTrees, type TreeChange, type TreeEntry } from '../../diff/tree-diff
 import { HubError, NotFoundError } from '../../errors.js';
 import { looksLikePointer, parsePointer } from '../../formats/lfs-pointer.js';
 import type { BareRepo } from '../git-read.js';
-import { changedPaths, objectSizes } from './git-history.js';
+import { changedPaths } from './git-history.js';
+import type { RepoObjects } from './git-objects.js';
 import { budgetedTensorDiff, type BudgetedTensorDiff, type ReadBudget } from './tensor-budget.js';
-import { openRef, type FileRef, type StoreReader } from './web-sources.js';
+import type { StoreReader } from './store-reader.js';
+import { openRef, type FileRef } from './web-sources.js';
 
 /** Most changed paths a page lists. */
 export const MAX_FILES = 1000;
@@ -58,6 +60,8 @@ export interface WebDiff {
 /** What the diff needs: the repository, the store, and which LFS objects the repository holds. */
 export interface DiffContext {
   bare: BareRepo;
+  /** The repository's long-running object readers. */
+  objects: RepoObjects;
   reader: StoreReader;
   held: (oids: string[]) => Promise<boolean[]>;
 }
@@ -72,17 +76,21 @@ interface Entry extends TreeEntry {
   bytes?: Buffer;
 }
 
-/** Reads sizes and LFS pointers of `entries`, and small blobs' bytes, with two git processes. */
-async function describe(bare: BareRepo, entries: Entry[]): Promise<void> {
+/** Reads sizes and LFS pointers of `entries`, and small blobs' bytes, through the repository's object readers. */
+async function describe(objects: RepoObjects, entries: Entry[]): Promise<void> {
   const blobs = entries.filter((e) => e.mode !== 0o160000);
-  const sizes = await objectSizes(bare, blobs.map((e) => e.blob));
-  blobs.forEach((e, i) => (e.size = sizes[i] ?? 0));
+  const sizes = await objects.info(blobs.map((e) => e.blob));
+  blobs.forEach((e, i) => (e.size = sizes[i]?.size ?? 0));
   let budget = PRELOAD_BYTES;
   const small = blobs
     .filter((e) => e.size! <= MAX_TEXT_BYTES)
     .sort((x, y) => x.size! - y.size!)
     .filter((e) => (budget -= e.size!) >= 0);
-  const bytes = await bare.readBlobs(small.map((e) => e.blob));
+  const found = await objects.contents(small.map((e) => e.blob));
+  const bytes = small.map((e, i) => {
+    if (!found[i]) throw new Error(`git cat-file: blob ${e.blob} is missing`);
+    return found[i]!.content;
+  });
   small.forEach((e, i) => {
     e.bytes = bytes[i];
     if (e.mode === 0o120000 || e.size! >= 1024 || !looksLikePointer(bytes[i])) return;
@@ -104,7 +112,7 @@ export async function commitDiff(ctx: DiffContext, a: string | undefined, b: str
     if (r.oidA) A.set(r.path, { path: r.path, mode: parseInt(r.modeA, 8), blob: r.oidA });
     if (r.oidB) B.set(r.path, { path: r.path, mode: parseInt(r.modeB, 8), blob: r.oidB });
   }
-  await describe(ctx.bare, [...A.values(), ...B.values()]);
+  await describe(ctx.objects, [...A.values(), ...B.values()]);
   const lfsOids = [...new Set([...A.values(), ...B.values()].flatMap((e) => (e.lfs ? [e.lfs.oid] : [])))];
   const heldList = await ctx.held(lfsOids);
   const held = new Set(lfsOids.filter((_, i) => heldList[i]));
@@ -139,15 +147,15 @@ function sideOpener(ctx: DiffContext, commit: string | undefined, held: Set<stri
     if (!held.has(e.lfs.oid)) throw new NotFoundError(`${e.path}: content is not on this server`, {}, 'content_missing');
     return { kind: 'lfs', oid: e.lfs.oid, size: e.lfs.size };
   };
-  const entry = (e: Entry) => (e.bytes && !e.lfs ? bufferSource(`${e.path}@${short}`, e.bytes) : openRef(refOf(e), `${e.path}@${short}`, ctx.bare, ctx.reader));
+  const entry = (e: Entry) => (e.bytes && !e.lfs ? bufferSource(`${e.path}@${short}`, e.bytes) : openRef(refOf(e), `${e.path}@${short}`, ctx.reader, ctx.objects));
   return {
     entry,
     async path(path) {
       if (!commit) return undefined;
-      const [found] = await ctx.bare.lookup(commit, [path]);
+      const [found] = path.includes('\n') ? [undefined] : await ctx.objects.info([`${commit}:${path}`]);
       if (found?.type !== 'blob') return undefined;
       const e: Entry = { path, mode: 0o100644, blob: found.oid };
-      await describe(ctx.bare, [e]);
+      await describe(ctx.objects, [e]);
       if (e.lfs && !held.has(e.lfs.oid)) {
         const [yes] = await ctx.held([e.lfs.oid]);
         if (yes) held.add(e.lfs.oid);
@@ -191,7 +199,7 @@ async function fileDiff(ctx: DiffContext, change: TreeChange<Entry>, held: Set<s
 /** Bytes of B in chunks A lacks versus shared with A, from the chunk tables (no content read). */
 function chunkSummary(ctx: DiffContext, oidA: string, oidB: string, sizeB: number, path: string): FileDiff['chunks'] {
   if (oidA === oidB) return { newBytes: 0, sharedBytes: sizeB };
-  return newVersusShared(ctx.reader.layout(oidA, path).chunks, ctx.reader.layout(oidB, path).chunks, sizeB);
+  return newVersusShared(ctx.reader.chunks(ctx.reader.layout(oidA, path)), ctx.reader.chunks(ctx.reader.layout(oidB, path)), sizeB);
 }
 
 async function compareContent(out: WebFileDiff, path: string, a: ByteSource | undefined, b: ByteSource | undefined, sides: { a: SideOpener; b: SideOpener }, budget: ReadBudget): Promise<void> {

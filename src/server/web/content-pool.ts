@@ -1,34 +1,40 @@
 /**
- * A small pool of content workers (content-worker.ts) for the web pages: reading headers,
- * previewing tables and computing diffs happen there, so the request thread only renders. At
- * most `size` workers, started on first use, one task at a time each; further tasks wait in a
- * queue of bounded length (beyond it the page answers 503). Results are immutable (they are
- * named by commit ids and object ids), so they are kept in a byte-bounded LRU cache and a second
- * visit to a page costs nothing. Workers are unref'd: they never keep the process alive.
+ * The content workers of the web pages (content-worker.ts): reading headers, previewing tables,
+ * rendering model cards and computing diffs happen there, so the request thread only renders.
+ * Page tasks run on at most `size` page workers, one task at a time each; further tasks wait in
+ * a queue of bounded length (beyond it the page answers 503). Work computed ahead (a push's
+ * previews and diffs, {@link ContentPool.background}) runs on one more worker of its own, at the
+ * background nice value, and pauses before each read while any page is being answered
+ * ({@link ContentPool.pageBegin}), so it never holds a page worker nor competes with a page.
+ * Results are immutable (named by commit ids and object ids), so they are kept in a byte-bounded
+ * LRU cache and a second visit to a page costs nothing. Workers are unref'd: they never keep the
+ * process alive.
  */
 import { Worker } from 'node:worker_threads';
 import { HubError } from '../../errors.js';
 import { HttpError } from '../http-util.js';
 import type { ContentResults, ContentTask } from './content-tasks.js';
-import type { FromWorker, ToWorker } from './content-worker.js';
+import type { FromWorker, ToWorker, WorkerSetup } from './content-worker.js';
 
 /** Options of the pool. */
 export interface ContentPoolOptions {
   storeDir: string;
   env?: NodeJS.ProcessEnv;
-  /** Worker threads (default 2). */
+  /** Page worker threads (default 2); the background worker is one more. */
   size?: number;
-  /** Tasks that may wait (default 64). */
+  /** Tasks that may wait (default 64), and background tasks that may wait (as many). */
   queueLimit?: number;
   /** Bytes of results kept (default 64 MiB, measured as JSON text). */
   cacheBytes?: number;
+  /** Longest the background worker waits, before a task or a read, for the pages being answered (default 1 s). */
+  pauseMs?: number;
 }
 
 /** Consecutive worker deaths tolerated before tasks fail fast. */
 const MAX_DEATHS = 3;
 
 interface Job {
-  /** Background work (diffs computed ahead of a page view): at most one worker at a time, after page tasks. */
+  /** Work computed ahead of a page view: on the background worker only. */
   background?: boolean;
   task: ContentTask;
   key: string;
@@ -39,6 +45,7 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  background: boolean;
   job?: Job;
   id: number;
 }
@@ -51,13 +58,30 @@ function workerError(e: { name: string; code?: string; message: string; exitCode
   return err;
 }
 
+/** The order of work computed ahead: what costs little first; a diff that reads content (seconds on a large checkpoint) last. */
+function rank(task: ContentTask): number {
+  if (task.type !== 'diff') return 0;
+  return task.budget === 0 ? 1 : 2;
+}
+
+/** The key a task's result is cached under. */
+export function taskKey(task: ContentTask): string {
+  return JSON.stringify(task);
+}
+
 /** Runs content tasks on worker threads, with a result cache. */
 export class ContentPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
+  /** Background jobs waiting, by {@link rank}, each rank in the order asked. */
   private readonly backlog: Job[] = [];
   private readonly cache = new Map<string, { value: unknown; bytes: number }>();
+  /** Page jobs queued or running, by key: a second page asking the same waits for the same result. */
   private readonly running = new Map<string, Promise<unknown>>();
+  /** Background jobs waiting or running, by key, with what they resolve to. */
+  private readonly ahead = new Map<string, Promise<unknown>>();
+  /** Pages being answered, shared with the background worker, which waits while it is not 0. */
+  private readonly pages = new Int32Array(new SharedArrayBuffer(4));
   private cachedBytes = 0;
   private nextId = 0;
   private closed = false;
@@ -66,15 +90,25 @@ export class ContentPool {
 
   constructor(private readonly opts: ContentPoolOptions) {}
 
-  /** The result of `task` (cached, or computed by a worker); `held` says which LFS oids the repository holds. */
+  /**
+   * Says a page is being answered until the returned function is called (once): meanwhile the
+   * background worker pauses before its next read.
+   */
+  pageBegin(): () => void {
+    Atomics.add(this.pages, 0, 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      if (Atomics.sub(this.pages, 0, 1) === 1) Atomics.notify(this.pages, 0);
+    };
+  }
+
+  /** The result of `task` (cached, or computed by a page worker); `held` says which LFS oids the repository holds. */
   run<T extends ContentTask['type']>(task: ContentTask & { type: T }, held: (oids: string[]) => boolean[]): Promise<ContentResults[T]> {
-    const key = JSON.stringify(task);
-    const hit = this.cache.get(key);
-    if (hit) {
-      this.cache.delete(key);
-      this.cache.set(key, hit);
-      return Promise.resolve(hit.value as ContentResults[T]);
-    }
+    const key = taskKey(task);
+    const hit = this.hit(key);
+    if (hit) return Promise.resolve(hit.value as ContentResults[T]);
     let pending = this.running.get(key);
     if (!pending) {
       if (this.closed) return Promise.reject(new Error('the server is stopping'));
@@ -83,6 +117,13 @@ export class ContentPool {
         this.queue.push({ task, key, held, resolve, reject });
         this.dispatch();
       });
+      // asked ahead but not started: the page computes it now, for both (one that the background
+      // worker started is computed again here: a page does not wait for work that yields to it)
+      const ahead = this.backlog.findIndex((j) => j.key === key);
+      if (ahead >= 0) {
+        const [job] = this.backlog.splice(ahead, 1);
+        pending.then(job.resolve, job.reject);
+      }
       this.running.set(key, pending);
       const forget = () => this.running.delete(key);
       pending.then(forget, forget);
@@ -92,69 +133,89 @@ export class ContentPool {
 
   /** The cached result of `task`, without computing it. */
   cached<T extends ContentTask['type']>(task: ContentTask & { type: T }): ContentResults[T] | undefined {
-    const key = JSON.stringify(task);
-    const hit = this.cache.get(key);
-    if (!hit) return undefined;
-    this.cache.delete(key);
-    this.cache.set(key, hit);
-    return hit.value as ContentResults[T];
+    return this.hit(taskKey(task))?.value as ContentResults[T] | undefined;
   }
 
   /**
-   * Computes `task` in the background so that a later page finds it cached: after the page
-   * tasks, on at most one worker at a time (a page always has another), at most `queueLimit`
-   * waiting (beyond that, and on failure, it is simply not done ahead).
+   * Computes `task` ahead so that a later page finds it cached: on the background worker, one
+   * task at a time, previews and cards first, then diffs without content, then diffs that read
+   * content, at most `queueLimit` waiting. Resolves with the
+   * result, or undefined when it was not done ahead (the queue was full, the server is stopping,
+   * or it failed: the page computes it when asked).
    */
-  background(task: ContentTask, held: (oids: string[]) => boolean[]): void {
-    const key = JSON.stringify(task);
-    if (this.closed || this.cache.has(key) || this.running.has(key) || this.backlog.some((j) => j.key === key)) return;
-    if (this.backlog.length >= (this.opts.queueLimit ?? 64)) return;
-    this.backlog.push({ background: true, task, key, held, resolve: () => {}, reject: () => {} });
+  background<T extends ContentTask['type']>(task: ContentTask & { type: T }, held: (oids: string[]) => boolean[]): Promise<ContentResults[T] | undefined> {
+    const key = taskKey(task);
+    const hit = this.hit(key);
+    if (hit) return Promise.resolve(hit.value as ContentResults[T]);
+    const known = this.running.get(key) ?? this.ahead.get(key);
+    if (known) return known.then((v) => v as ContentResults[T], () => undefined);
+    if (this.closed || this.backlog.length >= (this.opts.queueLimit ?? 64)) return Promise.resolve(undefined);
+    let job!: Job;
+    const done = new Promise<unknown>((resolve, reject) => (job = { background: true, task, key, held, resolve, reject }));
+    this.ahead.set(key, done);
+    const forget = () => this.ahead.delete(key);
+    done.then(forget, forget);
+    const later = this.backlog.findIndex((j) => rank(j.task) > rank(task));
+    if (later < 0) this.backlog.push(job);
+    else this.backlog.splice(later, 0, job);
     this.dispatch();
+    return done.then((v) => v as ContentResults[T], () => undefined);
   }
 
-  /** Starts every worker ahead of the first task (a worker takes tens of milliseconds to start). */
+  /** Starts the page workers ahead of the first task (a worker takes tens of milliseconds to start). */
   warm(): void {
-    while (this.slots.length < (this.opts.size ?? 2) && !this.closed) this.spawn();
+    while (this.slots.filter((s) => !s.background).length < (this.opts.size ?? 2) && !this.closed) this.spawn(false);
   }
 
   /** Stops every worker; queued tasks fail. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new Error('the server is stopping'));
-    this.backlog.length = 0;
+    for (const job of [...this.queue.splice(0), ...this.backlog.splice(0)]) job.reject(new Error('the server is stopping'));
+    Atomics.store(this.pages, 0, 0);
+    Atomics.notify(this.pages, 0);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots.length = 0;
   }
 
+  private hit(key: string): { value: unknown } | undefined {
+    const hit = this.cache.get(key);
+    if (!hit) return undefined;
+    this.cache.delete(key);
+    this.cache.set(key, hit);
+    return hit;
+  }
+
   private dispatch(): void {
-    for (;;) {
-      const backgroundBusy = this.slots.some((s) => s.job?.background);
-      const queue = this.queue.length > 0 ? this.queue : !backgroundBusy && this.backlog.length > 0 ? this.backlog : undefined;
-      if (!queue) return;
-      let slot = this.slots.find((s) => !s.job);
-      if (!slot && this.slots.length < (this.opts.size ?? 2)) slot = this.spawn();
-      if (!slot) return;
-      const job = queue.shift()!;
-      if (job.background) {
-        // computed by a page meanwhile, or cached since it was queued: nothing to do
-        if (this.cache.has(job.key) || this.running.has(job.key)) continue;
-        const done = new Promise<unknown>((resolve, reject) => Object.assign(job, { resolve, reject }));
-        done.catch(() => {}); // best effort: the page computes it when asked
-        this.running.set(job.key, done);
-        const forget = () => this.running.delete(job.key);
-        done.then(forget, forget);
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => !s.background && !s.job);
+      if (!slot && this.slots.filter((s) => !s.background).length < (this.opts.size ?? 2)) slot = this.spawn(false);
+      if (!slot) break;
+      this.start(slot, this.queue.shift()!);
+    }
+    while (this.backlog.length > 0) {
+      const slot = this.slots.find((s) => s.background) ?? this.spawn(true);
+      if (slot.job) return;
+      const job = this.backlog.shift()!;
+      const hit = this.hit(job.key);
+      if (hit) {
+        job.resolve(hit.value); // computed by a page meanwhile
+        continue;
       }
-      slot.job = job;
-      slot.id = this.nextId++;
-      slot.worker.postMessage({ id: slot.id, task: job.task } satisfies ToWorker);
+      this.start(slot, job);
     }
   }
 
-  private spawn(): Slot {
-    const worker = new Worker(new URL('./content-worker.js', import.meta.url), { workerData: { storeDir: this.opts.storeDir, env: this.opts.env ?? process.env } });
+  private start(slot: Slot, job: Job): void {
+    slot.job = job;
+    slot.id = this.nextId++;
+    slot.worker.postMessage({ id: slot.id, task: job.task } satisfies ToWorker);
+  }
+
+  private spawn(background: boolean): Slot {
+    const workerData: WorkerSetup = { storeDir: this.opts.storeDir, env: this.opts.env ?? process.env, ...(background ? { pages: this.pages, pauseMs: this.opts.pauseMs ?? 1000 } : {}) };
+    const worker = new Worker(new URL('./content-worker.js', import.meta.url), { workerData });
     worker.unref();
-    const slot: Slot = { worker, id: -1 };
+    const slot: Slot = { worker, background, id: -1 };
     this.slots.push(slot);
     worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
     const fail = (err: unknown) => {
@@ -166,7 +227,7 @@ export class ContentPool {
       slot.job = undefined;
       if (this.closed) return;
       if (++this.deaths > MAX_DEATHS) {
-        for (const job of this.queue.splice(0)) job.reject(error);
+        for (const job of [...this.queue.splice(0), ...this.backlog.splice(0)]) job.reject(error);
         setTimeout(() => (this.deaths = 0), 10_000).unref(); // then try again
         return;
       }
@@ -198,12 +259,20 @@ export class ContentPool {
       this.remember(job.key, value, msg.json.length);
       job.resolve(value);
     }
-    this.dispatch();
+    // what a background result asks for next (the previews of the files it listed) is queued by
+    // promise callbacks: let them run before the background worker takes its next job
+    if (job.background) setImmediate(() => this.dispatch());
+    else this.dispatch();
   }
 
   private remember(key: string, value: unknown, bytes: number): void {
     const limit = this.opts.cacheBytes ?? 64 << 20;
     if (bytes > limit / 4) return;
+    const old = this.cache.get(key);
+    if (old) {
+      this.cache.delete(key);
+      this.cachedBytes -= old.bytes;
+    }
     this.cache.set(key, { value, bytes });
     this.cachedBytes += bytes;
     for (const [k, v] of this.cache) {

@@ -2,17 +2,29 @@
  * Entry point of a content worker thread (content-pool.ts): opens the server's store once, then
  * runs one task at a time (content-tasks.ts) and answers with its result as JSON text, or with
  * the error (name, code, message, exit code). A diff asks the request thread which LFS objects
- * the repository holds (`held`): the metadata lives there.
+ * the repository holds (`held`): the metadata lives there. A page worker runs at the process's
+ * priority; the background worker at the background nice value, and before each task
+ * and each read of stored content it waits while pages are being answered (the pool's shared
+ * count), at most a second at a time (`pauseMs`) so that it still advances under a steady
+ * stream of pages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HubError } from '../../errors.js';
 import { Store } from '../../store/store.js';
 import { lowerPriority } from '../background-priority.js';
 import { runContentTask, type ContentTask } from './content-tasks.js';
-import { StoreReader } from './web-sources.js';
+import { GitObjects } from './git-objects.js';
+import { StoreReader } from './store-reader.js';
 
-// page content work yields the CPU to the event loop (per-thread nice on Linux)
-lowerPriority(0);
+/** What a worker is started with. */
+export interface WorkerSetup {
+  storeDir: string;
+  env: NodeJS.ProcessEnv;
+  /** Set for the background worker: how many pages are being answered (it waits while not 0)... */
+  pages?: Int32Array;
+  /** ...for at most this long at a time. */
+  pauseMs?: number;
+}
 
 /** A message from the request thread. */
 export type ToWorker = { id: number; task: ContentTask } | { answer: number; held: boolean[] };
@@ -24,9 +36,27 @@ export type FromWorker =
   | { id: number; ask: number; oids: string[] };
 
 const port = parentPort!;
-const { storeDir, env } = workerData as { storeDir: string; env: NodeJS.ProcessEnv };
+const { storeDir, env, pages, pauseMs = 1000 } = workerData as WorkerSetup;
+// per-thread nice on Linux. Page work is what a visitor waits for, and it is bounded (headers, a
+// table's first rows, a card, a diff without content), so it keeps the process's priority (at
+// nice 10 it would wait behind every other busy process of the machine). Work computed ahead
+// runs at the background nice value, like the server's git processes, and pauses for pages.
+if (pages) lowerPriority(0);
+
+/** Waits while pages are being answered, up to `pauseMs`. */
+function yieldToPages(count: Int32Array): void {
+  const until = performance.now() + pauseMs;
+  for (;;) {
+    const n = Atomics.load(count, 0);
+    const left = until - performance.now();
+    if (n <= 0 || left <= 0) return;
+    Atomics.wait(count, 0, n, left);
+  }
+}
+
 const store = await Store.open(storeDir, env);
-const reader = new StoreReader(store);
+const reader = new StoreReader(store, undefined, pages ? () => yieldToPages(pages) : undefined);
+const objects = new GitObjects({ repos: 4 });
 const asks = new Map<number, (held: boolean[]) => void>();
 let nextAsk = 0;
 
@@ -43,7 +73,8 @@ port.on('message', (msg: ToWorker) => {
       asks.set(ask, resolve);
       port.postMessage({ id, ask, oids } satisfies FromWorker);
     });
-  runContentTask({ reader, held }, task).then(
+  if (pages) yieldToPages(pages);
+  runContentTask({ reader, objects, held }, task).then(
     (result) => {
       reader.trim();
       port.postMessage({ id, json: JSON.stringify(result) } satisfies FromWorker);
@@ -56,3 +87,6 @@ port.on('message', (msg: ToWorker) => {
     },
   );
 });
+
+// a page worker loads the Markdown renderer (about 100 ms) now rather than on a visitor's first model card
+if (!pages) setImmediate(() => void import('./markdown.js').catch(() => {}));

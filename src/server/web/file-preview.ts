@@ -50,7 +50,7 @@ export const MAX_TENSORS = 5000;
 /** Rows a table preview shows. */
 export const PREVIEW_ROWS = 100;
 /** Bytes of a text table read for its preview. */
-export const TABLE_PREFIX_BYTES = 512 * 1024;
+export const TABLE_PREFIX_BYTES = 64 * 1024;
 /** Largest compressed first row group of a Parquet file read for a preview. */
 export const PARQUET_GROUP_LIMIT = 32 << 20;
 const MAX_VALUE_CHARS = 300;

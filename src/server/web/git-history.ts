@@ -1,7 +1,7 @@
 /**
- * What the web pages read from a bare repository besides trees and blobs (git-read.ts): refs,
- * pages of history, whole commits, the changed paths between two commits, and the first bytes of
- * a blob. All through the git CLI with argument arrays; revisions reach git only as commit ids
+ * What the web pages read from a bare repository besides trees and objects (git-read.ts,
+ * git-objects.ts): refs, pages of history, commits parsed, the changed paths between two
+ * commits, and the first bytes of a blob. All through the git CLI with argument arrays; revisions reach git only as commit ids
  * that git printed or that {@link BareRepo.resolve} accepted.
  */
 import { runGit, type BareRepo } from '../git-read.js';
@@ -73,30 +73,13 @@ export function parseCommit(id: string, raw: Buffer): CommitDetails {
   return out;
 }
 
-/** Reads commits by id (ids git printed), in order; a missing one is an error. */
-export async function readCommits(bare: BareRepo, ids: string[]): Promise<CommitDetails[]> {
-  if (ids.length === 0) return [];
-  const out = await runGit(bare.dir, ['cat-file', '--batch'], ids.map((i) => `${i}\n`).join(''));
-  const commits: CommitDetails[] = [];
-  let at = 0;
-  for (const id of ids) {
-    const nl = out.indexOf(0x0a, at);
-    const m = /^([0-9a-f]+) commit (\d+)$/.exec(out.subarray(at, nl).toString('utf8'));
-    if (!m) throw new Error(`git cat-file: ${id} is not a commit`);
-    const size = Number(m[2]);
-    commits.push(parseCommit(m[1], out.subarray(nl + 1, nl + 1 + size)));
-    at = nl + 1 + size + 1;
-  }
-  return commits;
-}
-
-/** A page of history from `commit` (newest first), optionally only commits touching `path`; `more` when older ones exist. */
-export async function history(bare: BareRepo, commit: string, opts: { skip: number; count: number; path?: string }): Promise<{ commits: CommitDetails[]; more: boolean }> {
+/** The ids of a page of history from `commit` (newest first), optionally only commits touching `path`; `more` when older ones exist. */
+export async function history(bare: BareRepo, commit: string, opts: { skip: number; count: number; path?: string }): Promise<{ ids: string[]; more: boolean }> {
   if (!SHA.test(commit)) throw new Error(`not a commit id: ${commit}`);
   const args = ['rev-list', `--skip=${opts.skip}`, `--max-count=${opts.count + 1}`, commit];
   if (opts.path) args.push('--', opts.path);
   const ids = (await runGit(bare.dir, args)).toString('utf8').split('\n').filter((l) => SHA.test(l));
-  return { commits: await readCommits(bare, ids.slice(0, opts.count)), more: ids.length > opts.count };
+  return { ids: ids.slice(0, opts.count), more: ids.length > opts.count };
 }
 
 /** Branches and tags (tags peeled to their commit), by name, at most {@link MAX_REFS} of each. */
@@ -155,16 +138,6 @@ export async function mergeBase(bare: BareRepo, a: string, b: string): Promise<s
   }
 }
 
-/** Sizes of objects by id (ids git printed); undefined for missing ones. */
-export async function objectSizes(bare: BareRepo, oids: string[]): Promise<Array<number | undefined>> {
-  if (oids.length === 0) return [];
-  const lines = (await runGit(bare.dir, ['cat-file', '--batch-check'], oids.map((o) => `${o}\n`).join(''))).toString('utf8').split('\n');
-  return oids.map((_, i) => {
-    const m = /^[0-9a-f]+ \w+ (\d+)$/.exec(lines[i] ?? '');
-    return m ? Number(m[1]) : undefined;
-  });
-}
-
 /** The first `max` bytes of blob `oid` (git stops once they are read: a large blob is never read whole). */
 export async function blobPrefix(bare: BareRepo, oid: string, max: number): Promise<Buffer> {
   const child = bare.catBlob(oid);
@@ -183,9 +156,9 @@ export async function blobPrefix(bare: BareRepo, oid: string, max: number): Prom
   return Buffer.concat(parts).subarray(0, max);
 }
 
-/** Commits reachable from `head` but not from `base` (newest first), at most `max`; `more` when there are others. */
-export async function commitsBetween(bare: BareRepo, base: string, head: string, max: number): Promise<{ commits: CommitDetails[]; more: boolean }> {
+/** The ids of the commits reachable from `head` but not from `base` (newest first), at most `max`; `more` when there are others. */
+export async function commitsBetween(bare: BareRepo, base: string, head: string, max: number): Promise<{ ids: string[]; more: boolean }> {
   for (const c of [base, head]) if (!SHA.test(c)) throw new Error(`not a commit id: ${c}`);
   const ids = (await runGit(bare.dir, ['rev-list', `--max-count=${max + 1}`, head, `^${base}`])).toString('utf8').split('\n').filter((l) => SHA.test(l));
-  return { commits: await readCommits(bare, ids.slice(0, max)), more: ids.length > max };
+  return { ids: ids.slice(0, max), more: ids.length > max };
 }

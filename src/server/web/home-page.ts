@@ -9,6 +9,7 @@ import { formatBytes, formatCount, formatDate, html, type SafeHtml } from './htm
 import { mayRead, repoBase, sendPage, type PageContext } from './page-context.js';
 import { BareRepo } from '../git-read.js';
 import { repoDir } from '../bare-repos.js';
+import { noObjects, sizeTask } from './repo-size.js';
 
 /** Repositories per page. */
 export const PAGE = 50;
@@ -22,7 +23,7 @@ export function pageNumber(url: URL): number {
 async function row(ctx: PageContext, r: RepoRecord): Promise<SafeHtml> {
   const bare = new BareRepo(repoDir(ctx.deps.root, r.type, r.owner, r.name));
   const head = await ctx.deps.facts.headCommit(bare);
-  const [commit, size] = head ? await Promise.all([ctx.deps.facts.commit(bare, head), ctx.deps.facts.size(bare, head)]) : [undefined, undefined];
+  const [commit, size] = head ? await Promise.all([ctx.deps.facts.commit(bare, head), ctx.deps.pool.run(sizeTask(bare.dir, head), noObjects)]) : [undefined, undefined];
   const base = repoBase(r);
   return html`<tr><td><span class="badge">${r.type}</span> <a href="${base}"><b>${r.owner}/${r.name}</b></a>${r.private ? html` <span class="badge private">private</span>` : ''}</td>
 <td class="num">${size ? formatBytes(size.bytes) : '—'}</td><td class="num">${size ? `${formatCount(size.files)} files` : 'empty'}</td>

@@ -1,26 +1,18 @@
 /**
  * What the pages read from bare repositories, cached. Everything named by an object id is
  * immutable (a commit's details, a tree's entries, whether a blob is an LFS pointer, which
- * commit last changed a path up to a commit, a page of history, a merge base, a repository's
- * size at a commit), so it is kept in bounded LRU caches and a second view of a page starts no
- * git process. Branches and tags are read from the ref files (ref-files.ts), not cached: a push
+ * commit last changed a path up to a commit, a page of history, a merge base), so it is kept in
+ * bounded LRU caches and a second view of a page starts no git process. Objects are read through
+ * the long-running readers of git-objects.ts; listings, history and merge bases by one git each. Branches and tags are read from the ref files (ref-files.ts), not cached: a push
  * shows at once. Anything unusual falls back to asking git.
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { looksLikePointer, parsePointer } from '../../formats/lfs-pointer.js';
-import { checkRevision, runGit, type BareRepo, type PathObject, type TreeItem } from '../git-read.js';
+import { checkRevision, type BareRepo, type PathObject, type TreeItem } from '../git-read.js';
 import { HttpError } from '../http-util.js';
-import { blobPrefix, commitsBetween, history, listRefs, mergeBase, readCommits, type CommitDetails, type RefInfo } from './git-history.js';
+import { commitsBetween, history, listRefs, mergeBase, parseCommit, type CommitDetails, type RefInfo } from './git-history.js';
+import type { GitObjects } from './git-objects.js';
+import { Lru } from './lru.js';
+import { pointerOf } from './pointer-of.js';
 import { readRefFiles } from './ref-files.js';
-
-/** Size of a repository at a commit. */
-export interface RepoSize {
-  files: number;
-  /** Bytes of every file, large files at their real size. */
-  bytes: number;
-  /** Files committed as Git LFS pointers. */
-  largeFiles: number;
-}
 
 /** A tree entry as the pages show it: a large file at its real size with its LFS oid. */
 export interface Entry extends TreeItem {
@@ -34,36 +26,10 @@ export interface Refs {
   head?: string;
 }
 
-/** A map that forgets its least recently used entries beyond a total weight. */
-export class Lru<K, V> {
-  private readonly map = new Map<K, { value: V; weight: number }>();
-  private weight = 0;
-  constructor(private readonly capacity: number) {}
-  get(key: K): V | undefined {
-    const hit = this.map.get(key);
-    if (hit === undefined) return undefined;
-    this.map.delete(key);
-    this.map.set(key, hit);
-    return hit.value;
-  }
-  set(key: K, value: V, weight = 1): void {
-    const old = this.map.get(key);
-    if (old) this.weight -= old.weight;
-    this.map.delete(key);
-    this.map.set(key, { value, weight });
-    this.weight += weight;
-    for (const [k, v] of this.map) {
-      if (this.weight <= this.capacity || this.map.size === 1) break;
-      this.map.delete(k);
-      this.weight -= v.weight;
-    }
-  }
-}
-
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 const HEX_PREFIX = /^[0-9a-f]{4,64}$/;
-/** Entries parsed between two yields to the event loop. */
-const PARSE_SLICE = 5000;
+/** Commits {@link RepoFacts.lastCommit} walks before it asks git log. */
+const LAST_COMMIT_WALK = 16;
 
 /** The cached reads of every page of a server. */
 export class RepoFacts {
@@ -75,8 +41,10 @@ export class RepoFacts {
   private readonly lasts = new Lru<string, string | null>(16384);
   private readonly histories = new Lru<string, { ids: string[]; more: boolean }>(100_000);
   private readonly bases = new Lru<string, string | null>(4096);
-  private readonly sizes = new Lru<string, Promise<RepoSize>>(2048);
   private readonly heads = new Lru<string, Buffer>(32 << 20);
+
+  /** `objects` reads objects through long-running git processes (git-objects.ts). */
+  constructor(private readonly objects: GitObjects) {}
 
   /** Branches and tags (tags peeled to commits), by name; HEAD's branch. */
   async refs(bare: BareRepo): Promise<Refs> {
@@ -137,7 +105,12 @@ export class RepoFacts {
   /** Details of commits (ids git printed or refs held), in order. */
   async commitsById(bare: BareRepo, ids: string[]): Promise<CommitDetails[]> {
     const missing = [...new Set(ids.filter((id) => !this.commits.get(`${bare.dir}\0${id}`)))];
-    for (const c of await readCommits(bare, missing)) this.commits.set(`${bare.dir}\0${c.id}`, c);
+    const found = await this.objects.of(bare.dir).contents(missing);
+    missing.forEach((id, i) => {
+      const o = found[i];
+      if (o?.type !== 'commit') throw new Error(`git cat-file: ${id} is not a commit`);
+      this.commits.set(`${bare.dir}\0${id}`, parseCommit(o.oid, o.content));
+    });
     return ids.map((id) => this.commits.get(`${bare.dir}\0${id}`)!);
   }
 
@@ -151,7 +124,8 @@ export class RepoFacts {
     const key = `${bare.dir}\0${commit}\0${path}`;
     const hit = this.lookups.get(key);
     if (hit !== undefined) return hit ?? undefined;
-    const [found] = await bare.lookup(commit, [path]);
+    const [o] = path.includes('\n') ? [undefined] : await this.objects.of(bare.dir).info([`${commit}:${path}`]);
+    const found = o ? { type: o.type, oid: o.oid, size: o.size } : undefined;
     this.lookups.set(key, found ?? null);
     return found;
   }
@@ -161,6 +135,7 @@ export class RepoFacts {
     const key = `${bare.dir}\0${treeOid}\0${prefix}`;
     const hit = this.trees.get(key);
     if (hit) return hit;
+    // one git ls-tree: the long-running reader answers a line at a time, slow for 10,000 sizes
     const items = (await bare.listTree(treeOid, prefix, false)).filter((i) => i.type === 'blob' || i.type === 'tree');
     this.trees.set(key, items, items.length + 1);
     return items;
@@ -170,22 +145,52 @@ export class RepoFacts {
   async entries(bare: BareRepo, items: TreeItem[]): Promise<Entry[]> {
     const candidates = items.filter((i) => i.type === 'blob' && i.mode !== '120000' && i.size >= 100 && i.size < 1024);
     const unknown = [...new Set(candidates.filter((i) => this.pointers.get(i.oid) === undefined).map((i) => i.oid))];
-    const blobs = await bare.readBlobs(unknown);
-    unknown.forEach((oid, i) => this.pointers.set(oid, pointerOf(blobs[i])));
+    const blobs = await this.objects.of(bare.dir).contents(unknown);
+    unknown.forEach((oid, i) => {
+      const blob = blobs[i];
+      if (!blob) throw new Error(`git cat-file: blob ${oid} is missing`);
+      this.pointers.set(oid, pointerOf(blob.content) ?? null);
+    });
     return items.map((i) => {
       const lfs = i.type === 'blob' && i.size >= 100 && i.size < 1024 && i.mode !== '120000' ? this.pointers.get(i.oid) : undefined;
       return lfs ? { ...i, lfs } : i;
     });
   }
 
-  /** The commit up to `commit` that last changed `path`. */
+  /**
+   * The commit up to `commit` that last changed `path` ('' is the root tree): what `git log -1
+   * commit -- path` prints, found by walking the history as git simplifies it (from a commit
+   * whose `path` equals a parent's, on to the first such parent; the answer is the first commit
+   * where it differs from every parent) through the object readers, for at most
+   * {@link LAST_COMMIT_WALK} commits; past them, git log is asked.
+   */
   async lastCommit(bare: BareRepo, commit: string, path: string): Promise<string | undefined> {
     const key = `${bare.dir}\0${commit}\0${path}`;
     const hit = this.lasts.get(key);
     if (hit !== undefined) return hit ?? undefined;
-    const found = await bare.lastCommit(commit, path === '' ? '.' : path);
-    this.lasts.set(key, found?.id ?? null);
-    return found?.id;
+    let found = await this.walkToChange(bare, commit, path);
+    if (found === false) found = (await bare.lastCommit(commit, path === '' ? '.' : path))?.id;
+    this.lasts.set(key, found ?? null);
+    return found;
+  }
+
+  private async walkToChange(bare: BareRepo, commit: string, path: string): Promise<string | undefined | false> {
+    let c = commit;
+    for (let step = 0; step < LAST_COMMIT_WALK; step++) {
+      const { parents } = await this.commit(bare, c);
+      const here = (await this.lookup(bare, c, path))?.oid;
+      if (parents.length === 0) return here === undefined ? undefined : c;
+      let same: string | undefined;
+      for (const p of parents) {
+        if ((await this.lookup(bare, p, path))?.oid === here) {
+          same = p;
+          break;
+        }
+      }
+      if (same === undefined) return c;
+      c = same;
+    }
+    return false;
   }
 
   /** A page of history from `commit` (optionally of `path`). */
@@ -193,9 +198,7 @@ export class RepoFacts {
     const key = `${bare.dir}\0${commit}\0${opts.path ?? ''}\0${opts.skip}\0${opts.count}`;
     let hit = this.histories.get(key);
     if (!hit) {
-      const page = await history(bare, commit, opts);
-      for (const c of page.commits) this.commits.set(`${bare.dir}\0${c.id}`, c);
-      hit = { ids: page.commits.map((c) => c.id), more: page.more };
+      hit = await history(bare, commit, opts);
       this.histories.set(key, hit, hit.ids.length + 1);
     }
     return { commits: await this.commitsById(bare, hit.ids), more: hit.more };
@@ -206,9 +209,7 @@ export class RepoFacts {
     const key = `${bare.dir}\0${base}..${head}\0\0\0${max}`;
     let hit = this.histories.get(key);
     if (!hit) {
-      const page = await commitsBetween(bare, base, head, max);
-      for (const c of page.commits) this.commits.set(`${bare.dir}\0${c.id}`, c);
-      hit = { ids: page.commits.map((c) => c.id), more: page.more };
+      hit = await commitsBetween(bare, base, head, max);
       this.histories.set(key, hit, hit.ids.length + 1);
     }
     return { commits: await this.commitsById(bare, hit.ids), more: hit.more };
@@ -224,24 +225,12 @@ export class RepoFacts {
     return found;
   }
 
-  /** The size of the repository at commit `id`: one `git ls-tree -r -l`, pointers read for small blobs. */
-  size(bare: BareRepo, id: string): Promise<RepoSize> {
-    const key = `${bare.dir}\0${id}`;
-    let s = this.sizes.get(key);
-    if (!s) {
-      s = this.measure(bare, id);
-      s.catch(() => undefined);
-      this.sizes.set(key, s);
-    }
-    return s;
-  }
-
   /** The first `max` bytes of blob `oid` (a blob's bytes never change: kept, up to 32 MiB in all). */
   async blobHead(bare: BareRepo, oid: string, max: number): Promise<Buffer> {
     const key = `${oid}\0${max}`;
     const hit = this.heads.get(key);
     if (hit) return hit;
-    const bytes = await blobPrefix(bare, oid, max);
+    const bytes = await this.objects.of(bare.dir).blobHead(oid, max);
     this.heads.set(key, bytes, bytes.length + 64);
     return bytes;
   }
@@ -250,47 +239,9 @@ export class RepoFacts {
   private async peel(bare: BareRepo, oids: string[]): Promise<Array<string | undefined>> {
     const unknown = [...new Set(oids.filter((o) => this.peeled.get(`${bare.dir}\0${o}`) === undefined))];
     if (unknown.length) {
-      const lines = (await runGit(bare.dir, ['cat-file', '--batch-check'], unknown.map((o) => `${o}^{commit}\n`).join(''))).toString('utf8').split('\n');
-      unknown.forEach((o, i) => {
-        const m = /^([0-9a-f]+) commit \d+$/.exec(lines[i] ?? '');
-        this.peeled.set(`${bare.dir}\0${o}`, m ? m[1] : '');
-      });
+      const found = await this.objects.of(bare.dir).info(unknown.map((o) => `${o}^{commit}`));
+      unknown.forEach((o, i) => this.peeled.set(`${bare.dir}\0${o}`, found[i]?.type === 'commit' ? found[i]!.oid : ''));
     }
     return oids.map((o) => this.peeled.get(`${bare.dir}\0${o}`) || undefined);
-  }
-
-  private async measure(bare: BareRepo, id: string): Promise<RepoSize> {
-    if (!SHA.test(id)) throw new Error(`not a commit id: ${id}`);
-    const records = (await runGit(bare.dir, ['ls-tree', '-r', '-l', '-z', id])).toString('utf8').split('\0');
-    const size: RepoSize = { files: 0, bytes: 0, largeFiles: 0 };
-    const candidates: TreeItem[] = [];
-    for (let i = 0; i < records.length; i++) {
-      if (i % PARSE_SLICE === PARSE_SLICE - 1) await yieldToLoop();
-      const rec = records[i];
-      const tab = rec.indexOf('\t');
-      if (tab < 0) continue;
-      const [mode, type, oid, bytes] = rec.slice(0, tab).split(/ +/);
-      if (type !== 'blob') continue;
-      size.files++;
-      size.bytes += Number(bytes);
-      candidates.push({ mode, type: 'blob', oid, size: Number(bytes), path: '' });
-    }
-    for (const e of await this.entries(bare, candidates)) {
-      if (!e.lfs) continue;
-      size.bytes += e.lfs.size - e.size;
-      size.largeFiles++;
-    }
-    return size;
-  }
-}
-
-/** The LFS pointer a small blob holds, or null for an ordinary file. */
-function pointerOf(bytes: Buffer): { oid: string; size: number } | null {
-  if (!looksLikePointer(bytes)) return null;
-  try {
-    const p = parsePointer(bytes);
-    return { oid: p.oid, size: p.size };
-  } catch {
-    return null; // an ordinary small file that starts like a pointer
   }
 }

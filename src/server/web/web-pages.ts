@@ -16,14 +16,13 @@ import type { Identity } from '../access.js';
 import { handleHfRead, hfReadRoute } from '../hf-read.js';
 import { HttpError } from '../http-util.js';
 import type { Metadata, RepoRecord } from '../metadata.js';
-import { repoDir } from '../bare-repos.js';
-import { BareRepo } from '../git-read.js';
-import { readRefFiles } from './ref-files.js';
 import { blobPage } from './blob-page.js';
 import { commitPage, comparePage } from './commit-page.js';
 import { commitsPage } from './commits-page.js';
+import { computeAhead, computeAheadAtStart } from './compute-ahead.js';
 import { ContentPool } from './content-pool.js';
 import { homePage, ownerPage } from './home-page.js';
+import { GitObjects } from './git-objects.js';
 import { errorPage, sendHtml, type Viewer } from './layout.js';
 import { loginPage, logoutPage } from './login-page.js';
 import type { PageContext, WebDeps } from './page-context.js';
@@ -51,11 +50,11 @@ export interface WebPages {
   handle(req: IncomingMessage, res: ServerResponse, url: URL, id: Identity, setWho?: (id: Identity) => void): Promise<boolean>;
   /**
    * Told when a repository may have new commits (a push or a commit through the API ended):
-   * the diffs of its branch heads are computed in the background, so that their commit pages
-   * show statistics at once. Never throws; nothing waits for it.
+   * what the pages of its branch heads need is computed in the background (compute-ahead.ts),
+   * so that their first views find it cached. Never throws; nothing waits for it.
    */
   afterWrite(repo: RepoRecord): void;
-  /** Stops the content workers. */
+  /** Stops the content workers and the git object readers. */
   close(): Promise<void>;
 }
 
@@ -72,15 +71,28 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
 
 /** Builds the pages of a server. */
 export function webPages(opts: WebPagesOptions): WebPages {
+  const objects = new GitObjects();
   const deps: WebDeps = {
     root: opts.root,
     meta: opts.meta,
     store: opts.store,
     version: opts.version,
     pool: new ContentPool({ storeDir: opts.store.paths.root, env: opts.env }),
-    facts: new RepoFacts(),
+    facts: new RepoFacts(objects),
     sessions: new Sessions(sessionKey(opts.root)),
   };
+
+  // a server with repositories to show starts its content workers now (a worker takes a few
+  // hundred milliseconds of CPU to load its modules), not when a visitor waits for the first
+  // file page, and computes ahead for the repositories pushed to last (compute-ahead.ts); an
+  // empty one does both when the first push or page arrives
+  const existing = opts.meta.listRepos();
+  if (existing.length > 0) {
+    setImmediate(() => {
+      deps.pool.warm();
+      void computeAheadAtStart(deps, existing).catch(() => {});
+    });
+  }
 
   async function page(ctx: PageContext, route: WebRoute): Promise<void> {
     switch (route.page) {
@@ -117,78 +129,74 @@ export function webPages(opts: WebPagesOptions): WebPages {
     return ['GET', 'HEAD'];
   }
 
+  async function answer(req: IncomingMessage, res: ServerResponse, url: URL, id: Identity, route: WebRoute | undefined, setWho?: (id: Identity) => void): Promise<boolean> {
+    // the session cookie counts only without an Authorization header, and only here
+    const sessionOf = () => (req.headers.authorization === undefined && req.headers.cookie !== undefined ? deps.sessions.identity(deps.meta, req) : undefined);
+    if (!route) {
+      // a signed-in browser following a download link: the HF read route, as the session's user
+      const hf = READ_METHODS.has(req.method ?? '') && req.headers.cookie !== undefined ? hfReadRoute(url.pathname) : undefined;
+      const session = hf && (hf.kind === 'resolve' || hf.kind === 'raw') ? sessionOf() : undefined;
+      if (!hf || !session) return false;
+      setWho?.(session);
+      await handleHfRead(hf, req, res, url, { meta: deps.meta, store: deps.store, root: deps.root, id: session, baseUrl: `http://${req.headers.host ?? '127.0.0.1'}` });
+      return true;
+    }
+    if (route.page === 'style') {
+      if (!READ_METHODS.has(req.method ?? '')) throw new HttpError(405, `${req.method} is not supported here`, { Allow: 'GET, HEAD' });
+      const css = Buffer.from(STYLESHEET, 'utf8');
+      res.writeHead(200, { 'Content-Type': 'text/css; charset=utf-8', 'Content-Length': css.length, 'Cache-Control': 'public, max-age=86400', 'X-Content-Type-Options': 'nosniff' });
+      res.end(req.method === 'HEAD' ? undefined : css);
+      return true;
+    }
+    const session = sessionOf();
+    const headers: string[] = [];
+    const cookieJar = parseCookies(req.headers.cookie);
+    if (session) setWho?.(session);
+    else if (cookieJar.has(SESSION_COOKIE) && req.headers.authorization === undefined) headers.push(cookies.clearSession()); // expired or revoked
+    const who: Identity = session ?? id;
+    let nonce = cookieJar.get(CSRF_COOKIE);
+    if (!nonce && (session || route.page === 'login')) {
+      nonce = newNonce();
+      headers.push(cookies.csrf(nonce));
+    }
+    const viewer: Viewer = { user: who.user, session: !!session, csrf: nonce ? deps.sessions.csrfToken(nonce) : undefined, version: deps.version, here: `${url.pathname}${url.search}` };
+    const ctx: PageContext = { deps, req, res, url, id: who, viewer };
+    deps.pool.warm(); // most pages need a content worker: the first page a visitor opens starts them
+    const extra: Record<string, string[]> = headers.length ? { 'Set-Cookie': headers } : {};
+    if (headers.length) res.setHeader('Set-Cookie', headers); // with whatever the page answers (a page, a redirect)
+    try {
+      if (id.invalidToken) throw new HttpError(401, 'The token sent with this request is not valid.');
+      const methods = allowed(route);
+      if (!methods.includes(req.method ?? 'GET')) throw new HttpError(405, `${req.method} is not supported here: pages only read.`, { Allow: methods.join(', ') });
+      await page(ctx, route);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return true;
+      }
+      const e = statusOf(err);
+      if (e.status >= 500) opts.log?.(JSON.stringify({ time: new Date().toISOString(), level: 'error', message: `web page ${url.pathname}: ${(err as Error)?.message ?? String(err)}` }));
+      req.resume();
+      sendHtml(res, req.method, e.status, errorPage(viewer, e.status, e.message), { ...e.headers, ...extra });
+    }
+    return true;
+  }
+
   return {
     async handle(req, res, url, id, setWho) {
       const route = matchWebRoute(url.pathname);
-      // the session cookie counts only without an Authorization header, and only here
-      const sessionOf = () => (req.headers.authorization === undefined && req.headers.cookie !== undefined ? deps.sessions.identity(deps.meta, req) : undefined);
-      if (!route) {
-        // a signed-in browser following a download link: the HF read route, as the session's user
-        const hf = READ_METHODS.has(req.method ?? '') && req.headers.cookie !== undefined ? hfReadRoute(url.pathname) : undefined;
-        const session = hf && (hf.kind === 'resolve' || hf.kind === 'raw') ? sessionOf() : undefined;
-        if (!hf || !session) return false;
-        setWho?.(session);
-        await handleHfRead(hf, req, res, url, { meta: deps.meta, store: deps.store, root: deps.root, id: session, baseUrl: `http://${req.headers.host ?? '127.0.0.1'}` });
-        return true;
-      }
-      if (route.page === 'style') {
-        if (!READ_METHODS.has(req.method ?? '')) throw new HttpError(405, `${req.method} is not supported here`, { Allow: 'GET, HEAD' });
-        const css = Buffer.from(STYLESHEET, 'utf8');
-        res.writeHead(200, { 'Content-Type': 'text/css; charset=utf-8', 'Content-Length': css.length, 'Cache-Control': 'public, max-age=86400', 'X-Content-Type-Options': 'nosniff' });
-        res.end(req.method === 'HEAD' ? undefined : css);
-        return true;
-      }
-      const session = sessionOf();
-      const headers: string[] = [];
-      const cookieJar = parseCookies(req.headers.cookie);
-      if (session) setWho?.(session);
-      else if (cookieJar.has(SESSION_COOKIE) && req.headers.authorization === undefined) headers.push(cookies.clearSession()); // expired or revoked
-      const who: Identity = session ?? id;
-      let nonce = cookieJar.get(CSRF_COOKIE);
-      if (!nonce && (session || route.page === 'login')) {
-        nonce = newNonce();
-        headers.push(cookies.csrf(nonce));
-      }
-      const viewer: Viewer = { user: who.user, session: !!session, csrf: nonce ? deps.sessions.csrfToken(nonce) : undefined, version: deps.version, here: `${url.pathname}${url.search}` };
-      const ctx: PageContext = { deps, req, res, url, id: who, viewer };
-      if (route.page !== 'home' && route.page !== 'owner' && route.page !== 'login' && route.page !== 'logout') deps.pool.warm(); // file and commit pages need a worker
-      const extra: Record<string, string[]> = headers.length ? { 'Set-Cookie': headers } : {};
-      if (headers.length) res.setHeader('Set-Cookie', headers); // with whatever the page answers (a page, a redirect)
+      if (!route || route.page === 'style') return answer(req, res, url, id, route, setWho);
+      const answered = deps.pool.pageBegin(); // work computed ahead pauses until this page is answered
       try {
-        if (id.invalidToken) throw new HttpError(401, 'The token sent with this request is not valid.');
-        const methods = allowed(route);
-        if (!methods.includes(req.method ?? 'GET')) throw new HttpError(405, `${req.method} is not supported here: pages only read.`, { Allow: methods.join(', ') });
-        await page(ctx, route);
-      } catch (err) {
-        if (res.headersSent) {
-          res.destroy();
-          return true;
-        }
-        const e = statusOf(err);
-        if (e.status >= 500) opts.log?.(JSON.stringify({ time: new Date().toISOString(), level: 'error', message: `web page ${url.pathname}: ${(err as Error)?.message ?? String(err)}` }));
-        req.resume();
-        sendHtml(res, req.method, e.status, errorPage(viewer, e.status, e.message), { ...e.headers, ...extra });
+        return await answer(req, res, url, id, route, setWho);
+      } finally {
+        answered();
       }
-      return true;
     },
-    afterWrite: (repo) => void precomputeDiffs(deps, repo).catch(() => {}),
-    close: () => deps.pool.close(),
+    afterWrite: (repo) => void computeAhead(deps, repo).catch(() => {}),
+    close: () => {
+      objects.close();
+      return deps.pool.close();
+    },
   };
-}
-
-/** Heads whose diffs a write computes ahead (a push of many branches computes the first ones). */
-const PRECOMPUTED_HEADS = 16;
-
-/** Queues the diff of each branch head of `repo` against its first parent as background work. */
-async function precomputeDiffs(deps: WebDeps, repo: RepoRecord): Promise<void> {
-  const bareDir = repoDir(deps.root, repo.type, repo.owner, repo.name);
-  const bare = new BareRepo(bareDir);
-  const { refs } = await readRefFiles(bareDir);
-  const heads = [...new Set([...refs].filter(([name]) => name.startsWith('refs/heads/')).map(([, oid]) => oid))].slice(0, PRECOMPUTED_HEADS);
-  if (heads.length) deps.pool.warm();
-  const held = (oids: string[]) => oids.map((o) => deps.meta.objectSize(repo.id, o) !== undefined);
-  for (const head of heads) {
-    const commit = await deps.facts.commit(bare, head);
-    deps.pool.background({ type: 'diff', bareDir, a: commit.parents[0], b: commit.id }, held);
-  }
 }

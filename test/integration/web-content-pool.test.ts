@@ -1,0 +1,102 @@
+/**
+ * The content pool of the web pages (src/server/web/content-pool.ts) from the built code, where
+ * its worker threads run, on a real git repository and store: work computed ahead waits while a
+ * page is being answered (it never competes with one), a page asking for work still waiting
+ * ahead computes it itself and both get the answer, and work ahead runs cheapest first
+ * (previews, then diffs without content, then diffs with content) whatever order it was asked in.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { git } from '../helpers/git-repo.js';
+import { tmpDir } from '../helpers/tmp-dir.js';
+
+const dist = new URL('../../dist/server/web/', import.meta.url);
+const { ContentPool } = (await import(new URL('content-pool.js', dist).href)) as typeof import('../../src/server/web/content-pool.js');
+type Task = import('../../src/server/web/content-tasks.js').ContentTask;
+
+const noObjects = (oids: string[]) => oids.map(() => false);
+const csv = (rows: number, seed: number) => ['id,name,score', ...Array.from({ length: rows }, (_, i) => `${i},n${(i * seed) % 97},${(i * seed) % 13}`)].join('\n') + '\n';
+
+describe('the web pages\' content pool', () => {
+  const dir = tmpDir();
+  const repo = join(dir, 'repo');
+  let bareDir: string;
+  const commits: string[] = [];
+  const tables: Array<{ oid: string; size: number; name: string }> = [];
+  let pool: InstanceType<typeof ContentPool>;
+
+  beforeAll(async () => {
+    git(dir, 'init', '-q', '-b', 'main', repo);
+    for (let c = 0; c < 4; c++) {
+      for (let f = 0; f < 3; f++) writeFileSync(join(repo, `t${f}.csv`), csv(200 + c * 10 + f, c + f + 2));
+      writeFileSync(join(repo, 'notes.txt'), `version ${c}\n`);
+      git(repo, 'add', '-A');
+      git(repo, 'commit', '-q', '-m', `c${c}`);
+      commits.push(git(repo, 'rev-parse', 'HEAD').trim());
+    }
+    for (let f = 0; f < 3; f++) {
+      const oid = git(repo, 'rev-parse', `HEAD:t${f}.csv`).trim();
+      tables.push({ oid, size: Number(git(repo, 'cat-file', '-s', oid).trim()), name: `t${f}.csv` });
+    }
+    bareDir = join(repo, '.git');
+    expect(existsSync(new URL('content-worker.js', dist))).toBe(true); // so the workers run from dist
+    pool = new ContentPool({ storeDir: join(dir, 'store'), pauseMs: 600_000 });
+    pool.warm();
+    // the background worker started and warm: it would take work at once if nothing held it
+    await pool.background({ type: 'previewable', bareDir, b: commits[0] }, noObjects);
+  });
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  const table = (i: number): Task & { type: 'table' } => ({ type: 'table', bareDir, ref: { kind: 'git', oid: tables[i].oid, size: tables[i].size }, name: tables[i].name, format: 'csv' });
+
+  it('waits with work computed ahead while a page is being answered; the page\'s own work runs meanwhile', async () => {
+    const answered = pool.pageBegin();
+    onTestFinished(answered);
+    let aheadDone = false;
+    const ahead = pool.background({ type: 'previewable', bareDir, a: commits[0], b: commits[1] }, noObjects).then((v) => ((aheadDone = true), v));
+    const preview = await pool.run(table(0), noObjects); // the page's own task, on a page worker
+    expect(preview.columns.map((c) => c.name)).toEqual(['id', 'name', 'score']);
+    await new Promise((r) => setTimeout(r, 1000)); // ample time for a task of a few milliseconds, had it not waited
+    expect(aheadDone).toBe(false);
+    answered();
+    const files = await ahead;
+    expect(files?.map((f) => f.path).sort()).toEqual(['t0.csv', 't1.csv', 't2.csv']);
+    expect(aheadDone).toBe(true);
+  });
+
+  it('a page asking for work still waiting ahead computes it, and the work ahead resolves with the page\'s answer', async () => {
+    const answered = pool.pageBegin();
+    onTestFinished(answered); // (once: a second call does nothing)
+    const holding = pool.background({ type: 'previewable', bareDir, a: commits[1], b: commits[2] }, noObjects); // taken by the background worker, which waits
+    const waiting = pool.background(table(1), noObjects); // in the backlog behind it
+    let waitingDone = false;
+    void waiting.then(() => (waitingDone = true));
+    const page = await pool.run(table(1), noObjects);
+    expect(page.rows.length).toBeGreaterThan(0);
+    await new Promise((r) => setImmediate(r));
+    expect(waitingDone).toBe(true); // settled by the page's work, while the page is still open
+    expect(await waiting).toEqual(page);
+    answered();
+    expect((await holding)?.length).toBe(3);
+    expect(pool.cached(table(1))).toEqual(page);
+  });
+
+  it('runs work ahead cheapest first: previews, then diffs without content, then diffs with content', async () => {
+    const answered = pool.pageBegin();
+    const order: string[] = [];
+    const track = <T>(name: string, p: Promise<T>) => p.then((v) => (order.push(name), v));
+    const holding = track('holding', pool.background({ type: 'previewable', bareDir, a: commits[2], b: commits[3] }, noObjects));
+    const full = track('full diff', pool.background({ type: 'diff', bareDir, a: commits[0], b: commits[3] }, noObjects));
+    const none = track('diff without content', pool.background({ type: 'diff', bareDir, a: commits[0], b: commits[3], budget: 0 }, noObjects));
+    const prev = track('preview', pool.background(table(2), noObjects));
+    answered();
+    const [, f, n, p] = await Promise.all([holding, full, none, prev]);
+    expect(order).toEqual(['holding', 'preview', 'diff without content', 'full diff']);
+    expect(p?.columns.length).toBe(3);
+    expect(n?.files.find((x) => x.path === 't0.csv')?.note).toBe('table: the comparison is being computed');
+    expect(f?.files.find((x) => x.path === 't0.csv')?.table).toBeDefined();
+  });
+});
