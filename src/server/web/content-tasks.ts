@@ -13,20 +13,14 @@ import { BareRepo } from '../git-read.js';
 import { commitDiff, type WebDiff } from './commit-diff.js';
 import { previewTable, previewTensors, type TablePreview, type TensorPreview } from './file-preview.js';
 import type { GitObjects } from './git-objects.js';
+import type { ContentTask } from './content-task.js';
 import type { CardLinks, CardTag } from './markdown.js';
 import { previewableFiles, type PreviewFile } from './preview-files.js';
 import { repoSize, type RepoSize } from './repo-size.js';
 import type { StoreReader } from './store-reader.js';
 import { openRef, type FileRef } from './web-sources.js';
 
-/** A task for the content worker. */
-export type ContentTask =
-  | { type: 'tensors'; bareDir: string; ref: FileRef; name: string; format: 'safetensors' | 'gguf' }
-  | { type: 'table'; bareDir: string; ref: FileRef; name: string; format: 'csv' | 'tsv' | 'jsonl' | 'parquet' }
-  | { type: 'card'; bareDir: string; oid: string; max: number; links: CardLinks }
-  | { type: 'diff'; bareDir: string; a?: string; b: string; budget?: number }
-  | { type: 'previewable'; bareDir: string; a?: string; b: string }
-  | { type: 'size'; bareDir: string; commit: string };
+export type { ContentTask };
 
 /** A model card as a task answers it: sanitised HTML as text. */
 export interface CardResult {

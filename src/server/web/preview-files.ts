@@ -5,7 +5,7 @@
  */
 import { kindOfPath } from '../../diff/file-kind.js';
 import type { BareRepo } from '../git-read.js';
-import type { ContentTask } from './content-tasks.js';
+import type { ContentTask } from './content-task.js';
 import { changedPaths } from './git-history.js';
 import type { RepoObjects } from './git-objects.js';
 import { pointerOf } from './pointer-of.js';

@@ -6,7 +6,7 @@
  * thread.
  */
 import { runGit, type BareRepo } from '../git-read.js';
-import type { ContentTask } from './content-tasks.js';
+import type { ContentTask } from './content-task.js';
 import { pointerOf } from './pointer-of.js';
 
 /** Size of a repository at a commit. */
