@@ -9,7 +9,7 @@
 import { mergeTerm, type ManifestTerm } from '../formats/manifest.js';
 import type { MerkleEntry } from '../hash/merkle.js';
 import type { Store } from './store.js';
-import { XorbWriter } from './xorb-writer.js';
+import { xorbBufferPool, XorbWriter } from './xorb-writer.js';
 
 /** A chunk run of the manifest; `pending` marks a xorb still being written (its writer number). */
 interface PendingTerm extends ManifestTerm {
@@ -36,6 +36,8 @@ export class ChunkSink {
   private readonly unindexed = new Map<string, { xorb: string; index: number; pending?: number }>();
   private readonly durable: Array<Promise<void>> = [];
   private writer: XorbWriter | undefined;
+  /** The buffers of this file's xorb writers, one after another (xorb-writer.ts). */
+  private readonly buffers = xorbBufferPool();
   private writerSeq = 0;
   private newBytes = 0;
   private dedupBytes = 0;
@@ -84,7 +86,7 @@ export class ChunkSink {
     }
     if (this.writer && !this.writer.fits(length)) this.sealWriter();
     if (!this.writer) {
-      this.writer = new XorbWriter(this.store.paths, this.store.hashers, this.store.xorbs);
+      this.writer = new XorbWriter(this.store.paths, this.store.hashers, this.store.xorbs, this.buffers);
       this.writerSeq++;
     }
     const at = this.writer.append(hash, data);
