@@ -108,6 +108,17 @@ export class ObjectReceiver {
     await this.sink.drained();
   }
 
+  /**
+   * Calls `fn` once this receiver references none of the buffers handed to it so far (their
+   * staging writes have landed, or failed): the caller may reuse them then. The parts not yet
+   * written are flushed now, so a caller waits for no more than its own bytes.
+   */
+  whenWritten(fn: () => void): void {
+    if (!this.closed) this.flushStage();
+    if (this.stageFd < 0) return fn();
+    void this.stageWrites.then(fn, fn);
+  }
+
   /** The next raw bytes of the object (chunked here). */
   bytes(data: Uint8Array): void {
     this.chunker ??= new Chunker(this.store.hashers.chunk);
