@@ -252,7 +252,7 @@ const STAGE_WRITE = 1 << 20;
 /** Most parts in one write (IOV_MAX is 1,024 on Linux). */
 const STAGE_PARTS = 512;
 /** Staging-file bytes that may wait for the disk before the receiver asks the sender to wait. */
-const STAGE_AHEAD = 32 << 20;
+const STAGE_AHEAD = 8 << 20;
 
 /** fs.writev at `position`, as a promise of the bytes written. */
 function writevAt(fd: number, parts: Uint8Array[], position: number): Promise<number> {

@@ -19,7 +19,7 @@ import type { StorePaths } from './paths.js';
 
 const BUFFER_BYTES = 4 << 20;
 /** Bytes handed to the thread pool and not yet written past which `drained()` waits. */
-const WRITE_AHEAD = 16 << 20;
+const WRITE_AHEAD = 8 << 20;
 
 /** A pool of the writers' buffers: enough for the writes `drained()` lets wait, the one being filled and one spare. */
 export function xorbBufferPool(): BufferPool {
