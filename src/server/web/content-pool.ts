@@ -11,6 +11,7 @@ import { HubError } from '../../errors.js';
 import { HttpError } from '../http-util.js';
 import type { ContentResults, ContentTask } from './content-tasks.js';
 import type { FromWorker, ToWorker } from './content-worker.js';
+import { WORKER_LIMITS } from '../worker-limits.js';
 
 /** Options of the pool. */
 export interface ContentPoolOptions {
@@ -152,7 +153,7 @@ export class ContentPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(new URL('./content-worker.js', import.meta.url), { workerData: { storeDir: this.opts.storeDir, env: this.opts.env ?? process.env } });
+    const worker = new Worker(new URL('./content-worker.js', import.meta.url), { workerData: { storeDir: this.opts.storeDir, env: this.opts.env ?? process.env }, resourceLimits: WORKER_LIMITS });
     worker.unref();
     const slot: Slot = { worker, id: -1 };
     this.slots.push(slot);
