@@ -55,8 +55,8 @@ export interface ObjectLayout {
 export class StoreReader {
   private readonly files = new Map<string, OpenXorb>();
   private readonly layouts = new Map<string, ObjectLayout>();
-  /** Where xorb bytes land before the wanted ones are copied out: fresh large buffers cost page faults on every read. */
-  private readonly scratch = Buffer.allocUnsafeSlow(READ_SPAN + 64 * CHUNK_HEADER_BYTES);
+  /** Where xorb bytes land before the wanted ones are copied out: fresh large buffers cost page faults on every read. Made at the first read (a worker that never reads holds none). */
+  private scratch: Buffer | undefined;
 
   constructor(readonly store: Store, private readonly capacity = { files: 128, layouts: 32 }) {}
 
@@ -116,7 +116,8 @@ export class StoreReader {
       const base = records[chunks[i].index].offset;
       const last = records[chunks[j - 1].index];
       const span = last.dataOffset + last.length - base;
-      const bytes = span <= this.scratch.length ? this.scratch.subarray(0, span) : Buffer.allocUnsafe(span);
+      const scratch = (this.scratch ??= Buffer.allocUnsafeSlow(READ_SPAN + 64 * CHUNK_HEADER_BYTES));
+      const bytes = span <= scratch.length ? scratch.subarray(0, span) : Buffer.allocUnsafe(span);
       readFully(x.handle, bytes, base);
       for (let k = i; k < j; k++) {
         const c = chunks[k];
