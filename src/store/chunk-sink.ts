@@ -4,10 +4,11 @@
  * looked up in the index; new ones are appended to xorbs (64 MiB / 8192 chunks each), sealed and
  * fsynced on the thread pool, and indexed once durable. The result is the file's manifest terms
  * and Xet Merkle entries. Order of durability: xorb file (fsync + rename) -> its index rows; the
- * caller writes the manifest last, after `finish`.
+ * caller writes the manifest last, after `finish`. The Xet file hash is built chunk by chunk
+ * (MerkleBuilder): nothing is kept per chunk of the file beyond the xorb being written.
  */
 import { mergeTerm, type ManifestTerm } from '../formats/manifest.js';
-import type { MerkleEntry } from '../hash/merkle.js';
+import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
 import type { Store } from './store.js';
 import { xorbBufferPool, XorbWriter } from './xorb-writer.js';
 
@@ -19,7 +20,10 @@ interface PendingTerm extends ManifestTerm {
 /** What a sink stored, once finished. */
 export interface SinkResult {
   terms: ManifestTerm[];
-  entries: MerkleEntry[];
+  /** The Xet file hash of the chunks added. */
+  fileHash: Uint8Array;
+  /** How many chunks were added. */
+  chunks: number;
   /** Chunk bytes written to new xorbs. */
   newBytes: number;
   /** Chunk bytes found already in the store (or earlier in this file). */
@@ -29,7 +33,7 @@ export interface SinkResult {
 
 /** Collects the chunks of one file into the store. */
 export class ChunkSink {
-  readonly entries: MerkleEntry[] = [];
+  private readonly merkle: MerkleBuilder;
   private readonly terms: PendingTerm[] = [];
   private readonly knownXorbs = new Map<string, boolean>(); // xorb -> its file exists
   /** Chunks written by this sink whose xorb is not indexed yet: key -> where. */
@@ -45,7 +49,9 @@ export class ChunkSink {
   /** The first failure of a background fsync/commit; `check()` rethrows it. */
   private failed: unknown;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    this.merkle = new MerkleBuilder(store.hashers.node);
+  }
 
   /** True while sealed xorbs are still being made durable. */
   get hasPending(): boolean {
@@ -62,7 +68,7 @@ export class ChunkSink {
    * write): a download taking chunks the store has.
    */
   addStored(hash: Uint8Array, length: number, where: { xorb: string; index: number }): void {
-    this.entries.push({ hash: Uint8Array.from(hash), size: length });
+    this.merkle.push(hash, length);
     this.dedupBytes += length;
     this.addTerm({ xorb: where.xorb, chunkStart: where.index, chunkEnd: where.index + 1, bytes: length });
   }
@@ -70,7 +76,7 @@ export class ChunkSink {
   /** Adds the next chunk of the file; `hash` must be the verified keyed BLAKE3 of `data`. */
   add(hash: Uint8Array, data: Uint8Array): void {
     const length = data.length;
-    this.entries.push({ hash: Uint8Array.from(hash), size: length });
+    this.merkle.push(hash, length);
     const key = Buffer.from(hash).toString('base64');
     const mine = this.unindexed.get(key);
     if (mine) {
@@ -102,7 +108,8 @@ export class ChunkSink {
     this.check();
     return {
       terms: this.terms.reduce<ManifestTerm[]>((out, { xorb, chunkStart, chunkEnd, bytes }) => mergeTerm(out, { xorb, chunkStart, chunkEnd, bytes }), []),
-      entries: this.entries,
+      chunks: this.merkle.leaves,
+      fileHash: fileHashFromRoot(this.merkle.root(), this.merkle.leaves, this.store.hashers.fileSalt),
       newBytes: this.newBytes,
       dedupBytes: this.dedupBytes,
       xorbsWritten: this.xorbsWritten,

@@ -16,7 +16,6 @@ import { raceAbort } from '../abort.js';
 import { IntegrityError } from '../errors.js';
 import { Chunker, type Chunk } from '../chunking/chunker.js';
 import type { FileManifest } from '../formats/manifest.js';
-import { fileHash } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { ChunkSink } from './chunk-sink.js';
 import { followFileSha256, inlineSha256, type FileSha256 } from './file-sha256.js';
@@ -155,7 +154,7 @@ export class ObjectReceiver {
     }
     try {
       const [, stored] = await Promise.all([synced, sealed]);
-      const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(fileHash(stored.entries, this.store.hashers)), terms: stored.terms };
+      const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(stored.fileHash), terms: stored.terms };
       if (!hasManifest(this.store.paths, oid)) writeManifest(this.store.paths, manifest);
       if (fd >= 0) {
         closeSync(fd);
