@@ -185,7 +185,7 @@ async function precomputeDiffs(deps: WebDeps, repo: RepoRecord): Promise<void> {
   const bare = new BareRepo(bareDir);
   const { refs } = await readRefFiles(bareDir);
   const heads = [...new Set([...refs].filter(([name]) => name.startsWith('refs/heads/')).map(([, oid]) => oid))].slice(0, PRECOMPUTED_HEADS);
-  if (heads.length) deps.pool.warm();
+  // (no warm(): a background task starts the one worker it runs on, and a page warms the rest)
   const held = (oids: string[]) => oids.map((o) => deps.meta.objectSize(repo.id, o) !== undefined);
   for (const head of heads) {
     const commit = await deps.facts.commit(bare, head);
