@@ -13,8 +13,12 @@ import type { TensorStats } from './tensor-diff-types.js';
 import { readRange, type ListedTensor } from './tensor-listing.js';
 import { StatsAccumulator } from './tensor-stats.js';
 
-/** Largest single read of tensor data. */
-export const PIECE_BYTES = 8 * 1024 * 1024;
+/**
+ * Largest single read of tensor data. Each piece is read on both sides, copied out of its chunks
+ * and, with stats, decoded to floats: 8 MiB pieces made `hub diff --stats` of two 2 GiB
+ * checkpoints peak at 300 MiB; 2 MiB ones are as fast.
+ */
+export const PIECE_BYTES = 2 * 1024 * 1024;
 
 /**
  * Piece size when pieces are settled by fingerprints (no stats): small, so that an unchanged

@@ -26,6 +26,7 @@ import { prepareRoot } from './server-root.js';
 import { StallWatch } from './stall-watch.js';
 import { handleTokens, tokenRoute } from './tokens-api.js';
 import { WorkPool } from './work-pool.js';
+import { sendBufferPool } from './send-range.js';
 import { handleHfRead, hfReadRoute } from './hf-read.js';
 import { chunkRouteAction, handleChunkApi } from './chunks.js';
 import { BATCH_BODY_LIMIT, BATCH_JSON_LIMITS, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
@@ -147,6 +148,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const store = await Store.open(join(root, 'store'), env);
   const pool = new WorkPool({ storeRoot: join(root, 'store'), store, env, workers: opts.workers });
   await pool.warm();
+  const sendBuffers = sendBufferPool(); // reused by every xorb download
   const gitLimiter = new Limiter({
     what: 'git requests',
     maxRunning: opts.maxGitRequests ?? 32,
@@ -275,7 +277,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (!action) throw new HttpError(405, `${req.method} is not supported here`, { Allow: rest[0] === 'xorbs' ? 'GET, HEAD, PUT' : rest[0] === 'reconstructions' ? 'GET, POST' : 'POST' });
       check(id, repo, action, 'lfs');
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${repo.owner}/${repo.name}.git/info/lfs/cas/v1`;
-      return handleChunkApi(req, res, { store, meta, repo, user: id.user, tmpDir: join(root, 'tmp'), base: `${baseUrl(req)}${prefix}`, jobs: jobsFor(key) }, rest);
+      return handleChunkApi(req, res, { store, meta, repo, user: id.user, tmpDir: join(root, 'tmp'), base: `${baseUrl(req)}${prefix}`, jobs: jobsFor(key), sendBuffers }, rest);
     }
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'locks') {
       // the File Locking API (lfs-locks.ts): every answer, refusals too, in the LFS media type

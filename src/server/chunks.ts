@@ -26,6 +26,7 @@ import { holdObject } from './hold-object.js';
 import { HttpError, readBody, readJsonBody, sendJson } from './http-util.js';
 import { parseRange } from './lfs.js';
 import { sendRange } from './send-range.js';
+import type { BufferPool } from '../fs/buffer-pool.js';
 import type { Metadata, RepoRecord, User } from './metadata.js';
 import { drainOr } from './drain-or.js';
 
@@ -46,6 +47,8 @@ export interface ChunkContext {
   base: string;
   /** Runs hashing and reassembly on the server's worker threads. */
   jobs: JobRunner;
+  /** The server's buffers for xorb downloads (send-range.ts); without it, each download has its own. */
+  sendBuffers?: BufferPool;
 }
 
 /** Which routes need write access (the caller checks access before calling `handleChunkApi`). */
@@ -159,7 +162,7 @@ async function getXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
       ...(range ? { 'Content-Range': `bytes ${start}-${end - 1}/${size}` } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
-    if (!(await sendRange(res, (buf, at) => handle.read(buf, at), start, end))) return;
+    if (!(await sendRange(res, (buf, at) => handle.read(buf, at), start, end, ctx.sendBuffers))) return;
     res.end();
   } finally {
     handle.close();

@@ -18,6 +18,7 @@ import type { Store } from '../store/store.js';
 import { HttpError } from './http-util.js';
 import { Limiter } from './limiter.js';
 import { runJob, type JobArgs, type JobName, type JobResult, type SerializedError } from './work-jobs.js';
+import { WORKER_LIMITS } from './worker-limits.js';
 
 /** Options of {@link WorkPool}. */
 export interface WorkPoolOptions {
@@ -133,7 +134,7 @@ export class WorkPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.script!, { workerData: { storeRoot: this.opts.storeRoot, env: this.opts.env } });
+    const worker = new Worker(this.script!, { workerData: { storeRoot: this.opts.storeRoot, env: this.opts.env }, resourceLimits: WORKER_LIMITS });
     const slot: Slot = { worker };
     this.slots.add(slot);
     worker.on('message', (m: { ok: boolean; value?: unknown; error?: SerializedError }) => {

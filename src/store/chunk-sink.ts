@@ -4,12 +4,13 @@
  * looked up in the index; new ones are appended to xorbs (64 MiB / 8192 chunks each), sealed and
  * fsynced on the thread pool, and indexed once durable. The result is the file's manifest terms
  * and Xet Merkle entries. Order of durability: xorb file (fsync + rename) -> its index rows; the
- * caller writes the manifest last, after `finish`.
+ * caller writes the manifest last, after `finish`. The Xet file hash is built chunk by chunk
+ * (MerkleBuilder): nothing is kept per chunk of the file beyond the xorb being written.
  */
 import { mergeTerm, type ManifestTerm } from '../formats/manifest.js';
-import type { MerkleEntry } from '../hash/merkle.js';
+import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
 import type { Store } from './store.js';
-import { XorbWriter } from './xorb-writer.js';
+import { xorbBufferPool, XorbWriter } from './xorb-writer.js';
 
 /** A chunk run of the manifest; `pending` marks a xorb still being written (its writer number). */
 interface PendingTerm extends ManifestTerm {
@@ -19,7 +20,10 @@ interface PendingTerm extends ManifestTerm {
 /** What a sink stored, once finished. */
 export interface SinkResult {
   terms: ManifestTerm[];
-  entries: MerkleEntry[];
+  /** The Xet file hash of the chunks added. */
+  fileHash: Uint8Array;
+  /** How many chunks were added. */
+  chunks: number;
   /** Chunk bytes written to new xorbs. */
   newBytes: number;
   /** Chunk bytes found already in the store (or earlier in this file). */
@@ -29,13 +33,15 @@ export interface SinkResult {
 
 /** Collects the chunks of one file into the store. */
 export class ChunkSink {
-  readonly entries: MerkleEntry[] = [];
+  private readonly merkle: MerkleBuilder;
   private readonly terms: PendingTerm[] = [];
   private readonly knownXorbs = new Map<string, boolean>(); // xorb -> its file exists
   /** Chunks written by this sink whose xorb is not indexed yet: key -> where. */
   private readonly unindexed = new Map<string, { xorb: string; index: number; pending?: number }>();
   private readonly durable: Array<Promise<void>> = [];
   private writer: XorbWriter | undefined;
+  /** The buffers of this file's xorb writers, one after another (xorb-writer.ts). */
+  private readonly buffers = xorbBufferPool();
   private writerSeq = 0;
   private newBytes = 0;
   private dedupBytes = 0;
@@ -43,7 +49,9 @@ export class ChunkSink {
   /** The first failure of a background fsync/commit; `check()` rethrows it. */
   private failed: unknown;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    this.merkle = new MerkleBuilder(store.hashers.node);
+  }
 
   /** True while sealed xorbs are still being made durable. */
   get hasPending(): boolean {
@@ -60,7 +68,7 @@ export class ChunkSink {
    * write): a download taking chunks the store has.
    */
   addStored(hash: Uint8Array, length: number, where: { xorb: string; index: number }): void {
-    this.entries.push({ hash: Uint8Array.from(hash), size: length });
+    this.merkle.push(hash, length);
     this.dedupBytes += length;
     this.addTerm({ xorb: where.xorb, chunkStart: where.index, chunkEnd: where.index + 1, bytes: length });
   }
@@ -68,7 +76,7 @@ export class ChunkSink {
   /** Adds the next chunk of the file; `hash` must be the verified keyed BLAKE3 of `data`. */
   add(hash: Uint8Array, data: Uint8Array): void {
     const length = data.length;
-    this.entries.push({ hash: Uint8Array.from(hash), size: length });
+    this.merkle.push(hash, length);
     const key = Buffer.from(hash).toString('base64');
     const mine = this.unindexed.get(key);
     if (mine) {
@@ -84,7 +92,7 @@ export class ChunkSink {
     }
     if (this.writer && !this.writer.fits(length)) this.sealWriter();
     if (!this.writer) {
-      this.writer = new XorbWriter(this.store.paths, this.store.hashers, this.store.xorbs);
+      this.writer = new XorbWriter(this.store.paths, this.store.hashers, this.store.xorbs, this.buffers);
       this.writerSeq++;
     }
     const at = this.writer.append(hash, data);
@@ -100,7 +108,8 @@ export class ChunkSink {
     this.check();
     return {
       terms: this.terms.reduce<ManifestTerm[]>((out, { xorb, chunkStart, chunkEnd, bytes }) => mergeTerm(out, { xorb, chunkStart, chunkEnd, bytes }), []),
-      entries: this.entries,
+      chunks: this.merkle.leaves,
+      fileHash: fileHashFromRoot(this.merkle.root(), this.merkle.leaves, this.store.hashers.fileSalt),
       newBytes: this.newBytes,
       dedupBytes: this.dedupBytes,
       xorbsWritten: this.xorbsWritten,

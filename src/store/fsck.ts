@@ -7,7 +7,7 @@
 import { pacer } from '../abort.js';
 import { HubError } from '../errors.js';
 import type { FileManifest } from '../formats/manifest.js';
-import { fileHash, type MerkleEntry } from '../hash/merkle.js';
+import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { silentProgress, type ProgressSink } from '../progress.js';
 import { listManifestOids, readManifest } from './manifest-files.js';
@@ -132,10 +132,10 @@ async function check(store: Store, progress: ProgressSink, signal: AbortSignal |
       continue;
     }
     if (m.terms.some((t) => bad.has(t.xorb))) continue; // reported with the xorb
-    const entries: MerkleEntry[] = [];
+    const merkle = new MerkleBuilder(store.hashers.node);
     try {
-      await streamObject(store, m, (data) => entries.push({ hash: store.hashers.chunk.hash(data), size: data.length }), silentProgress, signal);
-      if (xetHex(fileHash(entries, store.hashers)) !== m.xetHash) {
+      await streamObject(store, m, (data) => merkle.push(store.hashers.chunk.hash(data), data.length), silentProgress, signal);
+      if (xetHex(fileHashFromRoot(merkle.root(), merkle.leaves, store.hashers.fileSalt)) !== m.xetHash) {
         problems.push({ kind: 'xet_hash_mismatch', object: `manifest ${m.oid}`, message: `manifest ${m.oid} records Xet hash ${m.xetHash}, its chunks give another`, affects: [m.oid] });
       }
     } catch (err) {

@@ -16,7 +16,6 @@ import { pacer, raceAbort } from '../abort.js';
 import { IntegrityError } from '../errors.js';
 import { Chunker, type Chunk } from '../chunking/chunker.js';
 import type { FileManifest } from '../formats/manifest.js';
-import { fileHash } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { silentProgress, type ProgressSink } from '../progress.js';
 import { assertUnchanged, chunkOpenedFile, openInputFile, type OpenedFile } from './file-source.js';
@@ -102,7 +101,7 @@ class Ingest {
     }
     assertUnchanged(file, digest.size); // the worker read the file on its own
     const { oid } = digest;
-    const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(fileHash(stored.entries, store.hashers)), terms: stored.terms };
+    const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(stored.fileHash), terms: stored.terms };
     const alreadyStored = hasManifest(store.paths, oid) && this.manifestIsReadable(oid);
     if (!alreadyStored) writeManifest(store.paths, manifest);
     progress({ type: 'end', id: task, ok: true });
@@ -111,7 +110,7 @@ class Ingest {
       oid,
       size,
       xetHash: manifest.xetHash,
-      chunks: stored.entries.length,
+      chunks: stored.chunks,
       newBytes: stored.newBytes,
       dedupBytes: stored.dedupBytes,
       xorbsWritten: stored.xorbsWritten,

@@ -3,6 +3,7 @@
  * already has instead of fetching it: index lookups in one read transaction, xorbs opened once
  * per reader, and runs of neighbouring chunks read with one call.
  */
+import { BufferPool } from '../fs/buffer-pool.js';
 import { readFully, readFullyAsync } from './xorb-reader.js';
 import { fromXetHex } from '../hash/xet-hex.js';
 import { CHUNK_HEADER_BYTES } from '../formats/xorb.js';
@@ -19,6 +20,8 @@ export class LocalChunkReader {
   private readonly exists = new Map<string, boolean>();
   /** Lookups by hash list: `has` at planning and `locate` at reading cost one round of queries. */
   private readonly found = new WeakMap<readonly string[], ChunkLocation[] | null>();
+  /** Buffers of readEach's long runs, reused once their data is released (fs/buffer-pool.ts). */
+  private readonly pool = new BufferPool(READ_SPAN);
 
   constructor(private readonly store: Store) {}
 
@@ -61,15 +64,22 @@ export class LocalChunkReader {
 
   /**
    * The same, read on the thread pool (a download goes on receiving meanwhile), handed to
-   * `each` run by run (at most READ_SPAN bytes each), in order.
+   * `each` run by run (at most READ_SPAN bytes each), in order. A run longer than half of
+   * READ_SPAN is read into a reused buffer, given back when `each` calls `release`; a shorter
+   * one into a buffer of its own (a reused one would hold READ_SPAN for a few bytes).
    */
-  async readEach(where: readonly ChunkLocation[], each: (data: Uint8Array[], from: number) => void | Promise<void>): Promise<void> {
+  async readEach(where: readonly ChunkLocation[], each: (data: Uint8Array[], from: number, release: () => void) => void | Promise<void>): Promise<void> {
     let from = 0;
     for (const run of runsOf(where)) {
-      const buf = Buffer.allocUnsafe(run.bytes);
+      const pooled = run.bytes > READ_SPAN / 2;
+      const buf = pooled ? this.pool.take(run.bytes) : Buffer.allocUnsafe(run.bytes);
       await readFullyAsync(this.handle(run.xorb), buf, run.offset);
       const views = viewsOf(run, buf);
-      await each(views, from);
+      let released = false;
+      await each(views, from, () => {
+        if (pooled && !released) this.pool.give(buf);
+        released = true;
+      });
       from += views.length;
     }
   }

@@ -16,7 +16,6 @@ import { raceAbort } from '../abort.js';
 import { IntegrityError } from '../errors.js';
 import { Chunker, type Chunk } from '../chunking/chunker.js';
 import type { FileManifest } from '../formats/manifest.js';
-import { fileHash } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { ChunkSink } from './chunk-sink.js';
 import { followFileSha256, inlineSha256, type FileSha256 } from './file-sha256.js';
@@ -108,6 +107,17 @@ export class ObjectReceiver {
     await this.sink.drained();
   }
 
+  /**
+   * Calls `fn` once this receiver references none of the buffers handed to it so far (their
+   * staging writes have landed, or failed): the caller may reuse them then. The parts not yet
+   * written are flushed now, so a caller waits for no more than its own bytes.
+   */
+  whenWritten(fn: () => void): void {
+    if (!this.closed) this.flushStage();
+    if (this.stageFd < 0) return fn();
+    void this.stageWrites.then(fn, fn);
+  }
+
   /** The next raw bytes of the object (chunked here). */
   bytes(data: Uint8Array): void {
     this.chunker ??= new Chunker(this.store.hashers.chunk);
@@ -144,7 +154,7 @@ export class ObjectReceiver {
     }
     try {
       const [, stored] = await Promise.all([synced, sealed]);
-      const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(fileHash(stored.entries, this.store.hashers)), terms: stored.terms };
+      const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(stored.fileHash), terms: stored.terms };
       if (!hasManifest(this.store.paths, oid)) writeManifest(this.store.paths, manifest);
       if (fd >= 0) {
         closeSync(fd);
@@ -241,7 +251,7 @@ const STAGE_WRITE = 1 << 20;
 /** Most parts in one write (IOV_MAX is 1,024 on Linux). */
 const STAGE_PARTS = 512;
 /** Staging-file bytes that may wait for the disk before the receiver asks the sender to wait. */
-const STAGE_AHEAD = 32 << 20;
+const STAGE_AHEAD = 8 << 20;
 
 /** fs.writev at `position`, as a promise of the bytes written. */
 function writevAt(fd: number, parts: Uint8Array[], position: number): Promise<number> {

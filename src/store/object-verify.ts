@@ -17,7 +17,7 @@
 import { IntegrityError } from '../errors.js';
 import type { FileManifest } from '../formats/manifest.js';
 import type { XorbRecord } from '../formats/xorb.js';
-import { fileHash, type MerkleEntry } from '../hash/merkle.js';
+import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
 import { createSha256 } from '../hash/sha256.js';
 import { xetHex } from '../hash/xet-hex.js';
 import type { Store } from './store.js';
@@ -88,14 +88,14 @@ export function indexedChunkHashes(store: Store, f: XorbFile): Uint8Array[] {
 /** Throws IntegrityError unless the chunks `manifest` names give its Xet file hash. */
 export function checkXetHash(store: Store, manifest: FileManifest, xorbs: OpenXorbs): void {
   const hashesOf = new Map<string, Uint8Array[]>();
-  const entries: MerkleEntry[] = [];
+  const merkle = new MerkleBuilder(store.hashers.node);
   for (const t of manifest.terms) {
     const records = xorbs.records(manifest.oid, t);
     let hashes = hashesOf.get(t.xorb);
     if (!hashes) hashesOf.set(t.xorb, (hashes = indexedChunkHashes(store, xorbs.get(t.xorb))));
-    for (let i = t.chunkStart; i < t.chunkEnd; i++) entries.push({ hash: hashes[i], size: records[i].length });
+    for (let i = t.chunkStart; i < t.chunkEnd; i++) merkle.push(hashes[i], records[i].length);
   }
-  const actual = xetHex(fileHash(entries, store.hashers));
+  const actual = xetHex(fileHashFromRoot(merkle.root(), merkle.leaves, store.hashers.fileSalt));
   if (actual !== manifest.xetHash) throw new IntegrityError(`file ${manifest.oid}: its chunks give Xet hash ${actual}, the manifest says ${manifest.xetHash}`, { data: { oid: manifest.oid } }, 'xet_hash_mismatch');
 }
 

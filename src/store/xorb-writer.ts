@@ -4,20 +4,27 @@
  * 512 MiB file took 0.6 s of a 1.2 s `hub add` on the main thread when written synchronously),
  * then fsynced, named by its Xet xorb hash and renamed into place. Until `durable` resolves,
  * nothing that a reader could see exists. Buffers waiting for the disk are bounded by the
- * caller awaiting `drained()`.
+ * caller awaiting `drained()`; they come from a pool that the writers of one file share
+ * (`xorbBufferPool`), so a file of many xorbs allocates a handful of buffers, not one per 4 MiB.
  */
 import { close, closeSync, fsync, mkdirSync, openSync, unlink, write } from 'node:fs';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS, encodeChunkHeader } from '../formats/xorb.js';
 import { xorbHash, type MerkleHashers } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { tmpPathFor } from '../fs/atomic-file.js';
+import { BufferPool } from '../fs/buffer-pool.js';
 import type { XorbBackend } from './xorb-backend.js';
 import type { IndexedChunk } from './chunk-index.js';
 import type { StorePaths } from './paths.js';
 
 const BUFFER_BYTES = 4 << 20;
 /** Bytes handed to the thread pool and not yet written past which `drained()` waits. */
-const WRITE_AHEAD = 16 << 20;
+const WRITE_AHEAD = 8 << 20;
+
+/** A pool of the writers' buffers: enough for the writes `drained()` lets wait, the one being filled and one spare. */
+export function xorbBufferPool(): BufferPool {
+  return new BufferPool(BUFFER_BYTES, WRITE_AHEAD / BUFFER_BYTES + 2);
+}
 
 /** A sealed xorb: complete, named, and durable once `durable` resolves. */
 export interface SealedXorb extends WrittenXorb {
@@ -36,10 +43,9 @@ export interface WrittenXorb {
 export class XorbWriter {
   private readonly tmp: string;
   private readonly fd: number;
-  private buffer: Buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  /** The buffer being filled (taken from the pool at the first record after a flush). */
+  private buffer: Buffer | undefined;
   private buffered = 0;
-  /** Buffers whose write has finished, for reuse. */
-  private readonly spare: Buffer[] = [];
   /** The writes handed to the thread pool, one after another; rejects with the first failure. */
   private writes: Promise<void> = Promise.resolve();
   private writing = 0;
@@ -49,7 +55,8 @@ export class XorbWriter {
   private readonly chunks: IndexedChunk[] = [];
   private closed = false;
 
-  constructor(private readonly paths: StorePaths, private readonly hashers: MerkleHashers, private readonly backend: XorbBackend) {
+  /** `pool`: where buffers come from and go back to once written (shared by the writers of one sink). */
+  constructor(private readonly paths: StorePaths, private readonly hashers: MerkleHashers, private readonly backend: XorbBackend, private readonly pool = xorbBufferPool()) {
     mkdirSync(paths.tmp, { recursive: true });
     this.tmp = tmpPathFor(paths.tmp, 'xorb');
     this.fd = openSync(this.tmp, 'wx', 0o644);
@@ -71,8 +78,9 @@ export class XorbWriter {
     const index = this.chunks.length;
     this.chunks.push({ hash: Uint8Array.from(hash), index, offset: this.fileBytes, length: data.length });
     if (this.buffered + CHUNK_HEADER_BYTES + data.length > BUFFER_BYTES) this.flush();
-    encodeChunkHeader(data.length, this.buffer, this.buffered);
-    this.buffer.set(data, this.buffered + CHUNK_HEADER_BYTES);
+    const buffer = (this.buffer ??= this.pool.take());
+    encodeChunkHeader(data.length, buffer, this.buffered);
+    buffer.set(data, this.buffered + CHUNK_HEADER_BYTES);
     this.buffered += CHUNK_HEADER_BYTES + data.length;
     this.fileBytes += CHUNK_HEADER_BYTES + data.length;
     this.dataBytes += data.length;
@@ -84,21 +92,21 @@ export class XorbWriter {
     while (this.writing > WRITE_AHEAD) await this.writes;
   }
 
-  /** Hands the buffered records to the thread pool and goes on with a spare buffer. */
+  /** Hands the buffered records to the thread pool; the buffer goes back to the pool once written. */
   private flush(): void {
-    if (!this.buffered) return;
     const buf = this.buffer;
+    if (!buf || !this.buffered) return;
     const n = this.buffered;
     const position = this.written;
     const { fd } = this;
     this.written += n;
     this.writing += n;
-    this.buffer = this.spare.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES);
+    this.buffer = undefined;
     this.buffered = 0;
     this.writes = this.writes.then(async () => {
       for (let at = 0; at < n; ) at += await writeAt(fd, buf, at, n - at, position + at);
       this.writing -= n;
-      if (this.spare.length < 2) this.spare.push(buf);
+      this.pool.give(buf);
     });
     this.writes.catch(() => {}); // met by seal's durable, drained or abort
   }
@@ -138,6 +146,8 @@ export class XorbWriter {
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.buffer) this.pool.give(this.buffer); // never handed to a write
+    this.buffer = undefined;
     await this.writes.catch(() => {});
     closeSync(this.fd);
     await new Promise<void>((resolve) => unlink(this.tmp, () => resolve())); // gone already is fine

@@ -9,6 +9,7 @@
  */
 import { pacer } from '../abort.js';
 import { HubError, IntegrityError, ProtocolError } from '../errors.js';
+import { BufferPool } from '../fs/buffer-pool.js';
 import { fromXetHex } from '../hash/xet-hex.js';
 import type { ChunkApi, ReconstructionTerm } from './lfs-client.js';
 import type { TransferQueue } from './queue.js';
@@ -19,18 +20,27 @@ import { PIECE_BYTES, planSpans, SpanParser, type NamedChunk, type RemoteRun, ty
 /** Bytes read from disk per piece of a xorb upload. */
 const UPLOAD_PIECE = 1 << 20;
 
-/** A part of a download, in order: an item the caller has, or chunks parsed from one piece. */
-export type FetchedPart<L> = { local: L } | { chunks: NamedChunk[]; received: number };
+/**
+ * A part of a download, in order: an item the caller has, or chunks parsed from one piece. The
+ * caller calls `release` once nothing it handed the chunks to references them any more: the
+ * piece's buffer is then reused (or never: it is then left to the garbage collector).
+ */
+export type FetchedPart<L> = { local: L } | { chunks: NamedChunk[]; received: number; release: () => void };
 
 /**
  * The parts of `steps`, yielded in order. The remote pieces are fetched through `q` (in
  * parallel, as many ahead as the queue has slots) from the start, whatever local steps come
  * between them: a pull whose changed chunks sit between long runs the store has receives them
- * while the caller reads those runs.
+ * while the caller reads those runs. Pieces longer than half of `pieceBytes` are received into
+ * reused buffers (fs/buffer-pool.ts), each given back once both its caller and its span's
+ * parser (which may keep the piece's last, partial record until the next piece) let go of it.
  */
-export async function* fetchSteps<L>(q: TransferQueue, api: ChunkApi, steps: ReadonlyArray<SpanStep<L>>): AsyncGenerator<FetchedPart<L>> {
+export async function* fetchSteps<L>(q: TransferQueue, api: ChunkApi, steps: ReadonlyArray<SpanStep<L>>, pieceBytes = PIECE_BYTES): AsyncGenerator<FetchedPart<L>> {
   const remote = steps.filter((s): s is Extract<SpanStep<L>, { span: Span }> => !('local' in s));
-  const fetched = q.ordered(remote.map((s) => () => api.range(s.span.url, s.from, s.to)));
+  const pool = new BufferPool(pieceBytes);
+  // a short piece gets a buffer of its own: a reused one would hold pieceBytes for a few bytes
+  const alloc = (length: number): Buffer => (length > pieceBytes / 2 ? pool.take(length) : Buffer.allocUnsafe(length));
+  const fetched = q.ordered(remote.map((s) => () => api.range(s.span.url, s.from, s.to, alloc)));
   let left = remote.length;
   const ahead = (): Promise<IteratorResult<Uint8Array>> | undefined => {
     if (!left--) return undefined;
@@ -39,7 +49,8 @@ export async function* fetchSteps<L>(q: TransferQueue, api: ChunkApi, steps: Rea
     return p;
   };
   let next = ahead();
-  const parsers = new Map<Span, SpanParser>();
+  /** Each span being parsed, with the release of its parser's hold on the previous piece. */
+  const parsers = new Map<Span, { parser: SpanParser; letGo?: () => void }>();
   try {
     for (const step of steps) {
       if ('local' in step) {
@@ -49,20 +60,41 @@ export async function* fetchSteps<L>(q: TransferQueue, api: ChunkApi, steps: Rea
       const got = await next!;
       next = ahead();
       if (got.done) throw new Error('fetchSteps: fewer pieces than steps'); // cannot happen: one request per remote step
-      let parser = parsers.get(step.span);
-      if (!parser) parsers.set(step.span, (parser = new SpanParser(step.span)));
-      const chunks = parser.push(got.value, step.last);
-      if (step.last) parsers.delete(step.span);
-      yield { chunks, received: got.value.length };
+      let span = parsers.get(step.span);
+      if (!span) parsers.set(step.span, (span = { parser: new SpanParser(step.span) }));
+      const piece = got.value;
+      const hold = holds(() => pool.give(piece));
+      const chunks = span.parser.push(piece, step.last);
+      span.letGo?.(); // the parser has copied what it kept of the previous piece
+      span.letGo = hold.parser;
+      if (step.last) {
+        parsers.delete(step.span);
+        hold.parser();
+      }
+      yield { chunks, received: piece.length, release: hold.caller };
     }
   } finally {
     await fetched.return(undefined); // gives back the slots of pieces fetched ahead and not used
   }
 }
 
+/** Two holders' releases (each idempotent) of one piece; `free` runs once both let go. */
+function holds(free: () => void): { parser: () => void; caller: () => void } {
+  let left = 2;
+  const once = (): (() => void) => {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--left === 0) free();
+    };
+  };
+  return { parser: once(), caller: once() };
+}
+
 /** The chunks of `runs`, in order, each with the hash the server named (neighbouring runs fetched together). */
-export async function* fetchRuns(q: TransferQueue, api: ChunkApi, runs: readonly RemoteRun[], pieceBytes = PIECE_BYTES): AsyncGenerator<{ chunks: NamedChunk[]; received: number }> {
-  for await (const part of fetchSteps<never>(q, api, planSpans(runs.map((run) => ({ run })), pieceBytes))) if (!('local' in part)) yield part;
+export async function* fetchRuns(q: TransferQueue, api: ChunkApi, runs: readonly RemoteRun[], pieceBytes = PIECE_BYTES): AsyncGenerator<{ chunks: NamedChunk[]; received: number; release: () => void }> {
+  for await (const part of fetchSteps<never>(q, api, planSpans(runs.map((run) => ({ run })), pieceBytes), pieceBytes)) if (!('local' in part)) yield part;
 }
 
 /** A reconstruction term as a remote run; a term without its chunk hashes cannot be verified. */
@@ -82,15 +114,16 @@ export async function receiveChunks<L, R>(q: TransferQueue, api: ChunkApi, obj: 
   const checkpoint = pacer(q.signal);
   const what = `fetching ${obj.oid.slice(0, 12)}`;
   let received = 0;
-  for await (const part of fetchSteps(q, api, planSpans(items, pieceBytes))) {
+  for await (const part of fetchSteps(q, api, planSpans(items, pieceBytes), pieceBytes)) {
     await checkpoint(); // local terms are read without any request that would notice an abort
     if ('local' in part) {
       const hashes = part.local.hashes!;
       const where = local.locate(hashes);
       if (!where) throw new IntegrityError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
       // read on the thread pool, run by run: the pieces fetched ahead keep arriving meanwhile
-      await local.readEach(where, async (data, from) => {
+      await local.readEach(where, async (data, from, release) => {
         data.forEach((d, k) => writer.localChunk(fromXetHex(hashes[from + k]), d, where[from + k]));
+        writer.whenWritten?.(release); // without it, the run's buffer is never reused
         await writer.drained?.();
       });
       meter.skip(part.local.bytes); // from the local store: no bytes on the wire
@@ -100,6 +133,7 @@ export async function receiveChunks<L, R>(q: TransferQueue, api: ChunkApi, obj: 
         writer.chunk(c.hash, c.data, what);
         bytes += c.data.length;
       }
+      writer.whenWritten?.(part.release); // without it, the piece's buffer is never reused
       received += part.received;
       meter.add(bytes);
     }

@@ -141,12 +141,12 @@ export class ChunkApi {
     return reconstructionAnswer(url, await requestJson<unknown>({ method: 'GET', url, what: `reading ${oid.slice(0, 12)}`, headers: this.header, expected: 'a chunk reconstruction', signal }));
   }
 
-  /** Bytes [start, end) of a xorb, received straight into one buffer of that length. */
-  async range(url: string, start: number, end: number): Promise<Buffer> {
+  /** Bytes [start, end) of a xorb, received straight into one buffer of that length (`alloc`'s, when given). */
+  async range(url: string, start: number, end: number, alloc: (length: number) => Buffer = Buffer.allocUnsafe): Promise<Buffer> {
     const res = await send(url, { headers: { ...this.header, range: `bytes=${start}-${end - 1}` }, signal: this.signal });
     if (res.statusCode !== 206 && res.statusCode !== 200) throw errorForBody(res.statusCode, await res.body.text(), 'fetching chunks', res.headers['retry-after']);
     const want = end - start;
-    const bytes = Buffer.allocUnsafe(want);
+    const bytes = alloc(want);
     let at = 0;
     let extra = 0;
     try {

@@ -13,16 +13,22 @@ export interface LocalChunks<L> {
   locate(hashes: readonly string[]): L[] | undefined;
   /** The data of the chunks at `where`, in order. */
   read(where: readonly L[]): Uint8Array[];
-  /** The same read off the event loop, handed to `each` in runs (`from`: the first one's place in `where`), in order. */
-  readEach(where: readonly L[], each: (data: Uint8Array[], from: number) => void | Promise<void>): Promise<void>;
+  /**
+   * The same read off the event loop, handed to `each` in runs (`from`: the first one's place in
+   * `where`), in order. `each` calls `release` once nothing references that run's data any more
+   * (its buffer is then reused), or never (it is then left to the garbage collector).
+   */
+  readEach(where: readonly L[], each: (data: Uint8Array[], from: number, release: () => void) => void | Promise<void>): Promise<void>;
 }
 
 /** One object being received, in file order (ObjectReceiver); `finish` checks it whole. */
 export interface ObjectWriter<L, R> {
-  /** A chunk from the network with the hash the server named: checked before it is kept. Its bytes are the writer's (never reused by the caller). */
+  /** A chunk from the network with the hash the server named: checked before it is kept. Its bytes are the writer's until `whenWritten` says otherwise (never reused by the caller without it). */
   chunk(expected: Uint8Array, data: Uint8Array, what: string): void;
   /** A chunk read from the local store at `where`; its bytes are the writer's, as with `chunk`. */
   localChunk(hash: Uint8Array, data: Uint8Array, where: L): void;
+  /** Calls `fn` once the writer references none of the chunk bytes handed to it so far (the caller may reuse their buffers then). */
+  whenWritten?(fn: () => void): void;
   /** Raw bytes (the basic transfer). */
   bytes(data: Uint8Array): void;
   /** Resolves when the writer can take more (its writes to disk caught up enough). */

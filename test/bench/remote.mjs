@@ -4,12 +4,16 @@
 // steps against the same server in the same run: add rev1, push rev1, add rev2, push rev2, clone
 // (git: clone with the lfs smudge), pull rev1 -> rev2, and the server disk both revisions take
 // (git-lfs: its object store, which any LFS server holds as whole objects). Prints issue 13's
-// table (step | hub | git + git-lfs | ratio | hub peak RSS) and the goals; then a push of one
-// small change after 100 earlier commits (HUB_BENCH_HISTORY) beside the same push after 1, to
-// show that push costs grow with the change, not with history. With HUB_BENCH_BIG=1, the hub steps
-// again on a 10 GiB model (HUB_BENCH_BIG_SIZE), to show times linear and RSS flat. Peak RSS comes from
-// /usr/bin/time -f %M; the server's peak from /proc/PID/status (VmHWM) after hub's steps.
-import { execFileSync, spawnSync } from 'node:child_process';
+// table (step | hub | git + git-lfs | ratio | hub peak RSS | hub serve peak RSS) and the goals;
+// then a push of one small change after 100 earlier commits (HUB_BENCH_HISTORY) beside the same
+// push after 1, to show that push costs grow with the change, not with history. Peak RSS comes
+// from /usr/bin/time -f %M; the server's peak from /proc/PID/status (VmHWM), reset through
+// /proc/PID/clear_refs before each of hub's steps, so each step shows its own. Then the server's
+// peak while a push of another model of the same size and a clone run at once (issue 13: hub
+// serve <= 300 MiB then), and the goal lines: every hub command and hub serve <= 300 MiB. With
+// HUB_BENCH_BIG=1, the hub steps again on a 10 GiB model (HUB_BENCH_BIG_SIZE), to show times
+// linear and RSS flat.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +81,29 @@ function hubStepsAt(modelSize, name) {
 let bigServer;
 const duBytes = (dir) => Number(run('du', ['-sb', dir], work).split('\t')[0]);
 const vmHwmMiB = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+/** Resets the peak RSS of `pid` to its RSS now (Linux clear_refs 5); false where that is not allowed. */
+const resetPeak = (pid) => {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** Runs a command without blocking this process; resolves with wall seconds and peak RSS in MiB. */
+const timedAsync = (cmd, args, cwd, env) =>
+  new Promise((resolve, reject) => {
+    const argv = haveTime ? ['/usr/bin/time', ['-f', 'RSS %M', cmd, ...args]] : [cmd, args];
+    const t0 = process.hrtime.bigint();
+    const child = spawn(argv[0], argv[1], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b) => (err += b));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err}`));
+      const m = /RSS (\d+)\s*$/.exec(err);
+      resolve({ s: Number(process.hrtime.bigint() - t0) / 1e9, rss: m ? Number(m[1]) / 1024 : NaN });
+    });
+  });
 
 try {
   mkdirSync(gitHome, { recursive: true });
@@ -107,14 +134,41 @@ try {
     return t;
   };
   const envB = { ...env, HUB_HOME: join(work, 'hub-home-b') };
-  const hubAdd1 = hubAdd(model1, 'rev1');
-  const hubPush1 = hubTimed(['push'], a, env);
-  const hubClone = hubTimed(['clone', `${server.url}/admin/hub`, 'hub-b'], work, envB);
-  const hubAdd2 = hubAdd(model2, 'rev2');
-  const hubPush2 = hubTimed(['push'], a, env);
-  const hubPull2 = hubTimed(['pull'], join(work, 'hub-b'), envB);
+  // each of hub's steps with the server's own peak over it (VmHWM reset before the step)
+  const pid = server.child.pid;
+  const perStep = resetPeak(pid);
+  const serverStep = (step) => {
+    resetPeak(pid);
+    const t = step();
+    return { ...t, server: vmHwmMiB(pid) };
+  };
+  const hubAdd1 = serverStep(() => hubAdd(model1, 'rev1'));
+  const hubPush1 = serverStep(() => hubTimed(['push'], a, env));
+  const hubClone = serverStep(() => hubTimed(['clone', `${server.url}/admin/hub`, 'hub-b'], work, envB));
+  const hubAdd2 = serverStep(() => hubAdd(model2, 'rev2'));
+  const hubPush2 = serverStep(() => hubTimed(['push'], a, env));
+  const hubPull2 = serverStep(() => hubTimed(['pull'], join(work, 'hub-b'), envB));
   const serverDisk = duBytes(join(work, 'server')) - serverBefore;
-  const serverRss = vmHwmMiB(server.child.pid);
+  const serverRss = perStep ? Math.max(...[hubPush1, hubClone, hubPush2, hubPull2].map((t) => t.server)) : vmHwmMiB(pid);
+  // hub serve while a push of another model of this size and a clone run at once (issue 13)
+  run(process.execPath, [hub, 'repo', 'create', 'admin/other', '--endpoint', server.url, '--token', server.token], work, env);
+  const o = join(work, 'hub-o');
+  mkdirSync(o);
+  const envO = { ...env, HUB_HOME: join(work, 'hub-home-o') };
+  hubJson(['init'], o, envO);
+  hubJson(['track', '*.safetensors'], o, envO);
+  hubJson(['remote', 'add', 'origin', `${server.url}/admin/other`], o, envO);
+  execFileSync(process.execPath, [makeModelTool, '--out', join(o, 'model.safetensors'), '--size', size, '--seed', '9'], { stdio: 'ignore' });
+  hubJson(['add', '-A'], o, envO);
+  hubJson(['commit', '-m', 'other'], o, envO);
+  spawnSync('sync');
+  resetPeak(pid);
+  const serverBefore2 = vmHwmMiB(pid);
+  const [atOncePush, atOnceClone] = await Promise.all([
+    timedAsync(process.execPath, [hub, 'push'], o, envO),
+    timedAsync(process.execPath, [hub, 'clone', `${server.url}/admin/hub`, 'hub-d'], work, { ...env, HUB_HOME: join(work, 'hub-home-d') }),
+  ]);
+  const serverAtOnce = vmHwmMiB(pid);
   // issue 6: diff the two revisions in a clone that has no content (only the chunks read are fetched)
   const envC = { ...env, HUB_HOME: join(work, 'hub-home-c') };
   hubJson(['clone', '--no-checkout', `${server.url}/admin/hub`, 'hub-c'], work, envC);
@@ -148,10 +202,11 @@ try {
     [`pull rev1 -> rev2 (hub receives ${MB(hubPull2.json.bytesReceived)} MB)`, hubPull2, gitPull2],
   ];
   console.log('');
-  console.log('| step | hub | git + git-lfs | git-lfs time / hub time | hub peak RSS |');
-  console.log('|---|---:|---:|---:|---:|');
-  for (const [name, h, gt] of rows) console.log(`| ${name} | ${h.s.toFixed(2)} s | ${gt.s.toFixed(2)} s | ${(gt.s / h.s).toFixed(2)}x | ${MiB(h.rss)} |`);
-  console.log(`| server disk for both revisions | ${(serverDisk / bytes).toFixed(2)}x model | ${(gitDisk / bytes).toFixed(2)}x model | | server ${MiB(serverRss)} |`);
+  console.log('| step | hub | git + git-lfs | git-lfs time / hub time | hub peak RSS | hub serve peak RSS |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const [name, h, gt] of rows) console.log(`| ${name} | ${h.s.toFixed(2)} s | ${gt.s.toFixed(2)} s | ${(gt.s / h.s).toFixed(2)}x | ${MiB(h.rss)} | ${perStep ? MiB(h.server) : ''} |`);
+  console.log(`| server disk for both revisions | ${(serverDisk / bytes).toFixed(2)}x model | ${(gitDisk / bytes).toFixed(2)}x model | | | ${perStep ? '' : `${MiB(serverRss)} over hub's steps`} |`);
+  console.log(`| hub push (another ${size} model) and hub clone at once | push ${atOncePush.s.toFixed(2)} s, clone ${atOnceClone.s.toFixed(2)} s | | | push ${MiB(atOncePush.rss)}, clone ${MiB(atOnceClone.rss)} | ${MiB(serverAtOnce)} (${MiB(serverBefore2)} before) |`);
   console.log('');
   console.log(`both clones hold identical rev2 bytes: ${same ? 'yes' : 'NO'}`);
   const tensors = remoteDiff.json.files.find((f) => f.path === 'model.safetensors')?.tensors;
@@ -204,8 +259,10 @@ try {
   }
 
   const ratio = (gt, h) => gt.s / h.s;
-  const peak = Math.max(...[hubAdd1, hubPush1, hubAdd2, hubPush2, hubClone, hubPull2].map((t) => t.rss));
-  console.log(`goals: push rev1 >= 1.0x: ${ratio(gitPush1, hubPush1) >= 1 ? 'met' : 'NOT met'}; push rev2 >= 5x: ${ratio(gitPush2, hubPush2) >= 5 ? 'met' : 'NOT met'}; clone >= 3x: ${ratio(gitClone, hubClone) >= 3 ? 'met' : 'NOT met'}; pull >= 5x: ${ratio(gitPull2, hubPull2) >= 5 ? 'met' : 'NOT met'}; hub peak RSS <= 300 MiB: ${peak <= 300 ? 'met' : 'NOT met'} (${MiB(peak)})`);
+  const peak = Math.max(...[hubAdd1, hubPush1, hubAdd2, hubPush2, hubClone, hubPull2, atOncePush, atOnceClone].map((t) => t.rss));
+  const serverPeak = Math.max(serverRss, serverAtOnce);
+  console.log(`goals: push rev1 >= 1.0x: ${ratio(gitPush1, hubPush1) >= 1 ? 'met' : 'NOT met'}; push rev2 >= 5x: ${ratio(gitPush2, hubPush2) >= 5 ? 'met' : 'NOT met'}; clone >= 3x: ${ratio(gitClone, hubClone) >= 3 ? 'met' : 'NOT met'}; pull >= 5x: ${ratio(gitPull2, hubPull2) >= 5 ? 'met' : 'NOT met'}`);
+  console.log(`memory goals (${size} model): every hub command's peak RSS <= 300 MiB: ${peak <= 300 ? 'met' : 'NOT met'} (${MiB(peak)}); hub serve <= 300 MiB while a push and a clone run at once: ${serverAtOnce <= 300 ? 'met' : 'NOT met'} (${MiB(serverAtOnce)}); hub serve over every hub step: ${serverPeak <= 300 ? 'met' : 'NOT met'} (${MiB(serverPeak)})`);
   server.child.kill('SIGTERM');
   if (!same) process.exitCode = 1;
 } finally {

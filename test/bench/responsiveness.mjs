@@ -4,10 +4,12 @@
 // `hub clone` (HUB_BENCH_RESPONSIVE_SIZE) run against the server at once. Baseline in the same
 // run: the same probe for 3 s against the idle server. Goal: p99 under load < 50 ms. Also prints
 // the server's own "event loop late" log lines (lateness and main-thread CPU, loop-watch.ts): a
-// late tick without the CPU behind it is the machine being busy, not the server.
+// late tick without the CPU behind it is the machine being busy, not the server. And the server's
+// peak RSS over each run (VmHWM, reset through /proc/PID/clear_refs before it; issue 13's goal:
+// <= 300 MiB while serving a 512 MiB push and a clone at once).
 // Models come from test/helpers/make-model.ts (makeModel).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,13 +94,21 @@ try {
   /** One push and one clone at once while probing; `nice`: the clients run at CLIENT_NICE. */
   const underLoad = async (run, nice) => {
     const logBefore = log.length;
+    const pid = server.child.pid;
+    let peakReset = true;
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5'); // VmHWM := RSS now
+    } catch {
+      peakReset = false;
+    }
     const transfers = Promise.all([
       hubAsync(['push'], pushed[run].dir, pushed[run].home, nice),
       hubAsync(['clone', `${server.url}/admin/cloned`, `clone-${run}`], work, { ...token, HUB_HOME: join(work, `home-clone-${run}`) }, nice),
     ]);
     const [latencies, [pushS, cloneS]] = await Promise.all([probe(server.url, transfers), transfers]);
     const late = log.slice(logBefore).split('\n').filter((l) => l.includes('"event loop late"')).map((l) => JSON.parse(l));
-    return { latencies, pushS, cloneS, late: late.length, ownMax: Math.max(0, ...late.map((l) => l.cpuMs ?? l.ms)) };
+    const peak = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+    return { latencies, pushS, cloneS, late: late.length, ownMax: Math.max(0, ...late.map((l) => l.cpuMs ?? l.ms)), peak: peakReset ? peak : NaN };
   };
   // The goal is about the server: on this 2-core machine the two clients themselves need about
   // two cores, so at equal priority they take the CPU from the server. The measured run gives
@@ -110,8 +120,10 @@ try {
   console.log(`idle server (baseline):                        ${describe(idleLatencies)}`);
   for (const [label, r] of [[`clients at nice ${CLIENT_NICE} (as if elsewhere)`, elsewhere], ['clients at the same priority    ', beside]]) {
     console.log(`${label}: ${describe(r.latencies)}   (push ${r.pushS.toFixed(1)} s, clone ${r.cloneS.toFixed(1)} s)`);
-    console.log(`  server event loop: ${r.late} ticks 100 ms late or more, the longest hold by its own work ${r.ownMax} ms of CPU`);
+    console.log(`  server event loop: ${r.late} ticks 100 ms late or more, the longest hold by its own work ${r.ownMax} ms of CPU; server peak RSS ${r.peak.toFixed(0)} MiB`);
   }
+  const peak = Math.max(elsewhere.peak, beside.peak);
+  console.log(`goal: hub serve peak RSS while a push and a clone run at once <= 300 MiB: ${Number.isNaN(peak) ? 'not measured (no /proc/PID/clear_refs)' : `${peak.toFixed(0)} MiB, ${peak <= 300 ? 'met' : 'NOT met'}`}`);
   const p99 = q(elsewhere.latencies, 0.99);
   console.log(`goal: health p99 under load (clients as if elsewhere) < 50 ms: ${p99.toFixed(1)} ms, ${p99 < 50 ? 'met' : 'NOT met'}`);
   server.child.kill('SIGTERM');

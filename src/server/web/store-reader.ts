@@ -89,7 +89,11 @@ export class StoreReader {
   private readonly files = new Map<string, OpenXorb>();
   private readonly layouts = new Map<string, ObjectLayout>();
   /** Where xorb bytes land before the wanted ones are copied out: fresh large buffers cost page faults on every read. */
-  private readonly scratch = Buffer.allocUnsafeSlow(READ_SPAN + 64 * CHUNK_HEADER_BYTES);
+  /** Made at the first read: a worker warmed ahead and idle holds none (8 MiB each). */
+  private scratchBuf: Buffer | undefined;
+  private get scratch(): Buffer {
+    return (this.scratchBuf ??= Buffer.allocUnsafeSlow(READ_SPAN + 64 * CHUNK_HEADER_BYTES));
+  }
 
   constructor(
     readonly store: Store,

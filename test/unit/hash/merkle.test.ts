@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createXetHashers } from '../../../src/hash/hashers.js';
-import { fileHash, xorbHash } from '../../../src/hash/merkle.js';
+import { fileHash, MerkleBuilder, merkleRoot, xorbHash } from '../../../src/hash/merkle.js';
 import { fromXetHex, xetHex } from '../../../src/hash/xet-hex.js';
 import { sha256Hex } from '../../../src/hash/sha256.js';
 import { BLAKE3_BACKENDS } from '../../helpers/blake3-backends.js';
+import { seededRandom, testSeed } from '../../helpers/seed.js';
 
 // Reference values from xet-core merklehash aggregated_hashes.rs test_correctness:
 // (leaves as (xet hex, size), cas hash, file hash with the zero salt).
@@ -33,6 +34,34 @@ describe.each(BLAKE3_BACKENDS)('Xet Merkle hashes (%s BLAKE3)', (backend) => {
     const h = await createXetHashers({ HUB_BLAKE3: backend === 'wasm' ? 'wasm' : '' });
     expect(xetHex(xorbHash([], h))).toBe(Z);
     expect(xetHex(fileHash([], h))).toBe(Z);
+  });
+});
+
+describe('MerkleBuilder', () => {
+  it('gives the root merkleRoot gives, for the reference leaves and random leaf lists of every shape', async () => {
+    const h = await createXetHashers();
+    const built = (leaves: Array<{ hash: Uint8Array; size: number }>) => {
+      const b = new MerkleBuilder(h.node);
+      for (const l of leaves) b.push(l.hash, l.size);
+      expect(b.leaves).toBe(leaves.length);
+      return xetHex(b.root());
+    };
+    for (const [leaves] of reference) {
+      const entries = leaves.map(([hex, size]) => ({ hash: fromXetHex(hex), size }));
+      expect(built(entries)).toBe(xetHex(merkleRoot(entries, h.node)));
+    }
+    const random = seededRandom(testSeed('MerkleBuilder'));
+    // cuts: how often a hash ends a group (byte 24 % 4 == 0): as random hashes do, never (groups of 9), always
+    for (const cuts of [0.25, 0, 1]) {
+      for (const n of [0, 1, 2, 3, 4, 8, 9, 10, 11, 17, 80, 81, 82, 729, 730, ...Array.from({ length: 12 }, () => Math.floor(random() * 3000))]) {
+        const leaves = Array.from({ length: n }, () => {
+          const hash = Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256));
+          hash[24] = random() < cuts ? hash[24] & ~3 : hash[24] | 1;
+          return { hash, size: Math.floor(random() * 131072) };
+        });
+        expect(built(leaves), `${n} leaves, cuts ${cuts}`).toBe(xetHex(merkleRoot(leaves, h.node)));
+      }
+    }
   });
 });
 

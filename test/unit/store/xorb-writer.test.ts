@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../../src/store/store.js';
 import { XorbFile } from '../../../src/store/xorb-reader.js';
-import { XorbWriter } from '../../../src/store/xorb-writer.js';
+import { xorbBufferPool, XorbWriter } from '../../../src/store/xorb-writer.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 import { mulberry32Bytes } from '../../helpers/vectors.js';
 
@@ -32,6 +32,31 @@ describe('XorbWriter', () => {
     } finally {
       f.close();
     }
+  });
+
+  it('writers sharing one pool of buffers (a file of several xorbs) each write exactly their records', async () => {
+    const pool = xorbBufferPool();
+    const writers = [0, 1].map(() => new XorbWriter(store.paths, store.hashers, store.xorbs, pool));
+    const halves = [chunks.slice(0, 160), chunks.slice(160)];
+    // the second writer fills buffers while the first one's writes are still in flight
+    const sealed = writers.map((w, k) => {
+      for (const c of halves[k]) w.append(store.hashers.chunk.hash(c), c);
+      return w.seal();
+    });
+    await Promise.all(sealed.map((x) => x.durable));
+    expect(pool.spares).toBeGreaterThan(0);
+    sealed.forEach((x, k) => {
+      const f = XorbFile.open(store.xorbs, x.xorb);
+      try {
+        expect(f.verify(store.hashers)).toHaveLength(halves[k].length);
+        for (const i of [0, 77, 159]) {
+          const { bytes, records } = f.readChunks(i, i + 1);
+          expect(Buffer.from(bytes.subarray(records[0].dataOffset - records[0].offset)).equals(halves[k][i])).toBe(true);
+        }
+      } finally {
+        f.close();
+      }
+    });
   });
 
   it('an abort leaves no file behind', async () => {

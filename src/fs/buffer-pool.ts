@@ -1,0 +1,41 @@
+/**
+ * Reused I/O buffers of one size. A transfer that moves gigabytes through 4 MiB buffers would
+ * otherwise allocate one per piece: V8 frees such a buffer only at a full garbage collection
+ * (it lives long enough to be promoted), which it starts only once 64 MiB more of them are
+ * outstanding, so garbage, not live data, made up half of a clone's peak memory (and the
+ * allocator kept much of the freed memory). A pool holds as many buffers as were ever in use at
+ * once, and no more: its owner bounds that, and drops the pool when done.
+ *
+ * A buffer taken and never given back is simply garbage: giving back is an optimisation, and
+ * only a buffer no one references any more may be given back.
+ */
+
+/** Buffers of `bytes` bytes, taken and given back. */
+export class BufferPool {
+  private readonly spare: ArrayBuffer[] = [];
+  /** The buffers this pool made: only those are taken back. */
+  private readonly made = new WeakSet<ArrayBuffer>();
+
+  /** `keep`: spare buffers kept at most (others given back are left to the garbage collector). */
+  constructor(readonly bytes: number, private readonly keep = Number.POSITIVE_INFINITY) {}
+
+  /** A buffer of `length` bytes (at most `bytes`): a view of a spare one, or of a new one. */
+  take(length = this.bytes): Buffer {
+    if (length > this.bytes) throw new RangeError(`BufferPool: ${length} bytes asked of a pool of ${this.bytes}-byte buffers`);
+    let ab = this.spare.pop();
+    if (!ab) this.made.add((ab = Buffer.allocUnsafeSlow(this.bytes).buffer as ArrayBuffer));
+    return Buffer.from(ab, 0, length);
+  }
+
+  /** Gives back the buffer under `view`, which nothing references any more (a buffer this pool did not make is ignored). */
+  give(view: Uint8Array): void {
+    const ab = view.buffer as ArrayBuffer;
+    // (given back twice, a buffer would be handed to two takers at once)
+    if (this.made.has(ab) && this.spare.length < this.keep && !this.spare.includes(ab)) this.spare.push(ab);
+  }
+
+  /** Spare buffers held now. */
+  get spares(): number {
+    return this.spare.length;
+  }
+}

@@ -1,0 +1,71 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sendBufferPool, sendRange } from '../../../src/server/send-range.js';
+import { mulberry32Bytes } from '../../helpers/vectors.js';
+
+/** GET of `path` on `port`: the body, or what arrived before `stopAfter` bytes when given (then the client goes away). */
+function get(port: number, path: string, stopAfter?: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ port, path, host: '127.0.0.1' }, (res) => {
+      const parts: Buffer[] = [];
+      let n = 0;
+      res.on('data', (b: Buffer) => {
+        parts.push(b);
+        n += b.length;
+        if (stopAfter !== undefined && n >= stopAfter) {
+          req.destroy();
+          resolve(Buffer.concat(parts));
+        }
+      });
+      res.on('end', () => resolve(Buffer.concat(parts)));
+      res.on('error', () => resolve(Buffer.concat(parts)));
+    });
+    req.on('error', (err) => (stopAfter === undefined ? reject(err) : undefined));
+    req.end();
+  });
+}
+
+describe('sendRange with a shared pool', () => {
+  const data = Buffer.from(mulberry32Bytes(91, 9 * 1024 * 1024 + 12345));
+  const pool = sendBufferPool(16);
+  const used = new Set<ArrayBufferLike>();
+  let server: Server;
+  let port = 0;
+  const served: Array<Promise<boolean>> = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const [start, end] = (req.url ?? '').slice(1).split('-').map(Number);
+      res.writeHead(200, { 'content-length': end - start });
+      const read = (buf: Buffer, at: number) => {
+        used.add(buf.buffer);
+        return data.copy(buf, 0, at, Math.min(end, at + buf.length));
+      };
+      const done = sendRange(res, read, start, end, pool).then((ok) => (ok && res.end(), ok));
+      served.push(done);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('requests one after another reuse the same few buffers, and every byte arrives right', async () => {
+    for (const [start, end] of [[0, data.length], [1, 4_000_001], [5_000_000, data.length], [7, 8]]) {
+      expect((await get(port, `/${start}-${end}`)).equals(data.subarray(start, end))).toBe(true);
+    }
+    await Promise.all(served);
+    expect(used.size).toBeLessThanOrEqual(4); // one ring's worth, not a ring per request
+    expect(pool.spares).toBe(used.size); // all back once written
+  });
+
+  it('requests at once and a client going away mid-answer corrupt nothing, and their buffers come back', async () => {
+    const cut = get(port, `/0-${data.length}`, 2_000_000);
+    const whole = await Promise.all([get(port, `/0-${data.length}`), get(port, `/3-${data.length}`), cut]);
+    expect(whole[0].equals(data)).toBe(true);
+    expect(whole[1].equals(data.subarray(3))).toBe(true);
+    expect(whole[2].equals(data.subarray(0, whole[2].length))).toBe(true);
+    await Promise.all(served.splice(0));
+    await vi.waitFor(() => expect(pool.spares).toBe(used.size), { timeout: 10_000 }); // (a destroyed socket's write callbacks come late)
+    expect(used.size).toBeLessThanOrEqual(12);
+  });
+});

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ObjectReceiver } from '../../../src/store/object-receiver.js';
+import { Store } from '../../../src/store/store.js';
+import { tmpDir } from '../../helpers/tmp-dir.js';
+import { mulberry32Bytes } from '../../helpers/vectors.js';
+
+describe('ObjectReceiver.whenWritten', () => {
+  it('lets the caller reuse its buffers only once their staged bytes are on disk: a staged file from scribbled-over buffers is exact', async () => {
+    const dir = tmpDir();
+    const store = await Store.open(join(dir, 'store'));
+    try {
+      // 1.5 MiB pieces of 64 KiB chunks: each piece ends with bytes not yet handed to a write
+      const data = Buffer.from(mulberry32Bytes(61, 24 * 1.5 * 1024 * 1024));
+      const oid = createHash('sha256').update(data).digest('hex');
+      const stage = join(dir, 'staged');
+      const r = new ObjectReceiver(store, { oid, size: data.length }, { path: stage, durable: false });
+      const piece = 1.5 * 1024 * 1024;
+      const free: Buffer[] = [];
+      let made = 0;
+      for (let at = 0; at < data.length; at += piece) {
+        const buf = free.pop() ?? (made++, Buffer.allocUnsafe(piece));
+        data.copy(buf, 0, at, at + piece);
+        for (let c = 0; c < piece; c += 64 * 1024) {
+          const chunk = buf.subarray(c, c + 64 * 1024);
+          r.chunk(store.hashers.chunk.hash(chunk), chunk, 'test');
+        }
+        r.whenWritten(() => {
+          buf.fill(0xaa); // whoever takes it next overwrites it
+          free.push(buf);
+        });
+        await r.drained();
+      }
+      const done = await r.finish();
+      expect(done.staged).toBe(stage);
+      expect(readFileSync(stage).equals(data)).toBe(true);
+      expect(made).toBeLessThan(24); // buffers were reused, not one per piece
+    } finally {
+      store.close();
+    }
+  });
+
+  it('without a staging file, calls back at once', async () => {
+    const dir = tmpDir();
+    const store = await Store.open(join(dir, 'store'));
+    try {
+      const data = Buffer.from(mulberry32Bytes(62, 100_000));
+      const r = new ObjectReceiver(store, { oid: createHash('sha256').update(data).digest('hex'), size: data.length });
+      r.chunk(store.hashers.chunk.hash(data), data, 'test');
+      let called = false;
+      r.whenWritten(() => (called = true));
+      expect(called).toBe(true);
+      await r.finish();
+    } finally {
+      store.close();
+    }
+  });
+});
