@@ -47,6 +47,7 @@ function rssMiB(pid: number): number {
 function gitDescendants(pid: number): { all: number; children: number } {
   const parent = new Map<number, number>();
   const name = new Map<number, string>();
+  const readers = new Set<number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -54,6 +55,9 @@ function gitDescendants(pid: number): { all: number; children: number } {
       const close = stat.lastIndexOf(')');
       name.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
       parent.set(Number(entry), Number(stat.slice(close + 2).split(' ')[1]));
+      // the web pages' long-running `git cat-file --batch` readers (web/git-objects.ts) serve no
+      // request: they stay by design, a minute after their repository's last page
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('cat-file')) readers.add(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -61,7 +65,7 @@ function gitDescendants(pid: number): { all: number; children: number } {
   let all = 0;
   let children = 0;
   for (const [p, comm] of name) {
-    if (!comm.startsWith('git')) continue;
+    if (!comm.startsWith('git') || readers.has(p)) continue;
     if (parent.get(p) === pid) children++;
     let up = parent.get(p);
     while (up !== undefined && up !== pid && up > 1) up = parent.get(up);
