@@ -10,6 +10,7 @@ import { colorsFor } from './color.js';
 import { errorDocument, reportError } from './exit.js';
 import { createProgram, processRuntime, type CliRuntime } from './program.js';
 import { hubVersion } from './version.js';
+import { setMaxListeners } from 'node:events';
 
 /** Seams for tests; a real run passes none. */
 export interface MainOptions {
@@ -24,6 +25,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const controller = new AbortController();
   const injectedSignal = options.runtime?.signal;
   const signal = injectedSignal ? AbortSignal.any([injectedSignal, controller.signal]) : controller.signal;
+  // every request in flight (HUB_CONCURRENCY, up to 64) and every wait for a slot listens to the
+  // command's signal at once: that many listeners are expected, not a leak (Node warns past 10)
+  setMaxListeners(256, signal);
   const runtime: CliRuntime = { ...processRuntime(signal), ...options.runtime, signal };
 
   // First Ctrl-C asks the running command to stop (it cleans up and exits 130); a second one
