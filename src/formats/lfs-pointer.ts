@@ -173,3 +173,14 @@ export function looksLikePointer(input: Uint8Array): boolean {
   if (input.length >= POINTER_MAX_BYTES) return false;
   return PREFIXES.some((prefix) => input.length >= prefix.length && prefix.every((b, i) => input[i] === b));
 }
+
+/** The LFS object (oid, size) a small blob points at, or undefined for an ordinary file (one that only starts like a pointer included). */
+export function pointerOf(bytes: Uint8Array): { oid: string; size: number } | undefined {
+  if (!looksLikePointer(bytes)) return undefined;
+  try {
+    const p = parsePointer(bytes);
+    return { oid: p.oid, size: p.size };
+  } catch {
+    return undefined;
+  }
+}

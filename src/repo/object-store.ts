@@ -11,7 +11,7 @@ import { isoGit } from './iso-git.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
 import { compareIndexPaths } from '../formats/git-index-path.js';
-import { looksLikePointer, parsePointer } from '../formats/lfs-pointer.js';
+import { pointerOf } from '../formats/lfs-pointer.js';
 import { decodeTree, encodeCommit, encodeTree, frameObject, objectId, treeNameProblem, unframeObject, type CommitFields, type GitObjectType, type TreeEntry } from '../formats/git-object.js';
 
 /** Writes a loose object unless it exists; returns its id. */
@@ -87,14 +87,7 @@ export async function readBlob(gitdir: string, oid: string): Promise<Uint8Array>
 
 /** The LFS pointer (oid, size) a blob holds, or undefined when it is not one. */
 export async function readPointerBlob(gitdir: string, oid: string): Promise<{ oid: string; size: number } | undefined> {
-  const bytes = await readBlob(gitdir, oid);
-  if (!looksLikePointer(bytes)) return undefined;
-  try {
-    const p = parsePointer(bytes);
-    return { oid: p.oid, size: p.size };
-  } catch {
-    return undefined;
-  }
+  return pointerOf(await readBlob(gitdir, oid));
 }
 
 /** A parsed commit. */

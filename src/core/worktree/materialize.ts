@@ -11,7 +11,7 @@ import { replaceReleasingOld } from '../../fs/release-old.js';
 import { IntegrityError, NotFoundError } from '../../errors.js';
 import type { GitIndexEntry } from '../../formats/git-index.js';
 import { indexEntryFromStat } from '../../formats/git-index-stat.js';
-import { looksLikePointer, parsePointer } from '../../formats/lfs-pointer.js';
+import { pointerOf } from '../../formats/lfs-pointer.js';
 import { readBlob, readPointerBlob, type TreeFile } from '../../repo/object-store.js';
 import { assertNoSymlinkParents } from '../../repo/safe-path.js';
 import { addFile } from '../../store/ingest.js';
@@ -186,13 +186,3 @@ export async function materialize(s: RepoSession, file: TreeFile, opts: { pointe
   return { entry, lfs };
 }
 
-/** The LFS pointer `bytes` hold, if they are one. */
-export function pointerOf(bytes: Uint8Array): { oid: string; size: number } | undefined {
-  if (!looksLikePointer(bytes)) return undefined;
-  try {
-    const p = parsePointer(bytes);
-    return { oid: p.oid, size: p.size };
-  } catch {
-    return undefined;
-  }
-}

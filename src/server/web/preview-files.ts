@@ -8,7 +8,7 @@ import type { BareRepo } from '../git-read.js';
 import type { ContentTask } from './content-task.js';
 import { changedPaths } from './git-history.js';
 import type { RepoObjects } from './git-objects.js';
-import { pointerOf } from './pointer-of.js';
+import { pointerOf } from '../../formats/lfs-pointer.js';
 import type { FileRef } from './web-sources.js';
 
 /** Most files of one commit whose previews are computed ahead. */

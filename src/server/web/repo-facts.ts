@@ -11,7 +11,7 @@ import { HttpError } from '../http-util.js';
 import { commitsBetween, history, listRefs, mergeBase, parseCommit, type CommitDetails, type RefInfo } from './git-history.js';
 import type { GitObjects } from './git-objects.js';
 import { Lru } from './lru.js';
-import { pointerOf } from './pointer-of.js';
+import { pointerOf } from '../../formats/lfs-pointer.js';
 import { readRefFiles } from './ref-files.js';
 
 /** A tree entry as the pages show it: a large file at its real size with its LFS oid. */

@@ -7,7 +7,7 @@
  */
 import { runGit, type BareRepo } from '../git-read.js';
 import type { ContentTask } from './content-task.js';
-import { pointerOf } from './pointer-of.js';
+import { pointerOf } from '../../formats/lfs-pointer.js';
 
 /** Size of a repository at a commit. */
 export interface RepoSize {
