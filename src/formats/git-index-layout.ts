@@ -7,7 +7,7 @@
  * `git fsck` does); parseGitIndex checks it.
  */
 import { FormatError } from '../errors.js';
-import { pathProblem } from './git-index-path.js';
+import { compareIndexPaths, pathProblem } from './git-index-path.js';
 
 /** One index extension as raw bytes; `signature` is its 4 bytes read as Latin-1. */
 export interface GitIndexExtension {
@@ -276,24 +276,10 @@ export function comparePathTo(l: GitIndexLayout, i: number, path: string): numbe
       if (b === c) continue;
       return b - c;
     }
-    return compareUtf8(layoutPath(l, i), path); // a byte of a multi-byte character, or a character above ASCII
+    return compareIndexPaths(layoutPath(l, i), path); // a byte of a multi-byte character, or a character above ASCII
   }
   // an ASCII common prefix: the shorter one (in bytes and in characters alike) comes first
   return length - path.length;
-}
-
-/** Two strings in UTF-8 byte order: UTF-16 order, except that surrogates (code points from U+10000) sort after U+E000-U+FFFF. */
-function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let k = 0; k < n; k++) {
-    let x = a.charCodeAt(k);
-    let y = b.charCodeAt(k);
-    if (x === y) continue;
-    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
-    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 /** The first entry whose path is not before `path` in git's order (`l.count` when there is none): where `path`, or the paths under `path/`, start. */
