@@ -35,6 +35,7 @@ import { hfWriteApi, matchHfWrite } from './hf-write.js';
 import { handleLocks, lockAccess, lockRoute } from './lfs-locks.js';
 import { backfillServedRanges } from './hold-object.js';
 import { createUploadGrants } from './upload-grant.js';
+import { serverKey } from './server-key.js';
 import { webPages } from './web/web-pages.js';
 
 /** Options of startServer. */
@@ -168,7 +169,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (backfilled > 0) log(JSON.stringify({ time: new Date().toISOString(), level: 'notice', message: `recorded the served xorb ranges of ${backfilled} objects held before this version` }));
   const hookCommand = preReceiveHookCommand();
   const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp'), jobs: jobsFor });
-  const grants = createUploadGrants(); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
+  const grants = createUploadGrants({ secret: serverKey(root, 'upload-grant.key') }); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
   const web = webPages({ root, meta, store, version: opts.version, env: opts.env, log }); // HTML pages (web/web-routes.ts says which URLs)
 
   const active = new Set<ServerResponse>();
