@@ -1,0 +1,41 @@
+/**
+ * Garbage collection of a `hub serve` root (`hub gc --root DIR`, on the server machine): what
+ * keeps content alive on a server is not a registered working repository, as in a user's store,
+ * but an object some repository holds (the metadata's object records). Stored files no repository
+ * holds (a deleted repository's, an upload never registered) and the xorbs only they used are
+ * removed once older than the grace period; the store's exclusive lock makes gc wait for the
+ * servers' writes in progress (each holds the lock shared while it receives or registers), and
+ * the grace period covers an upload whose registration comes later (xorbs first, then the file).
+ */
+import { join } from 'node:path';
+import { gc, type GcResult } from '../store/gc.js';
+import { Store } from '../store/store.js';
+import { openServerMetadata } from './server-root.js';
+
+/** What server gc removed, and how many objects the repositories hold. */
+export interface ServerGcResult extends GcResult {
+  repositories: number;
+  objectsHeld: number;
+}
+
+/** Collects the garbage of the server root `root`. */
+export async function collectServerGarbage(root: string, opts: { graceMs: number; dryRun?: boolean; signal?: AbortSignal; env?: NodeJS.ProcessEnv }): Promise<ServerGcResult> {
+  const meta = await openServerMetadata(root);
+  let keep: Set<string>;
+  let repositories: number;
+  try {
+    const repos = meta.listRepos();
+    repositories = repos.length;
+    keep = new Set(repos.flatMap((r) => meta.listObjects(r.id).map((o) => o.oid)));
+  } finally {
+    meta.close();
+  }
+  const store = await Store.open(join(root, 'store'), opts.env);
+  try {
+    // objects registered after the list was read are younger than any sane grace period
+    const result = await gc(store, { keep, graceMs: opts.graceMs, dryRun: opts.dryRun, signal: opts.signal });
+    return { ...result, repositories, objectsHeld: keep.size };
+  } finally {
+    store.close();
+  }
+}
