@@ -165,7 +165,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const clientKey = (id: Identity, req: IncomingMessage) => (id.tokenId !== undefined ? `token:${id.tokenId}` : `addr:${req.socket.remoteAddress ?? '?'}`);
   const jobsFor = (key: string) => ((name, args, transfer) => pool.run(key, name, args, transfer)) as import('./hf-commit.js').JobRunner;
   // objects held before the served ranges were recorded (metadata schema 1): from the store's manifests
-  const backfilled = backfillServedRanges(store, meta);
+  const backfilled = await backfillServedRanges(store, meta);
   if (backfilled > 0) log(JSON.stringify({ time: new Date().toISOString(), level: 'notice', message: `recorded the served xorb ranges of ${backfilled} objects held before this version` }));
   const hookCommand = preReceiveHookCommand();
   const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp'), jobs: jobsFor });
@@ -220,7 +220,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const rawPath = (req.url ?? '/').split('?')[0];
     if (path.includes('\0') || path.split('/').some((s) => s === '..' || s === '.') || rawPath.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, 'invalid path');
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
-    const id = identify(meta, req.headers.authorization);
+    const id = await identify(meta, req.headers.authorization);
     setWho(id);
     if (await web.handle(req, res, url, id, setWho)) return;
     const key = clientKey(id, req);
@@ -231,7 +231,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const hfw = matchHfWrite(url.pathname); // the raw path: an encoded `/` in a revision is no separator
     if (hfw) {
       await hfWrite.handle(req, res, hfw, id, baseUrl(req), key);
-      const written = hfw.op === 'commit' && res.statusCode === 200 ? meta.getRepo(hfw.type, hfw.owner, hfw.name) : undefined;
+      const written = hfw.op === 'commit' && res.statusCode === 200 ? await meta.getRepo(hfw.type, hfw.owner, hfw.name) : undefined;
       if (written) web.afterWrite(written); // its commit page's diff, computed ahead
       return;
     }
@@ -247,7 +247,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
     const git = gitRoute(path);
     if (git) {
-      const repo = meta.getRepo(git.type, git.owner, git.name);
+      const found = await meta.getRepo(git.type, git.owner, git.name);
       // http-backend reads the last `service`, so a second one could smuggle a push past a read check
       const services = url.searchParams.getAll('service');
       if (services.length > 1) throw new HttpError(400, 'more than one service parameter');
@@ -256,38 +256,40 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         throw new HttpError(400, 'info/refs needs ?service=git-upload-pack or ?service=git-receive-pack (the dumb protocol is not served)');
       }
       const write = git.service === 'git-receive-pack' || service === 'git-receive-pack';
-      check(id, repo, write ? 'write' : 'read', 'git');
-      await gitLimiter.run(key, () =>
+      const repo = await check(id, found, write ? 'write' : 'read', 'git');
+      const serve = () =>
         handleGitRequest(req, res, {
           projectRoot: join(root, 'repos'),
           pathInfo: gitPathInfo(repo.type, repo.owner, repo.name, git.service), // the stored spelling: names are case-insensitive
           query: service ? `service=${service}` : '', // rebuilt: git sees exactly what was checked
           remoteUser: id.user?.name ?? 'anonymous',
-          env: { HUB_SERVE_DB: dbPath, HUB_REPO_ID: String(repo!.id) },
-        }),
-      );
-      if (git.service === 'git-receive-pack') web.afterWrite(repo!); // the new heads' commit pages, computed ahead
+          env: { HUB_SERVE_DB: dbPath, HUB_REPO_ID: String(repo.id) },
+        });
+      // a push runs holding the repository's update lock (across servers with PostgreSQL): its ref
+      // updates never interleave with another server's push or HF commit
+      await gitLimiter.run(key, () => (git.service === 'git-receive-pack' ? meta.withRepoLock(repo.id, serve) : serve()));
+      if (git.service === 'git-receive-pack') web.afterWrite(repo); // the new heads' commit pages, computed ahead
       return;
     }
 
     const rp = parseRepoPath(path);
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'cas' && rp.rest[3] === 'v1' && chunkTransfer) {
-      const repo = meta.getRepo(rp.type, rp.owner, rp.name);
+      const found = await meta.getRepo(rp.type, rp.owner, rp.name);
       const rest = rp.rest.slice(4);
       const action = chunkRouteAction(req.method ?? 'GET', rest);
       if (!action) throw new HttpError(405, `${req.method} is not supported here`, { Allow: rest[0] === 'xorbs' ? 'GET, HEAD, PUT' : rest[0] === 'reconstructions' ? 'GET, POST' : 'POST' });
-      check(id, repo, action, 'lfs');
+      const repo = await check(id, found, action, 'lfs');
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${repo.owner}/${repo.name}.git/info/lfs/cas/v1`;
       return handleChunkApi(req, res, { store, meta, repo, user: id.user, tmpDir: join(root, 'tmp'), base: `${baseUrl(req)}${prefix}`, jobs: jobsFor(key), sendBuffers }, rest);
     }
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'locks') {
       // the File Locking API (lfs-locks.ts): every answer, refusals too, in the LFS media type
       try {
-        const repo = meta.getRepo(rp.type, rp.owner, rp.name);
+        const found = await meta.getRepo(rp.type, rp.owner, rp.name);
         const locks = lockRoute(req.method ?? 'GET', rp.rest.slice(3));
         const accept = String(req.headers.accept ?? LFS_MEDIA_TYPE);
         if (!accept.includes('json') && !accept.includes('*/*')) throw new HttpError(406, `the LFS API answers ${LFS_MEDIA_TYPE}`);
-        check(id, repo, lockAccess(locks), 'lfs'); // before the body is read
+        const repo = await check(id, found, lockAccess(locks), 'lfs'); // before the body is read
         return await handleLocks(req, res, locks, { meta, repo, user: id.user, query: url.searchParams });
       } catch (err) {
         if (!(err instanceof HttpError || err instanceof HubError)) throw err; // logged as it is, answered 500
@@ -296,7 +298,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
     }
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'objects') {
-      const repo = meta.getRepo(rp.type, rp.owner, rp.name);
+      const found = await meta.getRepo(rp.type, rp.owner, rp.name);
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${rp.owner}/${rp.name}.git/info/lfs`;
       const lfs = (r: RepoRecord): LfsContext => ({ store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: jobsFor(key) });
       const oid = rp.rest[3];
@@ -306,32 +308,31 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         if (!accept.includes('json') && !accept.includes('*/*')) throw new HttpError(406, `the LFS API answers ${LFS_MEDIA_TYPE}`);
         // read access before the body is read: a caller who may not see the repository is
         // refused without it; write access once the body says it is an upload
-        check(id, repo, 'read', 'lfs');
+        const repo = await check(id, found, 'read', 'lfs');
         const body = await readJsonBody(req, BATCH_BODY_LIMIT, BATCH_JSON_LIMITS);
-        if ((body as { operation?: unknown })?.operation === 'upload') check(id, repo, 'write', 'lfs');
+        if ((body as { operation?: unknown })?.operation === 'upload') await check(id, repo, 'write', 'lfs');
         return handleBatch(body, res, lfs(repo));
       }
       if (oid && !/^[0-9a-f]{64}$/.test(oid)) throw new HttpError(422, 'invalid oid: expected 64 lowercase hex digits');
       if (rp.rest.length === 4 && (req.method === 'GET' || req.method === 'HEAD')) {
-        check(id, repo, 'read', 'lfs');
-        return handleDownload(req, res, lfs(repo!), oid);
+        return handleDownload(req, res, lfs(await check(id, found, 'read', 'lfs')), oid);
       }
       if (rp.rest.length === 4 && req.method === 'PUT') {
-        if (!repo || !grants.verify(repo.id, oid, url.searchParams)) check(id, repo, 'write', 'lfs');
-        return handleUpload(req, res, lfs(repo!), oid);
+        const repo = found && grants.verify(found.id, oid, url.searchParams) ? found : await check(id, found, 'write', 'lfs');
+        return handleUpload(req, res, lfs(repo), oid);
       }
       if (rp.rest.length === 5 && rp.rest[4] === 'verify' && req.method === 'POST') {
-        check(id, repo, 'write', 'lfs');
-        return handleVerify(req, res, lfs(repo!), oid);
+        return handleVerify(req, res, lfs(await check(id, found, 'write', 'lfs')), oid);
       }
       throw new HttpError(405, `${req.method} is not supported here`, { Allow: rp.rest.length === 5 ? 'POST' : 'GET, HEAD, PUT' });
     }
     throw new HttpError(404, 'not found');
   }
 
-  function check(id: Identity, repo: RepoRecord | undefined, action: 'read' | 'write', kind: 'git' | 'lfs'): asserts repo is RepoRecord {
-    const verdict = authorize(meta, id, repo, action);
-    if (verdict.ok) return;
+  /** The repository, when `id` may do `action` to it; otherwise the refusal, as an HttpError. */
+  async function check(id: Identity, repo: RepoRecord | undefined, action: 'read' | 'write', kind: 'git' | 'lfs'): Promise<RepoRecord> {
+    const verdict = await authorize(meta, id, repo, action);
+    if (verdict.ok) return repo!;
     const headers: Record<string, string> = {};
     if (verdict.status === 401) headers[kind === 'lfs' ? 'LFS-Authenticate' : 'WWW-Authenticate'] = wwwAuthenticate();
     if (verdict.status === 401 && kind === 'lfs') headers['WWW-Authenticate'] = wwwAuthenticate();
@@ -351,14 +352,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await pool.close();
     await web.close();
     store.close();
-    meta.close();
+    await meta.close();
     throw listenError(err, host, opts.port ?? 8080);
   }
   // only once the server listens: a first admin token that could never be shown would lock the root
   let adminToken: string | undefined;
-  if (meta.countTokens() === 0) {
-    meta.ensureUser('admin', { admin: true });
-    adminToken = meta.createToken('admin', { write: true, label: 'first start' }).token;
+  if ((await meta.countTokens()) === 0) {
+    await meta.ensureUser('admin', { admin: true });
+    adminToken = (await meta.createToken('admin', { write: true, label: 'first start' })).token;
   }
   const port = (server.address() as AddressInfo).port;
   return {
@@ -379,7 +380,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await web.close();
       for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
       store.close();
-      meta.close();
+      await meta.close();
     },
   };
 }

@@ -71,38 +71,38 @@ interface RangeRow {
 /** The visibility queries of `hub serve`, over the metadata database. */
 export interface ChunkVisibility {
   /** Whether repository `repoId` serves every byte of [start, end) of `xorb`. */
-  serves(repoId: number, xorb: string, start: number, end: number): boolean;
+  serves(repoId: number, xorb: string, start: number, end: number): Promise<boolean>;
   /** The end of the last byte of `xorb` the repository serves (its view of the xorb), or 0 for none. */
-  viewEnd(repoId: number, xorb: string): number;
+  viewEnd(repoId: number, xorb: string): Promise<number>;
   /** The chunks of `xorb` `user` may name in a manifest (sorted, merged): 'all' when they uploaded it. */
-  readableChunks(user: User, xorb: string): ChunkRuns;
+  readableChunks(user: User, xorb: string): Promise<ChunkRuns>;
   /** Lets every repository holding `oid` serve `ranges` too (the store wrote a new manifest for it). */
-  addRangesToHolders(oid: string, ranges: readonly ServedRange[]): void;
+  addRangesToHolders(oid: string, ranges: readonly ServedRange[]): Promise<void>;
   /** Records that `user` uploaded every byte of `xorb` (verified against its hash). */
-  recordUpload(userId: number, xorb: string): void;
+  recordUpload(userId: number, xorb: string): Promise<void>;
   /** Objects held before version 2 whose ranges are still to be recorded (at most `limit`). */
-  backfillQueue(limit: number): Array<{ repoId: number; oid: string }>;
+  backfillQueue(limit: number): Promise<Array<{ repoId: number; oid: string }>>;
   /** Records the ranges of a queued object and takes it off the queue. */
-  completeBackfill(repoId: number, oid: string, ranges: readonly ServedRange[]): void;
+  completeBackfill(repoId: number, oid: string, ranges: readonly ServedRange[]): Promise<void>;
 }
 
 /** ChunkVisibility on a better-sqlite3 database that has VISIBILITY_SCHEMA. */
 export class SqliteChunkVisibility implements ChunkVisibility {
   constructor(private readonly db: Database.Database, private readonly now: () => number) {}
 
-  serves(repoId: number, xorb: string, start: number, end: number): boolean {
+  async serves(repoId: number, xorb: string, start: number, end: number): Promise<boolean> {
     const row = this.db
       .prepare<[number, string, number], { byte_end: number }>('SELECT byte_end FROM served_ranges WHERE repo_id = ? AND xorb = ? AND byte_start <= ? ORDER BY byte_start DESC LIMIT 1')
       .get(repoId, xorb, start);
     return row !== undefined && end <= row.byte_end;
   }
 
-  viewEnd(repoId: number, xorb: string): number {
+  async viewEnd(repoId: number, xorb: string): Promise<number> {
     const row = this.db.prepare<[number, string], { byte_end: number }>('SELECT byte_end FROM served_ranges WHERE repo_id = ? AND xorb = ? ORDER BY byte_start DESC LIMIT 1').get(repoId, xorb);
     return row?.byte_end ?? 0;
   }
 
-  readableChunks(user: User, xorb: string): ChunkRuns {
+  async readableChunks(user: User, xorb: string): Promise<ChunkRuns> {
     if (this.db.prepare('SELECT 1 FROM xorb_uploads WHERE user_id = ? AND xorb = ?').get(user.id, xorb)) return 'all';
     // the repositories `user` may read: access.ts's rule (public, owned, member, or any for an admin)
     const rows = this.db
@@ -122,15 +122,15 @@ export class SqliteChunkVisibility implements ChunkVisibility {
     return runs;
   }
 
-  recordUpload(userId: number, xorb: string): void {
+  async recordUpload(userId: number, xorb: string): Promise<void> {
     this.db.prepare('INSERT INTO xorb_uploads (user_id, xorb, uploaded_at) VALUES (?, ?, ?) ON CONFLICT (user_id, xorb) DO NOTHING').run(userId, xorb, this.now());
   }
 
-  backfillQueue(limit: number): Array<{ repoId: number; oid: string }> {
+  async backfillQueue(limit: number): Promise<Array<{ repoId: number; oid: string }>> {
     return this.db.prepare<[number], { repoId: number; oid: string }>('SELECT repo_id AS repoId, oid FROM served_ranges_backfill ORDER BY repo_id, oid LIMIT ?').all(limit);
   }
 
-  completeBackfill(repoId: number, oid: string, ranges: readonly ServedRange[]): void {
+  async completeBackfill(repoId: number, oid: string, ranges: readonly ServedRange[]): Promise<void> {
     this.db.transaction(() => {
       if (!this.db.prepare('SELECT 1 FROM repos WHERE id = ?').get(repoId)) return;
       this.addRanges(repoId, ranges);
@@ -165,7 +165,7 @@ export class SqliteChunkVisibility implements ChunkVisibility {
     }
   }
 
-  addRangesToHolders(oid: string, ranges: readonly ServedRange[]): void {
+  async addRangesToHolders(oid: string, ranges: readonly ServedRange[]): Promise<void> {
     this.db.transaction(() => {
       for (const { repo_id } of this.db.prepare<[string], { repo_id: number }>('SELECT repo_id FROM objects WHERE oid = ?').all(oid)) this.addRanges(repo_id, ranges);
     }).immediate();

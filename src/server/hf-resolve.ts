@@ -53,7 +53,7 @@ export async function handleResolve(target: ResolveTarget, repo: RepoRecord, bar
   }
   const headers: Record<string, string | number> = { 'X-Repo-Commit': commit.id, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' };
   if (pointer) {
-    const held = ctx.meta.objectSize(repo.id, pointer.oid);
+    const held = await ctx.meta.objectSize(repo.id, pointer.oid);
     const manifest = held === undefined ? undefined : readManifest(ctx.store.paths, pointer.oid);
     if (!manifest || manifest.size !== pointer.size) throw hfError(404, 'EntryNotFound', `the content of ${JSON.stringify(target.path)} is not available on this server`);
     Object.assign(headers, { ETag: `"${pointer.oid}"`, 'X-Linked-Etag': `"${pointer.oid}"`, 'X-Linked-Size': String(pointer.size) });

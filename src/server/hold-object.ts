@@ -17,9 +17,9 @@ import type { Metadata } from './metadata.js';
  * repository already holding `oid` may serve its ranges too: they are the same bytes, which those
  * repositories serve already.
  */
-export function holdObject(meta: Metadata, repoId: number, oid: string, size: number, wroteManifest: boolean, ranges: readonly ServedRange[]): void {
-  if (wroteManifest) meta.visibility.addRangesToHolders(oid, ranges);
-  meta.addObject(repoId, oid, size, ranges);
+export async function holdObject(meta: Metadata, repoId: number, oid: string, size: number, wroteManifest: boolean, ranges: readonly ServedRange[]): Promise<void> {
+  if (wroteManifest) await meta.visibility.addRangesToHolders(oid, ranges);
+  await meta.addObject(repoId, oid, size, ranges);
 }
 
 /**
@@ -28,11 +28,11 @@ export function holdObject(meta: Metadata, repoId: number, oid: string, size: nu
  * missing or damaged stays queued and unservable through the chunk API (`hub fsck` names it).
  * Runs once at server start, before any request.
  */
-export function backfillServedRanges(store: Store, meta: Metadata): number {
+export async function backfillServedRanges(store: Store, meta: Metadata): Promise<number> {
   let done = 0;
   const failed = new Set<string>();
   for (;;) {
-    const queue = meta.visibility.backfillQueue(1000 + failed.size).filter((q) => !failed.has(`${q.repoId} ${q.oid}`));
+    const queue = (await meta.visibility.backfillQueue(1000 + failed.size)).filter((q) => !failed.has(`${q.repoId} ${q.oid}`));
     if (queue.length === 0) return done;
     for (const { repoId, oid } of queue) {
       let ranges;
@@ -44,7 +44,7 @@ export function backfillServedRanges(store: Store, meta: Metadata): number {
         failed.add(`${repoId} ${oid}`);
         continue;
       }
-      meta.visibility.completeBackfill(repoId, oid, ranges);
+      await meta.visibility.completeBackfill(repoId, oid, ranges);
       done++;
     }
   }

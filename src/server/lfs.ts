@@ -89,8 +89,9 @@ export const BATCH_BODY_LIMIT = BATCH_LIMIT;
  * POST …/objects/batch, with the body already read: the caller checks read access before reading
  * it (with BATCH_BODY_LIMIT and BATCH_JSON_LIMITS) and write access after, for uploads.
  */
-export function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext): void {
+export async function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext): Promise<void> {
   const { operation, objects, transfer } = parseBatchRequest(body, ctx.chunkTransfer);
+  const held = await ctx.meta.objectSizes(ctx.repo.id, objects.filter(validObject).map((o) => o.oid));
   const header = ctx.authorization ? { Authorization: ctx.authorization } : undefined;
   const action = (href: string) => ({ href, ...(header ? { header } : {}), expires_in: 3600 });
   const out = objects.map((o) => {
@@ -98,11 +99,11 @@ export function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext)
       const x = o as Partial<BatchObject>;
       return { oid: typeof x?.oid === 'string' ? x.oid.slice(0, 64) : '', size: typeof x?.size === 'number' ? x.size : 0, error: { code: 422, message: 'invalid object: oid must be 64 lowercase hex digits and size a non-negative integer' } };
     }
-    const has = ctx.meta.hasObject(ctx.repo.id, o.oid);
+    const has = held.has(o.oid);
     const href = transfer === 'hub-chunks' ? `${ctx.lfsBase}/cas/v1` : `${ctx.lfsBase}/objects/${o.oid}`;
     if (operation === 'download') {
       if (!has) return { oid: o.oid, size: o.size, error: { code: 404, message: 'object does not exist on the server' } };
-      const size = ctx.meta.objectSize(ctx.repo.id, o.oid) ?? o.size;
+      const size = held.get(o.oid) ?? o.size;
       return { oid: o.oid, size, authenticated: true, actions: { download: action(href) } };
     }
     if (has) return { oid: o.oid, size: o.size }; // already there: nothing to upload
@@ -118,7 +119,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
   const declared = req.headers['content-length'];
   if (declared === undefined || !/^\d+$/.test(declared)) throw new HttpError(411, 'upload needs a Content-Length header');
   const size = Number(declared);
-  if (ctx.meta.hasObject(ctx.repo.id, oid)) {
+  if (await ctx.meta.hasObject(ctx.repo.id, oid)) {
     req.resume();
     await once(req, 'end');
     res.writeHead(200).end();
@@ -151,7 +152,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
     // the SHA-256 just checked is of the bytes written to tmp, a file only this server writes:
     // the worker chunks it without hashing it again
     const added = await ctx.jobs('addFile', { path: tmp, sha256: { oid, size } });
-    holdObject(ctx.meta, ctx.repo.id, oid, size, !added.alreadyStored, added.ranges);
+    await holdObject(ctx.meta, ctx.repo.id, oid, size, !added.alreadyStored, added.ranges);
     res.writeHead(200).end();
   } finally {
     out.destroy();
@@ -162,7 +163,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
 /** POST …/objects/<oid>/verify: 200 when the repository holds the object with that size. */
 export async function handleVerify(req: IncomingMessage, res: ServerResponse, ctx: LfsContext, oid: string): Promise<void> {
   const body = (await readJsonBody(req, 64 << 10, { maxDepth: 4, maxValues: 100 })) as Partial<BatchObject>;
-  const size = ctx.meta.objectSize(ctx.repo.id, oid);
+  const size = await ctx.meta.objectSize(ctx.repo.id, oid);
   if (size === undefined) throw new HttpError(404, 'object does not exist on the server');
   if (body?.oid !== undefined && body.oid !== oid) throw new HttpError(422, 'verify body names another oid');
   if (body?.size !== undefined && body.size !== size) throw new HttpError(422, `object size is ${size}, not ${body.size}`);
@@ -189,7 +190,7 @@ export function parseRange(header: string | undefined, size: number): { start: n
 
 /** GET …/objects/<oid>: the object's bytes from the content store, with Range support and backpressure. */
 export async function handleDownload(req: IncomingMessage, res: ServerResponse, ctx: LfsContext, oid: string): Promise<void> {
-  const size = ctx.meta.objectSize(ctx.repo.id, oid);
+  const size = await ctx.meta.objectSize(ctx.repo.id, oid);
   const manifest = size === undefined ? undefined : readManifest(ctx.store.paths, oid);
   if (size === undefined || !manifest) throw new HttpError(404, 'object does not exist on the server');
   const range = parseRange(req.headers.range, manifest.size);

@@ -24,11 +24,12 @@ export async function collectServerGarbage(root: string, opts: { graceMs: number
   let keep: Set<string>;
   let repositories: number;
   try {
-    const repos = meta.listRepos();
+    const repos = await meta.listRepos();
     repositories = repos.length;
-    keep = new Set(repos.flatMap((r) => meta.listObjects(r.id).map((o) => o.oid)));
+    keep = new Set<string>();
+    for (const r of repos) for (const o of await meta.listObjects(r.id)) keep.add(o.oid);
   } finally {
-    meta.close();
+    await meta.close();
   }
   const store = await Store.open(join(root, 'store'), opts.env);
   try {

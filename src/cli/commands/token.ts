@@ -20,11 +20,11 @@ export function register(program: Command): void {
         const { openServerMetadata } = await import('../../server/server-root.js');
         const meta = await openServerMetadata(resolve(ctx.cwd, opts.root));
         try {
-          meta.ensureUser(opts.user, opts.admin ? { admin: true } : undefined);
-          const t = meta.createToken(opts.user, { write: !!opts.write, label: 'hub token create' });
+          await meta.ensureUser(opts.user, opts.admin ? { admin: true } : undefined);
+          const t = await meta.createToken(opts.user, { write: !!opts.write, label: 'hub token create' });
           emit(ctx, { user: opts.user, write: !!opts.write, token: t.token }, (r) => r.token);
         } finally {
-          meta.close();
+          await meta.close();
         }
       }),
     );
@@ -38,10 +38,10 @@ export function register(program: Command): void {
         const { openServerMetadata } = await import('../../server/server-root.js');
         const meta = await openServerMetadata(resolve(ctx.cwd, opts.root));
         try {
-          const tokens = meta.listTokens(opts.user);
+          const tokens = await meta.listTokens(opts.user);
           emit(ctx, { tokens }, (r) => r.tokens.map((t) => `${t.id}\t${t.user}\t${t.write ? 'write' : 'read'}\t${new Date(t.createdAt).toISOString()}\t${t.label ?? ''}`).join('\n'));
         } finally {
-          meta.close();
+          await meta.close();
         }
       }),
     );
@@ -56,10 +56,10 @@ export function register(program: Command): void {
         const { openServerMetadata } = await import('../../server/server-root.js');
         const meta = await openServerMetadata(resolve(ctx.cwd, opts.root));
         try {
-          meta.revokeToken(Number(id));
+          await meta.revokeToken(Number(id));
           emit(ctx, { id: Number(id), revoked: true }, (r) => `revoked token ${r.id}`);
         } finally {
-          meta.close();
+          await meta.close();
         }
       }),
     );

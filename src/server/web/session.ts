@@ -72,10 +72,10 @@ export class Sessions {
   }
 
   /** The read-only identity of a request's session cookie, if it holds a live token. */
-  identity(meta: Metadata, req: IncomingMessage): Identity | undefined {
+  async identity(meta: Metadata, req: IncomingMessage): Promise<Identity | undefined> {
     const value = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
     const token = value === undefined ? undefined : this.open(value);
-    const grant = token === undefined ? undefined : meta.resolveToken(token);
+    const grant = token === undefined ? undefined : await meta.resolveToken(token);
     // write: false whatever the token allows: a cookie authorises reading pages, nothing else
     return grant ? { user: grant.user, write: false, invalidToken: false } : undefined;
   }
