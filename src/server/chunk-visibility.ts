@@ -61,11 +61,40 @@ export function coversChunks(runs: ChunkRuns, start: number, end: number): boole
   }
 }
 
-interface RangeRow {
+/** A row of `served_ranges`: bytes [byte_start, byte_end) of a xorb, its chunk records [chunk_start, chunk_end). */
+export interface RangeRow {
   byte_start: number;
   byte_end: number;
   chunk_start: number;
   chunk_end: number;
+}
+
+/**
+ * How `r` joins a repository's rows of its xorb: the merged row and the rows it replaces, or
+ * undefined when one row serves `r` already. `touching` are the rows that overlap or touch
+ * [r.start, r.end] (with merged rows, those with `byte_start <= r.end AND byte_end >= r.start`).
+ */
+export function mergeRange(r: ServedRange, touching: readonly RangeRow[]): { merged: RangeRow; replaced: readonly RangeRow[] } | undefined {
+  if (touching.length === 1 && touching[0].byte_start <= r.start && r.end <= touching[0].byte_end) return undefined; // already served
+  const merged: RangeRow = { byte_start: r.start, byte_end: r.end, chunk_start: r.chunkStart, chunk_end: r.chunkEnd };
+  for (const t of touching) {
+    merged.byte_start = Math.min(merged.byte_start, t.byte_start);
+    merged.byte_end = Math.max(merged.byte_end, t.byte_end);
+    merged.chunk_start = Math.min(merged.chunk_start, t.chunk_start);
+    merged.chunk_end = Math.max(merged.chunk_end, t.chunk_end);
+  }
+  return { merged, replaced: touching };
+}
+
+/** Chunk runs ordered by start, merged where they overlap or meet. */
+export function mergeRuns(rows: ReadonlyArray<{ chunk_start: number; chunk_end: number }>): Array<{ start: number; end: number }> {
+  const runs: Array<{ start: number; end: number }> = [];
+  for (const r of rows) {
+    const last = runs.at(-1);
+    if (last && r.chunk_start <= last.end) last.end = Math.max(last.end, r.chunk_end);
+    else runs.push({ start: r.chunk_start, end: r.chunk_end });
+  }
+  return runs;
 }
 
 /** The visibility queries of `hub serve`, over the metadata database. */
@@ -113,13 +142,7 @@ export class SqliteChunkVisibility implements ChunkVisibility {
          ORDER BY s.chunk_start`,
       )
       .all({ xorb, user: user.id, admin: user.admin ? 1 : 0 });
-    const runs: Array<{ start: number; end: number }> = [];
-    for (const r of rows) {
-      const last = runs.at(-1);
-      if (last && r.chunk_start <= last.end) last.end = Math.max(last.end, r.chunk_end);
-      else runs.push({ start: r.chunk_start, end: r.chunk_end });
-    }
-    return runs;
+    return mergeRuns(rows);
   }
 
   async recordUpload(userId: number, xorb: string): Promise<void> {
@@ -149,19 +172,13 @@ export class SqliteChunkVisibility implements ChunkVisibility {
     const remove = this.db.prepare('DELETE FROM served_ranges WHERE repo_id = ? AND xorb = ? AND byte_start = ?');
     const insert = this.db.prepare('INSERT INTO served_ranges (repo_id, xorb, byte_start, byte_end, chunk_start, chunk_end) VALUES (?, ?, ?, ?, ?, ?)');
     for (const r of ranges) {
-      const merged: RangeRow = { byte_start: r.start, byte_end: r.end, chunk_start: r.chunkStart, chunk_end: r.chunkEnd };
       // rows that overlap or touch [start, end): the one starting at or before it, and those starting inside it
       const prev = before.get(repoId, r.xorb, r.start);
-      const touching = [...(prev && prev.byte_end >= r.start ? [prev] : []), ...within.all(repoId, r.xorb, r.start, r.end)];
-      if (touching.length === 1 && touching[0].byte_start <= r.start && r.end <= touching[0].byte_end) continue; // already served
-      for (const t of touching) {
-        merged.byte_start = Math.min(merged.byte_start, t.byte_start);
-        merged.byte_end = Math.max(merged.byte_end, t.byte_end);
-        merged.chunk_start = Math.min(merged.chunk_start, t.chunk_start);
-        merged.chunk_end = Math.max(merged.chunk_end, t.chunk_end);
-        remove.run(repoId, r.xorb, t.byte_start);
-      }
-      insert.run(repoId, r.xorb, merged.byte_start, merged.byte_end, merged.chunk_start, merged.chunk_end);
+      const change = mergeRange(r, [...(prev && prev.byte_end >= r.start ? [prev] : []), ...within.all(repoId, r.xorb, r.start, r.end)]);
+      if (!change) continue;
+      for (const t of change.replaced) remove.run(repoId, r.xorb, t.byte_start);
+      const m = change.merged;
+      insert.run(repoId, r.xorb, m.byte_start, m.byte_end, m.chunk_start, m.chunk_end);
     }
   }
 

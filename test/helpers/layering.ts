@@ -63,6 +63,7 @@ export const PACKAGE_OWNERS: Readonly<Record<string, readonly string[]>> = {
   ora: ['cli'],
   undici: ['transfer'],
   'better-sqlite3': ['store', 'server'],
+  pg: ['server'],
   // the web pages of hub serve (src/server/web/): Markdown, HTML sanitising, YAML front matter
   'markdown-it': ['server'],
   'sanitize-html': ['server'],
