@@ -30,7 +30,8 @@ import { sendBufferPool } from './send-range.js';
 import { handleHfRead, hfReadRoute } from './hf-read.js';
 import { chunkRouteAction, handleChunkApi } from './chunks.js';
 import { BATCH_BODY_LIMIT, BATCH_JSON_LIMITS, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
-import { SqliteMetadata, type Metadata, type RepoRecord } from './metadata.js';
+import type { RepoRecord } from './metadata.js';
+import { openMetadata } from './open-metadata.js';
 import { hfWriteApi, matchHfWrite } from './hf-write.js';
 import { handleLocks, lockAccess, lockRoute } from './lfs-locks.js';
 import { backfillServedRanges } from './hold-object.js';
@@ -41,6 +42,8 @@ import { webPages } from './web/web-pages.js';
 /** Options of startServer. */
 export interface ServeOptions {
   root: string;
+  /** The metadata database: a `postgres://` URL shared by several servers; default `<root>/meta.sqlite` (open-metadata.ts). */
+  database?: string;
   host?: string;
   port?: number;
   version: string;
@@ -143,10 +146,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // uploads that a killed server left half-written are never visible: clear them
   for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
   const chunkTransfer = opts.chunkTransfer ?? true;
-  const dbPath = join(root, 'meta.sqlite');
-  const meta: Metadata = SqliteMetadata.open(dbPath);
+  const { meta, hookDatabase } = await openMetadata(root, opts.database, { onError: (err) => log(JSON.stringify({ time: new Date().toISOString(), level: 'error', message: err.message })) });
   const env = opts.env ?? process.env;
-  const store = await Store.open(join(root, 'store'), env);
+  let store: Store;
+  try {
+    store = await Store.open(join(root, 'store'), env);
+  } catch (err) {
+    await meta.close(); // a PostgreSQL pool left open would keep the process alive
+    throw err;
+  }
   const pool = new WorkPool({ storeRoot: join(root, 'store'), store, env, workers: opts.workers });
   await pool.warm();
   const sendBuffers = sendBufferPool(); // reused by every xorb download
@@ -263,7 +271,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           pathInfo: gitPathInfo(repo.type, repo.owner, repo.name, git.service), // the stored spelling: names are case-insensitive
           query: service ? `service=${service}` : '', // rebuilt: git sees exactly what was checked
           remoteUser: id.user?.name ?? 'anonymous',
-          env: { HUB_SERVE_DB: dbPath, HUB_REPO_ID: String(repo.id) },
+          env: { HUB_SERVE_DB: hookDatabase, HUB_REPO_ID: String(repo.id) },
         });
       // a push runs holding the repository's update lock (across servers with PostgreSQL): its ref
       // updates never interleave with another server's push or HF commit

@@ -18,9 +18,9 @@ export interface ServerGcResult extends GcResult {
   objectsHeld: number;
 }
 
-/** Collects the garbage of the server root `root`. */
-export async function collectServerGarbage(root: string, opts: { graceMs: number; dryRun?: boolean; signal?: AbortSignal; env?: NodeJS.ProcessEnv }): Promise<ServerGcResult> {
-  const meta = await openServerMetadata(root);
+/** Collects the garbage of the server root `root`, whose metadata is `database` (a `postgres://` URL) or `<root>/meta.sqlite`. */
+export async function collectServerGarbage(root: string, opts: { database?: string; graceMs: number; dryRun?: boolean; signal?: AbortSignal; env?: NodeJS.ProcessEnv }): Promise<ServerGcResult> {
+  const meta = await openServerMetadata(root, opts.database);
   let keep: Set<string>;
   let repositories: number;
   try {

@@ -15,13 +15,15 @@ export function register(program: Command): void {
     .option('--grace <seconds>', 'keep anything written in the last SECONDS', '3600')
     .option('-n, --dry-run', 'only report what would be removed')
     .option('--root <dir>', "collect a hub serve root's garbage instead (on the server machine): what no repository holds")
+    .option('--database <url>', "with --root: the server's PostgreSQL database, as given to hub serve --database")
     .action(
-      action(async (ctx, opts: { grace: string; dryRun?: boolean; root?: string }) => {
+      action(async (ctx, opts: { grace: string; dryRun?: boolean; root?: string; database?: string }) => {
         const grace = Number(opts.grace);
         if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--grace takes a number of seconds, not '${opts.grace}'`);
+        if (opts.database !== undefined && opts.root === undefined) throw new UsageError('--database goes with --root (a server root)');
         if (opts.root !== undefined) {
           const { collectServerGarbage } = await import('../../server/server-gc.js');
-          const r = await collectServerGarbage(resolve(ctx.cwd, opts.root), { graceMs: grace * 1000, dryRun: opts.dryRun, signal: ctx.signal, env: ctx.env });
+          const r = await collectServerGarbage(resolve(ctx.cwd, opts.root), { database: opts.database, graceMs: grace * 1000, dryRun: opts.dryRun, signal: ctx.signal, env: ctx.env });
           emit(ctx, r, renderServerGc);
           return;
         }
