@@ -11,7 +11,7 @@
  * verifies every byte and answers alike whether the store had the xorb, and every refusal is
  * the one a missing xorb gets.
  */
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ import { sendRange } from './send-range.js';
 import type { BufferPool } from '../fs/buffer-pool.js';
 import type { Metadata, RepoRecord, User } from './metadata.js';
 import { drainOr } from './drain-or.js';
+import { removeWritten } from './remove-written.js';
 
 /** The transfer name clients list in a batch request. */
 export const CHUNK_TRANSFER = 'hub-chunks';
@@ -138,8 +139,7 @@ async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
     await ctx.meta.visibility.recordUpload(user.id, xorb);
     sendJson(res, 200, { xorb, chunks: r.chunks, bytes: r.bytes });
   } finally {
-    out.destroy();
-    rmSync(tmp, { force: true });
+    await removeWritten(out, tmp);
   }
 }
 

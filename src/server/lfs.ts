@@ -6,7 +6,7 @@
  * identical and similar objects share chunks across all repositories), and only then recorded
  * as held by the repository: an interrupted or wrong upload leaves nothing visible.
  */
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { randomBytes, createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { bodyChunks, HttpError, readJsonBody } from './http-util.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 import type { UploadGrants } from './upload-grant.js';
 import { drainOr } from './drain-or.js';
+import { removeWritten } from './remove-written.js';
 
 /** The media type of LFS API requests and responses. */
 export const LFS_MEDIA_TYPE = 'application/vnd.git-lfs+json';
@@ -155,8 +156,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
     await holdObject(ctx.meta, ctx.repo.id, oid, size, !added.alreadyStored, added.ranges);
     res.writeHead(200).end();
   } finally {
-    out.destroy();
-    rmSync(tmp, { force: true });
+    await removeWritten(out, tmp);
   }
 }
 
