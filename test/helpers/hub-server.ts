@@ -1,7 +1,9 @@
-// A real `hub serve` for tests: the built CLI on 127.0.0.1, port 0, in a temporary root.
+// A real `hub serve` for tests: the built CLI on 127.0.0.1, port 0, in a temporary root; in the
+// PostgreSQL run (test-database.ts) with the root's own database.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { hubBin } from './paths.js';
 import { hubEnv } from './run-hub.js';
+import { withRootDatabase } from './test-database.js';
 import { tmpDir } from './tmp-dir.js';
 
 /** A running server. */
@@ -9,6 +11,8 @@ export interface TestServer {
   url: string;
   host: string;
   root: string;
+  /** The server's PostgreSQL database (the PostgreSQL run), else undefined: `<root>/meta.sqlite`. */
+  database?: string;
   adminToken: string;
   child: ChildProcess;
   /** Access-log lines and other stderr output so far. */
@@ -18,9 +22,12 @@ export interface TestServer {
 }
 
 /** Starts `hub serve --root ROOT --port 0 [extraArgs]` (a new root unless given) and waits until it listens. */
-export function startHubServe(root = tmpDir('hub-serve-'), extraArgs: string[] = []): Promise<TestServer> {
+export async function startHubServe(root = tmpDir('hub-serve-'), extraArgs: string[] = []): Promise<TestServer> {
+  const args = await withRootDatabase(['serve', '--root', root, '--host', '127.0.0.1', '--port', '0', ...extraArgs]);
+  const at = args.indexOf('--database');
+  const database = at < 0 ? undefined : args[at + 1];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [hubBin, 'serve', '--root', root, '--host', '127.0.0.1', '--port', '0', ...extraArgs], { env: hubEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [hubBin, ...args], { env: hubEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`hub serve did not start:\n${err}`)), 20_000);
@@ -35,6 +42,7 @@ export function startHubServe(root = tmpDir('hub-serve-'), extraArgs: string[] =
           url,
           host: url.slice('http://'.length),
           root,
+          database,
           adminToken: /admin token: (\S+)/.exec(out)?.[1] ?? '',
           child,
           stderr: () => err,
