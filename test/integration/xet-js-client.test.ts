@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { __internal_XetBlob as XetBlob, createRepo, downloadFile, uploadFiles } from '@huggingface/hub';
+import { __internal_XetBlob as XetBlob, createRepo, downloadFile, fileDownloadInfo, uploadFiles } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
@@ -98,6 +98,14 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     await runHubJson(['push'], { cwd: a, env });
     const model = readFileSync(join(a, 'model.safetensors'));
     const opts = { repo: { type: 'model' as const, name: 'admin/xet-down' }, hubUrl: proxy.url, accessToken: s.adminToken };
+
+    // the resolve answer names the file's Xet hash, the one `hub chunk` computes, and its token route
+    const info = await fileDownloadInfo({ ...opts, path: 'model.safetensors' });
+    const chunked = await runHubJson(['chunk', join(a, 'model.safetensors')], { env });
+    expect(info?.xet?.hash).toBe(chunked.xetHash);
+    expect(info?.xet?.refreshUrl.pathname).toMatch(/^\/api\/models\/admin\/xet-down\/xet-read-token\/[0-9a-f]{40}$/);
+    expect(info?.etag.replace(/"/g, '')).toBe(sha256(model));
+    expect(info?.size).toBe(model.length);
 
     proxy.log.length = 0;
     const blob = await downloadFile({ ...opts, path: 'model.safetensors' });
