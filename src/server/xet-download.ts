@@ -19,7 +19,7 @@ import { HttpError, sendJson } from './http-util.js';
 import { sendRange } from './send-range.js';
 import { XET_CAS_PATH, type CasCaller } from './xet-access.js';
 import type { XetCasContext } from './xet-cas.js';
-import { parseSignedRanges, planReconstruction, rangeHeaderOf, type FetchRun } from './xet-reconstruction.js';
+import { parseSignedRanges, rangeHeaderOf, type FetchRun } from './xet-reconstruction.js';
 
 const FILE_NOT_FOUND = 'file not found';
 /** Ranges per fetch URL of a v2 answer (the spec splits past about 500, for the URL's length). */
@@ -48,7 +48,7 @@ function fileRange(header: string | undefined, size: number): { start: number; e
 export async function getReconstruction(req: IncomingMessage, res: ServerResponse, ctx: XetCasContext, caller: CasCaller, fileHash: string, version: 1 | 2): Promise<void> {
   const manifest = heldManifest(ctx, caller, fileHash);
   const { start, end } = fileRange(req.headers.range, manifest.size);
-  const plan = planReconstruction(await ctx.jobs('fetchTerms', { manifest }), start, end); // reads xorb headers: on a worker
+  const plan = await ctx.jobs('xetReconstruction', { manifest, start, end }); // reads xorb headers: on a worker
   const url = (xorb: string, runs: readonly FetchRun[]) => `${ctx.base}${XET_CAS_PATH}/fetch/${xorb}?${ctx.tokens.signFetch(caller.repo.id, xorb, rangeHeaderOf(runs))}`;
   const terms = plan.terms.map((t) => ({ hash: t.xorb, unpacked_length: t.unpacked, range: { start: t.chunkStart, end: t.chunkEnd } }));
   const runsOf = (r: FetchRun) => ({ chunks: { start: r.chunkStart, end: r.chunkEnd }, bytes: { start: r.byteStart, end: r.byteEnd - 1 } });

@@ -1,16 +1,16 @@
 /** planReconstruction (server/xet-reconstruction.ts) against a brute-force walk of the same terms, for random ranges. */
 import { describe, expect, it } from 'vitest';
-import type { FetchTerm } from '../../../src/store/chunk-api.js';
+import type { TermLayout } from '../../../src/store/chunk-api.js';
 import { parseSignedRanges, planReconstruction, rangeHeaderOf } from '../../../src/server/xet-reconstruction.js';
 import { seededRandom, testSeed } from '../../helpers/seed.js';
 
 /** Terms over two xorbs whose records are laid out as the store writes them (8-byte header + data). */
-function layout(rand: () => number): { terms: FetchTerm[]; size: number } {
+function layout(rand: () => number): { terms: TermLayout[]; size: number } {
   const xorbs = { a: Array.from({ length: 30 }, () => 1 + Math.floor(rand() * 1000)), b: Array.from({ length: 20 }, () => 1 + Math.floor(rand() * 1000)) };
   const offset = (lengths: number[], i: number) => lengths.slice(0, i).reduce((n, l) => n + 8 + l, 0);
-  const term = (xorb: 'a' | 'b', start: number, end: number): FetchTerm => {
+  const term = (xorb: 'a' | 'b', start: number, end: number): TermLayout => {
     const lengths = xorbs[xorb].slice(start, end);
-    return { xorb: xorb.repeat(64), chunkStart: start, chunkEnd: end, bytes: lengths.reduce((n, l) => n + l, 0), range: { start: offset(xorbs[xorb], start), end: offset(xorbs[xorb], end) }, hashes: [], lengths };
+    return { xorb: xorb.repeat(64), chunkStart: start, chunkEnd: end, bytes: lengths.reduce((n, l) => n + l, 0), range: { start: offset(xorbs[xorb], start), end: offset(xorbs[xorb], end) }, lengths };
   };
   // a file that uses xorb a twice (overlapping runs) and b in between
   const terms = [term('a', 2, 12), term('b', 0, 20), term('a', 10, 30), term('a', 0, 3)];
@@ -59,7 +59,7 @@ describe('planReconstruction', () => {
   });
 
   it('gives the record bytes of each chunk run as the store lays them out', () => {
-    const term: FetchTerm = { xorb: 'c'.repeat(64), chunkStart: 3, chunkEnd: 6, bytes: 600, range: { start: 1000, end: 1624 }, hashes: [], lengths: [100, 200, 300] };
+    const term: TermLayout = { xorb: 'c'.repeat(64), chunkStart: 3, chunkEnd: 6, bytes: 600, range: { start: 1000, end: 1624 }, lengths: [100, 200, 300] };
     const whole = planReconstruction([term], 0, 600);
     expect(whole.terms).toEqual([{ xorb: term.xorb, chunkStart: 3, chunkEnd: 6, unpacked: 600, byteStart: 1000, byteEnd: 1624 }]);
     const middle = planReconstruction([term], 150, 250);
