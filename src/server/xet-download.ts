@@ -93,15 +93,20 @@ function xorbSize(ctx: XetCasContext, xorb: string): number {
   }
 }
 
-/** GET /v1/chunks/{default-merkledb,default}/HASH: a shard describing the xorb holding the chunk (store/xet-dedup.ts). */
+/**
+ * GET /v1/chunks/{default-merkledb,default}/HASH: a shard describing the xorb holding the chunk and
+ * those of the file it begins (store/xet-dedup.ts), each as far as the caller may read it.
+ */
 export async function getDedup(res: ServerResponse, ctx: XetCasContext, caller: CasCaller, chunk: string): Promise<void> {
   const notTracked = () => new HttpError(404, 'chunk not tracked by global deduplication');
-  if (!caller.user) throw notTracked(); // dedup is for uploaders; an anonymous reader gets nothing
-  const [at] = await ctx.jobs('locateChunks', { hashes: [chunk] });
-  if (!at) throw notTracked();
-  const runs = ctx.meta.visibility.readableChunks(caller.user, at.xorb);
-  if (!coversChunks(runs, at.index, at.index + 1)) throw notTracked(); // as if the chunk did not exist
-  const shard = await ctx.jobs('xetDedupShard', { xorbs: [{ xorb: at.xorb, runs: runs === 'all' ? [{ start: 0, end: XORB_MAX_CHUNKS }] : runs }] });
+  const user = caller.user;
+  if (!user) throw notTracked(); // dedup is for uploaders; an anonymous reader gets nothing
+  const found = await ctx.jobs('xetDedupCandidates', { chunk });
+  if (!found) throw notTracked();
+  const readable = found.xorbs.map((xorb) => ({ xorb, runs: ctx.meta.visibility.readableChunks(user, xorb) }));
+  if (!coversChunks(readable[0].runs, found.index, found.index + 1)) throw notTracked(); // as if the chunk did not exist
+  const xorbs = readable.map(({ xorb, runs }) => ({ xorb, runs: runs === 'all' ? [{ start: 0, end: XORB_MAX_CHUNKS }] : runs })).filter((x) => x.runs.length > 0);
+  const shard = await ctx.jobs('xetDedupShard', { xorbs });
   res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': shard.length });
   res.end(Buffer.from(shard.buffer, shard.byteOffset, shard.byteLength));
 }

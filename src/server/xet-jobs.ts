@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readManifest } from '../store/manifest-files.js';
-import { dedupShard, type DedupXorb } from '../store/xet-dedup.js';
+import { dedupCandidates, dedupShard, type DedupCandidates, type DedupXorb } from '../store/xet-dedup.js';
 import { recordXetFile } from '../store/xet-files.js';
 import { readXetShard, registerXetShard, type XetShardFile, type XetShardSummary } from '../store/xet-shard-register.js';
 import { importXetXorb, type XetXorbImported } from '../store/xet-xorb-import.js';
@@ -44,6 +44,10 @@ export const XET_JOBS = {
    */
   async xetReconstruction(ctx: JobContext, a: { manifest: FileManifest; start: number; end: number }): Promise<ReconstructionPlan> {
     return planReconstruction(termLayouts(ctx.store, a.manifest), a.start, a.end);
+  },
+  /** Where a dedup query's chunk is, and the xorbs worth describing with it (store/xet-dedup.ts). */
+  async xetDedupCandidates(ctx: JobContext, a: { chunk: string }): Promise<DedupCandidates | null> {
+    return dedupCandidates(ctx.store, a.chunk);
   },
   /** A global dedup answer describing `xorbs` (store/xet-dedup.ts). */
   async xetDedupShard(ctx: JobContext, a: { xorbs: DedupXorb[] }): Promise<Uint8Array> {

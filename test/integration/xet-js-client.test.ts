@@ -17,6 +17,11 @@ import { tmpDir } from '../helpers/tmp-dir.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const CAS = '/api/xet-cas';
+// The JS client (2.17.5) asks the global dedup API about the first chunk of each file only: a
+// revision whose first chunk changed is sent whole whatever the server answers. The fine-tunes
+// here keep their first tensor (seeds chosen so), as a fine-tune of some layers does.
+const FIRST_CHUNK_MAX = 128 * 1024;
+const FIRST_CHUNK_SAME = 'the test revision must keep its first chunk: the JS client deduplicates through it only';
 
 /** The requests of `log` whose method is `method` and whose path matches `path`. */
 const seen = (log: ProxiedRequest[], method: string, path: RegExp) => log.filter((r) => r.method === method && path.test(r.url.split('?')[0]));
@@ -42,6 +47,7 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     mutateModel(join(dir, 'v1.safetensors'), join(dir, 'v2.safetensors'), 0.1, 172);
     const v1 = readFileSync(join(dir, 'v1.safetensors'));
     const v2 = readFileSync(join(dir, 'v2.safetensors'));
+    expect(v2.subarray(0, FIRST_CHUNK_MAX).equals(v1.subarray(0, FIRST_CHUNK_MAX)), FIRST_CHUNK_SAME).toBe(true);
     await createRepo({ repo, accessToken, hubUrl });
 
     proxy.log.length = 0;
@@ -87,6 +93,26 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     expect(sha256(new Uint8Array(await blob2!.arrayBuffer()))).toBe(sha256(v2));
     await runHubJson(['clone', `${s.url}/admin/xet-up`, 'c2'], { cwd: parent, env });
     expect(sha256(readFileSync(join(parent, 'c2', 'model.safetensors')))).toBe(sha256(v2));
+  });
+
+  it('a 10%-changed revision of a file of several xorbs sends at most 15% of it (the dedup answer names the xorbs of the file the first chunk begins)', async () => {
+    const hubUrl = proxy.url;
+    const accessToken = s.adminToken;
+    const repo = { type: 'model' as const, name: 'admin/xet-big' };
+    const dir = tmpDir();
+    makeModel(join(dir, 'v1.safetensors'), '96MiB', 174);
+    mutateModel(join(dir, 'v1.safetensors'), join(dir, 'v2.safetensors'), 0.1, 177);
+    const v2 = readFileSync(join(dir, 'v2.safetensors'));
+    expect(v2.subarray(0, FIRST_CHUNK_MAX).equals(readFileSync(join(dir, 'v1.safetensors')).subarray(0, FIRST_CHUNK_MAX)), FIRST_CHUNK_SAME).toBe(true);
+    await createRepo({ repo, accessToken, hubUrl });
+    proxy.log.length = 0;
+    await uploadFiles({ repo, accessToken, hubUrl, files: [{ path: 'model.safetensors', content: new Blob([readFileSync(join(dir, 'v1.safetensors'))]) }] });
+    expect(seen(proxy.log.splice(0), 'POST', new RegExp(`^${CAS}/v1/xorbs/`)).length).toBeGreaterThan(1); // the file spans xorbs
+    await uploadFiles({ repo, accessToken, hubUrl, files: [{ path: 'model.safetensors', content: new Blob([v2]) }] });
+    const sent = proxy.log.splice(0).reduce((n, r) => n + r.sent, 0);
+    expect(sent, `sent ${sent} bytes for a ${v2.length}-byte revision`).toBeLessThanOrEqual(v2.length * 0.15);
+    const blob = await downloadFile({ repo, path: 'model.safetensors', hubUrl, accessToken });
+    expect(sha256(new Uint8Array(await blob!.arrayBuffer()))).toBe(sha256(v2));
   });
 
   it('downloads through Xet what hub push pushed, byte-exact, a range of it too', async () => {
