@@ -4,7 +4,7 @@
 // content `hub clone` reads, what `hub push` wrote it downloads, and a 10%-changed revision sends
 // little more than the change.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { __internal_XetBlob as XetBlob, createRepo, downloadFile, fileDownloadInfo, uploadFiles } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,12 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     expect(sent, `sent ${sent} bytes for a ${v2.length}-byte revision`).toBeLessThanOrEqual(v2.length * 0.15);
     const blob = await downloadFile({ repo, path: 'model.safetensors', hubUrl, accessToken });
     expect(sha256(new Uint8Array(await blob!.arrayBuffer()))).toBe(sha256(v2));
+    // its xorbs hold more than 64 MiB of chunk data (cut at 64 MiB compressed), stored uncompressed: hub clone reads them
+    const stored = readdirSync(join(s.root, 'store', 'xorbs')).flatMap((fan) => readdirSync(join(s.root, 'store', 'xorbs', fan)).map((x) => statSync(join(s.root, 'store', 'xorbs', fan, x)).size));
+    expect(Math.max(...stored)).toBeGreaterThan(64 << 20);
+    const parent = tmpDir();
+    await runHubJson(['clone', `${s.url}/admin/xet-big`, 'c'], { cwd: parent, env: { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: accessToken } });
+    expect(sha256(readFileSync(join(parent, 'c', 'model.safetensors')))).toBe(sha256(v2));
   });
 
   it('downloads through Xet what hub push pushed, byte-exact, a range of it too', async () => {
