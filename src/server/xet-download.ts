@@ -94,8 +94,10 @@ function xorbSize(ctx: XetCasContext, xorb: string): number {
 }
 
 /**
- * GET /v1/chunks/{default-merkledb,default}/HASH: a shard describing the xorb holding the chunk and
- * those of the file it begins (store/xet-dedup.ts), each as far as the caller may read it.
+ * GET /v1/chunks/{default-merkledb,default}/HASH: a shard describing the xorb holding the chunk
+ * and, when the token's repository holds the file that chunk begins, that file's xorbs
+ * (store/xet-dedup.ts), each as far as the caller may read it. Only a file of the caller's own
+ * repository: which xorbs some other file uses is nothing to tell.
  */
 export async function getDedup(res: ServerResponse, ctx: XetCasContext, caller: CasCaller, chunk: string): Promise<void> {
   const notTracked = () => new HttpError(404, 'chunk not tracked by global deduplication');
@@ -103,7 +105,8 @@ export async function getDedup(res: ServerResponse, ctx: XetCasContext, caller: 
   if (!user) throw notTracked(); // dedup is for uploaders; an anonymous reader gets nothing
   const found = await ctx.jobs('xetDedupCandidates', { chunk });
   if (!found) throw notTracked();
-  const readable = found.xorbs.map((xorb) => ({ xorb, runs: ctx.meta.visibility.readableChunks(user, xorb) }));
+  const own = found.file && ctx.meta.hasObject(caller.repo.id, found.file.oid) ? found.file.xorbs : [];
+  const readable = [found.xorb, ...own].map((xorb) => ({ xorb, runs: ctx.meta.visibility.readableChunks(user, xorb) }));
   if (!coversChunks(readable[0].runs, found.index, found.index + 1)) throw notTracked(); // as if the chunk did not exist
   const xorbs = readable.map(({ xorb, runs }) => ({ xorb, runs: runs === 'all' ? [{ start: 0, end: XORB_MAX_CHUNKS }] : runs })).filter((x) => x.runs.length > 0);
   const shard = await ctx.jobs('xetDedupShard', { xorbs });

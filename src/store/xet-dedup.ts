@@ -5,9 +5,9 @@
  * answer lets a client recognise chunks it already has and nothing more.
  *
  * Which xorbs: the one holding the chunk asked about, and, when that chunk begins a file the store
- * knows (xet-files.ts), the xorbs of that file in term order (up to MAX_DEDUP_XORBS in all): the
- * JS client asks about the first chunk of each file only, so a new revision of a file of many
- * xorbs deduplicates against all of them, not against the first.
+ * knows (xet-files.ts) and the caller's repository holds (the server checks), the xorbs of that
+ * file in term order (up to MAX_DEDUP_XORBS in all): the JS client asks about the first chunk of
+ * each file only, so a new revision of a file of many xorbs deduplicates against all of them.
  *
  * Visibility: a xorb block lists the chunks of the xorb up to the last one the caller may read;
  * a chunk before that which the caller may not read is listed with a random hash (its position
@@ -34,24 +34,26 @@ export interface DedupXorb {
 /** Most xorbs one answer describes (about 2 GiB of file; a few MB of answer). */
 export const MAX_DEDUP_XORBS = 32;
 
-/** Where a queried chunk is, and the xorbs to describe with it (the first is the chunk's). */
+/** Where a queried chunk is (`xorb`, `index`), and the file it begins with that file's other xorbs, if the store knows one. */
 export interface DedupCandidates {
+  xorb: string;
   index: number;
-  xorbs: string[];
+  file?: { oid: string; xorbs: string[] };
 }
 
 /** The chunk `chunk` (Xet hex) of the store and the xorbs worth describing with it; null when the store lacks it. */
 export function dedupCandidates(store: Store, chunk: string): DedupCandidates | null {
   const at = store.index.lookup(fromXetHex(chunk));
   if (!at) return null;
-  const xorbs = [at.xorb];
   const oid = oidOfFirstChunk(store.paths, chunk);
   const manifest = oid ? readManifestQuietly(store, oid) : undefined;
-  for (const t of manifest?.terms ?? []) {
-    if (xorbs.length >= MAX_DEDUP_XORBS) break;
-    if (!xorbs.includes(t.xorb) && store.xorbs.exists(t.xorb)) xorbs.push(t.xorb);
+  if (!oid || !manifest) return { xorb: at.xorb, index: at.index };
+  const xorbs: string[] = [];
+  for (const t of manifest.terms) {
+    if (xorbs.length >= MAX_DEDUP_XORBS - 1) break;
+    if (t.xorb !== at.xorb && !xorbs.includes(t.xorb) && store.xorbs.exists(t.xorb)) xorbs.push(t.xorb);
   }
-  return { index: at.index, xorbs };
+  return { xorb: at.xorb, index: at.index, file: { oid, xorbs } };
 }
 
 function readManifestQuietly(store: Store, oid: string) {
