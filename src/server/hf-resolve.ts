@@ -4,7 +4,9 @@
  *
  * - `X-Repo-Commit`: the commit REV resolved to;
  * - `ETag`: the LFS oid (sha256) for an LFS file, the git blob id otherwise; for LFS files also
- *   `X-Linked-Etag` (the same oid) and `X-Linked-Size` (the real size);
+ *   `X-Linked-Etag` (the same oid) and `X-Linked-Size` (the real size), and on a server that is a
+ *   Xet CAS `X-Xet-Hash`, `X-Xet-Refresh-Route` and the `xet-auth` and `xet-reconstruction-info`
+ *   links (with `Accept: application/vnd.xet-fileinfo+json`, that as JSON instead of the bytes);
  * - `Accept-Ranges: bytes`, `Content-Length`, `Content-Type: application/octet-stream`;
  *   `Range: bytes=a-b` (or `a-`, `-n`) gives 206 with `Content-Range`, outside the file 416.
  *
