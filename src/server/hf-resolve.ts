@@ -86,7 +86,7 @@ const XET_FILEINFO = 'application/vnd.xet-fileinfo+json';
  * (`xet-reconstruction-info` link); and the JSON body of the `application/vnd.xet-fileinfo+json` answer.
  */
 function xetFileInfo(ctx: HfReadContext, repo: RepoRecord, commit: string, oid: string, xetHash: string, size: number) {
-  recordXetFile(ctx.store.paths, xetHash, oid); // a manifest the store had before it served Xet
+  recordXetFile(ctx.store.paths, xetHash, oid, { durable: false }); // once per manifest (one the store had before it served Xet): no fsync on the event loop
   const refreshUrl = xetTokenUrl(ctx.baseUrl, repo, 'read', commit);
   const reconstructionUrl = `${ctx.baseUrl}${XET_CAS_PATH}/v1/reconstructions/${xetHash}`;
   return {

@@ -26,12 +26,16 @@ function aliasPath(paths: StorePaths, xetHash: string): string {
   return join(paths.root, 'xet-files', xetHash.slice(0, 2), xetHash);
 }
 
-/** Records that the verified Xet file hash `xetHash` names the object `oid` (nothing when it already does). */
-export function recordXetFile(paths: StorePaths, xetHash: string, oid: string): void {
+/**
+ * Records that the verified Xet file hash `xetHash` names the object `oid` (nothing when it
+ * already does). `durable: false` when the caller can record it again (a resolve answer naming
+ * the store's manifest's hash records it each time it finds it missing).
+ */
+export function recordXetFile(paths: StorePaths, xetHash: string, oid: string, opts: { durable?: boolean } = {}): void {
   if (!HEX64.test(xetHash) || !HEX64.test(oid)) throw new RangeError('recordXetFile takes two 64-digit hex hashes');
   const path = aliasPath(paths, xetHash);
   if (existsSync(path)) return;
-  writeFileAtomic(path, `${oid}\n`, { tmpDir: paths.tmp });
+  writeFileAtomic(path, `${oid}\n`, { tmpDir: paths.tmp, durable: opts.durable });
 }
 
 /** The oid the Xet file hash `xetHash` names, if recorded. */

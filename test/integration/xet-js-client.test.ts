@@ -58,6 +58,9 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     expect(xorbs.length).toBeGreaterThan(0);
     expect(xorbs.every((r) => r.done)).toBe(true);
     expect(seen(up, 'POST', new RegExp(`^${CAS}/v1/shards$`))).toHaveLength(1);
+    // with the CAS token the batch answer handed out (a Xet token, not the hub token)
+    for (const r of seen(up, 'POST', new RegExp(`^${CAS}/`))) expect(r.authorization).toMatch(/^Bearer xet1\./);
+    expect(seen(up, 'POST', /\/info\/lfs\/objects\/batch$/)[0].authorization).toBe(`Bearer ${accessToken}`);
     expect(seen(up, 'PUT', /\/info\/lfs\/objects\//)).toEqual([]); // not basic
     expect(seen(up, 'POST', /\/commit\/main$/)).toHaveLength(1);
     // the xorbs carried the file (compressed records: less than its size, more than a tenth of it)
@@ -71,6 +74,7 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     const down = proxy.log.splice(0);
     expect(seen(down, 'GET', /\/api\/models\/admin\/xet-up\/xet-read-token\/[0-9a-f]{40}$/)).toHaveLength(1);
     expect(seen(down, 'GET', new RegExp(`^${CAS}/v2/reconstructions/[0-9a-f]{64}$`)).length).toBeGreaterThan(0);
+    expect(seen(down, 'GET', new RegExp(`^${CAS}/v2/`)).every((r) => r.authorization?.startsWith('Bearer xet1.'))).toBe(true);
     const fetched = seen(down, 'GET', new RegExp(`^${CAS}/fetch/[0-9a-f]{64}$`));
     expect(fetched.length).toBeGreaterThan(0);
     expect(fetched.reduce((n, r) => n + r.received, 0)).toBeGreaterThanOrEqual(v1.length); // the bytes came from fetch URLs...
