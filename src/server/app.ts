@@ -38,6 +38,9 @@ import { backfillServedRanges } from './hold-object.js';
 import { createUploadGrants } from './upload-grant.js';
 import { serverKey } from './server-key.js';
 import { webPages } from './web/web-pages.js';
+import { handleXetToken, matchXetTokenRoute, xetBatchActions } from './xet-access.js';
+import { handleXetCas, isXetCasPath } from './xet-cas.js';
+import { createXetTokens } from './xet-tokens.js';
 
 /** Options of startServer. */
 export interface ServeOptions {
@@ -47,7 +50,7 @@ export interface ServeOptions {
   host?: string;
   port?: number;
   version: string;
-  /** Offer the `hub-chunks` transfer (default true; false makes a plain `basic` LFS server). */
+  /** Offer the `hub-chunks` and `xet` transfers and the Xet CAS (default true; false makes a plain `basic` LFS server). */
   chunkTransfer?: boolean;
   /** Where access-log lines and notices go (default stderr). */
   log?: (line: string) => void;
@@ -178,6 +181,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const hookCommand = preReceiveHookCommand();
   const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp'), jobs: jobsFor });
   const grants = createUploadGrants({ secret: serverKey(root, 'upload-grant.key') }); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
+  const xetTokens = chunkTransfer ? createXetTokens(serverKey(root, 'xet-secret')) : undefined; // the Xet CAS's tokens and fetch URLs (xet-tokens.ts)
   const web = webPages({ root, meta, store, version: opts.version, env: opts.env, log }); // HTML pages (web/web-routes.ts says which URLs)
 
   const active = new Set<ServerResponse>();
@@ -212,7 +216,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     s.on('close', () => sockets.delete(s));
   });
   server.requestTimeout = 0; // git pushes and large uploads may take long
-  server.headersTimeout = 60_000;
+  // An idle keep-alive connection stays open 65 s (Node's default: 5 s). A Xet client builds its
+  // next xorb between requests, compressing on its own event loop for seconds: undici cannot
+  // close the idle socket meanwhile (its timer waits for that loop), so a server that closed it
+  // first made the next POST fail with EPIPE (@huggingface/hub uploading a 256 MiB BF16 model: 6
+  // runs of 7 failed so; none of 4 since).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000; // longer than keepAliveTimeout, as Node advises
 
   const baseUrl = (req: IncomingMessage) => publicUrl ?? `http://${req.headers.host ?? `${opts.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`}`;
 
@@ -228,6 +238,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const rawPath = (req.url ?? '/').split('?')[0];
     if (path.includes('\0') || path.split('/').some((s) => s === '..' || s === '.') || rawPath.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, 'invalid path');
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
+    // the Xet CAS authenticates with its own tokens (xet-access.ts), never with a hub token
+    if (xetTokens && isXetCasPath(url.pathname)) {
+      const cas = { store, meta, tokens: xetTokens, tmpDir: join(root, 'tmp'), base: baseUrl(req), jobs: jobsFor(`addr:${req.socket.remoteAddress ?? '?'}`), sendBuffers };
+      return handleXetCas(req, res, url, cas);
+    }
     const id = await identify(meta, req.headers.authorization);
     setWho(id);
     if (await web.handle(req, res, url, id, setWho)) return;
@@ -236,6 +251,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (path === '/api/repos/delete') return hfWrite.deleteRepo(req, res, id);
     const tokens = tokenRoute(path);
     if (tokens) return handleTokens(req, res, tokens, id, meta, url.searchParams);
+    const xetToken = xetTokens && matchXetTokenRoute(url.pathname); // the raw path, as the other HF routes
+    if (xetToken) return handleXetToken(req, res, xetToken, id, meta, xetTokens, baseUrl(req));
     const hfw = matchHfWrite(url.pathname); // the raw path: an encoded `/` in a revision is no separator
     if (hfw) {
       await hfWrite.handle(req, res, hfw, id, baseUrl(req), key);
@@ -251,7 +268,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     const hf = hfReadRoute(url.pathname); // the raw path: an encoded `/` in a revision is no separator
     // HF reads run git: they count against the same limits as git requests
-    if (hf) return gitLimiter.run(key, () => handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req) }));
+    if (hf) return gitLimiter.run(key, () => handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req), xet: xetTokens !== undefined }));
 
     const git = gitRoute(path);
     if (git) {
@@ -308,7 +325,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'objects') {
       const found = await meta.getRepo(rp.type, rp.owner, rp.name);
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${rp.owner}/${rp.name}.git/info/lfs`;
-      const lfs = (r: RepoRecord): LfsContext => ({ store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: jobsFor(key) });
+      const lfs = (r: RepoRecord): LfsContext => ({
+        store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: jobsFor(key),
+        ...(xetTokens ? { xet: xetBatchActions(xetTokens, r, id, baseUrl(req)) } : {}),
+      });
       const oid = rp.rest[3];
       if (rp.rest.length === 4 && oid === 'batch' && req.method !== 'POST') throw new HttpError(405, `${req.method} is not supported here`, { Allow: 'POST' });
       if (rp.rest.length === 4 && oid === 'batch' && req.method === 'POST') {
