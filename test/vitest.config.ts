@@ -27,6 +27,8 @@ export const SERVER_SUITES = [
   'test/integration/locks-*.test.ts',
   'test/integration/web-pages.test.ts',
   'test/integration/login-remote.test.ts',
+  'test/integration/xet-*.test.ts', // the Xet CAS checks tokens and visibility in the metadata
+  'test/integration/default-branch.test.ts',
   'test/integration/scale-out.test.ts', // three servers on one database: pushes through different servers take the repository lock in turn
   'test/unit/server/metadata-*.test.ts',
 ];
