@@ -21,6 +21,10 @@ const ALLOWED: Record<string, string> = {
   'src/server/git-write.ts: writeFile': 'a pack in the commit\'s private work directory, handed to git index-pack and removed',
   'src/server/chunks.ts: createWriteStream': 'an upload lands in the server tmp directory (O_EXCL) and is ingested into the store from there',
   'src/server/lfs.ts: createWriteStream': 'an upload lands in the server tmp directory (O_EXCL) and is ingested into the store from there',
+  'src/server/receive-file.ts: createWriteStream': 'a Xet upload lands in the server tmp directory (O_EXCL) and is verified and ingested from there',
+  'src/server/default-branch.ts: writeFileSync': "HEAD.lock (O_EXCL), git's own lock file for HEAD, renamed over HEAD as git does",
+  'src/server/default-branch.ts: renameSync': "HEAD.lock renamed over HEAD, as git updates it",
+  'src/server/server-key.ts: writeFileSync': 'a root key written whole under a temporary name (O_EXCL), then published with link(2) so two servers never both publish one',
 };
 
 function sources(dir: string): string[] {
