@@ -19,6 +19,7 @@ export function testConfig(skip: readonly string[] = []): ViteUserConfig {
   const shared = {
     root: fileURLToPath(new URL('..', import.meta.url)),
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/global-setup.ts'], // the run's Swift for the S3 tests (test/helpers/s3-service.ts)
     pool: 'forks' as const,
     testTimeout: 300_000, // generous: guards against hangs on a busy 2-core machine, never a measure
     hookTimeout: 300_000,

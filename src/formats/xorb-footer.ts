@@ -111,9 +111,11 @@ export function encodeXorbFooter(footer: XorbFooter): Uint8Array {
  * Reads the footer at the end of `xorb` and returns it with `start`, the offset of its ident
  * (where the records end). Checks the footer's own consistency only: its length word, idents,
  * versions, the three chunk counts, the section offsets, and that boundary and unpacked offsets
- * increase. Whether they match the records is xet-xorb.ts's business.
+ * increase. Whether they match the records is xet-xorb.ts's business. `recordsEnd`: where the
+ * records end when `xorb` holds the footer alone (a footer kept apart from its xorb; default:
+ * the footer follows the records in `xorb`).
  */
-export function parseXorbFooter(xorb: Uint8Array): { footer: XorbFooter; start: number } {
+export function parseXorbFooter(xorb: Uint8Array, recordsEnd?: number): { footer: XorbFooter; start: number } {
   const size = xorb.length;
   if (size < 4) throw bad(`xorb footer: ${size} bytes cannot hold its length word`);
   const view = new DataView(xorb.buffer, xorb.byteOffset, size);
@@ -159,7 +161,7 @@ export function parseXorbFooter(xorb: Uint8Array): { footer: XorbFooter; start: 
       throw bad(`xorb footer at byte ${start}: chunk ${k} offsets do not increase`);
     }
   }
-  if (n > 0 && boundaryOffsets[n - 1] > start) {
+  if (n > 0 && boundaryOffsets[n - 1] > (recordsEnd ?? start)) {
     throw bad(`xorb footer at byte ${start}: boundary offset ${boundaryOffsets[n - 1]} lies past the end of the records`);
   }
   return {

@@ -15,6 +15,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConflictError, HubError, NotFoundError, PermissionError, UsageError } from '../errors.js';
+import type { StorageLocation } from '../store/storage-location.js';
 import { Store } from '../store/store.js';
 import { authorize, identify, wwwAuthenticate, type Identity } from './access.js';
 import { preReceiveHookCommand } from './bare-repos.js';
@@ -61,6 +62,8 @@ export interface ServeOptions {
   /** git processes (http-backend requests, HF API reads) at once: per server (default 32) and per caller (default 8). */
   maxGitRequests?: number;
   maxGitRequestsPerClient?: number;
+  /** Where the content store keeps xorbs and manifests (default: the root's store folder; docs/server.md "Storage"). */
+  storage?: StorageLocation;
 }
 
 /** The default idle timeout of request bodies and answers. */
@@ -145,7 +148,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const dbPath = join(root, 'meta.sqlite');
   const meta: Metadata = SqliteMetadata.open(dbPath);
   const env = opts.env ?? process.env;
-  const store = await Store.open(join(root, 'store'), env);
+  const store = await Store.open(join(root, 'store'), env, { storage: opts.storage });
   const pool = new WorkPool({ storeRoot: join(root, 'store'), store, env, workers: opts.workers });
   await pool.warm();
   const sendBuffers = sendBufferPool(); // reused by every xorb download
@@ -164,7 +167,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const clientKey = (id: Identity, req: IncomingMessage) => (id.tokenId !== undefined ? `token:${id.tokenId}` : `addr:${req.socket.remoteAddress ?? '?'}`);
   const jobsFor = (key: string) => ((name, args, transfer) => pool.run(key, name, args, transfer)) as import('./hf-commit.js').JobRunner;
   // objects held before the served ranges were recorded (metadata schema 1): from the store's manifests
-  const backfilled = backfillServedRanges(store, meta);
+  const backfilled = await backfillServedRanges(store, meta);
   if (backfilled > 0) log(JSON.stringify({ time: new Date().toISOString(), level: 'notice', message: `recorded the served xorb ranges of ${backfilled} objects held before this version` }));
   const hookCommand = preReceiveHookCommand();
   const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp'), jobs: jobsFor });

@@ -7,7 +7,6 @@
 import { parseManifest, type FileManifest } from '../formats/manifest.js';
 import { parseJsonBody } from './json-scan.js';
 import { fetchTerms, importXorb, locateChunks, mergeRanges, registerManifest, servedRanges, type FetchTerm, type Registered, type ServedRange } from '../store/chunk-api.js';
-import { readManifest } from '../store/manifest-files.js';
 import { IntegrityError } from '../errors.js';
 import { addFile } from '../store/ingest.js';
 import type { Store } from '../store/store.js';
@@ -34,7 +33,7 @@ export const JOBS = {
    */
   async addFile(ctx: JobContext, a: { path: string; sha256?: { oid: string; size: number } }): Promise<{ oid: string; size: number; alreadyStored: boolean; ranges: ServedRange[] }> {
     const r = await addFile(ctx.store, a.path, undefined, undefined, a.sha256);
-    return { oid: r.oid, size: r.size, alreadyStored: r.alreadyStored, ranges: storedRanges(ctx.store, r.oid) };
+    return { oid: r.oid, size: r.size, alreadyStored: r.alreadyStored, ranges: await storedRanges(ctx.store, r.oid) };
   },
   /** Checks `manifest` against the store's bytes, then writes it; with the xorb ranges it references (store/chunk-api.ts). */
   async registerManifest(ctx: JobContext, a: { manifest: FileManifest }): Promise<Registered> {
@@ -88,8 +87,8 @@ export const JOBS = {
 };
 
 /** The xorb ranges of the store's manifest of `oid` (the one a repository holding it serves). */
-function storedRanges(store: Store, oid: string): ServedRange[] {
-  const manifest = readManifest(store.paths, oid);
+async function storedRanges(store: Store, oid: string): Promise<ServedRange[]> {
+  const manifest = await store.manifests.readAsync(oid);
   if (!manifest) throw new IntegrityError(`the store has no manifest of ${oid}`, { data: { oid } }, 'missing_manifest');
   return servedRanges(store, manifest);
 }
