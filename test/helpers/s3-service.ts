@@ -37,7 +37,15 @@ export function testBucket(what = 'hub-test'): string {
   return `${what}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
-/** `hub serve` arguments and environment for a server whose store is in a new bucket of the test Swift. */
-export function s3ServeArgs(prefix = 'store'): { args: string[]; env: Record<string, string> } {
-  return { args: ['--storage', `s3://${testBucket('hub-serve')}/${prefix}`, '--s3-endpoint', s3Endpoint()], env: { ...S3_TEST_ENV } };
+let serveBucket: string | undefined;
+
+/**
+ * `hub serve` arguments and environment for a server on the test Swift: the bucket of this test
+ * process, under a prefix named after the server's root, so a server started again on the same
+ * root finds its content (and two roots never share theirs).
+ */
+export function s3ServeArgs(root: string): { args: string[]; env: Record<string, string> } {
+  serveBucket ??= testBucket('hub-serve');
+  const prefix = root.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+/, '');
+  return { args: ['--storage', `s3://${serveBucket}/${prefix}`, '--s3-endpoint', s3Endpoint()], env: { ...S3_TEST_ENV } };
 }

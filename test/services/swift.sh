@@ -179,6 +179,10 @@ start() {
   read -r pa pc po pp pm <<<"$ports"
   write_confs "$pa" "$pc" "$po" "$pp" "$pm"
   build_rings "$pa" "$pc" "$po"
+  if [ "$(id -u)" = 0 ] && ! setpriv --reuid="$RUNAS" --regid="$RUNAS" --init-groups test -r "$ETC/proxy-server.conf"; then
+    stop_all
+    die "the $RUNAS user cannot read $ETC: every folder above $ROOT must be open to it (a mktemp folder is 0700)"
+  fi
   # memcached: tempauth keeps its tokens there (the `cache` filter must stay in the pipeline)
   # as root, the daemons run as $RUNAS (with workers = 0 Swift would not drop privileges itself)
   local mcuser=() asuser=()
