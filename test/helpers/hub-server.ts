@@ -48,9 +48,11 @@ export function startHubServe(root = tmpDir('hub-serve-'), extraArgs: string[] =
     child.stderr!.on('data', (b: Buffer) => (err += b));
     child.stdout!.on('data', (b: Buffer) => {
       out += b;
-      const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(out);
+      const m = /listening on (http:\/\/[0-9.]+:\d+).*\n/.exec(out);
       if (m) {
         clearTimeout(timer);
+        // the S3 run must really be on S3: the server names its storage when it is not local
+        if (storage.kind === 's3' && !m[0].includes(`storage ${storage.url}`)) return reject(new Error(`hub serve did not report its storage ${storage.url}: ${m[0]}`));
         const url = m[1];
         resolve({
           url,
