@@ -168,6 +168,8 @@ class S3XorbHandle implements XorbHandle {
   readonly size: number;
   private current: RangeRead | undefined;
   private window = FIRST_READ;
+  /** Reads in flight run one after another (they share the GET being read). */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly objects: S3Objects, private readonly xorb: string, readonly table: ChunkTable) {
     this.size = table.size;
@@ -177,7 +179,13 @@ class S3XorbHandle implements XorbHandle {
     throw syncOnObjectStore('a synchronous xorb read');
   }
 
-  async readAsync(into: Uint8Array, position: number, until?: number): Promise<number> {
+  readAsync(into: Uint8Array, position: number, until?: number): Promise<number> {
+    const read = this.turn.then(() => this.readNow(into, position, until));
+    this.turn = read.catch(() => {});
+    return read;
+  }
+
+  private async readNow(into: Uint8Array, position: number, until?: number): Promise<number> {
     if (position >= this.size || into.length === 0) return 0;
     for (let attempt = 0; ; attempt++) {
       let r = this.current;

@@ -88,12 +88,12 @@ function spanAt(spans: ReadonlyArray<{ offset: number }>, at: number): number {
 export class StoreReader {
   private readonly files = new Map<string, OpenXorb>();
   private readonly layouts = new Map<string, ObjectLayout>();
-  /** Where xorb bytes land before the wanted ones are copied out: fresh large buffers cost page faults on every read. */
-  /** Made at the first read: a worker warmed ahead and idle holds none (8 MiB each). */
-  private scratchBuf: Buffer | undefined;
-  private get scratch(): Buffer {
-    return (this.scratchBuf ??= Buffer.allocUnsafeSlow(READ_SPAN + 64 * CHUNK_HEADER_BYTES));
-  }
+  /**
+   * Where xorb bytes land before the wanted ones are copied out: fresh large buffers cost page
+   * faults on every read. Made at the first read (a worker warmed ahead and idle holds none, 8 MiB
+   * each), one per read in flight: reads are async, and a diff reads both sides at once.
+   */
+  private readonly scratchFree: Buffer[] = [];
 
   constructor(
     readonly store: Store,
@@ -184,15 +184,20 @@ export class StoreReader {
         const base = records[chunks[i].index].offset;
         const last = records[chunks[j - 1].index];
         const span = last.dataOffset + last.length - base;
-        const bytes = span <= this.scratch.length ? this.scratch.subarray(0, span) : Buffer.allocUnsafe(span);
-        this.gate();
-        await readSpan(x.handle, bytes, base);
-        for (let k = i; k < j; k++) {
-          const c = chunks[k];
-          const r = records[c.index];
-          const lo = Math.max(from, c.offset);
-          const hi = Math.min(to, c.offset + c.length);
-          out.set(bytes.subarray(r.dataOffset - base + (lo - c.offset), r.dataOffset - base + (hi - c.offset)), lo - from);
+        const scratch = this.scratchFree.pop() ?? Buffer.allocUnsafeSlow(READ_SPAN + 64 * CHUNK_HEADER_BYTES);
+        try {
+          const bytes = span <= scratch.length ? scratch.subarray(0, span) : Buffer.allocUnsafe(span);
+          this.gate();
+          await readSpan(x.handle, bytes, base);
+          for (let k = i; k < j; k++) {
+            const c = chunks[k];
+            const r = records[c.index];
+            const lo = Math.max(from, c.offset);
+            const hi = Math.min(to, c.offset + c.length);
+            out.set(bytes.subarray(r.dataOffset - base + (lo - c.offset), r.dataOffset - base + (hi - c.offset)), lo - from);
+          }
+        } finally {
+          if (this.scratchFree.length < 2) this.scratchFree.push(scratch);
         }
         i = j;
       }
