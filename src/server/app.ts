@@ -148,7 +148,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const dbPath = join(root, 'meta.sqlite');
   const meta: Metadata = SqliteMetadata.open(dbPath);
   const env = opts.env ?? process.env;
-  const store = await Store.open(join(root, 'store'), env, { storage: opts.storage });
+  let store: Store;
+  try {
+    store = await Store.open(join(root, 'store'), env, { storage: opts.storage }); // a bucket it cannot reach fails here
+  } catch (err) {
+    meta.close();
+    throw err;
+  }
   const pool = new WorkPool({ storeRoot: join(root, 'store'), store, env, workers: opts.workers });
   await pool.warm();
   const sendBuffers = sendBufferPool(); // reused by every xorb download
