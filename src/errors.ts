@@ -42,6 +42,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   bad_table_key: ExitCode.error,
   bad_tree: ExitCode.error,
   bad_xorb: ExitCode.error,
+  database_error: ExitCode.error,
   disk_full: ExitCode.error,
   git_failed: ExitCode.error,
   http_error: ExitCode.error,
@@ -54,6 +55,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   truncated_file: ExitCode.error,
   // 2: the command line or the environment is wrong
   bad_author: ExitCode.usage,
+  bad_database_url: ExitCode.usage,
   bad_endpoint: ExitCode.usage,
   bad_host: ExitCode.usage,
   bad_environment: ExitCode.usage,
@@ -95,6 +97,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   content_missing: ExitCode.notFound,
   cwd_gone: ExitCode.notFound,
   empty_repository: ExitCode.notFound,
+  database_not_found: ExitCode.notFound,
   file_not_found: ExitCode.notFound,
   lock_not_found: ExitCode.notFound,
   no_commits: ExitCode.notFound,
@@ -116,6 +119,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   user_not_found: ExitCode.notFound,
   // 4: credentials or permissions
   credentials_rejected: ExitCode.auth,
+  database_auth: ExitCode.auth,
   forbidden: ExitCode.auth,
   no_credentials: ExitCode.auth,
   no_token: ExitCode.auth,
@@ -137,6 +141,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   missing_xorb: ExitCode.integrity,
   size_mismatch: ExitCode.integrity,
   unsafe_path: ExitCode.integrity,
+  shard_mismatch: ExitCode.integrity,
   xet_hash_mismatch: ExitCode.integrity,
   xorb_mismatch: ExitCode.integrity,
   // 6: the network, or a remote's answer that its protocol does not allow
@@ -145,6 +150,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   bad_response: ExitCode.network,
   connection_failed: ExitCode.network,
   connection_lost: ExitCode.network,
+  database_unreachable: ExitCode.network,
   network: ExitCode.network,
   network_login: ExitCode.network,
   offline: ExitCode.network,

@@ -25,6 +25,14 @@ export function transportError(err: unknown, remote: string): unknown {
     case 'EmptyServerResponseError':
     case 'HttpError':
       return new ProtocolError(`${remote} did not answer as a git smart HTTP server does: ${firstLine(e.message)}`, { cause: err, data: { url: remote } });
+    case 'NotFoundError':
+      // isomorphic-git needs the remote's HEAD to name a branch it has, even to fetch others
+      if (e.data?.what !== 'HEAD') return err;
+      return new ProtocolError(`${remote} has no default branch: its HEAD names a branch it does not have`, {
+        cause: err,
+        hint: 'push that branch (main) to it, or point its HEAD at a branch it has (hub serve does so itself after every push)',
+        data: { url: remote },
+      });
     case 'UrlParseError':
     case 'UnknownTransportError':
       return new UsageError(`cannot fetch from '${remote}': hub speaks git over http:// and https:// only`, { cause: err, data: { url: remote } }, 'bad_url');

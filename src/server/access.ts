@@ -47,7 +47,7 @@ export type Decision = { ok: true } | { ok: false; status: 401 | 403 | 404; mess
  * (git's form; the user name is ignored, the password is the token). No header is anonymous;
  * an unknown scheme, a malformed value or a token that does not resolve is an invalid token.
  */
-export function identify(meta: Metadata, authorization: string | undefined): Identity {
+export async function identify(meta: Metadata, authorization: string | undefined): Promise<Identity> {
   if (authorization === undefined || authorization.trim() === '') return { write: false, invalidToken: false };
   const m = /^\s*(\S+)\s+(\S+)\s*$/.exec(authorization);
   if (!m) return invalid();
@@ -60,15 +60,15 @@ export function identify(meta: Metadata, authorization: string | undefined): Ide
     if (colon < 0) return invalid();
     token = decoded.slice(colon + 1);
   } else return invalid();
-  const grant = token === '' ? undefined : meta.resolveToken(token);
+  const grant = token === '' ? undefined : await meta.resolveToken(token);
   return grant ? { user: grant.user, write: grant.write, invalidToken: false, tokenId: grant.tokenId } : invalid();
 }
 
 /** Whether `id` may do `action` to `repo` (undefined: no such repository), per the matrix above. */
-export function authorize(meta: Metadata, id: Identity, repo: RepoRecord | undefined, action: Action): Decision {
+export async function authorize(meta: Metadata, id: Identity, repo: RepoRecord | undefined, action: Action): Promise<Decision> {
   if (id.invalidToken) return deny(401, 'invalid token');
   const user = id.user;
-  const member = user && repo ? meta.membership(repo.id, user.id) : undefined;
+  const member = user && repo ? await meta.membership(repo.id, user.id) : undefined;
   const admin = user?.admin === true;
   const visible = repo !== undefined && (!repo.private || member !== undefined || admin);
   if (!visible) return user ? deny(404, 'repository not found') : deny(401, 'authentication required');

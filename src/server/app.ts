@@ -31,20 +31,27 @@ import { sendBufferPool } from './send-range.js';
 import { handleHfRead, hfReadRoute } from './hf-read.js';
 import { chunkRouteAction, handleChunkApi } from './chunks.js';
 import { BATCH_BODY_LIMIT, BATCH_JSON_LIMITS, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
-import { SqliteMetadata, type Metadata, type RepoRecord } from './metadata.js';
+import type { RepoRecord } from './metadata.js';
+import { openMetadata } from './open-metadata.js';
 import { hfWriteApi, matchHfWrite } from './hf-write.js';
 import { handleLocks, lockAccess, lockRoute } from './lfs-locks.js';
 import { backfillServedRanges } from './hold-object.js';
 import { createUploadGrants } from './upload-grant.js';
+import { serverKey } from './server-key.js';
 import { webPages } from './web/web-pages.js';
+import { handleXetToken, matchXetTokenRoute, xetBatchActions } from './xet-access.js';
+import { handleXetCas, isXetCasPath } from './xet-cas.js';
+import { createXetTokens } from './xet-tokens.js';
 
 /** Options of startServer. */
 export interface ServeOptions {
   root: string;
+  /** The metadata database: a `postgres://` URL shared by several servers; default `<root>/meta.sqlite` (open-metadata.ts). */
+  database?: string;
   host?: string;
   port?: number;
   version: string;
-  /** Offer the `hub-chunks` transfer (default true; false makes a plain `basic` LFS server). */
+  /** Offer the `hub-chunks` and `xet` transfers and the Xet CAS (default true; false makes a plain `basic` LFS server). */
   chunkTransfer?: boolean;
   /** Where access-log lines and notices go (default stderr). */
   log?: (line: string) => void;
@@ -145,14 +152,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // uploads that a killed server left half-written are never visible: clear them
   for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
   const chunkTransfer = opts.chunkTransfer ?? true;
-  const dbPath = join(root, 'meta.sqlite');
-  const meta: Metadata = SqliteMetadata.open(dbPath);
+  const { meta, hookDatabase } = await openMetadata(root, opts.database, { onError: (err) => log(JSON.stringify({ time: new Date().toISOString(), level: 'error', message: err.message })) });
   const env = opts.env ?? process.env;
   let store: Store;
   try {
     store = await Store.open(join(root, 'store'), env, { storage: opts.storage }); // a bucket it cannot reach fails here
   } catch (err) {
-    meta.close();
+    await meta.close(); // a PostgreSQL pool left open would keep the process alive
     throw err;
   }
   const pool = new WorkPool({ storeRoot: join(root, 'store'), store, env, workers: opts.workers });
@@ -177,7 +183,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (backfilled > 0) log(JSON.stringify({ time: new Date().toISOString(), level: 'notice', message: `recorded the served xorb ranges of ${backfilled} objects held before this version` }));
   const hookCommand = preReceiveHookCommand();
   const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp'), jobs: jobsFor });
-  const grants = createUploadGrants(); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
+  const grants = createUploadGrants({ secret: serverKey(root, 'upload-grant.key') }); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
+  const xetTokens = chunkTransfer ? createXetTokens(serverKey(root, 'xet-secret')) : undefined; // the Xet CAS's tokens and fetch URLs (xet-tokens.ts)
   const web = webPages({ root, meta, store, version: opts.version, env: opts.env, log }); // HTML pages (web/web-routes.ts says which URLs)
 
   const active = new Set<ServerResponse>();
@@ -212,7 +219,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     s.on('close', () => sockets.delete(s));
   });
   server.requestTimeout = 0; // git pushes and large uploads may take long
-  server.headersTimeout = 60_000;
+  // An idle keep-alive connection stays open 65 s (Node's default: 5 s). A Xet client builds its
+  // next xorb between requests, compressing on its own event loop for seconds: undici cannot
+  // close the idle socket meanwhile (its timer waits for that loop), so a server that closed it
+  // first made the next POST fail with EPIPE (@huggingface/hub uploading a 256 MiB BF16 model: 6
+  // runs of 7 failed so; none of 4 since).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000; // longer than keepAliveTimeout, as Node advises
 
   const baseUrl = (req: IncomingMessage) => publicUrl ?? `http://${req.headers.host ?? `${opts.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`}`;
 
@@ -228,7 +241,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const rawPath = (req.url ?? '/').split('?')[0];
     if (path.includes('\0') || path.split('/').some((s) => s === '..' || s === '.') || rawPath.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, 'invalid path');
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
-    const id = identify(meta, req.headers.authorization);
+    // the Xet CAS authenticates with its own tokens (xet-access.ts), never with a hub token
+    if (xetTokens && isXetCasPath(url.pathname)) {
+      const cas = { store, meta, tokens: xetTokens, tmpDir: join(root, 'tmp'), base: baseUrl(req), jobs: jobsFor(`addr:${req.socket.remoteAddress ?? '?'}`), sendBuffers };
+      return handleXetCas(req, res, url, cas);
+    }
+    const id = await identify(meta, req.headers.authorization);
     setWho(id);
     if (await web.handle(req, res, url, id, setWho)) return;
     const key = clientKey(id, req);
@@ -236,10 +254,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (path === '/api/repos/delete') return hfWrite.deleteRepo(req, res, id);
     const tokens = tokenRoute(path);
     if (tokens) return handleTokens(req, res, tokens, id, meta, url.searchParams);
+    const xetToken = xetTokens && matchXetTokenRoute(url.pathname); // the raw path, as the other HF routes
+    if (xetToken) return handleXetToken(req, res, xetToken, id, meta, xetTokens, baseUrl(req));
     const hfw = matchHfWrite(url.pathname); // the raw path: an encoded `/` in a revision is no separator
     if (hfw) {
       await hfWrite.handle(req, res, hfw, id, baseUrl(req), key);
-      const written = hfw.op === 'commit' && res.statusCode === 200 ? meta.getRepo(hfw.type, hfw.owner, hfw.name) : undefined;
+      const written = hfw.op === 'commit' && res.statusCode === 200 ? await meta.getRepo(hfw.type, hfw.owner, hfw.name) : undefined;
       if (written) web.afterWrite(written); // its commit page's diff, computed ahead
       return;
     }
@@ -251,11 +271,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     const hf = hfReadRoute(url.pathname); // the raw path: an encoded `/` in a revision is no separator
     // HF reads run git: they count against the same limits as git requests
-    if (hf) return gitLimiter.run(key, () => handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req) }));
+    if (hf) return gitLimiter.run(key, () => handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req), xet: xetTokens !== undefined }));
 
     const git = gitRoute(path);
     if (git) {
-      const repo = meta.getRepo(git.type, git.owner, git.name);
+      const found = await meta.getRepo(git.type, git.owner, git.name);
       // http-backend reads the last `service`, so a second one could smuggle a push past a read check
       const services = url.searchParams.getAll('service');
       if (services.length > 1) throw new HttpError(400, 'more than one service parameter');
@@ -264,38 +284,40 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         throw new HttpError(400, 'info/refs needs ?service=git-upload-pack or ?service=git-receive-pack (the dumb protocol is not served)');
       }
       const write = git.service === 'git-receive-pack' || service === 'git-receive-pack';
-      check(id, repo, write ? 'write' : 'read', 'git');
-      await gitLimiter.run(key, () =>
+      const repo = await check(id, found, write ? 'write' : 'read', 'git');
+      const serve = () =>
         handleGitRequest(req, res, {
           projectRoot: join(root, 'repos'),
           pathInfo: gitPathInfo(repo.type, repo.owner, repo.name, git.service), // the stored spelling: names are case-insensitive
           query: service ? `service=${service}` : '', // rebuilt: git sees exactly what was checked
           remoteUser: id.user?.name ?? 'anonymous',
-          env: { HUB_SERVE_DB: dbPath, HUB_REPO_ID: String(repo!.id) },
-        }),
-      );
-      if (git.service === 'git-receive-pack') web.afterWrite(repo!); // the new heads' commit pages, computed ahead
+          env: { HUB_SERVE_DB: hookDatabase, HUB_REPO_ID: String(repo.id) },
+        });
+      // a push runs holding the repository's update lock (across servers with PostgreSQL): its ref
+      // updates never interleave with another server's push or HF commit
+      await gitLimiter.run(key, () => (git.service === 'git-receive-pack' ? meta.withRepoLock(repo.id, serve) : serve()));
+      if (git.service === 'git-receive-pack') web.afterWrite(repo); // the new heads' commit pages, computed ahead
       return;
     }
 
     const rp = parseRepoPath(path);
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'cas' && rp.rest[3] === 'v1' && chunkTransfer) {
-      const repo = meta.getRepo(rp.type, rp.owner, rp.name);
+      const found = await meta.getRepo(rp.type, rp.owner, rp.name);
       const rest = rp.rest.slice(4);
       const action = chunkRouteAction(req.method ?? 'GET', rest);
       if (!action) throw new HttpError(405, `${req.method} is not supported here`, { Allow: rest[0] === 'xorbs' ? 'GET, HEAD, PUT' : rest[0] === 'reconstructions' ? 'GET, POST' : 'POST' });
-      check(id, repo, action, 'lfs');
+      const repo = await check(id, found, action, 'lfs');
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${repo.owner}/${repo.name}.git/info/lfs/cas/v1`;
       return handleChunkApi(req, res, { store, meta, repo, user: id.user, tmpDir: join(root, 'tmp'), base: `${baseUrl(req)}${prefix}`, jobs: jobsFor(key), sendBuffers }, rest);
     }
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'locks') {
       // the File Locking API (lfs-locks.ts): every answer, refusals too, in the LFS media type
       try {
-        const repo = meta.getRepo(rp.type, rp.owner, rp.name);
+        const found = await meta.getRepo(rp.type, rp.owner, rp.name);
         const locks = lockRoute(req.method ?? 'GET', rp.rest.slice(3));
         const accept = String(req.headers.accept ?? LFS_MEDIA_TYPE);
         if (!accept.includes('json') && !accept.includes('*/*')) throw new HttpError(406, `the LFS API answers ${LFS_MEDIA_TYPE}`);
-        check(id, repo, lockAccess(locks), 'lfs'); // before the body is read
+        const repo = await check(id, found, lockAccess(locks), 'lfs'); // before the body is read
         return await handleLocks(req, res, locks, { meta, repo, user: id.user, query: url.searchParams });
       } catch (err) {
         if (!(err instanceof HttpError || err instanceof HubError)) throw err; // logged as it is, answered 500
@@ -304,9 +326,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
     }
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'objects') {
-      const repo = meta.getRepo(rp.type, rp.owner, rp.name);
+      const found = await meta.getRepo(rp.type, rp.owner, rp.name);
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${rp.owner}/${rp.name}.git/info/lfs`;
-      const lfs = (r: RepoRecord): LfsContext => ({ store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: jobsFor(key) });
+      const lfs = (r: RepoRecord): LfsContext => ({
+        store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: jobsFor(key),
+        ...(xetTokens ? { xet: xetBatchActions(xetTokens, r, id, baseUrl(req)) } : {}),
+      });
       const oid = rp.rest[3];
       if (rp.rest.length === 4 && oid === 'batch' && req.method !== 'POST') throw new HttpError(405, `${req.method} is not supported here`, { Allow: 'POST' });
       if (rp.rest.length === 4 && oid === 'batch' && req.method === 'POST') {
@@ -314,32 +339,31 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         if (!accept.includes('json') && !accept.includes('*/*')) throw new HttpError(406, `the LFS API answers ${LFS_MEDIA_TYPE}`);
         // read access before the body is read: a caller who may not see the repository is
         // refused without it; write access once the body says it is an upload
-        check(id, repo, 'read', 'lfs');
+        const repo = await check(id, found, 'read', 'lfs');
         const body = await readJsonBody(req, BATCH_BODY_LIMIT, BATCH_JSON_LIMITS);
-        if ((body as { operation?: unknown })?.operation === 'upload') check(id, repo, 'write', 'lfs');
+        if ((body as { operation?: unknown })?.operation === 'upload') await check(id, repo, 'write', 'lfs');
         return handleBatch(body, res, lfs(repo));
       }
       if (oid && !/^[0-9a-f]{64}$/.test(oid)) throw new HttpError(422, 'invalid oid: expected 64 lowercase hex digits');
       if (rp.rest.length === 4 && (req.method === 'GET' || req.method === 'HEAD')) {
-        check(id, repo, 'read', 'lfs');
-        return handleDownload(req, res, lfs(repo!), oid);
+        return handleDownload(req, res, lfs(await check(id, found, 'read', 'lfs')), oid);
       }
       if (rp.rest.length === 4 && req.method === 'PUT') {
-        if (!repo || !grants.verify(repo.id, oid, url.searchParams)) check(id, repo, 'write', 'lfs');
-        return handleUpload(req, res, lfs(repo!), oid);
+        const repo = found && grants.verify(found.id, oid, url.searchParams) ? found : await check(id, found, 'write', 'lfs');
+        return handleUpload(req, res, lfs(repo), oid);
       }
       if (rp.rest.length === 5 && rp.rest[4] === 'verify' && req.method === 'POST') {
-        check(id, repo, 'write', 'lfs');
-        return handleVerify(req, res, lfs(repo!), oid);
+        return handleVerify(req, res, lfs(await check(id, found, 'write', 'lfs')), oid);
       }
       throw new HttpError(405, `${req.method} is not supported here`, { Allow: rp.rest.length === 5 ? 'POST' : 'GET, HEAD, PUT' });
     }
     throw new HttpError(404, 'not found');
   }
 
-  function check(id: Identity, repo: RepoRecord | undefined, action: 'read' | 'write', kind: 'git' | 'lfs'): asserts repo is RepoRecord {
-    const verdict = authorize(meta, id, repo, action);
-    if (verdict.ok) return;
+  /** The repository, when `id` may do `action` to it; otherwise the refusal, as an HttpError. */
+  async function check(id: Identity, repo: RepoRecord | undefined, action: 'read' | 'write', kind: 'git' | 'lfs'): Promise<RepoRecord> {
+    const verdict = await authorize(meta, id, repo, action);
+    if (verdict.ok) return repo!;
     const headers: Record<string, string> = {};
     if (verdict.status === 401) headers[kind === 'lfs' ? 'LFS-Authenticate' : 'WWW-Authenticate'] = wwwAuthenticate();
     if (verdict.status === 401 && kind === 'lfs') headers['WWW-Authenticate'] = wwwAuthenticate();
@@ -359,14 +383,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await pool.close();
     await web.close();
     store.close();
-    meta.close();
+    await meta.close();
     throw listenError(err, host, opts.port ?? 8080);
   }
   // only once the server listens: a first admin token that could never be shown would lock the root
   let adminToken: string | undefined;
-  if (meta.countTokens() === 0) {
-    meta.ensureUser('admin', { admin: true });
-    adminToken = meta.createToken('admin', { write: true, label: 'first start' }).token;
+  if ((await meta.countTokens()) === 0) {
+    await meta.ensureUser('admin', { admin: true });
+    adminToken = (await meta.createToken('admin', { write: true, label: 'first start' })).token;
   }
   const port = (server.address() as AddressInfo).port;
   return {
@@ -387,7 +411,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await web.close();
       for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
       store.close();
-      meta.close();
+      await meta.close();
     },
   };
 }

@@ -61,48 +61,77 @@ export function coversChunks(runs: ChunkRuns, start: number, end: number): boole
   }
 }
 
-interface RangeRow {
+/** A row of `served_ranges`: bytes [byte_start, byte_end) of a xorb, its chunk records [chunk_start, chunk_end). */
+export interface RangeRow {
   byte_start: number;
   byte_end: number;
   chunk_start: number;
   chunk_end: number;
 }
 
+/**
+ * How `r` joins a repository's rows of its xorb: the merged row and the rows it replaces, or
+ * undefined when one row serves `r` already. `touching` are the rows that overlap or touch
+ * [r.start, r.end] (with merged rows, those with `byte_start <= r.end AND byte_end >= r.start`).
+ */
+export function mergeRange(r: ServedRange, touching: readonly RangeRow[]): { merged: RangeRow; replaced: readonly RangeRow[] } | undefined {
+  if (touching.length === 1 && touching[0].byte_start <= r.start && r.end <= touching[0].byte_end) return undefined; // already served
+  const merged: RangeRow = { byte_start: r.start, byte_end: r.end, chunk_start: r.chunkStart, chunk_end: r.chunkEnd };
+  for (const t of touching) {
+    merged.byte_start = Math.min(merged.byte_start, t.byte_start);
+    merged.byte_end = Math.max(merged.byte_end, t.byte_end);
+    merged.chunk_start = Math.min(merged.chunk_start, t.chunk_start);
+    merged.chunk_end = Math.max(merged.chunk_end, t.chunk_end);
+  }
+  return { merged, replaced: touching };
+}
+
+/** Chunk runs ordered by start, merged where they overlap or meet. */
+export function mergeRuns(rows: ReadonlyArray<{ chunk_start: number; chunk_end: number }>): Array<{ start: number; end: number }> {
+  const runs: Array<{ start: number; end: number }> = [];
+  for (const r of rows) {
+    const last = runs.at(-1);
+    if (last && r.chunk_start <= last.end) last.end = Math.max(last.end, r.chunk_end);
+    else runs.push({ start: r.chunk_start, end: r.chunk_end });
+  }
+  return runs;
+}
+
 /** The visibility queries of `hub serve`, over the metadata database. */
 export interface ChunkVisibility {
   /** Whether repository `repoId` serves every byte of [start, end) of `xorb`. */
-  serves(repoId: number, xorb: string, start: number, end: number): boolean;
+  serves(repoId: number, xorb: string, start: number, end: number): Promise<boolean>;
   /** The end of the last byte of `xorb` the repository serves (its view of the xorb), or 0 for none. */
-  viewEnd(repoId: number, xorb: string): number;
+  viewEnd(repoId: number, xorb: string): Promise<number>;
   /** The chunks of `xorb` `user` may name in a manifest (sorted, merged): 'all' when they uploaded it. */
-  readableChunks(user: User, xorb: string): ChunkRuns;
+  readableChunks(user: User, xorb: string): Promise<ChunkRuns>;
   /** Lets every repository holding `oid` serve `ranges` too (the store wrote a new manifest for it). */
-  addRangesToHolders(oid: string, ranges: readonly ServedRange[]): void;
+  addRangesToHolders(oid: string, ranges: readonly ServedRange[]): Promise<void>;
   /** Records that `user` uploaded every byte of `xorb` (verified against its hash). */
-  recordUpload(userId: number, xorb: string): void;
+  recordUpload(userId: number, xorb: string): Promise<void>;
   /** Objects held before version 2 whose ranges are still to be recorded (at most `limit`). */
-  backfillQueue(limit: number): Array<{ repoId: number; oid: string }>;
+  backfillQueue(limit: number): Promise<Array<{ repoId: number; oid: string }>>;
   /** Records the ranges of a queued object and takes it off the queue. */
-  completeBackfill(repoId: number, oid: string, ranges: readonly ServedRange[]): void;
+  completeBackfill(repoId: number, oid: string, ranges: readonly ServedRange[]): Promise<void>;
 }
 
 /** ChunkVisibility on a better-sqlite3 database that has VISIBILITY_SCHEMA. */
 export class SqliteChunkVisibility implements ChunkVisibility {
   constructor(private readonly db: Database.Database, private readonly now: () => number) {}
 
-  serves(repoId: number, xorb: string, start: number, end: number): boolean {
+  async serves(repoId: number, xorb: string, start: number, end: number): Promise<boolean> {
     const row = this.db
       .prepare<[number, string, number], { byte_end: number }>('SELECT byte_end FROM served_ranges WHERE repo_id = ? AND xorb = ? AND byte_start <= ? ORDER BY byte_start DESC LIMIT 1')
       .get(repoId, xorb, start);
     return row !== undefined && end <= row.byte_end;
   }
 
-  viewEnd(repoId: number, xorb: string): number {
+  async viewEnd(repoId: number, xorb: string): Promise<number> {
     const row = this.db.prepare<[number, string], { byte_end: number }>('SELECT byte_end FROM served_ranges WHERE repo_id = ? AND xorb = ? ORDER BY byte_start DESC LIMIT 1').get(repoId, xorb);
     return row?.byte_end ?? 0;
   }
 
-  readableChunks(user: User, xorb: string): ChunkRuns {
+  async readableChunks(user: User, xorb: string): Promise<ChunkRuns> {
     if (this.db.prepare('SELECT 1 FROM xorb_uploads WHERE user_id = ? AND xorb = ?').get(user.id, xorb)) return 'all';
     // the repositories `user` may read: access.ts's rule (public, owned, member, or any for an admin)
     const rows = this.db
@@ -113,24 +142,18 @@ export class SqliteChunkVisibility implements ChunkVisibility {
          ORDER BY s.chunk_start`,
       )
       .all({ xorb, user: user.id, admin: user.admin ? 1 : 0 });
-    const runs: Array<{ start: number; end: number }> = [];
-    for (const r of rows) {
-      const last = runs.at(-1);
-      if (last && r.chunk_start <= last.end) last.end = Math.max(last.end, r.chunk_end);
-      else runs.push({ start: r.chunk_start, end: r.chunk_end });
-    }
-    return runs;
+    return mergeRuns(rows);
   }
 
-  recordUpload(userId: number, xorb: string): void {
+  async recordUpload(userId: number, xorb: string): Promise<void> {
     this.db.prepare('INSERT INTO xorb_uploads (user_id, xorb, uploaded_at) VALUES (?, ?, ?) ON CONFLICT (user_id, xorb) DO NOTHING').run(userId, xorb, this.now());
   }
 
-  backfillQueue(limit: number): Array<{ repoId: number; oid: string }> {
+  async backfillQueue(limit: number): Promise<Array<{ repoId: number; oid: string }>> {
     return this.db.prepare<[number], { repoId: number; oid: string }>('SELECT repo_id AS repoId, oid FROM served_ranges_backfill ORDER BY repo_id, oid LIMIT ?').all(limit);
   }
 
-  completeBackfill(repoId: number, oid: string, ranges: readonly ServedRange[]): void {
+  async completeBackfill(repoId: number, oid: string, ranges: readonly ServedRange[]): Promise<void> {
     this.db.transaction(() => {
       if (!this.db.prepare('SELECT 1 FROM repos WHERE id = ?').get(repoId)) return;
       this.addRanges(repoId, ranges);
@@ -149,23 +172,17 @@ export class SqliteChunkVisibility implements ChunkVisibility {
     const remove = this.db.prepare('DELETE FROM served_ranges WHERE repo_id = ? AND xorb = ? AND byte_start = ?');
     const insert = this.db.prepare('INSERT INTO served_ranges (repo_id, xorb, byte_start, byte_end, chunk_start, chunk_end) VALUES (?, ?, ?, ?, ?, ?)');
     for (const r of ranges) {
-      const merged: RangeRow = { byte_start: r.start, byte_end: r.end, chunk_start: r.chunkStart, chunk_end: r.chunkEnd };
       // rows that overlap or touch [start, end): the one starting at or before it, and those starting inside it
       const prev = before.get(repoId, r.xorb, r.start);
-      const touching = [...(prev && prev.byte_end >= r.start ? [prev] : []), ...within.all(repoId, r.xorb, r.start, r.end)];
-      if (touching.length === 1 && touching[0].byte_start <= r.start && r.end <= touching[0].byte_end) continue; // already served
-      for (const t of touching) {
-        merged.byte_start = Math.min(merged.byte_start, t.byte_start);
-        merged.byte_end = Math.max(merged.byte_end, t.byte_end);
-        merged.chunk_start = Math.min(merged.chunk_start, t.chunk_start);
-        merged.chunk_end = Math.max(merged.chunk_end, t.chunk_end);
-        remove.run(repoId, r.xorb, t.byte_start);
-      }
-      insert.run(repoId, r.xorb, merged.byte_start, merged.byte_end, merged.chunk_start, merged.chunk_end);
+      const change = mergeRange(r, [...(prev && prev.byte_end >= r.start ? [prev] : []), ...within.all(repoId, r.xorb, r.start, r.end)]);
+      if (!change) continue;
+      for (const t of change.replaced) remove.run(repoId, r.xorb, t.byte_start);
+      const m = change.merged;
+      insert.run(repoId, r.xorb, m.byte_start, m.byte_end, m.chunk_start, m.chunk_end);
     }
   }
 
-  addRangesToHolders(oid: string, ranges: readonly ServedRange[]): void {
+  async addRangesToHolders(oid: string, ranges: readonly ServedRange[]): Promise<void> {
     this.db.transaction(() => {
       for (const { repo_id } of this.db.prepare<[string], { repo_id: number }>('SELECT repo_id FROM objects WHERE oid = ?').all(oid)) this.addRanges(repo_id, ranges);
     }).immediate();

@@ -11,7 +11,7 @@
  * verifies every byte and answers alike whether the store had the xorb, and every refusal is
  * the one a missing xorb gets.
  */
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import { sendRange } from './send-range.js';
 import type { BufferPool } from '../fs/buffer-pool.js';
 import type { Metadata, RepoRecord, User } from './metadata.js';
 import { drainOr } from './drain-or.js';
+import { removeWritten } from './remove-written.js';
 
 /** The transfer name clients list in a batch request. */
 export const CHUNK_TRANSFER = 'hub-chunks';
@@ -87,7 +88,12 @@ async function missing(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
   const hashes = body.chunks as string[];
   const found = await ctx.jobs('locateChunks', { hashes }); // one index look-up per hash: on a worker
   // a stored chunk the caller cannot read is "missing": they upload it (and so prove they have it)
-  sendJson(res, 200, { missing: hashes.filter((_, i) => { const at = found[i]; return !at || !coversChunks(readable(at.xorb), at.index, at.index + 1); }) });
+  const missingHashes: string[] = [];
+  for (let i = 0; i < hashes.length; i++) {
+    const at = found[i];
+    if (!at || !coversChunks(await readable(at.xorb), at.index, at.index + 1)) missingHashes.push(hashes[i]);
+  }
+  sendJson(res, 200, { missing: missingHashes });
 }
 
 function writer(ctx: ChunkContext): User {
@@ -96,11 +102,11 @@ function writer(ctx: ChunkContext): User {
 }
 
 /** The chunks of a xorb `user` may name (chunk-visibility.ts), looked up once per xorb. */
-function readableBy(ctx: ChunkContext, user: User): (xorb: string) => ChunkRuns {
+function readableBy(ctx: ChunkContext, user: User): (xorb: string) => Promise<ChunkRuns> {
   const known = new Map<string, ChunkRuns>();
-  return (xorb) => {
+  return async (xorb) => {
     let runs = known.get(xorb);
-    if (!runs) known.set(xorb, (runs = ctx.meta.visibility.readableChunks(user, xorb)));
+    if (!runs) known.set(xorb, (runs = await ctx.meta.visibility.readableChunks(user, xorb)));
     return runs;
   };
 }
@@ -129,11 +135,10 @@ async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
     await once(out, 'close');
     if (received !== declared) throw new HttpError(400, `xorb upload ended after ${received} of ${declared} bytes`);
     const r = await ctx.jobs('importXorb', { tmp, xorb }); // verifies every chunk and the xorb hash; removes tmp
-    ctx.meta.visibility.recordUpload(user.id, xorb);
+    await ctx.meta.visibility.recordUpload(user.id, xorb);
     sendJson(res, 200, { xorb, chunks: r.chunks, bytes: r.bytes });
   } finally {
-    out.destroy();
-    rmSync(tmp, { force: true });
+    await removeWritten(out, tmp);
   }
 }
 
@@ -146,12 +151,12 @@ const XORB_NOT_FOUND = 'xorb not found in this repository';
  * that is not here, so a caller learns nothing about the rest: not its bytes, not its length.
  */
 async function getXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext, xorb: string): Promise<void> {
-  const size = ctx.meta.visibility.viewEnd(ctx.repo.id, xorb);
+  const size = await ctx.meta.visibility.viewEnd(ctx.repo.id, xorb);
   if (size === 0) throw new HttpError(404, XORB_NOT_FOUND);
   const range = parseRange(req.headers.range, size);
   const start = range?.start ?? 0;
   const end = range?.end ?? size;
-  if (!ctx.meta.visibility.serves(ctx.repo.id, xorb, start, end)) throw new HttpError(404, XORB_NOT_FOUND);
+  if (!(await ctx.meta.visibility.serves(ctx.repo.id, xorb, start, end))) throw new HttpError(404, XORB_NOT_FOUND);
   let handle;
   try {
     handle = await ctx.store.xorbs.openAsync(xorb);
@@ -181,11 +186,11 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
   const body = await readBody(req, 16 << 20);
   const manifest = await ctx.jobs('readManifestBody', { body });
   if (manifest.oid !== oid) throw new HttpError(422, `the manifest describes ${manifest.oid}, not ${oid}`);
-  if (!ctx.meta.hasObject(ctx.repo.id, oid)) {
-    checkReadable(ctx, writer(ctx), manifest.runs);
+  if (!(await ctx.meta.hasObject(ctx.repo.id, oid))) {
+    await checkReadable(ctx, writer(ctx), manifest.runs);
     // checks the Xet hash (from the index) and streams the sha256 over the xorbs, on a worker
     const { wrote, ranges } = await ctx.jobs('registerManifestBody', { body });
-    holdObject(ctx.meta, ctx.repo.id, oid, manifest.size, wrote, ranges);
+    await holdObject(ctx.meta, ctx.repo.id, oid, manifest.size, wrote, ranges);
   }
   sendJson(res, 200, { oid, size: manifest.size });
 }
@@ -195,17 +200,17 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
  * by a repository they may read), before any xorb is opened: the refusal is the same whether the
  * xorb or chunk exists or not, and names only what the manifest said.
  */
-function checkReadable(ctx: ChunkContext, user: User, runs: readonly { xorb: string; chunkStart: number; chunkEnd: number }[]): void {
+async function checkReadable(ctx: ChunkContext, user: User, runs: readonly { xorb: string; chunkStart: number; chunkEnd: number }[]): Promise<void> {
   const readable = readableBy(ctx, user);
-  runs.forEach((t) => {
-    if (!coversChunks(readable(t.xorb), t.chunkStart, t.chunkEnd)) {
+  for (const t of runs) {
+    if (!coversChunks(await readable(t.xorb), t.chunkStart, t.chunkEnd)) {
       throw new HttpError(422, 'the manifest names chunks that are not on the server: upload their xorbs first', {}, 'missing_chunk');
     }
-  });
+  }
 }
 
 async function getReconstruction(res: ServerResponse, ctx: ChunkContext, oid: string): Promise<void> {
-  const manifest = ctx.meta.hasObject(ctx.repo.id, oid) ? await ctx.store.manifests.readAsync(oid) : undefined;
+  const manifest = (await ctx.meta.hasObject(ctx.repo.id, oid)) ? await ctx.store.manifests.readAsync(oid) : undefined;
   if (!manifest) throw new HttpError(404, 'object does not exist on the server');
   const terms = (await ctx.jobs('fetchTerms', { manifest })).map((t) => ({ ...t, url: `${ctx.base}/xorbs/${t.xorb}` })); // reads every xorb's headers: on a worker
   sendJson(res, 200, { oid, size: manifest.size, xetHash: manifest.xetHash, terms });

@@ -29,9 +29,9 @@ export function decodeSegment(segment: string): string {
 }
 
 /** The repository `type/owner/name` if `id` may do `action` to it; otherwise the HF-shaped error. */
-export function hfRepo(meta: Metadata, id: Identity, type: 'model' | 'dataset', owner: string, name: string, action: Action): RepoRecord {
-  const repo = meta.getRepo(type, owner, name);
-  const verdict = authorize(meta, id, repo, action);
+export async function hfRepo(meta: Metadata, id: Identity, type: 'model' | 'dataset', owner: string, name: string, action: Action): Promise<RepoRecord> {
+  const repo = await meta.getRepo(type, owner, name);
+  const verdict = await authorize(meta, id, repo, action);
   if (verdict.ok) return repo!;
   if (id.invalidToken) throw new HttpError(401, 'invalid token', { 'WWW-Authenticate': wwwAuthenticate() });
   if (verdict.status === 403) throw new HttpError(403, verdict.message);

@@ -257,7 +257,7 @@ async function buildTree(ctx: CommitContext, tip: string | undefined, staging: C
   const lfs = new Set(candidates.filter((_, i) => plan.lfs[i] === 1).map((op) => op.path));
   for (const [path, op] of fresh) {
     await breather.breathe();
-    let object = op.key === 'lfsFile' ? { oid: op.oid, size: op.size ?? ctx.meta.objectSize(ctx.repo.id, op.oid)! } : isAttributesPath(path) ? undefined : op.pointer;
+    let object = op.key === 'lfsFile' ? { oid: op.oid, size: op.size ?? (await ctx.meta.objectSize(ctx.repo.id, op.oid))! } : isAttributesPath(path) ? undefined : op.pointer;
     if (op.key === 'file' && lfs.has(path)) object = await storeAsLfs(ctx, jobs, staging, op.tmp);
     if (!object && op.key === 'file') {
       blobs.set(path, op.tmp);
@@ -297,7 +297,7 @@ async function checkLfsObjects(ctx: CommitContext, fresh: Map<string, Fresh>, br
     }
     const wanted = op.key === 'lfsFile' ? op : op.pointer;
     if (!wanted) continue;
-    const held = ctx.meta.objectSize(ctx.repo.id, wanted.oid);
+    const held = await ctx.meta.objectSize(ctx.repo.id, wanted.oid);
     if (held === undefined) wrong.push(`${path} (sha256:${wanted.oid}: not uploaded)`);
     else if (wanted.size !== undefined && wanted.size !== held) wrong.push(`${path} (sha256:${wanted.oid}: ${held} bytes, not ${wanted.size})`);
   }
@@ -312,7 +312,7 @@ async function storeAsLfs(ctx: CommitContext, jobs: JobRunner, staging: CommitSt
   const known = staging.memo.get(key);
   if (typeof known === 'object') return known;
   const added = await jobs('addFile', { path: file });
-  holdObject(ctx.meta, ctx.repo.id, added.oid, added.size, !added.alreadyStored, added.ranges);
+  await holdObject(ctx.meta, ctx.repo.id, added.oid, added.size, !added.alreadyStored, added.ranges);
   const object = { oid: added.oid, size: added.size };
   staging.memo.set(key, object);
   return object;

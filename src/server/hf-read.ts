@@ -92,7 +92,7 @@ const METHODS: Record<HfReadRoute['kind'], string[]> = { info: ['GET', 'HEAD'], 
 export async function handleHfRead(route: HfReadRoute, req: IncomingMessage, res: ServerResponse, url: URL, ctx: HfReadContext): Promise<void> {
   const allowed = METHODS[route.kind];
   if (!allowed.includes(req.method ?? 'GET')) throw new HttpError(405, `${req.method} is not supported here`, { Allow: allowed.join(', ') });
-  const repo = hfRepo(ctx.meta, ctx.id, route.type, route.owner, route.name, 'read');
+  const repo = await hfRepo(ctx.meta, ctx.id, route.type, route.owner, route.name, 'read');
   const bare = new BareRepo(repoDir(ctx.root, repo.type, repo.owner, repo.name));
   switch (route.kind) {
     case 'info':

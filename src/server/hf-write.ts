@@ -14,8 +14,9 @@
  * route checks write access with hfRepo before it reads the body (a repository the caller may not
  * see is 404 RepoNotFound; an anonymous write to a public one 401). Bodies are parsed and file
  * contents decoded on the server's worker threads, except small pieces (`jobs`). Commits to one
- * branch are serialised in this process; the compare-and-swap of the ref update still guards
- * against pushes arriving through git at the same time.
+ * branch are serialised in this process, and every commit is applied holding the repository's
+ * update lock (`Metadata.withRepoLock`: across servers with PostgreSQL), as a git push is; the
+ * compare-and-swap of the ref update still guards the branch.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -92,7 +93,8 @@ export function hfWriteApi(deps: HfWriteDeps) {
     const staging = new CommitStaging(join(deps.tmpDir, `commit-${randomBytes(8).toString('hex')}`));
     try {
       const header = await read(staging);
-      return await serialised(`${ctx.repo.id}:${rev}`, async () => applyCommit(ctx, await commitTarget(ctx.dir, rev), header, staging, user));
+      // the repository's update lock orders this commit against pushes and commits of every server (metadata-types.ts)
+      return await serialised(`${ctx.repo.id}:${rev}`, () => ctx.meta.withRepoLock(ctx.repo.id, async () => applyCommit(ctx, await commitTarget(ctx.dir, rev), header, staging, user)));
     } finally {
       staging.dispose();
     }
@@ -118,7 +120,7 @@ export function hfWriteApi(deps: HfWriteDeps) {
     /** Serves a preupload or commit request (the route from matchHfWrite). */
     async handle(req: IncomingMessage, res: ServerResponse, route: HfWriteRoute, id: Identity, base: string, key: string): Promise<void> {
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not supported here`, { Allow: 'POST' });
-      const repo = hfRepo(deps.meta, id, route.type, route.owner, route.name, 'write');
+      const repo = await hfRepo(deps.meta, id, route.type, route.owner, route.name, 'write');
       const createPr = new URL(req.url ?? '/', 'http://x').searchParams.get('create_pr');
       if (createPr !== null && createPr !== '0' && createPr.toLowerCase() !== 'false') {
         throw hfError(400, 'BadRequest', 'pull requests are not supported by this server: commit to a branch (without create_pr)');
@@ -167,8 +169,8 @@ export function hfWriteApi(deps: HfWriteDeps) {
         if (badRepoSegment(owner, 'owner') || badRepoSegment(name, 'name')) throw new HttpError(400, 'invalid repository name: use letters, digits, ".", "_" and "-"');
         validateRepoName(type, owner, name);
         if (owner !== id.user.name && !id.user.admin) throw new HttpError(403, `you cannot create repositories for '${owner}'`);
-        if (deps.meta.getRepo(type, owner, name)) throw new HttpError(409, `repository ${owner}/${name} already exists`);
-        const repo = deps.meta.createRepo({ type, owner, name, private: isPrivate });
+        if (await deps.meta.getRepo(type, owner, name)) throw new HttpError(409, `repository ${owner}/${name} already exists`);
+        const repo = await deps.meta.createRepo({ type, owner, name, private: isPrivate });
         const dir = repoDir(deps.root, type, owner, name);
         try {
           await createBareRepo(dir, { hookCommand: deps.hookCommand });
@@ -180,7 +182,7 @@ export function hfWriteApi(deps: HfWriteDeps) {
           }
         } catch (err) {
           // all or nothing: a repository whose first commit failed is not left behind
-          deps.meta.deleteRepo(repo.id);
+          await deps.meta.deleteRepo(repo.id);
           await deleteBareRepo(dir);
           throw err;
         }
@@ -205,13 +207,13 @@ export function hfWriteApi(deps: HfWriteDeps) {
       if (name.includes('/')) [owner, name] = name.split('/', 2);
       const type = body.type === 'dataset' ? 'dataset' : body.type === undefined || body.type === null || body.type === 'model' ? 'model' : undefined;
       if (!type) throw new HttpError(400, `unknown repository type ${JSON.stringify(body.type)}`);
-      const repo = deps.meta.getRepo(type, owner, name);
-      const verdict = authorize(deps.meta, id, repo, 'read');
+      const repo = await deps.meta.getRepo(type, owner, name);
+      const verdict = await authorize(deps.meta, id, repo, 'read');
       if (!verdict.ok || !repo) throw hfError(404, 'RepoNotFound', 'Repository not found');
       if (!id.write) throw new HttpError(403, 'token is read-only');
       if (repo.owner.toLowerCase() !== id.user.name.toLowerCase() && !id.user.admin) throw new HttpError(403, 'only the owner or an admin may delete a repository');
       const dir = repoDir(deps.root, repo.type, repo.owner, repo.name);
-      deps.meta.deleteRepo(repo.id);
+      await deps.meta.deleteRepo(repo.id);
       await deleteBareRepo(dir);
       sendJson(res, 200, { id: `${repo.owner}/${repo.name}`, type: repo.type, deleted: true });
     },

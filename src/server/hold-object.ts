@@ -16,9 +16,9 @@ import type { Metadata } from './metadata.js';
  * repository already holding `oid` may serve its ranges too: they are the same bytes, which those
  * repositories serve already.
  */
-export function holdObject(meta: Metadata, repoId: number, oid: string, size: number, wroteManifest: boolean, ranges: readonly ServedRange[]): void {
-  if (wroteManifest) meta.visibility.addRangesToHolders(oid, ranges);
-  meta.addObject(repoId, oid, size, ranges);
+export async function holdObject(meta: Metadata, repoId: number, oid: string, size: number, wroteManifest: boolean, ranges: readonly ServedRange[]): Promise<void> {
+  if (wroteManifest) await meta.visibility.addRangesToHolders(oid, ranges);
+  await meta.addObject(repoId, oid, size, ranges);
 }
 
 /**
@@ -31,7 +31,7 @@ export async function backfillServedRanges(store: Store, meta: Metadata): Promis
   let done = 0;
   const failed = new Set<string>();
   for (;;) {
-    const queue = meta.visibility.backfillQueue(1000 + failed.size).filter((q) => !failed.has(`${q.repoId} ${q.oid}`));
+    const queue = (await meta.visibility.backfillQueue(1000 + failed.size)).filter((q) => !failed.has(`${q.repoId} ${q.oid}`));
     if (queue.length === 0) return done;
     for (const { repoId, oid } of queue) {
       let ranges;
@@ -43,7 +43,7 @@ export async function backfillServedRanges(store: Store, meta: Metadata): Promis
         failed.add(`${repoId} ${oid}`);
         continue;
       }
-      meta.visibility.completeBackfill(repoId, oid, ranges);
+      await meta.visibility.completeBackfill(repoId, oid, ranges);
       done++;
     }
   }

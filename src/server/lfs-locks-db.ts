@@ -49,13 +49,13 @@ export interface LockQuery {
 /** The lock queries of `hub serve`. */
 export interface LfsLocks {
   /** Locks `path` of repository `repoId` for `owner`; when it is locked already, the existing lock and `created: false`. */
-  create(repoId: number, path: string, owner: User): { created: boolean; lock: LockRecord };
+  create(repoId: number, path: string, owner: User): Promise<{ created: boolean; lock: LockRecord }>;
   /** The locks of a repository matching `query`, ordered by path. */
-  list(repoId: number, query: LockQuery): LockPage;
+  list(repoId: number, query: LockQuery): Promise<LockPage>;
   /** The lock `id` of a repository, if it exists. */
-  get(repoId: number, id: string): LockRecord | undefined;
+  get(repoId: number, id: string): Promise<LockRecord | undefined>;
   /** Deletes the lock `id` of a repository; false when it was gone already. */
-  remove(repoId: number, id: string): boolean;
+  remove(repoId: number, id: string): Promise<boolean>;
 }
 
 interface LockRow {
@@ -76,18 +76,18 @@ function toLock(row: LockRow): LockRecord {
 export class SqliteLfsLocks implements LfsLocks {
   constructor(private readonly db: Database.Database, private readonly now: () => number) {}
 
-  create(repoId: number, path: string, owner: User): { created: boolean; lock: LockRecord } {
+  async create(repoId: number, path: string, owner: User): Promise<{ created: boolean; lock: LockRecord }> {
     // IMMEDIATE: the look-up and the insert see one state even with several server processes
     return this.db.transaction(() => {
       const held = this.db.prepare<[number, string], LockRow>(`${SELECT} WHERE l.repo_id = ? AND l.path = ?`).get(repoId, path);
       if (held) return { created: false, lock: toLock(held) };
       const id = randomUUID();
       this.db.prepare('INSERT INTO lfs_locks (id, repo_id, path, owner_id, locked_at) VALUES (?, ?, ?, ?, ?)').run(id, repoId, path, owner.id, this.now());
-      return { created: true, lock: this.get(repoId, id)! };
+      return { created: true, lock: toLock(this.db.prepare<[number, string], LockRow>(`${SELECT} WHERE l.repo_id = ? AND l.id = ?`).get(repoId, id)!) };
     }).immediate();
   }
 
-  list(repoId: number, query: LockQuery): LockPage {
+  async list(repoId: number, query: LockQuery): Promise<LockPage> {
     const where = ['l.repo_id = @repo'];
     if (query.path !== undefined) where.push('l.path = @path');
     if (query.id !== undefined) where.push('l.id = @id');
@@ -100,12 +100,12 @@ export class SqliteLfsLocks implements LfsLocks {
     return rows.length > query.limit ? { locks, next: rows[query.limit].path } : { locks };
   }
 
-  get(repoId: number, id: string): LockRecord | undefined {
+  async get(repoId: number, id: string): Promise<LockRecord | undefined> {
     const row = this.db.prepare<[number, string], LockRow>(`${SELECT} WHERE l.repo_id = ? AND l.id = ?`).get(repoId, id);
     return row && toLock(row);
   }
 
-  remove(repoId: number, id: string): boolean {
+  async remove(repoId: number, id: string): Promise<boolean> {
     return this.db.prepare('DELETE FROM lfs_locks WHERE repo_id = ? AND id = ?').run(repoId, id).changes > 0;
   }
 }

@@ -137,21 +137,21 @@ export async function handleLocks(req: IncomingMessage, res: ServerResponse, rou
       const q = ctx.query;
       const id = q.get('id') ?? undefined;
       const path = q.get('path') ?? undefined;
-      const page = meta.locks.list(repo.id, { path: path || undefined, id: id || undefined, from: pathOfCursor(q.get('cursor') ?? undefined), limit: pageLimit(q.get('limit') ?? undefined) });
+      const page = await meta.locks.list(repo.id, { path: path || undefined, id: id || undefined, from: pathOfCursor(q.get('cursor') ?? undefined), limit: pageLimit(q.get('limit') ?? undefined) });
       return lfsJson(res, 200, { locks: page.locks.map(lockJson), ...(page.next !== undefined ? { next_cursor: cursorOf(page.next) } : {}) });
     }
     case 'create': {
       const body = await readLockBody(req);
       checkRef(body.ref);
       const path = checkLockPath(body.path);
-      const { created, lock } = meta.locks.create(repo.id, path, ctx.user!);
+      const { created, lock } = await meta.locks.create(repo.id, path, ctx.user!);
       if (created) return lfsJson(res, 201, { lock: lockJson(lock) });
       return lfsJson(res, 409, { lock: lockJson(lock), message: `${lock.path} is already locked by ${lock.owner}` });
     }
     case 'verify': {
       const body = await readLockBody(req);
       checkRef(body.ref);
-      const page = meta.locks.list(repo.id, { from: pathOfCursor(body.cursor), limit: pageLimit(body.limit) });
+      const page = await meta.locks.list(repo.id, { from: pathOfCursor(body.cursor), limit: pageLimit(body.limit) });
       const mine = (l: LockRecord) => l.ownerId === ctx.user!.id;
       return lfsJson(res, 200, {
         ours: page.locks.filter(mine).map(lockJson),
@@ -163,14 +163,14 @@ export async function handleLocks(req: IncomingMessage, res: ServerResponse, rou
       const body = await readLockBody(req);
       checkRef(body.ref);
       if (body.force !== undefined && typeof body.force !== 'boolean') throw new HttpError(422, '"force" must be true or false');
-      const lock = meta.locks.get(repo.id, route.id);
+      const lock = await meta.locks.get(repo.id, route.id);
       if (!lock) throw new HttpError(404, `lock ${route.id.slice(0, 100)} not found`);
       const user = ctx.user!;
       if (lock.ownerId !== user.id) {
         if (body.force !== true) throw new HttpError(403, `${lock.path} is locked by ${lock.owner}: only they can unlock it (or the repository owner or an admin, with force)`);
         if (!user.admin && user.name.toLowerCase() !== repo.owner.toLowerCase()) throw new HttpError(403, `${lock.path} is locked by ${lock.owner}: only the repository owner or an admin may force it open`);
       }
-      meta.locks.remove(repo.id, lock.id);
+      await meta.locks.remove(repo.id, lock.id);
       return lfsJson(res, 200, { lock: lockJson(lock) });
     }
   }

@@ -1,12 +1,14 @@
 /**
  * Which Git LFS objects a repository of `hub serve` holds, and at which size, asked from a process that is not the
  * server: the pre-receive hook, which git starts with the server's environment (`HUB_SERVE_DB`,
- * the metadata database, and `HUB_REPO_ID`, the repository being pushed to).
+ * the metadata database: a SQLite file or a `postgres://` URL, and `HUB_REPO_ID`, the repository
+ * being pushed to).
  *
  * The hook opens the database read-only: a push must never migrate, lock for writing or create
  * the server's database. That is why it reads the `objects` table of metadata.ts's schema
  * itself instead of going through `SqliteMetadata.open` (which opens read-write and applies the
- * schema); test/integration/server-git.test.ts checks the two agree.
+ * schema), or `PgMetadata.open` (metadata-pg/pg-presence.ts reads PostgreSQL in a read-only
+ * transaction); test/integration/server-git.test.ts checks the two agree.
  */
 import Database from 'better-sqlite3';
 import { HubError } from '../errors.js';
@@ -56,6 +58,16 @@ export async function checkLfsObjects(wanted: Array<{ oid: string; size: number 
   const repoId = Number(env.HUB_REPO_ID);
   if (!dbPath || !env.HUB_REPO_ID || !Number.isSafeInteger(repoId)) {
     throw new HubError('lfs_check_unavailable', 'cannot check Git LFS objects: HUB_SERVE_DB and HUB_REPO_ID are not set');
+  }
+  if (/^postgres(ql)?:\/\//i.test(dbPath)) {
+    let sizes: Map<string, number>;
+    try {
+      const { pgObjectSizes } = await import('./metadata-pg/pg-presence.js');
+      sizes = await pgObjectSizes(dbPath, repoId, [...new Set(unique.map((w) => w.oid))]);
+    } catch (err) {
+      throw new HubError('lfs_check_unavailable', `cannot check Git LFS objects: ${(err as Error).message}`, undefined, { cause: err });
+    }
+    return wrongOf(unique, (oid) => sizes.get(oid));
   }
   let presence: ReturnType<typeof sqlitePresence>;
   try {

@@ -1,12 +1,13 @@
 /**
  * The Git LFS side of `hub serve`: the Batch API (`POST <repo>.git/info/lfs/objects/batch`) with
- * the `basic` transfer, and the object endpoints its actions point at: PUT (upload), GET
+ * the `basic` transfer (`hub-chunks`: chunks.ts; `xet`: xetBatch below and xet-cas.ts), and the
+ * object endpoints its `basic` actions point at: PUT (upload), GET
  * (download, with Range) and POST …/verify. Uploaded bytes stream to a temporary file while
  * their sha256 and size are checked, are then chunked into the server's content store (so
  * identical and similar objects share chunks across all repositories), and only then recorded
  * as held by the repository: an interrupted or wrong upload leaves nothing visible.
  */
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { randomBytes, createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import { bodyChunks, HttpError, readJsonBody } from './http-util.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 import type { UploadGrants } from './upload-grant.js';
 import { drainOr } from './drain-or.js';
+import { removeWritten } from './remove-written.js';
 
 /** The media type of LFS API requests and responses. */
 export const LFS_MEDIA_TYPE = 'application/vnd.git-lfs+json';
@@ -46,6 +48,14 @@ export interface LfsContext {
   grants?: UploadGrants;
   /** Runs O(file) work (chunking an upload into the store) on the server's worker threads. */
   jobs: JobRunner;
+  /** Offers the `xet` transfer (xet-batch.ts): the Xet CAS action of an upload or a download. */
+  xet?: XetBatchActions;
+}
+
+/** The actions of the `xet` transfer, for one repository and caller. */
+export interface XetBatchActions {
+  /** `href` (the Xet token route, which clients call to refresh) and `header` (CAS URL, token, expiry; `X-Xet-Hash` for a download). */
+  action(operation: 'upload' | 'download', ref: string | undefined, xetHash?: string): { href: string; header: Record<string, string>; expires_in: number };
 }
 
 interface BatchObject {
@@ -59,8 +69,15 @@ function lfsJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Parses and validates a batch request body; `transfer` is the adapter chosen for the response. */
-export function parseBatchRequest(body: unknown, chunkTransfer = false): { operation: 'upload' | 'download'; objects: unknown[]; transfer: 'basic' | 'hub-chunks' } {
+/** The transfers this server can answer with, in order of preference (whatever order the client lists them in). */
+export type BatchTransfer = 'xet' | 'hub-chunks' | 'basic';
+
+/**
+ * Parses and validates a batch request body; `transfer` is the adapter chosen for the response:
+ * `xet` when the client lists it and the server offers it (`xet`), else `hub-chunks` likewise
+ * (`chunkTransfer`), else `basic`. `ref` is the branch the client named, if any.
+ */
+export function parseBatchRequest(body: unknown, chunkTransfer = false, xet = false): { operation: 'upload' | 'download'; objects: unknown[]; transfer: BatchTransfer; ref?: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(422, 'batch request must be a JSON object');
   const b = body as Record<string, unknown>;
   if (b.operation !== 'upload' && b.operation !== 'download') throw new HttpError(422, `unknown operation ${JSON.stringify(b.operation)}: expected "upload" or "download"`);
@@ -71,9 +88,10 @@ export function parseBatchRequest(body: unknown, chunkTransfer = false): { opera
   }
   const offered = b.transfers === undefined ? ['basic'] : b.transfers;
   if (!Array.isArray(offered)) throw new HttpError(422, '"transfers" must be an array');
-  const transfer = chunkTransfer && offered.includes('hub-chunks') ? 'hub-chunks' : offered.includes('basic') ? 'basic' : undefined;
-  if (!transfer) throw new HttpError(422, `no supported transfer adapter: this server offers ${chunkTransfer ? '"hub-chunks" and ' : ''}"basic"`);
-  return { operation: b.operation, objects: b.objects, transfer };
+  const transfer = xet && offered.includes('xet') ? 'xet' : chunkTransfer && offered.includes('hub-chunks') ? 'hub-chunks' : offered.includes('basic') ? 'basic' : undefined;
+  if (!transfer) throw new HttpError(422, `no supported transfer adapter: this server offers ${xet ? '"xet", ' : ''}${chunkTransfer ? '"hub-chunks" and ' : ''}"basic"`);
+  const ref = (b.ref as { name?: unknown } | undefined)?.name;
+  return { operation: b.operation, objects: b.objects, transfer, ...(typeof ref === 'string' && ref.length > 0 && ref.length <= 1024 ? { ref } : {}) };
 }
 
 function validObject(o: unknown): o is BatchObject {
@@ -88,20 +106,19 @@ export const BATCH_BODY_LIMIT = BATCH_LIMIT;
  * POST …/objects/batch, with the body already read: the caller checks read access before reading
  * it (with BATCH_BODY_LIMIT and BATCH_JSON_LIMITS) and write access after, for uploads.
  */
-export function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext): void {
-  const { operation, objects, transfer } = parseBatchRequest(body, ctx.chunkTransfer);
+export async function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext): Promise<void> {
+  const { operation, objects, transfer, ref } = parseBatchRequest(body, ctx.chunkTransfer, ctx.xet !== undefined);
+  if (transfer === 'xet') return xetBatch(operation, objects, ref, res, ctx);
+  const held = await ctx.meta.objectSizes(ctx.repo.id, objects.filter(validObject).map((o) => o.oid));
   const header = ctx.authorization ? { Authorization: ctx.authorization } : undefined;
   const action = (href: string) => ({ href, ...(header ? { header } : {}), expires_in: 3600 });
   const out = objects.map((o) => {
-    if (!validObject(o)) {
-      const x = o as Partial<BatchObject>;
-      return { oid: typeof x?.oid === 'string' ? x.oid.slice(0, 64) : '', size: typeof x?.size === 'number' ? x.size : 0, error: { code: 422, message: 'invalid object: oid must be 64 lowercase hex digits and size a non-negative integer' } };
-    }
-    const has = ctx.meta.hasObject(ctx.repo.id, o.oid);
+    if (!validObject(o)) return invalidObject(o);
+    const has = held.has(o.oid);
     const href = transfer === 'hub-chunks' ? `${ctx.lfsBase}/cas/v1` : `${ctx.lfsBase}/objects/${o.oid}`;
     if (operation === 'download') {
       if (!has) return { oid: o.oid, size: o.size, error: { code: 404, message: 'object does not exist on the server' } };
-      const size = ctx.meta.objectSize(ctx.repo.id, o.oid) ?? o.size;
+      const size = held.get(o.oid) ?? o.size;
       return { oid: o.oid, size, authenticated: true, actions: { download: action(href) } };
     }
     if (has) return { oid: o.oid, size: o.size }; // already there: nothing to upload
@@ -112,12 +129,47 @@ export function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext)
   lfsJson(res, 200, { transfer, objects: out, hash_algo: 'sha256' });
 }
 
+function invalidObject(o: unknown) {
+  const x = o as Partial<BatchObject>;
+  return { oid: typeof x?.oid === 'string' ? x.oid.slice(0, 64) : '', size: typeof x?.size === 'number' ? x.size : 0, error: { code: 422, message: 'invalid object: oid must be 64 lowercase hex digits and size a non-negative integer' } };
+}
+
+/**
+ * The batch answer of the `xet` transfer, in the shape @huggingface/hub reads (Hugging Face's):
+ * an object to upload gets `actions.upload` whose `href` is the Xet write-token route (the client
+ * calls it again when its token runs out) and whose `header` holds `X-Xet-Cas-Url`,
+ * `X-Xet-Access-Token`, `X-Xet-Token-Expiration` (unix seconds) and `X-Xet-Session-Id`; an
+ * object the repository holds gets none. A download gets the read-token route and header, with
+ * `X-Xet-Hash`, the object's Xet file hash (read from the store's manifests on a worker).
+ */
+async function xetBatch(operation: 'upload' | 'download', objects: unknown[], ref: string | undefined, res: ServerResponse, ctx: LfsContext): Promise<void> {
+  const xet = ctx.xet!;
+  const sizes = await ctx.meta.objectSizes(ctx.repo.id, objects.filter(validObject).map((o) => o.oid));
+  const held = objects.map((o) => validObject(o) && sizes.has(o.oid));
+  const wanted = operation === 'download' ? objects.filter((o, i): o is BatchObject => held[i]).map((o) => o.oid) : [];
+  const hashes = wanted.length > 0 ? await ctx.jobs('xetHashes', { oids: wanted }) : {};
+  let upload: ReturnType<XetBatchActions['action']> | undefined;
+  const out = objects.map((o, i) => {
+    if (!validObject(o)) return invalidObject(o);
+    if (operation === 'download') {
+      const xetHash = hashes[o.oid];
+      if (!held[i] || !xetHash) return { oid: o.oid, size: o.size, error: { code: 404, message: 'object does not exist on the server' } };
+      const size = sizes.get(o.oid) ?? o.size;
+      return { oid: o.oid, size, authenticated: true, actions: { download: xet.action('download', ref, xetHash) } };
+    }
+    if (held[i]) return { oid: o.oid, size: o.size };
+    upload ??= xet.action('upload', ref);
+    return { oid: o.oid, size: o.size, authenticated: true, actions: { upload } };
+  });
+  lfsJson(res, 200, { transfer: 'xet', objects: out, hash_algo: 'sha256' });
+}
+
 /** PUT …/objects/<oid>: the whole object, checked against oid and Content-Length before it becomes visible. */
 export async function handleUpload(req: IncomingMessage, res: ServerResponse, ctx: LfsContext, oid: string): Promise<void> {
   const declared = req.headers['content-length'];
   if (declared === undefined || !/^\d+$/.test(declared)) throw new HttpError(411, 'upload needs a Content-Length header');
   const size = Number(declared);
-  if (ctx.meta.hasObject(ctx.repo.id, oid)) {
+  if (await ctx.meta.hasObject(ctx.repo.id, oid)) {
     req.resume();
     await once(req, 'end');
     res.writeHead(200).end();
@@ -150,18 +202,17 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
     // the SHA-256 just checked is of the bytes written to tmp, a file only this server writes:
     // the worker chunks it without hashing it again
     const added = await ctx.jobs('addFile', { path: tmp, sha256: { oid, size } });
-    holdObject(ctx.meta, ctx.repo.id, oid, size, !added.alreadyStored, added.ranges);
+    await holdObject(ctx.meta, ctx.repo.id, oid, size, !added.alreadyStored, added.ranges);
     res.writeHead(200).end();
   } finally {
-    out.destroy();
-    rmSync(tmp, { force: true });
+    await removeWritten(out, tmp);
   }
 }
 
 /** POST …/objects/<oid>/verify: 200 when the repository holds the object with that size. */
 export async function handleVerify(req: IncomingMessage, res: ServerResponse, ctx: LfsContext, oid: string): Promise<void> {
   const body = (await readJsonBody(req, 64 << 10, { maxDepth: 4, maxValues: 100 })) as Partial<BatchObject>;
-  const size = ctx.meta.objectSize(ctx.repo.id, oid);
+  const size = await ctx.meta.objectSize(ctx.repo.id, oid);
   if (size === undefined) throw new HttpError(404, 'object does not exist on the server');
   if (body?.oid !== undefined && body.oid !== oid) throw new HttpError(422, 'verify body names another oid');
   if (body?.size !== undefined && body.size !== size) throw new HttpError(422, `object size is ${size}, not ${body.size}`);
@@ -188,7 +239,7 @@ export function parseRange(header: string | undefined, size: number): { start: n
 
 /** GET …/objects/<oid>: the object's bytes from the content store, with Range support and backpressure. */
 export async function handleDownload(req: IncomingMessage, res: ServerResponse, ctx: LfsContext, oid: string): Promise<void> {
-  const size = ctx.meta.objectSize(ctx.repo.id, oid);
+  const size = await ctx.meta.objectSize(ctx.repo.id, oid);
   const manifest = size === undefined ? undefined : await ctx.store.manifests.readAsync(oid);
   if (size === undefined || !manifest) throw new HttpError(404, 'object does not exist on the server');
   const range = parseRange(req.headers.range, manifest.size);

@@ -1,6 +1,14 @@
 /**
- * The contract of the server's metadata (metadata.ts has the embedded SQLite implementation):
- * users, tokens, repositories, members, objects, chunk visibility and locks, as records.
+ * The contract of the server's metadata: users, tokens, repositories, members, objects, chunk
+ * visibility and locks, as records. metadata.ts has the embedded SQLite implementation,
+ * metadata-pg/ the PostgreSQL one (several servers sharing one database); open-metadata.ts picks
+ * one from `--database`.
+ *
+ * Every method is asynchronous (PostgreSQL answers over the network), and each one is atomic on
+ * its own: what must not interleave with another server's writes (a repository name taken twice,
+ * an object recorded at two sizes, a path locked twice) is decided inside one method, in one
+ * transaction. A sequence of calls is not atomic; what must be serialized across servers as a
+ * whole (a ref update) runs inside {@link Metadata.withRepoLock}.
  */
 import type { ServedRange } from '../store/chunk-api.js';
 import type { ChunkVisibility } from './chunk-visibility.js';
@@ -48,47 +56,56 @@ export interface RepoObject {
  */
 export interface Metadata {
   /** The user `name`, created if missing; `admin`, when given, is set on the existing user too. */
-  ensureUser(name: string, opts?: { admin?: boolean }): User;
+  ensureUser(name: string, opts?: { admin?: boolean }): Promise<User>;
   /** The user `name` (any case), if it exists. */
-  getUser(name: string): User | undefined;
+  getUser(name: string): Promise<User | undefined>;
   /** Creates a token for an existing user; the plaintext is returned here and nowhere else. */
-  createToken(userName: string, opts: { write: boolean; label?: string }): { token: string; id: number };
+  createToken(userName: string, opts: { write: boolean; label?: string }): Promise<{ token: string; id: number }>;
   /** What a plaintext token grants, or undefined when it is unknown or revoked. */
-  resolveToken(token: string): TokenGrant | undefined;
+  resolveToken(token: string): Promise<TokenGrant | undefined>;
   /** Number of live tokens (zero in a fresh root: `hub serve` then creates the first admin token). */
-  countTokens(): number;
+  countTokens(): Promise<number>;
   /** Revokes a token for good. */
-  revokeToken(id: number): void;
+  revokeToken(id: number): Promise<void>;
   /** The live tokens (of `userName` when given: NotFoundError when no such user), oldest first. */
-  listTokens(userName?: string): TokenInfo[];
+  listTokens(userName?: string): Promise<TokenInfo[]>;
   /** The token `id`, if it is live. */
-  getToken(id: number): TokenInfo | undefined;
+  getToken(id: number): Promise<TokenInfo | undefined>;
   /** Creates a repository of an existing user; ConflictError `repo_exists` when taken. */
-  createRepo(repo: { type: RepoType; owner: string; name: string; private: boolean }): RepoRecord;
+  createRepo(repo: { type: RepoType; owner: string; name: string; private: boolean }): Promise<RepoRecord>;
   /** The repository `type` `owner/name` (any case), if it exists. */
-  getRepo(type: RepoType, owner: string, name: string): RepoRecord | undefined;
+  getRepo(type: RepoType, owner: string, name: string): Promise<RepoRecord | undefined>;
   /** Every repository, ordered by type, owner and name. */
-  listRepos(): RepoRecord[];
+  listRepos(): Promise<RepoRecord[]>;
   /** Makes a repository private or public. */
-  setPrivate(id: number, isPrivate: boolean): void;
+  setPrivate(id: number, isPrivate: boolean): Promise<void>;
   /** Deletes a repository with its members and object records. */
-  deleteRepo(id: number): void;
+  deleteRepo(id: number): Promise<void>;
   /** Adds an existing user to a repository, or changes their write flag. */
-  addMember(repoId: number, userName: string, write: boolean): void;
+  addMember(repoId: number, userName: string, write: boolean): Promise<void>;
   /** The user's membership of a repository (the owner is a write member), if any. */
-  membership(repoId: number, userId: number): { write: boolean } | undefined;
+  membership(repoId: number, userId: number): Promise<{ write: boolean } | undefined>;
   /** Records that a repository holds an object and may serve `ranges` of xorbs (chunk-visibility.ts); IntegrityError when it is known with another size. */
-  addObject(repoId: number, oid: string, size: number, ranges?: readonly ServedRange[]): void;
+  addObject(repoId: number, oid: string, size: number, ranges?: readonly ServedRange[]): Promise<void>;
   /** Which xorb bytes repositories serve and which chunks users may name (chunk-visibility.ts). */
   readonly visibility: ChunkVisibility;
   /** The Git LFS file locks of each repository (lfs-locks-db.ts). */
   readonly locks: LfsLocks;
   /** Whether a repository holds an object. */
-  hasObject(repoId: number, oid: string): boolean;
+  hasObject(repoId: number, oid: string): Promise<boolean>;
   /** The size of an object a repository holds, if it holds it. */
-  objectSize(repoId: number, oid: string): number | undefined;
+  objectSize(repoId: number, oid: string): Promise<number | undefined>;
+  /** The sizes of those of `oids` a repository holds (one look-up for a whole LFS batch). */
+  objectSizes(repoId: number, oids: readonly string[]): Promise<Map<string, number>>;
   /** The objects a repository holds, ordered by oid. */
-  listObjects(repoId: number): RepoObject[];
+  listObjects(repoId: number): Promise<RepoObject[]>;
+  /**
+   * Runs `fn` while holding the repository's update lock, released when `fn` settles: at most one
+   * holder per repository at a time, across every server sharing the metadata (PostgreSQL: an
+   * advisory lock; SQLite: one server process, an in-process mutex). Ref updates (git pushes, HF
+   * commits) run inside it. Not re-entrant: `fn` must not take the same repository's lock again.
+   */
+  withRepoLock<T>(repoId: number, fn: () => Promise<T>): Promise<T>;
   /** Releases the store. */
-  close(): void;
+  close(): Promise<void>;
 }

@@ -1,9 +1,10 @@
 /**
  * The metadata of `hub serve` (DESIGN.md §5): users, hashed tokens, repositories and their
  * visibility, members, which LFS objects each repository holds and which xorb ranges it may
- * serve (chunk-visibility.ts), and the Git LFS file locks (lfs-locks-db.ts). `Metadata` is the contract;
- * `SqliteMetadata` is the embedded implementation (better-sqlite3, WAL), so a PostgreSQL one can
- * replace it for deployments that outgrow one machine.
+ * serve (chunk-visibility.ts), and the Git LFS file locks (lfs-locks-db.ts). `Metadata`
+ * (metadata-types.ts) is the contract; `SqliteMetadata` is the embedded implementation
+ * (better-sqlite3, WAL); metadata-pg/ is the PostgreSQL one, for deployments that outgrow one
+ * machine. Input is checked by metadata-rules.ts, the same for both.
  *
  * Names (users, repository owners and names) match NAME_RE and are unique ignoring ASCII case:
  * `Acme/Llama` and `acme/llama` would share a directory on a case-insensitive file system.
@@ -13,13 +14,13 @@
  * A token is shown once, when it is created; only its SHA-256 hex is stored, so the database
  * file never holds a credential.
  */
-import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { ConflictError, HubError, IntegrityError, NotFoundError, UsageError } from '../errors.js';
-import { sha256Hex } from '../hash/sha256.js';
+import { HubError, IntegrityError } from '../errors.js';
 import type { ServedRange } from '../store/chunk-api.js';
 import { QUEUE_BACKFILL, SqliteChunkVisibility, VISIBILITY_SCHEMA, type ChunkVisibility } from './chunk-visibility.js';
 import { LOCKS_SCHEMA, SqliteLfsLocks, type LfsLocks } from './lfs-locks-db.js';
+import { checkLabel, checkName, checkObject, checkRepoName, checkType, isName, newToken, presentedTokenHash, repoExists, repoNotFound, tokenNotFound, userNotFound } from './metadata-rules.js';
+import { KeyedMutex } from './keyed-mutex.js';
 import type { User } from './user.js';
 
 export type { User };
@@ -27,11 +28,6 @@ export type { User };
 export type { TokenGrant, TokenInfo, RepoType, RepoRecord, RepoObject, Metadata } from './metadata-types.js';
 import type { TokenGrant, TokenInfo, RepoType, RepoRecord, RepoObject, Metadata } from './metadata-types.js';
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
-const OID_RE = /^[0-9a-f]{64}$/;
-const MAX_LABEL = 256;
-/** Longer strings cannot be tokens; they are not even hashed. */
-const MAX_TOKEN = 1024;
 /** 2 added the tables of chunk-visibility.ts, 3 those of lfs-locks-db.ts. */
 const SCHEMA_VERSION = 3;
 
@@ -109,32 +105,13 @@ function toRepo(row: RepoRow): RepoRecord {
   return { id: row.id, type: row.type, owner: row.owner, name: row.name, private: row.private !== 0, createdAt: row.created_at };
 }
 
-function checkName(name: string, what: string): void {
-  if (typeof name !== 'string' || !NAME_RE.test(name)) {
-    throw new UsageError(`bad ${what} name: ${JSON.stringify(name)} (1-96 letters, digits, '.', '_' or '-', starting with a letter or digit)`, { data: { name } }, 'bad_name');
-  }
-}
-
-function checkRepoName(name: string): void {
-  checkName(name, 'repository');
-  // `/<owner>/<name>.git` is how clients name the repository: `x.git` would be ambiguous
-  if (/\.git$/i.test(name)) throw new UsageError(`bad repository name: ${JSON.stringify(name)} (may not end in .git)`, { data: { name } }, 'bad_name');
-}
-
-function checkType(type: string): asserts type is RepoType {
-  if (type !== 'model' && type !== 'dataset') throw new UsageError(`bad repository type: ${JSON.stringify(type)} (model or dataset)`, { data: { type } }, 'bad_repo_type');
-}
-
-function tokenHash(token: string): string {
-  return sha256Hex(Buffer.from(token, 'utf8'));
-}
-
-/** The embedded metadata store: one SQLite file, safe to share between processes. */
+/** The embedded metadata store: one SQLite file, safe to share between processes. Its methods are synchronous inside (better-sqlite3), so each is atomic in this process. */
 export class SqliteMetadata implements Metadata {
   private readonly db: Database.Database;
   private readonly now: () => number;
   readonly visibility: SqliteChunkVisibility;
   readonly locks: SqliteLfsLocks;
+  private readonly repoLocks = new KeyedMutex<number>();
 
   private constructor(db: Database.Database, now: () => number) {
     this.db = db;
@@ -177,7 +154,7 @@ export class SqliteMetadata implements Metadata {
     return new SqliteMetadata(db, opts.now ?? Date.now);
   }
 
-  ensureUser(name: string, opts: { admin?: boolean } = {}): User {
+  async ensureUser(name: string, opts: { admin?: boolean } = {}): Promise<User> {
     checkName(name, 'user');
     return this.db.transaction(() => {
       const found = this.userRow(name);
@@ -191,20 +168,16 @@ export class SqliteMetadata implements Metadata {
     }).immediate();
   }
 
-  getUser(name: string): User | undefined {
-    if (typeof name !== 'string' || !NAME_RE.test(name)) return undefined;
+  async getUser(name: string): Promise<User | undefined> {
+    if (!isName(name)) return undefined;
     const row = this.userRow(name);
     return row && toUser(row);
   }
 
-  createToken(userName: string, opts: { write: boolean; label?: string }): { token: string; id: number } {
+  async createToken(userName: string, opts: { write: boolean; label?: string }): Promise<{ token: string; id: number }> {
     const label = opts.label;
-    if (label !== undefined && (typeof label !== 'string' || label.length > MAX_LABEL || /[\u0000-\u001f\u007f]/.test(label))) {
-      throw new UsageError(`bad token label (at most ${MAX_LABEL} characters, no control characters)`, {}, 'bad_label');
-    }
-    // `hf_` like Hugging Face tokens: the HF clients refuse a token without that prefix
-    const token = `hf_${randomBytes(32).toString('base64url')}`;
-    const hash = tokenHash(token);
+    checkLabel(label);
+    const { token, hash } = newToken();
     const id = this.db.transaction(() => {
       const user = this.requireUser(userName);
       const row = this.db
@@ -217,27 +190,28 @@ export class SqliteMetadata implements Metadata {
     return { token, id };
   }
 
-  resolveToken(token: string): TokenGrant | undefined {
-    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN) return undefined;
+  async resolveToken(token: string): Promise<TokenGrant | undefined> {
+    const hash = presentedTokenHash(token);
+    if (hash === undefined) return undefined;
     const row = this.db
       .prepare<[string], { token_id: number; write: number } & UserRow>(
         'SELECT t.id AS token_id, t.write, u.id, u.name, u.admin FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?',
       )
-      .get(tokenHash(token));
+      .get(hash);
     return row && { user: toUser(row), write: row.write !== 0, tokenId: row.token_id };
   }
 
-  countTokens(): number {
+  async countTokens(): Promise<number> {
     return (this.db.prepare('SELECT count(*) AS n FROM tokens').get() as { n: number }).n;
   }
 
-  revokeToken(id: number): void {
+  async revokeToken(id: number): Promise<void> {
     if (this.db.prepare('DELETE FROM tokens WHERE id = ?').run(id).changes === 0) {
-      throw new NotFoundError(`token not found: ${id}`, { data: { id } }, 'token_not_found');
+      throw tokenNotFound(id);
     }
   }
 
-  listTokens(userName?: string): TokenInfo[] {
+  async listTokens(userName?: string): Promise<TokenInfo[]> {
     const select = 'SELECT t.id, u.name AS user, t.write, t.label, t.created_at FROM tokens t JOIN users u ON u.id = t.user_id';
     const rows =
       userName === undefined
@@ -246,23 +220,20 @@ export class SqliteMetadata implements Metadata {
     return rows.map(toTokenInfo);
   }
 
-  getToken(id: number): TokenInfo | undefined {
+  async getToken(id: number): Promise<TokenInfo | undefined> {
     if (!Number.isSafeInteger(id)) return undefined;
     const row = this.db.prepare<[number], TokenRow>('SELECT t.id, u.name AS user, t.write, t.label, t.created_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?').get(id);
     return row && toTokenInfo(row);
   }
 
-  createRepo(repo: { type: RepoType; owner: string; name: string; private: boolean }): RepoRecord {
+  async createRepo(repo: { type: RepoType; owner: string; name: string; private: boolean }): Promise<RepoRecord> {
     checkType(repo.type);
     checkName(repo.owner, 'owner');
     checkRepoName(repo.name);
     const id = this.db.transaction(() => {
       const owner = this.requireUser(repo.owner);
       const taken = this.db.prepare('SELECT 1 FROM repos WHERE type = ? AND owner_id = ? AND name = ?').get(repo.type, owner.id, repo.name);
-      if (taken) {
-        const full = `${repo.type === 'dataset' ? 'datasets/' : ''}${owner.name}/${repo.name}`;
-        throw new ConflictError(`repository already exists: ${full}`, { data: { type: repo.type, owner: owner.name, name: repo.name } }, 'repo_exists');
-      }
+      if (taken) throw repoExists(repo.type, owner.name, repo.name);
       return this.db
         .prepare<[string, number, string, number, number], { id: number }>(
           'INSERT INTO repos (type, owner_id, name, private, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
@@ -272,26 +243,26 @@ export class SqliteMetadata implements Metadata {
     return this.repoById(id)!;
   }
 
-  getRepo(type: RepoType, owner: string, name: string): RepoRecord | undefined {
-    if ((type !== 'model' && type !== 'dataset') || typeof owner !== 'string' || typeof name !== 'string' || !NAME_RE.test(owner) || !NAME_RE.test(name)) return undefined;
+  async getRepo(type: RepoType, owner: string, name: string): Promise<RepoRecord | undefined> {
+    if ((type !== 'model' && type !== 'dataset') || !isName(owner) || !isName(name)) return undefined;
     const row = this.db.prepare<[string, string, string], RepoRow>(`${REPO_SELECT} WHERE r.type = ? AND u.name = ? AND r.name = ?`).get(type, owner, name);
     return row && toRepo(row);
   }
 
-  listRepos(): RepoRecord[] {
+  async listRepos(): Promise<RepoRecord[]> {
     return this.db.prepare<[], RepoRow>(`${REPO_SELECT} ORDER BY r.type, u.name, r.name`).all().map(toRepo);
   }
 
-  setPrivate(id: number, isPrivate: boolean): void {
+  async setPrivate(id: number, isPrivate: boolean): Promise<void> {
     if (this.db.prepare('UPDATE repos SET private = ? WHERE id = ?').run(isPrivate ? 1 : 0, id).changes === 0) throw repoNotFound(id);
   }
 
-  deleteRepo(id: number): void {
+  async deleteRepo(id: number): Promise<void> {
     // members and objects go with it (ON DELETE CASCADE)
     if (this.db.prepare('DELETE FROM repos WHERE id = ?').run(id).changes === 0) throw repoNotFound(id);
   }
 
-  addMember(repoId: number, userName: string, write: boolean): void {
+  async addMember(repoId: number, userName: string, write: boolean): Promise<void> {
     this.db.transaction(() => {
       this.requireRepo(repoId);
       const user = this.requireUser(userName);
@@ -301,7 +272,7 @@ export class SqliteMetadata implements Metadata {
     }).immediate();
   }
 
-  membership(repoId: number, userId: number): { write: boolean } | undefined {
+  async membership(repoId: number, userId: number): Promise<{ write: boolean } | undefined> {
     const row = this.db
       .prepare<{ repo: number; user: number }, { write: number }>(
         `SELECT CASE WHEN r.owner_id = @user THEN 1 ELSE m.write END AS write
@@ -312,12 +283,11 @@ export class SqliteMetadata implements Metadata {
     return row && { write: row.write !== 0 };
   }
 
-  addObject(repoId: number, oid: string, size: number, ranges: readonly ServedRange[] = []): void {
-    if (typeof oid !== 'string' || !OID_RE.test(oid)) throw new UsageError(`bad object id: ${JSON.stringify(oid)} (64 lowercase hex digits)`, { data: { oid } }, 'bad_oid');
-    if (!Number.isSafeInteger(size) || size < 0) throw new UsageError(`bad object size: ${size}`, { data: { oid, size } }, 'bad_size');
+  async addObject(repoId: number, oid: string, size: number, ranges: readonly ServedRange[] = []): Promise<void> {
+    checkObject(oid, size);
     this.db.transaction(() => {
       this.requireRepo(repoId);
-      const known = this.objectSize(repoId, oid);
+      const known = this.heldSize(repoId, oid);
       if (known !== undefined && known !== size) {
         throw new IntegrityError(`object ${oid} is recorded with size ${known}, not ${size}`, { data: { oid, size, known } }, 'size_mismatch');
       }
@@ -326,19 +296,37 @@ export class SqliteMetadata implements Metadata {
     }).immediate();
   }
 
-  hasObject(repoId: number, oid: string): boolean {
-    return this.objectSize(repoId, oid) !== undefined;
+  async hasObject(repoId: number, oid: string): Promise<boolean> {
+    return this.heldSize(repoId, oid) !== undefined;
   }
 
-  objectSize(repoId: number, oid: string): number | undefined {
+  async objectSize(repoId: number, oid: string): Promise<number | undefined> {
+    return this.heldSize(repoId, oid);
+  }
+
+  private heldSize(repoId: number, oid: string): number | undefined {
     return this.db.prepare<[number, string], { size: number }>('SELECT size FROM objects WHERE repo_id = ? AND oid = ?').get(repoId, oid)?.size;
   }
 
-  listObjects(repoId: number): RepoObject[] {
+  async objectSizes(repoId: number, oids: readonly string[]): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    for (const oid of oids) {
+      const size = this.heldSize(repoId, oid);
+      if (size !== undefined) sizes.set(oid, size);
+    }
+    return sizes;
+  }
+
+  async listObjects(repoId: number): Promise<RepoObject[]> {
     return this.db.prepare<[number], RepoObject>('SELECT oid, size FROM objects WHERE repo_id = ? ORDER BY oid').all(repoId);
   }
 
-  close(): void {
+  /** SQLite serves one machine: an in-process mutex (git's own ref lock files order this process's updates against other processes on the same disk). */
+  withRepoLock<T>(repoId: number, fn: () => Promise<T>): Promise<T> {
+    return this.repoLocks.run(repoId, fn);
+  }
+
+  async close(): Promise<void> {
     this.db.close();
   }
 
@@ -347,8 +335,8 @@ export class SqliteMetadata implements Metadata {
   }
 
   private requireUser(name: string): User {
-    const row = typeof name === 'string' && NAME_RE.test(name) ? this.userRow(name) : undefined;
-    if (!row) throw new NotFoundError(`user not found: ${name}`, { data: { name } }, 'user_not_found');
+    const row = isName(name) ? this.userRow(name) : undefined;
+    if (!row) throw userNotFound(name);
     return toUser(row);
   }
 
@@ -360,8 +348,4 @@ export class SqliteMetadata implements Metadata {
     const row = this.db.prepare<[number], RepoRow>(`${REPO_SELECT} WHERE r.id = ?`).get(id);
     return row && toRepo(row);
   }
-}
-
-function repoNotFound(id: number): NotFoundError {
-  return new NotFoundError(`repository not found: #${id}`, { data: { id } }, 'repo_not_found');
 }

@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { classifyBlob, GIT_LFS_READ_BYTES } from '../formats/lfs-pointer-reading.js';
 import { checkLfsObjects, type ObjectSize, type PresenceEnv, type WrongPointer } from './lfs-presence.js';
 import { lowerPriority } from './background-priority.js';
+import { defaultBranchAfter, setHead } from './default-branch.js';
 
 /** A ref update as git gives it to the hook. */
 export interface RefUpdate {
@@ -229,11 +230,14 @@ export async function runPreReceive(opts: PreReceiveOptions = {}): Promise<numbe
   try {
     const updates = parseRefUpdates(await readAll(opts.input ?? process.stdin));
     const { pointers, ambiguous } = await pushedPointers(updates, env, cwd);
-    if (pointers.length === 0 && ambiguous.length === 0) return 0;
-    const wrong = await checkLfsObjects(pointers, env as PresenceEnv, opts.sizeOf);
-    if (wrong.length === 0 && ambiguous.length === 0) return 0;
-    write(refusalMessage(wrong, pointers, ambiguous));
-    return 1;
+    const wrong = pointers.length === 0 && ambiguous.length === 0 ? [] : await checkLfsObjects(pointers, env as PresenceEnv, opts.sizeOf);
+    if (wrong.length > 0 || ambiguous.length > 0) {
+      write(refusalMessage(wrong, pointers, ambiguous));
+      return 1;
+    }
+    const head = defaultBranchAfter(cwd, updates);
+    if (head !== undefined && setHead(cwd, head)) write(`hub: the repository's default branch is now ${head.slice('refs/heads/'.length)}\n`);
+    return 0;
   } catch (err) {
     // fail closed: a push that cannot be checked is not accepted
     write(`hub: push refused: ${(err as Error).message ?? String(err)}\n`);

@@ -8,6 +8,8 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Metadata } from './metadata-types.js';
+import { openMetadata } from './open-metadata.js';
 
 /** The process umask `hub serve` runs with. */
 export const SERVER_UMASK = 0o077;
@@ -25,11 +27,11 @@ export function prepareRoot(root: string): string | undefined {
 }
 
 /**
- * The metadata database of the server root `root` (created, with the root, as {@link prepareRoot}
- * does), for the server-side `hub token` commands.
+ * The metadata of the server root `root` (created, with the root, as {@link prepareRoot} does):
+ * `<root>/meta.sqlite`, or the PostgreSQL database `database` (open-metadata.ts), for the
+ * server-side `hub token` commands.
  */
-export async function openServerMetadata(root: string): Promise<import('./metadata.js').SqliteMetadata> {
+export async function openServerMetadata(root: string, database?: string): Promise<Metadata> {
   prepareRoot(root);
-  const { SqliteMetadata } = await import('./metadata.js');
-  return SqliteMetadata.open(join(root, 'meta.sqlite'));
+  return (await openMetadata(root, database)).meta;
 }

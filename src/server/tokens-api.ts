@@ -25,7 +25,7 @@ export function tokenRoute(path: string): TokenRoute | undefined {
 }
 
 /** Serves a token route for `id`. */
-export function handleTokens(req: IncomingMessage, res: ServerResponse, route: TokenRoute, id: Identity, meta: Metadata, query: URLSearchParams): void {
+export async function handleTokens(req: IncomingMessage, res: ServerResponse, route: TokenRoute, id: Identity, meta: Metadata, query: URLSearchParams): Promise<void> {
   if (id.invalidToken) throw new HttpError(401, 'invalid token', { 'WWW-Authenticate': wwwAuthenticate() });
   if (!id.user) throw new HttpError(401, 'authentication required', { 'WWW-Authenticate': wwwAuthenticate() });
   const user = id.user;
@@ -34,13 +34,13 @@ export function handleTokens(req: IncomingMessage, res: ServerResponse, route: T
     const wanted = query.get('user') ?? undefined;
     if (!user.admin && wanted !== undefined && wanted.toLowerCase() !== user.name.toLowerCase()) throw new HttpError(403, "only admins may list other users' tokens");
     const who = user.admin ? wanted : user.name;
-    if (who !== undefined && !meta.getUser(who)) throw new HttpError(404, 'user not found');
-    return sendJson(res, 200, { tokens: meta.listTokens(who) });
+    if (who !== undefined && !(await meta.getUser(who))) throw new HttpError(404, 'user not found');
+    return sendJson(res, 200, { tokens: await meta.listTokens(who) });
   }
   if (req.method !== 'DELETE') throw new HttpError(405, `${req.method} is not supported here`, { Allow: 'DELETE' });
   if (!id.write) throw new HttpError(403, 'token is read-only');
-  const token = meta.getToken(route.id);
+  const token = await meta.getToken(route.id);
   if (!token || (!user.admin && token.user.toLowerCase() !== user.name.toLowerCase())) throw new HttpError(404, 'token not found');
-  meta.revokeToken(token.id);
+  await meta.revokeToken(token.id);
   sendJson(res, 200, { id: token.id, revoked: true });
 }

@@ -5,8 +5,10 @@
  * carries its own authorisation, a grant: `?grant=<expiry>.<HMAC-SHA256(secret, repo, oid,
  * expiry)>`, issued by a batch request that passed the write check. A grant allows exactly one
  * thing, uploading the object `oid` to repository `repo` until it expires; the bytes must still
- * hash to the oid, so a leaked grant cannot put anything else there. The secret is random per
- * server process: a restart invalidates outstanding grants (clients ask the batch API again).
+ * hash to the oid, so a leaked grant cannot put anything else there. The secret is the server
+ * root's `upload-grant.key` (server-key.ts): every server on the root accepts the grants of the
+ * others (behind a load balancer the batch and the PUT may reach different servers), and a
+ * restart keeps outstanding grants valid until they expire.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 

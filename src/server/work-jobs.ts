@@ -14,11 +14,12 @@ import { lfsPlan, type AttributeFile, type LfsPlan } from './hf-attributes.js';
 import { stageCreateBody, stageJsonPayload, stageLine, type CreateFields, type StagedLine, type StagedOperation } from './hf-commit-stage.js';
 import type { CommitHeader } from './hf-commit-payload.js';
 import { preuploadAnswer } from './hf-preupload.js';
+import { recordXetManifest } from '../store/xet-files.js';
+import { XET_JOBS } from './xet-jobs.js';
 
 /** What a job runs with: the Store of its thread. */
-export interface JobContext {
-  store: Store;
-}
+export type { JobContext } from './job-context.js';
+import type { JobContext } from './job-context.js';
 
 /** The jobs, by name. */
 export const JOBS = {
@@ -37,7 +38,9 @@ export const JOBS = {
   },
   /** Checks `manifest` against the store's bytes, then writes it; with the xorb ranges it references (store/chunk-api.ts). */
   async registerManifest(ctx: JobContext, a: { manifest: FileManifest }): Promise<Registered> {
-    return registerManifest(ctx.store, a.manifest);
+    const r = await registerManifest(ctx.store, a.manifest);
+    await recordXetManifest(ctx.store, a.manifest); // verified: a Xet CAS may be asked for it by its hash and first chunk
+    return r;
   },
   /**
    * Reads a manifest upload (JSON scan, parse, validation) off the event loop: its oid, size and
@@ -50,7 +53,10 @@ export const JOBS = {
   },
   /** registerManifest of a manifest upload, parsed here again (sending the bytes costs less than cloning 6,000 terms). */
   async registerManifestBody(ctx: JobContext, a: { body: Uint8Array }): Promise<Registered> {
-    return registerManifest(ctx.store, manifestOfBody(a.body));
+    const manifest = manifestOfBody(a.body);
+    const r = await registerManifest(ctx.store, manifest);
+    await recordXetManifest(ctx.store, manifest);
+    return r;
   },
   /** Verifies and imports the received xorb file `tmp` as `xorb` (store/chunk-api.ts). */
   async importXorb(ctx: JobContext, a: { tmp: string; xorb: string }): Promise<{ xorb: string; chunks: number; bytes: number }> {
@@ -84,12 +90,14 @@ export const JOBS = {
   async lfsPlan(_ctx: JobContext, a: { dir: string; files: AttributeFile[]; paths: string[]; track: string[]; rootOut: string }): Promise<LfsPlan> {
     return lfsPlan(a);
   },
+  ...XET_JOBS,
 };
 
-/** The xorb ranges of the store's manifest of `oid` (the one a repository holding it serves). */
+/** The xorb ranges of the store's manifest of `oid` (the one a repository holding it serves); records what a Xet CAS looks it up by (xet-files.ts). */
 async function storedRanges(store: Store, oid: string): Promise<ServedRange[]> {
   const manifest = await store.manifests.readAsync(oid);
   if (!manifest) throw new IntegrityError(`the store has no manifest of ${oid}`, { data: { oid } }, 'missing_manifest');
+  await recordXetManifest(store, manifest);
   return servedRanges(store, manifest);
 }
 

@@ -10,6 +10,7 @@ import { createXetHashers, type XetHashers } from '../hash/hashers.js';
 import { ChunkIndex } from './chunk-index.js';
 import { FsManifestBackend, type ManifestBackend } from './manifest-backend.js';
 import type { StorageLocation } from './storage-location.js';
+import { FsXetFiles, type XetFileIndex } from './xet-files.js';
 import { FsXorbBackend, type XorbBackend } from './xorb-backend.js';
 import { storePaths, type StorePaths } from './paths.js';
 
@@ -29,6 +30,8 @@ export class Store {
     readonly hashers: XetHashers,
     readonly xorbs: XorbBackend,
     readonly manifests: ManifestBackend,
+    /** What a Xet CAS looks files up by (xet-files.ts), where the manifests are. */
+    readonly xetFiles: XetFileIndex,
     /** Where xorbs and manifests live (a worker thread opens its own Store with the same). */
     readonly storage: StorageLocation,
     private readonly closeBackends: () => void,
@@ -45,16 +48,17 @@ export class Store {
     for (const dir of remote ? [paths.root, paths.tmp, paths.locks] : [paths.root, paths.xorbs, paths.manifests, paths.tmp, paths.locks]) mkdirSync(dir, { recursive: true });
     let xorbs: XorbBackend = new FsXorbBackend(paths);
     let manifests: ManifestBackend = new FsManifestBackend(paths);
+    let xetFiles: XetFileIndex = new FsXetFiles(paths);
     let closeBackends = () => {};
     if (opts.storage?.kind === 's3') {
       const { openS3Storage } = await import('./s3-storage.js'); // the AWS SDK loads only for a server on S3
       const s3 = await openS3Storage(opts.storage, env);
-      ({ xorbs, manifests } = s3);
+      ({ xorbs, manifests, xetFiles } = s3);
       closeBackends = () => s3.close();
     }
     if (opts.xorbs) xorbs = opts.xorbs(paths);
     const hashers = await createXetHashers(env);
-    return new Store(paths, new ChunkIndex(paths.index), hashers, xorbs, manifests, opts.storage ?? { kind: 'local' }, closeBackends);
+    return new Store(paths, new ChunkIndex(paths.index), hashers, xorbs, manifests, xetFiles, opts.storage ?? { kind: 'local' }, closeBackends);
   }
 
   /** True when the xorbs and manifests are in object storage: only their async forms work. */

@@ -43,7 +43,7 @@ export function encodeChunkTable(xorb: string, table: ChunkTable): Uint8Array {
 
 /** Decodes the table kept beside xorb `xorb`; FormatError `bad_xorb` when it is not one, or names another xorb. */
 export function decodeChunkTable(xorb: string, bytes: Uint8Array): ChunkTable {
-  const { footer, start } = parseXorbFooter(bytes, Number.MAX_SAFE_INTEGER);
+  const { footer, start } = parseXorbFooter(bytes, 0, Number.MAX_SAFE_INTEGER);
   if (start !== 0) throw new FormatError(`the chunk table of xorb ${xorb} has ${start} stray bytes before it`, {}, 'bad_xorb');
   if (Buffer.compare(footer.xorbHash, fromXetHex(xorb)) !== 0) throw new FormatError(`the chunk table kept for xorb ${xorb} describes another xorb`, {}, 'bad_xorb');
   const records: XorbRecord[] = [];

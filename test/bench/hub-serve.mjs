@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 /** Starts the server; resolves with the child process, its URL and the first admin token (undefined on a root that has one). */
 export function startServer(hub, dir, env, opts = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [hub, 'serve', '--root', dir, '--port', '0'], { env, stdio: ['ignore', 'pipe', opts.stderr ?? 'ignore'] });
+    const child = spawn(process.execPath, [hub, 'serve', '--root', dir, '--port', '0', ...(opts.args ?? [])], { env, stdio: ['ignore', 'pipe', opts.stderr ?? 'ignore'] });
     let out = '';
     child.stdout.on('data', (b) => {
       out += b;

@@ -4,7 +4,8 @@
 // test/bench/diff-model.mjs and test/bench/diff-table.mjs (issue 6), test/bench/many-files.mjs
 // (issue 12: init, add -A, status, commit, checkout on 100,000 files beside git and git-lfs),
 // test/bench/server-load.mjs (issue 13: server CPU and RSS under a push and a clone),
-// test/bench/responsiveness.mjs (issue 11), test/bench/web-pages.mjs (issue 16), test/bench/locks.mjs (issue 15).
+// test/bench/responsiveness.mjs (issue 11), test/bench/web-pages.mjs (issue 16), test/bench/locks.mjs (issue 15),
+// test/bench/scale-out.mjs (issue 18: 1, 2, 3 servers behind nginx, 8 clients).
 //
 // On one synthetic 1 GiB safetensors model (test/helpers/make-model.mjs) it measures, in the same run and as medians of
 // HUB_BENCH_RUNS (default 5) runs:
@@ -129,7 +130,7 @@ try {
 
 // the repository benchmarks (issue 3); HUB_BENCH_STORE_ONLY=1 stops after the store's
 console.log('');
-for (const bench of process.env.HUB_BENCH_STORE_ONLY === '1' ? [] : ['status.mjs', 'many-files.mjs', 'serve.mjs', 'remote.mjs', 'server-load.mjs', 'responsiveness.mjs', 'diff-model.mjs', 'diff-table.mjs', 'web-pages.mjs', 'locks.mjs']) {
+for (const bench of process.env.HUB_BENCH_STORE_ONLY === '1' ? [] : ['status.mjs', 'many-files.mjs', 'serve.mjs', 'remote.mjs', 'server-load.mjs', 'responsiveness.mjs', 'diff-model.mjs', 'diff-table.mjs', 'web-pages.mjs', 'locks.mjs', 'scale-out.mjs']) {
   console.log('');
   const r = spawnSync(process.execPath, [join(root, 'test/bench', bench)], { stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = 1;

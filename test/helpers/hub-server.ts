@@ -1,10 +1,12 @@
-// A real `hub serve` for tests: the built CLI on 127.0.0.1, port 0, in a temporary root. With
-// HUB_TEST_S3=1 every server keeps its xorbs and manifests in a new bucket of the test Swift
-// (test/helpers/s3-service.ts) unless its arguments name a --storage: the server suites' S3 run.
+// A real `hub serve` for tests: the built CLI on 127.0.0.1, port 0, in a temporary root; in the
+// PostgreSQL run (test-database.ts) with the root's own database. With HUB_TEST_S3=1 every server
+// keeps its xorbs and manifests in a new bucket of the test Swift (test/helpers/s3-service.ts)
+// unless its arguments name a --storage: the server suites' S3 run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { hubBin } from './paths.js';
 import { hubEnv } from './run-hub.js';
 import { s3ServeArgs } from './s3-service.js';
+import { withRootDatabase } from './test-database.js';
 import { tmpDir } from './tmp-dir.js';
 
 /** A running server. */
@@ -12,6 +14,8 @@ export interface TestServer {
   url: string;
   host: string;
   root: string;
+  /** The server's PostgreSQL database (the PostgreSQL run), else undefined: `<root>/meta.sqlite`. */
+  database?: string;
   adminToken: string;
   child: ChildProcess;
   /** Access-log lines and other stderr output so far. */
@@ -32,7 +36,7 @@ export const serversOnS3 = process.env.HUB_TEST_S3 === '1';
  * Starts `hub serve --root ROOT --port 0 [extraArgs]` (a new root unless given) and waits until it
  * listens; `env`: more environment (AWS_* for a server on S3).
  */
-export function startHubServe(root = tmpDir('hub-serve-'), extraArgs: string[] = [], env: Record<string, string> = {}): Promise<TestServer> {
+export async function startHubServe(root = tmpDir('hub-serve-'), extraArgs: string[] = [], env: Record<string, string> = {}): Promise<TestServer> {
   if (serversOnS3 && !extraArgs.includes('--storage')) {
     const s3 = s3ServeArgs(root);
     extraArgs = [...extraArgs, ...s3.args];
@@ -40,8 +44,11 @@ export function startHubServe(root = tmpDir('hub-serve-'), extraArgs: string[] =
   }
   const at = extraArgs.indexOf('--storage');
   const storage: TestServer['storage'] = at >= 0 && extraArgs[at + 1]?.startsWith('s3://') ? { kind: 's3', url: extraArgs[at + 1], endpoint: extraArgs[extraArgs.indexOf('--s3-endpoint') + 1] } : { kind: 'local' };
+  const args = await withRootDatabase(['serve', '--root', root, '--host', '127.0.0.1', '--port', '0', ...extraArgs]);
+  const dbAt = args.indexOf('--database');
+  const database = dbAt < 0 ? undefined : args[dbAt + 1];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [hubBin, 'serve', '--root', root, '--host', '127.0.0.1', '--port', '0', ...extraArgs], { env: hubEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [hubBin, ...args], { env: hubEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`hub serve did not start:\n${err}`)), 20_000);
@@ -58,6 +65,7 @@ export function startHubServe(root = tmpDir('hub-serve-'), extraArgs: string[] =
           url,
           host: url.slice('http://'.length),
           root,
+          database,
           adminToken: /admin token: (\S+)/.exec(out)?.[1] ?? '',
           child,
           stderr: () => err,

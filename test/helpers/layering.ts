@@ -66,6 +66,7 @@ export const PACKAGE_OWNERS: Readonly<Record<string, readonly string[]>> = {
   // the store's S3 backends (src/store/s3-*.ts): the only HTTP client outside transfer/
   '@aws-sdk/client-s3': ['store'],
   '@aws-sdk/lib-storage': ['store'],
+  pg: ['server'],
   // the web pages of hub serve (src/server/web/): Markdown, HTML sanitising, YAML front matter
   'markdown-it': ['server'],
   'sanitize-html': ['server'],

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { expect, onTestFinished } from 'vitest';
 import { hubBin, repoRoot } from './paths.js';
+import { withRootDatabase } from './test-database.js';
 import { tmpDir } from './tmp-dir.js';
 
 /** What a run of hub produced. */
@@ -65,13 +66,17 @@ export function hubEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   return env;
 }
 
-/** Runs `node bin/hub.js ...args` and resolves with its exit code and output (never rejects on exit codes). */
-export function runHub(args: string[], opts: RunHubOptions = {}): Promise<HubResult> {
+/**
+ * Runs `node bin/hub.js ...args` and resolves with its exit code and output (never rejects on exit
+ * codes). In the PostgreSQL run, server-side commands get the `--database` of their `--root` (test-database.ts).
+ */
+export async function runHub(args: string[], opts: RunHubOptions = {}): Promise<HubResult> {
   if (!existsSync(`${repoRoot}/dist/cli/main.js`)) {
     throw new Error('dist/cli/main.js is missing: run `npm run build` (npm test does) before the integration tests');
   }
+  const argv = await withRootDatabase(args);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [hubBin, ...args], {
+    const child = spawn(process.execPath, [hubBin, ...argv], {
       cwd: opts.cwd ?? repoRoot,
       env: hubEnv(opts.env),
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

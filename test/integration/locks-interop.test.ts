@@ -15,7 +15,7 @@ import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { ID } from '../helpers/remote-repo.js';
 import { lines, runHub, runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
-import { SqliteMetadata } from '../../src/server/metadata.js';
+import { addMembers } from '../helpers/server-metadata.js';
 
 /** The permission bits of a file. */
 const perm = (path: string) => statSync(path).mode & 0o777;
@@ -44,12 +44,7 @@ describe('file locks between git-lfs, hub and hub serve', () => {
   /** Creates alice/NAME with bob as a write member, and a first commit (pushed by alice with git + git-lfs): model.bin (LFS, lockable) and notes.txt. */
   async function sharedRepo(name: string): Promise<{ url: string; aliceGit: string }> {
     await runHubJson(['repo', 'create', `alice/${name}`, '--endpoint', server.url, '--token', token.alice]);
-    const meta = SqliteMetadata.open(join(server.root, 'meta.sqlite'));
-    try {
-      meta.addMember(meta.getRepo('model', 'alice', name)!.id, 'bob', true);
-    } finally {
-      meta.close();
-    }
+    await addMembers(server, 'alice', [name], 'bob', true);
     const work = tmpDir();
     const aliceGit = join(work, 'alice');
     git.run(work, 'clone', '-q', authUrl(server.host, `/alice/${name}`, token.alice, 'alice'), aliceGit);

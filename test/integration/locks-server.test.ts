@@ -5,12 +5,11 @@
  * only for the repository owner and admins), the answers' shapes and media type, paging, and
  * bad input.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, type Answer } from '../helpers/http-answer.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { runHubJson } from '../helpers/run-hub.js';
-import { SqliteMetadata } from '../../src/server/metadata.js';
+import { addMembers } from '../helpers/server-metadata.js';
 
 const LFS = 'application/vnd.git-lfs+json';
 type Who = 'anonymous' | 'alice-read' | 'alice-write' | 'bob-write' | 'carol-write' | 'wrong-token';
@@ -53,12 +52,7 @@ describe('hub serve: the Git LFS locks API', () => {
     tokens['wrong-token'] = 'hf_notarealtoken';
     await runHubJson(['repo', 'create', 'alice/pub', '--endpoint', server.url, '--token', tokens['alice-write']]);
     await runHubJson(['repo', 'create', 'alice/priv', '--private', '--endpoint', server.url, '--token', tokens['alice-write']]);
-    const meta = SqliteMetadata.open(join(server.root, 'meta.sqlite'));
-    try {
-      for (const name of ['pub', 'priv']) meta.addMember(meta.getRepo('model', 'alice', name)!.id, 'bob', true);
-    } finally {
-      meta.close();
-    }
+    await addMembers(server, 'alice', ['pub', 'priv'], 'bob', true);
   });
   afterAll(async () => server?.stop());
 

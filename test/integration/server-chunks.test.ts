@@ -192,18 +192,9 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
   });
 
   it('a server started with --no-chunk-transfer offers only basic', async () => {
-    const { spawn } = await import('node:child_process');
-    const { hubBin } = await import('../helpers/paths.js');
-    const { hubEnv } = await import('../helpers/run-hub.js');
-    const child = spawn(process.execPath, [hubBin, 'serve', '--root', s.root, '--port', '0', '--no-chunk-transfer'], { env: hubEnv(), stdio: ['ignore', 'pipe', 'ignore'] });
-    const url = await new Promise<string>((resolve) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d;
-        const m = /listening on (http:\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-    });
+    // a second server on the same root (and, in the PostgreSQL run, the same database)
+    const plain = await startHubServe(s.root, ['--no-chunk-transfer']);
+    const url = plain.url;
     try {
       const r = await request(`${url}/admin/m.git/info/lfs/objects/batch`, { method: 'POST', headers: { ...auth(), accept: LFS, 'content-type': LFS }, body: JSON.stringify({ operation: 'upload', transfers: ['hub-chunks', 'basic'], objects: [{ oid: 'ab'.repeat(32), size: 1 }] }) });
       expect(((await r.body.json()) as any).transfer).toBe('basic');
@@ -211,7 +202,7 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
       expect(only.statusCode).toBe(422);
       await only.body.dump();
     } finally {
-      child.kill('SIGTERM');
+      await plain.stop();
     }
   });
 });

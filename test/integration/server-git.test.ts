@@ -421,11 +421,11 @@ describe('the pre-receive hook', () => {
     const dbPath = join(tmpDir(), 'meta.sqlite');
     const meta = SqliteMetadata.open(dbPath);
     try {
-      meta.ensureUser('acme');
-      const repo = meta.createRepo({ type: 'model', owner: 'acme', name: 'dbcheck', private: false });
-      const other = meta.createRepo({ type: 'model', owner: 'acme', name: 'elsewhere', private: false });
-      meta.addObject(repo.id, known, 1234);
-      meta.addObject(other.id, unknown, 99); // held by another repository: not good enough
+      await meta.ensureUser('acme');
+      const repo = await meta.createRepo({ type: 'model', owner: 'acme', name: 'dbcheck', private: false });
+      const other = await meta.createRepo({ type: 'model', owner: 'acme', name: 'elsewhere', private: false });
+      await meta.addObject(repo.id, known, 1234);
+      await meta.addObject(other.id, unknown, 99); // held by another repository: not good enough
       const env = { HUB_SERVE_DB: dbPath, HUB_REPO_ID: String(repo.id) };
       expect(await checkLfsObjects([{ oid: known, size: 1234 }, { oid: unknown, size: 99 }, { oid: known, size: 1234 }], env)).toEqual([{ oid: unknown, size: 99 }]);
       expect(await checkLfsObjects([{ oid: known, size: 1235 }], env)).toEqual([{ oid: known, size: 1235, held: 1234 }]);
@@ -441,7 +441,7 @@ describe('the pre-receive hook', () => {
       expect(r.stderr).toContain(`remote: hub:   ${unknown} (other.safetensors): not on the server`);
       expect(await refsOf(bare)).toBe(`${ok} refs/heads/main`);
     } finally {
-      meta.close();
+      await meta.close();
     }
   });
 

@@ -9,9 +9,8 @@
  * throughout (the same bounds as server-attacks.test.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteMetadata } from '../../src/server/metadata.js';
+import { addMembers } from '../helpers/server-metadata.js';
 import { startHealthProbe, wallClockBound } from '../helpers/health-probe.js';
 import { http, type Answer } from '../helpers/http-answer.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
@@ -104,12 +103,7 @@ describe("the red team's access matrix on hub serve (issue 11)", () => {
     for (const name of ['pub', 'priv', 'del-pub', 'del-priv']) {
       await runHubJson(['repo', 'create', `alice/${name}`, ...(name.endsWith('priv') ? ['--private'] : []), '--endpoint', server.url, '--token', tokens.owner]);
     }
-    const meta = SqliteMetadata.open(join(server.root, 'meta.sqlite'));
-    try {
-      for (const name of ['pub', 'priv', 'del-pub', 'del-priv']) meta.addMember(meta.getRepo('model', 'alice', name)!.id, 'carol', false);
-    } finally {
-      meta.close();
-    }
+    await addMembers(server, 'alice', ['pub', 'priv', 'del-pub', 'del-priv'], 'carol', false);
     for (const vis of ['pub', 'priv'] as const) {
       const bytes = randomBytes(70_000);
       objects[vis] = { bytes, oid: sha256(bytes), xorb: '', xorbBytes: Buffer.alloc(0), manifest: undefined };

@@ -1,4 +1,4 @@
-/** `hub serve --root DIR [--host 127.0.0.1] [--port 8080] [--public-url URL] [--storage s3://BUCKET[/PREFIX]] [...limits]`: run the hub server. */
+/** `hub serve --root DIR [--database postgres://...] [--storage s3://BUCKET[/PREFIX]] [--host 127.0.0.1] [--port 8080] [--public-url URL] [...limits]`: run the hub server. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
@@ -11,6 +11,7 @@ export function register(program: Command): void {
     .command('serve')
     .description('run a hub server (git smart HTTP + Git LFS) on a data folder; no other setup')
     .requiredOption('--root <dir>', 'data folder (created if missing)')
+    .option('--database <url>', 'metadata in PostgreSQL, postgres://USER@HOST:PORT/DATABASE, shared by several servers (default: SQLite in the data folder)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '8080')
     .option('--no-chunk-transfer', 'offer only the basic LFS transfer (a plain Git LFS server)')
@@ -21,7 +22,7 @@ export function register(program: Command): void {
     .option('--storage <where>', 'where xorbs and manifests live: local (the root\'s store folder) or s3://BUCKET[/PREFIX]', 'local')
     .option('--s3-endpoint <url>', 'the S3-compatible service (path-style; default: AWS S3 of AWS_REGION)')
     .action(
-      action(async (ctx, opts: { root: string; host: string; port: string; chunkTransfer: boolean; publicUrl?: string; idleTimeout: string; workers: string; maxGit: string; storage: string; s3Endpoint?: string }) => {
+      action(async (ctx, opts: { root: string; database?: string; host: string; port: string; chunkTransfer: boolean; publicUrl?: string; idleTimeout: string; workers: string; maxGit: string; storage: string; s3Endpoint?: string }) => {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a number from 0 to 65535, not '${opts.port}'`);
         const idle = Number(opts.idleTimeout);
@@ -35,7 +36,7 @@ export function register(program: Command): void {
         const { parsePublicUrl, startServer } = await import('../../server/app.js');
         const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
         const server = await startServer({
-          root: resolve(ctx.cwd, opts.root), host: opts.host, port, version: hubVersion(), chunkTransfer: opts.chunkTransfer, env: ctx.env, log: (line) => ctx.stderr(`${line}\n`),
+          root: resolve(ctx.cwd, opts.root), database: opts.database, host: opts.host, port, version: hubVersion(), chunkTransfer: opts.chunkTransfer, env: ctx.env, log: (line) => ctx.stderr(`${line}\n`),
           publicUrl, idleTimeoutMs: Math.round(idle * 1000), workers, maxGitRequests: maxGit, maxGitRequestsPerClient: Math.max(1, Math.floor(maxGit / 4)), storage,
         });
         // stdout: the admin token (first start only, shown once) then the URL, in this order

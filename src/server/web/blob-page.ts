@@ -14,7 +14,7 @@ import { repoPath } from '../hf-entries.js';
 import { HttpError } from '../http-util.js';
 import type { TablePreview, TensorPreview } from './file-preview.js';
 import { formatBytes, formatCount, html, pathSegments, type SafeHtml } from './html.js';
-import { openRepo, sendPage, type OpenRepo, type PageContext } from './page-context.js';
+import { heldBy, openRepo, sendPage, type OpenRepo, type PageContext } from './page-context.js';
 import { previewTask } from './preview-files.js';
 import { commitLine, crumbs, repoHeader, revSegment } from './repo-frame.js';
 import type { FileRef } from './web-sources.js';
@@ -28,7 +28,7 @@ const IMAGE = /\.(png|jpe?g|gif|webp)$/i;
 
 /** `/blob/REV/PATH`. */
 export async function blobPage(ctx: PageContext, route: RepoRef & { rev: string; path: string }): Promise<void> {
-  const repo = openRepo(ctx, route);
+  const repo = await openRepo(ctx, route);
   const { facts } = ctx.deps;
   const commit = await facts.commitOf(repo.bare, route.rev);
   const path = repoPath(route.path);
@@ -39,9 +39,8 @@ export async function blobPage(ctx: PageContext, route: RepoRef & { rev: string;
   }
   if (!path || found?.type !== 'blob') throw new HttpError(404, `No file ${route.path} at ${route.rev}.`);
   const [{ lfs: pointer }] = await facts.entries(repo.bare, [{ mode: '100644', type: 'blob', oid: found.oid, size: found.size, path }]);
-  const meta = ctx.deps.meta;
-  const held = (oids: string[]) => oids.map((o) => meta.objectSize(repo.record.id, o) !== undefined);
-  const available = !pointer || held([pointer.oid])[0];
+  const held = heldBy(ctx.deps.meta, repo.record.id);
+  const available = !pointer || (await held([pointer.oid]))[0];
   const ref: FileRef = pointer ? { kind: 'lfs', oid: pointer.oid, size: pointer.size } : { kind: 'git', oid: found.oid, size: found.size };
   const at = revSegment(route.rev);
   const p = pathSegments(path);
@@ -70,7 +69,7 @@ interface FileView {
   ref: FileRef;
   pointer?: { oid: string; size: number };
   available: boolean;
-  held: (oids: string[]) => boolean[];
+  held: (oids: string[]) => Promise<boolean[]>;
   at: string;
   p: string;
 }

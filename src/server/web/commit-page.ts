@@ -8,7 +8,7 @@
 import type { WebDiff } from './commit-diff.js';
 import { diffView } from './diff-view.js';
 import { formatDate, html, type SafeHtml } from './html.js';
-import { openRepo, sendPage, type OpenRepo, type PageContext } from './page-context.js';
+import { heldBy, openRepo, sendPage, type OpenRepo, type PageContext } from './page-context.js';
 import { commitLine, repoHeader, revSegment } from './repo-frame.js';
 import type { RepoRef } from './web-routes.js';
 
@@ -22,8 +22,7 @@ export const COMPARE_COMMITS = 100;
  * background for the next view. No page view waits for tensor bytes to be read.
  */
 async function pageDiff(ctx: PageContext, repo: OpenRepo, a: string | undefined, b: string): Promise<WebDiff> {
-  const meta = ctx.deps.meta;
-  const held = (oids: string[]) => oids.map((o) => meta.objectSize(repo.record.id, o) !== undefined);
+  const held = heldBy(ctx.deps.meta, repo.record.id);
   const full = { type: 'diff' as const, bareDir: repo.bare.dir, a, b };
   const done = ctx.deps.pool.cached(full);
   if (done) return done;
@@ -33,7 +32,7 @@ async function pageDiff(ctx: PageContext, repo: OpenRepo, a: string | undefined,
 
 /** `/commit/SHA` (any revision is accepted; the page names the commit it resolved to). */
 export async function commitPage(ctx: PageContext, route: RepoRef & { rev: string }): Promise<void> {
-  const repo = openRepo(ctx, route);
+  const repo = await openRepo(ctx, route);
   const c = await ctx.deps.facts.commit(repo.bare, await ctx.deps.facts.commitOf(repo.bare, route.rev));
   const diff = await pageDiff(ctx, repo, c.parents[0], c.id);
   const rest = c.message.slice(c.title.length).replace(/^\n+/, '').trimEnd();
@@ -52,7 +51,7 @@ ${diffView(repo, diff)}`;
 
 /** `/compare/BASE...HEAD`. */
 export async function comparePage(ctx: PageContext, route: RepoRef & { base: string; head: string }): Promise<void> {
-  const repo = openRepo(ctx, route);
+  const repo = await openRepo(ctx, route);
   const { facts } = ctx.deps;
   const [base, head] = [await facts.commitOf(repo.bare, route.base), await facts.commitOf(repo.bare, route.head)];
   const from = (await facts.mergeBase(repo.bare, base, head)) ?? base;

@@ -15,7 +15,7 @@ export const COMMITS_PAGE = 50;
 
 /** `/commits/REV[/PATH]?page=N`. */
 export async function commitsPage(ctx: PageContext, route: RepoRef & { rev?: string; path: string }): Promise<void> {
-  const repo = openRepo(ctx, route);
+  const repo = await openRepo(ctx, route);
   const { facts } = ctx.deps;
   const refs = await facts.refs(repo.bare);
   const rev = route.rev ?? refs.head ?? 'HEAD';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { repoDir } from '../bare-repos.js';
 import { BareRepo } from '../git-read.js';
 import type { RepoRecord } from '../metadata.js';
-import { repoBase, type WebDeps } from './page-context.js';
+import { heldBy, repoBase, type WebDeps } from './page-context.js';
 import { previewTask } from './preview-files.js';
 import { readRefFiles } from './ref-files.js';
 import { cardTask, MAX_README_BYTES } from './repo-page.js';
@@ -46,17 +46,17 @@ export async function computeAhead(deps: WebDeps, repo: RepoRecord): Promise<voi
   const heads = [...new Set([...refs.refs].filter(([name]) => name.startsWith('refs/heads/')).map(([, oid]) => oid))].slice(0, HEADS_AHEAD);
   if (heads.length === 0) return;
   deps.pool.warm();
-  const held = (oids: string[]) => oids.map((o) => deps.meta.objectSize(repo.id, o) !== undefined);
+  const held = heldBy(deps.meta, repo.id);
   const commits = await deps.facts.commitsById(bare, heads);
   // queued at once (a page asking meanwhile queues after them), run by rank (content-pool.ts): the
   // previews of the files each head changed and the default branch's card first, then each
   // head's diff without content (the commit page's first view while the full one is not done),
   // then the diffs with content
   for (const c of commits) {
-    void deps.pool.background({ type: 'previewable', bareDir, a: c.parents[0], b: c.id }, held).then((files) => {
+    void deps.pool.background({ type: 'previewable', bareDir, a: c.parents[0], b: c.id }, held).then(async (files) => {
       for (const f of files ?? []) {
         const task = previewTask(bareDir, f.path, f.ref);
-        if (task && (f.ref.kind === 'git' || held([f.ref.oid])[0])) void deps.pool.background(task, held);
+        if (task && (f.ref.kind === 'git' || (await held([f.ref.oid]))[0])) void deps.pool.background(task, held);
       }
     });
     void deps.pool.background({ type: 'diff', bareDir, a: c.parents[0], b: c.id, budget: 0 }, held);

@@ -42,7 +42,7 @@ interface Job {
   background?: boolean;
   task: ContentTask;
   key: string;
-  held: (oids: string[]) => boolean[];
+  held: (oids: string[]) => Promise<boolean[]>;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -109,7 +109,7 @@ export class ContentPool {
   }
 
   /** The result of `task` (cached, or computed by a page worker); `held` says which LFS oids the repository holds. */
-  run<T extends ContentTask['type']>(task: ContentTask & { type: T }, held: (oids: string[]) => boolean[]): Promise<ContentResults[T]> {
+  run<T extends ContentTask['type']>(task: ContentTask & { type: T }, held: (oids: string[]) => Promise<boolean[]>): Promise<ContentResults[T]> {
     const key = taskKey(task);
     const hit = this.hit(key);
     if (hit) return Promise.resolve(hit.value as ContentResults[T]);
@@ -147,7 +147,7 @@ export class ContentPool {
    * result, or undefined when it was not done ahead (the queue was full, the server is stopping,
    * or it failed: the page computes it when asked).
    */
-  background<T extends ContentTask['type']>(task: ContentTask & { type: T }, held: (oids: string[]) => boolean[]): Promise<ContentResults[T] | undefined> {
+  background<T extends ContentTask['type']>(task: ContentTask & { type: T }, held: (oids: string[]) => Promise<boolean[]>): Promise<ContentResults[T] | undefined> {
     const key = taskKey(task);
     const hit = this.hit(key);
     if (hit) return Promise.resolve(hit.value as ContentResults[T]);
@@ -246,13 +246,13 @@ export class ContentPool {
     const job = slot.job;
     if (!job || msg.id !== slot.id) return;
     if ('ask' in msg) {
-      let held: boolean[];
-      try {
-        held = job.held(msg.oids);
-      } catch {
-        held = msg.oids.map(() => false);
-      }
-      slot.worker.postMessage({ answer: msg.ask, held } satisfies ToWorker);
+      // the worker waits for the answer, so its job is still this one when the metadata answers
+      void Promise.resolve()
+        .then(() => job.held(msg.oids))
+        .catch(() => msg.oids.map(() => false))
+        .then((held) => {
+          if (slot.job === job) slot.worker.postMessage({ answer: msg.ask, held } satisfies ToWorker);
+        });
       return;
     }
     slot.job = undefined;

@@ -41,24 +41,23 @@ ${rows.length ? html`<div class="panel"><table class="list"><tr><th>repository</
   sendPage(ctx, title, body);
 }
 
-function visible(ctx: PageContext, filter: (r: RepoRecord) => boolean): RepoRecord[] {
-  return ctx.deps.meta
-    .listRepos()
-    .filter((r) => filter(r) && mayRead(ctx.deps.meta, ctx.id, r))
-    .sort((x, y) => y.createdAt - x.createdAt || y.id - x.id);
+async function visible(ctx: PageContext, filter: (r: RepoRecord) => boolean): Promise<RepoRecord[]> {
+  const repos: RepoRecord[] = [];
+  for (const r of await ctx.deps.meta.listRepos()) if (filter(r) && (await mayRead(ctx.deps.meta, ctx.id, r))) repos.push(r);
+  return repos.sort((x, y) => y.createdAt - x.createdAt || y.id - x.id);
 }
 
 /** `/` and `/datasets`. */
 export async function homePage(ctx: PageContext, type?: RepoType): Promise<void> {
-  const repos = visible(ctx, (r) => type === undefined || r.type === type);
+  const repos = await visible(ctx, (r) => type === undefined || r.type === type);
   const heading = html`<h1>${type === 'dataset' ? 'Datasets' : 'Models and datasets'}</h1>`;
   await listing(ctx, type === 'dataset' ? 'Datasets' : 'Repositories', heading, repos, 'No repositories yet. Create one with hub repo create OWNER/NAME, then hub push.');
 }
 
 /** `/OWNER`: 404 for a user that does not exist. */
 export async function ownerPage(ctx: PageContext, owner: string): Promise<void> {
-  const user = ctx.deps.meta.getUser(owner);
+  const user = await ctx.deps.meta.getUser(owner);
   if (!user) throw new HttpError(404, 'No such user.');
-  const repos = visible(ctx, (r) => r.owner.toLowerCase() === user.name.toLowerCase());
+  const repos = await visible(ctx, (r) => r.owner.toLowerCase() === user.name.toLowerCase());
   await listing(ctx, user.name, html`<h1>${user.name}</h1>`, repos, 'No repositories you may see.');
 }

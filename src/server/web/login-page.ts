@@ -57,7 +57,7 @@ export async function loginPage(ctx: PageContext): Promise<void> {
   if (!fields) return;
   const next = safeNext(fields.get('next'));
   const token = (fields.get('token') ?? '').trim();
-  const grant = token === '' ? undefined : ctx.deps.meta.resolveToken(token);
+  const grant = token === '' ? undefined : await ctx.deps.meta.resolveToken(token);
   if (!grant) return form(ctx, next, 'That token is not valid.', 401);
   ctx.res.writeHead(303, { Location: next, 'Set-Cookie': cookies.session(ctx.deps.sessions.seal(token)), 'Cache-Control': 'no-store' }).end();
 }

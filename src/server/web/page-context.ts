@@ -63,14 +63,22 @@ export function repoBase(r: { type: RepoRecord['type']; owner: string; name: str
 }
 
 /** Whether `id` may read `repo` (the API's rule). */
-export function mayRead(meta: Metadata, id: Identity, repo: RepoRecord | undefined): repo is RepoRecord {
-  return authorize(meta, { ...id, invalidToken: false }, repo, 'read').ok;
+export async function mayRead(meta: Metadata, id: Identity, repo: RepoRecord | undefined): Promise<boolean> {
+  return (await authorize(meta, { ...id, invalidToken: false }, repo, 'read')).ok;
+}
+
+/** Which of `oids` repository `repoId` holds (the content workers read only those). */
+export function heldBy(meta: Metadata, repoId: number): (oids: string[]) => Promise<boolean[]> {
+  return async (oids) => {
+    const sizes = await meta.objectSizes(repoId, oids);
+    return oids.map((o) => sizes.has(o));
+  };
 }
 
 /** The repository of a route if the visitor may read it; otherwise the 404 every hidden or missing repository gets. */
-export function openRepo(ctx: PageContext, ref: RepoRef): OpenRepo {
-  const record = ctx.deps.meta.getRepo(ref.type, ref.owner, ref.name);
-  if (!mayRead(ctx.deps.meta, ctx.id, record)) throw new HttpError(404, REPO_NOT_FOUND);
+export async function openRepo(ctx: PageContext, ref: RepoRef): Promise<OpenRepo> {
+  const record = await ctx.deps.meta.getRepo(ref.type, ref.owner, ref.name);
+  if (!record || !(await mayRead(ctx.deps.meta, ctx.id, record))) throw new HttpError(404, REPO_NOT_FOUND);
   return {
     record,
     bare: new BareRepo(repoDir(ctx.deps.root, record.type, record.owner, record.name)),

@@ -30,7 +30,7 @@ export function origin(ctx: PageContext): string {
 
 /** `/OWNER/NAME`. */
 export async function repoPage(ctx: PageContext, ref: RepoRef): Promise<void> {
-  const repo = openRepo(ctx, ref);
+  const repo = await openRepo(ctx, ref);
   const { facts } = ctx.deps;
   const head = await facts.headCommit(repo.bare);
   const clone = cloneInstructions(repo, origin(ctx));

@@ -27,7 +27,7 @@ export function sizeTask(bareDir: string, commit: string): ContentTask & { type:
 }
 
 /** No LFS object is read to measure a repository. */
-export const noObjects = (oids: string[]): boolean[] => oids.map(() => false);
+export const noObjects = async (oids: string[]): Promise<boolean[]> => oids.map(() => false);
 
 /** The size of the repository `bare` at commit `commit`. */
 export async function repoSize(bare: BareRepo, commit: string): Promise<RepoSize> {

@@ -10,11 +10,10 @@
  * refused from another origin.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { join } from 'node:path';
 import type { Identity } from '../access.js';
 import type { Metadata } from '../metadata.js';
+import { serverKey } from '../server-key.js';
 
 /** Name of the session cookie. */
 export const SESSION_COOKIE = 'hub_session';
@@ -36,22 +35,9 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return out;
 }
 
-/** The key of `<root>/web-session.key`, created (32 random bytes, mode 0600) when missing. */
+/** The key of `<root>/web-session.key`, created when missing (server-key.ts: shared by every server on the root). */
 export function sessionKey(root: string): Buffer {
-  const path = join(root, 'web-session.key');
-  try {
-    const fd = openSync(path, 'wx', 0o600);
-    try {
-      writeSync(fd, randomBytes(32));
-    } finally {
-      closeSync(fd);
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  const key = readFileSync(path);
-  if (key.length !== 32) throw new Error(`${path} is damaged (not 32 bytes): remove it (sessions end) and restart`);
-  return key;
+  return serverKey(root, 'web-session.key');
 }
 
 /** Seals and opens session cookies and CSRF tokens with one key. */
@@ -86,10 +72,10 @@ export class Sessions {
   }
 
   /** The read-only identity of a request's session cookie, if it holds a live token. */
-  identity(meta: Metadata, req: IncomingMessage): Identity | undefined {
+  async identity(meta: Metadata, req: IncomingMessage): Promise<Identity | undefined> {
     const value = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
     const token = value === undefined ? undefined : this.open(value);
-    const grant = token === undefined ? undefined : meta.resolveToken(token);
+    const grant = token === undefined ? undefined : await meta.resolveToken(token);
     // write: false whatever the token allows: a cookie authorises reading pages, nothing else
     return grant ? { user: grant.user, write: false, invalidToken: false } : undefined;
   }

@@ -37,7 +37,7 @@ export async function treeTable(facts: RepoFacts, repo: OpenRepo, rev: string, i
 
 /** `/tree/REV/PATH?page=N`. */
 export async function treePage(ctx: PageContext, route: RepoRef & { rev: string; path: string }): Promise<void> {
-  const repo = openRepo(ctx, route);
+  const repo = await openRepo(ctx, route);
   const { facts } = ctx.deps;
   const commit = await facts.commitOf(repo.bare, route.rev);
   const path = repoPath(route.path);

@@ -86,13 +86,16 @@ export function webPages(opts: WebPagesOptions): WebPages {
   // hundred milliseconds of CPU to load its modules), not when a visitor waits for the first
   // file page, and computes ahead for the repositories pushed to last (compute-ahead.ts); an
   // empty one does both when the first push or page arrives
-  const existing = opts.meta.listRepos();
-  if (existing.length > 0) {
-    setImmediate(() => {
-      deps.pool.warm();
-      void computeAheadAtStart(deps, existing).catch(() => {});
-    });
-  }
+  void opts.meta.listRepos().then(
+    (existing) => {
+      if (existing.length === 0) return;
+      setImmediate(() => {
+        deps.pool.warm();
+        void computeAheadAtStart(deps, existing).catch(() => {});
+      });
+    },
+    () => {}, // a server closed at once: nothing to warm
+  );
 
   async function page(ctx: PageContext, route: WebRoute): Promise<void> {
     switch (route.page) {
@@ -135,7 +138,7 @@ export function webPages(opts: WebPagesOptions): WebPages {
     if (!route) {
       // a signed-in browser following a download link: the HF read route, as the session's user
       const hf = READ_METHODS.has(req.method ?? '') && req.headers.cookie !== undefined ? hfReadRoute(url.pathname) : undefined;
-      const session = hf && (hf.kind === 'resolve' || hf.kind === 'raw') ? sessionOf() : undefined;
+      const session = hf && (hf.kind === 'resolve' || hf.kind === 'raw') ? await sessionOf() : undefined;
       if (!hf || !session) return false;
       setWho?.(session);
       await handleHfRead(hf, req, res, url, { meta: deps.meta, store: deps.store, root: deps.root, id: session, baseUrl: `http://${req.headers.host ?? '127.0.0.1'}` });
@@ -148,7 +151,7 @@ export function webPages(opts: WebPagesOptions): WebPages {
       res.end(req.method === 'HEAD' ? undefined : css);
       return true;
     }
-    const session = sessionOf();
+    const session = await sessionOf();
     const headers: string[] = [];
     const cookieJar = parseCookies(req.headers.cookie);
     if (session) setWho?.(session);

@@ -143,10 +143,10 @@ describe('commits on a bare repository', () => {
     const dir = join(root, 'r.git');
     execFileSync('git', ['init', '-q', '--bare', '-b', 'main', dir]);
     const meta = SqliteMetadata.open(join(root, 'meta.sqlite'));
-    meta.ensureUser('ann');
-    const repo = meta.createRepo({ type: 'model', owner: 'ann', name: 'r', private: false });
+    await meta.ensureUser('ann');
+    const repo = await meta.createRepo({ type: 'model', owner: 'ann', name: 'r', private: false });
     const store = await Store.open(join(root, 'store'), {});
-    const user = meta.getUser('ann')!;
+    const user = (await meta.getUser('ann'))!;
     const commitFiles = async (files: Record<string, string>, summary: string, parentCommit?: string) => {
       const staging = new CommitStaging(join(root, `s-${summary}`));
       for (const [path, text] of Object.entries(files)) await staging.add({ key: 'file', path, content: Buffer.from(text) });
@@ -156,7 +156,7 @@ describe('commits on a bare repository', () => {
         staging.dispose();
       }
     };
-    return { root, dir, meta, repo, store, user, commitFiles, close: () => (store.close(), meta.close()) };
+    return { root, dir, meta, repo, store, user, commitFiles, close: () => (store.close(), void meta.close()) };
   }
 
   it('accepts the first commit only on the branch HEAD names; tags and ids are not branches', async () => {

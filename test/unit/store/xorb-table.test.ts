@@ -19,7 +19,7 @@ describe('chunk tables (the detached Xet footer an object store keeps beside eac
     const bytes = encodeChunkTable(xorb, table);
     expect(decodeChunkTable(xorb, bytes)).toEqual(table);
     // the same bytes are a Xet footer: its own parser reads them
-    const { footer } = parseXorbFooter(bytes, table.size);
+    const { footer } = parseXorbFooter(bytes, 0, table.size);
     expect(footer.chunkHashes).toEqual(table.hashes);
     expect(footer.boundaryOffsets.at(-1)).toBe(table.size);
   });

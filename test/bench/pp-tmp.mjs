@@ -1,0 +1,28 @@
+// throwaway: sets up server + rev1/rev2 + clone b at rev1 saved as b0; prints paths; keeps server running
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './hub-serve.mjs';
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const hub = join(root, 'bin/hub.js');
+const work = '/tmp/pp';
+const gitHome = join(work, 'git-home'); mkdirSync(gitHome, { recursive: true });
+const baseEnv = { ...process.env, CI: 'true', HOME: gitHome, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'B', GIT_AUTHOR_EMAIL: 'b@e.invalid', GIT_COMMITTER_NAME: 'B', GIT_COMMITTER_EMAIL: 'b@e.invalid' };
+const run = (cmd, args, cwd, env = baseEnv) => execFileSync(cmd, args, { cwd, env, encoding: 'utf8' });
+const server = await startServer(hub, join(work, 'server'), baseEnv);
+const env = { ...baseEnv, HUB_TOKEN: server.token };
+const mk = join(root, 'test/helpers/make-model.mjs');
+execFileSync(process.execPath, [mk, '--out', join(work, 'rev1.st'), '--size', '512MiB', '--seed', '7']);
+execFileSync(process.execPath, [mk, '--from', join(work, 'rev1.st'), '--out', join(work, 'rev2.st'), '--mutate-fraction', '0.1', '--seed', '8']);
+run(process.execPath, [hub, 'repo', 'create', 'admin/hub', '--endpoint', server.url, '--token', server.token], work, env);
+const a = join(work, 'a'); mkdirSync(a);
+const h = (args, cwd, e = env) => run(process.execPath, [hub, ...args], cwd, e);
+h(['init'], a); h(['track', '*.safetensors'], a); h(['remote', 'add', 'origin', `${server.url}/admin/hub`], a);
+execFileSync('cp', [join(work, 'rev1.st'), join(a, 'model.safetensors')]); h(['add', '-A'], a); h(['commit', '-m', 'r1'], a); h(['push'], a);
+const envB = { ...env, HUB_HOME: join(work, 'home-b') };
+for (let i = 1; i <= 6; i++) h(['clone', `${server.url}/admin/hub`, 'b' + i], work, { ...envB, HUB_HOME: join(work, 'home-b' + i) });
+execFileSync('cp', [join(work, 'rev2.st'), join(a, 'model.safetensors')]); h(['add', '-A'], a); h(['commit', '-m', 'r2'], a); h(['push'], a);
+writeFileSync(join(work, 'env.json'), JSON.stringify({ HUB_TOKEN: server.token, HUB_HOME: envB.HUB_HOME, HOME: gitHome, url: server.url }));
+console.log('ready', server.url);
+setInterval(() => {}, 1e9);
