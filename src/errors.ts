@@ -73,6 +73,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   bad_request: ExitCode.usage,
   bad_size: ExitCode.usage,
   bad_storage: ExitCode.usage,
+  gc_on_object_store: ExitCode.usage,
   bad_token_id: ExitCode.usage,
   bad_url: ExitCode.usage,
   detached_head: ExitCode.usage,

@@ -35,6 +35,8 @@ export const S3_SUITES = [
   'test/integration/hf-write-api.test.ts',
   'test/integration/locks-server.test.ts',
   'test/integration/web-pages.test.ts',
+  'test/integration/xet-cas-refusals.test.ts', // the Xet CAS: xorbs, shards, reconstructions and dedup on the bucket
+  'test/integration/xet-js-client.test.ts',
 ];
 
 export default defineConfig({

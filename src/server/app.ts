@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConflictError, HubError, NotFoundError, PermissionError, UsageError } from '../errors.js';
 import type { StorageLocation } from '../store/storage-location.js';
+import { recordRootStorage } from './root-storage.js';
 import { Store } from '../store/store.js';
 import { authorize, identify, wwwAuthenticate, type Identity } from './access.js';
 import { preReceiveHookCommand } from './bare-repos.js';
@@ -161,6 +162,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await meta.close(); // a PostgreSQL pool left open would keep the process alive
     throw err;
   }
+  recordRootStorage(root, store.storage); // hub gc --root reads it
   const pool = new WorkPool({ storeRoot: join(root, 'store'), store, env, workers: opts.workers });
   await pool.warm();
   const sendBuffers = sendBufferPool(); // reused by every xorb download

@@ -9,10 +9,14 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { xetHex } from '../../src/hash/xet-hex.js';
 import { addFile } from '../../src/store/ingest.js';
 import { objectPiecesAsync } from '../../src/store/reassemble.js';
 import { MULTIPART_PART_BYTES, S3Objects } from '../../src/store/s3-objects.js';
 import { Store } from '../../src/store/store.js';
+import { openStoredXorb } from '../../src/store/stored-xorb.js';
+import { dedupCandidates } from '../../src/store/xet-dedup.js';
+import { recordXetManifest } from '../../src/store/xet-files.js';
 import type { S3Location } from '../../src/store/storage-location.js';
 import { repoRoot } from '../helpers/paths.js';
 import { S3_TEST_ENV, s3Endpoint, s3Wanted, testBucket } from '../helpers/s3-service.js';
@@ -164,6 +168,46 @@ describe.skipIf(!s3Wanted())('the store on S3-compatible storage (a real Swift)'
     } finally {
       second.close();
     }
+  });
+
+  it("keeps the Xet CAS's lookups in the bucket: what one server's store recorded, another's finds (and its dedup hint once it has read the xorb)", async () => {
+    const dir = tmpDir();
+    const storage = { ...location, prefix: 'xet' };
+    const data = Buffer.from(mulberry32Bytes(12, 3_000_000));
+    writeFileSync(join(dir, 'f'), data);
+    const a = await Store.open(join(dir, 'a'), S3_TEST_ENV, { storage });
+    let oid: string;
+    let xetHash: string;
+    let firstChunk: string;
+    try {
+      oid = (await addFile(a, join(dir, 'f'))).oid;
+      const m = (await a.manifests.readAsync(oid))!;
+      xetHash = m.xetHash;
+      await recordXetManifest(a, m);
+      const f = await openStoredXorb(a, m.terms[0].xorb);
+      firstChunk = xetHex(f.table!.hashes[m.terms[0].chunkStart]);
+      f.close();
+    } finally {
+      a.close();
+    }
+    const b = await Store.open(join(dir, 'b'), S3_TEST_ENV, { storage });
+    try {
+      expect(await b.xetFiles.oidOfFile(xetHash)).toBe(oid);
+      expect(await b.xetFiles.oidOfFirstChunk(firstChunk)).toBe(oid);
+      expect(await b.xetFiles.oidOfFile('0'.repeat(64))).toBeUndefined();
+      expect(await dedupCandidates(b, firstChunk)).toBeNull(); // b's index has not seen the chunk yet
+      const m = (await b.manifests.readAsync(oid))!;
+      expect((await collect(objectPiecesAsync(b, m))).equals(data)).toBe(true); // indexes its xorbs
+      expect(await dedupCandidates(b, firstChunk)).toMatchObject({ xorb: m.terms[0].xorb, index: m.terms[0].chunkStart, file: { oid } });
+    } finally {
+      b.close();
+    }
+    expect(filesUnder(dir).filter((f) => f.includes('xet-files'))).toEqual([]);
+    const bucket = new S3Objects(storage, S3_TEST_ENV);
+    const names: string[] = [];
+    for await (const o of bucket.list('xet-files/')) names.push(o.name);
+    bucket.close();
+    expect(names.sort()).toEqual([`xet-files/${xetHash}`, `xet-files/first/${firstChunk}`].sort());
   });
 
   it('forgets an indexed xorb the bucket lost: the add fails once, and the next one writes its chunks again', async () => {
