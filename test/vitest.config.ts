@@ -50,7 +50,7 @@ export function testConfig(skip: readonly string[] = [], opts: { postgres?: bool
     hookTimeout: 300_000,
   };
   const exclude = [...configDefaults.exclude, ...skip];
-  const postgres = { ...shared, globalSetup: ['test/services/postgres-setup.ts'], setupFiles: [...shared.setupFiles, 'test/postgres-env.ts'] };
+  const postgres = { ...shared, globalSetup: [...shared.globalSetup, 'test/services/postgres-setup.ts'], setupFiles: [...shared.setupFiles, 'test/postgres-env.ts'] };
   return defineConfig({
     test: {
       ...shared,
