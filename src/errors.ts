@@ -51,6 +51,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   missing_shard: ExitCode.error,
   nothing_to_commit: ExitCode.error,
   store_too_new: ExitCode.error,
+  sync_on_object_store: ExitCode.error,
   truncated_file: ExitCode.error,
   // 2: the command line or the environment is wrong
   bad_author: ExitCode.usage,
@@ -71,6 +72,8 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   bad_repo_type: ExitCode.usage,
   bad_request: ExitCode.usage,
   bad_size: ExitCode.usage,
+  bad_storage: ExitCode.usage,
+  gc_on_object_store: ExitCode.usage,
   bad_token_id: ExitCode.usage,
   bad_url: ExitCode.usage,
   detached_head: ExitCode.usage,
@@ -153,6 +156,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   network_login: ExitCode.network,
   offline: ExitCode.network,
   server_error: ExitCode.network,
+  storage_failed: ExitCode.network,
   truncated: ExitCode.network,
   // 7: someone else's lock or changes are in the way
   branch_exists: ExitCode.conflict,

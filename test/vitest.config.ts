@@ -44,12 +44,13 @@ export function testConfig(skip: readonly string[] = [], opts: { postgres?: bool
   const shared = {
     root: fileURLToPath(new URL('..', import.meta.url)),
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/global-setup.ts'], // the run's Swift for the S3 tests (test/helpers/s3-service.ts)
     pool: 'forks' as const,
     testTimeout: 300_000, // generous: guards against hangs on a busy 2-core machine, never a measure
     hookTimeout: 300_000,
   };
   const exclude = [...configDefaults.exclude, ...skip];
-  const postgres = { ...shared, globalSetup: ['test/services/postgres-setup.ts'], setupFiles: [...shared.setupFiles, 'test/postgres-env.ts'] };
+  const postgres = { ...shared, globalSetup: [...shared.globalSetup, 'test/services/postgres-setup.ts'], setupFiles: [...shared.setupFiles, 'test/postgres-env.ts'] };
   return defineConfig({
     test: {
       ...shared,

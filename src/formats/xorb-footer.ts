@@ -113,9 +113,11 @@ export function encodeXorbFooter(footer: XorbFooter): Uint8Array {
  * versions, the three chunk counts, the section offsets, and that boundary and unpacked offsets
  * increase. Whether they match the records is xet-xorb.ts's business. `base`: where `xorb[0]`
  * lies in the xorb, when `xorb` holds only its tail (a reader streaming the records); offsets in
- * messages, `start` and the boundary check are then the xorb's own.
+ * messages, `start` and the boundary check are then the xorb's own. `recordsEnd`: where the
+ * records end when `xorb` holds the footer alone and that is not known (a footer kept apart from
+ * its xorb, store/xorb-table.ts; default: where the footer starts).
  */
-export function parseXorbFooter(xorb: Uint8Array, base = 0): { footer: XorbFooter; start: number } {
+export function parseXorbFooter(xorb: Uint8Array, base = 0, recordsEnd?: number): { footer: XorbFooter; start: number } {
   const size = xorb.length;
   if (size < 4) throw bad(`xorb footer: ${size} bytes cannot hold its length word`);
   const view = new DataView(xorb.buffer, xorb.byteOffset, size);
@@ -161,7 +163,7 @@ export function parseXorbFooter(xorb: Uint8Array, base = 0): { footer: XorbFoote
       throw bad(`xorb footer at byte ${base + start}: chunk ${k} offsets do not increase`);
     }
   }
-  if (n > 0 && boundaryOffsets[n - 1] > base + start) {
+  if (n > 0 && boundaryOffsets[n - 1] > (recordsEnd ?? base + start)) {
     throw bad(`xorb footer at byte ${base + start}: boundary offset ${boundaryOffsets[n - 1]} lies past the end of the records`);
   }
   return {

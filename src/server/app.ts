@@ -15,6 +15,8 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConflictError, HubError, NotFoundError, PermissionError, UsageError } from '../errors.js';
+import type { StorageLocation } from '../store/storage-location.js';
+import { recordRootStorage } from './root-storage.js';
 import { Store } from '../store/store.js';
 import { authorize, identify, wwwAuthenticate, type Identity } from './access.js';
 import { preReceiveHookCommand } from './bare-repos.js';
@@ -68,6 +70,8 @@ export interface ServeOptions {
   /** git processes (http-backend requests, HF API reads) at once: per server (default 32) and per caller (default 8). */
   maxGitRequests?: number;
   maxGitRequestsPerClient?: number;
+  /** Where the content store keeps xorbs and manifests (default: the root's store folder; docs/server.md "Storage"). */
+  storage?: StorageLocation;
 }
 
 /** The default idle timeout of request bodies and answers. */
@@ -153,11 +157,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const env = opts.env ?? process.env;
   let store: Store;
   try {
-    store = await Store.open(join(root, 'store'), env);
+    store = await Store.open(join(root, 'store'), env, { storage: opts.storage }); // a bucket it cannot reach fails here
   } catch (err) {
     await meta.close(); // a PostgreSQL pool left open would keep the process alive
     throw err;
   }
+  recordRootStorage(root, store.storage); // hub gc --root reads it
   const pool = new WorkPool({ storeRoot: join(root, 'store'), store, env, workers: opts.workers });
   await pool.warm();
   const sendBuffers = sendBufferPool(); // reused by every xorb download

@@ -18,7 +18,6 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FormatError, IntegrityError } from '../errors.js';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS } from '../formats/xorb.js';
-import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
 import { coversChunks, type ChunkRuns } from './chunk-visibility.js';
 import type { JobRunner } from './hf-commit.js';
@@ -153,12 +152,18 @@ const XORB_NOT_FOUND = 'xorb not found in this repository';
  */
 async function getXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext, xorb: string): Promise<void> {
   const size = await ctx.meta.visibility.viewEnd(ctx.repo.id, xorb);
-  if (size === 0 || !ctx.store.xorbs.exists(xorb)) throw new HttpError(404, XORB_NOT_FOUND);
+  if (size === 0) throw new HttpError(404, XORB_NOT_FOUND);
   const range = parseRange(req.headers.range, size);
   const start = range?.start ?? 0;
   const end = range?.end ?? size;
   if (!(await ctx.meta.visibility.serves(ctx.repo.id, xorb, start, end))) throw new HttpError(404, XORB_NOT_FOUND);
-  const handle = ctx.store.xorbs.open(xorb);
+  let handle;
+  try {
+    handle = await ctx.store.xorbs.openAsync(xorb);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'missing_xorb') throw new HttpError(404, XORB_NOT_FOUND);
+    throw err;
+  }
   try {
     res.writeHead(range ? 206 : 200, {
       'Content-Type': 'application/octet-stream',
@@ -167,7 +172,9 @@ async function getXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
       ...(range ? { 'Content-Range': `bytes ${start}-${end - 1}/${size}` } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
-    if (!(await sendRange(res, (buf, at) => handle.read(buf, at), start, end, ctx.sendBuffers))) return;
+    // a local file is read in place (a pread per piece), object storage by one ranged GET
+    const read = handle.remote ? (buf: Buffer, at: number) => handle.readAsync(buf, at, end) : (buf: Buffer, at: number) => handle.read(buf, at);
+    if (!(await sendRange(res, read, start, end, ctx.sendBuffers))) return;
     res.end();
   } finally {
     handle.close();
@@ -203,7 +210,7 @@ async function checkReadable(ctx: ChunkContext, user: User, runs: readonly { xor
 }
 
 async function getReconstruction(res: ServerResponse, ctx: ChunkContext, oid: string): Promise<void> {
-  const manifest = (await ctx.meta.hasObject(ctx.repo.id, oid)) ? readManifest(ctx.store.paths, oid) : undefined;
+  const manifest = (await ctx.meta.hasObject(ctx.repo.id, oid)) ? await ctx.store.manifests.readAsync(oid) : undefined;
   if (!manifest) throw new HttpError(404, 'object does not exist on the server');
   const terms = (await ctx.jobs('fetchTerms', { manifest })).map((t) => ({ ...t, url: `${ctx.base}/xorbs/${t.xorb}` })); // reads every xorb's headers: on a worker
   sendJson(res, 200, { oid, size: manifest.size, xetHash: manifest.xetHash, terms });

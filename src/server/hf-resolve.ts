@@ -17,8 +17,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { looksLikePointer, parsePointer, type LfsPointer } from '../formats/lfs-pointer.js';
-import { readManifest } from '../store/manifest-files.js';
-import { objectPieces } from '../store/reassemble.js';
+import { objectPiecesAsync } from '../store/reassemble.js';
 import { Breather } from './breather.js';
 import type { BareRepo } from './git-read.js';
 import { hfError } from './hf-access.js';
@@ -27,7 +26,6 @@ import type { HfReadContext } from './hf-read-context.js';
 import { parseRange } from './lfs.js';
 import type { RepoRecord } from './metadata.js';
 import { drainOr } from './drain-or.js';
-import { recordXetFile } from '../store/xet-files.js';
 import { XET_CAS_PATH, xetTokenUrl } from './xet-access.js';
 
 /** What to serve: the revision and path as decoded from the URL; `raw` serves pointers as they are. */
@@ -58,17 +56,17 @@ export async function handleResolve(target: ResolveTarget, repo: RepoRecord, bar
   const headers: Record<string, string | number> = { 'X-Repo-Commit': commit.id, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' };
   if (pointer) {
     const held = await ctx.meta.objectSize(repo.id, pointer.oid);
-    const manifest = held === undefined ? undefined : readManifest(ctx.store.paths, pointer.oid);
+    const manifest = held === undefined ? undefined : await ctx.store.manifests.readAsync(pointer.oid);
     if (!manifest || manifest.size !== pointer.size) throw hfError(404, 'EntryNotFound', `the content of ${JSON.stringify(target.path)} is not available on this server`);
     Object.assign(headers, { ETag: `"${pointer.oid}"`, 'X-Linked-Etag': `"${pointer.oid}"`, 'X-Linked-Size': String(pointer.size) });
     if (ctx.xet) {
-      const info = xetFileInfo(ctx, repo, commit.id, pointer.oid, manifest.xetHash, manifest.size);
+      const info = await xetFileInfo(ctx, repo, commit.id, pointer.oid, manifest.xetHash, manifest.size);
       Object.assign(headers, info.headers);
       if (String(req.headers.accept ?? '').includes(XET_FILEINFO)) return sendXetFileInfo(req, res, headers, info.body);
     }
     const range = parseRange(req.headers.range, manifest.size);
     if (!start(req, res, headers, manifest.size, range)) return;
-    await pipe(res, objectPieces(ctx.store, manifest, range));
+    await pipe(res, objectPiecesAsync(ctx.store, manifest, range));
     return;
   }
   headers.ETag = `"${blob.oid}"`;
@@ -85,8 +83,8 @@ const XET_FILEINFO = 'application/vnd.xet-fileinfo+json';
  * route (`X-Xet-Refresh-Route`, and the `xet-auth` link) and the reconstruction URL
  * (`xet-reconstruction-info` link); and the JSON body of the `application/vnd.xet-fileinfo+json` answer.
  */
-function xetFileInfo(ctx: HfReadContext, repo: RepoRecord, commit: string, oid: string, xetHash: string, size: number) {
-  recordXetFile(ctx.store.paths, xetHash, oid, { durable: false }); // once per manifest (one the store had before it served Xet): no fsync on the event loop
+async function xetFileInfo(ctx: HfReadContext, repo: RepoRecord, commit: string, oid: string, xetHash: string, size: number) {
+  await ctx.store.xetFiles.recordFile(xetHash, oid, { durable: false }); // once per manifest (one the store had before it served Xet): no fsync on the event loop
   const refreshUrl = xetTokenUrl(ctx.baseUrl, repo, 'read', commit);
   const reconstructionUrl = `${ctx.baseUrl}${XET_CAS_PATH}/v1/reconstructions/${xetHash}`;
   return {
@@ -120,14 +118,14 @@ function start(req: IncomingMessage, res: ServerResponse, headers: Record<string
  * so the last one waits for the generator's final sha256 check (whole reads): a mismatch, or any
  * failure after the headers, cuts the response short, and a client never sees a complete body.
  */
-async function pipe(res: ServerResponse, pieces: Iterable<Uint8Array>): Promise<void> {
+async function pipe(res: ServerResponse, pieces: AsyncIterable<Uint8Array>): Promise<void> {
   const write = async (piece: Uint8Array) => {
     if (!res.write(piece)) await drainOr(res, 'close');
   };
   try {
     let held: Uint8Array | undefined;
     const breather = new Breather(); // a fast reader never makes write() wait: give the loop turns anyway
-    for (const piece of pieces) {
+    for await (const piece of pieces) {
       await breather.breathe();
       if (res.destroyed) return;
       if (held) await write(held);

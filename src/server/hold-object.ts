@@ -5,7 +5,6 @@
  * before those ranges existed are filled in from the store at server start.
  */
 import { servedRanges, type ServedRange } from '../store/chunk-api.js';
-import { readManifest } from '../store/manifest-files.js';
 import type { Store } from '../store/store.js';
 import type { Metadata } from './metadata.js';
 
@@ -37,9 +36,9 @@ export async function backfillServedRanges(store: Store, meta: Metadata): Promis
     for (const { repoId, oid } of queue) {
       let ranges;
       try {
-        const manifest = readManifest(store.paths, oid);
+        const manifest = await store.manifests.readAsync(oid);
         if (!manifest) throw new Error('no manifest');
-        ranges = servedRanges(store, manifest);
+        ranges = await servedRanges(store, manifest);
       } catch {
         failed.add(`${repoId} ${oid}`);
         continue;

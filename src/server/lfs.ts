@@ -12,8 +12,7 @@ import { once } from 'node:events';
 import { randomBytes, createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { objectPieces } from '../store/reassemble.js';
-import { readManifest } from '../store/manifest-files.js';
+import { objectPiecesAsync } from '../store/reassemble.js';
 import type { Store } from '../store/store.js';
 import { Breather } from './breather.js';
 import { holdObject } from './hold-object.js';
@@ -241,7 +240,7 @@ export function parseRange(header: string | undefined, size: number): { start: n
 /** GET …/objects/<oid>: the object's bytes from the content store, with Range support and backpressure. */
 export async function handleDownload(req: IncomingMessage, res: ServerResponse, ctx: LfsContext, oid: string): Promise<void> {
   const size = await ctx.meta.objectSize(ctx.repo.id, oid);
-  const manifest = size === undefined ? undefined : readManifest(ctx.store.paths, oid);
+  const manifest = size === undefined ? undefined : await ctx.store.manifests.readAsync(oid);
   if (size === undefined || !manifest) throw new HttpError(404, 'object does not exist on the server');
   const range = parseRange(req.headers.range, manifest.size);
   const length = range ? range.end - range.start : manifest.size;
@@ -258,7 +257,7 @@ export async function handleDownload(req: IncomingMessage, res: ServerResponse, 
   }
   try {
     const breather = new Breather(); // a fast reader never makes write() wait: give the loop turns anyway
-    for (const piece of objectPieces(ctx.store, manifest, range)) {
+    for await (const piece of objectPiecesAsync(ctx.store, manifest, range)) {
       await breather.breathe();
       if (res.destroyed) return;
       if (!res.write(piece)) await drainOr(res, 'close');

@@ -23,9 +23,10 @@ export function sendBufferPool(keep = 16): BufferPool {
 
 /**
  * Writes bytes [start, end) read by `read(buffer, position)` (bytes read; 0 at the end) to `res`,
- * through buffers of `pool` (given back once written); false when the client went away.
+ * through buffers of `pool` (given back once written); false when the client went away. `read`
+ * answers at once (a local file, read in place) or with a promise (object storage).
  */
-export async function sendRange(res: ServerResponse, read: (buffer: Buffer, position: number) => number, start: number, end: number, pool = sendBufferPool(0)): Promise<boolean> {
+export async function sendRange(res: ServerResponse, read: (buffer: Buffer, position: number) => number | Promise<number>, start: number, end: number, pool = sendBufferPool(0)): Promise<boolean> {
   const free: Buffer[] = [];
   let made = 0;
   let done = false;
@@ -46,7 +47,8 @@ export async function sendRange(res: ServerResponse, read: (buffer: Buffer, posi
       const buf = free.pop() ?? (made++, pool.take());
       let n = 0;
       try {
-        n = read(buf.subarray(0, Math.min(PIECE, end - at)), at);
+        const got = read(buf.subarray(0, Math.min(PIECE, end - at)), at);
+        n = typeof got === 'number' ? got : await got;
       } finally {
         if (n === 0) free.push(buf); // unused (the end, or a failed read): back to the ring
       }

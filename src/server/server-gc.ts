@@ -8,8 +8,10 @@
  * the grace period covers an upload whose registration comes later (xorbs first, then the file).
  */
 import { join } from 'node:path';
+import { UsageError } from '../errors.js';
 import { gc, type GcResult } from '../store/gc.js';
 import { Store } from '../store/store.js';
+import { rootObjectStorage } from './root-storage.js';
 import { openServerMetadata } from './server-root.js';
 
 /** What server gc removed, and how many objects the repositories hold. */
@@ -20,6 +22,11 @@ export interface ServerGcResult extends GcResult {
 
 /** Collects the garbage of the server root `root`, whose metadata is `database` (a `postgres://` URL) or `<root>/meta.sqlite`. */
 export async function collectServerGarbage(root: string, opts: { database?: string; graceMs: number; dryRun?: boolean; signal?: AbortSignal; env?: NodeJS.ProcessEnv }): Promise<ServerGcResult> {
+  const remote = rootObjectStorage(root);
+  if (remote) {
+    // the folder holds no xorb or manifest: collecting it would remove nothing but the index rows of the bucket's xorbs
+    throw new UsageError(`the server of ${root} keeps its content in ${remote}: hub gc --root cannot collect a bucket yet (nothing was removed)`, { data: { root, storage: remote } }, 'gc_on_object_store');
+  }
   const meta = await openServerMetadata(root, opts.database);
   let keep: Set<string>;
   let repositories: number;

@@ -7,7 +7,6 @@
 import { parseManifest, type FileManifest } from '../formats/manifest.js';
 import { parseJsonBody } from './json-scan.js';
 import { fetchTerms, importXorb, locateChunks, mergeRanges, registerManifest, servedRanges, type FetchTerm, type Registered, type ServedRange } from '../store/chunk-api.js';
-import { readManifest } from '../store/manifest-files.js';
 import { IntegrityError } from '../errors.js';
 import { addFile } from '../store/ingest.js';
 import type { Store } from '../store/store.js';
@@ -35,12 +34,12 @@ export const JOBS = {
    */
   async addFile(ctx: JobContext, a: { path: string; sha256?: { oid: string; size: number } }): Promise<{ oid: string; size: number; alreadyStored: boolean; ranges: ServedRange[] }> {
     const r = await addFile(ctx.store, a.path, undefined, undefined, a.sha256);
-    return { oid: r.oid, size: r.size, alreadyStored: r.alreadyStored, ranges: storedRanges(ctx.store, r.oid) };
+    return { oid: r.oid, size: r.size, alreadyStored: r.alreadyStored, ranges: await storedRanges(ctx.store, r.oid) };
   },
   /** Checks `manifest` against the store's bytes, then writes it; with the xorb ranges it references (store/chunk-api.ts). */
   async registerManifest(ctx: JobContext, a: { manifest: FileManifest }): Promise<Registered> {
-    const r = registerManifest(ctx.store, a.manifest);
-    recordXetManifest(ctx.store, a.manifest); // verified: a Xet CAS may be asked for it by its hash and first chunk
+    const r = await registerManifest(ctx.store, a.manifest);
+    await recordXetManifest(ctx.store, a.manifest); // verified: a Xet CAS may be asked for it by its hash and first chunk
     return r;
   },
   /**
@@ -55,8 +54,8 @@ export const JOBS = {
   /** registerManifest of a manifest upload, parsed here again (sending the bytes costs less than cloning 6,000 terms). */
   async registerManifestBody(ctx: JobContext, a: { body: Uint8Array }): Promise<Registered> {
     const manifest = manifestOfBody(a.body);
-    const r = registerManifest(ctx.store, manifest);
-    recordXetManifest(ctx.store, manifest);
+    const r = await registerManifest(ctx.store, manifest);
+    await recordXetManifest(ctx.store, manifest);
     return r;
   },
   /** Verifies and imports the received xorb file `tmp` as `xorb` (store/chunk-api.ts). */
@@ -95,10 +94,10 @@ export const JOBS = {
 };
 
 /** The xorb ranges of the store's manifest of `oid` (the one a repository holding it serves); records what a Xet CAS looks it up by (xet-files.ts). */
-function storedRanges(store: Store, oid: string): ServedRange[] {
-  const manifest = readManifest(store.paths, oid);
+async function storedRanges(store: Store, oid: string): Promise<ServedRange[]> {
+  const manifest = await store.manifests.readAsync(oid);
   if (!manifest) throw new IntegrityError(`the store has no manifest of ${oid}`, { data: { oid } }, 'missing_manifest');
-  recordXetManifest(store, manifest);
+  await recordXetManifest(store, manifest);
   return servedRanges(store, manifest);
 }
 

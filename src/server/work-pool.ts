@@ -134,7 +134,7 @@ export class WorkPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.script!, { workerData: { storeRoot: this.opts.storeRoot, env: this.opts.env }, resourceLimits: WORKER_LIMITS });
+    const worker = new Worker(this.script!, { workerData: { storeRoot: this.opts.storeRoot, storage: this.opts.store.storage, env: this.opts.env }, resourceLimits: WORKER_LIMITS });
     const slot: Slot = { worker };
     this.slots.add(slot);
     worker.on('message', (m: { ok: boolean; value?: unknown; error?: SerializedError }) => {

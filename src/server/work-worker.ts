@@ -4,6 +4,7 @@
  * a time, answering each with `{ok, value}` or `{ok: false, error}`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { StorageLocation } from '../store/storage-location.js';
 import { Store } from '../store/store.js';
 import { lowerPriority } from './background-priority.js';
 import { runJob, serializeError, type JobName } from './work-jobs.js';
@@ -12,13 +13,13 @@ import { runJob, serializeError, type JobName } from './work-jobs.js';
 // names the calling one, so this lowers this worker's priority only.
 lowerPriority(0);
 
-const { storeRoot, env } = workerData as { storeRoot: string; env: NodeJS.ProcessEnv };
+const { storeRoot, storage, env } = workerData as { storeRoot: string; storage: StorageLocation; env: NodeJS.ProcessEnv };
 let store: Promise<Store> | undefined;
 
 parentPort!.on('message', (m: { id: number; name: JobName; args: never }) => {
   void (async () => {
     try {
-      store ??= Store.open(storeRoot, env);
+      store ??= Store.open(storeRoot, env, { storage });
       const value = await runJob({ store: await store }, m.name, m.args);
       parentPort!.postMessage({ ok: true, value });
     } catch (err) {

@@ -12,8 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { XORB_MAX_CHUNKS } from '../formats/xorb.js';
-import { readManifest } from '../store/manifest-files.js';
-import { oidOfXetFile } from '../store/xet-files.js';
+import type { XorbHandle } from '../store/xorb-backend.js';
 import { coversChunks } from './chunk-visibility.js';
 import { HttpError, sendJson } from './http-util.js';
 import { sendRange } from './send-range.js';
@@ -27,8 +26,8 @@ const RANGES_PER_URL = 200;
 
 /** The manifest of the file `fileHash` names, if the caller's repository holds it. */
 async function heldManifest(ctx: XetCasContext, caller: CasCaller, fileHash: string) {
-  const oid = oidOfXetFile(ctx.store.paths, fileHash);
-  const manifest = oid && (await ctx.meta.hasObject(caller.repo.id, oid)) ? readManifest(ctx.store.paths, oid) : undefined;
+  const oid = await ctx.store.xetFiles.oidOfFile(fileHash); // the bucket's entry with S3 storage: any server's registration
+  const manifest = oid && (await ctx.meta.hasObject(caller.repo.id, oid)) ? await ctx.store.manifests.readAsync(oid) : undefined;
   if (!manifest) throw new HttpError(404, FILE_NOT_FOUND);
   return manifest;
 }
@@ -79,17 +78,24 @@ export async function headFile(res: ServerResponse, ctx: XetCasContext, caller: 
 /** HEAD /v1/xorbs/default/HASH: the size of the caller's view of the xorb (all of it when they uploaded it). */
 export async function headXorb(res: ServerResponse, ctx: XetCasContext, caller: CasCaller, xorb: string): Promise<void> {
   const uploaded = caller.user !== undefined && (await ctx.meta.visibility.readableChunks(caller.user, xorb)) === 'all';
-  const size = uploaded && ctx.store.xorbs.exists(xorb) ? xorbSize(ctx, xorb) : await ctx.meta.visibility.viewEnd(caller.repo.id, xorb);
-  if (size === 0 || !ctx.store.xorbs.exists(xorb)) throw new HttpError(404, 'xorb not found');
+  const handle = await openXorb(ctx, xorb);
+  let size: number;
+  try {
+    size = uploaded ? handle.size : await ctx.meta.visibility.viewEnd(caller.repo.id, xorb);
+  } finally {
+    handle.close();
+  }
+  if (size === 0) throw new HttpError(404, 'xorb not found');
   res.writeHead(200, { 'Content-Length': size }).end();
 }
 
-function xorbSize(ctx: XetCasContext, xorb: string): number {
-  const handle = ctx.store.xorbs.open(xorb);
+/** The stored xorb `xorb` (a local file, or an object of the bucket), or the 404 of a xorb that is not there. */
+async function openXorb(ctx: XetCasContext, xorb: string): Promise<XorbHandle> {
   try {
-    return handle.size;
-  } finally {
-    handle.close();
+    return await ctx.store.xorbs.openAsync(xorb);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'missing_xorb') throw new HttpError(404, 'xorb not found');
+    throw err;
   }
 }
 
@@ -125,15 +131,16 @@ export async function getFetch(req: IncomingMessage, res: ServerResponse, ctx: X
   if (!ranges) throw new HttpError(403, FETCH_DENIED);
   const size = await ctx.meta.visibility.viewEnd(grant.repoId, xorb);
   const served = await Promise.all(ranges.map((r) => ctx.meta.visibility.serves(grant.repoId, xorb, r.start, r.end)));
-  if (size === 0 || !ctx.store.xorbs.exists(xorb) || !served.every(Boolean)) throw new HttpError(404, 'xorb not found');
-  const handle = ctx.store.xorbs.open(xorb);
+  if (size === 0 || !served.every(Boolean)) throw new HttpError(404, 'xorb not found');
+  const handle = await openXorb(ctx, xorb);
   try {
-    const read = (buf: Buffer, at: number) => handle.read(buf, at);
+    // a local file is read in place (a pread per piece), object storage by one ranged GET per range
+    const reader = (end: number) => (handle.remote ? (buf: Buffer, at: number) => handle.readAsync(buf, at, end) : (buf: Buffer, at: number) => handle.read(buf, at));
     if (ranges.length === 1) {
       const [{ start, end }] = ranges;
       res.writeHead(206, { 'Content-Type': 'application/octet-stream', 'Content-Length': end - start, 'Content-Range': `bytes ${start}-${end - 1}/${size}`, 'Accept-Ranges': 'bytes' });
       if (req.method === 'HEAD') return void res.end();
-      if (await sendRange(res, read, start, end, ctx.sendBuffers)) res.end();
+      if (await sendRange(res, reader(end), start, end, ctx.sendBuffers)) res.end();
       return;
     }
     const boundary = `hub-${randomBytes(12).toString('hex')}`;
@@ -144,7 +151,7 @@ export async function getFetch(req: IncomingMessage, res: ServerResponse, ctx: X
     if (req.method === 'HEAD') return void res.end();
     for (let i = 0; i < ranges.length; i++) {
       res.write(heads[i]);
-      if (!(await sendRange(res, read, ranges[i].start, ranges[i].end, ctx.sendBuffers))) return;
+      if (!(await sendRange(res, reader(ranges[i].end), ranges[i].start, ranges[i].end, ctx.sendBuffers))) return;
     }
     res.end(tail);
   } finally {

@@ -3,9 +3,7 @@
  * grows with a xorb, a shard or a batch, off the event loop.
  */
 import { readFileSync } from 'node:fs';
-import { readManifest } from '../store/manifest-files.js';
 import { dedupCandidates, dedupShard, type DedupCandidates, type DedupXorb } from '../store/xet-dedup.js';
-import { recordXetFile } from '../store/xet-files.js';
 import { readXetShard, registerXetShard, type XetShardFile, type XetShardSummary } from '../store/xet-shard-register.js';
 import { importXetXorb, type XetXorbImported } from '../store/xet-xorb-import.js';
 import type { FileManifest } from '../formats/manifest.js';
@@ -17,7 +15,7 @@ import { planReconstruction, type ReconstructionPlan } from './xet-reconstructio
 export const XET_JOBS = {
   /** Verifies the received Xet xorb file `tmp` and stores it as `xorb`, uncompressed (store/xet-xorb-import.ts). */
   async importXetXorb(ctx: JobContext, a: { tmp: string; xorb: string }): Promise<XetXorbImported> {
-    return importXetXorb(ctx.store, a.tmp, a.xorb);
+    return await importXetXorb(ctx.store, a.tmp, a.xorb);
   },
   /** Parses the shard upload in file `path`: what it names, for the access check (store/xet-shard-register.ts). */
   async readXetShard(_ctx: JobContext, a: { path: string }): Promise<XetShardSummary> {
@@ -31,9 +29,9 @@ export const XET_JOBS = {
   async xetHashes(ctx: JobContext, a: { oids: string[] }): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     for (const oid of a.oids) {
-      const manifest = readManifest(ctx.store.paths, oid);
+      const manifest = await ctx.store.manifests.readAsync(oid);
       if (!manifest) continue;
-      recordXetFile(ctx.store.paths, manifest.xetHash, oid);
+      await ctx.store.xetFiles.recordFile(manifest.xetHash, oid);
       out[oid] = manifest.xetHash;
     }
     return out;
@@ -43,7 +41,7 @@ export const XET_JOBS = {
    * its xorbs' headers read here, and only the plan (a few values per term) sent back.
    */
   async xetReconstruction(ctx: JobContext, a: { manifest: FileManifest; start: number; end: number }): Promise<ReconstructionPlan> {
-    return planReconstruction(termLayouts(ctx.store, a.manifest), a.start, a.end);
+    return planReconstruction(await termLayouts(ctx.store, a.manifest), a.start, a.end);
   },
   /** Where a dedup query's chunk is, and the xorbs worth describing with it (store/xet-dedup.ts). */
   async xetDedupCandidates(ctx: JobContext, a: { chunk: string }): Promise<DedupCandidates | null> {

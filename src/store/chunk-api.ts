@@ -11,11 +11,11 @@ import type { FileManifest, ManifestTerm } from '../formats/manifest.js';
 import type { XorbRecord } from '../formats/xorb.js';
 import { xorbHash } from '../hash/merkle.js';
 import { fromXetHex, xetHex } from '../hash/xet-hex.js';
-import { readManifest, writeManifest } from './manifest-files.js';
 import { checkSha256, checkXetHash, indexedChunkHashes, OpenXorbs } from './object-verify.js';
 import type { Store } from './store.js';
 import { openFileHandle } from './xorb-backend.js';
 import { XorbFile } from './xorb-reader.js';
+import { chunkTable } from './xorb-table.js';
 
 /** Where the store holds each chunk of `hashes` (Xet hex), or null. */
 export function locateChunks(store: Store, hashes: readonly string[]): ({ xorb: string; index: number } | null)[] {
@@ -47,7 +47,7 @@ export function missingChunks(store: Store, hashes: readonly string[], usable: (
  * already has is verified all the same (so the sender provably had its bytes) and kept as it is:
  * one copy on disk.
  */
-export function importXorb(store: Store, tmp: string, expected: string): { xorb: string; chunks: number; bytes: number } {
+export async function importXorb(store: Store, tmp: string, expected: string): Promise<{ xorb: string; chunks: number; bytes: number }> {
   let file: XorbFile | undefined;
   try {
     // read the received file directly; only a verified xorb reaches the store's backend
@@ -59,7 +59,7 @@ export function importXorb(store: Store, tmp: string, expected: string): { xorb:
     file.close();
     file = undefined;
     const bytes = records.length ? records[records.length - 1].dataOffset + records[records.length - 1].length : 0;
-    store.xorbs.commit(tmp, expected);
+    await store.xorbs.commitAsync(tmp, expected, chunkTable(records.map((r, i) => ({ hash: hashes[i], length: r.length }))));
     store.index.addXorb(expected, bytes, records.map((r, i) => ({ hash: hashes[i], index: r.index, offset: r.offset, length: r.length })));
     return { xorb: expected, chunks: records.length, bytes };
   } finally {
@@ -84,14 +84,15 @@ export interface Registered {
  * the oid is kept. Also returns the served ranges of the manifest the store now has for the oid
  * (read from xorb headers, here on the caller's worker rather than on a server's event loop).
  */
-export function registerManifest(store: Store, manifest: FileManifest): Registered {
+export async function registerManifest(store: Store, manifest: FileManifest): Promise<Registered> {
   const xorbs = new OpenXorbs(store);
   try {
+    await xorbs.openAll(manifest.terms);
     checkXetHash(store, manifest, xorbs);
-    checkSha256(manifest, xorbs);
-    const kept = usableManifest(store, manifest.oid);
-    if (kept) return { wrote: false, ranges: servedRanges(store, kept) }; // the bytes the server serves for the oid
-    writeManifest(store.paths, manifest);
+    await checkSha256(manifest, xorbs);
+    const kept = await usableManifest(store, manifest.oid);
+    if (kept) return { wrote: false, ranges: await servedRanges(store, kept) }; // the bytes the server serves for the oid
+    await store.manifests.writeAsync(manifest); // last: its xorbs are all published
     return { wrote: true, ranges: manifest.terms.map((t) => ({ xorb: t.xorb, chunkStart: t.chunkStart, chunkEnd: t.chunkEnd, ...termRange(xorbs.records(manifest.oid, t), t) })) };
   } finally {
     xorbs.close();
@@ -99,10 +100,12 @@ export function registerManifest(store: Store, manifest: FileManifest): Register
 }
 
 /** The store's manifest of `oid` when it parses and every xorb it names exists. */
-function usableManifest(store: Store, oid: string): FileManifest | undefined {
+async function usableManifest(store: Store, oid: string): Promise<FileManifest | undefined> {
   try {
-    const m = readManifest(store.paths, oid);
-    return m && m.terms.every((t) => store.xorbs.exists(t.xorb)) ? m : undefined;
+    const m = await store.manifests.readAsync(oid);
+    if (!m) return undefined;
+    for (const x of new Set(m.terms.map((t) => t.xorb))) if (!(await store.xorbs.existsAsync(x))) return undefined;
+    return m;
   } catch {
     return undefined;
   }
@@ -131,7 +134,7 @@ export interface FetchTerm {
 }
 
 /** The terms of `manifest` with the xorb byte ranges a client fetches them with. */
-export function fetchTerms(store: Store, manifest: FileManifest): FetchTerm[] {
+export async function fetchTerms(store: Store, manifest: FileManifest): Promise<FetchTerm[]> {
   const hashesOf = new Map<string, string[]>();
   return withRecords(store, manifest, (t, records, f) => {
     let hashes = hashesOf.get(t.xorb);
@@ -147,7 +150,7 @@ export function fetchTerms(store: Store, manifest: FileManifest): FetchTerm[] {
 export type TermLayout = Omit<FetchTerm, 'hashes'>;
 
 /** The terms of `manifest` with their records' byte ranges and chunk lengths (xorb headers only: nothing is hashed). */
-export function termLayouts(store: Store, manifest: FileManifest): TermLayout[] {
+export async function termLayouts(store: Store, manifest: FileManifest): Promise<TermLayout[]> {
   return withRecords(store, manifest, (t, records) => ({ ...t, range: termRange(records, t), lengths: records.slice(t.chunkStart, t.chunkEnd).map((r) => r.length) }));
 }
 
@@ -164,8 +167,8 @@ export interface ServedRange {
 }
 
 /** The xorb ranges `manifest`'s terms reference: what a server holding the file may serve (docs/protocol.md "Visibility"). */
-export function servedRanges(store: Store, manifest: FileManifest): ServedRange[] {
-  return mergeRanges(withRecords(store, manifest, (t, records) => ({ xorb: t.xorb, chunkStart: t.chunkStart, chunkEnd: t.chunkEnd, ...termRange(records, t) })));
+export async function servedRanges(store: Store, manifest: FileManifest): Promise<ServedRange[]> {
+  return mergeRanges(await withRecords(store, manifest, (t, records) => ({ xorb: t.xorb, chunkStart: t.chunkStart, chunkEnd: t.chunkEnd, ...termRange(records, t) })));
 }
 
 /**
@@ -193,18 +196,13 @@ function termRange(records: readonly XorbRecord[], t: ManifestTerm): { start: nu
   return { start: records[t.chunkStart].offset, end: last.dataOffset + last.length };
 }
 
-/** Maps each term of `manifest` with its xorb's records (each xorb opened once). */
-function withRecords<T>(store: Store, manifest: FileManifest, fn: (t: ManifestTerm, records: XorbRecord[], f: XorbFile) => T): T[] {
-  const files = new Map<string, XorbFile>();
+/** Maps each term of `manifest` with its xorb's records (each xorb opened once, with its records: no byte of data read). */
+async function withRecords<T>(store: Store, manifest: FileManifest, fn: (t: ManifestTerm, records: XorbRecord[], f: XorbFile) => T): Promise<T[]> {
+  const xorbs = new OpenXorbs(store);
   try {
-    return manifest.terms.map((t) => {
-      let f = files.get(t.xorb);
-      if (!f) files.set(t.xorb, (f = XorbFile.open(store.xorbs, t.xorb)));
-      const records = f.records();
-      if (t.chunkEnd > records.length) throw new IntegrityError(`file ${manifest.oid} names chunks past the end of xorb ${t.xorb}`, { data: { xorb: t.xorb } }, 'missing_chunk');
-      return fn(t, records, f);
-    });
+    await xorbs.openAll(manifest.terms);
+    return manifest.terms.map((t) => fn(t, xorbs.records(manifest.oid, t), xorbs.get(t.xorb)));
   } finally {
-    for (const f of files.values()) f.close();
+    xorbs.close();
   }
 }

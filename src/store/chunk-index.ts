@@ -128,6 +128,11 @@ export class ChunkIndex {
     this.addXorbTx.immediate(xorb, bytes, chunks);
   }
 
+  /** True when the index lists xorb `xorb`. */
+  hasXorb(xorb: string): boolean {
+    return this.db.prepare('SELECT 1 FROM xorbs WHERE hash = ?').get(Buffer.from(fromXetHex(xorb))) !== undefined;
+  }
+
   /** Forgets a xorb and every chunk row that points into it. */
   removeXorb(xorb: string): void {
     const key = Buffer.from(fromXetHex(xorb));

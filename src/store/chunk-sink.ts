@@ -7,6 +7,7 @@
  * caller writes the manifest last, after `finish`. The Xet file hash is built chunk by chunk
  * (MerkleBuilder): nothing is kept per chunk of the file beyond the xorb being written.
  */
+import { IntegrityError } from '../errors.js';
 import { mergeTerm, type ManifestTerm } from '../formats/manifest.js';
 import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
 import type { Store } from './store.js';
@@ -36,6 +37,8 @@ export class ChunkSink {
   private readonly merkle: MerkleBuilder;
   private readonly terms: PendingTerm[] = [];
   private readonly knownXorbs = new Map<string, boolean>(); // xorb -> its file exists
+  /** Xorbs of object storage that the index named and `finish` has yet to find in the bucket. */
+  private readonly unchecked = new Set<string>();
   /** Chunks written by this sink whose xorb is not indexed yet: key -> where. */
   private readonly unindexed = new Map<string, { xorb: string; index: number; pending?: number }>();
   private readonly durable: Array<Promise<void>> = [];
@@ -106,6 +109,7 @@ export class ChunkSink {
     this.sealWriter();
     await Promise.all(this.durable);
     this.check();
+    await this.checkIndexed();
     return {
       terms: this.terms.reduce<ManifestTerm[]>((out, { xorb, chunkStart, chunkEnd, bytes }) => mergeTerm(out, { xorb, chunkStart, chunkEnd, bytes }), []),
       chunks: this.merkle.leaves,
@@ -132,6 +136,32 @@ export class ChunkSink {
   /** True when every xorb `terms` names exists (an existing manifest is kept only then). */
   xorbsExist(terms: readonly ManifestTerm[]): boolean {
     return terms.every((t) => this.xorbExists(t.xorb));
+  }
+
+  /** xorbsExist for a backend of any kind. */
+  async xorbsExistAsync(terms: readonly ManifestTerm[]): Promise<boolean> {
+    for (const xorb of new Set(terms.map((t) => t.xorb))) {
+      let ok = this.knownXorbs.get(xorb);
+      if (ok === undefined || this.unchecked.has(xorb)) this.knownXorbs.set(xorb, (ok = await this.store.xorbs.existsAsync(xorb)));
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Object storage: the index's word that a xorb exists was taken while chunking (no request per
+   * chunk); here each such xorb is looked up once. One the bucket lacks (removed behind this
+   * server's index) is forgotten by the index and the add fails: a retry writes its chunks anew.
+   */
+  private async checkIndexed(): Promise<void> {
+    const names = [...this.unchecked];
+    this.unchecked.clear();
+    const found = await Promise.all(names.map((x) => this.store.xorbs.existsAsync(x)));
+    const lost = names.filter((_, i) => !found[i]);
+    for (const x of lost) this.store.index.removeXorb(x);
+    if (lost.length > 0) {
+      throw new IntegrityError(`the chunk index named xorb ${lost[0]}, which the store does not hold: the index forgets it; add the file again`, { retriable: true, data: { xorb: lost[0] } }, 'missing_xorb');
+    }
   }
 
   /** Seals the open xorb: names its terms now, indexes it once it is durable. */
@@ -174,7 +204,13 @@ export class ChunkSink {
 
   private xorbExists(xorb: string): boolean {
     let ok = this.knownXorbs.get(xorb);
-    if (ok === undefined) this.knownXorbs.set(xorb, (ok = this.store.xorbs.exists(xorb)));
+    if (ok === undefined) {
+      if (this.store.xorbs.remote) {
+        ok = true; // looked up by `finish` (checkIndexed)
+        this.unchecked.add(xorb);
+      } else ok = this.store.xorbs.exists(xorb);
+      this.knownXorbs.set(xorb, ok);
+    }
     return ok;
   }
 }

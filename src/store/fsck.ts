@@ -10,7 +10,6 @@ import type { FileManifest } from '../formats/manifest.js';
 import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { silentProgress, type ProgressSink } from '../progress.js';
-import { listManifestOids, readManifest } from './manifest-files.js';
 import { streamObject } from './reassemble.js';
 import type { Store } from './store.js';
 import { listTmpFiles } from './xorb-files.js';
@@ -60,10 +59,10 @@ async function check(store: Store, progress: ProgressSink, signal: AbortSignal |
   // Manifests first, to know which oids each xorb serves.
   const manifests: FileManifest[] = [];
   const users = new Map<string, string[]>();
-  for (const oid of listManifestOids(store.paths)) {
+  for (const oid of store.manifests.list()) {
     await checkpoint();
     try {
-      const m = readManifest(store.paths, oid)!;
+      const m = store.manifests.read(oid)!;
       manifests.push(m);
       for (const t of m.terms) {
         const list = users.get(t.xorb) ?? [];

@@ -6,7 +6,6 @@
  */
 import { statSync, unlinkSync } from 'node:fs';
 import { pacer } from '../abort.js';
-import { listManifestOids, readManifest } from './manifest-files.js';
 import { manifestPath } from './paths.js';
 import { lockExclusive, pidAlive } from './store-lock.js';
 import type { Store } from './store.js';
@@ -59,14 +58,14 @@ async function collect(store: Store, opts: GcOptions): Promise<GcResult> {
   const result: GcResult = { dryRun, manifestsRemoved: 0, xorbsRemoved: 0, bytesFreed: 0, tmpFilesRemoved: 0, manifestsKept: 0, xorbsKept: 0 };
   const live = new Set<string>();
 
-  for (const oid of listManifestOids(store.paths)) {
+  for (const oid of store.manifests.list()) {
     await checkpoint();
     const path = manifestPath(store.paths, oid);
     const recent = statSync(path).mtimeMs >= cutoff;
     if (opts.keep.has(oid) || recent) {
       result.manifestsKept++;
       try {
-        for (const t of readManifest(store.paths, oid)?.terms ?? []) live.add(t.xorb);
+        for (const t of store.manifests.read(oid)?.terms ?? []) live.add(t.xorb);
       } catch {
         /* a damaged manifest keeps nothing alive; fsck reports it */
       }

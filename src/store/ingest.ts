@@ -20,7 +20,6 @@ import { xetHex } from '../hash/xet-hex.js';
 import { silentProgress, type ProgressSink } from '../progress.js';
 import { assertUnchanged, chunkOpenedFile, openInputFile, type OpenedFile } from './file-source.js';
 import { startFileSha256, type FileSha256 } from './file-sha256.js';
-import { hasManifest, readManifest, writeManifest } from './manifest-files.js';
 import { lockShared } from './store-lock.js';
 import type { Store } from './store.js';
 import { ChunkSink, type SinkResult } from './chunk-sink.js';
@@ -102,8 +101,8 @@ class Ingest {
     assertUnchanged(file, digest.size); // the worker read the file on its own
     const { oid } = digest;
     const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(stored.fileHash), terms: stored.terms };
-    const alreadyStored = hasManifest(store.paths, oid) && this.manifestIsReadable(oid);
-    if (!alreadyStored) writeManifest(store.paths, manifest);
+    const alreadyStored = await this.manifestIsReadable(oid);
+    if (!alreadyStored) await store.manifests.writeAsync(manifest); // last: every xorb it names is durable
     progress({ type: 'end', id: task, ok: true });
     return {
       path: file.path,
@@ -119,10 +118,10 @@ class Ingest {
   }
 
   /** An existing manifest is kept only if it parses and its xorbs exist; otherwise it is rewritten. */
-  private manifestIsReadable(oid: string): boolean {
+  private async manifestIsReadable(oid: string): Promise<boolean> {
     try {
-      const m = readManifest(this.store.paths, oid);
-      return !!m && this.sink.xorbsExist(m.terms);
+      const m = await this.store.manifests.readAsync(oid);
+      return !!m && (await this.sink.xorbsExistAsync(m.terms));
     } catch {
       return false;
     }

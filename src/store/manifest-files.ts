@@ -20,6 +20,11 @@ export function readManifest(paths: StorePaths, oid: string): FileManifest | und
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  return parseStoredManifest(oid, text);
+}
+
+/** The stored manifest text of `oid`, parsed and checked (damage is an IntegrityError naming the oid). */
+export function parseStoredManifest(oid: string, text: string): FileManifest {
   let manifest: FileManifest;
   try {
     manifest = parseManifest(text);

@@ -19,7 +19,6 @@ import type { FileManifest } from '../formats/manifest.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { ChunkSink } from './chunk-sink.js';
 import { followFileSha256, inlineSha256, type FileSha256 } from './file-sha256.js';
-import { hasManifest, writeManifest } from './manifest-files.js';
 import { lockShared, type StoreLock } from './store-lock.js';
 import type { Store } from './store.js';
 
@@ -155,7 +154,7 @@ export class ObjectReceiver {
     try {
       const [, stored] = await Promise.all([synced, sealed]);
       const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(stored.fileHash), terms: stored.terms };
-      if (!hasManifest(this.store.paths, oid)) writeManifest(this.store.paths, manifest);
+      if (!(await this.store.manifests.hasAsync(oid))) await this.store.manifests.writeAsync(manifest);
       if (fd >= 0) {
         closeSync(fd);
         this.stageFd = -1;

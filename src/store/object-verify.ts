@@ -21,21 +21,35 @@ import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
 import { createSha256 } from '../hash/sha256.js';
 import { xetHex } from '../hash/xet-hex.js';
 import type { Store } from './store.js';
-import { XorbFile } from './xorb-reader.js';
+import { openStoredXorb } from './stored-xorb.js';
+import type { XorbFile } from './xorb-reader.js';
 
 /** Bytes per read when streaming a file's SHA-256 out of its xorbs. */
 const VERIFY_READ_BYTES = 8 << 20;
+/** Xorbs opened at once (object storage: a table GET each). */
+const OPEN_AT_ONCE = 8;
 
-/** The xorbs a manifest names, each opened once, with their records. */
+/** The xorbs a manifest names, each opened once (`openAll`, before the sync accessors), with their records. */
 export class OpenXorbs {
   private readonly files = new Map<string, XorbFile>();
 
   constructor(private readonly store: Store) {}
 
-  /** The open xorb `xorb` (an IntegrityError when the store has no such xorb). */
+  /** Opens every xorb `terms` name (an IntegrityError when the store lacks one), a few at a time. */
+  async openAll(terms: ReadonlyArray<{ xorb: string }>): Promise<void> {
+    const names = [...new Set(terms.map((t) => t.xorb))].filter((x) => !this.files.has(x));
+    for (let i = 0; i < names.length; i += OPEN_AT_ONCE) {
+      const opened = await Promise.allSettled(names.slice(i, i + OPEN_AT_ONCE).map((x) => openStoredXorb(this.store, x)));
+      for (const o of opened) if (o.status === 'fulfilled') this.files.set(o.value.xorb, o.value);
+      const failed = opened.find((o) => o.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    }
+  }
+
+  /** The open xorb `xorb` (opened by `openAll`). */
   get(xorb: string): XorbFile {
-    let f = this.files.get(xorb);
-    if (!f) this.files.set(xorb, (f = XorbFile.open(this.store.xorbs, xorb)));
+    const f = this.files.get(xorb);
+    if (!f) throw new Error(`OpenXorbs: xorb ${xorb} was not opened`);
     return f;
   }
 
@@ -47,10 +61,10 @@ export class OpenXorbs {
   }
 
   /** ", xorb X is corrupt" for the first open xorb that fails verification, or why else bytes could be wrong: for an error message. */
-  culprit(): string {
+  async culprit(): Promise<string> {
     for (const f of this.files.values()) {
       try {
-        f.verify(this.store.hashers);
+        await f.verifyAsync(this.store.hashers);
       } catch {
         return ` (xorb ${f.xorb} is corrupt)`;
       }
@@ -66,10 +80,12 @@ export class OpenXorbs {
 }
 
 /**
- * The chunk hashes of xorb `f` in order: from the index's rows of that xorb, hashing (reading)
- * only the chunks it has no row for.
+ * The chunk hashes of xorb `f` in order: from its chunk table when its backend keeps one, else
+ * from the index's rows of that xorb, hashing (reading) only the chunks it has no row for (a
+ * local file: a remote xorb always comes with its table).
  */
 export function indexedChunkHashes(store: Store, f: XorbFile): Uint8Array[] {
+  if (f.table) return f.table.hashes;
   const records = f.records();
   const rows = store.index.chunksOf(f.xorb);
   if (rows.length === records.length) return rows.map((r) => r.hash);
@@ -85,7 +101,7 @@ export function indexedChunkHashes(store: Store, f: XorbFile): Uint8Array[] {
   });
 }
 
-/** Throws IntegrityError unless the chunks `manifest` names give its Xet file hash. */
+/** Throws IntegrityError unless the chunks `manifest` names give its Xet file hash (`xorbs`: opened for its terms). */
 export function checkXetHash(store: Store, manifest: FileManifest, xorbs: OpenXorbs): void {
   const hashesOf = new Map<string, Uint8Array[]>();
   const merkle = new MerkleBuilder(store.hashers.node);
@@ -104,7 +120,7 @@ export function checkXetHash(store: Store, manifest: FileManifest, xorbs: OpenXo
  * SHA-256 is the oid (and each term holds the bytes it says). Reads each term's records in runs
  * of at most 8 MiB into one buffer and hashes the data between the 8-byte record headers.
  */
-export function checkSha256(manifest: FileManifest, xorbs: OpenXorbs): void {
+export async function checkSha256(manifest: FileManifest, xorbs: OpenXorbs): Promise<void> {
   const sha = createSha256();
   const buf = new Uint8Array(VERIFY_READ_BYTES);
   let size = 0;
@@ -118,7 +134,7 @@ export function checkSha256(manifest: FileManifest, xorbs: OpenXorbs): void {
       const base = records[start].offset;
       const span = records[end - 1].dataOffset + records[end - 1].length - base;
       const bytes = span <= buf.length ? buf.subarray(0, span) : new Uint8Array(span); // one chunk is at most 128 KiB: never larger in practice
-      f.readAt(bytes, base);
+      await f.readAtAsync(bytes, base, records[t.chunkEnd - 1].dataOffset + records[t.chunkEnd - 1].length);
       for (let i = start; i < end; i++) {
         const r = records[i];
         sha.update(bytes.subarray(r.dataOffset - base, r.dataOffset - base + r.length));
@@ -131,6 +147,6 @@ export function checkSha256(manifest: FileManifest, xorbs: OpenXorbs): void {
   }
   const actual = sha.digest('hex');
   if (actual !== manifest.oid || size !== manifest.size) {
-    throw new IntegrityError(`object ${manifest.oid} failed verification: its ${size} bytes hash to ${actual}${xorbs.culprit()}`, { data: { oid: manifest.oid } }, 'hash_mismatch');
+    throw new IntegrityError(`object ${manifest.oid} failed verification: its ${size} bytes hash to ${actual}${await xorbs.culprit()}`, { data: { oid: manifest.oid } }, 'hash_mismatch');
   }
 }

@@ -13,8 +13,8 @@ import type { FileManifest } from '../formats/manifest.js';
 import { createSha256 } from '../hash/sha256.js';
 import { silentProgress, type ProgressSink } from '../progress.js';
 import { commitFile, tmpPathFor } from '../fs/atomic-file.js';
-import { readManifest } from './manifest-files.js';
 import type { Store } from './store.js';
+import { openStoredXorb } from './stored-xorb.js';
 import { XorbFile } from './xorb-reader.js';
 import { replaceReleasingOld } from '../fs/release-old.js';
 
@@ -28,7 +28,7 @@ export interface CatResult {
 
 /** The manifest of `oid`, or a NotFoundError naming it. */
 export function requireManifest(store: Store, oid: string): FileManifest {
-  const manifest = readManifest(store.paths, oid);
+  const manifest = store.manifests.read(oid);
   if (!manifest) throw new NotFoundError(`object ${oid} is not in the store`, { data: { oid } }, 'object_not_found');
   return manifest;
 }
@@ -98,6 +98,83 @@ export function* objectPieces(store: Store, manifest: FileManifest, range?: Byte
           { data: { oid: manifest.oid } },
           'hash_mismatch',
         );
+      }
+    }
+    return { oid: manifest.oid, size };
+  } finally {
+    for (const f of files.values()) f.close();
+  }
+}
+
+/**
+ * objectPieces for a store of any kind (object storage included): the same pieces, checks and
+ * errors, each xorb opened with its records (stored-xorb.ts) and read by spans that tell the
+ * backend how far the read goes on (one ranged GET per term in object storage). Chunks of a term
+ * that lie wholly before `range.start` are skipped unread.
+ */
+export async function* objectPiecesAsync(store: Store, manifest: FileManifest, range?: ByteRange): AsyncGenerator<Uint8Array, CatResult> {
+  const sha = range ? undefined : createSha256();
+  const files = new Map<string, XorbFile>();
+  const from = range?.start ?? 0;
+  const to = Math.min(range?.end ?? manifest.size, manifest.size);
+  let offset = 0; // object offset of the next byte
+  let size = 0;
+  try {
+    for (const term of manifest.terms) {
+      if (offset + term.bytes <= from) {
+        offset += term.bytes;
+        continue;
+      }
+      if (offset >= to) break;
+      let file = files.get(term.xorb);
+      if (!file) files.set(term.xorb, (file = await openStoredXorb(store, term.xorb)));
+      const records = file.records();
+      if (term.chunkEnd > records.length) {
+        throw new IntegrityError(`object ${manifest.oid} names chunks ${term.chunkStart}..${term.chunkEnd} of xorb ${term.xorb}, which has ${records.length}`, { data: { oid: manifest.oid, xorb: term.xorb } }, 'missing_chunk');
+      }
+      let first = term.chunkStart;
+      if (range) {
+        while (first < term.chunkEnd - 1 && offset + records[first].length <= from) offset += records[first++].length;
+      }
+      // the last chunk this read needs: the backend is told it reads on up to its end
+      let last = first;
+      for (let at = offset + records[first].length; last < term.chunkEnd - 1 && at < to; at += records[++last].length);
+      const until = records[last].dataOffset + records[last].length;
+      let termBytes = 0;
+      for (let start = first; start <= last && offset < to; ) {
+        let end = start + 1;
+        while (end <= last && records[end].dataOffset + records[end].length - records[start].offset <= READ_SPAN) end++;
+        const { bytes, records: got } = await file.readChunksAsync(start, end, until);
+        const base = got[0].offset;
+        for (const r of got) {
+          const data = bytes.subarray(r.dataOffset - base, r.dataOffset - base + r.length);
+          sha?.update(data);
+          termBytes += r.length;
+          const lo = Math.max(from - offset, 0);
+          const hi = Math.min(to - offset, r.length);
+          offset += r.length;
+          if (hi > lo) {
+            size += hi - lo;
+            yield lo === 0 && hi === r.length ? data : data.subarray(lo, hi);
+          }
+        }
+        start = end;
+      }
+      if (!range && termBytes !== term.bytes) {
+        throw new IntegrityError(`object ${manifest.oid}: xorb ${term.xorb} chunks ${term.chunkStart}..${term.chunkEnd} hold ${termBytes} bytes, the manifest says ${term.bytes}`, { data: { oid: manifest.oid, xorb: term.xorb } }, 'corrupt_xorb');
+      }
+    }
+    if (sha) {
+      const actual = sha.digest('hex');
+      if (actual !== manifest.oid || size !== manifest.size) {
+        let culprit = ' (the manifest is wrong: its xorbs are intact)';
+        for (const f of files.values()) {
+          if (await f.verifyAsync(store.hashers).then(() => false, () => true)) {
+            culprit = ` (xorb ${f.xorb} is corrupt)`;
+            break;
+          }
+        }
+        throw new IntegrityError(`object ${manifest.oid} failed verification: reassembled ${size} bytes hash to ${actual}${culprit}`, { data: { oid: manifest.oid } }, 'hash_mismatch');
       }
     }
     return { oid: manifest.oid, size };

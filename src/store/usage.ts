@@ -1,5 +1,4 @@
 /** Space accounting for `hub du`: what the stored files add up to versus what is on disk. */
-import { listManifestOids, readManifest } from './manifest-files.js';
 import type { Store } from './store.js';
 
 /** Store usage figures. */
@@ -21,9 +20,9 @@ export interface StoreUsage {
 export function storeUsage(store: Store): StoreUsage {
   let logicalBytes = 0;
   let files = 0;
-  for (const oid of listManifestOids(store.paths)) {
+  for (const oid of store.manifests.list()) {
     try {
-      logicalBytes += readManifest(store.paths, oid)?.size ?? 0;
+      logicalBytes += store.manifests.read(oid)?.size ?? 0;
       files++;
     } catch {
       /* damaged manifests are fsck's to report */

@@ -19,11 +19,9 @@ import { encodeShard } from '../formats/shard-writer.js';
 import type { ShardChunk, ShardXorb } from '../formats/shard-types.js';
 import { createKeyedBlake3 } from '../hash/blake3.js';
 import { fromXetHex } from '../hash/xet-hex.js';
-import { readManifest } from './manifest-files.js';
 import { indexedChunkHashes } from './object-verify.js';
-import { oidOfFirstChunk } from './xet-files.js';
 import type { Store } from './store.js';
-import { XorbFile } from './xorb-reader.js';
+import { openStoredXorb } from './stored-xorb.js';
 
 /** A xorb to describe and the chunk runs [start, end) of it the caller may read. */
 export interface DedupXorb {
@@ -42,23 +40,23 @@ export interface DedupCandidates {
 }
 
 /** The chunk `chunk` (Xet hex) of the store and the xorbs worth describing with it; null when the store lacks it. */
-export function dedupCandidates(store: Store, chunk: string): DedupCandidates | null {
+export async function dedupCandidates(store: Store, chunk: string): Promise<DedupCandidates | null> {
   const at = store.index.lookup(fromXetHex(chunk));
   if (!at) return null;
-  const oid = oidOfFirstChunk(store.paths, chunk);
-  const manifest = oid ? readManifestQuietly(store, oid) : undefined;
+  const oid = await store.xetFiles.oidOfFirstChunk(chunk);
+  const manifest = oid ? await readManifestQuietly(store, oid) : undefined;
   if (!oid || !manifest) return { xorb: at.xorb, index: at.index };
   const xorbs: string[] = [];
   for (const t of manifest.terms) {
     if (xorbs.length >= MAX_DEDUP_XORBS - 1) break;
-    if (t.xorb !== at.xorb && !xorbs.includes(t.xorb) && store.xorbs.exists(t.xorb)) xorbs.push(t.xorb);
+    if (t.xorb !== at.xorb && !xorbs.includes(t.xorb) && (await store.xorbs.existsAsync(t.xorb))) xorbs.push(t.xorb);
   }
   return { xorb: at.xorb, index: at.index, file: { oid, xorbs } };
 }
 
-function readManifestQuietly(store: Store, oid: string) {
+async function readManifestQuietly(store: Store, oid: string) {
   try {
-    return readManifest(store.paths, oid);
+    return await store.manifests.readAsync(oid);
   } catch {
     return undefined; // a damaged manifest only loses the hint
   }
@@ -75,7 +73,7 @@ export async function dedupShard(store: Store, xorbs: readonly DedupXorb[], now 
   for (const { xorb, runs } of xorbs) {
     const end = Math.max(0, ...runs.map((r) => r.end));
     if (end === 0) continue;
-    const f = XorbFile.open(store.xorbs, xorb);
+    const f = await openStoredXorb(store, xorb);
     try {
       const records = f.records();
       const hashes = indexedChunkHashes(store, f);

@@ -1,14 +1,18 @@
 /**
  * What a Xet CAS (hub serve) looks files up by, beside the store's manifests (keyed by oid):
  *
- * - `xet-files/<2 hex>/<xet hash>` holds the LFS oid (sha256) of the file whose chunks give that
- *   Xet file hash. A file has one manifest but may have several Xet hashes: each client that
- *   chunked it (hub, or a JS client whose chunker cuts elsewhere) names it by the hash of its own
- *   chunks. Each hash is recorded once verified (the chunks of a registered manifest, or of a
- *   verified shard file, give it); a hash names one content, so an entry is never rewritten.
- * - `xet-files/first/<2 hex>/<chunk hash>` holds the oid of the last file registered whose first
- *   chunk that is: a dedup query for the first chunk of a new revision then answers with the
- *   xorbs of the old one, not only the xorb holding that chunk.
+ * - the Xet file hash -> the LFS oid (sha256) of the file whose chunks give that hash. A file has
+ *   one manifest but may have several Xet hashes: each client that chunked it (hub, or a JS
+ *   client whose chunker cuts elsewhere) names it by the hash of its own chunks. Each hash is
+ *   recorded once verified (the chunks of a registered manifest, or of a verified shard file,
+ *   give it); a hash names one content, so an entry is never rewritten.
+ * - a first chunk hash -> the oid of the last file registered whose first chunk that is: a dedup
+ *   query for the first chunk of a new revision then answers with the xorbs of the old one, not
+ *   only the xorb holding that chunk.
+ *
+ * The entries live where the store's manifests live (XetFileIndex, one per backend): files under
+ * `xet-files/` of the store folder (FsXetFiles), or objects under `xet-files/` of the store's
+ * bucket (s3-xet-files.ts), so every server on one bucket finds a file any of them registered.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,46 +22,67 @@ import { xetHex } from '../hash/xet-hex.js';
 import { indexedChunkHashes } from './object-verify.js';
 import type { StorePaths } from './paths.js';
 import type { Store } from './store.js';
-import { XorbFile } from './xorb-reader.js';
+import { openStoredXorb } from './stored-xorb.js';
 
-const HEX64 = /^[0-9a-f]{64}$/;
+/** 64 lowercase hex digits: a Xet hash, a chunk hash or an oid. */
+export const HEX64 = /^[0-9a-f]{64}$/;
 
-function aliasPath(paths: StorePaths, xetHash: string): string {
-  return join(paths.root, 'xet-files', xetHash.slice(0, 2), xetHash);
+/** The Xet CAS's lookups of a store (see the module comment). */
+export interface XetFileIndex {
+  /**
+   * Records that the verified Xet file hash `xetHash` names the object `oid` (nothing when it
+   * already does). `durable: false` when the caller can record it again (a resolve answer naming
+   * the store's manifest's hash records it each time it finds it missing).
+   */
+  recordFile(xetHash: string, oid: string, opts?: { durable?: boolean }): Promise<void>;
+  /** The oid the Xet file hash `xetHash` names, if recorded. */
+  oidOfFile(xetHash: string): Promise<string | undefined>;
+  /** Records that `oid` is the latest file registered whose first chunk is `chunk` (Xet hex): a hint. */
+  recordFirstChunk(chunk: string, oid: string): Promise<void>;
+  /** The oid of the latest file registered whose first chunk is `chunk`, if any. */
+  oidOfFirstChunk(chunk: string): Promise<string | undefined>;
 }
 
-/**
- * Records that the verified Xet file hash `xetHash` names the object `oid` (nothing when it
- * already does). `durable: false` when the caller can record it again (a resolve answer naming
- * the store's manifest's hash records it each time it finds it missing).
- */
-export function recordXetFile(paths: StorePaths, xetHash: string, oid: string, opts: { durable?: boolean } = {}): void {
-  if (!HEX64.test(xetHash) || !HEX64.test(oid)) throw new RangeError('recordXetFile takes two 64-digit hex hashes');
-  const path = aliasPath(paths, xetHash);
-  if (existsSync(path)) return;
-  writeFileAtomic(path, `${oid}\n`, { tmpDir: paths.tmp, durable: opts.durable });
+/** Throws unless both are 64-digit hex hashes (a caller's bug: they come from verified content). */
+export function checkHashes(what: string, a: string, b: string): void {
+  if (!HEX64.test(a) || !HEX64.test(b)) throw new RangeError(`${what} takes two 64-digit hex hashes`);
 }
 
-/** The oid the Xet file hash `xetHash` names, if recorded. */
-export function oidOfXetFile(paths: StorePaths, xetHash: string): string | undefined {
-  return HEX64.test(xetHash) ? readOid(aliasPath(paths, xetHash)) : undefined;
+/** The oid in an entry's text, or undefined when it holds none. */
+export function parseEntry(text: string): string | undefined {
+  const oid = text.trim();
+  return HEX64.test(oid) ? oid : undefined;
 }
 
-function firstPath(paths: StorePaths, chunk: string): string {
-  return join(paths.root, 'xet-files', 'first', chunk.slice(0, 2), chunk);
-}
+/** The entries as files: `xet-files/<2 hex>/<xet hash>` and `xet-files/first/<2 hex>/<chunk hash>`, each holding an oid. */
+export class FsXetFiles implements XetFileIndex {
+  constructor(private readonly paths: StorePaths) {}
 
-/** Records that `oid` is the latest file registered whose first chunk is `chunk` (Xet hex). */
-export function recordFirstChunk(paths: StorePaths, chunk: string, oid: string): void {
-  if (!HEX64.test(chunk) || !HEX64.test(oid)) throw new RangeError('recordFirstChunk takes two 64-digit hex hashes');
-  const path = firstPath(paths, chunk);
-  if (readOid(path) === oid) return;
-  writeFileAtomic(path, `${oid}\n`, { tmpDir: paths.tmp, durable: false }); // a hint: losing it only loses dedup
-}
+  async recordFile(xetHash: string, oid: string, opts: { durable?: boolean } = {}): Promise<void> {
+    checkHashes('recordFile', xetHash, oid);
+    const path = join(this.paths.root, 'xet-files', xetHash.slice(0, 2), xetHash);
+    if (existsSync(path)) return;
+    writeFileAtomic(path, `${oid}\n`, { tmpDir: this.paths.tmp, durable: opts.durable });
+  }
 
-/** The oid of the latest file registered whose first chunk is `chunk`, if any. */
-export function oidOfFirstChunk(paths: StorePaths, chunk: string): string | undefined {
-  return HEX64.test(chunk) ? readOid(firstPath(paths, chunk)) : undefined;
+  async oidOfFile(xetHash: string): Promise<string | undefined> {
+    return HEX64.test(xetHash) ? readOid(join(this.paths.root, 'xet-files', xetHash.slice(0, 2), xetHash)) : undefined;
+  }
+
+  async recordFirstChunk(chunk: string, oid: string): Promise<void> {
+    checkHashes('recordFirstChunk', chunk, oid);
+    const path = this.firstPath(chunk);
+    if (readOid(path) === oid) return;
+    writeFileAtomic(path, `${oid}\n`, { tmpDir: this.paths.tmp, durable: false }); // a hint: losing it only loses dedup
+  }
+
+  async oidOfFirstChunk(chunk: string): Promise<string | undefined> {
+    return HEX64.test(chunk) ? readOid(this.firstPath(chunk)) : undefined;
+  }
+
+  private firstPath(chunk: string): string {
+    return join(this.paths.root, 'xet-files', 'first', chunk.slice(0, 2), chunk);
+  }
 }
 
 function readOid(path: string): string | undefined {
@@ -68,20 +93,20 @@ function readOid(path: string): string | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const oid = text.trim();
-  return HEX64.test(oid) ? oid : undefined;
+  return parseEntry(text);
 }
 
-/** Records what a Xet CAS looks `manifest` up by: its Xet hash, and its first chunk's hash (read from the index). */
-export function recordXetManifest(store: Store, manifest: FileManifest): void {
-  recordXetFile(store.paths, manifest.xetHash, manifest.oid);
+/** Records what a Xet CAS looks `manifest` up by: its Xet hash, and its first chunk's hash (from the chunk table or the index). */
+export async function recordXetManifest(store: Store, manifest: FileManifest): Promise<void> {
+  await store.xetFiles.recordFile(manifest.xetHash, manifest.oid);
   const first = manifest.terms[0];
   if (!first) return;
-  const f = XorbFile.open(store.xorbs, first.xorb);
+  const f = await openStoredXorb(store, first.xorb);
+  let hash: Uint8Array | undefined;
   try {
-    const hash = indexedChunkHashes(store, f)[first.chunkStart];
-    if (hash) recordFirstChunk(store.paths, xetHex(hash), manifest.oid);
+    hash = indexedChunkHashes(store, f)[first.chunkStart];
   } finally {
     f.close();
   }
+  if (hash) await store.xetFiles.recordFirstChunk(xetHex(hash), manifest.oid);
 }

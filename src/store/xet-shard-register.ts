@@ -74,6 +74,8 @@ export async function registerXetShard(store: Store, body: Uint8Array): Promise<
     return hashes;
   };
   try {
+    // every xorb the shard names, opened once (a local file, or an object's chunk table)
+    await xorbs.openAll([...shard.xorbs.map((x) => ({ xorb: xetHex(x.xorbHash) })), ...shard.files.flatMap((f) => f.terms.map((t) => ({ xorb: xetHex(t.xorbHash) })))]);
     shard.xorbs.forEach((x, i) => {
       const xorb = xetHex(x.xorbHash);
       const records = xorbs.get(xorb).records();
@@ -97,15 +99,17 @@ export async function registerXetShard(store: Store, body: Uint8Array): Promise<
       });
       const terms = f.terms.map((t) => ({ xorb: xetHex(t.xorbHash), chunkStart: t.chunkStart, chunkEnd: t.chunkEnd, bytes: t.unpackedBytes }));
       const manifest: FileManifest = { version: 1, oid: f.sha256 ? xetHex(f.sha256) : '', size: fileSize(f), xetHash: xetHex(f.fileHash), terms };
-      if (!f.sha256) manifest.oid = sha256Of(manifest, xorbs);
       return manifest;
     });
-    return checked.map((manifest) => {
+    for (const manifest of checked) if (!manifest.oid) manifest.oid = await sha256Of(manifest, xorbs);
+    const registered: XetShardFile[] = [];
+    for (const manifest of checked) {
       // the Xet hash from the chunk hashes and the SHA-256 over the bytes (object-verify.ts), then written
-      const { wrote, ranges } = registerManifest(store, manifest);
-      recordXetManifest(store, manifest);
-      return { oid: manifest.oid, size: manifest.size, xetHash: manifest.xetHash, wrote, ranges };
-    });
+      const { wrote, ranges } = await registerManifest(store, manifest);
+      await recordXetManifest(store, manifest);
+      registered.push({ oid: manifest.oid, size: manifest.size, xetHash: manifest.xetHash, wrote, ranges });
+    }
+    return registered;
   } catch (err) {
     if (err instanceof IntegrityError && err.code === 'missing_xorb') throw new IntegrityError(`shard: ${err.message}: upload it before the shard`, { data: err.data }, 'missing_xorb');
     throw err;
@@ -115,14 +119,14 @@ export async function registerXetShard(store: Store, body: Uint8Array): Promise<
 }
 
 /** The SHA-256 of the bytes `manifest` names (a file block without the metadata extension). */
-function sha256Of(manifest: FileManifest, xorbs: OpenXorbs): string {
+async function sha256Of(manifest: FileManifest, xorbs: OpenXorbs): Promise<string> {
   const sha = createSha256();
   for (const t of manifest.terms) {
     const f = xorbs.get(t.xorb);
     const records = xorbs.records(manifest.oid, t);
     for (let c = t.chunkStart; c < t.chunkEnd; c++) {
       const data = new Uint8Array(records[c].length);
-      f.readAt(data, records[c].dataOffset);
+      await f.readAtAsync(data, records[c].dataOffset, records[t.chunkEnd - 1].dataOffset + records[t.chunkEnd - 1].length);
       sha.update(data);
     }
   }

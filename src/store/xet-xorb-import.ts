@@ -25,6 +25,7 @@ import type { IndexedChunk } from './chunk-index.js';
 import type { Store } from './store.js';
 import { openFileHandle, type XorbHandle } from './xorb-backend.js';
 import { readFully } from './xorb-reader.js';
+import { chunkTable } from './xorb-table.js';
 
 /** What importing a Xet xorb did. */
 export interface XetXorbImported {
@@ -43,7 +44,7 @@ function bad(message: string): FormatError {
 }
 
 /** Verifies the Xet xorb in file `tmp` against the name `expected` and stores it; removes `tmp`. */
-export function importXetXorb(store: Store, tmp: string, expected: string): XetXorbImported {
+export async function importXetXorb(store: Store, tmp: string, expected: string): Promise<XetXorbImported> {
   const input = openFileHandle(tmp);
   mkdirSync(store.paths.tmp, { recursive: true });
   const outPath = tmpPathFor(store.paths.tmp, 'xorb');
@@ -55,13 +56,14 @@ export function importXetXorb(store: Store, tmp: string, expected: string): XetX
     if (footer) checkFooter(footer, chunks, boundaries, unpackedEnds, computed);
     const actual = xetHex(computed);
     if (actual !== expected) throw new IntegrityError(`xorb ${expected} does not match its content (its chunks hash to ${actual})`, { data: { xorb: expected } }, 'xorb_mismatch');
-    fsyncSync(out);
+    if (!store.xorbs.remote) fsyncSync(out); // a local file becomes the xorb itself; an object store keeps its own copy
     closeSync(out);
     committed = true;
     const last = chunks[chunks.length - 1];
     const bytes = last.offset + CHUNK_HEADER_BYTES + last.length;
-    const wasInserted = !store.xorbs.exists(expected);
-    store.xorbs.commit(outPath, expected); // a xorb the store has stays: same name, same records
+    const wasInserted = !(await store.xorbs.existsAsync(expected));
+    // a xorb the store has stays: same name, same records; the outPath is gone afterwards
+    await store.xorbs.commitAsync(outPath, expected, chunkTable(chunks));
     store.index.addXorb(expected, bytes, chunks);
     return { xorb: expected, chunks: chunks.length, bytes, wasInserted };
   } finally {

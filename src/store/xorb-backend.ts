@@ -1,22 +1,36 @@
 /**
- * Where xorb bytes live. The store reads and writes xorbs only through this interface, so a
- * backend on an S3-compatible object store can replace the file system later (a local file is
- * committed by upload; range reads map to ranged GETs, or presigned URLs handed to clients).
- * FsXorbBackend keeps them under `xorbs/<2 hex>/<hash>.xorb`.
+ * Where xorb bytes live. The store reads and writes xorbs only through this interface
+ * (docs/store.md, "Backends"): FsXorbBackend keeps them under `xorbs/<2 hex>/<hash>.xorb`,
+ * S3XorbBackend (s3-xorb-backend.ts) in an S3-compatible bucket.
+ *
+ * Every backend has the async forms (`commitAsync`, `existsAsync`, `openAsync`, `listAsync`,
+ * `removeAsync`, a handle's `readAsync`): code that may run on object storage (the server's read
+ * and write paths) uses them. The sync forms are the local files' fast path (a pread in place of
+ * a promise per read) for code that only ever runs on a local store (the CLI's own store, fsck,
+ * gc); a `remote` backend throws `sync_on_object_store` from them.
  */
 import { closeSync, existsSync, fstatSync, openSync, read, readSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { IntegrityError, fromFsError } from '../errors.js';
+import { HubError, IntegrityError, fromFsError } from '../errors.js';
 import { commitFile } from '../fs/atomic-file.js';
 import { xorbPath, type StorePaths } from './paths.js';
+import type { ChunkTable } from './xorb-table.js';
 
 /** An open xorb for range reads. */
 export interface XorbHandle {
   readonly size: number;
-  /** Reads up to `into.length` bytes at `position`; returns how many (0 at the end). */
+  /** Reads up to `into.length` bytes at `position`; returns how many (0 at the end). Local handles only. */
   read(into: Uint8Array, position: number): number;
-  /** The same on the thread pool, so the event loop goes on meanwhile. */
-  readAsync(into: Uint8Array, position: number): Promise<number>;
+  /**
+   * The same without blocking (a local file: on the thread pool; object storage: a ranged GET).
+   * `until`: the caller goes on reading sequentially up to that byte, so a remote handle asks
+   * for that much at once and serves the following reads from the same answer.
+   */
+  readAsync(into: Uint8Array, position: number, until?: number): Promise<number>;
+  /** True for a xorb in object storage: `read` throws, use `readAsync`. */
+  readonly remote?: boolean;
+  /** The xorb's chunk table, when its backend keeps one (object storage: no header scan needed). */
+  readonly table?: ChunkTable;
   close(): void;
 }
 
@@ -29,6 +43,8 @@ export interface XorbEntry {
 
 /** Storage of immutable xorbs named by their hash. */
 export interface XorbBackend {
+  /** True when the xorbs are in object storage (only the async forms work). */
+  readonly remote?: boolean;
   /** Makes the finished, fsynced local file `tmp` the xorb `xorb`; if that xorb exists (same name, same bytes) `tmp` is dropped. */
   commit(tmp: string, xorb: string): void;
   exists(xorb: string): boolean;
@@ -36,6 +52,52 @@ export interface XorbBackend {
   open(xorb: string): XorbHandle;
   list(): Iterable<XorbEntry>;
   remove(xorb: string): void;
+  /**
+   * `commit` without blocking: the finished local file `tmp` (fsynced unless the backend is
+   * remote) becomes the xorb `xorb`, whose chunks `table` lists; `tmp` is gone afterwards. The
+   * xorb is visible (`existsAsync`, `openAsync`, `listAsync`) only once all of it is stored; a
+   * failure or a crash midway leaves nothing a reader can find.
+   */
+  commitAsync(tmp: string, xorb: string, table: ChunkTable): Promise<void>;
+  existsAsync(xorb: string): Promise<boolean>;
+  /** Opens `xorb`; a missing one is IntegrityError 'missing_xorb'. */
+  openAsync(xorb: string): Promise<XorbHandle>;
+  listAsync(): AsyncIterable<XorbEntry>;
+  removeAsync(xorb: string): Promise<void>;
+}
+
+/** The error of a sync call on a store in object storage (a bug: that code path must use the async forms). */
+export function syncOnObjectStore(what: string): HubError {
+  return new HubError('sync_on_object_store', `${what} has no synchronous form on a store in object storage`);
+}
+
+/** A backend of local files: the async forms are the sync ones (a rename, a stat, an open: no waiting worth a promise). */
+export abstract class LocalXorbBackend implements XorbBackend {
+  abstract commit(tmp: string, xorb: string): void;
+  abstract exists(xorb: string): boolean;
+  abstract open(xorb: string): XorbHandle;
+  abstract list(): Iterable<XorbEntry>;
+  abstract remove(xorb: string): void;
+
+  async commitAsync(tmp: string, xorb: string, _table?: ChunkTable): Promise<void> {
+    this.commit(tmp, xorb);
+  }
+
+  async existsAsync(xorb: string): Promise<boolean> {
+    return this.exists(xorb);
+  }
+
+  async openAsync(xorb: string): Promise<XorbHandle> {
+    return this.open(xorb);
+  }
+
+  async *listAsync(): AsyncIterable<XorbEntry> {
+    yield* this.list();
+  }
+
+  async removeAsync(xorb: string): Promise<void> {
+    this.remove(xorb);
+  }
 }
 
 /** A handle on any local file (a stored xorb, or one just received and not yet verified). */
@@ -50,8 +112,10 @@ export function openFileHandle(path: string): XorbHandle {
 }
 
 /** Xorbs as files in the store folder. */
-export class FsXorbBackend implements XorbBackend {
-  constructor(private readonly paths: StorePaths) {}
+export class FsXorbBackend extends LocalXorbBackend {
+  constructor(private readonly paths: StorePaths) {
+    super();
+  }
 
   commit(tmp: string, xorb: string): void {
     const dest = xorbPath(this.paths, xorb);

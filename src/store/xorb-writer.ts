@@ -2,18 +2,20 @@
  * Writes one xorb: chunk records appended to a temporary file through 4 MiB buffers, each full
  * buffer written on the libuv thread pool while the caller goes on (page-cache copies of a
  * 512 MiB file took 0.6 s of a 1.2 s `hub add` on the main thread when written synchronously),
- * then fsynced, named by its Xet xorb hash and renamed into place. Until `durable` resolves,
+ * then fsynced, named by its Xet xorb hash and renamed into place (or uploaded, with its chunk
+ * table, when the store is in object storage: no fsync then). Until `durable` resolves,
  * nothing that a reader could see exists. Buffers waiting for the disk are bounded by the
  * caller awaiting `drained()`; they come from a pool that the writers of one file share
  * (`xorbBufferPool`), so a file of many xorbs allocates a handful of buffers, not one per 4 MiB.
  */
-import { close, closeSync, fsync, mkdirSync, openSync, unlink, write } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync, unlink, write } from 'node:fs';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS, encodeChunkHeader } from '../formats/xorb.js';
 import { xorbHash, type MerkleHashers } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { tmpPathFor } from '../fs/atomic-file.js';
 import { BufferPool } from '../fs/buffer-pool.js';
 import type { XorbBackend } from './xorb-backend.js';
+import { chunkTable } from './xorb-table.js';
 import type { IndexedChunk } from './chunk-index.js';
 import type { StorePaths } from './paths.js';
 
@@ -121,24 +123,24 @@ export class XorbWriter {
     this.flush();
     this.closed = true;
     const xorb = xetHex(xorbHash(this.chunks.map((c) => ({ hash: c.hash, size: c.length })), this.hashers));
-    const { fd, tmp } = this;
-    const durable = this.writes.then(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          fsync(fd, (err) => {
-            try {
-              closeSync(fd);
-              if (err) throw err;
-              // Same hash means same bytes: a xorb already there (a concurrent or earlier add) stays.
-              this.backend.commit(tmp, xorb);
-              resolve();
-            } catch (e) {
-              unlink(tmp, () => reject(e));
-            }
-          });
-        }),
-      (err: unknown) => new Promise<void>((_, reject) => close(fd, () => unlink(tmp, () => reject(err)))),
-    );
+    const { fd, tmp, backend, chunks } = this;
+    const written = this.writes;
+    const durable = (async () => {
+      try {
+        try {
+          await written;
+          // a local xorb is fsynced before its rename; one uploaded to object storage is durable there
+          if (!backend.remote) await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+        } finally {
+          closeSync(fd);
+        }
+        // Same hash means same bytes: a xorb already there (a concurrent or earlier add) stays.
+        await backend.commitAsync(tmp, xorb, chunkTable(chunks));
+      } catch (err) {
+        await new Promise<void>((resolve) => unlink(tmp, () => resolve())); // gone already is fine
+        throw err;
+      }
+    })();
     return { xorb, bytes: this.fileBytes, chunks: this.chunks, durable };
   }
 

@@ -166,6 +166,11 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
       throttled(req, up, rule!.rate ?? 1 << 20);
     } else req.pipe(up);
   });
+  // idle client connections stay as long as hub serve keeps them (app.ts): with Node's 5 s a client
+  // whose event loop was busy for seconds (the JS client compressing its next xorb) reused a socket
+  // the proxy had just closed, and failed with ECONNRESET
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;
   return {

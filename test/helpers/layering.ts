@@ -63,6 +63,9 @@ export const PACKAGE_OWNERS: Readonly<Record<string, readonly string[]>> = {
   ora: ['cli'],
   undici: ['transfer'],
   'better-sqlite3': ['store', 'server'],
+  // the store's S3 backends (src/store/s3-*.ts): the only HTTP client outside transfer/
+  '@aws-sdk/client-s3': ['store'],
+  '@aws-sdk/lib-storage': ['store'],
   pg: ['server'],
   // the web pages of hub serve (src/server/web/): Markdown, HTML sanitising, YAML front matter
   'markdown-it': ['server'],

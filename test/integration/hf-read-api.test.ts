@@ -8,10 +8,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { http, type Answer } from '../helpers/http-answer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverContent } from '../helpers/server-content.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel } from '../helpers/make-model.js';
 import { ID, localRepoWithRemote } from '../helpers/remote-repo.js';
@@ -473,14 +474,14 @@ describe('HF read API of hub serve', () => {
 
   // last: it damages alice/priv's object in the server's store
   it('a damaged LFS object is never served whole: the response is cut short before its last chunk', async () => {
-    const xorbs = join(s.root, 'store', 'xorbs');
+    const content = serverContent(s);
     const secret = Buffer.alloc(5000, 7);
-    const file = readdirSync(xorbs, { recursive: true, encoding: 'utf8' }).map((r) => join(xorbs, r)).find((f) => f.endsWith('.xorb') && readFileSync(f).includes(secret));
+    let file: string | undefined;
+    for (const x of (await content.xorbs()).keys()) if ((await content.readXorb(x)).includes(secret)) file = x;
     expect(file, 'the xorb holding secret.bin').toBeDefined();
-    const bytes = readFileSync(file!);
+    const bytes = await content.readXorb(file!);
     bytes[bytes.indexOf(secret) + 2500] ^= 0xff;
-    chmodSync(file!, 0o644);
-    writeFileSync(file!, bytes);
+    await content.writeXorb(file!, bytes);
     const url = `${s.url}/alice/priv/resolve/main/secret.bin`;
     const got = await http(url, { headers: { authorization: `Bearer ${tokens.aliceRead}` } }).catch((err: Error) => err);
     if (!(got instanceof Error)) expect(got.body.length, 'a damaged object must not arrive whole').toBeLessThan(5000);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { xorbPath } from '../../src/store/paths.js';
 import { addFile } from '../../src/store/ingest.js';
 import { Store } from '../../src/store/store.js';
 import { xetHex } from '../../src/hash/xet-hex.js';
+import { serverContent } from '../helpers/server-content.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
 import { runHubJson } from '../helpers/run-hub.js';
@@ -171,8 +172,7 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
     const b = await batch('admin/m', 'download', [{ oid: r1.oid, size: r1.size }]);
     const rec = (await json('GET', `${b.objects[0].actions.download.href}/reconstructions/${r1.oid}`)).body;
     // with every manifest of the server's store out of reach, each xorb range still serves
-    const manifests = join(s.root, 'store', 'manifests');
-    renameSync(manifests, `${manifests}.away`);
+    const restore = await serverContent(s).hideManifests();
     try {
       const parts: Buffer[] = [];
       for (const t of rec.terms) {
@@ -187,7 +187,7 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
       }
       expect(createHash('sha256').update(Buffer.concat(parts)).digest('hex')).toBe(r1.oid);
     } finally {
-      renameSync(`${manifests}.away`, manifests);
+      await restore();
     }
   });
 

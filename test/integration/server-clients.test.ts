@@ -1,22 +1,16 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authUrl, gitClient, type GitClient } from '../helpers/git-client.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
 import { runHubJson } from '../helpers/run-hub.js';
+import { storedXorbBytes } from '../helpers/server-content.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-/** Bytes of xorb files in the server's content store. */
-function storedBytes(root: string): number {
-  let n = 0;
-  const dir = join(root, 'store', 'xorbs');
-  for (const rel of readdirSync(dir, { recursive: true, encoding: 'utf8' })) if (rel.endsWith('.xorb')) n += statSync(join(dir, rel)).size;
-  return n;
-}
 
 describe('real git and git-lfs clients against hub serve', () => {
   let server: TestServer;
@@ -43,7 +37,7 @@ describe('real git and git-lfs clients against hub serve', () => {
     client.run(a, 'push', '-q', 'origin', 'main');
     const rev1 = sha256(join(a, 'model.safetensors'));
     const size = statSync(join(a, 'model.safetensors')).size;
-    const afterRev1 = storedBytes(server.root);
+    const afterRev1 = await storedXorbBytes(server);
 
     // a fresh clone (git-lfs installed) checks out the real bytes
     const b = join(work, 'b');
@@ -60,7 +54,7 @@ describe('real git and git-lfs clients against hub serve', () => {
     client.run(a, 'lfs', 'push', 'origin', 'main');
     client.run(a, 'push', '-q', 'origin', 'main');
     const rev2 = sha256(join(a, 'model.safetensors'));
-    expect(storedBytes(server.root) - afterRev1).toBeLessThanOrEqual(0.15 * size);
+    expect((await storedXorbBytes(server)) - afterRev1).toBeLessThanOrEqual(0.15 * size);
 
     // git pull brings rev2; git lfs pull of an explicitly skipped checkout fills it in
     client.run(b, 'pull', '-q', 'origin', 'main');

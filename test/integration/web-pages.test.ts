@@ -9,12 +9,13 @@
  * only GET and HEAD; every page has a Content-Security-Policy. Screenshots of each page go to
  * the test's temporary folder.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.js';
 import { http } from '../helpers/http-answer.js';
+import { serverContent } from '../helpers/server-content.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -189,8 +190,9 @@ describe('web pages of hub serve', () => {
       const r = await local('alice/ahead-files', tokens.alice, ['*.safetensors']);
       makeModel(join(r.dir, 'm.safetensors'), '2MiB', 93, 12);
       writeFileSync(join(r.dir, 't.csv'), CSV_V1);
-      const xorbs = () => new Set(readdirSync(join(s.root, 'store', 'xorbs'), { recursive: true, encoding: 'utf8' }).filter((f) => /^[0-9a-f]{2}\/[0-9a-f]{64}\.xorb$/.test(f)));
-      const before = xorbs();
+      const content = serverContent(s);
+      const xorbs = async () => new Set((await content.xorbs()).keys());
+      const before = await xorbs();
       await r.hub(['add', '-A']);
       const head = (await r.hub(['commit', '-m', 'model'])).commit;
       await r.hub(['push']);
@@ -202,11 +204,11 @@ describe('web pages of hub serve', () => {
         commit = await http(`${s.url}/alice/ahead-files/commit/${head}`);
       }
       expect(commit.text).toContain('content read:');
-      const added = [...xorbs()].filter((x) => !before.has(x));
+      const added = [...(await xorbs())].filter((x) => !before.has(x));
       expect(added.length).toBeGreaterThan(0);
       // emptied in place (a worker may hold them open: a rename would not stop its reads)
-      const saved = added.map((x) => readFileSync(join(s.root, 'store', 'xorbs', x)));
-      for (const x of added) truncateSync(join(s.root, 'store', 'xorbs', x), 0);
+      const saved = await Promise.all(added.map((x) => content.readXorb(x)));
+      for (const x of added) await content.writeXorb(x, new Uint8Array(0));
       try {
         const blob = await http(`${s.url}/alice/ahead-files/blob/main/m.safetensors`);
         expect(blob.status).toBe(200);
@@ -214,7 +216,7 @@ describe('web pages of hub serve', () => {
         expect(blob.text).not.toContain('class="err"');
         expect((await http(`${s.url}/alice/ahead-files/blob/main/t.csv`)).text).toContain('<td title="gamma">gamma</td>');
       } finally {
-        added.forEach((x, i) => writeFileSync(join(s.root, 'store', 'xorbs', x), saved[i]));
+        for (const [i, x] of added.entries()) await content.writeXorb(x, saved[i]);
       }
       await runHubJson(['repo', 'delete', 'alice/ahead-files', '--endpoint', s.url, '--token', tokens.alice]);
     });

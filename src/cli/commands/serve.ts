@@ -1,4 +1,4 @@
-/** `hub serve --root DIR [--database postgres://...] [--host 127.0.0.1] [--port 8080] [--public-url URL] [...limits]`: run the hub server. */
+/** `hub serve --root DIR [--database postgres://...] [--storage s3://BUCKET[/PREFIX]] [--host 127.0.0.1] [--port 8080] [--public-url URL] [...limits]`: run the hub server. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
@@ -19,8 +19,10 @@ export function register(program: Command): void {
     .option('--idle-timeout <seconds>', 'end a request whose body or answer makes no progress for this long', '30')
     .option('--workers <n>', 'worker threads for hashing and large bodies', '2')
     .option('--max-git <n>', 'git requests at once (per client: a quarter, at least 1)', '32')
+    .option('--storage <where>', 'where xorbs and manifests live: local (the root\'s store folder) or s3://BUCKET[/PREFIX]', 'local')
+    .option('--s3-endpoint <url>', 'the S3-compatible service (path-style; default: AWS S3 of AWS_REGION)')
     .action(
-      action(async (ctx, opts: { root: string; database?: string; host: string; port: string; chunkTransfer: boolean; publicUrl?: string; idleTimeout: string; workers: string; maxGit: string }) => {
+      action(async (ctx, opts: { root: string; database?: string; host: string; port: string; chunkTransfer: boolean; publicUrl?: string; idleTimeout: string; workers: string; maxGit: string; storage: string; s3Endpoint?: string }) => {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a number from 0 to 65535, not '${opts.port}'`);
         const idle = Number(opts.idleTimeout);
@@ -29,11 +31,13 @@ export function register(program: Command): void {
         if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers takes a number from 1 to 64, not '${opts.workers}'`);
         const maxGit = Number(opts.maxGit);
         if (!Number.isInteger(maxGit) || maxGit < 1 || maxGit > 4096) throw new UsageError(`--max-git takes a number from 1 to 4096, not '${opts.maxGit}'`);
+        const { describeStorage, parseStorageLocation } = await import('../../store/storage-location.js');
+        const storage = parseStorageLocation(opts.storage, opts.s3Endpoint);
         const { parsePublicUrl, startServer } = await import('../../server/app.js');
         const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
         const server = await startServer({
           root: resolve(ctx.cwd, opts.root), database: opts.database, host: opts.host, port, version: hubVersion(), chunkTransfer: opts.chunkTransfer, env: ctx.env, log: (line) => ctx.stderr(`${line}\n`),
-          publicUrl, idleTimeoutMs: Math.round(idle * 1000), workers, maxGitRequests: maxGit, maxGitRequestsPerClient: Math.max(1, Math.floor(maxGit / 4)),
+          publicUrl, idleTimeoutMs: Math.round(idle * 1000), workers, maxGitRequests: maxGit, maxGitRequestsPerClient: Math.max(1, Math.floor(maxGit / 4)), storage,
         });
         // stdout: the admin token (first start only, shown once) then the URL, in this order
         if (ctx.json) ctx.stdout(`${JSON.stringify({ url: server.url, ...(server.adminToken ? { adminToken: server.adminToken } : {}) })}\n`);
@@ -42,7 +46,7 @@ export function register(program: Command): void {
             ctx.stderr('created the first admin token (shown only this once; only its hash is stored):\n');
             ctx.stdout(`admin token: ${server.adminToken}\n`);
           }
-          ctx.stdout(`hub serve listening on ${server.url} (root ${resolve(ctx.cwd, opts.root)})\n`);
+          ctx.stdout(`hub serve listening on ${server.url} (root ${resolve(ctx.cwd, opts.root)}${storage.kind === 'local' ? '' : `, storage ${describeStorage(storage)}`})\n`);
         }
         await new Promise<void>((done) => {
           const stop = () => void server.close().then(done);

@@ -8,7 +8,6 @@
 import type { ByteSource } from '../../diff/byte-source.js';
 import { IntegrityError, NetworkError, NotFoundError, ProtocolError } from '../../errors.js';
 import { CHUNK_HEADER_BYTES } from '../../formats/xorb.js';
-import { readManifest } from '../../store/manifest-files.js';
 import { objectChunks, type FileChunk } from '../../store/object-chunks.js';
 import type { Store } from '../../store/store.js';
 import { ChunkApi, lfsBatch } from '../../transfer/lfs-client.js';
@@ -73,7 +72,7 @@ export class LargeFiles {
   }
 
   private async load(oid: string, size: number, name: string): Promise<{ chunks: Array<FileChunk | RemoteChunk>; fetcher: ChunkFetcher }> {
-    const manifest = readManifest(this.store.paths, oid);
+    const manifest = this.store.manifests.read(oid);
     if (manifest) return { chunks: objectChunks(this.store, manifest), fetcher: this.local };
     if (!this.remote) throw new NotFoundError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store and there is no remote to fetch it from`, { data: { oid } }, 'content_missing');
     if (this.remote.offline) throw new NetworkError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store, and HUB_OFFLINE is set`, { retriable: false, data: { oid } }, 'offline');

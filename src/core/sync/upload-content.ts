@@ -5,7 +5,6 @@
  * rerun sends only the rest.
  */
 import type { ProgressSink } from '../../progress.js';
-import { readManifest } from '../../store/manifest-files.js';
 import { objectPieces } from '../../store/reassemble.js';
 import type { Store } from '../../store/store.js';
 import { xetHex } from '../../hash/xet-hex.js';
@@ -27,7 +26,7 @@ export function uploadContent(store: Store, lfs: LfsTarget, objects: Array<{ oid
 function uploadSource(store: Store): UploadSource {
   return {
     has: (oid) => store.hasObject(oid),
-    manifest: (oid) => readManifest(store.paths, oid)!,
+    manifest: (oid) => store.manifests.read(oid)!,
     chunksOf: (xorb) => store.index.chunksOf(xorb).map((c) => xetHex(c.hash)),
     openXorb: (xorb) => store.xorbs.open(xorb),
     pieces: (manifest) => objectPieces(store, manifest),

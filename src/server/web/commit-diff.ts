@@ -136,7 +136,7 @@ export async function commitDiff(ctx: DiffContext, a: string | undefined, b: str
 
 /** Opens files of one side: entries of the diff, or (shards of a checkpoint) any path of the commit. */
 interface SideOpener {
-  entry(e: Entry): ByteSource;
+  entry(e: Entry): Promise<ByteSource>;
   path(path: string): Promise<ByteSource | undefined>;
 }
 
@@ -147,7 +147,7 @@ function sideOpener(ctx: DiffContext, commit: string | undefined, held: Set<stri
     if (!held.has(e.lfs.oid)) throw new NotFoundError(`${e.path}: content is not on this server`, {}, 'content_missing');
     return { kind: 'lfs', oid: e.lfs.oid, size: e.lfs.size };
   };
-  const entry = (e: Entry) => (e.bytes && !e.lfs ? bufferSource(`${e.path}@${short}`, e.bytes) : openRef(refOf(e), `${e.path}@${short}`, ctx.reader, ctx.objects));
+  const entry = async (e: Entry) => (e.bytes && !e.lfs ? bufferSource(`${e.path}@${short}`, e.bytes) : openRef(refOf(e), `${e.path}@${short}`, ctx.reader, ctx.objects));
   return {
     entry,
     async path(path) {
@@ -179,14 +179,14 @@ async function fileDiff(ctx: DiffContext, change: TreeChange<Entry>, held: Set<s
     kind: 'none',
   };
   try {
-    if (a?.lfs && b?.lfs && held.has(a.lfs.oid) && held.has(b.lfs.oid)) out.chunks = chunkSummary(ctx, a.lfs.oid, b.lfs.oid, b.lfs.size, change.path);
+    if (a?.lfs && b?.lfs && held.has(a.lfs.oid) && held.has(b.lfs.oid)) out.chunks = await chunkSummary(ctx, a.lfs.oid, b.lfs.oid, b.lfs.size, change.path);
     if ((a && b && a.blob === b.blob) || a?.mode === 0o160000 || b?.mode === 0o160000) return out;
     if (!compare) {
       out.note = `content not compared: a page compares the first ${MAX_CONTENT_FILES} files`;
       return out;
     }
-    const sa = a ? sides.a.entry(a) : undefined;
-    const sb = b ? sides.b.entry(b) : undefined;
+    const sa = a ? await sides.a.entry(a) : undefined;
+    const sb = b ? await sides.b.entry(b) : undefined;
     await compareContent(out, change.path, sa, sb, sides, budget);
   } catch (err) {
     if (!(err instanceof HubError)) throw err;
@@ -197,9 +197,9 @@ async function fileDiff(ctx: DiffContext, change: TreeChange<Entry>, held: Set<s
 }
 
 /** Bytes of B in chunks A lacks versus shared with A, from the chunk tables (no content read). */
-function chunkSummary(ctx: DiffContext, oidA: string, oidB: string, sizeB: number, path: string): FileDiff['chunks'] {
+async function chunkSummary(ctx: DiffContext, oidA: string, oidB: string, sizeB: number, path: string): Promise<FileDiff['chunks']> {
   if (oidA === oidB) return { newBytes: 0, sharedBytes: sizeB };
-  return newVersusShared(ctx.reader.chunks(ctx.reader.layout(oidA, path)), ctx.reader.chunks(ctx.reader.layout(oidB, path)), sizeB);
+  return newVersusShared(await ctx.reader.chunks(await ctx.reader.layout(oidA, path)), await ctx.reader.chunks(await ctx.reader.layout(oidB, path)), sizeB);
 }
 
 async function compareContent(out: WebFileDiff, path: string, a: ByteSource | undefined, b: ByteSource | undefined, sides: { a: SideOpener; b: SideOpener }, budget: ReadBudget): Promise<void> {

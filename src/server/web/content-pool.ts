@@ -12,6 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { HubError } from '../../errors.js';
+import type { StorageLocation } from '../../store/storage-location.js';
 import { HttpError } from '../http-util.js';
 import type { ContentResults, ContentTask } from './content-tasks.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './content-worker.js';
@@ -20,6 +21,8 @@ import { WORKER_LIMITS } from '../worker-limits.js';
 /** Options of the pool. */
 export interface ContentPoolOptions {
   storeDir: string;
+  /** Where the store's xorbs and manifests live (default: the store folder). */
+  storage?: StorageLocation;
   env?: NodeJS.ProcessEnv;
   /** Page worker threads (default 2); the background worker is one more. */
   size?: number;
@@ -213,7 +216,7 @@ export class ContentPool {
   }
 
   private spawn(background: boolean): Slot {
-    const workerData: WorkerSetup = { storeDir: this.opts.storeDir, env: this.opts.env ?? process.env, ...(background ? { pages: this.pages, pauseMs: this.opts.pauseMs ?? 1000 } : {}) };
+    const workerData: WorkerSetup = { storeDir: this.opts.storeDir, storage: this.opts.storage, env: this.opts.env ?? process.env, ...(background ? { pages: this.pages, pauseMs: this.opts.pauseMs ?? 1000 } : {}) };
     const worker = new Worker(new URL('./content-worker.js', import.meta.url), { workerData, resourceLimits: WORKER_LIMITS });
     worker.unref();
     const slot: Slot = { worker, background, id: -1 };

@@ -54,9 +54,9 @@ export async function runContentTask(ctx: TaskContext, task: ContentTask): Promi
   const objects = ctx.objects.of(task.bareDir);
   switch (task.type) {
     case 'tensors':
-      return previewTensors(openRef(task.ref, task.name, ctx.reader, objects), task.format);
+      return previewTensors(await openRef(task.ref, task.name, ctx.reader, objects), task.format);
     case 'table':
-      return previewTable(openRef(task.ref, task.name, ctx.reader, objects), task.format);
+      return previewTable(await openRef(task.ref, task.name, ctx.reader, objects), task.format);
     case 'card': {
       const bytes = await objects.blobHead(task.oid, task.max);
       if (looksLikePointer(bytes)) return { html: '', tags: [], pointer: true };

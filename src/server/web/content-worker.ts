@@ -10,6 +10,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HubError } from '../../errors.js';
+import type { StorageLocation } from '../../store/storage-location.js';
 import { Store } from '../../store/store.js';
 import { lowerPriority } from '../background-priority.js';
 import { runContentTask, type ContentTask } from './content-tasks.js';
@@ -19,6 +20,8 @@ import { StoreReader } from './store-reader.js';
 /** What a worker is started with. */
 export interface WorkerSetup {
   storeDir: string;
+  /** Where the store's xorbs and manifests live (default: the store folder). */
+  storage?: StorageLocation;
   env: NodeJS.ProcessEnv;
   /** Set for the background worker: how many pages are being answered (it waits while not 0)... */
   pages?: Int32Array;
@@ -36,7 +39,7 @@ export type FromWorker =
   | { id: number; ask: number; oids: string[] };
 
 const port = parentPort!;
-const { storeDir, env, pages, pauseMs = 1000 } = workerData as WorkerSetup;
+const { storeDir, storage, env, pages, pauseMs = 1000 } = workerData as WorkerSetup;
 // per-thread nice on Linux. Page work is what a visitor waits for, and it is bounded (headers, a
 // table's first rows, a card, a diff without content), so it keeps the process's priority (at
 // nice 10 it would wait behind every other busy process of the machine). Work computed ahead
@@ -54,7 +57,7 @@ function yieldToPages(count: Int32Array): void {
   }
 }
 
-const store = await Store.open(storeDir, env);
+const store = await Store.open(storeDir, env, { storage });
 const reader = new StoreReader(store, undefined, pages ? () => yieldToPages(pages) : undefined);
 const objects = new GitObjects({ repos: 4 });
 const asks = new Map<number, (held: boolean[]) => void>();

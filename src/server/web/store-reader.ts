@@ -11,10 +11,10 @@ import { IntegrityError, NotFoundError } from '../../errors.js';
 import { CHUNK_HEADER_BYTES, type XorbRecord } from '../../formats/xorb.js';
 import { xetHex } from '../../hash/xet-hex.js';
 import { xorbChunkHashes } from '../../store/chunk-api.js';
-import { readManifest } from '../../store/manifest-files.js';
 import type { Store } from '../../store/store.js';
+import { openStoredXorb } from '../../store/stored-xorb.js';
 import type { XorbHandle } from '../../store/xorb-backend.js';
-import { readFully, XorbFile } from '../../store/xorb-reader.js';
+import { readSpan, type XorbFile } from '../../store/xorb-reader.js';
 
 /** Largest single read from a xorb. */
 export const READ_SPAN = 8 << 20;
@@ -88,12 +88,12 @@ function spanAt(spans: ReadonlyArray<{ offset: number }>, at: number): number {
 export class StoreReader {
   private readonly files = new Map<string, OpenXorb>();
   private readonly layouts = new Map<string, ObjectLayout>();
-  /** Where xorb bytes land before the wanted ones are copied out: fresh large buffers cost page faults on every read. */
-  /** Made at the first read: a worker warmed ahead and idle holds none (8 MiB each). */
-  private scratchBuf: Buffer | undefined;
-  private get scratch(): Buffer {
-    return (this.scratchBuf ??= Buffer.allocUnsafeSlow(READ_SPAN + 64 * CHUNK_HEADER_BYTES));
-  }
+  /**
+   * Where xorb bytes land before the wanted ones are copied out: fresh large buffers cost page
+   * faults on every read. Made at the first read (a worker warmed ahead and idle holds none, 8 MiB
+   * each), one per read in flight: reads are async, and a diff reads both sides at once.
+   */
+  private readonly scratchFree: Buffer[] = [];
 
   constructor(
     readonly store: Store,
@@ -103,14 +103,14 @@ export class StoreReader {
   ) {}
 
   /** The layout of stored object `oid` (its manifest's terms placed; no xorb opened); NotFoundError when the store has no manifest for it. */
-  layout(oid: string, name: string): ObjectLayout {
+  async layout(oid: string, name: string): Promise<ObjectLayout> {
     const hit = this.layouts.get(oid);
     if (hit) {
       this.layouts.delete(oid);
       this.layouts.set(oid, hit);
       return hit;
     }
-    const manifest = readManifest(this.store.paths, oid);
+    const manifest = await this.store.manifests.readAsync(oid);
     if (!manifest) throw new NotFoundError(`${name}: content is not on this server`, { data: { oid } }, 'content_missing');
     const terms: LaidTerm[] = [];
     let offset = 0;
@@ -125,20 +125,20 @@ export class StoreReader {
   }
 
   /** Every chunk of `layout` with its offset in the file and its hash (for fingerprints: every xorb of the object is opened). */
-  chunks(layout: ObjectLayout): LaidChunk[] {
+  async chunks(layout: ObjectLayout): Promise<LaidChunk[]> {
     if (layout.chunks) return layout.chunks;
     const chunks: LaidChunk[] = [];
     for (const t of layout.terms) {
-      const x = this.xorb(t.xorb);
+      const x = await this.xorb(t.xorb);
       x.hashes ??= (this.records(x) && x.indexed ? x.indexed : xorbChunkHashes(this.store, x.file)).map((h) => xetHex(h));
-      for (const c of this.termChunks(layout.oid, t)) chunks.push({ offset: c.offset, length: c.length, hash: x.hashes[c.index], xorb: t.xorb, index: c.index });
+      for (const c of await this.termChunks(layout.oid, t)) chunks.push({ offset: c.offset, length: c.length, hash: x.hashes[c.index], xorb: t.xorb, index: c.index });
     }
     layout.chunks = chunks;
     return chunks;
   }
 
   /** Bytes [start, end) of an object in a buffer of their own. */
-  read(layout: ObjectLayout, start: number, end: number): Uint8Array {
+  async read(layout: ObjectLayout, start: number, end: number): Promise<Uint8Array> {
     const from = Math.max(0, start);
     const to = Math.min(end, layout.size);
     if (to <= from) return new Uint8Array(0);
@@ -146,7 +146,7 @@ export class StoreReader {
   }
 
   /** Bytes [start, end) into `into` when they fit (the caller's reused buffer), else into a buffer of their own. */
-  readReusing(layout: ObjectLayout, start: number, end: number, into: Uint8Array): Uint8Array {
+  async readReusing(layout: ObjectLayout, start: number, end: number, into: Uint8Array): Promise<Uint8Array> {
     const from = Math.max(0, start);
     const to = Math.min(end, layout.size);
     if (to <= from) return new Uint8Array(0);
@@ -155,9 +155,9 @@ export class StoreReader {
   }
 
   /** The chunks of term `t`, located in its xorb's records on first use (and checked against the term's byte count). */
-  private termChunks(oid: string, t: LaidTerm): TermChunk[] {
+  private async termChunks(oid: string, t: LaidTerm): Promise<TermChunk[]> {
     if (t.chunks) return t.chunks;
-    const records = this.records(this.xorb(t.xorb));
+    const records = this.records(await this.xorb(t.xorb));
     if (t.chunkEnd > records.length) throw new IntegrityError(`object ${oid} names chunks ${t.chunkStart}..${t.chunkEnd} of xorb ${t.xorb}, which has ${records.length}`, { data: { oid } }, 'missing_chunk');
     const chunks: TermChunk[] = [];
     let offset = t.offset;
@@ -170,13 +170,13 @@ export class StoreReader {
     return chunks;
   }
 
-  private readInto(layout: ObjectLayout, from: number, to: number, out: Uint8Array): Uint8Array {
+  private async readInto(layout: ObjectLayout, from: number, to: number, out: Uint8Array): Promise<Uint8Array> {
     for (let ti = spanAt(layout.terms, from); ti < layout.terms.length && layout.terms[ti].offset < to; ti++) {
       const t = layout.terms[ti];
       if (t.bytes === 0) continue;
-      const chunks = this.termChunks(layout.oid, t);
-      const records = this.records(this.xorb(t.xorb));
-      const x = this.xorb(t.xorb);
+      const chunks = await this.termChunks(layout.oid, t);
+      const x = await this.xorb(t.xorb);
+      const records = this.records(x);
       for (let i = spanAt(chunks, Math.max(from, t.offset)); i < chunks.length && chunks[i].offset < to; ) {
         // a run: following chunks of the term, stored one after another
         let j = i + 1;
@@ -184,15 +184,20 @@ export class StoreReader {
         const base = records[chunks[i].index].offset;
         const last = records[chunks[j - 1].index];
         const span = last.dataOffset + last.length - base;
-        const bytes = span <= this.scratch.length ? this.scratch.subarray(0, span) : Buffer.allocUnsafe(span);
-        this.gate();
-        readFully(x.handle, bytes, base);
-        for (let k = i; k < j; k++) {
-          const c = chunks[k];
-          const r = records[c.index];
-          const lo = Math.max(from, c.offset);
-          const hi = Math.min(to, c.offset + c.length);
-          out.set(bytes.subarray(r.dataOffset - base + (lo - c.offset), r.dataOffset - base + (hi - c.offset)), lo - from);
+        const scratch = this.scratchFree.pop() ?? Buffer.allocUnsafeSlow(READ_SPAN + 64 * CHUNK_HEADER_BYTES);
+        try {
+          const bytes = span <= scratch.length ? scratch.subarray(0, span) : Buffer.allocUnsafe(span);
+          this.gate();
+          await readSpan(x.handle, bytes, base);
+          for (let k = i; k < j; k++) {
+            const c = chunks[k];
+            const r = records[c.index];
+            const lo = Math.max(from, c.offset);
+            const hi = Math.min(to, c.offset + c.length);
+            out.set(bytes.subarray(r.dataOffset - base + (lo - c.offset), r.dataOffset - base + (hi - c.offset)), lo - from);
+          }
+        } finally {
+          if (this.scratchFree.length < 2) this.scratchFree.push(scratch);
         }
         i = j;
       }
@@ -201,12 +206,18 @@ export class StoreReader {
   }
 
   /**
-   * The chunk records of `x`: from the chunk index in one query when its rows describe the whole
-   * file (numbered from 0, each record right after the previous one, the last ending where the
-   * file ends), else from the record headers in the file (a read per chunk).
+   * The chunk records of `x`: from its chunk table when its backend keeps one (object storage),
+   * else from the chunk index in one query when its rows describe the whole file (numbered from
+   * 0, each record right after the previous one, the last ending where the file ends), else from
+   * the record headers in the file (a read per chunk).
    */
   private records(x: OpenXorb): XorbRecord[] {
     if (x.records) return x.records;
+    if (x.file.table) {
+      x.records = x.file.table.records;
+      x.indexed = x.file.table.hashes;
+      return x.records;
+    }
     const rows = this.store.index.chunksOf(x.file.xorb);
     let end = 0;
     for (let i = 0; i < rows.length && rows[i].index === i && rows[i].offset === end && rows[i].length > 0; i++) end += CHUNK_HEADER_BYTES + rows[i].length;
@@ -234,12 +245,12 @@ export class StoreReader {
     this.layouts.clear();
   }
 
-  private xorb(name: string): OpenXorb {
+  private async xorb(name: string): Promise<OpenXorb> {
     let x = this.files.get(name);
     if (x) this.files.delete(name);
     else {
-      const handle = this.store.xorbs.open(name);
-      x = { handle, file: XorbFile.fromHandle(name, handle) };
+      const file = await openStoredXorb(this.store, name);
+      x = { handle: file.handle, file };
     }
     this.files.set(name, x);
     return x;

@@ -77,7 +77,7 @@ export function webPages(opts: WebPagesOptions): WebPages {
     meta: opts.meta,
     store: opts.store,
     version: opts.version,
-    pool: new ContentPool({ storeDir: opts.store.paths.root, env: opts.env }),
+    pool: new ContentPool({ storeDir: opts.store.paths.root, storage: opts.store.storage, env: opts.env }),
     facts: new RepoFacts(objects),
     sessions: new Sessions(sessionKey(opts.root)),
   };

@@ -27,8 +27,8 @@ export const REUSED_READ_BYTES = 1 << 20;
  * a piece of each side before reading the next; headers, indexes and text are parsed or copied
  * at once), and it spares the page faults of two fresh 8 MiB buffers per piece.
  */
-export function storeSource(reader: StoreReader, oid: string, name: string): ByteSource {
-  const layout = reader.layout(oid, name);
+export async function storeSource(reader: StoreReader, oid: string, name: string): Promise<ByteSource> {
+  const layout = await reader.layout(oid, name);
   const pair: Uint8Array[] = [];
   let turn = 0;
   const read = async (start: number, end: number) => {
@@ -46,9 +46,9 @@ export function storeSource(reader: StoreReader, oid: string, name: string): Byt
     size: layout.size,
     read,
     async *stream() {
-      for (let at = 0; at < layout.size; at += READ_SPAN) yield reader.read(layout, at, at + READ_SPAN);
+      for (let at = 0; at < layout.size; at += READ_SPAN) yield await reader.read(layout, at, at + READ_SPAN);
     },
-    fingerprint: (start, end, exact) => chunkFingerprint(reader.chunks(layout), layout.size, start, end, exact === true, edge),
+    fingerprint: async (start, end, exact) => chunkFingerprint(await reader.chunks(layout), layout.size, start, end, exact === true, edge),
   };
 }
 
@@ -81,6 +81,6 @@ export function gitBlobSource(objects: RepoObjects, oid: string, size: number, n
 }
 
 /** The source of `ref` (the repository's object readers for git blobs, the store for LFS objects). */
-export function openRef(ref: FileRef, name: string, reader: StoreReader, objects: RepoObjects): ByteSource {
+export async function openRef(ref: FileRef, name: string, reader: StoreReader, objects: RepoObjects): Promise<ByteSource> {
   return ref.kind === 'lfs' ? storeSource(reader, ref.oid, name) : gitBlobSource(objects, ref.oid, ref.size, name);
 }

@@ -2,11 +2,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addFile } from '../../../src/store/ingest.js';
-import { objectPieces, requireManifest } from '../../../src/store/reassemble.js';
+import { objectPieces, objectPiecesAsync, requireManifest } from '../../../src/store/reassemble.js';
 import { Store } from '../../../src/store/store.js';
 import { seededRandom, testSeed } from '../../helpers/seed.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 import { mulberry32Bytes } from '../../helpers/vectors.js';
+
+async function collect(pieces: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const p of pieces) out.push(p);
+  return out;
+}
 
 describe('objectPieces', () => {
   it('yields exactly the bytes of any range, and the whole object verified', async () => {
@@ -26,7 +32,9 @@ describe('objectPieces', () => {
       }
       for (const [start, end] of ranges) {
         expect(Buffer.concat([...objectPieces(store, manifest, { start, end })]).equals(data.subarray(start, end)), `${start}-${end}`).toBe(true);
+        expect(Buffer.concat(await collect(objectPiecesAsync(store, manifest, { start, end }))).equals(data.subarray(start, end)), `async ${start}-${end}`).toBe(true);
       }
+      expect(Buffer.concat(await collect(objectPiecesAsync(store, manifest))).equals(data)).toBe(true);
     } finally {
       store.close();
     }

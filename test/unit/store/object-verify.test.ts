@@ -14,10 +14,10 @@ import { makeModel, mutateModel } from '../../helpers/make-model.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 import { mulberry32Bytes } from '../../helpers/vectors.js';
 
-/** The error `fn` throws. */
-function thrown(fn: () => unknown): unknown {
+/** The error `fn` throws or rejects with. */
+async function thrown(fn: () => unknown): Promise<unknown> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     return err;
   }
@@ -38,7 +38,7 @@ describe('registerManifest (a server checking a manifest against the xorbs it re
     server = await Store.open(join(work, 'server'));
     rev1 = readManifest(client.paths, (await addFile(client, join(work, 'rev1'))).oid)!;
     rev2 = readManifest(client.paths, (await addFile(client, join(work, 'rev2'))).oid)!;
-    for (const x of new Set([...rev1.terms, ...rev2.terms].map((t) => t.xorb))) sendXorb(client, x);
+    for (const x of new Set([...rev1.terms, ...rev2.terms].map((t) => t.xorb))) await sendXorb(client, x);
   });
   afterAll(() => {
     client?.close();
@@ -46,38 +46,38 @@ describe('registerManifest (a server checking a manifest against the xorbs it re
   });
 
   /** Imports xorb `x` of `from` into the server store, as a xorb PUT does. */
-  function sendXorb(from: Store, x: string): void {
+  async function sendXorb(from: Store, x: string): Promise<void> {
     const tmp = join(work, `received-${x}`);
     copyFileSync(xorbPath(from.paths, x), tmp);
-    importXorb(server, tmp, x);
+    await importXorb(server, tmp, x);
   }
 
-  it('refuses rev2\'s chunks named under rev1\'s oid (their Xet hash is right: only the SHA-256 over the bytes tells), writing nothing', () => {
+  it('refuses rev2\'s chunks named under rev1\'s oid (their Xet hash is right: only the SHA-256 over the bytes tells), writing nothing', async () => {
     const forged = { ...rev2, oid: rev1.oid, size: rev1.size };
-    const err = thrown(() => registerManifest(server, forged));
+    const err = await thrown(() => registerManifest(server, forged));
     expect(err).toBeInstanceOf(IntegrityError);
     expect((err as IntegrityError).code).toBe('hash_mismatch');
     expect(hasManifest(server.paths, rev1.oid)).toBe(false);
   });
 
-  it('refuses a manifest whose Xet hash is not its chunks\' and one whose terms claim more bytes than the chunks hold', () => {
-    const err = thrown(() => registerManifest(server, { ...rev2, xetHash: rev1.xetHash }));
+  it('refuses a manifest whose Xet hash is not its chunks\' and one whose terms claim more bytes than the chunks hold', async () => {
+    const err = await thrown(() => registerManifest(server, { ...rev2, xetHash: rev1.xetHash }));
     expect((err as IntegrityError).code).toBe('xet_hash_mismatch');
     const t = rev1.terms[0];
     const padded = { ...rev1, terms: [{ ...t, bytes: t.bytes + 1 }, ...rev1.terms.slice(1)] };
-    expect((thrown(() => registerManifest(server, padded)) as IntegrityError).code).toBe('corrupt_xorb');
+    expect(((await thrown(() => registerManifest(server, padded))) as IntegrityError).code).toBe('corrupt_xorb');
     expect(hasManifest(server.paths, rev1.oid)).toBe(false);
     expect(hasManifest(server.paths, rev2.oid)).toBe(false);
   });
 
-  it('registers a right manifest and returns the ranges the store\'s manifest serves; a second registration keeps the first', () => {
-    const first = registerManifest(server, rev1);
+  it('registers a right manifest and returns the ranges the store\'s manifest serves; a second registration keeps the first', async () => {
+    const first = await registerManifest(server, rev1);
     expect(first.wrote).toBe(true);
-    expect(first.ranges).toEqual(servedRanges(server, rev1));
+    expect(first.ranges).toEqual(await servedRanges(server, rev1));
     expect(readManifest(server.paths, rev1.oid)).toEqual(rev1);
-    const again = registerManifest(server, rev1);
+    const again = await registerManifest(server, rev1);
     expect(again).toEqual({ wrote: false, ranges: first.ranges });
-    expect(registerManifest(server, rev2).wrote).toBe(true);
+    expect((await registerManifest(server, rev2)).wrote).toBe(true);
   });
 
   it('checks the Xet hash of a xorb whose chunks the index has in another xorb by hashing just those chunks', async () => {
@@ -89,7 +89,7 @@ describe('registerManifest (a server checking a manifest against the xorbs it re
       writeFileSync(join(work, 'mixed'), bytes);
       const mixed = readManifest(other.paths, (await addFile(other, join(work, 'mixed'))).oid)!;
       expect(mixed.terms).toHaveLength(1);
-      sendXorb(other, mixed.terms[0].xorb);
+      await sendXorb(other, mixed.terms[0].xorb);
       const f = XorbFile.open(server.xorbs, mixed.terms[0].xorb);
       try {
         const rows = server.index.chunksOf(f.xorb).length;
@@ -99,8 +99,8 @@ describe('registerManifest (a server checking a manifest against the xorbs it re
       } finally {
         f.close();
       }
-      expect(registerManifest(server, mixed).wrote).toBe(true);
-      expect((thrown(() => registerManifest(server, { ...mixed, oid: rev2.oid, size: rev2.size })) as IntegrityError).code).toBe('hash_mismatch');
+      expect((await registerManifest(server, mixed)).wrote).toBe(true);
+      expect(((await thrown(() => registerManifest(server, { ...mixed, oid: rev2.oid, size: rev2.size }))) as IntegrityError).code).toBe('hash_mismatch');
     } finally {
       other.close();
     }

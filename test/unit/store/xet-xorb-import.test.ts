@@ -23,7 +23,7 @@ describe('importXetXorb', () => {
   });
   afterAll(() => store?.close());
 
-  it('stores LZ4 and ByteGrouping4LZ4 records uncompressed under the same name, indexed; again is one copy', () => {
+  it('stores LZ4 and ByteGrouping4LZ4 records uncompressed under the same name, indexed; again is one copy', async () => {
     const { rand, seed } = seededRandom('xet xorb import');
     const floats = new Uint8Array(new Float32Array(Array.from({ length: 16384 }, () => rand.normal() * 0.02)).buffer);
     const chunks = [new TextEncoder().encode('import me '.repeat(3000)), floats, rand.bytes(5000)];
@@ -32,7 +32,7 @@ describe('importXetXorb', () => {
       expect(bytes.length).toBeLessThan(chunks.reduce((n, c) => n + c.length, 0));
       const tmp = join(tmpDir(), 'upload');
       writeFileSync(tmp, bytes);
-      const r = importXetXorb(store, tmp, xetHex(xorbHash));
+      const r = await importXetXorb(store, tmp, xetHex(xorbHash));
       expect(r, `seed ${seed}`).toEqual({ xorb: xetHex(xorbHash), chunks: 3, bytes: encodeXorb(chunks).length, wasInserted: footer });
       // the stored file is exactly what a hub push of these chunks writes
       expect(Buffer.from(readFileSync(xorbPath(store.paths, r.xorb))).equals(Buffer.from(encodeXorb(chunks)))).toBe(true);

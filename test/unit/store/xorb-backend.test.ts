@@ -8,12 +8,12 @@ import { addFile } from '../../../src/store/ingest.js';
 import { catToFile } from '../../../src/store/reassemble.js';
 import { Store } from '../../../src/store/store.js';
 import { storeUsage } from '../../../src/store/usage.js';
-import type { XorbBackend, XorbEntry, XorbHandle } from '../../../src/store/xorb-backend.js';
+import { LocalXorbBackend, type XorbEntry, type XorbHandle } from '../../../src/store/xorb-backend.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 import { mulberry32Bytes } from '../../helpers/vectors.js';
 
 /** Xorbs in memory: if any store code touched xorb files directly, this store would break. */
-class MemoryBackend implements XorbBackend {
+class MemoryBackend extends LocalXorbBackend {
   readonly blobs = new Map<string, { bytes: Buffer; mtimeMs: number }>();
   commit(tmp: string, xorb: string): void {
     if (!this.blobs.has(xorb)) this.blobs.set(xorb, { bytes: readFileSync(tmp), mtimeMs: Date.now() });
@@ -25,7 +25,8 @@ class MemoryBackend implements XorbBackend {
   open(xorb: string): XorbHandle {
     const b = this.blobs.get(xorb);
     if (!b) throw new IntegrityError(`xorb ${xorb} is missing`, {}, 'missing_xorb');
-    return { size: b.bytes.length, read: (into, pos) => b.bytes.copy(into, 0, pos, Math.min(b.bytes.length, pos + into.length)), close() {} };
+    const read = (into: Uint8Array, pos: number) => b.bytes.copy(into, 0, pos, Math.min(b.bytes.length, pos + into.length));
+    return { size: b.bytes.length, read, readAsync: async (into, pos) => read(into, pos), close() {} };
   }
   *list(): Iterable<XorbEntry> {
     for (const [xorb, b] of this.blobs) yield { xorb, bytes: b.bytes.length, mtimeMs: b.mtimeMs };
@@ -39,7 +40,7 @@ describe('the store through another XorbBackend', () => {
   it('adds, deduplicates, reassembles, checks and collects with xorbs kept in memory', async () => {
     const dir = tmpDir();
     const backend = new MemoryBackend();
-    const store = await Store.open(join(dir, 'store'), process.env, () => backend);
+    const store = await Store.open(join(dir, 'store'), process.env, { xorbs: () => backend });
     try {
       const a = Buffer.from(mulberry32Bytes(7, 2_000_000));
       const b = Buffer.concat([a.subarray(0, 1_500_000), Buffer.from(mulberry32Bytes(8, 500_000))]);

@@ -61,13 +61,13 @@ describe('stored objects as the web pages read them', () => {
     return out;
   }
 
-  function expectReads(reader: StoreReader, seed: number): void {
+  async function expectReads(reader: StoreReader, seed: number): Promise<void> {
     for (const name of ['rev1', 'rev2'] as const) {
       const { bytes, manifest } = files[name];
-      const layout = reader.layout(manifest.oid, name);
+      const layout = await reader.layout(manifest.oid, name);
       for (const [a, b] of ranges(manifest, seed)) {
         const want = bytes.subarray(Math.max(0, a), Math.max(Math.max(0, a), Math.min(b, bytes.length)));
-        expect(Buffer.compare(Buffer.from(reader.read(layout, a, b)), want), `${name} [${a}, ${b})`).toBe(0);
+        expect(Buffer.compare(Buffer.from(await reader.read(layout, a, b)), want), `${name} [${a}, ${b})`).toBe(0);
       }
     }
   }
@@ -89,17 +89,17 @@ describe('stored objects as the web pages read them', () => {
     return out;
   }
 
-  it('reads any byte range as the file has it, and fingerprints with the store\'s chunk table', () => {
+  it('reads any byte range as the file has it, and fingerprints with the store\'s chunk table', async () => {
     const seed = testSeed('web-sources ranges');
     const reader = new StoreReader(store);
-    expectReads(reader, seed);
+    await expectReads(reader, seed);
     for (const name of ['rev1', 'rev2'] as const) {
-      const chunks = reader.chunks(reader.layout(files[name].manifest.oid, name)).map((c) => ({ offset: c.offset, length: c.length, hash: c.hash }));
+      const chunks = (await reader.chunks(await reader.layout(files[name].manifest.oid, name))).map((c) => ({ offset: c.offset, length: c.length, hash: c.hash }));
       expect(chunks).toEqual(storeChunkTable(files[name].manifest));
     }
   });
 
-  it('reads the same where the chunk index lacks rows of a xorb (records from the xorb itself)', () => {
+  it('reads the same where the chunk index lacks rows of a xorb (records from the xorb itself)', async () => {
     const seed = testSeed('web-sources ranges without index rows');
     const db = new Database(store.paths.index);
     try {
@@ -110,25 +110,25 @@ describe('stored objects as the web pages read them', () => {
       db.close();
     }
     const reader = new StoreReader(store);
-    expectReads(reader, seed);
+    await expectReads(reader, seed);
     for (const name of ['rev1', 'rev2'] as const) {
-      const chunks = reader.chunks(reader.layout(files[name].manifest.oid, name)).map((c) => ({ offset: c.offset, length: c.length, hash: c.hash }));
+      const chunks = (await reader.chunks(await reader.layout(files[name].manifest.oid, name))).map((c) => ({ offset: c.offset, length: c.length, hash: c.hash }));
       expect(chunks).toEqual(storeChunkTable(files[name].manifest));
     }
   });
 
   it('lists tensors from the header opening only the xorb that holds it', async () => {
     const { manifest } = files.rev2;
-    const whole = await previewTensors(storeSource(new StoreReader(store), manifest.oid, 'rev2'), 'safetensors');
+    const whole = await previewTensors(await storeSource(new StoreReader(store), manifest.oid, 'rev2'), 'safetensors');
     const others = [...new Set(manifest.terms.map((t) => t.xorb))].filter((x) => x !== manifest.terms[0].xorb);
     expect(others.length).toBe(1);
     const path = xorbPath(store.paths, others[0]);
     renameSync(path, `${path}.away`);
     try {
       const reader = new StoreReader(store);
-      expect(await previewTensors(storeSource(reader, manifest.oid, 'rev2'), 'safetensors')).toEqual(whole);
+      expect(await previewTensors(await storeSource(reader, manifest.oid, 'rev2'), 'safetensors')).toEqual(whole);
       expect(whole.count).toBeGreaterThan(10);
-      expect(() => reader.read(reader.layout(manifest.oid, 'rev2'), 0, manifest.size)).toThrow(); // the rest needs the other xorb
+      await expect(reader.read(await reader.layout(manifest.oid, 'rev2'), 0, manifest.size)).rejects.toThrow(); // the rest needs the other xorb
     } finally {
       renameSync(`${path}.away`, path);
     }
