@@ -11,7 +11,7 @@
  * a client that stops sending or reading is cut off after the idle timeout (stall-watch.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConflictError, HubError, NotFoundError, PermissionError, UsageError } from '../errors.js';
@@ -39,6 +39,7 @@ import { handleLocks, lockAccess, lockRoute } from './lfs-locks.js';
 import { backfillServedRanges } from './hold-object.js';
 import { createUploadGrants } from './upload-grant.js';
 import { serverKey } from './server-key.js';
+import { serverTmpDir } from './server-tmp.js';
 import { webPages } from './web/web-pages.js';
 import { handleXetToken, matchXetTokenRoute, xetBatchActions } from './xet-access.js';
 import { handleXetCas, isXetCasPath } from './xet-cas.js';
@@ -150,8 +151,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
   const warning = prepareRoot(root);
   if (warning) log(JSON.stringify({ time: new Date().toISOString(), level: 'warn', message: warning }));
-  // uploads that a killed server left half-written are never visible: clear them
-  for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
+  // this server's scratch folder; what stopped servers of this host left is removed (server-tmp.ts)
+  const tmpDir = serverTmpDir(root);
   const chunkTransfer = opts.chunkTransfer ?? true;
   const { meta, hookDatabase } = await openMetadata(root, opts.database, { onError: (err) => log(JSON.stringify({ time: new Date().toISOString(), level: 'error', message: err.message })) });
   const env = opts.env ?? process.env;
@@ -184,7 +185,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const backfilled = await backfillServedRanges(store, meta);
   if (backfilled > 0) log(JSON.stringify({ time: new Date().toISOString(), level: 'notice', message: `recorded the served xorb ranges of ${backfilled} objects held before this version` }));
   const hookCommand = preReceiveHookCommand();
-  const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp'), jobs: jobsFor });
+  const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir, jobs: jobsFor });
   const grants = createUploadGrants({ secret: serverKey(root, 'upload-grant.key') }); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
   const xetTokens = chunkTransfer ? createXetTokens(serverKey(root, 'xet-secret')) : undefined; // the Xet CAS's tokens and fetch URLs (xet-tokens.ts)
   const web = webPages({ root, meta, store, version: opts.version, env: opts.env, log }); // HTML pages (web/web-routes.ts says which URLs)
@@ -245,7 +246,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
     // the Xet CAS authenticates with its own tokens (xet-access.ts), never with a hub token
     if (xetTokens && isXetCasPath(url.pathname)) {
-      const cas = { store, meta, tokens: xetTokens, tmpDir: join(root, 'tmp'), base: baseUrl(req), jobs: jobsFor(`addr:${req.socket.remoteAddress ?? '?'}`), sendBuffers };
+      const cas = { store, meta, tokens: xetTokens, tmpDir, base: baseUrl(req), jobs: jobsFor(`addr:${req.socket.remoteAddress ?? '?'}`), sendBuffers };
       return handleXetCas(req, res, url, cas);
     }
     const id = await identify(meta, req.headers.authorization);
@@ -310,7 +311,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (!action) throw new HttpError(405, `${req.method} is not supported here`, { Allow: rest[0] === 'xorbs' ? 'GET, HEAD, PUT' : rest[0] === 'reconstructions' ? 'GET, POST' : 'POST' });
       const repo = await check(id, found, action, 'lfs');
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${repo.owner}/${repo.name}.git/info/lfs/cas/v1`;
-      return handleChunkApi(req, res, { store, meta, repo, user: id.user, tmpDir: join(root, 'tmp'), base: `${baseUrl(req)}${prefix}`, jobs: jobsFor(key), sendBuffers }, rest);
+      return handleChunkApi(req, res, { store, meta, repo, user: id.user, tmpDir, base: `${baseUrl(req)}${prefix}`, jobs: jobsFor(key), sendBuffers }, rest);
     }
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'locks') {
       // the File Locking API (lfs-locks.ts): every answer, refusals too, in the LFS media type
@@ -331,7 +332,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const found = await meta.getRepo(rp.type, rp.owner, rp.name);
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${rp.owner}/${rp.name}.git/info/lfs`;
       const lfs = (r: RepoRecord): LfsContext => ({
-        store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: jobsFor(key),
+        store, meta, tmpDir, lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: jobsFor(key),
         ...(xetTokens ? { xet: xetBatchActions(xetTokens, r, id, baseUrl(req)) } : {}),
       });
       const oid = rp.rest[3];
@@ -411,7 +412,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       gitLimiter.close();
       await pool.close();
       await web.close();
-      for (const name of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', name), { force: true, recursive: true });
+      rmSync(tmpDir, { force: true, recursive: true });
       store.close();
       await meta.close();
     },

@@ -3,6 +3,8 @@
 // keeps its xorbs and manifests in a new bucket of the test Swift (test/helpers/s3-service.ts)
 // unless its arguments name a --storage: the server suites' S3 run.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { hubBin } from './paths.js';
 import { hubEnv } from './run-hub.js';
 import { s3ServeArgs } from './s3-service.js';
@@ -86,4 +88,10 @@ export async function startHubServe(root = tmpDir('hub-serve-'), extraArgs: stri
       reject(new Error(`hub serve exited with ${code}:\n${err}`));
     });
   });
+}
+
+/** What the servers of `root` have in their scratch folders (`ROOT/tmp/<host>-<pid>-<id>/…`, server-tmp.ts), as paths under `ROOT/tmp`. */
+export function pendingUploads(root: string): string[] {
+  const base = join(root, 'tmp');
+  return readdirSync(base, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? readdirSync(join(base, e.name)).map((f) => join(e.name, f)) : [e.name]));
 }

@@ -31,7 +31,7 @@ import { Store } from '../../src/store/store.js';
 import { authUrl, gitClient } from '../helpers/git-client.js';
 import { startHealthProbe, wallClockBound, type HealthReport } from '../helpers/health-probe.js';
 import { http, type Answer } from '../helpers/http-answer.js';
-import { startHubServe, type TestServer } from '../helpers/hub-server.js';
+import { startHubServe, type TestServer, pendingUploads } from '../helpers/hub-server.js';
 import { runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
@@ -278,8 +278,8 @@ describe('hub serve under attack stays responsive (issue 11, point 2)', () => {
     const head = `PUT /alice/pub.git/info/lfs/objects/${oid} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice}\r\nContent-Length: 1000\r\n\r\n`;
     const r = await underProbe('stalled LFS PUT', () => rawRequest(port(), head, bytes.subarray(0, 10)));
     expect(r.answer).toMatch(/^HTTP\/1\.1 408/);
-    for (let i = 0; i < 100 && readdirSync(join(server.root, 'tmp')).length > 0; i++) await new Promise((done) => setTimeout(done, 20));
-    expect(readdirSync(join(server.root, 'tmp'))).toEqual([]);
+    for (let i = 0; i < 100 && pendingUploads(server.root).length > 0; i++) await new Promise((done) => setTimeout(done, 20));
+    expect(pendingUploads(server.root)).toEqual([]);
   });
 
   it('cuts off a client that stops reading a large answer', async () => {

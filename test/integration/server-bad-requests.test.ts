@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { Client, request } from 'undici';
 import { answerOf, type Answer } from '../helpers/http-answer.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startHubServe, type TestServer } from '../helpers/hub-server.js';
+import { startHubServe, type TestServer, pendingUploads } from '../helpers/hub-server.js';
 import { runHubJson } from '../helpers/run-hub.js';
 
 const LFS = 'application/vnd.git-lfs+json';
@@ -66,7 +66,7 @@ const portOf = (s: TestServer) => Number(new URL(s.url).port);
 const auth = (s: TestServer) => ({ authorization: `Bearer ${s.adminToken}` });
 
 /** Files waiting in the server's upload area (a finished or failed upload leaves none). */
-const pending = (s: TestServer) => readdirSync(join(s.root, 'tmp'));
+const pending = (s: TestServer) => pendingUploads(s.root);
 
 async function waitFor(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { authUrl, gitClient } from '../helpers/git-client.js';
-import { startHubServe, type TestServer } from '../helpers/hub-server.js';
+import { startHubServe, type TestServer, pendingUploads } from '../helpers/hub-server.js';
 import { runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
@@ -56,7 +56,7 @@ describe('hub serve keeps only verified objects', () => {
       expect(wrong.status).toBe(422);
       expect(JSON.parse(wrong.text).error).toMatch(/hash/);
       expect((await batch(s, 'admin/m', 'download', [{ oid, size: good.length }])).body.objects[0].error.code).toBe(404);
-      expect(readdirSync(join(s.root, 'tmp'))).toEqual([]);
+      expect(pendingUploads(s.root)).toEqual([]);
       // a body shorter than its Content-Length is refused too (the client lies about the length)
       const short = await request(`${s.url}/admin/m.git/info/lfs/objects/${oid}`, {
         method: 'PUT',
@@ -70,7 +70,7 @@ describe('hub serve keeps only verified objects', () => {
       const dl = await batch(s, 'admin/m', 'download', [{ oid, size: good.length }]);
       const got = await request(dl.body.objects[0].actions.download.href, { headers: dl.body.objects[0].actions.download.header });
       expect(sha(Buffer.from(await got.body.arrayBuffer()))).toBe(oid);
-      expect(readdirSync(join(s.root, 'tmp'))).toEqual([]);
+      expect(pendingUploads(s.root)).toEqual([]);
     } finally {
       await s.stop();
     }
@@ -121,7 +121,7 @@ describe('hub serve keeps only verified objects', () => {
       expect(second.error.code).toBe(404);
       const got = await request(first.actions.download.href, { headers: first.actions.download.header });
       expect(sha(Buffer.from(await got.body.arrayBuffer()))).toBe(sha(done));
-      expect(readdirSync(join(s.root, 'tmp'))).toEqual([]);
+      expect(pendingUploads(s.root)).toEqual([]);
     } finally {
       await again.stop();
     }
