@@ -1,7 +1,8 @@
 /**
- * The S3 run of the server suites (`npm run test:s3`, part of `npm run test:full`): the same test
- * files again, every `hub serve` they start keeping its xorbs and manifests in a bucket of a
- * real S3 service (OpenStack Swift with s3api, test/services/swift.sh, started once for the run
+ * The S3 + PostgreSQL run of the server suites (`npm run test:s3`, part of `npm run test:full`):
+ * the same test files again, every `hub serve` they start keeping its metadata in PostgreSQL
+ * (test/services/postgres.sh, as the PostgreSQL run: a database per server root) and its xorbs
+ * and manifests in a bucket of a real S3 service (OpenStack Swift with s3api, test/services/swift.sh, started once for the run
  * by test/global-setup.ts and test/helpers/s3-service.ts) instead of its root's store folder
  * (HUB_TEST_S3=1: test/helpers/hub-server.ts). Tests that look at or damage the server's stored
  * content do it through test/helpers/server-content.ts, which reads the bucket then.
@@ -37,13 +38,14 @@ export const S3_SUITES = [
   'test/integration/web-pages.test.ts',
   'test/integration/xet-cas-refusals.test.ts', // the Xet CAS: xorbs, shards, reconstructions and dedup on the bucket
   'test/integration/xet-js-client.test.ts',
+  'test/integration/scale-out.test.ts', // three servers on one database and one bucket, one killed
 ];
 
 export default defineConfig({
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
-    setupFiles: ['test/setup.ts'],
-    globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup.ts', 'test/postgres-env.ts'],
+    globalSetup: ['test/global-setup.ts', 'test/services/postgres-setup.ts'],
     pool: 'forks',
     testTimeout: 300_000,
     hookTimeout: 300_000,

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubCluster, type HubCluster } from '../helpers/hub-cluster.js';
@@ -15,17 +15,11 @@ import { makeModel, mutateModel } from '../helpers/make-model.js';
 import { ID } from '../helpers/remote-repo.js';
 import { runHub, runHubJson } from '../helpers/run-hub.js';
 import { seededRandom, testSeed } from '../helpers/seed.js';
+import { storedXorbBytes } from '../helpers/server-content.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Total bytes of the files under `dir`. */
-function bytesUnder(dir: string): number {
-  let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) total += statSync(join(e.parentPath, e.name)).size;
-  return total;
-}
 
 describe('three hub serve behind nginx', () => {
   let c: HubCluster;
@@ -52,15 +46,14 @@ describe('three hub serve behind nginx', () => {
     makeModel(join(models, 'r1.safetensors'), '24MiB', 11, 30);
     mutateModel(join(models, 'r1.safetensors'), join(models, 'r2.safetensors'), 0.1, 12);
     const size = statSync(join(models, 'r1.safetensors')).size;
-    const xorbs = join(c.root, 'store', 'xorbs');
-    const before = bytesUnder(xorbs);
+    const before = await storedXorbBytes(c.servers[0]);
     for (const r of ['r1', 'r2']) {
       execFileSync('cp', [join(models, `${r}.safetensors`), join(dir, 'model.safetensors')]);
       await runHubJson(['add', '-A'], { cwd: dir, env });
       await runHubJson(['commit', '-m', r], { cwd: dir, env });
       await runHubJson(['push', '-u', 'origin', 'main'], { cwd: dir, env });
     }
-    const ratio = (bytesUnder(xorbs) - before) / size;
+    const ratio = ((await storedXorbBytes(c.servers[0])) - before) / size;
     console.log(`store growth for two 10%-apart revisions: ${ratio.toFixed(3)}x the model`);
     expect(ratio).toBeLessThanOrEqual(1.15);
     const back = tmpDir();
@@ -143,7 +136,8 @@ describe('three hub serve behind nginx', () => {
       expect(sha256(join(into, 'y', 'model.safetensors')), `c${i}`).toBe(pushed[i].at(-1)!.sha);
     }
     for (const repo of new Set(repos)) execFileSync('git', ['fsck', '--strict', '--no-progress'], { cwd: join(c.root, 'repos', `${repo}.git`), stdio: 'pipe' });
-    // the store: every xorb whole and verified, each chunk kept once
+    // the store: every xorb whole and verified, each chunk kept once (a local store: hub fsck reads files)
+    if (process.env.HUB_TEST_S3 === '1') return;
     const fsck = await runHub(['fsck', '--json'], { env: { HUB_HOME: c.root } });
     expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
     const report = JSON.parse(fsck.stdout);
