@@ -13,6 +13,7 @@ import type { LfsTarget } from '../../transfer/lfs-auth.js';
 import { TransferQueue } from '../../transfer/queue.js';
 import type { UploadSource } from '../../transfer/store-interfaces.js';
 import { uploadObjects, type Uploaded } from '../../transfer/upload-queue.js';
+import { xorbChunkMap } from './fetch-content.js';
 
 /** What an upload moved. */
 export type UploadedContent = Uploaded;
@@ -27,6 +28,9 @@ export function uploadContent(store: Store, lfs: LfsTarget, objects: Array<{ oid
 function uploadSource(store: Store): UploadSource {
   return {
     has: (oid) => store.hasObject(oid),
+    hashers: store.hashers,
+    xorbs: xorbChunkMap(store),
+    xorbChunks: (xorb) => store.index.chunksOf(xorb).map((c) => ({ hash: c.hash, length: c.length })),
     manifest: (oid) => readManifest(store.paths, oid)!,
     chunksOf: (xorb) => store.index.chunksOf(xorb).map((c) => xetHex(c.hash)),
     openXorb: (xorb) => store.xorbs.open(xorb),
