@@ -111,9 +111,11 @@ export function encodeXorbFooter(footer: XorbFooter): Uint8Array {
  * Reads the footer at the end of `xorb` and returns it with `start`, the offset of its ident
  * (where the records end). Checks the footer's own consistency only: its length word, idents,
  * versions, the three chunk counts, the section offsets, and that boundary and unpacked offsets
- * increase. Whether they match the records is xet-xorb.ts's business.
+ * increase. Whether they match the records is xet-xorb.ts's business. `base`: where `xorb[0]`
+ * lies in the xorb, when `xorb` holds only its tail (a reader streaming the records); offsets in
+ * messages, `start` and the boundary check are then the xorb's own.
  */
-export function parseXorbFooter(xorb: Uint8Array): { footer: XorbFooter; start: number } {
+export function parseXorbFooter(xorb: Uint8Array, base = 0): { footer: XorbFooter; start: number } {
   const size = xorb.length;
   if (size < 4) throw bad(`xorb footer: ${size} bytes cannot hold its length word`);
   const view = new DataView(xorb.buffer, xorb.byteOffset, size);
@@ -122,29 +124,29 @@ export function parseXorbFooter(xorb: Uint8Array): { footer: XorbFooter; start: 
   const start = size - 4 - infoLength;
   const infoEnd = size - 4;
   if (infoLength < xorbFooterBytes(0) - 4) throw bad(`xorb footer: info length ${infoLength} is shorter than an empty footer`);
-  if (!identAt(xorb, start, XORB_FOOTER_IDENT)) throw bad(`xorb footer at byte ${start}: no XETBLOB ident`);
+  if (!identAt(xorb, start, XORB_FOOTER_IDENT)) throw bad(`xorb footer at byte ${base + start}: no XETBLOB ident`);
   if (xorb[start + 7] !== FOOTER_VERSION) {
-    throw bad(`xorb footer at byte ${start}: unsupported footer version ${xorb[start + 7]} (expected ${FOOTER_VERSION})`);
+    throw bad(`xorb footer at byte ${base + start}: unsupported footer version ${xorb[start + 7]} (expected ${FOOTER_VERSION})`);
   }
   const n = view.getUint32(infoEnd - TAIL_BYTES, true);
   if (xorbFooterBytes(n) !== infoLength + 4) {
-    throw bad(`xorb footer at byte ${start}: info length ${infoLength} does not fit ${n} chunks (expected ${xorbFooterBytes(n) - 4})`);
+    throw bad(`xorb footer at byte ${base + start}: info length ${infoLength} does not fit ${n} chunks (expected ${xorbFooterBytes(n) - 4})`);
   }
   const hashesStart = start + 8 + HASH_BYTES;
   const boundariesStart = hashesStart + 12 + HASH_BYTES * n;
   if (!identAt(xorb, hashesStart, HASHES_IDENT) || xorb[hashesStart + 7] !== HASHES_VERSION) {
-    throw bad(`xorb footer at byte ${start}: bad hash section header`);
+    throw bad(`xorb footer at byte ${base + start}: bad hash section header`);
   }
   if (!identAt(xorb, boundariesStart, BOUNDARIES_IDENT) || xorb[boundariesStart + 7] !== BOUNDARIES_VERSION) {
-    throw bad(`xorb footer at byte ${start}: bad boundary section header`);
+    throw bad(`xorb footer at byte ${base + start}: bad boundary section header`);
   }
   const n2 = view.getUint32(hashesStart + 8, true);
   const n3 = view.getUint32(boundariesStart + 8, true);
-  if (n2 !== n || n3 !== n) throw bad(`xorb footer at byte ${start}: chunk counts disagree (${n}, ${n2}, ${n3})`);
+  if (n2 !== n || n3 !== n) throw bad(`xorb footer at byte ${base + start}: chunk counts disagree (${n}, ${n2}, ${n3})`);
   const hashesFromEnd = view.getUint32(infoEnd - TAIL_BYTES + 4, true);
   const boundariesFromEnd = view.getUint32(infoEnd - TAIL_BYTES + 8, true);
   if (hashesFromEnd !== infoEnd - hashesStart || boundariesFromEnd !== infoEnd - boundariesStart) {
-    throw bad(`xorb footer at byte ${start}: section offsets ${hashesFromEnd}/${boundariesFromEnd} do not match its layout`);
+    throw bad(`xorb footer at byte ${base + start}: section offsets ${hashesFromEnd}/${boundariesFromEnd} do not match its layout`);
   }
   const chunkHashes: Uint8Array[] = [];
   for (let k = 0; k < n; k++) chunkHashes.push(xorb.slice(hashesStart + 12 + k * HASH_BYTES, hashesStart + 12 + (k + 1) * HASH_BYTES));
@@ -156,11 +158,11 @@ export function parseXorbFooter(xorb: Uint8Array): { footer: XorbFooter; start: 
   }
   for (let k = 0; k < n; k++) {
     if (boundaryOffsets[k] <= (k > 0 ? boundaryOffsets[k - 1] : 0) || unpackedOffsets[k] <= (k > 0 ? unpackedOffsets[k - 1] : 0)) {
-      throw bad(`xorb footer at byte ${start}: chunk ${k} offsets do not increase`);
+      throw bad(`xorb footer at byte ${base + start}: chunk ${k} offsets do not increase`);
     }
   }
-  if (n > 0 && boundaryOffsets[n - 1] > start) {
-    throw bad(`xorb footer at byte ${start}: boundary offset ${boundaryOffsets[n - 1]} lies past the end of the records`);
+  if (n > 0 && boundaryOffsets[n - 1] > base + start) {
+    throw bad(`xorb footer at byte ${base + start}: boundary offset ${boundaryOffsets[n - 1]} lies past the end of the records`);
   }
   return {
     footer: {
@@ -170,6 +172,6 @@ export function parseXorbFooter(xorb: Uint8Array): { footer: XorbFooter; start: 
       unpackedOffsets,
       nonce: xorb.slice(infoEnd - BUFFER_BYTES, infoEnd - BUFFER_BYTES + XORB_NONCE_BYTES),
     },
-    start,
+    start: base + start,
   };
 }

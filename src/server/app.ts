@@ -36,6 +36,9 @@ import { handleLocks, lockAccess, lockRoute } from './lfs-locks.js';
 import { backfillServedRanges } from './hold-object.js';
 import { createUploadGrants } from './upload-grant.js';
 import { webPages } from './web/web-pages.js';
+import { handleXetToken, matchXetTokenRoute, xetBatchActions } from './xet-access.js';
+import { handleXetCas, isXetCasPath } from './xet-cas.js';
+import { createXetTokens, loadXetSecret } from './xet-tokens.js';
 
 /** Options of startServer. */
 export interface ServeOptions {
@@ -43,7 +46,7 @@ export interface ServeOptions {
   host?: string;
   port?: number;
   version: string;
-  /** Offer the `hub-chunks` transfer (default true; false makes a plain `basic` LFS server). */
+  /** Offer the `hub-chunks` and `xet` transfers and the Xet CAS (default true; false makes a plain `basic` LFS server). */
   chunkTransfer?: boolean;
   /** Where access-log lines and notices go (default stderr). */
   log?: (line: string) => void;
@@ -169,6 +172,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const hookCommand = preReceiveHookCommand();
   const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir: join(root, 'tmp'), jobs: jobsFor });
   const grants = createUploadGrants(); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
+  const xetTokens = chunkTransfer ? createXetTokens(loadXetSecret(root)) : undefined; // the Xet CAS's tokens and fetch URLs (xet-tokens.ts)
   const web = webPages({ root, meta, store, version: opts.version, env: opts.env, log }); // HTML pages (web/web-routes.ts says which URLs)
 
   const active = new Set<ServerResponse>();
@@ -219,6 +223,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const rawPath = (req.url ?? '/').split('?')[0];
     if (path.includes('\0') || path.split('/').some((s) => s === '..' || s === '.') || rawPath.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, 'invalid path');
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
+    // the Xet CAS authenticates with its own tokens (xet-access.ts), never with a hub token
+    if (xetTokens && isXetCasPath(url.pathname)) {
+      const cas = { store, meta, tokens: xetTokens, tmpDir: join(root, 'tmp'), base: baseUrl(req), jobs: jobsFor(`addr:${req.socket.remoteAddress ?? '?'}`), sendBuffers };
+      return handleXetCas(req, res, url, cas);
+    }
     const id = identify(meta, req.headers.authorization);
     setWho(id);
     if (await web.handle(req, res, url, id, setWho)) return;
@@ -227,6 +236,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (path === '/api/repos/delete') return hfWrite.deleteRepo(req, res, id);
     const tokens = tokenRoute(path);
     if (tokens) return handleTokens(req, res, tokens, id, meta, url.searchParams);
+    const xetToken = xetTokens && matchXetTokenRoute(url.pathname); // the raw path, as the other HF routes
+    if (xetToken) return handleXetToken(req, res, xetToken, id, meta, xetTokens, baseUrl(req));
     const hfw = matchHfWrite(url.pathname); // the raw path: an encoded `/` in a revision is no separator
     if (hfw) {
       await hfWrite.handle(req, res, hfw, id, baseUrl(req), key);
@@ -242,7 +253,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     const hf = hfReadRoute(url.pathname); // the raw path: an encoded `/` in a revision is no separator
     // HF reads run git: they count against the same limits as git requests
-    if (hf) return gitLimiter.run(key, () => handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req) }));
+    if (hf) return gitLimiter.run(key, () => handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req), xet: xetTokens !== undefined }));
 
     const git = gitRoute(path);
     if (git) {
@@ -297,7 +308,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'objects') {
       const repo = meta.getRepo(rp.type, rp.owner, rp.name);
       const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${rp.owner}/${rp.name}.git/info/lfs`;
-      const lfs = (r: RepoRecord): LfsContext => ({ store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: jobsFor(key) });
+      const lfs = (r: RepoRecord): LfsContext => ({
+        store, meta, tmpDir: join(root, 'tmp'), lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: jobsFor(key),
+        ...(xetTokens ? { xet: xetBatchActions(xetTokens, r, id, baseUrl(req)) } : {}),
+      });
       const oid = rp.rest[3];
       if (rp.rest.length === 4 && oid === 'batch' && req.method !== 'POST') throw new HttpError(405, `${req.method} is not supported here`, { Allow: 'POST' });
       if (rp.rest.length === 4 && oid === 'batch' && req.method === 'POST') {

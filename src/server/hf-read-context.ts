@@ -12,4 +12,6 @@ export interface HfReadContext {
   id: Identity;
   /** `http://host:port` as the client reached the server (absolute `Link` URLs). */
   baseUrl: string;
+  /** The server is a Xet CAS: resolve answers name a large file's Xet hash and token route (hf-resolve.ts). */
+  xet?: boolean;
 }

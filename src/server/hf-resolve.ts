@@ -25,6 +25,8 @@ import type { HfReadContext } from './hf-read-context.js';
 import { parseRange } from './lfs.js';
 import type { RepoRecord } from './metadata.js';
 import { drainOr } from './drain-or.js';
+import { recordXetFile } from '../store/xet-files.js';
+import { XET_CAS_PATH, xetTokenUrl } from './xet-access.js';
 
 /** What to serve: the revision and path as decoded from the URL; `raw` serves pointers as they are. */
 export interface ResolveTarget {
@@ -57,6 +59,11 @@ export async function handleResolve(target: ResolveTarget, repo: RepoRecord, bar
     const manifest = held === undefined ? undefined : readManifest(ctx.store.paths, pointer.oid);
     if (!manifest || manifest.size !== pointer.size) throw hfError(404, 'EntryNotFound', `the content of ${JSON.stringify(target.path)} is not available on this server`);
     Object.assign(headers, { ETag: `"${pointer.oid}"`, 'X-Linked-Etag': `"${pointer.oid}"`, 'X-Linked-Size': String(pointer.size) });
+    if (ctx.xet) {
+      const info = xetFileInfo(ctx, repo, commit.id, pointer.oid, manifest.xetHash, manifest.size);
+      Object.assign(headers, info.headers);
+      if (String(req.headers.accept ?? '').includes(XET_FILEINFO)) return sendXetFileInfo(req, res, headers, info.body);
+    }
     const range = parseRange(req.headers.range, manifest.size);
     if (!start(req, res, headers, manifest.size, range)) return;
     await pipe(res, objectPieces(ctx.store, manifest, range));
@@ -66,6 +73,32 @@ export async function handleResolve(target: ResolveTarget, repo: RepoRecord, bar
   const range = parseRange(req.headers.range, blob.size);
   if (!start(req, res, headers, blob.size, range)) return;
   await pipeBlob(res, bare, blob.oid, range ?? { start: 0, end: blob.size });
+}
+
+const XET_FILEINFO = 'application/vnd.xet-fileinfo+json';
+
+/**
+ * What a resolve answer of a large file says in Xet terms (as the Hugging Face Hub does): its Xet
+ * hash (`X-Xet-Hash`, recorded as naming the oid so the CAS finds it: xet-files.ts), the read-token
+ * route (`X-Xet-Refresh-Route`, and the `xet-auth` link) and the reconstruction URL
+ * (`xet-reconstruction-info` link); and the JSON body of the `application/vnd.xet-fileinfo+json` answer.
+ */
+function xetFileInfo(ctx: HfReadContext, repo: RepoRecord, commit: string, oid: string, xetHash: string, size: number) {
+  recordXetFile(ctx.store.paths, xetHash, oid); // a manifest the store had before it served Xet
+  const refreshUrl = xetTokenUrl(ctx.baseUrl, repo, 'read', commit);
+  const reconstructionUrl = `${ctx.baseUrl}${XET_CAS_PATH}/v1/reconstructions/${xetHash}`;
+  return {
+    headers: { 'X-Xet-Hash': xetHash, 'X-Xet-Refresh-Route': new URL(refreshUrl).pathname, Link: `<${refreshUrl}>; rel="xet-auth", <${reconstructionUrl}>; rel="xet-reconstruction-info"` },
+    body: { hash: xetHash, size, etag: oid, refreshUrl, reconstructionUrl },
+  };
+}
+
+/** The `application/vnd.xet-fileinfo+json` answer: the file's Xet facts instead of its bytes. */
+function sendXetFileInfo(req: IncomingMessage, res: ServerResponse, headers: Record<string, string | number>, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  const { 'Accept-Ranges': _ranges, ...rest } = headers;
+  res.writeHead(200, { ...rest, 'Content-Type': XET_FILEINFO, 'Content-Length': Buffer.byteLength(text) });
+  res.end(req.method === 'HEAD' ? undefined : text);
 }
 
 /** Writes the status line and headers; false for HEAD (nothing more to send). */

@@ -47,6 +47,14 @@ export interface LfsContext {
   grants?: UploadGrants;
   /** Runs O(file) work (chunking an upload into the store) on the server's worker threads. */
   jobs: JobRunner;
+  /** Offers the `xet` transfer (xet-batch.ts): the Xet CAS action of an upload or a download. */
+  xet?: XetBatchActions;
+}
+
+/** The actions of the `xet` transfer, for one repository and caller. */
+export interface XetBatchActions {
+  /** `href` (the Xet token route, which clients call to refresh) and `header` (CAS URL, token, expiry; `X-Xet-Hash` for a download). */
+  action(operation: 'upload' | 'download', ref: string | undefined, xetHash?: string): { href: string; header: Record<string, string>; expires_in: number };
 }
 
 interface BatchObject {
@@ -60,8 +68,15 @@ function lfsJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Parses and validates a batch request body; `transfer` is the adapter chosen for the response. */
-export function parseBatchRequest(body: unknown, chunkTransfer = false): { operation: 'upload' | 'download'; objects: unknown[]; transfer: 'basic' | 'hub-chunks' } {
+/** The transfers this server can answer with, in order of preference (whatever order the client lists them in). */
+export type BatchTransfer = 'xet' | 'hub-chunks' | 'basic';
+
+/**
+ * Parses and validates a batch request body; `transfer` is the adapter chosen for the response:
+ * `xet` when the client lists it and the server offers it (`xet`), else `hub-chunks` likewise
+ * (`chunkTransfer`), else `basic`. `ref` is the branch the client named, if any.
+ */
+export function parseBatchRequest(body: unknown, chunkTransfer = false, xet = false): { operation: 'upload' | 'download'; objects: unknown[]; transfer: BatchTransfer; ref?: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(422, 'batch request must be a JSON object');
   const b = body as Record<string, unknown>;
   if (b.operation !== 'upload' && b.operation !== 'download') throw new HttpError(422, `unknown operation ${JSON.stringify(b.operation)}: expected "upload" or "download"`);
@@ -72,9 +87,10 @@ export function parseBatchRequest(body: unknown, chunkTransfer = false): { opera
   }
   const offered = b.transfers === undefined ? ['basic'] : b.transfers;
   if (!Array.isArray(offered)) throw new HttpError(422, '"transfers" must be an array');
-  const transfer = chunkTransfer && offered.includes('hub-chunks') ? 'hub-chunks' : offered.includes('basic') ? 'basic' : undefined;
-  if (!transfer) throw new HttpError(422, `no supported transfer adapter: this server offers ${chunkTransfer ? '"hub-chunks" and ' : ''}"basic"`);
-  return { operation: b.operation, objects: b.objects, transfer };
+  const transfer = xet && offered.includes('xet') ? 'xet' : chunkTransfer && offered.includes('hub-chunks') ? 'hub-chunks' : offered.includes('basic') ? 'basic' : undefined;
+  if (!transfer) throw new HttpError(422, `no supported transfer adapter: this server offers ${xet ? '"xet", ' : ''}${chunkTransfer ? '"hub-chunks" and ' : ''}"basic"`);
+  const ref = (b.ref as { name?: unknown } | undefined)?.name;
+  return { operation: b.operation, objects: b.objects, transfer, ...(typeof ref === 'string' && ref.length > 0 && ref.length <= 1024 ? { ref } : {}) };
 }
 
 function validObject(o: unknown): o is BatchObject {
@@ -89,15 +105,13 @@ export const BATCH_BODY_LIMIT = BATCH_LIMIT;
  * POST …/objects/batch, with the body already read: the caller checks read access before reading
  * it (with BATCH_BODY_LIMIT and BATCH_JSON_LIMITS) and write access after, for uploads.
  */
-export function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext): void {
-  const { operation, objects, transfer } = parseBatchRequest(body, ctx.chunkTransfer);
+export async function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext): Promise<void> {
+  const { operation, objects, transfer, ref } = parseBatchRequest(body, ctx.chunkTransfer, ctx.xet !== undefined);
+  if (transfer === 'xet') return xetBatch(operation, objects, ref, res, ctx);
   const header = ctx.authorization ? { Authorization: ctx.authorization } : undefined;
   const action = (href: string) => ({ href, ...(header ? { header } : {}), expires_in: 3600 });
   const out = objects.map((o) => {
-    if (!validObject(o)) {
-      const x = o as Partial<BatchObject>;
-      return { oid: typeof x?.oid === 'string' ? x.oid.slice(0, 64) : '', size: typeof x?.size === 'number' ? x.size : 0, error: { code: 422, message: 'invalid object: oid must be 64 lowercase hex digits and size a non-negative integer' } };
-    }
+    if (!validObject(o)) return invalidObject(o);
     const has = ctx.meta.hasObject(ctx.repo.id, o.oid);
     const href = transfer === 'hub-chunks' ? `${ctx.lfsBase}/cas/v1` : `${ctx.lfsBase}/objects/${o.oid}`;
     if (operation === 'download') {
@@ -111,6 +125,40 @@ export function handleBatch(body: unknown, res: ServerResponse, ctx: LfsContext)
     return { oid: o.oid, size: o.size, authenticated: true, actions: { upload: action(signed), verify: action(`${href}/verify`) } };
   });
   lfsJson(res, 200, { transfer, objects: out, hash_algo: 'sha256' });
+}
+
+function invalidObject(o: unknown) {
+  const x = o as Partial<BatchObject>;
+  return { oid: typeof x?.oid === 'string' ? x.oid.slice(0, 64) : '', size: typeof x?.size === 'number' ? x.size : 0, error: { code: 422, message: 'invalid object: oid must be 64 lowercase hex digits and size a non-negative integer' } };
+}
+
+/**
+ * The batch answer of the `xet` transfer, in the shape @huggingface/hub reads (Hugging Face's):
+ * an object to upload gets `actions.upload` whose `href` is the Xet write-token route (the client
+ * calls it again when its token runs out) and whose `header` holds `X-Xet-Cas-Url`,
+ * `X-Xet-Access-Token`, `X-Xet-Token-Expiration` (unix seconds) and `X-Xet-Session-Id`; an
+ * object the repository holds gets none. A download gets the read-token route and header, with
+ * `X-Xet-Hash`, the object's Xet file hash (read from the store's manifests on a worker).
+ */
+async function xetBatch(operation: 'upload' | 'download', objects: unknown[], ref: string | undefined, res: ServerResponse, ctx: LfsContext): Promise<void> {
+  const xet = ctx.xet!;
+  const held = objects.map((o) => validObject(o) && ctx.meta.hasObject(ctx.repo.id, o.oid));
+  const wanted = operation === 'download' ? objects.filter((o, i): o is BatchObject => held[i]).map((o) => o.oid) : [];
+  const hashes = wanted.length > 0 ? await ctx.jobs('xetHashes', { oids: wanted }) : {};
+  let upload: ReturnType<XetBatchActions['action']> | undefined;
+  const out = objects.map((o, i) => {
+    if (!validObject(o)) return invalidObject(o);
+    if (operation === 'download') {
+      const xetHash = hashes[o.oid];
+      if (!held[i] || !xetHash) return { oid: o.oid, size: o.size, error: { code: 404, message: 'object does not exist on the server' } };
+      const size = ctx.meta.objectSize(ctx.repo.id, o.oid) ?? o.size;
+      return { oid: o.oid, size, authenticated: true, actions: { download: xet.action('download', ref, xetHash) } };
+    }
+    if (held[i]) return { oid: o.oid, size: o.size };
+    upload ??= xet.action('upload', ref);
+    return { oid: o.oid, size: o.size, authenticated: true, actions: { upload } };
+  });
+  lfsJson(res, 200, { transfer: 'xet', objects: out, hash_algo: 'sha256' });
 }
 
 /** PUT …/objects/<oid>: the whole object, checked against oid and Content-Length before it becomes visible. */

@@ -15,11 +15,12 @@ import { lfsPlan, type AttributeFile, type LfsPlan } from './hf-attributes.js';
 import { stageCreateBody, stageJsonPayload, stageLine, type CreateFields, type StagedLine, type StagedOperation } from './hf-commit-stage.js';
 import type { CommitHeader } from './hf-commit-payload.js';
 import { preuploadAnswer } from './hf-preupload.js';
+import { recordXetFile } from '../store/xet-files.js';
+import { XET_JOBS } from './xet-jobs.js';
 
 /** What a job runs with: the Store of its thread. */
-export interface JobContext {
-  store: Store;
-}
+export type { JobContext } from './job-context.js';
+import type { JobContext } from './job-context.js';
 
 /** The jobs, by name. */
 export const JOBS = {
@@ -38,7 +39,9 @@ export const JOBS = {
   },
   /** Checks `manifest` against the store's bytes, then writes it; with the xorb ranges it references (store/chunk-api.ts). */
   async registerManifest(ctx: JobContext, a: { manifest: FileManifest }): Promise<Registered> {
-    return registerManifest(ctx.store, a.manifest);
+    const r = registerManifest(ctx.store, a.manifest);
+    recordXetFile(ctx.store.paths, a.manifest.xetHash, a.manifest.oid); // verified: a Xet CAS may be asked for it by that hash
+    return r;
   },
   /**
    * Reads a manifest upload (JSON scan, parse, validation) off the event loop: its oid, size and
@@ -51,7 +54,10 @@ export const JOBS = {
   },
   /** registerManifest of a manifest upload, parsed here again (sending the bytes costs less than cloning 6,000 terms). */
   async registerManifestBody(ctx: JobContext, a: { body: Uint8Array }): Promise<Registered> {
-    return registerManifest(ctx.store, manifestOfBody(a.body));
+    const manifest = manifestOfBody(a.body);
+    const r = registerManifest(ctx.store, manifest);
+    recordXetFile(ctx.store.paths, manifest.xetHash, manifest.oid);
+    return r;
   },
   /** Verifies and imports the received xorb file `tmp` as `xorb` (store/chunk-api.ts). */
   async importXorb(ctx: JobContext, a: { tmp: string; xorb: string }): Promise<{ xorb: string; chunks: number; bytes: number }> {
@@ -85,12 +91,14 @@ export const JOBS = {
   async lfsPlan(_ctx: JobContext, a: { dir: string; files: AttributeFile[]; paths: string[]; track: string[]; rootOut: string }): Promise<LfsPlan> {
     return lfsPlan(a);
   },
+  ...XET_JOBS,
 };
 
-/** The xorb ranges of the store's manifest of `oid` (the one a repository holding it serves). */
+/** The xorb ranges of the store's manifest of `oid` (the one a repository holding it serves); records its Xet hash (xet-files.ts). */
 function storedRanges(store: Store, oid: string): ServedRange[] {
   const manifest = readManifest(store.paths, oid);
   if (!manifest) throw new IntegrityError(`the store has no manifest of ${oid}`, { data: { oid } }, 'missing_manifest');
+  recordXetFile(store.paths, manifest.xetHash, oid);
   return servedRanges(store, manifest);
 }
 

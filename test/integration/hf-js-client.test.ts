@@ -29,7 +29,7 @@ describe('@huggingface/hub against hub serve', () => {
   });
   afterAll(async () => s?.stop());
 
-  it('createRepo, uploadFiles (a config and a 16 MiB safetensors through LFS), listFiles, fileExists, downloadFile, modelInfo; hub and git see the commit', async () => {
+  it('createRepo, uploadFiles (a config and a 16 MiB safetensors through basic LFS), listFiles, fileExists, downloadFile, modelInfo; hub and git see the commit', async () => {
     const hubUrl = s.url;
     const accessToken = s.adminToken;
     const repo = { type: 'model' as const, name: 'admin/from-hf' };
@@ -43,6 +43,7 @@ describe('@huggingface/hub against hub serve', () => {
       accessToken,
       hubUrl,
       commitTitle: 'upload from the JS client',
+      useXet: false, // the basic LFS path (its Xet path: xet-js-client.test.ts)
       files: [
         { path: 'config.json', content: new Blob([config]) },
         { path: 'weights/model.safetensors', content: new Blob([model]) },

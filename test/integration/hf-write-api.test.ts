@@ -48,9 +48,9 @@ describe('Hugging Face write API', () => {
     expect(r.status, r.text).toBe(200);
     return r;
   }
-  /** Uploads `bytes` as the HF JS client does: batch with its body, then a PUT to the href with no headers. */
+  /** Uploads `bytes` as the HF JS client does with `useXet: false`: batch with its body, then a PUT to the href with no headers. */
   async function uploadLfs(repo: string, bytes: Buffer, token = tok.alice): Promise<void> {
-    const body = JSON.stringify({ operation: 'upload', transfers: ['basic', 'multipart', 'xet'], hash_algo: 'sha_256', ref: { name: 'main' }, objects: [{ oid: sha256(bytes), size: bytes.length }] });
+    const body = JSON.stringify({ operation: 'upload', transfers: ['basic', 'multipart'], hash_algo: 'sha_256', ref: { name: 'main' }, objects: [{ oid: sha256(bytes), size: bytes.length }] });
     const b = await http('POST', `/${repo}.git/info/lfs/objects/batch`, { token, body, type: LFS, headers: { accept: LFS } });
     expect(b.status, b.text).toBe(200);
     expect(b.json.transfer).toBe('basic');

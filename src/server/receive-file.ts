@@ -1,0 +1,46 @@
+/**
+ * A request body streamed into a temporary file of the server (uploads a worker reads next), with
+ * a size limit checked as the bytes arrive: memory stays one network buffer whatever the size.
+ */
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { drainOr } from './drain-or.js';
+import { bodyChunks, HttpError } from './http-util.js';
+
+/**
+ * Writes the body of `req` to a new file in `tmpDir` named after `what` and returns its path (the
+ * caller removes it). 413 past `limit` bytes (declared or received), 400 when the body ends
+ * before its Content-Length.
+ */
+export async function receiveFile(req: IncomingMessage, tmpDir: string, what: string, limit: number): Promise<string> {
+  const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+  if (declared !== undefined && (!Number.isSafeInteger(declared) || declared < 0)) throw new HttpError(400, 'bad Content-Length');
+  if (declared !== undefined && declared > limit) throw new HttpError(413, `${what} too large: ${declared} bytes (limit ${limit})`);
+  mkdirSync(tmpDir, { recursive: true });
+  const tmp = join(tmpDir, `${what.replace(/[^a-z]/g, '')}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const out = createWriteStream(tmp, { flags: 'wx' });
+  let writeError: Error | undefined;
+  out.on('error', (err) => (writeError ??= err)); // never an unhandled 'error' (lfs.ts handleUpload)
+  let received = 0;
+  try {
+    for await (const part of bodyChunks(req)) {
+      received += part.length;
+      if (received > limit) throw new HttpError(413, `${what} too large (limit ${limit} bytes)`);
+      if (declared !== undefined && received > declared) throw new HttpError(400, `${what} is longer than its Content-Length`);
+      if (!out.write(part)) await drainOr(out, 'error');
+      if (writeError) throw writeError;
+    }
+    out.end();
+    await once(out, 'close');
+    if (writeError) throw writeError;
+    if (declared !== undefined && received !== declared) throw new HttpError(400, `${what} ended after ${received} of ${declared} bytes`);
+    return tmp;
+  } catch (err) {
+    out.destroy();
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The read half of hub serve's Xet CAS (docs/protocol.md "Xet"): file reconstructions (v1 and
+ * v2, with `Range`), the signed fetch URLs they hand out (one Range value of one xorb as one
+ * repository serves it, multi-range answers as `multipart/byteranges`), `HEAD /v1/files/HASH`,
+ * `HEAD /v1/xorbs/default/HASH` and the global dedup query.
+ *
+ * Visibility (chunk-visibility.ts): a reconstruction answers only for a file the token's
+ * repository holds, and its fetch URLs read only byte ranges that repository serves; the dedup
+ * query answers only for a chunk the caller may read, and describes only chunks they may read
+ * (store/xet-dedup.ts). Everything else is the 404 of something that does not exist.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { XORB_MAX_CHUNKS } from '../formats/xorb.js';
+import { readManifest } from '../store/manifest-files.js';
+import { oidOfXetFile } from '../store/xet-files.js';
+import { coversChunks } from './chunk-visibility.js';
+import { HttpError, sendJson } from './http-util.js';
+import { sendRange } from './send-range.js';
+import { XET_CAS_PATH, type CasCaller } from './xet-access.js';
+import type { XetCasContext } from './xet-cas.js';
+import { parseSignedRanges, planReconstruction, rangeHeaderOf, type FetchRun } from './xet-reconstruction.js';
+
+const FILE_NOT_FOUND = 'file not found';
+/** Ranges per fetch URL of a v2 answer (the spec splits past about 500, for the URL's length). */
+const RANGES_PER_URL = 200;
+
+/** The manifest of the file `fileHash` names, if the caller's repository holds it. */
+function heldManifest(ctx: XetCasContext, caller: CasCaller, fileHash: string) {
+  const oid = oidOfXetFile(ctx.store.paths, fileHash);
+  const manifest = oid && ctx.meta.hasObject(caller.repo.id, oid) ? readManifest(ctx.store.paths, oid) : undefined;
+  if (!manifest) throw new HttpError(404, FILE_NOT_FOUND);
+  return manifest;
+}
+
+/** Bytes [start, end) a reconstruction `Range` asks of a file of `size` bytes (416 when it starts past the end). */
+function fileRange(header: string | undefined, size: number): { start: number; end: number } {
+  if (!header) return { start: 0, end: size };
+  const m = /^\s*bytes=(\d{1,15})-(\d{0,15})\s*$/.exec(header);
+  if (!m) throw new HttpError(400, `unsupported Range ${JSON.stringify(header)}: expected bytes=START-END`);
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size : Math.min(size, Number(m[2]) + 1);
+  if (start >= size || end <= start) throw new HttpError(416, `range ${header} is outside the file (${size} bytes)`, { 'Content-Range': `bytes */${size}` });
+  return { start, end };
+}
+
+/** GET /v1/reconstructions/HASH and /v2/reconstructions/HASH. */
+export async function getReconstruction(req: IncomingMessage, res: ServerResponse, ctx: XetCasContext, caller: CasCaller, fileHash: string, version: 1 | 2): Promise<void> {
+  const manifest = heldManifest(ctx, caller, fileHash);
+  const { start, end } = fileRange(req.headers.range, manifest.size);
+  const plan = planReconstruction(await ctx.jobs('fetchTerms', { manifest }), start, end); // reads xorb headers: on a worker
+  const url = (xorb: string, runs: readonly FetchRun[]) => `${ctx.base}${XET_CAS_PATH}/fetch/${xorb}?${ctx.tokens.signFetch(caller.repo.id, xorb, rangeHeaderOf(runs))}`;
+  const terms = plan.terms.map((t) => ({ hash: t.xorb, unpacked_length: t.unpacked, range: { start: t.chunkStart, end: t.chunkEnd } }));
+  const runsOf = (r: FetchRun) => ({ chunks: { start: r.chunkStart, end: r.chunkEnd }, bytes: { start: r.byteStart, end: r.byteEnd - 1 } });
+  if (version === 2) {
+    const xorbs: Record<string, Array<{ url: string; ranges: unknown[] }>> = {};
+    for (const [xorb, runs] of plan.fetch) {
+      xorbs[xorb] = [];
+      for (let i = 0; i < runs.length; i += RANGES_PER_URL) {
+        const part = runs.slice(i, i + RANGES_PER_URL);
+        xorbs[xorb].push({ url: url(xorb, part), ranges: part.map(runsOf) });
+      }
+    }
+    return sendJson(res, 200, { offset_into_first_range: plan.offsetIntoFirstRange, terms, xorbs });
+  }
+  const fetchInfo: Record<string, unknown[]> = {};
+  for (const [xorb, runs] of plan.fetch) {
+    fetchInfo[xorb] = runs.map((r) => ({ range: { start: r.chunkStart, end: r.chunkEnd }, url: url(xorb, [r]), url_range: { start: r.byteStart, end: r.byteEnd - 1 } }));
+  }
+  sendJson(res, 200, { offset_into_first_range: plan.offsetIntoFirstRange, terms, fetch_info: fetchInfo });
+}
+
+/** HEAD /v1/files/HASH: the file's size when the caller's repository holds it. */
+export function headFile(res: ServerResponse, ctx: XetCasContext, caller: CasCaller, fileHash: string): void {
+  const manifest = heldManifest(ctx, caller, fileHash);
+  res.writeHead(200, { 'Content-Length': manifest.size }).end();
+}
+
+/** HEAD /v1/xorbs/default/HASH: the size of the caller's view of the xorb (all of it when they uploaded it). */
+export function headXorb(res: ServerResponse, ctx: XetCasContext, caller: CasCaller, xorb: string): void {
+  const uploaded = caller.user !== undefined && ctx.meta.visibility.readableChunks(caller.user, xorb) === 'all';
+  const size = uploaded && ctx.store.xorbs.exists(xorb) ? xorbSize(ctx, xorb) : ctx.meta.visibility.viewEnd(caller.repo.id, xorb);
+  if (size === 0 || !ctx.store.xorbs.exists(xorb)) throw new HttpError(404, 'xorb not found');
+  res.writeHead(200, { 'Content-Length': size }).end();
+}
+
+function xorbSize(ctx: XetCasContext, xorb: string): number {
+  const handle = ctx.store.xorbs.open(xorb);
+  try {
+    return handle.size;
+  } finally {
+    handle.close();
+  }
+}
+
+/** GET /v1/chunks/{default-merkledb,default}/HASH: a shard describing the xorb holding the chunk (store/xet-dedup.ts). */
+export async function getDedup(res: ServerResponse, ctx: XetCasContext, caller: CasCaller, chunk: string): Promise<void> {
+  const notTracked = () => new HttpError(404, 'chunk not tracked by global deduplication');
+  if (!caller.user) throw notTracked(); // dedup is for uploaders; an anonymous reader gets nothing
+  const [at] = await ctx.jobs('locateChunks', { hashes: [chunk] });
+  if (!at) throw notTracked();
+  const runs = ctx.meta.visibility.readableChunks(caller.user, at.xorb);
+  if (!coversChunks(runs, at.index, at.index + 1)) throw notTracked(); // as if the chunk did not exist
+  const shard = await ctx.jobs('xetDedupShard', { xorbs: [{ xorb: at.xorb, runs: runs === 'all' ? [{ start: 0, end: XORB_MAX_CHUNKS }] : runs }] });
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': shard.length });
+  res.end(Buffer.from(shard.buffer, shard.byteOffset, shard.byteLength));
+}
+
+const FETCH_DENIED = 'this fetch URL is invalid or expired, or the Range header is not the signed one: ask for the reconstruction again';
+
+/** GET|HEAD /fetch/XORB?X-Xet-Signed-Range=...&Expires=...&Repo=...&Signature=...: the signed ranges of the xorb, as the repository serves it. */
+export async function getFetch(req: IncomingMessage, res: ServerResponse, ctx: XetCasContext, xorb: string, query: URLSearchParams): Promise<void> {
+  const grant = ctx.tokens.verifyFetch(xorb, query);
+  // 403 is what a client refreshes its reconstruction on (as with an expired presigned URL)
+  if (!grant || (req.headers.range ?? '').replace(/\s+/g, '') !== grant.range) throw new HttpError(403, FETCH_DENIED);
+  const ranges = parseSignedRanges(grant.range);
+  if (!ranges) throw new HttpError(403, FETCH_DENIED);
+  const size = ctx.meta.visibility.viewEnd(grant.repoId, xorb);
+  if (size === 0 || !ctx.store.xorbs.exists(xorb) || !ranges.every((r) => ctx.meta.visibility.serves(grant.repoId, xorb, r.start, r.end))) throw new HttpError(404, 'xorb not found');
+  const handle = ctx.store.xorbs.open(xorb);
+  try {
+    const read = (buf: Buffer, at: number) => handle.read(buf, at);
+    if (ranges.length === 1) {
+      const [{ start, end }] = ranges;
+      res.writeHead(206, { 'Content-Type': 'application/octet-stream', 'Content-Length': end - start, 'Content-Range': `bytes ${start}-${end - 1}/${size}`, 'Accept-Ranges': 'bytes' });
+      if (req.method === 'HEAD') return void res.end();
+      if (await sendRange(res, read, start, end, ctx.sendBuffers)) res.end();
+      return;
+    }
+    const boundary = `hub-${randomBytes(12).toString('hex')}`;
+    const heads = ranges.map((r, i) => Buffer.from(`${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes ${r.start}-${r.end - 1}/${size}\r\n\r\n`));
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const length = heads.reduce((n, h, i) => n + h.length + ranges[i].end - ranges[i].start, tail.length);
+    res.writeHead(206, { 'Content-Type': `multipart/byteranges; boundary=${boundary}`, 'Content-Length': length, 'Accept-Ranges': 'bytes' });
+    if (req.method === 'HEAD') return void res.end();
+    for (let i = 0; i < ranges.length; i++) {
+      res.write(heads[i]);
+      if (!(await sendRange(res, read, ranges[i].start, ranges[i].end, ctx.sendBuffers))) return;
+    }
+    res.end(tail);
+  } finally {
+    handle.close();
+  }
+}

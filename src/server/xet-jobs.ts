@@ -1,0 +1,42 @@
+/**
+ * The worker jobs of hub serve's Xet CAS (work-jobs.ts runs them): each reads or verifies what
+ * grows with a xorb, a shard or a batch, off the event loop.
+ */
+import { readFileSync } from 'node:fs';
+import { readManifest } from '../store/manifest-files.js';
+import { dedupShard, type DedupXorb } from '../store/xet-dedup.js';
+import { recordXetFile } from '../store/xet-files.js';
+import { readXetShard, registerXetShard, type XetShardFile, type XetShardSummary } from '../store/xet-shard-register.js';
+import { importXetXorb, type XetXorbImported } from '../store/xet-xorb-import.js';
+import type { JobContext } from './job-context.js';
+
+/** The Xet jobs, by name. */
+export const XET_JOBS = {
+  /** Verifies the received Xet xorb file `tmp` and stores it as `xorb`, uncompressed (store/xet-xorb-import.ts). */
+  async importXetXorb(ctx: JobContext, a: { tmp: string; xorb: string }): Promise<XetXorbImported> {
+    return importXetXorb(ctx.store, a.tmp, a.xorb);
+  },
+  /** Parses the shard upload in file `path`: what it names, for the access check (store/xet-shard-register.ts). */
+  async readXetShard(_ctx: JobContext, a: { path: string }): Promise<XetShardSummary> {
+    return readXetShard(readFileSync(a.path));
+  },
+  /** Checks the shard upload in file `path` against the store and registers its files (store/xet-shard-register.ts). */
+  async registerXetShard(ctx: JobContext, a: { path: string }): Promise<XetShardFile[]> {
+    return registerXetShard(ctx.store, readFileSync(a.path));
+  },
+  /** The Xet file hash of the store's manifest of each of `oids` (those it has), each recorded as naming its oid. */
+  async xetHashes(ctx: JobContext, a: { oids: string[] }): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const oid of a.oids) {
+      const manifest = readManifest(ctx.store.paths, oid);
+      if (!manifest) continue;
+      recordXetFile(ctx.store.paths, manifest.xetHash, oid);
+      out[oid] = manifest.xetHash;
+    }
+    return out;
+  },
+  /** A global dedup answer describing `xorbs` (store/xet-dedup.ts). */
+  async xetDedupShard(ctx: JobContext, a: { xorbs: DedupXorb[] }): Promise<Uint8Array> {
+    return dedupShard(ctx.store, a.xorbs);
+  },
+};
