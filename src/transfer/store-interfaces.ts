@@ -99,8 +99,8 @@ export interface UploadSource {
   hashers: XetHashers;
   /** What the store knows of xorbs (a Xet upload reuses xorbs a download learned). */
   xorbs: XorbChunkMap;
-  /** The chunks (hash, length) of a local xorb, in order. */
-  xorbChunks(xorb: string): Array<{ hash: Uint8Array; length: number }>;
+  /** Every chunk of a local xorb, in order, hashed from its bytes (for a xorb the index lists only in part). */
+  xorbChunks(xorb: string): XorbChunkInfo[];
   /** The manifest of `oid` (the store has it: `has` said so). */
   manifest(oid: string): FileManifest;
   /** The chunk hashes (Xet hex) of a local xorb, in order. */
