@@ -77,7 +77,7 @@ describe('hub download against hub serve', () => {
     const env = user();
     const first = await runHubJson(['download', url], { env });
     const folder = join(env.HUB_HOME, 'snapshots', s.host.replace(':', '_'), 'admin', 'dl', c2);
-    expect(first).toMatchObject({ remote: url, revision: 'main', commit: c2, localDir: folder, path: folder, skipped: 0, written: 6, transfer: 'hub-chunks', offline: false });
+    expect(first).toMatchObject({ remote: url, revision: 'main', commit: c2, localDir: folder, path: folder, skipped: 0, written: 6, transfer: 'xet', offline: false });
     expect(first.files.map((f: { path: string }) => f.path).sort()).toEqual(Object.keys(rev2).sort());
     expect(first.files.find((f: { path: string }) => f.path === 'model.safetensors')).toMatchObject({ large: true, oid: rev2['model.safetensors'] });
     expect(first.files.find((f: { path: string }) => f.path === 'config.json')).toEqual({ path: 'config.json', size: 11, large: false });

@@ -138,7 +138,7 @@ describe('hub fetch, --revision, HUB_OFFLINE and a shared HUB_HOME', () => {
       await runHubJson(['switch', '-c', 'main'], { cwd: b, env: e });
       proxy.reset();
       const f = await runHubJson(['fetch'], { cwd: b, env: e });
-      expect(f).toMatchObject({ remote: 'origin', revision: 'origin/main', commit: r.rev2, objects: { wanted: 1, fetched: 1 }, notFetched: [], transfer: 'hub-chunks' });
+      expect(f).toMatchObject({ remote: 'origin', revision: 'origin/main', commit: r.rev2, objects: { wanted: 1, fetched: 1 }, notFetched: [], transfer: 'xet' });
       expect(f.bytesReceived).toBeGreaterThan(0);
       expect(proxy.counts.lfsBytes).toBeGreaterThanOrEqual(f.bytesReceived);
       // history only moved remote-tracking refs: branch, index and working tree are as they were

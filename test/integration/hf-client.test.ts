@@ -123,7 +123,7 @@ describe('hub download from a server that offers only the Hugging Face API', () 
           expect(sha(join(out, 'model.safetensors')), label).toBe(sha(join(a, 'model.safetensors')));
           expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('{"api": true}\n');
           expect(proxy.log.some((r) => r.url.includes('/api/models/admin/api-only'))).toBe(true);
-          expect(d.transfer, label).toBe(label === 'no git route' ? 'hub-chunks' : 'resolve');
+          expect(d.transfer, label).toBe(label === 'no git route' ? 'xet' : 'resolve');
         } finally {
           await proxy.close();
         }

@@ -123,7 +123,7 @@ class Scene {
     await runHubJson(['add', '-A'], { cwd: dir, env });
     await runHubJson(['commit', '-m', file], { cwd: dir, env });
     await runHubJson(['remote', 'add', 'origin', `${this.s.url}/${repo}`], { cwd: dir, env });
-    expect(await runHubJson(['push'], { cwd: dir, env })).toMatchObject({ transfer: 'hub-chunks', objects: { uploaded: 1 } });
+    expect(await runHubJson(['push'], { cwd: dir, env: { ...env, HUB_TRANSFER: 'hub-chunks' } })).toMatchObject({ transfer: 'hub-chunks', objects: { uploaded: 1 } });
   }
   /** Plain git + git-lfs (the basic transfer) push of one large file as `who`. */
   gitLfsPush(who: string, repo: string, file: string, bytes: Buffer): void {

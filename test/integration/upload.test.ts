@@ -46,7 +46,7 @@ describe('hub upload against hub serve', () => {
     writeFileSync(join(dir, 'README.md'), '# up\n');
 
     const r = await runHubJson(['upload', 'admin/up', 'model', '-m', 'first upload'], { cwd: dir, env });
-    expect(r).toMatchObject({ remote: `${s.url}/admin/up`, revision: 'main', transfer: 'hub-chunks', objects: { checked: 2, uploaded: 2 } });
+    expect(r).toMatchObject({ remote: `${s.url}/admin/up`, revision: 'main', transfer: 'xet', objects: { checked: 2, uploaded: 2 } });
     expect(r.files.map((f: { path: string; large: boolean }) => [f.path, f.large])).toEqual([
       ['config.json', false],
       ['model.safetensors', true],
