@@ -26,7 +26,7 @@ describe('content on demand', () => {
   /** sha256 of each large file at main and at next. */
   const want: Record<'main' | 'next', Record<string, string>> = { main: {}, next: {} };
   const env = () => ({ ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken });
-  const lfsBytes = () => proxy.log.filter((r) => r.url.includes('/info/lfs/') || r.url.includes('/cas/')).reduce((n, r) => n + r.received, 0);
+  const lfsBytes = () => proxy.log.filter((r) => r.url.includes('/info/lfs/') || r.url.includes('/cas/') || r.url.includes('/api/xet-cas/')).reduce((n, r) => n + r.received, 0);
 
   beforeAll(async () => {
     s = await startHubServe();

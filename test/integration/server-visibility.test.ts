@@ -274,8 +274,11 @@ describe('hub serve: private bytes never leak through deduplication', () => {
     // and the real client clones carol's repository anonymously through those ranges
     const parent = tmpDir();
     const env = { ...ID, HUB_HOME: tmpDir() };
-    expect(await runHubJson(['clone', `${sc.s.url}/carol/pub`, 'c'], { cwd: parent, env })).toMatchObject({ transfer: 'hub-chunks', largeFiles: 1 });
+    expect(await runHubJson(['clone', `${sc.s.url}/carol/pub`, 'c'], { cwd: parent, env: { ...env, HUB_TRANSFER: 'hub-chunks' } })).toMatchObject({ transfer: 'hub-chunks', largeFiles: 1 });
     expect(readFileSync(join(parent, 'c', 'base.bin')).equals(base)).toBe(true);
+    // and through the Xet CAS (the default), as anonymously
+    expect(await runHubJson(['clone', `${sc.s.url}/carol/pub`, 'x'], { cwd: parent, env: { ...env, HUB_HOME: tmpDir() } })).toMatchObject({ transfer: 'xet', largeFiles: 1 });
+    expect(readFileSync(join(parent, 'x', 'base.bin')).equals(base)).toBe(true);
   });
 
   it('an HF commit that dedups into the private xorb lets its repository serve only its own chunks', async () => {
