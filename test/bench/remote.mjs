@@ -209,6 +209,7 @@ try {
   console.log(`| hub push (another ${size} model) and hub clone at once | push ${atOncePush.s.toFixed(2)} s, clone ${atOnceClone.s.toFixed(2)} s | | | push ${MiB(atOncePush.rss)}, clone ${MiB(atOnceClone.rss)} | ${MiB(serverAtOnce)} (${MiB(serverBefore2)} before) |`);
   console.log('');
   console.log(`both clones hold identical rev2 bytes: ${same ? 'yes' : 'NO'}`);
+  console.log(`hub's chunk transfer (HUB_TRANSFER=${process.env.HUB_TRANSFER ?? ''}): push ${hubPush1.json.transfer}, clone ${hubClone.json.transfer}, push rev2 ${hubPush2.json.transfer}, pull ${hubPull2.json.transfer}`);
   const tensors = remoteDiff.json.files.find((f) => f.path === 'model.safetensors')?.tensors;
   console.log(`hub diff HEAD~1 HEAD in a --no-checkout clone: ${remoteDiff.s.toFixed(2)} s, ${tensors?.changed.count} tensors changed, ${MB(remoteDiff.json.bytesFetched)} MB fetched of a ${MB(bytes)} MB model (${((100 * remoteDiff.json.bytesFetched) / bytes).toFixed(1)}%), peak RSS ${MiB(remoteDiff.rss)}`);
 
