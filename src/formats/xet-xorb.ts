@@ -24,7 +24,7 @@ import {
   type Lz4FrameCompressor,
 } from './chunk-compression.js';
 import { encodeXorbFooter, parseXorbFooter, startsXorbFooter, XORB_NONCE_BYTES, type XorbFooter } from './xorb-footer.js';
-import { CHUNK_HEADER_BYTES, CHUNK_RECORD_VERSION, MAX_CHUNK_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS } from './xorb.js';
+import { CHUNK_HEADER_BYTES, CHUNK_RECORD_VERSION, MAX_CHUNK_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS, XORB_READ_MAX_BYTES } from './xorb.js';
 
 /** Largest stored length of a compressed record (xet-core accepts twice the largest chunk). */
 export const MAX_COMPRESSED_CHUNK_BYTES = 2 * MAX_CHUNK_BYTES;
@@ -100,7 +100,7 @@ export function parseXetXorb(xorb: Uint8Array): ParsedXetXorb {
     const remaining = xorb.length - at - CHUNK_HEADER_BYTES;
     if (storedLength > remaining) throw bad(`truncated ${where}: header says ${storedLength} bytes, ${remaining} remain`);
     unpacked += length;
-    if (unpacked > XORB_MAX_BYTES) throw bad(`${where}: chunk data exceeds the ${XORB_MAX_BYTES}-byte xorb limit`);
+    if (unpacked > XORB_READ_MAX_BYTES) throw bad(`${where}: chunk data exceeds the ${XORB_READ_MAX_BYTES}-byte xorb limit`);
     records.push({ index, offset: at, dataOffset: at + CHUNK_HEADER_BYTES, scheme, storedLength, length });
     at += CHUNK_HEADER_BYTES + storedLength;
   }

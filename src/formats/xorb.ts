@@ -8,12 +8,18 @@ import { FormatError } from '../errors.js';
 
 /** Bytes in one chunk record header. */
 export const CHUNK_HEADER_BYTES = 8;
-/** Most chunk data bytes (uncompressed, headers excluded) one xorb may hold. */
+/** Most chunk data bytes (uncompressed, headers excluded) hub puts in one xorb (xet-core cuts there too). */
 export const XORB_MAX_BYTES = 64 * 1024 * 1024;
 /** Most chunk records one xorb may hold. */
 export const XORB_MAX_CHUNKS = 8192;
 /** Largest chunk the chunker produces; a longer record is corrupt. */
 export const MAX_CHUNK_BYTES = 128 * 1024;
+/**
+ * Most chunk data a xorb may hold when read: the format's own bound (8192 records of at most
+ * 128 KiB). More than hub writes: the JS client (@huggingface/hub) cuts a xorb at 64 MiB of
+ * *compressed* records, so its chunk data, which the store keeps uncompressed, may exceed 64 MiB.
+ */
+export const XORB_READ_MAX_BYTES = XORB_MAX_CHUNKS * MAX_CHUNK_BYTES;
 /** Largest length a u24 header field can encode. */
 export const MAX_RECORD_LENGTH = 0xff_ffff;
 /** The only record version defined. */
@@ -156,8 +162,8 @@ export class XorbRecordScanner {
     if (length > dataRemaining) {
       throw bad(`truncated ${where}: header says ${length} bytes, ${dataRemaining} remain`);
     }
-    if (this.#dataBytes + length > XORB_MAX_BYTES) {
-      throw bad(`${where}: chunk data exceeds the ${XORB_MAX_BYTES}-byte xorb limit`);
+    if (this.#dataBytes + length > XORB_READ_MAX_BYTES) {
+      throw bad(`${where}: chunk data exceeds the ${XORB_READ_MAX_BYTES}-byte xorb limit`);
     }
     this.#dataBytes += length;
     this.#index = index + 1;

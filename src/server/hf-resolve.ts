@@ -4,7 +4,9 @@
  *
  * - `X-Repo-Commit`: the commit REV resolved to;
  * - `ETag`: the LFS oid (sha256) for an LFS file, the git blob id otherwise; for LFS files also
- *   `X-Linked-Etag` (the same oid) and `X-Linked-Size` (the real size);
+ *   `X-Linked-Etag` (the same oid) and `X-Linked-Size` (the real size), and on a server that is a
+ *   Xet CAS `X-Xet-Hash`, `X-Xet-Refresh-Route` and the `xet-auth` and `xet-reconstruction-info`
+ *   links (with `Accept: application/vnd.xet-fileinfo+json`, that as JSON instead of the bytes);
  * - `Accept-Ranges: bytes`, `Content-Length`, `Content-Type: application/octet-stream`;
  *   `Range: bytes=a-b` (or `a-`, `-n`) gives 206 with `Content-Range`, outside the file 416.
  *
@@ -84,7 +86,7 @@ const XET_FILEINFO = 'application/vnd.xet-fileinfo+json';
  * (`xet-reconstruction-info` link); and the JSON body of the `application/vnd.xet-fileinfo+json` answer.
  */
 function xetFileInfo(ctx: HfReadContext, repo: RepoRecord, commit: string, oid: string, xetHash: string, size: number) {
-  recordXetFile(ctx.store.paths, xetHash, oid); // a manifest the store had before it served Xet
+  recordXetFile(ctx.store.paths, xetHash, oid, { durable: false }); // once per manifest (one the store had before it served Xet): no fsync on the event loop
   const refreshUrl = xetTokenUrl(ctx.baseUrl, repo, 'read', commit);
   const reconstructionUrl = `${ctx.baseUrl}${XET_CAS_PATH}/v1/reconstructions/${xetHash}`;
   return {

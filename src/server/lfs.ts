@@ -1,6 +1,7 @@
 /**
  * The Git LFS side of `hub serve`: the Batch API (`POST <repo>.git/info/lfs/objects/batch`) with
- * the `basic` transfer, and the object endpoints its actions point at: PUT (upload), GET
+ * the `basic` transfer (`hub-chunks`: chunks.ts; `xet`: xetBatch below and xet-cas.ts), and the
+ * object endpoints its `basic` actions point at: PUT (upload), GET
  * (download, with Range) and POST …/verify. Uploaded bytes stream to a temporary file while
  * their sha256 and size are checked, are then chunked into the server's content store (so
  * identical and similar objects share chunks across all repositories), and only then recorded

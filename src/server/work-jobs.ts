@@ -15,7 +15,7 @@ import { lfsPlan, type AttributeFile, type LfsPlan } from './hf-attributes.js';
 import { stageCreateBody, stageJsonPayload, stageLine, type CreateFields, type StagedLine, type StagedOperation } from './hf-commit-stage.js';
 import type { CommitHeader } from './hf-commit-payload.js';
 import { preuploadAnswer } from './hf-preupload.js';
-import { recordXetFile } from '../store/xet-files.js';
+import { recordXetManifest } from '../store/xet-files.js';
 import { XET_JOBS } from './xet-jobs.js';
 
 /** What a job runs with: the Store of its thread. */
@@ -40,7 +40,7 @@ export const JOBS = {
   /** Checks `manifest` against the store's bytes, then writes it; with the xorb ranges it references (store/chunk-api.ts). */
   async registerManifest(ctx: JobContext, a: { manifest: FileManifest }): Promise<Registered> {
     const r = registerManifest(ctx.store, a.manifest);
-    recordXetFile(ctx.store.paths, a.manifest.xetHash, a.manifest.oid); // verified: a Xet CAS may be asked for it by that hash
+    recordXetManifest(ctx.store, a.manifest); // verified: a Xet CAS may be asked for it by its hash and first chunk
     return r;
   },
   /**
@@ -56,7 +56,7 @@ export const JOBS = {
   async registerManifestBody(ctx: JobContext, a: { body: Uint8Array }): Promise<Registered> {
     const manifest = manifestOfBody(a.body);
     const r = registerManifest(ctx.store, manifest);
-    recordXetFile(ctx.store.paths, manifest.xetHash, manifest.oid);
+    recordXetManifest(ctx.store, manifest);
     return r;
   },
   /** Verifies and imports the received xorb file `tmp` as `xorb` (store/chunk-api.ts). */
@@ -94,11 +94,11 @@ export const JOBS = {
   ...XET_JOBS,
 };
 
-/** The xorb ranges of the store's manifest of `oid` (the one a repository holding it serves); records its Xet hash (xet-files.ts). */
+/** The xorb ranges of the store's manifest of `oid` (the one a repository holding it serves); records what a Xet CAS looks it up by (xet-files.ts). */
 function storedRanges(store: Store, oid: string): ServedRange[] {
   const manifest = readManifest(store.paths, oid);
   if (!manifest) throw new IntegrityError(`the store has no manifest of ${oid}`, { data: { oid } }, 'missing_manifest');
-  recordXetFile(store.paths, manifest.xetHash, oid);
+  recordXetManifest(store, manifest);
   return servedRanges(store, manifest);
 }
 

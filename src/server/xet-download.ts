@@ -19,7 +19,7 @@ import { HttpError, sendJson } from './http-util.js';
 import { sendRange } from './send-range.js';
 import { XET_CAS_PATH, type CasCaller } from './xet-access.js';
 import type { XetCasContext } from './xet-cas.js';
-import { parseSignedRanges, planReconstruction, rangeHeaderOf, type FetchRun } from './xet-reconstruction.js';
+import { parseSignedRanges, rangeHeaderOf, type FetchRun } from './xet-reconstruction.js';
 
 const FILE_NOT_FOUND = 'file not found';
 /** Ranges per fetch URL of a v2 answer (the spec splits past about 500, for the URL's length). */
@@ -48,7 +48,7 @@ function fileRange(header: string | undefined, size: number): { start: number; e
 export async function getReconstruction(req: IncomingMessage, res: ServerResponse, ctx: XetCasContext, caller: CasCaller, fileHash: string, version: 1 | 2): Promise<void> {
   const manifest = heldManifest(ctx, caller, fileHash);
   const { start, end } = fileRange(req.headers.range, manifest.size);
-  const plan = planReconstruction(await ctx.jobs('fetchTerms', { manifest }), start, end); // reads xorb headers: on a worker
+  const plan = await ctx.jobs('xetReconstruction', { manifest, start, end }); // reads xorb headers: on a worker
   const url = (xorb: string, runs: readonly FetchRun[]) => `${ctx.base}${XET_CAS_PATH}/fetch/${xorb}?${ctx.tokens.signFetch(caller.repo.id, xorb, rangeHeaderOf(runs))}`;
   const terms = plan.terms.map((t) => ({ hash: t.xorb, unpacked_length: t.unpacked, range: { start: t.chunkStart, end: t.chunkEnd } }));
   const runsOf = (r: FetchRun) => ({ chunks: { start: r.chunkStart, end: r.chunkEnd }, bytes: { start: r.byteStart, end: r.byteEnd - 1 } });
@@ -93,15 +93,23 @@ function xorbSize(ctx: XetCasContext, xorb: string): number {
   }
 }
 
-/** GET /v1/chunks/{default-merkledb,default}/HASH: a shard describing the xorb holding the chunk (store/xet-dedup.ts). */
+/**
+ * GET /v1/chunks/{default-merkledb,default}/HASH: a shard describing the xorb holding the chunk
+ * and, when the token's repository holds the file that chunk begins, that file's xorbs
+ * (store/xet-dedup.ts), each as far as the caller may read it. Only a file of the caller's own
+ * repository: which xorbs some other file uses is nothing to tell.
+ */
 export async function getDedup(res: ServerResponse, ctx: XetCasContext, caller: CasCaller, chunk: string): Promise<void> {
   const notTracked = () => new HttpError(404, 'chunk not tracked by global deduplication');
-  if (!caller.user) throw notTracked(); // dedup is for uploaders; an anonymous reader gets nothing
-  const [at] = await ctx.jobs('locateChunks', { hashes: [chunk] });
-  if (!at) throw notTracked();
-  const runs = ctx.meta.visibility.readableChunks(caller.user, at.xorb);
-  if (!coversChunks(runs, at.index, at.index + 1)) throw notTracked(); // as if the chunk did not exist
-  const shard = await ctx.jobs('xetDedupShard', { xorbs: [{ xorb: at.xorb, runs: runs === 'all' ? [{ start: 0, end: XORB_MAX_CHUNKS }] : runs }] });
+  const user = caller.user;
+  if (!user) throw notTracked(); // dedup is for uploaders; an anonymous reader gets nothing
+  const found = await ctx.jobs('xetDedupCandidates', { chunk });
+  if (!found) throw notTracked();
+  const own = found.file && ctx.meta.hasObject(caller.repo.id, found.file.oid) ? found.file.xorbs : [];
+  const readable = [found.xorb, ...own].map((xorb) => ({ xorb, runs: ctx.meta.visibility.readableChunks(user, xorb) }));
+  if (!coversChunks(readable[0].runs, found.index, found.index + 1)) throw notTracked(); // as if the chunk did not exist
+  const xorbs = readable.map(({ xorb, runs }) => ({ xorb, runs: runs === 'all' ? [{ start: 0, end: XORB_MAX_CHUNKS }] : runs })).filter((x) => x.runs.length > 0);
+  const shard = await ctx.jobs('xetDedupShard', { xorbs });
   res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': shard.length });
   res.end(Buffer.from(shard.buffer, shard.byteOffset, shard.byteLength));
 }

@@ -4,11 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { readManifest } from '../store/manifest-files.js';
-import { dedupShard, type DedupXorb } from '../store/xet-dedup.js';
+import { dedupCandidates, dedupShard, type DedupCandidates, type DedupXorb } from '../store/xet-dedup.js';
 import { recordXetFile } from '../store/xet-files.js';
 import { readXetShard, registerXetShard, type XetShardFile, type XetShardSummary } from '../store/xet-shard-register.js';
 import { importXetXorb, type XetXorbImported } from '../store/xet-xorb-import.js';
+import type { FileManifest } from '../formats/manifest.js';
+import { termLayouts } from '../store/chunk-api.js';
 import type { JobContext } from './job-context.js';
+import { planReconstruction, type ReconstructionPlan } from './xet-reconstruction.js';
 
 /** The Xet jobs, by name. */
 export const XET_JOBS = {
@@ -34,6 +37,17 @@ export const XET_JOBS = {
       out[oid] = manifest.xetHash;
     }
     return out;
+  },
+  /**
+   * The reconstruction of bytes [start, end) of the file `manifest` describes (xet-reconstruction.ts):
+   * its xorbs' headers read here, and only the plan (a few values per term) sent back.
+   */
+  async xetReconstruction(ctx: JobContext, a: { manifest: FileManifest; start: number; end: number }): Promise<ReconstructionPlan> {
+    return planReconstruction(termLayouts(ctx.store, a.manifest), a.start, a.end);
+  },
+  /** Where a dedup query's chunk is, and the xorbs worth describing with it (store/xet-dedup.ts). */
+  async xetDedupCandidates(ctx: JobContext, a: { chunk: string }): Promise<DedupCandidates | null> {
+    return dedupCandidates(ctx.store, a.chunk);
   },
   /** A global dedup answer describing `xorbs` (store/xet-dedup.ts). */
   async xetDedupShard(ctx: JobContext, a: { xorbs: DedupXorb[] }): Promise<Uint8Array> {

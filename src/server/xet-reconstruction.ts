@@ -1,6 +1,6 @@
 /**
  * A file's Xet reconstruction (docs/protocol.md "Xet"; Xet spec download-protocol.md) from the
- * terms of the store's manifest with their xorb byte ranges (store/chunk-api.ts fetchTerms): the
+ * terms of the store's manifest with their xorb byte ranges (store/chunk-api.ts termLayouts): the
  * terms that cover a byte range of the file, trimmed to whole chunks, with
  * `offset_into_first_range`, and per xorb the merged chunk runs and record byte ranges to fetch.
  * Pure: the caller signs the fetch URLs (xet-tokens.ts) and shapes the v1 or v2 answer.
@@ -8,7 +8,7 @@
  * The store keeps records uncompressed (8-byte header + data), so the record of chunk k of a term
  * starts at `range.start + sum over the chunks before it of (8 + length)`.
  */
-import type { FetchTerm } from '../store/chunk-api.js';
+import type { TermLayout } from '../store/chunk-api.js';
 import { CHUNK_HEADER_BYTES } from '../formats/xorb.js';
 
 /** One term of the answer: chunks [chunkStart, chunkEnd) of `xorb`, their records at bytes [byteStart, byteEnd). */
@@ -38,7 +38,7 @@ export interface ReconstructionPlan {
 }
 
 /** The terms covering bytes [start, end) of the file whose terms are `terms` (0 <= start < end <= file size). */
-export function planReconstruction(terms: readonly FetchTerm[], start: number, end: number): ReconstructionPlan {
+export function planReconstruction(terms: readonly TermLayout[], start: number, end: number): ReconstructionPlan {
   const out: PlannedTerm[] = [];
   let offsetIntoFirstRange = 0;
   let pos = 0;

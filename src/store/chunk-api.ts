@@ -143,6 +143,14 @@ export function fetchTerms(store: Store, manifest: FileManifest): FetchTerm[] {
   });
 }
 
+/** A term with where its records lie, without the chunk hashes (what a Xet reconstruction needs). */
+export type TermLayout = Omit<FetchTerm, 'hashes'>;
+
+/** The terms of `manifest` with their records' byte ranges and chunk lengths (xorb headers only: nothing is hashed). */
+export function termLayouts(store: Store, manifest: FileManifest): TermLayout[] {
+  return withRecords(store, manifest, (t, records) => ({ ...t, range: termRange(records, t), lengths: records.slice(t.chunkStart, t.chunkEnd).map((r) => r.length) }));
+}
+
 /**
  * A run of chunk records of one xorb that a file's term references: chunks [chunkStart,
  * chunkEnd) and their records' bytes [start, end) (headers included), exactly a FetchTerm's range.

@@ -23,7 +23,7 @@ import { xetHex } from '../hash/xet-hex.js';
 import { registerManifest, type ServedRange } from './chunk-api.js';
 import { indexedChunkHashes, OpenXorbs } from './object-verify.js';
 import type { Store } from './store.js';
-import { recordXetFile } from './xet-files.js';
+import { recordXetManifest } from './xet-files.js';
 
 /** What a shard names, for the access check: each file's chunk runs and each listed xorb's chunk count. */
 export interface XetShardSummary {
@@ -103,7 +103,7 @@ export async function registerXetShard(store: Store, body: Uint8Array): Promise<
     return checked.map((manifest) => {
       // the Xet hash from the chunk hashes and the SHA-256 over the bytes (object-verify.ts), then written
       const { wrote, ranges } = registerManifest(store, manifest);
-      recordXetFile(store.paths, manifest.xetHash, manifest.oid);
+      recordXetManifest(store, manifest);
       return { oid: manifest.oid, size: manifest.size, xetHash: manifest.xetHash, wrote, ranges };
     });
   } catch (err) {

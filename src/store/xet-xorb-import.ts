@@ -17,7 +17,7 @@ import { FormatError, IntegrityError } from '../errors.js';
 import { decompressChunk } from '../formats/chunk-compression.js';
 import { decodeXetChunkHeader, MAX_COMPRESSED_CHUNK_BYTES } from '../formats/xet-xorb.js';
 import { parseXorbFooter, startsXorbFooter, xorbFooterBytes, XORB_FOOTER_IDENT, type XorbFooter } from '../formats/xorb-footer.js';
-import { CHUNK_HEADER_BYTES, encodeChunkHeader, XORB_MAX_BYTES, XORB_MAX_CHUNKS } from '../formats/xorb.js';
+import { CHUNK_HEADER_BYTES, encodeChunkHeader, XORB_MAX_CHUNKS, XORB_READ_MAX_BYTES } from '../formats/xorb.js';
 import { tmpPathFor } from '../fs/atomic-file.js';
 import { xorbHash } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
@@ -108,7 +108,7 @@ function rewrite(store: Store, input: XorbHandle, out: number) {
     const remaining = size - at - CHUNK_HEADER_BYTES;
     if (storedLength > remaining) throw bad(`truncated ${where}: header says ${storedLength} bytes, ${remaining} remain`);
     unpacked += length;
-    if (unpacked > XORB_MAX_BYTES) throw bad(`${where}: chunk data exceeds the ${XORB_MAX_BYTES}-byte xorb limit`);
+    if (unpacked > XORB_READ_MAX_BYTES) throw bad(`${where}: chunk data exceeds the ${XORB_READ_MAX_BYTES}-byte xorb limit`);
     const body = stored.subarray(0, storedLength);
     readFully(input, body, at + CHUNK_HEADER_BYTES);
     const data = decompressChunk(scheme, body, length, where);

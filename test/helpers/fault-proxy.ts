@@ -37,6 +37,8 @@ export interface ProxiedRequest {
   method: string;
   url: string;
   range?: string;
+  /** The request's Authorization header, if any. */
+  authorization?: string;
   /** Request body bytes (uploads) and response body bytes passed on to the client. */
   sent: number;
   received: number;
@@ -66,7 +68,7 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
   const inFlight = new Map<string, number>();
   const watch: string[] = [];
   const server: Server = createServer((req, res) => {
-    const entry: ProxiedRequest = { method: req.method ?? '', url: req.url ?? '', range: req.headers.range, sent: 0, received: 0, done: false };
+    const entry: ProxiedRequest = { method: req.method ?? '', url: req.url ?? '', range: req.headers.range, authorization: req.headers.authorization, sent: 0, received: 0, done: false };
     log.push(entry);
     res.once('finish', () => (entry.done = true));
     req.on('data', (b: Buffer) => (entry.sent += b.length));

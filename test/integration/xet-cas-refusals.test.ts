@@ -287,4 +287,36 @@ describe('hub serve as a Xet CAS, byte by byte', () => {
     expect((await get(bob, `/v2/reconstructions/${f.fileHex}`)).status).toBe(200);
     expect((await get(anon, `/v1/chunks/default-merkledb/${chunk}`)).status).toBe(404); // anonymous readers never get dedup answers
   });
+
+  it("a dedup answer for a file's first chunk names that file's other xorbs only to a repository holding the file", async () => {
+    // alice's private file spans two xorbs; bob comes to hold both xorbs (he uploads them), not her file
+    const alice = await casToken('alice/secret', 'write', tok.alice);
+    const one = xetFile(mixedChunks(4));
+    const two = xetFile(mixedChunks(4));
+    const data = Buffer.concat([one.data, two.data]);
+    const file = { ...one.shard.files[0] };
+    file.terms = [one.shard.files[0].terms[0], two.shard.files[0].terms[0]];
+    file.verification = [one.shard.files[0].verification![0], two.shard.files[0].verification![0]];
+    file.sha256 = fromXetHex(sha256(data));
+    file.fileHash = fileHash([...one.chunkHashes, ...two.chunkHashes].map((hash, i) => ({ hash, size: [...mixedLengths(one), ...mixedLengths(two)][i] })), hashers);
+    const shard = encodeShard({ files: [file], xorbs: [...one.shard.xorbs, ...two.shard.xorbs], footer: null });
+    expect((await postXorb(alice, one.xorbHex, one.xorb)).status).toBe(200);
+    expect((await postXorb(alice, two.xorbHex, two.xorb)).status).toBe(200);
+    const registered = await postShard(alice, shard);
+    expect(registered.status, registered.text).toBe(200);
+    const first = xetHex(one.chunkHashes[0]);
+    const described = async (t: string) => parseShard(new Uint8Array((await get(t, `/v1/chunks/default-merkledb/${first}`)).body), 'required').xorbs.map((x) => xetHex(x.xorbHash));
+    expect(await described(alice)).toEqual([one.xorbHex, two.xorbHex]);
+    const bob = await casToken('bob/pub', 'write', tok.bob);
+    expect((await postXorb(bob, one.xorbHex, one.xorb)).status).toBe(200);
+    expect((await postXorb(bob, two.xorbHex, two.xorb)).status).toBe(200);
+    expect(await described(bob)).toEqual([one.xorbHex]); // that her file goes on in his other xorb is hers to know
+    expect((await postShard(bob, shard)).status).toBe(200); // once his repository holds the file too
+    expect(await described(bob)).toEqual([one.xorbHex, two.xorbHex]);
+  });
 });
+
+/** The chunk lengths of a file made by xetFile. */
+function mixedLengths(f: { shard: Shard }): number[] {
+  return f.shard.xorbs[0].chunks.map((c) => c.unpackedBytes);
+}

@@ -4,9 +4,9 @@
 // content `hub clone` reads, what `hub push` wrote it downloads, and a 10%-changed revision sends
 // little more than the change.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { __internal_XetBlob as XetBlob, createRepo, downloadFile, uploadFiles } from '@huggingface/hub';
+import { __internal_XetBlob as XetBlob, createRepo, downloadFile, fileDownloadInfo, uploadFiles } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
@@ -17,6 +17,11 @@ import { tmpDir } from '../helpers/tmp-dir.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const CAS = '/api/xet-cas';
+// The JS client (2.17.5) asks the global dedup API about the first chunk of each file only: a
+// revision whose first chunk changed is sent whole whatever the server answers. The fine-tunes
+// here keep their first tensor (seeds chosen so), as a fine-tune of some layers does.
+const FIRST_CHUNK_MAX = 128 * 1024;
+const FIRST_CHUNK_SAME = 'the test revision must keep its first chunk: the JS client deduplicates through it only';
 
 /** The requests of `log` whose method is `method` and whose path matches `path`. */
 const seen = (log: ProxiedRequest[], method: string, path: RegExp) => log.filter((r) => r.method === method && path.test(r.url.split('?')[0]));
@@ -42,6 +47,7 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     mutateModel(join(dir, 'v1.safetensors'), join(dir, 'v2.safetensors'), 0.1, 172);
     const v1 = readFileSync(join(dir, 'v1.safetensors'));
     const v2 = readFileSync(join(dir, 'v2.safetensors'));
+    expect(v2.subarray(0, FIRST_CHUNK_MAX).equals(v1.subarray(0, FIRST_CHUNK_MAX)), FIRST_CHUNK_SAME).toBe(true);
     await createRepo({ repo, accessToken, hubUrl });
 
     proxy.log.length = 0;
@@ -52,6 +58,9 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     expect(xorbs.length).toBeGreaterThan(0);
     expect(xorbs.every((r) => r.done)).toBe(true);
     expect(seen(up, 'POST', new RegExp(`^${CAS}/v1/shards$`))).toHaveLength(1);
+    // with the CAS token the batch answer handed out (a Xet token, not the hub token)
+    for (const r of seen(up, 'POST', new RegExp(`^${CAS}/`))) expect(r.authorization).toMatch(/^Bearer xet1\./);
+    expect(seen(up, 'POST', /\/info\/lfs\/objects\/batch$/)[0].authorization).toBe(`Bearer ${accessToken}`);
     expect(seen(up, 'PUT', /\/info\/lfs\/objects\//)).toEqual([]); // not basic
     expect(seen(up, 'POST', /\/commit\/main$/)).toHaveLength(1);
     // the xorbs carried the file (compressed records: less than its size, more than a tenth of it)
@@ -65,6 +74,7 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     const down = proxy.log.splice(0);
     expect(seen(down, 'GET', /\/api\/models\/admin\/xet-up\/xet-read-token\/[0-9a-f]{40}$/)).toHaveLength(1);
     expect(seen(down, 'GET', new RegExp(`^${CAS}/v2/reconstructions/[0-9a-f]{64}$`)).length).toBeGreaterThan(0);
+    expect(seen(down, 'GET', new RegExp(`^${CAS}/v2/`)).every((r) => r.authorization?.startsWith('Bearer xet1.'))).toBe(true);
     const fetched = seen(down, 'GET', new RegExp(`^${CAS}/fetch/[0-9a-f]{64}$`));
     expect(fetched.length).toBeGreaterThan(0);
     expect(fetched.reduce((n, r) => n + r.received, 0)).toBeGreaterThanOrEqual(v1.length); // the bytes came from fetch URLs...
@@ -89,6 +99,32 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     expect(sha256(readFileSync(join(parent, 'c2', 'model.safetensors')))).toBe(sha256(v2));
   });
 
+  it('a 10%-changed revision of a file of several xorbs sends at most 15% of it (the dedup answer names the xorbs of the file the first chunk begins)', async () => {
+    const hubUrl = proxy.url;
+    const accessToken = s.adminToken;
+    const repo = { type: 'model' as const, name: 'admin/xet-big' };
+    const dir = tmpDir();
+    makeModel(join(dir, 'v1.safetensors'), '96MiB', 174);
+    mutateModel(join(dir, 'v1.safetensors'), join(dir, 'v2.safetensors'), 0.1, 177);
+    const v2 = readFileSync(join(dir, 'v2.safetensors'));
+    expect(v2.subarray(0, FIRST_CHUNK_MAX).equals(readFileSync(join(dir, 'v1.safetensors')).subarray(0, FIRST_CHUNK_MAX)), FIRST_CHUNK_SAME).toBe(true);
+    await createRepo({ repo, accessToken, hubUrl });
+    proxy.log.length = 0;
+    await uploadFiles({ repo, accessToken, hubUrl, files: [{ path: 'model.safetensors', content: new Blob([readFileSync(join(dir, 'v1.safetensors'))]) }] });
+    expect(seen(proxy.log.splice(0), 'POST', new RegExp(`^${CAS}/v1/xorbs/`)).length).toBeGreaterThan(1); // the file spans xorbs
+    await uploadFiles({ repo, accessToken, hubUrl, files: [{ path: 'model.safetensors', content: new Blob([v2]) }] });
+    const sent = proxy.log.splice(0).reduce((n, r) => n + r.sent, 0);
+    expect(sent, `sent ${sent} bytes for a ${v2.length}-byte revision`).toBeLessThanOrEqual(v2.length * 0.15);
+    const blob = await downloadFile({ repo, path: 'model.safetensors', hubUrl, accessToken });
+    expect(sha256(new Uint8Array(await blob!.arrayBuffer()))).toBe(sha256(v2));
+    // its xorbs hold more than 64 MiB of chunk data (cut at 64 MiB compressed), stored uncompressed: hub clone reads them
+    const stored = readdirSync(join(s.root, 'store', 'xorbs')).flatMap((fan) => readdirSync(join(s.root, 'store', 'xorbs', fan)).map((x) => statSync(join(s.root, 'store', 'xorbs', fan, x)).size));
+    expect(Math.max(...stored)).toBeGreaterThan(64 << 20);
+    const parent = tmpDir();
+    await runHubJson(['clone', `${s.url}/admin/xet-big`, 'c'], { cwd: parent, env: { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: accessToken } });
+    expect(sha256(readFileSync(join(parent, 'c', 'model.safetensors')))).toBe(sha256(v2));
+  });
+
   it('downloads through Xet what hub push pushed, byte-exact, a range of it too', async () => {
     const { dir: a, env } = await localRepoWithRemote(s, 'admin/xet-down');
     makeModel(join(a, 'model.safetensors'), '8MiB', 173);
@@ -98,6 +134,14 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     await runHubJson(['push'], { cwd: a, env });
     const model = readFileSync(join(a, 'model.safetensors'));
     const opts = { repo: { type: 'model' as const, name: 'admin/xet-down' }, hubUrl: proxy.url, accessToken: s.adminToken };
+
+    // the resolve answer names the file's Xet hash, the one `hub chunk` computes, and its token route
+    const info = await fileDownloadInfo({ ...opts, path: 'model.safetensors' });
+    const chunked = await runHubJson(['chunk', join(a, 'model.safetensors')], { env });
+    expect(info?.xet?.hash).toBe(chunked.xetHash);
+    expect(info?.xet?.refreshUrl.pathname).toMatch(/^\/api\/models\/admin\/xet-down\/xet-read-token\/[0-9a-f]{40}$/);
+    expect(info?.etag.replace(/"/g, '')).toBe(sha256(model));
+    expect(info?.size).toBe(model.length);
 
     proxy.log.length = 0;
     const blob = await downloadFile({ ...opts, path: 'model.safetensors' });

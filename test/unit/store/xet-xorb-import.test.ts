@@ -1,0 +1,46 @@
+/**
+ * importXetXorb (store/xet-xorb-import.ts): a Xet xorb of compressed records is stored as the
+ * store keeps xorbs (uncompressed records, same name), indexed, and readable by the store's own
+ * reader; a xorb the store has (from a hub push of the same chunks) stays one copy.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeXetXorb } from '../../../src/formats/xet-xorb.js';
+import { encodeXorb, parseXorbRecords } from '../../../src/formats/xorb.js';
+import { xetHex } from '../../../src/hash/xet-hex.js';
+import { Store } from '../../../src/store/store.js';
+import { importXetXorb } from '../../../src/store/xet-xorb-import.js';
+import { XorbFile } from '../../../src/store/xorb-reader.js';
+import { xorbPath } from '../../../src/store/paths.js';
+import { seededRandom } from '../formats/seeded.js';
+import { tmpDir } from '../../helpers/tmp-dir.js';
+
+describe('importXetXorb', () => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await Store.open(join(tmpDir(), 'store'));
+  });
+  afterAll(() => store?.close());
+
+  it('stores LZ4 and ByteGrouping4LZ4 records uncompressed under the same name, indexed; again is one copy', () => {
+    const { rand, seed } = seededRandom('xet xorb import');
+    const floats = new Uint8Array(new Float32Array(Array.from({ length: 16384 }, () => rand.normal() * 0.02)).buffer);
+    const chunks = [new TextEncoder().encode('import me '.repeat(3000)), floats, rand.bytes(5000)];
+    for (const footer of [true, false]) {
+      const { bytes, xorbHash, chunkHashes } = encodeXetXorb(chunks, store.hashers, { footer });
+      expect(bytes.length).toBeLessThan(chunks.reduce((n, c) => n + c.length, 0));
+      const tmp = join(tmpDir(), 'upload');
+      writeFileSync(tmp, bytes);
+      const r = importXetXorb(store, tmp, xetHex(xorbHash));
+      expect(r, `seed ${seed}`).toEqual({ xorb: xetHex(xorbHash), chunks: 3, bytes: encodeXorb(chunks).length, wasInserted: footer });
+      // the stored file is exactly what a hub push of these chunks writes
+      expect(Buffer.from(readFileSync(xorbPath(store.paths, r.xorb))).equals(Buffer.from(encodeXorb(chunks)))).toBe(true);
+      const f = XorbFile.open(store.xorbs, r.xorb);
+      expect(f.verify(store.hashers).map(xetHex)).toEqual(chunkHashes.map(xetHex));
+      f.close();
+      expect(parseXorbRecords(readFileSync(xorbPath(store.paths, r.xorb)))).toHaveLength(3);
+      expect(store.index.lookup(chunkHashes[1])).toMatchObject({ xorb: r.xorb, index: 1, length: floats.length });
+    }
+  });
+});
