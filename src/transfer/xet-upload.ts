@@ -10,7 +10,7 @@
  *    answer's HMAC key: a xorb of the same name is the local one (this store uploaded it), and a
  *    chunk whose keyed hash is listed is there too, wherever the CAS keeps it;
  * 3. every local xorb holding a chunk the CAS lacks is uploaded whole (xet-xorb-encode.ts), in
- *    parallel; a compressed one is encoded in memory, at most two at once;
+ *    parallel; a compressed one is encoded in memory, one at a time;
  * 4. one shard (no footer) registers the files: per file its terms over the xorbs that now hold
  *    its chunks, a verification hash per term, its SHA-256; plus a block per uploaded xorb.
  *
@@ -68,8 +68,8 @@ export class XetUpload {
   private readonly located = new Map<string, Place>();
   private readonly asked = new Set<string>();
   private readonly hmacs = new Map<string, Promise<KeyedBlake3>>();
-  /** Compressed xorbs held in memory at once. */
-  private readonly encoding = new Slots(2);
+  /** Compressed xorbs held in memory at once (one: up to 64 MiB). */
+  private readonly encoding = new Slots(1);
   /** Xorbs uploaded by this push, for the shards' xorb blocks. */
   private readonly uploaded = new Map<string, EncodedXorb>();
   /** Xorb bytes sent. */
@@ -179,7 +179,7 @@ export class XetUpload {
 
   /** Uploads local xorb `x` (step 3); progress: the file bytes it carries, spread over the bytes sent. */
   private async sendXorb(x: string, meter: TransferMeter, logical: number): Promise<void> {
-    // a compressed xorb is held in memory until sent: at most two at once
+    // a compressed xorb is held in memory until sent: one at a time
     let release = this.compression === 'none' ? undefined : await this.encoding.acquire(this.q.signal);
     try {
       const e = encodeLocalXorb(this.source, x, this.source.hashers, this.compression);

@@ -3,7 +3,7 @@
  * `hub serve` through a recording proxy: the token the LFS batch hands out is used as it is; one
  * that expires within a minute is refreshed from the token route first; one the CAS refuses (401)
  * is refreshed and the request sent once more; concurrent callers share one refresh; a refresh
- * without hub credentials fails with the server's 401 as an auth error (exit 4).
+ * the hub refuses is one error (exit 4 for a wrong token, 3 for a private repository asked anonymously).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,10 +92,13 @@ describe('Xet CAS tokens against hub serve', () => {
     expect(tokenRoute()).toHaveLength(1);
   });
 
-  it('a refresh the hub refuses (no credentials for a private repository) is an auth error, exit 4', async () => {
-    const cas = new XetCas(new XetTokenSource(withHeader({ 'X-Xet-Access-Token': undefined }), anonymous));
-    const err = await cas.reconstruction(fileHash).then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(HubError);
-    expect((err as HubError).exitCode).toBe(4);
+  it('a refresh the hub refuses is one error: a wrong hub token exit 4, no credentials for a private repository exit 3 (hidden as missing)', async () => {
+    for (const [auth, exit] of [[bearer('hf_wrong'), 4], [anonymous, 3]] as const) {
+      const cas = new XetCas(new XetTokenSource(withHeader({ 'X-Xet-Access-Token': undefined }), auth));
+      const err = await cas.reconstruction(fileHash).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(HubError);
+      expect((err as HubError).exitCode).toBe(exit);
+      expect((err as HubError).message).toMatch(/Xet token/);
+    }
   });
 });

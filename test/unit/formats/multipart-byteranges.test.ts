@@ -10,7 +10,7 @@ import { ByteRangesParser, byteRangesBoundary, type RangePiece } from '../../../
 const BOUNDARY = 'hub-0123456789abcdef';
 const ranges = [
   { start: 10, end: 15 },
-  { start: 40, end: 48 },
+  { start: 40, end: 49 },
 ];
 const data = [Buffer.from('hello'), Buffer.from('\r\n--hub-x')]; // part bytes may look like a delimiter
 
@@ -56,7 +56,7 @@ describe('ByteRangesParser', () => {
   });
 
   it('refuses a part of another range than asked for', () => {
-    expect(() => parse(body(data, [ranges[0], { start: 41, end: 49 }]), [])).toThrow(/part 1 holds bytes 41-48, not the 40-47 asked for/);
+    expect(() => parse(body(data, [ranges[0], { start: 41, end: 50 }]), [])).toThrow(/part 1 holds bytes 41-49, not the 40-48 asked for/);
   });
 
   it('refuses a body that ends before its closing delimiter', () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { fetchOf, parseXetReconstruction, rangeHeader } from '../../../src/formats/xet-reconstruction.js';
 
 const A = 'a1b2c3d4e5f6789012345678901234567890abcdef1234567890abcdef123456';
-const B = 'fedcba0987654321098765432109876543210fedcba098765432109876543fedc';
+const B = 'fedcba0987654321098765432109876543210fedcba098765432109876543fed';
 
 /** The spec's "more complex QueryReconstruction example" (its second hash padded to 64 digits). */
 const V1 = {
