@@ -182,7 +182,7 @@ export class XetUpload {
     // a compressed xorb is held in memory until sent: one at a time
     let release = this.compression === 'none' ? undefined : await this.encoding.acquire(this.q.signal);
     try {
-      const e = encodeLocalXorb(this.source, x, this.source.hashers, this.compression);
+      const e = await encodeLocalXorb(this.source, x, this.source.hashers, this.compression);
       if (e.scheme === 'none') {
         release?.(); // streamed from the file
         release = undefined;

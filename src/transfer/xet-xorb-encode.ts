@@ -3,11 +3,12 @@
  * sends (Xet spec xorb.md): the same chunks in the same order (so the same xorb hash), each record
  * stored with the compression chosen for the xorb, then the footer (chunk hashes, record
  * boundaries, unpacked offsets). The choice is measured per xorb on a sample of its chunks:
- * byte-grouped LZ4 or LZ4 when it makes the sample at least 10% smaller (BF16/F16 weights, text),
- * no compression otherwise (F32 weights and already-compressed data barely shrink, and encoding
- * costs about 5 ms per MiB here, docs/performance.md). Without compression the body streams from
- * the file in 1 MiB pieces; a compressed one is encoded into memory first (its length must be
- * known before it is sent), so the caller bounds how many are held at once.
+ * byte-grouped LZ4 or LZ4 when it makes the sample at least 11% smaller (BF16 weights, text),
+ * no compression otherwise (F32 and F16 weights and already-compressed data shrink less, and
+ * encoding costs about 5 ms per MiB here, docs/performance.md). Without compression the body
+ * streams from the file in 1 MiB pieces; a compressed one is encoded into memory first (its
+ * length must be known before it is sent), yielding to the event loop as it goes (other uploads
+ * keep moving), so the caller bounds how many are held at once.
  */
 import { IntegrityError, UsageError } from '../errors.js';
 import { compressChunk, type ChunkSchemeChoice } from '../formats/chunk-compression.js';
@@ -20,10 +21,18 @@ import type { UploadSource, XorbReader } from './store-interfaces.js';
 
 /** Bytes read from disk per piece of an uncompressed body. */
 const PIECE = 1 << 20;
+/** Longest stretch of encoding between two yields to the event loop. */
+const YIELD_MS = 20;
 /** Chunks of a xorb tried when choosing its compression (spread over it: a model's small layer-norm tensors compress far better than its weights). */
 const SAMPLE_CHUNKS = 64;
-/** A scheme is used when it makes the sample at most this fraction of its size. */
-const WORTH = 0.9;
+/**
+ * A scheme is used when it makes the sample at most this fraction of its size: BF16 weights of
+ * N(0, 0.02) come to 0.83-0.875 with byte-grouped LZ4, F32 ones to 0.905-0.95 and F16 ones to
+ * 0.98 (the project's generated models, and test/bench/chunk-compression.mjs), and encoding runs
+ * at about 200 MB/s here, so 12-17% less to send pays on links slower than about 25 MB/s, while
+ * F32's 5-9% costs more time than it saves on most links.
+ */
+const WORTH = 0.89;
 
 /** How xorbs are compressed for upload: `auto` measures each (HUB_XET_COMPRESSION). */
 export type XetCompression = 'auto' | 'none' | 'lz4' | 'bg4-lz4';
@@ -80,7 +89,7 @@ function recordsOf(h: XorbReader, xorb: string): XorbRecord[] {
   return out;
 }
 
-/** Which scheme pays for `data` samples: the smaller of LZ4 and BG4-LZ4 when it saves at least 10%, else none. */
+/** Which scheme pays for `data` samples: the smaller of LZ4 and BG4-LZ4 when it saves at least 11% (WORTH), else none. */
 export function chooseScheme(samples: readonly Uint8Array[]): 'none' | 'lz4' | 'bg4-lz4' {
   const raw = samples.reduce((n, s) => n + s.length, 0);
   if (!raw) return 'none';
@@ -96,7 +105,7 @@ export function chooseScheme(samples: readonly Uint8Array[]): 'none' | 'lz4' | '
  * store's index when it has them all, else from its bytes; either way the xorb hash they give
  * must be its name (a damaged local xorb is never sent).
  */
-export function encodeLocalXorb(source: UploadSource, xorb: string, hashers: XetHashers, compression: XetCompression): EncodedXorb {
+export async function encodeLocalXorb(source: UploadSource, xorb: string, hashers: XetHashers, compression: XetCompression): Promise<EncodedXorb> {
   const h = source.openXorb(xorb);
   try {
     const records = recordsOf(h, xorb);
@@ -159,7 +168,12 @@ export function encodeLocalXorb(source: UploadSource, xorb: string, hashers: Xet
     const parts: Uint8Array[] = [];
     const boundaries: number[] = [];
     let at = 0;
+    let since = performance.now();
     for (const r of records) {
+      if (performance.now() - since > YIELD_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve)); // the other uploads' sockets are served meanwhile
+        since = performance.now();
+      }
       const data = new Uint8Array(r.length);
       readAll(h, data, r.dataOffset, xorb);
       const c = compressChunk(data, scheme);
