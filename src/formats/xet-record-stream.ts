@@ -2,8 +2,11 @@
  * Xet chunk records (any compression scheme, xet-xorb.ts) parsed from a byte stream that arrives
  * in pieces of any size: a xorb range received from a CAS. Each whole record comes out as its
  * header fields and a view of its stored bytes; only a record that straddles two pieces is
- * copied. Headers are checked as xet-xorb.ts checks them (version, scheme, lengths within the
- * limits) before their bytes are awaited, so a lying length costs no more than the limit. Pure.
+ * copied, and the incomplete record left at the end of a piece is copied too, so the stream holds
+ * no view of a piece once `push` returns (the caller may reuse its buffer as soon as it is done
+ * with the records). Headers are checked as xet-xorb.ts checks them (version, scheme, lengths
+ * within the limits) before their bytes are awaited, so a lying length costs no more than the
+ * limit. Pure.
  */
 import { decodeXetChunkHeader } from './xet-xorb.js';
 import { CHUNK_HEADER_BYTES } from './xorb.js';
@@ -28,7 +31,7 @@ export class XetRecordStream {
     if (this.carry.length) {
       const need = this.needs(this.carry, piece);
       if (need === undefined || need > piece.length) {
-        this.carry = Buffer.concat([this.carry, piece]);
+        this.carry = Buffer.concat([this.carry, piece]); // a copy
         return out;
       }
       const joined = Buffer.concat([this.carry, piece.subarray(0, need)]);
@@ -37,7 +40,7 @@ export class XetRecordStream {
       buf = piece.subarray(need);
     }
     const end = this.records(buf, out);
-    this.carry = buf.subarray(end);
+    this.carry = new Uint8Array(buf.subarray(end)); // a copy: see the module comment
     return out;
   }
 

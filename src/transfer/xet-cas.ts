@@ -11,6 +11,7 @@ import type { Dispatcher } from 'undici';
 import { HubError, ProtocolError } from '../errors.js';
 import { ByteRangesParser, byteRangesBoundary, type RangePiece } from '../formats/multipart-byteranges.js';
 import { parseXetReconstruction, rangeHeader, type XetFetch, type XetReconstruction } from '../formats/xet-reconstruction.js';
+import type { BufferPool } from '../fs/buffer-pool.js';
 import { BodyPrefetch } from './body-prefetch.js';
 import { errorForBody } from './http-client.js';
 import { send } from './lfs-client.js';
@@ -78,10 +79,11 @@ export class XetCas {
 
   /**
    * Starts `fetch` (exactly its signed Range value; several ranges come back as
-   * multipart/byteranges); the body is read ahead up to `prefetch` bytes. An answer that is not
-   * 206 with exactly those ranges is refused before any byte is used.
+   * multipart/byteranges); the body is read ahead up to `prefetch` bytes, into `pool`'s buffers
+   * when given. An answer that is not 206 with exactly those ranges is refused before any byte
+   * is used.
    */
-  async openFetch(fetch: XetFetch, prefetch: number): Promise<FetchBody> {
+  async openFetch(fetch: XetFetch, prefetch: number, pool?: BufferPool): Promise<FetchBody> {
     this.counts.ranges++;
     const value = rangeHeader(fetch);
     const what = `${value} of xorb ${fetch.xorb.slice(0, 12)}`;
@@ -108,7 +110,7 @@ export class XetCas {
         throw new ProtocolError(`${fetch.url} answered range ${String(cr)}, not ${want}…`, { data: { url: fetch.url } }, 'bad_range');
       }
     }
-    return new FetchBody(new BodyPrefetch(res.body as unknown as AsyncIterable<Buffer> & { destroy(): unknown }, prefetch, what, this.signal), fetch, parser);
+    return new FetchBody(new BodyPrefetch(res.body as unknown as AsyncIterable<Buffer> & { destroy(): unknown }, prefetch, what, this.signal, pool), fetch, parser, pool);
   }
 
   /** Uploads a serialized xorb (`POST /v1/xorbs/default/HASH`); true when the CAS did not have it. */
@@ -158,20 +160,25 @@ export function isExpiredUrl(err: unknown): boolean {
   return err instanceof HubError && err.data?.status === 403;
 }
 
+/** A piece of a fetch's body: bytes of range `part`; `release` once nothing references `data` (its buffer is reused then; never calling it leaves it to the garbage collector). */
+export interface FetchPiece extends RangePiece {
+  release: () => void;
+}
+
 /**
  * The body of one fetch as pieces tagged with the range they belong to. Framing the server gets
  * wrong (a multipart part of another range, a body that ends early) is a ProtocolError.
  */
 export class FetchBody {
-  private queued: RangePiece[] = [];
+  private queued: FetchPiece[] = [];
   private ended = false;
   /** Body bytes received (multipart framing included). */
   received = 0;
 
-  constructor(private readonly body: BodyPrefetch, private readonly fetch: XetFetch, private readonly parser?: ByteRangesParser) {}
+  constructor(private readonly body: BodyPrefetch, private readonly fetch: XetFetch, private readonly parser?: ByteRangesParser, private readonly pool?: BufferPool) {}
 
   /** The next piece, or undefined at the end of the body. */
-  async next(): Promise<RangePiece | undefined> {
+  async next(): Promise<FetchPiece | undefined> {
     for (;;) {
       const q = this.queued.shift();
       if (q) return q;
@@ -187,12 +194,27 @@ export class FetchBody {
         return undefined;
       }
       this.received += buf.length;
-      if (!this.parser) return { part: 0, data: buf };
+      let pieces: RangePiece[];
       try {
-        this.queued = this.parser.push(buf);
+        pieces = this.parser ? this.parser.push(buf) : [{ part: 0, data: buf }];
       } catch (err) {
         throw new ProtocolError(`${this.fetch.url}: ${(err as Error).message}`, { data: { url: this.fetch.url } }, 'bad_range');
       }
+      // the buffer goes back to the pool once every piece cut from it is released
+      let holds = pieces.length;
+      const pool = this.pool;
+      if (!holds) pool?.give(buf);
+      this.queued = pieces.map((p) => {
+        let released = false;
+        return {
+          ...p,
+          release: () => {
+            if (released) return;
+            released = true;
+            if (--holds === 0) pool?.give(buf);
+          },
+        };
+      });
     }
   }
 

@@ -19,6 +19,7 @@
 import { pacer } from '../abort.js';
 import { IntegrityError, ProtocolError } from '../errors.js';
 import { fetchOf, type XetFetch, type XetReconstruction, type XetTerm } from '../formats/xet-reconstruction.js';
+import { BufferPool } from '../fs/buffer-pool.js';
 import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
 import type { TransferQueue } from './queue.js';
@@ -30,6 +31,8 @@ import { corruptRange, fetchChunks } from './xet-fetch-chunks.js';
 
 /** Bytes of a fetch body read ahead of its consumer. */
 const PREFETCH_BYTES = 4 << 20;
+/** Bytes of the pooled buffers bodies are read into. */
+const BLOCK_BYTES = 1 << 20;
 /** Times a streamed fetch whose connection dropped mid-body is opened again. */
 const REOPEN_ATTEMPTS = 5;
 
@@ -39,7 +42,7 @@ type Step = { local: XetTerm; chunks: XorbChunkInfo[] } | { fetch: XetFetch; ter
 /** What a Xet download learned: chunks of remote xorbs, to record once the object verified. */
 export type LearnedChunks = Array<{ xorb: string; chunks: XorbChunkInfo[] }>;
 
-/** Chunks learned during one download, by xorb and chunk number. */
+/** Chunks of xorbs by xorb and chunk number (what a download learned, or expects). */
 class Learned {
   private readonly byXorb = new Map<string, Map<number, XorbChunkInfo>>();
 
@@ -72,7 +75,7 @@ class Learned {
  * are local; the others are grouped by fetch, a group extended while the next term uses the same
  * fetch at higher chunks. `scattered` gets the fetches that more than one group would use.
  */
-function plan<L, R>(rec: XetReconstruction, target: DownloadTarget<L, R>, learned: Learned, what: string): { steps: Step[]; scattered: XetFetch[] } {
+function plan<L, R>(rec: XetReconstruction, target: DownloadTarget<L, R>, learned: Learned, expected: Learned, what: string): { steps: Step[]; scattered: XetFetch[] } {
   const steps: Step[] = [];
   const groups = new Map<XetFetch, number>();
   for (const term of rec.terms) {
@@ -81,6 +84,7 @@ function plan<L, R>(rec: XetReconstruction, target: DownloadTarget<L, R>, learne
       steps.push({ local: term, chunks: known });
       continue;
     }
+    for (const c of known ?? []) expected.add(term.xorb, c); // what the fetched chunks must hash to
     const at = fetchOf(rec, term);
     if (!at) throw new ProtocolError(`the reconstruction of ${what} names chunks ${term.chunkStart}-${term.chunkEnd} of xorb ${term.xorb} without a fetch that holds them`, {}, 'bad_reconstruction');
     const last = steps[steps.length - 1];
@@ -100,15 +104,17 @@ interface Download<L, R> {
   target: DownloadTarget<L, R>;
   meter: TransferMeter;
   learned: Learned;
-  /** Known hashes of remote chunks (the map's), to compare what arrives with. */
-  expected: (xorb: string, index: number) => Uint8Array | undefined;
+  /** Hashes the store knows of chunks to fetch (found when planning), to compare what arrives with. */
+  expected: Learned;
   received: number;
+  /** The buffers fetched bodies are read into (reused once written). */
+  pool: BufferPool;
 }
 
 /** Hashes a fetched chunk and checks it against a hash the map knows. */
 function hashOf<L, R>(d: Download<L, R>, fetch: XetFetch, index: number, data: Uint8Array): Uint8Array {
   const hash = d.target.hashers.chunk.hash(data);
-  const want = d.expected(fetch.xorb, index);
+  const want = d.expected.chunks(fetch.xorb, index, index + 1)?.[0]?.hash;
   if (want && Buffer.compare(hash, want) !== 0) throw corruptRange(fetch, `chunk ${index} does not match its hash ${xetHex(want)}`);
   d.learned.add(fetch.xorb, { index, hash, length: data.length });
   return hash;
@@ -121,13 +127,14 @@ async function stashAll<L, R>(d: Download<L, R>, fetches: readonly XetFetch[]): 
   try {
     await d.q.each(fetches, (fetch) =>
       d.q.inSlot(async () => {
-        const body = await d.cas.openFetch(fetch, PREFETCH_BYTES);
+        const body = await d.cas.openFetch(fetch, PREFETCH_BYTES, d.pool);
         try {
           for await (const batch of fetchChunks(body, fetch)) {
-            for (const c of batch) {
+            for (const c of batch.chunks) {
               stash.add(hashOf(d, fetch, c.index, c.data), c.data);
               d.meter.move(0, c.wire); // the file's bytes are counted when the terms are written
             }
+            batch.release(); // the stash copied them
             await stash.drained();
           }
         } finally {
@@ -164,7 +171,7 @@ async function streamTerms<L, R>(d: Download<L, R>, fetch: XetFetch, terms: read
         for await (const batch of fetchChunks(body, fetch, want)) {
           let wire = 0;
           let done = 0;
-          for (const c of batch) {
+          for (const c of batch.chunks) {
             if (t >= terms.length || c.index < next) continue; // written before a reopen
             if (c.index !== next) throw corruptRange(fetch, `chunk ${next} expected, the range is at chunk ${c.index}`);
             const hash = hashOf(d, fetch, c.index, c.data);
@@ -180,6 +187,7 @@ async function streamTerms<L, R>(d: Download<L, R>, fetch: XetFetch, terms: read
             }
           }
           d.meter.move(done, wire);
+          writer.whenWritten?.(batch.release); // without it, the piece's buffer is never reused
           await writer.drained?.();
           if (t >= terms.length) break; // a fetch wider than its terms: the rest is not needed
         }
@@ -190,7 +198,7 @@ async function streamTerms<L, R>(d: Download<L, R>, fetch: XetFetch, terms: read
         d.received += body.received;
         body.cancel();
         body = undefined;
-        body = await d.q.retried(() => d.cas.openFetch(fetch, PREFETCH_BYTES)).catch((e) => (isExpiredUrl(e) ? undefined : Promise.reject(e)));
+        body = await d.q.retried(() => d.cas.openFetch(fetch, PREFETCH_BYTES, d.pool)).catch((e) => (isExpiredUrl(e) ? undefined : Promise.reject(e)));
       }
     }
   } finally {
@@ -207,7 +215,7 @@ async function streamAfresh<L, R>(d: Download<L, R>, terms: readonly XetTerm[], 
   for (const term of terms) {
     const at = fetchOf(rec, term);
     if (!at) throw new ProtocolError(`a new reconstruction of Xet file ${fileHash.slice(0, 12)} has no fetch for chunks ${term.chunkStart}-${term.chunkEnd} of xorb ${term.xorb}`, {}, 'bad_reconstruction');
-    const body = await d.q.inSlot(() => d.cas.openFetch(at.fetch, PREFETCH_BYTES));
+    const body = await d.q.inSlot(() => d.cas.openFetch(at.fetch, PREFETCH_BYTES, d.pool));
     await streamTerms(d, at.fetch, [term], body, writer, merkle, fileHash);
   }
 }
@@ -228,18 +236,19 @@ export async function receiveXet<L, R>(q: TransferQueue, cas: XetCas, obj: { oid
     target,
     meter,
     learned: new Learned(),
-    expected: (xorb, index) => target.xorbs.chunks(xorb, index, index + 1)?.[0]?.hash,
+    expected: new Learned(),
     received: 0,
+    pool: new BufferPool(BLOCK_BYTES),
   };
   // chunks that serve terms all over the file come first, into the store; then everything in order
-  const first = plan(rec, target, d.learned, what);
+  const first = plan(rec, target, d.learned, d.expected, what);
   await stashAll(d, first.scattered);
-  const { steps } = first.scattered.length ? plan(rec, target, d.learned, what) : first;
+  const { steps } = first.scattered.length ? plan(rec, target, d.learned, d.expected, what) : first;
 
   const merkle = new MerkleBuilder(target.hashers.node);
   const remote = steps.filter((s): s is Extract<Step, { fetch: XetFetch }> => 'fetch' in s);
   // fetches are opened ahead through the queue's slots; a URL that expired meanwhile is handled by streamTerms
-  const opened = q.ordered(remote.map((s) => () => cas.openFetch(s.fetch, PREFETCH_BYTES).catch((err) => (isExpiredUrl(err) ? undefined : Promise.reject(err)))));
+  const opened = q.ordered(remote.map((s) => () => cas.openFetch(s.fetch, PREFETCH_BYTES, d.pool).catch((err) => (isExpiredUrl(err) ? undefined : Promise.reject(err)))));
   const checkpoint = pacer(q.signal);
   try {
     for (const step of steps) {

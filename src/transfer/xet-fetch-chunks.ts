@@ -26,11 +26,17 @@ export function corruptRange(fetch: XetFetch, why: string, cause?: unknown): Int
   return new IntegrityError(`xorb ${fetch.xorb.slice(0, 12)} bytes ${where} from ${new URL(fetch.url).origin}: ${why}`, { data: { url: fetch.url, xorb: fetch.xorb }, ...(cause ? { cause } : {}) }, 'corrupt_xorb');
 }
 
+/** The chunks decoded from one piece of a body; `release` once nothing references their data (scheme-0 chunks are views of the piece's buffer). */
+export interface FetchedBatch {
+  chunks: FetchedChunk[];
+  release: () => void;
+}
+
 /**
- * The chunks of `body` in order; `wanted(index)` says which to decode (the others are only
- * parsed). Ends after the last chunk of the last range (the body must end there).
+ * The chunks of `body` in order, a batch per piece; `wanted(index)` says which to decode (the
+ * others are only parsed). Ends after the last chunk of the last range (the body must end there).
  */
-export async function* fetchChunks(body: FetchBody, fetch: XetFetch, wanted: (index: number) => boolean = () => true): AsyncGenerator<FetchedChunk[]> {
+export async function* fetchChunks(body: FetchBody, fetch: XetFetch, wanted: (index: number) => boolean = () => true): AsyncGenerator<FetchedBatch> {
   let part = -1;
   let stream = new XetRecordStream();
   let index = 0;
@@ -58,7 +64,9 @@ export async function* fetchChunks(body: FetchBody, fetch: XetFetch, wanted: (in
     } catch (err) {
       throw err instanceof FormatError ? corruptRange(fetch, err.message, err) : err;
     }
-    if (out.length) yield out;
+    // the record stream keeps no view of the piece (xet-record-stream.ts): only `out` may hold its buffer
+    if (out.length) yield { chunks: out, release: piece.release };
+    else piece.release();
   }
   closePart();
   if (part !== fetch.ranges.length - 1) throw corruptRange(fetch, `the body holds ${part + 1} of ${fetch.ranges.length} ranges`);
