@@ -179,14 +179,9 @@ export class XetUpload {
 
   /** Uploads local xorb `x` (step 3); progress: the file bytes it carries, spread over the bytes sent. */
   private async sendXorb(x: string, meter: TransferMeter, logical: number): Promise<void> {
-    // a compressed xorb is held in memory until sent: one at a time
-    let release = this.compression === 'none' ? undefined : await this.encoding.acquire(this.q.signal);
+    // a compressed xorb is held in memory until sent: one at a time (an uncompressed one streams from the file)
+    const e = await encodeLocalXorb(this.source, x, this.source.hashers, this.compression, () => this.encoding.acquire(this.q.signal));
     try {
-      const e = await encodeLocalXorb(this.source, x, this.source.hashers, this.compression);
-      if (e.scheme === 'none') {
-        release?.(); // streamed from the file
-        release = undefined;
-      }
       let counted = 0;
       let wire = 0;
       const sent = (n: number): void => {
@@ -206,7 +201,7 @@ export class XetUpload {
       this.casHas.add(x);
       this.uploaded.set(x, { ...e, body: () => [] }); // the shard needs its chunks, not its bytes
     } finally {
-      release?.();
+      e.release();
     }
   }
 

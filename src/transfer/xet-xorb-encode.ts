@@ -24,7 +24,7 @@ const PIECE = 1 << 20;
 /** Longest stretch of encoding between two yields to the event loop. */
 const YIELD_MS = 20;
 /** Chunks of a xorb tried when choosing its compression (spread over it: a model's small layer-norm tensors compress far better than its weights). */
-const SAMPLE_CHUNKS = 64;
+const SAMPLE_CHUNKS = 32;
 /**
  * A scheme is used when it makes the sample at most this fraction of its size: BF16 weights of
  * N(0, 0.02) come to 0.83-0.875 with byte-grouped LZ4, F32 ones to 0.905-0.95 and F16 ones to
@@ -94,10 +94,11 @@ export function chooseScheme(samples: readonly Uint8Array[]): 'none' | 'lz4' | '
   const raw = samples.reduce((n, s) => n + s.length, 0);
   if (!raw) return 'none';
   const size = (choice: ChunkSchemeChoice): number => samples.reduce((n, s) => n + compressChunk(s, choice).bytes.length, 0);
+  // byte grouping first: weights (most of a model repository's bytes) shrink with it or not at
+  // all, so plain LZ4 is tried only when it did (data that shrinks, text, may do better with it)
   const bg4 = size('bg4-lz4');
-  const lz4 = bg4 <= raw * WORTH ? Infinity : size('lz4'); // LZ4 only when byte grouping did not pay
-  if (bg4 <= lz4 && bg4 <= raw * WORTH) return 'bg4-lz4';
-  return lz4 <= raw * WORTH ? 'lz4' : 'none';
+  if (bg4 > raw * WORTH) return 'none';
+  return size('lz4') < bg4 ? 'lz4' : 'bg4-lz4';
 }
 
 /**
@@ -105,7 +106,7 @@ export function chooseScheme(samples: readonly Uint8Array[]): 'none' | 'lz4' | '
  * store's index when it has them all, else from its bytes; either way the xorb hash they give
  * must be its name (a damaged local xorb is never sent).
  */
-export async function encodeLocalXorb(source: UploadSource, xorb: string, hashers: XetHashers, compression: XetCompression): Promise<EncodedXorb> {
+export async function encodeLocalXorb(source: UploadSource, xorb: string, hashers: XetHashers, compression: XetCompression, compressing: () => Promise<() => void> = async () => () => {}): Promise<EncodedXorb & { release: () => void }> {
   const h = source.openXorb(xorb);
   try {
     const records = recordsOf(h, xorb);
@@ -140,6 +141,7 @@ export async function encodeLocalXorb(source: UploadSource, xorb: string, hasher
       const boundaries = records.map((r) => r.dataOffset + r.length);
       const size = h.size + xorbFooterBytes(records.length);
       return {
+        release: () => {},
         xorb,
         size,
         unpacked,
@@ -164,29 +166,36 @@ export async function encodeLocalXorb(source: UploadSource, xorb: string, hasher
         },
       };
     }
-    // compressed: every record encoded now (its length must be known before it is sent)
+    // compressed: every record encoded now (its length must be known before it is sent), once the caller lets this one be held in memory
+    const release = await compressing();
     const parts: Uint8Array[] = [];
-    const boundaries: number[] = [];
-    let at = 0;
-    let since = performance.now();
-    for (const r of records) {
-      if (performance.now() - since > YIELD_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve)); // the other uploads' sockets are served meanwhile
-        since = performance.now();
+    try {
+      const boundaries: number[] = [];
+      let at = 0;
+      let since = performance.now();
+      for (const r of records) {
+        if (performance.now() - since > YIELD_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve)); // the other uploads' sockets are served meanwhile
+          since = performance.now();
+        }
+        const data = new Uint8Array(r.length);
+        readAll(h, data, r.dataOffset, xorb);
+        const c = compressChunk(data, scheme);
+        const head = new Uint8Array(CHUNK_HEADER_BYTES);
+        const n = c.bytes.length;
+        head.set([CHUNK_RECORD_VERSION, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, c.scheme, r.length & 0xff, (r.length >>> 8) & 0xff, (r.length >>> 16) & 0xff]);
+        parts.push(head, c.bytes);
+        at += CHUNK_HEADER_BYTES + n;
+        boundaries.push(at);
       }
-      const data = new Uint8Array(r.length);
-      readAll(h, data, r.dataOffset, xorb);
-      const c = compressChunk(data, scheme);
-      const head = new Uint8Array(CHUNK_HEADER_BYTES);
-      const n = c.bytes.length;
-      head.set([CHUNK_RECORD_VERSION, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, c.scheme, r.length & 0xff, (r.length >>> 8) & 0xff, (r.length >>> 16) & 0xff]);
-      parts.push(head, c.bytes);
-      at += CHUNK_HEADER_BYTES + n;
-      boundaries.push(at);
+      parts.push(footer(boundaries));
+    } catch (err) {
+      release();
+      throw err;
     }
-    parts.push(footer(boundaries));
     const size = parts.reduce((n, p) => n + p.length, 0);
     return {
+      release,
       xorb,
       size,
       unpacked,
