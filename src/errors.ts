@@ -135,6 +135,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   missing_xorb: ExitCode.integrity,
   size_mismatch: ExitCode.integrity,
   unsafe_path: ExitCode.integrity,
+  shard_mismatch: ExitCode.integrity,
   xet_hash_mismatch: ExitCode.integrity,
   xorb_mismatch: ExitCode.integrity,
   // 6: the network, or a remote's answer that its protocol does not allow

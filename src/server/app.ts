@@ -207,7 +207,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     s.on('close', () => sockets.delete(s));
   });
   server.requestTimeout = 0; // git pushes and large uploads may take long
-  server.headersTimeout = 60_000;
+  // An idle keep-alive connection stays open 65 s (Node's default: 5 s). A Xet client builds its
+  // next xorb between requests, compressing on its own event loop for seconds: undici cannot
+  // close the idle socket meanwhile (its timer waits for that loop), so a server that closed it
+  // first made the next POST fail with EPIPE (@huggingface/hub uploading a 256 MiB BF16 model: 6
+  // runs of 7 failed so; none of 4 since).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000; // longer than keepAliveTimeout, as Node advises
 
   const baseUrl = (req: IncomingMessage) => publicUrl ?? `http://${req.headers.host ?? `${opts.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`}`;
 

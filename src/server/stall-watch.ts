@@ -6,6 +6,10 @@
  * upload to a temporary file) then stops, as it does when a client goes away. Without this, 30
  * requests that declare 1,000 bytes and send 2 hold 60 git processes forever (issue 11).
  *
+ * A request refused before its body arrived (a 401, a 429) is still watched after its answer,
+ * while the rest of its body drains: a client that stops sending it loses the connection after
+ * `idleMs` too, instead of holding it until the keep-alive timeout (65 s: app.ts).
+ *
  * Time spent by the server itself (a git that computes a pack, a queue for a worker) never
  * counts: a body counts as stalled only while the server's buffer for it has room (so the
  * socket is being read), an answer only while the socket's send buffer is full.
@@ -40,11 +44,16 @@ export class StallWatch {
     this.timer.unref();
   }
 
-  /** Watches `req` until its response closes. */
+  /** Watches `req` until its response closes and its body has arrived (or its connection is gone). */
   watch(req: IncomingMessage, res: ServerResponse): void {
     const w: Watched = { req, res, read: req.socket.bytesRead, written: req.socket.bytesWritten, since: Date.now() };
     this.watched.add(w);
-    res.once('close', () => this.watched.delete(w));
+    const done = () => this.watched.delete(w);
+    res.once('close', () => {
+      if (req.complete || req.socket.destroyed) return done();
+      req.once('end', done);
+      req.once('close', done);
+    });
   }
 
   /** Stops the timer. */

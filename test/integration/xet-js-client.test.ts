@@ -95,6 +95,8 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     expect(seen(up2, 'POST', new RegExp(`^${CAS}/v1/xorbs/`)).reduce((n, r) => n + r.sent, 0)).toBeGreaterThan(0); // the change itself was sent
     const blob2 = await downloadFile({ repo, path: 'model.safetensors', hubUrl, accessToken });
     expect(sha256(new Uint8Array(await blob2!.arrayBuffer()))).toBe(sha256(v2));
+    // v2 reuses v1's xorb around the changed chunks: several ranges of it in one request (multipart/byteranges)
+    expect(seen(proxy.log.splice(0), 'GET', new RegExp(`^${CAS}/fetch/`)).some((r) => r.range?.includes(','))).toBe(true);
     await runHubJson(['clone', `${s.url}/admin/xet-up`, 'c2'], { cwd: parent, env });
     expect(sha256(readFileSync(join(parent, 'c2', 'model.safetensors')))).toBe(sha256(v2));
   });
