@@ -69,13 +69,16 @@ function lfsJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** The transfers this server can answer with, in order of preference (whatever order the client lists them in). */
+/** The transfers this server can answer with. */
 export type BatchTransfer = 'xet' | 'hub-chunks' | 'basic';
 
 /**
  * Parses and validates a batch request body; `transfer` is the adapter chosen for the response:
- * `xet` when the client lists it and the server offers it (`xet`), else `hub-chunks` likewise
- * (`chunkTransfer`), else `basic`. `ref` is the branch the client named, if any.
+ * `hub-chunks` when the client lists it before `xet` (only hub lists it: hub's own protocol is
+ * its first choice against hub serve, docs/protocol.md), else `xet` when the client lists it in
+ * any place (HF's clients list `basic` first and still mean Xet), else `hub-chunks`, else `basic`,
+ * each only when the server offers it (`xet`, `chunkTransfer`). `ref` is the branch the client
+ * named, if any.
  */
 export function parseBatchRequest(body: unknown, chunkTransfer = false, xet = false): { operation: 'upload' | 'download'; objects: unknown[]; transfer: BatchTransfer; ref?: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(422, 'batch request must be a JSON object');
@@ -88,7 +91,8 @@ export function parseBatchRequest(body: unknown, chunkTransfer = false, xet = fa
   }
   const offered = b.transfers === undefined ? ['basic'] : b.transfers;
   if (!Array.isArray(offered)) throw new HttpError(422, '"transfers" must be an array');
-  const transfer = xet && offered.includes('xet') ? 'xet' : chunkTransfer && offered.includes('hub-chunks') ? 'hub-chunks' : offered.includes('basic') ? 'basic' : undefined;
+  const chunksFirst = chunkTransfer && offered.includes('hub-chunks') && (!offered.includes('xet') || offered.indexOf('hub-chunks') < offered.indexOf('xet'));
+  const transfer = chunksFirst ? 'hub-chunks' : xet && offered.includes('xet') ? 'xet' : chunkTransfer && offered.includes('hub-chunks') ? 'hub-chunks' : offered.includes('basic') ? 'basic' : undefined;
   if (!transfer) throw new HttpError(422, `no supported transfer adapter: this server offers ${xet ? '"xet", ' : ''}${chunkTransfer ? '"hub-chunks" and ' : ''}"basic"`);
   const ref = (b.ref as { name?: unknown } | undefined)?.name;
   return { operation: b.operation, objects: b.objects, transfer, ...(typeof ref === 'string' && ref.length > 0 && ref.length <= 1024 ? { ref } : {}) };

@@ -32,7 +32,7 @@ export interface IndexedChunk {
 }
 
 /** The schema version this code reads and writes. */
-export const CHUNK_INDEX_VERSION = 1;
+export const CHUNK_INDEX_VERSION = 2;
 
 const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS xorbs (
@@ -56,17 +56,43 @@ CREATE TABLE IF NOT EXISTS repos (
 `;
 
 /**
+ * Version 2: what a Xet download learned of a remote's xorbs (xorb hash, chunk number -> chunk
+ * hash and length), so a later download knows which of a reconstruction's chunks the store
+ * already has although it packed them into xorbs of its own (a Xet reconstruction names xorb
+ * chunk ranges, not chunk hashes). A row is written only after the file it came from verified.
+ */
+const SCHEMA_V2 = `
+CREATE TABLE IF NOT EXISTS xorb_chunks (
+  xorb BLOB NOT NULL,
+  idx INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  length INTEGER NOT NULL,
+  PRIMARY KEY (xorb, idx)
+) WITHOUT ROWID;
+`;
+
+/**
  * MIGRATIONS[v] takes an index from version v to v + 1 (inside the caller's transaction). Version
  * 0 is a new file or an index written before versioning, which already holds the v1 tables
  * (`IF NOT EXISTS` keeps them and their rows).
  */
-const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [(db) => db.exec(SCHEMA_V1)];
+const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [(db) => db.exec(SCHEMA_V1), (db) => db.exec(SCHEMA_V2)];
+
+/** One chunk of a xorb by number: its hash and length. */
+export interface XorbChunk {
+  index: number;
+  hash: Uint8Array;
+  length: number;
+}
 
 /** The chunk index of one store. Open it once per process and close it when done. */
 export class ChunkIndex {
   private readonly db: Database.Database;
   private readonly lookupStmt: Database.Statement<[Buffer], { xorb: Buffer; idx: number; offset: number; length: number }>;
   private readonly addXorbTx: Database.Transaction<(xorb: string, bytes: number, chunks: readonly IndexedChunk[]) => void>;
+  private readonly ownChunksStmt: Database.Statement<[Buffer, number, number], { idx: number; hash: Buffer; length: number }>;
+  private readonly learnedStmt: Database.Statement<[Buffer, number, number], { idx: number; hash: Buffer; length: number }>;
+  private readonly learnTx: Database.Transaction<(entries: ReadonlyArray<{ xorb: string; chunks: readonly XorbChunk[] }>) => void>;
 
   constructor(path: string) {
     // the busy timeout must be in force before the first statement: switching to WAL and
@@ -107,6 +133,34 @@ export class ChunkIndex {
       const id = xorbId.get(key)!.id;
       for (const c of chunks) insertChunk.run(Buffer.from(c.hash), id, c.index, c.offset, c.length);
     });
+    this.ownChunksStmt = this.db.prepare('SELECT c.idx AS idx, c.hash AS hash, c.length AS length FROM chunks c JOIN xorbs x ON x.id = c.xorb WHERE x.hash = ? AND c.idx >= ? AND c.idx < ? ORDER BY c.idx');
+    this.learnedStmt = this.db.prepare('SELECT idx, hash, length FROM xorb_chunks WHERE xorb = ? AND idx >= ? AND idx < ? ORDER BY idx');
+    const learn = this.db.prepare('INSERT OR IGNORE INTO xorb_chunks (xorb, idx, hash, length) VALUES (?, ?, ?, ?)');
+    this.learnTx = this.db.transaction((entries: ReadonlyArray<{ xorb: string; chunks: readonly XorbChunk[] }>) => {
+      for (const e of entries) {
+        const key = Buffer.from(fromXetHex(e.xorb));
+        for (const c of e.chunks) learn.run(key, c.index, Buffer.from(c.hash), c.length);
+      }
+    });
+  }
+
+  /**
+   * The hashes and lengths of chunks [start, end) of xorb `xorb`, or undefined when any is
+   * unknown: from the store's own xorb of that name (a xorb this store wrote has the same name
+   * and chunk order wherever it was uploaded), else from what Xet downloads learned.
+   */
+  xorbChunks(xorb: string, start: number, end: number): XorbChunk[] | undefined {
+    const key = Buffer.from(fromXetHex(xorb));
+    for (const stmt of [this.ownChunksStmt, this.learnedStmt]) {
+      const rows = stmt.all(key, start, end);
+      if (rows.length === end - start) return rows.map((r) => ({ index: r.idx, hash: new Uint8Array(r.hash), length: r.length }));
+    }
+    return undefined;
+  }
+
+  /** Records chunks of remote xorbs (see SCHEMA_V2); known ones keep their row. */
+  learnXorbChunks(entries: ReadonlyArray<{ xorb: string; chunks: readonly XorbChunk[] }>): void {
+    this.learnTx.immediate(entries);
   }
 
   /** Where the chunk with this hash is, if the store has it. */

@@ -95,6 +95,11 @@ export class ObjectReceiver {
     this.take(actual, data, undefined, true);
   }
 
+  /** The next chunk, hashed by the caller from these bytes (a Xet download; its file hash and the SHA-256 check it as a whole). */
+  hashedChunk(hash: Uint8Array, data: Uint8Array): void {
+    this.take(hash, data, undefined, true);
+  }
+
   /** The next chunk, read from this store at `where` (its hash is the index's; the final SHA-256 covers it). */
   localChunk(hash: Uint8Array, data: Uint8Array, where: { xorb: string; index: number }): void {
     this.take(hash, data, where, true);

@@ -6,6 +6,7 @@
  * all. A writer whose object failed is aborted; the results of finished ones are returned, or
  * handed to `discard` when anything fails.
  */
+import { ProtocolError } from '../errors.js';
 import { errorForStatus } from './http-client.js';
 import { ChunkApi, type LfsAction } from './lfs-client.js';
 import { BasicDownload } from './basic-transfer.js';
@@ -14,6 +15,9 @@ import { anonymous, type Authenticator, type LfsTarget } from './lfs-auth.js';
 import type { TransferQueue } from './queue.js';
 import type { DownloadTarget, ObjectWriter } from './store-interfaces.js';
 import type { TransferMeter } from './transfer-queue.js';
+import { XetCas } from './xet-cas.js';
+import { receiveXet } from './xet-download.js';
+import { actionHeader, XET_HEADERS, XetTokenSource } from './xet-token.js';
 
 /** What a download moved. */
 export interface Downloaded<R> {
@@ -35,9 +39,26 @@ export async function downloadObjects<L, R>(q: TransferQueue, target: DownloadTa
   if (!wanted.length) return result;
   const meter = q.meter(`download:${'lfs' in route ? route.lfs.url : 'urls'}`, `Downloading ${wanted.length} large file${wanted.length === 1 ? '' : 's'}`, wanted.reduce((n, o) => n + o.size, 0));
   const auth = 'lfs' in route ? route.lfs.auth : anonymous;
+  /** One CAS client per token route (the objects of a batch share it, and its token). */
+  const cases = new Map<string, XetCas>();
+  const casFor = (action: LfsAction): XetCas => {
+    let cas = cases.get(action.href);
+    if (!cas) cases.set(action.href, (cas = new XetCas(new XetTokenSource(action, auth, q.signal), q.signal)));
+    return cas;
+  };
   const one = async (obj: { oid: string; size: number }, action: LfsAction, transfer: string): Promise<void> => {
     const into: Into<L, R> = { writer: target.receive(obj) };
     try {
+      if (transfer === 'xet') {
+        const xetHash = actionHeader(action, XET_HEADERS.hash);
+        if (!xetHash || !/^[0-9a-f]{64}$/.test(xetHash)) throw new ProtocolError(`the LFS batch answer names no Xet hash (X-Xet-Hash) for ${obj.oid.slice(0, 12)}`, { data: { oid: obj.oid } }, 'bad_response');
+        const got = await receiveXet(q, casFor(action), obj, xetHash, target, into.writer, meter);
+        result.bytesReceived += got.received;
+        result.finished.set(obj.oid, await into.writer.finish());
+        target.xorbs.learn(got.learned); // only now: the object verified
+        result.objects++;
+        return;
+      }
       const received = transfer === 'hub-chunks' ? await receiveChunks(q, new ChunkApi(action.href, action.header, q.signal), obj, target.local, into.writer, meter) : await receiveBasic(q, obj, action, target, into, meter, auth);
       result.bytesReceived += received; // after the await: objects run concurrently
       result.finished.set(obj.oid, await into.writer.finish());

@@ -34,6 +34,8 @@ export interface LfsTarget {
   /** The API base (`…/info/lfs`), without credentials. */
   url: string;
   auth: Authenticator;
+  /** The transfer adapters to offer the batch API, in order (lfs-client.ts DEFAULT_TRANSFERS when unset; HUB_TRANSFER). */
+  transfers?: readonly string[];
 }
 
 /** Attempts before a 401 is final (git-lfs's defaultMaxAuthAttempts, plus its one for access `none`). */

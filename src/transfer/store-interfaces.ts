@@ -4,6 +4,7 @@
  * transfer/ depends on no store code and a test can hand it anything of the same shape.
  */
 import type { FileManifest } from '../formats/manifest.js';
+import type { XetHashers } from '../hash/hashers.js';
 
 /** Chunks the local store has, read by hash (LocalChunkReader); `L` is where one is stored. */
 export interface LocalChunks<L> {
@@ -25,6 +26,8 @@ export interface LocalChunks<L> {
 export interface ObjectWriter<L, R> {
   /** A chunk from the network with the hash the server named: checked before it is kept. Its bytes are the writer's until `whenWritten` says otherwise (never reused by the caller without it). */
   chunk(expected: Uint8Array, data: Uint8Array, what: string): void;
+  /** A chunk the caller hashed itself (`hash` is of these very bytes: a Xet download, whose reconstruction names no chunk hashes); kept as with `chunk`. */
+  hashedChunk(hash: Uint8Array, data: Uint8Array): void;
   /** A chunk read from the local store at `where`; its bytes are the writer's, as with `chunk`. */
   localChunk(hash: Uint8Array, data: Uint8Array, where: L): void;
   /** Calls `fn` once the writer references none of the chunk bytes handed to it so far (the caller may reuse their buffers then). */
@@ -39,11 +42,44 @@ export interface ObjectWriter<L, R> {
   abort(): Promise<void>;
 }
 
+/** One chunk of a xorb by number. */
+export interface XorbChunkInfo {
+  index: number;
+  hash: Uint8Array;
+  length: number;
+}
+
+/** What the store knows of xorbs by name (ChunkIndex.xorbChunks and learnXorbChunks). */
+export interface XorbChunkMap {
+  /** Hashes and lengths of chunks [start, end) of `xorb`, or undefined when any is unknown. */
+  chunks(xorb: string, start: number, end: number): XorbChunkInfo[] | undefined;
+  /** Records chunks of remote xorbs that a verified download met. */
+  learn(entries: ReadonlyArray<{ xorb: string; chunks: readonly XorbChunkInfo[] }>): void;
+}
+
+/** Chunks put into the store outside any object (a Xet download's chunks that serve terms all over a file), in any order. */
+export interface ChunkStash {
+  /** A chunk whose `hash` is of these very bytes. */
+  add(hash: Uint8Array, data: Uint8Array): void;
+  /** Resolves when the stash can take more. */
+  drained(): Promise<void>;
+  /** Makes every chunk added durable and readable through `local`. */
+  finish(): Promise<void>;
+  /** Drops what is not yet durable. */
+  abort(): Promise<void>;
+}
+
 /** Where downloaded objects go. */
 export interface DownloadTarget<L, R> {
   /** True when the store already has `oid`. */
   has(oid: string): boolean;
   local: LocalChunks<L>;
+  /** The store's hashers (a Xet download hashes what it receives). */
+  hashers: XetHashers;
+  /** What the store knows of xorbs (a Xet download reuses the chunks a reconstruction names that it has). */
+  xorbs: XorbChunkMap;
+  /** A new stash of chunks into the store. */
+  stash(): ChunkStash;
   /** Starts receiving one object. */
   receive(obj: { oid: string; size: number }): ObjectWriter<L, R>;
 }
@@ -59,6 +95,12 @@ export interface XorbReader {
 /** What uploads read from the store. */
 export interface UploadSource {
   has(oid: string): boolean;
+  /** The store's hashers (a Xet upload hashes verification entries and HMAC keys). */
+  hashers: XetHashers;
+  /** What the store knows of xorbs (a Xet upload reuses xorbs a download learned). */
+  xorbs: XorbChunkMap;
+  /** Every chunk of a local xorb, in order, hashed from its bytes (for a xorb the index lists only in part). */
+  xorbChunks(xorb: string): XorbChunkInfo[];
   /** The manifest of `oid` (the store has it: `has` said so). */
   manifest(oid: string): FileManifest;
   /** The chunk hashes (Xet hex) of a local xorb, in order. */

@@ -14,6 +14,10 @@ import type { Authenticator, LfsTarget } from './lfs-auth.js';
 import type { TransferQueue } from './queue.js';
 import type { UploadSource } from './store-interfaces.js';
 import type { TransferMeter } from './transfer-queue.js';
+import { XetCas } from './xet-cas.js';
+import { XetTokenSource } from './xet-token.js';
+import { XetUpload } from './xet-upload.js';
+import type { XetCompression } from './xet-xorb-encode.js';
 
 /** What an upload moved. */
 export interface Uploaded {
@@ -24,10 +28,18 @@ export interface Uploaded {
   bytesSent: number;
 }
 
+/** How uploads run. */
+export interface UploadOptions {
+  /** How the `xet` transfer compresses xorbs (HUB_XET_COMPRESSION; default `auto`). */
+  xetCompression?: XetCompression;
+}
+
 /** Uploads every object of `objects` the remote lacks; each must be in `source`. */
-export async function uploadObjects(q: TransferQueue, source: UploadSource, target: LfsTarget, objects: ReadonlyArray<{ oid: string; size: number }>): Promise<Uploaded> {
+export async function uploadObjects(q: TransferQueue, source: UploadSource, target: LfsTarget, objects: ReadonlyArray<{ oid: string; size: number }>, opts: UploadOptions = {}): Promise<Uploaded> {
   const result: Uploaded = { transfer: null, uploaded: 0, bytesSent: 0 };
   let meter: TransferMeter | undefined;
+  /** One Xet upload per token route, across the batches of this push (what the CAS said it has is kept). */
+  const xets = new Map<string, XetUpload>();
   try {
     for await (const batch of q.batches(target, 'upload', objects)) {
       result.transfer = batch.transfer;
@@ -41,6 +53,16 @@ export async function uploadObjects(q: TransferQueue, source: UploadSource, targ
       if (!todo.length) continue;
       meter ??= q.meter(`upload:${target.url}`, `Uploading ${todo.length} large file${todo.length === 1 ? '' : 's'}`, todo.reduce((n, o) => n + o.size, 0));
       const m = meter;
+      if (batch.transfer === 'xet') {
+        const action = todo[0].actions!.upload!;
+        let xet = xets.get(action.href);
+        if (!xet) xets.set(action.href, (xet = new XetUpload(q, new XetCas(new XetTokenSource(action, target.auth, q.signal), q.signal), source, opts.xetCompression)));
+        const before = xet.bytesSent;
+        await xet.upload(todo.map((o) => o.oid), m);
+        result.bytesSent += xet.bytesSent - before;
+        result.uploaded += todo.length;
+        continue;
+      }
       await q.each(todo, async (obj) => {
         const upload = obj.actions!.upload!;
         const sent = batch.transfer === 'hub-chunks' ? await sendChunks(q, new ChunkApi(upload.href, upload.header, q.signal), obj.oid, source, m) : await sendBasic(q, source, obj, m, target.auth);

@@ -48,16 +48,16 @@ const hubTimed = (args, cwd, env) => {
 };
 const hubJson = (args, cwd, env) => JSON.parse(run(process.execPath, [hub, ...args, '--json'], cwd, env));
 /** The hub steps alone at `modelSize` (a repository `admin/NAME` of the running server): push rev1, clone, push rev2 (10% changed), pull. */
-function hubStepsAt(modelSize, name) {
+function hubStepsAt(modelSize, name, extraEnv = {}, seed = 17) {
   const dir = join(work, name);
   mkdirSync(dir);
   const m1 = join(dir, 'rev1.safetensors');
   const m2 = join(dir, 'rev2.safetensors');
-  execFileSync(process.execPath, [makeModelTool, '--out', m1, '--size', modelSize, '--seed', '17'], { stdio: 'ignore' });
-  execFileSync(process.execPath, [makeModelTool, '--from', m1, '--out', m2, '--mutate-fraction', '0.1', '--seed', '18'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [makeModelTool, '--out', m1, '--size', modelSize, '--seed', String(seed)], { stdio: 'ignore' });
+  execFileSync(process.execPath, [makeModelTool, '--from', m1, '--out', m2, '--mutate-fraction', '0.1', '--seed', String(seed + 1)], { stdio: 'ignore' });
   const bytes = Number(run('stat', ['-c', '%s', m1], work));
   const { url, token } = bigServer;
-  const env = { ...baseEnv, HUB_TOKEN: token, HUB_HOME: join(dir, 'home-a') };
+  const env = { ...baseEnv, HUB_TOKEN: token, HUB_HOME: join(dir, 'home-a'), ...extraEnv };
   const envB = { ...env, HUB_HOME: join(dir, 'home-b') };
   run(process.execPath, [hub, 'repo', 'create', `admin/${name}`, '--endpoint', url, '--token', token], work, env);
   const a = join(dir, 'a');
@@ -76,7 +76,41 @@ function hubStepsAt(modelSize, name) {
   hubJson(['commit', '-m', 'rev2'], a, env);
   steps['push rev2'] = hubTimed(['push'], a, env);
   steps['pull rev1 -> rev2'] = hubTimed(['pull'], join(dir, 'b'), envB);
+  // a diff of the two revisions in a clone that has no content (issue 6: only what it reads is fetched)
+  const envC = { ...env, HUB_HOME: join(dir, 'home-c') };
+  run(process.execPath, [hub, 'clone', '--no-checkout', `${url}/admin/${name}`, 'c', '--json'], dir, envC);
+  steps['diff HEAD~1 HEAD, no content'] = hubTimed(['diff', 'HEAD~1', 'HEAD'], join(dir, 'c'), envC);
   return { bytes, steps };
+}
+
+/**
+ * HUB_BENCH_COMPARE=xet,hub-chunks: only hub's steps, once per listed transfer (HUB_TRANSFER) per
+ * round, rounds interleaved (HUB_BENCH_ROUNDS, default 3) on this shared machine, each on a model of
+ * its own (else the server would already hold it); prints the median time, the bytes moved and the
+ * peak RSS of each step per transfer, and the ratio to the first transfer listed.
+ */
+async function compareTransfers(list) {
+  const rounds = Number(process.env.HUB_BENCH_ROUNDS ?? 3);
+  bigServer = await startServer(hub, join(work, 'server'), baseEnv);
+  const results = Object.fromEntries(list.map((t) => [t, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, t] of list.entries()) results[t].push(hubStepsAt(size, `cmp-${t}-${r}`, { HUB_TRANSFER: t }, 100 + 10 * r + 2 * i));
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const moved = (name, json) => (name.startsWith('push') ? json.bytesSent : name.startsWith('diff') ? json.bytesFetched : json.bytesReceived);
+  console.log(`hub's transfers compared on a ${size} model (${rounds} rounds, median):`);
+  console.log('');
+  console.log(`| step | ${list.map((t) => `${t}: s | ${t}: MB moved | ${t}: peak RSS`).join(' | ')} | ${list.slice(1).map((t) => `${list[0]} / ${t} time`).join(' | ')} |`);
+  console.log(`|---|${list.map(() => '---:|---:|---:|').join('')}${list.slice(1).map(() => '---:|').join('')}`);
+  for (const name of Object.keys(results[list[0]][0].steps)) {
+    const cells = list.map((t) => {
+      const runs = results[t].map((x) => x.steps[name]);
+      return { s: median(runs.map((x) => x.s)), mb: median(runs.map((x) => moved(name, x.json) ?? NaN)) / 1e6, rss: median(runs.map((x) => x.rss)) };
+    });
+    console.log(`| ${name} | ${cells.map((c) => `${c.s.toFixed(2)} | ${c.mb.toFixed(1)} | ${c.rss.toFixed(0)} MiB`).join(' | ')} | ${cells.slice(1).map((c) => `${(cells[0].s / c.s).toFixed(2)}x`).join(' | ')} |`);
+  }
+  console.log(`transfers used: ${list.map((t) => `${t} -> ${[...new Set(results[t].flatMap((x) => Object.values(x.steps).map((st) => st.json.transfer).filter(Boolean)))].join('/')}`).join('; ')}`);
+  bigServer.child.kill('SIGTERM');
 }
 let bigServer;
 const duBytes = (dir) => Number(run('du', ['-sb', dir], work).split('\t')[0]);
@@ -107,6 +141,11 @@ const timedAsync = (cmd, args, cwd, env) =>
 
 try {
   mkdirSync(gitHome, { recursive: true });
+  if (process.env.HUB_BENCH_COMPARE) {
+    await compareTransfers(process.env.HUB_BENCH_COMPARE.split(',').map((t) => t.trim()));
+    rmSync(work, { recursive: true, force: true });
+    process.exit(0);
+  }
   run('git', ['lfs', 'install'], gitHome);
   const server = await startServer(hub, join(work, 'server'), baseEnv);
   bigServer = server;
@@ -209,6 +248,7 @@ try {
   console.log(`| hub push (another ${size} model) and hub clone at once | push ${atOncePush.s.toFixed(2)} s, clone ${atOnceClone.s.toFixed(2)} s | | | push ${MiB(atOncePush.rss)}, clone ${MiB(atOnceClone.rss)} | ${MiB(serverAtOnce)} (${MiB(serverBefore2)} before) |`);
   console.log('');
   console.log(`both clones hold identical rev2 bytes: ${same ? 'yes' : 'NO'}`);
+  console.log(`hub's chunk transfer (HUB_TRANSFER=${process.env.HUB_TRANSFER ?? ''}): push ${hubPush1.json.transfer}, clone ${hubClone.json.transfer}, push rev2 ${hubPush2.json.transfer}, pull ${hubPull2.json.transfer}`);
   const tensors = remoteDiff.json.files.find((f) => f.path === 'model.safetensors')?.tensors;
   console.log(`hub diff HEAD~1 HEAD in a --no-checkout clone: ${remoteDiff.s.toFixed(2)} s, ${tensors?.changed.count} tensors changed, ${MB(remoteDiff.json.bytesFetched)} MB fetched of a ${MB(bytes)} MB model (${((100 * remoteDiff.json.bytesFetched) / bytes).toFixed(1)}%), peak RSS ${MiB(remoteDiff.rss)}`);
 
@@ -249,6 +289,7 @@ try {
     let linear = true;
     let flat = true;
     for (const [name, t] of Object.entries(big.steps)) {
+      if (!small[name]) continue;
       const perSmall = small[name].s / (bytes / 2 ** 30);
       const perBig = t.s / (big.bytes / 2 ** 30);
       linear &&= perBig <= 1.25 * perSmall;

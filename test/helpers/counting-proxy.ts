@@ -8,9 +8,9 @@ import { startFaultProxy } from './fault-proxy.js';
 export interface WireCounts {
   /** Every request. */
   requests: number;
-  /** Requests to Git LFS routes (paths containing `/info/lfs/`: batch, basic, chunk API). */
+  /** Requests to large-file routes: Git LFS (paths containing `/info/lfs/`: batch, basic, chunk API) and the Xet CAS (`/api/xet-cas/`, xet token routes). */
   lfsRequests: number;
-  /** Response body bytes of those LFS routes. */
+  /** Response body bytes of those routes. */
   lfsBytes: number;
 }
 
@@ -26,7 +26,7 @@ export interface CountingProxy {
 /** Starts the proxy in front of `target` (http://127.0.0.1:PORT). */
 export async function startCountingProxy(target: string): Promise<CountingProxy> {
   const proxy = await startFaultProxy(target, []);
-  const lfs = () => proxy.log.filter((r) => r.url.includes('/info/lfs/'));
+  const lfs = () => proxy.log.filter((r) => r.url.includes('/info/lfs/') || r.url.includes('/api/xet-cas/') || /\/xet-(read|write)-token\//.test(r.url));
   const counts: WireCounts = {
     get requests() {
       return proxy.log.length;

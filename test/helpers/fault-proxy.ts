@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 
 /** What a rule does to a matching request. */
-export type Fault = 'status404' | 'status500' | 'status429' | 'reset-request' | 'reset-response' | 'truncate' | 'corrupt' | 'slow' | 'throttle' | 'portal' | 'half-body';
+export type Fault = 'status404' | 'status500' | 'status429' | 'reset-request' | 'reset-response' | 'truncate' | 'corrupt' | 'slow' | 'throttle' | 'portal' | 'half-body' | 'transform';
 
 /** What a captive portal answers to every request: a login page, status 200. */
 export const PORTAL_PAGE = '<!DOCTYPE html>\n<html><head><title>Hotel Wi-Fi</title></head><body><form action="/login">Accept the terms to get online</form></body></html>\n';
@@ -18,6 +18,8 @@ export interface FaultRule {
   hits?: number;
   /** For 'throttle': bytes per second in each direction of each request (default 1 MiB/s). */
   rate?: number;
+  /** For 'transform': the response body the client gets instead of the server's (same status and headers, Content-Length adjusted). */
+  transform?: (body: Buffer) => Buffer;
 }
 
 /** Copies `from` to `to` at about `rate` bytes per second, then ends `to`. */
@@ -124,6 +126,16 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
           delete headers['transfer-encoding'];
           res.writeHead(upRes.statusCode ?? 502, headers);
           res.end(body.subarray(0, body.length >> 1));
+        });
+        return;
+      }
+      if (fault === 'transform') {
+        const parts: Buffer[] = [];
+        upRes.on('data', (b: Buffer) => parts.push(b));
+        upRes.on('end', () => {
+          const body = rule!.transform!(Buffer.concat(parts));
+          res.writeHead(upRes.statusCode ?? 502, { ...upRes.headers, 'content-length': String(body.length) });
+          res.end(body);
         });
         return;
       }

@@ -29,7 +29,7 @@ export interface RunHubOptions {
 }
 
 /** Variables of the parent that would make a test depend on the machine it runs on. */
-const SCRUBBED = ['FORCE_COLOR', 'NO_COLOR', 'HUB_HOME', 'HUB_TOKEN', 'HUB_ENDPOINT', 'HUB_OFFLINE', 'HUB_CONCURRENCY', 'HUB_RETRIES'];
+const SCRUBBED = ['FORCE_COLOR', 'NO_COLOR', 'HUB_HOME', 'HUB_TOKEN', 'HUB_ENDPOINT', 'HUB_OFFLINE', 'HUB_CONCURRENCY', 'HUB_RETRIES', 'HUB_TRANSFER', 'HUB_XET_COMPRESSION'];
 
 const homes = new Map<string, string>();
 
@@ -53,12 +53,25 @@ export function hubHome(): string {
   return home;
 }
 
+/** Variables every run of this test file gets (under the per-run ones): {@link preferTransfer}. */
+const fileEnv: Record<string, string> = {};
+
+/**
+ * Makes every hub this test file runs offer `transfers` first (HUB_TRANSFER), unless a run sets
+ * HUB_TRANSFER itself: the Xet client's suites use it against hub serve, whose own protocol
+ * (hub-chunks) is hub's first choice otherwise.
+ */
+export function preferTransfer(transfers: string): void {
+  fileEnv.HUB_TRANSFER = transfers;
+}
+
 /** The environment runHub gives the child: hermetic, CI=true, HUB_HOME from {@link hubHome}. */
 export function hubEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of SCRUBBED) delete env[name];
   env.CI = 'true';
   env.HUB_HOME = hubHome();
+  Object.assign(env, fileEnv);
   for (const [name, value] of Object.entries(extra)) {
     if (value === undefined) delete env[name];
     else env[name] = value;

@@ -26,7 +26,7 @@ describe('content on demand', () => {
   /** sha256 of each large file at main and at next. */
   const want: Record<'main' | 'next', Record<string, string>> = { main: {}, next: {} };
   const env = () => ({ ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken });
-  const lfsBytes = () => proxy.log.filter((r) => r.url.includes('/info/lfs/') || r.url.includes('/cas/')).reduce((n, r) => n + r.received, 0);
+  const lfsBytes = () => proxy.log.filter((r) => r.url.includes('/info/lfs/') || r.url.includes('/cas/') || r.url.includes('/api/xet-cas/')).reduce((n, r) => n + r.received, 0);
 
   beforeAll(async () => {
     s = await startHubServe();
@@ -119,7 +119,7 @@ describe('content on demand', () => {
     expect(json.written.sort()).toEqual(['.gitattributes', 'config.json', 'model.safetensors', 'weights/other.safetensors']);
     expect(sha(join(d, 'model.safetensors'))).toBe(want.main['model.safetensors']);
     const f = await clone(['--no-checkout'], env());
-    proxy.rules.push({ match: (req) => req.method === 'GET' && (req.url ?? '').includes('/cas/v1/xorbs/'), fault: 'corrupt', times: Infinity });
+    proxy.rules.push({ match: (req) => req.method === 'GET' && ((req.url ?? '').includes('/cas/v1/xorbs/') || (req.url ?? '').includes('/api/xet-cas/fetch/')), fault: 'corrupt', times: Infinity });
     const bad = await runHub(['pull', '--include', 'weights/'], { cwd: f, env: env() });
     expect(bad.code, bad.stderr).toBe(5);
     expect(proxy.rules[0]!.hits).toBeGreaterThan(0);
@@ -209,7 +209,7 @@ describe('content on demand', () => {
   it('content is verified as git-lfs smudge verifies it: a corrupted byte on the wire is exit 5 and writes nothing', async () => {
     const e = env();
     const c = await clone(['--no-checkout'], e);
-    proxy.rules.push({ match: (req) => req.method === 'GET' && (req.url ?? '').includes('/cas/v1/xorbs/'), fault: 'corrupt', times: Infinity });
+    proxy.rules.push({ match: (req) => req.method === 'GET' && ((req.url ?? '').includes('/cas/v1/xorbs/') || (req.url ?? '').includes('/api/xet-cas/fetch/')), fault: 'corrupt', times: Infinity });
     const r = await runHub(['checkout', 'main'], { cwd: c, env: e });
     expect(r.code, r.stderr).toBe(5);
     expect(proxy.rules[0]!.hits).toBeGreaterThan(0);

@@ -99,13 +99,15 @@ describe('Ctrl-C during transfers (content throttled by a proxy)', () => {
   let s: TestServer;
   let proxy: FaultProxy;
   const rules: FaultRule[] = [];
-  /** Content requests (xorb uploads and ranges) at 1 MiB/s each, one at a time (HUB_CONCURRENCY=1). */
+  /** A content request: a xorb upload or a range of one (Xet: `/v1/xorbs/`, signed `/fetch/` URLs; hub-chunks: `/cas/v1/xorbs/`). */
+  const content = (url: string) => url.includes('/xorbs/') || url.includes('/api/xet-cas/fetch/');
+  /** Content requests at 1 MiB/s each, one at a time (HUB_CONCURRENCY=1). */
   const throttle = (on: boolean): void => {
     rules.length = 0;
-    if (on) rules.push({ match: (req) => (req.url ?? '').includes('/xorbs/'), fault: 'throttle', times: Infinity, rate: 1 << 20 });
+    if (on) rules.push({ match: (req) => content(req.url ?? ''), fault: 'throttle', times: Infinity, rate: 1 << 20 });
   };
-  const xorbGets = () => proxy.log.filter((e) => e.method === 'GET' && e.url.includes('/xorbs/'));
-  const xorbPuts = () => proxy.log.filter((e) => e.method === 'PUT' && e.url.includes('/xorbs/'));
+  const xorbGets = () => proxy.log.filter((e) => e.method === 'GET' && content(e.url));
+  const xorbPuts = () => proxy.log.filter((e) => (e.method === 'PUT' || e.method === 'POST') && e.url.includes('/xorbs/'));
   const received = () => xorbGets().reduce((n, e) => n + e.received, 0);
   let source: { dir: string; env: Record<string, string> };
 
@@ -141,6 +143,7 @@ describe('Ctrl-C during transfers (content throttled by a proxy)', () => {
     const r = await interruptHub(['clone', `${proxy.url}/admin/src`, 'b'], { cwd: parent, env, started: () => received() > 0 });
     throttle(false);
     expectInterrupted(r, 'clone');
+    expect(xorbGets().every((e) => e.url.includes('/cas/v1/xorbs/'))).toBe(true); // the hub-chunks transfer (the first choice against hub serve) was stopped
     expect(received()).toBeLessThan(TOTAL); // stopped before the content was all there
     expect(existsSync(join(parent, 'b'))).toBe(false);
     await expectHealthy(parent, env);
@@ -193,6 +196,7 @@ describe('Ctrl-C during transfers (content throttled by a proxy)', () => {
     const r = await interruptHub(['push'], { cwd: repo.dir, env, started: () => xorbPuts().length >= 2 });
     throttle(false);
     expectInterrupted(r, 'push');
+    expect(xorbPuts().every((e) => e.method === 'PUT' && e.url.includes('/cas/v1/xorbs/'))).toBe(true); // hub-chunks xorb uploads (the first choice against hub serve)
     expect(xorbPuts().filter((e) => e.done).length).toBeLessThan(FILES);
     const parent = tmpDir();
     const empty = await runHubJson(['clone', `${proxy.url}/admin/push`, 'c'], { cwd: parent, env: user() });

@@ -19,14 +19,16 @@ describe('hub push and hub clone against hub serve', () => {
   afterAll(async () => s?.stop());
 
   /** User A: a repository with rev1 and rev2 of a 32 MiB model, pushed after each commit. */
-  async function pushTwoRevisions(server: TestServer, repo: string) {
-    const { dir: a, env } = await localRepoWithRemote(server, repo);
-    makeModel(join(a, 'model.safetensors'), '32MiB', 41);
+  async function pushTwoRevisions(server: TestServer, repo: string, extra: Record<string, string> = {}, seed = 41) {
+    const made = await localRepoWithRemote(server, repo);
+    const a = made.dir;
+    const env = { ...made.env, ...extra };
+    makeModel(join(a, 'model.safetensors'), '32MiB', seed);
     writeFileSync(join(a, 'config.json'), '{"rev": 1}\n');
     await runHubJson(['add', '-A'], { cwd: a, env });
     await runHubJson(['commit', '-m', 'rev1'], { cwd: a, env });
     const p1 = await runHubJson(['push'], { cwd: a, env });
-    mutateModel(join(a, 'model.safetensors'), join(a, 'next'), 0.1, 42);
+    mutateModel(join(a, 'model.safetensors'), join(a, 'next'), 0.1, seed + 1);
     renameSync(join(a, 'next'), join(a, 'model.safetensors'));
     await runHubJson(['add', '-A'], { cwd: a, env });
     await runHubJson(['commit', '-m', 'rev2'], { cwd: a, env });
@@ -35,9 +37,9 @@ describe('hub push and hub clone against hub serve', () => {
   }
 
   /** User B: clone into a fresh store and compare with A's working tree. */
-  async function cloneAndCompare(server: TestServer, repo: string, a: string) {
+  async function cloneAndCompare(server: TestServer, repo: string, a: string, extra: Record<string, string> = {}) {
     const parent = tmpDir();
-    const env = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: server.adminToken };
+    const env = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: server.adminToken, ...extra };
     const c = await runHubJson(['clone', `${server.url}/${repo}`, 'b'], { cwd: parent, env });
     const b = join(parent, 'b');
     expect(sha(join(b, 'model.safetensors'))).toBe(sha(join(a, 'model.safetensors')));
@@ -47,20 +49,25 @@ describe('hub push and hub clone against hub serve', () => {
     return c;
   }
 
-  it('hub-chunks: push rev1 and rev2 of a 32 MiB model (rev2 sends at most 15%), clone gets identical bytes, git reads it too', async () => {
-    const { a, p1, p2, size } = await pushTwoRevisions(s, 'admin/pc');
-    expect(p1).toMatchObject({ branch: 'main', transfer: 'hub-chunks', objects: { checked: 1, uploaded: 1 } });
-    expect(p1.bytesSent).toBeGreaterThanOrEqual(size);
-    expect(p2.objects).toEqual({ checked: 1, uploaded: 1 });
-    expect(p2.bytesSent).toBeLessThanOrEqual(0.15 * size);
-    const c = await cloneAndCompare(s, 'admin/pc', a);
-    expect(c).toMatchObject({ branch: 'main', largeFiles: 1, transfer: 'hub-chunks' });
-    // what hub pushed is a normal git + git-lfs repository for the real clients too
-    const client = gitClient();
-    const g = join(tmpDir(), 'g');
-    client.run(tmpDir(), 'clone', '-q', authUrl(s.host, '/admin/pc', s.adminToken), g);
-    expect(sha(join(g, 'model.safetensors'))).toBe(sha(join(a, 'model.safetensors')));
-  });
+  // hub-chunks is the first choice against hub serve, xet against Xet servers; each pinned here with HUB_TRANSFER (docs/protocol.md)
+  for (const transfer of ['xet', 'hub-chunks']) {
+    it(`${transfer}: push rev1 and rev2 of a 32 MiB model (rev2 sends at most 15%), clone gets identical bytes, git reads it too`, async () => {
+      const extra: Record<string, string> = { HUB_TRANSFER: transfer };
+      const repo = `admin/pc-${transfer}`;
+      const { a, p1, p2, size } = await pushTwoRevisions(s, repo, extra, transfer === 'xet' ? 41 : 43); // content of its own: the other push's would deduplicate
+      expect(p1).toMatchObject({ branch: 'main', transfer, objects: { checked: 1, uploaded: 1 } });
+      expect(p1.bytesSent).toBeGreaterThanOrEqual(size);
+      expect(p2.objects).toEqual({ checked: 1, uploaded: 1 });
+      expect(p2.bytesSent).toBeLessThanOrEqual(0.15 * size);
+      const c = await cloneAndCompare(s, repo, a, extra);
+      expect(c).toMatchObject({ branch: 'main', largeFiles: 1, transfer });
+      // what hub pushed is a normal git + git-lfs repository for the real clients too
+      const client = gitClient();
+      const g = join(tmpDir(), 'g');
+      client.run(tmpDir(), 'clone', '-q', authUrl(s.host, `/${repo}`, s.adminToken), g);
+      expect(sha(join(g, 'model.safetensors'))).toBe(sha(join(a, 'model.safetensors')));
+    });
+  }
 
   it('against a plain LFS server (--no-chunk-transfer) push and clone fall back to whole objects', async () => {
     const plain = await startHubServe(undefined, ['--no-chunk-transfer']);

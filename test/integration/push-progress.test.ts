@@ -17,7 +17,7 @@ describe('push progress and wording', () => {
   let proxy: FaultProxy;
   beforeAll(async () => {
     s = await startHubServe();
-    proxy = await startFaultProxy(s.url, [{ match: (req) => req.method === 'PUT' && (req.url ?? '').includes('/xorbs/'), fault: 'throttle', rate: 1024 * 1024, times: Infinity }]);
+    proxy = await startFaultProxy(s.url, [{ match: (req) => (req.method === 'PUT' || req.method === 'POST') && (req.url ?? '').includes('/xorbs/'), fault: 'throttle', rate: 1024 * 1024, times: Infinity }]); // hub-chunks PUTs, Xet POSTs (the default)
   });
   afterAll(async () => {
     await proxy?.close();

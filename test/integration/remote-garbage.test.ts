@@ -134,13 +134,15 @@ describe('a server that speaks git but whose LFS and chunk answers are garbage',
     });
   });
 
-  it('HTML for a chunk reconstruction or a xorb range: exit 6 naming that URL', async () => {
-    for (const [part, urlPart] of [
-      ['/cas/v1/reconstructions/', /\/cas\/v1\/reconstructions\/[0-9a-f]{64}$/],
-      ['/cas/v1/xorbs/', /\/cas\/v1\/xorbs\/[0-9a-f]{64}/],
+  it('HTML for a chunk reconstruction or a xorb range (Xet and hub-chunks): exit 6 naming that URL', async () => {
+    for (const [part, urlPart, transfer] of [
+      ['/api/xet-cas/v2/reconstructions/', /\/api\/xet-cas\/v2\/reconstructions\/[0-9a-f]{64}$/, 'xet'],
+      ['/api/xet-cas/fetch/', /\/api\/xet-cas\/fetch\/[0-9a-f]{64}\?/, 'xet'],
+      ['/cas/v1/reconstructions/', /\/cas\/v1\/reconstructions\/[0-9a-f]{64}$/, 'hub-chunks'],
+      ['/cas/v1/xorbs/', /\/cas\/v1\/xorbs\/[0-9a-f]{64}/, 'hub-chunks'],
     ] as const) {
       await through([{ match: at('GET', part), fault: 'portal' }], async (base) => {
-        const r = await runHub(['-q', 'clone', `${base}/admin/garbled`, 'b'], { cwd: tmpDir(), env: { ...env, HUB_HOME: tmpDir() } });
+        const r = await runHub(['-q', 'clone', `${base}/admin/garbled`, 'b'], { cwd: tmpDir(), env: { ...env, HUB_HOME: tmpDir(), HUB_TRANSFER: transfer } });
         expectProtocolError(r, base, urlPart, part);
       });
     }

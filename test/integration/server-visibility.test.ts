@@ -124,7 +124,7 @@ class Scene {
     await runHubJson(['add', '-A'], { cwd: dir, env });
     await runHubJson(['commit', '-m', file], { cwd: dir, env });
     await runHubJson(['remote', 'add', 'origin', `${this.s.url}/${repo}`], { cwd: dir, env });
-    expect(await runHubJson(['push'], { cwd: dir, env })).toMatchObject({ transfer: 'hub-chunks', objects: { uploaded: 1 } });
+    expect(await runHubJson(['push'], { cwd: dir, env: { ...env, HUB_TRANSFER: 'hub-chunks' } })).toMatchObject({ transfer: 'hub-chunks', objects: { uploaded: 1 } });
   }
   /** Plain git + git-lfs (the basic transfer) push of one large file as `who`. */
   gitLfsPush(who: string, repo: string, file: string, bytes: Buffer): void {
@@ -275,8 +275,11 @@ describe('hub serve: private bytes never leak through deduplication', () => {
     // and the real client clones carol's repository anonymously through those ranges
     const parent = tmpDir();
     const env = { ...ID, HUB_HOME: tmpDir() };
-    expect(await runHubJson(['clone', `${sc.s.url}/carol/pub`, 'c'], { cwd: parent, env })).toMatchObject({ transfer: 'hub-chunks', largeFiles: 1 });
+    expect(await runHubJson(['clone', `${sc.s.url}/carol/pub`, 'c'], { cwd: parent, env: { ...env, HUB_TRANSFER: 'hub-chunks' } })).toMatchObject({ transfer: 'hub-chunks', largeFiles: 1 });
     expect(readFileSync(join(parent, 'c', 'base.bin')).equals(base)).toBe(true);
+    // and through the Xet CAS (the default), as anonymously
+    expect(await runHubJson(['clone', `${sc.s.url}/carol/pub`, 'x'], { cwd: parent, env: { ...env, HUB_HOME: tmpDir(), HUB_TRANSFER: 'xet' } })).toMatchObject({ transfer: 'xet', largeFiles: 1 });
+    expect(readFileSync(join(parent, 'x', 'base.bin')).equals(base)).toBe(true);
   });
 
   it('an HF commit that dedups into the private xorb lets its repository serve only its own chunks', async () => {

@@ -9,12 +9,14 @@
 import { rmSync } from 'node:fs';
 import { tmpPathFor } from '../../fs/atomic-file.js';
 import type { ProgressSink } from '../../progress.js';
+import { ChunkSink } from '../../store/chunk-sink.js';
 import { LocalChunkReader } from '../../store/local-chunks.js';
 import { ObjectReceiver, type ReceivedObject } from '../../store/object-receiver.js';
 import type { Store } from '../../store/store.js';
 import { downloadObjects, type DownloadRoute } from '../../transfer/download-queue.js';
 import type { LfsTarget } from '../../transfer/lfs-auth.js';
 import { TransferQueue } from '../../transfer/queue.js';
+import type { XorbChunkMap } from '../../transfer/store-interfaces.js';
 import { concurrencyFrom } from '../../transfer/transfer-queue.js';
 import type { CoreContext } from '../context.js';
 
@@ -47,6 +49,14 @@ export function transferOptions(ctx: CoreContext, stage?: { dir: string; durable
   return { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal, ...(stage ? { stage } : {}) };
 }
 
+/** The store's knowledge of xorbs by name, as the Xet adapter reads and extends it (chunk-index.ts, schema version 2). */
+export function xorbChunkMap(store: Store): XorbChunkMap {
+  return {
+    chunks: (xorb, start, end) => store.index.xorbChunks(xorb, start, end),
+    learn: (entries) => store.index.learnXorbChunks(entries),
+  };
+}
+
 /** Fetches every object of `objects` the store lacks from the Git LFS endpoint `lfs`. */
 export function fetchContent(store: Store, lfs: LfsTarget, objects: Array<{ oid: string; size: number }>, opts: FetchOptions = {}): Promise<FetchedContent> {
   return fetchInto(store, objects, { lfs }, opts);
@@ -69,6 +79,12 @@ async function fetchInto(store: Store, objects: ReadonlyArray<{ oid: string; siz
     const target = {
       has: (oid: string) => store.hasObject(oid),
       local,
+      hashers: store.hashers,
+      xorbs: xorbChunkMap(store),
+      stash: () => {
+        const sink = new ChunkSink(store);
+        return { add: (hash: Uint8Array, data: Uint8Array) => sink.add(hash, data), drained: () => sink.drained(), finish: async () => void (await sink.finish()), abort: () => sink.abort() };
+      },
       receive: (o: { oid: string; size: number }) => new ObjectReceiver(store, o, opts.stage ? { path: tmpPathFor(opts.stage.dir, o.oid), durable: opts.stage.durable } : undefined, opts.signal),
     };
     const got = await downloadObjects(new TransferQueue(opts), target, objects, route, removeStaged);

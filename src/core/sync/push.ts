@@ -109,7 +109,7 @@ export async function push(ctx: CoreContext, opts: PushOptions): Promise<PushRes
     const locks = await verifyPushLocks(s, access.lfs('upload'), sendTips, knownTips, [...tips.keys()].map((b) => `refs/heads/${b}`));
     // only the commits the remote's tracking branches lack are walked: the cost grows with the change, not with history
     const wanted = sendTips.length ? [...(await lfsPointersToPush(gitdir, sendTips, knownTips, ctx.signal)).entries()].map(([oid, size]) => ({ oid, size })) : [];
-    const sent = await uploadContent(s.store, access.lfs('upload'), wanted, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal });
+    const sent = await uploadContent(s.store, access.lfs('upload'), wanted, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal, env: ctx.env });
 
     const pushed: PushedBranch[] = [];
     for (const b of branches) {

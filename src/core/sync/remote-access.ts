@@ -9,6 +9,7 @@ import { readLfsGitConfig, type ConfigPlace } from '../../repo/git-config.js';
 import { credentialFill } from '../../repo/git-credential.js';
 import { createGitHttp, type GitHttpPlugin } from '../../transfer/git-http-plugin.js';
 import type { LfsTarget } from '../../transfer/lfs-auth.js';
+import { transfersFrom } from '../../transfer/lfs-client.js';
 import { lfsEndpointOf, lfsUrlOfCloneUrl, withoutCredentials, type LfsEndpoint, type LfsOperation } from '../../transfer/lfs-endpoint.js';
 import type { CoreContext } from '../context.js';
 import { resolveToken, storedToken } from './credentials.js';
@@ -60,7 +61,7 @@ export async function remoteAccess(ctx: CoreContext, opts: RemoteAccessOptions):
       let t = endpoints.get(operation);
       if (!t) {
         const ep = endpoint(operation);
-        t = { url: withoutCredentials(ep.url), auth: new RemoteAuth({ ...base, tokenAs: 'bearer', endpoint: ep }) };
+        t = { url: withoutCredentials(ep.url), auth: new RemoteAuth({ ...base, tokenAs: 'bearer', endpoint: ep }), transfers: transfersFrom(ctx.env) };
         endpoints.set(operation, t);
       }
       return t;

@@ -142,7 +142,7 @@ export async function upload(ctx: CoreContext, source: string, paths: readonly s
       objects.set(f.path, { oid: added.oid, size: added.size });
     }
     const unique = [...new Map([...objects.values()].map((o) => [o.oid, o])).values()];
-    return { checked: unique.length, ...(await uploadContent(store, (await remoteAccess(ctx, { remote: { name: 'origin', url: ref.url }, token: opts.token })).lfs('upload'), unique, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal })) };
+    return { checked: unique.length, ...(await uploadContent(store, (await remoteAccess(ctx, { remote: { name: 'origin', url: ref.url }, token: opts.token })).lfs('upload'), unique, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal, env: ctx.env })) };
   });
 
   function* lines(): Generator<CommitLine> {

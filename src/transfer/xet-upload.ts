@@ -1,0 +1,245 @@
+/**
+ * The `xet` adapter's upload side (Xet spec upload-protocol.md), for the objects of one push the
+ * batch API said the remote lacks, each request through the transfer queue:
+ *
+ * 1. each file's chunks (hash, length, and where the store keeps them) come from its manifest;
+ * 2. the CAS is asked which of them it has (global dedup, `GET /v1/chunks/default-merkledb/H`):
+ *    once per local xorb the files use, for one of the file's chunks in it (an eligible one,
+ *    hash % 1024 == 0, when there is one: servers may answer only for those). An answer is a
+ *    shard of xorbs the caller may deduplicate against, their chunk hashes keyed with the
+ *    answer's HMAC key: a xorb of the same name is the local one (this store uploaded it), and a
+ *    chunk whose keyed hash is listed is there too, wherever the CAS keeps it;
+ * 3. every local xorb holding a chunk the CAS lacks is uploaded whole (xet-xorb-encode.ts), in
+ *    parallel; a compressed one is encoded in memory, one at a time;
+ * 4. one shard (no footer) registers the files: per file its terms over the xorbs that now hold
+ *    its chunks, a verification hash per term, its SHA-256; plus a block per uploaded xorb.
+ *
+ * What the CAS verified stays there: a rerun asks again and sends only the rest.
+ */
+import { ProtocolError } from '../errors.js';
+import type { FileManifest } from '../formats/manifest.js';
+import { parseShard } from '../formats/shard.js';
+import { CHUNK_FLAG_GLOBAL_DEDUP, type ShardFile, type ShardTerm, type ShardXorb } from '../formats/shard-types.js';
+import { encodeShard } from '../formats/shard-writer.js';
+import { createKeyedBlake3, type KeyedBlake3 } from '../hash/blake3.js';
+import { createVerificationHasher, termVerificationHash } from '../hash/term-verification.js';
+import { fromXetHex, xetHex } from '../hash/xet-hex.js';
+import type { TransferQueue } from './queue.js';
+import type { UploadSource } from './store-interfaces.js';
+import { Slots, type TransferMeter } from './transfer-queue.js';
+import type { XetCas } from './xet-cas.js';
+import { encodeLocalXorb, type EncodedXorb, type XetCompression } from './xet-xorb-encode.js';
+
+/** One chunk of a file to upload: where the store keeps it. */
+interface FileChunk {
+  xorb: string;
+  index: number;
+  hash: Uint8Array;
+  hex: string;
+  length: number;
+}
+
+/** A file to upload with its chunks. */
+interface UploadFile {
+  oid: string;
+  manifest: FileManifest;
+  chunks: FileChunk[];
+}
+
+/** True for a chunk the spec lets a client ask the global dedup API about (besides a file's first). */
+export function dedupEligible(hash: Uint8Array): boolean {
+  return hash[24] === 0 && (hash[25] & 0x03) === 0; // the last u64 (little-endian) % 1024 == 0
+}
+
+/** Rounds of dedup queries per upload (see askCas). */
+const DEDUP_ROUNDS = 4;
+
+/** A place of a chunk on the CAS. */
+interface Place {
+  xorb: string;
+  index: number;
+}
+
+/** One push's Xet upload (it spans the batches of the push); see the module comment. */
+export class XetUpload {
+  /** Local xorbs this push uploaded. */
+  private readonly casHas = new Set<string>();
+  /** Where the CAS has chunks, by hash (Xet hex), as dedup answers said (a local xorb's name, when this store uploaded it before, or the CAS's own). */
+  private readonly located = new Map<string, Place>();
+  private readonly asked = new Set<string>();
+  private readonly hmacs = new Map<string, Promise<KeyedBlake3>>();
+  /** Compressed xorbs held in memory at once (one: up to 64 MiB). */
+  private readonly encoding = new Slots(1);
+  /** Xorbs uploaded by this push, for the shards' xorb blocks. */
+  private readonly uploaded = new Map<string, EncodedXorb>();
+  /** Xorb bytes sent. */
+  bytesSent = 0;
+  private verifier: KeyedBlake3 | undefined;
+
+  constructor(private readonly q: TransferQueue, private readonly cas: XetCas, private readonly source: UploadSource, private readonly compression: XetCompression = 'auto') {}
+
+  /** Uploads the objects `oids` (the CAS lacks them, the store has them); `meter` counts their bytes. */
+  async upload(oids: readonly string[], meter: TransferMeter): Promise<void> {
+    this.verifier ??= await createVerificationHasher();
+    const files = oids.map((oid) => this.fileOf(oid));
+    await this.askCas(files);
+    // the local xorbs holding chunks the CAS has nowhere, and the file bytes each carries
+    const bytesIn = new Map<string, number>();
+    const needed = new Set<string>();
+    for (const f of files) {
+      for (const c of f.chunks) {
+        bytesIn.set(c.xorb, (bytesIn.get(c.xorb) ?? 0) + c.length);
+        if (!this.casHas.has(c.xorb) && !this.located.has(c.hex)) needed.add(c.xorb);
+      }
+    }
+    for (const [x, n] of bytesIn) if (!needed.has(x)) meter.skip(n);
+    await this.q.each([...needed], (x) => this.sendXorb(x, meter, bytesIn.get(x)!));
+    await this.q.retried(() => this.cas.putShard(this.shardOf(files)));
+  }
+
+  /** The file `oid` with its chunks (hashes from the store's index, or its xorbs' bytes). */
+  private fileOf(oid: string): UploadFile {
+    const manifest = this.source.manifest(oid);
+    const chunks: FileChunk[] = [];
+    for (const t of manifest.terms) {
+      const infos = this.source.xorbs.chunks(t.xorb, t.chunkStart, t.chunkEnd) ?? this.source.xorbChunks(t.xorb).slice(t.chunkStart, t.chunkEnd).map((c, k) => ({ ...c, index: t.chunkStart + k }));
+      infos.forEach((c, k) => chunks.push({ xorb: t.xorb, index: t.chunkStart + k, hash: c.hash, hex: xetHex(c.hash), length: c.length }));
+    }
+    return { oid, manifest, chunks };
+  }
+
+  /**
+   * Step 2 of the module comment, in rounds: each round asks once per local xorb that still holds
+   * chunks of the files not known to be on the CAS, about one of those chunks (an eligible one
+   * when it can), and matches the answer against that xorb's chunks. A xorb this store uploaded
+   * before is settled in one round; one whose chunks the CAS keeps in several xorbs of its own (a
+   * store that packed a clone's chunks anew) in about as many rounds as those xorbs, at most four.
+   */
+  private async askCas(files: readonly UploadFile[]): Promise<void> {
+    const byXorb = new Map<string, FileChunk[]>();
+    const first = new Set(files.map((f) => f.chunks[0]).filter(Boolean));
+    for (const f of files) {
+      for (const c of f.chunks) {
+        let list = byXorb.get(c.xorb);
+        if (!list) byXorb.set(c.xorb, (list = []));
+        list.push(c);
+      }
+    }
+    // a xorb is asked about again only while the last answer placed some of its chunks (a 404, or an answer that places none, means new content)
+    const asking = new Set(byXorb.keys());
+    for (let round = 0; round < DEDUP_ROUNDS; round++) {
+      const asks: Array<{ xorb: string; chunk: FileChunk }> = [];
+      for (const [xorb, chunks] of byXorb) {
+        if (this.casHas.has(xorb) || !asking.has(xorb)) continue;
+        const open = chunks.filter((c) => !this.located.has(c.hex) && !this.asked.has(c.hex));
+        const chunk = open.find((c) => first.has(c) || dedupEligible(c.hash)) ?? open[0];
+        if (chunk) asks.push({ xorb, chunk });
+      }
+      if (!asks.length) return;
+      await this.q.each(asks, async ({ xorb, chunk }) => {
+        this.asked.add(chunk.hex);
+        const shard = await this.q.inSlot(() => this.cas.dedup(chunk.hex));
+        if (!shard || (await this.learn(shard, byXorb.get(xorb)!)) === 0) asking.delete(xorb);
+      });
+    }
+  }
+
+  /** Takes what a dedup answer says about `chunks` (of one local xorb); returns how many it placed. */
+  private async learn(bytes: Uint8Array, chunks: readonly FileChunk[]): Promise<number> {
+    let shard;
+    try {
+      shard = parseShard(bytes);
+    } catch (err) {
+      throw new ProtocolError(`the CAS answered a global dedup query with a malformed shard: ${(err as Error).message}`, { cause: err }, 'bad_response');
+    }
+    const key = shard.footer?.hmacKey;
+    const keyed = key && key.some((b) => b !== 0) ? await this.hmacOf(key) : undefined;
+    const listed = new Map<string, Place>();
+    for (const x of shard.xorbs) {
+      const name = xetHex(x.xorbHash);
+      x.chunks.forEach((c, index) => listed.set(xetHex(c.hash), { xorb: name, index }));
+    }
+    let placed = 0;
+    for (const c of chunks) {
+      if (this.located.has(c.hex)) continue;
+      const at = listed.get(keyed ? xetHex(keyed.hash(c.hash)) : c.hex);
+      if (!at) continue;
+      this.located.set(c.hex, at);
+      placed++;
+    }
+    return placed;
+  }
+
+  private hmacOf(key: Uint8Array): Promise<KeyedBlake3> {
+    const id = Buffer.from(key).toString('hex');
+    let h = this.hmacs.get(id);
+    if (!h) this.hmacs.set(id, (h = createKeyedBlake3(key)));
+    return h;
+  }
+
+  /** Uploads local xorb `x` (step 3); progress: the file bytes it carries, spread over the bytes sent. */
+  private async sendXorb(x: string, meter: TransferMeter, logical: number): Promise<void> {
+    // a compressed xorb is held in memory until sent: one at a time (an uncompressed one streams from the file)
+    const e = await encodeLocalXorb(this.source, x, this.source.hashers, this.compression, () => this.encoding.acquire(this.q.signal));
+    try {
+      let counted = 0;
+      let wire = 0;
+      const sent = (n: number): void => {
+        wire += n;
+        const upTo = Math.floor((logical * wire) / e.size);
+        meter.move(upTo - counted, n);
+        counted = upTo;
+      };
+      await this.q.inSlot(() => {
+        meter.move(-counted, 0); // a retry sends it again from the start
+        counted = 0;
+        wire = 0;
+        return this.cas.putXorb(x, e.size, () => e.body(sent));
+      });
+      meter.move(logical - counted, 0);
+      this.bytesSent += e.size;
+      this.casHas.add(x);
+      this.uploaded.set(x, { ...e, body: () => [] }); // the shard needs its chunks, not its bytes
+    } finally {
+      e.release();
+    }
+  }
+
+  /** Step 4: the shard registering `files`. */
+  private shardOf(files: readonly UploadFile[]): Uint8Array {
+    const verify = this.verifier!;
+    const shardFiles: ShardFile[] = files.map((f) => {
+      const terms: ShardTerm[] = [];
+      const hashes: Uint8Array[][] = [];
+      for (const c of f.chunks) {
+        const at: Place = this.casHas.has(c.xorb) ? { xorb: c.xorb, index: c.index } : this.located.get(c.hex)!; // upload() sent every xorb with a chunk not located
+        const last = terms[terms.length - 1];
+        if (last && xetHex(last.xorbHash) === at.xorb && last.chunkEnd === at.index) {
+          last.chunkEnd++;
+          last.unpackedBytes += c.length;
+          hashes[hashes.length - 1].push(c.hash);
+        } else {
+          terms.push({ xorbHash: fromXetHex(at.xorb), flags: 0, unpackedBytes: c.length, chunkStart: at.index, chunkEnd: at.index + 1 });
+          hashes.push([c.hash]);
+        }
+      }
+      return { fileHash: fromXetHex(f.manifest.xetHash), terms, verification: hashes.map((h) => termVerificationHash(h, verify)), sha256: fromXetHex(f.oid) };
+    });
+    const xorbs: ShardXorb[] = [...this.uploaded.values()].map((e) => {
+      let at = 0;
+      return {
+        xorbHash: fromXetHex(e.xorb),
+        flags: 0,
+        chunks: e.chunks.map((c, i) => {
+          const chunk = { hash: c.hash, unpackedStart: at, unpackedBytes: c.length, flags: i === 0 || dedupEligible(c.hash) ? CHUNK_FLAG_GLOBAL_DEDUP : 0 };
+          at += c.length;
+          return chunk;
+        }),
+        unpackedBytes: e.unpacked,
+        storedBytes: e.size,
+      };
+    });
+    this.uploaded.clear(); // each xorb block goes in one shard
+    return encodeShard({ files: shardFiles, xorbs, footer: null });
+  }
+}
