@@ -14,7 +14,7 @@ import { lfsPlan, type AttributeFile, type LfsPlan } from './hf-attributes.js';
 import { stageCreateBody, stageJsonPayload, stageLine, type CreateFields, type StagedLine, type StagedOperation } from './hf-commit-stage.js';
 import type { CommitHeader } from './hf-commit-payload.js';
 import { preuploadAnswer } from './hf-preupload.js';
-import { recordXetManifest } from '../store/xet-files.js';
+import { recordXetManifest } from '../store/xet-manifest-record.js';
 import { XET_JOBS } from './xet-jobs.js';
 
 /** What a job runs with: the Store of its thread. */

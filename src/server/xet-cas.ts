@@ -18,30 +18,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FormatError, IntegrityError } from '../errors.js';
-import type { BufferPool } from '../fs/buffer-pool.js';
-import type { Store } from '../store/store.js';
 import type { Action } from './access.js';
-import type { JobRunner } from './hf-commit.js';
 import { HttpError } from './http-util.js';
-import type { Metadata } from './metadata.js';
 import { casCaller, XET_CAS_PATH } from './xet-access.js';
 import { getDedup, getFetch, getReconstruction, headFile, headXorb } from './xet-download.js';
-import type { XetTokens } from './xet-tokens.js';
 import { postShard, postXorb } from './xet-upload.js';
+import type { XetCasContext } from './xet-cas-context.js';
 
-/** What the CAS handlers need. */
-export interface XetCasContext {
-  store: Store;
-  meta: Metadata;
-  tokens: XetTokens;
-  /** Where uploads wait while a worker checks them. */
-  tmpDir: string;
-  /** The server's base URL (fetch URLs are built on it). */
-  base: string;
-  /** Runs verification and reads of xorb headers on the server's worker threads. */
-  jobs: JobRunner;
-  sendBuffers?: BufferPool;
-}
 
 const HEX64 = /^[0-9a-f]{64}$/;
 

@@ -17,7 +17,7 @@ import { coversChunks } from './chunk-visibility.js';
 import { HttpError, sendJson } from './http-util.js';
 import { sendRange } from './send-range.js';
 import { XET_CAS_PATH, type CasCaller } from './xet-access.js';
-import type { XetCasContext } from './xet-cas.js';
+import type { XetCasContext } from './xet-cas-context.js';
 import { parseSignedRanges, rangeHeaderOf, type FetchRun } from './xet-reconstruction.js';
 
 const FILE_NOT_FOUND = 'file not found';

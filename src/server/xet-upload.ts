@@ -20,7 +20,7 @@ import { HttpError, sendJson } from './http-util.js';
 import type { User } from './metadata.js';
 import { receiveFile } from './receive-file.js';
 import type { CasCaller } from './xet-access.js';
-import type { XetCasContext } from './xet-cas.js';
+import type { XetCasContext } from './xet-cas-context.js';
 
 /** The largest xorb upload: 64 MiB of chunk data stored uncompressed, its headers and the largest footer. */
 export const MAX_XET_XORB_UPLOAD = XORB_MAX_BYTES + XORB_MAX_CHUNKS * CHUNK_HEADER_BYTES + xorbFooterBytes(XORB_MAX_CHUNKS);

@@ -18,11 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-file.js';
 import type { FileManifest } from '../formats/manifest.js';
-import { xetHex } from '../hash/xet-hex.js';
-import { indexedChunkHashes } from './object-verify.js';
 import type { StorePaths } from './paths.js';
-import type { Store } from './store.js';
-import { openStoredXorb } from './stored-xorb.js';
 
 /** 64 lowercase hex digits: a Xet hash, a chunk hash or an oid. */
 export const HEX64 = /^[0-9a-f]{64}$/;
@@ -94,19 +90,4 @@ function readOid(path: string): string | undefined {
     throw err;
   }
   return parseEntry(text);
-}
-
-/** Records what a Xet CAS looks `manifest` up by: its Xet hash, and its first chunk's hash (from the chunk table or the index). */
-export async function recordXetManifest(store: Store, manifest: FileManifest): Promise<void> {
-  await store.xetFiles.recordFile(manifest.xetHash, manifest.oid);
-  const first = manifest.terms[0];
-  if (!first) return;
-  const f = await openStoredXorb(store, first.xorb);
-  let hash: Uint8Array | undefined;
-  try {
-    hash = indexedChunkHashes(store, f)[first.chunkStart];
-  } finally {
-    f.close();
-  }
-  if (hash) await store.xetFiles.recordFirstChunk(xetHex(hash), manifest.oid);
 }

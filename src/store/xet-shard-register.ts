@@ -23,7 +23,7 @@ import { xetHex } from '../hash/xet-hex.js';
 import { registerManifest, type ServedRange } from './chunk-api.js';
 import { indexedChunkHashes, OpenXorbs } from './object-verify.js';
 import type { Store } from './store.js';
-import { recordXetManifest } from './xet-files.js';
+import { recordXetManifest } from './xet-manifest-record.js';
 
 /** What a shard names, for the access check: each file's chunk runs and each listed xorb's chunk count. */
 export interface XetShardSummary {
