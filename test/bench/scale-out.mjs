@@ -59,6 +59,7 @@ let base;
 try {
   for (const n of serverCounts) {
     const c = await cluster(n);
+    try {
     const env = { ...baseEnv, HUB_TOKEN: c.token };
     const envOf = (i) => ({ ...env, HUB_HOME: join(work, `n${n}-home${i}`) });
     const dirs = [];
@@ -97,11 +98,13 @@ try {
     t0 = process.hrtime.bigint();
     await Promise.all(dirs.map((d, i) => hubAsync(['clone', `${c.url}/admin/m${(i + 1) % clients}`, join(work, `n${n}-clone${i}`)], work, { ...env, HUB_HOME: join(work, `n${n}-clonehome${i}`) })));
     const clones = seconds(t0);
-    c.stop();
     const mbs = ((clients - 1) * bytes + clients * bytes) / 1e6 / (pushes + clones);
     base ??= mbs;
     console.log(`| ${n} | ${pushes.toFixed(2)} | ${clones.toFixed(2)} | ${mbs.toFixed(1)} | ${(mbs / base).toFixed(2)}x | ${onePush.toFixed(2)} | ${oneClone.toFixed(2)} |`);
     for (let i = 0; i < clients; i++) rmSync(join(work, `n${n}-clone${i}`), { recursive: true, force: true });
+    } finally {
+      c.stop(); // a failed step leaves no server or nginx behind
+    }
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
