@@ -16,7 +16,7 @@ import { MULTIPART_PART_BYTES, S3Objects } from '../../src/store/s3-objects.js';
 import { Store } from '../../src/store/store.js';
 import { openStoredXorb } from '../../src/store/stored-xorb.js';
 import { dedupCandidates } from '../../src/store/xet-dedup.js';
-import { recordXetManifest } from '../../src/store/xet-files.js';
+import { recordXetManifest } from '../../src/store/xet-manifest-record.js';
 import type { S3Location } from '../../src/store/storage-location.js';
 import { repoRoot } from '../helpers/paths.js';
 import { S3_TEST_ENV, s3Endpoint, s3Wanted, testBucket } from '../helpers/s3-service.js';
