@@ -268,8 +268,9 @@ describe('hub serve under attack stays responsive (issue 11, point 2)', () => {
     // one http-backend per running request, at most the per-client limit (8) at once
     expect(peak, 'git http-backend processes at once').toBeLessThanOrEqual(8);
     expect(peak, 'the sampler saw git running').toBeGreaterThan(0);
-    for (let i = 0; i < 50 && gitDescendants(server.child.pid!).all > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(gitDescendants(server.child.pid!).all, 'git processes left').toBe(0);
+    // ended, not left behind: a SIGTERMed process group may take a moment to go on a busy machine
+    for (let i = 0; i < 250 && gitDescendants(server.child.pid!).all > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(gitDescendants(server.child.pid!).all, 'git processes left after 5 s').toBe(0);
   });
 
   it('ends an LFS upload whose body stalls, leaving nothing behind', async () => {
