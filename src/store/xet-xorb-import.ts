@@ -6,13 +6,19 @@
  * store, one dedup, and every reader of the store (hub-chunks, LFS downloads, the web pages, Xet
  * reconstructions) reads it unchanged.
  *
- * The received file is read record by record (memory: one chunk), each record decompressed
+ * The received file is read once, record by record (memory: one chunk), each record decompressed
  * within its declared length (formats/chunk-compression.ts: an LZ4 frame that would grow past it
  * is refused) and hashed; a footer, when the records end in one, must list exactly those chunk
  * hashes, record boundaries, unpacked offsets and xorb hash. The xorb hash must be the name it was
- * uploaded under. Only then is the rewritten file committed and indexed; on any failure nothing is.
+ * uploaded under. Only then is the file committed and indexed; on any failure nothing is.
+ *
+ * One pass: while every record is uncompressed (what hub sends for weights that do not compress,
+ * and any client may send), the received records already are the store's format, so nothing is
+ * written: the footer is cut off the received file, which becomes the xorb. Only from the first
+ * compressed record on is a rewritten file started (the raw records before it copied from the
+ * page cache), so a compressed xorb costs one more write, never a second read of the upload.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { FormatError, IntegrityError } from '../errors.js';
 import { decompressChunk } from '../formats/chunk-compression.js';
 import { decodeXetChunkHeader, MAX_COMPRESSED_CHUNK_BYTES } from '../formats/xet-xorb.js';
@@ -46,50 +52,111 @@ function bad(message: string): FormatError {
 /** Verifies the Xet xorb in file `tmp` against the name `expected` and stores it; removes `tmp`. */
 export async function importXetXorb(store: Store, tmp: string, expected: string): Promise<XetXorbImported> {
   const input = openFileHandle(tmp);
-  mkdirSync(store.paths.tmp, { recursive: true });
-  const outPath = tmpPathFor(store.paths.tmp, 'xorb');
-  const out = openSync(outPath, 'wx', 0o644);
+  const out = new LazyOutput(store);
   let committed = false;
   try {
-    const { chunks, footer, boundaries, unpackedEnds } = rewrite(store, input, out);
+    const { chunks, footer, boundaries, unpackedEnds, recordsEnd } = walk(store, input, out);
     const computed = xorbHash(chunks.map((c) => ({ hash: c.hash, size: c.length })), store.hashers);
     if (footer) checkFooter(footer, chunks, boundaries, unpackedEnds, computed);
     const actual = xetHex(computed);
     if (actual !== expected) throw new IntegrityError(`xorb ${expected} does not match its content (its chunks hash to ${actual})`, { data: { xorb: expected } }, 'xorb_mismatch');
-    if (!store.xorbs.remote) fsyncSync(out); // a local file becomes the xorb itself; an object store keeps its own copy
-    closeSync(out);
+    const file = out.finish(() => {
+      // every record raw: the received file, its footer cut off, is the stored xorb
+      const fd = openSync(tmp, 'r+');
+      try {
+        if (recordsEnd < input.size) ftruncateSync(fd, recordsEnd);
+        if (!store.xorbs.remote) fsyncSync(fd); // a local file becomes the xorb itself; an object store keeps its own copy
+      } finally {
+        closeSync(fd);
+      }
+      return tmp;
+    });
     committed = true;
     const last = chunks[chunks.length - 1];
     const bytes = last.offset + CHUNK_HEADER_BYTES + last.length;
     const wasInserted = !(await store.xorbs.existsAsync(expected));
-    // a xorb the store has stays: same name, same records; the outPath is gone afterwards
-    await store.xorbs.commitAsync(outPath, expected, chunkTable(chunks));
+    // a xorb the store has stays: same name, same records; the committed file is gone afterwards
+    await store.xorbs.commitAsync(file, expected, chunkTable(chunks));
     store.index.addXorb(expected, bytes, chunks);
     return { xorb: expected, chunks: chunks.length, bytes, wasInserted };
   } finally {
     input.close();
-    if (!committed) {
-      closeSync(out);
-      rmSync(outPath, { force: true });
-    }
+    if (!committed) out.abandon();
     rmSync(tmp, { force: true });
   }
 }
 
-/** Walks the records of `input`, writing each chunk uncompressed to `out`; reads the footer if the records end in one. */
-function rewrite(store: Store, input: XorbHandle, out: number) {
+/**
+ * The rewritten xorb, started only when a compressed record shows up (see the module comment):
+ * until then `written` counts the raw records it would hold, which are the input's bytes.
+ */
+class LazyOutput {
+  private fd: number | undefined;
+  private path: string | undefined;
+  private readonly buffer = Buffer.allocUnsafe(OUT_BUFFER_BYTES);
+  private buffered = 0;
+  /** Bytes of stored records so far (written or, while raw, left in the input). */
+  written = 0;
+
+  constructor(private readonly store: Store) {}
+
+  get started(): boolean {
+    return this.fd !== undefined;
+  }
+
+  /** Starts the rewritten file with the first `raw` bytes of `input` (the raw records before the first compressed one). */
+  start(input: XorbHandle, raw: number): void {
+    mkdirSync(this.store.paths.tmp, { recursive: true });
+    this.path = tmpPathFor(this.store.paths.tmp, 'xorb');
+    this.fd = openSync(this.path, 'wx', 0o644);
+    for (let at = 0; at < raw; ) {
+      const n = Math.min(this.buffer.length, raw - at);
+      readFully(input, this.buffer.subarray(0, n), at);
+      for (let w = 0; w < n; ) w += writeSync(this.fd, this.buffer, w, n - w);
+      at += n;
+    }
+  }
+
+  /** Appends one uncompressed record of `data` (only once started); returns its offset. */
+  append(data: Uint8Array): number {
+    const offset = this.written;
+    if (this.fd !== undefined) {
+      if (this.buffered + CHUNK_HEADER_BYTES + data.length > this.buffer.length) this.flush();
+      encodeChunkHeader(data.length, this.buffer, this.buffered);
+      this.buffer.set(data, this.buffered + CHUNK_HEADER_BYTES);
+      this.buffered += CHUNK_HEADER_BYTES + data.length;
+    }
+    this.written += CHUNK_HEADER_BYTES + data.length;
+    return offset;
+  }
+
+  private flush(): void {
+    for (let at = 0; at < this.buffered; ) at += writeSync(this.fd!, this.buffer, at, this.buffered - at);
+    this.buffered = 0;
+  }
+
+  /** The file to commit: the rewritten one (flushed, synced, closed), or what `inPlace` makes of the input. */
+  finish(inPlace: () => string): string {
+    if (this.fd === undefined) return inPlace();
+    this.flush();
+    if (!this.store.xorbs.remote) fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = undefined;
+    return this.path!;
+  }
+
+  abandon(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.path) rmSync(this.path, { force: true });
+  }
+}
+
+/** Walks the records of `input` once, hashing each chunk and handing it to `out`; reads the footer if the records end in one. */
+function walk(store: Store, input: XorbHandle, out: LazyOutput) {
   const size = input.size;
   if (size === 0) throw bad('empty xorb: no chunk records');
   const header = new Uint8Array(CHUNK_HEADER_BYTES);
   const stored = new Uint8Array(MAX_COMPRESSED_CHUNK_BYTES);
-  const buffer = Buffer.allocUnsafe(OUT_BUFFER_BYTES);
-  let buffered = 0;
-  let written = 0;
-  const flush = () => {
-    for (let at = 0; at < buffered; ) at += writeSync(out, buffer, at, buffered - at);
-    written += buffered;
-    buffered = 0;
-  };
   const chunks: IndexedChunk[] = [];
   const boundaries: number[] = [];
   const unpackedEnds: number[] = [];
@@ -113,19 +180,15 @@ function rewrite(store: Store, input: XorbHandle, out: number) {
     if (unpacked > XORB_READ_MAX_BYTES) throw bad(`${where}: chunk data exceeds the ${XORB_READ_MAX_BYTES}-byte xorb limit`);
     const body = stored.subarray(0, storedLength);
     readFully(input, body, at + CHUNK_HEADER_BYTES);
+    if (scheme !== 0 && !out.started) out.start(input, at); // the records so far are raw: the input's first `at` bytes
     const data = decompressChunk(scheme, body, length, where);
-    chunks.push({ hash: store.hashers.chunk.hash(data), index, offset: written + buffered, length });
-    if (buffered + CHUNK_HEADER_BYTES + length > buffer.length) flush();
-    encodeChunkHeader(length, buffer, buffered);
-    buffer.set(data, buffered + CHUNK_HEADER_BYTES);
-    buffered += CHUNK_HEADER_BYTES + length;
+    chunks.push({ hash: store.hashers.chunk.hash(data), index, offset: out.append(data), length });
     at += CHUNK_HEADER_BYTES + storedLength;
     boundaries.push(at);
     unpackedEnds.push(unpacked);
   }
   if (chunks.length === 0) throw bad('xorb has a footer but no chunk records');
-  flush();
-  return { chunks, footer, boundaries, unpackedEnds };
+  return { chunks, footer, boundaries, unpackedEnds, recordsEnd: at };
 }
 
 /** Whether the few bytes left are the start of a footer ident (a footer cut short, named as such). */

@@ -43,8 +43,10 @@ function timed(cmd, args, cwd, env = baseEnv) {
   return { s, out: r.stdout, rss: m ? Number(m[1]) / 1024 : NaN };
 }
 const hubTimed = (args, cwd, env) => {
+  const pid = bigServer?.child.pid;
+  if (pid) resetPeak(pid);
   const t = timed(process.execPath, [hub, ...args, '--json'], cwd, env);
-  return { ...t, json: JSON.parse(t.out) };
+  return { ...t, json: JSON.parse(t.out), server: pid ? vmHwmMiB(pid) : NaN };
 };
 const hubJson = (args, cwd, env) => JSON.parse(run(process.execPath, [hub, ...args, '--json'], cwd, env));
 /** The hub steps alone at `modelSize` (a repository `admin/NAME` of the running server): push rev1, clone, push rev2 (10% changed), pull. */
@@ -100,14 +102,15 @@ async function compareTransfers(list) {
   const moved = (name, json) => (name.startsWith('push') ? json.bytesSent : name.startsWith('diff') ? json.bytesFetched : json.bytesReceived);
   console.log(`hub's transfers compared on a ${size} model (${rounds} rounds, median):`);
   console.log('');
-  console.log(`| step | ${list.map((t) => `${t}: s | ${t}: MB moved | ${t}: peak RSS`).join(' | ')} | ${list.slice(1).map((t) => `${list[0]} / ${t} time`).join(' | ')} |`);
-  console.log(`|---|${list.map(() => '---:|---:|---:|').join('')}${list.slice(1).map(() => '---:|').join('')}`);
+  console.log(`| step | ${list.map((t) => `${t}: s (min-max) | ${t}: MB moved | ${t}: peak RSS | ${t}: serve peak (max)`).join(' | ')} | ${list.slice(1).map((t) => `${list[0]} / ${t} time`).join(' | ')} |`);
+  console.log(`|---|${list.map(() => '---:|---:|---:|---:|').join('')}${list.slice(1).map(() => '---:|').join('')}`);
   for (const name of Object.keys(results[list[0]][0].steps)) {
     const cells = list.map((t) => {
       const runs = results[t].map((x) => x.steps[name]);
-      return { s: median(runs.map((x) => x.s)), mb: median(runs.map((x) => moved(name, x.json) ?? NaN)) / 1e6, rss: median(runs.map((x) => x.rss)) };
+      const ss = runs.map((x) => x.s);
+      return { s: median(ss), lo: Math.min(...ss), hi: Math.max(...ss), mb: median(runs.map((x) => moved(name, x.json) ?? NaN)) / 1e6, rss: median(runs.map((x) => x.rss)), server: Math.max(...runs.map((x) => x.server)) };
     });
-    console.log(`| ${name} | ${cells.map((c) => `${c.s.toFixed(2)} | ${c.mb.toFixed(1)} | ${c.rss.toFixed(0)} MiB`).join(' | ')} | ${cells.slice(1).map((c) => `${(cells[0].s / c.s).toFixed(2)}x`).join(' | ')} |`);
+    console.log(`| ${name} | ${cells.map((c) => `${c.s.toFixed(2)} (${c.lo.toFixed(2)}-${c.hi.toFixed(2)}) | ${c.mb.toFixed(1)} | ${c.rss.toFixed(0)} MiB | ${c.server.toFixed(0)} MiB`).join(' | ')} | ${cells.slice(1).map((c) => `${(cells[0].s / c.s).toFixed(2)}x`).join(' | ')} |`);
   }
   console.log(`transfers used: ${list.map((t) => `${t} -> ${[...new Set(results[t].flatMap((x) => Object.values(x.steps).map((st) => st.json.transfer).filter(Boolean)))].join('/')}`).join('; ')}`);
   bigServer.child.kill('SIGTERM');
