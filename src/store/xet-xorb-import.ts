@@ -19,6 +19,7 @@
  * page cache), so a compressed xorb costs one more write, never a second read of the upload.
  */
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { FormatError, IntegrityError } from '../errors.js';
 import { decompressChunk } from '../formats/chunk-compression.js';
 import { decodeXetChunkHeader, MAX_COMPRESSED_CHUNK_BYTES } from '../formats/xet-xorb.js';
@@ -53,6 +54,9 @@ function bad(message: string): FormatError {
 export async function importXetXorb(store: Store, tmp: string, expected: string): Promise<XetXorbImported> {
   const input = openFileHandle(tmp);
   const out = new LazyOutput(store);
+  // the received bytes reach the disk while they are verified (the sync waits on the thread pool, not here)
+  const synced = store.xorbs.remote ? Promise.resolve() : datasync(tmp);
+  synced.catch(() => {}); // awaited below when the file is kept
   let committed = false;
   try {
     const { chunks, footer, boundaries, unpackedEnds, recordsEnd } = walk(store, input, out);
@@ -60,14 +64,17 @@ export async function importXetXorb(store: Store, tmp: string, expected: string)
     if (footer) checkFooter(footer, chunks, boundaries, unpackedEnds, computed);
     const actual = xetHex(computed);
     if (actual !== expected) throw new IntegrityError(`xorb ${expected} does not match its content (its chunks hash to ${actual})`, { data: { xorb: expected } }, 'xorb_mismatch');
+    if (!out.started) await synced;
     const file = out.finish(() => {
-      // every record raw: the received file, its footer cut off, is the stored xorb
-      const fd = openSync(tmp, 'r+');
-      try {
-        if (recordsEnd < input.size) ftruncateSync(fd, recordsEnd);
-        if (!store.xorbs.remote) fsyncSync(fd); // a local file becomes the xorb itself; an object store keeps its own copy
-      } finally {
-        closeSync(fd);
+      // every record raw: the received file, its footer cut off, is the stored xorb (its data synced above: this sync writes the new length)
+      if (recordsEnd < input.size) {
+        const fd = openSync(tmp, 'r+');
+        try {
+          ftruncateSync(fd, recordsEnd);
+          if (!store.xorbs.remote) fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
       }
       return tmp;
     });
@@ -83,6 +90,16 @@ export async function importXetXorb(store: Store, tmp: string, expected: string)
     input.close();
     if (!committed) out.abandon();
     rmSync(tmp, { force: true });
+  }
+}
+
+/** fdatasync of the file at `path` on the thread pool (a local file becomes the xorb itself; an object store keeps its own copy). */
+async function datasync(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
   }
 }
 

@@ -34,19 +34,21 @@ const run = (cmd, args, cwd, env = baseEnv) => execFileSync(cmd, args, { cwd, en
 /** Runs a command after `sync` (untimed); wall seconds, stdout and peak RSS in MiB. */
 function timed(cmd, args, cwd, env = baseEnv) {
   spawnSync('sync');
-  const argv = haveTime ? ['/usr/bin/time', ['-f', 'RSS %M', cmd, ...args]] : [cmd, args];
+  const argv = haveTime ? ['/usr/bin/time', ['-f', 'CPU %U %S\nRSS %M', cmd, ...args]] : [cmd, args];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv[1], { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   const m = /RSS (\d+)\s*$/.exec(r.stderr);
-  return { s, out: r.stdout, rss: m ? Number(m[1]) / 1024 : NaN };
+  const cpu = /CPU ([\d.]+) ([\d.]+)\s*\nRSS/.exec(r.stderr);
+  return { s, out: r.stdout, rss: m ? Number(m[1]) / 1024 : NaN, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN };
 }
 const hubTimed = (args, cwd, env) => {
   const pid = bigServer?.child.pid;
   if (pid) resetPeak(pid);
+  const cpu0 = pid ? cpuSeconds(pid) : NaN;
   const t = timed(process.execPath, [hub, ...args, '--json'], cwd, env);
-  return { ...t, json: JSON.parse(t.out), server: pid ? vmHwmMiB(pid) : NaN };
+  return { ...t, json: JSON.parse(t.out), server: pid ? vmHwmMiB(pid) : NaN, serverCpu: pid ? cpuSeconds(pid) - cpu0 : NaN };
 };
 const hubJson = (args, cwd, env) => JSON.parse(run(process.execPath, [hub, ...args, '--json'], cwd, env));
 /** The hub steps alone at `modelSize` (a repository `admin/NAME` of the running server): push rev1, clone, push rev2 (10% changed), pull. */
@@ -102,21 +104,26 @@ async function compareTransfers(list) {
   const moved = (name, json) => (name.startsWith('push') ? json.bytesSent : name.startsWith('diff') ? json.bytesFetched : json.bytesReceived);
   console.log(`hub's transfers compared on a ${size} model (${rounds} rounds, median):`);
   console.log('');
-  console.log(`| step | ${list.map((t) => `${t}: s (min-max) | ${t}: MB moved | ${t}: peak RSS | ${t}: serve peak (max)`).join(' | ')} | ${list.slice(1).map((t) => `${list[0]} / ${t} time`).join(' | ')} |`);
-  console.log(`|---|${list.map(() => '---:|---:|---:|---:|').join('')}${list.slice(1).map(() => '---:|').join('')}`);
+  console.log(`| step | ${list.map((t) => `${t}: s (min-max) | ${t}: CPU s hub + serve | ${t}: MB moved | ${t}: peak RSS | ${t}: serve peak (max)`).join(' | ')} | ${list.slice(1).map((t) => `${list[0]} / ${t} time | CPU`).join(' | ')} |`);
+  console.log(`|---|${list.map(() => '---:|---:|---:|---:|---:|').join('')}${list.slice(1).map(() => '---:|---:|').join('')}`);
   for (const name of Object.keys(results[list[0]][0].steps)) {
     const cells = list.map((t) => {
       const runs = results[t].map((x) => x.steps[name]);
       const ss = runs.map((x) => x.s);
-      return { s: median(ss), lo: Math.min(...ss), hi: Math.max(...ss), mb: median(runs.map((x) => moved(name, x.json) ?? NaN)) / 1e6, rss: median(runs.map((x) => x.rss)), server: Math.max(...runs.map((x) => x.server)) };
+      return { s: median(ss), lo: Math.min(...ss), hi: Math.max(...ss), cpu: median(runs.map((x) => x.cpu)), scpu: median(runs.map((x) => x.serverCpu)), mb: median(runs.map((x) => moved(name, x.json) ?? NaN)) / 1e6, rss: median(runs.map((x) => x.rss)), server: Math.max(...runs.map((x) => x.server)) };
     });
-    console.log(`| ${name} | ${cells.map((c) => `${c.s.toFixed(2)} (${c.lo.toFixed(2)}-${c.hi.toFixed(2)}) | ${c.mb.toFixed(1)} | ${c.rss.toFixed(0)} MiB | ${c.server.toFixed(0)} MiB`).join(' | ')} | ${cells.slice(1).map((c) => `${(cells[0].s / c.s).toFixed(2)}x`).join(' | ')} |`);
+    console.log(`| ${name} | ${cells.map((c) => `${c.s.toFixed(2)} (${c.lo.toFixed(2)}-${c.hi.toFixed(2)}) | ${c.cpu.toFixed(2)} + ${c.scpu.toFixed(2)} | ${c.mb.toFixed(1)} | ${c.rss.toFixed(0)} MiB | ${c.server.toFixed(0)} MiB`).join(' | ')} | ${cells.slice(1).map((c) => `${(cells[0].s / c.s).toFixed(2)}x | ${((cells[0].cpu + cells[0].scpu) / (c.cpu + c.scpu)).toFixed(2)}x`).join(' | ')} |`);
   }
   console.log(`transfers used: ${list.map((t) => `${t} -> ${[...new Set(results[t].flatMap((x) => Object.values(x.steps).map((st) => st.json.transfer).filter(Boolean)))].join('/')}`).join('; ')}`);
   bigServer.child.kill('SIGTERM');
 }
 let bigServer;
 const duBytes = (dir) => Number(run('du', ['-sb', dir], work).split('\t')[0]);
+/** User + system CPU seconds `pid` has used (all its threads; /proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s). */
+const cpuSeconds = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 const vmHwmMiB = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 /** Resets the peak RSS of `pid` to its RSS now (Linux clear_refs 5); false where that is not allowed. */
 const resetPeak = (pid) => {
