@@ -15,6 +15,8 @@ export interface XetTerm {
   chunkStart: number;
   chunkEnd: number;
   unpackedLength: number;
+  /** hub serve's extension `hub_chunks` (asked for with `X-Hub-Chunk-Hashes: 1`): the hash (Xet hex) and length of each chunk of the term. */
+  chunks?: { hashes: string[]; lengths: number[] };
 }
 
 /** Bytes [byteStart, byteEnd) of a xorb's records, holding chunks [chunkStart, chunkEnd). */
@@ -73,8 +75,22 @@ function terms(doc: Record<string, unknown>): XetTerm[] {
     if (!isRecord(t) || typeof t.hash !== 'string' || !HEX64.test(t.hash)) throw new Error(`term ${i} has no xorb hash`);
     if (!whole(t.unpacked_length) || t.unpacked_length === 0) throw new Error(`term ${i} has no unpacked_length`);
     const r = range(t.range, `term ${i}'s range`, false);
-    return { xorb: t.hash, chunkStart: r.start, chunkEnd: r.end, unpackedLength: t.unpacked_length };
+    const term: XetTerm = { xorb: t.hash, chunkStart: r.start, chunkEnd: r.end, unpackedLength: t.unpacked_length };
+    if (t.hub_chunks !== undefined) term.chunks = hubChunks(t.hub_chunks, term, `term ${i}'s hub_chunks`);
+    return term;
   });
+}
+
+/** The `hub_chunks` of `term`: one hash and one length per chunk, the lengths adding up to the term's. */
+function hubChunks(v: unknown, term: XetTerm, what: string): { hashes: string[]; lengths: number[] } {
+  if (!isRecord(v) || !Array.isArray(v.hashes) || !Array.isArray(v.lengths)) throw new Error(`${what} is not {hashes, lengths}`);
+  const n = term.chunkEnd - term.chunkStart;
+  if (v.hashes.length !== n || v.lengths.length !== n) throw new Error(`${what} lists ${v.hashes.length} hashes and ${v.lengths.length} lengths for ${n} chunks`);
+  if (!v.hashes.every((h) => typeof h === 'string' && HEX64.test(h))) throw new Error(`${what} has a hash that is not 64 hex digits`);
+  if (!v.lengths.every((l) => whole(l) && l > 0)) throw new Error(`${what} has a length that is not a positive whole number`);
+  const total = (v.lengths as number[]).reduce((a, b) => a + b, 0);
+  if (total !== term.unpackedLength) throw new Error(`${what}'s lengths add up to ${total}, the term unpacks to ${term.unpackedLength}`);
+  return { hashes: v.hashes as string[], lengths: v.lengths as number[] };
 }
 
 /** Checks and normalizes a v1 (`fetch_info`) or v2 (`xorbs`) reconstruction answer. */

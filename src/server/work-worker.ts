@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { StorageLocation } from '../store/storage-location.js';
 import { Store } from '../store/store.js';
 import { lowerPriority } from './background-priority.js';
+import { LayoutCache } from './layout-cache.js';
 import { runJob, serializeError, type JobName } from './work-jobs.js';
 
 // Bulk hashing yields the CPU to the event loop: on Linux the nice value is per thread, and 0
@@ -15,12 +16,13 @@ lowerPriority(0);
 
 const { storeRoot, storage, env } = workerData as { storeRoot: string; storage: StorageLocation; env: NodeJS.ProcessEnv };
 let store: Promise<Store> | undefined;
+const layouts = new LayoutCache();
 
 parentPort!.on('message', (m: { id: number; name: JobName; args: never }) => {
   void (async () => {
     try {
       store ??= Store.open(storeRoot, env, { storage });
-      const value = await runJob({ store: await store }, m.name, m.args);
+      const value = await runJob({ store: await store, layouts }, m.name, m.args);
       parentPort!.postMessage({ ok: true, value });
     } catch (err) {
       parentPort!.postMessage({ ok: false, error: serializeError(err) });

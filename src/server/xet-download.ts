@@ -24,6 +24,14 @@ const FILE_NOT_FOUND = 'file not found';
 /** Ranges per fetch URL of a v2 answer (the spec splits past about 500, for the URL's length). */
 const RANGES_PER_URL = 200;
 
+/**
+ * hub's extension of the reconstruction answer (docs/protocol.md "Chunk hashes in a
+ * reconstruction"): a request with this header set to `1` gets, in each term, `hub_chunks`:
+ * `{"hashes": [...], "lengths": [...]}` of the term's chunks, so that a client can tell which
+ * chunks it has without fetching them (`hub diff`). Other clients never send it, and pay nothing.
+ */
+const CHUNK_HASHES_HEADER = 'x-hub-chunk-hashes';
+
 /** The manifest of the file `fileHash` names, if the caller's repository holds it. */
 async function heldManifest(ctx: XetCasContext, caller: CasCaller, fileHash: string) {
   const oid = await ctx.store.xetFiles.oidOfFile(fileHash); // the bucket's entry with S3 storage: any server's registration
@@ -47,9 +55,10 @@ function fileRange(header: string | undefined, size: number): { start: number; e
 export async function getReconstruction(req: IncomingMessage, res: ServerResponse, ctx: XetCasContext, caller: CasCaller, fileHash: string, version: 1 | 2): Promise<void> {
   const manifest = await heldManifest(ctx, caller, fileHash);
   const { start, end } = fileRange(req.headers.range, manifest.size);
-  const plan = await ctx.jobs('xetReconstruction', { manifest, start, end }); // reads xorb headers: on a worker
+  const chunkHashes = req.headers[CHUNK_HASHES_HEADER] === '1';
+  const plan = await ctx.jobs('xetReconstruction', { manifest, start, end, chunkHashes }); // reads xorb headers (and the index): on a worker
   const url = (xorb: string, runs: readonly FetchRun[]) => `${ctx.base}${XET_CAS_PATH}/fetch/${xorb}?${ctx.tokens.signFetch(caller.repo.id, xorb, rangeHeaderOf(runs))}`;
-  const terms = plan.terms.map((t) => ({ hash: t.xorb, unpacked_length: t.unpacked, range: { start: t.chunkStart, end: t.chunkEnd } }));
+  const terms = plan.terms.map((t) => ({ hash: t.xorb, unpacked_length: t.unpacked, range: { start: t.chunkStart, end: t.chunkEnd }, ...(t.chunks ? { hub_chunks: t.chunks } : {}) }));
   const runsOf = (r: FetchRun) => ({ chunks: { start: r.chunkStart, end: r.chunkEnd }, bytes: { start: r.byteStart, end: r.byteEnd - 1 } });
   if (version === 2) {
     const xorbs: Record<string, Array<{ url: string; ranges: unknown[] }>> = {};

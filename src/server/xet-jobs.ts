@@ -7,7 +7,7 @@ import { dedupCandidates, dedupShard, type DedupCandidates, type DedupXorb } fro
 import { readXetShard, registerXetShard, type XetShardFile, type XetShardSummary } from '../store/xet-shard-register.js';
 import { importXetXorb, type XetXorbImported } from '../store/xet-xorb-import.js';
 import type { FileManifest } from '../formats/manifest.js';
-import { termLayouts } from '../store/chunk-api.js';
+import { fetchTerms, termLayouts } from '../store/chunk-api.js';
 import type { JobContext } from './job-context.js';
 import { planReconstruction, type ReconstructionPlan } from './xet-reconstruction.js';
 
@@ -38,10 +38,13 @@ export const XET_JOBS = {
   },
   /**
    * The reconstruction of bytes [start, end) of the file `manifest` describes (xet-reconstruction.ts):
-   * its xorbs' headers read here, and only the plan (a few values per term) sent back.
+   * its xorbs' headers read here, and only the plan (a few values per term) sent back; with
+   * `chunkHashes`, each term's chunk hashes and lengths too (from the chunk index: hub's extension).
    */
-  async xetReconstruction(ctx: JobContext, a: { manifest: FileManifest; start: number; end: number }): Promise<ReconstructionPlan> {
-    return planReconstruction(await termLayouts(ctx.store, a.manifest), a.start, a.end);
+  async xetReconstruction(ctx: JobContext, a: { manifest: FileManifest; start: number; end: number; chunkHashes?: boolean }): Promise<ReconstructionPlan> {
+    const hashes = a.chunkHashes === true;
+    const load = () => (hashes ? fetchTerms(ctx.store, a.manifest) : termLayouts(ctx.store, a.manifest));
+    return planReconstruction(await (ctx.layouts ? ctx.layouts.get(a.manifest, hashes, load) : load()), a.start, a.end);
   },
   /** Where a dedup query's chunk is, and the xorbs worth describing with it (store/xet-dedup.ts). */
   async xetDedupCandidates(ctx: JobContext, a: { chunk: string }): Promise<DedupCandidates | null> {

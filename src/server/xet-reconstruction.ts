@@ -19,6 +19,8 @@ export interface PlannedTerm {
   unpacked: number;
   byteStart: number;
   byteEnd: number;
+  /** Hash (Xet hex) and length of each of its chunks, when the layouts carried them (hub's `hub_chunks` extension, docs/protocol.md). */
+  chunks?: { hashes: string[]; lengths: number[] };
 }
 
 /** A merged run of chunks of one xorb to fetch, with its records' bytes [byteStart, byteEnd). */
@@ -38,7 +40,7 @@ export interface ReconstructionPlan {
 }
 
 /** The terms covering bytes [start, end) of the file whose terms are `terms` (0 <= start < end <= file size). */
-export function planReconstruction(terms: readonly TermLayout[], start: number, end: number): ReconstructionPlan {
+export function planReconstruction(terms: ReadonlyArray<TermLayout & { hashes?: string[] }>, start: number, end: number): ReconstructionPlan {
   const out: PlannedTerm[] = [];
   let offsetIntoFirstRange = 0;
   let pos = 0;
@@ -67,7 +69,8 @@ export function planReconstruction(terms: readonly TermLayout[], start: number, 
       record += CHUNK_HEADER_BYTES + t.lengths[last];
       last++;
     }
-    out.push({ xorb: t.xorb, chunkStart: t.chunkStart + first, chunkEnd: t.chunkStart + last, unpacked, byteStart, byteEnd: record });
+    const chunks = t.hashes ? { hashes: t.hashes.slice(first, last), lengths: t.lengths.slice(first, last) } : undefined;
+    out.push({ xorb: t.xorb, chunkStart: t.chunkStart + first, chunkEnd: t.chunkStart + last, unpacked, byteStart, byteEnd: record, ...(chunks ? { chunks } : {}) });
     pos = termEnd;
   }
   return { offsetIntoFirstRange, terms: out, fetch: fetchRuns(out) };

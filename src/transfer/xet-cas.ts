@@ -51,9 +51,13 @@ export class XetCas {
     return { authorization: `Bearer ${access.accessToken}`, ...(this.tokens.sessionId ? { 'x-xet-session-id': this.tokens.sessionId } : {}), ...extra };
   }
 
-  /** The reconstruction of the file with Xet hash `fileHash`, or of bytes [start, end) of it. */
-  async reconstruction(fileHash: string, bytes?: { start: number; end: number }): Promise<XetReconstruction> {
-    const range: Record<string, string> = bytes ? { range: `bytes=${bytes.start}-${bytes.end - 1}` } : {};
+  /**
+   * The reconstruction of the file with Xet hash `fileHash`, or of bytes [start, end) of it; with
+   * `chunkHashes`, asking for hub serve's extension (each term's chunk hashes and lengths, which
+   * other servers leave out: docs/protocol.md "Chunk hashes in a reconstruction").
+   */
+  async reconstruction(fileHash: string, bytes?: { start: number; end: number }, opts: { chunkHashes?: boolean } = {}): Promise<XetReconstruction> {
+    const range: Record<string, string> = { ...(bytes ? { range: `bytes=${bytes.start}-${bytes.end - 1}` } : {}), ...(opts.chunkHashes ? { 'x-hub-chunk-hashes': '1' } : {}) };
     const get = (version: 1 | 2): Promise<{ url: string; res: Response }> => {
       let url = '';
       return this.authorized((access) => send((url = `${access.casUrl}/v${version}/reconstructions/${fileHash}`), { headers: this.headers(access, { accept: 'application/json', ...range }), signal: this.signal })).then((res) => ({ url, res }));

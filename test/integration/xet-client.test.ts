@@ -184,6 +184,67 @@ describe('hub as a Xet client of hub serve', () => {
     });
   }
 
+  it('hub diff in a clone without content reads only the chunks it compares, through hub serve\'s chunk hashes and range reconstructions; a CAS without them gets whole objects', async () => {
+    const a = await localRepoWithRemote(s, 'admin/diffed', { base: proxy.url });
+    makeModel(join(a.dir, 'model.safetensors'), '16MiB', 1731);
+    const size = readFileSync(join(a.dir, 'model.safetensors')).length;
+    await runHubJson(['add', '-A'], { cwd: a.dir, env: a.env });
+    const c1 = (await runHubJson(['commit', '-m', 'rev1'], { cwd: a.dir, env: a.env })).commit;
+    const m2 = join(tmpDir(), 'rev2.safetensors');
+    mutateModel(join(a.dir, 'model.safetensors'), m2, 0.1, 1732);
+    renameSync(m2, join(a.dir, 'model.safetensors'));
+    await runHubJson(['add', '-A'], { cwd: a.dir, env: a.env });
+    const c2 = (await runHubJson(['commit', '-m', 'rev2'], { cwd: a.dir, env: a.env })).commit;
+    await runHubJson(['push'], { cwd: a.dir, env: a.env });
+    const local = await runHubJson(['diff', c1, c2], { cwd: a.dir, env: a.env });
+    const strip = (doc: { files: Array<{ tensors?: { bytesRead?: unknown } }> }) => doc.files.map((f) => ({ ...f, tensors: f.tensors && { ...f.tensors, bytesRead: undefined } }));
+    const diffInFreshClone = async (extra: Record<string, string> = {}) => {
+      const env = { ...user(), ...extra };
+      const parent = tmpDir();
+      await runHubJson(['clone', '--no-checkout', `${proxy.url}/admin/diffed`, 'c'], { cwd: parent, env });
+      proxy.log.length = 0;
+      const doc = await runHubJson(['diff', c1, c2], { cwd: join(parent, 'c'), env });
+      return { doc, log: proxy.log.splice(0) };
+    };
+
+    const partial = await diffInFreshClone();
+    expect(strip(partial.doc)).toEqual(strip(local));
+    expect(partial.doc.files.find((f: { path: string }) => f.path === 'model.safetensors').tensors.changed.count).toBeGreaterThan(0);
+    const fetched = seen(partial.log, 'GET', new RegExp(`^${CAS}/fetch/`)).reduce((n, r) => n + r.received, 0);
+    // the same chunks hub-chunks reads (its diff reads a chunk at a time by hash): within a few records' headers
+    const older = await diffInFreshClone({ HUB_TRANSFER: 'hub-chunks' });
+    const olderFetched = older.log.filter((r) => /\/info\/lfs\/cas\/v1\/xorbs\//.test(path(r))).reduce((n, r) => n + r.received, 0);
+    console.log(`diff of two revisions of a ${size}-byte model: ${fetched} bytes fetched over Xet, ${olderFetched} over hub-chunks`);
+    expect(fetched, `diff fetched ${fetched} of 2 x ${size} bytes`).toBeGreaterThan(0);
+    expect(fetched).toBeLessThan(0.5 * size);
+    expect(fetched).toBeLessThanOrEqual(olderFetched * 1.02);
+    expect(partial.doc.bytesFetched).toBeLessThanOrEqual(fetched);
+    expect(seen(partial.log, 'GET', new RegExp(`^${CAS}/v2/reconstructions/`)).filter((r) => r.range).length).toBeGreaterThan(0);
+    noOtherTransfer(partial.log);
+
+    // a Xet CAS that does not know hub's extension: its answers carry no hub_chunks
+    const rule: FaultRule = {
+      match: (req) => /\/reconstructions\//.test(req.url ?? ''),
+      fault: 'transform',
+      times: Infinity,
+      transform: (body) => {
+        const doc = JSON.parse(body.toString());
+        for (const t of doc.terms ?? []) delete t.hub_chunks;
+        return Buffer.from(JSON.stringify(doc));
+      },
+    };
+    rules.push(rule);
+    try {
+      const whole = await diffInFreshClone();
+      expect(rule.hits).toBeGreaterThan(0);
+      expect(strip(whole.doc)).toEqual(strip(local));
+      expect(seen(whole.log, 'GET', new RegExp(`^${CAS}/fetch/`)).reduce((n, r) => n + r.received, 0)).toBeGreaterThanOrEqual(size);
+      noOtherTransfer(whole.log);
+    } finally {
+      rules.length = 0;
+    }
+  });
+
   it('HUB_TRANSFER=hub-chunks keeps the older protocol (the server offers both)', async () => {
     const a = await localRepoWithRemote(s, 'admin/older', { base: proxy.url });
     writeFileSync(join(a.dir, 'w.safetensors'), Buffer.alloc(300_000, 7));

@@ -1,8 +1,9 @@
 /**
  * Large-file content for `hub diff`: an object the store has is read from it; one it lacks is
- * read from the remote's chunk API a chunk at a time, so a diff fetches only what it reads (a
- * safetensors header, the changed tensors), never the whole file. Servers without the chunk
- * API get a whole-object fetch into the store. Also the chunk tables behind the "new versus
+ * read from the remote a chunk at a time, so a diff fetches only what it reads (a safetensors
+ * header, the changed tensors), never the whole file: over Xet when the CAS sends hub's chunk
+ * hashes (hub serve: transfer/xet-chunk-reads.ts), over hub-chunks when that is the transfer.
+ * Other servers (plain LFS, a Xet CAS without the extension) get a whole-object fetch into the store. Also the chunk tables behind the "new versus
  * shared bytes" summary, which need no content at all.
  */
 import type { ByteSource } from '../../diff/byte-source.js';
@@ -10,22 +11,14 @@ import { IntegrityError, NetworkError, NotFoundError, ProtocolError } from '../.
 import { CHUNK_HEADER_BYTES } from '../../formats/xorb.js';
 import { objectChunks, type FileChunk } from '../../store/object-chunks.js';
 import type { Store } from '../../store/store.js';
-import { ChunkApi, DEFAULT_TRANSFERS, lfsBatch } from '../../transfer/lfs-client.js';
+import { ChunkApi, lfsBatch, type LfsAction } from '../../transfer/lfs-client.js';
+import { XetCas } from '../../transfer/xet-cas.js';
+import { xetChunkTable } from '../../transfer/xet-chunk-reads.js';
+import { actionHeader, XET_HEADERS, XetTokenSource } from '../../transfer/xet-token.js';
 import type { LfsTarget } from '../../transfer/lfs-auth.js';
 import { TransferQueue } from '../../transfer/queue.js';
-import { ChunkFetcher, chunkedSource, type RemoteChunk } from './diff-sources.js';
+import { ChunkFetcher, chunkedSource, hubChunksRemote, xetRemote, type RemoteChunk } from './diff-sources.js';
 import { fetchContent } from '../sync/fetch-content.js';
-
-/**
- * The transfers a diff offers for its chunk-at-a-time reads: `hub-chunks` alone when the
- * command's list has it (its reconstructions carry chunk hashes, so a diff reads only the
- * chunks it compares; a server that offers Xet would otherwise answer Xet), else the list as is.
- * Measured (docs/performance.md): `hub diff HEAD~1 HEAD` of a 512 MiB model in a --no-checkout
- * clone fetches 20% of it over hub-chunks, 110% as whole Xet downloads.
- */
-function partialReads(transfers: readonly string[]): readonly string[] {
-  return transfers.includes('hub-chunks') ? ['hub-chunks', 'basic'] : transfers;
-}
 
 /** Where content the store lacks may come from. */
 export interface RemoteAccess {
@@ -89,14 +82,16 @@ export class LargeFiles {
     if (this.remote.offline) throw new NetworkError(`${name}: content (oid ${oid.slice(0, 12)}) is not in the local store, and HUB_OFFLINE is set`, { retriable: false, data: { oid } }, 'offline');
     const { signal } = this.remote;
     const lfs = await this.remote.lfs();
-    const batch = await this.queue.retried(() => lfsBatch({ ...lfs, transfers: partialReads(lfs.transfers ?? DEFAULT_TRANSFERS) }, 'download', [{ oid, size }], signal));
+    const batch = await this.queue.retried(() => lfsBatch(lfs, 'download', [{ oid, size }], signal));
     const obj = batch.objects[0];
     const action = obj?.actions?.download;
     if (!action) throw new NotFoundError(`${name}: the remote does not have its content (oid ${oid.slice(0, 12)})`, { data: { oid } }, 'content_missing');
+    const xet = batch.transfer === 'xet' ? await this.xetTable(action, lfs, size, name) : undefined;
+    if (xet) return xet;
     if (batch.transfer !== 'hub-chunks') {
-      // a plain LFS server, or a Xet CAS (whose reconstructions name no chunk hashes to read a
-      // range by): the whole object, once, into the store, through the command's transfers (a
-      // Xet download reuses every chunk the store has)
+      // a plain LFS server, or a Xet CAS without hub's chunk hashes (nothing to read a range
+      // by): the whole object, once, into the store, through the command's transfers (a Xet
+      // download reuses every chunk the store has)
       const got = await fetchContent(this.store, lfs, [{ oid, size }], { signal });
       this.wholeObjectBytes += got.bytesReceived; // after the await: two files may load at once
       return this.load(oid, size, name);
@@ -115,7 +110,22 @@ export class LargeFiles {
       });
     }
     if (offset !== size) throw new IntegrityError(`${name}: the server's reconstruction holds ${offset} bytes, the pointer says ${size}`, { data: { oid } }, 'size_mismatch');
-    const fetcher = new ChunkFetcher(this.store, { api, queue: this.queue });
+    const fetcher = new ChunkFetcher(this.store, hubChunksRemote(api, this.queue));
+    this.remoteFetchers.push(fetcher);
+    return { chunks, fetcher };
+  }
+
+  /**
+   * The chunk table of a file on a Xet CAS that sends hub's chunk hashes (transfer/xet-chunk-reads.ts),
+   * with a fetcher reading the chunks a diff lacks by range; undefined from any other CAS.
+   */
+  private async xetTable(action: LfsAction, lfs: LfsTarget, size: number, name: string): Promise<{ chunks: FileChunk[]; fetcher: ChunkFetcher } | undefined> {
+    const fileHash = actionHeader(action, XET_HEADERS.hash);
+    if (!fileHash || !/^[0-9a-f]{64}$/.test(fileHash)) throw new ProtocolError(`${name}: the LFS batch answer names no Xet hash (X-Xet-Hash)`, { data: { url: action.href } }, 'bad_response');
+    const cas = new XetCas(new XetTokenSource(action, lfs.auth, this.remote?.signal), this.remote?.signal);
+    const chunks = await xetChunkTable(this.queue, cas, fileHash, size, name);
+    if (!chunks) return undefined;
+    const fetcher = new ChunkFetcher(this.store, xetRemote(cas, this.queue, fileHash));
     this.remoteFetchers.push(fetcher);
     return { chunks, fetcher };
   }

@@ -20,6 +20,9 @@ import type { Store } from '../../store/store.js';
 import { fetchRuns } from '../../transfer/chunk-adapter.js';
 import type { ChunkApi } from '../../transfer/lfs-client.js';
 import type { TransferQueue } from '../../transfer/queue.js';
+import type { XetCas } from '../../transfer/xet-cas.js';
+import { readXetChunks } from '../../transfer/xet-chunk-reads.js';
+import { xetHex } from '../../hash/xet-hex.js';
 
 const READ_BYTES = 1 << 20;
 const STREAM_SPAN = 8 << 20;
@@ -88,15 +91,39 @@ export interface RemoteChunk extends FileChunk {
 }
 
 /**
- * Reads chunks by hash from the store, fetching the missing ones through the transfer queue's
- * hub-chunks adapter when `remote` is given. Counts the bytes fetched.
+ * Where chunks the store lacks come from: `fetch` yields the data of `chunks[i]` for each i of
+ * `missing` (ascending), in that order, in batches as they arrive, each with the bytes received.
+ */
+export interface ChunkRemote {
+  fetch(chunks: readonly FileChunk[], missing: readonly number[], what: string): AsyncIterable<{ data: Uint8Array[]; received: number }>;
+}
+
+/** Chunks of a hub-chunks reconstruction (RemoteChunk tables), fetched by their records' byte ranges. */
+export function hubChunksRemote(api: ChunkApi, queue: TransferQueue): ChunkRemote {
+  return {
+    async *fetch(chunks, missing) {
+      const remote = chunks as readonly RemoteChunk[];
+      const runs = missing.map((i) => ({ url: remote[i].url, start: remote[i].record, end: remote[i].record + CHUNK_HEADER_BYTES + remote[i].length, hashes: [remote[i].hash] }));
+      for await (const part of fetchRuns(queue, api, runs)) yield { data: part.chunks.map((c) => c.data), received: part.received };
+    },
+  };
+}
+
+/** Chunks of a Xet file by its chunk table (transfer/xet-chunk-reads.ts), fetched through range reconstructions. */
+export function xetRemote(cas: XetCas, queue: TransferQueue, fileHash: string): ChunkRemote {
+  return { fetch: (chunks, missing, what) => readXetChunks(queue, cas, fileHash, chunks, missing, what) };
+}
+
+/**
+ * Reads chunks by hash from the store, fetching the missing ones from `remote` when given (each
+ * checked against its hash and kept in the store). Counts the bytes fetched.
  */
 export class ChunkFetcher {
   /** Response bytes received. */
   bytesFetched = 0;
   private readonly reader: LocalChunkReader;
 
-  constructor(private readonly store: Store, private readonly remote?: { api: ChunkApi; queue: TransferQueue }) {
+  constructor(private readonly store: Store, private readonly remote?: ChunkRemote) {
     this.reader = new LocalChunkReader(store);
   }
 
@@ -111,7 +138,7 @@ export class ChunkFetcher {
     const missing = where.flatMap((w, i) => (w ? [] : [i]));
     if (missing.length) {
       if (!this.remote) throw new NotFoundError(`${what}: content is not in the local store`, { hint: 'fetch it first (hub fetch / hub pull)' }, 'content_missing');
-      await this.fetch(chunks as readonly RemoteChunk[], missing, out, what);
+      await this.fetch(chunks, missing, out, what);
     }
     return out as Uint8Array[];
   }
@@ -122,24 +149,24 @@ export class ChunkFetcher {
   }
 
   /** Fetches chunks `missing` (indices into `chunks`; neighbours in one request); verifies and stores them. */
-  private async fetch(chunks: readonly RemoteChunk[], missing: number[], out: Array<Uint8Array | undefined>, what: string): Promise<void> {
-    const { api, queue } = this.remote!;
-    const runs = missing.map((i) => ({ url: chunks[i].url, start: chunks[i].record, end: chunks[i].record + CHUNK_HEADER_BYTES + chunks[i].length, hashes: [chunks[i].hash] }));
+  private async fetch(chunks: readonly FileChunk[], missing: number[], out: Array<Uint8Array | undefined>, what: string): Promise<void> {
     const sink = new ChunkSink(this.store);
     try {
       let k = 0;
-      for await (const part of fetchRuns(queue, api, runs)) {
+      for await (const part of this.remote!.fetch(chunks, missing, what)) {
         this.bytesFetched += part.received;
-        for (const c of part.chunks) {
+        for (const data of part.data) {
           const i = missing[k++];
-          if (c.data.length !== chunks[i].length || Buffer.compare(this.store.hashers.chunk.hash(c.data), c.hash) !== 0) {
+          const hash = this.store.hashers.chunk.hash(data);
+          if (data.length !== chunks[i].length || xetHex(hash) !== chunks[i].hash) {
             throw new IntegrityError(`${what}: the server sent a chunk whose bytes do not match its hash ${chunks[i].hash}`, {}, 'chunk_mismatch');
           }
-          sink.add(c.hash, c.data);
-          out[i] = c.data;
+          sink.add(hash, data);
+          out[i] = data;
         }
         await sink.drained();
       }
+      if (k !== missing.length) throw new IntegrityError(`${what}: the server sent ${k} of ${missing.length} chunks`, {}, 'missing_chunk');
       await sink.finish(); // the fetched chunks stay in the store: a later pull does not fetch them again
     } catch (err) {
       await sink.abort();

@@ -61,7 +61,20 @@ describe('parseXetReconstruction', () => {
     expect(parseXetReconstruction({ ...V1, offset_into_first_range: 1234 }).offsetIntoFirstRange).toBe(1234);
   });
 
+  it("reads hub serve's hub_chunks extension: each term's chunk hashes and lengths", () => {
+    const term = { hash: B, unpacked_length: 300, range: { start: 0, end: 3 }, hub_chunks: { hashes: [A, B, A], lengths: [100, 150, 50] } };
+    const r = parseXetReconstruction({ ...V1, terms: [term, V1.terms[0]] });
+    expect(r.terms[0].chunks).toEqual({ hashes: [A, B, A], lengths: [100, 150, 50] });
+    expect(r.terms[1].chunks).toBeUndefined(); // a term without it (any other server) stays as the spec has it
+  });
+
+  const hubTerm = (hubChunks: unknown) => ({ ...V1, terms: [{ hash: B, unpacked_length: 300, range: { start: 0, end: 3 }, hub_chunks: hubChunks }] });
   for (const [what, doc, message] of [
+    ['hub_chunks without lengths', hubTerm({ hashes: [A, A, A] }), /hub_chunks is not \{hashes, lengths\}/],
+    ['hub_chunks with a hash too few', hubTerm({ hashes: [A, A], lengths: [100, 100, 100] }), /lists 2 hashes and 3 lengths for 3 chunks/],
+    ['hub_chunks with a bad hash', hubTerm({ hashes: [A, A, 'zz'], lengths: [100, 100, 100] }), /not 64 hex digits/],
+    ['hub_chunks with a zero length', hubTerm({ hashes: [A, A, A], lengths: [300, 0, 0] }), /not a positive whole number/],
+    ['hub_chunks whose lengths are not the term\'s', hubTerm({ hashes: [A, A, A], lengths: [100, 100, 99] }), /add up to 299, the term unpacks to 300/],
     ['not an object', [], /not a JSON object/],
     ['no terms', { fetch_info: {} }, /no terms/],
     ['neither fetch form', { terms: [] }, /neither xorbs/],

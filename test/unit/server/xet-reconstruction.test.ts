@@ -65,6 +65,10 @@ describe('planReconstruction', () => {
     const middle = planReconstruction([term], 150, 250);
     expect(middle.offsetIntoFirstRange).toBe(50);
     expect(middle.terms).toEqual([{ xorb: term.xorb, chunkStart: 4, chunkEnd: 5, unpacked: 200, byteStart: 1108, byteEnd: 1316 }]);
+    // with the chunk hashes (hub's hub_chunks extension), each planned term carries those of its own chunks
+    const hashes = ['1', '2', '3'].map((d) => d.repeat(64));
+    const tail = planReconstruction([{ ...term, hashes }], 150, 600);
+    expect(tail.terms.map((t) => t.chunks)).toEqual([{ hashes: hashes.slice(1), lengths: [200, 300] }]);
   });
 });
 
