@@ -16,6 +16,7 @@
  * working file from it. Xorbs and manifests (the store) are always durable.
  */
 import { closeSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -105,6 +106,19 @@ export function commitFile(tmp: string, path: string, opts: { durable?: boolean 
   mkdirSync(dirname(path), { recursive: true });
   renameSync(tmp, path);
   if (opts.durable !== false) fsyncDir(dirname(path));
+}
+
+/**
+ * fdatasync of the file at `path` on the thread pool: a received file that becomes stored content
+ * by a rename ({@link commitFile}) reaches the disk first, while the caller verifies it.
+ */
+export async function datasyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Removes temporary files in `dir` left by processes that are gone (`isAlive(pid)` false). */

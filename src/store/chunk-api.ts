@@ -7,6 +7,7 @@
  */
 import { rmSync } from 'node:fs';
 import { IntegrityError } from '../errors.js';
+import { datasyncFile } from '../fs/atomic-file.js';
 import type { FileManifest, ManifestTerm } from '../formats/manifest.js';
 import type { XorbRecord } from '../formats/xorb.js';
 import { xorbHash } from '../hash/merkle.js';
@@ -49,6 +50,9 @@ export function missingChunks(store: Store, hashes: readonly string[], usable: (
  */
 export async function importXorb(store: Store, tmp: string, expected: string): Promise<{ xorb: string; chunks: number; bytes: number }> {
   let file: XorbFile | undefined;
+  // the received file becomes the stored xorb by a rename: its bytes reach the disk while they are verified (as a Xet upload's do)
+  const synced = store.xorbs.remote ? Promise.resolve() : datasyncFile(tmp);
+  synced.catch(() => {}); // awaited below when the file is kept
   try {
     // read the received file directly; only a verified xorb reaches the store's backend
     file = XorbFile.fromHandle(expected, openFileHandle(tmp));
@@ -58,6 +62,7 @@ export async function importXorb(store: Store, tmp: string, expected: string): P
     if (actual !== expected) throw new IntegrityError(`xorb ${expected} does not match its content (its chunks hash to ${actual})`, { data: { xorb: expected } }, 'xorb_mismatch');
     file.close();
     file = undefined;
+    await synced;
     const bytes = records.length ? records[records.length - 1].dataOffset + records[records.length - 1].length : 0;
     await store.xorbs.commitAsync(tmp, expected, chunkTable(records.map((r, i) => ({ hash: hashes[i], length: r.length }))));
     store.index.addXorb(expected, bytes, records.map((r, i) => ({ hash: hashes[i], index: r.index, offset: r.offset, length: r.length })));

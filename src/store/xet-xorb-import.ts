@@ -19,13 +19,12 @@
  * page cache), so a compressed xorb costs one more write, never a second read of the upload.
  */
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { FormatError, IntegrityError } from '../errors.js';
 import { decompressChunk } from '../formats/chunk-compression.js';
 import { decodeXetChunkHeader, MAX_COMPRESSED_CHUNK_BYTES } from '../formats/xet-xorb.js';
 import { parseXorbFooter, startsXorbFooter, xorbFooterBytes, XORB_FOOTER_IDENT, type XorbFooter } from '../formats/xorb-footer.js';
 import { CHUNK_HEADER_BYTES, encodeChunkHeader, XORB_MAX_CHUNKS, XORB_READ_MAX_BYTES } from '../formats/xorb.js';
-import { tmpPathFor } from '../fs/atomic-file.js';
+import { datasyncFile, tmpPathFor } from '../fs/atomic-file.js';
 import { xorbHash } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
 import type { IndexedChunk } from './chunk-index.js';
@@ -55,7 +54,7 @@ export async function importXetXorb(store: Store, tmp: string, expected: string)
   const input = openFileHandle(tmp);
   const out = new LazyOutput(store);
   // the received bytes reach the disk while they are verified (the sync waits on the thread pool, not here)
-  const synced = store.xorbs.remote ? Promise.resolve() : datasync(tmp);
+  const synced = store.xorbs.remote ? Promise.resolve() : datasyncFile(tmp);
   synced.catch(() => {}); // awaited below when the file is kept
   let committed = false;
   try {
@@ -90,16 +89,6 @@ export async function importXetXorb(store: Store, tmp: string, expected: string)
     input.close();
     if (!committed) out.abandon();
     rmSync(tmp, { force: true });
-  }
-}
-
-/** fdatasync of the file at `path` on the thread pool (a local file becomes the xorb itself; an object store keeps its own copy). */
-async function datasync(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.datasync();
-  } finally {
-    await fh.close();
   }
 }
 
