@@ -5,6 +5,7 @@
  * printed) and leaves F32-like weights and random bytes alone; a damaged local xorb is refused.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { compressChunk } from '../../../src/formats/chunk-compression.js';
 import { decodeXetXorb, parseXetXorb, verifyXetXorb } from '../../../src/formats/xet-xorb.js';
 import { encodeXorb } from '../../../src/formats/xorb.js';
 import { createXetHashers, type XetHashers } from '../../../src/hash/hashers.js';
@@ -88,6 +89,24 @@ describe('encodeLocalXorb', () => {
     expect(chooseScheme(Array.from({ length: 8 }, () => f32(16_384)))).toBe('none');
     expect(chooseScheme(Array.from({ length: 8 }, () => rand.bytes(65_536)))).toBe('none');
     expect(chooseScheme([])).toBe('none');
+  });
+
+  it('auto stops after 8 of 32 samples when they are clearly past the threshold (random bytes), and decides as the full sample would otherwise', () => {
+    const stats = () => ({ compressed: 0 });
+    const random = stats();
+    expect(chooseScheme(Array.from({ length: 32 }, () => rand.bytes(65_536)), random)).toBe('none');
+    expect(random.compressed).toBe(8);
+    const weights = stats();
+    expect(chooseScheme(Array.from({ length: 32 }, () => bf16(32_768)), weights)).toBe('bg4-lz4');
+    expect([8, 32]).toContain(weights.compressed); // BF16 comes to 0.83-0.875: near enough to the threshold to read them all
+    // half compressible, half not, interleaved: the first 8 (spread over all 32) are the same mix, and the mix is near the threshold
+    const mixed = Array.from({ length: 32 }, (_, i) => (i % 2 ? bf16(32_768) : rand.bytes(65_536)));
+    const ratio = (xs: Uint8Array[]) => xs.reduce((n, x) => n + compressChunk(x, 'bg4-lz4').bytes.length, 0) / xs.reduce((n, x) => n + x.length, 0);
+    const all = stats();
+    const choice = chooseScheme(mixed, all);
+    // the early ratio decides only when it is clearly past the threshold; else every sample is compressed
+    expect(all.compressed === 8 || all.compressed === 32).toBe(true);
+    expect(choice).toBe(ratio(mixed) <= 0.89 ? 'bg4-lz4' : 'none');
   });
 
   it('refuses a local xorb whose bytes do not hash to its name (nothing is sent)', async () => {
