@@ -10,7 +10,9 @@
  *    answer's HMAC key: a xorb of the same name is the local one (this store uploaded it), and a
  *    chunk whose keyed hash is listed is there too, wherever the CAS keeps it;
  * 3. every local xorb holding a chunk the CAS lacks is uploaded whole (xet-xorb-encode.ts), in
- *    parallel; a compressed one is encoded in memory, one at a time;
+ *    parallel; a compressed one is encoded in memory, one at a time. A xorb the CAS answered 404
+ *    for (about a file's first chunk or an eligible one) starts at once, while the other
+ *    questions are still being answered;
  * 4. one shard (no footer) registers the files: per file its terms over the xorbs that now hold
  *    its chunks, a verification hash per term, its SHA-256; plus a block per uploaded xorb.
  *
@@ -82,18 +84,26 @@ export class XetUpload {
   async upload(oids: readonly string[], meter: TransferMeter): Promise<void> {
     this.verifier ??= await createVerificationHasher();
     const files = oids.map((oid) => this.fileOf(oid));
-    await this.askCas(files);
-    // the local xorbs holding chunks the CAS has nowhere, and the file bytes each carries
     const bytesIn = new Map<string, number>();
-    const needed = new Set<string>();
-    for (const f of files) {
-      for (const c of f.chunks) {
-        bytesIn.set(c.xorb, (bytesIn.get(c.xorb) ?? 0) + c.length);
-        if (!this.casHas.has(c.xorb) && !this.located.has(c.hex)) needed.add(c.xorb);
-      }
+    for (const f of files) for (const c of f.chunks) bytesIn.set(c.xorb, (bytesIn.get(c.xorb) ?? 0) + c.length);
+    // a xorb the CAS says it lacks is sent at once, while the other dedup questions are answered
+    const early = new Map<string, Promise<void>>();
+    try {
+      await this.askCas(files, (x) => {
+        if (early.has(x) || this.casHas.has(x)) return;
+        const sending = this.sendXorb(x, meter, bytesIn.get(x)!);
+        sending.catch(() => {}); // awaited below
+        early.set(x, sending);
+      });
+    } catch (err) {
+      await Promise.allSettled(early.values()); // nothing keeps running after the push failed
+      throw err;
     }
-    for (const [x, n] of bytesIn) if (!needed.has(x)) meter.skip(n);
-    await this.q.each([...needed], (x) => this.sendXorb(x, meter, bytesIn.get(x)!));
+    // the local xorbs holding chunks the CAS has nowhere
+    const needed = new Set<string>();
+    for (const f of files) for (const c of f.chunks) if (!this.casHas.has(c.xorb) && !early.has(c.xorb) && !this.located.has(c.hex)) needed.add(c.xorb);
+    for (const [x, n] of bytesIn) if (!needed.has(x) && !early.has(x)) meter.skip(n);
+    await Promise.all([...early.values(), this.q.each([...needed], (x) => this.sendXorb(x, meter, bytesIn.get(x)!))]);
     await this.q.retried(() => this.cas.putShard(this.shardOf(files)));
   }
 
@@ -115,7 +125,7 @@ export class XetUpload {
    * before is settled in one round; one whose chunks the CAS keeps in several xorbs of its own (a
    * store that packed a clone's chunks anew) in about as many rounds as those xorbs, at most four.
    */
-  private async askCas(files: readonly UploadFile[]): Promise<void> {
+  private async askCas(files: readonly UploadFile[], lacks: (xorb: string) => void): Promise<void> {
     const byXorb = new Map<string, FileChunk[]>();
     const first = new Set(files.map((f) => f.chunks[0]).filter(Boolean));
     for (const f of files) {
@@ -139,6 +149,8 @@ export class XetUpload {
       await this.q.each(asks, async ({ xorb, chunk }) => {
         this.asked.add(chunk.hex);
         const shard = await this.q.inSlot(() => this.cas.dedup(chunk.hex));
+        // a 404 for a file's first chunk or an eligible one (those a CAS answers for): the CAS lacks it, so this xorb goes up
+        if (!shard && (first.has(chunk) || dedupEligible(chunk.hash))) lacks(xorb);
         if (!shard || (await this.learn(shard, byXorb.get(xorb)!)) === 0) asking.delete(xorb);
       });
     }
