@@ -91,7 +91,7 @@ function recordsOf(h: XorbReader, xorb: string): XorbRecord[] {
 
 /** Samples compressed before the choice may stop early. */
 const EARLY_SAMPLES = 8;
-/** How far past WORTH (either way) the ratio of the early samples must be to stop there. */
+/** How far above WORTH the ratio of the early samples must be to stop there with "none". */
 const EARLY_MARGIN = 0.02;
 
 /** Indices 0..n-1 in an order that spreads each prefix over the whole range (0, n/2, n/4, 3n/4, ...). */
@@ -114,9 +114,11 @@ function spreadOrder(n: number): number[] {
 /**
  * Which scheme pays for `data` samples: the smaller of LZ4 and BG4-LZ4 when it saves at least
  * 11% (WORTH), else none. The samples are compressed in an order spread over them, and the
- * choice stops after EARLY_SAMPLES when those are clearly on one side of WORTH (F32 weights,
+ * choice stops with "none" after EARLY_SAMPLES when those clearly do not compress (F32 weights,
  * most of a push's bytes, compress to 0.905-0.95: the full sample cost 0.18 s of CPU per 512 MiB
- * push to say "none"). `stats.compressed` counts the samples compressed with byte grouping.
+ * push to say "none"); compressing is chosen only on the whole sample (a xorb whose first samples
+ * were small layer-norm tensors must not be compressed whole for them: encoding costs 5 ms per
+ * MiB). `stats.compressed` counts the samples compressed with byte grouping.
  */
 export function chooseScheme(samples: readonly Uint8Array[], stats: { compressed: number } = { compressed: 0 }): 'none' | 'lz4' | 'bg4-lz4' {
   // byte grouping first: weights (most of a model repository's bytes) shrink with it or not at
@@ -129,7 +131,7 @@ export function chooseScheme(samples: readonly Uint8Array[], stats: { compressed
     raw += samples[i].length;
     bg4 += compressChunk(samples[i], 'bg4-lz4').bytes.length;
     stats.compressed++;
-    if (used.length >= EARLY_SAMPLES && used.length < samples.length && Math.abs(bg4 / raw - WORTH) > EARLY_MARGIN) break;
+    if (used.length >= EARLY_SAMPLES && used.length < samples.length && bg4 / raw > WORTH + EARLY_MARGIN) break; // clearly not worth it (compressing is decided on the whole sample: it costs)
   }
   if (!raw || bg4 > raw * WORTH) return 'none';
   const lz4 = used.reduce((n, s) => n + compressChunk(s, 'lz4').bytes.length, 0);
