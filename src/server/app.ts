@@ -293,11 +293,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw listenError(err, host, opts.port ?? 8080);
   }
   // only once the server listens: a first admin token that could never be shown would lock the root
-  let adminToken: string | undefined;
-  if ((await meta.countTokens()) === 0) {
-    await meta.ensureUser('admin', { admin: true });
-    adminToken = (await meta.createToken('admin', { write: true, label: 'first start' })).token;
-  }
+  const adminToken = await meta.createFirstAdminToken('first start');
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,

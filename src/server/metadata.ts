@@ -205,6 +205,21 @@ export class SqliteMetadata implements Metadata {
     return (this.db.prepare('SELECT count(*) AS n FROM tokens').get() as { n: number }).n;
   }
 
+  async createFirstAdminToken(label: string): Promise<string | undefined> {
+    checkLabel(label);
+    const { token, hash } = newToken();
+    // IMMEDIATE: the write lock is taken before the count, so two servers on one file cannot both see none
+    const created = this.db.transaction(() => {
+      if ((this.db.prepare('SELECT count(*) AS n FROM tokens').get() as { n: number }).n > 0) return false;
+      const found = this.userRow('admin');
+      const userId = found ? found.id : this.db.prepare<[], { id: number }>("INSERT INTO users (name, admin) VALUES ('admin', 1) RETURNING id").get()!.id;
+      if (found && found.admin === 0) this.db.prepare('UPDATE users SET admin = 1 WHERE id = ?').run(userId);
+      this.db.prepare('INSERT INTO tokens (hash, user_id, write, label, created_at) VALUES (?, ?, 1, ?, ?)').run(hash, userId, label, this.now());
+      return true;
+    }).immediate();
+    return created ? token : undefined;
+  }
+
   async revokeToken(id: number): Promise<void> {
     if (this.db.prepare('DELETE FROM tokens WHERE id = ?').run(id).changes === 0) {
       throw tokenNotFound(id);

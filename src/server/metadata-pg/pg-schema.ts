@@ -15,8 +15,13 @@ import type pg from 'pg';
 import { HubError } from '../../errors.js';
 import { redactUrl, transaction } from './pg-connect.js';
 
-/** The advisory lock class of hub (`hub!`): (class, 0) guards migrations, (class, repo id) a repository's ref updates. */
+/**
+ * The advisory lock class of hub (`hub!`): (class, 0) guards migrations, (class, repo id) a
+ * repository's ref updates, (class, FIRST_TOKEN_LOCK) the first admin token of an empty database.
+ */
 export const LOCK_CLASS = 0x68756221;
+/** The second key of the first admin token's advisory lock (repository ids are positive). */
+export const FIRST_TOKEN_LOCK = -1;
 
 const V3 = `
 CREATE TABLE users (
