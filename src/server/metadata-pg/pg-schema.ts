@@ -93,7 +93,12 @@ CREATE TABLE lfs_locks (
 `;
 
 /** Each migration takes the schema from the version before it to `version`, in order. */
-export const PG_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [{ version: 3, sql: V3 }];
+export const PG_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  { version: 3, sql: V3 },
+  // SQLite's schema 4 made token and repository ids never reused; identity columns never were, so
+  // nothing changes here: the version is counted so that both engines' numbers mean the same tables
+  { version: 4, sql: 'SELECT 1' },
+];
 
 /** The schema version this hub writes and reads. */
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;
