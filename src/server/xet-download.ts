@@ -120,15 +120,21 @@ export async function getDedup(res: ServerResponse, ctx: XetCasContext, caller: 
   res.end(Buffer.from(shard.buffer, shard.byteOffset, shard.byteLength));
 }
 
-const FETCH_DENIED = 'this fetch URL is invalid or expired, or the Range header is not the signed one: ask for the reconstruction again';
+const FETCH_DENIED = 'this fetch URL is invalid or expired, or the Range header asks for bytes outside the signed ranges: ask for the reconstruction again';
 
-/** GET|HEAD /fetch/XORB?X-Xet-Signed-Range=...&Expires=...&Repo=...&Signature=...: the signed ranges of the xorb, as the repository serves it. */
+/**
+ * GET|HEAD /fetch/XORB?X-Xet-Signed-Range=...&Expires=...&Repo=...&Signature=...: ranges of the
+ * xorb, as the repository serves it. The Range header may ask for the signed ranges or for any
+ * ranges that each lie within one of them: xet-core fetches a v2 entry of several ranges one
+ * range at a time with the same URL. Bytes between two signed ranges are never served (they may
+ * hold chunks the repository does not serve).
+ */
 export async function getFetch(req: IncomingMessage, res: ServerResponse, ctx: XetCasContext, xorb: string, query: URLSearchParams): Promise<void> {
   const grant = ctx.tokens.verifyFetch(xorb, query);
+  const signed = grant && parseSignedRanges(grant.range);
+  const ranges = parseSignedRanges((req.headers.range ?? '').replace(/\s+/g, ''));
   // 403 is what a client refreshes its reconstruction on (as with an expired presigned URL)
-  if (!grant || (req.headers.range ?? '').replace(/\s+/g, '') !== grant.range) throw new HttpError(403, FETCH_DENIED);
-  const ranges = parseSignedRanges(grant.range);
-  if (!ranges) throw new HttpError(403, FETCH_DENIED);
+  if (!grant || !signed || !ranges || !ranges.every((r) => signed.some((s) => s.start <= r.start && r.end <= s.end))) throw new HttpError(403, FETCH_DENIED);
   const size = await ctx.meta.visibility.viewEnd(grant.repoId, xorb);
   const served = await Promise.all(ranges.map((r) => ctx.meta.visibility.serves(grant.repoId, xorb, r.start, r.end)));
   if (size === 0 || !served.every(Boolean)) throw new HttpError(404, 'xorb not found');
