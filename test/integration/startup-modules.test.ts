@@ -3,20 +3,22 @@
  * hub imports the CLI's entry, so a heavy library reached from it statically costs every command
  * its load time (undici alone is about 60 ms of CPU here). The built CLI is run with a module
  * hook that lists every module it loads (ESM and CommonJS), and the heavy libraries must be
- * missing where the command does not need them.
+ * missing where the command does not need them: as tsc built it (HUB_NO_BUNDLE=1) and as
+ * bundled by scripts/bundle.mjs (a bundled package is seen by the `// node_modules/PKG/...`
+ * comments esbuild writes before each of its files), which bin/hub.js prefers while it is fresh.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hubBin } from '../helpers/paths.js';
+import { hubBin, repoRoot } from '../helpers/paths.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
 /** Libraries only the commands that talk to a remote, a git history or a database need. */
 const HEAVY = ['undici', 'isomorphic-git', 'better-sqlite3', 'pg', 'lz4js', 'hash-wasm', 'ora', '@aws-sdk'];
 
-/** The packages under node_modules that `hub ARGS` loaded, in `cwd`. */
-function packagesLoaded(args: string[], cwd: string, exitCode = 0): Set<string> {
+/** The packages under node_modules that `hub ARGS` loaded, in `cwd`, and the files of dist/ it loaded. */
+function packagesLoaded(args: string[], cwd: string, exitCode = 0, bundle = true): Set<string> & { files?: string[] } {
   const dir = tmpDir('hub-startup-');
   const log = join(dir, 'loaded.txt');
   // `load` sees every ESM module and every CommonJS module imported from ESM; `require` of one
@@ -26,31 +28,74 @@ function packagesLoaded(args: string[], cwd: string, exitCode = 0): Set<string> 
   const register = join(dir, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
   writeFileSync(log, '');
-  const r = spawnSync(process.execPath, ['--import', register, hubBin, ...args], { cwd, env: { ...process.env, CI: 'true', HUB_HOME: join(dir, 'home') }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', register, hubBin, ...args], { cwd, env: { ...process.env, CI: 'true', HUB_HOME: join(dir, 'home'), HUB_NO_BUNDLE: bundle ? '' : '1' }, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(exitCode);
-  const loaded = new Set<string>();
-  for (const url of spawnSync('cat', [log], { encoding: 'utf8' }).stdout.split('\n')) {
+  const loaded: Set<string> & { files?: string[] } = new Set<string>();
+  const add = (pkg: string): void => void loaded.add(pkg.startsWith('@aws-sdk/') ? '@aws-sdk' : pkg);
+  const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  loaded.files = urls.filter((u) => u.startsWith(`file://${repoRoot}/dist/`)).map((u) => u.slice(`file://${repoRoot}/`.length));
+  for (const url of urls) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-    if (m) loaded.add(m[1].startsWith('@aws-sdk/') ? '@aws-sdk' : m[1]);
+    if (m) add(m[1]);
+    if (url.startsWith(`file://${repoRoot}/dist/bundle/`)) {
+      for (const c of readFileSync(new URL(url), 'utf8').matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) add(c[1]);
+    }
   }
   return loaded;
 }
 
-describe('modules loaded at start', () => {
+describe.each([
+  ['as bundled (dist/bundle/)', true],
+  ['as tsc built it (dist/cli/, HUB_NO_BUNDLE=1)', false],
+])('modules loaded at start, %s', (_name, bundle) => {
   it('sees the modules a command loads (the hook works: a clone lists undici and isomorphic-git)', () => {
     // nothing listens on port 9 (discard) of 127.0.0.1 here: the clone fails with exit 6 after loading its code
-    const cloning = packagesLoaded(['clone', 'http://127.0.0.1:9/acme/none', 'x'], tmpDir('hub-startup-cwd-'), 6);
+    const cloning = packagesLoaded(['clone', 'http://127.0.0.1:9/acme/none', 'x'], tmpDir('hub-startup-cwd-'), 6, bundle);
     expect(cloning.has('commander')).toBe(true);
     expect(cloning.has('undici')).toBe(true);
     expect(cloning.has('isomorphic-git')).toBe(true);
+    expect(cloning.files!.some((f) => f.startsWith('dist/bundle/'))).toBe(bundle);
   });
 
   it('hub --version and hub status load none of the heavy libraries', () => {
     const repo = tmpDir('hub-startup-repo-');
     expect(spawnSync(process.execPath, [hubBin, 'init'], { cwd: repo, env: { ...process.env, CI: 'true' }, encoding: 'utf8' }).status).toBe(0);
     for (const args of [['--version'], ['status']]) {
-      const loaded = packagesLoaded(args, repo);
+      const loaded = packagesLoaded(args, repo, 0, bundle);
       expect(HEAVY.filter((p) => loaded.has(p)), `hub ${args.join(' ')}`).toEqual([]);
     }
+  });
+});
+
+describe('bin/hub.js', () => {
+  /** A copy of bin/hub.js beside a fake dist/ whose two entries say which one ran. */
+  function fakeInstall(): string {
+    const dir = tmpDir('hub-shim-');
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(hubBin, join(dir, 'bin/hub.js'));
+    for (const [sub, name] of [['cli', 'tsc'], ['bundle', 'bundle']]) {
+      mkdirSync(join(dir, 'dist', sub), { recursive: true });
+      writeFileSync(join(dir, 'dist', sub, 'main.js'), `export async function main() { process.stdout.write(${JSON.stringify(name)}); return 0; }\n`);
+    }
+    return dir;
+  }
+  const ran = (dir: string, env: NodeJS.ProcessEnv = {}): string => spawnSync(process.execPath, [join(dir, 'bin/hub.js')], { env: { ...process.env, HUB_NO_BUNDLE: '', ...env }, encoding: 'utf8' }).stdout;
+
+  it('runs the bundle while it is newer than tsc output, else the tsc output', () => {
+    const dir = fakeInstall();
+    const at = (file: string, seconds: number): void => utimesSync(join(dir, 'dist', file), seconds, seconds);
+    at('cli/main.js', 1_000_000);
+    at('bundle/main.js', 1_000_010);
+    expect(ran(dir)).toBe('bundle');
+    expect(ran(dir, { HUB_NO_BUNDLE: '1' })).toBe('tsc');
+    at('cli/main.js', 1_000_020); // rebuilt with tsc alone: the bundle is stale
+    expect(ran(dir)).toBe('tsc');
+  });
+
+  it('runs the tsc output when there is no bundle', () => {
+    const dir = fakeInstall();
+    rmSync(join(dir, 'dist/bundle'), { recursive: true });
+    expect(existsSync(join(dir, 'dist/bundle'))).toBe(false);
+    expect(ran(dir)).toBe('tsc');
   });
 });
