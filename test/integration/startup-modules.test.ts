@@ -18,7 +18,7 @@ import { tmpDir } from '../helpers/tmp-dir.js';
 const HEAVY = ['undici', 'isomorphic-git', 'better-sqlite3', 'pg', 'lz4js', 'hash-wasm', 'ora', '@aws-sdk'];
 
 /** The packages under node_modules that `hub ARGS` loaded, in `cwd`, and the files of dist/ it loaded. */
-function packagesLoaded(args: string[], cwd: string, exitCode = 0, bundle = true): Set<string> & { files?: string[] } {
+function packagesLoaded(args: string[], cwd: string, exitCode = 0, bundle = true, script = hubBin, input = ''): Set<string> & { files?: string[] } {
   const dir = tmpDir('hub-startup-');
   const log = join(dir, 'loaded.txt');
   // `load` sees every ESM module and every CommonJS module imported from ESM; `require` of one
@@ -28,7 +28,7 @@ function packagesLoaded(args: string[], cwd: string, exitCode = 0, bundle = true
   const register = join(dir, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
   writeFileSync(log, '');
-  const r = spawnSync(process.execPath, ['--import', register, hubBin, ...args], { cwd, env: { ...process.env, CI: 'true', HUB_HOME: join(dir, 'home'), HUB_NO_BUNDLE: bundle ? '' : '1' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', register, script, ...args], { cwd, input, env: { ...process.env, CI: 'true', HUB_HOME: join(dir, 'home'), HUB_NO_BUNDLE: bundle ? '' : '1' }, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(exitCode);
   const loaded: Set<string> & { files?: string[] } = new Set<string>();
   const add = (pkg: string): void => void loaded.add(pkg.startsWith('@aws-sdk/') ? '@aws-sdk' : pkg);
@@ -64,6 +64,16 @@ describe.each([
       const loaded = packagesLoaded(args, repo, 0, bundle);
       expect(HEAVY.filter((p) => loaded.has(p)), `hub ${args.join(' ')}`).toEqual([]);
     }
+  });
+});
+
+describe('the pre-receive hook', () => {
+  it.each([['dist/server/pre-receive-hook.js'], ['dist/bundle/pre-receive-hook.js']])('%s loads no database library when the push brings no pointer', (hook) => {
+    // no ref update at all (input empty): nothing to check, exit 0; a push of small files only
+    // takes the same path past the scan of its new blobs
+    const loaded = packagesLoaded([], tmpDir('hub-startup-hook-'), 0, true, join(repoRoot, hook), '');
+    expect(loaded.files!.length).toBeGreaterThan(0);
+    expect(['better-sqlite3', 'pg'].filter((p) => loaded.has(p))).toEqual([]);
   });
 });
 
