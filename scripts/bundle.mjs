@@ -4,14 +4,16 @@
 // costs"). Run by `npm run build` after tsc; bin/hub.js uses the bundle only while it is newer
 // than dist/cli/main.js, so a build with tsc alone is never shadowed by an old bundle.
 //
-// Code splitting keeps every command's lazy `import()` lazy. The workers and the pre-receive hook
-// are entries of their own, written beside the chunks under the file names the code looks for
-// (`new URL('./work-worker.js', import.meta.url)` from any chunk of dist/bundle/), and
+// Code splitting keeps every command's lazy `import()` lazy. The workers are entries of their
+// own, written beside the chunks under the file names the code looks for (`new URL(
+// './work-worker.js', import.meta.url)` from any chunk of dist/bundle/). The pre-receive hook is
+// not bundled: bare repositories keep the hook path written when they were created, so it points
+// at tsc's dist/server/pre-receive-hook.js, which every build rewrites (server/bare-repos.ts). And
 // dist/bundle/ sits two levels below the package root as dist/cli/ does (version.ts reads
 // ../../package.json). Packages with native code or only used by the server's optional backends
 // stay external: they are loaded from node_modules as before.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -21,7 +23,6 @@ const out = `${dist}/bundle`;
 /** entry name (its file under dist/bundle/) -> the tsc output it starts from. */
 const entries = {
   main: `${dist}/cli/main.js`,
-  'pre-receive-hook': `${dist}/server/pre-receive-hook.js`,
   'work-worker': `${dist}/server/work-worker.js`,
   'content-worker': `${dist}/server/web/content-worker.js`,
   'lstat-worker': `${dist}/repo/lstat-worker.js`,
@@ -48,9 +49,3 @@ await build({
   logLevel: 'warning',
 });
 
-// The hook runs its main only when its own file is the script node started (isMainModule): if
-// esbuild ever moved its code into a shared chunk, the hook would exit 0 and accept every push
-// unchecked. Fail the build instead.
-if (!readFileSync(`${out}/pre-receive-hook.js`, 'utf8').includes('function isMainModule(')) {
-  throw new Error('bundle: the pre-receive hook was split into a shared chunk; keep src/server/pre-receive-hook.ts imported by nothing');
-}

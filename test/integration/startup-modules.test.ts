@@ -11,7 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startHubServe } from '../helpers/hub-server.js';
 import { hubBin, repoRoot } from '../helpers/paths.js';
+import { runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
 /** Libraries only the commands that talk to a remote, a git history or a database need. */
@@ -68,12 +70,27 @@ describe.each([
 });
 
 describe('the pre-receive hook', () => {
-  it.each([['dist/server/pre-receive-hook.js'], ['dist/bundle/pre-receive-hook.js']])('%s loads no database library when the push brings no pointer', (hook) => {
+  it('loads no database library when the push brings no pointer', () => {
     // no ref update at all (input empty): nothing to check, exit 0; a push of small files only
     // takes the same path past the scan of its new blobs
-    const loaded = packagesLoaded([], tmpDir('hub-startup-hook-'), 0, true, join(repoRoot, hook), '');
+    const loaded = packagesLoaded([], tmpDir('hub-startup-hook-'), 0, true, join(repoRoot, 'dist/server/pre-receive-hook.js'), '');
     expect(loaded.files!.length).toBeGreaterThan(0);
     expect(['better-sqlite3', 'pg'].filter((p) => loaded.has(p))).toEqual([]);
+  });
+});
+
+describe('the hook hub serve installs', () => {
+  it('is tsc\'s dist/server/pre-receive-hook.js, also when the server runs from the bundle', async () => {
+    // repositories keep the hook path written at their creation; dist/server/ is rewritten by
+    // every build, while a bundle may be stale or removed later
+    const server = await startHubServe();
+    try {
+      await runHubJson(['repo', 'create', 'admin/hooked', '--endpoint', server.url, '--token', server.adminToken]);
+      const hook = readFileSync(join(server.root, 'repos/admin/hooked.git/hooks/pre-receive'), 'utf8');
+      expect(hook).toContain(`'${repoRoot}/dist/server/pre-receive-hook.js'`);
+    } finally {
+      await server.stop();
+    }
   });
 });
 
