@@ -41,6 +41,8 @@ await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'chunk-[hash]',
+  // maps back through tsc's own maps to src/ (for `node --enable-source-maps` stack traces)
+  sourcemap: 'linked',
   // native addons (found through createRequire/bindings from node_modules) and the server's
   // optional backends (large, loaded only by `hub serve` with them configured)
   external: ['better-sqlite3', '@napi-rs/*', 'pg', 'pg-*', '@aws-sdk/*'],
