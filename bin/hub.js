@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Shebang shim: the CLI itself is built into dist/ by `npm run build`: tsc writes dist/cli/ and
-// the rest, then scripts/bundle.mjs bundles them into dist/bundle/ (a command then loads a few
+// the rest, then bin/build-bundle.mjs bundles them into dist/bundle/ (a command then loads a few
 // files instead of 150-250 modules: docs/performance.md, "Fixed costs"). The bundle is used only
 // while it is newer than tsc's output, so a build with `tsc` alone runs its own, fresh code.
 import { statSync } from 'node:fs';

@@ -4,7 +4,7 @@
  * its load time (undici alone is about 60 ms of CPU here). The built CLI is run with a module
  * hook that lists every module it loads (ESM and CommonJS), and the heavy libraries must be
  * missing where the command does not need them: as tsc built it (HUB_NO_BUNDLE=1) and as
- * bundled by scripts/bundle.mjs (a bundled package is seen by the `// node_modules/PKG/...`
+ * bundled by bin/build-bundle.mjs (a bundled package is seen by the `// node_modules/PKG/...`
  * comments esbuild writes before each of its files), which bin/hub.js prefers while it is fresh.
  */
 import { spawnSync } from 'node:child_process';
