@@ -60,6 +60,13 @@ export interface XorbBackend {
    */
   commitAsync(tmp: string, xorb: string, table: ChunkTable): Promise<void>;
   existsAsync(xorb: string): Promise<boolean>;
+  /**
+   * `existsAsync` for a writer about to reference the xorb in a new manifest (deduplicating
+   * against it): in object storage it also renews the xorb's modification time, so a `hub gc
+   * --root` running on another machine counts it as a recent write (docs/server.md, "Garbage
+   * collection on object storage"). A local store needs nothing more (its gc takes the store lock).
+   */
+  touchAsync(xorb: string): Promise<boolean>;
   /** Opens `xorb`; a missing one is IntegrityError 'missing_xorb'. */
   openAsync(xorb: string): Promise<XorbHandle>;
   listAsync(): AsyncIterable<XorbEntry>;
@@ -84,6 +91,10 @@ export abstract class LocalXorbBackend implements XorbBackend {
   }
 
   async existsAsync(xorb: string): Promise<boolean> {
+    return this.exists(xorb);
+  }
+
+  async touchAsync(xorb: string): Promise<boolean> {
     return this.exists(xorb);
   }
 
