@@ -33,12 +33,17 @@ export function serverOptions(command: Command, rootHelp = 'the server data fold
   return command;
 }
 
-/** The target the options name (`opts.root` must be set); UsageError for a bad or mismatched storage. */
-export async function serverTarget(ctx: CliContext, opts: ServerOptionValues, command: string): Promise<ServerTarget> {
+/**
+ * The target the options name (`opts.root` must be set); UsageError for a bad or mismatched
+ * storage. `usesStorage`: the command works on the content (gc), so no `--storage` means the
+ * root's own store and is checked too; a command that only reads the metadata (tokens) checks a
+ * `--storage` it is given and needs none.
+ */
+export async function serverTarget(ctx: CliContext, opts: ServerOptionValues, command: string, usesStorage = false): Promise<ServerTarget> {
   const { parseStorageLocation } = await import('../store/storage-location.js');
   const { checkRootStorage } = await import('../server/root-storage.js');
   const root = resolve(ctx.cwd, opts.root!);
   const storage = parseStorageLocation(opts.storage, opts.s3Endpoint);
-  checkRootStorage(root, storage, command);
+  if (usesStorage || opts.storage !== undefined) checkRootStorage(root, storage, command);
   return { root, database: opts.database, storage };
 }

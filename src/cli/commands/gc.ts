@@ -26,7 +26,7 @@ export function register(program: Command): void {
         emit(ctx, await collectGarbage(ctx, { graceMs: grace * 1000, dryRun: opts.dryRun }), renderGc);
         return;
       }
-      const target = await serverTarget(ctx, opts, 'hub gc --root');
+      const target = await serverTarget(ctx, opts, 'hub gc --root', true);
       const { collectServerGarbage } = await import('../../server/server-gc.js');
       const r = await collectServerGarbage(target.root, { database: target.database, storage: target.storage, graceMs: grace * 1000, dryRun: opts.dryRun, signal: ctx.signal, env: ctx.env });
       emit(ctx, r, renderServerGc);
