@@ -206,6 +206,20 @@ export class S3Objects {
     }
   }
 
+  /**
+   * A presigned URL (SigV4 in the query) for a GET of bytes [start, end) of `name`, valid for
+   * `expiresSeconds`. The Range header is a signed header (`X-Amz-SignedHeaders=host;range`), not
+   * hoisted into the query: the service refuses (403 SignatureDoesNotMatch) the URL with any other
+   * Range, or none, so its holder reads exactly that range. The URL names the service as the
+   * server reaches it (`--s3-endpoint`): clients must reach that address too.
+   */
+  async presignRange(name: string, start: number, end: number, expiresSeconds: number): Promise<string> {
+    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+    const range = new Set(['range']);
+    const command = new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(name), Range: `bytes=${start}-${end - 1}` });
+    return getSignedUrl(this.client, command, { expiresIn: expiresSeconds, signableHeaders: range, unhoistableHeaders: range });
+  }
+
   /** The multipart uploads begun under the prefix and neither completed nor aborted (their parts are no object). */
   async *listUploads(): AsyncIterable<{ name: string; uploadId: string; startedMs: number }> {
     let keyMarker: string | undefined;

@@ -79,6 +79,11 @@ export class S3XorbBackend implements XorbBackend {
     return (await this.objects.head(tableName(xorb))) !== undefined;
   }
 
+  /** A presigned GET of bytes [start, end) of the xorb's bytes object, its Range header signed (S3Objects.presignRange). */
+  presignRange(xorb: string, start: number, end: number, expiresSeconds: number): Promise<string> {
+    return this.objects.presignRange(dataName(xorb), start, end, expiresSeconds);
+  }
+
   /** Renews the table's modification time (what gc ages a published xorb by); false when the xorb is not published. */
   async touchAsync(xorb: string): Promise<boolean> {
     return this.objects.touch(tableName(xorb));

@@ -71,6 +71,13 @@ export interface XorbBackend {
   openAsync(xorb: string): Promise<XorbHandle>;
   listAsync(): AsyncIterable<XorbEntry>;
   removeAsync(xorb: string): Promise<void>;
+  /**
+   * Object storage only: a URL that lets anyone GET bytes [start, end) of the stored xorb, and
+   * nothing else, for `expiresSeconds` (the Range header is part of the signature: a client that
+   * sends another range, or none, is refused by the service). The stored bytes are the xorb's
+   * records from offset 0, as the local file holds them: ranges need no translation.
+   */
+  presignRange?(xorb: string, start: number, end: number, expiresSeconds: number): Promise<string>;
 }
 
 /** The error of a sync call on a store in object storage (a bug: that code path must use the async forms). */
