@@ -11,6 +11,7 @@
  * shared by servers on other machines): no lock reaches them; the grace period by the objects'
  * modification times and the writers' touches do (store/s3-gc.ts states the argument).
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { ChunkIndex } from '../store/chunk-index.js';
@@ -63,11 +64,12 @@ export async function collectServerGarbage(
 }
 
 async function collectBucket(root: string, storage: StorageLocation & { kind: 's3' }, keep: Set<string>, opts: { graceMs: number; dryRun?: boolean; signal?: AbortSignal; env?: NodeJS.ProcessEnv }) {
-  if (opts.graceMs <= 0) throw new UsageError('--grace 0 on a bucket would remove what servers elsewhere are writing: give at least 1 second', {}, 'bad_grace');
+  if (!(opts.graceMs >= 1000)) throw new UsageError('--grace 0 on a bucket would remove what servers elsewhere are writing: give at least 1 second', {}, 'bad_grace');
   const { S3Objects } = await import('../store/s3-objects.js'); // the AWS SDK loads only for a bucket
   const { gcObjectStore } = await import('../store/s3-gc.js');
   const objects = new S3Objects(storage, opts.env);
   const paths = storePaths(join(root, 'store'));
+  mkdirSync(paths.root, { recursive: true }); // an admin root of a server elsewhere may have no store folder yet
   const index = new ChunkIndex(paths.index);
   try {
     await objects.ensureBucket();

@@ -27,7 +27,9 @@
  * writer's whole registration fits in that gap. docs/server.md states this as the limit.
  *
  * Also collected: Xet lookup entries (`xet-files/...`) older than the grace period whose oid has
- * no manifest, and multipart uploads begun before the grace period (a crashed server's parts).
+ * no manifest (looked up again after the removal: one that appeared meanwhile puts the entry
+ * back, as its writer, which writes the manifest first, may have skipped an entry it found), and
+ * multipart uploads begun before the grace period (a crashed server's parts).
  * gc's clock and the service's should agree to well within the grace period.
  */
 import { pacer } from '../abort.js';
@@ -130,6 +132,12 @@ export async function gcObjectStore(objects: S3Objects, opts: GcOptions & { inde
     if (!(await stillOld(o.name))) continue;
     result.xetEntriesRemoved++;
     await remove(o.name);
+    // a writer registers the manifest before its entries and skips an entry that exists: if the
+    // manifest appeared meanwhile, that writer may have skipped this one, so it is put back
+    if (!dryRun && (await objects.stat(`manifests/${oid}.json`)) !== undefined) {
+      await objects.put(o.name, bytes!, 'text/plain');
+      result.xetEntriesRemoved--;
+    }
   }
 
   for await (const u of objects.listUploads()) {
