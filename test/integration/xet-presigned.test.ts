@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { downloadFile } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStoredManifest } from '../../src/store/manifest-files.js';
+import { XET_TOKEN_TTL_SECONDS } from '../../src/server/xet-tokens.js';
 import { S3Objects } from '../../src/store/s3-objects.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { authUrl, gitClient } from '../helpers/git-client.js';
@@ -141,6 +142,7 @@ describe.skipIf(!s3Wanted())('hub serve --presigned-downloads on a bucket (a rea
     for (const u of urls) {
       expect(new URL(u.url).origin).toBe(new URL(endpoint).origin); // the bucket's service, not the server
       expect(new URL(u.url).searchParams.get('X-Amz-SignedHeaders')).toBe('host;range');
+      expect(new URL(u.url).searchParams.get('X-Amz-Expires')).toBe(String(XET_TOKEN_TTL_SECONDS)); // as long as the server's own fetch URLs
       const exact = await get(u.url, `bytes=${u.start}-${u.end}`);
       expect(exact.status, exact.text).toBe(206);
       expect(exact.body.length).toBe(u.end - u.start + 1);
