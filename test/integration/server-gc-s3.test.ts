@@ -167,4 +167,22 @@ describe.skipIf(!s3Wanted())('hub gc --root on a server whose content is in a bu
     await runHubJson(['clone', `${s.url}/admin/twice`, 'c'], { cwd: into, env: { HUB_TOKEN: s.adminToken, HUB_HOME: tmpDir() } });
     expect(sha256(readFileSync(join(into, 'c', 'w.bin')))).toBe(oid);
   });
+
+  it('spares what was touched after its listing: gc asks each object\'s LastModified again just before removing it', async () => {
+    const bytes = randomBytes(2 << 20);
+    await push('admin/late', bytes);
+    const oid = sha256(bytes);
+    const xorbs = await manifestXorbs(oid);
+    await runHubJson(['repo', 'delete', 'admin/late', '--endpoint', s.url, '--token', s.adminToken]);
+    const keep = new Set<string>();
+    for (const m of await names('manifests/')) if (!m.includes(oid)) keep.add(/([0-9a-f]{64})\.json$/.exec(m)![1]);
+    // a listing taken long before: every object looks old (as one touched after gc listed it would)
+    const staleListing = Object.create(objects) as S3Objects;
+    staleListing.list = async function* (prefix: string) {
+      for await (const o of objects.list(prefix)) yield { ...o, mtimeMs: 0 };
+    };
+    const r = await gcObjectStore(staleListing, { keep, graceMs: GRACE_S * 1000 });
+    expect(await objects.stat(`manifests/${oid}.json`), JSON.stringify(r)).toBeDefined();
+    for (const x of xorbs) expect((await objects.stat(`xorbs/${x}.table`)) && (await objects.stat(`xorbs/${x}.xorb`)), x).toBeTruthy();
+  });
 });
