@@ -71,6 +71,8 @@ export interface ServeOptions {
   maxGitRequestsPerClient?: number;
   /** Where the content store keeps xorbs and manifests (default: the root's store folder; docs/server.md "Storage"). */
   storage?: StorageLocation;
+  /** With S3 storage: Xet reconstructions hand presigned URLs of the bucket instead of the server's fetch URLs (xet-download.ts). */
+  presignedDownloads?: boolean;
 }
 
 /** The default idle timeout of request bodies and answers. */
@@ -119,6 +121,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // this server's scratch folder; what stopped servers of this host left is removed (server-tmp.ts)
   const tmpDir = serverTmpDir(root);
   const chunkTransfer = opts.chunkTransfer ?? true;
+  const presignedDownloads = opts.presignedDownloads === true;
+  if (presignedDownloads && opts.storage?.kind !== 's3') throw new UsageError('--presigned-downloads needs --storage s3://BUCKET[/PREFIX]: only an object store presigns URLs', {}, 'bad_storage');
   const { meta, hookDatabase } = await openMetadata(root, opts.database, { onError: (err) => log(JSON.stringify({ time: new Date().toISOString(), level: 'error', message: err.message })) });
   const env = opts.env ?? process.env;
   let store: Store;
@@ -211,7 +215,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
     // the Xet CAS authenticates with its own tokens (xet-access.ts), never with a hub token
     if (xetTokens && isXetCasPath(url.pathname)) {
-      const cas = { store, meta, tokens: xetTokens, tmpDir, base: baseUrl(req), jobs: jobsFor(`addr:${req.socket.remoteAddress ?? '?'}`), sendBuffers };
+      const cas = { store, meta, tokens: xetTokens, tmpDir, base: baseUrl(req), jobs: jobsFor(`addr:${req.socket.remoteAddress ?? '?'}`), sendBuffers, presignedDownloads };
       return handleXetCas(req, res, url, cas);
     }
     const id = await identify(meta, req.headers.authorization);

@@ -18,7 +18,7 @@ import { HttpError, sendJson } from './http-util.js';
 import { sendRange } from './send-range.js';
 import { XET_CAS_PATH, type CasCaller } from './xet-access.js';
 import type { XetCasContext } from './xet-cas-context.js';
-import { parseSignedRanges, rangeHeaderOf, type FetchRun } from './xet-reconstruction.js';
+import { parseSignedRanges, rangeHeaderOf, type FetchRun, type ReconstructionPlan } from './xet-reconstruction.js';
 
 const FILE_NOT_FOUND = 'file not found';
 /** Ranges per fetch URL of a v2 answer (the spec splits past about 500, for the URL's length). */
@@ -48,6 +48,8 @@ export async function getReconstruction(req: IncomingMessage, res: ServerRespons
   const manifest = await heldManifest(ctx, caller, fileHash);
   const { start, end } = fileRange(req.headers.range, manifest.size);
   const plan = await ctx.jobs('xetReconstruction', { manifest, start, end }); // reads xorb headers: on a worker
+  const presign = ctx.presignedDownloads ? ctx.store.xorbs.presignRange?.bind(ctx.store.xorbs) : undefined;
+  if (presign) return sendPresigned(res, plan, version, (xorb, r) => presign(xorb, r.byteStart, r.byteEnd, ctx.tokens.ttlSeconds));
   const url = (xorb: string, runs: readonly FetchRun[]) => `${ctx.base}${XET_CAS_PATH}/fetch/${xorb}?${ctx.tokens.signFetch(caller.repo.id, xorb, rangeHeaderOf(runs))}`;
   const terms = plan.terms.map((t) => ({ hash: t.xorb, unpacked_length: t.unpacked, range: { start: t.chunkStart, end: t.chunkEnd } }));
   const runsOf = (r: FetchRun) => ({ chunks: { start: r.chunkStart, end: r.chunkEnd }, bytes: { start: r.byteStart, end: r.byteEnd - 1 } });
@@ -66,6 +68,27 @@ export async function getReconstruction(req: IncomingMessage, res: ServerRespons
   for (const [xorb, runs] of plan.fetch) {
     fetchInfo[xorb] = runs.map((r) => ({ range: { start: r.chunkStart, end: r.chunkEnd }, url: url(xorb, [r]), url_range: { start: r.byteStart, end: r.byteEnd - 1 } }));
   }
+  sendJson(res, 200, { offset_into_first_range: plan.offsetIntoFirstRange, terms, fetch_info: fetchInfo });
+}
+
+/**
+ * The reconstruction with a presigned URL of the object store per fetch run (one range each: S3
+ * serves one range per GET), so the bytes go from the bucket to the client. The visibility rule
+ * holds as for the server's fetch URLs: the plan names only runs of the manifest of a file the
+ * caller's repository holds (the ranges that repository serves), and each URL reads exactly its
+ * run (its Range is signed). Unlike a server fetch URL, the service does not ask the metadata
+ * again at fetch time: access withdrawn meanwhile takes effect when the URL expires.
+ */
+async function sendPresigned(res: ServerResponse, plan: ReconstructionPlan, version: 1 | 2, presign: (xorb: string, run: FetchRun) => Promise<string>): Promise<void> {
+  const terms = plan.terms.map((t) => ({ hash: t.xorb, unpacked_length: t.unpacked, range: { start: t.chunkStart, end: t.chunkEnd } }));
+  const signed = await Promise.all([...plan.fetch].map(async ([xorb, runs]) => ({ xorb, runs: await Promise.all(runs.map(async (r) => ({ r, url: await presign(xorb, r) }))) })));
+  if (version === 2) {
+    const xorbs: Record<string, Array<{ url: string; ranges: unknown[] }>> = {};
+    for (const { xorb, runs } of signed) xorbs[xorb] = runs.map(({ r, url }) => ({ url, ranges: [{ chunks: { start: r.chunkStart, end: r.chunkEnd }, bytes: { start: r.byteStart, end: r.byteEnd - 1 } }] }));
+    return sendJson(res, 200, { offset_into_first_range: plan.offsetIntoFirstRange, terms, xorbs });
+  }
+  const fetchInfo: Record<string, unknown[]> = {};
+  for (const { xorb, runs } of signed) fetchInfo[xorb] = runs.map(({ r, url }) => ({ range: { start: r.chunkStart, end: r.chunkEnd }, url, url_range: { start: r.byteStart, end: r.byteEnd - 1 } }));
   sendJson(res, 200, { offset_into_first_range: plan.offsetIntoFirstRange, terms, fetch_info: fetchInfo });
 }
 
