@@ -38,6 +38,8 @@ export const S3_SUITES = [
   'test/integration/web-pages.test.ts',
   'test/integration/xet-cas-refusals.test.ts', // the Xet CAS: xorbs, shards, reconstructions and dedup on the bucket
   'test/integration/xet-js-client.test.ts',
+  'test/integration/server-admin-flags.test.ts', // hub token and hub gc --root given --database and --storage
+  'test/integration/server-gc-s3.test.ts', // hub gc --root of a bucket, with pushes running through a server on it
   'test/integration/scale-out.test.ts', // three servers on one database and one bucket, one killed
 ];
 

@@ -3,10 +3,10 @@
  * value is one usage error (exit 2) naming the variable and what it may be, before any work, not
  * a surprise halfway through a transfer (issue 12).
  */
-import { transfersFrom } from '../transfer/lfs-client.js';
+import { transfersFrom } from '../transfer/transfer-choice.js';
 import { attemptsFrom } from '../transfer/retry.js';
 import { concurrencyFrom } from '../transfer/transfer-queue.js';
-import { xetCompressionFrom } from '../transfer/xet-xorb-encode.js';
+import { xetCompressionFrom } from '../transfer/xet-compression.js';
 import { isOffline } from './sync/offline.js';
 
 /** Throws the UsageError of the first bad variable among HUB_RETRIES, HUB_CONCURRENCY, HUB_OFFLINE, HUB_TRANSFER and HUB_XET_COMPRESSION. */

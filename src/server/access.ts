@@ -25,6 +25,7 @@
  * without write access already knows the repository exists, so a write answers 403 for them.
  * No message names the repository: callers add the name only when the repository is visible.
  */
+import { HttpError } from './http-error.js';
 import type { Metadata, RepoRecord, User } from './metadata.js';
 
 /** The caller of a request: a user with what their token grants, anonymous, or a bad token. */
@@ -92,4 +93,17 @@ function invalid(): Identity {
 
 function deny(status: 401 | 403 | 404, message: string): Decision {
   return { ok: false, status, message };
+}
+
+/**
+ * The repository, when `id` may do `action` to it; otherwise the refusal as an HttpError, with
+ * the authentication challenge a 401 needs (git reads `WWW-Authenticate`, git-lfs `LFS-Authenticate`).
+ */
+export async function requireAccess(meta: Metadata, id: Identity, repo: RepoRecord | undefined, action: Action, kind: 'git' | 'lfs'): Promise<RepoRecord> {
+  const verdict = await authorize(meta, id, repo, action);
+  if (verdict.ok) return repo!;
+  const headers: Record<string, string> = {};
+  if (verdict.status === 401) headers[kind === 'lfs' ? 'LFS-Authenticate' : 'WWW-Authenticate'] = wwwAuthenticate();
+  if (verdict.status === 401 && kind === 'lfs') headers['WWW-Authenticate'] = wwwAuthenticate();
+  throw new HttpError(verdict.status, verdict.message, headers);
 }

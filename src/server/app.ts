@@ -14,14 +14,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
-import { ConflictError, HubError, NotFoundError, PermissionError, UsageError } from '../errors.js';
+import { ConflictError, PermissionError, UsageError } from '../errors.js';
 import type { StorageLocation } from '../store/storage-location.js';
 import { recordRootStorage } from './root-storage.js';
 import { Store } from '../store/store.js';
-import { authorize, identify, wwwAuthenticate, type Identity } from './access.js';
+import { identify, requireAccess, wwwAuthenticate, type Identity } from './access.js';
 import { preReceiveHookCommand } from './bare-repos.js';
 import { gitPathInfo, gitRoute, handleGitRequest } from './git-http.js';
-import { discardBody, DRAIN_LIMIT, HttpError, readJsonBody, sendJson } from './http-util.js';
+import { toHttpError } from './http-error.js';
+import { discardBody, DRAIN_LIMIT, HttpError, sendJson } from './http-util.js';
+import { parseRepoPath, routeRepoLfs, type RepoLfsContext } from './repo-lfs-routes.js';
 import { Limiter } from './limiter.js';
 import { watchEventLoop } from './loop-watch.js';
 import { prepareRoot } from './server-root.js';
@@ -30,18 +32,14 @@ import { handleTokens, tokenRoute } from './tokens-api.js';
 import { WorkPool } from './work-pool.js';
 import { sendBufferPool } from './send-range.js';
 import { handleHfRead, hfReadRoute } from './hf-read.js';
-import { chunkRouteAction, handleChunkApi } from './chunks.js';
-import { BATCH_BODY_LIMIT, BATCH_JSON_LIMITS, handleBatch, handleDownload, handleUpload, handleVerify, LFS_MEDIA_TYPE, type LfsContext } from './lfs.js';
-import type { RepoRecord } from './metadata.js';
 import { openMetadata } from './open-metadata.js';
 import { hfWriteApi, matchHfWrite } from './hf-write.js';
-import { handleLocks, lockAccess, lockRoute } from './lfs-locks.js';
 import { backfillServedRanges } from './hold-object.js';
 import { createUploadGrants } from './upload-grant.js';
 import { serverKey } from './server-key.js';
 import { serverTmpDir } from './server-tmp.js';
 import { webPages } from './web/web-pages.js';
-import { handleXetToken, matchXetTokenRoute, xetBatchActions } from './xet-access.js';
+import { handleXetToken, matchXetTokenRoute } from './xet-access.js';
 import { handleXetCas, isXetCasPath } from './xet-cas.js';
 import { createXetTokens } from './xet-tokens.js';
 
@@ -73,6 +71,8 @@ export interface ServeOptions {
   maxGitRequestsPerClient?: number;
   /** Where the content store keeps xorbs and manifests (default: the root's store folder; docs/server.md "Storage"). */
   storage?: StorageLocation;
+  /** With S3 storage: Xet reconstructions hand presigned URLs of the bucket instead of the server's fetch URLs (xet-download.ts). */
+  presignedDownloads?: boolean;
 }
 
 /** The default idle timeout of request bodies and answers. */
@@ -102,39 +102,6 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
-
-interface RepoPath {
-  type: 'model' | 'dataset';
-  owner: string;
-  name: string;
-  rest: string[];
-}
-
-function parseRepoPath(pathname: string): RepoPath | undefined {
-  const seg = pathname.split('/').filter((s) => s !== '');
-  let type: 'model' | 'dataset' = 'model';
-  if (seg[0] === 'datasets') {
-    type = 'dataset';
-    seg.shift();
-  }
-  if (seg.length < 2) return undefined;
-  const owner = seg[0];
-  const name = seg[1].replace(/\.git$/, '');
-  if (!NAME.test(owner) || !NAME.test(name) || name.endsWith('.git')) return undefined;
-  return { type, owner, name, rest: seg.slice(2) };
-}
-
-/** The HTTP error for anything a handler threw: HubErrors by kind, anything else 500. */
-function toHttpError(err: unknown): HttpError {
-  if (err instanceof HttpError) return err;
-  if (err instanceof HubError) {
-    const status = err instanceof UsageError ? 400 : err instanceof NotFoundError ? 404 : err instanceof ConflictError ? 409 : err instanceof PermissionError ? 403 : 500;
-    return new HttpError(status, status === 500 ? 'internal server error' : err.message, {}, err.code);
-  }
-  return new HttpError(500, 'internal server error');
-}
-
 /** Why the server cannot listen on `host`:`port`, as one line with its exit code (a busy port is a conflict, 7). */
 function listenError(err: unknown, host: string, port: number): unknown {
   const code = (err as NodeJS.ErrnoException).code;
@@ -154,6 +121,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // this server's scratch folder; what stopped servers of this host left is removed (server-tmp.ts)
   const tmpDir = serverTmpDir(root);
   const chunkTransfer = opts.chunkTransfer ?? true;
+  const presignedDownloads = opts.presignedDownloads === true;
+  if (presignedDownloads && opts.storage?.kind !== 's3') throw new UsageError('--presigned-downloads needs --storage s3://BUCKET[/PREFIX]: only an object store presigns URLs', {}, 'bad_storage');
   const { meta, hookDatabase } = await openMetadata(root, opts.database, { onError: (err) => log(JSON.stringify({ time: new Date().toISOString(), level: 'error', message: err.message })) });
   const env = opts.env ?? process.env;
   let store: Store;
@@ -246,7 +215,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (path === '/api/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', version: opts.version });
     // the Xet CAS authenticates with its own tokens (xet-access.ts), never with a hub token
     if (xetTokens && isXetCasPath(url.pathname)) {
-      const cas = { store, meta, tokens: xetTokens, tmpDir, base: baseUrl(req), jobs: jobsFor(`addr:${req.socket.remoteAddress ?? '?'}`), sendBuffers };
+      const cas = { store, meta, tokens: xetTokens, tmpDir, base: baseUrl(req), jobs: jobsFor(`addr:${req.socket.remoteAddress ?? '?'}`), sendBuffers, presignedDownloads };
       return handleXetCas(req, res, url, cas);
     }
     const id = await identify(meta, req.headers.authorization);
@@ -287,7 +256,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         throw new HttpError(400, 'info/refs needs ?service=git-upload-pack or ?service=git-receive-pack (the dumb protocol is not served)');
       }
       const write = git.service === 'git-receive-pack' || service === 'git-receive-pack';
-      const repo = await check(id, found, write ? 'write' : 'read', 'git');
+      const repo = await requireAccess(meta, id, found, write ? 'write' : 'read', 'git');
       const serve = () =>
         handleGitRequest(req, res, {
           projectRoot: join(root, 'repos'),
@@ -304,73 +273,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
 
     const rp = parseRepoPath(path);
-    if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'cas' && rp.rest[3] === 'v1' && chunkTransfer) {
-      const found = await meta.getRepo(rp.type, rp.owner, rp.name);
-      const rest = rp.rest.slice(4);
-      const action = chunkRouteAction(req.method ?? 'GET', rest);
-      if (!action) throw new HttpError(405, `${req.method} is not supported here`, { Allow: rest[0] === 'xorbs' ? 'GET, HEAD, PUT' : rest[0] === 'reconstructions' ? 'GET, POST' : 'POST' });
-      const repo = await check(id, found, action, 'lfs');
-      const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${repo.owner}/${repo.name}.git/info/lfs/cas/v1`;
-      return handleChunkApi(req, res, { store, meta, repo, user: id.user, tmpDir, base: `${baseUrl(req)}${prefix}`, jobs: jobsFor(key), sendBuffers }, rest);
-    }
-    if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'locks') {
-      // the File Locking API (lfs-locks.ts): every answer, refusals too, in the LFS media type
-      try {
-        const found = await meta.getRepo(rp.type, rp.owner, rp.name);
-        const locks = lockRoute(req.method ?? 'GET', rp.rest.slice(3));
-        const accept = String(req.headers.accept ?? LFS_MEDIA_TYPE);
-        if (!accept.includes('json') && !accept.includes('*/*')) throw new HttpError(406, `the LFS API answers ${LFS_MEDIA_TYPE}`);
-        const repo = await check(id, found, lockAccess(locks), 'lfs'); // before the body is read
-        return await handleLocks(req, res, locks, { meta, repo, user: id.user, query: url.searchParams });
-      } catch (err) {
-        if (!(err instanceof HttpError || err instanceof HubError)) throw err; // logged as it is, answered 500
-        const e = toHttpError(err);
-        throw new HttpError(e.status, e.message, { ...e.headers, 'Content-Type': LFS_MEDIA_TYPE }, e.code);
-      }
-    }
-    if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs' && rp.rest[2] === 'objects') {
-      const found = await meta.getRepo(rp.type, rp.owner, rp.name);
-      const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${rp.owner}/${rp.name}.git/info/lfs`;
-      const lfs = (r: RepoRecord): LfsContext => ({
-        store, meta, tmpDir, lfsBase: `${baseUrl(req)}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: jobsFor(key),
-        ...(xetTokens ? { xet: xetBatchActions(xetTokens, r, id, baseUrl(req)) } : {}),
-      });
-      const oid = rp.rest[3];
-      if (rp.rest.length === 4 && oid === 'batch' && req.method !== 'POST') throw new HttpError(405, `${req.method} is not supported here`, { Allow: 'POST' });
-      if (rp.rest.length === 4 && oid === 'batch' && req.method === 'POST') {
-        const accept = String(req.headers.accept ?? LFS_MEDIA_TYPE);
-        if (!accept.includes('json') && !accept.includes('*/*')) throw new HttpError(406, `the LFS API answers ${LFS_MEDIA_TYPE}`);
-        // read access before the body is read: a caller who may not see the repository is
-        // refused without it; write access once the body says it is an upload
-        const repo = await check(id, found, 'read', 'lfs');
-        const body = await readJsonBody(req, BATCH_BODY_LIMIT, BATCH_JSON_LIMITS);
-        if ((body as { operation?: unknown })?.operation === 'upload') await check(id, repo, 'write', 'lfs');
-        return handleBatch(body, res, lfs(repo));
-      }
-      if (oid && !/^[0-9a-f]{64}$/.test(oid)) throw new HttpError(422, 'invalid oid: expected 64 lowercase hex digits');
-      if (rp.rest.length === 4 && (req.method === 'GET' || req.method === 'HEAD')) {
-        return handleDownload(req, res, lfs(await check(id, found, 'read', 'lfs')), oid);
-      }
-      if (rp.rest.length === 4 && req.method === 'PUT') {
-        const repo = found && grants.verify(found.id, oid, url.searchParams) ? found : await check(id, found, 'write', 'lfs');
-        return handleUpload(req, res, lfs(repo), oid);
-      }
-      if (rp.rest.length === 5 && rp.rest[4] === 'verify' && req.method === 'POST') {
-        return handleVerify(req, res, lfs(await check(id, found, 'write', 'lfs')), oid);
-      }
-      throw new HttpError(405, `${req.method} is not supported here`, { Allow: rp.rest.length === 5 ? 'POST' : 'GET, HEAD, PUT' });
+    if (rp && rp.rest[0] === 'info' && rp.rest[1] === 'lfs') {
+      const ctx: RepoLfsContext = { store, meta, tmpDir, chunkTransfer, grants, xetTokens, sendBuffers, jobs: jobsFor(key), base: baseUrl(req) };
+      if (await routeRepoLfs(req, res, url, rp, id, ctx)) return;
     }
     throw new HttpError(404, 'not found');
-  }
-
-  /** The repository, when `id` may do `action` to it; otherwise the refusal, as an HttpError. */
-  async function check(id: Identity, repo: RepoRecord | undefined, action: 'read' | 'write', kind: 'git' | 'lfs'): Promise<RepoRecord> {
-    const verdict = await authorize(meta, id, repo, action);
-    if (verdict.ok) return repo!;
-    const headers: Record<string, string> = {};
-    if (verdict.status === 401) headers[kind === 'lfs' ? 'LFS-Authenticate' : 'WWW-Authenticate'] = wwwAuthenticate();
-    if (verdict.status === 401 && kind === 'lfs') headers['WWW-Authenticate'] = wwwAuthenticate();
-    throw new HttpError(verdict.status, verdict.message, headers);
   }
 
   const host = opts.host ?? '127.0.0.1';
@@ -390,11 +297,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw listenError(err, host, opts.port ?? 8080);
   }
   // only once the server listens: a first admin token that could never be shown would lock the root
-  let adminToken: string | undefined;
-  if ((await meta.countTokens()) === 0) {
-    await meta.ensureUser('admin', { admin: true });
-    adminToken = (await meta.createToken('admin', { write: true, label: 'first start' })).token;
-  }
+  const adminToken = await meta.createFirstAdminToken('first start');
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,

@@ -59,10 +59,13 @@ export function shellQuote(word: string): string {
 
 /**
  * The hook command that runs the built pre-receive hook with this Node:
- * `'/usr/bin/node' '/abs/dist/server/pre-receive-hook.js'`. `script` defaults to the hook next
- * to this module, which is right when running from dist/ (not from the TypeScript sources).
+ * `'/usr/bin/node' '/abs/dist/server/pre-receive-hook.js'`. `script` defaults to tsc's build of
+ * the hook, found from this module in dist/server/ and from the bundle's chunks in dist/bundle/
+ * alike (not from the TypeScript sources). The hook is not bundled: repositories keep the path
+ * written at their creation, and dist/server/ is what every build rewrites (a bundle may be
+ * stale or gone), and bundled it started no faster (docs/performance.md, "Fixed costs").
  */
-export function preReceiveHookCommand(script = fileURLToPath(new URL('./pre-receive-hook.js', import.meta.url))): string {
+export function preReceiveHookCommand(script = fileURLToPath(new URL('../server/pre-receive-hook.js', import.meta.url))): string {
   return `${shellQuote(process.execPath)} ${shellQuote(script)}`;
 }
 

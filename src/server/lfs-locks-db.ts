@@ -58,7 +58,8 @@ export interface LfsLocks {
   remove(repoId: number, id: string): Promise<boolean>;
 }
 
-interface LockRow {
+/** A lock row as both databases' queries select it (SELECT_LOCKS). */
+export interface LockRow {
   id: string;
   path: string;
   owner_id: number;
@@ -66,9 +67,10 @@ interface LockRow {
   locked_at: number;
 }
 
-const SELECT = 'SELECT l.id, l.path, l.owner_id, u.name AS owner, l.locked_at FROM lfs_locks l JOIN users u ON u.id = l.owner_id';
+/** The lock columns with the owner's name; each database appends its WHERE. */
+export const SELECT_LOCKS = 'SELECT l.id, l.path, l.owner_id, u.name AS owner, l.locked_at FROM lfs_locks l JOIN users u ON u.id = l.owner_id';
 
-function toLock(row: LockRow): LockRecord {
+export function toLock(row: LockRow): LockRecord {
   return { id: row.id, path: row.path, ownerId: row.owner_id, owner: row.owner, lockedAt: row.locked_at };
 }
 
@@ -79,11 +81,11 @@ export class SqliteLfsLocks implements LfsLocks {
   async create(repoId: number, path: string, owner: User): Promise<{ created: boolean; lock: LockRecord }> {
     // IMMEDIATE: the look-up and the insert see one state even with several server processes
     return this.db.transaction(() => {
-      const held = this.db.prepare<[number, string], LockRow>(`${SELECT} WHERE l.repo_id = ? AND l.path = ?`).get(repoId, path);
+      const held = this.db.prepare<[number, string], LockRow>(`${SELECT_LOCKS} WHERE l.repo_id = ? AND l.path = ?`).get(repoId, path);
       if (held) return { created: false, lock: toLock(held) };
       const id = randomUUID();
       this.db.prepare('INSERT INTO lfs_locks (id, repo_id, path, owner_id, locked_at) VALUES (?, ?, ?, ?, ?)').run(id, repoId, path, owner.id, this.now());
-      return { created: true, lock: toLock(this.db.prepare<[number, string], LockRow>(`${SELECT} WHERE l.repo_id = ? AND l.id = ?`).get(repoId, id)!) };
+      return { created: true, lock: toLock(this.db.prepare<[number, string], LockRow>(`${SELECT_LOCKS} WHERE l.repo_id = ? AND l.id = ?`).get(repoId, id)!) };
     }).immediate();
   }
 
@@ -94,14 +96,14 @@ export class SqliteLfsLocks implements LfsLocks {
     if (query.from !== undefined) where.push('l.path >= @from');
     // one more than asked: whether there is a next page, and where it starts
     const rows = this.db
-      .prepare<Record<string, unknown>, LockRow>(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY l.path LIMIT @limit`)
+      .prepare<Record<string, unknown>, LockRow>(`${SELECT_LOCKS} WHERE ${where.join(' AND ')} ORDER BY l.path LIMIT @limit`)
       .all({ repo: repoId, path: query.path, id: query.id, from: query.from, limit: query.limit + 1 });
     const locks = rows.slice(0, query.limit).map(toLock);
     return rows.length > query.limit ? { locks, next: rows[query.limit].path } : { locks };
   }
 
   async get(repoId: number, id: string): Promise<LockRecord | undefined> {
-    const row = this.db.prepare<[number, string], LockRow>(`${SELECT} WHERE l.repo_id = ? AND l.id = ?`).get(repoId, id);
+    const row = this.db.prepare<[number, string], LockRow>(`${SELECT_LOCKS} WHERE l.repo_id = ? AND l.id = ?`).get(repoId, id);
     return row && toLock(row);
   }
 

@@ -9,8 +9,10 @@
  * itself instead of going through `SqliteMetadata.open` (which opens read-write and applies the
  * schema), or `PgMetadata.open` (metadata-pg/pg-presence.ts reads PostgreSQL in a read-only
  * transaction); test/integration/server-git.test.ts checks the two agree.
+ *
+ * better-sqlite3 is imported only when a push brings pointers to check: a hook process for a
+ * push of small files only does not load it (docs/performance.md, "Fixed costs").
  */
-import Database from 'better-sqlite3';
 import { HubError } from '../errors.js';
 
 /** The size of the object with this sha256 oid the repository holds, or undefined when it holds none. */
@@ -32,7 +34,8 @@ export interface PresenceEnv {
 }
 
 /** A read-only view of one repository's objects in the metadata database at `dbPath`. */
-export function sqlitePresence(dbPath: string, repoId: number): { sizeOf: ObjectSize; close(): void } {
+export async function sqlitePresence(dbPath: string, repoId: number): Promise<{ sizeOf: ObjectSize; close(): void }> {
+  const { default: Database } = await import('better-sqlite3');
   const db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 60_000 });
   try {
     const stmt = db.prepare<[number, string], { size: number }>('SELECT size FROM objects WHERE repo_id = ? AND oid = ?');
@@ -69,9 +72,9 @@ export async function checkLfsObjects(wanted: Array<{ oid: string; size: number 
     }
     return wrongOf(unique, (oid) => sizes.get(oid));
   }
-  let presence: ReturnType<typeof sqlitePresence>;
+  let presence: Awaited<ReturnType<typeof sqlitePresence>>;
   try {
-    presence = sqlitePresence(dbPath, repoId);
+    presence = await sqlitePresence(dbPath, repoId);
   } catch (err) {
     throw new HubError('lfs_check_unavailable', `cannot check Git LFS objects: ${(err as Error).message}`, undefined, { cause: err });
   }

@@ -65,6 +65,13 @@ export interface Metadata {
   resolveToken(token: string): Promise<TokenGrant | undefined>;
   /** Number of live tokens (zero in a fresh root: `hub serve` then creates the first admin token). */
   countTokens(): Promise<number>;
+  /**
+   * The first admin token of a fresh root: when no token exists at all, makes the user `admin` an
+   * administrator and creates a write token labelled `label` for it, and returns its plaintext;
+   * else undefined. Decided in the database, so of several servers starting at once on an empty
+   * database exactly one creates (and prints) it.
+   */
+  createFirstAdminToken(label: string): Promise<string | undefined>;
   /** Revokes a token for good. */
   revokeToken(id: number): Promise<void>;
   /** The live tokens (of `userName` when given: NotFoundError when no such user), oldest first. */

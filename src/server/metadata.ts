@@ -28,8 +28,11 @@ export type { User };
 export type { TokenGrant, TokenInfo, RepoType, RepoRecord, RepoObject, Metadata } from './metadata-types.js';
 import type { TokenGrant, TokenInfo, RepoType, RepoRecord, RepoObject, Metadata } from './metadata-types.js';
 
-/** 2 added the tables of chunk-visibility.ts, 3 those of lfs-locks-db.ts. */
-const SCHEMA_VERSION = 3;
+/**
+ * 2 added the tables of chunk-visibility.ts, 3 those of lfs-locks-db.ts; 4 made token and
+ * repository ids AUTOINCREMENT (REUSED_IDS_TO_FRESH), as PostgreSQL's sequences are.
+ */
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
@@ -38,7 +41,7 @@ CREATE TABLE IF NOT EXISTS users (
   admin INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS tokens (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   hash TEXT NOT NULL UNIQUE,
   user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   write INTEGER NOT NULL,
@@ -46,7 +49,7 @@ CREATE TABLE IF NOT EXISTS tokens (
   created_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS repos (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   type TEXT NOT NULL CHECK (type IN ('model', 'dataset')),
   owner_id INTEGER NOT NULL REFERENCES users(id),
   name TEXT NOT NULL COLLATE NOCASE,
@@ -67,6 +70,47 @@ CREATE TABLE IF NOT EXISTS objects (
   PRIMARY KEY (repo_id, oid)
 ) WITHOUT ROWID;
 `;
+
+/**
+ * Schema 4: a plain INTEGER PRIMARY KEY hands the id of the newest row, once deleted, to the next
+ * one, so a revoked token's id went to the next token and a deleted repository's to the next
+ * repository; whatever still names the old id (a Xet CAS token names its hub token and its
+ * repository by id, an upload grant its repository) would then speak for the new one.
+ * AUTOINCREMENT never reuses an id. SQLite cannot change a primary key in place: each table is
+ * copied into a new one and renamed over the old (the tables that reference it name it, so they
+ * follow), with foreign keys off meanwhile (open() turns them off around this migration).
+ */
+const REUSED_IDS_TO_FRESH = `
+CREATE TABLE tokens_v4 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  hash TEXT NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  write INTEGER NOT NULL,
+  label TEXT,
+  created_at INTEGER NOT NULL
+);
+INSERT INTO tokens_v4 SELECT id, hash, user_id, write, label, created_at FROM tokens;
+DROP TABLE tokens;
+ALTER TABLE tokens_v4 RENAME TO tokens;
+CREATE TABLE repos_v4 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  type TEXT NOT NULL CHECK (type IN ('model', 'dataset')),
+  owner_id INTEGER NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL COLLATE NOCASE,
+  private INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (type, owner_id, name)
+);
+INSERT INTO repos_v4 SELECT id, type, owner_id, name, private, created_at FROM repos;
+DROP TABLE repos;
+ALTER TABLE repos_v4 RENAME TO repos;
+`;
+
+/** Whether the database has the tokens table of a schema before 4 (ids not AUTOINCREMENT). */
+function reusesIds(db: Database.Database): boolean {
+  const row = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'tokens'").get();
+  return row !== undefined && !/AUTOINCREMENT/i.test(row.sql);
+}
 
 interface UserRow {
   id: number;
@@ -130,7 +174,11 @@ export class SqliteMetadata implements Metadata {
       // FULL, not NORMAL: a token printed once or an upload acknowledged to a client must
       // survive a power loss; the server writes metadata rarely, so the fsync is cheap
       db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
+      // foreign keys stay off while an older schema's tables are rebuilt (REUSED_IDS_TO_FRESH:
+      // dropping a referenced table with them on would cascade); the pragma is a no-op inside a
+      // transaction, so it is decided before, and checked by foreign_key_check within
+      const rebuild = (db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION;
+      db.pragma(`foreign_keys = ${rebuild ? 'OFF' : 'ON'}`);
       // Every transaction that reads and then writes starts IMMEDIATE: a deferred one fails at
       // once with SQLITE_BUSY (no busy wait) when another connection wrote after its read.
       db.transaction(() => {
@@ -139,14 +187,18 @@ export class SqliteMetadata implements Metadata {
           throw new HubError('metadata_too_new', `metadata database ${path} has schema version ${version}; this hub knows up to ${SCHEMA_VERSION}`, undefined, { hint: 'upgrade hub' });
         }
         if (version < SCHEMA_VERSION) {
+          if (reusesIds(db)) db.exec(REUSED_IDS_TO_FRESH);
           db.exec(SCHEMA);
           db.exec(VISIBILITY_SCHEMA);
           db.exec(LOCKS_SCHEMA);
           // objects held before version 2 get their served ranges from the store at server start
           if (version < 2) db.exec(QUEUE_BACKFILL);
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) throw new HubError('metadata_corrupt', `metadata database ${path} has ${broken.length} rows whose references are gone; not upgraded`);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         }
       }).immediate();
+      db.pragma('foreign_keys = ON');
     } catch (err) {
       db.close();
       throw err;
@@ -203,6 +255,21 @@ export class SqliteMetadata implements Metadata {
 
   async countTokens(): Promise<number> {
     return (this.db.prepare('SELECT count(*) AS n FROM tokens').get() as { n: number }).n;
+  }
+
+  async createFirstAdminToken(label: string): Promise<string | undefined> {
+    checkLabel(label);
+    const { token, hash } = newToken();
+    // IMMEDIATE: the write lock is taken before the count, so two servers on one file cannot both see none
+    const created = this.db.transaction(() => {
+      if ((this.db.prepare('SELECT count(*) AS n FROM tokens').get() as { n: number }).n > 0) return false;
+      const found = this.userRow('admin');
+      const userId = found ? found.id : this.db.prepare<[], { id: number }>("INSERT INTO users (name, admin) VALUES ('admin', 1) RETURNING id").get()!.id;
+      if (found && found.admin === 0) this.db.prepare('UPDATE users SET admin = 1 WHERE id = ?').run(userId);
+      this.db.prepare('INSERT INTO tokens (hash, user_id, write, label, created_at) VALUES (?, ?, 1, ?, ?)').run(hash, userId, label, this.now());
+      return true;
+    }).immediate();
+    return created ? token : undefined;
   }
 
   async revokeToken(id: number): Promise<void> {

@@ -1,12 +1,14 @@
 /**
  * Which storage a server root's content store uses, recorded by `hub serve` at each start in
  * `ROOT/storage` (a line such as `s3://bucket/prefix at http://host:port`; no file: the root's own
- * `store/` folder), so that the server-side commands that work on the store's files know when the
- * content is not there: `hub gc --root` refuses such a root rather than collect an empty folder
- * (and drop the local chunk index rows of every xorb in the bucket).
+ * `store/` folder), so that the server-side admin commands know when they were given other
+ * storage than the server uses: `hub gc --root` without `--storage` on a root whose server keeps
+ * its content in a bucket would collect an empty folder (and drop the local chunk index rows of
+ * every xorb in the bucket), and with another bucket would collect the wrong one.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
 import { describeStorage, type StorageLocation } from '../store/storage-location.js';
 
@@ -27,4 +29,16 @@ export function rootObjectStorage(root: string): string | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/**
+ * Refuses (UsageError `storage_mismatch`, nothing done) an admin command given `storage` for a
+ * root whose server recorded other object storage. A root with no record may be given any: an
+ * admin folder of a server that runs elsewhere, on PostgreSQL and a bucket.
+ */
+export function checkRootStorage(root: string, storage: StorageLocation, command: string): void {
+  const recorded = rootObjectStorage(root);
+  if (recorded === undefined || recorded === describeStorage(storage)) return;
+  const flags = storage.kind === 'local' ? 'pass the same --storage and --s3-endpoint as to hub serve' : `the server was started with ${recorded}`;
+  throw new UsageError(`the server of ${root} keeps its content in ${recorded}, not ${describeStorage(storage)}: ${flags} (${command} did nothing)`, { data: { root, storage: recorded } }, 'storage_mismatch');
 }

@@ -17,4 +17,6 @@ export interface XetCasContext {
   /** Runs verification and reads of xorb headers on the server's worker threads. */
   jobs: JobRunner;
   sendBuffers?: BufferPool;
+  /** Reconstructions hand presigned URLs of the object store instead of the server's fetch URLs (`hub serve --presigned-downloads`). */
+  presignedDownloads?: boolean;
 }

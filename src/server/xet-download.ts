@@ -18,7 +18,7 @@ import { HttpError, sendJson } from './http-util.js';
 import { sendRange } from './send-range.js';
 import { XET_CAS_PATH, type CasCaller } from './xet-access.js';
 import type { XetCasContext } from './xet-cas-context.js';
-import { parseSignedRanges, rangeHeaderOf, type FetchRun } from './xet-reconstruction.js';
+import { parseSignedRanges, rangeHeaderOf, type FetchRun, type ReconstructionPlan } from './xet-reconstruction.js';
 
 const FILE_NOT_FOUND = 'file not found';
 /** Ranges per fetch URL of a v2 answer (the spec splits past about 500, for the URL's length). */
@@ -51,14 +51,21 @@ function fileRange(header: string | undefined, size: number): { start: number; e
   return { start, end };
 }
 
+/** The answer's terms (with `hub_chunks` when the plan carries chunk hashes). */
+function termsOf(plan: ReconstructionPlan) {
+  return plan.terms.map((t) => ({ hash: t.xorb, unpacked_length: t.unpacked, range: { start: t.chunkStart, end: t.chunkEnd }, ...(t.chunks ? { hub_chunks: t.chunks } : {}) }));
+}
+
 /** GET /v1/reconstructions/HASH and /v2/reconstructions/HASH. */
 export async function getReconstruction(req: IncomingMessage, res: ServerResponse, ctx: XetCasContext, caller: CasCaller, fileHash: string, version: 1 | 2): Promise<void> {
   const manifest = await heldManifest(ctx, caller, fileHash);
   const { start, end } = fileRange(req.headers.range, manifest.size);
   const chunkHashes = req.headers[CHUNK_HASHES_HEADER] === '1';
   const plan = await ctx.jobs('xetReconstruction', { manifest, start, end, chunkHashes }); // reads xorb headers (and the index): on a worker
+  const presign = ctx.presignedDownloads ? ctx.store.xorbs.presignRange?.bind(ctx.store.xorbs) : undefined;
+  if (presign) return sendPresigned(res, plan, version, (xorb, r) => presign(xorb, r.byteStart, r.byteEnd, ctx.tokens.ttlSeconds));
   const url = (xorb: string, runs: readonly FetchRun[]) => `${ctx.base}${XET_CAS_PATH}/fetch/${xorb}?${ctx.tokens.signFetch(caller.repo.id, xorb, rangeHeaderOf(runs))}`;
-  const terms = plan.terms.map((t) => ({ hash: t.xorb, unpacked_length: t.unpacked, range: { start: t.chunkStart, end: t.chunkEnd }, ...(t.chunks ? { hub_chunks: t.chunks } : {}) }));
+  const terms = termsOf(plan);
   const runsOf = (r: FetchRun) => ({ chunks: { start: r.chunkStart, end: r.chunkEnd }, bytes: { start: r.byteStart, end: r.byteEnd - 1 } });
   if (version === 2) {
     const xorbs: Record<string, Array<{ url: string; ranges: unknown[] }>> = {};
@@ -75,6 +82,27 @@ export async function getReconstruction(req: IncomingMessage, res: ServerRespons
   for (const [xorb, runs] of plan.fetch) {
     fetchInfo[xorb] = runs.map((r) => ({ range: { start: r.chunkStart, end: r.chunkEnd }, url: url(xorb, [r]), url_range: { start: r.byteStart, end: r.byteEnd - 1 } }));
   }
+  sendJson(res, 200, { offset_into_first_range: plan.offsetIntoFirstRange, terms, fetch_info: fetchInfo });
+}
+
+/**
+ * The reconstruction with a presigned URL of the object store per fetch run (one range each: S3
+ * serves one range per GET), so the bytes go from the bucket to the client. The visibility rule
+ * holds as for the server's fetch URLs: the plan names only runs of the manifest of a file the
+ * caller's repository holds (the ranges that repository serves), and each URL reads exactly its
+ * run (its Range is signed). Unlike a server fetch URL, the service does not ask the metadata
+ * again at fetch time: access withdrawn meanwhile takes effect when the URL expires.
+ */
+async function sendPresigned(res: ServerResponse, plan: ReconstructionPlan, version: 1 | 2, presign: (xorb: string, run: FetchRun) => Promise<string>): Promise<void> {
+  const terms = termsOf(plan);
+  const signed = await Promise.all([...plan.fetch].map(async ([xorb, runs]) => ({ xorb, runs: await Promise.all(runs.map(async (r) => ({ r, url: await presign(xorb, r) }))) })));
+  if (version === 2) {
+    const xorbs: Record<string, Array<{ url: string; ranges: unknown[] }>> = {};
+    for (const { xorb, runs } of signed) xorbs[xorb] = runs.map(({ r, url }) => ({ url, ranges: [{ chunks: { start: r.chunkStart, end: r.chunkEnd }, bytes: { start: r.byteStart, end: r.byteEnd - 1 } }] }));
+    return sendJson(res, 200, { offset_into_first_range: plan.offsetIntoFirstRange, terms, xorbs });
+  }
+  const fetchInfo: Record<string, unknown[]> = {};
+  for (const { xorb, runs } of signed) fetchInfo[xorb] = runs.map(({ r, url }) => ({ range: { start: r.chunkStart, end: r.chunkEnd }, url, url_range: { start: r.byteStart, end: r.byteEnd - 1 } }));
   sendJson(res, 200, { offset_into_first_range: plan.offsetIntoFirstRange, terms, fetch_info: fetchInfo });
 }
 
@@ -129,15 +157,21 @@ export async function getDedup(res: ServerResponse, ctx: XetCasContext, caller: 
   res.end(Buffer.from(shard.buffer, shard.byteOffset, shard.byteLength));
 }
 
-const FETCH_DENIED = 'this fetch URL is invalid or expired, or the Range header is not the signed one: ask for the reconstruction again';
+const FETCH_DENIED = 'this fetch URL is invalid or expired, or the Range header asks for bytes outside the signed ranges: ask for the reconstruction again';
 
-/** GET|HEAD /fetch/XORB?X-Xet-Signed-Range=...&Expires=...&Repo=...&Signature=...: the signed ranges of the xorb, as the repository serves it. */
+/**
+ * GET|HEAD /fetch/XORB?X-Xet-Signed-Range=...&Expires=...&Repo=...&Signature=...: ranges of the
+ * xorb, as the repository serves it. The Range header may ask for the signed ranges or for any
+ * ranges that each lie within one of them: xet-core fetches a v2 entry of several ranges one
+ * range at a time with the same URL. Bytes between two signed ranges are never served (they may
+ * hold chunks the repository does not serve).
+ */
 export async function getFetch(req: IncomingMessage, res: ServerResponse, ctx: XetCasContext, xorb: string, query: URLSearchParams): Promise<void> {
   const grant = ctx.tokens.verifyFetch(xorb, query);
+  const signed = grant && parseSignedRanges(grant.range);
+  const ranges = parseSignedRanges((req.headers.range ?? '').replace(/\s+/g, ''));
   // 403 is what a client refreshes its reconstruction on (as with an expired presigned URL)
-  if (!grant || (req.headers.range ?? '').replace(/\s+/g, '') !== grant.range) throw new HttpError(403, FETCH_DENIED);
-  const ranges = parseSignedRanges(grant.range);
-  if (!ranges) throw new HttpError(403, FETCH_DENIED);
+  if (!grant || !signed || !ranges || !ranges.every((r) => signed.some((s) => s.start <= r.start && r.end <= s.end))) throw new HttpError(403, FETCH_DENIED);
   const size = await ctx.meta.visibility.viewEnd(grant.repoId, xorb);
   const served = await Promise.all(ranges.map((r) => ctx.meta.visibility.serves(grant.repoId, xorb, r.start, r.end)));
   if (size === 0 || !served.every(Boolean)) throw new HttpError(404, 'xorb not found');

@@ -43,6 +43,8 @@ export interface XetTokens {
   signFetch(repoId: number, xorb: string, range: string): string;
   /** The repository and Range value a fetch URL's query authorises for `xorb`, if its signature holds and it has not expired. */
   verifyFetch(xorb: string, query: URLSearchParams): { repoId: number; range: string } | undefined;
+  /** How long tokens and fetch URLs last (a presigned URL of the object store is given the same). */
+  readonly ttlSeconds: number;
 }
 
 const TOKEN_RE = /^xet1\.([A-Za-z0-9_-]{1,2000})\.([A-Za-z0-9_-]{43})$/;
@@ -54,6 +56,7 @@ export function createXetTokens(secret: Buffer, opts: { ttlSeconds?: number; now
   const mac = (what: string) => createHmac('sha256', secret).update(what).digest();
   const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
   return {
+    ttlSeconds: ttl,
     issue(scope) {
       const exp = now() + ttl;
       const payload = Buffer.from(JSON.stringify({ ...scope, exp })).toString('base64url');

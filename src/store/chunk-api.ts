@@ -18,6 +18,9 @@ import { openFileHandle } from './xorb-backend.js';
 import { XorbFile } from './xorb-reader.js';
 import { chunkTable } from './xorb-table.js';
 
+/** Xorbs touched at once by a registration (one small request each on object storage). */
+const TOUCHES_AT_ONCE = 16;
+
 /** Where the store holds each chunk of `hashes` (Xet hex), or null. */
 export function locateChunks(store: Store, hashes: readonly string[]): ({ xorb: string; index: number } | null)[] {
   return store.index.readBatch(() =>
@@ -97,19 +100,37 @@ export async function registerManifest(store: Store, manifest: FileManifest): Pr
     await checkSha256(manifest, xorbs);
     const kept = await usableManifest(store, manifest.oid);
     if (kept) return { wrote: false, ranges: await servedRanges(store, kept) }; // the bytes the server serves for the oid
+    // the xorbs it names are touched before it is written and looked up after: a gc elsewhere
+    // either sees them as recent writes or removed one first, which fails this registration
+    await touchAll(store, manifest.terms);
     await store.manifests.writeAsync(manifest); // last: its xorbs are all published
+    if (store.remote) await touchAll(store, manifest.terms);
     return { wrote: true, ranges: manifest.terms.map((t) => ({ xorb: t.xorb, chunkStart: t.chunkStart, chunkEnd: t.chunkEnd, ...termRange(xorbs.records(manifest.oid, t), t) })) };
   } finally {
     xorbs.close();
   }
 }
 
-/** The store's manifest of `oid` when it parses and every xorb it names exists. */
+/** Touches every xorb `terms` name (XorbBackend.touchAsync); IntegrityError `missing_xorb` (retriable) when one is gone. */
+async function touchAll(store: Store, terms: readonly { xorb: string }[]): Promise<void> {
+  const names = [...new Set(terms.map((t) => t.xorb))];
+  let next = 0;
+  const touchNext = async (): Promise<void> => {
+    while (next < names.length) {
+      const x = names[next++];
+      if (!(await store.xorbs.touchAsync(x))) throw new IntegrityError(`xorb ${x} is missing from the store`, { retriable: true, data: { xorb: x } }, 'missing_xorb');
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(TOUCHES_AT_ONCE, names.length) }, touchNext));
+}
+
+/** The store's manifest of `oid` when it parses and every xorb it names exists; it and they are touched (the caller keeps it). */
 async function usableManifest(store: Store, oid: string): Promise<FileManifest | undefined> {
   try {
     const m = await store.manifests.readAsync(oid);
     if (!m) return undefined;
-    for (const x of new Set(m.terms.map((t) => t.xorb))) if (!(await store.xorbs.existsAsync(x))) return undefined;
+    for (const x of new Set(m.terms.map((t) => t.xorb))) if (!(await store.xorbs.touchAsync(x))) return undefined;
+    if (!(await store.manifests.touchAsync(oid))) return undefined;
     return m;
   } catch {
     return undefined;

@@ -138,11 +138,11 @@ export class ChunkSink {
     return terms.every((t) => this.xorbExists(t.xorb));
   }
 
-  /** xorbsExist for a backend of any kind. */
+  /** xorbsExist for a backend of any kind; each xorb is touched (the caller keeps a manifest naming it: XorbBackend.touchAsync). */
   async xorbsExistAsync(terms: readonly ManifestTerm[]): Promise<boolean> {
     for (const xorb of new Set(terms.map((t) => t.xorb))) {
       let ok = this.knownXorbs.get(xorb);
-      if (ok === undefined || this.unchecked.has(xorb)) this.knownXorbs.set(xorb, (ok = await this.store.xorbs.existsAsync(xorb)));
+      if (ok === undefined || this.unchecked.has(xorb) || this.store.xorbs.remote) this.knownXorbs.set(xorb, (ok = await this.store.xorbs.touchAsync(xorb)));
       if (!ok) return false;
     }
     return true;
@@ -150,13 +150,15 @@ export class ChunkSink {
 
   /**
    * Object storage: the index's word that a xorb exists was taken while chunking (no request per
-   * chunk); here each such xorb is looked up once. One the bucket lacks (removed behind this
-   * server's index) is forgotten by the index and the add fails: a retry writes its chunks anew.
+   * chunk); here each such xorb is looked up once, and touched: the manifest about to be written
+   * references it, so a gc on another machine must count it as a recent write (touchAsync). One
+   * the bucket lacks (removed behind this server's index) is forgotten by the index and the add
+   * fails: a retry writes its chunks anew.
    */
   private async checkIndexed(): Promise<void> {
     const names = [...this.unchecked];
     this.unchecked.clear();
-    const found = await Promise.all(names.map((x) => this.store.xorbs.existsAsync(x)));
+    const found = await Promise.all(names.map((x) => this.store.xorbs.touchAsync(x)));
     const lost = names.filter((_, i) => !found[i]);
     for (const x of lost) this.store.index.removeXorb(x);
     if (lost.length > 0) {

@@ -6,7 +6,7 @@
  */
 import { statSync, unlinkSync } from 'node:fs';
 import { pacer } from '../abort.js';
-import { manifestPath } from './paths.js';
+import { manifestPath, type StorePaths } from './paths.js';
 import { lockExclusive, pidAlive } from './store-lock.js';
 import type { Store } from './store.js';
 import { listTmpFiles } from './xorb-files.js';
@@ -95,10 +95,17 @@ async function collect(store: Store, opts: GcOptions): Promise<GcResult> {
     for (const x of [...store.index.xorbs()]) if (!present.has(x.xorb)) store.index.removeXorb(x.xorb);
   }
 
-  for (const t of listTmpFiles(store.paths)) {
+  result.tmpFilesRemoved = removeTmpFiles(store.paths, cutoff, dryRun);
+  return result;
+}
+
+/** Removes the temporary files of the store at `paths` whose writer is gone or that are older than `cutoff`; returns how many. */
+export function removeTmpFiles(paths: StorePaths, cutoff: number, dryRun: boolean): number {
+  let removed = 0;
+  for (const t of listTmpFiles(paths)) {
     if (t.pid === process.pid) continue;
     if (pidAlive(t.pid) && t.mtimeMs >= cutoff) continue;
-    result.tmpFilesRemoved++;
+    removed++;
     if (!dryRun) {
       try {
         unlinkSync(t.path);
@@ -107,5 +114,5 @@ async function collect(store: Store, opts: GcOptions): Promise<GcResult> {
       }
     }
   }
-  return result;
+  return removed;
 }

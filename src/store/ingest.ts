@@ -121,7 +121,7 @@ class Ingest {
   private async manifestIsReadable(oid: string): Promise<boolean> {
     try {
       const m = await this.store.manifests.readAsync(oid);
-      return !!m && (await this.sink.xorbsExistAsync(m.terms));
+      return !!m && (await this.sink.xorbsExistAsync(m.terms)) && (await this.store.manifests.touchAsync(oid));
     } catch {
       return false;
     }

@@ -19,6 +19,8 @@ export interface ManifestBackend {
   write(manifest: FileManifest): void;
   list(): Iterable<string>;
   hasAsync(oid: string): Promise<boolean>;
+  /** `hasAsync` for a writer about to rely on the manifest (keeping it, or a repository coming to hold it): see XorbBackend.touchAsync. */
+  touchAsync(oid: string): Promise<boolean>;
   readAsync(oid: string): Promise<FileManifest | undefined>;
   writeAsync(manifest: FileManifest): Promise<void>;
   listAsync(): AsyncIterable<string>;
@@ -45,6 +47,10 @@ export class FsManifestBackend implements ManifestBackend {
   }
 
   async hasAsync(oid: string): Promise<boolean> {
+    return this.has(oid);
+  }
+
+  async touchAsync(oid: string): Promise<boolean> {
     return this.has(oid);
   }
 

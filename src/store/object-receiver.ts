@@ -159,7 +159,7 @@ export class ObjectReceiver {
     try {
       const [, stored] = await Promise.all([synced, sealed]);
       const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(stored.fileHash), terms: stored.terms };
-      if (!(await this.store.manifests.hasAsync(oid))) await this.store.manifests.writeAsync(manifest);
+      if (!(await this.store.manifests.touchAsync(oid))) await this.store.manifests.writeAsync(manifest); // one kept is touched: this upload relies on it
       if (fd >= 0) {
         closeSync(fd);
         this.stageFd = -1;

@@ -15,6 +15,7 @@ import { silentProgress, type ProgressSink } from '../progress.js';
 import { commitFile, tmpPathFor } from '../fs/atomic-file.js';
 import type { Store } from './store.js';
 import { openStoredXorb } from './stored-xorb.js';
+import type { XorbRecord } from '../formats/xorb.js';
 import { XorbFile } from './xorb-reader.js';
 import { replaceReleasingOld } from '../fs/release-old.js';
 
@@ -40,79 +41,24 @@ export interface ByteRange {
 }
 
 /**
- * The bytes of `manifest` in order, one chunk (or part of one, at range edges) per step, read at
- * most 8 MiB at a time. A whole read is verified at the end: the generator throws IntegrityError
- * (naming the damaged xorb when one can be found) if the bytes do not hash to the oid. A range
- * read skips the terms before `start` and cannot check the whole-file hash (the chunks were
- * verified when they were stored; `hub fsck` re-verifies them).
+ * One step of {@link walkObject}: a piece of the object to hand on, or a request the driver
+ * answers (open a xorb, read chunks of it, tell whether it verifies). The walk itself does no
+ * I/O, so the synchronous and the asynchronous reader share it: one loop, one set of checks.
  */
-export function* objectPieces(store: Store, manifest: FileManifest, range?: ByteRange): Generator<Uint8Array, CatResult> {
-  const sha = range ? undefined : createSha256();
-  const files = new Map<string, XorbFile>();
-  const from = range?.start ?? 0;
-  const to = Math.min(range?.end ?? manifest.size, manifest.size);
-  let offset = 0; // object offset of the next byte
-  let size = 0;
-  try {
-    for (const term of manifest.terms) {
-      if (offset + term.bytes <= from) {
-        offset += term.bytes;
-        continue;
-      }
-      if (offset >= to) break;
-      let file = files.get(term.xorb);
-      if (!file) files.set(term.xorb, (file = XorbFile.open(store.xorbs, term.xorb)));
-      const records = file.records();
-      if (term.chunkEnd > records.length) {
-        throw new IntegrityError(`object ${manifest.oid} names chunks ${term.chunkStart}..${term.chunkEnd} of xorb ${term.xorb}, which has ${records.length}`, { data: { oid: manifest.oid, xorb: term.xorb } }, 'missing_chunk');
-      }
-      let termBytes = 0;
-      for (let start = term.chunkStart; start < term.chunkEnd && offset < to; ) {
-        let end = start + 1;
-        while (end < term.chunkEnd && records[end].dataOffset + records[end].length - records[start].offset <= READ_SPAN) end++;
-        const { bytes, records: got } = file.readChunks(start, end);
-        const base = got[0].offset;
-        for (const r of got) {
-          const data = bytes.subarray(r.dataOffset - base, r.dataOffset - base + r.length);
-          sha?.update(data);
-          termBytes += r.length;
-          const lo = Math.max(from - offset, 0);
-          const hi = Math.min(to - offset, r.length);
-          offset += r.length;
-          if (hi > lo) {
-            size += hi - lo;
-            yield lo === 0 && hi === r.length ? data : data.subarray(lo, hi);
-          }
-        }
-        start = end;
-      }
-      if (!range && termBytes !== term.bytes) {
-        throw new IntegrityError(`object ${manifest.oid}: xorb ${term.xorb} chunks ${term.chunkStart}..${term.chunkEnd} hold ${termBytes} bytes, the manifest says ${term.bytes}`, { data: { oid: manifest.oid, xorb: term.xorb } }, 'corrupt_xorb');
-      }
-    }
-    if (sha) {
-      const actual = sha.digest('hex');
-      if (actual !== manifest.oid || size !== manifest.size) {
-        throw new IntegrityError(
-          `object ${manifest.oid} failed verification: reassembled ${size} bytes hash to ${actual}${culprit(store, files)}`,
-          { data: { oid: manifest.oid } },
-          'hash_mismatch',
-        );
-      }
-    }
-    return { oid: manifest.oid, size };
-  } finally {
-    for (const f of files.values()) f.close();
-  }
-}
+type WalkStep =
+  | { kind: 'piece'; bytes: Uint8Array }
+  | { kind: 'open'; xorb: string }
+  | { kind: 'read'; file: XorbFile; start: number; end: number; until: number }
+  | { kind: 'corrupt'; file: XorbFile };
+type WalkAnswer = XorbFile | { bytes: Uint8Array; records: XorbRecord[] } | boolean | undefined;
 
 /**
- * objectPieces for a store of any kind (object storage included): the same pieces, checks and
- * errors, each xorb opened with its records (stored-xorb.ts) and read by spans that tell the
- * backend how far the read goes on (one ranged GET per term in object storage). Chunks of a term
- * that lie wholly before `range.start` are skipped unread.
+ * The term-by-term walk over `manifest` (or `range` of it): chunks of a term that lie wholly
+ * before `range.start` are skipped unread, each read spans at most 8 MiB and says how far the
+ * term's reads go on (`until`: one ranged GET per term in object storage), a whole read is hashed
+ * and checked against the oid at the end. Opened xorbs are closed when the walk ends, however.
  */
-export async function* objectPiecesAsync(store: Store, manifest: FileManifest, range?: ByteRange): AsyncGenerator<Uint8Array, CatResult> {
+function* walkObject(manifest: FileManifest, range?: ByteRange): Generator<WalkStep, CatResult, WalkAnswer> {
   const sha = range ? undefined : createSha256();
   const files = new Map<string, XorbFile>();
   const from = range?.start ?? 0;
@@ -127,7 +73,7 @@ export async function* objectPiecesAsync(store: Store, manifest: FileManifest, r
       }
       if (offset >= to) break;
       let file = files.get(term.xorb);
-      if (!file) files.set(term.xorb, (file = await openStoredXorb(store, term.xorb)));
+      if (!file) files.set(term.xorb, (file = (yield { kind: 'open', xorb: term.xorb }) as XorbFile));
       const records = file.records();
       if (term.chunkEnd > records.length) {
         throw new IntegrityError(`object ${manifest.oid} names chunks ${term.chunkStart}..${term.chunkEnd} of xorb ${term.xorb}, which has ${records.length}`, { data: { oid: manifest.oid, xorb: term.xorb } }, 'missing_chunk');
@@ -144,7 +90,7 @@ export async function* objectPiecesAsync(store: Store, manifest: FileManifest, r
       for (let start = first; start <= last && offset < to; ) {
         let end = start + 1;
         while (end <= last && records[end].dataOffset + records[end].length - records[start].offset <= READ_SPAN) end++;
-        const { bytes, records: got } = await file.readChunksAsync(start, end, until);
+        const { bytes, records: got } = (yield { kind: 'read', file, start, end, until }) as { bytes: Uint8Array; records: XorbRecord[] };
         const base = got[0].offset;
         for (const r of got) {
           const data = bytes.subarray(r.dataOffset - base, r.dataOffset - base + r.length);
@@ -155,7 +101,7 @@ export async function* objectPiecesAsync(store: Store, manifest: FileManifest, r
           offset += r.length;
           if (hi > lo) {
             size += hi - lo;
-            yield lo === 0 && hi === r.length ? data : data.subarray(lo, hi);
+            yield { kind: 'piece', bytes: lo === 0 && hi === r.length ? data : data.subarray(lo, hi) };
           }
         }
         start = end;
@@ -168,9 +114,9 @@ export async function* objectPiecesAsync(store: Store, manifest: FileManifest, r
       const actual = sha.digest('hex');
       if (actual !== manifest.oid || size !== manifest.size) {
         let culprit = ' (the manifest is wrong: its xorbs are intact)';
-        for (const f of files.values()) {
-          if (await f.verifyAsync(store.hashers).then(() => false, () => true)) {
-            culprit = ` (xorb ${f.xorb} is corrupt)`;
+        for (const file of files.values()) {
+          if ((yield { kind: 'corrupt', file }) as boolean) {
+            culprit = ` (xorb ${file.xorb} is corrupt)`;
             break;
           }
         }
@@ -180,6 +126,64 @@ export async function* objectPiecesAsync(store: Store, manifest: FileManifest, r
     return { oid: manifest.oid, size };
   } finally {
     for (const f of files.values()) f.close();
+  }
+}
+
+/**
+ * The bytes of `manifest` in order, one chunk (or part of one, at range edges) per step, read at
+ * most 8 MiB at a time. A whole read is verified at the end: the generator throws IntegrityError
+ * (naming the damaged xorb when one can be found) if the bytes do not hash to the oid. A range
+ * read skips what lies before `start` and cannot check the whole-file hash (the chunks were
+ * verified when they were stored; `hub fsck` re-verifies them).
+ */
+export function* objectPieces(store: Store, manifest: FileManifest, range?: ByteRange): Generator<Uint8Array, CatResult> {
+  const walk = walkObject(manifest, range);
+  try {
+    let answer: WalkAnswer;
+    for (;;) {
+      const next = walk.next(answer);
+      if (next.done) return next.value;
+      const step = next.value;
+      answer = undefined;
+      if (step.kind === 'piece') yield step.bytes;
+      else if (step.kind === 'open') answer = XorbFile.open(store.xorbs, step.xorb);
+      else if (step.kind === 'read') answer = step.file.readChunks(step.start, step.end);
+      else answer = isCorrupt(() => step.file.verify(store.hashers));
+    }
+  } finally {
+    walk.return({ oid: manifest.oid, size: 0 }); // closes the walk's xorb files
+  }
+}
+
+/**
+ * objectPieces for a store of any kind (object storage included): the same walk, pieces, checks
+ * and errors, each xorb opened with its records (stored-xorb.ts) and read asynchronously.
+ */
+export async function* objectPiecesAsync(store: Store, manifest: FileManifest, range?: ByteRange): AsyncGenerator<Uint8Array, CatResult> {
+  const walk = walkObject(manifest, range);
+  try {
+    let answer: WalkAnswer;
+    for (;;) {
+      const next = walk.next(answer);
+      if (next.done) return next.value;
+      const step = next.value;
+      answer = undefined;
+      if (step.kind === 'piece') yield step.bytes;
+      else if (step.kind === 'open') answer = await openStoredXorb(store, step.xorb);
+      else if (step.kind === 'read') answer = await step.file.readChunksAsync(step.start, step.end, step.until);
+      else answer = await step.file.verifyAsync(store.hashers).then(() => false, () => true);
+    }
+  } finally {
+    walk.return({ oid: manifest.oid, size: 0 }); // closes the walk's xorb files
+  }
+}
+
+function isCorrupt(verify: () => void): boolean {
+  try {
+    verify();
+    return false;
+  } catch {
+    return true;
   }
 }
 
@@ -215,18 +219,6 @@ export async function streamObject(store: Store, manifest: FileManifest, sink: (
     progress({ type: 'end', id: task, ok: false });
     throw err;
   }
-}
-
-/** Names the first xorb among `files` that fails verification, for the error message. */
-function culprit(store: Store, files: Map<string, XorbFile>): string {
-  for (const f of files.values()) {
-    try {
-      f.verify(store.hashers);
-    } catch {
-      return ` (xorb ${f.xorb} is corrupt)`;
-    }
-  }
-  return ' (the manifest is wrong: its xorbs are intact)';
 }
 
 /** Options of {@link catToFile}. */

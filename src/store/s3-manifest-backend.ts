@@ -37,6 +37,10 @@ export class S3ManifestBackend implements ManifestBackend {
     return (await this.objects.head(nameOf(oid))) !== undefined;
   }
 
+  async touchAsync(oid: string): Promise<boolean> {
+    return this.objects.touch(nameOf(oid), 'application/json');
+  }
+
   async readAsync(oid: string): Promise<FileManifest | undefined> {
     const bytes = await this.objects.get(nameOf(oid));
     return bytes && parseStoredManifest(oid, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));

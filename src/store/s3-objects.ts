@@ -20,11 +20,14 @@ import { createReadStream } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
+  AbortMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -173,6 +176,77 @@ export class S3Objects {
     } catch (err) {
       if (missing(err)) return undefined;
       throw this.error(err, `HEAD ${name}`);
+    }
+  }
+
+  /** The size and modification time of `name`, or undefined when there is no such object. */
+  async stat(name: string): Promise<{ size: number; mtimeMs: number } | undefined> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.key(name) }));
+      return { size: out.ContentLength ?? 0, mtimeMs: out.LastModified?.getTime() ?? 0 };
+    } catch (err) {
+      if (missing(err)) return undefined;
+      throw this.error(err, `HEAD ${name}`);
+    }
+  }
+
+  /**
+   * Renews the modification time of `name` (a copy onto itself, which S3 allows when the metadata
+   * is replaced; the bytes stay the same); false when there is no such object, which is then
+   * still absent: a touch never creates an object.
+   */
+  async touch(name: string, contentType = 'application/octet-stream'): Promise<boolean> {
+    const Key = this.key(name);
+    try {
+      await this.client.send(new CopyObjectCommand({ Bucket: this.location.bucket, Key, CopySource: `${this.location.bucket}/${Key.split('/').map(encodeURIComponent).join('/')}`, MetadataDirective: 'REPLACE', ContentType: contentType }));
+      return true;
+    } catch (err) {
+      if (missing(err)) return false;
+      throw this.error(err, `touch ${name}`);
+    }
+  }
+
+  /**
+   * A presigned URL (SigV4 in the query) for a GET of bytes [start, end) of `name`, valid for
+   * `expiresSeconds`. The Range header is a signed header (`X-Amz-SignedHeaders=host;range`), not
+   * hoisted into the query: the service refuses (403 SignatureDoesNotMatch) the URL with any other
+   * Range, or none, so its holder reads exactly that range. The URL names the service as the
+   * server reaches it (`--s3-endpoint`): clients must reach that address too.
+   */
+  async presignRange(name: string, start: number, end: number, expiresSeconds: number): Promise<string> {
+    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+    const range = new Set(['range']);
+    const command = new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(name), Range: `bytes=${start}-${end - 1}` });
+    return getSignedUrl(this.client, command, { expiresIn: expiresSeconds, signableHeaders: range, unhoistableHeaders: range });
+  }
+
+  /** The multipart uploads begun under the prefix and neither completed nor aborted (their parts are no object). */
+  async *listUploads(): AsyncIterable<{ name: string; uploadId: string; startedMs: number }> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.location.bucket, Prefix: this.base || undefined, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+      } catch (err) {
+        throw this.error(err, 'list multipart uploads');
+      }
+      for (const u of page.Uploads ?? []) {
+        if (u.Key !== undefined && u.UploadId !== undefined) yield { name: u.Key.slice(this.base.length), uploadId: u.UploadId, startedMs: u.Initiated?.getTime() ?? 0 };
+      }
+      if (!page.IsTruncated) return;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  /** Abandons a multipart upload (its parts are deleted); one already gone is no error. */
+  async abortUpload(name: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.location.bucket, Key: this.key(name), UploadId: uploadId }));
+    } catch (err) {
+      if (statusOf(err) === 404) return;
+      throw this.error(err, `abort the upload of ${name}`);
     }
   }
 

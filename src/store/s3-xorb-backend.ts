@@ -63,7 +63,7 @@ export class S3XorbBackend implements XorbBackend {
   /** Uploads `tmp` as the xorb's bytes, then its table (the xorb is visible from then on); removes `tmp`. */
   async commitAsync(tmp: string, xorb: string, table: ChunkTable): Promise<void> {
     try {
-      if (await this.existsAsync(xorb)) return; // same name, same bytes
+      if (await this.touchAsync(xorb)) return; // same name, same bytes (renewed: this writer references it now)
       const { size } = await stat(tmp);
       if (size !== table.size) throw new IntegrityError(`xorb ${xorb}: its file holds ${size} bytes, its chunk table ${table.size}`, { data: { xorb } }, 'corrupt_xorb');
       await this.objects.putFile(dataName(xorb), tmp, size);
@@ -77,6 +77,16 @@ export class S3XorbBackend implements XorbBackend {
   /** Asks the bucket every time (the tables kept in memory serve reads, not this: a xorb may have been removed since). */
   async existsAsync(xorb: string): Promise<boolean> {
     return (await this.objects.head(tableName(xorb))) !== undefined;
+  }
+
+  /** A presigned GET of bytes [start, end) of the xorb's bytes object, its Range header signed (S3Objects.presignRange). */
+  presignRange(xorb: string, start: number, end: number, expiresSeconds: number): Promise<string> {
+    return this.objects.presignRange(dataName(xorb), start, end, expiresSeconds);
+  }
+
+  /** Renews the table's modification time (what gc ages a published xorb by); false when the xorb is not published. */
+  async touchAsync(xorb: string): Promise<boolean> {
+    return this.objects.touch(tableName(xorb));
   }
 
   async openAsync(xorb: string): Promise<XorbHandle> {

@@ -60,10 +60,24 @@ export interface XorbBackend {
    */
   commitAsync(tmp: string, xorb: string, table: ChunkTable): Promise<void>;
   existsAsync(xorb: string): Promise<boolean>;
+  /**
+   * `existsAsync` for a writer about to reference the xorb in a new manifest (deduplicating
+   * against it): in object storage it also renews the xorb's modification time, so a `hub gc
+   * --root` running on another machine counts it as a recent write (docs/server.md, "Garbage
+   * collection on object storage"). A local store needs nothing more (its gc takes the store lock).
+   */
+  touchAsync(xorb: string): Promise<boolean>;
   /** Opens `xorb`; a missing one is IntegrityError 'missing_xorb'. */
   openAsync(xorb: string): Promise<XorbHandle>;
   listAsync(): AsyncIterable<XorbEntry>;
   removeAsync(xorb: string): Promise<void>;
+  /**
+   * Object storage only: a URL that lets anyone GET bytes [start, end) of the stored xorb, and
+   * nothing else, for `expiresSeconds` (the Range header is part of the signature: a client that
+   * sends another range, or none, is refused by the service). The stored bytes are the xorb's
+   * records from offset 0, as the local file holds them: ranges need no translation.
+   */
+  presignRange?(xorb: string, start: number, end: number, expiresSeconds: number): Promise<string>;
 }
 
 /** The error of a sync call on a store in object storage (a bug: that code path must use the async forms). */
@@ -84,6 +98,10 @@ export abstract class LocalXorbBackend implements XorbBackend {
   }
 
   async existsAsync(xorb: string): Promise<boolean> {
+    return this.exists(xorb);
+  }
+
+  async touchAsync(xorb: string): Promise<boolean> {
     return this.exists(xorb);
   }
 

@@ -6,31 +6,15 @@
  */
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import { HubError, NetworkError, UsageError } from '../errors.js';
+import { HubError, NetworkError } from '../errors.js';
 import { sendWithAuth, type LfsTarget } from './lfs-auth.js';
 import { errorForBody, requestJson } from './http-client.js';
 import { describeAnswer, isHtml, isRecord, parseJsonAnswer, unexpectedAnswer } from './remote-answer.js';
 
 const LFS = 'application/vnd.git-lfs+json';
 
-/** The transfer adapters hub offers a batch API, in order of preference (docs/protocol.md). */
-export const DEFAULT_TRANSFERS: readonly string[] = ['hub-chunks', 'xet', 'basic'];
-/** The adapters hub implements. */
-const KNOWN_TRANSFERS = new Set(DEFAULT_TRANSFERS);
-
-/**
- * HUB_TRANSFER as the adapters to offer: unset or empty, DEFAULT_TRANSFERS; else a comma-separated
- * list of them (`xet`, `hub-chunks`, `basic`), `basic` added last when missing (every LFS server
- * has it). A way to force one protocol for a measurement or a server that mishandles one.
- */
-export function transfersFrom(env: NodeJS.ProcessEnv): readonly string[] {
-  const raw = env.HUB_TRANSFER;
-  if (raw === undefined || raw.trim() === '') return DEFAULT_TRANSFERS;
-  const list = raw.split(',').map((t) => t.trim()).filter(Boolean);
-  const bad = list.find((t) => !KNOWN_TRANSFERS.has(t));
-  if (bad !== undefined) throw new UsageError(`HUB_TRANSFER must list transfer adapters among ${[...KNOWN_TRANSFERS].join(', ')}, not '${bad}'`, { data: { variable: 'HUB_TRANSFER', value: raw } }, 'bad_environment');
-  return [...new Set([...list, 'basic'])];
-}
+import { DEFAULT_TRANSFERS } from './transfer-choice.js';
+export { DEFAULT_TRANSFERS, transfersFrom } from './transfer-choice.js';
 
 /** An action of a batch response. */
 export interface LfsAction {

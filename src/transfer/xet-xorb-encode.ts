@@ -10,7 +10,7 @@
  * length must be known before it is sent), yielding to the event loop as it goes (other uploads
  * keep moving), so the caller bounds how many are held at once.
  */
-import { IntegrityError, UsageError } from '../errors.js';
+import { IntegrityError } from '../errors.js';
 import { compressChunk } from '../formats/chunk-compression.js';
 import { encodeXorbFooter, XORB_NONCE_BYTES, xorbFooterBytes } from '../formats/xorb-footer.js';
 import { CHUNK_HEADER_BYTES, CHUNK_RECORD_VERSION, MAX_CHUNK_BYTES, XorbRecordScanner, type XorbRecord } from '../formats/xorb.js';
@@ -34,16 +34,8 @@ const SAMPLE_CHUNKS = 32;
  */
 const WORTH = 0.89;
 
-/** How xorbs are compressed for upload: `auto` measures each (HUB_XET_COMPRESSION). */
-export type XetCompression = 'auto' | 'none' | 'lz4' | 'bg4-lz4';
-
-/** HUB_XET_COMPRESSION (`auto`, `none`, `lz4`, `bg4-lz4`; default `auto`); anything else is a usage error. */
-export function xetCompressionFrom(env: NodeJS.ProcessEnv): XetCompression {
-  const raw = env.HUB_XET_COMPRESSION;
-  if (raw === undefined || raw === '') return 'auto';
-  if (raw === 'auto' || raw === 'none' || raw === 'lz4' || raw === 'bg4-lz4') return raw;
-  throw new UsageError(`HUB_XET_COMPRESSION must be auto, none, lz4 or bg4-lz4, not '${raw}'`, { data: { variable: 'HUB_XET_COMPRESSION', value: raw } }, 'bad_environment');
-}
+import type { XetCompression } from './xet-compression.js';
+export { xetCompressionFrom, type XetCompression } from './xet-compression.js';
 
 /** One chunk of an encoded xorb, for the shard's xorb block. */
 export interface EncodedChunk {

@@ -95,3 +95,23 @@ describe.skipIf(testPostgres() === undefined)('two hub serve processes on one Po
     }
   });
 });
+
+describe('servers starting at once on one fresh root', () => {
+  it('print exactly one first admin token between them, and it works on every one (SQLite run: one file; PostgreSQL run: one database)', async () => {
+    const root = tmpDir('hub-first-');
+    await rootDatabase(root); // the PostgreSQL run's database exists before the servers race for its first token
+    const servers = await Promise.all(Array.from({ length: 4 }, () => startHubServe(root)));
+    try {
+      const printed = servers.map((s) => s.adminToken).filter((t) => t !== '');
+      expect(printed).toHaveLength(1);
+      for (const s of servers) {
+        const who = await request(`${s.url}/api/whoami-v2`, { headers: { authorization: `Bearer ${printed[0]}` } });
+        expect(((await who.body.json()) as { name: string; isAdmin: boolean })).toMatchObject({ name: 'admin', isAdmin: true });
+      }
+      const tokens = await runHubJson(['token', 'list', '--root', root]);
+      expect((tokens.tokens as unknown[]).length).toBe(1);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  });
+});

@@ -123,15 +123,6 @@ describe.skipIf(!s3Wanted())('hub serve with its content in an S3 bucket (a real
     expect((await runHubJson(['status'], { cwd: join(parent, 'b'), env })).clean).toBe(true);
   });
 
-  it('hub gc --root refuses the root (exit 2, one line) and removes nothing: gc of a bucket is not there yet', async () => {
-    const before = await bucketObjects();
-    const r = await runHub(['gc', '--root', s.root, '--grace', '0'], { env: { HUB_HOME: tmpDir() } });
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^hub: error: the server of ${s.root} keeps its content in s3://${bucket}/models at http://\\S+: hub gc --root cannot collect a bucket yet \\(nothing was removed\\)$`))]);
-    expect(await bucketObjects()).toEqual(before);
-    expect(JSON.parse((await runHub(['gc', '--root', s.root, '--json'], { env: { HUB_HOME: tmpDir() } })).stdout).error.code).toBe('gc_on_object_store');
-  });
-
   it('refuses a bad --storage (exit 2) and an unreachable service (exit 6) with one line each', async () => {
     const bad = await runHub(['serve', '--root', tmpDir(), '--port', '0', '--storage', 's3://Not_A_Bucket']);
     expect(bad.code).toBe(2);

@@ -133,6 +133,51 @@ describe('hub serve as a Xet CAS, byte by byte', () => {
     expect((await get(w, `/v1/reconstructions/${f.fileHex}`, { range: `bytes=${f.data.length}-` })).status).toBe(416);
   });
 
+  it('a v2 fetch URL of several ranges serves them together or one at a time (as xet-core fetches), never the bytes between them', async () => {
+    const w = await casToken('alice/pub', 'write', tok.alice);
+    const chunks = mixedChunks(5);
+    const f = xetFile(chunks);
+    // a file of chunks 0-1 and 3-4 of the xorb: chunk 2 is not part of it
+    const kept = [0, 1, 3, 4];
+    const data = Buffer.concat(kept.map((i) => chunks[i]));
+    const file = {
+      fileHash: fileHash(kept.map((i) => ({ hash: f.chunkHashes[i], size: chunks[i].length })), hashers),
+      terms: [
+        { xorbHash: f.shard.xorbs[0].xorbHash, flags: 0, unpackedBytes: chunks[0].length + chunks[1].length, chunkStart: 0, chunkEnd: 2 },
+        { xorbHash: f.shard.xorbs[0].xorbHash, flags: 0, unpackedBytes: chunks[3].length + chunks[4].length, chunkStart: 3, chunkEnd: 5 },
+      ],
+      verification: [termVerificationHash(f.chunkHashes.slice(0, 2), verifier), termVerificationHash(f.chunkHashes.slice(3, 5), verifier)],
+      sha256: fromXetHex(sha256(data)),
+    };
+    expect((await postXorb(w, f.xorbHex, f.xorb)).status).toBe(200);
+    const sh = await postShard(w, encodeShard({ files: [file], xorbs: f.shard.xorbs, footer: null }));
+    expect(sh.status, sh.text).toBe(200);
+    const r = await get(w, `/v2/reconstructions/${xetHex(file.fileHash)}`);
+    expect(r.status, r.text).toBe(200);
+    const [entry] = r.json.xorbs[f.xorbHex] as Array<{ url: string; ranges: Array<{ bytes: { start: number; end: number } }> }>;
+    expect(entry.ranges).toHaveLength(2);
+    const [a, b] = entry.ranges.map((x) => x.bytes);
+    const both = await http(entry.url, { headers: { range: `bytes=${a.start}-${a.end},${b.start}-${b.end}` } });
+    expect(both.status, both.text).toBe(206);
+    expect(both.headers['content-type']).toMatch(/^multipart\/byteranges/);
+    const one = await http(entry.url, { headers: { range: `bytes=${a.start}-${a.end}` } });
+    const two = await http(entry.url, { headers: { range: `bytes=${b.start}-${b.end}` } });
+    expect([one.status, two.status]).toEqual([206, 206]);
+    // stored uncompressed: each record is its 8-byte header and the chunk's bytes
+    const records = (body: Buffer) => {
+      const out: Buffer[] = [];
+      for (let at = 0; at < body.length; at += 8 + body.readUIntLE(at + 1, 3)) out.push(body.subarray(at + 8, at + 8 + body.readUIntLE(at + 1, 3)));
+      return Buffer.concat(out);
+    };
+    expect(records(one.body).equals(Buffer.concat([chunks[0], chunks[1]])), `seed ${seed}`).toBe(true);
+    expect(records(two.body).equals(Buffer.concat([chunks[3], chunks[4]])), `seed ${seed}`).toBe(true);
+    expect((await http(entry.url, { headers: { range: `bytes=${a.start}-${a.end - 1}` } })).status).toBe(206); // within a signed range
+    // the bytes of chunk 2, between the signed ranges: refused however they are asked for
+    for (const range of [`bytes=${a.start}-${b.end}`, `bytes=${a.end + 1}-${b.start - 1}`, `bytes=${a.start}-${a.end + 1}`, `bytes=${b.start - 1}-${b.end}`]) {
+      expect((await http(entry.url, { headers: { range } })).status, range).toBe(403);
+    }
+  });
+
   it('refuses malformed xorbs with one clear 400 each and stores nothing', async () => {
     const w = await casToken('alice/pub', 'write', tok.alice);
     const good = xetFile(mixedChunks(), { footer: true });

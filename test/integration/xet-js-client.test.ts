@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { __internal_XetBlob as XetBlob, createRepo, downloadFile, fileDownloadInfo, uploadFiles } from '@huggingface/hub';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.js';
-import { startHubServe, type TestServer } from '../helpers/hub-server.js';
+import { describe, expect, it } from 'vitest';
+import type { ProxiedRequest } from '../helpers/fault-proxy.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
 import { ID, localRepoWithRemote } from '../helpers/remote-repo.js';
+import { serveBehindProxy } from '../helpers/served-behind-proxy.js';
 import { runHubJson } from '../helpers/run-hub.js';
 import { serverContent } from '../helpers/server-content.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
@@ -28,20 +28,11 @@ const FIRST_CHUNK_SAME = 'the test revision must keep its first chunk: the JS cl
 const seen = (log: ProxiedRequest[], method: string, path: RegExp) => log.filter((r) => r.method === method && path.test(r.url.split('?')[0]));
 
 describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
-  let s: TestServer;
-  let proxy: FaultProxy;
-  beforeAll(async () => {
-    s = await startHubServe();
-    proxy = await startFaultProxy(s.url, []);
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await s?.stop();
-  });
+  const t = serveBehindProxy();
 
   it('uploads through xorbs and a shard, downloads through a reconstruction; hub clone reads the same bytes; a 10%-changed revision sends at most 15% of the file', async () => {
-    const hubUrl = proxy.url; // every request of the client goes through the proxy (the server builds its URLs from Host)
-    const accessToken = s.adminToken;
+    const hubUrl = t.proxy.url; // every request of the client goes through the proxy (the server builds its URLs from Host)
+    const accessToken = t.server.adminToken;
     const repo = { type: 'model' as const, name: 'admin/xet-up' };
     const dir = tmpDir();
     makeModel(join(dir, 'v1.safetensors'), '16MiB', 171);
@@ -51,9 +42,9 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     expect(v2.subarray(0, FIRST_CHUNK_MAX).equals(v1.subarray(0, FIRST_CHUNK_MAX)), FIRST_CHUNK_SAME).toBe(true);
     await createRepo({ repo, accessToken, hubUrl });
 
-    proxy.log.length = 0;
+    t.proxy.log.length = 0;
     await uploadFiles({ repo, accessToken, hubUrl, files: [{ path: 'model.safetensors', content: new Blob([v1]) }] });
-    const up = proxy.log.splice(0);
+    const up = t.proxy.log.splice(0);
     expect(seen(up, 'POST', /\/info\/lfs\/objects\/batch$/)).toHaveLength(1);
     const xorbs = seen(up, 'POST', new RegExp(`^${CAS}/v1/xorbs/default/[0-9a-f]{64}$`));
     expect(xorbs.length).toBeGreaterThan(0);
@@ -72,7 +63,7 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     const blob = await downloadFile({ repo, path: 'model.safetensors', hubUrl, accessToken });
     expect(blob).toBeInstanceOf(XetBlob);
     expect(sha256(new Uint8Array(await blob!.arrayBuffer()))).toBe(sha256(v1));
-    const down = proxy.log.splice(0);
+    const down = t.proxy.log.splice(0);
     expect(seen(down, 'GET', /\/api\/models\/admin\/xet-up\/xet-read-token\/[0-9a-f]{40}$/)).toHaveLength(1);
     expect(seen(down, 'GET', new RegExp(`^${CAS}/v2/reconstructions/[0-9a-f]{64}$`)).length).toBeGreaterThan(0);
     expect(seen(down, 'GET', new RegExp(`^${CAS}/v2/`)).every((r) => r.authorization?.startsWith('Bearer xet1.'))).toBe(true);
@@ -84,12 +75,12 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     // hub clone (its hub-chunks client) reads what the JS client uploaded
     const env = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: accessToken };
     const parent = tmpDir();
-    await runHubJson(['clone', `${s.url}/admin/xet-up`, 'c1'], { cwd: parent, env });
+    await runHubJson(['clone', `${t.server.url}/admin/xet-up`, 'c1'], { cwd: parent, env });
     expect(sha256(readFileSync(join(parent, 'c1', 'model.safetensors')))).toBe(sha256(v1));
 
     // a fine-tune (10% of the tensors changed): the client deduplicates against the server (global dedup)
     await uploadFiles({ repo, accessToken, hubUrl, files: [{ path: 'model.safetensors', content: new Blob([v2]) }] });
-    const up2 = proxy.log.splice(0);
+    const up2 = t.proxy.log.splice(0);
     expect(seen(up2, 'GET', new RegExp(`^${CAS}/v1/chunks/default(-merkledb)?/[0-9a-f]{64}$`)).some((r) => r.received > 0)).toBe(true);
     const sent = up2.reduce((n, r) => n + r.sent, 0);
     expect(sent, `sent ${sent} bytes for a ${v2.length}-byte revision`).toBeLessThanOrEqual(v2.length * 0.15);
@@ -97,14 +88,14 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     const blob2 = await downloadFile({ repo, path: 'model.safetensors', hubUrl, accessToken });
     expect(sha256(new Uint8Array(await blob2!.arrayBuffer()))).toBe(sha256(v2));
     // v2 reuses v1's xorb around the changed chunks: several ranges of it in one request (multipart/byteranges)
-    expect(seen(proxy.log.splice(0), 'GET', new RegExp(`^${CAS}/fetch/`)).some((r) => r.range?.includes(','))).toBe(true);
-    await runHubJson(['clone', `${s.url}/admin/xet-up`, 'c2'], { cwd: parent, env });
+    expect(seen(t.proxy.log.splice(0), 'GET', new RegExp(`^${CAS}/fetch/`)).some((r) => r.range?.includes(','))).toBe(true);
+    await runHubJson(['clone', `${t.server.url}/admin/xet-up`, 'c2'], { cwd: parent, env });
     expect(sha256(readFileSync(join(parent, 'c2', 'model.safetensors')))).toBe(sha256(v2));
   });
 
   it('a 10%-changed revision of a file of several xorbs sends at most 15% of it (the dedup answer names the xorbs of the file the first chunk begins)', async () => {
-    const hubUrl = proxy.url;
-    const accessToken = s.adminToken;
+    const hubUrl = t.proxy.url;
+    const accessToken = t.server.adminToken;
     const repo = { type: 'model' as const, name: 'admin/xet-big' };
     const dir = tmpDir();
     makeModel(join(dir, 'v1.safetensors'), '96MiB', 174);
@@ -112,31 +103,31 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     const v2 = readFileSync(join(dir, 'v2.safetensors'));
     expect(v2.subarray(0, FIRST_CHUNK_MAX).equals(readFileSync(join(dir, 'v1.safetensors')).subarray(0, FIRST_CHUNK_MAX)), FIRST_CHUNK_SAME).toBe(true);
     await createRepo({ repo, accessToken, hubUrl });
-    proxy.log.length = 0;
+    t.proxy.log.length = 0;
     await uploadFiles({ repo, accessToken, hubUrl, files: [{ path: 'model.safetensors', content: new Blob([readFileSync(join(dir, 'v1.safetensors'))]) }] });
-    expect(seen(proxy.log.splice(0), 'POST', new RegExp(`^${CAS}/v1/xorbs/`)).length).toBeGreaterThan(1); // the file spans xorbs
+    expect(seen(t.proxy.log.splice(0), 'POST', new RegExp(`^${CAS}/v1/xorbs/`)).length).toBeGreaterThan(1); // the file spans xorbs
     await uploadFiles({ repo, accessToken, hubUrl, files: [{ path: 'model.safetensors', content: new Blob([v2]) }] });
-    const sent = proxy.log.splice(0).reduce((n, r) => n + r.sent, 0);
+    const sent = t.proxy.log.splice(0).reduce((n, r) => n + r.sent, 0);
     expect(sent, `sent ${sent} bytes for a ${v2.length}-byte revision`).toBeLessThanOrEqual(v2.length * 0.15);
     const blob = await downloadFile({ repo, path: 'model.safetensors', hubUrl, accessToken });
     expect(sha256(new Uint8Array(await blob!.arrayBuffer()))).toBe(sha256(v2));
     // its xorbs hold more than 64 MiB of chunk data (cut at 64 MiB compressed), stored uncompressed: hub clone reads them
-    const stored = [...(await serverContent(s).xorbs()).values()]; // the root's files, or the bucket in the S3 run
+    const stored = [...(await serverContent(t.server).xorbs()).values()]; // the root's files, or the bucket in the S3 run
     expect(Math.max(...stored)).toBeGreaterThan(64 << 20);
     const parent = tmpDir();
-    await runHubJson(['clone', `${s.url}/admin/xet-big`, 'c'], { cwd: parent, env: { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: accessToken } });
+    await runHubJson(['clone', `${t.server.url}/admin/xet-big`, 'c'], { cwd: parent, env: { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: accessToken } });
     expect(sha256(readFileSync(join(parent, 'c', 'model.safetensors')))).toBe(sha256(v2));
   });
 
   it('downloads through Xet what hub push pushed, byte-exact, a range of it too', async () => {
-    const { dir: a, env } = await localRepoWithRemote(s, 'admin/xet-down');
+    const { dir: a, env } = await localRepoWithRemote(t.server, 'admin/xet-down');
     makeModel(join(a, 'model.safetensors'), '8MiB', 173);
     writeFileSync(join(a, 'README.md'), '# pushed by hub\n');
     await runHubJson(['add', '-A'], { cwd: a, env });
     await runHubJson(['commit', '-m', 'from hub'], { cwd: a, env });
     await runHubJson(['push'], { cwd: a, env });
     const model = readFileSync(join(a, 'model.safetensors'));
-    const opts = { repo: { type: 'model' as const, name: 'admin/xet-down' }, hubUrl: proxy.url, accessToken: s.adminToken };
+    const opts = { repo: { type: 'model' as const, name: 'admin/xet-down' }, hubUrl: t.proxy.url, accessToken: t.server.adminToken };
 
     // the resolve answer names the file's Xet hash, the one `hub chunk` computes, and its token route
     const info = await fileDownloadInfo({ ...opts, path: 'model.safetensors' });
@@ -146,13 +137,13 @@ describe('@huggingface/hub on its default (Xet) path against hub serve', () => {
     expect(info?.etag.replace(/"/g, '')).toBe(sha256(model));
     expect(info?.size).toBe(model.length);
 
-    proxy.log.length = 0;
+    t.proxy.log.length = 0;
     const blob = await downloadFile({ ...opts, path: 'model.safetensors' });
     expect(blob).toBeInstanceOf(XetBlob);
     expect(sha256(new Uint8Array(await blob!.arrayBuffer()))).toBe(sha256(model));
     const slice = new Uint8Array(await blob!.slice(1_000_003, 3_500_017).arrayBuffer());
     expect(Buffer.from(slice).equals(model.subarray(1_000_003, 3_500_017))).toBe(true);
-    const log = proxy.log.splice(0);
+    const log = t.proxy.log.splice(0);
     expect(seen(log, 'GET', new RegExp(`^${CAS}/v2/reconstructions/[0-9a-f]{64}$`)).length).toBeGreaterThanOrEqual(2);
     expect(seen(log, 'GET', new RegExp(`^${CAS}/fetch/`)).length).toBeGreaterThan(0);
     // a small file is a git blob: no Xet for it

@@ -9,11 +9,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { __internal_XetBlob as XetBlob, createRepo, downloadFile, uploadFiles } from '@huggingface/hub';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.js';
-import { startHubServe, type TestServer } from '../helpers/hub-server.js';
+import { describe, expect, it } from 'vitest';
+import type { ProxiedRequest } from '../helpers/fault-proxy.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
 import { ID, localRepoWithRemote } from '../helpers/remote-repo.js';
+import { serveBehindProxy } from '../helpers/served-behind-proxy.js';
 import { preferTransfer, runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
@@ -31,20 +31,11 @@ const xetOnly = (log: ProxiedRequest[]) => {
 // hub's first choice against hub serve is hub-chunks: these suites ask for Xet first
 preferTransfer('xet,hub-chunks');
 describe('hub and the Hugging Face JS client on one Xet CAS', () => {
-  let s: TestServer;
-  let proxy: FaultProxy;
-  beforeAll(async () => {
-    s = await startHubServe();
-    proxy = await startFaultProxy(s.url, []);
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await s?.stop();
-  });
+  const t = serveBehindProxy();
 
   it('the JS client uploads, hub clones; the JS client uploads a 10%-changed revision, hub pulls it moving at most 15%', async () => {
     const repo = { type: 'model' as const, name: 'admin/from-js' };
-    const opts = { repo, accessToken: s.adminToken, hubUrl: proxy.url };
+    const opts = { repo, accessToken: t.server.adminToken, hubUrl: t.proxy.url };
     const dir = tmpDir();
     makeModel(join(dir, 'v1.safetensors'), '16MiB', 1801);
     mutateModel(join(dir, 'v1.safetensors'), join(dir, 'v2.safetensors'), 0.1, 1802);
@@ -53,18 +44,18 @@ describe('hub and the Hugging Face JS client on one Xet CAS', () => {
     await createRepo(opts);
     await uploadFiles({ ...opts, files: [{ path: 'model.safetensors', content: new Blob([v1]) }] });
 
-    const env = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken };
+    const env = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: t.server.adminToken };
     const parent = tmpDir();
-    proxy.log.length = 0;
-    const clone = await runHubJson(['clone', `${proxy.url}/admin/from-js`, 'c'], { cwd: parent, env });
+    t.proxy.log.length = 0;
+    const clone = await runHubJson(['clone', `${t.proxy.url}/admin/from-js`, 'c'], { cwd: parent, env });
     expect(clone.transfer).toBe('xet');
     expect(sha256(readFileSync(join(parent, 'c', 'model.safetensors')))).toBe(sha256(v1));
-    xetOnly(proxy.log.splice(0));
+    xetOnly(t.proxy.log.splice(0));
 
     await uploadFiles({ ...opts, files: [{ path: 'model.safetensors', content: new Blob([v2]) }] });
-    proxy.log.length = 0;
+    t.proxy.log.length = 0;
     const pull = await runHubJson(['pull'], { cwd: join(parent, 'c'), env });
-    const log = proxy.log.splice(0);
+    const log = t.proxy.log.splice(0);
     expect(pull.transfer).toBe('xet');
     expect(sha256(readFileSync(join(parent, 'c', 'model.safetensors')))).toBe(sha256(v2));
     const moved = contentBytes(log);
@@ -74,15 +65,15 @@ describe('hub and the Hugging Face JS client on one Xet CAS', () => {
   });
 
   it('hub pushes, the JS client downloads; hub pushes a 10%-changed revision sending at most 15%, the JS client downloads it byte-exact', async () => {
-    const a = await localRepoWithRemote(s, 'admin/from-hub', { base: proxy.url });
+    const a = await localRepoWithRemote(t.server, 'admin/from-hub', { base: t.proxy.url });
     const model = join(a.dir, 'model.safetensors');
     makeModel(model, '16MiB', 1811);
     await runHubJson(['add', '-A'], { cwd: a.dir, env: a.env });
     await runHubJson(['commit', '-m', 'v1'], { cwd: a.dir, env: a.env });
-    proxy.log.length = 0;
+    t.proxy.log.length = 0;
     expect((await runHubJson(['push'], { cwd: a.dir, env: a.env })).transfer).toBe('xet');
-    xetOnly(proxy.log.splice(0));
-    const opts = { repo: { type: 'model' as const, name: 'admin/from-hub' }, accessToken: s.adminToken, hubUrl: proxy.url, path: 'model.safetensors' };
+    xetOnly(t.proxy.log.splice(0));
+    const opts = { repo: { type: 'model' as const, name: 'admin/from-hub' }, accessToken: t.server.adminToken, hubUrl: t.proxy.url, path: 'model.safetensors' };
     const blob1 = await downloadFile(opts);
     expect(blob1).toBeInstanceOf(XetBlob);
     expect(sha256(new Uint8Array(await blob1!.arrayBuffer()))).toBe(sha256(readFileSync(model)));
@@ -92,9 +83,9 @@ describe('hub and the Hugging Face JS client on one Xet CAS', () => {
     renameSync(next, model);
     await runHubJson(['add', '-A'], { cwd: a.dir, env: a.env });
     await runHubJson(['commit', '-m', 'v2'], { cwd: a.dir, env: a.env });
-    proxy.log.length = 0;
+    t.proxy.log.length = 0;
     await runHubJson(['push'], { cwd: a.dir, env: a.env });
-    const log = proxy.log.splice(0);
+    const log = t.proxy.log.splice(0);
     const size = readFileSync(model).length;
     expect(contentBytes(log), 'hub push of v2').toBeLessThanOrEqual(size * 0.15);
     xetOnly(log);

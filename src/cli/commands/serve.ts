@@ -21,8 +21,9 @@ export function register(program: Command): void {
     .option('--max-git <n>', 'git requests at once (per client: a quarter, at least 1)', '32')
     .option('--storage <where>', 'where xorbs and manifests live: local (the root\'s store folder) or s3://BUCKET[/PREFIX]', 'local')
     .option('--s3-endpoint <url>', 'the S3-compatible service (path-style; default: AWS S3 of AWS_REGION)')
+    .option('--presigned-downloads', "with S3 storage: Xet reconstructions hand presigned URLs of the bucket (each signed for one byte range), so downloads bypass the server")
     .action(
-      action(async (ctx, opts: { root: string; database?: string; host: string; port: string; chunkTransfer: boolean; publicUrl?: string; idleTimeout: string; workers: string; maxGit: string; storage: string; s3Endpoint?: string }) => {
+      action(async (ctx, opts: { root: string; database?: string; host: string; port: string; chunkTransfer: boolean; publicUrl?: string; idleTimeout: string; workers: string; maxGit: string; storage: string; s3Endpoint?: string; presignedDownloads?: boolean }) => {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a number from 0 to 65535, not '${opts.port}'`);
         const idle = Number(opts.idleTimeout);
@@ -33,11 +34,13 @@ export function register(program: Command): void {
         if (!Number.isInteger(maxGit) || maxGit < 1 || maxGit > 4096) throw new UsageError(`--max-git takes a number from 1 to 4096, not '${opts.maxGit}'`);
         const { describeStorage, parseStorageLocation } = await import('../../store/storage-location.js');
         const storage = parseStorageLocation(opts.storage, opts.s3Endpoint);
+        if (opts.presignedDownloads && storage.kind !== 's3') throw new UsageError('--presigned-downloads needs --storage s3://BUCKET[/PREFIX]: only an object store presigns URLs', {}, 'bad_storage');
+        if (opts.presignedDownloads && !opts.chunkTransfer) throw new UsageError('--presigned-downloads presigns the Xet CAS\'s fetch URLs, which --no-chunk-transfer turns off', {}, 'bad_storage');
         const { parsePublicUrl, startServer } = await import('../../server/app.js');
         const publicUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl);
         const server = await startServer({
           root: resolve(ctx.cwd, opts.root), database: opts.database, host: opts.host, port, version: hubVersion(), chunkTransfer: opts.chunkTransfer, env: ctx.env, log: (line) => ctx.stderr(`${line}\n`),
-          publicUrl, idleTimeoutMs: Math.round(idle * 1000), workers, maxGitRequests: maxGit, maxGitRequestsPerClient: Math.max(1, Math.floor(maxGit / 4)), storage,
+          publicUrl, idleTimeoutMs: Math.round(idle * 1000), workers, maxGitRequests: maxGit, maxGitRequestsPerClient: Math.max(1, Math.floor(maxGit / 4)), storage, presignedDownloads: opts.presignedDownloads === true,
         });
         // stdout: the admin token (first start only, shown once) then the URL, in this order
         if (ctx.json) ctx.stdout(`${JSON.stringify({ url: server.url, ...(server.adminToken ? { adminToken: server.adminToken } : {}) })}\n`);

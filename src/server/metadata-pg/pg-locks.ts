@@ -7,22 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { LfsLocks, LockPage, LockQuery, LockRecord } from '../lfs-locks-db.js';
+import { SELECT_LOCKS, toLock, type LfsLocks, type LockPage, type LockQuery, type LockRecord, type LockRow } from '../lfs-locks-db.js';
 import type { User } from '../user.js';
-
-interface LockRow {
-  id: string;
-  path: string;
-  owner_id: number;
-  owner: string;
-  locked_at: number;
-}
-
-const SELECT = 'SELECT l.id, l.path, l.owner_id, u.name AS owner, l.locked_at FROM lfs_locks l JOIN users u ON u.id = l.owner_id';
-
-function toLock(row: LockRow): LockRecord {
-  return { id: row.id, path: row.path, ownerId: row.owner_id, owner: row.owner, lockedAt: row.locked_at };
-}
 
 /** LfsLocks on a PostgreSQL database with pg-schema.ts's tables. */
 export class PgLfsLocks implements LfsLocks {
@@ -37,7 +23,7 @@ export class PgLfsLocks implements LfsLocks {
         [randomUUID(), repoId, path, owner.id, this.now()],
       );
       if (inserted.rows.length > 0) return { created: true, lock: toLock(inserted.rows[0]) };
-      const held = await this.pool.query<LockRow>(`${SELECT} WHERE l.repo_id = $1 AND l.path = $2`, [repoId, path]);
+      const held = await this.pool.query<LockRow>(`${SELECT_LOCKS} WHERE l.repo_id = $1 AND l.path = $2`, [repoId, path]);
       if (held.rows.length > 0) return { created: false, lock: toLock(held.rows[0]) };
     }
   }
@@ -54,13 +40,13 @@ export class PgLfsLocks implements LfsLocks {
     if (query.from !== undefined) add('l.path >= ?', query.from);
     // one more than asked: whether there is a next page, and where it starts
     args.push(query.limit + 1);
-    const rows = (await this.pool.query<LockRow>(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY l.path LIMIT $${args.length}`, args)).rows;
+    const rows = (await this.pool.query<LockRow>(`${SELECT_LOCKS} WHERE ${where.join(' AND ')} ORDER BY l.path LIMIT $${args.length}`, args)).rows;
     const locks = rows.slice(0, query.limit).map(toLock);
     return rows.length > query.limit ? { locks, next: rows[query.limit].path } : { locks };
   }
 
   async get(repoId: number, id: string): Promise<LockRecord | undefined> {
-    const row = await this.pool.query<LockRow>(`${SELECT} WHERE l.repo_id = $1 AND l.id = $2`, [repoId, id]);
+    const row = await this.pool.query<LockRow>(`${SELECT_LOCKS} WHERE l.repo_id = $1 AND l.id = $2`, [repoId, id]);
     return row.rows[0] && toLock(row.rows[0]);
   }
 

@@ -22,7 +22,7 @@ import { checkLabel, checkName, checkObject, checkRepoName, checkType, isName, n
 import type { User } from '../user.js';
 import { checkPostgresUrl, createPool, databaseError, transaction } from './pg-connect.js';
 import { PgLfsLocks } from './pg-locks.js';
-import { LOCK_CLASS, migrate } from './pg-schema.js';
+import { FIRST_TOKEN_LOCK, LOCK_CLASS, migrate } from './pg-schema.js';
 import { addRanges, lockRepos, PgChunkVisibility } from './pg-visibility.js';
 
 /** Connections for queries, per server. */
@@ -153,6 +153,20 @@ export class PgMetadata implements Metadata {
 
   async countTokens(): Promise<number> {
     return (await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM tokens')).rows[0].n;
+  }
+
+  async createFirstAdminToken(label: string): Promise<string | undefined> {
+    checkLabel(label);
+    const { token, hash } = newToken();
+    return transaction(this.pool, async (c) => {
+      // servers starting at once on an empty database queue here; the first one creates the token
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, FIRST_TOKEN_LOCK]);
+      if ((await c.query<{ n: number }>('SELECT count(*) AS n FROM tokens')).rows[0].n > 0) return undefined;
+      await c.query("INSERT INTO users (name, admin) VALUES ('admin', true) ON CONFLICT DO NOTHING");
+      const user = (await c.query<{ id: number }>("UPDATE users SET admin = true WHERE lower(name) = 'admin' RETURNING id")).rows[0];
+      await c.query('INSERT INTO tokens (hash, user_id, write, label, created_at) VALUES ($1, $2, true, $3, $4)', [hash, user.id, label, this.now()]);
+      return token;
+    });
   }
 
   async revokeToken(id: number): Promise<void> {

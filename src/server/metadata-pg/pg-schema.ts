@@ -15,8 +15,13 @@ import type pg from 'pg';
 import { HubError } from '../../errors.js';
 import { redactUrl, transaction } from './pg-connect.js';
 
-/** The advisory lock class of hub (`hub!`): (class, 0) guards migrations, (class, repo id) a repository's ref updates. */
+/**
+ * The advisory lock class of hub (`hub!`): (class, 0) guards migrations, (class, repo id) a
+ * repository's ref updates, (class, FIRST_TOKEN_LOCK) the first admin token of an empty database.
+ */
 export const LOCK_CLASS = 0x68756221;
+/** The second key of the first admin token's advisory lock (repository ids are positive). */
+export const FIRST_TOKEN_LOCK = -1;
 
 const V3 = `
 CREATE TABLE users (
@@ -88,7 +93,12 @@ CREATE TABLE lfs_locks (
 `;
 
 /** Each migration takes the schema from the version before it to `version`, in order. */
-export const PG_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [{ version: 3, sql: V3 }];
+export const PG_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  { version: 3, sql: V3 },
+  // SQLite's schema 4 made token and repository ids never reused; identity columns never were, so
+  // nothing changes here: the version is counted so that both engines' numbers mean the same tables
+  { version: 4, sql: 'SELECT 1' },
+];
 
 /** The schema version this hub writes and reads. */
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

@@ -96,6 +96,21 @@ describe.skipIf(testPostgres() === undefined)('PostgreSQL metadata', () => {
     }
   });
 
+  it('of four servers starting at once on an empty database exactly one creates the first admin token', async () => {
+    const url = (await freshDatabase())!;
+    const stores = await Promise.all(Array.from({ length: 4 }, () => PgMetadata.open(url)));
+    try {
+      const made = await Promise.all(stores.map((m) => m.createFirstAdminToken('first start')));
+      const tokens = made.filter((t) => t !== undefined);
+      expect(tokens).toHaveLength(1);
+      expect(await stores[3].resolveToken(tokens[0]!)).toMatchObject({ user: { name: 'admin', admin: true }, write: true });
+      expect(await stores[0].countTokens()).toBe(1);
+      expect(await stores[1].createFirstAdminToken('again')).toBeUndefined(); // a restart makes none
+    } finally {
+      await Promise.all(stores.map((m) => m.close()));
+    }
+  });
+
   it('a token one server revokes is refused by the other at once; a lock one takes, the other sees held', async () => {
     const { a, b, close } = await twoServers();
     try {
