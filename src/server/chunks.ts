@@ -22,6 +22,7 @@ import type { Store } from '../store/store.js';
 import { coversChunks, type ChunkRuns } from './chunk-visibility.js';
 import type { JobRunner } from './hf-commit.js';
 import { holdObject } from './hold-object.js';
+import { SyncAsWritten } from './sync-as-written.js';
 import { HttpError, readBody, readJsonBody, sendJson } from './http-util.js';
 import { parseRange } from './lfs.js';
 import { sendRange } from './send-range.js';
@@ -121,6 +122,7 @@ async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
   mkdirSync(ctx.tmpDir, { recursive: true });
   const tmp = join(ctx.tmpDir, `xorb-${xorb.slice(0, 16)}-${process.pid}-${randomBytes(6).toString('hex')}`);
   const out = createWriteStream(tmp, { flags: 'wx' });
+  const sync = new SyncAsWritten(out); // the import's fdatasync then finds little left (sync-as-written.ts)
   let writeError: Error | undefined;
   out.on('error', (err) => (writeError ??= err)); // see handleUpload: never an unhandled 'error'
   let received = 0;
@@ -130,7 +132,9 @@ async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
       if (received > declared) throw new HttpError(400, 'xorb upload is longer than its Content-Length');
       if (!out.write(part)) await drainOr(out, 'error');
       if (writeError) throw writeError;
+      sync.wrote(part.length);
     }
+    await sync.settle();
     out.end();
     await once(out, 'close');
     if (received !== declared) throw new HttpError(400, `xorb upload ended after ${received} of ${declared} bytes`);
@@ -138,6 +142,7 @@ async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
     await ctx.meta.visibility.recordUpload(user.id, xorb);
     sendJson(res, 200, { xorb, chunks: r.chunks, bytes: r.bytes });
   } finally {
+    await sync.settle();
     await removeWritten(out, tmp);
   }
 }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { drainOr } from './drain-or.js';
+import { SyncAsWritten } from './sync-as-written.js';
 import { bodyChunks, HttpError } from './http-util.js';
 
 /**
@@ -22,6 +23,7 @@ export async function receiveFile(req: IncomingMessage, tmpDir: string, what: st
   mkdirSync(tmpDir, { recursive: true });
   const tmp = join(tmpDir, `${what.replace(/[^a-z]/g, '')}-${process.pid}-${randomBytes(6).toString('hex')}`);
   const out = createWriteStream(tmp, { flags: 'wx' });
+  const sync = new SyncAsWritten(out); // a xorb's import then finds little left to fdatasync (sync-as-written.ts)
   let writeError: Error | undefined;
   out.on('error', (err) => (writeError ??= err)); // never an unhandled 'error' (lfs.ts handleUpload)
   let received = 0;
@@ -32,13 +34,16 @@ export async function receiveFile(req: IncomingMessage, tmpDir: string, what: st
       if (declared !== undefined && received > declared) throw new HttpError(400, `${what} is longer than its Content-Length`);
       if (!out.write(part)) await drainOr(out, 'error');
       if (writeError) throw writeError;
+      sync.wrote(part.length);
     }
+    await sync.settle();
     out.end();
     await once(out, 'close');
     if (writeError) throw writeError;
     if (declared !== undefined && received !== declared) throw new HttpError(400, `${what} ended after ${received} of ${declared} bytes`);
     return tmp;
   } catch (err) {
+    await sync.settle();
     out.destroy();
     rmSync(tmp, { force: true });
     throw err;
