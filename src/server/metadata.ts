@@ -34,21 +34,16 @@ import type { TokenGrant, TokenInfo, RepoType, RepoRecord, RepoObject, Metadata 
  */
 const SCHEMA_VERSION = 4;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS users (
-  id INTEGER PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
-  admin INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS tokens (
+/** The columns of `tokens` and `repos` (schema 4), for SCHEMA and for the rebuild of older tables. */
+const TOKENS_COLUMNS = `(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   hash TEXT NOT NULL UNIQUE,
   user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   write INTEGER NOT NULL,
   label TEXT,
   created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS repos (
+)`;
+const REPOS_COLUMNS = `(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   type TEXT NOT NULL CHECK (type IN ('model', 'dataset')),
   owner_id INTEGER NOT NULL REFERENCES users(id),
@@ -56,7 +51,16 @@ CREATE TABLE IF NOT EXISTS repos (
   private INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   UNIQUE (type, owner_id, name)
+)`;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  admin INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS tokens ${TOKENS_COLUMNS};
+CREATE TABLE IF NOT EXISTS repos ${REPOS_COLUMNS};
 CREATE TABLE IF NOT EXISTS members (
   repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
   user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -81,26 +85,11 @@ CREATE TABLE IF NOT EXISTS objects (
  * follow), with foreign keys off meanwhile (open() turns them off around this migration).
  */
 const REUSED_IDS_TO_FRESH = `
-CREATE TABLE tokens_v4 (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  hash TEXT NOT NULL UNIQUE,
-  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-  write INTEGER NOT NULL,
-  label TEXT,
-  created_at INTEGER NOT NULL
-);
+CREATE TABLE tokens_v4 ${TOKENS_COLUMNS};
 INSERT INTO tokens_v4 SELECT id, hash, user_id, write, label, created_at FROM tokens;
 DROP TABLE tokens;
 ALTER TABLE tokens_v4 RENAME TO tokens;
-CREATE TABLE repos_v4 (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  type TEXT NOT NULL CHECK (type IN ('model', 'dataset')),
-  owner_id INTEGER NOT NULL REFERENCES users(id),
-  name TEXT NOT NULL COLLATE NOCASE,
-  private INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  UNIQUE (type, owner_id, name)
-);
+CREATE TABLE repos_v4 ${REPOS_COLUMNS};
 INSERT INTO repos_v4 SELECT id, type, owner_id, name, private, created_at FROM repos;
 DROP TABLE repos;
 ALTER TABLE repos_v4 RENAME TO repos;

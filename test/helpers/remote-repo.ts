@@ -1,4 +1,6 @@
 // A repository created on a test server plus a local hub repository whose `origin` points at it.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestServer } from './hub-server.js';
 import { runHubJson } from './run-hub.js';
 import { tmpDir } from './tmp-dir.js';
@@ -19,4 +21,13 @@ export async function localRepoWithRemote(server: TestServer, repo: string, opts
   await runHubJson(['track', ...(opts.track ?? ['*.safetensors'])], { cwd: dir, env });
   await runHubJson(['remote', 'add', 'origin', `${opts.base ?? server.url}/${repo}`], { cwd: dir, env });
   return { dir, env };
+}
+
+/** Creates `repo` on `server` and pushes one commit of `w.bin` (tracked as large) holding `bytes`; the push's JSON answer. */
+export async function pushOneFile(server: TestServer, repo: string, bytes: Buffer): Promise<Record<string, unknown>> {
+  const { dir, env } = await localRepoWithRemote(server, repo, { track: ['*.bin'] });
+  writeFileSync(join(dir, 'w.bin'), bytes);
+  await runHubJson(['add', '-A'], { cwd: dir, env });
+  await runHubJson(['commit', '-m', 'w'], { cwd: dir, env });
+  return runHubJson(['push'], { cwd: dir, env });
 }

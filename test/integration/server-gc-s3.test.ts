@@ -8,7 +8,7 @@
  * touches (store/s3-gc.ts). In the S3 run (test/vitest.s3.config.ts) the metadata is PostgreSQL.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { gcObjectStore } from '../../src/store/s3-gc.js';
 import { S3Objects } from '../../src/store/s3-objects.js';
 import { parseStoredManifest } from '../../src/store/manifest-files.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
-import { localRepoWithRemote } from '../helpers/remote-repo.js';
+import { pushOneFile } from '../helpers/remote-repo.js';
 import { runHub, runHubJson } from '../helpers/run-hub.js';
 import { S3_TEST_ENV, s3Endpoint, s3Wanted, testBucket } from '../helpers/s3-service.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
@@ -41,13 +41,7 @@ describe.skipIf(!s3Wanted())('hub gc --root on a server whose content is in a bu
     objects?.close();
   });
 
-  const push = async (repo: string, bytes: Buffer) => {
-    const { dir, env } = await localRepoWithRemote(s, repo, { track: ['*.bin'] });
-    writeFileSync(join(dir, 'w.bin'), bytes);
-    await runHubJson(['add', '-A'], { cwd: dir, env });
-    await runHubJson(['commit', '-m', 'w'], { cwd: dir, env });
-    return runHubJson(['push'], { cwd: dir, env });
-  };
+  const push = (repo: string, bytes: Buffer) => pushOneFile(s, repo, bytes);
   const names = async (prefix: string) => {
     const out = new Set<string>();
     for await (const o of objects.list(prefix)) out.add(o.name);

@@ -4,11 +4,11 @@
  * repository holds stays, and so does a push that runs while gc does.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
-import { localRepoWithRemote } from '../helpers/remote-repo.js';
+import { pushOneFile } from '../helpers/remote-repo.js';
 import { runHub, runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
@@ -29,13 +29,7 @@ describe('hub gc --root on a server root', () => {
   afterAll(async () => s?.stop());
 
   it("removes a deleted repository's content once older than the grace period, keeps what repositories hold, and a push running meanwhile", async () => {
-    const push = async (repo: string, bytes: Buffer) => {
-      const { dir, env } = await localRepoWithRemote(s, repo, { track: ['*.bin'] });
-      writeFileSync(join(dir, 'w.bin'), bytes);
-      await runHubJson(['add', '-A'], { cwd: dir, env });
-      await runHubJson(['commit', '-m', 'w'], { cwd: dir, env });
-      return runHubJson(['push'], { cwd: dir, env });
-    };
+    const push = (repo: string, bytes: Buffer) => pushOneFile(s, repo, bytes);
     const kept = randomBytes(3 << 20);
     const dropped = randomBytes(3 << 20);
     await push('admin/kept', kept);
