@@ -133,6 +133,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   chunk_mismatch: ExitCode.integrity,
   corrupt_index: ExitCode.integrity,
   corrupt_manifest: ExitCode.integrity,
+  corrupt_metadata: ExitCode.integrity,
   corrupt_merge_head: ExitCode.integrity,
   corrupt_object: ExitCode.integrity,
   corrupt_xorb: ExitCode.integrity,

@@ -73,4 +73,32 @@ describe('metadata ids', () => {
     expect(check.prepare("SELECT sql FROM sqlite_master WHERE name = 'repos'").pluck().get()).toMatch(/AUTOINCREMENT/);
     check.close();
   });
+
+  it('refuses to upgrade a schema-3 database whose rows name what is gone (corrupt_metadata, exit 5) and leaves it as it was', async () => {
+    const path = join(tmpDir(), 'meta.sqlite');
+    const meta = SqliteMetadata.open(path);
+    await meta.ensureUser('alice');
+    await meta.createRepo({ type: 'model', owner: 'alice', name: 'm', private: false });
+    await meta.close();
+    const db = new Database(path);
+    db.pragma('foreign_keys = OFF');
+    db.exec(`
+      CREATE TABLE t3 (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, write INTEGER NOT NULL, label TEXT, created_at INTEGER NOT NULL);
+      INSERT INTO t3 SELECT * FROM tokens; DROP TABLE tokens; ALTER TABLE t3 RENAME TO tokens;
+      INSERT INTO objects (repo_id, oid, size) VALUES (99, '${oid}', 1);`);
+    db.pragma('user_version = 3');
+    db.close();
+    let err: { code?: string; exitCode?: number; message?: string } | undefined;
+    try {
+      SqliteMetadata.open(path);
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err).toMatchObject({ code: 'corrupt_metadata', exitCode: 5 });
+    expect(err!.message).toMatch(/^metadata database .* has 1 row whose references are gone; not upgraded$/);
+    const check = new Database(path);
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.prepare("SELECT sql FROM sqlite_master WHERE name = 'tokens'").pluck().get()).not.toMatch(/AUTOINCREMENT/);
+    check.close();
+  });
 });
