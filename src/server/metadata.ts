@@ -183,7 +183,7 @@ export class SqliteMetadata implements Metadata {
           // objects held before version 2 get their served ranges from the store at server start
           if (version < 2) db.exec(QUEUE_BACKFILL);
           const broken = db.pragma('foreign_key_check') as unknown[];
-          if (broken.length > 0) throw new IntegrityError(`metadata database ${path} has ${broken.length} ${broken.length === 1 ? "row" : "rows"} whose references are gone; not upgraded`, { data: { path } }, 'corrupt_metadata');
+          if (broken.length > 0) throw new IntegrityError(`metadata database ${path} has ${broken.length} ${broken.length === 1 ? 'row' : 'rows'} whose references are gone; not upgraded`, { data: { path } }, 'corrupt_metadata');
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         }
       }).immediate();
