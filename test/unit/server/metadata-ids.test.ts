@@ -23,6 +23,18 @@ async function expectNoReuse(meta: SqliteMetadata): Promise<void> {
   expect(again.id).toBeGreaterThan(repo.id);
 }
 
+/** The database at `path` back to schema 3's tables (the same columns, ids a plain INTEGER PRIMARY KEY), open with foreign keys off. */
+function toSchema3(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma('foreign_keys = OFF');
+  db.exec(`
+    CREATE TABLE t3 (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, write INTEGER NOT NULL, label TEXT, created_at INTEGER NOT NULL);
+    INSERT INTO t3 SELECT * FROM tokens; DROP TABLE tokens; ALTER TABLE t3 RENAME TO tokens;
+    CREATE TABLE r3 (id INTEGER PRIMARY KEY, type TEXT NOT NULL CHECK (type IN ('model', 'dataset')), owner_id INTEGER NOT NULL REFERENCES users(id), name TEXT NOT NULL COLLATE NOCASE, private INTEGER NOT NULL, created_at INTEGER NOT NULL, UNIQUE (type, owner_id, name));
+    INSERT INTO r3 SELECT * FROM repos; DROP TABLE repos; ALTER TABLE r3 RENAME TO repos;`);
+  return db;
+}
+
 describe('metadata ids', () => {
   it('a new database never hands a revoked token id or a deleted repository id to a new one', async () => {
     const meta = SqliteMetadata.open(join(tmpDir(), 'meta.sqlite'));
@@ -42,14 +54,7 @@ describe('metadata ids', () => {
     await meta.addObject(repo.id, oid, 5);
     await meta.locks.create(repo.id, 'w.bin', (await meta.getUser('alice'))!);
     await meta.close();
-    // back to schema 3's tables: the same columns, ids a plain INTEGER PRIMARY KEY
-    const db = new Database(path);
-    db.pragma('foreign_keys = OFF');
-    db.exec(`
-      CREATE TABLE t3 (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, write INTEGER NOT NULL, label TEXT, created_at INTEGER NOT NULL);
-      INSERT INTO t3 SELECT * FROM tokens; DROP TABLE tokens; ALTER TABLE t3 RENAME TO tokens;
-      CREATE TABLE r3 (id INTEGER PRIMARY KEY, type TEXT NOT NULL CHECK (type IN ('model', 'dataset')), owner_id INTEGER NOT NULL REFERENCES users(id), name TEXT NOT NULL COLLATE NOCASE, private INTEGER NOT NULL, created_at INTEGER NOT NULL, UNIQUE (type, owner_id, name));
-      INSERT INTO r3 SELECT * FROM repos; DROP TABLE repos; ALTER TABLE r3 RENAME TO repos;`);
+    const db = toSchema3(path);
     db.pragma('user_version = 3');
     expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'tokens'").pluck().get()).not.toMatch(/AUTOINCREMENT/);
     db.close();
@@ -80,12 +85,8 @@ describe('metadata ids', () => {
     await meta.ensureUser('alice');
     await meta.createRepo({ type: 'model', owner: 'alice', name: 'm', private: false });
     await meta.close();
-    const db = new Database(path);
-    db.pragma('foreign_keys = OFF');
-    db.exec(`
-      CREATE TABLE t3 (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, write INTEGER NOT NULL, label TEXT, created_at INTEGER NOT NULL);
-      INSERT INTO t3 SELECT * FROM tokens; DROP TABLE tokens; ALTER TABLE t3 RENAME TO tokens;
-      INSERT INTO objects (repo_id, oid, size) VALUES (99, '${oid}', 1);`);
+    const db = toSchema3(path);
+    db.exec(`INSERT INTO objects (repo_id, oid, size) VALUES (99, '${oid}', 1);`);
     db.pragma('user_version = 3');
     db.close();
     let err: { code?: string; exitCode?: number; message?: string } | undefined;
