@@ -108,6 +108,9 @@ export interface ReconstructionTerm {
   lengths?: number[];
 }
 
+/** Chunk hashes per `chunks/missing` request (about 3.4 MB of JSON). */
+export const MISSING_PER_REQUEST = 50_000;
+
 /**
  * The chunk-API calls of the hub-chunks transfer, against one repository's base URL, one attempt
  * each (the queue retries). Every request carries `signal`: aborting it cancels it.
@@ -115,13 +118,21 @@ export interface ReconstructionTerm {
 export class ChunkApi {
   constructor(private readonly base: string, private readonly header: Record<string, string> = {}, readonly signal?: AbortSignal) {}
 
-  /** Which of `hashes` the server lacks. */
+  /**
+   * Which of `hashes` the server lacks, asked MISSING_PER_REQUEST at a time: hub serve takes at
+   * most 100,000 hashes and 8 MiB per request (docs/protocol.md), and a 10 GiB file has ~160,000.
+   */
   async missing(hashes: string[]): Promise<string[]> {
     const { signal } = this;
     const url = `${this.base}/chunks/missing`;
-    const r = await requestJson<unknown>({ method: 'POST', url, body: { chunks: hashes }, what: 'asking for missing chunks', headers: this.header, expected: 'a list of missing chunks', signal });
-    if (!isRecord(r) || !Array.isArray(r.missing) || !r.missing.every((h) => typeof h === 'string')) throw unexpectedAnswer(url, 'a list of missing chunks', 'JSON without a missing list');
-    return r.missing as string[];
+    const missing: string[] = [];
+    for (let at = 0; at < hashes.length || at === 0; at += MISSING_PER_REQUEST) {
+      const chunks = hashes.slice(at, at + MISSING_PER_REQUEST);
+      const r = await requestJson<unknown>({ method: 'POST', url, body: { chunks }, what: 'asking for missing chunks', headers: this.header, expected: 'a list of missing chunks', signal });
+      if (!isRecord(r) || !Array.isArray(r.missing) || !r.missing.every((h) => typeof h === 'string')) throw unexpectedAnswer(url, 'a list of missing chunks', 'JSON without a missing list');
+      missing.push(...(r.missing as string[]));
+    }
+    return missing;
   }
 
   /** Uploads one xorb of `size` bytes, streamed from `body` (the server verifies it). */

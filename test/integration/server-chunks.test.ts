@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -7,6 +7,7 @@ import { readManifest } from '../../src/store/manifest-files.js';
 import { xorbPath } from '../../src/store/paths.js';
 import { addFile } from '../../src/store/ingest.js';
 import { Store } from '../../src/store/store.js';
+import { ChunkApi } from '../../src/transfer/lfs-client.js';
 import { xetHex } from '../../src/hash/xet-hex.js';
 import { serverContent } from '../helpers/server-content.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
@@ -52,6 +53,16 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
     if (r.statusCode === 200) conforms('batch-response', body);
     return body;
   }
+  it("asks which of a 10 GiB file's chunks are missing in requests the server takes (at most 100,000 hashes, 8 MiB each)", async () => {
+    const b = await batch('admin/m', 'upload', [{ oid: 'a'.repeat(64), size: 1 }]);
+    const api = new ChunkApi(b.objects[0].actions.upload.href, auth());
+    // ~164,000 chunks of 64 KiB; random hashes: the server holds none of them
+    const hashes = Array.from({ length: 164_000 }, () => randomBytes(32).toString('hex'));
+    expect(hashes.length).toBeGreaterThan(100_000); // more than the server takes in one request
+    expect(await api.missing(hashes)).toEqual(hashes);
+    expect(await api.missing([])).toEqual([]);
+  });
+
   /** Pushes a locally stored file the way the client will: only xorbs holding missing chunks. */
   async function push(repo: string, oid: string): Promise<number> {
     const manifest = readManifest(store.paths, oid)!;
