@@ -168,6 +168,9 @@ function sendError(res: ServerResponse, status: number, message: string): void {
  * has been sent or the client went away (the child is then killed). When git fails before its
  * headers, the client gets a 500 with `{"error": ...}`; after that, the connection is cut.
  */
+/** How long a stopped git request's processes get to end on SIGTERM before SIGKILL. */
+const GIT_KILL_AFTER_MS = 2_000;
+
 export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts: GitRequestOptions): Promise<void> {
   // no socket timeout: idle clients are the stall watch's business, which knows when git is busy
   req.socket.setTimeout(0);
@@ -182,11 +185,21 @@ export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts
     };
     const stopGit = (): void => {
       if (childDone || child.pid === undefined) return;
+      const group = child.pid;
       try {
-        process.kill(-child.pid, 'SIGTERM');
+        process.kill(-group, 'SIGTERM');
       } catch {
         child.kill('SIGTERM');
       }
+      // whatever of the group outlives SIGTERM for 2 s (a CI run saw one git process linger
+      // past 5 s) is killed; ESRCH when all of it is gone already
+      setTimeout(() => {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }, GIT_KILL_AFTER_MS).unref();
     };
     // the body will never be complete (the client went away or was cut off): git would wait forever
     req.on('close', () => {
