@@ -3,15 +3,12 @@
  * Schemes"): scheme 0 stores the bytes, 1 stores one LZ4 frame of them, 2 one LZ4 frame of their
  * 4-byte grouping (byte-grouping.ts).
  *
- * Encoding uses lz4js (pure JS, the LZ4 that @huggingface/hub itself vendors, so it runs
- * wherever hub runs). Measured on BF16/F16 N(0, 0.02) weights (README "Dependencies"), the
- * native lz4-napi (lz4_flex, as in xet-core) gave the same ratios and was faster only on data LZ4
- * cannot compress, which the writer may skip anyway; a caller that wants a faster encoder passes
- * its own `compressFrame`. Decoding is always lz4-frame.ts, which bounds the output.
+ * Decoding is lz4-frame.ts, which bounds the output; encoding is chunk-compress.ts, a module of
+ * its own so that readers never load lz4js (which allocates a 5 MiB block buffer when imported:
+ * 5 MiB of every clone's and pull's memory, measured in a heap snapshot).
  */
-import { compress as lz4jsCompress } from 'lz4js';
 import { FormatError } from '../errors.js';
-import { bg4Join, bg4Split } from './byte-grouping.js';
+import { bg4Join } from './byte-grouping.js';
 import { decodeLz4Frame } from './lz4-frame.js';
 
 /** Compression schemes of a chunk record (Xet CompressionScheme). */
@@ -21,15 +18,6 @@ export type ChunkSchemeId = (typeof ChunkScheme)[keyof typeof ChunkScheme];
 
 /** Names of the schemes for messages and measurements. */
 export const CHUNK_SCHEME_NAMES: Readonly<Record<number, string>> = { 0: 'none', 1: 'LZ4', 2: 'ByteGrouping4LZ4' };
-
-/** Compresses `data` into one complete LZ4 frame. */
-export type Lz4FrameCompressor = (data: Uint8Array) => Uint8Array;
-
-/** The default frame compressor (lz4js). */
-export const lz4jsFrame: Lz4FrameCompressor = (data) => lz4jsCompress(data);
-
-/** Which scheme(s) the encoder tries; `best` tries LZ4 and ByteGrouping4LZ4 and keeps the smallest. */
-export type ChunkSchemeChoice = 'none' | 'lz4' | 'bg4-lz4' | 'best';
 
 /** Whether `n` is a scheme this codec knows. */
 export function isChunkScheme(n: number): n is ChunkSchemeId {
@@ -54,28 +42,4 @@ export function decompressChunk(scheme: number, stored: Uint8Array, uncompressed
     default:
       throw new FormatError(`${where}: unknown compression scheme ${scheme}`, {}, 'bad_xorb');
   }
-}
-
-/** One encoded record body: the scheme written in its header and the stored bytes. */
-export interface CompressedChunk {
-  scheme: ChunkSchemeId;
-  bytes: Uint8Array;
-}
-
-/**
- * Encodes `data` for a record. As in xet-core, a compressed form that is not strictly smaller
- * than the data is dropped and the chunk is stored with scheme 0.
- */
-export function compressChunk(
-  data: Uint8Array,
-  choice: ChunkSchemeChoice = 'best',
-  compressFrame: Lz4FrameCompressor = lz4jsFrame,
-): CompressedChunk {
-  let best: CompressedChunk = { scheme: ChunkScheme.none, bytes: data };
-  const consider = (scheme: ChunkSchemeId, bytes: Uint8Array): void => {
-    if (bytes.length < best.bytes.length) best = { scheme, bytes };
-  };
-  if (choice === 'lz4' || choice === 'best') consider(ChunkScheme.lz4, compressFrame(data));
-  if (choice === 'bg4-lz4' || choice === 'best') consider(ChunkScheme.byteGrouping4Lz4, compressFrame(bg4Split(data)));
-  return best;
 }

@@ -11,7 +11,7 @@
  * keep moving), so the caller bounds how many are held at once.
  */
 import { IntegrityError } from '../errors.js';
-import { compressChunk } from '../formats/chunk-compression.js';
+import { compressChunk } from '../formats/chunk-compress.js';
 import { encodeXorbFooter, XORB_NONCE_BYTES, xorbFooterBytes } from '../formats/xorb-footer.js';
 import { CHUNK_HEADER_BYTES, CHUNK_RECORD_VERSION, MAX_CHUNK_BYTES, XorbRecordScanner, type XorbRecord } from '../formats/xorb.js';
 import type { XetHashers } from '../hash/hashers.js';

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { generateModel } from '../helpers/make-model.mjs';
 
 const root = new URL('../../', import.meta.url);
-const { compressChunk, decompressChunk } = await import(new URL('dist/formats/chunk-compression.js', root).href);
+const { decompressChunk } = await import(new URL('dist/formats/chunk-compression.js', root).href);
+const { compressChunk } = await import(new URL('dist/formats/chunk-compress.js', root).href);
 const runs = Number(process.env.HUB_BENCH_RUNS ?? 5);
 const napiPath = process.env.HUB_BENCH_LZ4_NAPI;
 const napi = napiPath ? createRequire(import.meta.url)(napiPath) : null;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startHubServe } from '../helpers/hub-server.js';
 import { hubBin, repoRoot } from '../helpers/paths.js';
+import { pushOneFile } from '../helpers/remote-repo.js';
 import { runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
@@ -20,7 +21,7 @@ import { tmpDir } from '../helpers/tmp-dir.js';
 const HEAVY = ['undici', 'isomorphic-git', 'better-sqlite3', 'pg', 'lz4js', 'hash-wasm', 'ora', '@aws-sdk'];
 
 /** The packages under node_modules that `hub ARGS` loaded, in `cwd`, and the files of dist/ it loaded. */
-function packagesLoaded(args: string[], cwd: string, exitCode = 0, bundle = true, script = hubBin, input = ''): Set<string> & { files?: string[] } {
+function packagesLoaded(args: string[], cwd: string, exitCode = 0, bundle = true, script = hubBin, input = '', env: NodeJS.ProcessEnv = {}): Set<string> & { files?: string[] } {
   const dir = tmpDir('hub-startup-');
   const log = join(dir, 'loaded.txt');
   // `load` sees every ESM module and every CommonJS module imported from ESM; `require` of one
@@ -30,7 +31,7 @@ function packagesLoaded(args: string[], cwd: string, exitCode = 0, bundle = true
   const register = join(dir, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
   writeFileSync(log, '');
-  const r = spawnSync(process.execPath, ['--import', register, script, ...args], { cwd, input, env: { ...process.env, CI: 'true', HUB_HOME: join(dir, 'home'), HUB_NO_BUNDLE: bundle ? '' : '1' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', register, script, ...args], { cwd, input, env: { ...process.env, CI: 'true', HUB_HOME: join(dir, 'home'), HUB_NO_BUNDLE: bundle ? '' : '1', ...env }, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(exitCode);
   const loaded: Set<string> & { files?: string[] } = new Set<string>();
   const add = (pkg: string): void => void loaded.add(pkg.startsWith('@aws-sdk/') ? '@aws-sdk' : pkg);
@@ -65,6 +66,22 @@ describe.each([
     for (const args of [['--version'], ['status']]) {
       const loaded = packagesLoaded(args, repo, 0, bundle);
       expect(HEAVY.filter((p) => loaded.has(p)), `hub ${args.join(' ')}`).toEqual([]);
+    }
+  });
+});
+
+describe('downloads', () => {
+  it('a clone of a large file loads no LZ4 encoder (lz4js allocates 5 MiB when imported; readers decode with lz4-frame.ts)', async () => {
+    const server = await startHubServe();
+    try {
+      await pushOneFile(server, 'admin/lz', Buffer.alloc(300_000, 7));
+      for (const bundle of [true, false]) {
+        const loaded = packagesLoaded(['clone', `${server.url}/admin/lz`, 'c'], tmpDir('hub-startup-clone-'), 0, bundle, hubBin, '', { HUB_TOKEN: server.adminToken });
+        expect(loaded.has('undici'), 'the clone ran its transfer').toBe(true);
+        expect(loaded.has('lz4js'), bundle ? 'bundled' : 'tsc').toBe(false);
+      }
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compressChunk } from '../../src/formats/chunk-compression.js';
+import { compressChunk } from '../../src/formats/chunk-compress.js';
 import { parseXorbRecords, CHUNK_HEADER_BYTES } from '../../src/formats/xorb.js';
 import { startFaultProxy, type FaultProxy, type FaultRule, type ProxiedRequest } from '../helpers/fault-proxy.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';

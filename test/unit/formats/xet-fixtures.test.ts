@@ -8,7 +8,8 @@ import { createXetHashers, type XetHashers } from '../../../src/hash/hashers.js'
 import { fileHash } from '../../../src/hash/merkle.js';
 import { createVerificationHasher, termVerificationHash } from '../../../src/hash/term-verification.js';
 import { xetHex } from '../../../src/hash/xet-hex.js';
-import { decodeXetXorb, encodeXetXorb, parseXetXorb, verifyXetXorb } from '../../../src/formats/xet-xorb.js';
+import { decodeXetXorb, parseXetXorb, verifyXetXorb } from '../../../src/formats/xet-xorb.js';
+import { encodeXetXorb } from '../../../src/formats/xet-xorb-write.js';
 import { parseShard } from '../../../src/formats/shard.js';
 import { encodeShard } from '../../../src/formats/shard-writer.js';
 import { SHARD_NO_EXPIRY, type Shard } from '../../../src/formats/shard-types.js';

@@ -5,7 +5,8 @@
  * incomplete at the end shows as pending bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { compressChunk, decompressChunk, type ChunkSchemeChoice } from '../../../src/formats/chunk-compression.js';
+import { compressChunk, type ChunkSchemeChoice } from '../../../src/formats/chunk-compress.js';
+import { decompressChunk } from '../../../src/formats/chunk-compression.js';
 import { XetRecordStream, type XetRawRecord } from '../../../src/formats/xet-record-stream.js';
 import { seededRandom } from './seeded.js';
 

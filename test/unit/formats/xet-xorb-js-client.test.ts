@@ -9,7 +9,8 @@ import { __internal_XetBlob as XetBlob } from '@huggingface/hub';
 import { createXetHashers, type XetHashers } from '../../../src/hash/hashers.js';
 import { xetHex } from '../../../src/hash/xet-hex.js';
 import { ChunkScheme } from '../../../src/formats/chunk-compression.js';
-import { encodeXetXorb, parseXetXorb } from '../../../src/formats/xet-xorb.js';
+import { parseXetXorb } from '../../../src/formats/xet-xorb.js';
+import { encodeXetXorb } from '../../../src/formats/xet-xorb-write.js';
 import { seededRandom } from './seeded.js';
 
 let hashers: XetHashers;

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeXetXorb } from '../../../src/formats/xet-xorb.js';
+import { encodeXetXorb } from '../../../src/formats/xet-xorb-write.js';
 import { encodeXorb, parseXorbRecords } from '../../../src/formats/xorb.js';
 import { xetHex } from '../../../src/hash/xet-hex.js';
 import { Store } from '../../../src/store/store.js';

@@ -5,7 +5,7 @@
  * printed) and leaves F32-like weights and random bytes alone; a damaged local xorb is refused.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compressChunk } from '../../../src/formats/chunk-compression.js';
+import { compressChunk } from '../../../src/formats/chunk-compress.js';
 import { decodeXetXorb, parseXetXorb, verifyXetXorb } from '../../../src/formats/xet-xorb.js';
 import { encodeXorb } from '../../../src/formats/xorb.js';
 import { createXetHashers, type XetHashers } from '../../../src/hash/hashers.js';
