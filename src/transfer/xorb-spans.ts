@@ -10,8 +10,13 @@ import { ProtocolError } from '../errors.js';
 import { CHUNK_HEADER_BYTES, decodeChunkHeader } from '../formats/xorb.js';
 import { fromXetHex } from '../hash/xet-hex.js';
 
-/** Largest byte range fetched by one request. */
-export const PIECE_BYTES = 4 << 20;
+/**
+ * Largest byte range fetched by one request. With 8 slots, the pieces in flight are most of a
+ * download's memory: 2 MiB took 20-25 MiB off a clone's peak RSS against 4 MiB (2 GiB model:
+ * 213-220 against 238-239 MiB), in the same time (512 MiB clone: 1.49-1.88 s against 1.69-2.67 s,
+ * alternated; docs/performance.md, "Memory at 10 GiB").
+ */
+export const PIECE_BYTES = 2 << 20;
 
 /** Chunk records [start, end) of the xorb at `url`, holding the chunks `hashes` (Xet hex) in order. */
 export interface RemoteRun {

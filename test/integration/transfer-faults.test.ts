@@ -176,7 +176,7 @@ describe('transfers through a faulty network', () => {
     const repo = await localRepo(s.url, 'admin/parallel');
     const a = repo.a;
     const env = { ...repo.env, HUB_TRANSFER: 'hub-chunks' };
-    makeModel(join(a, 'big.safetensors'), '40MiB', 75); // ten 4 MiB pieces
+    makeModel(join(a, 'big.safetensors'), '40MiB', 75); // twenty 2 MiB pieces
     await runHubJson(['add', '-A'], { cwd: a, env });
     await runHubJson(['commit', '-m', 'big'], { cwd: a, env });
     await runHubJson(['push'], { cwd: a, env });
