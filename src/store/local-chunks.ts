@@ -5,6 +5,7 @@
  */
 import { BufferPool } from '../fs/buffer-pool.js';
 import { readFully, readFullyAsync } from './xorb-reader.js';
+import type { ChunkHashList } from '../hash/chunk-hash-list.js';
 import { fromXetHex } from '../hash/xet-hex.js';
 import { CHUNK_HEADER_BYTES } from '../formats/xorb.js';
 import type { ChunkLocation } from './chunk-index.js';
@@ -19,27 +20,31 @@ export class LocalChunkReader {
   private readonly handles = new Map<string, XorbHandle>();
   private readonly exists = new Map<string, boolean>();
   /** Lookups by hash list: `has` at planning and `locate` at reading cost one round of queries. */
-  private readonly found = new WeakMap<readonly string[], ChunkLocation[] | null>();
+  private readonly found = new WeakMap<ChunkHashList, ChunkLocation[] | null>();
   /** Buffers of readEach's long runs, reused once their data is released (fs/buffer-pool.ts). */
   private readonly pool = new BufferPool(READ_SPAN);
 
   constructor(private readonly store: Store) {}
 
-  /** Where each of `hashes` (Xet hex) is, or undefined when any is missing. */
-  locate(hashes: readonly string[]): ChunkLocation[] | undefined {
+  /** Where each of `hashes` is, or undefined when any is missing. */
+  locate(hashes: ChunkHashList): ChunkLocation[] | undefined {
     let where = this.found.get(hashes);
     if (where === undefined) this.found.set(hashes, (where = this.lookup(hashes) ?? null));
     return where ?? undefined;
   }
 
-  private lookup(hashes: readonly string[]): ChunkLocation[] | undefined {
-    const where = this.locateEach(hashes);
+  private lookup(hashes: ChunkHashList): ChunkLocation[] | undefined {
+    const where = this.locateAll(hashes.length, (i) => hashes.at(i)!);
     return where.every((w) => w !== undefined) ? (where as ChunkLocation[]) : undefined;
   }
 
-  /** Where each of `hashes` is (undefined for each the store lacks), in one read transaction. */
+  /** Where each of `hashes` (Xet hex) is (undefined for each the store lacks), in one read transaction. */
   locateEach(hashes: readonly string[]): Array<ChunkLocation | undefined> {
-    const where = this.store.index.readBatch(() => hashes.map((h) => this.store.index.lookup(fromXetHex(h))));
+    return this.locateAll(hashes.length, (i) => fromXetHex(hashes[i]));
+  }
+
+  private locateAll(n: number, hash: (i: number) => Uint8Array): Array<ChunkLocation | undefined> {
+    const where = this.store.index.readBatch(() => Array.from({ length: n }, (_, i) => this.store.index.lookup(hash(i))));
     return where.map((w) => {
       if (!w) return undefined;
       let ok = this.exists.get(w.xorb);
@@ -49,7 +54,7 @@ export class LocalChunkReader {
   }
 
   /** True when the store has every chunk of `hashes`. */
-  has(hashes: readonly string[]): boolean {
+  has(hashes: ChunkHashList): boolean {
     return this.locate(hashes) !== undefined;
   }
 

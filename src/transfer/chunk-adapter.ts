@@ -10,7 +10,6 @@
 import { pacer } from '../abort.js';
 import { HubError, IntegrityError, ProtocolError } from '../errors.js';
 import { BufferPool } from '../fs/buffer-pool.js';
-import { fromXetHex } from '../hash/xet-hex.js';
 import type { ChunkApi, ReconstructionTerm } from './lfs-client.js';
 import type { TransferQueue } from './queue.js';
 import type { LocalChunks, ObjectWriter, UploadSource } from './store-interfaces.js';
@@ -122,7 +121,7 @@ export async function receiveChunks<L, R>(q: TransferQueue, api: ChunkApi, obj: 
       if (!where) throw new IntegrityError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
       // read on the thread pool, run by run: the pieces fetched ahead keep arriving meanwhile
       await local.readEach(where, async (data, from, release) => {
-        data.forEach((d, k) => writer.localChunk(fromXetHex(hashes[from + k]), d, where[from + k]));
+        data.forEach((d, k) => writer.localChunk(hashes.at(from + k)!, d, where[from + k]));
         writer.whenWritten?.(release); // without it, the run's buffer is never reused
         await writer.drained?.();
       });

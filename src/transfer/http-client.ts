@@ -55,6 +55,8 @@ export interface JsonRequest {
   headers?: Record<string, string>;
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
+  /** JSON.parse's reviver for the answer (converts large lists as they are parsed). */
+  reviver?: (key: string, value: unknown) => unknown;
 }
 
 /**
@@ -84,5 +86,5 @@ export async function requestJson<T>(opts: JsonRequest): Promise<T> {
   const text = await res.body.text();
   if (res.statusCode < 200 || res.statusCode > 299) throw errorForBody(res.statusCode, text, opts.what, res.headers['retry-after']);
   if (text === '') return undefined as T;
-  return parseJsonAnswer(opts.url, text, res.headers['content-type'], opts.expected ?? 'JSON') as T;
+  return parseJsonAnswer(opts.url, text, res.headers['content-type'], opts.expected ?? 'JSON', opts.reviver) as T;
 }

@@ -40,10 +40,10 @@ export function unexpectedAnswer(url: string, expected: string, got: string, dat
 }
 
 /** Parses a JSON answer from `url`; anything that is not JSON is an unexpectedAnswer. */
-export function parseJsonAnswer(url: string, text: string, contentType: Header, expected: string): unknown {
+export function parseJsonAnswer(url: string, text: string, contentType: Header, expected: string, reviver?: (key: string, value: unknown) => unknown): unknown {
   if (!isHtml(contentType, text)) {
     try {
-      return JSON.parse(text);
+      return JSON.parse(text, reviver);
     } catch {
       /* reported below */
     }

@@ -4,14 +4,15 @@
  * transfer/ depends on no store code and a test can hand it anything of the same shape.
  */
 import type { FileManifest } from '../formats/manifest.js';
+import type { ChunkHashList } from '../hash/chunk-hash-list.js';
 import type { XetHashers } from '../hash/hashers.js';
 
 /** Chunks the local store has, read by hash (LocalChunkReader); `L` is where one is stored. */
 export interface LocalChunks<L> {
-  /** True when every chunk of `hashes` (Xet hex) is here. */
-  has(hashes: readonly string[]): boolean;
+  /** True when every chunk of `hashes` is here. */
+  has(hashes: ChunkHashList): boolean;
   /** Where each of `hashes` is, or undefined when any is missing. */
-  locate(hashes: readonly string[]): L[] | undefined;
+  locate(hashes: ChunkHashList): L[] | undefined;
   /** The data of the chunks at `where`, in order. */
   read(where: readonly L[]): Uint8Array[];
   /**

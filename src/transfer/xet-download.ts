@@ -21,6 +21,7 @@ import { IntegrityError, ProtocolError } from '../errors.js';
 import { fetchOf, type XetFetch, type XetReconstruction, type XetTerm } from '../formats/xet-reconstruction.js';
 import { BufferPool } from '../fs/buffer-pool.js';
 import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
+import { ChunkHashList } from '../hash/chunk-hash-list.js';
 import { xetHex } from '../hash/xet-hex.js';
 import type { TransferQueue } from './queue.js';
 import { isRetriable } from './retry.js';
@@ -80,7 +81,7 @@ function plan<L, R>(rec: XetReconstruction, target: DownloadTarget<L, R>, learne
   const groups = new Map<XetFetch, number>();
   for (const term of rec.terms) {
     const known = learned.chunks(term.xorb, term.chunkStart, term.chunkEnd) ?? target.xorbs.chunks(term.xorb, term.chunkStart, term.chunkEnd);
-    if (known && known.reduce((n, c) => n + c.length, 0) === term.unpackedLength && target.local.has(known.map((c) => xetHex(c.hash)))) {
+    if (known && known.reduce((n, c) => n + c.length, 0) === term.unpackedLength && target.local.has(ChunkHashList.of(known.map((c) => c.hash)))) {
       steps.push({ local: term, chunks: known });
       continue;
     }
@@ -259,8 +260,7 @@ export async function receiveXet<L, R>(q: TransferQueue, cas: XetCas, obj: { oid
         await streamTerms(d, step.fetch, step.terms, got.value, writer, merkle, fileHash);
         continue;
       }
-      const hashes = step.chunks.map((c) => xetHex(c.hash));
-      const where = target.local.locate(hashes);
+      const where = target.local.locate(ChunkHashList.of(step.chunks.map((c) => c.hash)));
       if (!where) throw new IntegrityError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
       await target.local.readEach(where, async (data, from, release) => {
         data.forEach((bytes, k) => {

@@ -8,7 +8,7 @@
  */
 import { ProtocolError } from '../errors.js';
 import { CHUNK_HEADER_BYTES, decodeChunkHeader } from '../formats/xorb.js';
-import { fromXetHex } from '../hash/xet-hex.js';
+import { ChunkHashList } from '../hash/chunk-hash-list.js';
 
 /**
  * Largest byte range fetched by one request. With 8 slots, the pieces in flight are most of a
@@ -18,12 +18,12 @@ import { fromXetHex } from '../hash/xet-hex.js';
  */
 export const PIECE_BYTES = 2 << 20;
 
-/** Chunk records [start, end) of the xorb at `url`, holding the chunks `hashes` (Xet hex) in order. */
+/** Chunk records [start, end) of the xorb at `url`, holding the chunks `hashes` in order. */
 export interface RemoteRun {
   url: string;
   start: number;
   end: number;
-  hashes: string[];
+  hashes: ChunkHashList;
 }
 
 /** A run of neighbouring records fetched as one contiguous byte range. */
@@ -41,14 +41,15 @@ export interface NamedChunk {
 /** The steps for `items` in order: local items as they are, remote runs coalesced and cut into pieces. */
 export function planSpans<L>(items: ReadonlyArray<{ local: L } | { run: RemoteRun }>, pieceBytes = PIECE_BYTES): Array<SpanStep<L>> {
   const steps: Array<SpanStep<L>> = [];
-  let span: Span | undefined;
+  let open: { url: string; start: number; end: number; hashes: ChunkHashList[] } | undefined;
   const flush = (): void => {
-    if (!span) return;
+    if (!open) return;
+    const span: Span = { url: open.url, start: open.start, end: open.end, hashes: ChunkHashList.concat(open.hashes) };
     for (let from = span.start; from < span.end; from += pieceBytes) {
       const to = Math.min(span.end, from + pieceBytes);
       steps.push({ span, from, to, last: to === span.end });
     }
-    span = undefined;
+    open = undefined;
   };
   for (const item of items) {
     if ('local' in item) {
@@ -57,12 +58,12 @@ export function planSpans<L>(items: ReadonlyArray<{ local: L } | { run: RemoteRu
       continue;
     }
     const r = item.run;
-    if (span && span.url === r.url && span.end === r.start) {
-      span.end = r.end;
-      span.hashes.push(...r.hashes);
+    if (open && open.url === r.url && open.end === r.start) {
+      open.end = r.end;
+      open.hashes.push(r.hashes);
     } else {
       flush();
-      span = { url: r.url, start: r.start, end: r.end, hashes: [...r.hashes] };
+      open = { url: r.url, start: r.start, end: r.end, hashes: [r.hashes] };
     }
   }
   flush();
@@ -120,9 +121,9 @@ export class SpanParser {
     while (buf.length - at >= CHUNK_HEADER_BYTES) {
       const { uncompressedLength: length } = this.header(buf, at);
       if (buf.length - at - CHUNK_HEADER_BYTES < length) break;
-      const hash = this.span.hashes[this.next++];
+      const hash = this.span.hashes.at(this.next++);
       if (hash === undefined) throw new ProtocolError(`xorb range ${this.span.url} holds more chunks than the reconstruction names`, { data: { url: this.span.url } }, 'bad_reconstruction');
-      out.push({ hash: fromXetHex(hash), data: buf.subarray(at + CHUNK_HEADER_BYTES, at + CHUNK_HEADER_BYTES + length) });
+      out.push({ hash, data: buf.subarray(at + CHUNK_HEADER_BYTES, at + CHUNK_HEADER_BYTES + length) });
       at += CHUNK_HEADER_BYTES + length;
     }
     return at;

@@ -148,6 +148,27 @@ describe('a server that speaks git but whose LFS and chunk answers are garbage',
     }
   });
 
+  it('a chunk reconstruction naming a chunk hash that is not 64 hex digits, or one hash too few: exit 6 naming its URL', async () => {
+    // the client packs each term's hashes as the answer is parsed (hash/chunk-hash-list.ts)
+    const damage = [
+      ['a hash in capitals', (doc: { terms: Array<{ hashes: string[] }> }) => void (doc.terms[0].hashes[0] = doc.terms[0].hashes[0].toUpperCase()), 'chunk hashes are not all 64 hex digits'],
+      ['a hash cut short', (doc: { terms: Array<{ hashes: string[] }> }) => void (doc.terms[0].hashes[1] = doc.terms[0].hashes[1].slice(1)), 'chunk hashes are not all 64 hex digits'],
+      ['one hash too few', (doc: { terms: Array<{ hashes: string[] }> }) => void doc.terms[0].hashes.pop(), 'chunk list does not match'],
+    ] as const;
+    for (const [label, change, message] of damage) {
+      const transform = (body: Buffer): Buffer => {
+        const doc = JSON.parse(body.toString('utf8'));
+        change(doc);
+        return Buffer.from(JSON.stringify(doc));
+      };
+      await through([{ match: at('GET', '/cas/v1/reconstructions/'), fault: 'transform', transform }], async (base) => {
+        const r = await runHub(['-q', 'clone', `${base}/admin/garbled`, 'b'], { cwd: tmpDir(), env: { ...env, HUB_HOME: tmpDir(), HUB_TRANSFER: 'hub-chunks' } });
+        expectProtocolError(r, base, /\/cas\/v1\/reconstructions\/[0-9a-f]{64}$/, label);
+        expect(r.stderr, label).toContain(message);
+      });
+    }
+  });
+
   it('HTML for the Hugging Face tree listing of a server without git routes: download exits 6 naming it', async () => {
     const git = (req: IncomingMessage) => /\/info\/refs|git-upload-pack|git-receive-pack/.test(req.url ?? '');
     await through([{ match: git, fault: 'status404' }, { match: at('GET', '/tree/'), fault: 'portal' }], async (base) => {

@@ -103,11 +103,11 @@ export class LargeFiles {
     for (const t of rec.terms) {
       if (!t.hashes || !t.lengths || t.hashes.length !== t.lengths.length) throw new ProtocolError(`${action.href}: the reconstruction of ${name} lacks chunk hashes or lengths`, { data: { url: action.href } }, 'bad_reconstruction');
       let record = t.range.start;
-      t.hashes.forEach((hash, i) => {
-        chunks.push({ offset, length: t.lengths![i], hash, url: t.url, record });
-        offset += t.lengths![i];
-        record += CHUNK_HEADER_BYTES + t.lengths![i];
-      });
+      for (let i = 0; i < t.hashes.length; i++) {
+        chunks.push({ offset, length: t.lengths[i], hash: t.hashes.hex(i), url: t.url, record });
+        offset += t.lengths[i];
+        record += CHUNK_HEADER_BYTES + t.lengths[i];
+      }
     }
     if (offset !== size) throw new IntegrityError(`${name}: the server's reconstruction holds ${offset} bytes, the pointer says ${size}`, { data: { oid } }, 'size_mismatch');
     const fetcher = new ChunkFetcher(this.store, hubChunksRemote(api, this.queue));

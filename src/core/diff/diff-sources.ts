@@ -22,7 +22,8 @@ import type { ChunkApi } from '../../transfer/lfs-client.js';
 import type { TransferQueue } from '../../transfer/queue.js';
 import type { XetCas } from '../../transfer/xet-cas.js';
 import { readXetChunks } from '../../transfer/xet-chunk-reads.js';
-import { xetHex } from '../../hash/xet-hex.js';
+import { ChunkHashList } from '../../hash/chunk-hash-list.js';
+import { fromXetHex, xetHex } from '../../hash/xet-hex.js';
 
 const READ_BYTES = 1 << 20;
 const STREAM_SPAN = 8 << 20;
@@ -103,7 +104,7 @@ export function hubChunksRemote(api: ChunkApi, queue: TransferQueue): ChunkRemot
   return {
     async *fetch(chunks, missing) {
       const remote = chunks as readonly RemoteChunk[];
-      const runs = missing.map((i) => ({ url: remote[i].url, start: remote[i].record, end: remote[i].record + CHUNK_HEADER_BYTES + remote[i].length, hashes: [remote[i].hash] }));
+      const runs = missing.map((i) => ({ url: remote[i].url, start: remote[i].record, end: remote[i].record + CHUNK_HEADER_BYTES + remote[i].length, hashes: ChunkHashList.of([fromXetHex(remote[i].hash)]) }));
       for await (const part of fetchRuns(queue, api, runs)) yield { data: part.chunks.map((c) => c.data), received: part.received };
     },
   };

@@ -1,3 +1,4 @@
+import { ChunkHashList } from '../../../src/hash/chunk-hash-list.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +30,7 @@ describe('LocalChunkReader.readEach', () => {
       });
       const reader = new LocalChunkReader(store);
       try {
-        const where = reader.locate(hashes)!;
+        const where = reader.locate(ChunkHashList.fromHex(hashes)!)!;
         const pass = async (release: boolean): Promise<Set<ArrayBufferLike>> => {
           const buffers = new Set<ArrayBufferLike>();
           const got: Uint8Array[] = [];

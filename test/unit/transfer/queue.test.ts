@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NetworkError, UsageError } from '../../../src/errors.js';
+import { ChunkHashList } from '../../../src/hash/chunk-hash-list.js';
 import { TransferQueue } from '../../../src/transfer/queue.js';
 import { planSpans, type RemoteRun } from '../../../src/transfer/xorb-spans.js';
 
@@ -87,11 +88,13 @@ describe('the transfer queue owns retries, slots and span planning', () => {
 });
 
 describe('planSpans', () => {
-  const run = (url: string, start: number, end: number, hash: string): { run: RemoteRun } => ({ run: { url, start, end, hashes: [hash] } });
+  // each run's one hash is 32 bytes of its letter's code, shown back as that letter
+  const run = (url: string, start: number, end: number, hash: string): { run: RemoteRun } => ({ run: { url, start, end, hashes: ChunkHashList.of([new Uint8Array(32).fill(hash.charCodeAt(0))]) } });
+  const letters = (l: ChunkHashList): string => Array.from({ length: l.length }, (_, i) => String.fromCharCode(l.at(i)![0])).join('');
 
   it('coalesces neighbouring runs of one xorb, breaks at local items, gaps and other xorbs, and cuts pieces', () => {
     const steps = planSpans<string>([run('x', 0, 10, 'a'), run('x', 10, 30, 'b'), { local: 'L' }, run('x', 30, 40, 'c'), run('x', 50, 55, 'd'), run('y', 55, 60, 'e')], 12);
-    const shown = steps.map((s) => ('local' in s ? s.local : `${s.span.url}[${s.from},${s.to})${s.last ? '!' : ''}:${s.span.hashes.join('')}`));
+    const shown = steps.map((s) => ('local' in s ? s.local : `${s.span.url}[${s.from},${s.to})${s.last ? '!' : ''}:${letters(s.span.hashes)}`));
     expect(shown).toEqual(['x[0,12):ab', 'x[12,24):ab', 'x[24,30)!:ab', 'L', 'x[30,40)!:c', 'x[50,55)!:d', 'y[55,60)!:e']);
   });
 });

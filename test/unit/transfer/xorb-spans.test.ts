@@ -1,6 +1,7 @@
 // SpanParser: chunk records cut into pieces of any size (one byte up to many records) come back
 // whole, in order, each with the hash named for it; a span that ends early or holds more records
 // than named is refused. Randomised: piece sizes and record lengths from a printed seed.
+import { ChunkHashList } from '../../../src/hash/chunk-hash-list.js';
 import { describe, expect, it } from 'vitest';
 import { CHUNK_HEADER_BYTES, encodeChunkHeader } from '../../../src/formats/xorb.js';
 import { xetHex } from '../../../src/hash/xet-hex.js';
@@ -33,7 +34,7 @@ describe('SpanParser', () => {
     const rand = seededRandom(testSeed('span pieces'));
     for (let round = 0; round < 40; round++) {
       const { bytes, datas, hashes } = records(rand, 1 + Math.floor(rand() * 30));
-      const span: Span = { url: 'http://127.0.0.1/x', start: 0, end: bytes.length, hashes };
+      const span: Span = { url: 'http://127.0.0.1/x', start: 0, end: bytes.length, hashes: ChunkHashList.fromHex(hashes)! };
       const pieceMax = [1, 7, CHUNK_HEADER_BYTES + 1, 500, 5000, 100_000][round % 6];
       const cuts: number[] = [];
       for (let at = 1 + Math.floor(rand() * pieceMax); at < bytes.length; at += 1 + Math.floor(rand() * pieceMax)) cuts.push(at);
@@ -46,9 +47,9 @@ describe('SpanParser', () => {
 
   it('refuses a span that ends inside a record, or holds more records than named', () => {
     const { bytes, hashes } = records(seededRandom(3), 4);
-    const short: Span = { url: 'http://127.0.0.1/x', start: 0, end: bytes.length - 1, hashes };
+    const short: Span = { url: 'http://127.0.0.1/x', start: 0, end: bytes.length - 1, hashes: ChunkHashList.fromHex(hashes)! };
     expect(() => parseInPieces(short, bytes.subarray(0, bytes.length - 1), [10, 2000])).toThrow(/does not hold the 4 chunks/);
-    const fewer: Span = { url: 'http://127.0.0.1/x', start: 0, end: bytes.length, hashes: hashes.slice(0, 3) };
+    const fewer: Span = { url: 'http://127.0.0.1/x', start: 0, end: bytes.length, hashes: ChunkHashList.fromHex(hashes.slice(0, 3))! };
     expect(() => parseInPieces(fewer, bytes, [100])).toThrow(/more chunks than the reconstruction names/);
   });
 });
