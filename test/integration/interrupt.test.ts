@@ -94,7 +94,7 @@ describe('Ctrl-C during local work', () => {
 
 describe('Ctrl-C during transfers (content throttled by a proxy)', () => {
   const FILES = 4;
-  const FILE_BYTES = 2 << 20;
+  const FILE_BYTES = 3 << 19; // 1.5 MiB: a file's records fit in one 2 MiB piece (transfer/xorb-spans.ts)
   const TOTAL = FILES * FILE_BYTES;
   let s: TestServer;
   let proxy: FaultProxy;
