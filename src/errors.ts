@@ -46,10 +46,12 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   disk_full: ExitCode.error,
   git_failed: ExitCode.error,
   http_error: ExitCode.error,
+  io_error: ExitCode.error,
   lfs_check_unavailable: ExitCode.error,
   metadata_too_new: ExitCode.error,
   missing_shard: ExitCode.error,
   nothing_to_commit: ExitCode.error,
+  read_only_fs: ExitCode.error,
   store_too_new: ExitCode.error,
   sync_on_object_store: ExitCode.error,
   truncated_file: ExitCode.error,
@@ -289,6 +291,27 @@ export class InterruptedError extends HubError {
 /** True when `err` is a HubError (of any subclass). */
 export function isHubError(err: unknown): err is HubError {
   return err instanceof HubError;
+}
+
+/**
+ * The HubError for a system error that is the machine's state, not a bug: a full disk or quota,
+ * a read-only file system, an I/O error. Any command that writes can meet one anywhere (a 10 GiB
+ * pull that filled the disk printed "unexpected: ENOSPC: ..."); undefined for anything else.
+ */
+export function fromSystemError(err: unknown): HubError | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const where = typeof e?.path === 'string' ? ` (${e.syscall ?? 'writing'} ${e.path})` : e?.syscall ? ` (${e.syscall})` : '';
+  switch (e?.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new HubError('disk_full', `${e.code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on device'}${where}`, ExitCode.error, { cause: err, hint: 'free some space and run the command again: what it had not finished is not used' });
+    case 'EROFS':
+      return new HubError('read_only_fs', `the file system is read-only${where}`, ExitCode.error, { cause: err });
+    case 'EIO':
+      return new HubError('io_error', `input/output error${where}: the disk or file system failed`, ExitCode.error, { cause: err });
+    default:
+      return undefined;
+  }
 }
 
 /**

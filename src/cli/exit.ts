@@ -4,7 +4,7 @@
  * else is a bug: exit 1, one line, and the stack only with --verbose.
  */
 import type { ChalkInstance } from 'chalk';
-import { ExitCode, HubError, InterruptedError, isHubError } from '../errors.js';
+import { ExitCode, fromSystemError, HubError, InterruptedError, isHubError } from '../errors.js';
 
 /** Where and how to report: the subset of CliContext the error path needs. */
 export interface ErrorOutput {
@@ -30,7 +30,7 @@ export function toHubError(err: unknown, aborted = false): HubError | undefined 
   const cause = (err as { cause?: unknown } | null)?.cause;
   if (isAbortError(err) && isHubError(cause)) return cause;
   if (aborted) return new InterruptedError(undefined, { cause: err });
-  return undefined;
+  return fromSystemError(err);
 }
 
 /** The exit code for a thrown value: the HubError's own, else 1. */

@@ -108,4 +108,17 @@ describe('bad input gets a one-line error and the right exit code', () => {
     expect(after.pragma('user_version', { simple: true })).toBe(99);
     after.close();
   });
+
+  it('a full disk: 1, one line naming it, not "unexpected" (stdout is /dev/full, which answers every write with ENOSPC)', async () => {
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'w.bin'), Buffer.alloc(200_000, 3));
+    const env = hubEnv();
+    const added = spawnSync(process.execPath, [hubBin, 'store', 'add', 'w.bin', '--json'], { cwd: dir, env, encoding: 'utf8' });
+    expect(added.status, added.stderr).toBe(0);
+    const oid = JSON.parse(added.stdout).files[0].oid as string;
+    const full = spawnSync('sh', ['-c', `exec "$0" "$1" -q store cat ${oid} > /dev/full`, process.execPath, hubBin], { cwd: dir, env, encoding: 'utf8' });
+    expect(full.status, full.stderr).toBe(1);
+    expectOneLine(full.stderr.split('\n').filter((l) => !l.startsWith('hint:')).join('\n'), /^hub: error: no space left on device/);
+    expect(full.stderr).toMatch(/\nhint: free some space/);
+  });
 });

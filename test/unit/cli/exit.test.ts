@@ -72,6 +72,27 @@ describe('reportError', () => {
     expect(o.err).toBe('hub: error: bad pointer: missing oid\n');
   });
 
+  it('a full disk, a quota, a read-only file system or an I/O error is the machine, not a bug: one line, its own code', () => {
+    // the errors node's fs and streams throw (errno, syscall, path)
+    const sys = (code: string, syscall: string, path?: string) => Object.assign(new Error(`${code}: failed, ${syscall}`), { code, errno: -1, syscall, ...(path ? { path } : {}) });
+    for (const [err, line, code] of [
+      [sys('ENOSPC', 'write'), 'hub: error: no space left on device (write)', 'disk_full'],
+      [sys('ENOSPC', 'open', '/m/x.tmp'), 'hub: error: no space left on device (open /m/x.tmp)', 'disk_full'],
+      [sys('EDQUOT', 'write'), 'hub: error: disk quota exceeded (write)', 'disk_full'],
+      [sys('EROFS', 'open', '/ro/f'), 'hub: error: the file system is read-only (open /ro/f)', 'read_only_fs'],
+      [sys('EIO', 'read'), 'hub: error: input/output error (read): the disk or file system failed', 'io_error'],
+    ] as const) {
+      const o = capture({ json: true });
+      expect(reportError(o, err)).toBe(1);
+      expect(o.err.split('\n')[0]).toBe(line);
+      expect(o.err).not.toMatch(/unexpected/);
+      expect(JSON.parse(o.out).error.code).toBe(code);
+    }
+    const other = capture();
+    reportError(other, sys('EBADF', 'write'));
+    expect(other.err).toMatch(/^hub: error: unexpected: /); // anything else stays a bug
+  });
+
   it('with --json also prints the error document on stdout', () => {
     const o = capture({ json: true });
     const err = new IntegrityError('hash mismatch for model.bin', { hint: 'run hub fsck', data: { path: 'model.bin' } }, 'hash_mismatch');
