@@ -10,7 +10,7 @@
 import { pacer } from '../abort.js';
 import { HubError, IntegrityError, ProtocolError } from '../errors.js';
 import { BufferPool } from '../fs/buffer-pool.js';
-import type { ChunkApi, ReconstructionTerm } from './lfs-client.js';
+import { MISSING_PER_REQUEST, type ChunkApi, type ReconstructionTerm } from './lfs-client.js';
 import type { TransferQueue } from './queue.js';
 import type { LocalChunks, ObjectWriter, UploadSource } from './store-interfaces.js';
 import type { TransferMeter } from './transfer-queue.js';
@@ -189,19 +189,53 @@ async function sendXorb(q: TransferQueue, api: ChunkApi, source: UploadSource, x
   return size;
 }
 
+/**
+ * The xorbs of `xorbs` holding a chunk the server lacks, asked a request's worth of hashes at a
+ * time: the hex hashes of one request are all that is held at once, where asking for every chunk
+ * of the file at once held all of them and the answer (two strings a chunk: 26 MiB for a 10 GiB
+ * file, most of what a push's memory grew by with the file).
+ */
+export async function xorbsServerLacks(q: TransferQueue, api: ChunkApi, source: Pick<UploadSource, 'chunksOf'>, xorbs: readonly string[], perRequest = MISSING_PER_REQUEST): Promise<Set<string>> {
+  const lacking = new Set<string>();
+  let hashes: string[] = [];
+  let owners: Array<{ xorb: string; from: number; to: number }> = [];
+  const ask = async (): Promise<void> => {
+    if (!owners.length) return;
+    const batch = hashes;
+    const missing = new Set(await q.retried(() => api.missing(batch)));
+    for (const o of owners) {
+      for (let i = o.from; i < o.to; i++) {
+        if (missing.has(batch[i])) {
+          lacking.add(o.xorb);
+          break;
+        }
+      }
+    }
+    hashes = [];
+    owners = [];
+  };
+  for (const x of xorbs) {
+    const own = source.chunksOf(x);
+    if (hashes.length && hashes.length + own.length > perRequest) await ask();
+    owners.push({ xorb: x, from: hashes.length, to: hashes.length + own.length });
+    for (const h of own) hashes.push(h);
+  }
+  await ask();
+  return lacking;
+}
+
 /** Uploads one object: the xorbs with chunks the server lacks (in parallel), then the manifest. Returns the xorb bytes sent. */
 export async function sendChunks(q: TransferQueue, api: ChunkApi, oid: string, source: UploadSource, meter: TransferMeter): Promise<number> {
   const manifest = source.manifest(oid);
   const xorbs = [...new Set(manifest.terms.map((t) => t.xorb))];
-  const chunksOf = new Map(xorbs.map((x) => [x, source.chunksOf(x)]));
-  const missing = new Set(await q.retried(() => api.missing([...chunksOf.values()].flat())));
+  const lacking = await xorbsServerLacks(q, api, source, xorbs);
   const bytesIn = new Map<string, number>();
   for (const t of manifest.terms) bytesIn.set(t.xorb, (bytesIn.get(t.xorb) ?? 0) + t.bytes);
   let sent = 0;
   const unsent = new Set(xorbs);
   await Promise.all(
     xorbs.map(async (x) => {
-      if (chunksOf.get(x)!.some((h) => missing.has(h))) {
+      if (lacking.has(x)) {
         const n = await sendXorb(q, api, source, x, meter, bytesIn.get(x)!);
         sent += n;
         unsent.delete(x);

@@ -8,6 +8,8 @@ import { xorbPath } from '../../src/store/paths.js';
 import { addFile } from '../../src/store/ingest.js';
 import { Store } from '../../src/store/store.js';
 import { ChunkApi } from '../../src/transfer/lfs-client.js';
+import { xorbsServerLacks } from '../../src/transfer/chunk-adapter.js';
+import { TransferQueue } from '../../src/transfer/queue.js';
 import { xetHex } from '../../src/hash/xet-hex.js';
 import { serverContent } from '../helpers/server-content.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
@@ -119,6 +121,18 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
     const r1 = await addFile(store, join(work, 'rev1'));
     const r2 = await addFile(store, join(work, 'rev2'));
     expect(await push('admin/m', r1.oid)).toBeGreaterThanOrEqual(size);
+    // what the client asks before sending rev2: the xorbs holding a chunk the server lacks, the
+    // same whether all hashes go in one request or a few xorbs' worth at a time
+    const xorbs2 = [...new Set(readManifest(store.paths, r2.oid)!.terms.map((t) => t.xorb))];
+    const b2 = await batch('admin/m', 'upload', [{ oid: r2.oid, size: r2.size }]);
+    const api = new ChunkApi(b2.objects[0].actions.upload.href, auth());
+    const source = { chunksOf: (x: string) => store.index.chunksOf(x).map((c) => xetHex(c.hash)) };
+    const known1 = new Set(readManifest(store.paths, r1.oid)!.terms.map((t) => t.xorb));
+    const whole = await xorbsServerLacks(new TransferQueue(), api, source, xorbs2);
+    expect([...whole].sort()).toEqual(xorbs2.filter((x) => !known1.has(x)).sort());
+    expect(whole.size).toBeGreaterThan(0);
+    const smallest = Math.min(...xorbs2.map((x) => source.chunksOf(x).length));
+    expect([...(await xorbsServerLacks(new TransferQueue(), api, source, xorbs2, smallest))].sort()).toEqual([...whole].sort());
     const sent2 = await push('admin/m', r2.oid);
     expect(sent2).toBeLessThanOrEqual(0.15 * size);
     for (const [r, file] of [[r1, 'rev1'], [r2, 'rev2']] as const) {
