@@ -9,7 +9,7 @@
  * until one node remains. A file hash is that root keyed-hashed again with a 32-byte salt
  * (all zeros for hub and Xet).
  */
-import { INTERNAL_NODE_KEY, type KeyedBlake3 } from './blake3.js';
+import type { KeyedBlake3 } from './blake3.js';
 import { xetHex } from './xet-hex.js';
 
 /** A Merkle leaf or node: 32-byte hash and the number of bytes below it. */

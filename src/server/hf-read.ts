@@ -14,8 +14,6 @@
  * learns nothing from bad revisions, paths or bodies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Store } from '../store/store.js';
-import type { Identity } from './access.js';
 import { badRepoSegment, repoDir, type RepoType } from './bare-repos.js';
 import { BareRepo, type CommitInfo } from './git-read.js';
 import { decodeSegment, hfError, hfRepo } from './hf-access.js';
@@ -24,7 +22,7 @@ import { handleResolve } from './hf-resolve.js';
 import { HttpError, readBody, sendJson } from './http-util.js';
 import { parseJsonBody } from './json-scan.js';
 import type { HfReadContext } from './hf-read-context.js';
-import type { Metadata, RepoRecord } from './metadata.js';
+import type { RepoRecord } from './metadata.js';
 
 /** A matched read route; `rev` and `path` are decoded. */
 export interface HfReadRoute {

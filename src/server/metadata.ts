@@ -17,8 +17,8 @@
 import Database from 'better-sqlite3';
 import { HubError, IntegrityError } from '../errors.js';
 import type { ServedRange } from '../store/chunk-api.js';
-import { QUEUE_BACKFILL, SqliteChunkVisibility, VISIBILITY_SCHEMA, type ChunkVisibility } from './chunk-visibility.js';
-import { LOCKS_SCHEMA, SqliteLfsLocks, type LfsLocks } from './lfs-locks-db.js';
+import { QUEUE_BACKFILL, SqliteChunkVisibility, VISIBILITY_SCHEMA } from './chunk-visibility.js';
+import { LOCKS_SCHEMA, SqliteLfsLocks } from './lfs-locks-db.js';
 import { checkLabel, checkName, checkObject, checkRepoName, checkType, isName, newToken, presentedTokenHash, repoExists, repoNotFound, tokenNotFound, userNotFound } from './metadata-rules.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { REUSED_IDS_TO_FRESH, reusesIds, SCHEMA } from './metadata-sqlite-schema.js';

@@ -17,7 +17,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-file.js';
-import type { FileManifest } from '../formats/manifest.js';
 import type { StorePaths } from './paths.js';
 
 /** 64 lowercase hex digits: a Xet hash, a chunk hash or an oid. */

@@ -58,7 +58,7 @@ export class XorbWriter {
   private closed = false;
 
   /** `pool`: where buffers come from and go back to once written (shared by the writers of one sink). */
-  constructor(private readonly paths: StorePaths, private readonly hashers: MerkleHashers, private readonly backend: XorbBackend, private readonly pool = xorbBufferPool()) {
+  constructor(paths: StorePaths, private readonly hashers: MerkleHashers, private readonly backend: XorbBackend, private readonly pool = xorbBufferPool()) {
     mkdirSync(paths.tmp, { recursive: true });
     this.tmp = tmpPathFor(paths.tmp, 'xorb');
     this.fd = openSync(this.tmp, 'wx', 0o644);

@@ -1,5 +1,5 @@
 /** `hub branch [-d|-D] [NAME [START]]` and `hub tag [-d] [NAME [REV]]` (lightweight tags). */
-import { ConflictError, NotFoundError, UsageError } from '../../errors.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
 import { checkRefName, deleteRef, listBranches, listTags, readHead, refExists, resolveRevision, writeRef } from '../../repo/refs.js';
 import type { CoreContext } from '../context.js';
 import { logBranchMove } from './ref-log.js';

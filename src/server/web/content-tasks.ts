@@ -14,7 +14,7 @@ import { commitDiff, type WebDiff } from './commit-diff.js';
 import { previewTable, previewTensors, type TablePreview, type TensorPreview } from './file-preview.js';
 import type { GitObjects } from './git-objects.js';
 import type { ContentTask } from './content-task.js';
-import type { CardLinks, CardTag } from './markdown.js';
+import type { CardTag } from './markdown.js';
 import { previewableFiles, type PreviewFile } from './preview-files.js';
 import { repoSize, type RepoSize } from './repo-size.js';
 import type { StoreReader } from './store-reader.js';
