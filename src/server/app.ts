@@ -24,7 +24,7 @@ import { gitPathInfo, gitRoute, handleGitRequest } from './git-http.js';
 import { toHttpError } from './http-error.js';
 import { discardBody, DRAIN_LIMIT, HttpError, sendJson } from './http-util.js';
 import { parseRepoPath, routeRepoLfs, type RepoLfsContext } from './repo-lfs-routes.js';
-import { Limiter } from './limiter.js';
+import { goneSignal, GoneWhileWaiting, Limiter } from './limiter.js';
 import { watchEventLoop } from './loop-watch.js';
 import { prepareRoot } from './server-root.js';
 import { StallWatch } from './stall-watch.js';
@@ -172,6 +172,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       log(JSON.stringify({ time: new Date().toISOString(), method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Math.round(ms), user: who, aborted: !res.writableFinished || undefined }));
     });
     route(req, res, (id) => (who = id.user?.name ?? (id.invalidToken ? 'invalid-token' : 'anonymous'))).catch((err: unknown) => {
+      if (err instanceof GoneWhileWaiting) return; // answered already (the idle timeout) or the client left: nothing to send
       const e = toHttpError(err);
       if (e.status >= 500) log(JSON.stringify({ time: new Date().toISOString(), level: 'error', message: (err as Error)?.message }));
       if (res.headersSent) {
@@ -243,7 +244,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     const hf = hfReadRoute(url.pathname); // the raw path: an encoded `/` in a revision is no separator
     // HF reads run git: they count against the same limits as git requests
-    if (hf) return gitLimiter.run(key, () => handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req), xet: xetTokens !== undefined }));
+    if (hf) return gitLimiter.run(key, () => handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req), xet: xetTokens !== undefined }), goneSignal(res));
 
     const git = gitRoute(path);
     if (git) {
@@ -267,7 +268,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         });
       // a push runs holding the repository's update lock (across servers with PostgreSQL): its ref
       // updates never interleave with another server's push or HF commit
-      await gitLimiter.run(key, () => (git.service === 'git-receive-pack' ? meta.withRepoLock(repo.id, serve) : serve()));
+      await gitLimiter.run(key, () => (git.service === 'git-receive-pack' ? meta.withRepoLock(repo.id, serve) : serve()), goneSignal(res));
       if (git.service === 'git-receive-pack') web.afterWrite(repo); // the new heads' commit pages, computed ahead
       return;
     }

@@ -172,6 +172,9 @@ function sendError(res: ServerResponse, status: number, message: string): void {
 const GIT_KILL_AFTER_MS = 2_000;
 
 export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts: GitRequestOptions): Promise<void> {
+  // answered already (the idle timeout's 408) or gone: git would wait for a body that never comes,
+  // and the listeners below would wait for events that have fired
+  if (res.closed || res.writableEnded || req.destroyed) return Promise.resolve();
   // no socket timeout: idle clients are the stall watch's business, which knows when git is busy
   req.socket.setTimeout(0);
   return new Promise<void>((resolve) => {

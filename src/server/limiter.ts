@@ -5,8 +5,10 @@
  * share of the queue is full the answer is 429, when the whole queue is full 503, both with
  * `Retry-After`, so clients (git-lfs, hub, HF clients) back off and retry. A freed slot goes to
  * the waiting task whose caller has the fewest running, oldest first: one busy caller cannot
- * starve the others.
+ * starve the others. A waiting task whose `gone` signal fires (its client went away, or the idle
+ * timeout answered it) leaves the queue and never runs.
  */
+import type { ServerResponse } from 'node:http';
 import { HttpError } from './http-util.js';
 
 /** Limits of one Limiter. */
@@ -27,6 +29,26 @@ interface Waiter {
   fail: (err: Error) => void;
 }
 
+/**
+ * Fires when `res` closes: answered and done, or its connection went away. A request that waits
+ * for a slot and meets either has nobody left to run for (the idle timeout answers a stalled
+ * waiting request 408 and closes it; started anyway, git http-backend waited on a body that
+ * would never come and held the slot for good: the client's later git requests all hung).
+ */
+export function goneSignal(res: ServerResponse): AbortSignal {
+  const gone = new AbortController();
+  if (res.closed) gone.abort();
+  else res.once('close', () => gone.abort());
+  return gone.signal;
+}
+
+/** Why a waiting task did not run: its `gone` signal fired (nobody is left to answer). */
+export class GoneWhileWaiting extends Error {
+  constructor() {
+    super('the request went away while it waited for a slot');
+  }
+}
+
 /** Counts of a Limiter, for logs and tests. */
 export interface LimiterStats {
   running: number;
@@ -44,9 +66,12 @@ export class Limiter {
 
   constructor(private readonly opts: LimiterOptions) {}
 
-  /** Runs `task` once a slot is free for `key`; HttpError 429/503 when it cannot even wait. */
-  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const release = await this.acquire(key);
+  /**
+   * Runs `task` once a slot is free for `key`; HttpError 429/503 when it cannot even wait,
+   * GoneWhileWaiting when `gone` fires before the slot does.
+   */
+  async run<T>(key: string, task: () => Promise<T>, gone?: AbortSignal): Promise<T> {
+    const release = await this.acquire(key, gone);
     try {
       return await task();
     } finally {
@@ -55,15 +80,35 @@ export class Limiter {
   }
 
   /** Waits for a slot for `key`; resolves with the function that frees it (idempotent). */
-  acquire(key: string): Promise<() => void> {
+  acquire(key: string, gone?: AbortSignal): Promise<() => void> {
     if (this.closed) return Promise.reject(this.refusal(503, 'the server is shutting down'));
+    if (gone?.aborted) return Promise.reject(new GoneWhileWaiting());
     if (this.count(this.queuedByKey, key) >= this.opts.maxQueuedPerKey) {
       return Promise.reject(this.refusal(429, `too many ${this.opts.what} for this client at once; retry later`));
     }
     if (this.queue.length >= this.opts.maxQueued) return Promise.reject(this.refusal(503, `the server is busy (${this.opts.what}); retry later`));
     const slot = new Promise<() => void>((resolve, reject) => {
       this.bump(this.queuedByKey, key, 1);
-      this.queue.push({ key, start: () => resolve(this.take(key)), fail: reject });
+      const onGone = (): void => {
+        const at = this.queue.indexOf(waiter);
+        if (at < 0) return; // started (or refused) already
+        this.queue.splice(at, 1);
+        this.bump(this.queuedByKey, key, -1);
+        reject(new GoneWhileWaiting());
+      };
+      const waiter: Waiter = {
+        key,
+        start: () => {
+          gone?.removeEventListener('abort', onGone);
+          resolve(this.take(key));
+        },
+        fail: (err) => {
+          gone?.removeEventListener('abort', onGone);
+          reject(err);
+        },
+      };
+      gone?.addEventListener('abort', onGone, { once: true });
+      this.queue.push(waiter);
     });
     this.dispatch();
     return slot;
