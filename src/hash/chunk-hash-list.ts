@@ -5,10 +5,9 @@
  * grew with the file in a heap snapshot of a 10 GiB clone); packed it is 32 bytes, in one object
  * per term, and no hex is parsed again when the chunks are checked.
  */
-import { fromXetHex, xetHex } from './xet-hex.js';
+import { xetHex, xetHexInto } from './xet-hex.js';
 
 const HASH_BYTES = 32;
-const HEX64 = /^[0-9a-f]{64}$/;
 
 /** Chunk hashes in order, packed. */
 export class ChunkHashList {
@@ -25,8 +24,7 @@ export class ChunkHashList {
     const out = new Uint8Array(hexes.length * HASH_BYTES);
     for (let i = 0; i < hexes.length; i++) {
       const h = hexes[i];
-      if (typeof h !== 'string' || !HEX64.test(h)) return undefined;
-      out.set(fromXetHex(h), i * HASH_BYTES);
+      if (typeof h !== 'string' || !xetHexInto(h, out, i * HASH_BYTES)) return undefined;
     }
     return new ChunkHashList(out);
   }

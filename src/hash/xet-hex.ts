@@ -19,17 +19,27 @@ export function xetHex(hash: Uint8Array): string {
   return swapped.toString('hex');
 }
 
+const HEX64 = /^[0-9a-f]{64}$/;
+
 /** Parses Xet hex form back into the 32 raw hash bytes (throws RangeError on bad input). */
 export function fromXetHex(hex: string): Uint8Array {
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new RangeError(`not a 64-digit lowercase hex hash: ${hex.slice(0, 80)}`);
   const out = new Uint8Array(32);
-  for (let group = 0; group < 32; group += 8) {
-    for (let j = 0; j < 8; j++) {
-      const at = (group + j) * 2;
-      out[group + 7 - j] = parseInt(hex.slice(at, at + 2), 16);
-    }
-  }
+  if (!xetHexInto(hex, out, 0)) throw new RangeError(`not a 64-digit lowercase hex hash: ${hex.slice(0, 80)}`);
   return out;
+}
+
+/**
+ * Writes the 32 raw bytes of the Xet hex `hex` into `out` at `at`; false, writing nothing, when
+ * it is not 64 lowercase hex digits. One validation and one hex decode per hash: a clone parses
+ * every chunk hash of the file through here (ChunkHashList.fromHex).
+ */
+export function xetHexInto(hex: string, out: Uint8Array, at: number): boolean {
+  if (!HEX64.test(hex)) return false;
+  const plain = Buffer.from(hex, 'hex');
+  for (let group = 0; group < 32; group += 8) {
+    for (let i = 0; i < 8; i++) out[at + group + i] = plain[group + 7 - i];
+  }
+  return true;
 }
 
 /** Plain lowercase hex of any byte string (sha256 oids use this form). */

@@ -163,13 +163,14 @@ function sendError(res: ServerResponse, status: number, message: string): void {
   res.end(text);
 }
 
+/** How long a stopped git request's processes get to end on SIGTERM before SIGKILL. */
+const GIT_KILL_AFTER_MS = 2_000;
+
 /**
  * Serves one git smart-HTTP request by running `git http-backend`. Resolves when the response
  * has been sent or the client went away (the child is then killed). When git fails before its
  * headers, the client gets a 500 with `{"error": ...}`; after that, the connection is cut.
  */
-/** How long a stopped git request's processes get to end on SIGTERM before SIGKILL. */
-const GIT_KILL_AFTER_MS = 2_000;
 
 export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts: GitRequestOptions): Promise<void> {
   // answered already (the idle timeout's 408) or gone: git would wait for a body that never comes,
@@ -194,8 +195,8 @@ export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts
       } catch {
         child.kill('SIGTERM');
       }
-      // whatever of the group outlives SIGTERM for 2 s (a CI run saw one git process linger
-      // past 5 s) is killed; ESRCH when all of it is gone already
+      // whatever of the group outlives SIGTERM for 2 s is killed (a git that ignores SIGTERM must
+      // not keep its slot); ESRCH when all of it is gone already
       setTimeout(() => {
         try {
           process.kill(-group, 'SIGKILL');

@@ -38,7 +38,8 @@ const BLOCK_BYTES = 1 << 20;
 const REOPEN_ATTEMPTS = 5;
 
 /** One term the store has, or the terms (in file order and chunk order) one fetch serves. */
-type Step = { local: XetTerm; chunks: XorbChunkInfo[] } | { fetch: XetFetch; terms: XetTerm[] };
+/** A local step carries its hash list: the store reader remembers lookups by list, so planning's `has` and reading's `locate` cost one round of queries. */
+type Step = { local: XetTerm; chunks: XorbChunkInfo[]; hashes: ChunkHashList } | { fetch: XetFetch; terms: XetTerm[] };
 
 /** What a Xet download learned: chunks of remote xorbs, to record once the object verified. */
 export type LearnedChunks = Array<{ xorb: string; chunks: XorbChunkInfo[] }>;
@@ -81,8 +82,9 @@ function plan<L, R>(rec: XetReconstruction, target: DownloadTarget<L, R>, learne
   const groups = new Map<XetFetch, number>();
   for (const term of rec.terms) {
     const known = learned.chunks(term.xorb, term.chunkStart, term.chunkEnd) ?? target.xorbs.chunks(term.xorb, term.chunkStart, term.chunkEnd);
-    if (known && known.reduce((n, c) => n + c.length, 0) === term.unpackedLength && target.local.has(ChunkHashList.of(known.map((c) => c.hash)))) {
-      steps.push({ local: term, chunks: known });
+    const hashes = known && known.reduce((n, c) => n + c.length, 0) === term.unpackedLength ? ChunkHashList.of(known.map((c) => c.hash)) : undefined;
+    if (known && hashes && target.local.has(hashes)) {
+      steps.push({ local: term, chunks: known, hashes });
       continue;
     }
     for (const c of known ?? []) expected.add(term.xorb, c); // what the fetched chunks must hash to
@@ -260,7 +262,7 @@ export async function receiveXet<L, R>(q: TransferQueue, cas: XetCas, obj: { oid
         await streamTerms(d, step.fetch, step.terms, got.value, writer, merkle, fileHash);
         continue;
       }
-      const where = target.local.locate(ChunkHashList.of(step.chunks.map((c) => c.hash)));
+      const where = target.local.locate(step.hashes);
       if (!where) throw new IntegrityError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
       await target.local.readEach(where, async (data, from, release) => {
         data.forEach((bytes, k) => {
