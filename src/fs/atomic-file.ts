@@ -37,6 +37,8 @@ export interface AtomicWriteOptions {
    * concurrent git and hub never both write. EEXIST is thrown for the caller to report.
    */
   lockPath?: string;
+  /** Called with the temporary file's descriptor as soon as it is created, before anything is written (index-file.ts records who holds `index.lock`). */
+  onCreated?: (fd: number) => void;
   /** false: atomic but not fsynced (loose objects, working-tree files; see the module comment). Default true. */
   durable?: boolean;
 }
@@ -67,6 +69,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
   const durable = opts.durable !== false;
   try {
     try {
+      opts.onCreated?.(fd);
       if (mode !== undefined) fchmodSync(fd, mode); // exact: the umask narrowed what open gave
       writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data);
       if (durable) fsyncSync(fd);

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { pidAlive } from '../store/store-lock.js';
+import { pidAlive } from '../fs/pid-alive.js';
 
 /** How long a folder of another host (or a file of an older hub) stays before a starting server removes it. */
 export const FOREIGN_TMP_MS = 24 * 3600_000;

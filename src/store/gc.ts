@@ -7,7 +7,8 @@
 import { statSync, unlinkSync } from 'node:fs';
 import { pacer } from '../abort.js';
 import { manifestPath, type StorePaths } from './paths.js';
-import { lockExclusive, pidAlive } from './store-lock.js';
+import { pidAlive } from '../fs/pid-alive.js';
+import { lockExclusive } from './store-lock.js';
 import type { Store } from './store.js';
 import { listTmpFiles } from './xorb-files.js';
 

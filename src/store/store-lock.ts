@@ -10,6 +10,7 @@ import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, unlinkSync, 
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConflictError } from '../errors.js';
+import { pidAlive } from '../fs/pid-alive.js';
 
 const EXCLUSIVE = 'exclusive';
 const POLL_MS = 50;
@@ -21,17 +22,6 @@ export interface StoreLock {
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** True when a process with this pid exists on this machine. */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readPid(path: string): number {

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { NetworkError, NotFoundError, UsageError } from '../../errors.js';
 import { hubHome } from '../../store/paths.js';
 import { removeStaleTmpFiles } from '../../fs/atomic-file.js';
-import { pidAlive } from '../../store/store-lock.js';
+import { pidAlive } from '../../fs/pid-alive.js';
 import type { Store } from '../../store/store.js';
 import type { CoreContext } from '../context.js';
 import { resolveToken } from '../sync/credentials.js';

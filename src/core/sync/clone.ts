@@ -28,7 +28,7 @@ import { recordPartialSelection } from './content-on-demand.js';
 import { fetchContent, transferOptions } from './fetch-content.js';
 import { withStore } from '../store/open-store.js';
 import { requireOnline } from './offline.js';
-import { pidAlive } from '../../store/store-lock.js';
+import { pidAlive } from '../../fs/pid-alive.js';
 import { repoReference } from './remote.js';
 import { pathFilter } from '../worktree/path-filter.js';
 

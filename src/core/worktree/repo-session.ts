@@ -14,7 +14,8 @@ import { indexLayoutOf, parseIndexBytes, readIndexBytes, writeIndex } from '../.
 import type { GitIndexLayout } from '../../formats/git-index-layout.js';
 import { findRepo, largeFileThreshold, type RepoPaths } from '../../repo/repository.js';
 import { loadStatCache, saveStatCache } from '../../repo/stat-cache-file.js';
-import { lockFileExclusive, pidAlive } from '../../store/store-lock.js';
+import { pidAlive } from '../../fs/pid-alive.js';
+import { lockFileExclusive } from '../../store/store-lock.js';
 import { removeStaleTmpFiles } from '../../fs/atomic-file.js';
 import type { Store } from '../../store/store.js';
 import type { CoreContext } from '../context.js';

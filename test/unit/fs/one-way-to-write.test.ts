@@ -13,6 +13,7 @@ const WRITES = /\b(renameSync|rename|writeFileSync|writeFile|copyFileSync|copyFi
 /** `file: call` -> why it is not a hand-rolled atomic write. */
 const ALLOWED: Record<string, string> = {
   'src/core/worktree/rm-mv.ts: renameSync': '`hub mv` moves the user\'s working file; nothing is written',
+  'src/repo/index-file.ts: writeFileSync': "index.lock's owner record (pid and inode), written while the lock is held and removed with it; a torn record names no lock, so nothing is taken over",
   'src/repo/merge-file.ts: writeFileSync': 'the three sides of a text merge as scratch files (O_EXCL) in .git/hub/tmp for git merge-file, removed after it ran',
   'src/server/bare-repos.ts: rename': 'a repository directory is renamed aside before it is deleted',
   'src/server/hf-commit.ts: writeFile': 'scratch files (O_EXCL) in a private work directory, ingested and removed by the commit',
