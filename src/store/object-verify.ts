@@ -115,35 +115,80 @@ export function checkXetHash(store: Store, manifest: FileManifest, xorbs: OpenXo
   if (actual !== manifest.xetHash) throw new IntegrityError(`file ${manifest.oid}: its chunks give Xet hash ${actual}, the manifest says ${manifest.xetHash}`, { data: { oid: manifest.oid } }, 'xet_hash_mismatch');
 }
 
+/** One read of checkSha256: records [start, end) of one term, read as bytes [base, base + span) of its xorb. */
+interface VerifyRead {
+  f: XorbFile;
+  records: XorbRecord[];
+  start: number;
+  end: number;
+  base: number;
+  span: number;
+  /** Where the term's bytes end in the xorb (object storage reads that far in one GET). */
+  until: number;
+}
+
+/** The reads covering `t`'s records, each at most `readBytes` (or one chunk, when a chunk is larger). */
+function termReads(oid: string, t: FileManifest['terms'][number], xorbs: OpenXorbs, readBytes: number): VerifyRead[] {
+  const f = xorbs.get(t.xorb);
+  const records = xorbs.records(oid, t);
+  if (t.chunkEnd <= t.chunkStart) return []; // (a manifest never has one: its own check refuses it)
+  const until = records[t.chunkEnd - 1].dataOffset + records[t.chunkEnd - 1].length;
+  const reads: VerifyRead[] = [];
+  for (let start = t.chunkStart; start < t.chunkEnd; ) {
+    let end = start + 1;
+    while (end < t.chunkEnd && records[end].dataOffset + records[end].length - records[start].offset <= readBytes) end++;
+    const base = records[start].offset;
+    reads.push({ f, records, start, end, base, span: records[end - 1].dataOffset + records[end - 1].length - base, until });
+    start = end;
+  }
+  return reads;
+}
+
 /**
  * Throws IntegrityError unless the bytes of `manifest`'s chunks, in order, are `size` bytes whose
  * SHA-256 is the oid (and each term holds the bytes it says). Reads each term's records in runs
- * of at most 8 MiB into one buffer and hashes the data between the 8-byte record headers.
+ * of at most `readBytes` (8 MiB) and hashes the data between the 8-byte record headers. The next run is read
+ * (on the thread pool, or from object storage) while this one is hashed, into the other of two
+ * reused buffers: reading in turn with hashing added a ninth to the time (262-271 ms against
+ * 242 ms of hashing alone for 512 MiB here).
  */
-export async function checkSha256(manifest: FileManifest, xorbs: OpenXorbs): Promise<void> {
+export async function checkSha256(manifest: FileManifest, xorbs: OpenXorbs, readBytes = VERIFY_READ_BYTES): Promise<void> {
   const sha = createSha256();
-  const buf = new Uint8Array(VERIFY_READ_BYTES);
+  const buffers = [new Uint8Array(readBytes), new Uint8Array(readBytes)];
+  const start = (r: VerifyRead, i: number): Promise<Uint8Array> => {
+    const bytes = r.span <= readBytes ? buffers[i % 2].subarray(0, r.span) : new Uint8Array(r.span);
+    return r.f.readAtAsync(bytes, r.base, r.until, true).then(() => bytes);
+  };
   let size = 0;
-  for (const t of manifest.terms) {
-    const f = xorbs.get(t.xorb);
-    const records = xorbs.records(manifest.oid, t);
-    let termBytes = 0;
-    for (let start = t.chunkStart; start < t.chunkEnd; ) {
-      let end = start + 1;
-      while (end < t.chunkEnd && records[end].dataOffset + records[end].length - records[start].offset <= VERIFY_READ_BYTES) end++;
-      const base = records[start].offset;
-      const span = records[end - 1].dataOffset + records[end - 1].length - base;
-      const bytes = span <= buf.length ? buf.subarray(0, span) : new Uint8Array(span); // one chunk is at most 128 KiB: never larger in practice
-      await f.readAtAsync(bytes, base, records[t.chunkEnd - 1].dataOffset + records[t.chunkEnd - 1].length);
-      for (let i = start; i < end; i++) {
-        const r = records[i];
-        sha.update(bytes.subarray(r.dataOffset - base, r.dataOffset - base + r.length));
-        termBytes += r.length;
+  let i = 0;
+  let next: Promise<Uint8Array> | undefined;
+  const terms = manifest.terms;
+  const readsOf = terms.map(() => undefined as VerifyRead[] | undefined);
+  const reads = (k: number): VerifyRead[] => (readsOf[k] ??= termReads(manifest.oid, terms[k], xorbs, readBytes));
+  try {
+    for (let k = 0; k < terms.length; k++) {
+      const t = terms[k];
+      const mine = reads(k);
+      let termBytes = 0;
+      for (let j = 0; j < mine.length; j++) {
+        const r = mine[j];
+        const bytes = await (next ?? start(r, i));
+        // the read after this one: the next of this term, else the first of the next term
+        const after = j + 1 < mine.length ? mine[j + 1] : k + 1 < terms.length ? reads(k + 1)[0] : undefined;
+        next = after ? start(after, i + 1) : undefined;
+        next?.catch(() => {}); // met when its turn comes
+        for (let c = r.start; c < r.end; c++) {
+          const rec = r.records[c];
+          sha.update(bytes.subarray(rec.dataOffset - r.base, rec.dataOffset - r.base + rec.length));
+          termBytes += rec.length;
+        }
+        i++;
       }
-      start = end;
+      if (termBytes !== t.bytes) throw new IntegrityError(`file ${manifest.oid}: xorb ${t.xorb} chunks ${t.chunkStart}..${t.chunkEnd} hold ${termBytes} bytes, the manifest says ${t.bytes}`, { data: { oid: manifest.oid, xorb: t.xorb } }, 'corrupt_xorb');
+      size += termBytes;
     }
-    if (termBytes !== t.bytes) throw new IntegrityError(`file ${manifest.oid}: xorb ${t.xorb} chunks ${t.chunkStart}..${t.chunkEnd} hold ${termBytes} bytes, the manifest says ${t.bytes}`, { data: { oid: manifest.oid, xorb: t.xorb } }, 'corrupt_xorb');
-    size += termBytes;
+  } finally {
+    await next?.catch(() => {}); // no read into a buffer after this returns
   }
   const actual = sha.digest('hex');
   if (actual !== manifest.oid || size !== manifest.size) {

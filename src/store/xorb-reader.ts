@@ -139,10 +139,14 @@ export class XorbFile {
     }
   }
 
-  /** readAt for a backend of any kind; `until`: see XorbHandle.readAsync. */
-  async readAtAsync(buf: Uint8Array, position: number, until?: number): Promise<void> {
+  /**
+   * readAt for a backend of any kind; `until`: see XorbHandle.readAsync. A local file is read in
+   * place (a pread on this thread) unless `offThread`: then on the thread pool, for a caller
+   * that has work of its own to do meanwhile.
+   */
+  async readAtAsync(buf: Uint8Array, position: number, until?: number, offThread = false): Promise<void> {
     try {
-      await readSpan(this.fd, buf, position, until);
+      await (offThread ? readFullyAsync(this.fd, buf, position, until) : readSpan(this.fd, buf, position, until));
     } catch (err) {
       throw this.damaged(err);
     }

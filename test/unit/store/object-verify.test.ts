@@ -6,7 +6,7 @@ import type { FileManifest } from '../../../src/formats/manifest.js';
 import { importXorb, registerManifest, servedRanges } from '../../../src/store/chunk-api.js';
 import { addFile } from '../../../src/store/ingest.js';
 import { hasManifest, readManifest } from '../../../src/store/manifest-files.js';
-import { indexedChunkHashes } from '../../../src/store/object-verify.js';
+import { checkSha256, indexedChunkHashes, OpenXorbs } from '../../../src/store/object-verify.js';
 import { xorbPath } from '../../../src/store/paths.js';
 import { Store } from '../../../src/store/store.js';
 import { XorbFile } from '../../../src/store/xorb-reader.js';
@@ -58,6 +58,27 @@ describe('registerManifest (a server checking a manifest against the xorbs it re
     expect(err).toBeInstanceOf(IntegrityError);
     expect((err as IntegrityError).code).toBe('hash_mismatch');
     expect(hasManifest(server.paths, rev1.oid)).toBe(false);
+  });
+
+  it('checks the SHA-256 in reads of any size, each read while the one before is hashed', async () => {
+    // 4 MiB files in reads of 8 MiB (one), 64 KiB (several per term) and 1 byte (one chunk each)
+    for (const readBytes of [8 << 20, 64 << 10, 1]) {
+      const xorbs = new OpenXorbs(server);
+      try {
+        await xorbs.openAll([...rev1.terms, ...rev2.terms]);
+        await checkSha256(rev1, xorbs, readBytes);
+        await checkSha256(rev2, xorbs, readBytes);
+        const err = await thrown(() => checkSha256({ ...rev2, oid: rev1.oid, size: rev1.size }, xorbs, readBytes));
+        expect((err as IntegrityError).code, `reads of ${readBytes} bytes`).toBe('hash_mismatch');
+        // a term claiming one byte more than its chunks hold, in the middle of the file
+        const mid = Math.floor(rev2.terms.length / 2);
+        const short = { ...rev2, terms: rev2.terms.map((t, i) => (i === mid ? { ...t, bytes: t.bytes + 1 } : t)) };
+        expect(((await thrown(() => checkSha256(short, xorbs, readBytes))) as IntegrityError).code).toBe('corrupt_xorb');
+      } finally {
+        xorbs.close();
+      }
+    }
+    expect(rev2.terms.length, 'rev2 has terms on both sides of the middle one').toBeGreaterThan(2);
   });
 
   it('refuses a manifest whose Xet hash is not its chunks\' and one whose terms claim more bytes than the chunks hold', async () => {
