@@ -44,6 +44,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   bad_xorb: ExitCode.error,
   database_error: ExitCode.error,
   disk_full: ExitCode.error,
+  file_too_large: ExitCode.error,
   git_failed: ExitCode.error,
   http_error: ExitCode.error,
   io_error: ExitCode.error,
@@ -295,7 +296,8 @@ export function isHubError(err: unknown): err is HubError {
 
 /**
  * The HubError for a system error that is the machine's state, not a bug: a full disk or quota,
- * a read-only file system, an I/O error. Any command that writes can meet one anywhere (a 10 GiB
+ * a file larger than the file system or the file size limit takes, a read-only file system, an
+ * I/O error. Any command that writes can meet one anywhere (a 10 GiB
  * pull that filled the disk printed "unexpected: ENOSPC: ..."); undefined for anything else.
  */
 export function fromSystemError(err: unknown): HubError | undefined {
@@ -305,6 +307,9 @@ export function fromSystemError(err: unknown): HubError | undefined {
     case 'ENOSPC':
     case 'EDQUOT':
       return new HubError('disk_full', `${e.code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on device'}${where}`, ExitCode.error, { cause: err, hint: 'free some space and run the command again: what it had not finished is not used' });
+    case 'EFBIG':
+      // a file system's largest file (FAT32: 4 GiB) or the process's file size limit (ulimit -f)
+      return new HubError('file_too_large', `file too large for this file system or the file size limit${where}`, ExitCode.error, { cause: err, hint: "write to a file system that holds files this large (not FAT32), or raise the limit ('ulimit -f unlimited')" });
     case 'EROFS':
       return new HubError('read_only_fs', `the file system is read-only${where}`, ExitCode.error, { cause: err });
     case 'EIO':

@@ -72,13 +72,14 @@ describe('reportError', () => {
     expect(o.err).toBe('hub: error: bad pointer: missing oid\n');
   });
 
-  it('a full disk, a quota, a read-only file system or an I/O error is the machine, not a bug: one line, its own code', () => {
+  it('a full disk, a quota, a file too large, a read-only file system or an I/O error is the machine, not a bug: one line, its own code', () => {
     // the errors node's fs and streams throw (errno, syscall, path)
     const sys = (code: string, syscall: string, path?: string) => Object.assign(new Error(`${code}: failed, ${syscall}`), { code, errno: -1, syscall, ...(path ? { path } : {}) });
     for (const [err, line, code] of [
       [sys('ENOSPC', 'write'), 'hub: error: no space left on device (write)', 'disk_full'],
       [sys('ENOSPC', 'open', '/m/x.tmp'), 'hub: error: no space left on device (open /m/x.tmp)', 'disk_full'],
       [sys('EDQUOT', 'write'), 'hub: error: disk quota exceeded (write)', 'disk_full'],
+      [sys('EFBIG', 'write'), 'hub: error: file too large for this file system or the file size limit (write)', 'file_too_large'],
       [sys('EROFS', 'open', '/ro/f'), 'hub: error: the file system is read-only (open /ro/f)', 'read_only_fs'],
       [sys('EIO', 'read'), 'hub: error: input/output error (read): the disk or file system failed', 'io_error'],
     ] as const) {
