@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmarks run by `npm run bench` after a build: the content store (issue 2) here, then
-// test/bench/status.mjs (issue 3), test/bench/serve.mjs (issue 4), test/bench/remote.mjs (issues 5 and 13: push, clone, pull beside git-lfs),
+// test/bench/status.mjs (issue 3), test/bench/serve.mjs (issue 4), test/bench/remote.mjs (issues 5 and 13: push, clone, pull beside git-lfs), test/bench/registration.mjs (issue 13: a pushed file's registration beside the SHA-256 floor),
 // test/bench/diff-model.mjs and test/bench/diff-table.mjs (issue 6), test/bench/many-files.mjs
 // (issue 12: init, add -A, status, commit, checkout on 100,000 files beside git and git-lfs),
 // test/bench/server-load.mjs (issue 13: server CPU and RSS under a push and a clone),
@@ -130,7 +130,7 @@ try {
 
 // the repository benchmarks (issue 3); HUB_BENCH_STORE_ONLY=1 stops after the store's
 console.log('');
-for (const bench of process.env.HUB_BENCH_STORE_ONLY === '1' ? [] : ['status.mjs', 'many-files.mjs', 'serve.mjs', 'remote.mjs', 'server-load.mjs', 'responsiveness.mjs', 'diff-model.mjs', 'diff-table.mjs', 'web-pages.mjs', 'locks.mjs', 'scale-out.mjs']) {
+for (const bench of process.env.HUB_BENCH_STORE_ONLY === '1' ? [] : ['status.mjs', 'many-files.mjs', 'serve.mjs', 'remote.mjs', 'registration.mjs', 'server-load.mjs', 'responsiveness.mjs', 'diff-model.mjs', 'diff-table.mjs', 'web-pages.mjs', 'locks.mjs', 'scale-out.mjs']) {
   console.log('');
   const r = spawnSync(process.execPath, [join(root, 'test/bench', bench)], { stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = 1;
