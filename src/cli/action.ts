@@ -8,6 +8,7 @@ import { colorsFor } from './color.js';
 import { buildContext, globalOptions, type CliContext } from './context.js';
 import { reportError } from './exit.js';
 import { HubCommand, rootOf, runtimeOf } from './program.js';
+import { youngGenerationFor } from './young-generation.js';
 
 /**
  * Wraps a command implementation for commander's `.action()`. `fn` receives the context followed
@@ -20,6 +21,7 @@ export function action<A extends unknown[]>(
   return async (...args: A): Promise<void> => {
     const command = args[args.length - 1] as unknown as Command;
     const runtime = runtimeOf(command);
+    youngGenerationFor(topLevelName(command));
     let code: number;
     try {
       const { ctx, stop } = await buildContext(command, runtime);
@@ -39,4 +41,11 @@ export function action<A extends unknown[]>(
     const root = rootOf(command);
     if (root instanceof HubCommand) root.exitCode = code;
   };
+}
+
+/** The name of the top-level command `command` is or is under (`store` for `hub store add`). */
+function topLevelName(command: Command): string {
+  let c = command;
+  while (c.parent?.parent) c = c.parent;
+  return c.name();
 }
