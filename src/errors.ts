@@ -297,8 +297,8 @@ export function isHubError(err: unknown): err is HubError {
 /**
  * The HubError for a system error that is the machine's state, not a bug: a full disk or quota,
  * a file larger than the file system or the file size limit takes, a read-only file system, an
- * I/O error. Any command that writes can meet one anywhere (a 10 GiB
- * pull that filled the disk printed "unexpected: ENOSPC: ..."); undefined for anything else.
+ * I/O error. Any command that writes can meet one anywhere (a 10 GiB pull that filled the disk
+ * printed "unexpected: ENOSPC: ..."); undefined for anything else.
  */
 export function fromSystemError(err: unknown): HubError | undefined {
   const e = err as NodeJS.ErrnoException | undefined;

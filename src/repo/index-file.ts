@@ -3,7 +3,7 @@
  * `index.lock` (created O_EXCL, so a running git command and hub never both write it), fsynced
  * and renamed over `index` (fs/atomic-file.ts).
  *
- * A hub killed while it holds `index.lock` (SIGKILL, a crash, power loss) leaves it behind, and
+ * A hub killed while it holds `index.lock` (SIGKILL, a crash) leaves it behind, and
  * git's answer to a lock left so is to stop every later command until a person removes it. hub
  * removes a lock it can prove is its own and abandoned: as soon as it has created `index.lock`
  * it records its pid and the lock's inode in `.git/hub/index-lock.owner` (removed again once the
@@ -12,7 +12,7 @@
  * longer alive. A lock git made, one with no record (the kill landed between the create and the
  * record), and one whose writer still runs are left alone, as before: exit 7, `index_locked`.
  */
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConflictError, IntegrityError, FormatError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
@@ -92,10 +92,22 @@ export function writeIndex(paths: RepoPaths, entries: GitIndexEntry[]): void {
   }
 }
 
-/** Records this process as the writer of the lock just created as `fd` (not fsynced: it matters only while the lock file itself is there). */
+/**
+ * Records this process as the writer of the lock just created as `fd`. Not fsynced (it matters
+ * only while the lock file itself is there) and best effort: without a record, a lock this
+ * process leaves is simply never taken over.
+ */
 function recordOwner(ownerPath: string, fd: number): void {
-  mkdirSync(dirname(ownerPath), { recursive: true });
-  writeFileSync(ownerPath, `${process.pid} ${fstatSync(fd).ino}\n`);
+  try {
+    mkdirSync(dirname(ownerPath), { recursive: true });
+    writeFileSync(ownerPath, `${process.pid} ${fstatSync(fd).ino}\n`);
+  } catch {
+    try {
+      rmSync(ownerPath, { force: true }); // a torn record is no record
+    } catch {
+      /* a record that cannot be written or removed only makes this lock one hub never takes over */
+    }
+  }
 }
 
 /** Removes `index.lock` when its owner record proves a dead hub process left it (true), else leaves it (false). */
