@@ -14,6 +14,8 @@
  *
  * `--semi-space-growth-factor` is read each time V8 would grow the space, so setting it once a
  * command is known takes effect (unlike `--max-semi-space-size`, fixed when the heap is made).
+ * Starting a worker thread sets V8's flags back to the command line's (measured: the next
+ * collections grew the space to 32 MiB), so the flag is set again as each worker comes online.
  */
 import { setFlagsFromString } from 'node:v8';
 
@@ -27,5 +29,8 @@ export function keepsYoungGenerationSmall(command: string): boolean {
 
 /** Keeps V8's young generation at its first size for the rest of this process, when `command` moves content. */
 export function youngGenerationFor(command: string): void {
-  if (keepsYoungGenerationSmall(command)) setFlagsFromString('--semi-space-growth-factor=1');
+  if (!keepsYoungGenerationSmall(command)) return;
+  const keepSmall = (): void => setFlagsFromString('--semi-space-growth-factor=1');
+  keepSmall();
+  process.on('worker', (worker) => worker.once('online', keepSmall));
 }

@@ -2,7 +2,9 @@
  * Commands that move content keep V8's young generation at its first size (cli/young-generation.ts);
  * the others keep V8's default, which grows it. Seen from the built CLI, the way a user runs it:
  * a preloaded probe prints the new space's size as the process exits. On 10,000 small files,
- * `hub status` (default) grows it past 4 MiB, `hub add -A` must not.
+ * `hub status` (default) grows it past 4 MiB, `hub add -A` must not. And the same in this
+ * process across a worker thread's start, which sets V8's flags back to the command line's
+ * (a fresh process importing the built module).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -36,5 +38,36 @@ describe('the young generation of content commands', () => {
     console.log(`new space at exit: status ${status / 2 ** 20} MiB, add -A ${add / 2 ** 20} MiB`);
     expect(status, 'V8 grew the default command\'s young generation (else this test shows nothing)').toBeGreaterThan(4 << 20);
     expect(add).toBeLessThanOrEqual(4 << 20);
+  });
+});
+
+describe('youngGenerationFor', () => {
+  it('keeps the young generation small after a worker thread starts (in a fresh process)', () => {
+    // run in a process of its own: this test runner's young generation has long grown
+    const script = `
+      import { getHeapSpaceStatistics } from 'node:v8';
+      import { Worker } from 'node:worker_threads';
+      import { youngGenerationFor } from ${JSON.stringify(new URL('../../dist/cli/young-generation.js', import.meta.url).href)};
+      const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+      // ~200 MB of small objects, 20,000 of them alive at a time: V8's default grows the new space
+      const churn = () => { let keep = []; for (let i = 0; i < 3e6; i++) { keep.push({ i, b: Buffer.allocUnsafe(16) }); if (keep.length > 20000) keep = []; } };
+      youngGenerationFor(process.argv[1]);
+      churn();
+      const before = newSpace();
+      const worker = new Worker('setTimeout(() => {}, 10)', { eval: true });
+      await new Promise((resolve) => worker.once('exit', resolve));
+      churn();
+      console.log(JSON.stringify({ before, after: newSpace() }));`;
+    const run = (command: string): { before: number; after: number } => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, command], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const clone = run('clone');
+    const diff = run('diff'); // V8's default: the control
+    console.log(`new space (MiB) before/after a worker and more allocation: clone ${clone.before / 2 ** 20}/${clone.after / 2 ** 20}, diff ${diff.before / 2 ** 20}/${diff.after / 2 ** 20}`);
+    expect(diff.after, 'the default grows the new space (else this test shows nothing)').toBeGreaterThan(4 << 20);
+    expect(clone.before).toBeLessThanOrEqual(4 << 20);
+    expect(clone.after).toBeLessThanOrEqual(4 << 20);
   });
 });
