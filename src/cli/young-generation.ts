@@ -23,14 +23,18 @@ import { setFlagsFromString } from 'node:v8';
 const CONTENT_COMMANDS = new Set(['add', 'checkout', 'clone', 'download', 'fetch', 'merge', 'pull', 'push', 'reset', 'restore', 'stash', 'store', 'switch', 'upload']);
 
 /** True when `command` (a top-level command name) runs with the young generation kept small. */
-export function keepsYoungGenerationSmall(command: string): boolean {
+function keepsYoungGenerationSmall(command: string): boolean {
   return CONTENT_COMMANDS.has(command);
 }
+
+const keepSmall = (): void => setFlagsFromString('--semi-space-growth-factor=1');
+let watchingWorkers = false;
 
 /** Keeps V8's young generation at its first size for the rest of this process, when `command` moves content. */
 export function youngGenerationFor(command: string): void {
   if (!keepsYoungGenerationSmall(command)) return;
-  const keepSmall = (): void => setFlagsFromString('--semi-space-growth-factor=1');
   keepSmall();
+  if (watchingWorkers) return; // (main may run several commands in one process: one listener)
+  watchingWorkers = true;
   process.on('worker', (worker) => worker.once('online', keepSmall));
 }
