@@ -165,3 +165,24 @@ export function mergeTerm(terms: ManifestTerm[], term: ManifestTerm): ManifestTe
   }
   return terms;
 }
+
+/**
+ * The terms of `terms` (a file's, in order) holding any of the file's bytes [start, end), and the
+ * file offset where the first of them starts (at or before `start`): one window of a ranged
+ * reconstruction (docs/protocol.md, `GET reconstructions/OID` with `Range`).
+ */
+export function termsInRange(terms: readonly ManifestTerm[], start: number, end: number): { terms: ManifestTerm[]; offset: number } {
+  const out: ManifestTerm[] = [];
+  let offset = -1;
+  let at = 0;
+  for (const t of terms) {
+    const next = at + t.bytes;
+    if (next > start && at < end) {
+      if (offset < 0) offset = at;
+      out.push(t);
+    }
+    if (next >= end) break;
+    at = next;
+  }
+  return { terms: out, offset: Math.max(0, offset) };
+}

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FormatError, IntegrityError } from '../errors.js';
+import { termsInRange } from '../formats/manifest.js';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS } from '../formats/xorb.js';
 import type { Store } from '../store/store.js';
 import { coversChunks, type ChunkRuns } from './chunk-visibility.js';
@@ -72,7 +73,7 @@ export async function handleChunkApi(req: IncomingMessage, res: ServerResponse, 
     if (kind === 'xorbs' && req.method === 'PUT') return await putXorb(req, res, ctx, arg);
     if (kind === 'xorbs') return await getXorb(req, res, ctx, arg);
     if (req.method === 'POST') return await putReconstruction(req, res, ctx, arg);
-    return await getReconstruction(res, ctx, arg);
+    return await getReconstruction(req, res, ctx, arg);
   } catch (err) {
     if (err instanceof IntegrityError || err instanceof FormatError) throw new HttpError(422, err.message, {}, err.code);
     throw err;
@@ -214,9 +215,18 @@ async function checkReadable(ctx: ChunkContext, user: User, runs: readonly { xor
   }
 }
 
-async function getReconstruction(res: ServerResponse, ctx: ChunkContext, oid: string): Promise<void> {
+/**
+ * A file's terms with their xorb ranges and chunk hashes. With `Range: bytes=A-B` (of the file),
+ * only the terms holding any of those bytes, and `offset`, the file byte where the first of them
+ * starts: a client reads a large file's reconstruction a window at a time instead of holding all
+ * of it (every chunk hash of a 100 GiB file is ~110 MB of JSON).
+ */
+async function getReconstruction(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext, oid: string): Promise<void> {
   const manifest = (await ctx.meta.hasObject(ctx.repo.id, oid)) ? await ctx.store.manifests.readAsync(oid) : undefined;
   if (!manifest) throw new HttpError(404, 'object does not exist on the server');
-  const terms = (await ctx.jobs('fetchTerms', { manifest })).map((t) => ({ ...t, url: `${ctx.base}/xorbs/${t.xorb}` })); // reads every xorb's headers: on a worker
-  sendJson(res, 200, { oid, size: manifest.size, xetHash: manifest.xetHash, terms });
+  const range = parseRange(req.headers.range, manifest.size);
+  const window = range ? termsInRange(manifest.terms, range.start, range.end) : { terms: manifest.terms, offset: 0 };
+  // reads the headers of every xorb the window names: on a worker
+  const terms = (await ctx.jobs('fetchTerms', { manifest: { ...manifest, terms: window.terms } })).map((t) => ({ ...t, url: `${ctx.base}/xorbs/${t.xorb}` }));
+  sendJson(res, 200, { oid, size: manifest.size, xetHash: manifest.xetHash, offset: window.offset, terms });
 }

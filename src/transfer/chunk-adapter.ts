@@ -10,7 +10,7 @@
 import { pacer } from '../abort.js';
 import { HubError, IntegrityError, ProtocolError } from '../errors.js';
 import { BufferPool } from '../fs/buffer-pool.js';
-import { MISSING_PER_REQUEST, type ChunkApi, type ReconstructionTerm } from './lfs-client.js';
+import { MISSING_PER_REQUEST, type ChunkApi, type Reconstruction, type ReconstructionTerm } from './lfs-client.js';
 import type { TransferQueue } from './queue.js';
 import type { LocalChunks, ObjectWriter, UploadSource } from './store-interfaces.js';
 import type { TransferMeter } from './transfer-queue.js';
@@ -102,23 +102,53 @@ function runOf(t: ReconstructionTerm): RemoteRun {
   return { url: t.url, start: t.range.start, end: t.range.end, hashes: t.hashes };
 }
 
+/**
+ * File bytes whose reconstruction is asked at once. A larger file's is asked a window at a time,
+ * the next one while this one's chunks arrive, so what a download holds of it stays bounded
+ * whatever the file's size (every chunk hash of a 100 GiB file is ~110 MB of JSON, 50 MiB packed).
+ */
+export const RECONSTRUCTION_WINDOW = 1 << 30;
+
 /** Receives one object into `writer`; returns the response bytes received. The caller finishes or aborts the writer. */
-export async function receiveChunks<L, R>(q: TransferQueue, api: ChunkApi, obj: { oid: string; size: number }, local: LocalChunks<L>, writer: ObjectWriter<L, R>, meter: TransferMeter, pieceBytes = PIECE_BYTES): Promise<number> {
-  const rec = await q.retried(() => api.reconstruction(obj.oid));
-  if (rec.size !== obj.size) throw new IntegrityError(`the server describes ${obj.oid} as ${rec.size} bytes, the pointer says ${obj.size}`, { data: { oid: obj.oid } }, 'size_mismatch');
-  const items = rec.terms.map((t): { local: ReconstructionTerm } | { run: RemoteRun } => {
+export async function receiveChunks<L, R>(q: TransferQueue, api: ChunkApi, obj: { oid: string; size: number }, local: LocalChunks<L>, writer: ObjectWriter<L, R>, meter: TransferMeter, pieceBytes = PIECE_BYTES, windowBytes = RECONSTRUCTION_WINDOW): Promise<number> {
+  const checkpoint = pacer(q.signal);
+  const ask = (start: number): Promise<Reconstruction> => q.retried(() => api.reconstruction(obj.oid, obj.size > windowBytes ? { start, end: Math.min(obj.size, start + windowBytes) } : undefined));
+  const bad = (message: string) => new ProtocolError(`the server's reconstruction of ${obj.oid.slice(0, 12)} ${message}`, { data: { oid: obj.oid } }, 'bad_reconstruction');
+  let received = 0;
+  let next: Promise<Reconstruction> | undefined = ask(0);
+  try {
+    for (let at = 0; next; ) {
+      const rec: Reconstruction = await next;
+      if (rec.size !== obj.size) throw new IntegrityError(`the server describes ${obj.oid} as ${rec.size} bytes, the pointer says ${obj.size}`, { data: { oid: obj.oid } }, 'size_mismatch');
+      // a window starts where the last one ended (a server that reads no ranges answers the whole file at once)
+      if (rec.offset !== at) throw bad(`starts at byte ${rec.offset}, not at byte ${at} where the part before ended`);
+      const end: number = at + rec.terms.reduce((n: number, t: ReconstructionTerm) => n + t.bytes, 0);
+      if (end > obj.size || (end === at && at < obj.size)) throw bad(`names ${end - at} bytes from byte ${at} of a ${obj.size}-byte file`);
+      next = end < obj.size ? ask(end) : undefined;
+      next?.catch(() => {}); // met on the next turn
+      received += await receiveTerms(q, api, rec.terms, local, writer, meter, { checkpoint, oid: obj.oid, pieceBytes });
+      at = end;
+    }
+  } finally {
+    await next?.catch(() => {}); // (an error above: the window asked ahead is not left running)
+  }
+  return received;
+}
+
+/** Receives the chunks of `terms` (one window of a file's, in order) into `writer`; returns the response bytes received. */
+async function receiveTerms<L, R>(q: TransferQueue, api: ChunkApi, terms: ReconstructionTerm[], local: LocalChunks<L>, writer: ObjectWriter<L, R>, meter: TransferMeter, o: { checkpoint: () => Promise<void>; oid: string; pieceBytes: number }): Promise<number> {
+  const what = `fetching ${o.oid.slice(0, 12)}`;
+  const items = terms.map((t): { local: ReconstructionTerm } | { run: RemoteRun } => {
     const run = runOf(t);
     return local.has(run.hashes) ? { local: t } : { run };
   });
-  const checkpoint = pacer(q.signal);
-  const what = `fetching ${obj.oid.slice(0, 12)}`;
   let received = 0;
-  for await (const part of fetchSteps(q, api, planSpans(items, pieceBytes), pieceBytes)) {
-    await checkpoint(); // local terms are read without any request that would notice an abort
+  for await (const part of fetchSteps(q, api, planSpans(items, o.pieceBytes), o.pieceBytes)) {
+    await o.checkpoint(); // local terms are read without any request that would notice an abort
     if ('local' in part) {
       const hashes = part.local.hashes!;
       const where = local.locate(hashes);
-      if (!where) throw new IntegrityError(`chunks of ${obj.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
+      if (!where) throw new IntegrityError(`chunks of ${o.oid.slice(0, 12)} vanished from the local store`, {}, 'missing_chunk');
       // read on the thread pool, run by run: the pieces fetched ahead keep arriving meanwhile
       await local.readEach(where, async (data, from, release) => {
         data.forEach((d, k) => writer.localChunk(hashes.at(from + k)!, d, where[from + k]));

@@ -71,9 +71,10 @@ function batchAnswer(url: string, doc: unknown): { transfer: string; objects: Ba
 }
 
 /** A reconstruction answer checked for the fields hub uses: every term names its xorb, chunks, byte range and URL. */
-function reconstructionAnswer(url: string, doc: unknown): { size: number; xetHash?: string; terms: ReconstructionTerm[] } {
+function reconstructionAnswer(url: string, doc: unknown): Reconstruction {
   const bad = (what: string) => unexpectedAnswer(url, 'a chunk reconstruction', `JSON ${what}`);
   if (!isRecord(doc) || typeof doc.size !== 'number' || !Array.isArray(doc.terms)) throw bad('without size and terms');
+  if (doc.offset !== undefined && !(Number.isSafeInteger(doc.offset) && (doc.offset as number) >= 0)) throw bad('whose offset is not a byte offset');
   for (const t of doc.terms as unknown[]) {
     const ok =
       isRecord(t) &&
@@ -91,7 +92,15 @@ function reconstructionAnswer(url: string, doc: unknown): { size: number; xetHas
     if (t.hashes !== undefined && !(t.hashes instanceof ChunkHashList)) throw bad(`with a term of xorb ${t.xorb} whose chunk hashes are not all 64 hex digits`);
     for (const list of [t.hashes, t.lengths]) if (list !== undefined && ((!Array.isArray(list) && !(list instanceof ChunkHashList)) || list.length !== n)) throw bad(`with a term of xorb ${t.xorb} whose chunk list does not match its ${n} chunks`);
   }
-  return doc as { size: number; xetHash?: string; terms: ReconstructionTerm[] };
+  return { ...(doc as Omit<Reconstruction, 'offset'>), offset: (doc.offset as number | undefined) ?? 0 };
+}
+
+/** A reconstruction answer (docs/protocol.md): `terms` start at file byte `offset` (0 unless a range was asked). */
+export interface Reconstruction {
+  size: number;
+  xetHash?: string;
+  offset: number;
+  terms: ReconstructionTerm[];
 }
 
 /**
@@ -160,11 +169,16 @@ export class ChunkApi {
     await requestJson({ method: 'POST', url: `${this.base}/reconstructions/${oid}`, body: manifest, what: `registering ${oid.slice(0, 12)}`, headers: this.header, signal: this.signal });
   }
 
-  /** A file's terms with their xorb byte ranges. */
-  async reconstruction(oid: string): Promise<{ size: number; xetHash?: string; terms: ReconstructionTerm[] }> {
+  /**
+   * A file's terms with their xorb byte ranges: all of them, or with `range` (file bytes [start,
+   * end)) those holding any of its bytes, `offset` being where the first of them starts in the
+   * file. A server that does not read ranges answers the whole file, from offset 0.
+   */
+  async reconstruction(oid: string, range?: { start: number; end: number }): Promise<Reconstruction> {
     const { signal } = this;
     const url = `${this.base}/reconstructions/${oid}`;
-    return reconstructionAnswer(url, await requestJson<unknown>({ method: 'GET', url, what: `reading ${oid.slice(0, 12)}`, headers: this.header, expected: 'a chunk reconstruction', signal, reviver: packHashes }));
+    const headers = range ? { ...this.header, range: `bytes=${range.start}-${range.end - 1}` } : this.header;
+    return reconstructionAnswer(url, await requestJson<unknown>({ method: 'GET', url, what: `reading ${oid.slice(0, 12)}`, headers, expected: 'a chunk reconstruction', signal, reviver: packHashes }));
   }
 
   /** Bytes [start, end) of a xorb, received straight into one buffer of that length (`alloc`'s, when given). */

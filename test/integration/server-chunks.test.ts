@@ -145,6 +145,45 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
     expect(basic.transfer).toBe('basic');
   });
 
+  it('answers a Range of a reconstruction with the terms holding those bytes and the offset of the first', async () => {
+    const r2 = await addFile(store, join(work, 'rev2')); // pushed above; several terms (old xorbs and the new one)
+    const b = await batch('admin/m', 'download', [{ oid: r2.oid, size: r2.size }]);
+    const url = `${b.objects[0].actions.download.href}/reconstructions/${r2.oid}`;
+    const get = async (range?: string) => {
+      const r = await request(url, { headers: { ...auth(), ...(range ? { range } : {}) } });
+      return { status: r.statusCode, body: (await r.body.json()) as any };
+    };
+    const whole = (await get()).body;
+    conforms('reconstruction-response', whole);
+    expect(whole.offset).toBe(0);
+    expect(whole.terms.length).toBeGreaterThan(2);
+    const starts: number[] = [];
+    let at = 0;
+    for (const t of whole.terms) {
+      starts.push(at);
+      at += t.bytes;
+    }
+    expect(at).toBe(r2.size);
+    const key = (t: any) => `${t.xorb}:${t.chunkStart}-${t.chunkEnd}`;
+    // the byte just inside the second term, through the first byte of the third: those two terms
+    const one = await get(`bytes=${starts[1] + 1}-${starts[2]}`);
+    conforms('reconstruction-response', one.body);
+    expect(one.body.offset).toBe(starts[1]);
+    expect(one.body.terms.map(key)).toEqual(whole.terms.slice(1, 3).map(key));
+    expect(one.body.terms[0].hashes).toEqual(whole.terms[1].hashes);
+    // windows of 1 MiB walked as a client does, each from where the last one's terms ended: the whole
+    const walked: any[] = [];
+    for (let from = 0; from < r2.size; ) {
+      const w = await get(`bytes=${from}-${Math.min(r2.size, from + (1 << 20)) - 1}`);
+      expect(w.status).toBe(200);
+      expect(w.body.offset).toBe(from);
+      walked.push(...w.body.terms);
+      from += w.body.terms.reduce((n: number, t: any) => n + t.bytes, 0);
+    }
+    expect(walked.map(key)).toEqual(whole.terms.map(key));
+    expect((await get(`bytes=${r2.size}-`)).status).toBe(416);
+  });
+
   it('refuses a corrupted xorb, a manifest that does not reassemble to its oid, and xorbs of other repositories', async () => {
     const b = await batch('admin/m', 'upload', [{ oid: 'ab'.repeat(32), size: 10 }]);
     const base: string = b.objects[0].actions.upload.href;
