@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { colorsFor } from './color.js';
 import { buildContext, globalOptions, type CliContext } from './context.js';
 import { reportError } from './exit.js';
-import { HubCommand, rootOf, runtimeOf } from './program.js';
+import { HubCommand, rootOf, runtimeOf, topLevelName } from './program.js';
 import { youngGenerationFor } from './young-generation.js';
 
 /**
@@ -41,11 +41,4 @@ export function action<A extends unknown[]>(
     const root = rootOf(command);
     if (root instanceof HubCommand) root.exitCode = code;
   };
-}
-
-/** The name of the top-level command `command` is or is under (`store` for `hub store add`). */
-function topLevelName(command: Command): string {
-  let c = command;
-  while (c.parent?.parent) c = c.parent;
-  return c.name();
 }

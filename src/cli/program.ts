@@ -41,6 +41,13 @@ export function rootOf(command: Command): Command {
   return root;
 }
 
+/** The name of the top-level command `command` is or is under (`store` for `hub store add`). */
+export function topLevelName(command: Command): string {
+  let c = command;
+  while (c.parent?.parent) c = c.parent;
+  return c.name();
+}
+
 /** The runtime of the run `command` belongs to; the real process when none was attached. */
 export function runtimeOf(command: Command): CliRuntime {
   const root = rootOf(command);

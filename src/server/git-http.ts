@@ -171,7 +171,6 @@ const GIT_KILL_AFTER_MS = 2_000;
  * has been sent or the client went away (the child is then killed). When git fails before its
  * headers, the client gets a 500 with `{"error": ...}`; after that, the connection is cut.
  */
-
 export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts: GitRequestOptions): Promise<void> {
   // answered already (the idle timeout's 408) or gone: git would wait for a body that never comes,
   // and the listeners below would wait for events that have fired

@@ -37,8 +37,11 @@ const BLOCK_BYTES = 1 << 20;
 /** Times a streamed fetch whose connection dropped mid-body is opened again. */
 const REOPEN_ATTEMPTS = 5;
 
-/** One term the store has, or the terms (in file order and chunk order) one fetch serves. */
-/** A local step carries its hash list: the store reader remembers lookups by list, so planning's `has` and reading's `locate` cost one round of queries. */
+/**
+ * One term the store has, or the terms (in file order and chunk order) one fetch serves. A local
+ * step carries its hash list: the store reader remembers lookups by list, so planning's `has` and
+ * reading's `locate` cost one round of queries.
+ */
 type Step = { local: XetTerm; chunks: XorbChunkInfo[]; hashes: ChunkHashList } | { fetch: XetFetch; terms: XetTerm[] };
 
 /** What a Xet download learned: chunks of remote xorbs, to record once the object verified. */
