@@ -56,6 +56,9 @@ export function dedupEligible(hash: Uint8Array): boolean {
 /** Rounds of dedup queries per upload (see askCas). */
 const DEDUP_ROUNDS = 4;
 
+/** What the shard says of a xorb this push sent. */
+type UploadedXorb = Pick<EncodedXorb, 'xorb' | 'size' | 'unpacked' | 'chunks'>;
+
 /** A place of a chunk on the CAS. */
 interface Place {
   xorb: string;
@@ -72,8 +75,8 @@ export class XetUpload {
   private readonly hmacs = new Map<string, Promise<KeyedBlake3>>();
   /** Compressed xorbs held in memory at once (one: up to 64 MiB). */
   private readonly encoding = new Slots(1);
-  /** Xorbs uploaded by this push, for the shards' xorb blocks. */
-  private readonly uploaded = new Map<string, EncodedXorb>();
+  /** Xorbs uploaded by this push, for the shards' xorb blocks: their chunks, never their bytes. */
+  private readonly uploaded = new Map<string, UploadedXorb>();
   /** Xorb bytes sent. */
   bytesSent = 0;
   private verifier: KeyedBlake3 | undefined;
@@ -211,7 +214,9 @@ export class XetUpload {
       meter.move(logical - counted, 0);
       this.bytesSent += e.size;
       this.casHas.add(x);
-      this.uploaded.set(x, { ...e, body: () => [] }); // the shard needs its chunks, not its bytes
+      // plain data: a closure made here would share this call's context, and so keep `e` and its
+      // encoded bytes alive until the shard (a compressed push held every xorb it sent in memory)
+      this.uploaded.set(x, { xorb: e.xorb, size: e.size, unpacked: e.unpacked, chunks: e.chunks });
     } finally {
       e.release();
     }

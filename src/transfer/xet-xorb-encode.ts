@@ -133,7 +133,8 @@ export function chooseScheme(samples: readonly Uint8Array[], stats: { compressed
 /**
  * Encodes the local xorb `xorb` of `source` with `compression`. Its chunk hashes come from the
  * store's index when it has them all, else from its bytes; either way the xorb hash they give
- * must be its name (a damaged local xorb is never sent).
+ * must be its name (a damaged local xorb is never sent). `release` gives back the slot
+ * `compressing` gave and drops a compressed xorb's bytes (its body is spent after it).
  */
 export async function encodeLocalXorb(source: UploadSource, xorb: string, hashers: XetHashers, compression: XetCompression, compressing: () => Promise<() => void> = async () => () => {}): Promise<EncodedXorb & { release: () => void }> {
   const h = source.openXorb(xorb);
@@ -224,7 +225,11 @@ export async function encodeLocalXorb(source: UploadSource, xorb: string, hasher
     }
     const size = parts.reduce((n, p) => n + p.length, 0);
     return {
-      release,
+      // the encoded bytes go with the slot: whatever still holds this object holds no xorb
+      release: () => {
+        parts.length = 0;
+        release();
+      },
       xorb,
       size,
       unpacked,
