@@ -14,10 +14,10 @@ function groupStarts(n: number): [number, number, number, number] {
   return [0, s1, s2, s3];
 }
 
-/** Groups `data` by byte position modulo 4 (the encoder side). */
-export function bg4Split(data: Uint8Array): Uint8Array {
+/** Groups `data` by byte position modulo 4 (the encoder side), into the start of `into` when it is long enough. */
+export function bg4Split(data: Uint8Array, into?: Uint8Array): Uint8Array {
   const n = data.length;
-  const out = new Uint8Array(n);
+  const out = into && into.length >= n ? into.subarray(0, n) : new Uint8Array(n);
   const [, s1, s2, s3] = groupStarts(n);
   const q = n >>> 2;
   for (let i = 0, j = 0; i < q; i++, j += 4) {

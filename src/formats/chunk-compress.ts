@@ -6,9 +6,10 @@
  * writer may skip anyway; a caller that wants a faster encoder passes its own `compressFrame`.
  * lz4js allocates a 5 MiB block buffer when it is imported: only writers of xorbs load this.
  */
-import { compress as lz4jsCompress } from 'lz4js';
+import { compress as lz4jsCompress, compressBound, compressFrame } from 'lz4js';
 import { bg4Split } from './byte-grouping.js';
 import { ChunkScheme, type ChunkSchemeId } from './chunk-compression.js';
+import { MAX_CHUNK_BYTES } from './xorb.js';
 
 /** Compresses `data` into one complete LZ4 frame. */
 export type Lz4FrameCompressor = (data: Uint8Array) => Uint8Array;
@@ -41,4 +42,34 @@ export function compressChunk(
   if (choice === 'lz4' || choice === 'best') consider(ChunkScheme.lz4, compressFrame(data));
   if (choice === 'bg4-lz4' || choice === 'best') consider(ChunkScheme.byteGrouping4Lz4, compressFrame(bg4Split(data)));
   return best;
+}
+
+/**
+ * compressChunk for a writer that encodes chunk after chunk and keeps each record (a compressed
+ * Xet upload holds a whole xorb's): the grouping and the LZ4 frame go into scratch buffers this
+ * reuses, so each chunk costs one allocation, its stored bytes, where compressChunk makes four
+ * (about 250 KiB of garbage per 64 KiB chunk). The bytes returned are always the caller's own,
+ * never `data` nor a scratch buffer (a chunk stored uncompressed is copied).
+ */
+export class ChunkCompressor {
+  private grouped = new Uint8Array(MAX_CHUNK_BYTES);
+  private frame = new Uint8Array(compressBound(MAX_CHUNK_BYTES));
+
+  compress(data: Uint8Array, choice: ChunkSchemeChoice): CompressedChunk {
+    if (data.length > this.grouped.length) {
+      this.grouped = new Uint8Array(data.length);
+      this.frame = new Uint8Array(compressBound(data.length));
+    }
+    let scheme: ChunkSchemeId = ChunkScheme.none;
+    let bytes: Uint8Array | undefined;
+    let best = data.length;
+    const consider = (id: ChunkSchemeId, src: Uint8Array): void => {
+      const n = compressFrame(src, this.frame);
+      if (n >= best) return;
+      [scheme, best, bytes] = [id, n, this.frame.slice(0, n)];
+    };
+    if (choice === 'lz4' || choice === 'best') consider(ChunkScheme.lz4, data);
+    if (choice === 'bg4-lz4' || choice === 'best') consider(ChunkScheme.byteGrouping4Lz4, bg4Split(data, this.grouped));
+    return { scheme, bytes: bytes ?? data.slice() };
+  }
 }

@@ -11,7 +11,7 @@
  * keep moving), so the caller bounds how many are held at once.
  */
 import { IntegrityError } from '../errors.js';
-import { compressChunk } from '../formats/chunk-compress.js';
+import { ChunkCompressor, compressChunk } from '../formats/chunk-compress.js';
 import { encodeXorbFooter, XORB_NONCE_BYTES, xorbFooterBytes } from '../formats/xorb-footer.js';
 import { CHUNK_HEADER_BYTES, CHUNK_RECORD_VERSION, MAX_CHUNK_BYTES, XorbRecordScanner, type XorbRecord } from '../formats/xorb.js';
 import type { XetHashers } from '../hash/hashers.js';
@@ -199,6 +199,7 @@ export async function encodeLocalXorb(source: UploadSource, xorb: string, hasher
     // compressed: every record encoded now (its length must be known before it is sent), once the caller lets this one be held in memory
     const release = await compressing();
     const parts: Uint8Array[] = [];
+    const compressor = new ChunkCompressor();
     try {
       const boundaries: number[] = [];
       let at = 0;
@@ -208,9 +209,9 @@ export async function encodeLocalXorb(source: UploadSource, xorb: string, hasher
           await new Promise<void>((resolve) => setImmediate(resolve)); // the other uploads' sockets are served meanwhile
           since = performance.now();
         }
-        const data = new Uint8Array(r.length);
+        const data = buf.subarray(0, r.length); // the compressor returns bytes of its own
         readAll(h, data, r.dataOffset, xorb);
-        const c = compressChunk(data, scheme);
+        const c = compressor.compress(data, scheme);
         const head = new Uint8Array(CHUNK_HEADER_BYTES);
         const n = c.bytes.length;
         head.set([CHUNK_RECORD_VERSION, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, c.scheme, r.length & 0xff, (r.length >>> 8) & 0xff, (r.length >>> 16) & 0xff]);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compress as lz4jsCompress, decompress as lz4jsDecompress } from 'lz4js';
 import { FormatError } from '../../../src/errors.js';
 import { bg4Join, bg4Split } from '../../../src/formats/byte-grouping.js';
-import { compressChunk } from '../../../src/formats/chunk-compress.js';
+import { ChunkCompressor, compressChunk } from '../../../src/formats/chunk-compress.js';
 import { ChunkScheme, decompressChunk } from '../../../src/formats/chunk-compression.js';
 import { decodeLz4Frame } from '../../../src/formats/lz4-frame.js';
 import { xxh32 } from '../../../src/formats/xxh32.js';
@@ -156,6 +156,23 @@ describe('compressChunk and decompressChunk', () => {
     const text = enc.encode('abcd'.repeat(1000));
     expect(compressChunk(text, 'lz4').scheme).toBe(ChunkScheme.lz4);
     expect(compressChunk(text, 'none').scheme).toBe(ChunkScheme.none);
+  });
+
+  it('ChunkCompressor gives what compressChunk gives, in bytes of the caller\'s own, chunk after chunk', () => {
+    const { rand, seed } = seededRandom();
+    const floats = (n: number) => new Uint8Array(new Float32Array(Array.from({ length: n }, () => rand.normal() * 0.02)).buffer);
+    const inputs = [floats(16384), rand.bytes(65536), enc.encode('abcd'.repeat(5000)), floats(32768), rand.bytes(3), floats(40000)]; // the last is over 128 KiB: the scratch grows
+    const compressor = new ChunkCompressor();
+    for (const choice of ['none', 'lz4', 'bg4-lz4', 'best'] as const) {
+      const kept = inputs.map((data) => ({ data, got: compressor.compress(data, choice) }));
+      for (const [i, { data, got }] of kept.entries()) {
+        const want = compressChunk(data, choice);
+        expect(got.scheme, `seed ${seed} ${choice} input ${i}`).toBe(want.scheme);
+        expect(Buffer.from(got.bytes).equals(Buffer.from(want.bytes)), `seed ${seed} ${choice} input ${i}`).toBe(true); // still, after the later chunks reused the scratch
+        expect(got.bytes.buffer).not.toBe(data.buffer);
+        expect(Buffer.from(decompressChunk(got.scheme, got.bytes, data.length, 'x')).equals(Buffer.from(data))).toBe(true);
+      }
+    }
   });
 
   it('refuses an uncompressed record whose lengths differ and an unknown scheme', () => {
