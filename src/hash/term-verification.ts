@@ -21,5 +21,10 @@ export function createVerificationHasher(env: NodeJS.ProcessEnv = process.env): 
 export function termVerificationHash(chunkHashes: readonly Uint8Array[], hasher: KeyedBlake3): Uint8Array {
   const joined = new Uint8Array(32 * chunkHashes.length);
   chunkHashes.forEach((h, i) => joined.set(h, 32 * i));
+  return joinedTermVerificationHash(joined, hasher);
+}
+
+/** The same, of chunk hashes already joined (32 bytes each, in order). */
+export function joinedTermVerificationHash(joined: Uint8Array, hasher: KeyedBlake3): Uint8Array {
   return hasher.hash(joined);
 }

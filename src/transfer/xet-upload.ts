@@ -19,34 +19,18 @@
  * What the CAS verified stays there: a rerun asks again and sends only the rest.
  */
 import { ProtocolError } from '../errors.js';
-import type { FileManifest } from '../formats/manifest.js';
 import { parseShard } from '../formats/shard.js';
 import { CHUNK_FLAG_GLOBAL_DEDUP, type ShardFile, type ShardTerm, type ShardXorb } from '../formats/shard-types.js';
 import { encodeShard } from '../formats/shard-writer.js';
 import { createKeyedBlake3, type KeyedBlake3 } from '../hash/blake3.js';
-import { createVerificationHasher, termVerificationHash } from '../hash/term-verification.js';
+import { createVerificationHasher, joinedTermVerificationHash } from '../hash/term-verification.js';
 import { fromXetHex, xetHex } from '../hash/xet-hex.js';
 import type { TransferQueue } from './queue.js';
 import type { UploadSource } from './store-interfaces.js';
 import { Slots, type TransferMeter } from './transfer-queue.js';
 import type { XetCas } from './xet-cas.js';
-import { encodeLocalXorb, type EncodedXorb, type XetCompression } from './xet-xorb-encode.js';
-
-/** One chunk of a file to upload: where the store keeps it. */
-interface FileChunk {
-  xorb: string;
-  index: number;
-  hash: Uint8Array;
-  hex: string;
-  length: number;
-}
-
-/** A file to upload with its chunks. */
-interface UploadFile {
-  oid: string;
-  manifest: FileManifest;
-  chunks: FileChunk[];
-}
+import { UploadChunks } from './xet-upload-chunks.js';
+import { encodeLocalXorb, type XetCompression } from './xet-xorb-encode.js';
 
 /** True for a chunk the spec lets a client ask the global dedup API about (besides a file's first). */
 export function dedupEligible(hash: Uint8Array): boolean {
@@ -56,8 +40,14 @@ export function dedupEligible(hash: Uint8Array): boolean {
 /** Rounds of dedup queries per upload (see askCas). */
 const DEDUP_ROUNDS = 4;
 
-/** What the shard says of a xorb this push sent. */
-type UploadedXorb = Pick<EncodedXorb, 'xorb' | 'size' | 'unpacked' | 'chunks'>;
+/** What the shard says of a xorb this push sent: its chunks' hashes (32 bytes each) and lengths. */
+interface UploadedXorb {
+  xorb: string;
+  size: number;
+  unpacked: number;
+  hashes: Uint8Array;
+  lengths: Uint32Array;
+}
 
 /** A place of a chunk on the CAS. */
 interface Place {
@@ -86,13 +76,13 @@ export class XetUpload {
   /** Uploads the objects `oids` (the CAS lacks them, the store has them); `meter` counts their bytes. */
   async upload(oids: readonly string[], meter: TransferMeter): Promise<void> {
     this.verifier ??= await createVerificationHasher();
-    const files = oids.map((oid) => this.fileOf(oid));
+    const all = new UploadChunks(this.source, oids);
     const bytesIn = new Map<string, number>();
-    for (const f of files) for (const c of f.chunks) bytesIn.set(c.xorb, (bytesIn.get(c.xorb) ?? 0) + c.length);
+    for (let i = 0; i < all.count; i++) bytesIn.set(all.xorb(i), (bytesIn.get(all.xorb(i)) ?? 0) + all.lengths[i]);
     // a xorb the CAS says it lacks is sent at once, while the other dedup questions are answered
     const early = new Map<string, Promise<void>>();
     try {
-      await this.askCas(files, (x) => {
+      await this.askCas(all, (x) => {
         if (early.has(x) || this.casHas.has(x)) return;
         const sending = this.sendXorb(x, meter, bytesIn.get(x)!);
         sending.catch(() => {}); // awaited below
@@ -104,21 +94,13 @@ export class XetUpload {
     }
     // the local xorbs holding chunks the CAS has nowhere
     const needed = new Set<string>();
-    for (const f of files) for (const c of f.chunks) if (!this.casHas.has(c.xorb) && !early.has(c.xorb) && !this.located.has(c.hex)) needed.add(c.xorb);
+    for (let i = 0; i < all.count; i++) {
+      const x = all.xorb(i);
+      if (!this.casHas.has(x) && !early.has(x) && !needed.has(x) && !this.located.has(all.hex(i))) needed.add(x);
+    }
     for (const [x, n] of bytesIn) if (!needed.has(x) && !early.has(x)) meter.skip(n);
     await Promise.all([...early.values(), this.q.each([...needed], (x) => this.sendXorb(x, meter, bytesIn.get(x)!))]);
-    await this.q.retried(() => this.cas.putShard(this.shardOf(files)));
-  }
-
-  /** The file `oid` with its chunks (hashes from the store's index, or its xorbs' bytes). */
-  private fileOf(oid: string): UploadFile {
-    const manifest = this.source.manifest(oid);
-    const chunks: FileChunk[] = [];
-    for (const t of manifest.terms) {
-      const infos = this.source.xorbs.chunks(t.xorb, t.chunkStart, t.chunkEnd) ?? this.source.xorbChunks(t.xorb).slice(t.chunkStart, t.chunkEnd).map((c, k) => ({ ...c, index: t.chunkStart + k }));
-      infos.forEach((c, k) => chunks.push({ xorb: t.xorb, index: t.chunkStart + k, hash: c.hash, hex: xetHex(c.hash), length: c.length }));
-    }
-    return { oid, manifest, chunks };
+    await this.q.retried(() => this.cas.putShard(this.shardOf(all)));
   }
 
   /**
@@ -128,39 +110,36 @@ export class XetUpload {
    * before is settled in one round; one whose chunks the CAS keeps in several xorbs of its own (a
    * store that packed a clone's chunks anew) in about as many rounds as those xorbs, at most four.
    */
-  private async askCas(files: readonly UploadFile[], lacks: (xorb: string) => void): Promise<void> {
-    const byXorb = new Map<string, FileChunk[]>();
-    const first = new Set(files.map((f) => f.chunks[0]).filter(Boolean));
-    for (const f of files) {
-      for (const c of f.chunks) {
-        let list = byXorb.get(c.xorb);
-        if (!list) byXorb.set(c.xorb, (list = []));
-        list.push(c);
-      }
-    }
+  private async askCas(all: UploadChunks, lacks: (xorb: string) => void): Promise<void> {
+    const byXorb = all.runsByXorb();
+    const first = new Set(all.files.filter((f) => f.end > f.start).map((f) => f.start));
+    const open = (i: number): boolean => {
+      const hex = all.hex(i);
+      return !this.located.has(hex) && !this.asked.has(hex);
+    };
     // a xorb is asked about again only while the last answer placed some of its chunks (a 404, or an answer that places none, means new content)
     const asking = new Set(byXorb.keys());
     for (let round = 0; round < DEDUP_ROUNDS; round++) {
-      const asks: Array<{ xorb: string; chunk: FileChunk }> = [];
-      for (const [xorb, chunks] of byXorb) {
+      const asks: Array<{ xorb: string; chunk: number }> = [];
+      for (const [xorb, runs] of byXorb) {
         if (this.casHas.has(xorb) || !asking.has(xorb)) continue;
-        const open = chunks.filter((c) => !this.located.has(c.hex) && !this.asked.has(c.hex));
-        const chunk = open.find((c) => first.has(c) || dedupEligible(c.hash)) ?? open[0];
-        if (chunk) asks.push({ xorb, chunk });
+        const chunk = firstOf(runs, (i) => (first.has(i) || dedupEligible(all.hash(i))) && open(i)) ?? firstOf(runs, open);
+        if (chunk !== undefined) asks.push({ xorb, chunk });
       }
       if (!asks.length) return;
       await this.q.each(asks, async ({ xorb, chunk }) => {
-        this.asked.add(chunk.hex);
-        const shard = await this.q.inSlot(() => this.cas.dedup(chunk.hex));
+        const hex = all.hex(chunk);
+        this.asked.add(hex);
+        const shard = await this.q.inSlot(() => this.cas.dedup(hex));
         // a 404 for a file's first chunk or an eligible one (those a CAS answers for): the CAS lacks it, so this xorb goes up
-        if (!shard && (first.has(chunk) || dedupEligible(chunk.hash))) lacks(xorb);
-        if (!shard || (await this.learn(shard, byXorb.get(xorb)!)) === 0) asking.delete(xorb);
+        if (!shard && (first.has(chunk) || dedupEligible(all.hash(chunk)))) lacks(xorb);
+        if (!shard || (await this.learn(shard, all, byXorb.get(xorb)!)) === 0) asking.delete(xorb);
       });
     }
   }
 
   /** Takes what a dedup answer says about `chunks` (of one local xorb); returns how many it placed. */
-  private async learn(bytes: Uint8Array, chunks: readonly FileChunk[]): Promise<number> {
+  private async learn(bytes: Uint8Array, all: UploadChunks, runs: ReadonlyArray<[number, number]>): Promise<number> {
     let shard;
     try {
       shard = parseShard(bytes);
@@ -175,12 +154,15 @@ export class XetUpload {
       x.chunks.forEach((c, index) => listed.set(xetHex(c.hash), { xorb: name, index }));
     }
     let placed = 0;
-    for (const c of chunks) {
-      if (this.located.has(c.hex)) continue;
-      const at = listed.get(keyed ? xetHex(keyed.hash(c.hash)) : c.hex);
-      if (!at) continue;
-      this.located.set(c.hex, at);
-      placed++;
+    for (const [start, end] of runs) {
+      for (let i = start; i < end; i++) {
+        const hex = all.hex(i);
+        if (this.located.has(hex)) continue;
+        const at = listed.get(keyed ? xetHex(keyed.hash(all.hash(i))) : hex);
+        if (!at) continue;
+        this.located.set(hex, at);
+        placed++;
+      }
     }
     return placed;
   }
@@ -216,40 +198,47 @@ export class XetUpload {
       this.casHas.add(x);
       // plain data: a closure made here would share this call's context, and so keep `e` and its
       // encoded bytes alive until the shard (a compressed push held every xorb it sent in memory)
-      this.uploaded.set(x, { xorb: e.xorb, size: e.size, unpacked: e.unpacked, chunks: e.chunks });
+      this.uploaded.set(x, { xorb: e.xorb, size: e.size, unpacked: e.unpacked, ...packed(e.chunks) });
     } finally {
       e.release();
     }
   }
 
-  /** Step 4: the shard registering `files`. */
-  private shardOf(files: readonly UploadFile[]): Uint8Array {
+  /** Step 4: the shard registering the files of `all`. */
+  private shardOf(all: UploadChunks): Uint8Array {
     const verify = this.verifier!;
-    const shardFiles: ShardFile[] = files.map((f) => {
+    const shardFiles: ShardFile[] = all.files.map((f) => {
       const terms: ShardTerm[] = [];
-      const hashes: Uint8Array[][] = [];
-      for (const c of f.chunks) {
-        const at: Place = this.casHas.has(c.xorb) ? { xorb: c.xorb, index: c.index } : this.located.get(c.hex)!; // upload() sent every xorb with a chunk not located
+      const verification: Uint8Array[] = [];
+      let termXorb = '';
+      let termStart = f.start;
+      for (let i = f.start; i < f.end; i++) {
+        // upload() sent every xorb with a chunk not located
+        const local = all.xorb(i);
+        const place = this.casHas.has(local) ? undefined : this.located.get(all.hex(i))!;
+        const [xorb, index] = place ? [place.xorb, place.index] : [local, all.indexIn[i]];
         const last = terms[terms.length - 1];
-        if (last && xetHex(last.xorbHash) === at.xorb && last.chunkEnd === at.index) {
+        if (last && termXorb === xorb && last.chunkEnd === index) {
           last.chunkEnd++;
-          last.unpackedBytes += c.length;
-          hashes[hashes.length - 1].push(c.hash);
-        } else {
-          terms.push({ xorbHash: fromXetHex(at.xorb), flags: 0, unpackedBytes: c.length, chunkStart: at.index, chunkEnd: at.index + 1 });
-          hashes.push([c.hash]);
+          last.unpackedBytes += all.lengths[i];
+          continue;
         }
+        if (last) verification.push(joinedTermVerificationHash(all.hashes.subarray(32 * termStart, 32 * i), verify));
+        terms.push({ xorbHash: fromXetHex(xorb), flags: 0, unpackedBytes: all.lengths[i], chunkStart: index, chunkEnd: index + 1 });
+        [termXorb, termStart] = [xorb, i];
       }
-      return { fileHash: fromXetHex(f.manifest.xetHash), terms, verification: hashes.map((h) => termVerificationHash(h, verify)), sha256: fromXetHex(f.oid) };
+      if (terms.length) verification.push(joinedTermVerificationHash(all.hashes.subarray(32 * termStart, 32 * f.end), verify));
+      return { fileHash: fromXetHex(f.manifest.xetHash), terms, verification, sha256: fromXetHex(f.oid) };
     });
     const xorbs: ShardXorb[] = [...this.uploaded.values()].map((e) => {
       let at = 0;
       return {
         xorbHash: fromXetHex(e.xorb),
         flags: 0,
-        chunks: e.chunks.map((c, i) => {
-          const chunk = { hash: c.hash, unpackedStart: at, unpackedBytes: c.length, flags: i === 0 || dedupEligible(c.hash) ? CHUNK_FLAG_GLOBAL_DEDUP : 0 };
-          at += c.length;
+        chunks: Array.from(e.lengths, (length, i) => {
+          const hash = e.hashes.subarray(32 * i, 32 * i + 32);
+          const chunk = { hash, unpackedStart: at, unpackedBytes: length, flags: i === 0 || dedupEligible(hash) ? CHUNK_FLAG_GLOBAL_DEDUP : 0 };
+          at += length;
           return chunk;
         }),
         unpackedBytes: e.unpacked,
@@ -259,4 +248,17 @@ export class XetUpload {
     this.uploaded.clear(); // each xorb block goes in one shard
     return encodeShard({ files: shardFiles, xorbs, footer: null });
   }
+}
+
+/** The first chunk of `runs` that `ok` accepts. */
+function firstOf(runs: ReadonlyArray<[number, number]>, ok: (i: number) => boolean): number | undefined {
+  for (const [start, end] of runs) for (let i = start; i < end; i++) if (ok(i)) return i;
+  return undefined;
+}
+
+/** `chunks` as 32 bytes of hash and a length each. */
+function packed(chunks: ReadonlyArray<{ hash: Uint8Array; length: number }>): { hashes: Uint8Array; lengths: Uint32Array } {
+  const hashes = new Uint8Array(32 * chunks.length);
+  chunks.forEach((c, i) => hashes.set(c.hash, 32 * i));
+  return { hashes, lengths: Uint32Array.from(chunks, (c) => c.length) };
 }
