@@ -94,7 +94,7 @@ export class ChunkIndex {
   private readonly addXorbTx: Database.Transaction<(xorb: string, bytes: number, chunks: readonly IndexedChunk[]) => void>;
   private readonly ownChunksStmt: Database.Statement<[Buffer, number, number], { idx: number; hash: Buffer; length: number }>;
   private readonly learnedStmt: Database.Statement<[Buffer, number, number], { idx: number; hash: Buffer; length: number }>;
-  private readonly learnTx: Database.Transaction<(entries: ReadonlyArray<{ xorb: string; chunks: readonly XorbChunk[] }>) => void>;
+  private readonly learnTx: Database.Transaction<(entries: Iterable<{ xorb: string; chunks: readonly XorbChunk[] }>) => void>;
 
   constructor(path: string) {
     // the busy timeout must be in force before the first statement: switching to WAL and
@@ -138,7 +138,7 @@ export class ChunkIndex {
     this.ownChunksStmt = this.db.prepare('SELECT c.idx AS idx, c.hash AS hash, c.length AS length FROM chunks c JOIN xorbs x ON x.id = c.xorb WHERE x.hash = ? AND c.idx >= ? AND c.idx < ? ORDER BY c.idx');
     this.learnedStmt = this.db.prepare('SELECT idx, hash, length FROM xorb_chunks WHERE xorb = ? AND idx >= ? AND idx < ? ORDER BY idx');
     const learn = this.db.prepare('INSERT OR IGNORE INTO xorb_chunks (xorb, idx, hash, length) VALUES (?, ?, ?, ?)');
-    this.learnTx = this.db.transaction((entries: ReadonlyArray<{ xorb: string; chunks: readonly XorbChunk[] }>) => {
+    this.learnTx = this.db.transaction((entries: Iterable<{ xorb: string; chunks: readonly XorbChunk[] }>) => {
       for (const e of entries) {
         const key = Buffer.from(fromXetHex(e.xorb));
         for (const c of e.chunks) learn.run(key, c.index, Buffer.from(c.hash), c.length);
@@ -161,7 +161,7 @@ export class ChunkIndex {
   }
 
   /** Records chunks of remote xorbs (see SCHEMA_V2); known ones keep their row. */
-  learnXorbChunks(entries: ReadonlyArray<{ xorb: string; chunks: readonly XorbChunk[] }>): void {
+  learnXorbChunks(entries: Iterable<{ xorb: string; chunks: readonly XorbChunk[] }>): void {
     this.learnTx.immediate(entries);
   }
 

@@ -55,7 +55,7 @@ export interface XorbChunkMap {
   /** Hashes and lengths of chunks [start, end) of `xorb`, or undefined when any is unknown. */
   chunks(xorb: string, start: number, end: number): XorbChunkInfo[] | undefined;
   /** Records chunks of remote xorbs that a verified download met. */
-  learn(entries: ReadonlyArray<{ xorb: string; chunks: readonly XorbChunkInfo[] }>): void;
+  learn(entries: Iterable<{ xorb: string; chunks: readonly XorbChunkInfo[] }>): void;
 }
 
 /** Chunks put into the store outside any object (a Xet download's chunks that serve terms all over a file), in any order. */

@@ -23,6 +23,7 @@ import { BufferPool } from '../fs/buffer-pool.js';
 import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
 import { ChunkHashList } from '../hash/chunk-hash-list.js';
 import { xetHex } from '../hash/xet-hex.js';
+import { LearnedChunks as Learned } from './learned-chunks.js';
 import type { TransferQueue } from './queue.js';
 import { isRetriable } from './retry.js';
 import type { DownloadTarget, ObjectWriter, XorbChunkInfo } from './store-interfaces.js';
@@ -43,37 +44,6 @@ const REOPEN_ATTEMPTS = 5;
  * reading's `locate` cost one round of queries.
  */
 type Step = { local: XetTerm; chunks: XorbChunkInfo[]; hashes: ChunkHashList } | { fetch: XetFetch; terms: XetTerm[] };
-
-/** What a Xet download learned: chunks of remote xorbs, to record once the object verified. */
-export type LearnedChunks = Array<{ xorb: string; chunks: XorbChunkInfo[] }>;
-
-/** Chunks of xorbs by xorb and chunk number (what a download learned, or expects). */
-class Learned {
-  private readonly byXorb = new Map<string, Map<number, XorbChunkInfo>>();
-
-  add(xorb: string, c: XorbChunkInfo): void {
-    let m = this.byXorb.get(xorb);
-    if (!m) this.byXorb.set(xorb, (m = new Map()));
-    m.set(c.index, c);
-  }
-
-  /** Chunks [start, end) of `xorb` when every one was learned. */
-  chunks(xorb: string, start: number, end: number): XorbChunkInfo[] | undefined {
-    const m = this.byXorb.get(xorb);
-    if (!m) return undefined;
-    const out: XorbChunkInfo[] = [];
-    for (let i = start; i < end; i++) {
-      const c = m.get(i);
-      if (!c) return undefined;
-      out.push(c);
-    }
-    return out;
-  }
-
-  list(): LearnedChunks {
-    return [...this.byXorb].map(([xorb, m]) => ({ xorb, chunks: [...m.values()] }));
-  }
-}
 
 /**
  * The steps of `rec`: terms whose chunks the store has (by the map, or learned by this download)
@@ -120,7 +90,7 @@ interface Download<L, R> {
 /** Hashes a fetched chunk and checks it against a hash the map knows. */
 function hashOf<L, R>(d: Download<L, R>, fetch: XetFetch, index: number, data: Uint8Array): Uint8Array {
   const hash = d.target.hashers.chunk.hash(data);
-  const want = d.expected.chunks(fetch.xorb, index, index + 1)?.[0]?.hash;
+  const want = d.expected.hash(fetch.xorb, index);
   if (want && Buffer.compare(hash, want) !== 0) throw corruptRange(fetch, `chunk ${index} does not match its hash ${xetHex(want)}`);
   d.learned.add(fetch.xorb, { index, hash, length: data.length });
   return hash;
@@ -230,7 +200,7 @@ async function streamAfresh<L, R>(d: Download<L, R>, terms: readonly XetTerm[], 
  * Receives one object into `writer` from the CAS; returns the response bytes received and the
  * chunks learned. The caller finishes (or aborts) the writer, then records what was learned.
  */
-export async function receiveXet<L, R>(q: TransferQueue, cas: XetCas, obj: { oid: string; size: number }, fileHash: string, target: DownloadTarget<L, R>, writer: ObjectWriter<L, R>, meter: TransferMeter): Promise<{ received: number; learned: LearnedChunks }> {
+export async function receiveXet<L, R>(q: TransferQueue, cas: XetCas, obj: { oid: string; size: number }, fileHash: string, target: DownloadTarget<L, R>, writer: ObjectWriter<L, R>, meter: TransferMeter): Promise<{ received: number; learned: Iterable<{ xorb: string; chunks: XorbChunkInfo[] }> }> {
   const what = `Xet file ${fileHash.slice(0, 12)}`;
   const rec = await q.retried(() => cas.reconstruction(fileHash));
   if (rec.offsetIntoFirstRange !== 0) throw new ProtocolError(`the reconstruction of ${what} starts ${rec.offsetIntoFirstRange} bytes into its first term`, {}, 'bad_reconstruction');
@@ -283,5 +253,5 @@ export async function receiveXet<L, R>(q: TransferQueue, cas: XetCas, obj: { oid
   }
   const got = xetHex(fileHashFromRoot(merkle.root(), merkle.leaves, target.hashers.fileSalt));
   if (got !== fileHash) throw new IntegrityError(`the chunks the CAS sent for ${obj.oid.slice(0, 12)} hash to Xet file ${got}, not ${fileHash}`, { data: { oid: obj.oid } }, 'xet_hash_mismatch');
-  return { received: d.received, learned: d.learned.list() };
+  return { received: d.received, learned: d.learned.entries() };
 }
