@@ -15,7 +15,11 @@ export interface Answer {
 
 /** Reads a whole response into an Answer. */
 export async function answerOf(r: Dispatcher.ResponseData): Promise<Answer> {
-  const body = Buffer.from(await r.body.arrayBuffer());
+  return answerFrom(r.statusCode, r.headers, Buffer.from(await r.body.arrayBuffer()));
+}
+
+/** The Answer of a status, headers and a whole body (its text, and its JSON when it is JSON). */
+export function answerFrom(status: number, headers: Answer['headers'], body: Buffer): Answer {
   const text = body.toString('utf8');
   let json: unknown;
   try {
@@ -23,7 +27,7 @@ export async function answerOf(r: Dispatcher.ResponseData): Promise<Answer> {
   } catch {
     json = undefined;
   }
-  return { status: r.statusCode, headers: r.headers, body, text, json };
+  return { status, headers, body, text, json };
 }
 
 /**

@@ -29,7 +29,7 @@ import { xorbPath } from '../../src/store/paths.js';
 import { Store } from '../../src/store/store.js';
 import { authUrl, gitClient } from '../helpers/git-client.js';
 import { startHealthProbe, wallClockBound, type HealthReport } from '../helpers/health-probe.js';
-import { http, type Answer } from '../helpers/http-answer.js';
+import { answerFrom, http, type Answer } from '../helpers/http-answer.js';
 import { startHubServe, type TestServer, pendingUploads } from '../helpers/hub-server.js';
 import { runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
@@ -101,15 +101,7 @@ function rawAnswer(raw: string): Answer {
   expect(end, `no complete answer: ${JSON.stringify(raw.slice(0, 200))}`).toBeGreaterThan(0);
   const [statusLine, ...lines] = raw.slice(0, end).split('\r\n');
   const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-  const body = Buffer.from(raw.slice(end + 4), 'latin1').subarray(0, Number(headers['content-length']));
-  const text = body.toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: Number(statusLine.split(' ')[1]), headers, body, text, json };
+  return answerFrom(Number(statusLine.split(' ')[1]), headers, Buffer.from(raw.slice(end + 4), 'latin1').subarray(0, Number(headers['content-length'])));
 }
 
 describe('hub serve under attack stays responsive (issue 11, point 2)', () => {
