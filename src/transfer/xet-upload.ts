@@ -13,15 +13,16 @@
  *    parallel; a compressed one is encoded in memory, one at a time. A xorb the CAS answered 404
  *    for (about a file's first chunk or an eligible one) starts at once, while the other
  *    questions are still being answered;
- * 4. one shard (no footer) registers the files: per file its terms over the xorbs that now hold
- *    its chunks, a verification hash per term, its SHA-256; plus a block per uploaded xorb.
+ * 4. shards (no footer) register the files: per file its terms over the xorbs that now hold its
+ *    chunks, a verification hash per term, its SHA-256; plus a block per uploaded xorb. One
+ *    shard while they fit in the spec's 64 MiB, more for a push of over ~80 GiB of new data
+ *    (xet-shards.ts).
  *
  * What the CAS verified stays there: a rerun asks again and sends only the rest.
  */
 import { ProtocolError } from '../errors.js';
 import { parseShard } from '../formats/shard.js';
 import { CHUNK_FLAG_GLOBAL_DEDUP, type ShardFile, type ShardTerm, type ShardXorb } from '../formats/shard-types.js';
-import { encodeShard } from '../formats/shard-writer.js';
 import { createKeyedBlake3, type KeyedBlake3 } from '../hash/blake3.js';
 import { createVerificationHasher, joinedTermVerificationHash } from '../hash/term-verification.js';
 import { fromXetHex, xetHex } from '../hash/xet-hex.js';
@@ -29,6 +30,7 @@ import type { TransferQueue } from './queue.js';
 import type { UploadSource } from './store-interfaces.js';
 import { Slots, type TransferMeter } from './transfer-queue.js';
 import type { XetCas } from './xet-cas.js';
+import { shardBodies } from './xet-shards.js';
 import { UploadChunks } from './xet-upload-chunks.js';
 import { encodeLocalXorb, type XetCompression } from './xet-xorb-encode.js';
 
@@ -100,7 +102,8 @@ export class XetUpload {
     }
     for (const [x, n] of bytesIn) if (!needed.has(x) && !early.has(x)) meter.skip(n);
     await Promise.all([...early.values(), this.q.each([...needed], (x) => this.sendXorb(x, meter, bytesIn.get(x)!))]);
-    await this.q.retried(() => this.cas.putShard(this.shardOf(all)));
+    for (const shard of shardBodies(this.xorbBlocks(), this.fileBlocks(all))) await this.q.retried(() => this.cas.putShard(shard));
+    this.uploaded.clear(); // each xorb block goes in one shard
   }
 
   /**
@@ -204,10 +207,10 @@ export class XetUpload {
     }
   }
 
-  /** Step 4: the shard registering the files of `all`. */
-  private shardOf(all: UploadChunks): Uint8Array {
+  /** Step 4, the files of `all`: their terms over the xorbs that now hold their chunks, a verification hash per term. */
+  private *fileBlocks(all: UploadChunks): Generator<ShardFile> {
     const verify = this.verifier!;
-    const shardFiles: ShardFile[] = all.files.map((f) => {
+    for (const f of all.files) {
       const terms: ShardTerm[] = [];
       const verification: Uint8Array[] = [];
       let termXorb = '';
@@ -228,11 +231,15 @@ export class XetUpload {
         [termXorb, termStart] = [xorb, i];
       }
       if (terms.length) verification.push(joinedTermVerificationHash(all.hashes.subarray(32 * termStart, 32 * f.end), verify));
-      return { fileHash: fromXetHex(f.manifest.xetHash), terms, verification, sha256: fromXetHex(f.oid) };
-    });
-    const xorbs: ShardXorb[] = [...this.uploaded.values()].map((e) => {
+      yield { fileHash: fromXetHex(f.manifest.xetHash), terms, verification, sha256: fromXetHex(f.oid) };
+    }
+  }
+
+  /** Step 4, the xorbs this push sent: a block each, made as its shard fills. */
+  private *xorbBlocks(): Generator<ShardXorb> {
+    for (const e of this.uploaded.values()) {
       let at = 0;
-      return {
+      yield {
         xorbHash: fromXetHex(e.xorb),
         flags: 0,
         chunks: Array.from(e.lengths, (length, i) => {
@@ -244,9 +251,7 @@ export class XetUpload {
         unpackedBytes: e.unpacked,
         storedBytes: e.size,
       };
-    });
-    this.uploaded.clear(); // each xorb block goes in one shard
-    return encodeShard({ files: shardFiles, xorbs, footer: null });
+    }
   }
 }
 

@@ -23,6 +23,7 @@ import { fromXetHex, xetHex } from '../../src/hash/xet-hex.js';
 import { http, type Answer } from '../helpers/http-answer.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { runHubJson } from '../helpers/run-hub.js';
+import { shardBodies } from '../../src/transfer/xet-shards.js';
 import { seededRandom } from '../unit/formats/seeded.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -132,6 +133,25 @@ describe('hub serve as a Xet CAS, byte by byte', () => {
     expect(got.equals(f.data.subarray(30000, 50001)), `seed ${seed}`).toBe(true);
     expect((await head(w, `/v1/files/${f.fileHex}`)).headers['content-length']).toBe(String(f.data.length));
     expect((await get(w, `/v1/reconstructions/${f.fileHex}`, { range: `bytes=${f.data.length}-` })).status).toBe(416);
+  });
+
+  it('registers files from shards split as a large push splits them: xorb blocks alone, then the files alone', async () => {
+    const w = await casToken('alice/pub', 'write', tok.alice);
+    const [a, b] = [xetFile(mixedChunks(4)), xetFile(mixedChunks(3))];
+    for (const f of [a, b]) expect((await postXorb(w, f.xorbHex, f.xorb)).status).toBe(200);
+    const bodies = [...shardBodies([...a.shard.xorbs, ...b.shard.xorbs], [...a.shard.files, ...b.shard.files], 48 * 8)];
+    expect(bodies.map((body) => parseShard(body).xorbs.length + parseShard(body).files.length * 100)).toEqual([1, 1, 100, 100]); // each xorb block, then each file, in a shard of its own
+    for (const body of bodies) {
+      const sh = await postShard(w, body);
+      expect(sh.status, sh.text).toBe(200);
+    }
+    for (const f of [a, b]) {
+      const batch = await http(`${s.url}/alice/pub.git/info/lfs/objects/batch`, { method: 'POST', headers: { ...bearer(tok.alice), 'content-type': 'application/vnd.git-lfs+json' }, body: JSON.stringify({ operation: 'download', transfers: ['basic'], objects: [{ oid: f.oid, size: f.data.length }] }) });
+      const href = batch.json.objects[0].actions?.download?.href;
+      expect(href, batch.text).toBeTruthy();
+      const got = await http(href, { headers: { ...bearer(tok.alice), ...batch.json.objects[0].actions.download.header } });
+      expect(got.body.equals(Buffer.from(f.data)), `seed ${seed}`).toBe(true);
+    }
   });
 
   it('a v2 fetch URL of several ranges serves them together or one at a time (as xet-core fetches), never the bytes between them', async () => {
