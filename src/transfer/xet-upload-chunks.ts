@@ -57,11 +57,6 @@ export class UploadChunks {
     });
   }
 
-  /** The local xorbs the files use. */
-  get xorbs(): readonly string[] {
-    return this.xorbNames;
-  }
-
   hash(i: number): Uint8Array {
     return this.hashes.subarray(32 * i, 32 * i + 32);
   }
