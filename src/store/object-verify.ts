@@ -101,14 +101,36 @@ export function indexedChunkHashes(store: Store, f: XorbFile): Uint8Array[] {
   });
 }
 
+/** Xorbs whose chunk hashes a {@link ChunkHashCache} keeps. */
+const HASHED_XORBS_KEPT = 8;
+
+/**
+ * The chunk hashes (indexedChunkHashes) of the last few xorbs asked for. Those of every xorb of a
+ * 10 GiB file at once were ~20 MiB of a server worker's heap (a Buffer per chunk); a file's terms
+ * of one xorb mostly follow one another, and a shard's xorb blocks come one xorb each.
+ */
+export class ChunkHashCache {
+  private readonly kept = new Map<string, Uint8Array[]>();
+
+  constructor(private readonly store: Store, private readonly xorbs: OpenXorbs) {}
+
+  get(xorb: string): Uint8Array[] {
+    let hashes = this.kept.get(xorb);
+    if (!hashes) {
+      this.kept.set(xorb, (hashes = indexedChunkHashes(this.store, this.xorbs.get(xorb))));
+      if (this.kept.size > HASHED_XORBS_KEPT) this.kept.delete(this.kept.keys().next().value!);
+    }
+    return hashes;
+  }
+}
+
 /** Throws IntegrityError unless the chunks `manifest` names give its Xet file hash (`xorbs`: opened for its terms). */
 export function checkXetHash(store: Store, manifest: FileManifest, xorbs: OpenXorbs): void {
-  const hashesOf = new Map<string, Uint8Array[]>();
+  const hashesOf = new ChunkHashCache(store, xorbs);
   const merkle = new MerkleBuilder(store.hashers.node);
   for (const t of manifest.terms) {
     const records = xorbs.records(manifest.oid, t);
-    let hashes = hashesOf.get(t.xorb);
-    if (!hashes) hashesOf.set(t.xorb, (hashes = indexedChunkHashes(store, xorbs.get(t.xorb))));
+    const hashes = hashesOf.get(t.xorb);
     for (let i = t.chunkStart; i < t.chunkEnd; i++) merkle.push(hashes[i], records[i].length);
   }
   const actual = xetHex(fileHashFromRoot(merkle.root(), merkle.leaves, store.hashers.fileSalt));

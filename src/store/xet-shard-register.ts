@@ -21,7 +21,7 @@ import { createSha256 } from '../hash/sha256.js';
 import { createVerificationHasher, termVerificationHash } from '../hash/term-verification.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { registerManifest, type ServedRange } from './chunk-api.js';
-import { indexedChunkHashes, OpenXorbs } from './object-verify.js';
+import { ChunkHashCache, OpenXorbs } from './object-verify.js';
 import type { Store } from './store.js';
 import { recordXetManifest } from './xet-manifest-record.js';
 
@@ -67,12 +67,8 @@ export async function registerXetShard(store: Store, body: Uint8Array): Promise<
   const shard = parseShard(body, 'optional');
   const verifier = await createVerificationHasher();
   const xorbs = new OpenXorbs(store);
-  const hashesOf = new Map<string, Uint8Array[]>();
-  const chunkHashes = (xorb: string): Uint8Array[] => {
-    let hashes = hashesOf.get(xorb);
-    if (!hashes) hashesOf.set(xorb, (hashes = indexedChunkHashes(store, xorbs.get(xorb))));
-    return hashes;
-  };
+  const hashesOf = new ChunkHashCache(store, xorbs);
+  const chunkHashes = (xorb: string): Uint8Array[] => hashesOf.get(xorb);
   try {
     // every xorb the shard names, opened once (a local file, or an object's chunk table)
     await xorbs.openAll([...shard.xorbs.map((x) => ({ xorb: xetHex(x.xorbHash) })), ...shard.files.flatMap((f) => f.terms.map((t) => ({ xorb: xetHex(t.xorbHash) })))]);

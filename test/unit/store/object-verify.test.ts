@@ -6,7 +6,9 @@ import type { FileManifest } from '../../../src/formats/manifest.js';
 import { importXorb, registerManifest, servedRanges } from '../../../src/store/chunk-api.js';
 import { addFile } from '../../../src/store/ingest.js';
 import { hasManifest, readManifest } from '../../../src/store/manifest-files.js';
-import { checkSha256, indexedChunkHashes, OpenXorbs } from '../../../src/store/object-verify.js';
+import { checkSha256, checkXetHash, indexedChunkHashes, OpenXorbs } from '../../../src/store/object-verify.js';
+import { fileHash } from '../../../src/hash/merkle.js';
+import { xetHex } from '../../../src/hash/xet-hex.js';
 import { xorbPath } from '../../../src/store/paths.js';
 import { Store } from '../../../src/store/store.js';
 import { XorbFile } from '../../../src/store/xorb-reader.js';
@@ -124,6 +126,41 @@ describe('registerManifest (a server checking a manifest against the xorbs it re
       expect(((await thrown(() => registerManifest(server, { ...mixed, oid: rev2.oid, size: rev2.size }))) as IntegrityError).code).toBe('hash_mismatch');
     } finally {
       other.close();
+    }
+  });
+});
+
+describe('checkXetHash over a file whose terms come back to a xorb after many others', () => {
+  it('checks the file with only a few xorbs\' hashes kept, and refuses it when one term names other chunks', async () => {
+    const work = tmpDir();
+    const store = await Store.open(join(work, 'store'));
+    try {
+      // ten files added one by one: ten xorbs of a few chunks each
+      const xorbs: string[] = [];
+      for (let k = 0; k < 10; k++) {
+        writeFileSync(join(work, `f${k}`), mulberry32Bytes(900 + k, 300_000));
+        const m = readManifest(store.paths, (await addFile(store, join(work, `f${k}`))).oid)!;
+        expect(m.terms).toHaveLength(1);
+        expect(m.terms[0].chunkEnd).toBeGreaterThanOrEqual(2);
+        xorbs.push(m.terms[0].xorb);
+      }
+      expect(new Set(xorbs).size).toBe(10);
+      // chunk 0 of each xorb in turn, then chunk 1 of each: the second pass returns to xorbs evicted meanwhile
+      const picks = [0, 1].flatMap((c) => xorbs.map((xorb) => ({ xorb, c, chunk: store.index.chunksOf(xorb)[c] })));
+      const terms = picks.map(({ xorb, c, chunk }) => ({ xorb, chunkStart: c, chunkEnd: c + 1, bytes: chunk.length }));
+      const manifest: FileManifest = { version: 1, oid: '0'.repeat(64), size: terms.reduce((n, t) => n + t.bytes, 0), xetHash: xetHex(fileHash(picks.map((p) => ({ hash: p.chunk.hash, size: p.chunk.length })), store.hashers)), terms };
+      const open = new OpenXorbs(store);
+      try {
+        await open.openAll(terms);
+        expect(() => checkXetHash(store, manifest, open)).not.toThrow();
+        const swapped = { ...manifest, terms: terms.map((t, i) => (i === 15 ? { ...t, xorb: xorbs[4] } : t)) }; // chunk 1 of another xorb
+        const err = await thrown(() => checkXetHash(store, swapped, open));
+        expect((err as IntegrityError).code).toBe('xet_hash_mismatch');
+      } finally {
+        open.close();
+      }
+    } finally {
+      store.close();
     }
   });
 });
