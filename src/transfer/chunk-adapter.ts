@@ -112,29 +112,37 @@ function runOf(t: ReconstructionTerm): RemoteRun {
  */
 export const RECONSTRUCTION_WINDOW = 256 << 20;
 
-/** Receives one object into `writer`; returns the response bytes received. The caller finishes or aborts the writer. */
-export async function receiveChunks<L, R>(q: TransferQueue, api: ChunkApi, obj: { oid: string; size: number }, local: LocalChunks<L>, writer: ObjectWriter<L, R>, meter: TransferMeter, pieceBytes = PIECE_BYTES, windowBytes = RECONSTRUCTION_WINDOW): Promise<number> {
-  const checkpoint = pacer(q.signal);
+/**
+ * The reconstruction of `obj` a window at a time, in file order: each window is checked to start
+ * where the last one ended and to name bytes within the file, and the next is asked while the
+ * caller uses this one. A server that reads no ranges answers the whole file at once.
+ */
+export async function* reconstructionWindows(q: TransferQueue, api: ChunkApi, obj: { oid: string; size: number }, windowBytes = RECONSTRUCTION_WINDOW): AsyncGenerator<Reconstruction> {
   const ask = (start: number): Promise<Reconstruction> => q.retried(() => api.reconstruction(obj.oid, obj.size > windowBytes ? { start, end: Math.min(obj.size, start + windowBytes) } : undefined));
   const bad = (message: string) => new ProtocolError(`the server's reconstruction of ${obj.oid.slice(0, 12)} ${message}`, { data: { oid: obj.oid } }, 'bad_reconstruction');
-  let received = 0;
   let next: Promise<Reconstruction> | undefined = ask(0);
   try {
     for (let at = 0; next; ) {
       const rec: Reconstruction = await next;
       if (rec.size !== obj.size) throw new IntegrityError(`the server describes ${obj.oid} as ${rec.size} bytes, the pointer says ${obj.size}`, { data: { oid: obj.oid } }, 'size_mismatch');
-      // a window starts where the last one ended (a server that reads no ranges answers the whole file at once)
       if (rec.offset !== at) throw bad(`starts at byte ${rec.offset}, not at byte ${at} where the part before ended`);
       const end: number = at + rec.terms.reduce((n: number, t: ReconstructionTerm) => n + t.bytes, 0);
       if (end > obj.size || (end === at && at < obj.size)) throw bad(`names ${end - at} bytes from byte ${at} of a ${obj.size}-byte file`);
       next = end < obj.size ? ask(end) : undefined;
       next?.catch(() => {}); // met on the next turn
-      received += await receiveTerms(q, api, rec.terms, local, writer, meter, { checkpoint, oid: obj.oid, pieceBytes });
+      yield rec;
       at = end;
     }
   } finally {
-    await next?.catch(() => {}); // (an error above: the window asked ahead is not left running)
+    await next?.catch(() => {}); // (an error, or a caller that stopped: the window asked ahead is not left running)
   }
+}
+
+/** Receives one object into `writer`; returns the response bytes received. The caller finishes or aborts the writer. */
+export async function receiveChunks<L, R>(q: TransferQueue, api: ChunkApi, obj: { oid: string; size: number }, local: LocalChunks<L>, writer: ObjectWriter<L, R>, meter: TransferMeter, pieceBytes = PIECE_BYTES, windowBytes = RECONSTRUCTION_WINDOW): Promise<number> {
+  const checkpoint = pacer(q.signal);
+  let received = 0;
+  for await (const rec of reconstructionWindows(q, api, obj, windowBytes)) received += await receiveTerms(q, api, rec.terms, local, writer, meter, { checkpoint, oid: obj.oid, pieceBytes });
   return received;
 }
 

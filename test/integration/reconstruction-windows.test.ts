@@ -4,6 +4,7 @@
  * verified, each window asked from where the last one's terms ended; a server that reads no
  * ranges (a proxy drops the header) is answered whole in one request; and a window that does not
  * start where the last ended (a proxy moves the asked range) is refused by name, nothing kept.
+ * The windows together name the chunks the whole answer names (`hub diff` builds its table so).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { ProtocolError } from '../../src/errors.js';
 import { LocalChunkReader } from '../../src/store/local-chunks.js';
 import { ObjectReceiver } from '../../src/store/object-receiver.js';
 import { Store } from '../../src/store/store.js';
-import { receiveChunks } from '../../src/transfer/chunk-adapter.js';
+import { receiveChunks, reconstructionWindows } from '../../src/transfer/chunk-adapter.js';
 import { ChunkApi } from '../../src/transfer/lfs-client.js';
 import { TransferQueue } from '../../src/transfer/queue.js';
 import { TransferMeter } from '../../src/transfer/transfer-queue.js';
@@ -118,5 +119,16 @@ describe('hub-chunks reconstructions a window at a time', () => {
     expect((r.error as ProtocolError).code).toBe('bad_reconstruction');
     expect((r.error as Error).message).toMatch(/starts at byte 0, not at byte \d+ where the part before ended/);
     expect(r.stored).toBe(false);
+  });
+  it('gives, window by window, the chunks the whole answer gives (what `hub diff` builds its table from)', async () => {
+    proxy.rules.splice(0);
+    const api = new ChunkApi(`${proxy.url}/admin/w.git/info/lfs/cas/v1`, { authorization: `Bearer ${server.adminToken}` });
+    const q = new TransferQueue({ concurrency: 4 });
+    const chunksOf = (terms: Awaited<ReturnType<ChunkApi['reconstruction']>>['terms']) => terms.flatMap((t) => Array.from({ length: t.hashes!.length }, (_, i) => `${t.hashes!.hex(i)}:${t.lengths![i]}`));
+    const whole = chunksOf((await api.reconstruction(file.oid)).terms);
+    const windows: string[][] = [];
+    for await (const rec of reconstructionWindows(q, api, file, WINDOW)) windows.push(chunksOf(rec.terms));
+    expect(windows.length).toBeGreaterThan(2);
+    expect(windows.flat()).toEqual(whole);
   });
 });
