@@ -68,14 +68,13 @@ export async function registerXetShard(store: Store, body: Uint8Array): Promise<
   const verifier = await createVerificationHasher();
   const xorbs = new OpenXorbs(store);
   const hashesOf = new ChunkHashCache(store, xorbs);
-  const chunkHashes = (xorb: string): Uint8Array[] => hashesOf.get(xorb);
   try {
     // every xorb the shard names, opened once (a local file, or an object's chunk table)
     await xorbs.openAll([...shard.xorbs.map((x) => ({ xorb: xetHex(x.xorbHash) })), ...shard.files.flatMap((f) => f.terms.map((t) => ({ xorb: xetHex(t.xorbHash) })))]);
     shard.xorbs.forEach((x, i) => {
       const xorb = xetHex(x.xorbHash);
       const records = xorbs.get(xorb).records();
-      const hashes = chunkHashes(xorb);
+      const hashes = hashesOf.get(xorb);
       if (records.length !== x.chunks.length) throw bad(`xorb block ${i} lists ${x.chunks.length} chunks of xorb ${xorb}, which holds ${records.length}`);
       x.chunks.forEach((c, k) => {
         if (c.unpackedBytes !== records[k].length || !equal(c.hash, hashes[k])) throw bad(`xorb block ${i}: chunk ${k} of xorb ${xorb} is not the chunk the shard says`);
@@ -88,7 +87,7 @@ export async function registerXetShard(store: Store, body: Uint8Array): Promise<
         let bytes = 0;
         for (let c = t.chunkStart; c < t.chunkEnd; c++) bytes += records[c].length;
         if (bytes !== t.unpackedBytes) throw bad(`file block ${i}: term ${k} says ${t.unpackedBytes} bytes, chunks ${t.chunkStart}..${t.chunkEnd} of xorb ${xorb} hold ${bytes}`);
-        const proof = termVerificationHash(chunkHashes(xorb).slice(t.chunkStart, t.chunkEnd), verifier);
+        const proof = termVerificationHash(hashesOf.get(xorb).slice(t.chunkStart, t.chunkEnd), verifier);
         if (!f.verification || !equal(proof, f.verification[k])) {
           throw new IntegrityError(`shard: file block ${i}: the verification hash of term ${k} does not match chunks ${t.chunkStart}..${t.chunkEnd} of xorb ${xorb}`, {}, 'shard_mismatch');
         }
