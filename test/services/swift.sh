@@ -41,6 +41,17 @@ alive() { # pid file -> 0 when its process runs and is the one we started
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$sig"
 }
 
+exists() { # pid file -> 0 while its process has not exited (a zombie has exited). For the start
+  # loop: right after `&` the child may still be the forked shell, not yet the daemon it execs,
+  # so its command line cannot be asked there (that race once failed CI under load).
+  local pid state
+  [ -s "$1" ] || return 1
+  read -r pid <"$1" || return 1
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+  state="$(sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1)"
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
 healthy() { # url -> 0 when /healthcheck answers OK
   [ "$(curl -fsS --max-time 2 "$1/healthcheck" 2>/dev/null || true)" = OK ] || \
     [ "$(/usr/bin/python3 -c 'import sys,urllib.request;print(urllib.request.urlopen(sys.argv[1]+"/healthcheck",timeout=2).read().decode())' "$1" 2>/dev/null || true)" = OK ]
@@ -197,7 +208,7 @@ start() {
   for i in $(seq 1 300); do
     local ok=1
     for d in "${DAEMONS[@]}"; do
-      alive "$RUN/$d.pid" || { tail -n 20 "$LOG/$d.log" >&2; stop_all; die "swift-$d-server exited (log: $LOG/$d.log)"; }
+      exists "$RUN/$d.pid" || { tail -n 20 "$LOG/$d.log" >&2; stop_all; die "swift-$d-server exited (log: $LOG/$d.log)"; }
     done
     for p in "$pa" "$pc" "$po" "$pp"; do healthy "http://127.0.0.1:$p" || { ok=0; break; }; done
     if [ "$ok" = 1 ]; then
