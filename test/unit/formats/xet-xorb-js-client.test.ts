@@ -53,7 +53,12 @@ describe('@huggingface/hub reads the xorbs hub writes', () => {
   it('LZ4, ByteGrouping4LZ4 and stored records in one xorb, footer after them', async () => {
     const { rand, seed } = seededRandom('js client xorb');
     const floats = new Uint8Array(new Float32Array(Array.from({ length: 8192 }, () => rand.normal() * 0.02)).buffer);
-    const chunks = [new TextEncoder().encode('hub and the JS client '.repeat(400)), floats, rand.bytes(3001), floats.slice(0, 4099)];
+    // the last chunk's length is not a multiple of 4; its floats' low mantissa bytes are zero (as
+    // in weights widened from bf16), so byte grouping wins whatever the seed: with full random
+    // mantissas it lost to plain LZ4 for ~3% of seeds (53 of 2,000 scanned) and the test flaked
+    const widened = floats.slice();
+    for (let i = 0; i < widened.length; i += 4) widened[i] = 0;
+    const chunks = [new TextEncoder().encode('hub and the JS client '.repeat(400)), floats, rand.bytes(3001), widened.slice(0, 4099)];
     const { bytes, xorbHash } = encodeXetXorb(chunks, hashers);
     const schemes = parseXetXorb(bytes).records.map((r) => r.scheme);
     expect(schemes).toEqual([ChunkScheme.lz4, ChunkScheme.byteGrouping4Lz4, ChunkScheme.none, ChunkScheme.byteGrouping4Lz4]);
