@@ -14,10 +14,8 @@ import { MISSING_PER_REQUEST, type ChunkApi, type Reconstruction, type Reconstru
 import type { TransferQueue } from './queue.js';
 import type { LocalChunks, ObjectWriter, UploadSource } from './store-interfaces.js';
 import type { TransferMeter } from './transfer-queue.js';
+import { xorbPieces } from './xorb-pieces.js';
 import { PIECE_BYTES, planSpans, SpanParser, type NamedChunk, type RemoteRun, type Span, type SpanStep } from './xorb-spans.js';
-
-/** Bytes read from disk per piece of a xorb upload. */
-const UPLOAD_PIECE = 1 << 20;
 
 /**
  * A part of a download, in order: an item the caller has, or chunks parsed from one piece. The
@@ -180,27 +178,6 @@ async function receiveTerms<L, R>(q: TransferQueue, api: ChunkApi, terms: Recons
     await writer.drained?.();
   }
   return received;
-}
-
-/** The bytes of a local xorb in pieces, read from disk as the request body is sent; `sent` hears of each piece as it is handed to the socket. */
-function* xorbPieces(source: UploadSource, xorb: string, sent: (n: number) => void): Generator<Uint8Array> {
-  const h = source.openXorb(xorb);
-  try {
-    for (let at = 0; at < h.size; ) {
-      const buf = Buffer.allocUnsafe(Math.min(UPLOAD_PIECE, h.size - at));
-      let filled = 0;
-      while (filled < buf.length) {
-        const n = h.read(buf.subarray(filled), at + filled);
-        if (n === 0) throw new IntegrityError(`xorb ${xorb} of the local store is shorter than ${h.size} bytes`, { data: { xorb } }, 'corrupt_xorb');
-        filled += n;
-      }
-      at += buf.length;
-      sent(buf.length);
-      yield buf;
-    }
-  } finally {
-    h.close();
-  }
 }
 
 /**
