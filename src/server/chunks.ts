@@ -24,12 +24,12 @@ import { coversChunks, type ChunkRuns } from './chunk-visibility.js';
 import type { JobRunner } from './hf-commit.js';
 import { holdObject } from './hold-object.js';
 import { SyncAsWritten } from './sync-as-written.js';
+import { BatchedWrites } from './batched-writes.js';
 import { HttpError, readBody, readJsonBody, sendJson } from './http-util.js';
 import { parseRange } from './lfs.js';
 import { sendRange } from './send-range.js';
 import type { BufferPool } from '../fs/buffer-pool.js';
 import type { Metadata, RepoRecord, User } from './metadata.js';
-import { drainOr } from './drain-or.js';
 import { removeWritten } from './remove-written.js';
 
 /** The transfer name clients list in a batch request. */
@@ -126,12 +126,13 @@ async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
   const sync = new SyncAsWritten(out); // the import's fdatasync then finds little left (sync-as-written.ts)
   let writeError: Error | undefined;
   out.on('error', (err) => (writeError ??= err)); // see handleUpload: never an unhandled 'error'
+  const batched = new BatchedWrites(out); // one writev per MiB, not one write per socket read (batched-writes.ts)
   let received = 0;
   try {
     for await (const part of req as AsyncIterable<Buffer>) {
       received += part.length;
       if (received > declared) throw new HttpError(400, 'xorb upload is longer than its Content-Length');
-      if (!out.write(part)) await drainOr(out, 'error');
+      await batched.write(part);
       if (writeError) throw writeError;
       sync.wrote(part.length);
     }

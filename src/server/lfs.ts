@@ -21,6 +21,7 @@ import { bodyChunks, HttpError, readJsonBody } from './http-util.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 import type { UploadGrants } from './upload-grant.js';
 import { drainOr } from './drain-or.js';
+import { BatchedWrites } from './batched-writes.js';
 import { removeWritten } from './remove-written.js';
 
 /** The media type of LFS API requests and responses. */
@@ -188,12 +189,13 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
   // that become an unhandled 'error' event (it would take the whole server down)
   let writeError: Error | undefined;
   out.on('error', (err) => (writeError ??= err));
+  const batched = new BatchedWrites(out); // one writev per MiB, not one write per socket read (batched-writes.ts)
   try {
     for await (const part of bodyChunks(req)) {
       received += part.length;
       if (received > size) throw new HttpError(400, `upload is longer than its Content-Length (${size} bytes)`);
       hash.update(part);
-      if (!out.write(part)) await drainOr(out, 'error');
+      await batched.write(part);
       if (writeError) throw writeError;
     }
     out.end();

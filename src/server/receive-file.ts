@@ -7,8 +7,8 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import { drainOr } from './drain-or.js';
 import { SyncAsWritten } from './sync-as-written.js';
+import { BatchedWrites } from './batched-writes.js';
 import { bodyChunks, HttpError } from './http-util.js';
 
 /**
@@ -26,13 +26,14 @@ export async function receiveFile(req: IncomingMessage, tmpDir: string, what: st
   const sync = new SyncAsWritten(out); // a xorb's import then finds little left to fdatasync (sync-as-written.ts)
   let writeError: Error | undefined;
   out.on('error', (err) => (writeError ??= err)); // never an unhandled 'error' (lfs.ts handleUpload)
+  const batched = new BatchedWrites(out); // one writev per MiB, not one write per socket read (batched-writes.ts)
   let received = 0;
   try {
     for await (const part of bodyChunks(req)) {
       received += part.length;
       if (received > limit) throw new HttpError(413, `${what} too large (limit ${limit} bytes)`);
       if (declared !== undefined && received > declared) throw new HttpError(400, `${what} is longer than its Content-Length`);
-      if (!out.write(part)) await drainOr(out, 'error');
+      await batched.write(part);
       if (writeError) throw writeError;
       sync.wrote(part.length);
     }
