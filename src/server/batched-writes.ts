@@ -3,8 +3,8 @@
  * Each socket read is a part of 16-64 KiB, and writing each as it came made a 512 MiB upload
  * ~12,000 `fs.write` calls, each a round trip to the thread pool and its wake-ups on the main
  * thread; held back (the stream corked) and let go as one `writev` per BATCH_BYTES, a 512 MiB
- * push took 1.19-1.23 s of the server's CPU instead of 1.44-1.54 s (docs/performance.md, "Batched
- * writes"). At most a batch and the one being written are held: memory stays bounded.
+ * push takes ~0.25 s less of the server's CPU (docs/performance.md, "Batched upload writes").
+ * At most a batch and the one being written are held: memory stays bounded.
  */
 import type { WriteStream } from 'node:fs';
 import { drainOr } from './drain-or.js';
