@@ -2,9 +2,9 @@
  * The bytes of a local xorb as a request body, in pieces read from disk as the socket takes them.
  *
  * The pieces come from three buffers used in turn instead of a fresh 1 MiB buffer each: fresh
- * ones made a 512 MiB push allocate 512 MiB of garbage, and collecting it took a fifth of the
- * client's main thread (0.70-0.79 s of CPU for the push against 0.43-0.49 s reused; docs/
- * performance.md, "Upload pieces reused"). A buffer may be filled again only once the socket has
+ * ones made a 512 MiB push allocate 512 MiB of garbage, and collecting it took a fifth to a half
+ * of the client's main thread during the upload (0.66-0.78 s of CPU for the push against
+ * 0.43-0.49 s reused; docs/performance.md, "Upload pieces reused"). A buffer may be filled again only once the socket has
  * let go of the piece it held, which undici does not report. What makes three enough: the body
  * reaches undici through `Readable.from` with a 64 KiB high-water mark (ChunkApi.putXorb), which
  * reads one piece ahead of the one undici holds, and undici writes a piece and waits for the
