@@ -320,14 +320,15 @@ describe('hub serve answers bad requests with a JSON error and keeps serving', (
     });
 
     it('a body shorter than its Content-Length, then the client closes: 400 or the connection cut, nothing stored', async () => {
-      const bytes = randomBytes(3000);
+      const bytes = randomBytes(3 << 20);
       const oid = sha256(bytes);
       const got = await rawExchange(portOf(server), async (s) => {
         s.write(`PUT ${objectUrl(oid)} HTTP/1.1\r\nHost: ${server.host}\r\nAuthorization: Bearer ${server.adminToken}\r\nContent-Length: ${bytes.length}\r\n\r\n`);
-        s.write(bytes.subarray(0, 1000));
+        s.write(bytes.subarray(0, 1.5 * (1 << 20)));
         // let the server write what it got to its upload area first (closing while that write is in flight
-        // is the crash below), then half-close: the body can never be completed
-        await waitFor('the partial upload on disk', () => pending(server).some((f) => statSync(join(server.root, 'tmp', f)).size === 1000));
+        // is the crash below), then half-close: the body can never be completed. The server writes a
+        // MiB at a time (batched-writes.ts), so a MiB and a half makes the first batch land.
+        await waitFor('the partial upload on disk', () => pending(server).some((f) => statSync(join(server.root, 'tmp', f)).size >= 1 << 20));
         await new Promise((r) => setTimeout(r, 100));
         s.end();
       });

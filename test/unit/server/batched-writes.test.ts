@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BatchedWrites } from '../../../src/server/batched-writes.js';
+import { BatchedWrites, bytesHeld, HELD_AT_MOST } from '../../../src/server/batched-writes.js';
 import { seededRandom, testSeed } from '../../helpers/seed.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 
@@ -33,6 +33,28 @@ describe('BatchedWrites (an upload written to its file a batch at a time)', () =
     await once(out, 'close');
     expect(readFileSync(path).equals(Buffer.concat(parts)), `seed ${seed}`).toBe(true);
     expect(fileWrites, `${parts.length} parts`).toBeLessThanOrEqual(Math.ceil(total / (1 << 20)) + 2);
+  });
+
+  it('holds at most HELD_AT_MOST over all uploads at once, and gives back what a closed upload held', async () => {
+    const dir = tmpDir();
+    const outs = Array.from({ length: 48 }, (_, i) => createWriteStream(join(dir, `u${i}`), { flags: 'wx' }));
+    const writers = outs.map((o) => new BatchedWrites(o));
+    const part = Buffer.alloc(60 << 10, 7);
+    // 48 uploads of 15 parts each (900 KiB: under a batch) would hold 42 MiB unbounded
+    expect(HELD_AT_MOST).toBeLessThan(48 * 15 * part.length);
+    for (let round = 0; round < 15; round++) {
+      for (const w of writers) {
+        await w.write(part);
+        expect(bytesHeld()).toBeLessThanOrEqual(HELD_AT_MOST + part.length);
+      }
+    }
+    expect(bytesHeld()).toBeGreaterThan(0);
+    outs.slice(0, 24).forEach((o) => o.destroy()); // uploads that failed: what they held is dropped
+    for (const o of outs.slice(24)) o.end();
+    await Promise.all(outs.map((o) => (o.closed ? undefined : once(o, 'close'))));
+    expect(bytesHeld()).toBe(0);
+    const sizes = outs.slice(24).map((_, i) => readFileSync(join(dir, `u${i + 24}`)).length);
+    expect(sizes.every((n) => n === 15 * part.length)).toBe(true);
   });
 
   it('does not wait forever when the file cannot take a batch: the stream\'s error ends the wait', async () => {
