@@ -11,10 +11,7 @@
  * verifies every byte and answers alike whether the store had the xorb, and every refusal is
  * the one a missing xorb gets.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FormatError, IntegrityError } from '../errors.js';
 import { termsInRange } from '../formats/manifest.js';
@@ -23,14 +20,12 @@ import type { Store } from '../store/store.js';
 import { coversChunks, type ChunkRuns } from './chunk-visibility.js';
 import type { JobRunner } from './hf-commit.js';
 import { holdObject } from './hold-object.js';
-import { SyncAsWritten } from './sync-as-written.js';
-import { BatchedWrites } from './batched-writes.js';
+import { receiveFile } from './receive-file.js';
 import { HttpError, readBody, readJsonBody, sendJson } from './http-util.js';
 import { parseRange } from './lfs.js';
 import { sendRange } from './send-range.js';
 import type { BufferPool } from '../fs/buffer-pool.js';
 import type { Metadata, RepoRecord, User } from './metadata.js';
-import { removeWritten } from './remove-written.js';
 
 /** The transfer name clients list in a batch request. */
 export const CHUNK_TRANSFER = 'hub-chunks';
@@ -120,32 +115,13 @@ async function putXorb(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
   const user = writer(ctx);
   // received and verified in full even when the store has it: the answer must not tell, and the
   // verified bytes are what lets this user name the xorb's chunks (chunk-visibility.ts)
-  mkdirSync(ctx.tmpDir, { recursive: true });
-  const tmp = join(ctx.tmpDir, `xorb-${xorb.slice(0, 16)}-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const out = createWriteStream(tmp, { flags: 'wx' });
-  const sync = new SyncAsWritten(out); // the import's fdatasync then finds little left (sync-as-written.ts)
-  let writeError: Error | undefined;
-  out.on('error', (err) => (writeError ??= err)); // see handleUpload: never an unhandled 'error'
-  const batched = new BatchedWrites(out); // one writev per MiB, not one write per socket read (batched-writes.ts)
-  let received = 0;
+  const tmp = await receiveFile(req, ctx.tmpDir, 'xorb upload', MAX_XORB_UPLOAD);
   try {
-    for await (const part of req as AsyncIterable<Buffer>) {
-      received += part.length;
-      if (received > declared) throw new HttpError(400, 'xorb upload is longer than its Content-Length');
-      await batched.write(part);
-      if (writeError) throw writeError;
-      sync.wrote(part.length);
-    }
-    await sync.settle();
-    out.end();
-    await once(out, 'close');
-    if (received !== declared) throw new HttpError(400, `xorb upload ended after ${received} of ${declared} bytes`);
     const r = await ctx.jobs('importXorb', { tmp, xorb }); // verifies every chunk and the xorb hash; removes tmp
     await ctx.meta.visibility.recordUpload(user.id, xorb);
     sendJson(res, 200, { xorb, chunks: r.chunks, bytes: r.bytes });
   } finally {
-    await sync.settle();
-    await removeWritten(out, tmp);
+    rmSync(tmp, { force: true });
   }
 }
 

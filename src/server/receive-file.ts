@@ -2,7 +2,7 @@
  * A request body streamed into a temporary file of the server (uploads a worker reads next), with
  * a size limit checked as the bytes arrive: memory stays one network buffer whatever the size.
  */
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import { SyncAsWritten } from './sync-as-written.js';
 import { BatchedWrites } from './batched-writes.js';
 import { bodyChunks, HttpError } from './http-util.js';
+import { removeWritten } from './remove-written.js';
 
 /**
  * Writes the body of `req` to a new file in `tmpDir` named after `what` and returns its path (the
@@ -45,8 +46,7 @@ export async function receiveFile(req: IncomingMessage, tmpDir: string, what: st
     return tmp;
   } catch (err) {
     await sync.settle();
-    out.destroy();
-    rmSync(tmp, { force: true });
+    await removeWritten(out, tmp); // not before its open completed: that would leave the file behind
     throw err;
   }
 }
