@@ -76,21 +76,33 @@ export async function handleChunkApi(req: IncomingMessage, res: ServerResponse, 
 }
 
 async function missing(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext): Promise<void> {
-  const body = (await readJsonBody(req, 8 << 20)) as { chunks?: unknown };
-  if (!Array.isArray(body?.chunks) || body.chunks.length > 100_000 || !body.chunks.every((h) => typeof h === 'string' && HEX64.test(h))) {
-    throw new HttpError(422, '"chunks" must be an array of at most 100000 chunk hashes (64 hex digits, Xet form)');
-  }
+  const body = (await readJsonBody(req, 8 << 20)) as { chunks?: unknown; xorbs?: unknown };
+  if (!isHashList(body?.chunks)) throw new HttpError(422, '"chunks" must be an array of at most 100000 chunk hashes (64 hex digits, Xet form)');
+  if (body.xorbs !== undefined && !isHashList(body.xorbs)) throw new HttpError(422, '"xorbs" must be an array of at most 100000 xorb hashes (64 hex digits, Xet form)');
   const readable = readableBy(ctx, writer(ctx));
   // a stored chunk the caller cannot read is "missing": they upload it (and so prove they have it)
-  const hashes = body.chunks as string[];
+  const hashes = body.chunks;
   const found = await ctx.jobs('locateChunks', { hashes }); // one index look-up per hash: on a worker
-  // a stored chunk the caller cannot read is "missing": they upload it (and so prove they have it)
   const missingHashes: string[] = [];
   for (let i = 0; i < hashes.length; i++) {
     const at = found[i];
     if (!at || !coversChunks(await readable(at.xorb), at.index, at.index + 1)) missingHashes.push(hashes[i]);
   }
-  sendJson(res, 200, { missing: missingHashes });
+  if (body.xorbs === undefined) return sendJson(res, 200, { missing: missingHashes });
+  // whole xorbs the caller may name every chunk of: a client asks these first and its chunks only
+  // for the rest, so a new revision costs a question per xorb, not per chunk of the file
+  const asked = body.xorbs;
+  const counts = await ctx.jobs('xorbChunkCounts', { xorbs: asked });
+  const held: string[] = [];
+  for (let i = 0; i < asked.length; i++) {
+    const n = counts[i];
+    if (n !== null && coversChunks(await readable(asked[i]), 0, n)) held.push(asked[i]);
+  }
+  sendJson(res, 200, { missing: missingHashes, held });
+}
+
+function isHashList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.length <= 100_000 && v.every((h) => typeof h === 'string' && HEX64.test(h));
 }
 
 function writer(ctx: ChunkContext): User {

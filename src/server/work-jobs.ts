@@ -6,7 +6,7 @@
  */
 import { parseManifest, type FileManifest } from '../formats/manifest.js';
 import { parseJsonBody } from './json-scan.js';
-import { fetchTerms, importXorb, locateChunks, mergeRanges, registerManifest, servedRanges, type FetchTerm, type Registered, type ServedRange } from '../store/chunk-api.js';
+import { fetchTerms, importXorb, locateChunks, mergeRanges, xorbChunkCounts, registerManifest, servedRanges, type FetchTerm, type Registered, type ServedRange } from '../store/chunk-api.js';
 import { IntegrityError } from '../errors.js';
 import { addFile } from '../store/ingest.js';
 import type { Store } from '../store/store.js';
@@ -65,6 +65,10 @@ export const JOBS = {
   /** Where the store holds each of `hashes` (null: no such chunk); the caller decides what the asker may know (store/chunk-api.ts). */
   async locateChunks(ctx: JobContext, a: { hashes: string[] }): Promise<({ xorb: string; index: number } | null)[]> {
     return locateChunks(ctx.store, a.hashes);
+  },
+  /** How many chunks the store holds of each of `xorbs` (null: not stored); the caller decides what the asker may know. */
+  async xorbChunkCounts(ctx: JobContext, a: { xorbs: string[] }): Promise<(number | null)[]> {
+    return xorbChunkCounts(ctx.store, a.xorbs);
   },
   /** The terms of `manifest` with the xorb byte ranges and chunk hashes a client fetches them with (store/chunk-api.ts). */
   async fetchTerms(ctx: JobContext, a: { manifest: FileManifest }): Promise<FetchTerm[]> {

@@ -31,6 +31,11 @@ export function locateChunks(store: Store, hashes: readonly string[]): ({ xorb: 
   );
 }
 
+/** How many chunks the store holds of each of `xorbs` (Xet hex), or null for one it does not hold. */
+export function xorbChunkCounts(store: Store, xorbs: readonly string[]): (number | null)[] {
+  return store.index.readBatch(() => xorbs.map((x) => store.index.xorbChunkCount(x) ?? null));
+}
+
 /**
  * The subset of `hashes` (Xet hex) the store has no chunk for, or whose chunk `usable` refuses
  * (given where the index has it): a server counts chunks its caller may not read as missing.

@@ -202,6 +202,11 @@ export class ChunkIndex {
     return this.db.prepare('SELECT 1 FROM xorbs WHERE hash = ?').get(Buffer.from(fromXetHex(xorb))) !== undefined;
   }
 
+  /** The number of chunks of xorb `xorb`, if the index lists it. */
+  xorbChunkCount(xorb: string): number | undefined {
+    return this.db.prepare<[Buffer], { chunks: number }>('SELECT chunks FROM xorbs WHERE hash = ?').get(Buffer.from(fromXetHex(xorb)))?.chunks;
+  }
+
   /** Forgets a xorb and every chunk row that points into it. */
   removeXorb(xorb: string): void {
     const key = Buffer.from(fromXetHex(xorb));

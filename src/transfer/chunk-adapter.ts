@@ -208,8 +208,8 @@ async function sendXorb(q: TransferQueue, api: ChunkApi, source: UploadSource, x
 }
 
 /**
- * The xorbs of `xorbs` holding a chunk the server lacks, asked a request's worth of hashes at a
- * time: the hex hashes of one request are all that is held at once, where asking for every chunk
+ * The xorbs of `xorbs` holding a chunk the server lacks: first which xorbs it holds whole (one
+ * hash a xorb), then the chunks of the others, asked a request's worth of hashes at a time: the hex hashes of one request are all that is held at once, where asking for every chunk
  * of the file at once held all of them and the answer (two strings a chunk: 26 MiB for a 10 GiB
  * file, most of what a push's memory grew by with the file).
  */
@@ -232,7 +232,11 @@ export async function xorbsServerLacks(q: TransferQueue, api: ChunkApi, source: 
     hashes = [];
     owners = [];
   };
+  // whole xorbs first: the server holds most of a new revision's xorbs already, and asking for
+  // each of their chunks cost ~90 ms of CPU per 512 MiB of file at both ends
+  const held = xorbs.length ? await q.retried(() => api.heldXorbs(xorbs)) : undefined;
   for (const x of xorbs) {
+    if (held?.has(x)) continue;
     const own = source.chunksOf(x);
     if (hashes.length && hashes.length + own.length > perRequest) await ask();
     owners.push({ xorb: x, from: hashes.length, to: hashes.length + own.length });

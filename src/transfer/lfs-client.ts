@@ -156,6 +156,26 @@ export class ChunkApi {
     return missing;
   }
 
+  /**
+   * Which of `xorbs` the server holds whole, every chunk of them ones the caller may name; or
+   * undefined from a server that does not answer that (it ignores the question: hub serve before
+   * it was asked), when every chunk must be asked about.
+   */
+  async heldXorbs(xorbs: readonly string[]): Promise<Set<string> | undefined> {
+    const { signal } = this;
+    const url = `${this.base}/chunks/missing`;
+    const held = new Set<string>();
+    for (let at = 0; at < xorbs.length; at += MISSING_PER_REQUEST) {
+      const body = { chunks: [], xorbs: xorbs.slice(at, at + MISSING_PER_REQUEST) };
+      const asked = new Set(body.xorbs);
+      const r = await requestJson<unknown>({ method: 'POST', url, body, what: 'asking which xorbs the server holds', headers: this.header, expected: 'a list of missing chunks', signal });
+      if (!isRecord(r) || r.held === undefined) return undefined;
+      if (!Array.isArray(r.held) || !r.held.every((h) => typeof h === 'string' && asked.has(h))) throw unexpectedAnswer(url, 'a list of held xorbs', 'a "held" list that is not one of the xorbs asked');
+      for (const h of r.held as string[]) held.add(h);
+    }
+    return held;
+  }
+
   /** Uploads one xorb of `size` bytes, streamed from `body` (the server verifies it). */
   async putXorb(xorb: string, size: number, body: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
     // a byte stream (not object mode): pieces are read as the socket takes them, one ahead at most, so progress follows the wire

@@ -78,6 +78,12 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
     const answer = (await json('POST', `${base}/chunks/missing`, ask)).body;
     conforms('chunks-missing-response', answer);
     const missing = new Set<string>(answer.missing);
+    // the whole-xorb question (hub asks it first): a xorb is held only when none of its chunks is missing
+    const whole = { chunks: [], xorbs };
+    conforms('chunks-missing-request', whole);
+    const wholeAnswer = (await json('POST', `${base}/chunks/missing`, whole)).body;
+    conforms('chunks-missing-response', wholeAnswer);
+    for (const x of wholeAnswer.held as string[]) expect(chunksOf.get(x)!.some((h) => missing.has(h))).toBe(false);
     let sent = 0;
     for (const x of xorbs) {
       if (!chunksOf.get(x)!.some((h) => missing.has(h))) continue;

@@ -362,6 +362,27 @@ describe('hub serve: private bytes never leak through deduplication', () => {
     expect((await sc.missing('alice/priv', asked, 'alice')).json.missing).toEqual([unknown]);
   });
 
+  it('chunks/missing "held": a xorb is held for a caller only when the store has it and they may name every chunk of it', async () => {
+    const unknown = randomBytes(32).toString('hex');
+    const ask = (repo: string, who: string, body: unknown) => http(`${sc.cas(repo)}/chunks/missing`, { method: 'POST', headers: { ...sc.auth(who), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // bob may read base's chunks of alice's xorb (carol's public repository serves them), not the secret's: not held
+    const bob = await ask('bob/own', 'bob', { chunks: [], xorbs: [shared, unknown] });
+    expect(bob.status, bob.text).toBe(200);
+    expect(bob.json).toEqual({ missing: [], held: [] });
+    // carol's file's other xorb (the server made it of her last chunk) is served whole by her public repository: held for bob
+    const carolOwn = [...new Set(carolRec.terms.map((t) => t.xorb))].filter((x) => x !== shared);
+    expect(carolOwn.length).toBeGreaterThan(0);
+    expect((await ask('bob/own', 'bob', { chunks: [], xorbs: [shared, ...carolOwn] })).json).toEqual({ missing: [], held: carolOwn });
+    // alice uploaded hers whole; a xorb no one has is held by no one
+    expect((await ask('alice/priv', 'alice', { chunks: [], xorbs: [unknown, shared] })).json).toEqual({ missing: [], held: [shared] });
+    // the chunk question is answered beside it, as without it; a question without "xorbs" gets no "held"
+    const aliceChunks = aliceRec.terms.flatMap((t) => t.hashes);
+    expect((await ask('alice/priv', 'alice', { chunks: [unknown, aliceChunks[0]], xorbs: [shared] })).json).toEqual({ missing: [unknown], held: [shared] });
+    expect((await ask('alice/priv', 'alice', { chunks: [aliceChunks[0]] })).json).toEqual({ missing: [] });
+    const bad = await ask('alice/priv', 'alice', { chunks: [], xorbs: ['nope'] });
+    expect([bad.status, bad.json.message]).toEqual([422, '"xorbs" must be an array of at most 100000 xorb hashes (64 hex digits, Xet form)']);
+  });
+
   it('a xorb PUT verifies every byte and answers alike whether or not the store has the xorb; only a verified upload lets its sender name the chunks', async () => {
     const existing = await http(carolRec.terms.find((t) => t.xorb === shared)!.url.replace('carol/pub', 'alice/priv'), { headers: sc.auth('alice-read') });
     expect(existing.status).toBe(200);
