@@ -84,6 +84,22 @@ export function createGitHttp(opts: { token?: string; auth?: Authenticator; disp
 }
 
 /**
+ * `plugin`, whose requests with a body (a push's pack, sent once isomorphic-git has read the
+ * remote's refs and built it) wait for `ready` first: `hub push` reads the refs and packs the
+ * history while its large-file content is still uploading, and sends the history only after the
+ * content is all on the server (DESIGN §4: content first). When `ready` fails the request is
+ * never sent, and fails with that error.
+ */
+export function sendsBodiesAfter(plugin: GitHttpPlugin, ready: Promise<unknown>): GitHttpPlugin {
+  return {
+    async request(req) {
+      if (req.body) await ready;
+      return plugin.request(req);
+    },
+  };
+}
+
+/**
  * The body of a git smart HTTP answer from `url`, after checking it is one: the media type git
  * http-backend, GitHub, GitLab and the HF Hub send (`application/x-git-upload-pack-advertisement`
  * and so on), or else a body that starts as git's does (a pkt-line, whose first one in a ref

@@ -44,6 +44,9 @@ export interface ProxiedRequest {
   received: number;
   /** The whole response was passed on. */
   done: boolean;
+  /** When the request arrived and when its response was all passed on (performance.now() ms). */
+  at: number;
+  doneAt?: number;
 }
 
 /** A running proxy. */
@@ -68,9 +71,12 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
   const inFlight = new Map<string, number>();
   const watch: string[] = [];
   const server: Server = createServer((req, res) => {
-    const entry: ProxiedRequest = { method: req.method ?? '', url: req.url ?? '', range: req.headers.range, authorization: req.headers.authorization, sent: 0, received: 0, done: false };
+    const entry: ProxiedRequest = { method: req.method ?? '', url: req.url ?? '', range: req.headers.range, authorization: req.headers.authorization, sent: 0, received: 0, done: false, at: performance.now() };
     log.push(entry);
-    res.once('finish', () => (entry.done = true));
+    res.once('finish', () => {
+      entry.done = true;
+      entry.doneAt = performance.now();
+    });
     req.on('data', (b: Buffer) => (entry.sent += b.length));
     const writeRaw = res.write.bind(res);
     res.write = ((chunk: Buffer | string, ...rest: never[]) => {

@@ -23,6 +23,7 @@ import { uploadContent } from './upload-content.js';
 import { requireOnline } from './offline.js';
 import { concurrencyFrom } from '../../transfer/transfer-queue.js';
 import { verifyPushLocks } from '../locks/verify-push.js';
+import { sendsBodiesAfter, type GitHttpPlugin } from '../../transfer/git-http-plugin.js';
 
 /** One branch a push updated. */
 export interface PushedBranch {
@@ -88,7 +89,6 @@ export async function push(ctx: CoreContext, opts: PushOptions): Promise<PushRes
     const remote = (await listRemotes(gitdir)).find((r) => r.name === remoteName);
     if (!remote) throw new NotFoundError(`no remote named '${remoteName}'`, { hint: "add one with 'hub remote add origin URL'" }, 'unknown_remote');
     const access = await remoteAccess(ctx, { remote, token: opts.token, place: s.paths });
-    const http = () => access.git();
 
     // the commits to send, and every large file they reach that the remote is not known to have
     const tips = new Map<string, string>();
@@ -109,32 +109,43 @@ export async function push(ctx: CoreContext, opts: PushOptions): Promise<PushRes
     const locks = await verifyPushLocks(s, access.lfs('upload'), sendTips, knownTips, [...tips.keys()].map((b) => `refs/heads/${b}`));
     // only the commits the remote's tracking branches lack are walked: the cost grows with the change, not with history
     const wanted = sendTips.length ? [...(await lfsPointersToPush(gitdir, sendTips, knownTips, ctx.signal)).entries()].map(([oid, size]) => ({ oid, size })) : [];
-    const sent = await uploadContent(s.store, access.lfs('upload'), wanted, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal, env: ctx.env });
-
-    const pushed: PushedBranch[] = [];
-    for (const b of branches) {
-      const lease = opts.forceWithLease === undefined || opts.forceWithLease === false ? undefined : await leaseOf(gitdir, remoteName, b, opts.forceWithLease);
-      const r = await pushHistory({ gitdir, remote: remoteName, branch: b, http: http(), force: opts.force, delete: opts.delete, lease });
-      if (r.staleLease !== undefined) {
-        throw new ConflictError(`the remote's ${b} is at ${r.staleLease?.slice(0, 7) ?? '(nothing)'}, not ${lease?.slice(0, 7) ?? '(nothing)'} as expected: someone pushed since you last fetched`, { hint: "run 'hub fetch' and look at what they pushed ('hub log --all'), then push again", data: { branch: b, remote: r.staleLease, expected: lease } }, 'stale_lease');
-      }
-      if (!r.ok) throw new ConflictError(`the remote refused the push of ${b}: ${r.error ?? 'rejected'}`, { hint: "run 'hub pull' if the remote has new commits" }, 'push_rejected');
-      const commit = tips.get(b) ?? null;
-      pushed.push({ branch: b, commit, deleted: !!opts.delete, forced: !!(opts.force || lease !== undefined), upToDate: r.before !== undefined && r.before === commit });
-    }
-    const upstreamSet: string[] = [];
-    if (opts.setUpstream && !opts.delete) {
-      for (const b of branches) {
-        await setBranchUpstream(gitdir, b, remoteName);
-        upstreamSet.push(b);
-      }
-    }
-    for (const t of tags) {
-      const r = await pushHistory({ gitdir, remote: remoteName, branch: `refs/tags/${t}`, http: http() });
-      if (!r.ok) throw new ConflictError(`the remote refused tag ${t}: ${r.error ?? 'rejected'}`, { hint: 'the remote has a different tag of that name' }, 'push_rejected');
-    }
-    return { remote: remoteName, branch: pushed[0].branch, commit: pushed[0].commit, branches: pushed, upstreamSet, tags, transfer: sent.transfer, objects: { checked: wanted.length, uploaded: sent.uploaded }, bytesSent: sent.bytesSent, locks };
+    const uploading = uploadContent(s.store, access.lfs('upload'), wanted, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal, env: ctx.env });
+    // the history's refs are read and its pack built while the content uploads; the pack is sent
+    // once the content is all on the server (sendsBodiesAfter), so the order of DESIGN §4 holds
+    const http = () => sendsBodiesAfter(access.git(), uploading);
+    const history = pushBranches(gitdir, remoteName, branches, tips, tags, opts, http);
+    const [sent, done] = await Promise.allSettled([uploading, history]);
+    if (sent.status === 'rejected') throw sent.reason; // the upload's failure, not the history's wait for it
+    if (done.status === 'rejected') throw done.reason;
+    return { remote: remoteName, branch: done.value.pushed[0].branch, commit: done.value.pushed[0].commit, branches: done.value.pushed, upstreamSet: done.value.upstreamSet, tags, transfer: sent.value.transfer, objects: { checked: wanted.length, uploaded: sent.value.uploaded }, bytesSent: sent.value.bytesSent, locks };
   });
+}
+
+/** The history part of a push: each branch, its upstream (-u), then the tags. */
+async function pushBranches(gitdir: string, remoteName: string, branches: string[], tips: Map<string, string>, tags: string[], opts: PushOptions, http: () => GitHttpPlugin): Promise<{ pushed: PushedBranch[]; upstreamSet: string[] }> {
+  const pushed: PushedBranch[] = [];
+  for (const b of branches) {
+    const lease = opts.forceWithLease === undefined || opts.forceWithLease === false ? undefined : await leaseOf(gitdir, remoteName, b, opts.forceWithLease);
+    const r = await pushHistory({ gitdir, remote: remoteName, branch: b, http: http(), force: opts.force, delete: opts.delete, lease });
+    if (r.staleLease !== undefined) {
+      throw new ConflictError(`the remote's ${b} is at ${r.staleLease?.slice(0, 7) ?? '(nothing)'}, not ${lease?.slice(0, 7) ?? '(nothing)'} as expected: someone pushed since you last fetched`, { hint: "run 'hub fetch' and look at what they pushed ('hub log --all'), then push again", data: { branch: b, remote: r.staleLease, expected: lease } }, 'stale_lease');
+    }
+    if (!r.ok) throw new ConflictError(`the remote refused the push of ${b}: ${r.error ?? 'rejected'}`, { hint: "run 'hub pull' if the remote has new commits" }, 'push_rejected');
+    const commit = tips.get(b) ?? null;
+    pushed.push({ branch: b, commit, deleted: !!opts.delete, forced: !!(opts.force || lease !== undefined), upToDate: r.before !== undefined && r.before === commit });
+  }
+  const upstreamSet: string[] = [];
+  if (opts.setUpstream && !opts.delete) {
+    for (const b of branches) {
+      await setBranchUpstream(gitdir, b, remoteName);
+      upstreamSet.push(b);
+    }
+  }
+  for (const t of tags) {
+    const r = await pushHistory({ gitdir, remote: remoteName, branch: `refs/tags/${t}`, http: http() });
+    if (!r.ok) throw new ConflictError(`the remote refused tag ${t}: ${r.error ?? 'rejected'}`, { hint: 'the remote has a different tag of that name' }, 'push_rejected');
+  }
+  return { pushed, upstreamSet };
 }
 
 /** The commit --force-with-lease expects the remote's branch at: the given one, else our remote-tracking ref (null: none). */
