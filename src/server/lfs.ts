@@ -3,13 +3,15 @@
  * the `basic` transfer (`hub-chunks`: chunks.ts; `xet`: xetBatch below and xet-cas.ts), and the
  * object endpoints its `basic` actions point at: PUT (upload), GET
  * (download, with Range) and POST …/verify. Uploaded bytes stream to a temporary file while
- * their sha256 and size are checked, are then chunked into the server's content store (so
- * identical and similar objects share chunks across all repositories), and only then recorded
- * as held by the repository: an interrupted or wrong upload leaves nothing visible.
+ * their size is checked, are then hashed and chunked into the server's content store on a worker
+ * (so identical and similar objects share chunks across all repositories), and only once their
+ * sha256 is the oid recorded as held by the repository: an interrupted or wrong upload leaves
+ * nothing visible.
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
-import { randomBytes, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { IntegrityError } from '../errors.js';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { objectPiecesAsync } from '../store/reassemble.js';
@@ -182,7 +184,6 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
   }
   mkdirSync(ctx.tmpDir, { recursive: true });
   const tmp = join(ctx.tmpDir, `upload-${oid.slice(0, 16)}-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const hash = createHash('sha256');
   let received = 0;
   const out = createWriteStream(tmp, { flags: 'wx' });
   // a client that goes away mid-upload makes pending writes fail after destroy(): never let
@@ -194,20 +195,22 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
     for await (const part of bodyChunks(req)) {
       received += part.length;
       if (received > size) throw new HttpError(400, `upload is longer than its Content-Length (${size} bytes)`);
-      hash.update(part);
       await batched.write(part);
       if (writeError) throw writeError;
     }
     out.end();
     await once(out, 'close');
     if (received !== size) throw new HttpError(400, `upload ended after ${received} of ${size} bytes`);
-    const actual = hash.digest('hex');
-    if (actual !== oid) throw new HttpError(422, `uploaded bytes hash to ${actual}, not to the oid ${oid}`);
-    // the bytes are chunked into the shared store (global dedup), on a worker; the repository may
-    // then serve exactly the chunk records of this object, wherever they are stored (hold-object.ts)
-    // the SHA-256 just checked is of the bytes written to tmp, a file only this server writes:
-    // the worker chunks it without hashing it again
-    const added = await ctx.jobs('addFile', { path: tmp, sha256: { oid, size } });
+    // the bytes are hashed and chunked into the shared store (global dedup) on a worker, never on
+    // the event loop, and refused before any manifest names them when they are not the oid; the
+    // repository may then serve exactly the chunk records of this object (hold-object.ts)
+    let added;
+    try {
+      added = await ctx.jobs('addFile', { path: tmp, expectSha256: oid });
+    } catch (err) {
+      if (err instanceof IntegrityError && err.code === 'sha256_mismatch') throw new HttpError(422, `uploaded bytes hash to ${String(err.data?.actual)}, not to the oid ${oid}`);
+      throw err;
+    }
     await holdObject(ctx.meta, ctx.repo.id, oid, size, !added.alreadyStored, added.ranges);
     res.writeHead(200).end();
   } finally {

@@ -32,8 +32,8 @@ export const JOBS = {
    * of the store's manifest of it. `sha256`: the digest the server computed as it received the
    * file (not hashed again).
    */
-  async addFile(ctx: JobContext, a: { path: string; sha256?: { oid: string; size: number } }): Promise<{ oid: string; size: number; alreadyStored: boolean; ranges: ServedRange[] }> {
-    const r = await addFile(ctx.store, a.path, undefined, undefined, a.sha256);
+  async addFile(ctx: JobContext, a: { path: string; sha256?: { oid: string; size: number }; expectSha256?: string }): Promise<{ oid: string; size: number; alreadyStored: boolean; ranges: ServedRange[] }> {
+    const r = await addFile(ctx.store, a.path, undefined, undefined, a.sha256, a.expectSha256);
     return { oid: r.oid, size: r.size, alreadyStored: r.alreadyStored, ranges: await storedRanges(ctx.store, r.oid) };
   },
   /** Checks `manifest` against the store's bytes, then writes it; with the xorb ranges it references (store/chunk-api.ts). */

@@ -45,14 +45,17 @@ export interface AddResult {
  * aborts. `knownSha256`: the file's SHA-256 and size, computed by the caller from the very bytes
  * it wrote to this file (a private file no one else writes, e.g. a server's received upload): the
  * add trusts it instead of hashing the file a second time (the size is still checked).
+ * `expectedSha256`: the SHA-256 the bytes must have (a server's received upload, named by its
+ * oid): hashed as usual, and an IntegrityError (`sha256_mismatch`) before any manifest is written
+ * when they do not.
  */
-export async function addFile(store: Store, path: string, progress: ProgressSink = silentProgress, signal?: AbortSignal, knownSha256?: { oid: string; size: number }): Promise<AddResult> {
+export async function addFile(store: Store, path: string, progress: ProgressSink = silentProgress, signal?: AbortSignal, knownSha256?: { oid: string; size: number }, expectedSha256?: string): Promise<AddResult> {
   signal?.throwIfAborted();
   const lock = lockShared(store.paths.locks);
   try {
     const file = openInputFile(path);
     try {
-      return await new Ingest(store, file, progress, signal, knownSha256).run();
+      return await new Ingest(store, file, progress, signal, knownSha256, expectedSha256).run();
     } finally {
       closeSync(file.fd);
     }
@@ -65,7 +68,7 @@ export async function addFile(store: Store, path: string, progress: ProgressSink
 class Ingest {
   private readonly sink: ChunkSink;
 
-  constructor(private readonly store: Store, private readonly file: OpenedFile, private readonly progress: ProgressSink, private readonly signal: AbortSignal | undefined, private readonly known?: { oid: string; size: number }) {
+  constructor(private readonly store: Store, private readonly file: OpenedFile, private readonly progress: ProgressSink, private readonly signal: AbortSignal | undefined, private readonly known?: { oid: string; size: number }, private readonly expected?: string) {
     this.sink = new ChunkSink(store);
   }
 
@@ -100,6 +103,12 @@ class Ingest {
     }
     assertUnchanged(file, digest.size); // the worker read the file on its own
     const { oid } = digest;
+    if (this.expected !== undefined && oid !== this.expected) {
+      // refused before its manifest is written: the repository never holds it, and the chunks
+      // stored on the way are named by no manifest (gc removes them), so no one can read them
+      progress({ type: 'end', id: task, ok: false });
+      throw new IntegrityError(`the bytes hash to ${oid}, not to ${this.expected}`, { data: { oid: this.expected, actual: oid } }, 'sha256_mismatch');
+    }
     const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(stored.fileHash), terms: stored.terms };
     const alreadyStored = await this.manifestIsReadable(oid);
     if (!alreadyStored) await store.manifests.writeAsync(manifest); // last: every xorb it names is durable

@@ -337,15 +337,21 @@ describe('hub serve answers bad requests with a JSON error and keeps serving', (
       await waitFor('the upload area to empty', () => pending(server).length === 0);
     });
 
-    it('a body whose bytes do not hash to the oid: 422, nothing stored', async () => {
-      const bytes = randomBytes(2000);
-      const oid = sha256(bytes);
-      bytes[7] ^= 1;
-      const a = await send(client, objectUrl(oid), { method: 'PUT', headers: { ...auth(server), 'content-type': 'application/octet-stream' }, body: bytes });
-      expectJsonError(a, 422, /hash/, true);
-      expect(await holds(oid, bytes.length)).toBe(false);
-      expect(pending(server)).toEqual([]);
-    });
+    // the SHA-256 is taken on a worker as the upload is chunked (inline there under 32 MiB, by a
+    // hashing thread of its own above), and checked before any manifest is written
+    for (const size of [2000, 33 << 20]) {
+      it(`a body of ${size} bytes whose bytes do not hash to the oid: 422 naming both hashes, nothing stored`, async () => {
+        const bytes = randomBytes(size);
+        const oid = sha256(bytes);
+        bytes[size - 7] ^= 1;
+        const actual = sha256(bytes);
+        const a = await send(client, objectUrl(oid), { method: 'PUT', headers: { ...auth(server), 'content-type': 'application/octet-stream' }, body: bytes });
+        expectJsonError(a, 422, new RegExp(`^uploaded bytes hash to ${actual}, not to the oid ${oid}$`), true);
+        expect(await holds(oid, bytes.length)).toBe(false);
+        expect(await holds(actual, bytes.length)).toBe(false);
+        expect(pending(server)).toEqual([]);
+      });
+    }
 
     it('400 for a verify body that is not JSON, 404 for an object the repository does not hold', async () => {
       expectJsonError(await send(client, `${objectUrl(ANY_OID)}/verify`, { method: 'POST', headers: { ...auth(server), 'content-type': LFS }, body: '{"oid":' }), 400, /not valid JSON/, true);
