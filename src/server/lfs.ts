@@ -8,23 +8,20 @@
  * sha256 is the oid recorded as held by the repository: an interrupted or wrong upload leaves
  * nothing visible.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { IntegrityError } from '../errors.js';
-import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { objectPiecesAsync } from '../store/reassemble.js';
 import type { Store } from '../store/store.js';
 import { Breather } from './breather.js';
 import { holdObject } from './hold-object.js';
 import type { JobRunner } from './hf-commit.js';
-import { bodyChunks, HttpError, readJsonBody } from './http-util.js';
+import { HttpError, readJsonBody } from './http-util.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 import type { UploadGrants } from './upload-grant.js';
 import { drainOr } from './drain-or.js';
-import { BatchedWrites } from './batched-writes.js';
-import { removeWritten } from './remove-written.js';
+import { receiveFile } from './receive-file.js';
 
 /** The media type of LFS API requests and responses. */
 export const LFS_MEDIA_TYPE = 'application/vnd.git-lfs+json';
@@ -182,25 +179,9 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
     res.writeHead(200).end();
     return;
   }
-  mkdirSync(ctx.tmpDir, { recursive: true });
-  const tmp = join(ctx.tmpDir, `upload-${oid.slice(0, 16)}-${process.pid}-${randomBytes(6).toString('hex')}`);
-  let received = 0;
-  const out = createWriteStream(tmp, { flags: 'wx' });
-  // a client that goes away mid-upload makes pending writes fail after destroy(): never let
-  // that become an unhandled 'error' event (it would take the whole server down)
-  let writeError: Error | undefined;
-  out.on('error', (err) => (writeError ??= err));
-  const batched = new BatchedWrites(out); // one writev per MiB, not one write per socket read (batched-writes.ts)
+  // the bytes land in the server's tmp directory unsynced: the add below writes and syncs xorbs of its own
+  const tmp = await receiveFile(req, ctx.tmpDir, 'upload', Number.MAX_SAFE_INTEGER, { syncAsWritten: false });
   try {
-    for await (const part of bodyChunks(req)) {
-      received += part.length;
-      if (received > size) throw new HttpError(400, `upload is longer than its Content-Length (${size} bytes)`);
-      await batched.write(part);
-      if (writeError) throw writeError;
-    }
-    out.end();
-    await once(out, 'close');
-    if (received !== size) throw new HttpError(400, `upload ended after ${received} of ${size} bytes`);
     // the bytes are hashed and chunked into the shared store (global dedup) on a worker, never on
     // the event loop, and refused before any manifest names them when they are not the oid; the
     // repository may then serve exactly the chunk records of this object (hold-object.ts)
@@ -214,7 +195,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
     await holdObject(ctx.meta, ctx.repo.id, oid, size, !added.alreadyStored, added.ranges);
     res.writeHead(200).end();
   } finally {
-    await removeWritten(out, tmp);
+    rmSync(tmp, { force: true });
   }
 }
 
