@@ -313,6 +313,14 @@ try {
     console.log(`goals at ${bigSize}: times linear (s/GiB within 1.25x of ${size}): ${linear ? 'met' : 'NOT met'}; peak RSS <= 300 MiB: ${flat ? 'met' : 'NOT met'}; hub serve's peak over these steps: ${MiB(serverBig)} (the goal is stated for ${size})`);
   }
 
+  // how dear a new page of file cache is on this machine right now: on a VM whose free memory the
+  // host takes back (virtio-balloon free page reporting), the first touch of each page costs a
+  // fault in the host, up to ~4 s of system time per GiB, which every step above that writes pays
+  // (hub and git-lfs alike); written after every step, so it changes none of them
+  const fresh = timed('dd', ['if=/dev/zero', `of=${join(work, 'page-probe')}`, 'bs=4M', 'count=128', 'status=none'], work);
+  rmSync(join(work, 'page-probe'));
+  console.log(`writing 512 MiB of new file here: ${fresh.s.toFixed(2)} s (${fresh.cpu.toFixed(2)} s CPU; about 0.1 s when the pages are warm, docs/performance.md "Cold pages")`);
+
   const ratio = (gt, h) => gt.s / h.s;
   const peak = Math.max(...[hubAdd1, hubPush1, hubAdd2, hubPush2, hubClone, hubPull2, atOncePush, atOnceClone].map((t) => t.rss));
   const serverPeak = Math.max(serverRss, serverAtOnce);
