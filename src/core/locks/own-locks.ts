@@ -60,6 +60,14 @@ export function forgetOwnLock(hubdir: string, endpoint: string, id: string): voi
 /** Replaces what we hold at `endpoint` with what the server just said is ours. */
 export function setOwnLocks(hubdir: string, endpoint: string, locks: ReadonlyArray<{ path: string; id: string }>): void {
   const all = readAll(hubdir);
-  all[endpoint] = Object.fromEntries(locks.map((l) => [l.path, l.id]));
+  const next = Object.fromEntries(locks.map((l) => [l.path, l.id]));
+  // every push verifies locks: an unchanged cache is not written again (a durable write is two fsyncs)
+  if (sameLocks(all[endpoint] ?? {}, next)) return;
+  all[endpoint] = next;
   writeAll(hubdir, all);
+}
+
+function sameLocks(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => b[k] === a[k]);
 }
