@@ -189,7 +189,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ct
     try {
       added = await ctx.jobs('addFile', { path: tmp, expectSha256: oid });
     } catch (err) {
-      if (err instanceof IntegrityError && err.code === 'sha256_mismatch') throw new HttpError(422, `uploaded bytes hash to ${String(err.data?.actual)}, not to the oid ${oid}`);
+      if (err instanceof IntegrityError && err.code === 'hash_mismatch') throw new HttpError(422, `uploaded bytes hash to ${String(err.data?.actual)}, not to the oid ${oid}`);
       throw err;
     }
     await holdObject(ctx.meta, ctx.repo.id, oid, size, !added.alreadyStored, added.ranges);

@@ -29,11 +29,11 @@ export const JOBS = {
   },
   /**
    * Chunks the file at `path` into the store (store/ingest.ts); its oid, size and the xorb ranges
-   * of the store's manifest of it. `sha256`: the digest the server computed as it received the
-   * file (not hashed again).
+   * of the store's manifest of it. `expectSha256`: the oid the bytes must hash to (an upload), else
+   * IntegrityError `hash_mismatch` before any manifest is written.
    */
-  async addFile(ctx: JobContext, a: { path: string; sha256?: { oid: string; size: number }; expectSha256?: string }): Promise<{ oid: string; size: number; alreadyStored: boolean; ranges: ServedRange[] }> {
-    const r = await addFile(ctx.store, a.path, undefined, undefined, a.sha256, a.expectSha256);
+  async addFile(ctx: JobContext, a: { path: string; expectSha256?: string }): Promise<{ oid: string; size: number; alreadyStored: boolean; ranges: ServedRange[] }> {
+    const r = await addFile(ctx.store, a.path, undefined, undefined, a.expectSha256);
     return { oid: r.oid, size: r.size, alreadyStored: r.alreadyStored, ranges: await storedRanges(ctx.store, r.oid) };
   },
   /** Checks `manifest` against the store's bytes, then writes it; with the xorb ranges it references (store/chunk-api.ts). */

@@ -19,7 +19,7 @@ import type { FileManifest } from '../formats/manifest.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { silentProgress, type ProgressSink } from '../progress.js';
 import { assertUnchanged, chunkOpenedFile, openInputFile, type OpenedFile } from './file-source.js';
-import { startFileSha256, type FileSha256 } from './file-sha256.js';
+import { startFileSha256 } from './file-sha256.js';
 import { lockShared } from './store-lock.js';
 import type { Store } from './store.js';
 import { ChunkSink, type SinkResult } from './chunk-sink.js';
@@ -42,20 +42,17 @@ export interface AddResult {
 
 /**
  * Adds the file at `path` to the store; see the module comment for the crash-safety order and
- * aborts. `knownSha256`: the file's SHA-256 and size, computed by the caller from the very bytes
- * it wrote to this file (a private file no one else writes, e.g. a server's received upload): the
- * add trusts it instead of hashing the file a second time (the size is still checked).
- * `expectedSha256`: the SHA-256 the bytes must have (a server's received upload, named by its
- * oid): hashed as usual, and an IntegrityError (`sha256_mismatch`) before any manifest is written
- * when they do not.
+ * aborts. `expectedSha256`: the SHA-256 the bytes must have (a server's received upload, named by
+ * its oid): hashed as always, and an IntegrityError (`hash_mismatch`) before any manifest is
+ * written when they do not.
  */
-export async function addFile(store: Store, path: string, progress: ProgressSink = silentProgress, signal?: AbortSignal, knownSha256?: { oid: string; size: number }, expectedSha256?: string): Promise<AddResult> {
+export async function addFile(store: Store, path: string, progress: ProgressSink = silentProgress, signal?: AbortSignal, expectedSha256?: string): Promise<AddResult> {
   signal?.throwIfAborted();
   const lock = lockShared(store.paths.locks);
   try {
     const file = openInputFile(path);
     try {
-      return await new Ingest(store, file, progress, signal, knownSha256, expectedSha256).run();
+      return await new Ingest(store, file, progress, signal, expectedSha256).run();
     } finally {
       closeSync(file.fd);
     }
@@ -68,13 +65,13 @@ export async function addFile(store: Store, path: string, progress: ProgressSink
 class Ingest {
   private readonly sink: ChunkSink;
 
-  constructor(private readonly store: Store, private readonly file: OpenedFile, private readonly progress: ProgressSink, private readonly signal: AbortSignal | undefined, private readonly known?: { oid: string; size: number }, private readonly expected?: string) {
+  constructor(private readonly store: Store, private readonly file: OpenedFile, private readonly progress: ProgressSink, private readonly signal: AbortSignal | undefined, private readonly expected?: string) {
     this.sink = new ChunkSink(store);
   }
 
   async run(): Promise<AddResult> {
     const { store, file, progress, sink, signal } = this;
-    const sha = this.known ? knownDigest(this.known, file.stat.size) : startFileSha256(file.path, file.stat.size);
+    const sha = startFileSha256(file.path, file.stat.size);
     const checkpoint = pacer(signal);
     const task = `add:${file.path}`;
     const total = file.stat.size;
@@ -107,7 +104,7 @@ class Ingest {
       // refused before its manifest is written: the repository never holds it, and the chunks
       // stored on the way are named by no manifest (gc removes them), so no one can read them
       progress({ type: 'end', id: task, ok: false });
-      throw new IntegrityError(`the bytes hash to ${oid}, not to ${this.expected}`, { data: { oid: this.expected, actual: oid } }, 'sha256_mismatch');
+      throw new IntegrityError(`the bytes hash to ${oid}, not to ${this.expected}`, { data: { oid: this.expected, actual: oid } }, 'hash_mismatch');
     }
     const manifest: FileManifest = { version: 1, oid, size, xetHash: xetHex(stored.fileHash), terms: stored.terms };
     const alreadyStored = await this.manifestIsReadable(oid);
@@ -137,8 +134,3 @@ class Ingest {
   }
 }
 
-/** A FileSha256 that hashes nothing: the caller's digest of a file it wrote itself; its size must be the file's. */
-function knownDigest(known: { oid: string; size: number }, fileSize: number): FileSha256 {
-  if (known.size !== fileSize) throw new IntegrityError(`the file holds ${fileSize} bytes, not the ${known.size} its SHA-256 was computed over`, { data: { oid: known.oid } }, 'size_mismatch');
-  return { update() {}, digest: async () => known, cancel() {} };
-}
