@@ -35,8 +35,8 @@ describe('hub push: history prepared during the upload, sent after it', () => {
   }
 
   it('reads the refs while the content uploads, and sends the pack only after the file is registered', async () => {
-    // 4 MiB at 2 MiB/s: the upload takes about two seconds
-    const proxy = await startFaultProxy(s.url, [{ match: is('PUT', '/cas/v1/xorbs/'), fault: 'throttle', rate: 2 << 20, times: Infinity }]);
+    // 4 MiB at 1 MiB/s: the upload takes about four seconds, the refs need a fraction of one
+    const proxy = await startFaultProxy(s.url, [{ match: is('PUT', '/cas/v1/xorbs/'), fault: 'throttle', rate: 1 << 20, times: Infinity }]);
     try {
       const { dir, env } = await repoWithModel('admin/first', proxy.url, 151);
       const pushed = await runHubJson(['push'], { cwd: dir, env });
