@@ -140,7 +140,8 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
         upRes.on('data', (b: Buffer) => parts.push(b));
         upRes.on('end', () => {
           const body = rule!.transform!(Buffer.concat(parts));
-          res.writeHead(upRes.statusCode ?? 502, { ...upRes.headers, 'content-length': String(body.length) });
+          const { 'transfer-encoding': _chunked, ...headers } = upRes.headers; // the whole body goes with its length
+          res.writeHead(upRes.statusCode ?? 502, { ...headers, 'content-length': String(body.length) });
           res.end(body);
         });
         return;

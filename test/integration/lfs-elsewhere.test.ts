@@ -4,6 +4,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.js';
 import { startLfsTestServer, type LfsTestServer } from '../helpers/lfs-test-server.js';
 import { ID } from '../helpers/remote-repo.js';
@@ -236,6 +237,66 @@ describe('an LFS endpoint elsewhere, found and logged into as git-lfs does', () 
     expect(shown).toMatch(/Password for 'http:\/\/alice@127\.0\.0\.1:\d+'/);
     expect(shown).not.toContain(PASSWORD); // not echoed, not printed
     expect(lfs.object(p.oid)?.equals(p.bytes)).toBe(true);
+  });
+
+  it('on a terminal, a git server that prompts too is asked only once the upload is done (its prompt does not cut into the progress)', async () => {
+    const locked = await startGitHttpServer({ user: 'bob', password: BOB_PASSWORD });
+    // the upload through a proxy at 1 MiB/s: four seconds, in which git would otherwise prompt
+    // (the batch answer's hrefs are rewritten to the proxy: the server names itself in them)
+    const slow = await startFaultProxy(lfs.url, [
+      { match: (req) => req.method === 'POST' && (req.url ?? '').endsWith('/objects/batch'), fault: 'transform', times: Infinity, transform: (body) => Buffer.from(body.toString('utf8').replaceAll(lfs.url, slow.url)) },
+      { match: (req) => req.method === 'PUT', fault: 'throttle', rate: 1 << 20, times: Infinity },
+    ]);
+    try {
+      const w = gitWorld();
+      const dir = tmpDir('creds-repo-');
+      await runHubJson(['init'], { cwd: dir, env: w.env });
+      await runHubJson(['track', '*.bin'], { cwd: dir, env: w.env });
+      writeFileSync(join(dir, '.lfsconfig'), `[lfs]\n\turl = ${slow.url}/acme/ordered.git/info/lfs\n`);
+      const bytes = seeded(12, 4 << 20);
+      writeFileSync(join(dir, 'weights.bin'), bytes);
+      await runHubJson(['add', '-A'], { cwd: dir, env: w.env });
+      await runHubJson(['commit', '-m', 'weights'], { cwd: dir, env: w.env });
+      await runHubJson(['remote', 'add', 'origin', locked.create('acme/ordered')], { cwd: dir, env: w.env });
+      const hubBin = join(fileURLToPath(new URL('../../', import.meta.url)), 'bin/hub.js');
+      const env = hubEnv({ ...w.env, CI: undefined, TERM: 'dumb' });
+      const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(hubBin)} push`, '/dev/null'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const lfsPort = new URL(slow.url).port;
+      const gitPort = new URL(locked.create('acme/unused')).port;
+      let shown = '';
+      const answered = new Set<string>();
+      let storedAtGitPrompt: boolean | undefined;
+      const onOutput = (b: Buffer) => {
+        shown += b.toString('utf8');
+        const prompts = [
+          [new RegExp(`Username for 'http://127\\.0\\.0\\.1:${lfsPort}':\\s*$`), 'alice'],
+          [new RegExp(`Password for 'http://alice@127\\.0\\.0\\.1:${lfsPort}':\\s*$`), PASSWORD],
+          [new RegExp(`Username for 'http://127\\.0\\.0\\.1:${gitPort}':\\s*$`), 'bob'],
+          [new RegExp(`Password for 'http://bob@127\\.0\\.0\\.1:${gitPort}':\\s*$`), BOB_PASSWORD],
+        ] as const;
+        for (const [prompt, answer] of prompts) {
+          if (!answered.has(answer) && prompt.test(shown)) {
+            if (answer === 'bob') storedAtGitPrompt = lfs.object(sha(bytes)) !== undefined;
+            answered.add(answer);
+            child.stdin.write(`${answer}\n`);
+          }
+        }
+      };
+      child.stdout.on('data', onOutput);
+      child.stderr.on('data', onOutput);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      clearTimeout(timer);
+      expect(code, shown).toBe(0);
+      expect(answered, shown).toEqual(new Set(['alice', PASSWORD, 'bob', BOB_PASSWORD]));
+      expect(storedAtGitPrompt, 'the LFS server held the file when git asked for its password').toBe(true);
+      expect(lfs.object(sha(bytes))?.equals(bytes)).toBe(true);
+      expect(shown).not.toContain(PASSWORD);
+      expect(shown).not.toContain(BOB_PASSWORD);
+    } finally {
+      await slow.close();
+      await locked.stop();
+    }
   });
 
   it('a git server behind Basic auth: hub asks the helper for it too (git smart HTTP)', async () => {

@@ -111,7 +111,10 @@ export async function push(ctx: CoreContext, opts: PushOptions): Promise<PushRes
     const wanted = sendTips.length ? [...(await lfsPointersToPush(gitdir, sendTips, knownTips, ctx.signal)).entries()].map(([oid, size]) => ({ oid, size })) : [];
     const uploading = uploadContent(s.store, access.lfs('upload'), wanted, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal, env: ctx.env });
     // the history's refs are read and its pack built while the content uploads; the pack is sent
-    // once the content is all on the server (sendsBodiesAfter), so the order of DESIGN §4 holds
+    // once the content is all on the server (sendsBodiesAfter), so the order of DESIGN §4 holds.
+    // Not when git might prompt on the terminal for the remote's password: that waits for the
+    // upload's progress to end (and is not asked at all when the upload fails), as before
+    if (ctx.interactive && !access.gitHasCredentials()) await uploading;
     const http = () => sendsBodiesAfter(access.git(), uploading);
     const history = pushBranches(gitdir, remoteName, branches, tips, tags, opts, http);
     const [sent, done] = await Promise.allSettled([uploading, history]);

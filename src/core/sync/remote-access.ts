@@ -27,6 +27,8 @@ export interface RemoteAccess {
   endpoint(operation: LfsOperation): LfsEndpoint;
   /** Whether git's credential helper has credentials for the server of `url` (asked without a prompt; nothing is kept). */
   helperHas(url: string): Promise<boolean>;
+  /** Whether the git requests would carry credentials without asking a helper (a token, the URL's, or ones this command was given). */
+  gitHasCredentials(): boolean;
 }
 
 /** Options of {@link remoteAccess}. */
@@ -52,6 +54,7 @@ export async function remoteAccess(ctx: CoreContext, opts: RemoteAccessOptions):
   return {
     url,
     git: () => createGitHttp({ auth: gitAuth, signal: ctx.signal }),
+    gitHasCredentials: () => gitAuth.hasCredentials(url),
     endpoint,
     async helperHas(u) {
       const describe = new URL(u).origin === new URL(url).origin ? new URL(url) : new URL(u);
