@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/hash/sha256.js';
@@ -141,7 +141,16 @@ describe('interrupted commands', () => {
       const fsck = await runHub(['fsck', '--json'], { cwd: dir });
       expect(fsck.code).toBe(0);
       expect(JSON.parse(fsck.stdout).repository.checkoutInProgress).toBe(st.checkoutInProgress);
-      const rerun = await runHub(['checkout', target], { cwd: dir });
+      let rerun = await runHub(['checkout', target], { cwd: dir });
+      if (rerun.code === 7 && rerun.stderr.includes('index.lock exists')) {
+        // the window index-file.ts documents: the kill landed between index.lock's create and its
+        // owner record, so no hub may take the lock over (git's own lock looks the same); the user
+        // does what the hint says (CI met this once, on 3e1ae82)
+        expect(existsSync(join(dir, '.git', 'hub', 'index-lock.owner')), 'a lock with an owner record is taken over').toBe(false);
+        expect(rerun.stderr).toMatch(/hint: if none is, remove \.git\/index\.lock/);
+        rmSync(join(dir, '.git', 'index.lock'));
+        rerun = await runHub(['checkout', target], { cwd: dir });
+      }
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(snapshot()).toEqual(want);
       const after = await runHubJson(['status'], { cwd: dir });
