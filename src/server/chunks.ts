@@ -82,7 +82,8 @@ async function missing(req: IncomingMessage, res: ServerResponse, ctx: ChunkCont
   const readable = readableBy(ctx, writer(ctx));
   // a stored chunk the caller cannot read is "missing": they upload it (and so prove they have it)
   const hashes = body.chunks;
-  const found = await ctx.jobs('locateChunks', { hashes }); // one index look-up per hash: on a worker
+  // one index look-up per hash: on a worker (none for a question about whole xorbs alone)
+  const found = hashes.length ? await ctx.jobs('locateChunks', { hashes }) : [];
   const missingHashes: string[] = [];
   for (let i = 0; i < hashes.length; i++) {
     const at = found[i];

@@ -94,6 +94,7 @@ export class ChunkIndex {
   private readonly addXorbTx: Database.Transaction<(xorb: string, bytes: number, chunks: readonly IndexedChunk[]) => void>;
   private readonly ownChunksStmt: Database.Statement<[Buffer, number, number], { idx: number; hash: Buffer; length: number }>;
   private readonly learnedStmt: Database.Statement<[Buffer, number, number], { idx: number; hash: Buffer; length: number }>;
+  private xorbChunksStmt: Database.Statement<[Buffer], { chunks: number }> | undefined;
   private readonly learnTx: Database.Transaction<(entries: Iterable<{ xorb: string; chunks: readonly XorbChunk[] }>) => void>;
 
   constructor(path: string) {
@@ -204,7 +205,9 @@ export class ChunkIndex {
 
   /** The number of chunks of xorb `xorb`, if the index lists it. */
   xorbChunkCount(xorb: string): number | undefined {
-    return this.db.prepare<[Buffer], { chunks: number }>('SELECT chunks FROM xorbs WHERE hash = ?').get(Buffer.from(fromXetHex(xorb)))?.chunks;
+    // asked once per xorb of a push's question: one statement for all of them
+    this.xorbChunksStmt ??= this.db.prepare<[Buffer], { chunks: number }>('SELECT chunks FROM xorbs WHERE hash = ?');
+    return this.xorbChunksStmt.get(Buffer.from(fromXetHex(xorb)))?.chunks;
   }
 
   /** Forgets a xorb and every chunk row that points into it. */

@@ -209,9 +209,10 @@ async function sendXorb(q: TransferQueue, api: ChunkApi, source: UploadSource, x
 
 /**
  * The xorbs of `xorbs` holding a chunk the server lacks: first which xorbs it holds whole (one
- * hash a xorb), then the chunks of the others, asked a request's worth of hashes at a time: the hex hashes of one request are all that is held at once, where asking for every chunk
- * of the file at once held all of them and the answer (two strings a chunk: 26 MiB for a 10 GiB
- * file, most of what a push's memory grew by with the file).
+ * hash a xorb), then the chunks of the others, asked a request's worth of hashes at a time: the
+ * hex hashes of one request are all that is held at once, where asking for every chunk of the
+ * file at once held all of them and the answer (two strings a chunk: 26 MiB for a 10 GiB file,
+ * most of what a push's memory grew by with the file).
  */
 export async function xorbsServerLacks(q: TransferQueue, api: ChunkApi, source: Pick<UploadSource, 'chunksOf'>, xorbs: readonly string[], perRequest = MISSING_PER_REQUEST): Promise<Set<string>> {
   const lacking = new Set<string>();
