@@ -15,6 +15,7 @@
  * file never holds a credential.
  */
 import Database from 'better-sqlite3';
+import { useWalJournal } from '../store/sqlite-wal.js';
 import { HubError, IntegrityError } from '../errors.js';
 import type { ServedRange } from '../store/chunk-api.js';
 import { QUEUE_BACKFILL, SqliteChunkVisibility, VISIBILITY_SCHEMA } from './chunk-visibility.js';
@@ -93,7 +94,7 @@ export class SqliteMetadata implements Metadata {
     // creating the schema take locks another server process may hold for a moment
     const db = new Database(path, { timeout: 60_000 });
     try {
-      if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') db.pragma('journal_mode = WAL');
+      useWalJournal(db, path);
       // FULL, not NORMAL: a token printed once or an upload acknowledged to a client must
       // survive a power loss; the server writes metadata rarely, so the fsync is cheap
       db.pragma('synchronous = FULL');

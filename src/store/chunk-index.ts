@@ -14,6 +14,7 @@
 import Database from 'better-sqlite3';
 import { ExitCode, HubError } from '../errors.js';
 import { fromXetHex, xetHex } from '../hash/xet-hex.js';
+import { useWalJournal } from './sqlite-wal.js';
 
 /** Where a chunk is stored. */
 export interface ChunkLocation {
@@ -109,7 +110,7 @@ export class ChunkIndex {
         data: { path, version, supported: CHUNK_INDEX_VERSION },
       });
     }
-    if (String(this.db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') this.db.pragma('journal_mode = WAL');
+    useWalJournal(this.db, path);
     // NORMAL is enough: losing the last transactions on power loss only drops index rows,
     // and every row is a cache of a durable xorb file.
     this.db.pragma('synchronous = NORMAL');
