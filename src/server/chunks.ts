@@ -22,6 +22,8 @@ import type { JobRunner } from './hf-commit.js';
 import { holdObject } from './hold-object.js';
 import { receiveFile } from './receive-file.js';
 import { HttpError, readBody, readJsonBody, sendJson } from './http-util.js';
+import { toHttpError } from './http-error.js';
+import { REGISTRATION_RENEW_MS } from './registrations.js';
 import { parseRange } from './lfs.js';
 import { sendRange } from './send-range.js';
 import type { BufferPool } from '../fs/buffer-pool.js';
@@ -70,9 +72,13 @@ export async function handleChunkApi(req: IncomingMessage, res: ServerResponse, 
     if (req.method === 'POST') return await putReconstruction(req, res, ctx, arg);
     return await getReconstruction(req, res, ctx, arg);
   } catch (err) {
-    if (err instanceof IntegrityError || err instanceof FormatError) throw new HttpError(422, err.message, {}, err.code);
-    throw err;
+    throw asHttpError(err);
   }
+}
+
+/** A failed check of what a client sent is 422 (the other errors as everywhere: http-error.ts). */
+function asHttpError(err: unknown): unknown {
+  return err instanceof IntegrityError || err instanceof FormatError ? new HttpError(422, err.message, {}, err.code) : err;
 }
 
 async function missing(req: IncomingMessage, res: ServerResponse, ctx: ChunkContext): Promise<void> {
@@ -182,13 +188,41 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
   const body = await readBody(req, 16 << 20);
   const manifest = await ctx.jobs('readManifestBody', { body });
   if (manifest.oid !== oid) throw new HttpError(422, `the manifest describes ${manifest.oid}, not ${oid}`);
-  if (!(await ctx.meta.hasObject(ctx.repo.id, oid))) {
-    await checkReadable(ctx, writer(ctx), manifest.runs);
-    // checks the Xet hash (from the index) and streams the sha256 over the xorbs, on a worker
+  if (await ctx.meta.hasObject(ctx.repo.id, oid)) return sendJson(res, 200, { oid, size: manifest.size });
+  await checkReadable(ctx, writer(ctx), manifest.runs);
+  // checks the Xet hash (from the index) and streams the sha256 over the xorbs, on a worker
+  const register = async () => {
     const { wrote, ranges } = await ctx.jobs('registerManifestBody', { body });
     await holdObject(ctx.meta, ctx.repo.id, oid, manifest.size, wrote, ranges);
+  };
+  if (!acceptsNdjson(req)) {
+    await register();
+    return sendJson(res, 200, { oid, size: manifest.size });
   }
-  sendJson(res, 200, { oid, size: manifest.size });
+  // A client that reads NDJSON is told at once that the registration runs, under a mark the
+  // pre-receive hook waits for (registrations.ts), and sends its pack meanwhile; the outcome is
+  // the second line. The object is held before the mark goes.
+  const mark = await ctx.meta.registrations.begin(ctx.repo.id, oid);
+  const renew = setInterval(() => void ctx.meta.registrations.renew(mark).catch(() => {}), REGISTRATION_RENEW_MS);
+  let outcome: unknown;
+  try {
+    res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' });
+    res.write(`${JSON.stringify({ registering: oid })}\n`);
+    await register();
+    outcome = { oid, size: manifest.size };
+  } catch (err) {
+    const e = toHttpError(asHttpError(err));
+    outcome = { status: e.status, error: e.message, message: e.message, ...(e.code ? { code: e.code } : {}) };
+  } finally {
+    clearInterval(renew);
+    await ctx.meta.registrations.end(mark).catch(() => {}); // a mark left behind goes stale
+  }
+  res.end(`${JSON.stringify(outcome)}\n`);
+}
+
+/** True when the request's Accept names NDJSON (docs/protocol.md: a registration answered in two lines). */
+function acceptsNdjson(req: IncomingMessage): boolean {
+  return /(^|,)\s*application\/x-ndjson\s*(;|,|$)/i.test(req.headers.accept ?? '');
 }
 
 /**

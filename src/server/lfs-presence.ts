@@ -14,6 +14,7 @@
  * push of small files only does not load it (docs/performance.md, "Fixed costs").
  */
 import { HubError } from '../errors.js';
+import { sqliteRegistering } from './registrations.js';
 
 /** The size of the object with this sha256 oid the repository holds, or undefined when it holds none. */
 export type ObjectSize = (oid: string) => number | undefined | Promise<number | undefined>;
@@ -33,16 +34,51 @@ export interface PresenceEnv {
   [name: string]: string | undefined;
 }
 
-/** A read-only view of one repository's objects in the metadata database at `dbPath`. */
-export async function sqlitePresence(dbPath: string, repoId: number): Promise<{ sizeOf: ObjectSize; close(): void }> {
+/** How long the hook waits between two looks while a registration it waits for is in flight. */
+const REGISTERING_POLL_MS = 10;
+
+/** What the presence check reads of one repository: its objects' sizes and the registrations in flight (registrations.ts). */
+interface PresenceView {
+  /** The sizes at which the repository holds those of `oids` it holds. */
+  sizes(oids: readonly string[]): Map<string, number> | Promise<Map<string, number>>;
+  /** Those of `oids` that a live mark of a registration names. */
+  registering(oids: readonly string[]): Set<string> | Promise<Set<string>>;
+  close(): unknown;
+}
+
+/** A read-only view of one repository's objects in the SQLite metadata database at `dbPath`. */
+export async function sqlitePresence(dbPath: string, repoId: number): Promise<PresenceView> {
   const { default: Database } = await import('better-sqlite3');
   const db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 60_000 });
   try {
     const stmt = db.prepare<[number, string], { size: number }>('SELECT size FROM objects WHERE repo_id = ? AND oid = ?');
-    return { sizeOf: (oid) => stmt.get(repoId, oid)?.size, close: () => db.close() };
+    return {
+      sizes: (oids) => new Map(oids.flatMap((oid) => {
+        const row = stmt.get(repoId, oid);
+        return row ? [[oid, row.size] as const] : [];
+      })),
+      registering: (oids) => sqliteRegistering(db, repoId, oids),
+      close: () => db.close(),
+    };
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+/** The view of the database `env.HUB_SERVE_DB` (a SQLite file or a `postgres://` URL) for repository `env.HUB_REPO_ID`. */
+async function openPresence(env: PresenceEnv): Promise<PresenceView> {
+  const dbPath = env.HUB_SERVE_DB;
+  const repoId = Number(env.HUB_REPO_ID);
+  if (!dbPath || !env.HUB_REPO_ID || !Number.isSafeInteger(repoId)) {
+    throw new HubError('lfs_check_unavailable', 'cannot check Git LFS objects: HUB_SERVE_DB and HUB_REPO_ID are not set');
+  }
+  try {
+    if (!/^postgres(ql)?:\/\//i.test(dbPath)) return await sqlitePresence(dbPath, repoId);
+    const { pgPresence } = await import('./metadata-pg/pg-presence.js');
+    return await pgPresence(dbPath, repoId);
+  } catch (err) {
+    throw new HubError('lfs_check_unavailable', `cannot check Git LFS objects: ${(err as Error).message}`, undefined, { cause: err });
   }
 }
 
@@ -51,37 +87,28 @@ export async function sqlitePresence(dbPath: string, repoId: number): Promise<{ 
  * another size, in their first order, without duplicates. `sizeOf` answers for the repository;
  * without it, the database `env.HUB_SERVE_DB` is opened read-only for repository
  * `env.HUB_REPO_ID` (HubError `lfs_check_unavailable` when either is missing or the database
- * cannot be read).
+ * cannot be read), and an object not held while a live mark says a server is registering it
+ * for the repository is waited for, then looked up again (registrations.ts).
  */
 export async function checkLfsObjects(wanted: Array<{ oid: string; size: number }>, env: PresenceEnv, sizeOf?: ObjectSize): Promise<WrongPointer[]> {
   const unique = [...new Map(wanted.map((w) => [`${w.oid} ${w.size}`, w])).values()];
   if (unique.length === 0) return [];
   if (sizeOf !== undefined) return wrongOf(unique, sizeOf);
-  const dbPath = env.HUB_SERVE_DB;
-  const repoId = Number(env.HUB_REPO_ID);
-  if (!dbPath || !env.HUB_REPO_ID || !Number.isSafeInteger(repoId)) {
-    throw new HubError('lfs_check_unavailable', 'cannot check Git LFS objects: HUB_SERVE_DB and HUB_REPO_ID are not set');
-  }
-  if (/^postgres(ql)?:\/\//i.test(dbPath)) {
-    let sizes: Map<string, number>;
-    try {
-      const { pgObjectSizes } = await import('./metadata-pg/pg-presence.js');
-      sizes = await pgObjectSizes(dbPath, repoId, [...new Set(unique.map((w) => w.oid))]);
-    } catch (err) {
-      throw new HubError('lfs_check_unavailable', `cannot check Git LFS objects: ${(err as Error).message}`, undefined, { cause: err });
+  const view = await openPresence(env);
+  try {
+    const oids = [...new Set(unique.map((w) => w.oid))];
+    for (;;) {
+      const sizes = await view.sizes(oids);
+      const wrong = await wrongOf(unique, (oid) => sizes.get(oid));
+      const missing = [...new Set(wrong.filter((w) => w.held === undefined).map((w) => w.oid))];
+      if (missing.length === 0 || (await view.registering(missing)).size === 0) return wrong;
+      await new Promise((r) => setTimeout(r, REGISTERING_POLL_MS));
     }
-    return wrongOf(unique, (oid) => sizes.get(oid));
-  }
-  let presence: Awaited<ReturnType<typeof sqlitePresence>>;
-  try {
-    presence = await sqlitePresence(dbPath, repoId);
   } catch (err) {
+    if (err instanceof HubError) throw err;
     throw new HubError('lfs_check_unavailable', `cannot check Git LFS objects: ${(err as Error).message}`, undefined, { cause: err });
-  }
-  try {
-    return await wrongOf(unique, presence.sizeOf);
   } finally {
-    presence.close();
+    await view.close();
   }
 }
 

@@ -13,6 +13,7 @@
 import type { ServedRange } from '../store/chunk-api.js';
 import type { ChunkVisibility } from './chunk-visibility.js';
 import type { LfsLocks } from './lfs-locks-db.js';
+import type { Registrations } from './registrations.js';
 import type { User } from './user.js';
 
 /** What a resolved token grants. */
@@ -98,6 +99,8 @@ export interface Metadata {
   readonly visibility: ChunkVisibility;
   /** The Git LFS file locks of each repository (lfs-locks-db.ts). */
   readonly locks: LfsLocks;
+  /** Registrations in flight, which the pre-receive hook waits for (registrations.ts). */
+  readonly registrations: Registrations;
   /** Whether a repository holds an object. */
   hasObject(repoId: number, oid: string): Promise<boolean>;
   /** The size of an object a repository holds, if it holds it. */

@@ -20,6 +20,7 @@ import { HubError, IntegrityError } from '../errors.js';
 import type { ServedRange } from '../store/chunk-api.js';
 import { QUEUE_BACKFILL, SqliteChunkVisibility, VISIBILITY_SCHEMA } from './chunk-visibility.js';
 import { LOCKS_SCHEMA, SqliteLfsLocks } from './lfs-locks-db.js';
+import { REGISTRATIONS_SCHEMA, SqliteRegistrations } from './registrations.js';
 import { checkLabel, checkName, checkObject, checkRepoName, checkType, isName, newToken, presentedTokenHash, repoExists, repoNotFound, tokenNotFound, userNotFound } from './metadata-rules.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { REUSED_IDS_TO_FRESH, reusesIds, SCHEMA } from './metadata-sqlite-schema.js';
@@ -32,9 +33,10 @@ import type { TokenGrant, TokenInfo, RepoType, RepoRecord, RepoObject, Metadata 
 
 /**
  * 2 added the tables of chunk-visibility.ts, 3 those of lfs-locks-db.ts; 4 made token and
- * repository ids AUTOINCREMENT (metadata-sqlite-schema.ts), as PostgreSQL's sequences are.
+ * repository ids AUTOINCREMENT (metadata-sqlite-schema.ts), as PostgreSQL's sequences are; 5
+ * added the marks of registrations in flight (registrations.ts).
  */
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 interface UserRow {
   id: number;
@@ -79,6 +81,7 @@ export class SqliteMetadata implements Metadata {
   private readonly now: () => number;
   readonly visibility: SqliteChunkVisibility;
   readonly locks: SqliteLfsLocks;
+  readonly registrations: SqliteRegistrations;
   private readonly repoLocks = new KeyedMutex<number>();
 
   private constructor(db: Database.Database, now: () => number) {
@@ -86,6 +89,7 @@ export class SqliteMetadata implements Metadata {
     this.now = now;
     this.visibility = new SqliteChunkVisibility(db, now);
     this.locks = new SqliteLfsLocks(db, now);
+    this.registrations = new SqliteRegistrations(db, now);
   }
 
   /** Opens (creating if needed) the metadata database at `path`; `now` is the clock for timestamps. */
@@ -115,6 +119,7 @@ export class SqliteMetadata implements Metadata {
           db.exec(SCHEMA);
           db.exec(VISIBILITY_SCHEMA);
           db.exec(LOCKS_SCHEMA);
+          db.exec(REGISTRATIONS_SCHEMA);
           // objects held before version 2 get their served ranges from the store at server start
           if (version < 2) db.exec(QUEUE_BACKFILL);
           const broken = db.pragma('foreign_key_check') as unknown[];

@@ -247,8 +247,11 @@ export async function xorbsServerLacks(q: TransferQueue, api: ChunkApi, source: 
   return lacking;
 }
 
-/** Uploads one object: the xorbs with chunks the server lacks (in parallel), then the manifest. Returns the xorb bytes sent. */
-export async function sendChunks(q: TransferQueue, api: ChunkApi, oid: string, source: UploadSource, meter: TransferMeter): Promise<number> {
+/**
+ * Uploads one object: the xorbs with chunks the server lacks (in parallel), then the manifest.
+ * Returns the xorb bytes sent. `onRegistering`: as ChunkApi.putReconstruction's.
+ */
+export async function sendChunks(q: TransferQueue, api: ChunkApi, oid: string, source: UploadSource, meter: TransferMeter, onRegistering?: () => void): Promise<number> {
   const manifest = source.manifest(oid);
   const xorbs = [...new Set(manifest.terms.map((t) => t.xorb))];
   const lacking = await xorbsServerLacks(q, api, source, xorbs);
@@ -266,7 +269,7 @@ export async function sendChunks(q: TransferQueue, api: ChunkApi, oid: string, s
     }),
   );
   try {
-    await q.retried(() => api.putReconstruction(oid, manifest));
+    await q.retried(() => api.putReconstruction(oid, manifest, onRegistering));
   } catch (err) {
     if (!namesUnknownXorb(err) || !unsent.size) throw err;
     // The server has every chunk, but in xorbs of its own: this store packed them differently
@@ -274,7 +277,7 @@ export async function sendChunks(q: TransferQueue, api: ChunkApi, oid: string, s
     // never saw. Send those xorbs (the server verifies them and lets this writer name them), then
     // register again (docs/protocol.md, "Upload").
     for (const n of await Promise.all([...unsent].map((x) => sendXorb(q, api, source, x)))) sent += n; // (their bytes were counted as skipped)
-    await q.retried(() => api.putReconstruction(oid, manifest));
+    await q.retried(() => api.putReconstruction(oid, manifest, onRegistering));
   }
   return sent;
 }

@@ -184,9 +184,42 @@ export class ChunkApi {
     if (res.statusCode !== 200) throw errorForBody(res.statusCode, text, `uploading xorb ${xorb.slice(0, 12)}`, res.headers['retry-after']);
   }
 
-  /** Registers a file manifest (the server checks it). */
-  async putReconstruction(oid: string, manifest: unknown): Promise<void> {
-    await requestJson({ method: 'POST', url: `${this.base}/reconstructions/${oid}`, body: manifest, what: `registering ${oid.slice(0, 12)}`, headers: this.header, signal: this.signal });
+  /**
+   * Registers a file manifest (the server checks it). `onRegistering` is called once the server
+   * says the check runs under a mark the pre-receive hook waits for (its NDJSON answer's first
+   * line, docs/protocol.md "Upload"): the history may be sent from then on. A server that answers
+   * in one piece (plain JSON) never calls it.
+   */
+  async putReconstruction(oid: string, manifest: unknown, onRegistering?: () => void): Promise<void> {
+    const what = `registering ${oid.slice(0, 12)}`;
+    const url = `${this.base}/reconstructions/${oid}`;
+    const res = await send(url, { method: 'POST', headers: { ...this.header, accept: 'application/x-ndjson, application/json', 'content-type': 'application/json' }, body: JSON.stringify(manifest), signal: this.signal });
+    if (res.statusCode !== 200 || !String(res.headers['content-type'] ?? '').startsWith('application/x-ndjson')) {
+      const text = await res.body.text();
+      if (res.statusCode < 200 || res.statusCode > 299) throw errorForBody(res.statusCode, text, what, res.headers['retry-after']);
+      return;
+    }
+    let text = '';
+    try {
+      for await (const piece of res.body) {
+        const had = text.includes('\n');
+        text += (piece as Buffer).toString('utf8');
+        if (!had && text.includes('\n')) onRegistering?.();
+      }
+    } catch (err) {
+      this.signal?.throwIfAborted();
+      throw new NetworkError(`${what}: the answer was cut short (${(err as Error).message})`, { cause: err }, 'connection_failed');
+    }
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    let last: { status?: unknown; oid?: unknown } | undefined;
+    try {
+      last = JSON.parse(lines[lines.length - 1] ?? '') as typeof last;
+    } catch {
+      /* checked below */
+    }
+    if (lines.length < 2 || typeof last !== 'object' || last === null) throw new NetworkError(`${what}: the answer ended before the outcome`, {}, 'connection_failed');
+    if (typeof last.status === 'number') throw errorForBody(last.status, lines[lines.length - 1], what);
+    if (last.oid !== oid) throw new NetworkError(`${what}: the answer names ${String(last.oid)}`, { retriable: false }, 'bad_response');
   }
 
   /**

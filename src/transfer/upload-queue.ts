@@ -32,6 +32,12 @@ export interface Uploaded {
 export interface UploadOptions {
   /** How the `xet` transfer compresses xorbs (HUB_XET_COMPRESSION; default `auto`). */
   xetCompression?: XetCompression;
+  /**
+   * Called once every object is on the server or being registered under a mark the server's
+   * pre-receive hook waits for (hub serve's two-line answer, ChunkApi.putReconstruction): the
+   * history may be sent from then on. Not called when the upload fails first.
+   */
+  onReady?: () => void;
 }
 
 /** Uploads every object of `objects` the remote lacks; each must be in `source`. */
@@ -40,8 +46,18 @@ export async function uploadObjects(q: TransferQueue, source: UploadSource, targ
   let meter: TransferMeter | undefined;
   /** One Xet upload per token route, across the batches of this push (what the CAS said it has is kept). */
   const xets = new Map<string, XetUpload>();
+  // the objects the batches have named so far, and those of them not yet ready (see onReady)
+  let named = 0;
+  let unready = 0;
+  let told = false;
+  const ready = () => {
+    if (told || named < objects.length || unready > 0) return;
+    told = true;
+    opts.onReady?.();
+  };
   try {
     for await (const batch of q.batches(target, 'upload', objects)) {
+      named += batch.objects.length;
       result.transfer = batch.transfer;
       const todo: BatchObject[] = [];
       for (const obj of batch.objects) {
@@ -50,7 +66,10 @@ export async function uploadObjects(q: TransferQueue, source: UploadSource, targ
         if (!source.has(obj.oid)) throw new NotFoundError(`content of ${obj.oid} is not in the local store`, { hint: 'it was never fetched here' }, 'content_missing');
         todo.push(obj);
       }
-      if (!todo.length) continue;
+      if (!todo.length) {
+        ready();
+        continue;
+      }
       meter ??= q.meter(`upload:${target.url}`, `Uploading ${todo.length} large file${todo.length === 1 ? '' : 's'}`, todo.reduce((n, o) => n + o.size, 0));
       const m = meter;
       if (batch.transfer === 'xet') {
@@ -61,11 +80,21 @@ export async function uploadObjects(q: TransferQueue, source: UploadSource, targ
         await xet.upload(todo.map((o) => o.oid), m);
         result.bytesSent += xet.bytesSent - before;
         result.uploaded += todo.length;
+        ready();
         continue;
       }
+      unready += todo.length;
       await q.each(todo, async (obj) => {
         const upload = obj.actions!.upload!;
-        const sent = batch.transfer === 'hub-chunks' ? await sendChunks(q, new ChunkApi(upload.href, upload.header, q.signal), obj.oid, source, m) : await sendBasic(q, source, obj, m, target.auth);
+        let registered = false;
+        const registering = () => {
+          if (registered) return;
+          registered = true;
+          unready--;
+          ready();
+        };
+        const sent = batch.transfer === 'hub-chunks' ? await sendChunks(q, new ChunkApi(upload.href, upload.header, q.signal), obj.oid, source, m, registering) : await sendBasic(q, source, obj, m, target.auth);
+        registering(); // done
         result.bytesSent += sent; // after the await: objects run concurrently
         result.uploaded++;
       });

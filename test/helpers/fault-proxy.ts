@@ -20,6 +20,14 @@ export interface FaultRule {
   rate?: number;
   /** For 'transform': the response body the client gets instead of the server's (same status and headers, Content-Length adjusted). */
   transform?: (body: Buffer) => Buffer;
+  /** With any fault that forwards the request: the request body the server gets instead of the client's (Content-Length adjusted). */
+  transformRequest?: (body: Buffer) => Buffer;
+}
+
+/** `headers` without Transfer-Encoding (a body sent whole, with its length). */
+function withoutTransferEncoding(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
+  const { 'transfer-encoding': _chunked, ...rest } = headers;
+  return rest;
 }
 
 /** Copies `from` to `to` at about `rate` bytes per second, then ends `to`. */
@@ -120,70 +128,78 @@ export async function startFaultProxy(target: string, rules: FaultRule[]): Promi
       req.resume();
       return;
     }
-    const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      if (fault === 'half-body') {
-        // the first half of the answer, ended cleanly: a body that is complete on the wire but cut
-        const parts: Buffer[] = [];
-        upRes.on('data', (b: Buffer) => parts.push(b));
-        upRes.on('end', () => {
-          const body = Buffer.concat(parts);
-          const headers = { ...upRes.headers };
-          delete headers['content-length'];
-          delete headers['transfer-encoding'];
-          res.writeHead(upRes.statusCode ?? 502, headers);
-          res.end(body.subarray(0, body.length >> 1));
-        });
-        return;
-      }
-      if (fault === 'transform') {
-        const parts: Buffer[] = [];
-        upRes.on('data', (b: Buffer) => parts.push(b));
-        upRes.on('end', () => {
-          const body = rule!.transform!(Buffer.concat(parts));
-          const { 'transfer-encoding': _chunked, ...headers } = upRes.headers; // the whole body goes with its length
-          res.writeHead(upRes.statusCode ?? 502, { ...headers, 'content-length': String(body.length) });
-          res.end(body);
-        });
-        return;
-      }
-      if (fault === 'corrupt' || fault === 'truncate' || fault === 'reset-response') {
-        const parts: Buffer[] = [];
-        upRes.on('data', (b: Buffer) => parts.push(b));
-        upRes.on('end', () => {
-          const body = Buffer.concat(parts);
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          if (fault === 'corrupt') {
-            if (body.length) body[body.length >> 1] ^= 0x01;
+    const forward = (sending?: Buffer) => {
+      const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: sending ? { ...withoutTransferEncoding(req.headers), 'content-length': String(sending.length) } : req.headers }, (upRes) => {
+        if (fault === 'half-body') {
+          // the first half of the answer, ended cleanly: a body that is complete on the wire but cut
+          const parts: Buffer[] = [];
+          upRes.on('data', (b: Buffer) => parts.push(b));
+          upRes.on('end', () => {
+            const body = Buffer.concat(parts);
+            const headers = { ...upRes.headers };
+            delete headers['content-length'];
+            delete headers['transfer-encoding'];
+            res.writeHead(upRes.statusCode ?? 502, headers);
+            res.end(body.subarray(0, body.length >> 1));
+          });
+          return;
+        }
+        if (fault === 'transform') {
+          const parts: Buffer[] = [];
+          upRes.on('data', (b: Buffer) => parts.push(b));
+          upRes.on('end', () => {
+            const body = rule!.transform!(Buffer.concat(parts));
+            const { 'transfer-encoding': _chunked, ...headers } = upRes.headers; // the whole body goes with its length
+            res.writeHead(upRes.statusCode ?? 502, { ...headers, 'content-length': String(body.length) });
             res.end(body);
-          } else {
-            // cut once the half is handed to the kernel (which still sends it before the FIN):
-            // under load a fixed delay could cut what was still queued in the process, and the
-            // log would count bytes the client never got
-            res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.socket?.destroy(), 20));
-          }
-        });
-        return;
-      }
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      if (fault === 'throttle') {
-        throttled(upRes, res, rule!.rate ?? 1 << 20);
-      } else if (fault === 'slow') {
-        upRes.on('data', (b: Buffer) => {
-          upRes.pause();
-          res.write(b);
-          setTimeout(() => upRes.resume(), 30);
-        });
-        upRes.on('end', () => res.end());
-      } else upRes.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    if (fault === 'throttle') {
-      // a client that gives up (Ctrl-C) abandons the upstream request too, as a real proxy would
-      res.once('close', () => {
-        if (!res.writableFinished) up.destroy();
+          });
+          return;
+        }
+        if (fault === 'corrupt' || fault === 'truncate' || fault === 'reset-response') {
+          const parts: Buffer[] = [];
+          upRes.on('data', (b: Buffer) => parts.push(b));
+          upRes.on('end', () => {
+            const body = Buffer.concat(parts);
+            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            if (fault === 'corrupt') {
+              if (body.length) body[body.length >> 1] ^= 0x01;
+              res.end(body);
+            } else {
+              // cut once the half is handed to the kernel (which still sends it before the FIN):
+              // under load a fixed delay could cut what was still queued in the process, and the
+              // log would count bytes the client never got
+              res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.socket?.destroy(), 20));
+            }
+          });
+          return;
+        }
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        if (fault === 'throttle') {
+          throttled(upRes, res, rule!.rate ?? 1 << 20);
+        } else if (fault === 'slow') {
+          upRes.on('data', (b: Buffer) => {
+            upRes.pause();
+            res.write(b);
+            setTimeout(() => upRes.resume(), 30);
+          });
+          upRes.on('end', () => res.end());
+        } else upRes.pipe(res);
       });
-      throttled(req, up, rule!.rate ?? 1 << 20);
-    } else req.pipe(up);
+      up.on('error', () => res.destroy());
+      if (sending) up.end(sending);
+      else if (fault === 'throttle') {
+        // a client that gives up (Ctrl-C) abandons the upstream request too, as a real proxy would
+        res.once('close', () => {
+          if (!res.writableFinished) up.destroy();
+        });
+        throttled(req, up, rule!.rate ?? 1 << 20);
+      } else req.pipe(up);
+    };
+    if (rule?.transformRequest) {
+      const parts: Buffer[] = [];
+      req.on('data', (b: Buffer) => parts.push(b));
+      req.on('end', () => forward(rule.transformRequest!(Buffer.concat(parts))));
+    } else forward();
   });
   // idle client connections stay as long as hub serve keeps them (app.ts): with Node's 5 s a client
   // whose event loop was busy for seconds (the JS client compressing its next xorb) reused a socket

@@ -34,19 +34,21 @@ describe('hub push: history prepared during the upload, sent after it', () => {
     return { dir, env: { ...env, HUB_TRANSFER: 'hub-chunks' } };
   }
 
-  it('reads the refs while the content uploads, and sends the pack only after the file is registered', async () => {
+  it('reads the refs while the content uploads, and sends the pack only once the content is uploaded and its registration under way', async () => {
     // 4 MiB at 1 MiB/s: the upload takes about four seconds, the refs need a fraction of one
     const proxy = await startFaultProxy(s.url, [{ match: is('PUT', '/cas/v1/xorbs/'), fault: 'throttle', rate: 1 << 20, times: Infinity }]);
     try {
       const { dir, env } = await repoWithModel('admin/first', proxy.url, 151);
       const pushed = await runHubJson(['push'], { cwd: dir, env });
       expect(pushed).toMatchObject({ transfer: 'hub-chunks', objects: { uploaded: 1 } });
+      const [put] = find(proxy.log, 'PUT', '/cas/v1/xorbs/');
       const [registered] = find(proxy.log, 'POST', '/cas/v1/reconstructions/');
       const [refs] = find(proxy.log, 'GET', '/info/refs?service=git-receive-pack');
       const [pack] = find(proxy.log, 'POST', '/git-receive-pack');
-      expect(registered?.doneAt && refs && pack, proxy.log.map((r) => `${r.method} ${r.url}`).join('\n')).toBeTruthy();
-      expect(refs.at, 'the refs were read while the content uploaded').toBeLessThan(registered.doneAt!);
-      expect(pack.at, 'the history went after the content').toBeGreaterThan(registered.doneAt!);
+      expect(put?.doneAt && registered?.doneAt && refs && pack, proxy.log.map((r) => `${r.method} ${r.url}`).join('\n')).toBeTruthy();
+      expect(refs.at, 'the refs were read while the content uploaded').toBeLessThan(put.doneAt!);
+      expect(pack.at, 'the history went after the content').toBeGreaterThan(put.doneAt!);
+      expect(pack.at, 'and after the registration began').toBeGreaterThan(registered.at);
       const clone = tmpDir();
       await runHubJson(['clone', `${s.url}/admin/first`, 'b'], { cwd: clone, env: { ...env, HUB_HOME: tmpDir() } });
       expect(sha(join(clone, 'b', 'model.safetensors'))).toBe(sha(join(dir, 'model.safetensors')));

@@ -16,6 +16,7 @@ import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
 import { runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
+import { countMarks } from '../helpers/registration-marks.js';
 import { checkSchema, type Schema } from '../helpers/schema-check.js';
 import { fileURLToPath } from 'node:url';
 
@@ -235,6 +236,46 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
     expect((await batch('admin/m', 'download', [{ oid, size: m4.size }])).objects[0].error.code).toBe(404);
     expect((await json('POST', `${base}/reconstructions/${r4.oid}`, m4)).status).toBe(200);
     expect((await pull('admin/m', r4.oid, r4.size)).equals(readFileSync(join(work, 'rev4')))).toBe(true);
+  });
+
+  it('answers a client that reads NDJSON in two lines, the registration under way and then its outcome; a refusal is the second line, and no mark stays', async () => {
+    makeModel(join(work, 'rev5'), '4MiB', 35);
+    mutateModel(join(work, 'rev5'), join(work, 'rev6'), 0.25, 36);
+    const r5 = await addFile(store, join(work, 'rev5'));
+    const r6 = await addFile(store, join(work, 'rev6'));
+    const m6 = readManifest(store.paths, r6.oid)!;
+    await push('admin/m', r5.oid);
+    const b = await batch('admin/m', 'upload', [{ oid: r6.oid, size: r6.size }]);
+    const base: string = b.objects[0].actions.upload.href;
+    for (const x of new Set(m6.terms.map((t) => t.xorb))) {
+      const r = await request(`${base}/xorbs/${x}`, { method: 'PUT', headers: auth(), body: readFileSync(xorbPath(store.paths, x)) });
+      expect(r.statusCode, await r.body.text()).toBe(200);
+    }
+    const ndjson = async (oid: string, manifest: unknown) => {
+      const r = await request(`${base}/reconstructions/${oid}`, { method: 'POST', headers: { ...auth(), accept: 'application/x-ndjson, application/json', 'content-type': 'application/json' }, body: JSON.stringify(manifest) });
+      const text = await r.body.text();
+      expect(r.statusCode, text).toBe(200);
+      expect(r.headers['content-type']).toMatch(/^application\/x-ndjson/);
+      return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+    };
+    // rev6's terms under an oid of other bytes: refused by the SHA-256, after the first line
+    const oid = createHash('sha256').update('other bytes again').digest('hex');
+    const refused = await ndjson(oid, { ...m6, oid });
+    expect(refused).toHaveLength(2);
+    conforms('reconstruction-registering', refused[0]);
+    expect(refused[0]).toEqual({ registering: oid });
+    expect(refused[1]).toMatchObject({ status: 422, code: 'hash_mismatch', message: expect.stringMatching(/failed verification/) });
+    expect(await countMarks(s)).toBe(0);
+    expect((await batch('admin/m', 'download', [{ oid, size: m6.size }])).objects[0].error.code).toBe(404);
+    const taken = await ndjson(r6.oid, m6);
+    expect(taken).toEqual([{ registering: r6.oid }, { oid: r6.oid, size: r6.size }]);
+    conforms('reconstruction-registered', taken[1]);
+    expect(await countMarks(s)).toBe(0);
+    expect((await pull('admin/m', r6.oid, r6.size)).equals(readFileSync(join(work, 'rev6')))).toBe(true);
+    // held already: one plain JSON answer, as to any client
+    const again = await request(`${base}/reconstructions/${r6.oid}`, { method: 'POST', headers: { ...auth(), accept: 'application/x-ndjson, application/json', 'content-type': 'application/json' }, body: JSON.stringify(m6) });
+    expect(again.headers['content-type']).toMatch(/^application\/json/);
+    expect(await again.body.json()).toEqual({ oid: r6.oid, size: r6.size });
   });
 
   it('serves xorb ranges from its table of served ranges alone: a GET reads no manifest of the repository', async () => {

@@ -109,13 +109,19 @@ export async function push(ctx: CoreContext, opts: PushOptions): Promise<PushRes
     const locks = await verifyPushLocks(s, access.lfs('upload'), sendTips, knownTips, [...tips.keys()].map((b) => `refs/heads/${b}`));
     // only the commits the remote's tracking branches lack are walked: the cost grows with the change, not with history
     const wanted = sendTips.length ? [...(await lfsPointersToPush(gitdir, sendTips, knownTips, ctx.signal)).entries()].map(([oid, size]) => ({ oid, size })) : [];
-    const uploading = uploadContent(s.store, access.lfs('upload'), wanted, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal, env: ctx.env });
+    let contentReady!: () => void;
+    const readyTold = new Promise<void>((resolve) => (contentReady = resolve));
+    const uploading = uploadContent(s.store, access.lfs('upload'), wanted, { progress: ctx.progress, concurrency: concurrencyFrom(ctx.env), signal: ctx.signal, env: ctx.env, onReady: contentReady });
     // the history's refs are read and its pack built while the content uploads; the pack is sent
-    // once the content is all on the server (sendsBodiesAfter), so the order of DESIGN §4 holds.
-    // Not when git might prompt on the terminal for the remote's password: that waits for the
-    // upload's progress to end (and is not asked at all when the upload fails), as before
+    // once the content is all on the server, or being proven there under marks that hold back the
+    // server's ref update until it is held (sendsBodiesAfter; docs/protocol.md, "Upload"), so the
+    // order of DESIGN §4 holds. Not when git might prompt on the terminal for the remote's
+    // password: that waits for the upload's progress to end (and is not asked at all when the
+    // upload fails), as before
     if (ctx.interactive && !access.gitHasCredentials()) await uploading;
-    const http = () => sendsBodiesAfter(access.git(), uploading);
+    const sendable = Promise.race([readyTold, uploading]);
+    sendable.catch(() => {}); // the upload's failure is reported from `uploading`
+    const http = () => sendsBodiesAfter(access.git(), sendable);
     const history = pushBranches(gitdir, remoteName, branches, tips, tags, opts, http);
     const [sent, done] = await Promise.allSettled([uploading, history]);
     if (sent.status === 'rejected') throw sent.reason; // the upload's failure, not the history's wait for it

@@ -20,9 +20,9 @@ import { xorbChunkMap } from './fetch-content.js';
 export type UploadedContent = Uploaded;
 
 /** Uploads every object of `objects` the remote lacks; each must be in the store. */
-export function uploadContent(store: Store, lfs: LfsTarget, objects: Array<{ oid: string; size: number }>, opts: { progress?: ProgressSink; concurrency?: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {}): Promise<UploadedContent> {
+export function uploadContent(store: Store, lfs: LfsTarget, objects: Array<{ oid: string; size: number }>, opts: { progress?: ProgressSink; concurrency?: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv; onReady?: () => void } = {}): Promise<UploadedContent> {
   if (!objects.length) return Promise.resolve({ transfer: null, uploaded: 0, bytesSent: 0 });
-  return uploadObjects(new TransferQueue(opts), uploadSource(store), lfs, objects, { xetCompression: xetCompressionFrom(opts.env ?? {}) });
+  return uploadObjects(new TransferQueue(opts), uploadSource(store), lfs, objects, { xetCompression: xetCompressionFrom(opts.env ?? {}), onReady: opts.onReady });
 }
 
 /** The store as the upload queue reads it. */

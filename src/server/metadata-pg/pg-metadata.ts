@@ -24,6 +24,7 @@ import { checkPostgresUrl, createPool, databaseError, transaction } from './pg-c
 import { PgLfsLocks } from './pg-locks.js';
 import { FIRST_TOKEN_LOCK, LOCK_CLASS, migrate } from './pg-schema.js';
 import { addRanges, lockRepos, PgChunkVisibility } from './pg-visibility.js';
+import { PgRegistrations } from './pg-registrations.js';
 
 /** Connections for queries, per server. */
 const QUERY_CONNECTIONS = 10;
@@ -81,6 +82,7 @@ export interface PgMetadataOptions {
 export class PgMetadata implements Metadata {
   readonly visibility: PgChunkVisibility;
   readonly locks: PgLfsLocks;
+  readonly registrations: PgRegistrations;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -90,6 +92,7 @@ export class PgMetadata implements Metadata {
   ) {
     this.visibility = new PgChunkVisibility(pool, now);
     this.locks = new PgLfsLocks(pool, now);
+    this.registrations = new PgRegistrations(pool);
   }
 
   /**

@@ -14,6 +14,7 @@
 import type pg from 'pg';
 import { HubError } from '../../errors.js';
 import { redactUrl, transaction } from './pg-connect.js';
+import { PG_REGISTRATIONS_SCHEMA } from './pg-registrations.js';
 
 /**
  * The advisory lock class of hub (`hub!`): (class, 0) guards migrations, (class, repo id) a
@@ -98,6 +99,7 @@ export const PG_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   // SQLite's schema 4 made token and repository ids never reused; identity columns never were, so
   // nothing changes here: the version is counted so that both engines' numbers mean the same tables
   { version: 4, sql: 'SELECT 1' },
+  { version: 5, sql: PG_REGISTRATIONS_SCHEMA },
 ];
 
 /** The schema version this hub writes and reads. */

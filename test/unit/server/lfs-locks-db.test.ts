@@ -69,7 +69,7 @@ describe('SqliteLfsLocks', () => {
     expect((await reopened.locks.create(repo.id, 'x', (await reopened.getUser('bob'))!)).created).toBe(true);
     await reopened.close();
     const check = new Database(path);
-    expect(check.pragma('user_version', { simple: true })).toBe(4); // and on to the current schema
+    expect(check.pragma('user_version', { simple: true })).toBe(5); // and on to the current schema
     check.close();
   });
 });

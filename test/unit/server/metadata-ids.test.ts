@@ -73,7 +73,7 @@ describe('metadata ids', () => {
     expect((await upgraded.locks.list(repo.id, { limit: 10 })).locks).toEqual([]);
     await upgraded.close();
     const check = new Database(path);
-    expect(check.pragma('user_version', { simple: true })).toBe(4);
+    expect(check.pragma('user_version', { simple: true })).toBe(5);
     expect(check.pragma('foreign_key_check')).toEqual([]);
     expect(check.prepare("SELECT sql FROM sqlite_master WHERE name = 'repos'").pluck().get()).toMatch(/AUTOINCREMENT/);
     check.close();

@@ -46,7 +46,7 @@ describe.skipIf(testPostgres() === undefined)('PostgreSQL metadata', () => {
     await Promise.all([a.close(), b.close()]);
     expect(await sql(url, 'SELECT version FROM schema_version')).toEqual([{ version: PG_SCHEMA_VERSION }]);
     const tables = (await sql<{ t: string }>(url, "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")).map((r) => r.t);
-    expect(tables).toEqual(['lfs_locks', 'members', 'objects', 'repos', 'schema_version', 'served_ranges', 'served_ranges_backfill', 'tokens', 'users', 'xorb_uploads']);
+    expect(tables).toEqual(['lfs_locks', 'members', 'objects', 'registering', 'repos', 'schema_version', 'served_ranges', 'served_ranges_backfill', 'tokens', 'users', 'xorb_uploads']);
     const meta = await PgMetadata.open(url);
     try {
       await meta.ensureUser('alice');

@@ -1,0 +1,152 @@
+// A push's history overlaps the server's proof of its content (docs/protocol.md, "Upload"): hub
+// serve answers a registration in two lines, the first once a mark names (repository, oid); the
+// client sends its pack then, and the pre-receive hook, finding the object not held yet, waits
+// while a live mark names it, then checks again. The marks here are made through the server's
+// own metadata API (as a registering server makes them) while real git pushes a pointer.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REGISTRATION_STALE_MS } from '../../src/server/registrations.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { authUrl, gitClient } from '../helpers/git-client.js';
+import { startHubServe, type TestServer } from '../helpers/hub-server.js';
+import { git } from '../helpers/git-repo.js';
+import { makeModel } from '../helpers/make-model.js';
+import { addOldMark, countMarks } from '../helpers/registration-marks.js';
+import { localRepoWithRemote } from '../helpers/remote-repo.js';
+import { lines, runHub, runHubJson } from '../helpers/run-hub.js';
+import { withServerMetadata } from '../helpers/server-metadata.js';
+import { tmpDir } from '../helpers/tmp-dir.js';
+
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+describe('the pre-receive hook and registrations in flight', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startHubServe();
+  });
+  afterAll(async () => s?.stop());
+
+  /** A local hub repository of `repo` with one committed model (its content stored locally, not pushed); its oid. */
+  async function committedModel(repo: string, seed: number) {
+    const { dir, env } = await localRepoWithRemote(s, repo);
+    makeModel(join(dir, 'model.safetensors'), '2MiB', seed);
+    writeFileSync(join(dir, 'README.md'), '# m\n');
+    await runHubJson(['add', '-A'], { cwd: dir, env });
+    await runHubJson(['commit', '-m', 'one'], { cwd: dir, env });
+    const [owner, name] = repo.split('/');
+    const id = await withServerMetadata(s, async (meta) => (await meta.getRepo('model', owner, name))!.id);
+    return { dir, env: { ...env, HUB_TRANSFER: 'hub-chunks' }, oid: sha(join(dir, 'model.safetensors')), id };
+  }
+
+  /** `git push` of the history alone (no LFS upload), running; resolves with its exit status and stderr. */
+  function gitPushHistory(dir: string, repo: string) {
+    const g = gitClient();
+    const child = spawn('git', ['push', '--no-verify', authUrl(new URL(s.url).host, `/${repo}`, s.adminToken), 'HEAD:refs/heads/main'], { cwd: dir, env: g.env });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b));
+    const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+    let exited = false;
+    void done.then(() => (exited = true));
+    return { done, exited: () => exited, remoteHas: () => g.run(tmpDir(), 'ls-remote', authUrl(new URL(s.url).host, `/${repo}`, s.adminToken)) };
+  }
+
+  it('waits while a live mark names a pointer the repository does not hold, and accepts the push once the object is held', async () => {
+    const { dir, env, oid, id } = await committedModel('admin/wait-held', 161);
+    const mark = await withServerMetadata(s, (meta) => meta.registrations.begin(id, oid));
+    const push = gitPushHistory(dir, 'admin/wait-held');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(push.exited(), 'the hook waits for the registration').toBe(false);
+    // the content arrives the way hub sends it, with the same commit on another branch (its
+    // history waits for the repository's lock, which the waiting push holds); the mark above
+    // still stands until it is removed
+    git(dir, 'checkout', '-q', '-b', 'up');
+    const sent = runHubJson(['push'], { cwd: dir, env });
+    const r = await push.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(await sent).toMatchObject({ branch: 'up', objects: { uploaded: 1 } });
+    await withServerMetadata(s, (meta) => meta.registrations.end(mark));
+    const clone = tmpDir();
+    await runHubJson(['clone', `${s.url}/admin/wait-held`, 'b'], { cwd: clone, env: { ...env, HUB_HOME: tmpDir() } });
+    expect(sha(join(clone, 'b', 'model.safetensors'))).toBe(oid);
+  });
+
+  it('refuses the push when the mark goes and the object is still not held', async () => {
+    const { dir, oid, id } = await committedModel('admin/wait-gone', 162);
+    const mark = await withServerMetadata(s, (meta) => meta.registrations.begin(id, oid));
+    const push = gitPushHistory(dir, 'admin/wait-gone');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(push.exited(), 'the hook waits for the registration').toBe(false);
+    await withServerMetadata(s, (meta) => meta.registrations.end(mark));
+    const r = await push.done;
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`${oid} (model.safetensors): not on the server`);
+    expect(push.remoteHas()).toBe('');
+  });
+
+  it('does not wait for a stale mark (a stopped server), nor for a mark of another repository', async () => {
+    const { dir, oid, id } = await committedModel('admin/stale', 163);
+    const other = await committedModel('admin/stale-other', 163); // the same file: the same oid
+    expect(other.oid).toBe(oid);
+    await addOldMark(s, id, oid, REGISTRATION_STALE_MS + 60_000);
+    const live = await withServerMetadata(s, (meta) => meta.registrations.begin(other.id, oid));
+    // with a live mark of its own the hook would wait for ever: no one removes these
+    const r = await gitPushHistory(dir, 'admin/stale').done;
+    await withServerMetadata(s, (meta) => meta.registrations.end(live));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`${oid} (model.safetensors): not on the server`);
+  });
+
+  it('a registration refused after its first line: the pack was sent, the hook refuses it, the push fails with the refusal of the content and the remote has no branch', async () => {
+    const is = (method: string, part: string) => (req: IncomingMessage) => req.method === method && (req.url ?? '').includes(part);
+    // the manifest reaches the server with another Xet hash (its check fails after the first
+    // line), and the answer at 40 bytes/s, so the client has its first line seconds before the rest
+    const forge = (body: Buffer) => Buffer.from(JSON.stringify({ ...JSON.parse(body.toString('utf8')), xetHash: '0'.repeat(64) }));
+    const proxy = await startFaultProxy(s.url, [{ match: is('POST', '/cas/v1/reconstructions/'), fault: 'throttle', rate: 40, times: Infinity, transformRequest: forge }]);
+    try {
+      const { dir, env } = await localRepoWithRemote(s, 'admin/refused', { base: proxy.url });
+      makeModel(join(dir, 'model.safetensors'), '2MiB', 165);
+      await runHubJson(['add', '-A'], { cwd: dir, env });
+      await runHubJson(['commit', '-m', 'one'], { cwd: dir, env });
+      const r = await runHub(['push'], { cwd: dir, env: { ...env, HUB_TRANSFER: 'hub-chunks' } });
+      expect(r.code, r.stderr).toBe(2); // a 422 of the server: what hub sent was refused (http-client.ts)
+      expect(lines(r.stderr).filter((l) => l.startsWith('hub: error: '))[0]).toMatch(/registering [0-9a-f]{12}.*Xet hash/);
+      const [registered] = proxy.log.filter((q) => q.method === 'POST' && q.url.includes('/cas/v1/reconstructions/'));
+      const [pack] = proxy.log.filter((q) => q.method === 'POST' && q.url.endsWith('/git-receive-pack'));
+      expect(pack && pack.at < registered.doneAt!, 'the pack went before the answer ended').toBe(true);
+      expect(await countMarks(s, sha(join(dir, 'model.safetensors')))).toBe(0);
+      expect(gitClient().run(tmpDir(), 'ls-remote', authUrl(new URL(s.url).host, '/admin/refused', s.adminToken))).toBe('');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('hub push sends its pack once the server says the registration runs, before its answer ends, and the push lands whole', async () => {
+    // the registration's answer reaches the client at 40 bytes/s: its first line (~80 bytes)
+    // at once, its second seconds later; the pack must not wait for the second
+    const is = (method: string, part: string) => (req: IncomingMessage) => req.method === method && (req.url ?? '').includes(part);
+    const proxy = await startFaultProxy(s.url, [{ match: is('POST', '/cas/v1/reconstructions/'), fault: 'throttle', rate: 40, times: Infinity }]);
+    try {
+      const { dir, env } = await localRepoWithRemote(s, 'admin/overlap', { base: proxy.url });
+      makeModel(join(dir, 'model.safetensors'), '8MiB', 164);
+      await runHubJson(['add', '-A'], { cwd: dir, env });
+      await runHubJson(['commit', '-m', 'one'], { cwd: dir, env });
+      const pushed = await runHubJson(['push'], { cwd: dir, env: { ...env, HUB_TRANSFER: 'hub-chunks' } });
+      expect(pushed).toMatchObject({ transfer: 'hub-chunks', objects: { uploaded: 1 } });
+      const [registered] = proxy.log.filter((r) => r.method === 'POST' && r.url.includes('/cas/v1/reconstructions/'));
+      const [pack] = proxy.log.filter((r) => r.method === 'POST' && r.url.endsWith('/git-receive-pack'));
+      expect(registered?.doneAt && pack, proxy.log.map((r) => `${r.method} ${r.url}`).join('\n')).toBeTruthy();
+      expect(pack.at, 'the pack went after the registration began').toBeGreaterThan(registered.at);
+      expect(pack.at, 'and before its answer ended').toBeLessThan(registered.doneAt!);
+      expect(await countMarks(s, sha(join(dir, 'model.safetensors')))).toBe(0);
+      const clone = tmpDir();
+      await runHubJson(['clone', `${s.url}/admin/overlap`, 'b'], { cwd: clone, env: { ...env, HUB_HOME: tmpDir() } });
+      expect(sha(join(clone, 'b', 'model.safetensors'))).toBe(sha(join(dir, 'model.safetensors')));
+    } finally {
+      await proxy.close();
+    }
+  });
+});
