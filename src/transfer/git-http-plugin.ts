@@ -7,7 +7,8 @@
  * ProtocolError naming the URL before isomorphic-git tries to parse it.
  */
 import { Readable } from 'node:stream';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './undici-request.js';
 import { HubError, NetworkError } from '../errors.js';
 import { anonymous, sendWithAuth, type Authenticator } from './lfs-auth.js';
 import { errorForBody } from './http-client.js';

@@ -2,7 +2,8 @@
  * The one HTTP client of hub (undici). Every HTTP status becomes a HubError kind in exactly one
  * function, `errorForStatus`; connection failures become NetworkError.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './undici-request.js';
 import { retryAfterMs } from './retry.js';
 import { HubError, ExitCode, NetworkError, NotFoundError, PermissionError, ConflictError, ProtocolError, UsageError } from '../errors.js';
 import { isHtml, parseJsonAnswer } from './remote-answer.js';

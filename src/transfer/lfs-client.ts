@@ -5,7 +5,7 @@
  * (through errorForBody); a 2xx answer is checked before use (remote-answer.ts).
  */
 import { Readable } from 'node:stream';
-import { request } from 'undici';
+import { request } from './undici-request.js';
 import { HubError, NetworkError } from '../errors.js';
 import { sendWithAuth, type LfsTarget } from './lfs-auth.js';
 import { ChunkHashList } from '../hash/chunk-hash-list.js';

@@ -21,7 +21,7 @@ import { tmpDir } from '../helpers/tmp-dir.js';
 const HEAVY = ['undici', 'isomorphic-git', 'better-sqlite3', 'pg', 'lz4js', 'hash-wasm', 'ora', '@aws-sdk'];
 
 /** The packages under node_modules that `hub ARGS` loaded, in `cwd`, and the files of dist/ it loaded. */
-function packagesLoaded(args: string[], cwd: string, exitCode = 0, bundle = true, script = hubBin, input = '', env: NodeJS.ProcessEnv = {}): Set<string> & { files?: string[] } {
+function packagesLoaded(args: string[], cwd: string, exitCode = 0, bundle = true, script = hubBin, input = '', env: NodeJS.ProcessEnv = {}): Set<string> & { files?: string[]; modules?: string[] } {
   const dir = tmpDir('hub-startup-');
   const log = join(dir, 'loaded.txt');
   // `load` sees every ESM module and every CommonJS module imported from ESM; `require` of one
@@ -33,15 +33,20 @@ function packagesLoaded(args: string[], cwd: string, exitCode = 0, bundle = true
   writeFileSync(log, '');
   const r = spawnSync(process.execPath, ['--import', register, script, ...args], { cwd, input, env: { ...process.env, CI: 'true', HUB_HOME: join(dir, 'home'), HUB_NO_BUNDLE: bundle ? '' : '1', ...env }, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(exitCode);
-  const loaded: Set<string> & { files?: string[] } = new Set<string>();
+  const loaded: Set<string> & { files?: string[]; modules?: string[] } = new Set<string>();
+  loaded.modules = []; // each file of node_modules seen, as node_modules/PKG/PATH
   const add = (pkg: string): void => void loaded.add(pkg.startsWith('@aws-sdk/') ? '@aws-sdk' : pkg);
   const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   loaded.files = urls.filter((u) => u.startsWith(`file://${repoRoot}/dist/`)).map((u) => u.slice(`file://${repoRoot}/`.length));
   for (const url of urls) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
     if (m) add(m[1]);
+    if (m) loaded.modules.push(url.slice(url.indexOf('node_modules/')));
     if (url.startsWith(`file://${repoRoot}/dist/bundle/`)) {
-      for (const c of readFileSync(new URL(url), 'utf8').matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) add(c[1]);
+      for (const c of readFileSync(new URL(url), 'utf8').matchAll(/^\/\/ (node_modules\/((?:@[^/]+\/)?[^/]+)\/\S*)/gm)) {
+        add(c[2]);
+        loaded.modules.push(c[1]);
+      }
     }
   }
   return loaded;
@@ -58,6 +63,14 @@ describe.each([
     expect(cloning.has('undici')).toBe(true);
     expect(cloning.has('isomorphic-git')).toBe(true);
     expect(cloning.files!.some((f) => f.startsWith('dist/bundle/'))).toBe(bundle);
+  });
+
+  it("a network command loads undici's request, not its index (fetch, WebSocket, cookies, caches: 42 ms of the start)", () => {
+    const cloning = packagesLoaded(['clone', 'http://127.0.0.1:9/acme/none', 'x'], tmpDir('hub-startup-cwd-'), 6, bundle);
+    const undici = cloning.modules!.filter((m) => m.startsWith('node_modules/undici/'));
+    expect(undici).toContain('node_modules/undici/lib/api/api-request.js');
+    const unused = /^node_modules\/undici\/(index\.js|lib\/(mock|cache|interceptor)\/|lib\/web\/(websocket|cookies|eventsource|cache)\/)/;
+    expect(undici.filter((m) => unused.test(m))).toEqual([]);
   });
 
   it('hub --version and hub status load none of the heavy libraries', () => {
