@@ -205,6 +205,7 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
   const mark = await ctx.meta.registrations.begin(ctx.repo.id, oid);
   const renew = setInterval(() => void ctx.meta.registrations.renew(mark).catch(() => {}), REGISTRATION_RENEW_MS);
   let outcome: unknown;
+  let retriable = false;
   try {
     res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' });
     res.write(`${JSON.stringify({ registering: oid })}\n`);
@@ -212,10 +213,16 @@ async function putReconstruction(req: IncomingMessage, res: ServerResponse, ctx:
     outcome = { oid, size: manifest.size };
   } catch (err) {
     const e = toHttpError(asHttpError(err));
-    outcome = { status: e.status, error: e.message, message: e.message, ...(e.code ? { code: e.code } : {}) };
+    const retryAfter = Number(e.headers['Retry-After']);
+    retriable = e.status >= 500 || e.status === 429;
+    outcome = { status: e.status, error: e.message, message: e.message, ...(e.code ? { code: e.code } : {}), ...(retryAfter >= 0 ? { retryAfter } : {}) };
   } finally {
     clearInterval(renew);
-    await ctx.meta.registrations.end(mark).catch(() => {}); // a mark left behind goes stale
+    // A failure the client retries (5xx, 429) leaves its mark, no longer renewed: the hook, which
+    // may hold the pack sent after the first line, waits for the retry's registration instead of
+    // refusing the push in between; without a retry the mark goes stale (REGISTRATION_STALE_MS)
+    // and the hook refuses then. Any other outcome removes it at once.
+    if (!retriable) await ctx.meta.registrations.end(mark).catch(() => {}); // a mark left behind goes stale
   }
   res.end(`${JSON.stringify(outcome)}\n`);
 }

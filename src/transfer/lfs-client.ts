@@ -211,14 +211,14 @@ export class ChunkApi {
       throw new NetworkError(`${what}: the answer was cut short (${(err as Error).message})`, { cause: err }, 'connection_failed');
     }
     const lines = text.split('\n').filter((l) => l.trim() !== '');
-    let last: { status?: unknown; oid?: unknown } | undefined;
+    let last: { status?: unknown; oid?: unknown; retryAfter?: unknown } | undefined;
     try {
       last = JSON.parse(lines[lines.length - 1] ?? '') as typeof last;
     } catch {
       /* checked below */
     }
     if (lines.length < 2 || typeof last !== 'object' || last === null) throw new NetworkError(`${what}: the answer ended before the outcome`, {}, 'connection_failed');
-    if (typeof last.status === 'number') throw errorForBody(last.status, lines[lines.length - 1], what);
+    if (typeof last.status === 'number') throw errorForBody(last.status, lines[lines.length - 1], what, typeof last.retryAfter === 'number' ? String(last.retryAfter) : undefined);
     if (last.oid !== oid) throw new NetworkError(`${what}: the answer names ${String(last.oid)}`, { retriable: false }, 'bad_response');
   }
 

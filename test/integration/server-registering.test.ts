@@ -5,14 +5,18 @@
 // own metadata API (as a registering server makes them) while real git pushes a pointer.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRATION_STALE_MS } from '../../src/server/registrations.js';
+import { readManifest } from '../../src/store/manifest-files.js';
+import { storePaths, xorbPath } from '../../src/store/paths.js';
+import { Store } from '../../src/store/store.js';
+import { request } from 'undici';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { authUrl, gitClient } from '../helpers/git-client.js';
-import { startHubServe, type TestServer } from '../helpers/hub-server.js';
+import { serversOnS3, startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { git } from '../helpers/git-repo.js';
 import { makeModel } from '../helpers/make-model.js';
 import { addOldMark, countMarks } from '../helpers/registration-marks.js';
@@ -21,6 +25,7 @@ import { lines, runHub, runHubJson } from '../helpers/run-hub.js';
 import { withServerMetadata } from '../helpers/server-metadata.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
+const LFS = 'application/vnd.git-lfs+json';
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 describe('the pre-receive hook and registrations in flight', () => {
@@ -98,6 +103,52 @@ describe('the pre-receive hook and registrations in flight', () => {
     await withServerMetadata(s, (meta) => meta.registrations.end(live));
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`${oid} (model.safetensors): not on the server`);
+  });
+
+  it.skipIf(serversOnS3)('a registration that fails with a 5xx after its first line leaves its mark: the hook waits for the retry, which lets the push land', async () => {
+    const { dir, env, oid } = await committedModel('admin/retried', 166);
+    // the content as hub stores it, uploaded by hand: the xorbs, then the manifest
+    const store = await Store.open(join(env.HUB_HOME, 'store'));
+    const manifest = readManifest(store.paths, oid)!;
+    const auth = { authorization: `Bearer ${s.adminToken}` };
+    const batch = await request(`${s.url}/admin/retried.git/info/lfs/objects/batch`, { method: 'POST', headers: { ...auth, accept: LFS, 'content-type': LFS }, body: JSON.stringify({ operation: 'upload', transfers: ['hub-chunks'], objects: [{ oid, size: manifest.size }] }) });
+    const base: string = ((await batch.body.json()) as any).objects[0].actions.upload.href;
+    const xorbs = [...new Set(manifest.terms.map((t) => t.xorb))];
+    for (const x of xorbs) {
+      const r = await request(`${base}/xorbs/${x}`, { method: 'PUT', headers: auth, body: readFileSync(xorbPath(store.paths, x)) });
+      expect(r.statusCode, await r.body.text()).toBe(200);
+    }
+    store.close();
+    const register = async () => {
+      const r = await request(`${base}/reconstructions/${oid}`, { method: 'POST', headers: { ...auth, accept: 'application/x-ndjson', 'content-type': 'application/json' }, body: JSON.stringify(manifest) });
+      return (await r.body.text()).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+    };
+    // the server's copy of a xorb made unreadable (a directory in its place): a 500, not a refusal
+    const held = xorbPath(storePaths(join(s.root, 'store')), xorbs[0]);
+    renameSync(held, `${held}.away`);
+    mkdirSync(held);
+    try {
+      const failed = await register();
+      expect(failed[0]).toEqual({ registering: oid });
+      expect(failed[1]).toMatchObject({ status: 500 });
+      expect(await countMarks(s, oid), 'the mark stays for the retry').toBe(1);
+      const push = gitPushHistory(dir, 'admin/retried');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(push.exited(), 'the hook waits for the retry').toBe(false);
+      rmSync(held, { recursive: true });
+      renameSync(`${held}.away`, held);
+      expect(await register()).toEqual([{ registering: oid }, { oid, size: manifest.size }]);
+      const r = await push.done;
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      if (existsSync(`${held}.away`)) {
+        rmSync(held, { recursive: true, force: true });
+        renameSync(`${held}.away`, held);
+      }
+    }
+    const clone = tmpDir();
+    await runHubJson(['clone', `${s.url}/admin/retried`, 'b'], { cwd: clone, env: { ...env, HUB_HOME: tmpDir() } });
+    expect(sha(join(clone, 'b', 'model.safetensors'))).toBe(oid);
   });
 
   it('a registration refused after its first line: the pack was sent, the hook refuses it, the push fails with the refusal of the content and the remote has no branch', async () => {
