@@ -200,11 +200,16 @@ export class ChunkApi {
       return;
     }
     let text = '';
+    let told = false;
     try {
       for await (const piece of res.body) {
-        const had = text.includes('\n');
         text += (piece as Buffer).toString('utf8');
-        if (!had && text.includes('\n')) onRegistering?.();
+        const nl = text.indexOf('\n');
+        if (!told && nl >= 0) {
+          told = true;
+          const first = parseOrUndefined(text.slice(0, nl)) as { registering?: unknown } | null | undefined;
+          if (typeof first?.registering === 'string') onRegistering?.(); // not for an outcome alone
+        }
       }
     } catch (err) {
       this.signal?.throwIfAborted();
@@ -273,5 +278,14 @@ export async function send(url: string, opts: Parameters<typeof request>[1]): Pr
   } catch (err) {
     if (opts?.signal instanceof AbortSignal) opts.signal.throwIfAborted();
     throw new NetworkError(`cannot reach ${new URL(url).origin} (${(err as Error).message})`, { cause: err }, 'connection_failed');
+  }
+}
+
+/** `text` parsed as JSON, or undefined when it is not JSON. */
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
