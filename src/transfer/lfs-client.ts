@@ -197,6 +197,7 @@ export class ChunkApi {
     if (res.statusCode !== 200 || !String(res.headers['content-type'] ?? '').startsWith('application/x-ndjson')) {
       const text = await res.body.text();
       if (res.statusCode < 200 || res.statusCode > 299) throw errorForBody(res.statusCode, text, what, res.headers['retry-after']);
+      if (text !== '') parseJsonAnswer(url, text, res.headers['content-type'], 'a registration answer'); // not a portal's page
       return;
     }
     let text = '';

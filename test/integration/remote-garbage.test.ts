@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authUrl, gitClient } from '../helpers/git-client.js';
 import { PORTAL_PAGE, startFaultProxy, type FaultRule } from '../helpers/fault-proxy.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel } from '../helpers/make-model.js';
@@ -146,6 +147,18 @@ describe('a server that speaks git but whose LFS and chunk answers are garbage',
         expectProtocolError(r, base, urlPart, part);
       });
     }
+  });
+
+  it('HTML for a registration (POST reconstructions, two lines or one): push exits 6 naming its URL, and sends no history', async () => {
+    await through([{ match: at('POST', '/cas/v1/reconstructions/'), fault: 'portal' }], async (base) => {
+      const other = await localRepoWithRemote(s, 'admin/garbled-register', { base });
+      makeModel(join(other.dir, 'model.safetensors'), '1MiB', 14);
+      await runHubJson(['add', '-A'], { cwd: other.dir, env: other.env });
+      await runHubJson(['commit', '-m', 'one'], { cwd: other.dir, env: other.env });
+      const r = await runHub(['-q', 'push'], { cwd: other.dir, env: { ...other.env, HUB_TRANSFER: 'hub-chunks' } });
+      expectProtocolError(r, base, /\/admin\/garbled-register\.git\/info\/lfs\/cas\/v1\/reconstructions\/[0-9a-f]{64}$/, 'push');
+      expect(gitClient().run(tmpDir(), 'ls-remote', authUrl(new URL(s.url).host, '/admin/garbled-register', s.adminToken))).toBe('');
+    });
   });
 
   it('a chunk reconstruction naming a chunk hash that is not 64 hex digits, or one hash too few: exit 6 naming its URL', async () => {
