@@ -58,6 +58,18 @@ export function pushError(err: unknown, ref: string, remote: string): unknown {
       data: { ref },
     }, 'non_fast_forward');
   }
+  if (e.code === 'GitPushError') {
+    // the remote took the pack and refused the ref update (`ng`): its pre-receive check, or
+    // another push that moved the ref after it was advertised here
+    const refs = ((e.data?.result as { refs?: Record<string, { error?: string }> } | undefined)?.refs ?? {}) as Record<string, { error?: string }>;
+    const why = refs[ref]?.error ?? Object.values(refs).find((r) => r.error)?.error ?? 'refused';
+    const name = ref.replace(/^refs\/heads\//, '');
+    return new ConflictError(`the remote did not update ${name}: ${firstLine(why)}`, {
+      cause: err,
+      hint: `its messages above say why; if another push moved ${name} meanwhile, run 'hub pull', then push again`,
+      data: { ref, reason: why },
+    }, 'push_rejected');
+  }
   return transportError(err, remote);
 }
 

@@ -79,6 +79,31 @@ describe('the pre-receive hook and registrations in flight', () => {
     expect(sha(join(clone, 'b', 'model.safetensors'))).toBe(oid);
   });
 
+  it('of two pushes of one branch, the one whose ref moved meanwhile gets exit 7 and one line naming the branch', async () => {
+    const { dir, env, oid, id } = await committedModel('admin/race', 167);
+    const mark = await withServerMetadata(s, (meta) => meta.registrations.begin(id, oid));
+    const push = gitPushHistory(dir, 'admin/race');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(push.exited(), 'the hook waits for the registration').toBe(false);
+    // hub reads the remote's refs while its upload crawls (1 MiB/s through a proxy): no main
+    // yet; its upload then lets the waiting push land first, which moves main
+    const is = (method: string, part: string) => (req: IncomingMessage) => req.method === method && (req.url ?? '').includes(part);
+    const proxy = await startFaultProxy(s.url, [{ match: is('PUT', '/cas/v1/xorbs/'), fault: 'throttle', rate: 1 << 20, times: Infinity }]);
+    try {
+      git(dir, 'remote', 'set-url', 'origin', `${proxy.url}/admin/race`);
+      const r = await runHub(['push'], { cwd: dir, env });
+      expect((await push.done).code).toBe(0);
+      expect(r.code, r.stderr).toBe(7);
+      const errors = lines(r.stderr).filter((l) => l.startsWith('hub: error: '));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^hub: error: the remote did not update main: /);
+      expect(r.stderr).not.toMatch(/unexpected/);
+    } finally {
+      await proxy.close();
+      await withServerMetadata(s, (meta) => meta.registrations.end(mark));
+    }
+  });
+
   it('refuses the push when the mark goes and the object is still not held', async () => {
     const { dir, oid, id } = await committedModel('admin/wait-gone', 162);
     const mark = await withServerMetadata(s, (meta) => meta.registrations.begin(id, oid));
