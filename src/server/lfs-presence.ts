@@ -14,7 +14,7 @@
  * push of small files only does not load it (docs/performance.md, "Fixed costs").
  */
 import { HubError } from '../errors.js';
-import { sqliteRegistering } from './registrations.js';
+import { sqliteRegisteringOf } from './registrations.js';
 
 /** The size of the object with this sha256 oid the repository holds, or undefined when it holds none. */
 export type ObjectSize = (oid: string) => number | undefined | Promise<number | undefined>;
@@ -38,7 +38,7 @@ export interface PresenceEnv {
 const REGISTERING_POLL_MS = 10;
 
 /** What the presence check reads of one repository: its objects' sizes and the registrations in flight (registrations.ts). */
-interface PresenceView {
+export interface PresenceView {
   /** The sizes at which the repository holds those of `oids` it holds. */
   sizes(oids: readonly string[]): Map<string, number> | Promise<Map<string, number>>;
   /** Those of `oids` that a live mark of a registration names. */
@@ -57,7 +57,7 @@ export async function sqlitePresence(dbPath: string, repoId: number): Promise<Pr
         const row = stmt.get(repoId, oid);
         return row ? [[oid, row.size] as const] : [];
       })),
-      registering: (oids) => sqliteRegistering(db, repoId, oids),
+      registering: sqliteRegisteringOf(db, repoId),
       close: () => db.close(),
     };
   } catch (err) {
@@ -96,19 +96,34 @@ export async function checkLfsObjects(wanted: Array<{ oid: string; size: number 
   if (sizeOf !== undefined) return wrongOf(unique, sizeOf);
   const view = await openPresence(env);
   try {
-    const oids = [...new Set(unique.map((w) => w.oid))];
-    for (;;) {
-      const sizes = await view.sizes(oids);
-      const wrong = await wrongOf(unique, (oid) => sizes.get(oid));
-      const missing = [...new Set(wrong.filter((w) => w.held === undefined).map((w) => w.oid))];
-      if (missing.length === 0 || (await view.registering(missing)).size === 0) return wrong;
-      await new Promise((r) => setTimeout(r, REGISTERING_POLL_MS));
-    }
+    return await wrongAfterRegistrations(unique, view);
   } catch (err) {
     if (err instanceof HubError) throw err;
     throw new HubError('lfs_check_unavailable', `cannot check Git LFS objects: ${(err as Error).message}`, undefined, { cause: err });
   } finally {
     await view.close();
+  }
+}
+
+/**
+ * The pointers of `unique` that `view`'s repository does not hold, or holds at another size, once
+ * no live mark names one it does not hold. A server holds an object before it removes its mark,
+ * so a look taken after the marks were seen gone is final: the look before may have raced a
+ * registration that ended in between (CI's S3 run met that once: a push refused for an object
+ * held a moment later).
+ */
+export async function wrongAfterRegistrations(unique: Array<{ oid: string; size: number }>, view: PresenceView): Promise<WrongPointer[]> {
+  const oids = [...new Set(unique.map((w) => w.oid))];
+  const look = async () => {
+    const sizes = await view.sizes(oids);
+    return wrongOf(unique, (oid) => sizes.get(oid));
+  };
+  for (;;) {
+    const wrong = await look();
+    const missing = [...new Set(wrong.filter((w) => w.held === undefined).map((w) => w.oid))];
+    if (missing.length === 0) return wrong;
+    if ((await view.registering(missing)).size === 0) return look();
+    await new Promise((r) => setTimeout(r, REGISTERING_POLL_MS));
   }
 }
 

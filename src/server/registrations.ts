@@ -59,10 +59,17 @@ export class SqliteRegistrations implements Registrations {
   }
 }
 
-/** The oids of `oids` that a live mark of repository `repoId` names, read from an open SQLite metadata file (the hook's read-only connection). */
-export function sqliteRegistering(db: Database.Database, repoId: number, oids: readonly string[], now = Date.now()): Set<string> {
+/**
+ * For repository `repoId` of an open SQLite metadata file (the hook's read-only connection): the
+ * oids of `oids` that a live mark names. The hook asks every 10 ms while it waits, so the table's
+ * presence is checked and the statement prepared once.
+ */
+export function sqliteRegisteringOf(db: Database.Database, repoId: number): (oids: readonly string[]) => Set<string> {
   // a database from before version 5 has no marks
-  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'registering'").get()) return new Set();
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'registering'").get()) return () => new Set();
   const stmt = db.prepare<[number, string, number], { n: number }>('SELECT count(*) AS n FROM registering WHERE repo_id = ? AND oid = ? AND renewed_at >= ?');
-  return new Set(oids.filter((oid) => stmt.get(repoId, oid, now - REGISTRATION_STALE_MS)!.n > 0));
+  return (oids) => {
+    const since = Date.now() - REGISTRATION_STALE_MS;
+    return new Set(oids.filter((oid) => stmt.get(repoId, oid, since)!.n > 0));
+  };
 }

@@ -87,9 +87,10 @@ export function createGitHttp(opts: { token?: string; auth?: Authenticator; disp
 /**
  * `plugin`, whose requests with a body (a push's pack, sent once isomorphic-git has read the
  * remote's refs and built it) wait for `ready` first: `hub push` reads the refs and packs the
- * history while its large-file content is still uploading, and sends the history only after the
- * content is all on the server (DESIGN §4: content first). When `ready` fails the request is
- * never sent, and fails with that error.
+ * history while its large-file content is still uploading, and sends the history only once the
+ * content is on the server or being proven there under marks its pre-receive check waits for
+ * (DESIGN §4: no ref moves before the content is held; core/sync/push.ts). When `ready` fails the
+ * request is never sent, and fails with that error.
  */
 export function sendsBodiesAfter(plugin: GitHttpPlugin, ready: Promise<unknown>): GitHttpPlugin {
   return {

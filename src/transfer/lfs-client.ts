@@ -217,12 +217,7 @@ export class ChunkApi {
       throw new NetworkError(`${what}: the answer was cut short (${(err as Error).message})`, { cause: err }, 'connection_failed');
     }
     const lines = text.split('\n').filter((l) => l.trim() !== '');
-    let last: { status?: unknown; oid?: unknown; retryAfter?: unknown } | undefined;
-    try {
-      last = JSON.parse(lines[lines.length - 1] ?? '') as typeof last;
-    } catch {
-      /* checked below */
-    }
+    const last = parseOrUndefined(lines[lines.length - 1] ?? '') as { status?: unknown; oid?: unknown; retryAfter?: unknown } | null | undefined;
     if (lines.length < 2 || typeof last !== 'object' || last === null) throw new NetworkError(`${what}: the answer ended before the outcome`, {}, 'connection_failed');
     if (typeof last.status === 'number') throw errorForBody(last.status, lines[lines.length - 1], what, typeof last.retryAfter === 'number' ? String(last.retryAfter) : undefined);
     if (last.oid !== oid) throw new NetworkError(`${what}: the answer names ${String(last.oid)}`, { retriable: false }, 'bad_response');

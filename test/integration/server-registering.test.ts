@@ -59,12 +59,18 @@ describe('the pre-receive hook and registrations in flight', () => {
     return { done, exited: () => exited, remoteHas: () => g.run(tmpDir(), 'ls-remote', authUrl(new URL(s.url).host, `/${repo}`, s.adminToken)) };
   }
 
-  it('waits while a live mark names a pointer the repository does not hold, and accepts the push once the object is held', async () => {
-    const { dir, env, oid, id } = await committedModel('admin/wait-held', 161);
+  /** Marks (repository `id`, `oid`) as a registering server does, and starts gitPushHistory of `repo`, checked to be still waiting after 1.5 s; the mark's id. */
+  async function pushWaitingOnMark(dir: string, repo: string, id: number, oid: string) {
     const mark = await withServerMetadata(s, (meta) => meta.registrations.begin(id, oid));
-    const push = gitPushHistory(dir, 'admin/wait-held');
+    const push = gitPushHistory(dir, repo);
     await new Promise((r) => setTimeout(r, 1500));
     expect(push.exited(), 'the hook waits for the registration').toBe(false);
+    return { mark, push };
+  }
+
+  it('waits while a live mark names a pointer the repository does not hold, and accepts the push once the object is held', async () => {
+    const { dir, env, oid, id } = await committedModel('admin/wait-held', 161);
+    const { mark, push } = await pushWaitingOnMark(dir, 'admin/wait-held', id, oid);
     // the content arrives the way hub sends it, with the same commit on another branch (its
     // history waits for the repository's lock, which the waiting push holds); the mark above
     // still stands until it is removed
@@ -81,10 +87,7 @@ describe('the pre-receive hook and registrations in flight', () => {
 
   it('of two pushes of one branch, the one whose ref moved meanwhile gets exit 7 and one line naming the branch', async () => {
     const { dir, env, oid, id } = await committedModel('admin/race', 167);
-    const mark = await withServerMetadata(s, (meta) => meta.registrations.begin(id, oid));
-    const push = gitPushHistory(dir, 'admin/race');
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(push.exited(), 'the hook waits for the registration').toBe(false);
+    const { mark, push } = await pushWaitingOnMark(dir, 'admin/race', id, oid);
     // hub reads the remote's refs while its upload crawls (1 MiB/s through a proxy): no main
     // yet; its upload then lets the waiting push land first, which moves main
     const is = (method: string, part: string) => (req: IncomingMessage) => req.method === method && (req.url ?? '').includes(part);
@@ -106,10 +109,7 @@ describe('the pre-receive hook and registrations in flight', () => {
 
   it('refuses the push when the mark goes and the object is still not held', async () => {
     const { dir, oid, id } = await committedModel('admin/wait-gone', 162);
-    const mark = await withServerMetadata(s, (meta) => meta.registrations.begin(id, oid));
-    const push = gitPushHistory(dir, 'admin/wait-gone');
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(push.exited(), 'the hook waits for the registration').toBe(false);
+    const { mark, push } = await pushWaitingOnMark(dir, 'admin/wait-gone', id, oid);
     await withServerMetadata(s, (meta) => meta.registrations.end(mark));
     const r = await push.done;
     expect(r.code).not.toBe(0);
