@@ -10,6 +10,7 @@
 import { IntegrityError } from '../errors.js';
 import { mergeTerm, type ManifestTerm } from '../formats/manifest.js';
 import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
+import type { ChunkLocation } from './chunk-index.js';
 import type { Store } from './store.js';
 import { xorbBufferPool, XorbWriter } from './xorb-writer.js';
 
@@ -51,6 +52,8 @@ export class ChunkSink {
   private xorbsWritten = 0;
   /** The first failure of a background fsync/commit; `check()` rethrows it. */
   private failed: unknown;
+  /** Index answers for chunks announced by `expect` and not added yet: key -> where (null: not in the index). */
+  private readonly looked = new Map<string, ChunkLocation | null>();
 
   constructor(private readonly store: Store) {
     this.merkle = new MerkleBuilder(store.hashers.node);
@@ -76,18 +79,30 @@ export class ChunkSink {
     this.addTerm({ xorb: where.xorb, chunkStart: where.index, chunkEnd: where.index + 1, bytes: length });
   }
 
+  /**
+   * Announces the chunks the next `add` calls will bring (a received piece): they are looked up in
+   * the index at once, in one read transaction. A lookup of its own costs SQLite's file locks each
+   * time, ~15 us here: 0.12 s of a 512 MiB clone's 8,300 chunks, against ~0.01 s batched.
+   */
+  expect(hashes: readonly Uint8Array[]): void {
+    const found = this.store.index.readBatch(() => hashes.map((h) => this.store.index.lookup(h)));
+    hashes.forEach((h, i) => this.looked.set(chunkKey(h), found[i] ?? null));
+  }
+
   /** Adds the next chunk of the file; `hash` must be the verified keyed BLAKE3 of `data`. */
   add(hash: Uint8Array, data: Uint8Array): void {
     const length = data.length;
     this.merkle.push(hash, length);
-    const key = Buffer.from(hash).toString('base64');
+    const key = chunkKey(hash);
+    const looked = this.looked.get(key);
+    if (looked !== undefined) this.looked.delete(key);
     const mine = this.unindexed.get(key);
     if (mine) {
       this.dedupBytes += length;
       this.addTerm({ xorb: mine.xorb, pending: mine.pending, chunkStart: mine.index, chunkEnd: mine.index + 1, bytes: length });
       return;
     }
-    const found = this.store.index.lookup(hash);
+    const found = looked === undefined ? this.store.index.lookup(hash) : (looked ?? undefined);
     if (found && this.xorbExists(found.xorb)) {
       this.dedupBytes += length;
       this.addTerm({ xorb: found.xorb, chunkStart: found.index, chunkEnd: found.index + 1, bytes: length });
@@ -215,4 +230,9 @@ export class ChunkSink {
     }
     return ok;
   }
+}
+
+/** A chunk hash as a map key. */
+function chunkKey(hash: Uint8Array): string {
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('base64');
 }

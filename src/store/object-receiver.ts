@@ -95,6 +95,11 @@ export class ObjectReceiver {
     this.take(actual, data, undefined, true);
   }
 
+  /** The hashes of the chunks `chunk` is about to be given (a received piece): looked up in the store's index together (ChunkSink.expect). */
+  expect(hashes: readonly Uint8Array[]): void {
+    this.sink.expect(hashes);
+  }
+
   /** The next chunk, hashed by the caller from these bytes (a Xet download; its file hash and the SHA-256 check it as a whole). */
   hashedChunk(hash: Uint8Array, data: Uint8Array): void {
     this.take(hash, data, undefined, true);

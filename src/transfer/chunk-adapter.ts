@@ -167,6 +167,7 @@ async function receiveTerms<L, R>(q: TransferQueue, api: ChunkApi, terms: Recons
       meter.skip(part.local.bytes); // from the local store: no bytes on the wire
     } else {
       let bytes = 0;
+      writer.expect?.(part.chunks.map((c) => c.hash));
       for (const c of part.chunks) {
         writer.chunk(c.hash, c.data, what);
         bytes += c.data.length;

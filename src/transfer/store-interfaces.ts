@@ -27,6 +27,8 @@ export interface LocalChunks<L> {
 export interface ObjectWriter<L, R> {
   /** A chunk from the network with the hash the server named: checked before it is kept. Its bytes are the writer's until `whenWritten` says otherwise (never reused by the caller without it). */
   chunk(expected: Uint8Array, data: Uint8Array, what: string): void;
+  /** Says which chunks the next `chunk` calls bring (one piece's, in order), so the writer may look them all up at once. */
+  expect?(hashes: readonly Uint8Array[]): void;
   /** A chunk the caller hashed itself (`hash` is of these very bytes: a Xet download, whose reconstruction names no chunk hashes); kept as with `chunk`. */
   hashedChunk(hash: Uint8Array, data: Uint8Array): void;
   /** A chunk read from the local store at `where`; its bytes are the writer's, as with `chunk`. */
