@@ -19,7 +19,8 @@ import type { StorageLocation } from '../store/storage-location.js';
 import { recordRootStorage } from './root-storage.js';
 import { Store } from '../store/store.js';
 import { identify, requireAccess, wwwAuthenticate, type Identity } from './access.js';
-import { preReceiveHookCommand } from './bare-repos.js';
+import { preReceiveHookCommand, refreshHook, repoDir, serverGitEnv } from './bare-repos.js';
+import { hookChannelFor } from './hook-channel.js';
 import { gitPathInfo, gitRoute, handleGitRequest } from './git-http.js';
 import { toHttpError } from './http-error.js';
 import { discardBody, DRAIN_LIMIT, HttpError, sendJson } from './http-util.js';
@@ -258,6 +259,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
       const write = git.service === 'git-receive-pack' || service === 'git-receive-pack';
       const repo = await requireAccess(meta, id, found, write ? 'write' : 'read', 'git');
+      const bareDir = repoDir(root, repo.type, repo.owner, repo.name);
+      if (git.service === 'git-receive-pack') refreshHook(bareDir, hookCommand); // a repository of an earlier version gets today's check
       const serve = () =>
         handleGitRequest(req, res, {
           projectRoot: join(root, 'repos'),
@@ -265,6 +268,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           query: service ? `service=${service}` : '', // rebuilt: git sees exactly what was checked
           remoteUser: id.user?.name ?? 'anonymous',
           env: { HUB_SERVE_DB: hookDatabase, HUB_REPO_ID: String(repo.id) },
+          // the pre-receive check runs here, asked by the hook over a descriptor git inherits (hook-channel.ts)
+          hookChannel: git.service === 'git-receive-pack' ? hookChannelFor(bareDir, { ...serverGitEnv(), HUB_SERVE_DB: hookDatabase, HUB_REPO_ID: String(repo.id) }) : undefined,
         });
       // a push runs holding the repository's update lock (across servers with PostgreSQL): its ref
       // updates never interleave with another server's push or HF commit

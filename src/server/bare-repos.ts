@@ -5,13 +5,14 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ExitCode, HubError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
+import { HOOK_CHANNEL_FD, HOOK_CHANNEL_HELLO } from './hook-channel.js';
 
 const run = promisify(execFile);
 
@@ -91,10 +92,29 @@ export function serverGitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proc
   return env;
 }
 
+/**
+ * The hook: through hub serve, it hands the check to the server over the descriptor the server
+ * gave git (hook-channel.ts says how, and why); a push that does not come through hub serve finds
+ * none and runs `hookCommand`. Plain POSIX sh: no program but `cat` is started for the check.
+ */
 function hookScript(hookCommand: string): string {
   return [
     '#!/bin/sh',
     '# Installed by hub serve: refuses a push whose Git LFS pointers name objects the server does not hold.',
+    '# Through hub serve the server runs the check, asked over the descriptor it gave git (HUB_HOOK_FD);',
+    '# a push straight to this directory runs it in a process of its own.',
+    `if [ "\${HUB_HOOK_FD-}" = ${HOOK_CHANNEL_FD} ] && { true >&${HOOK_CHANNEL_FD}; } 2>/dev/null; then`,
+    `  { printf '%s\\n' '${HOOK_CHANNEL_HELLO}' "\${GIT_QUARANTINE_PATH-}" "\${GIT_OBJECT_DIRECTORY-}" "\${GIT_ALTERNATE_OBJECT_DIRECTORIES-}"; cat; echo end; } >&${HOOK_CHANNEL_FD}`,
+    `  while IFS= read -r line <&${HOOK_CHANNEL_FD}; do`,
+    '    case $line in',
+    `      'msg '*) printf '%s\\n' "\${line#msg }" >&2 ;;`,
+    "      'exit 0') exit 0 ;;",
+    "      'exit '*) exit 1 ;;",
+    '    esac',
+    '  done',
+    "  echo 'hub: push refused: hub serve did not answer the pre-receive check' >&2",
+    '  exit 1',
+    'fi',
     `exec ${hookCommand}`,
     '',
   ].join('\n');
@@ -128,6 +148,24 @@ export async function createBareRepo(dir: string, opts: CreateBareRepoOptions): 
   // one that is not executable yet (git would skip it and accept the push unchecked); the
   // server's own user runs it, nobody else needs to read it (issue 11: the root is private)
   writeFileAtomic(join(hooks, 'pre-receive'), hookScript(opts.hookCommand), { mode: 0o700 });
+}
+
+/**
+ * Brings the hook of the repository at `dir` up to date when it is not (a repository created by
+ * an earlier version, or by a server installed elsewhere, keeps the script written then): called
+ * before each push, a read of one small file when it is current.
+ */
+export function refreshHook(dir: string, hookCommand: string): void {
+  const path = join(dir, 'hooks', 'pre-receive');
+  const script = hookScript(hookCommand);
+  let current: string | undefined;
+  try {
+    current = readFileSync(path, 'utf8');
+  } catch {
+    // missing: written below
+  }
+  if (current === script || !existsSync(join(dir, 'hooks'))) return; // no repository there: git says so
+  writeFileAtomic(path, script, { mode: 0o700 });
 }
 
 /**

@@ -17,8 +17,10 @@
  */
 import { spawn } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { badRepoSegment, serverGitEnv, type RepoType } from './bare-repos.js';
 import { lowerPriority } from './background-priority.js';
+import { HOOK_CHANNEL_FD } from './hook-channel.js';
 
 /** A git smart-HTTP route: which repository, and the PATH_INFO http-backend gets (always `<name>.git`). */
 export interface GitRoute {
@@ -78,6 +80,12 @@ export interface GitRequestOptions {
   env?: Record<string, string>;
   /** Receives what http-backend writes on stderr (otherwise discarded). */
   onStderr?: (text: string) => void;
+  /**
+   * Gives git one more descriptor, a socket to this process (fd 3, `HUB_HOOK_FD`), which git's
+   * processes inherit, and hands it over: the pre-receive hook asks for its check on it
+   * (hook-channel.ts). It is closed once http-backend exits.
+   */
+  hookChannel?: (channel: Duplex) => void;
 }
 
 /** The largest CGI header block accepted before the response is declared broken. */
@@ -178,8 +186,17 @@ export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts
   // no socket timeout: idle clients are the stall watch's business, which knows when git is busy
   req.socket.setTimeout(0);
   return new Promise<void>((resolve) => {
-    const child = spawn('git', ['http-backend'], { env: cgiEnv(req, opts), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const env = cgiEnv(req, opts);
+    delete env.HUB_HOOK_FD; // only a channel given here may be named (one in the server's own environment is not ours)
+    if (opts.hookChannel) env.HUB_HOOK_FD = String(HOOK_CHANNEL_FD);
+    const child = spawn('git', ['http-backend'], { env, stdio: opts.hookChannel ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'], detached: true });
     lowerPriority(child.pid);
+    const channel = child.stdio[HOOK_CHANNEL_FD] as Duplex | null | undefined;
+    if (opts.hookChannel && channel) {
+      opts.hookChannel(channel);
+      // a process git leaves behind (a detached gc) may hold its copy: ours goes with http-backend
+      child.once('exit', () => channel.destroy());
+    }
     let head: Buffer | undefined = Buffer.alloc(0);
     let childDone = false;
     let resDone = false;

@@ -179,7 +179,11 @@ describe('bare repositories', () => {
     expect(await config('uploadpack.allowFilter')).toBe('true');
     expect((await gitRun(dir, ['symbolic-ref', 'HEAD'])).stdout.trim()).toBe('refs/heads/main');
     const hook = join(dir, 'hooks', 'pre-receive');
-    expect(readFileSync(hook, 'utf8')).toBe(`#!/bin/sh\n# Installed by hub serve: refuses a push whose Git LFS pointers name objects the server does not hold.\nexec ${testHookCommand}\n`);
+    const script = readFileSync(hook, 'utf8');
+    expect(script.startsWith('#!/bin/sh\n# Installed by hub serve: refuses a push whose Git LFS pointers name objects the server does not hold.\n')).toBe(true);
+    expect(script).toContain('HUB_HOOK_FD'); // through hub serve: the server's check (hook-channel.ts)
+    expect(script.endsWith(`\nexec ${testHookCommand}\n`)).toBe(true); // elsewhere: the hook process
+    expect(script).not.toContain('first');
     expect(statSync(hook).mode & 0o777).toBe(0o700); // executable by the server's user, and by nobody else
     expect(await deleteBareRepo(dir)).toBe(true);
     expect(existsSync(dir)).toBe(false);

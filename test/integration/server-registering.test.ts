@@ -5,7 +5,7 @@
 // own metadata API (as a registering server makes them) while real git pushes a pointer.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,19 @@ import { withServerMetadata } from '../helpers/server-metadata.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
 const LFS = 'application/vnd.git-lfs+json';
+
+/** The command lines of the processes whose working directory is `dir` (git starts hooks in the repository). */
+function processesIn(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`) === dir) found.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim());
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 describe('the pre-receive hook and registrations in flight', () => {
@@ -65,6 +78,10 @@ describe('the pre-receive hook and registrations in flight', () => {
     const push = gitPushHistory(dir, repo);
     await new Promise((r) => setTimeout(r, 1500));
     expect(push.exited(), 'the hook waits for the registration').toBe(false);
+    // the waiting is the server's (hook-channel.ts): the hook is its script alone, not a node process
+    const hooks = processesIn(join(s.root, 'repos', `${repo}.git`));
+    expect(hooks.some((cmd) => cmd.includes('hooks/pre-receive')), hooks.join('\n')).toBe(true);
+    expect(hooks.filter((cmd) => cmd.includes('pre-receive-hook.js'))).toEqual([]);
     return { mark, push };
   }
 
