@@ -156,4 +156,15 @@ describe('git and git-lfs integrity rules on hub serve (issue 11, point 3)', () 
     // one service still works
     expect((await http(`${server.url}/alice/m.git/info/refs?service=git-upload-pack`)).status).toBe(200);
   });
+
+  it('a repository whose hook an earlier version wrote gets the current one on its next push, and that push is checked by it', () => {
+    const hook = join(server.root, 'repos', 'alice', 'm.git', 'hooks', 'pre-receive');
+    writeFileSync(hook, "#!/bin/sh\necho 'the old hook' >&2\nexit 1\n", { mode: 0o700 });
+    const r = pushBlob(Buffer.from(pointerFor(heldOid, held.length)));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('the old hook');
+    expect(readFileSync(hook, 'utf8')).toContain('HUB_HOOK_FD');
+    const refused = pushBlob(Buffer.from(pointerFor(missingOid, 10)));
+    expect(refused.stderr).toMatch(new RegExp(`${missingOid} \\(w\\.bin\\): not on the server`));
+  });
 });
