@@ -23,7 +23,7 @@ import { preReceiveHookCommand, refreshHook, repoDir, serverGitEnv } from './bar
 import { hookChannelFor } from './hook-channel.js';
 import { gitPathInfo, gitRoute, handleGitRequest } from './git-http.js';
 import { toHttpError } from './http-error.js';
-import { discardBody, DRAIN_LIMIT, HttpError, sendJson } from './http-util.js';
+import { discardBody, DRAIN_LIMIT, drainedOrLate, HttpError, sendJson } from './http-util.js';
 import { parseRepoPath, routeRepoLfs, type RepoLfsContext } from './repo-lfs-routes.js';
 import { goneSignal, GoneWhileWaiting, Limiter } from './limiter.js';
 import { watchEventLoop } from './loop-watch.js';
@@ -181,11 +181,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return;
       }
       // a body left unread (refused before reading it, or cut short) is drained up to a limit,
-      // never parsed; one declared larger than that closes the connection after the answer
+      // never parsed, and the answer waits for it (drainedOrLate says why); one declared larger
+      // than the limit is answered at once and closes the connection after the answer
       const declared = Number(req.headers['content-length'] ?? 0);
-      const close = !req.complete && declared > DRAIN_LIMIT;
+      const answer = (close: boolean): void => {
+        if (res.headersSent || res.destroyed) return;
+        sendJson(res, e.status, { error: e.message, message: e.message, ...(e.code ? { code: e.code } : {}) }, close ? { ...e.headers, Connection: 'close' } : e.headers);
+      };
       discardBody(req);
-      sendJson(res, e.status, { error: e.message, message: e.message, ...(e.code ? { code: e.code } : {}) }, close ? { ...e.headers, Connection: 'close' } : e.headers);
+      if (!req.complete && declared > DRAIN_LIMIT) return answer(true);
+      void drainedOrLate(req, DRAIN_LIMIT / 2).then(() => answer(!req.complete)); // past half the limit: answered while discardBody drains on
     });
   });
   server.on('connection', (s: Socket) => {

@@ -47,6 +47,42 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 /** How much of an unread request body the server drains after refusing it, to keep the connection usable. */
 export const DRAIN_LIMIT = 16 << 20;
 
+/** How long a refusal waits at most for the rest of the body it did not read (drainedOrLate). */
+export const LINGER_MS = 5_000;
+/** How long a refusal waits for the next bytes of a body before it answers anyway (a stalled client is not waited for). */
+export const LINGER_IDLE_MS = 100;
+
+/**
+ * Resolves once the rest of `req`'s body has arrived (and been discarded: discardBody), or more
+ * than `limit` bytes of it did, or no byte came for `idleMs`, or after `lingerMs`, or when the
+ * client went away. A refusal sent while the client is still sending its body makes the server
+ * close a socket with unread bytes, which Linux answers with a reset, and a reset can take the
+ * refusal with it before the client reads it (CI met that: a 401 to a 3 MiB batch body, read as
+ * an empty answer): the refusal is sent once the body is in instead, its text and status
+ * unchanged. A client that stops sending is answered after `idleMs`, as before.
+ */
+export function drainedOrLate(req: IncomingMessage, limit = DRAIN_LIMIT, idleMs = LINGER_IDLE_MS, lingerMs = LINGER_MS): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let seen = 0;
+    let idle = setTimeout(() => done(), idleMs);
+    const timer = setTimeout(() => done(), lingerMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      clearTimeout(idle);
+      req.off('end', done).off('close', done).off('error', done).off('data', count);
+      resolve();
+    };
+    const count = (part: Buffer): void => {
+      seen += part.length;
+      if (seen > limit) return done();
+      clearTimeout(idle);
+      idle = setTimeout(done, idleMs);
+    };
+    req.on('end', done).on('close', done).on('error', done).on('data', count);
+  });
+}
+
 /**
  * Drains and discards the rest of a request body (so keep-alive connections stay usable and the
  * client can read the answer), but at most `limit` bytes: past that the connection is closed.
