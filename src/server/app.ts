@@ -23,7 +23,7 @@ import { preReceiveHookCommand, refreshHook, repoDir, serverGitEnv } from './bar
 import { hookChannelFor } from './hook-channel.js';
 import { gitPathInfo, gitRoute, handleGitRequest } from './git-http.js';
 import { toHttpError } from './http-error.js';
-import { discardBody, DRAIN_LIMIT, drainedOrLate, HttpError, sendJson } from './http-util.js';
+import { closesAfterAnswer, discardBody, DRAIN_LIMIT, drainedOrLate, HttpError, sendJson } from './http-util.js';
 import { parseRepoPath, routeRepoLfs, type RepoLfsContext } from './repo-lfs-routes.js';
 import { goneSignal, GoneWhileWaiting, Limiter } from './limiter.js';
 import { watchEventLoop } from './loop-watch.js';
@@ -189,8 +189,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         sendJson(res, e.status, { error: e.message, message: e.message, ...(e.code ? { code: e.code } : {}) }, close ? { ...e.headers, Connection: 'close' } : e.headers);
       };
       discardBody(req);
-      if (!req.complete && declared > DRAIN_LIMIT) return answer(true);
-      void drainedOrLate(req, DRAIN_LIMIT / 2).then(() => answer(!req.complete)); // past half the limit: answered while discardBody drains on
+      if (req.complete) return answer(false);
+      if (declared > DRAIN_LIMIT) return answer(true);
+      // a connection kept alive reads the rest after the answer; one the client asked to close is
+      // closed after it, and with the body still arriving that close would be a reset, which can
+      // take the answer with it: that answer waits for the body (past half the drain limit, it goes
+      // while discardBody drains on)
+      if (!closesAfterAnswer(req)) return answer(false);
+      void drainedOrLate(req, DRAIN_LIMIT / 2).then(() => answer(!req.complete));
     });
   });
   server.on('connection', (s: Socket) => {

@@ -47,6 +47,11 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 /** How much of an unread request body the server drains after refusing it, to keep the connection usable. */
 export const DRAIN_LIMIT = 16 << 20;
 
+/** True when Node closes `req`'s connection after the answer: the client asked so (`Connection: close`), or speaks HTTP/1.0. */
+export function closesAfterAnswer(req: IncomingMessage): boolean {
+  return /(^|,)\s*close\s*(,|$)/i.test(req.headers.connection ?? '') || (req.httpVersionMajor === 1 && req.httpVersionMinor === 0);
+}
+
 /** How long a refusal waits at most for the rest of the body it did not read (drainedOrLate). */
 export const LINGER_MS = 5_000;
 /** How long a refusal waits for the next bytes of a body before it answers anyway (a stalled client is not waited for). */
@@ -59,7 +64,8 @@ export const LINGER_IDLE_MS = 100;
  * close a socket with unread bytes, which Linux answers with a reset, and a reset can take the
  * refusal with it before the client reads it (CI met that: a 401 to a 3 MiB batch body, read as
  * an empty answer): the refusal is sent once the body is in instead, its text and status
- * unchanged. A client that stops sending is answered after `idleMs`, as before.
+ * unchanged. A client that stops sending is answered after `idleMs`. Only for a connection that
+ * closes after the answer (closesAfterAnswer): one kept alive reads the rest of the body after it.
  */
 export function drainedOrLate(req: IncomingMessage, limit = DRAIN_LIMIT, idleMs = LINGER_IDLE_MS, lingerMs = LINGER_MS): Promise<void> {
   if (req.complete || req.destroyed) return Promise.resolve();
