@@ -267,7 +267,13 @@ describe('hub serve under attack stays responsive (issue 11, point 2)', () => {
     expect(tree.json.filter((e: { path: string }) => e.path.startsWith('dir'))).toEqual([]);
   });
 
-  it('ends 30 git requests whose bodies stall, and their git processes, after the idle timeout', async () => {
+  // retried: on the eighth session's machine one /api/health answer of this attack took 199-294 ms
+  // in about one run of eight, of the build before that session's changes as of the one after,
+  // always with no late tick of the server's loop (the machine, not the server: docs/performance.md,
+  // "A slower machine"); a server that does stall fails every try
+  it('ends 30 git requests whose bodies stall, and their git processes, after the idle timeout', { retry: 2 }, async () => {
+    // a try before this one may have left git processes ending (they are counted below)
+    for (let i = 0; i < 250 && gitDescendants(server.child.pid!).all > 0; i++) await new Promise((r) => setTimeout(r, 20));
     const head = `POST /alice/pub.git/git-upload-pack HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-git-upload-pack-request\r\nContent-Length: 1000\r\n\r\n`;
     let peak = 0;
     const results = await underProbe('30 stalled upload-pack bodies', async () => {
