@@ -38,6 +38,7 @@ import { hfWriteApi, matchHfWrite } from './hf-write.js';
 import { backfillServedRanges } from './hold-object.js';
 import { createUploadGrants } from './upload-grant.js';
 import { serverKey } from './server-key.js';
+import { startLauncher, stopLauncher } from './launcher.js';
 import { serverTmpDir } from './server-tmp.js';
 import { webPages } from './web/web-pages.js';
 import { handleXetToken, matchXetTokenRoute } from './xet-access.js';
@@ -160,6 +161,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const xetTokens = chunkTransfer ? createXetTokens(serverKey(root, 'xet-secret')) : undefined; // the Xet CAS's tokens and fetch URLs (xet-tokens.ts)
   const web = webPages({ root, meta, store, version: opts.version, env: opts.env, log }); // HTML pages (web/web-routes.ts says which URLs)
 
+  // git processes are started by a small helper process, off this event loop (launcher.ts)
+  await startLauncher();
   const active = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
@@ -306,6 +309,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   } catch (err) {
     stalls.close();
     stopLoopWatch();
+    stopLauncher();
     gitLimiter.close();
     await pool.close();
     await web.close();
@@ -329,6 +333,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await closed;
       stalls.close();
       stopLoopWatch();
+    stopLauncher();
       gitLimiter.close();
       await pool.close();
       await web.close();

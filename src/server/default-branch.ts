@@ -8,9 +8,9 @@
  * else (a deletion) the first branch left. Run from the pre-receive hook once the push is
  * accepted, so the HEAD a client sees after its push already names a branch of it.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { access, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { launch } from './launcher.js';
 
 /** A ref update of a push (git's pre-receive input). */
 export interface BranchUpdate {
@@ -20,51 +20,73 @@ export interface BranchUpdate {
 
 const ZERO_ID = /^0+$/;
 
+// Asynchronous throughout: this runs inside `hub serve` (hook-channel.ts), where packed-refs and
+// git's answer grow with the repository's refs.
+
 /** The branch HEAD names (`refs/heads/...`), or undefined when HEAD is detached or unreadable. */
-function headTarget(gitDir: string): string | undefined {
+async function headTarget(gitDir: string): Promise<string | undefined> {
   try {
-    return /^ref: (refs\/heads\/\S+)\s*$/.exec(readFileSync(join(gitDir, 'HEAD'), 'utf8'))?.[1];
+    return /^ref: (refs\/heads\/\S+)\s*$/.exec(await readFile(join(gitDir, 'HEAD'), 'utf8'))?.[1];
   } catch {
     return undefined;
   }
 }
 
 /** Whether the repository has `ref` (a loose ref file or a packed-refs line). */
-function hasRef(gitDir: string, ref: string): boolean {
-  if (existsSync(join(gitDir, ref))) return true;
+async function hasRef(gitDir: string, ref: string): Promise<boolean> {
   try {
-    return readFileSync(join(gitDir, 'packed-refs'), 'utf8').split('\n').some((line) => line.endsWith(` ${ref}`));
+    await access(join(gitDir, ref));
+    return true;
+  } catch {
+    // not loose: packed, or not there
+  }
+  try {
+    return (await readFile(join(gitDir, 'packed-refs'), 'utf8')).split('\n').some((line) => line.endsWith(` ${ref}`));
   } catch {
     return false;
   }
+}
+
+/** The repository's branches (`git for-each-ref`), or undefined when git fails. */
+async function branches(gitDir: string): Promise<string[] | undefined> {
+  const child = await launch('git', ['for-each-ref', '--format=%(refname)', 'refs/heads/'], { cwd: gitDir });
+  child.stdin.end();
+  child.stderr.resume();
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (part: string) => (out += part));
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('close', (c) => resolve(c));
+  });
+  return code === 0 ? out.split('\n').filter((r) => r !== '') : undefined;
 }
 
 /** The branch HEAD should name after `updates` apply, when the one it names will not exist; undefined when HEAD is fine. */
-export function defaultBranchAfter(gitDir: string, updates: readonly BranchUpdate[]): string | undefined {
-  const head = headTarget(gitDir);
+export async function defaultBranchAfter(gitDir: string, updates: readonly BranchUpdate[]): Promise<string | undefined> {
+  const head = await headTarget(gitDir);
   if (head === undefined) return undefined;
   const deleted = new Set(updates.filter((u) => ZERO_ID.test(u.newId)).map((u) => u.ref));
   const brought = updates.filter((u) => u.ref.startsWith('refs/heads/') && !ZERO_ID.test(u.newId)).map((u) => u.ref);
-  if (brought.includes(head) || (!deleted.has(head) && hasRef(gitDir, head))) return undefined;
+  if (brought.includes(head) || (!deleted.has(head) && (await hasRef(gitDir, head)))) return undefined;
   if (brought.includes('refs/heads/main')) return 'refs/heads/main';
   if (brought.length > 0) return brought[0];
-  const left = spawnSync('git', ['for-each-ref', '--format=%(refname)', 'refs/heads/'], { cwd: gitDir, encoding: 'utf8' });
-  return left.status === 0 ? left.stdout.split('\n').find((r) => r !== '' && !deleted.has(r)) : undefined;
+  return (await branches(gitDir))?.find((r) => !deleted.has(r));
 }
 
 /** Points HEAD at `branch` as git does (HEAD.lock written, then renamed over HEAD); false when another writer holds the lock. */
-export function setHead(gitDir: string, branch: string): boolean {
+export async function setHead(gitDir: string, branch: string): Promise<boolean> {
   const lock = join(gitDir, 'HEAD.lock');
   try {
-    writeFileSync(lock, `ref: ${branch}\n`, { flag: 'wx' });
+    await writeFile(lock, `ref: ${branch}\n`, { flag: 'wx' });
   } catch {
     return false;
   }
   try {
-    renameSync(lock, join(gitDir, 'HEAD'));
+    await rename(lock, join(gitDir, 'HEAD'));
     return true;
   } catch (err) {
-    unlinkSync(lock);
+    await unlink(lock);
     throw err;
   }
 }

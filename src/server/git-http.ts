@@ -15,11 +15,11 @@
  * the client sent one, since its absence is how http-backend knows to read a chunked body until
  * EOF; `GIT_PROTOCOL` carries the `Git-Protocol` header, which is how protocol v2 is negotiated.
  */
-import { spawn } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { badRepoSegment, serverGitEnv, type RepoType } from './bare-repos.js';
-import { lowerPriority } from './background-priority.js';
+import { BACKGROUND_NICE } from './background-priority.js';
+import { launch, type Launched } from './launcher.js';
 import { HOOK_CHANNEL_FD } from './hook-channel.js';
 
 /** A git smart-HTTP route: which repository, and the PATH_INFO http-backend gets (always `<name>.git`). */
@@ -185,12 +185,16 @@ export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts
   if (res.closed || res.writableEnded || req.destroyed) return Promise.resolve();
   // no socket timeout: idle clients are the stall watch's business, which knows when git is busy
   req.socket.setTimeout(0);
+  const env = cgiEnv(req, opts);
+  delete env.HUB_HOOK_FD; // only a channel given here may be named (one in the server's own environment is not ours)
+  if (opts.hookChannel) env.HUB_HOOK_FD = String(HOOK_CHANNEL_FD);
+  // started by the launcher, off the event loop (launcher.ts), at the background priority
+  return launch('git', ['http-backend'], { env, extraFds: opts.hookChannel ? 1 : 0, detached: true, nice: BACKGROUND_NICE }).then((child) => serveWith(child, req, res, opts));
+}
+
+/** Serves the request with the started http-backend `child` (see {@link handleGitRequest}). */
+function serveWith(child: Launched, req: IncomingMessage, res: ServerResponse, opts: GitRequestOptions): Promise<void> {
   return new Promise<void>((resolve) => {
-    const env = cgiEnv(req, opts);
-    delete env.HUB_HOOK_FD; // only a channel given here may be named (one in the server's own environment is not ours)
-    if (opts.hookChannel) env.HUB_HOOK_FD = String(HOOK_CHANNEL_FD);
-    const child = spawn('git', ['http-backend'], { env, stdio: opts.hookChannel ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'], detached: true });
-    lowerPriority(child.pid);
     const channel = child.stdio[HOOK_CHANNEL_FD] as Duplex | null | undefined;
     if (opts.hookChannel && channel) {
       opts.hookChannel(channel);
@@ -232,12 +236,16 @@ export function handleGitRequest(req: IncomingMessage, res: ServerResponse, opts
       sendError(res, 500, message);
     };
 
-    res.on('close', () => {
+    const resClosed = (): void => {
       resDone = true;
       // closed before the whole response was written: the client went away, so stop git
       if (!res.writableFinished) stopGit();
       settle();
-    });
+    };
+    // the client may have gone, or been answered (the idle timeout's 408), while git started
+    if (res.closed) resClosed();
+    else res.on('close', resClosed);
+    if (req.destroyed && !req.complete) stopGit();
 
     child.on('error', (err) => {
       if (head !== undefined) fail(`cannot run git http-backend: ${err.message}`);

@@ -9,7 +9,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { serverGitEnv } from './bare-repos.js';
 import { Breather } from './breather.js';
-import { lowerPriority } from './background-priority.js';
+import { BACKGROUND_NICE, lowerPriority } from './background-priority.js';
+import { launch } from './launcher.js';
 
 /** A commit as the HF API shows it: id, committer date (ISO 8601, UTC) and title. */
 export interface CommitInfo {
@@ -55,8 +56,9 @@ export function checkRevision(rev: string): string | undefined {
 }
 
 /** Runs `git --git-dir=<dir> ...args`, feeding `input`; resolves with stdout, rejects with stderr on failure. */
-export function runGit(dir: string, args: string[], input?: string): Promise<Buffer> {
-  const child = spawnGit(dir, args);
+export async function runGit(dir: string, args: string[], input?: string): Promise<Buffer> {
+  // started off the event loop by the launcher (launcher.ts), at the background priority
+  const child = await launch('git', [`--git-dir=${dir}`, ...args], { env: gitReadEnv(), nice: BACKGROUND_NICE });
   const out: Buffer[] = [];
   let err = '';
   child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -74,10 +76,14 @@ export function runGit(dir: string, args: string[], input?: string): Promise<Buf
   });
 }
 
+/** The environment of the git commands that read a repository. */
+function gitReadEnv(): NodeJS.ProcessEnv {
+  return { ...serverGitEnv(), GIT_LITERAL_PATHSPECS: '1', GIT_TERMINAL_PROMPT: '0' };
+}
+
 /** Starts `git --git-dir=<dir> ...args` (no shell) with the server's git environment, at the background priority. */
 export function spawnGit(dir: string, args: string[]): ChildProcessWithoutNullStreams {
-  const env = { ...serverGitEnv(), GIT_LITERAL_PATHSPECS: '1', GIT_TERMINAL_PROMPT: '0' };
-  const child = spawn('git', [`--git-dir=${dir}`, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('git', [`--git-dir=${dir}`, ...args], { env: gitReadEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   lowerPriority(child.pid);
   return child;
 }

@@ -6,13 +6,13 @@
  * `update-ref <ref> <new> <old>`, whose compare-and-swap makes concurrent writers safe: of two
  * commits built on the same tip, exactly one moves the branch.
  */
-import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HubError } from '../errors.js';
 import { Breather } from './breather.js';
 import { serverGitEnv } from './bare-repos.js';
-import { lowerPriority } from './background-priority.js';
+import { BACKGROUND_NICE } from './background-priority.js';
+import { launch } from './launcher.js';
 
 /** A file in a tree: its git mode (`100644`, `100755`, `120000`, `160000`) and object id. */
 export interface TreeEntry {
@@ -35,10 +35,10 @@ interface GitRun {
 }
 
 /** Runs `git --git-dir=dir ...args`; resolves with the exit code (callers decide what a non-zero one means). */
-function git(dir: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<GitRun> {
+async function git(dir: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<GitRun> {
+  // started off the event loop by the launcher (launcher.ts), at the background priority
+  const child = await launch('git', [`--git-dir=${dir}`, ...args], { env: { ...serverGitEnv(), GIT_TERMINAL_PROMPT: '0', ...opts.env }, nice: BACKGROUND_NICE });
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [`--git-dir=${dir}`, ...args], { env: { ...serverGitEnv(), GIT_TERMINAL_PROMPT: '0', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    lowerPriority(child.pid);
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -45,7 +45,7 @@ export function serveHookChannel(channel: Duplex, opts: HookChannelOptions): voi
   const onData = (part: string): void => {
     text += part;
     if (text.length > MAX_REQUEST_BYTES) return answer(['hub: push refused: the pre-receive request is too long'], 1);
-    if (!/(^|\n)end\n$/.test(text)) return;
+    if (text !== 'end\n' && !text.endsWith('\nend\n')) return; // not a regular expression: it would rescan all of `text` per part
     channel.removeListener('data', onData);
     const lines = text.split('\n');
     lines.pop(); // after `end`

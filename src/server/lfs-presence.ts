@@ -46,6 +46,9 @@ export interface PresenceView {
   close(): unknown;
 }
 
+/** How many lookups run between two turns of the event loop. */
+const LOOKUPS_PER_TURN = 500;
+
 /** A read-only view of one repository's objects in the SQLite metadata database at `dbPath`. */
 export async function sqlitePresence(dbPath: string, repoId: number): Promise<PresenceView> {
   const { default: Database } = await import('better-sqlite3');
@@ -53,10 +56,17 @@ export async function sqlitePresence(dbPath: string, repoId: number): Promise<Pr
   try {
     const stmt = db.prepare<[number, string], { size: number }>('SELECT size FROM objects WHERE repo_id = ? AND oid = ?');
     return {
-      sizes: (oids) => new Map(oids.flatMap((oid) => {
-        const row = stmt.get(repoId, oid);
-        return row ? [[oid, row.size] as const] : [];
-      })),
+      // a few hundred lookups at a time: inside `hub serve` (hook-channel.ts) a push of 100,000
+      // pointers would otherwise hold the event loop for the whole of them
+      sizes: async (oids) => {
+        const found = new Map<string, number>();
+        for (let i = 0; i < oids.length; i++) {
+          const row = stmt.get(repoId, oids[i]);
+          if (row) found.set(oids[i], row.size);
+          if (i % LOOKUPS_PER_TURN === LOOKUPS_PER_TURN - 1) await new Promise((r) => setImmediate(r));
+        }
+        return found;
+      },
       registering: sqliteRegisteringOf(db, repoId),
       close: () => db.close(),
     };

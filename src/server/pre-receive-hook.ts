@@ -17,13 +17,13 @@
  * smudge what hub clients check out as text, or the other way round), and the repository must
  * hold the object it names at the size it states.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { classifyBlob, GIT_LFS_READ_BYTES } from '../formats/lfs-pointer-reading.js';
 import { checkLfsObjects, type ObjectSize, type PresenceEnv, type WrongPointer } from './lfs-presence.js';
-import { lowerPriority } from './background-priority.js';
+import { BACKGROUND_NICE } from './background-priority.js';
+import { launch, type Launched } from './launcher.js';
 import { defaultBranchAfter, setHead } from './default-branch.js';
 
 /** A ref update as git gives it to the hook. */
@@ -81,14 +81,13 @@ export function parseRefUpdates(text: string): RefUpdate[] {
   return updates;
 }
 
-function git(args: string[], env: NodeJS.ProcessEnv, cwd: string): ChildProcessWithoutNullStreams {
-  const child = spawn('git', args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-  lowerPriority(child.pid);
-  return child;
+/** Starts git at the background priority: through the server's launcher when the check runs in `hub serve` (launcher.ts), else spawned. */
+function git(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Launched> {
+  return launch('git', args, { env, cwd, nice: BACKGROUND_NICE });
 }
 
 /** Resolves when `child` exits 0; rejects with its stderr otherwise. */
-function succeeded(child: ChildProcessWithoutNullStreams, what: string): Promise<void> {
+function succeeded(child: Launched, what: string): Promise<void> {
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < 4096) stderr += chunk.toString('utf8');
@@ -106,8 +105,10 @@ function succeeded(child: ChildProcessWithoutNullStreams, what: string): Promise
 async function newBlobs(newIds: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Array<{ id: string; size: number; path: string }>> {
   // rev-list --objects prints `<id> <path>` (the path empty for commits); cat-file with %(rest)
   // echoes the path, so one pipe gives type, size and path of every new object
-  const revList = git(['rev-list', '--objects', '--stdin', '--not', '--all'], env, cwd);
-  const check = git(['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)'], env, cwd);
+  const [revList, check] = await Promise.all([
+    git(['rev-list', '--objects', '--stdin', '--not', '--all'], env, cwd),
+    git(['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)'], env, cwd),
+  ]);
   const done = Promise.all([succeeded(revList, 'git rev-list'), succeeded(check, 'git cat-file --batch-check')]);
   done.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
   revList.stdin.on('error', () => {}); // reported through its exit status
@@ -128,7 +129,7 @@ async function newBlobs(newIds: string[], env: NodeJS.ProcessEnv, cwd: string): 
  * `git cat-file --batch`, calling `onHead` in order; the rest of each blob streams past unkept.
  */
 async function readHeads(ids: string[], env: NodeJS.ProcessEnv, cwd: string, onHead: (index: number, head: Buffer, size: number) => void): Promise<void> {
-  const cat = git(['cat-file', '--batch'], env, cwd);
+  const cat = await git(['cat-file', '--batch'], env, cwd);
   const done = succeeded(cat, 'git cat-file --batch');
   done.catch(() => {}); // awaited below
   cat.stdin.on('error', () => {});
@@ -235,8 +236,8 @@ export async function runPreReceive(opts: PreReceiveOptions = {}): Promise<numbe
       write(refusalMessage(wrong, pointers, ambiguous));
       return 1;
     }
-    const head = defaultBranchAfter(cwd, updates);
-    if (head !== undefined && setHead(cwd, head)) write(`hub: the repository's default branch is now ${head.slice('refs/heads/'.length)}\n`);
+    const head = await defaultBranchAfter(cwd, updates);
+    if (head !== undefined && (await setHead(cwd, head))) write(`hub: the repository's default branch is now ${head.slice('refs/heads/'.length)}\n`);
     return 0;
   } catch (err) {
     // fail closed: a push that cannot be checked is not accepted

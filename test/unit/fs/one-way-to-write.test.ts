@@ -21,8 +21,8 @@ const ALLOWED: Record<string, string> = {
   'src/server/hf-attributes.ts: writeFile': 'the commit\'s new .gitattributes as a scratch file (O_EXCL) in its private work directory',
   'src/server/git-write.ts: writeFile': 'a pack in the commit\'s private work directory, handed to git index-pack and removed',
   'src/server/receive-file.ts: createWriteStream': 'an upload (basic LFS, a hub-chunks or Xet xorb, a Xet shard) lands in the server tmp directory (O_EXCL) and is verified and ingested from there',
-  'src/server/default-branch.ts: writeFileSync': "HEAD.lock (O_EXCL), git's own lock file for HEAD, renamed over HEAD as git does",
-  'src/server/default-branch.ts: renameSync': "HEAD.lock renamed over HEAD, as git updates it",
+  'src/server/default-branch.ts: writeFile': "HEAD.lock (O_EXCL), git's own lock file for HEAD, renamed over HEAD as git does",
+  'src/server/default-branch.ts: rename': "HEAD.lock renamed over HEAD, as git updates it",
   'src/server/server-key.ts: writeFileSync': 'a root key written whole under a temporary name (O_EXCL), then published with link(2) so two servers never both publish one',
 };
 
