@@ -274,7 +274,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const write = git.service === 'git-receive-pack' || service === 'git-receive-pack';
       const repo = await requireAccess(meta, id, found, write ? 'write' : 'read', 'git');
       const bareDir = repoDir(root, repo.type, repo.owner, repo.name);
-      if (git.service === 'git-receive-pack') refreshHook(bareDir, hookCommand); // a repository of an earlier version gets today's check
+      if (git.service === 'git-receive-pack') await refreshHook(bareDir, hookCommand); // a repository of an earlier version gets today's check
       const serve = () =>
         handleGitRequest(req, res, {
           projectRoot: join(root, 'repos'),

@@ -5,8 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -153,18 +153,23 @@ export async function createBareRepo(dir: string, opts: CreateBareRepoOptions): 
 /**
  * Brings the hook of the repository at `dir` up to date when it is not (a repository created by
  * an earlier version, or by a server installed elsewhere, keeps the script written then): called
- * before each push, a read of one small file when it is current.
+ * before each push, an asynchronous read of one small file when it is current.
  */
-export function refreshHook(dir: string, hookCommand: string): void {
+export async function refreshHook(dir: string, hookCommand: string): Promise<void> {
   const path = join(dir, 'hooks', 'pre-receive');
   const script = hookScript(hookCommand);
   let current: string | undefined;
   try {
-    current = readFileSync(path, 'utf8');
+    current = await readFile(path, 'utf8');
   } catch {
     // missing: written below
   }
-  if (current === script || !existsSync(join(dir, 'hooks'))) return; // no repository there: git says so
+  if (current === script) return;
+  try {
+    await access(join(dir, 'hooks'));
+  } catch {
+    return; // no repository there: git says so
+  }
   writeFileAtomic(path, script, { mode: 0o700 });
 }
 

@@ -10,7 +10,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { serverGitEnv } from './bare-repos.js';
 import { Breather } from './breather.js';
 import { BACKGROUND_NICE, lowerPriority } from './background-priority.js';
-import { launch } from './launcher.js';
+import { launch, type Launched } from './launcher.js';
 
 /** A commit as the HF API shows it: id, committer date (ISO 8601, UTC) and title. */
 export interface CommitInfo {
@@ -193,9 +193,10 @@ export class BareRepo {
   }
 
   /** A running `git cat-file blob <oid>`: read its stdout; kill it when done early. */
-  catBlob(oid: string): ChildProcessWithoutNullStreams {
+  async catBlob(oid: string): Promise<Launched> {
     if (!/^[0-9a-f]{40,64}$/.test(oid)) throw new Error(`not an object id: ${oid}`);
-    const child = spawnGit(this.dir, ['cat-file', 'blob', oid]);
+    // started off the event loop by the launcher (launcher.ts), at the background priority
+    const child = await launch('git', [`--git-dir=${this.dir}`, 'cat-file', 'blob', oid], { env: gitReadEnv(), nice: BACKGROUND_NICE });
     child.stdin.end();
     return child;
   }

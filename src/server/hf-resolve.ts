@@ -140,7 +140,7 @@ async function pipe(res: ServerResponse, pieces: AsyncIterable<Uint8Array>): Pro
 
 /** Streams bytes [start, end) of a git blob from `git cat-file blob`, stopping git once they are sent. */
 async function pipeBlob(res: ServerResponse, bare: BareRepo, oid: string, range: { start: number; end: number }): Promise<void> {
-  const child = bare.catBlob(oid);
+  const child = await bare.catBlob(oid);
   child.stderr.resume();
   const exited = new Promise<number | null>((resolve) => {
     child.on('error', () => resolve(-1));

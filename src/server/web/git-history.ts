@@ -140,7 +140,7 @@ export async function mergeBase(bare: BareRepo, a: string, b: string): Promise<s
 
 /** The first `max` bytes of blob `oid` (git stops once they are read: a large blob is never read whole). */
 export async function blobPrefix(bare: BareRepo, oid: string, max: number): Promise<Buffer> {
-  const child = bare.catBlob(oid);
+  const child = await bare.catBlob(oid);
   child.stderr.resume();
   const parts: Buffer[] = [];
   let have = 0;
