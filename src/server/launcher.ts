@@ -58,6 +58,10 @@ class HelperChild extends EventEmitter {
     const readable = sockets.slice(1);
     this.closesNeeded = readable.length + 1;
     for (const s of readable) s.once('close', () => this.closed());
+    // a socket, unlike a pipe, has a read side: when the child exits leaving bytes of its stdin
+    // unread, reading ours fails (ECONNRESET). Nothing is read from it; a caller that writes
+    // listens for its own errors as it would on a pipe
+    sockets[0].on('error', () => {});
   }
 
   get stdin(): Socket {

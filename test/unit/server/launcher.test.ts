@@ -64,6 +64,15 @@ describe('launcher', () => {
     expect([code, signal]).toEqual([null, 'SIGTERM']);
   });
 
+  it('survives a child that exits leaving its stdin unread (a socket reports that as a read error, where a pipe does not)', async () => {
+    expect(await startLauncher(HELPER)).toBe(true);
+    const child = await launch('sh', ['-c', 'exit 0']);
+    const done = outcome(child);
+    child.stdin.write(Buffer.alloc(200_000, 1));
+    expect((await done).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 200)); // an unhandled error would fail the run here
+  });
+
   it('reports a command that cannot start as spawn does (an error event)', async () => {
     expect(await startLauncher(HELPER)).toBe(true);
     const child = await launch('hub-no-such-command', []);
