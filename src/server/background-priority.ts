@@ -10,14 +10,14 @@ import { setPriority } from 'node:os';
 export const BACKGROUND_NICE = 10;
 
 /**
- * Lowers the priority of process or thread `id` (0: the calling thread) to BACKGROUND_NICE.
+ * Lowers the priority of process or thread `id` (0: the calling thread) to `nice` (BACKGROUND_NICE).
  * Best effort: where it is not permitted, or the process has already exited, the work runs at
  * the normal priority, which is only slower to yield.
  */
-export function lowerPriority(id: number | undefined): void {
+export function lowerPriority(id: number | undefined, nice = BACKGROUND_NICE): void {
   if (id === undefined) return;
   try {
-    setPriority(id, BACKGROUND_NICE);
+    setPriority(id, nice);
   } catch {
     // not permitted, or gone already: run at the normal priority
   }

@@ -20,9 +20,10 @@ import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'n
 import { EventEmitter, once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { setPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lowerPriority } from './background-priority.js';
 import type { LauncherReply, LauncherRequest } from './launcher-process.js';
 
 /** What the server uses of a child process; node's ChildProcess (spawned with pipes) is one. */
@@ -261,6 +262,7 @@ class Launcher {
 let current: Launcher | undefined;
 let script: string | undefined;
 let users = 0;
+let restarting: Promise<boolean> | undefined;
 
 /**
  * Starts this process's launcher (`hub serve` does, at start), from `helperScript` (default:
@@ -308,8 +310,9 @@ export function launcherPid(): number | undefined {
  */
 export async function launch(cmd: string, args: string[], opts: LaunchOptions = {}): Promise<Launched> {
   if (current?.gone && script && users > 0) {
-    current = undefined;
-    await startHelper(script);
+    // one new helper however many launches find the old one gone
+    restarting ??= startHelper(script).finally(() => (restarting = undefined));
+    await restarting;
   }
   if (current && !current.gone) {
     try {
@@ -332,12 +335,6 @@ export async function launch(cmd: string, args: string[], opts: LaunchOptions = 
     child.off('error', hold);
     if (early) child.emit('error', early);
   });
-  if (opts.nice !== undefined && child.pid !== undefined) {
-    try {
-      setPriority(child.pid, opts.nice);
-    } catch {
-      // not permitted, or gone already
-    }
-  }
+  if (opts.nice !== undefined) lowerPriority(child.pid, opts.nice);
   return child;
 }
