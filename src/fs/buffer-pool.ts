@@ -16,14 +16,17 @@ export class BufferPool {
   /** The buffers this pool made: only those are taken back. */
   private readonly made = new WeakSet<ArrayBuffer>();
 
-  /** `keep`: spare buffers kept at most (others given back are left to the garbage collector). */
-  constructor(readonly bytes: number, private readonly keep = Number.POSITIVE_INFINITY) {}
+  /**
+   * `keep`: spare buffers kept at most (others given back are left to the garbage collector).
+   * `alloc`: how a new buffer is made (fs/direct-io.ts makes page-aligned ones).
+   */
+  constructor(readonly bytes: number, private readonly keep = Number.POSITIVE_INFINITY, private readonly alloc: (bytes: number) => ArrayBuffer = newBuffer) {}
 
   /** A buffer of `length` bytes (at most `bytes`): a view of a spare one, or of a new one. */
   take(length = this.bytes): Buffer {
     if (length > this.bytes) throw new RangeError(`BufferPool: ${length} bytes asked of a pool of ${this.bytes}-byte buffers`);
     let ab = this.spare.pop();
-    if (!ab) this.made.add((ab = Buffer.allocUnsafeSlow(this.bytes).buffer as ArrayBuffer));
+    if (!ab) this.made.add((ab = this.alloc(this.bytes)));
     return Buffer.from(ab, 0, length);
   }
 
@@ -38,4 +41,8 @@ export class BufferPool {
   get spares(): number {
     return this.spare.length;
   }
+}
+
+function newBuffer(bytes: number): ArrayBuffer {
+  return Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer;
 }

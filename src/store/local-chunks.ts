@@ -4,6 +4,8 @@
  * per reader, and runs of neighbouring chunks read with one call.
  */
 import { BufferPool } from '../fs/buffer-pool.js';
+import { alignedArrayBuffer, blockCeil, DIRECT_BLOCK } from '../fs/direct-io.js';
+import { FormatError } from '../errors.js';
 import { readFully, readFullyAsync } from './xorb-reader.js';
 import type { ChunkHashList } from '../hash/chunk-hash-list.js';
 import { fromXetHex } from '../hash/xet-hex.js';
@@ -21,8 +23,8 @@ export class LocalChunkReader {
   private readonly exists = new Map<string, boolean>();
   /** Lookups by hash list: `has` at planning and `locate` at reading cost one round of queries. */
   private readonly found = new WeakMap<ChunkHashList, ChunkLocation[] | null>();
-  /** Buffers of readEach's long runs, reused once their data is released (fs/buffer-pool.ts). */
-  private readonly pool = new BufferPool(READ_SPAN);
+  /** Buffers of readEach's long runs, reused once their data is released (fs/buffer-pool.ts); page-aligned, and a block longer at each end, for direct reads. */
+  private readonly pool = new BufferPool(READ_SPAN + 2 * DIRECT_BLOCK, Number.POSITIVE_INFINITY, alignedArrayBuffer);
 
   constructor(private readonly store: Store) {}
 
@@ -71,15 +73,25 @@ export class LocalChunkReader {
    * The same, read on the thread pool (a download goes on receiving meanwhile), handed to
    * `each` run by run (at most READ_SPAN bytes each), in order. A run longer than half of
    * READ_SPAN is read into a reused buffer, given back when `each` calls `release`; a shorter
-   * one into a buffer of its own (a reused one would hold READ_SPAN for a few bytes).
+   * one into a buffer of its own (a reused one would hold READ_SPAN for a few bytes). A long run
+   * is read past the page cache (whole blocks around it: XorbHandle.readDirectAsync): its bytes
+   * go to a file and are not read again, and the store wrote them that way.
    */
   async readEach(where: readonly ChunkLocation[], each: (data: Uint8Array[], from: number, release: () => void) => void | Promise<void>): Promise<void> {
     let from = 0;
     for (const run of runsOf(where)) {
       const pooled = run.bytes > READ_SPAN / 2;
-      const buf = pooled ? this.pool.take(run.bytes) : Buffer.allocUnsafe(run.bytes);
-      await readFullyAsync(this.handle(run.xorb), buf, run.offset);
-      const views = viewsOf(run, buf);
+      let buf: Buffer;
+      let base = run.offset;
+      if (pooled) {
+        base -= run.offset % DIRECT_BLOCK;
+        buf = this.pool.take(blockCeil(run.offset + run.bytes) - base);
+        await readBlocks(this.handle(run.xorb), buf, base, run.offset + run.bytes - base);
+      } else {
+        buf = Buffer.allocUnsafe(run.bytes);
+        await readFullyAsync(this.handle(run.xorb), buf, run.offset);
+      }
+      const views = viewsOf(run, buf, base);
       let released = false;
       await each(views, from, () => {
         if (pooled && !released) this.pool.give(buf);
@@ -124,10 +136,20 @@ function runsOf(where: readonly ChunkLocation[]): Run[] {
   return runs;
 }
 
-/** The chunk data of `run` within `buf` (its records, read from `run.offset`). */
-function viewsOf(run: Run, buf: Buffer): Uint8Array[] {
+/** The chunk data of `run` within `buf` (read from file offset `base`, by default the run's own). */
+function viewsOf(run: Run, buf: Buffer, base = run.offset): Uint8Array[] {
   return run.members.map((w) => {
-    const at = w.offset - run.offset + CHUNK_HEADER_BYTES;
+    const at = w.offset - base + CHUNK_HEADER_BYTES;
     return buf.subarray(at, at + w.length);
   });
+}
+
+/** Reads the whole blocks of `buf` from `position` (direct where the handle can), needing at least `need` bytes: only the file's end may cut the rest short. */
+async function readBlocks(handle: XorbHandle, buf: Buffer, position: number, need: number): Promise<void> {
+  let at = handle.readDirectAsync ? Math.min(await handle.readDirectAsync(buf, position), need) : 0;
+  while (at < need) {
+    const n = await handle.readAsync(buf.subarray(at, need), position + at);
+    if (n === 0) throw new FormatError(`unexpected end of file at byte ${position + at}`, {}, 'bad_xorb');
+    at += n;
+  }
 }

@@ -9,6 +9,7 @@
  * a promise per read) for code that only ever runs on a local store (the CLI's own store, fsck,
  * gc); a `remote` backend throws `sync_on_object_store` from them.
  */
+import { closeDirect, directAligned, openDirect } from '../fs/direct-io.js';
 import { closeSync, existsSync, fstatSync, openSync, read, readSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { HubError, IntegrityError, fromFsError } from '../errors.js';
@@ -31,6 +32,13 @@ export interface XorbHandle {
   readonly remote?: boolean;
   /** The xorb's chunk table, when its backend keeps one (object storage: no header scan needed). */
   readonly table?: ChunkTable;
+  /**
+   * `read`/`readAsync` past the page cache (a local file: fs/direct-io.ts), for bulk reads that
+   * keep nothing: `into` from alignedArrayBuffer, `position` and `into.length` whole blocks, else
+   * (or where the file system refuses) an ordinary read. A read may end short only at the file's end.
+   */
+  readDirect?(into: Uint8Array, position: number): number;
+  readDirectAsync?(into: Uint8Array, position: number): Promise<number>;
   close(): void;
 }
 
@@ -121,11 +129,50 @@ export abstract class LocalXorbBackend implements XorbBackend {
 /** A handle on any local file (a stored xorb, or one just received and not yet verified). */
 export function openFileHandle(path: string): XorbHandle {
   const fd = openSync(path, 'r');
+  // the direct descriptor opens at the first direct read; -2: not yet, -1: none or turned off
+  // (a refused one stays open until close: another read of it may still be in flight)
+  let direct = -2;
+  let opened = -1;
+  const readAsyncOn = (from: number, into: Uint8Array, position: number): Promise<number> => new Promise((resolve, reject) => read(from, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n))));
+  const directFd = (into: Uint8Array, position: number): number => {
+    if (!directAligned(into, position)) return -1;
+    if (direct === -2) opened = direct = openDirect(path, true);
+    return direct;
+  };
+  const refused = (err: unknown): void => {
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+    direct = -1;
+  };
   return {
     size: fstatSync(fd).size,
     read: (into, position) => readSync(fd, into, 0, into.length, position),
-    readAsync: (into, position) => new Promise((resolve, reject) => read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n)))),
-    close: () => closeSync(fd),
+    readAsync: (into, position) => readAsyncOn(fd, into, position),
+    readDirect(into, position) {
+      const d = directFd(into, position);
+      if (d >= 0) {
+        try {
+          return readSync(d, into, 0, into.length, position);
+        } catch (err) {
+          refused(err);
+        }
+      }
+      return readSync(fd, into, 0, into.length, position);
+    },
+    async readDirectAsync(into, position) {
+      const d = directFd(into, position);
+      if (d >= 0) {
+        try {
+          return await readAsyncOn(d, into, position);
+        } catch (err) {
+          refused(err);
+        }
+      }
+      return readAsyncOn(fd, into, position);
+    },
+    close() {
+      closeSync(fd);
+      closeDirect(opened);
+    },
   };
 }
 

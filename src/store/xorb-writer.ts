@@ -7,8 +7,14 @@
  * nothing that a reader could see exists. Buffers waiting for the disk are bounded by the
  * caller awaiting `drained()`; they come from a pool that the writers of one file share
  * (`xorbBufferPool`), so a file of many xorbs allocates a handful of buffers, not one per 4 MiB.
+ *
+ * Where the file system allows, the records go to the disk past the page cache (O_DIRECT,
+ * fs/direct-io.ts): whole 4 KiB blocks from page-aligned buffers, the last partial block of each
+ * buffer carried into the next, and only the xorb's final partial block written through the page
+ * cache. A refused direct write turns direct writes off for the xorb and writes as before.
  */
 import { closeSync, fsync, mkdirSync, openSync, unlink, write } from 'node:fs';
+import { alignedArrayBuffer, closeDirect, DIRECT_BLOCK, openDirect } from '../fs/direct-io.js';
 import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS, encodeChunkHeader } from '../formats/xorb.js';
 import { xorbHash, type MerkleHashers } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
@@ -23,9 +29,9 @@ const BUFFER_BYTES = 4 << 20;
 /** Bytes handed to the thread pool and not yet written past which `drained()` waits. */
 const WRITE_AHEAD = 8 << 20;
 
-/** A pool of the writers' buffers: enough for the writes `drained()` lets wait, the one being filled and one spare. */
+/** A pool of the writers' buffers (page-aligned, for direct writes): enough for the writes `drained()` lets wait, the one being filled and one spare. */
 export function xorbBufferPool(): BufferPool {
-  return new BufferPool(BUFFER_BYTES, WRITE_AHEAD / BUFFER_BYTES + 2);
+  return new BufferPool(BUFFER_BYTES, WRITE_AHEAD / BUFFER_BYTES + 2, alignedArrayBuffer);
 }
 
 /** A sealed xorb: complete, named, and durable once `durable` resolves. */
@@ -45,6 +51,9 @@ export interface WrittenXorb {
 export class XorbWriter {
   private readonly tmp: string;
   private readonly fd: number;
+  /** The same file opened O_DIRECT (-1: none, or turned off by a refused write). */
+  private direct: number;
+  private directWritten = 0;
   /** The buffer being filled (taken from the pool at the first record after a flush). */
   private buffer: Buffer | undefined;
   private buffered = 0;
@@ -62,6 +71,12 @@ export class XorbWriter {
     mkdirSync(paths.tmp, { recursive: true });
     this.tmp = tmpPathFor(paths.tmp, 'xorb');
     this.fd = openSync(this.tmp, 'wx', 0o644);
+    this.direct = openDirect(this.tmp);
+  }
+
+  /** Bytes written past the page cache so far (0 where the file system or a refused write turned that off). */
+  get directBytes(): number {
+    return this.directWritten;
   }
 
   /** Number of chunks appended. */
@@ -94,23 +109,51 @@ export class XorbWriter {
     while (this.writing > WRITE_AHEAD) await this.writes;
   }
 
-  /** Hands the buffered records to the thread pool; the buffer goes back to the pool once written. */
-  private flush(): void {
+  /**
+   * Hands the buffered records to the thread pool; the buffer goes back to the pool once written.
+   * While writing direct, all but the xorb's last write are whole blocks: the partial block at the
+   * end of the buffer starts the next buffer instead.
+   */
+  private flush(last = false): void {
     const buf = this.buffer;
     if (!buf || !this.buffered) return;
-    const n = this.buffered;
-    const position = this.written;
-    const { fd } = this;
-    this.written += n;
-    this.writing += n;
+    const carry = this.direct >= 0 && !last ? this.buffered % DIRECT_BLOCK : 0;
+    const n = this.buffered - carry;
     this.buffer = undefined;
     this.buffered = 0;
+    if (carry) {
+      this.buffer = this.pool.take();
+      this.buffer.set(buf.subarray(n, n + carry));
+      this.buffered = carry;
+    }
+    if (n === 0) return this.pool.give(buf);
+    const position = this.written;
+    this.written += n;
+    this.writing += n;
     this.writes = this.writes.then(async () => {
-      for (let at = 0; at < n; ) at += await writeAt(fd, buf, at, n - at, position + at);
+      await this.writeOut(buf, n, position);
       this.writing -= n;
       this.pool.give(buf);
     });
     this.writes.catch(() => {}); // met by seal's durable, drained or abort
+  }
+
+  /** Writes `buf[0, n)` at `position`: its whole blocks direct when possible, the rest through the page cache. */
+  private async writeOut(buf: Buffer, n: number, position: number): Promise<void> {
+    let at = 0;
+    if (this.direct >= 0 && position % DIRECT_BLOCK === 0) {
+      const whole = n - (n % DIRECT_BLOCK);
+      try {
+        // a short direct write ends direct writing here: the rest goes through the page cache
+        if (whole) at = await writeAt(this.direct, buf, 0, whole, position);
+        this.directWritten += at;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+        closeDirect(this.direct); // refused (an unaligned buffer or block size): write as before from now on
+        this.direct = -1;
+      }
+    }
+    while (at < n) at += await writeAt(this.fd, buf, at, n - at, position + at);
   }
 
   /**
@@ -120,7 +163,7 @@ export class XorbWriter {
    */
   seal(): SealedXorb {
     if (this.chunks.length === 0) throw new RangeError('cannot seal an empty xorb');
-    this.flush();
+    this.flush(true);
     this.closed = true;
     const xorb = xetHex(xorbHash(this.chunks.map((c) => ({ hash: c.hash, size: c.length })), this.hashers));
     const { fd, tmp, backend, chunks } = this;
@@ -133,6 +176,7 @@ export class XorbWriter {
           if (!backend.remote) await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
         } finally {
           closeSync(fd);
+          closeDirect(this.direct);
         }
         // Same hash means same bytes: a xorb already there (a concurrent or earlier add) stays.
         await backend.commitAsync(tmp, xorb, chunkTable(chunks));
@@ -152,6 +196,7 @@ export class XorbWriter {
     this.buffer = undefined;
     await this.writes.catch(() => {});
     closeSync(this.fd);
+    closeDirect(this.direct);
     await new Promise<void>((resolve) => unlink(this.tmp, () => resolve())); // gone already is fine
   }
 }

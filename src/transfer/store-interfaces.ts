@@ -92,6 +92,8 @@ export interface XorbReader {
   readonly size: number;
   /** Reads up to `into.length` bytes at `position`; returns how many (0 at the end). */
   read(into: Uint8Array, position: number): number;
+  /** The same past the page cache, when the store can (store/xorb-backend.ts, XorbHandle.readDirect). */
+  readDirect?(into: Uint8Array, position: number): number;
   close(): void;
 }
 

@@ -14,8 +14,14 @@
  * sends a xorb this way to a server that reads slowly and compares every byte; a change in
  * either library that held pieces longer would fail it, and a server would refuse the xorb
  * (its chunk hashes).
+ *
+ * The buffers are page-aligned and each piece is read past the page cache where the store allows
+ * (XorbHandle.readDirect): the store writes xorbs that way too, so a push right after an add
+ * finds them on disk, and reading them through the page cache would cost the memory the add
+ * saved (docs/performance.md, "Xorbs past the page cache").
  */
 import { IntegrityError } from '../errors.js';
+import { alignedArrayBuffer, blockCeil } from '../fs/direct-io.js';
 import type { UploadSource } from './store-interfaces.js';
 
 /** Bytes per piece. */
@@ -28,10 +34,13 @@ const RING = 3;
 export function* xorbPieces(source: Pick<UploadSource, 'openXorb'>, xorb: string, sent: (n: number) => void): Generator<Uint8Array> {
   const h = source.openXorb(xorb);
   try {
-    const ring = Array.from({ length: Math.min(RING, Math.ceil(h.size / UPLOAD_PIECE)) }, () => Buffer.allocUnsafe(UPLOAD_PIECE));
+    const ring = Array.from({ length: Math.min(RING, Math.ceil(h.size / UPLOAD_PIECE)) }, () => Buffer.from(alignedArrayBuffer(UPLOAD_PIECE), 0, UPLOAD_PIECE));
     for (let at = 0, k = 0; at < h.size; k++) {
-      const buf = ring[k % ring.length].subarray(0, Math.min(UPLOAD_PIECE, h.size - at));
+      const piece = ring[k % ring.length];
+      const buf = piece.subarray(0, Math.min(UPLOAD_PIECE, h.size - at));
       let filled = 0;
+      // whole blocks from a block boundary, so the last piece may be read direct too (it ends short at the file's end)
+      if (h.readDirect) filled = Math.min(h.readDirect(piece.subarray(0, blockCeil(buf.length)), at), buf.length);
       while (filled < buf.length) {
         const n = h.read(buf.subarray(filled), at + filled);
         if (n === 0) throw new IntegrityError(`xorb ${xorb} of the local store is shorter than ${h.size} bytes`, { data: { xorb } }, 'corrupt_xorb');
