@@ -21,9 +21,17 @@ export const DIRECT_BLOCK = 4096;
 
 const WASM_PAGE = 65536;
 
-/** A new buffer of `bytes` (rounded up to 64 KiB) whose address is page-aligned. */
+/**
+ * A new buffer of `bytes` (rounded up to 64 KiB) whose address is page-aligned. Where V8 cannot
+ * make one (a WebAssembly memory reserves its address space whole: a low `ulimit -v` refuses
+ * it), an ordinary buffer: direct I/O from it is refused and falls back, nothing fails.
+ */
 export function alignedArrayBuffer(bytes: number): ArrayBuffer {
-  return new WebAssembly.Memory({ initial: Math.ceil(bytes / WASM_PAGE) }).buffer;
+  try {
+    return new WebAssembly.Memory({ initial: Math.ceil(bytes / WASM_PAGE) }).buffer;
+  } catch {
+    return Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer;
+  }
 }
 
 /** A descriptor of the existing file `path` that bypasses the page cache (write-only unless `read`); -1 where the system or file system has none. */

@@ -34,7 +34,9 @@ const RING = 3;
 export function* xorbPieces(source: Pick<UploadSource, 'openXorb'>, xorb: string, sent: (n: number) => void): Generator<Uint8Array> {
   const h = source.openXorb(xorb);
   try {
-    const ring = Array.from({ length: Math.min(RING, Math.ceil(h.size / UPLOAD_PIECE)) }, () => Buffer.from(alignedArrayBuffer(UPLOAD_PIECE), 0, UPLOAD_PIECE));
+    const count = Math.min(RING, Math.ceil(h.size / UPLOAD_PIECE));
+    const memory = alignedArrayBuffer(count * UPLOAD_PIECE); // one aligned allocation for the ring
+    const ring = Array.from({ length: count }, (_, i) => Buffer.from(memory, i * UPLOAD_PIECE, UPLOAD_PIECE));
     for (let at = 0, k = 0; at < h.size; k++) {
       const piece = ring[k % ring.length];
       const buf = piece.subarray(0, Math.min(UPLOAD_PIECE, h.size - at));
