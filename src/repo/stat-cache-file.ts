@@ -15,7 +15,7 @@ export function loadStatCache(paths: RepoPaths): StatCache {
 }
 
 /**
- * Saves the cache (atomically, fs/atomic-file.ts), stamping it with the current time. When a file it records was
+ * Saves the cache (atomically, not durably: fs/atomic-file.ts), stamping it with the current time. When a file it records was
  * modified within the fine racy margin (a file this command just wrote), it first waits out that
  * margin (at most 50 ms), so the entry is trusted next time instead of re-hashing the file, which
  * for a large file just checked out would mean reading it all again.
@@ -26,5 +26,6 @@ export function saveStatCache(paths: RepoPaths, cache: StatCache): void {
   const waitMs = Number(newest + RACY_FINE_NS - BigInt(Date.now()) * 1_000_000n) / 1e6;
   if (waitMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(Math.ceil(waitMs) + 1, 60));
   cache.writtenNs = BigInt(Date.now()) * 1_000_000n;
-  writeFileAtomic(join(paths.hubdir, 'stat-cache'), serializeStatCache(cache));
+  // a cache: not fsynced (fs/atomic-file.ts); entries are trusted only while the file's stat data match
+  writeFileAtomic(join(paths.hubdir, 'stat-cache'), serializeStatCache(cache), { durable: false });
 }

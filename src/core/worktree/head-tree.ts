@@ -39,7 +39,8 @@ function indexStat(paths: RepoPaths): { size: number; mtimeNs: string } | undefi
 export function recordIndexTree(paths: RepoPaths, tree: string | undefined): void {
   const st = indexStat(paths);
   if (!st || !tree) return;
-  writeFileAtomic(join(paths.hubdir, 'index-tree'), JSON.stringify({ tree, ...st } satisfies IndexState));
+  // a cache: not fsynced (fs/atomic-file.ts); a record whose size and mtime are not the index's is ignored
+  writeFileAtomic(join(paths.hubdir, 'index-tree'), JSON.stringify({ tree, ...st } satisfies IndexState), { durable: false });
 }
 
 /** True when the index on disk is unchanged since it was recorded as holding `tree`. */
