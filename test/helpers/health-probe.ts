@@ -8,11 +8,11 @@
 // The probe opens its connection, and has one answer on it, before it reports ready (the attack
 // starts then): what it measures is how long the server takes to answer health on a connection it
 // already holds, while the attack runs. Opened at the same moment as an attack's burst of 30
-// connections, the probe's own connection waited in the accept queue behind them, and its first
-// answer took 130-215 ms in 4 of 20 runs of the stalled-bodies attack (on the code before and
-// after the tenth session alike), every later one 3-48 ms: that first figure was the kernel's
-// accept order plus the work on 30 other requests, not a stall of the server (which reported no
-// late tick). docs/server.md names it, under the tests of "No request stalls the server".
+// connections, the probe's own connection waited in the accept queue behind them: an answer took
+// 132-216 ms in 5 of 36 runs of the stalled-bodies attack (on the code before and after the tenth
+// session alike; the two whose place was logged were the first answer), later ones 2-48 ms: the
+// kernel's accept order plus the work on 30 other requests, not a stall of the server (which
+// reported no late tick). docs/server.md names it, under the tests of "No request stalls the server".
 import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 
