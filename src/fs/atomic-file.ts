@@ -9,7 +9,8 @@
  * Refs, the index, credentials, manifests, download records and downloaded files are written here
  * durably. Caches a crash may take back (the stat cache, the index's tree record) pass `durable:
  * false`: their readers check every entry against the file it describes, and an fsync pair costs
- * 10-60 ms on this project's VMs, at the end of every pull and checkout. Loose git objects and working-tree files, large ones included, pass
+ * 10-60 ms on this project's VMs, at the end of every pull and checkout. Loose git objects and
+ * working-tree files, large ones included, pass
  * `durable: false` (still atomic and verified, not fsynced), as git itself does by default: an
  * fsync costs 0.4-1 ms per file on the machines measured, which would make a commit or checkout
  * of 100,000 small files take minutes, and a large file's fsync waits for the disk to take all

@@ -5,7 +5,6 @@
  */
 import { BufferPool } from '../fs/buffer-pool.js';
 import { alignedArrayBuffer, blockCeil, DIRECT_BLOCK } from '../fs/direct-io.js';
-import { FormatError } from '../errors.js';
 import { readFully, readFullyAsync } from './xorb-reader.js';
 import type { ChunkHashList } from '../hash/chunk-hash-list.js';
 import { fromXetHex } from '../hash/xet-hex.js';
@@ -146,10 +145,6 @@ function viewsOf(run: Run, buf: Buffer, base = run.offset): Uint8Array[] {
 
 /** Reads the whole blocks of `buf` from `position` (direct where the handle can), needing at least `need` bytes: only the file's end may cut the rest short. */
 async function readBlocks(handle: XorbHandle, buf: Buffer, position: number, need: number): Promise<void> {
-  let at = handle.readDirectAsync ? Math.min(await handle.readDirectAsync(buf, position), need) : 0;
-  while (at < need) {
-    const n = await handle.readAsync(buf.subarray(at, need), position + at);
-    if (n === 0) throw new FormatError(`unexpected end of file at byte ${position + at}`, {}, 'bad_xorb');
-    at += n;
-  }
+  const at = handle.readDirectAsync ? Math.min(await handle.readDirectAsync(buf, position), need) : 0;
+  if (at < need) await readFullyAsync(handle, buf.subarray(at, need), position + at);
 }

@@ -12,8 +12,6 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BufferPool } from '../../../src/fs/buffer-pool.js';
 import { ChunkHashList } from '../../../src/hash/chunk-hash-list.js';
-import { xetHex } from '../../../src/hash/xet-hex.js';
-import { xorbChunkHashes } from '../../../src/store/chunk-api.js';
 import { addFile } from '../../../src/store/ingest.js';
 import { LocalChunkReader } from '../../../src/store/local-chunks.js';
 import { xorbPath } from '../../../src/store/paths.js';
@@ -22,6 +20,7 @@ import { Store } from '../../../src/store/store.js';
 import { XorbFile } from '../../../src/store/xorb-reader.js';
 import { XorbWriter } from '../../../src/store/xorb-writer.js';
 import { xorbPieces } from '../../../src/transfer/xorb-pieces.js';
+import { fileChunkHashes } from '../../helpers/file-chunk-hashes.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 import { mulberry32Bytes } from '../../helpers/vectors.js';
 
@@ -145,14 +144,7 @@ describe('the store past the page cache (O_DIRECT)', () => {
     writeFileSync(join(dir, 'f'), data);
     const { oid } = await addFile(store, join(dir, 'f'));
     const terms = requireManifest(store, oid).terms;
-    const hashes = terms.flatMap((t) => {
-      const f = XorbFile.open(store.xorbs, t.xorb);
-      try {
-        return xorbChunkHashes(store, f).slice(t.chunkStart, t.chunkEnd).map((h) => xetHex(h));
-      } finally {
-        f.close();
-      }
-    });
+    const hashes = fileChunkHashes(store, oid);
     const reader = new LocalChunkReader(store);
     try {
       // from the 7th chunk on: the first run starts inside a block

@@ -2,13 +2,10 @@ import { ChunkHashList } from '../../../src/hash/chunk-hash-list.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { xetHex } from '../../../src/hash/xet-hex.js';
-import { xorbChunkHashes } from '../../../src/store/chunk-api.js';
 import { addFile } from '../../../src/store/ingest.js';
 import { LocalChunkReader } from '../../../src/store/local-chunks.js';
-import { requireManifest } from '../../../src/store/reassemble.js';
 import { Store } from '../../../src/store/store.js';
-import { XorbFile } from '../../../src/store/xorb-reader.js';
+import { fileChunkHashes } from '../../helpers/file-chunk-hashes.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 import { mulberry32Bytes } from '../../helpers/vectors.js';
 
@@ -20,14 +17,7 @@ describe('LocalChunkReader.readEach', () => {
     const store = await Store.open(join(dir, 'store'));
     try {
       const { oid } = await addFile(store, join(dir, 'f'));
-      const hashes = requireManifest(store, oid).terms.flatMap((t) => {
-        const f = XorbFile.open(store.xorbs, t.xorb);
-        try {
-          return xorbChunkHashes(store, f).slice(t.chunkStart, t.chunkEnd).map((h) => xetHex(h));
-        } finally {
-          f.close();
-        }
-      });
+      const hashes = fileChunkHashes(store, oid);
       const reader = new LocalChunkReader(store);
       try {
         const where = reader.locate(ChunkHashList.fromHex(hashes)!)!;
