@@ -9,12 +9,14 @@
  * the device's block; node's Buffers are not page-aligned (malloc), a WebAssembly.Memory's
  * backing store is (V8 maps it whole), so aligned buffers are made of those. Everything here
  * falls back to ordinary I/O: a file system without O_DIRECT (tmpfs) refuses the open, and a
- * refused read or write (EINVAL) turns the descriptor off. HUB_DIRECT_IO=0 turns it all off.
+ * refused read or write (EINVAL) turns the descriptor off. HUB_DIRECT_IO=0 (or false, no, off) turns
+ * it all off.
  *
  * A direct read of blocks whose newest bytes are still in the page cache is coherent: the kernel
  * writes those pages back before it reads (and a direct write drops the cached pages it covers).
  */
 import { closeSync, constants, openSync } from 'node:fs';
+import { UsageError } from '../errors.js';
 
 /** The alignment asked of direct writes: a page, which covers every logical block size Linux uses. */
 export const DIRECT_BLOCK = 4096;
@@ -34,10 +36,21 @@ export function alignedArrayBuffer(bytes: number): ArrayBuffer {
   }
 }
 
+const ON = ['1', 'true', 'yes', 'on'];
+const OFF = ['0', 'false', 'no', 'off'];
+
+/** Whether HUB_DIRECT_IO lets the store bypass the page cache: unset, '', 1, true, yes, on (any case) do; 0, false, no, off do not; anything else is exit 2 (checked when every command starts). */
+export function directIoFrom(env: NodeJS.ProcessEnv): boolean {
+  const v = env.HUB_DIRECT_IO;
+  if (v === undefined || v === '' || ON.includes(v.toLowerCase())) return true;
+  if (OFF.includes(v.toLowerCase())) return false;
+  throw new UsageError(`HUB_DIRECT_IO must be 1 or 0 (or true/false, yes/no, on/off), not '${v}'`, { data: { variable: 'HUB_DIRECT_IO', value: v } }, 'bad_environment');
+}
+
 /** A descriptor of the existing file `path` that bypasses the page cache (write-only unless `read`); -1 where the system or file system has none. */
 export function openDirect(path: string, read = false): number {
   const flag = (constants as Record<string, number>).O_DIRECT;
-  if (!flag || process.env.HUB_DIRECT_IO === '0') return -1;
+  if (!flag || !directIoFrom(process.env)) return -1;
   try {
     return openSync(path, (read ? constants.O_RDONLY : constants.O_WRONLY) | flag);
   } catch {

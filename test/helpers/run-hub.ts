@@ -29,7 +29,7 @@ export interface RunHubOptions {
 }
 
 /** Variables of the parent that would make a test depend on the machine it runs on. */
-const SCRUBBED = ['FORCE_COLOR', 'NO_COLOR', 'HUB_HOME', 'HUB_TOKEN', 'HUB_ENDPOINT', 'HUB_OFFLINE', 'HUB_CONCURRENCY', 'HUB_RETRIES', 'HUB_TRANSFER', 'HUB_XET_COMPRESSION'];
+const SCRUBBED = ['FORCE_COLOR', 'NO_COLOR', 'HUB_HOME', 'HUB_TOKEN', 'HUB_ENDPOINT', 'HUB_OFFLINE', 'HUB_CONCURRENCY', 'HUB_RETRIES', 'HUB_TRANSFER', 'HUB_XET_COMPRESSION', 'HUB_DIRECT_IO'];
 
 const homes = new Map<string, string>();
 

@@ -1,5 +1,5 @@
 /**
- * Issue 12 point 6: HUB_RETRIES, HUB_CONCURRENCY and HUB_OFFLINE are checked when a command
+ * Issue 12 point 6: HUB_RETRIES, HUB_CONCURRENCY, HUB_OFFLINE (and HUB_DIRECT_IO) are checked when a command
  * starts, the same way for every command: exit 2, one line naming the variable and what it may be.
  */
 import { readdirSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { registerCommands } from '../../../src/cli/commands/index.js';
 import { main } from '../../../src/cli/main.js';
 import { createProgram, processRuntime } from '../../../src/cli/program.js';
 import { isOffline } from '../../../src/core/sync/offline.js';
+import { directIoFrom } from '../../../src/fs/direct-io.js';
 import { attemptsFrom } from '../../../src/transfer/retry.js';
 import { concurrencyFrom } from '../../../src/transfer/transfer-queue.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
@@ -54,6 +55,7 @@ describe('environment variables checked at the start of every command', () => {
     [{ HUB_RETRIES: 'lots' }, "HUB_RETRIES must be a whole number from 1 to 20, not 'lots'"],
     [{ HUB_CONCURRENCY: '0' }, "HUB_CONCURRENCY must be a whole number from 1 to 64, not '0'"],
     [{ HUB_OFFLINE: 'maybe' }, "HUB_OFFLINE must be 1 or 0 (or true/false, yes/no, on/off), not 'maybe'"],
+    [{ HUB_DIRECT_IO: 'direct' }, "HUB_DIRECT_IO must be 1 or 0 (or true/false, yes/no, on/off), not 'direct'"],
   ];
 
   it('every command exits 2 with one line naming the variable and its range, before doing anything', async () => {
@@ -94,5 +96,11 @@ describe('the values each variable takes', () => {
     for (const on of ['1', 'true', 'TRUE', 'yes', 'On']) expect(isOffline({ env: { HUB_OFFLINE: on } }), on).toBe(true);
     for (const off of [undefined, '', '0', 'false', 'No', 'off']) expect(isOffline({ env: { HUB_OFFLINE: off } }), String(off)).toBe(false);
     for (const bad of ['2', 'offline', 'y']) expect(() => isOffline({ env: { HUB_OFFLINE: bad } }), bad).toThrow(expect.objectContaining({ exitCode: 2, code: 'bad_environment' }));
+  });
+
+  it('HUB_DIRECT_IO: on unless 0/false/no/off, any case', () => {
+    for (const on of [undefined, '', '1', 'true', 'YES', 'on']) expect(directIoFrom({ HUB_DIRECT_IO: on }), String(on)).toBe(true);
+    for (const off of ['0', 'false', 'No', 'OFF']) expect(directIoFrom({ HUB_DIRECT_IO: off }), off).toBe(false);
+    for (const bad of ['2', 'direct', 'n']) expect(() => directIoFrom({ HUB_DIRECT_IO: bad }), bad).toThrow(expect.objectContaining({ exitCode: 2, code: 'bad_environment' }));
   });
 });
