@@ -34,6 +34,40 @@ export function replaceReleasingOld(tmp: string, path: string, tmpDir: string): 
   removeInBackground(aside);
 }
 
+/**
+ * The age past which a file's pages are taken to be clean: Linux writes dirty pages back once
+ * they are 30 s old (vm.dirty_expire_centisecs, its default).
+ */
+export const CLEAN_AFTER_MS = 30_000;
+
+/**
+ * Drops the page-cache pages of those of `paths` (existing files about to be replaced) that were
+ * last written over {@link CLEAN_AFTER_MS} ago, from one detached process: `dd iflag=nocache
+ * count=0` asks the kernel to discard a whole file's clean cached pages (posix_fadvise
+ * DONTNEED, which node does not expose). The files themselves do not change. Replacing a large
+ * file frees its pages anyway, at the rename; freeing them before the new file is written lets
+ * the new file's writes reuse them. On a VM whose free memory goes back to its host (free page
+ * reporting), writing into pages freed a moment ago costs a fraction of writing into pages the
+ * host took back (docs/performance.md, "Cold pages"). A younger file is left alone: its pages may
+ * still be dirty, and the kernel would start writing back what the replacement is about to
+ * discard unwritten. Best effort: a system without `dd` or the flag changes nothing.
+ */
+export function dropPagesInBackground(paths: readonly string[], now = Date.now()): void {
+  const old = paths.filter((p) => {
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    return st?.isFile() && st.mtimeMs < now - CLEAN_AFTER_MS;
+  });
+  if (!old.length) return;
+  try {
+    const script = 'for f do dd if="$f" iflag=nocache count=0 status=none; done 2>/dev/null';
+    const child = spawn('sh', ['-c', script, 'sh', ...old], { detached: true, stdio: 'ignore' });
+    child.once('error', () => undefined);
+    child.unref();
+  } catch {
+    /* no process could be started: the pages go at the rename, as they would have */
+  }
+}
+
 /** Removes `path` from a detached process (or at once, if none can be started). */
 export function removeInBackground(path: string): void {
   try {

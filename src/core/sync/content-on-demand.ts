@@ -18,7 +18,7 @@ import { listRemotes, type Remote } from '../../repo/remotes.js';
 import { getConfig, setConfig } from '../../repo/repository.js';
 import type { RepoPaths } from '../../repo/repository.js';
 import type { RepoSession } from '../worktree/repo-session.js';
-import { tmpDirOf } from '../worktree/materialize.js';
+import { releaseReplacedPages, tmpDirOf } from '../worktree/materialize.js';
 import { pathFilter } from '../worktree/path-filter.js';
 import { fetchContent, transferOptions } from './fetch-content.js';
 import { isOffline } from './offline.js';
@@ -52,6 +52,7 @@ export async function fetchNeededContent(s: RepoSession, needed: readonly Needed
   const bytes = needed.reduce((n, x) => n + x.size, 0);
   s.ctx.progress({ type: 'notice', level: 'info', message: `fetching ${needed.length} large file${needed.length === 1 ? '' : 's'} (${bytes} bytes) from ${remote.name}` });
   const access = await remoteAccess(s.ctx, { remote, place: s.paths });
+  releaseReplacedPages(s, needed);
   const fetched = await fetchContent(s.store, access.lfs('download'), [...needed], transferOptions(s.ctx, { dir: tmpDirOf(s), durable: false }));
   s.staged ??= new Map();
   for (const [oid, path] of fetched.staged ?? []) s.staged.set(oid, path);

@@ -30,7 +30,7 @@ import { fetchContent, transferOptions, type FetchedContent } from './fetch-cont
 import { isOffline } from './offline.js';
 import { saveIndex, withRepo, type RepoSession } from '../worktree/repo-session.js';
 import { pathFilter } from '../worktree/path-filter.js';
-import { dropStaged, ensureInStore, materialize, tmpDirOf } from '../worktree/materialize.js';
+import { dropStaged, ensureInStore, materialize, releaseReplacedPages, tmpDirOf } from '../worktree/materialize.js';
 import { statWorktreePath } from '../worktree/worktree-fs.js';
 import { looksLikePointer } from '../../formats/lfs-pointer.js';
 import { readFileSync } from 'node:fs';
@@ -72,6 +72,7 @@ export async function pull(ctx: CoreContext, opts: { remote?: string; revision?:
     const { revision, to } = await pullTarget(s.paths.gitdir, remoteName, head.branch, opts.revision, offline);
     const getContent = async (objects: Wanted[]): Promise<FetchedContent> => {
       if (offline) return fromStoreOnly(s, objects);
+      releaseReplacedPages(s, objects); // the old files' pages freed while the new ones download, for their writes to reuse
       // verified staging files in .git/hub/tmp: the checkout renames them instead of reassembling
       const fetched = await fetchContent(s.store, access.lfs('download'), objects, transferOptions(ctx, { dir: tmpDirOf(s), durable: false }));
       s.staged = fetched.staged;

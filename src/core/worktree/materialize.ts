@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { symlinkAtomic, writeFileAtomic } from '../../fs/atomic-file.js';
-import { replaceReleasingOld } from '../../fs/release-old.js';
+import { dropPagesInBackground, RELEASE_IN_BACKGROUND_BYTES, replaceReleasingOld } from '../../fs/release-old.js';
 import { IntegrityError, NotFoundError } from '../../errors.js';
 import type { GitIndexEntry } from '../../formats/git-index.js';
 import { indexEntryFromStat } from '../../formats/git-index-stat.js';
@@ -32,6 +32,20 @@ export function tmpDirOf(s: RepoSession): string {
   const dir = join(s.paths.hubdir, 'tmp');
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/**
+ * Before a download whose files will replace large working files: drops the cached pages of each
+ * file the stat cache knows to hold other content (a different LFS oid) than what `wanted` brings
+ * to its path, so the new file's writes reuse them (fs/release-old.ts says why). Only the cache:
+ * the files are untouched until materialize renames the new ones over them.
+ */
+export function releaseReplacedPages(s: RepoSession, wanted: ReadonlyArray<{ path: string; oid: string }>): void {
+  const replaced = wanted.filter((w) => {
+    const held = s.statCache.entries.get(w.path);
+    return held?.lfs && held.lfs.oid !== w.oid && held.size >= RELEASE_IN_BACKGROUND_BYTES;
+  });
+  dropPagesInBackground(replaced.map((w) => join(s.paths.workdir, w.path)));
 }
 
 /** Removes staging files a download left that no materialize took (e.g. a path that was skipped). */

@@ -1,10 +1,15 @@
 // replaceReleasingOld: the new file takes the old one's place at once; a large old file is moved
 // aside and removed in the background (nothing of it is left once the detached rm ran); a small
-// one is simply replaced; a failed replacement puts the old file back.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+// one is simply replaced; a failed replacement puts the old file back. dropPagesInBackground
+// empties the page cache of files last written over 30 s ago, and leaves younger ones (and every
+// file's bytes) alone: counted with `fincore` (util-linux), except on tmpfs, whose pages are the
+// files themselves.
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RELEASE_IN_BACKGROUND_BYTES, replaceReleasingOld } from '../../../src/fs/release-old.js';
+import { CLEAN_AFTER_MS, dropPagesInBackground, RELEASE_IN_BACKGROUND_BYTES, replaceReleasingOld } from '../../../src/fs/release-old.js';
 import { tmpDir as makeTmpDir } from '../../helpers/tmp-dir.js';
 
 async function until(cond: () => boolean, ms = 10_000): Promise<boolean> {
@@ -45,5 +50,33 @@ describe('replaceReleasingOld', () => {
     expect(() => replaceReleasingOld(join(dir, 'no-such-file'), large, tmpDir)).toThrow();
     expect(existsSync(large) && statSync(large).size).toBe(RELEASE_IN_BACKGROUND_BYTES);
     expect(readdirSync(tmpDir)).toEqual([]);
+  });
+});
+
+/** Pages of `path` in the page cache (fincore). */
+function cachedPages(path: string): number {
+  return Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'PAGES', path], { encoding: 'utf8' }).trim());
+}
+
+describe('dropPagesInBackground', () => {
+  const dir = makeTmpDir();
+  const onTmpfs = execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).trim() === 'tmpfs';
+
+  it.skipIf(onTmpfs)('drops the cached pages of a file written over 30 s ago, keeps a younger one\'s, changes no byte', async () => {
+    const old = join(dir, 'old.bin');
+    const young = join(dir, 'young.bin');
+    const bytes = randomBytes(4 << 20);
+    for (const p of [old, young]) writeFileSync(p, bytes);
+    execFileSync('sync', ['-d', old, young]); // clean pages: the kernel drops only those
+    const past = (Date.now() - CLEAN_AFTER_MS - 60_000) / 1000;
+    utimesSync(old, past, past);
+    for (const p of [old, young]) readFileSync(p);
+    const pages = (4 << 20) / 4096;
+    expect([cachedPages(old), cachedPages(young)]).toEqual([pages, pages]);
+    dropPagesInBackground([old, young, join(dir, 'no-such-file')]);
+    expect(await until(() => cachedPages(old) === 0), 'the old file\'s pages were dropped').toBe(true);
+    expect(cachedPages(young)).toBe(pages);
+    const sum = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+    expect([sum(readFileSync(old)), sum(readFileSync(young))]).toEqual([sum(bytes), sum(bytes)]);
   });
 });

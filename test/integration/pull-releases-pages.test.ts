@@ -1,0 +1,85 @@
+/**
+ * A pull that replaces a large working file drops the old file's cached pages while it downloads,
+ * so the new file's writes reuse them (fs/release-old.ts, docs/performance.md "Pages of the file a
+ * pull replaces"). The old file is kept alive here by a second hard link: after the pull its
+ * inode is no longer the working file's, and only the drop empties its cache (the rename and the
+ * background rm leave a linked inode's pages where they are). A file written less than 30 s
+ * before the pull keeps its pages: they may still be dirty. Pages are counted with `fincore`
+ * (util-linux); on tmpfs, whose pages are the files themselves, the test is skipped.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { linkSync, readFileSync, renameSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLEAN_AFTER_MS } from '../../src/fs/release-old.js';
+import { startHubServe, type TestServer } from '../helpers/hub-server.js';
+import { makeModel, mutateModel } from '../helpers/make-model.js';
+import { ID, localRepoWithRemote } from '../helpers/remote-repo.js';
+import { runHubJson } from '../helpers/run-hub.js';
+import { tmpDir } from '../helpers/tmp-dir.js';
+
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+/** Pages of `path` in the page cache (fincore). */
+function cachedPages(path: string): number {
+  return Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'PAGES', path], { encoding: 'utf8' }).trim());
+}
+
+async function until(cond: () => boolean, ms = 10_000): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (cond()) return true;
+  return cond();
+}
+
+const onTmpfs = execFileSync('stat', ['-f', '-c', '%T', tmpDir()], { encoding: 'utf8' }).trim() === 'tmpfs';
+
+describe.skipIf(onTmpfs)('a pull releases the pages of the large files it replaces', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startHubServe();
+  });
+  afterAll(async () => s?.stop());
+
+  it('drops the cache of an old file it replaces, keeps a young one\'s, and the old bytes stay whole', async () => {
+    const { dir: a, env: envA } = await localRepoWithRemote(s, 'admin/pages');
+    makeModel(join(a, 'old.safetensors'), '24MiB', 61);
+    makeModel(join(a, 'young.safetensors'), '24MiB', 62);
+    await runHubJson(['add', '-A'], { cwd: a, env: envA });
+    await runHubJson(['commit', '-m', 'rev1'], { cwd: a, env: envA });
+    await runHubJson(['push'], { cwd: a, env: envA });
+
+    const parent = tmpDir();
+    const envB = { ...ID, HUB_HOME: tmpDir(), HUB_TOKEN: s.adminToken };
+    await runHubJson(['clone', `${s.url}/admin/pages`, 'b'], { cwd: parent, env: envB });
+    const b = join(parent, 'b');
+    const rev1 = { old: sha(join(b, 'old.safetensors')), young: sha(join(b, 'young.safetensors')) };
+    execFileSync('sync'); // the clone's pages written back: clean, as a file cloned long ago
+    const past = (Date.now() - CLEAN_AFTER_MS - 60_000) / 1000;
+    utimesSync(join(b, 'old.safetensors'), past, past);
+    // second links: the inodes outlive the pull, with whatever pages they have
+    for (const f of ['old', 'young']) linkSync(join(b, `${f}.safetensors`), join(parent, `${f}.kept`));
+    // the new file times recorded (a link changes a file's ctime), so the pull reads neither file again
+    await runHubJson(['add', '-A'], { cwd: b, env: envB });
+    expect((await runHubJson(['status'], { cwd: b, env: envB })).clean).toBe(true);
+    for (const f of ['old', 'young']) readFileSync(join(parent, `${f}.kept`)); // every page cached
+    const pages = statSync(join(parent, 'old.kept')).size / 4096;
+    expect(cachedPages(join(parent, 'old.kept'))).toBeGreaterThanOrEqual(Math.floor(pages));
+
+    for (const f of ['old', 'young']) {
+      mutateModel(join(a, `${f}.safetensors`), join(a, 'next'), 0.1, f === 'old' ? 63 : 64);
+      renameSync(join(a, 'next'), join(a, `${f}.safetensors`));
+    }
+    await runHubJson(['add', '-A'], { cwd: a, env: envA });
+    await runHubJson(['commit', '-m', 'rev2'], { cwd: a, env: envA });
+    await runHubJson(['push'], { cwd: a, env: envA });
+    const pulled = await runHubJson(['pull'], { cwd: b, env: envB });
+    expect(pulled.written.sort()).toEqual(['old.safetensors', 'young.safetensors']);
+    for (const f of ['old', 'young']) expect(sha(join(b, `${f}.safetensors`))).toBe(sha(join(a, `${f}.safetensors`)));
+
+    expect(statSync(join(parent, 'old.kept')).ino).not.toBe(statSync(join(b, 'old.safetensors')).ino);
+    expect(await until(() => cachedPages(join(parent, 'old.kept')) === 0), "the replaced old file's pages were dropped").toBe(true);
+    // the young file was written by the clone a moment ago: left alone (its pages may be dirty)
+    expect(cachedPages(join(parent, 'young.kept'))).toBeGreaterThanOrEqual(Math.floor(pages));
+    expect({ old: sha(join(parent, 'old.kept')), young: sha(join(parent, 'young.kept')) }).toEqual(rev1);
+  });
+});
