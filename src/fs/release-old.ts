@@ -53,19 +53,26 @@ export const CLEAN_AFTER_MS = 30_000;
  * discard unwritten. Best effort: a system without `dd` or the flag changes nothing.
  */
 export function dropPagesInBackground(paths: readonly string[], now = Date.now()): void {
-  const old = paths.filter((p) => {
-    const st = lstatSync(p, { throwIfNoEntry: false });
-    return st?.isFile() && st.mtimeMs < now - CLEAN_AFTER_MS;
-  });
+  const old = writtenLongAgo(paths, now);
   if (!old.length) return;
   try {
-    const script = 'for f do dd if="$f" iflag=nocache count=0 status=none; done 2>/dev/null';
-    const child = spawn('sh', ['-c', script, 'sh', ...old], { detached: true, stdio: 'ignore' });
+    const child = spawn('sh', ['-c', DROP_SCRIPT, 'sh', ...old], { detached: true, stdio: 'ignore' });
     child.once('error', () => undefined);
     child.unref();
   } catch {
     /* no process could be started: the pages go at the rename, as they would have */
   }
+}
+
+/** Each file `dd` is asked to drop from the cache (its errors, e.g. a file gone meanwhile, ignored). */
+const DROP_SCRIPT = 'for f do dd if="$f" iflag=nocache count=0 status=none; done 2>/dev/null';
+
+/** Those of `paths` that are regular files last written over CLEAN_AFTER_MS before `now`. */
+function writtenLongAgo(paths: readonly string[], now: number): string[] {
+  return paths.filter((p) => {
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    return st?.isFile() && st.mtimeMs < now - CLEAN_AFTER_MS;
+  });
 }
 
 /** Removes `path` from a detached process (or at once, if none can be started). */
