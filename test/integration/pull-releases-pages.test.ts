@@ -15,25 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLEAN_AFTER_MS } from '../../src/fs/release-old.js';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
+import { cachedPages, onTmpfs, until } from '../helpers/page-cache.js';
 import { ID, localRepoWithRemote } from '../helpers/remote-repo.js';
 import { runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
-/** Pages of `path` in the page cache (fincore). */
-function cachedPages(path: string): number {
-  return Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'PAGES', path], { encoding: 'utf8' }).trim());
-}
-
-async function until(cond: () => boolean, ms = 10_000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (cond()) return true;
-  return cond();
-}
-
-const onTmpfs = execFileSync('stat', ['-f', '-c', '%T', tmpDir()], { encoding: 'utf8' }).trim() === 'tmpfs';
-
-describe.skipIf(onTmpfs)('a pull releases the pages of the large files it replaces', () => {
+describe.skipIf(onTmpfs(tmpDir()))('a pull releases the pages of the large files it replaces', () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await startHubServe();

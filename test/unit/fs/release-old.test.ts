@@ -10,12 +10,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSyn
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLEAN_AFTER_MS, dropPagesInBackground, RELEASE_IN_BACKGROUND_BYTES, replaceReleasingOld } from '../../../src/fs/release-old.js';
+import { cachedPages, onTmpfs, until } from '../../helpers/page-cache.js';
 import { tmpDir as makeTmpDir } from '../../helpers/tmp-dir.js';
-
-async function until(cond: () => boolean, ms = 10_000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (cond()) return true;
-  return cond();
-}
 
 describe('replaceReleasingOld', () => {
   it('replaces a large file at once and removes the old one in the background', async () => {
@@ -53,16 +49,9 @@ describe('replaceReleasingOld', () => {
   });
 });
 
-/** Pages of `path` in the page cache (fincore). */
-function cachedPages(path: string): number {
-  return Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'PAGES', path], { encoding: 'utf8' }).trim());
-}
-
 describe('dropPagesInBackground', () => {
   const dir = makeTmpDir();
-  const onTmpfs = execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).trim() === 'tmpfs';
-
-  it.skipIf(onTmpfs)('drops the cached pages of a file written over 30 s ago, keeps a younger one\'s, changes no byte', async () => {
+  it.skipIf(onTmpfs(dir))('drops the cached pages of a file written over 30 s ago, keeps a younger one\'s, changes no byte', async () => {
     const old = join(dir, 'old.bin');
     const young = join(dir, 'young.bin');
     const bytes = randomBytes(4 << 20);

@@ -6,7 +6,6 @@
  * in the page cache. On a file system without O_DIRECT (tmpfs) the tests that count pages are
  * skipped, and say so; the byte-for-byte tests run everywhere.
  */
-import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,12 +22,7 @@ import { xorbPieces } from '../../../src/transfer/xorb-pieces.js';
 import { fileChunkHashes } from '../../helpers/file-chunk-hashes.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 import { mulberry32Bytes } from '../../helpers/vectors.js';
-
-/** Pages of `path` in the page cache (fincore). */
-function cachedPages(path: string): number {
-  const out = execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'PAGES', path], { encoding: 'utf8' });
-  return Number(out.trim());
-}
+import { cachedPages } from '../../helpers/page-cache.js';
 
 /** True when the file system under `dir` takes O_DIRECT (asked of the kernel itself, not of openDirect, which HUB_DIRECT_IO=0 turns off). */
 function directWorks(dir: string): boolean {
