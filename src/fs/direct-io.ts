@@ -16,7 +16,7 @@
  * writes those pages back before it reads (and a direct write drops the cached pages it covers).
  */
 import { closeSync, constants, openSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { flagFrom } from '../env-flag.js';
 
 /** The alignment asked of direct writes: a page, which covers every logical block size Linux uses. */
 export const DIRECT_BLOCK = 4096;
@@ -36,15 +36,9 @@ export function alignedArrayBuffer(bytes: number): ArrayBuffer {
   }
 }
 
-const ON = ['1', 'true', 'yes', 'on'];
-const OFF = ['0', 'false', 'no', 'off'];
-
 /** Whether HUB_DIRECT_IO lets the store bypass the page cache: unset, '', 1, true, yes, on (any case) do; 0, false, no, off do not; anything else is exit 2 (checked when every command starts). */
 export function directIoFrom(env: NodeJS.ProcessEnv): boolean {
-  const v = env.HUB_DIRECT_IO;
-  if (v === undefined || v === '' || ON.includes(v.toLowerCase())) return true;
-  if (OFF.includes(v.toLowerCase())) return false;
-  throw new UsageError(`HUB_DIRECT_IO must be 1 or 0 (or true/false, yes/no, on/off), not '${v}'`, { data: { variable: 'HUB_DIRECT_IO', value: v } }, 'bad_environment');
+  return flagFrom(env, 'HUB_DIRECT_IO', true);
 }
 
 /** A descriptor of the existing file `path` that bypasses the page cache (write-only unless `read`); -1 where the system or file system has none. */

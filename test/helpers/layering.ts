@@ -3,7 +3,7 @@
  * `require()` and `import('x').T` type of a file under src/ is an edge between two layers (or to
  * a package), and edges against the dependency direction are reported with file and line.
  *
- * Ranks: errors.ts, progress.ts and abort.ts 0 (one unit, they may use each other); hash and fs (atomic
+ * Ranks: errors.ts, progress.ts, abort.ts and env-flag.ts 0 (one unit, they may use each other); hash and fs (atomic
  * file writes) 1; formats and chunking 2; repo, store, transfer, diff 3; core 4; cli 5. A module
  * may import its own folder and anything of strictly lower rank, never a peer of its own rank;
  * the pure units (formats, chunking, diff) never import fs. server may import only store, diff, formats, chunking, hash, fs and the rank-0 files (diff: the web
@@ -105,7 +105,7 @@ export function unitOf(path: string): string | undefined {
   if (parts[0] !== 'src' || parts.length < 2) return undefined;
   if (parts.length === 2) {
     const name = parts[1].replace(/\.(d\.)?[cm]?[jt]s$/, '');
-    if (name === 'errors' || name === 'progress' || name === 'abort') return 'base';
+    if (name === 'errors' || name === 'progress' || name === 'abort' || name === 'env-flag') return 'base';
     if (name === 'index') return 'index';
     return `src/${parts[1]}`; // an unknown top-level file: reported by checkLayering
   }

@@ -61,6 +61,8 @@ describe('checkLayering', () => {
         ].join('\n'),
         'src/cli/commands/add.ts': "const core = await import('../../core/add.js');\nimport { Command } from 'commander';",
         'src/progress.ts': "import type { HubError } from './errors.js';",
+        'src/env-flag.ts': "import { UsageError } from './errors.js';",
+        'src/fs/direct-io.ts': "import { flagFrom } from '../env-flag.js';",
         'src/index.ts': "export * from './core/add.js';\nexport { HubError } from './errors.js';",
       }),
     ).toEqual([]);

@@ -3,18 +3,13 @@
  * repository's own history do so; anything that needs a server fails at once with exit 6 and
  * says why, instead of trying and timing out.
  */
-import { NetworkError, UsageError } from '../../errors.js';
+import { flagFrom } from '../../env-flag.js';
+import { NetworkError } from '../../errors.js';
 import type { CoreContext } from '../context.js';
-
-const ON = ['1', 'true', 'yes', 'on'];
-const OFF = ['', '0', 'false', 'no', 'off'];
 
 /** True when HUB_OFFLINE asks for no network: 1, true, yes, on (any case); unset, '', 0, false, no, off do not; anything else is exit 2. */
 export function isOffline(ctx: Pick<CoreContext, 'env'>): boolean {
-  const v = ctx.env.HUB_OFFLINE;
-  if (v === undefined || OFF.includes(v.toLowerCase())) return false;
-  if (ON.includes(v.toLowerCase())) return true;
-  throw new UsageError(`HUB_OFFLINE must be 1 or 0 (or true/false, yes/no, on/off), not '${v}'`, { data: { variable: 'HUB_OFFLINE', value: v } }, 'bad_environment');
+  return flagFrom(ctx.env, 'HUB_OFFLINE', false);
 }
 
 /** Throws a one-line network error when offline; `what` names what needed the network. */
