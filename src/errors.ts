@@ -56,6 +56,7 @@ export const ERROR_CODES: Readonly<Record<string, ExitCodeValue>> = {
   store_too_new: ExitCode.error,
   sync_on_object_store: ExitCode.error,
   truncated_file: ExitCode.error,
+  wasm_memory: ExitCode.error,
   // 2: the command line or the environment is wrong
   bad_author: ExitCode.usage,
   bad_database_url: ExitCode.usage,

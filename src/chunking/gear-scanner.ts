@@ -3,6 +3,7 @@
  * measured here, against 0.4-0.5 GB/s for 64-bit arithmetic emulated in plain JS). Each
  * scanner owns its memory and rolling-hash state; input is placed straight into that memory.
  */
+import { ExitCode, HubError } from '../errors.js';
 import { GEAR_TABLE_HEX } from './gear-table.js';
 import { GEAR_WASM_BASE64 } from './gear-wasm.js';
 
@@ -25,7 +26,7 @@ export class GearScanner {
 
   constructor(capacity: number) {
     compiled ??= new WebAssembly.Module(Buffer.from(GEAR_WASM_BASE64, 'base64'));
-    const instance = new WebAssembly.Instance(compiled, {});
+    const instance = instantiate(compiled);
     this.exports = instance.exports as unknown as GearExports;
     const memory = this.exports.memory;
     const needPages = Math.ceil((DATA_BASE + capacity) / 65536);
@@ -48,5 +49,23 @@ export class GearScanner {
   nextMatch(from: number, to: number): number {
     const r = this.exports.next_match(DATA_BASE + from, DATA_BASE + to);
     return r < 0 ? -1 : r - DATA_BASE;
+  }
+}
+
+/**
+ * An instance of the gear scan, or a one-line error where its memory cannot be had: V8 reserves
+ * ~10 GiB of address space per WebAssembly memory unless node runs with
+ * --disable-wasm-trap-handler, which `hub` itself does under an address-space limit (bin/hub.js);
+ * a program using this library under `ulimit -v` has to pass it.
+ */
+function instantiate(module: WebAssembly.Module): WebAssembly.Instance {
+  try {
+    return new WebAssembly.Instance(module, {});
+  } catch (err) {
+    if (!(err instanceof RangeError) && !/memory/i.test((err as Error).message)) throw err;
+    throw new HubError('wasm_memory', `cannot reserve the chunker's WebAssembly memory (${(err as Error).message})`, ExitCode.error, {
+      cause: err,
+      hint: "under an address-space limit ('ulimit -v'), run node with --disable-wasm-trap-handler, or raise the limit",
+    });
   }
 }
