@@ -26,12 +26,8 @@ export class GearScanner {
 
   constructor(capacity: number) {
     compiled ??= new WebAssembly.Module(Buffer.from(GEAR_WASM_BASE64, 'base64'));
-    const instance = instantiate(compiled);
-    this.exports = instance.exports as unknown as GearExports;
+    this.exports = instanceWith(compiled, Math.ceil((DATA_BASE + capacity) / 65536));
     const memory = this.exports.memory;
-    const needPages = Math.ceil((DATA_BASE + capacity) / 65536);
-    const havePages = memory.buffer.byteLength / 65536;
-    if (needPages > havePages) memory.grow(needPages - havePages);
     const table = new BigUint64Array(memory.buffer, 0, 256);
     for (let i = 0; i < 256; i++) table[i] = BigInt(`0x${GEAR_TABLE_HEX[i]}`);
     this.data = new Uint8Array(memory.buffer, DATA_BASE, capacity);
@@ -53,16 +49,19 @@ export class GearScanner {
 }
 
 /**
- * An instance of the gear scan, or a one-line error where its memory cannot be had: V8 reserves
- * ~10 GiB of address space per WebAssembly memory unless node runs with
+ * An instance of the gear scan with `pages` of memory, or a one-line error where they cannot be
+ * had: V8 reserves ~10 GiB of address space per WebAssembly memory unless node runs with
  * --disable-wasm-trap-handler, which `hub` itself does under an address-space limit (bin/hub.js);
  * a program using this library under `ulimit -v` has to pass it.
  */
-function instantiate(module: WebAssembly.Module): WebAssembly.Instance {
+function instanceWith(module: WebAssembly.Module, pages: number): GearExports {
   try {
-    return new WebAssembly.Instance(module, {});
+    const exports = new WebAssembly.Instance(module, {}).exports as unknown as GearExports;
+    const have = exports.memory.buffer.byteLength / 65536;
+    if (pages > have) exports.memory.grow(pages - have);
+    return exports;
   } catch (err) {
-    if (!(err instanceof RangeError) && !/memory/i.test((err as Error).message)) throw err;
+    if (!(err instanceof RangeError)) throw err; // what V8 throws when it cannot reserve or grow a memory
     throw new HubError('wasm_memory', `cannot reserve the chunker's WebAssembly memory (${(err as Error).message})`, ExitCode.error, {
       cause: err,
       hint: "under an address-space limit ('ulimit -v'), run node with --disable-wasm-trap-handler, or raise the limit",
