@@ -11,7 +11,6 @@ import { GEAR_WASM_BASE64 } from './gear-wasm.js';
 export const DATA_BASE = 4096;
 
 interface GearExports {
-  memory: WebAssembly.Memory;
   reset(): void;
   next_match(start: number, end: number): number;
 }
@@ -26,8 +25,8 @@ export class GearScanner {
 
   constructor(capacity: number) {
     compiled ??= new WebAssembly.Module(Buffer.from(GEAR_WASM_BASE64, 'base64'));
-    this.exports = instanceWith(compiled, Math.ceil((DATA_BASE + capacity) / 65536));
-    const memory = this.exports.memory;
+    const { exports, memory } = instanceWith(compiled, Math.ceil((DATA_BASE + capacity) / 65536));
+    this.exports = exports;
     const table = new BigUint64Array(memory.buffer, 0, 256);
     for (let i = 0; i < 256; i++) table[i] = BigInt(`0x${GEAR_TABLE_HEX[i]}`);
     this.data = new Uint8Array(memory.buffer, DATA_BASE, capacity);
@@ -54,12 +53,12 @@ export class GearScanner {
  * --disable-wasm-trap-handler, which `hub` itself does under an address-space limit (bin/hub.js);
  * a program using this library under `ulimit -v` has to pass it.
  */
-function instanceWith(module: WebAssembly.Module, pages: number): GearExports {
+function instanceWith(module: WebAssembly.Module, pages: number): { exports: GearExports; memory: WebAssembly.Memory } {
   try {
-    const exports = new WebAssembly.Instance(module, {}).exports as unknown as GearExports;
-    const have = exports.memory.buffer.byteLength / 65536;
-    if (pages > have) exports.memory.grow(pages - have);
-    return exports;
+    // a maximum: without one V8 reserves room to grow to 4 GiB, which a limit refuses after
+    // several garbage collections and retries (~24 ms each time)
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    return { exports: new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GearExports, memory };
   } catch (err) {
     if (!(err instanceof RangeError)) throw err; // what V8 throws when it cannot reserve or grow a memory
     throw new HubError('wasm_memory', `cannot reserve the chunker's WebAssembly memory (${(err as Error).message})`, ExitCode.error, {

@@ -30,7 +30,10 @@ const WASM_PAGE = 65536;
  */
 export function alignedArrayBuffer(bytes: number): ArrayBuffer {
   try {
-    return new WebAssembly.Memory({ initial: Math.ceil(bytes / WASM_PAGE) }).buffer;
+    const pages = Math.ceil(bytes / WASM_PAGE);
+    // a maximum: without one, V8 reserves room to grow to 4 GiB, and under an address-space
+    // limit it fails, collects garbage and retries several times before giving up (~24 ms each)
+    return new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer;
   } catch {
     return Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer;
   }
