@@ -69,6 +69,19 @@ describe.skipIf(!existsSync('/proc/self/limits'))('hub under an address-space li
     expect(err.hint).toContain('--disable-wasm-trap-handler');
   });
 
+  it('sizes every WebAssembly memory exactly: under the limit none costs a garbage collection for room it cannot reserve', () => {
+    const script = `const { alignedArrayBuffer } = await import(${JSON.stringify(join(repoRoot, 'dist/fs/direct-io.js'))});
+      const { Chunker } = await import(${JSON.stringify(join(repoRoot, 'dist/chunking/chunker.js'))});
+      for (let i = 0; i < 20; i++) alignedArrayBuffer(3 << 20);
+      for (let i = 0; i < 5; i++) new Chunker({ backend: 'native', hash: () => new Uint8Array(32) });
+      console.log('made');`;
+    const r = limited(['--disable-wasm-trap-handler', '--trace-gc', '--input-type=module', '-e', script], tmpDir(), hubEnv());
+    expect(r.stdout).toContain('made');
+    // a memory without a maximum: V8 asks for room to grow to 4 GiB, is refused, and collects
+    // everything it can ("Mark-Compact (reduce) ... memory pressure") before it retries
+    expect(r.stdout).not.toMatch(/Mark-Compact \(reduce\)/);
+  });
+
   it('passes SIGTERM on to the hub it started again (hub serve stops, and so does the launcher)', async () => {
     const root = tmpDir();
     const child = spawn('bash', ['-c', `ulimit -v ${LIMIT_KIB} && exec "$@"`, 'limited', process.execPath, hubBin, 'serve', '--root', root, '--port', '0'], { env: hubEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
