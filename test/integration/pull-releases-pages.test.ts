@@ -51,8 +51,10 @@ describe.skipIf(onTmpfs(tmpDir()))('a pull releases the pages of the large files
     await runHubJson(['add', '-A'], { cwd: b, env: envB });
     expect((await runHubJson(['status'], { cwd: b, env: envB })).clean).toBe(true);
     for (const f of ['old', 'young']) readFileSync(join(parent, `${f}.kept`)); // every page cached
-    const pages = statSync(join(parent, 'old.kept')).size / 4096;
-    expect(cachedPages(join(parent, 'old.kept'))).toBeGreaterThanOrEqual(Math.floor(pages));
+    // nearly every page: the kernel may take back a few of any file's while the suite runs
+    // (CI met 6,143 of 6,144); a drop leaves none, so 90% still tells the two apart
+    const most = Math.floor((statSync(join(parent, 'old.kept')).size / 4096) * 0.9);
+    expect(cachedPages(join(parent, 'old.kept'))).toBeGreaterThanOrEqual(most);
 
     for (const f of ['old', 'young']) {
       mutateModel(join(a, `${f}.safetensors`), join(a, 'next'), 0.1, f === 'old' ? 63 : 64);
@@ -68,7 +70,7 @@ describe.skipIf(onTmpfs(tmpDir()))('a pull releases the pages of the large files
     expect(statSync(join(parent, 'old.kept')).ino).not.toBe(statSync(join(b, 'old.safetensors')).ino);
     expect(await until(() => cachedPages(join(parent, 'old.kept')) === 0), "the replaced old file's pages were dropped").toBe(true);
     // the young file was written by the clone a moment ago: left alone (its pages may be dirty)
-    expect(cachedPages(join(parent, 'young.kept'))).toBeGreaterThanOrEqual(Math.floor(pages));
+    expect(cachedPages(join(parent, 'young.kept'))).toBeGreaterThanOrEqual(most);
     expect({ old: sha(join(parent, 'old.kept')), young: sha(join(parent, 'young.kept')) }).toEqual(rev1);
   });
 });

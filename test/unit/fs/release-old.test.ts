@@ -60,11 +60,12 @@ describe('dropPagesInBackground', () => {
     const past = (Date.now() - CLEAN_AFTER_MS - 60_000) / 1000;
     utimesSync(old, past, past);
     for (const p of [old, young]) readFileSync(p);
-    const pages = (4 << 20) / 4096;
-    expect([cachedPages(old), cachedPages(young)]).toEqual([pages, pages]);
+    // nearly every page: the kernel may take back a few while other tests run; a drop leaves none
+    const most = Math.floor(((4 << 20) / 4096) * 0.9);
+    for (const p of [old, young]) expect(cachedPages(p)).toBeGreaterThanOrEqual(most);
     dropPagesInBackground([old, young, join(dir, 'no-such-file')]);
     expect(await until(() => cachedPages(old) === 0), 'the old file\'s pages were dropped').toBe(true);
-    expect(cachedPages(young)).toBe(pages);
+    expect(cachedPages(young)).toBeGreaterThanOrEqual(most);
     const sum = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
     expect([sum(readFileSync(old)), sum(readFileSync(young))]).toEqual([sum(bytes), sum(bytes)]);
   });
