@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hubBin, repoRoot } from '../helpers/paths.js';
+import { ID } from '../helpers/remote-repo.js';
 import { hubEnv } from '../helpers/run-hub.js';
 import { seededRandom, testSeed } from '../helpers/seed.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
@@ -18,9 +19,12 @@ import { tmpDir } from '../helpers/tmp-dir.js';
 /** 4 GB of address space: node runs in far less, one WebAssembly memory's reservation does not fit. */
 const LIMIT_KIB = 4_000_000;
 
-/** `node ARGS` in `cwd` under the limit, as a shell with `ulimit -v` would start it. */
+/** bash's arguments to run `node ARGS` under the limit, as a shell with `ulimit -v` would start it. */
+const underLimit = (args: string[]): string[] => ['-c', `ulimit -v ${LIMIT_KIB} && exec "$@"`, 'limited', process.execPath, ...args];
+
+/** `node ARGS` in `cwd` under the limit, to its end. */
 function limited(args: string[], cwd: string, env: NodeJS.ProcessEnv): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('bash', ['-c', `ulimit -v ${LIMIT_KIB} && exec "$@"`, 'limited', process.execPath, ...args], { cwd, env, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('bash', underLimit(args), { cwd, env, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -42,7 +46,7 @@ function childrenOf(pid: number): string[] {
 describe.skipIf(!existsSync('/proc/self/limits'))('hub under an address-space limit (ulimit -v)', () => {
   it('adds, commits and restores a large file, its bytes verified', () => {
     const dir = tmpDir();
-    const env = hubEnv({ GIT_AUTHOR_NAME: 'Ann', GIT_AUTHOR_EMAIL: 'ann@example.com', GIT_COMMITTER_NAME: 'Ann', GIT_COMMITTER_EMAIL: 'ann@example.com' });
+    const env = hubEnv(ID);
     const rand = seededRandom(testSeed('address-space-limit'));
     const bytes = Buffer.alloc(3 << 20, 0).map(() => Math.floor(rand() * 256));
     for (const args of [['init'], ['track', '*.bin']]) expect(limited([hubBin, ...args], dir, env).code).toBe(0);
@@ -84,7 +88,7 @@ describe.skipIf(!existsSync('/proc/self/limits'))('hub under an address-space li
 
   it('passes SIGTERM on to the hub it started again (hub serve stops, and so does the launcher)', async () => {
     const root = tmpDir();
-    const child = spawn('bash', ['-c', `ulimit -v ${LIMIT_KIB} && exec "$@"`, 'limited', process.execPath, hubBin, 'serve', '--root', root, '--port', '0'], { env: hubEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', underLimit([hubBin, 'serve', '--root', root, '--port', '0']), { env: hubEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
