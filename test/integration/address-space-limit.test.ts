@@ -43,6 +43,31 @@ function childrenOf(pid: number): string[] {
   return lines;
 }
 
+/**
+ * `hub serve` under the limit, once it listens; `group`: in a process group of its own, as a
+ * terminal's foreground job (a signal to the group reaches the launcher and the hub it started).
+ * The launcher's only child must be that hub, started again with the flag.
+ */
+async function limitedServe(group: boolean) {
+  const child = spawn('bash', underLimit([hubBin, 'serve', '--root', tmpDir(), '--port', '0']), { env: hubEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 30_000;
+  while (!/listening on/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
+  expect(port, out).toBeDefined();
+  expect(childrenOf(child.pid!)).toEqual([expect.stringContaining(`--disable-wasm-trap-handler ${hubBin} serve`)]);
+  return { child, exited, port: Number(port), out: () => out };
+}
+
+/** True when nothing accepts connections on 127.0.0.1:`port`. */
+function portFree(port: number): boolean {
+  const probe = spawnSync(process.execPath, ['-e', `require('net').connect(${port}, '127.0.0.1').on('connect', () => process.exit(3)).on('error', () => process.exit(0))`]);
+  return probe.status === 0;
+}
+
 describe.skipIf(!existsSync('/proc/self/limits'))('hub under an address-space limit (ulimit -v)', () => {
   it('adds, commits and restores a large file, its bytes verified', () => {
     const dir = tmpDir();
@@ -87,23 +112,19 @@ describe.skipIf(!existsSync('/proc/self/limits'))('hub under an address-space li
   });
 
   it('passes SIGTERM on to the hub it started again (hub serve stops, and so does the launcher)', async () => {
-    const root = tmpDir();
-    const child = spawn('bash', underLimit([hubBin, 'serve', '--root', root, '--port', '0']), { env: hubEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 30_000;
-    while (!/listening on/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(out).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
-    // the launcher started hub again, with the flag: that one serves
-    expect(childrenOf(child.pid!)).toEqual([expect.stringContaining(`--disable-wasm-trap-handler ${hubBin} serve`)]);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM'); // the launcher (bash exec'd into node): only it gets the signal
-    expect(await exited).toBe(0);
-    expect(out).toMatch(/hub serve stopped/);
-    // the server the launcher started is gone too: nothing listens on its port
-    const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1];
-    const probe = spawnSync(process.execPath, ['-e', `require('net').connect(${port}, '127.0.0.1').on('connect', () => process.exit(3)).on('error', () => process.exit(0))`]);
-    expect(probe.status).toBe(0);
+    const serve = await limitedServe(false);
+    serve.child.kill('SIGTERM'); // the launcher (bash exec'd into node): only it gets the signal
+    expect(await serve.exited).toEqual({ code: 0, signal: null });
+    expect(serve.out()).toMatch(/hub serve stopped/);
+    expect(portFree(serve.port)).toBe(true); // the server the launcher started is gone too
+  });
+
+  it('a Ctrl-C (SIGINT to the whole process group) stops hub serve once, cleanly: the launcher does not pass it on a second time', async () => {
+    const serve = await limitedServe(true);
+    process.kill(-serve.child.pid!, 'SIGINT');
+    // exit 130 as any interrupted command; a second SIGINT would have made hub serve exit at once, without its orderly stop
+    expect(await serve.exited).toEqual({ code: 130, signal: null });
+    expect(serve.out().match(/hub serve stopped/g)).toHaveLength(1);
+    expect(portFree(serve.port)).toBe(true);
   });
 });
