@@ -17,23 +17,34 @@ describe('gear scanner', () => {
     expect(GEAR_WASM_BASE64).toBe(await compileGearWat());
   });
 
-  it('computes the same rolling hash as a BigInt reference, across split scans', () => {
-    const table = GEAR_TABLE_HEX.map((h) => BigInt(`0x${h}`));
-    const mask = 0xffff000000000000n;
-    const seed = 1234;
-    const scanner = new GearScanner(1 << 16);
+  const table = GEAR_TABLE_HEX.map((h) => BigInt(`0x${h}`));
+  const mask = 0xffff000000000000n;
+
+  /** A scanner holding `n` bytes of an LCG from `seed`. */
+  function filled(n: number, seed: number): GearScanner {
+    const scanner = new GearScanner(n);
     let s = seed;
-    for (let i = 0; i < 1 << 16; i++) {
+    for (let i = 0; i < n; i++) {
       s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
       scanner.data[i] = s >>> 24;
     }
-    // reference: every index after which (h & mask) == 0, never resetting
+    return scanner;
+  }
+
+  /** Every index in (from, n] after which (h & mask) == 0, h starting at 0 at `from` and never reset. */
+  function reference(scanner: GearScanner, from: number, n: number): number[] {
     const expected: number[] = [];
     let h = 0n;
-    for (let i = 0; i < 1 << 16; i++) {
+    for (let i = from; i < n; i++) {
       h = ((h << 1n) + table[scanner.data[i]]) & 0xffffffffffffffffn;
       if ((h & mask) === 0n) expected.push(i + 1);
     }
+    return expected;
+  }
+
+  it('computes the same rolling hash as a BigInt reference, across split scans', () => {
+    const scanner = filled(1 << 16, 1234);
+    const expected = reference(scanner, 0, 1 << 16);
     expect(expected.length).toBeGreaterThan(0);
     const got: number[] = [];
     // scan in uneven pieces; a match returns early and the next scan continues from there
@@ -49,5 +60,22 @@ describe('gear scanner', () => {
       } else at = end;
     }
     expect(got).toEqual(expected);
+  });
+
+  it('finds a match at each place of its unrolled loop (four bytes; eight covered): scans from offsets 0-7 against the reference', () => {
+    const n = 1 << 18;
+    const scanner = filled(n, 4321);
+    const places = new Set<number>();
+    for (let from = 0; from < 8; from++) {
+      scanner.reset();
+      const expected = reference(scanner, from, n);
+      const got: number[] = [];
+      for (let at = from, m = scanner.nextMatch(at, n); m >= 0; at = m, m = scanner.nextMatch(at, n)) {
+        got.push(m);
+        places.add((m - 1 - at) % 8); // where in the loop's stride the matching byte was (each scan strides from where it starts)
+      }
+      expect(got, `scan from ${from}`).toEqual(expected);
+    }
+    expect([...places].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 });
