@@ -18,12 +18,12 @@
  */
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lowerPriority } from './background-priority.js';
+import { makeLaunchDir } from './launch-dir.js';
 import type { LauncherReply, LauncherRequest } from './launcher-process.js';
 
 /** What the server uses of a child process; node's ChildProcess (spawned with pipes) is one. */
@@ -129,7 +129,7 @@ class Launcher {
   }
 
   static async start(script: string): Promise<Launcher> {
-    const dir = mkdtempSync(join(tmpdir(), 'hub-launch-')); // 0700: only this user can connect
+    const dir = makeLaunchDir();
     const path = join(dir, 's');
     const pairing = createServer();
     const helper = spawn(process.execPath, [script], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });

@@ -1,0 +1,47 @@
+/**
+ * The launcher's pairing folders (server/launch-dir.ts): a new server removes the folders of
+ * servers that are gone (killed with SIGKILL, they could not), and leaves alone a live server's,
+ * names that are not a launcher's, and anything that is not a folder.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeLaunchDir } from '../../../src/server/launch-dir.js';
+import { tmpDir } from '../../helpers/tmp-dir.js';
+
+describe('the launcher pairing folder', () => {
+  const given = process.env.TMPDIR;
+  afterEach(() => {
+    if (given === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = given;
+  });
+
+  it('removes the folders of servers that are gone, and only those', () => {
+    const root = tmpDir();
+    process.env.TMPDIR = root;
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its pid names no process now
+    const kept = join(tmpDir(), 'kept');
+    mkdirSync(kept);
+    const entries = {
+      stale: `hub-launch-${dead}-aaaaaa`,
+      live: `hub-launch-${process.pid}-bbbbbb`,
+      other: 'hub-launch-cccccc', // an older name without a pid
+      file: `hub-launch-${dead}-file`,
+      link: `hub-launch-${dead}-link`,
+    };
+    mkdirSync(join(root, entries.stale));
+    writeFileSync(join(root, entries.stale, 's'), ''); // where the socket was
+    mkdirSync(join(root, entries.live));
+    mkdirSync(join(root, entries.other));
+    writeFileSync(join(root, entries.file), '');
+    symlinkSync(kept, join(root, entries.link));
+
+    const made = makeLaunchDir();
+    expect(existsSync(join(root, entries.stale))).toBe(false);
+    for (const name of [entries.live, entries.other, entries.file, entries.link]) expect(existsSync(join(root, name)), name).toBe(true);
+    expect(existsSync(kept)).toBe(true);
+    expect(basename(made)).toMatch(new RegExp(`^hub-launch-${process.pid}-`));
+    expect(statSync(made).mode & 0o777).toBe(0o700);
+  });
+});
