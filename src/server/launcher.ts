@@ -23,7 +23,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lowerPriority } from './background-priority.js';
-import { makeLaunchDir } from './launch-dir.js';
+import { LAUNCH_SOCKET, makeLaunchDir } from './launch-dir.js';
 import type { LauncherReply, LauncherRequest } from './launcher-process.js';
 
 /** What the server uses of a child process; node's ChildProcess (spawned with pipes) is one. */
@@ -129,8 +129,8 @@ class Launcher {
   }
 
   static async start(script: string): Promise<Launcher> {
-    const dir = makeLaunchDir();
-    const path = join(dir, 's');
+    const dir = await makeLaunchDir();
+    const path = join(dir, LAUNCH_SOCKET);
     const pairing = createServer();
     const helper = spawn(process.execPath, [script], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const spawned = once(helper, 'spawn');

@@ -1,9 +1,12 @@
 /**
  * The launcher's pairing folders (server/launch-dir.ts): a new server removes the folders of
- * servers that are gone (killed with SIGKILL, they could not), and leaves alone a live server's,
- * names that are not a launcher's, and anything that is not a folder.
+ * servers that are gone (killed with SIGKILL, they could not), and leaves alone a live server's
+ * (by its pid, or by its socket that still answers: a server in another pid namespace), names
+ * that are not a launcher's, and anything that is not a folder.
  */
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,7 +20,7 @@ describe('the launcher pairing folder', () => {
     else process.env.TMPDIR = given;
   });
 
-  it('removes the folders of servers that are gone, and only those', () => {
+  it('removes the folders of servers that are gone, and only those', async () => {
     const root = tmpDir();
     process.env.TMPDIR = root;
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its pid names no process now
@@ -29,19 +32,30 @@ describe('the launcher pairing folder', () => {
       other: 'hub-launch-cccccc', // an older name without a pid
       file: `hub-launch-${dead}-file`,
       link: `hub-launch-${dead}-link`,
+      answering: `hub-launch-${dead}-dddddd`, // a pid not seen here, but its socket listens
     };
     mkdirSync(join(root, entries.stale));
-    writeFileSync(join(root, entries.stale, 's'), ''); // where the socket was
+    // the socket a server killed with SIGKILL leaves: the file, nothing listening
+    const killed = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(join(root, entries.stale, 's'))}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    expect(killed.signal).toBe('SIGKILL');
+    expect(statSync(join(root, entries.stale, 's')).isSocket()).toBe(true);
     mkdirSync(join(root, entries.live));
     mkdirSync(join(root, entries.other));
     writeFileSync(join(root, entries.file), '');
     symlinkSync(kept, join(root, entries.link));
+    mkdirSync(join(root, entries.answering));
+    const listener = createServer().listen(join(root, entries.answering, 's'));
+    await once(listener, 'listening');
 
-    const made = makeLaunchDir();
-    expect(existsSync(join(root, entries.stale))).toBe(false);
-    for (const name of [entries.live, entries.other, entries.file, entries.link]) expect(existsSync(join(root, name)), name).toBe(true);
-    expect(existsSync(kept)).toBe(true);
-    expect(basename(made)).toMatch(new RegExp(`^hub-launch-${process.pid}-`));
-    expect(statSync(made).mode & 0o777).toBe(0o700);
+    try {
+      const made = await makeLaunchDir();
+      expect(existsSync(join(root, entries.stale))).toBe(false);
+      for (const name of [entries.live, entries.other, entries.file, entries.link, entries.answering]) expect(existsSync(join(root, name)), name).toBe(true);
+      expect(existsSync(kept)).toBe(true);
+      expect(basename(made)).toMatch(new RegExp(`^hub-launch-${process.pid}-`));
+      expect(statSync(made).mode & 0o777).toBe(0o700);
+    } finally {
+      listener.close();
+    }
   });
 });
