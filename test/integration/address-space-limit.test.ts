@@ -98,11 +98,18 @@ describe.skipIf(!existsSync('/proc/self/limits'))('hub under an address-space li
     expect(err.hint).toContain('--disable-wasm-trap-handler');
   });
 
-  it('sizes every WebAssembly memory exactly: under the limit none costs a garbage collection for room it cannot reserve', () => {
+  it('sizes every WebAssembly memory exactly (ours, and the portable BLAKE3\'s): under the limit none costs a garbage collection for room it cannot reserve', () => {
     const script = `const { alignedArrayBuffer } = await import(${JSON.stringify(join(repoRoot, 'dist/fs/direct-io.js'))});
       const { Chunker } = await import(${JSON.stringify(join(repoRoot, 'dist/chunking/chunker.js'))});
       for (let i = 0; i < 20; i++) alignedArrayBuffer(3 << 20);
+      const { createXetHashers } = await import(${JSON.stringify(join(repoRoot, 'dist/hash/hashers.js'))});
       for (let i = 0; i < 5; i++) new Chunker({ backend: 'native', hash: () => new Uint8Array(32) });
+      // the portable BLAKE3 (hash-wasm, where the native addon does not load) makes memories of its own
+      for (let i = 0; i < 5; i++) {
+        const { chunk } = await createXetHashers({ HUB_BLAKE3: 'wasm' });
+        if (chunk.backend !== 'wasm') throw new Error('not the portable BLAKE3: ' + chunk.backend);
+        chunk.hash(new Uint8Array(1 << 20));
+      }
       console.log('made');`;
     const r = limited(['--disable-wasm-trap-handler', '--trace-gc', '--input-type=module', '-e', script], tmpDir(), hubEnv());
     expect(r.stdout).toContain('made');
