@@ -3,9 +3,11 @@
  * a server killed with SIGKILL cannot remove its own, so each new one first removes the folders
  * of servers that are gone. Gone means both: no process has the pid here, and nothing listens on
  * the folder's socket (a server in another pid namespace that shares this temporary directory
- * still answers). Only this user's folders, never a link.
+ * still answers). Only this user's folders, never a link; once per process, at its first start
+ * (a helper started again while serving does not list the temporary directory).
  */
-import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,17 +18,23 @@ const NAMED = /^hub-launch-(\d+)-/;
 /** The socket's name in its folder. */
 export const LAUNCH_SOCKET = 's';
 
+/** Whether this process has swept already (once: see above). */
+let swept = false;
+
 /** A new folder for this process's pairing socket (0700: only this user can connect), after removing those whose server is gone. */
 export async function makeLaunchDir(): Promise<string> {
   const root = tmpdir();
-  await removeStale(root);
+  if (!swept) {
+    swept = true;
+    await removeStale(root);
+  }
   return mkdtempSync(join(root, `${PREFIX}${process.pid}-`));
 }
 
 async function removeStale(root: string): Promise<void> {
   let names: string[];
   try {
-    names = readdirSync(root);
+    names = await readdir(root); // on the thread pool: a temporary directory can hold many entries
   } catch {
     return;
   }

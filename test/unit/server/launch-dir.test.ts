@@ -2,7 +2,7 @@
  * The launcher's pairing folders (server/launch-dir.ts): a new server removes the folders of
  * servers that are gone (killed with SIGKILL, they could not), and leaves alone a live server's
  * (by its pid, or by its socket that still answers: a server in another pid namespace), names
- * that are not a launcher's, and anything that is not a folder.
+ * that are not a launcher's, and anything that is not a folder; once per process, at its first start.
  */
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -54,6 +54,10 @@ describe('the launcher pairing folder', () => {
       expect(existsSync(kept)).toBe(true);
       expect(basename(made)).toMatch(new RegExp(`^hub-launch-${process.pid}-`));
       expect(statSync(made).mode & 0o777).toBe(0o700);
+      // a helper started again while the server runs makes a folder without listing /tmp again
+      mkdirSync(join(root, entries.stale));
+      expect(await makeLaunchDir()).not.toBe(made);
+      expect(existsSync(join(root, entries.stale))).toBe(true);
     } finally {
       listener.close();
     }
