@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { pidAlive } from '../fs/pid-alive.js';
 
 const PREFIX = 'hub-launch-';
-const NAMED = /^hub-launch-(\d+)-/;
+const NAMED = new RegExp(`^${PREFIX}(\\d+)-`);
 /** The socket's name in its folder. */
 export const LAUNCH_SOCKET = 's';
 
