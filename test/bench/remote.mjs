@@ -377,6 +377,9 @@ try {
   const fresh = timed('dd', ['if=/dev/zero', `of=${join(work, 'page-probe')}`, 'bs=4M', 'count=128', 'status=none'], work);
   rmSync(join(work, 'page-probe'));
   console.log(`writing 512 MiB of new file here: ${fresh.s.toFixed(2)} s (${fresh.cpu.toFixed(2)} s CPU; about 0.1 s when the pages are warm, docs/performance.md "Cold pages")`);
+  // the same for a process's own new memory (every buffer a command allocates and touches first)
+  const [touch, again] = run(process.execPath, ['-e', 'const t = process.hrtime.bigint(); const b = Buffer.alloc(64 << 20, 1); const warm = process.hrtime.bigint(); b.fill(2); console.log(Number(warm - t) / 1e6, Number(process.hrtime.bigint() - warm) / 1e6)'], work).split(' ').map(Number);
+  console.log(`filling 64 MiB of a process's new memory here: ${touch.toFixed(0)} ms; the same memory again: ${again.toFixed(0)} ms (docs/performance.md "New memory")`);
 
   const peak = Math.max(...steps.map((k) => H[k].rss), atOncePush.rss, atOnceClone.rss);
   const serverPeak = Math.max(serverRss, serverAtOnce);
