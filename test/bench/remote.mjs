@@ -132,6 +132,7 @@ const cpuSeconds = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
 };
+const vmRssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 const vmHwmMiB = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 /** Resets the peak RSS of `pid` to its RSS now (Linux clear_refs 5); false where that is not allowed. */
 const resetPeak = (pid) => {
@@ -254,7 +255,7 @@ try {
     }
     const same = run('cmp', [join(dir, 'hub-b', 'model.safetensors'), model2], work) === '' && run('cmp', [join(dir, 'git-b', 'model.safetensors'), gitModel2], work) === '';
     rmSync(dir, { recursive: true, force: true }); // ~6 model sizes of working copies and stores
-    return { bytes, hub: hubR.t, git: gitR.t, hubDisk: hubR.disk, gitDisk: gitR.disk, same };
+    return { bytes, hub: hubR.t, git: gitR.t, hubDisk: hubR.disk, gitDisk: gitR.disk, same, serverAfter: vmRssMiB(pid) };
   };
   const results = [];
   for (let r = 0; r < rounds; r++) {
@@ -318,6 +319,7 @@ try {
   console.log(`| hub push (another ${size} model) and hub clone at once | push ${atOncePush.s.toFixed(2)} s, clone ${atOnceClone.s.toFixed(2)} s | | | push ${MiB(atOncePush.rss)}, clone ${MiB(atOnceClone.rss)} | ${MiB(serverAtOnce)} (${MiB(serverBefore2)} before) | | | |`);
   console.log('');
   console.log(`hub's and git-lfs's clones hold their rev2's bytes in every round: ${same ? 'yes' : 'NO'}`);
+  console.log(`hub serve's peak RSS over hub's steps, round by round: ${results.map((x) => MiB(Math.max(...steps.map((k) => x.hub[k].server)))).join(', ')}; its RSS after each round: ${results.map((x) => MiB(x.serverAfter)).join(', ')}`);
   console.log(`hub's chunk transfer (HUB_TRANSFER=${process.env.HUB_TRANSFER ?? ''}): push ${H.push1.json.transfer}, clone ${H.clone.json.transfer}, push rev2 ${H.push2.json.transfer}, pull ${H.pull.json.transfer}`);
   const tensors = remoteDiff.json.files.find((f) => f.path === 'model.safetensors')?.tensors;
   console.log(`hub diff HEAD~1 HEAD in a --no-checkout clone: ${remoteDiff.s.toFixed(2)} s, ${tensors?.changed.count} tensors changed, ${MB(remoteDiff.json.bytesFetched)} MB fetched of a ${MB(bytes)} MB model (${((100 * remoteDiff.json.bytesFetched) / bytes).toFixed(1)}%), peak RSS ${MiB(remoteDiff.rss)}`);
