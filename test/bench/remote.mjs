@@ -190,7 +190,8 @@ try {
     const dir = join(work, `round-${r}`);
     mkdirSync(dir);
     // hub's and git-lfs's models differ (same size and layout, other seeds): hub serve keeps one
-    // copy of a chunk whoever sent it, so the second to push the same bytes would send nothing
+    // copy of a chunk whoever sent it, so the second to push the same bytes would find them
+    // stored and write nothing new (the baseline before this: git-lfs pushed hub's model)
     const pair = (name, seed) => {
       const m1 = join(dir, `${name}-rev1.safetensors`);
       const m2 = join(dir, `${name}-rev2.safetensors`);
