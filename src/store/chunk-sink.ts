@@ -10,6 +10,7 @@
 import { IntegrityError } from '../errors.js';
 import { mergeTerm, type ManifestTerm } from '../formats/manifest.js';
 import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
+import type { BufferPool } from '../fs/buffer-pool.js';
 import type { ChunkLocation } from './chunk-index.js';
 import type { Store } from './store.js';
 import { xorbBufferPool, XorbWriter } from './xorb-writer.js';
@@ -44,8 +45,6 @@ export class ChunkSink {
   private readonly unindexed = new Map<string, { xorb: string; index: number; pending?: number }>();
   private readonly durable: Array<Promise<void>> = [];
   private writer: XorbWriter | undefined;
-  /** The buffers of this file's xorb writers, one after another (xorb-writer.ts). */
-  private readonly buffers = xorbBufferPool();
   private writerSeq = 0;
   private newBytes = 0;
   private dedupBytes = 0;
@@ -55,7 +54,14 @@ export class ChunkSink {
   /** Index answers for chunks announced by `expect` and not added yet: key -> where (null: not in the index). */
   private readonly looked = new Map<string, ChunkLocation | null>();
 
-  constructor(private readonly store: Store) {
+  /**
+   * `buffers`: where this file's xorb writers, one after another, take their buffers
+   * (xorb-writer.ts): a pool of this sink's own unless the caller shares one between files.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly buffers: BufferPool = xorbBufferPool(),
+  ) {
     this.merkle = new MerkleBuilder(store.hashers.node);
   }
 

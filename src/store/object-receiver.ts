@@ -21,6 +21,7 @@ import { ChunkSink } from './chunk-sink.js';
 import { followFileSha256, inlineSha256, type FileSha256 } from './file-sha256.js';
 import { lockShared, type StoreLock } from './store-lock.js';
 import type { Store } from './store.js';
+import { sharedXorbBufferPool } from './xorb-writer.js';
 
 /** What receiving one object did. */
 export interface ReceivedObject {
@@ -69,7 +70,7 @@ export class ObjectReceiver {
     const stagePath = this.stagePath;
     this.lock = lockShared(store.paths.locks);
     try {
-      this.sink = new ChunkSink(store);
+      this.sink = new ChunkSink(store, sharedXorbBufferPool()); // a download's files share the writers' buffers
       if (stagePath) {
         this.stageFd = openSync(stagePath, 'wx', 0o644);
         // a large staged file is hashed by a worker reading behind the writes (the second core)

@@ -19,7 +19,7 @@ import { CHUNK_HEADER_BYTES, XORB_MAX_BYTES, XORB_MAX_CHUNKS, encodeChunkHeader 
 import { xorbHash, type MerkleHashers } from '../hash/merkle.js';
 import { xetHex } from '../hash/xet-hex.js';
 import { tmpPathFor } from '../fs/atomic-file.js';
-import { BufferPool } from '../fs/buffer-pool.js';
+import { BufferPool, sharedPool } from '../fs/buffer-pool.js';
 import type { XorbBackend } from './xorb-backend.js';
 import { chunkTable } from './xorb-table.js';
 import type { IndexedChunk } from './chunk-index.js';
@@ -29,9 +29,20 @@ const BUFFER_BYTES = 4 << 20;
 /** Bytes handed to the thread pool and not yet written past which `drained()` waits. */
 const WRITE_AHEAD = 8 << 20;
 
-/** A pool of the writers' buffers (page-aligned, for direct writes): enough for the writes `drained()` lets wait, the one being filled and one spare. */
+/** Spare buffers a pool of writers' buffers keeps: enough for the writes `drained()` lets wait, the one being filled and one spare. */
+const KEEP = WRITE_AHEAD / BUFFER_BYTES + 2;
+
+/** A pool of the writers' buffers (page-aligned, for direct writes), for one sink. */
 export function xorbBufferPool(): BufferPool {
-  return new BufferPool(BUFFER_BYTES, WRITE_AHEAD / BUFFER_BYTES + 2, alignedArrayBuffer);
+  return new BufferPool(BUFFER_BYTES, KEEP, alignedArrayBuffer);
+}
+
+/**
+ * The writers' buffers this process shares between the files it downloads (fs/buffer-pool.ts
+ * says why): twice one sink's spares, for two files written at once.
+ */
+export function sharedXorbBufferPool(): BufferPool {
+  return sharedPool(BUFFER_BYTES, 2 * KEEP, alignedArrayBuffer);
 }
 
 /** A sealed xorb: complete, named, and durable once `durable` resolves. */

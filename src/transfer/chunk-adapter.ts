@@ -9,7 +9,7 @@
  */
 import { pacer } from '../abort.js';
 import { HubError, IntegrityError, ProtocolError } from '../errors.js';
-import { BufferPool } from '../fs/buffer-pool.js';
+import { sharedPool } from '../fs/buffer-pool.js';
 import { MISSING_PER_REQUEST, type ChunkApi, type Reconstruction, type ReconstructionTerm } from './lfs-client.js';
 import type { TransferQueue } from './queue.js';
 import type { LocalChunks, ObjectWriter, UploadSource } from './store-interfaces.js';
@@ -25,16 +25,23 @@ import { PIECE_BYTES, planSpans, SpanParser, type NamedChunk, type RemoteRun, ty
 export type FetchedPart<L> = { local: L } | { chunks: NamedChunk[]; received: number; release: () => void };
 
 /**
+ * Spare piece buffers kept for the next window or file: the queue's slots' worth, the pieces the
+ * writer holds until they are written (8 MiB of 2 MiB pieces), and the parsers'.
+ */
+const PIECES_KEPT = 16;
+
+/**
  * The parts of `steps`, yielded in order. The remote pieces are fetched through `q` (in
  * parallel, as many ahead as the queue has slots) from the start, whatever local steps come
  * between them: a pull whose changed chunks sit between long runs the store has receives them
  * while the caller reads those runs. Pieces longer than half of `pieceBytes` are received into
  * reused buffers (fs/buffer-pool.ts), each given back once both its caller and its span's
  * parser (which may keep the piece's last, partial record until the next piece) let go of it.
+ * The buffers are this process's for every download after this one (fs/buffer-pool.ts).
  */
 export async function* fetchSteps<L>(q: TransferQueue, api: ChunkApi, steps: ReadonlyArray<SpanStep<L>>, pieceBytes = PIECE_BYTES): AsyncGenerator<FetchedPart<L>> {
   const remote = steps.filter((s): s is Extract<SpanStep<L>, { span: Span }> => !('local' in s));
-  const pool = new BufferPool(pieceBytes);
+  const pool = sharedPool(pieceBytes, PIECES_KEPT); // one for every window and file of this process
   // a short piece gets a buffer of its own: a reused one would hold pieceBytes for a few bytes
   const alloc = (length: number): Buffer => (length > pieceBytes / 2 ? pool.take(length) : Buffer.allocUnsafe(length));
   const fetched = q.ordered(remote.map((s) => () => api.range(s.span.url, s.from, s.to, alloc)));

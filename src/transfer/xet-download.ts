@@ -19,7 +19,7 @@
 import { pacer } from '../abort.js';
 import { IntegrityError, ProtocolError } from '../errors.js';
 import { fetchOf, type XetFetch, type XetReconstruction, type XetTerm } from '../formats/xet-reconstruction.js';
-import { BufferPool } from '../fs/buffer-pool.js';
+import { sharedPool, type BufferPool } from '../fs/buffer-pool.js';
 import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
 import { ChunkHashList } from '../hash/chunk-hash-list.js';
 import { xetHex } from '../hash/xet-hex.js';
@@ -35,6 +35,8 @@ import { corruptRange, fetchChunks } from './xet-fetch-chunks.js';
 const PREFETCH_BYTES = 4 << 20;
 /** Bytes of the pooled buffers bodies are read into. */
 const BLOCK_BYTES = 1 << 20;
+/** Spare body buffers kept for the next file: the bodies read ahead in the queue's slots. */
+const BLOCKS_KEPT = 32;
 /** Times a streamed fetch whose connection dropped mid-body is opened again. */
 const REOPEN_ATTEMPTS = 5;
 
@@ -214,7 +216,7 @@ export async function receiveXet<L, R>(q: TransferQueue, cas: XetCas, obj: { oid
     learned: new Learned(),
     expected: new Learned(),
     received: 0,
-    pool: new BufferPool(BLOCK_BYTES),
+    pool: sharedPool(BLOCK_BYTES, BLOCKS_KEPT), // one for every file of this process
   };
   // chunks that serve terms all over the file come first, into the store; then everything in order
   const first = plan(rec, target, d.learned, d.expected, what);

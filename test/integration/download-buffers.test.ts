@@ -20,7 +20,7 @@ describe('hub-chunks downloads reuse their piece buffers', () => {
   });
   afterAll(async () => s?.stop());
 
-  it('a piece given back by its caller and its span parser is received into again, and every chunk still matches its hash', async () => {
+  it('a piece given back by its caller and its span parser is received into again, by this download and the next, and every chunk still matches its hash', async () => {
     const { dir, env } = await localRepoWithRemote(s, 'admin/buffers', { track: ['*.bin'] });
     const data = Buffer.from(mulberry32Bytes(71, 6_000_000));
     writeFileSync(join(dir, 'w.bin'), data);
@@ -52,5 +52,20 @@ describe('hub-chunks downloads reuse their piece buffers', () => {
     expect(parts).toBeGreaterThan(50);
     expect(pooled.size).toBeGreaterThan(0);
     expect(pooled.size).toBeLessThanOrEqual(4 + 3); // the slots, the parser's piece, the caller's: not one per piece
+
+    // a second download (the next window, or the next file) receives into the same buffers
+    const again = new Set<ArrayBufferLike>();
+    const second: Buffer[] = [];
+    for await (const part of fetchRuns(q, api, runs, pieceBytes)) {
+      for (const c of part.chunks) {
+        second.push(Buffer.from(c.data));
+        if (c.data.buffer.byteLength === pieceBytes) again.add(c.data.buffer);
+      }
+      part.release();
+      await sleep(3);
+    }
+    expect(Buffer.concat(second).equals(data)).toBe(true);
+    expect(again.size).toBeGreaterThan(0);
+    expect([...again].filter((b) => pooled.has(b)).length).toBeGreaterThan(0); // with a pool per download, none
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BufferPool } from '../../../src/fs/buffer-pool.js';
+import { BufferPool, sharedPool } from '../../../src/fs/buffer-pool.js';
 
 describe('BufferPool', () => {
   it('hands a buffer given back to the next taker, as a view of the length asked', () => {
@@ -32,5 +32,19 @@ describe('BufferPool', () => {
 
   it('refuses a length larger than its buffers', () => {
     expect(() => new BufferPool(64).take(65)).toThrow(RangeError);
+  });
+});
+
+describe('sharedPool', () => {
+  it('is one pool per size and way of making buffers, for the whole process, its spares bounded by the first caller', () => {
+    const a = sharedPool(12_345, 2);
+    expect(sharedPool(12_345, 9)).toBe(a);
+    expect(sharedPool(12_346, 2)).not.toBe(a);
+    const alloc = (n: number) => new ArrayBuffer(n);
+    expect(sharedPool(12_345, 2, alloc)).not.toBe(a);
+    const bufs = [a.take(), a.take(), a.take()];
+    for (const b of bufs) a.give(b);
+    expect(a.spares).toBe(2);
+    expect(sharedPool(12_345, 2).take().buffer).toBe(bufs[1].buffer); // the next taker anywhere gets one back
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ObjectReceiver } from '../../../src/store/object-receiver.js';
 import { Store } from '../../../src/store/store.js';
+import { sharedXorbBufferPool } from '../../../src/store/xorb-writer.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 import { mulberry32Bytes } from '../../helpers/vectors.js';
 
@@ -53,6 +54,33 @@ describe('ObjectReceiver.whenWritten', () => {
       r.whenWritten(() => (called = true));
       expect(called).toBe(true);
       await r.finish();
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('ObjectReceiver and the xorb writers\' buffers', () => {
+  it('one file\'s xorb buffers are the next file\'s: they go back to the pool this process shares, not to one of the file\'s own', async () => {
+    const dir = tmpDir();
+    const store = await Store.open(join(dir, 'store'));
+    try {
+      const pool = sharedXorbBufferPool();
+      const receive = async (seed: number) => {
+        const data = Buffer.from(mulberry32Bytes(seed, 9 * 1024 * 1024)); // more than two 4 MiB buffers of records
+        const r = new ObjectReceiver(store, { oid: createHash('sha256').update(data).digest('hex'), size: data.length });
+        for (let c = 0; c < data.length; c += 64 * 1024) {
+          const chunk = data.subarray(c, c + 64 * 1024);
+          r.chunk(store.hashers.chunk.hash(chunk), chunk, 'test');
+          await r.drained();
+        }
+        await r.finish();
+      };
+      await receive(63);
+      const spares = pool.spares;
+      expect(spares).toBeGreaterThan(0); // with a pool per file, the shared one never sees them
+      await receive(64);
+      expect(pool.spares).toBe(spares); // the second file took them and gave them back: none made anew
     } finally {
       store.close();
     }
