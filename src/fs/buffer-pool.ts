@@ -20,6 +20,7 @@ export class BufferPool {
   private readonly spare: ArrayBuffer[] = [];
   /** The buffers this pool made: only those are taken back. */
   private readonly made = new WeakSet<ArrayBuffer>();
+  private madeCount = 0;
 
   /**
    * `keep`: spare buffers kept at most (others given back are left to the garbage collector).
@@ -31,7 +32,10 @@ export class BufferPool {
   take(length = this.bytes): Buffer {
     if (length > this.bytes) throw new RangeError(`BufferPool: ${length} bytes asked of a pool of ${this.bytes}-byte buffers`);
     let ab = this.spare.pop();
-    if (!ab) this.made.add((ab = this.alloc(this.bytes)));
+    if (!ab) {
+      this.made.add((ab = this.alloc(this.bytes)));
+      this.madeCount++;
+    }
     return Buffer.from(ab, 0, length);
   }
 
@@ -40,6 +44,11 @@ export class BufferPool {
     const ab = view.buffer as ArrayBuffer;
     // (given back twice, a buffer would be handed to two takers at once)
     if (this.made.has(ab) && this.spare.length < this.keep && !this.spare.includes(ab)) this.spare.push(ab);
+  }
+
+  /** Buffers this pool has made so far. */
+  get allocated(): number {
+    return this.madeCount;
   }
 
   /** Spare buffers held now. */

@@ -38,11 +38,12 @@ export function xorbBufferPool(): BufferPool {
 }
 
 /**
- * The writers' buffers this process shares between the files it downloads (fs/buffer-pool.ts
- * says why): twice one sink's spares, for two files written at once.
+ * The writers' buffers this process (this thread) shares between the files it adds or downloads
+ * (fs/buffer-pool.ts says why), keeping as many spares as one sink's pool did: a thread that
+ * added a file kept that pool's buffers until a collection came anyway.
  */
 export function sharedXorbBufferPool(): BufferPool {
-  return sharedPool(BUFFER_BYTES, 2 * KEEP, alignedArrayBuffer);
+  return sharedPool(BUFFER_BYTES, KEEP, alignedArrayBuffer);
 }
 
 /** A sealed xorb: complete, named, and durable once `durable` resolves. */

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { BufferPool } from '../../../src/fs/buffer-pool.js';
+import { addFile } from '../../../src/store/ingest.js';
 import { ObjectReceiver } from '../../../src/store/object-receiver.js';
 import { Store } from '../../../src/store/store.js';
 import { sharedXorbBufferPool } from '../../../src/store/xorb-writer.js';
@@ -66,6 +68,7 @@ describe('ObjectReceiver and the xorb writers\' buffers', () => {
     const store = await Store.open(join(dir, 'store'));
     try {
       const pool = sharedXorbBufferPool();
+      const held = takeSpares(pool); // (earlier tests of this file left some)
       const receive = async (seed: number) => {
         const data = Buffer.from(mulberry32Bytes(seed, 9 * 1024 * 1024)); // more than two 4 MiB buffers of records
         const r = new ObjectReceiver(store, { oid: createHash('sha256').update(data).digest('hex'), size: data.length });
@@ -76,13 +79,41 @@ describe('ObjectReceiver and the xorb writers\' buffers', () => {
         }
         await r.finish();
       };
+      const before = pool.allocated;
       await receive(63);
-      const spares = pool.spares;
-      expect(spares).toBeGreaterThan(0); // with a pool per file, the shared one never sees them
+      const made = pool.allocated;
+      expect(made).toBeGreaterThan(before); // with a pool per file, the shared one makes none
       await receive(64);
-      expect(pool.spares).toBe(spares); // the second file took them and gave them back: none made anew
+      expect(pool.allocated - made).toBeLessThan(made - before); // the second file took the first one's (one more may be made: a pool keeps 4 spares)
+      for (const b of held) pool.give(b);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('so are the buffers of the files one add stores', async () => {
+    const dir = tmpDir();
+    const store = await Store.open(join(dir, 'store'));
+    try {
+      const pool = sharedXorbBufferPool();
+      const held = takeSpares(pool);
+      for (const seed of [65, 66]) writeFileSync(join(dir, `f${seed}.bin`), mulberry32Bytes(seed, 9 * 1024 * 1024));
+      const before = pool.allocated;
+      await addFile(store, join(dir, 'f65.bin'));
+      const made = pool.allocated;
+      expect(made).toBeGreaterThan(before);
+      await addFile(store, join(dir, 'f66.bin'));
+      expect(pool.allocated - made).toBeLessThan(made - before);
+      for (const b of held) pool.give(b);
     } finally {
       store.close();
     }
   });
 });
+
+/** Takes every spare buffer out of `pool`, so the next taker makes one unless a buffer comes back first. */
+function takeSpares(pool: BufferPool): Buffer[] {
+  const out: Buffer[] = [];
+  while (pool.spares) out.push(pool.take());
+  return out;
+}
