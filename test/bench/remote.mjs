@@ -14,7 +14,8 @@
 // from /usr/bin/time -f %M; the server's peak from /proc/PID/status (VmHWM), reset through
 // /proc/PID/clear_refs before each of hub's steps, so each step shows its own. Then the server's
 // peak while a push of another model of the same size and a clone run at once (issue 13: hub
-// serve <= 300 MiB then), and the goal lines: every hub command and hub serve <= 300 MiB. With
+// serve <= 300 MiB then), a clone of ten 48 MiB files (downloaded several at once), and the goal
+// lines: every hub command and hub serve <= 300 MiB. With
 // HUB_BENCH_BIG=1, the hub steps again on a 10 GiB model (HUB_BENCH_BIG_SIZE), to show times
 // linear and RSS flat, with the server's peak over each step beside the 512 MiB one.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -297,6 +298,23 @@ try {
     timedAsync(process.execPath, [hub, 'clone', `${server.url}/admin/hub-0`, 'hub-d'], work, { ...env, HUB_HOME: join(work, 'hub-home-d') }),
   ]);
   const serverAtOnce = vmHwmMiB(pid);
+  // many files at once (issue 13: every command's memory, whatever the files): a clone of ten
+  // 48 MiB models, which a clone downloads several at a time
+  run(process.execPath, [hub, 'repo', 'create', 'admin/many', '--endpoint', server.url, '--token', server.token], work, env);
+  const mf = join(work, 'hub-many');
+  mkdirSync(mf);
+  const envM = { ...env, HUB_HOME: join(work, 'hub-home-many') };
+  hubJson(['init'], mf, envM);
+  hubJson(['track', '*.safetensors'], mf, envM);
+  hubJson(['remote', 'add', 'origin', `${server.url}/admin/many`], mf, envM);
+  for (let i = 0; i < 10; i++) execFileSync(process.execPath, [makeModelTool, '--out', join(mf, `shard-${i}.safetensors`), '--size', '48MiB', '--seed', String(300 + i)], { stdio: 'ignore' });
+  hubJson(['add', '-A'], mf, envM);
+  hubJson(['commit', '-m', 'many'], mf, envM);
+  hubJson(['push'], mf, envM);
+  const manyClone = hubTimed(['clone', `${server.url}/admin/many`, 'hub-many-b'], work, { ...env, HUB_HOME: join(work, 'hub-home-many-b') });
+  rmSync(mf, { recursive: true, force: true });
+  rmSync(join(work, 'hub-many-b'), { recursive: true, force: true });
+
   // issue 6: diff the two revisions in a clone that has no content (only the chunks read are fetched)
   const envC = { ...env, HUB_HOME: join(work, 'hub-home-c') };
   hubJson(['clone', '--no-checkout', `${server.url}/admin/hub-0`, 'hub-c'], work, envC);
@@ -322,6 +340,7 @@ try {
   console.log(`hub's and git-lfs's clones hold their rev2's bytes in every round: ${same ? 'yes' : 'NO'}`);
   console.log(`hub serve's peak RSS over hub's steps, round by round: ${results.map((x) => MiB(Math.max(...steps.map((k) => x.hub[k].server)))).join(', ')}; its RSS after each round: ${results.map((x) => MiB(x.serverAfter)).join(', ')}`);
   console.log(`hub's chunk transfer (HUB_TRANSFER=${process.env.HUB_TRANSFER ?? ''}): push ${H.push1.json.transfer}, clone ${H.clone.json.transfer}, push rev2 ${H.push2.json.transfer}, pull ${H.pull.json.transfer}`);
+  console.log(`hub clone of ten 48 MiB files: ${manyClone.s.toFixed(2)} s, peak RSS ${MiB(manyClone.rss)}`);
   const tensors = remoteDiff.json.files.find((f) => f.path === 'model.safetensors')?.tensors;
   console.log(`hub diff HEAD~1 HEAD in a --no-checkout clone: ${remoteDiff.s.toFixed(2)} s, ${tensors?.changed.count} tensors changed, ${MB(remoteDiff.json.bytesFetched)} MB fetched of a ${MB(bytes)} MB model (${((100 * remoteDiff.json.bytesFetched) / bytes).toFixed(1)}%), peak RSS ${MiB(remoteDiff.rss)}`);
 
@@ -384,7 +403,7 @@ try {
   const [touch, again] = run(process.execPath, ['-e', 'const t = process.hrtime.bigint(); const b = Buffer.alloc(64 << 20, 1); const warm = process.hrtime.bigint(); b.fill(2); console.log(Number(warm - t) / 1e6, Number(process.hrtime.bigint() - warm) / 1e6)'], work).split(' ').map(Number);
   console.log(`filling 64 MiB of a process's new memory here: ${touch.toFixed(0)} ms; the same memory again: ${again.toFixed(0)} ms (docs/performance.md "New memory")`);
 
-  const peak = Math.max(...steps.map((k) => H[k].rss), atOncePush.rss, atOnceClone.rss);
+  const peak = Math.max(...steps.map((k) => H[k].rss), atOncePush.rss, atOnceClone.rss, manyClone.rss);
   const serverPeak = Math.max(serverRss, serverAtOnce);
   const goal = (k, x) => `${ratio(k).toFixed(2)}x, ${ratio(k) >= x ? 'met' : 'NOT met'}`;
   console.log(`goals (medians of ${rounds} round(s)): add rev1 >= 1.5x: ${goal('add1', 1.5)}; push rev1 >= 1.0x: ${goal('push1', 1)}; push rev2 >= 5x: ${goal('push2', 5)}; clone >= 3x: ${goal('clone', 3)}; pull >= 5x: ${goal('pull', 5)}`);
