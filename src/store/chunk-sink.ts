@@ -10,10 +10,9 @@
 import { IntegrityError } from '../errors.js';
 import { mergeTerm, type ManifestTerm } from '../formats/manifest.js';
 import { fileHashFromRoot, MerkleBuilder } from '../hash/merkle.js';
-import type { BufferPool } from '../fs/buffer-pool.js';
 import type { ChunkLocation } from './chunk-index.js';
 import type { Store } from './store.js';
-import { xorbBufferPool, XorbWriter } from './xorb-writer.js';
+import { sharedXorbBufferPool, XorbWriter } from './xorb-writer.js';
 
 /** A chunk run of the manifest; `pending` marks a xorb still being written (its writer number). */
 interface PendingTerm extends ManifestTerm {
@@ -45,6 +44,8 @@ export class ChunkSink {
   private readonly unindexed = new Map<string, { xorb: string; index: number; pending?: number }>();
   private readonly durable: Array<Promise<void>> = [];
   private writer: XorbWriter | undefined;
+  /** Where this file's xorb writers take their buffers: the pool every file of this thread shares (xorb-writer.ts). */
+  private readonly buffers = sharedXorbBufferPool();
   private writerSeq = 0;
   private newBytes = 0;
   private dedupBytes = 0;
@@ -54,14 +55,7 @@ export class ChunkSink {
   /** Index answers for chunks announced by `expect` and not added yet: key -> where (null: not in the index). */
   private readonly looked = new Map<string, ChunkLocation | null>();
 
-  /**
-   * `buffers`: where this file's xorb writers, one after another, take their buffers
-   * (xorb-writer.ts): a pool of this sink's own unless the caller shares one between files.
-   */
-  constructor(
-    private readonly store: Store,
-    private readonly buffers: BufferPool = xorbBufferPool(),
-  ) {
+  constructor(private readonly store: Store) {
     this.merkle = new MerkleBuilder(store.hashers.node);
   }
 

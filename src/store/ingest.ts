@@ -23,7 +23,6 @@ import { startFileSha256 } from './file-sha256.js';
 import { lockShared } from './store-lock.js';
 import type { Store } from './store.js';
 import { ChunkSink, type SinkResult } from './chunk-sink.js';
-import { sharedXorbBufferPool } from './xorb-writer.js';
 
 /** What adding one file did. */
 export interface AddResult {
@@ -67,7 +66,7 @@ class Ingest {
   private readonly sink: ChunkSink;
 
   constructor(private readonly store: Store, private readonly file: OpenedFile, private readonly progress: ProgressSink, private readonly signal: AbortSignal | undefined, private readonly expected?: string) {
-    this.sink = new ChunkSink(store, sharedXorbBufferPool()); // the files of one add share the writers' buffers
+    this.sink = new ChunkSink(store);
   }
 
   async run(): Promise<AddResult> {

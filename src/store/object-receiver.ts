@@ -21,7 +21,6 @@ import { ChunkSink } from './chunk-sink.js';
 import { followFileSha256, inlineSha256, type FileSha256 } from './file-sha256.js';
 import { lockShared, type StoreLock } from './store-lock.js';
 import type { Store } from './store.js';
-import { sharedXorbBufferPool } from './xorb-writer.js';
 
 /** What receiving one object did. */
 export interface ReceivedObject {
@@ -70,7 +69,7 @@ export class ObjectReceiver {
     const stagePath = this.stagePath;
     this.lock = lockShared(store.paths.locks);
     try {
-      this.sink = new ChunkSink(store, sharedXorbBufferPool()); // a download's files share the writers' buffers
+      this.sink = new ChunkSink(store);
       if (stagePath) {
         this.stageFd = openSync(stagePath, 'wx', 0o644);
         // a large staged file is hashed by a worker reading behind the writes (the second core)

@@ -38,7 +38,8 @@ export function xorbBufferPool(): BufferPool {
 }
 
 /**
- * The writers' buffers this process (this thread) shares between the files it adds or downloads
+ * The writers' buffers this process (this thread) shares between the files it stores (every
+ * ChunkSink: adds, downloads, a diff's fetched chunks)
  * (fs/buffer-pool.ts says why), keeping as many spares as one sink's pool did: a thread that
  * added a file kept that pool's buffers until a collection came anyway.
  */

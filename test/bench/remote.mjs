@@ -279,14 +279,20 @@ try {
   const same = results.every((x) => x.same);
   const serverRss = perStep ? Math.max(...['push1', 'clone', 'push2', 'pull'].map((k) => H[k].server)) : vmHwmMiB(pid);
 
+  /** A new repository admin/NAME on the server and a hub clone of it in work/hub-NAME tracking *.safetensors, with a store of its own. */
+  const newHubRepo = (name) => {
+    run(process.execPath, [hub, 'repo', 'create', `admin/${name}`, '--endpoint', server.url, '--token', server.token], work, env);
+    const dir = join(work, `hub-${name}`);
+    mkdirSync(dir);
+    const dirEnv = { ...env, HUB_HOME: join(work, `hub-home-${name}`) };
+    hubJson(['init'], dir, dirEnv);
+    hubJson(['track', '*.safetensors'], dir, dirEnv);
+    hubJson(['remote', 'add', 'origin', `${server.url}/admin/${name}`], dir, dirEnv);
+    return [dir, dirEnv];
+  };
+
   // hub serve while a push of another model of this size and a clone run at once (issue 13)
-  run(process.execPath, [hub, 'repo', 'create', 'admin/other', '--endpoint', server.url, '--token', server.token], work, env);
-  const o = join(work, 'hub-o');
-  mkdirSync(o);
-  const envO = { ...env, HUB_HOME: join(work, 'hub-home-o') };
-  hubJson(['init'], o, envO);
-  hubJson(['track', '*.safetensors'], o, envO);
-  hubJson(['remote', 'add', 'origin', `${server.url}/admin/other`], o, envO);
+  const [o, envO] = newHubRepo('other');
   execFileSync(process.execPath, [makeModelTool, '--out', join(o, 'model.safetensors'), '--size', size, '--seed', '9'], { stdio: 'ignore' });
   hubJson(['add', '-A'], o, envO);
   hubJson(['commit', '-m', 'other'], o, envO);
@@ -300,13 +306,7 @@ try {
   const serverAtOnce = vmHwmMiB(pid);
   // many files at once (issue 13: every command's memory, whatever the files): a clone of ten
   // 48 MiB models, which a clone downloads several at a time
-  run(process.execPath, [hub, 'repo', 'create', 'admin/many', '--endpoint', server.url, '--token', server.token], work, env);
-  const mf = join(work, 'hub-many');
-  mkdirSync(mf);
-  const envM = { ...env, HUB_HOME: join(work, 'hub-home-many') };
-  hubJson(['init'], mf, envM);
-  hubJson(['track', '*.safetensors'], mf, envM);
-  hubJson(['remote', 'add', 'origin', `${server.url}/admin/many`], mf, envM);
+  const [mf, envM] = newHubRepo('many');
   for (let i = 0; i < 10; i++) execFileSync(process.execPath, [makeModelTool, '--out', join(mf, `shard-${i}.safetensors`), '--size', '48MiB', '--seed', String(300 + i)], { stdio: 'ignore' });
   hubJson(['add', '-A'], mf, envM);
   hubJson(['commit', '-m', 'many'], mf, envM);
