@@ -9,7 +9,7 @@
  * file, which the next command's removeStaleTmpFiles (atomic-file.ts) takes away.
  */
 import { spawn } from 'node:child_process';
-import { lstatSync, renameSync, unlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { commitFile, tmpPathFor } from './atomic-file.js';
 
 /** Files at least this large are released in the background; smaller ones go at once. */
@@ -41,22 +41,32 @@ export function replaceReleasingOld(tmp: string, path: string, tmpDir: string): 
 export const CLEAN_AFTER_MS = 30_000;
 
 /**
- * Drops the page-cache pages of those of `paths` (existing files about to be replaced) that were
- * last written over {@link CLEAN_AFTER_MS} ago, from one detached process: `dd iflag=nocache
- * count=0` asks the kernel to discard a whole file's clean cached pages (posix_fadvise
- * DONTNEED, which node does not expose). The files themselves do not change. Replacing a large
- * file frees its pages anyway, at the rename; freeing them before the new file is written lets
- * the new file's writes reuse them. On a VM whose free memory goes back to its host (free page
- * reporting), writing into pages freed a moment ago costs a fraction of writing into pages the
- * host took back (docs/performance.md, "Cold pages"). A younger file is left alone: its pages may
- * still be dirty, and the kernel would start writing back what the replacement is about to
- * discard unwritten. Best effort: a system without `dd` or the flag changes nothing.
+ * Drops the page-cache pages of those of `paths` (existing files about to be replaced) whose pages
+ * are clean, from one detached process: `dd iflag=nocache count=0` asks the kernel to discard a
+ * whole file's clean cached pages (posix_fadvise DONTNEED, which node does not expose). The files
+ * themselves do not change. Replacing a large file frees its pages anyway, at the rename; freeing
+ * them before the new file is written lets the new file's writes reuse them. On a VM whose free
+ * memory goes back to its host (free page reporting), writing into pages freed a moment ago costs
+ * a fraction of writing into pages the host took back (docs/performance.md, "Cold pages").
+ *
+ * Dirty pages are not for dropping: the kernel would start writing back what the replacement is
+ * about to discard unwritten. A file last written over {@link CLEAN_AFTER_MS} ago is clean. A
+ * younger one (a pull seconds after a clone) is dropped too when the whole system holds few dirty
+ * pages (`dirtyBytes()`: at most 1/8 of the young files' size), which bounds what writing back the
+ * drop can start; otherwise it is left alone. Best effort: a system without `dd` or the flag
+ * changes nothing.
  */
-export function dropPagesInBackground(paths: readonly string[], now = Date.now()): void {
-  const old = writtenLongAgo(paths, now);
-  if (!old.length) return;
+export function dropPagesInBackground(paths: readonly string[], now = Date.now(), dirtyBytes: () => number = systemDirtyBytes): void {
+  const files = paths.flatMap((path) => {
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    return st?.isFile() ? [{ path, size: st.size, old: st.mtimeMs < now - CLEAN_AFTER_MS }] : [];
+  });
+  const youngBytes = files.reduce((n, f) => (f.old ? n : n + f.size), 0);
+  const youngToo = youngBytes > 0 && dirtyBytes() <= youngBytes / 8;
+  const drop = files.filter((f) => f.old || youngToo).map((f) => f.path);
+  if (!drop.length) return;
   try {
-    const child = spawn('sh', ['-c', DROP_SCRIPT, 'sh', ...old], { detached: true, stdio: 'ignore' });
+    const child = spawn('sh', ['-c', DROP_SCRIPT, 'sh', ...drop], { detached: true, stdio: 'ignore' });
     child.once('error', () => undefined);
     child.unref();
   } catch {
@@ -67,12 +77,20 @@ export function dropPagesInBackground(paths: readonly string[], now = Date.now()
 /** Each file `dd` is asked to drop from the cache (its errors, e.g. a file gone meanwhile, ignored). */
 const DROP_SCRIPT = 'for f do dd if="$f" iflag=nocache count=0 status=none; done 2>/dev/null';
 
-/** Those of `paths` that are regular files last written over CLEAN_AFTER_MS before `now`. */
-function writtenLongAgo(paths: readonly string[], now: number): string[] {
-  return paths.filter((p) => {
-    const st = lstatSync(p, { throwIfNoEntry: false });
-    return st?.isFile() && st.mtimeMs < now - CLEAN_AFTER_MS;
-  });
+/**
+ * The bytes of the system's page cache that are dirty or being written back (/proc/meminfo's
+ * Dirty + Writeback); Infinity where that cannot be read (not Linux): then nothing young is dropped.
+ */
+export function systemDirtyBytes(meminfo = '/proc/meminfo'): number {
+  let text: string;
+  try {
+    text = readFileSync(meminfo, 'latin1');
+  } catch {
+    return Infinity;
+  }
+  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(text)?.[1] ?? NaN);
+  const total = kib('Dirty') + kib('Writeback');
+  return Number.isFinite(total) ? total * 1024 : Infinity;
 }
 
 /** Removes `path` from a detached process (or at once, if none can be started). */

@@ -4,12 +4,14 @@
  * pull replaces"). The old file is kept alive here by a second hard link: after the pull its
  * inode is no longer the working file's, and only the drop empties its cache (the rename and the
  * background rm leave a linked inode's pages where they are). A file written less than 30 s
- * before the pull keeps its pages: they may still be dirty. Pages are counted with `fincore`
+ * before the pull keeps its pages while the system holds many dirty pages (here: a 64 MiB file
+ * written just before the pull and not synced): they may be dirty too. (With few dirty pages a
+ * young file is dropped as well: test/unit/fs/release-old.test.ts.) Pages are counted with `fincore`
  * (util-linux); on tmpfs, whose pages are the files themselves, the test is skipped.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, statSync, utimesSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLEAN_AFTER_MS } from '../../src/fs/release-old.js';
@@ -61,13 +63,16 @@ describe.skipIf(onTmpfs(tmpDir()))('a pull releases the pages of the large files
     await runHubJson(['add', '-A'], { cwd: a, env: envA });
     await runHubJson(['commit', '-m', 'rev2'], { cwd: a, env: envA });
     await runHubJson(['push'], { cwd: a, env: envA });
+    // dirty pages well past 1/8 of the young file (written back only after 30 s, or past
+    // gigabytes of dirty data by Linux's defaults): the young file must be left alone
+    writeFileSync(join(parent, 'dirty.bin'), Buffer.alloc(64 << 20, 1));
     const pulled = await runHubJson(['pull'], { cwd: b, env: envB });
     expect(pulled.written.sort()).toEqual(['old.safetensors', 'young.safetensors']);
     for (const f of ['old', 'young']) expect(sha(join(b, `${f}.safetensors`))).toBe(sha(join(a, `${f}.safetensors`)));
 
     expect(statSync(join(parent, 'old.kept')).ino).not.toBe(statSync(join(b, 'old.safetensors')).ino);
     expect(await until(() => cachedPages(join(parent, 'old.kept')) === 0), "the replaced old file's pages were dropped").toBe(true);
-    // the young file was written by the clone a moment ago: left alone (its pages may be dirty)
+    // the young file was written by the clone a moment ago, and the system holds dirty pages: left alone
     expect(cachedPages(join(parent, 'young.kept'))).toBeGreaterThanOrEqual(most);
     expect({ old: sha(join(parent, 'old.kept')), young: sha(join(parent, 'young.kept')) }).toEqual(rev1);
   });
