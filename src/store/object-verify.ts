@@ -87,6 +87,12 @@ export class OpenXorbs {
 export function indexedChunkHashes(store: Store, f: XorbFile): Uint8Array[] {
   if (f.table) return f.table.hashes;
   const records = f.records();
+  const hashes = hashesOf(store, f, records);
+  store.xorbs.rememberLayout?.(f.xorb, f.handle, { records, hashes }); // the next opening of this file needs neither (xorb-layouts.ts)
+  return hashes;
+}
+
+function hashesOf(store: Store, f: XorbFile, records: readonly XorbRecord[]): Uint8Array[] {
   const rows = store.index.chunksOf(f.xorb);
   if (rows.length === records.length) return rows.map((r) => r.hash);
   const hashes: Array<Uint8Array | undefined> = new Array(records.length);

@@ -11,12 +11,13 @@
  */
 import { closeDirect, directAligned, openDirect } from '../fs/direct-io.js';
 import { closeSync, existsSync, fstatSync, openSync, read, readSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { access, unlink } from 'node:fs/promises';
+import { access, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HubError, IntegrityError, fromFsError } from '../errors.js';
 import { commitFile, commitFileAsync } from '../fs/atomic-file.js';
 import { xorbPath, type StorePaths } from './paths.js';
 import type { ChunkTable } from './xorb-table.js';
+import { fileIdentity, XorbLayouts } from './xorb-layouts.js';
 
 /** An open xorb for range reads. */
 export interface XorbHandle {
@@ -31,8 +32,13 @@ export interface XorbHandle {
   readAsync(into: Uint8Array, position: number, until?: number): Promise<number>;
   /** True for a xorb in object storage: `read` throws, use `readAsync`. */
   readonly remote?: boolean;
-  /** The xorb's chunk table, when its backend keeps one (object storage: no header scan needed). */
+  /**
+   * The xorb's chunk table, when its backend keeps one (object storage: no header scan needed) or
+   * a local backend kept this file's from an earlier reader (xorb-layouts.ts).
+   */
   readonly table?: ChunkTable;
+  /** A local file's identity (xorb-layouts.ts `fileIdentity`): what a kept table is kept for. */
+  readonly id?: string;
   /**
    * `read`/`readAsync` past the page cache (a local file: fs/direct-io.ts), for bulk reads that
    * keep nothing: `into` from alignedArrayBuffer, `position` and `into.length` whole blocks, else
@@ -87,6 +93,11 @@ export interface XorbBackend {
    * records from offset 0, as the local file holds them: ranges need no translation.
    */
   presignRange?(xorb: string, start: number, end: number, expiresSeconds: number): Promise<string>;
+  /**
+   * A local backend: keeps `table` (read from `handle`'s file whole) for the next opening of the
+   * same file (xorb-layouts.ts).
+   */
+  rememberLayout?(xorb: string, handle: XorbHandle, table: Pick<ChunkTable, 'records' | 'hashes'>): void;
 }
 
 /** The error of a sync call on a store in object storage (a bug: that code path must use the async forms). */
@@ -128,8 +139,10 @@ export abstract class LocalXorbBackend implements XorbBackend {
 }
 
 /** A handle on any local file (a stored xorb, or one just received and not yet verified). */
-export function openFileHandle(path: string): XorbHandle {
+export function openFileHandle(path: string, tableFor?: (id: string) => ChunkTable | undefined): XorbHandle {
   const fd = openSync(path, 'r');
+  const st = fstatSync(fd);
+  const id = fileIdentity(st);
   // the direct descriptor opens at the first direct read; -2: not yet, -1: none or turned off
   // (a refused one stays open until close: another read of it may still be in flight)
   let direct = -2;
@@ -145,7 +158,9 @@ export function openFileHandle(path: string): XorbHandle {
     direct = -1;
   };
   return {
-    size: fstatSync(fd).size,
+    size: st.size,
+    id,
+    table: tableFor?.(id),
     read: (into, position) => readSync(fd, into, 0, into.length, position),
     readAsync: (into, position) => readAsyncOn(fd, into, position),
     readDirect(into, position) {
@@ -179,8 +194,15 @@ export function openFileHandle(path: string): XorbHandle {
 
 /** Xorbs as files in the store folder. */
 export class FsXorbBackend extends LocalXorbBackend {
+  /** The chunk tables of xorbs this backend's readers and writers have read or written (xorb-layouts.ts). */
+  readonly layouts = new XorbLayouts();
+
   constructor(private readonly paths: StorePaths) {
     super();
+  }
+
+  rememberLayout(xorb: string, handle: XorbHandle, table: Pick<ChunkTable, 'records' | 'hashes'>): void {
+    if (handle.id !== undefined) this.layouts.remember(xorb, handle.id, handle.size, table);
   }
 
   commit(tmp: string, xorb: string): void {
@@ -190,10 +212,12 @@ export class FsXorbBackend extends LocalXorbBackend {
   }
 
   /** `commit` on the thread pool: the rename and the folder's fsync (~10 ms each here) off the caller's loop. */
-  override async commitAsync(tmp: string, xorb: string, _table?: ChunkTable): Promise<void> {
+  override async commitAsync(tmp: string, xorb: string, table?: ChunkTable): Promise<void> {
     const dest = xorbPath(this.paths, xorb);
-    if (await access(dest).then(() => true, () => false)) await unlink(tmp);
-    else await commitFileAsync(tmp, dest);
+    if (await access(dest).then(() => true, () => false)) return unlink(tmp);
+    await commitFileAsync(tmp, dest);
+    // the table of the file just written is its layout (the file already there may be laid out otherwise)
+    if (table) this.layouts.remember(xorb, fileIdentity(await stat(dest)), table.size, table);
   }
 
   exists(xorb: string): boolean {
@@ -202,7 +226,7 @@ export class FsXorbBackend extends LocalXorbBackend {
 
   open(xorb: string): XorbHandle {
     try {
-      return openFileHandle(xorbPath(this.paths, xorb));
+      return openFileHandle(xorbPath(this.paths, xorb), (id) => this.layouts.get(xorb, id));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new IntegrityError(`xorb ${xorb} is missing from the store`, { data: { xorb } }, 'missing_xorb');
@@ -228,6 +252,7 @@ export class FsXorbBackend extends LocalXorbBackend {
   }
 
   remove(xorb: string): void {
+    this.layouts.forget(xorb);
     try {
       unlinkSync(xorbPath(this.paths, xorb));
     } catch (err) {

@@ -207,9 +207,8 @@ export class StoreReader {
 
   /**
    * The chunk records of `x`: from its chunk table when its backend keeps one (object storage),
-   * else from the chunk index in one query when its rows describe the whole file (numbered from
-   * 0, each record right after the previous one, the last ending where the file ends), else from
-   * the record headers in the file (a read per chunk).
+   * or a local file's kept or indexed table (store/stored-xorb.ts opened it with one when its
+   * chunk-index rows describe it whole), else from the record headers in the file (a read per chunk).
    */
   private records(x: OpenXorb): XorbRecord[] {
     if (x.records) return x.records;
@@ -218,13 +217,7 @@ export class StoreReader {
       x.indexed = x.file.table.hashes;
       return x.records;
     }
-    const rows = this.store.index.chunksOf(x.file.xorb);
-    let end = 0;
-    for (let i = 0; i < rows.length && rows[i].index === i && rows[i].offset === end && rows[i].length > 0; i++) end += CHUNK_HEADER_BYTES + rows[i].length;
-    if (rows.length > 0 && end === x.file.size && rows[rows.length - 1].index === rows.length - 1) {
-      x.records = rows.map((r) => ({ index: r.index, offset: r.offset, dataOffset: r.offset + CHUNK_HEADER_BYTES, length: r.length }));
-      x.indexed = rows.map((r) => r.hash);
-    } else x.records = x.file.records();
+    x.records = x.file.records();
     return x.records;
   }
 
