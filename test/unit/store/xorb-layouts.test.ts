@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHUNK_HEADER_BYTES } from '../../../src/formats/xorb.js';
+import { CHUNK_HEADER_BYTES, type XorbRecord } from '../../../src/formats/xorb.js';
 import { importXorb } from '../../../src/store/chunk-api.js';
 import { addFile } from '../../../src/store/ingest.js';
 import { readManifest } from '../../../src/store/manifest-files.js';
@@ -64,19 +64,24 @@ describe('XorbLayouts', () => {
   });
 });
 
+/** Adds a 3 MiB model to `store`: its first xorb and that xorb's records as its headers say (a handle without a table). */
+async function addedXorb(store: Store, work: string, seed: number): Promise<{ x: string; records: XorbRecord[] }> {
+  makeModel(join(work, `model-${seed}`), '3MiB', seed);
+  const x = readManifest(store.paths, (await addFile(store, join(work, `model-${seed}`))).oid)!.terms[0].xorb;
+  const scanned = XorbFile.fromHandle(x, openFileHandle(xorbPath(store.paths, x)));
+  expect(scanned.table).toBeUndefined();
+  const records = scanned.records();
+  scanned.close();
+  return { x, records };
+}
+
 describe('FsXorbBackend keeps its xorbs\' layouts', () => {
   it('opens a xorb it wrote or received with its table, equal to the header scan and the index; a replaced file without', async () => {
     const work = tmpDir();
-    makeModel(join(work, 'model'), '3MiB', 81);
     const client = await Store.open(join(work, 'client'));
     const server = await Store.open(join(work, 'server'));
     try {
-      const manifest = readManifest(client.paths, (await addFile(client, join(work, 'model'))).oid)!;
-      const x = manifest.terms[0].xorb;
-      const scanned = XorbFile.fromHandle(x, openFileHandle(xorbPath(client.paths, x))); // no table: the headers are read
-      expect(scanned.table).toBeUndefined();
-      const records = scanned.records();
-      scanned.close();
+      const { x, records } = await addedXorb(client, work, 81);
       const indexed = client.index.chunksOf(x).map((r) => r.hash);
       expect(indexed.length).toBe(records.length);
 
@@ -114,14 +119,10 @@ describe('FsXorbBackend keeps its xorbs\' layouts', () => {
 describe('openStoredXorb without a kept table', () => {
   it('takes the table from the index rows when they describe the file whole (and keeps it), else reads the headers', async () => {
     const work = tmpDir();
-    makeModel(join(work, 'model'), '3MiB', 82);
     let store = await Store.open(join(work, 'store'));
     const other = await Store.open(join(work, 'other'));
     try {
-      const x = readManifest(store.paths, (await addFile(store, join(work, 'model'))).oid)!.terms[0].xorb;
-      const scanned = XorbFile.fromHandle(x, openFileHandle(xorbPath(store.paths, x)));
-      const records = scanned.records();
-      scanned.close();
+      const { x, records } = await addedXorb(store, work, 82);
       store.close();
       store = await Store.open(join(work, 'store')); // a new backend: nothing kept
       const fresh = XorbFile.open(store.xorbs, x);
