@@ -216,8 +216,10 @@ export class FsXorbBackend extends LocalXorbBackend {
     const dest = xorbPath(this.paths, xorb);
     if (await access(dest).then(() => true, () => false)) return unlink(tmp);
     await commitFileAsync(tmp, dest);
-    // the table of the file just written is its layout (the file already there may be laid out otherwise)
-    if (table) this.layouts.remember(xorb, fileIdentity(await stat(dest)), table.size, table);
+    // the table of the file just written is its layout (the file already there may be laid out
+    // otherwise); a stat that fails only leaves the next reader to read the layout
+    const st = table && (await stat(dest).catch(() => undefined));
+    if (table && st) this.layouts.remember(xorb, fileIdentity(st), table.size, table);
   }
 
   exists(xorb: string): boolean {

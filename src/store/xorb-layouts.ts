@@ -9,7 +9,10 @@
  *
  * A table is kept for one file: the xorb's name with its file's identity (device, inode, size and
  * modification time, from the open descriptor's fstat). A file replaced under the same name (gc,
- * then the same xorb written again) is another identity, and its table is read anew. Kept
+ * then the same xorb written again) is another identity, and its table is read anew. A file whose
+ * bytes change in place without its modification time (a failing disk) keeps its table here: its
+ * data is still checked by every reader against the chunk hashes, and `hub fsck` (a process of
+ * its own) reads its headers. Kept
  * compactly (a Uint32Array of chunk lengths, one Uint8Array of hashes: 36 bytes a chunk) and at
  * most LAYOUT_CHUNKS chunks in all, the least recently used going first.
  */
