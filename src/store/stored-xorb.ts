@@ -14,7 +14,7 @@
 import { CHUNK_HEADER_BYTES } from '../formats/xorb.js';
 import type { Store } from './store.js';
 import { XorbFile } from './xorb-reader.js';
-import type { ChunkTable } from './xorb-table.js';
+import { chunkTable, type ChunkTable } from './xorb-table.js';
 
 /** Opens xorb `xorb` of `store` (records known), indexing it when its backend gave its chunk table and the index lacks it. */
 export async function openStoredXorb(store: Store, xorb: string): Promise<XorbFile> {
@@ -43,6 +43,5 @@ export function tableFromIndex(store: Store, xorb: string, size: number): ChunkT
     if (r.index !== i || r.offset !== end || r.length <= 0) return undefined;
     end += CHUNK_HEADER_BYTES + r.length;
   }
-  if (rows.length === 0 || end !== size) return undefined;
-  return { size, records: rows.map((r) => ({ index: r.index, offset: r.offset, dataOffset: r.offset + CHUNK_HEADER_BYTES, length: r.length })), hashes: rows.map((r) => r.hash) };
+  return rows.length > 0 && end === size ? chunkTable(rows) : undefined; // the records the rows say, laid out as the store writes them
 }

@@ -17,7 +17,7 @@
  * most LAYOUT_CHUNKS chunks in all, the least recently used going first.
  */
 import { CHUNK_HEADER_BYTES } from '../formats/xorb.js';
-import type { ChunkTable } from './xorb-table.js';
+import { chunkTable, type ChunkTable } from './xorb-table.js';
 
 /** Chunks whose layouts a cache keeps, in all its xorbs (~64 xorbs of 64 MiB; ~2.3 MiB). */
 export const LAYOUT_CHUNKS = 65_536;
@@ -41,15 +41,7 @@ export class XorbLayouts {
     if (!k || k.id !== id) return undefined;
     this.kept.delete(xorb); // most recently used: to the end
     this.kept.set(xorb, k);
-    const records = new Array<ChunkTable['records'][number]>(k.lengths.length);
-    const hashes = new Array<Uint8Array>(k.lengths.length);
-    let offset = 0;
-    for (let i = 0; i < k.lengths.length; i++) {
-      records[i] = { index: i, offset, dataOffset: offset + CHUNK_HEADER_BYTES, length: k.lengths[i] };
-      hashes[i] = k.hashes.subarray(i * 32, i * 32 + 32);
-      offset += CHUNK_HEADER_BYTES + k.lengths[i];
-    }
-    return { size: offset, records, hashes };
+    return chunkTable(Array.from(k.lengths, (length, i) => ({ hash: k.hashes.subarray(i * 32, i * 32 + 32), length })));
   }
 
   /**
