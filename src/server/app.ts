@@ -169,8 +169,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const started = process.hrtime.bigint();
     active.add(res);
     stalls.watch(req, res);
+    const answered = web.requestBegin(); // work computed ahead for the pages waits until the server is quiet
     let who = '-';
     res.on('close', () => {
+      answered();
       active.delete(res);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       log(JSON.stringify({ time: new Date().toISOString(), method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Math.round(ms), user: who, aborted: !res.writableFinished || undefined }));

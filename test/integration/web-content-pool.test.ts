@@ -1,7 +1,8 @@
 /**
  * The content pool of the web pages (src/server/web/content-pool.ts) from the built code, where
  * its worker threads run, on a real git repository and store: work computed ahead waits while a
- * page is being answered (it never competes with one), a page asking for work still waiting
+ * request is being answered (it never competes with a page or a transfer) and for a quiet period
+ * after the last one, no longer than its pause in all; a page asking for work still waiting
  * ahead computes it itself and both get the answer, and work ahead runs cheapest first
  * (previews, then diffs without content, then diffs with content) whatever order it was asked in.
  */
@@ -52,8 +53,8 @@ describe('the web pages\' content pool', () => {
 
   const table = (i: number): Task & { type: 'table' } => ({ type: 'table', bareDir, ref: { kind: 'git', oid: tables[i].oid, size: tables[i].size }, name: tables[i].name, format: 'csv' });
 
-  it('waits with work computed ahead while a page is being answered; the page\'s own work runs meanwhile', async () => {
-    const answered = pool.pageBegin();
+  it('waits with work computed ahead while a request is being answered; a page\'s own work runs meanwhile', async () => {
+    const answered = pool.requestBegin();
     onTestFinished(answered);
     let aheadDone = false;
     const ahead = pool.background({ type: 'previewable', bareDir, a: commits[0], b: commits[1] }, noObjects).then((v) => ((aheadDone = true), v));
@@ -67,8 +68,27 @@ describe('the web pages\' content pool', () => {
     expect(aheadDone).toBe(true);
   });
 
+  it('waits on after the last request ended until it has been quiet for quietMs, and never longer than pauseMs in all', async () => {
+    const quiet = new ContentPool({ storeDir: join(dir, 'store'), pauseMs: 600_000, quietMs: 600_000 });
+    onTestFinished(() => quiet.close());
+    // nothing answered yet: the server has been quiet, and work ahead runs at once
+    expect((await quiet.background({ type: 'previewable', bareDir, b: commits[1] }, noObjects))?.length).toBe(3);
+    quiet.requestBegin()(); // one request, answered at once
+    let done = false;
+    const ahead = quiet.background({ type: 'previewable', bareDir, a: commits[1], b: commits[2] }, noObjects).then((v) => ((done = true), v));
+    await new Promise((r) => setTimeout(r, 1000)); // ample for a task of a few milliseconds, had it not waited
+    expect(done).toBe(false);
+    await quiet.close();
+    expect(await ahead).toBeUndefined(); // never computed: the pool stopped while it waited
+    // the same wait, bounded by pauseMs: it goes on after 300 ms of a quiet period that has not ended
+    const bounded = new ContentPool({ storeDir: join(dir, 'store'), pauseMs: 300, quietMs: 600_000 });
+    onTestFinished(() => bounded.close());
+    bounded.requestBegin()();
+    expect((await bounded.background({ type: 'previewable', bareDir, a: commits[2], b: commits[3] }, noObjects))?.map((f) => f.path).sort()).toEqual(['t0.csv', 't1.csv', 't2.csv']);
+  });
+
   it('a page asking for work still waiting ahead computes it, and the work ahead resolves with the page\'s answer', async () => {
-    const answered = pool.pageBegin();
+    const answered = pool.requestBegin();
     onTestFinished(answered); // (once: a second call does nothing)
     const holding = pool.background({ type: 'previewable', bareDir, a: commits[1], b: commits[2] }, noObjects); // taken by the background worker, which waits
     const waiting = pool.background(table(1), noObjects); // in the backlog behind it
@@ -85,7 +105,7 @@ describe('the web pages\' content pool', () => {
   });
 
   it('runs work ahead cheapest first: previews, then diffs without content, then diffs with content', async () => {
-    const answered = pool.pageBegin();
+    const answered = pool.requestBegin();
     const order: string[] = [];
     const track = <T>(name: string, p: Promise<T>) => p.then((v) => (order.push(name), v));
     const holding = track('holding', pool.background({ type: 'previewable', bareDir, a: commits[2], b: commits[3] }, noObjects));

@@ -51,6 +51,8 @@ A **tiny** model card with a [config link](config.json).
 const CSV_V1 = 'id,name,score\n1,alpha,0.5\n2,beta,0.25\n3,gamma,0.125\n';
 const CSV_V2 = 'id,name,score\n1,alpha,0.5\n3,gamma,0.125\n4,delta,1.5\n';
 const NOTES = Array.from({ length: 30 }, (_, i) => `line ${i + 1} of the notes`).join('\n') + '\n';
+/** Between views of a page that waits for work computed ahead: longer than the quiet second that work waits for after each request (src/server/web/content-pool.ts). */
+const AHEAD_POLL_MS = 1200;
 
 describe('web pages of hub serve', () => {
   let s: TestServer;
@@ -170,8 +172,9 @@ describe('web pages of hub serve', () => {
       expect(first.text).toContain('table: the comparison is being computed');
       expect(first.text).not.toContain('content read:');
       let later = first;
-      for (let i = 0; i < 600 && later.text.includes('being computed'); i++) {
-        await new Promise((res) => setTimeout(res, 100));
+      // asked for seldom: work ahead waits while the server answers requests and a second after
+      for (let i = 0; i < 60 && later.text.includes('being computed'); i++) {
+        await new Promise((res) => setTimeout(res, AHEAD_POLL_MS));
         later = await http(page(older));
       }
       expect(later.text).not.toContain('being computed');
@@ -199,8 +202,8 @@ describe('web pages of hub serve', () => {
       // the work of a push runs previews first and the head's diff with content last: once the
       // commit page shows that diff, the file pages' previews are cached
       let commit = await http(`${s.url}/alice/ahead-files/commit/${head}`);
-      for (let i = 0; i < 600 && !commit.text.includes('content read:'); i++) {
-        await new Promise((res) => setTimeout(res, 100));
+      for (let i = 0; i < 60 && !commit.text.includes('content read:'); i++) {
+        await new Promise((res) => setTimeout(res, AHEAD_POLL_MS));
         commit = await http(`${s.url}/alice/ahead-files/commit/${head}`);
       }
       expect(commit.text).toContain('content read:');
@@ -421,7 +424,7 @@ describe('web pages of hub serve', () => {
       expect(titles).toEqual([EVIL_MESSAGE, 'first version']);
 
       // computed when the push arrived; a page asked for before that ends shows it on a reload
-      for (let i = 0; i < 600 && (await http(`${s.url}/alice/llama-tiny/commit/${commits.tune}`)).text.includes('being computed'); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 60 && (await http(`${s.url}/alice/llama-tiny/commit/${commits.tune}`)).text.includes('being computed'); i++) await new Promise((r) => setTimeout(r, AHEAD_POLL_MS));
       await visit(`/alice/llama-tiny/commit/${commits.tune}`, 'commit-tensor-diff');
       expect(await text('.commit-title')).toBe(EVIL_MESSAGE);
       expect(await text('dl.facts')).toContain(commits.first.slice(0, 7));

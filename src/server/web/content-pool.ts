@@ -4,8 +4,12 @@
  * Page tasks run on at most `size` page workers, one task at a time each; further tasks wait in
  * a queue of bounded length (beyond it the page answers 503). Work computed ahead (a push's
  * previews and diffs, {@link ContentPool.background}) runs on one more worker of its own, at the
- * background nice value, and pauses before each read while any page is being answered
- * ({@link ContentPool.pageBegin}), so it never holds a page worker nor competes with a page.
+ * background nice value, and pauses before each read while the server is answering any request
+ * and for a quiet second after the last one ended ({@link ContentPool.requestBegin}), so it never
+ * holds a page worker nor competes with a page, a clone or a pull: the diff of a pushed 512 MiB
+ * checkpoint is seconds of CPU and tens of MiB, and run beside the next clone it made that clone
+ * 0.6 s slower and the server 50 MiB larger (docs/performance.md, "Work computed ahead yields to
+ * transfers").
  * Results are immutable (named by commit ids and object ids), so they are kept in a byte-bounded
  * LRU cache and a second visit to a page costs nothing. Workers are unref'd: they never keep the
  * process alive.
@@ -30,8 +34,10 @@ export interface ContentPoolOptions {
   queueLimit?: number;
   /** Bytes of results kept (default 64 MiB, measured as JSON text). */
   cacheBytes?: number;
-  /** Longest the background worker waits, before a task or a read, for the pages being answered (default 1 s). */
+  /** Longest the background worker waits, before a task or a read, for the requests being answered (default 1 s). */
   pauseMs?: number;
+  /** How long no request must have been answered before the background worker reads on (default 1 s; pauseMs still bounds each wait). */
+  quietMs?: number;
 }
 
 /** Consecutive worker deaths tolerated before tasks fail fast. */
@@ -84,27 +90,34 @@ export class ContentPool {
   private readonly running = new Map<string, Promise<unknown>>();
   /** Background jobs waiting or running, by key, with what they resolve to. */
   private readonly ahead = new Map<string, Promise<unknown>>();
-  /** Pages being answered, shared with the background worker, which waits while it is not 0. */
-  private readonly pages = new Int32Array(new SharedArrayBuffer(4));
+  /**
+   * Shared with the background worker: [0] the requests being answered (it waits while not 0),
+   * [1] when the last one ended (the low 32 bits of Date.now(); it waits for `quietMs` after).
+   */
+  private readonly busy = new Int32Array(new SharedArrayBuffer(8));
   private cachedBytes = 0;
   private nextId = 0;
   private closed = false;
   /** Workers that died in a row without finishing a task: past {@link MAX_DEATHS}, tasks fail instead of respawning forever. */
   private deaths = 0;
 
-  constructor(private readonly opts: ContentPoolOptions) {}
+  constructor(private readonly opts: ContentPoolOptions) {
+    Atomics.store(this.busy, 1, (Date.now() - 3_600_000) | 0); // nothing answered yet: quiet for an hour
+  }
 
   /**
-   * Says a page is being answered until the returned function is called (once): meanwhile the
-   * background worker pauses before its next read.
+   * Says a request is being answered (a page, a git fetch or push, a download or upload: the
+   * server calls it for each) until the returned function is called (once): meanwhile, and for
+   * `quietMs` after the last one ended, the background worker pauses before its next read.
    */
-  pageBegin(): () => void {
-    Atomics.add(this.pages, 0, 1);
+  requestBegin(): () => void {
+    Atomics.add(this.busy, 0, 1);
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      if (Atomics.sub(this.pages, 0, 1) === 1) Atomics.notify(this.pages, 0);
+      Atomics.store(this.busy, 1, Date.now() | 0);
+      if (Atomics.sub(this.busy, 0, 1) === 1) Atomics.notify(this.busy, 0);
     };
   }
 
@@ -175,8 +188,9 @@ export class ContentPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of [...this.queue.splice(0), ...this.backlog.splice(0)]) job.reject(new Error('the server is stopping'));
-    Atomics.store(this.pages, 0, 0);
-    Atomics.notify(this.pages, 0);
+    Atomics.store(this.busy, 0, 0); // a background worker waiting wakes, and is terminated
+    Atomics.store(this.busy, 1, (Date.now() - 3_600_000) | 0);
+    Atomics.notify(this.busy, 0);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots.length = 0;
   }
@@ -216,7 +230,7 @@ export class ContentPool {
   }
 
   private spawn(background: boolean): Slot {
-    const workerData: WorkerSetup = { storeDir: this.opts.storeDir, storage: this.opts.storage, env: this.opts.env ?? process.env, ...(background ? { pages: this.pages, pauseMs: this.opts.pauseMs ?? 1000 } : {}) };
+    const workerData: WorkerSetup = { storeDir: this.opts.storeDir, storage: this.opts.storage, env: this.opts.env ?? process.env, ...(background ? { busy: this.busy, pauseMs: this.opts.pauseMs ?? 1000, quietMs: this.opts.quietMs ?? 1000 } : {}) };
     const worker = new Worker(new URL('./content-worker.js', import.meta.url), { workerData, resourceLimits: WORKER_LIMITS });
     worker.unref();
     const slot: Slot = { worker, background, id: -1 };

@@ -4,9 +4,10 @@
  * the error (name, code, message, exit code). A diff asks the request thread which LFS objects
  * the repository holds (`held`): the metadata lives there. A page worker runs at the process's
  * priority; the background worker at the background nice value, and before each task
- * and each read of stored content it waits while pages are being answered (the pool's shared
- * count), at most a second at a time (`pauseMs`) so that it still advances under a steady
- * stream of pages.
+ * and each read of stored content it waits while the server answers requests (the pool's shared
+ * count) and until none has been answered for `quietMs` (a clone's requests come tens of
+ * milliseconds apart), at most `pauseMs` at a time so that it still advances under a steady
+ * stream of requests.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HubError } from '../../errors.js';
@@ -23,10 +24,12 @@ export interface WorkerSetup {
   /** Where the store's xorbs and manifests live (default: the store folder). */
   storage?: StorageLocation;
   env: NodeJS.ProcessEnv;
-  /** Set for the background worker: how many pages are being answered (it waits while not 0)... */
-  pages?: Int32Array;
-  /** ...for at most this long at a time. */
+  /** Set for the background worker: how many requests are being answered, and when the last ended (content-pool.ts)... */
+  busy?: Int32Array;
+  /** ...for at most this long at a time... */
   pauseMs?: number;
+  /** ...and until none was answered for this long. */
+  quietMs?: number;
 }
 
 /** A message from the request thread. */
@@ -39,26 +42,32 @@ export type FromWorker =
   | { id: number; ask: number; oids: string[] };
 
 const port = parentPort!;
-const { storeDir, storage, env, pages, pauseMs = 1000 } = workerData as WorkerSetup;
+const { storeDir, storage, env, busy, pauseMs = 1000, quietMs = 1000 } = workerData as WorkerSetup;
 // per-thread nice on Linux. Page work is what a visitor waits for, and it is bounded (headers, a
 // table's first rows, a card, a diff without content), so it keeps the process's priority (at
 // nice 10 it would wait behind every other busy process of the machine). Work computed ahead
-// runs at the background nice value, like the server's git processes, and pauses for pages.
-if (pages) lowerPriority(0);
+// runs at the background nice value, like the server's git processes, and pauses for requests.
+if (busy) lowerPriority(0);
 
-/** Waits while pages are being answered, up to `pauseMs`. */
-function yieldToPages(count: Int32Array): void {
+/** Waits while requests are being answered and until none was for `quietMs`, up to `pauseMs` in all. */
+function yieldToRequests(shared: Int32Array): void {
   const until = performance.now() + pauseMs;
   for (;;) {
-    const n = Atomics.load(count, 0);
     const left = until - performance.now();
-    if (n <= 0 || left <= 0) return;
-    Atomics.wait(count, 0, n, left);
+    if (left <= 0) return;
+    const n = Atomics.load(shared, 0);
+    if (n > 0) {
+      Atomics.wait(shared, 0, n, left); // woken when the last one ends
+      continue;
+    }
+    const quietFor = ((Date.now() | 0) - Atomics.load(shared, 1)) | 0; // modulo 2^32: the stored time is Date.now()'s low bits
+    if (quietFor < 0 || quietFor >= quietMs) return; // (a clock set back counts as quiet)
+    Atomics.wait(shared, 0, 0, Math.min(left, quietMs - quietFor)); // a request beginning meanwhile is seen when it ends or at the timeout
   }
 }
 
 const store = await Store.open(storeDir, env, { storage });
-const reader = new StoreReader(store, undefined, pages ? () => yieldToPages(pages) : undefined);
+const reader = new StoreReader(store, undefined, busy ? () => yieldToRequests(busy) : undefined);
 const objects = new GitObjects({ repos: 4 });
 const asks = new Map<number, (held: boolean[]) => void>();
 let nextAsk = 0;
@@ -76,7 +85,7 @@ port.on('message', (msg: ToWorker) => {
       asks.set(ask, resolve);
       port.postMessage({ id, ask, oids } satisfies FromWorker);
     });
-  if (pages) yieldToPages(pages);
+  if (busy) yieldToRequests(busy);
   runContentTask({ reader, objects, held }, task).then(
     (result) => {
       reader.trim();
@@ -92,4 +101,4 @@ port.on('message', (msg: ToWorker) => {
 });
 
 // a page worker loads the Markdown renderer (about 100 ms) now rather than on a visitor's first model card
-if (!pages) setImmediate(() => void import('./markdown.js').catch(() => {}));
+if (!busy) setImmediate(() => void import('./markdown.js').catch(() => {}));

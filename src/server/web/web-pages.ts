@@ -54,6 +54,11 @@ export interface WebPages {
    * so that their first views find it cached. Never throws; nothing waits for it.
    */
   afterWrite(repo: RepoRecord): void;
+  /**
+   * Says a request is being answered, whatever it is, until the returned function is called:
+   * work computed ahead waits meanwhile and for a quiet second after (content-pool.ts).
+   */
+  requestBegin(): () => void;
   /** Stops the content workers and the git object readers. */
   close(): Promise<void>;
 }
@@ -186,16 +191,8 @@ export function webPages(opts: WebPagesOptions): WebPages {
   }
 
   return {
-    async handle(req, res, url, id, setWho) {
-      const route = matchWebRoute(url.pathname);
-      if (!route || route.page === 'style') return answer(req, res, url, id, route, setWho);
-      const answered = deps.pool.pageBegin(); // work computed ahead pauses until this page is answered
-      try {
-        return await answer(req, res, url, id, route, setWho);
-      } finally {
-        answered();
-      }
-    },
+    handle: (req, res, url, id, setWho) => answer(req, res, url, id, matchWebRoute(url.pathname), setWho),
+    requestBegin: () => deps.pool.requestBegin(),
     afterWrite: (repo) => void computeAhead(deps, repo).catch(() => {}),
     close: () => {
       objects.close();
