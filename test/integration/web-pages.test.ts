@@ -10,6 +10,7 @@
  * the test's temporary folder.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,8 +52,8 @@ A **tiny** model card with a [config link](config.json).
 const CSV_V1 = 'id,name,score\n1,alpha,0.5\n2,beta,0.25\n3,gamma,0.125\n';
 const CSV_V2 = 'id,name,score\n1,alpha,0.5\n3,gamma,0.125\n4,delta,1.5\n';
 const NOTES = Array.from({ length: 30 }, (_, i) => `line ${i + 1} of the notes`).join('\n') + '\n';
-/** Between views of a page that waits for work computed ahead: longer than the quiet second that work waits for after each request (src/server/web/content-pool.ts). */
-const AHEAD_POLL_MS = 1200;
+/** Between views of a page that waits for work computed ahead: longer than the quiet second that work waits for after each request (src/server/web/content-pool.ts), so it advances between them. */
+const AHEAD_POLL_MS = 1500;
 
 describe('web pages of hub serve', () => {
   let s: TestServer;
@@ -186,6 +187,38 @@ describe('web pages of hub serve', () => {
       expect(headPage.text).not.toContain('being computed');
       expect(headPage.text).toContain('delta'); // the row the head added, from the table comparison
       await runHubJson(['repo', 'delete', 'alice/ahead', '--endpoint', s.url, '--token', tokens.alice]); // the listings' tests expect their repositories only
+    });
+
+    it('work computed ahead waits while the server answers any request: a transfer held open keeps a pushed head\'s statistics waiting until it ends', async () => {
+      await runHubJson(['repo', 'create', 'alice/held', '--endpoint', s.url, '--token', tokens.alice]);
+      const r = await local('alice/held', tokens.alice, []);
+      writeFileSync(join(r.dir, 'data.csv'), CSV_V1);
+      await r.hub(['add', '-A']);
+      await r.hub(['commit', '-m', 'first']);
+      await r.hub(['push']);
+      writeFileSync(join(r.dir, 'data.csv'), CSV_V2);
+      await r.hub(['add', '-A']);
+      const head = (await r.hub(['commit', '-m', 'head'])).commit;
+      // a Git LFS batch request whose body has not all arrived: in flight until the client goes
+      const held = request(`${s.url}/alice/held.git/info/lfs/objects/batch`, { method: 'POST', headers: { authorization: `Bearer ${tokens.alice}`, 'content-type': 'application/vnd.git-lfs+json', 'content-length': '200' } });
+      held.on('error', () => {}); // destroyed below
+      held.write('{"operation": "download", ');
+      try {
+        await r.hub(['push']);
+        // ample for the head's diff of a four-line table, had the work not waited (it waits up to
+        // 5 s before each task and read while a request is in flight, and the diff is its last task)
+        await new Promise((res) => setTimeout(res, 3000));
+        expect((await http(`${s.url}/alice/held/commit/${head}`)).text).toContain('statistics are being computed in the background');
+      } finally {
+        held.destroy();
+      }
+      let page = '';
+      for (let i = 0; i < 60 && !page.includes('content read:'); i++) {
+        await new Promise((res) => setTimeout(res, AHEAD_POLL_MS));
+        page = (await http(`${s.url}/alice/held/commit/${head}`)).text;
+      }
+      expect(page).toContain('delta'); // the row the head added, from the table comparison computed ahead
+      await runHubJson(['repo', 'delete', 'alice/held', '--endpoint', s.url, '--token', tokens.alice]); // the listings' tests expect their repositories only
     });
 
     it('computes a push\'s file pages when it ends: the tensor list shows even once the model\'s content has left the store', async () => {

@@ -34,7 +34,11 @@ export interface ContentPoolOptions {
   queueLimit?: number;
   /** Bytes of results kept (default 64 MiB, measured as JSON text). */
   cacheBytes?: number;
-  /** Longest the background worker waits, before a task or a read, for the requests being answered (default 1 s). */
+  /**
+   * Longest the background worker waits, before a task or a read, for the requests being answered
+   * (default 5 s: a clone of 512 MiB takes ~3 s here, and the work waits it out; under a steady
+   * stream of requests it still advances a read every 5 s).
+   */
   pauseMs?: number;
   /** How long no request must have been answered before the background worker reads on (default 1 s; pauseMs still bounds each wait). */
   quietMs?: number;
@@ -230,7 +234,7 @@ export class ContentPool {
   }
 
   private spawn(background: boolean): Slot {
-    const workerData: WorkerSetup = { storeDir: this.opts.storeDir, storage: this.opts.storage, env: this.opts.env ?? process.env, ...(background ? { busy: this.busy, pauseMs: this.opts.pauseMs ?? 1000, quietMs: this.opts.quietMs ?? 1000 } : {}) };
+    const workerData: WorkerSetup = { storeDir: this.opts.storeDir, storage: this.opts.storage, env: this.opts.env ?? process.env, ...(background ? { busy: this.busy, pauseMs: this.opts.pauseMs ?? 5000, quietMs: this.opts.quietMs ?? 1000 } : {}) };
     const worker = new Worker(new URL('./content-worker.js', import.meta.url), { workerData, resourceLimits: WORKER_LIMITS });
     worker.unref();
     const slot: Slot = { worker, background, id: -1 };
