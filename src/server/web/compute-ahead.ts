@@ -4,7 +4,7 @@
  * it added or changed (tensor lists, tables' first rows), its diff against its first parent
  * without content, then with content (the commit page's statistics); for the default branch, the
  * model card and the repository's size (home and repository pages). Content work goes to the
- * pool's background worker, which yields to every page; the request thread reads the refs, the
+ * pool's background worker, which yields to every request; the request thread reads the refs, the
  * heads' commits and where the README is.
  */
 import { stat } from 'node:fs/promises';

@@ -4,12 +4,14 @@
  * Page tasks run on at most `size` page workers, one task at a time each; further tasks wait in
  * a queue of bounded length (beyond it the page answers 503). Work computed ahead (a push's
  * previews and diffs, {@link ContentPool.background}) runs on one more worker of its own, at the
- * background nice value, and pauses before each read while the server is answering any request
- * and for a quiet second after the last one ended ({@link ContentPool.requestBegin}), so it never
- * holds a page worker nor competes with a page, a clone or a pull: the diff of a pushed 512 MiB
- * checkpoint is seconds of CPU and tens of MiB, and run beside the next clone it made that clone
- * 0.6 s slower and the server 50 MiB larger (docs/performance.md, "Work computed ahead yields to
- * transfers").
+ * background nice value. It starts a task only when the server has answered no request for a
+ * quiet second ({@link ContentPool.requestBegin}), and a task pauses before each read while one
+ * is answered; while it waits for a quiet server between tasks its worker is stopped, so the
+ * memory it grew is not held through a clone. So it never holds a page worker nor competes with
+ * a page, a clone or a pull: the diff of a pushed 512 MiB checkpoint is seconds of CPU and tens
+ * of MiB, and run beside the pull that followed the push it made that pull 0.3 s slower
+ * (docs/performance.md, "Work computed ahead yields to transfers"). Each wait is bounded (5 s by
+ * default), so the work still advances under a steady stream of requests.
  * Results are immutable (named by commit ids and object ids), so they are kept in a byte-bounded
  * LRU cache and a second visit to a page costs nothing. Workers are unref'd: they never keep the
  * process alive.
@@ -43,6 +45,9 @@ export interface ContentPoolOptions {
   /** How long no request must have been answered before the background worker reads on (default 1 s; pauseMs still bounds each wait). */
   quietMs?: number;
 }
+
+/** How often work ahead that waits for a quiet server looks again. */
+const AHEAD_RECHECK_MS = 200;
 
 /** Consecutive worker deaths tolerated before tasks fail fast. */
 const MAX_DEATHS = 3;
@@ -100,6 +105,10 @@ export class ContentPool {
    */
   private readonly busy = new Int32Array(new SharedArrayBuffer(8));
   private cachedBytes = 0;
+  /** Since when work ahead has waited for a quiet server to start its next task (performance.now()), if it waits. */
+  private aheadWaitingSince: number | undefined;
+  /** Looks again whether work ahead may start (while it waits). */
+  private aheadTimer: NodeJS.Timeout | undefined;
   private nextId = 0;
   private closed = false;
   /** Workers that died in a row without finishing a task: past {@link MAX_DEATHS}, tasks fail instead of respawning forever. */
@@ -191,6 +200,7 @@ export class ContentPool {
   /** Stops every worker; queued tasks fail. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.aheadTimer);
     for (const job of [...this.queue.splice(0), ...this.backlog.splice(0)]) job.reject(new Error('the server is stopping'));
     Atomics.store(this.busy, 0, 0); // a background worker waiting wakes, and is terminated
     Atomics.store(this.busy, 1, (Date.now() - 3_600_000) | 0);
@@ -215,8 +225,14 @@ export class ContentPool {
       this.start(slot, this.queue.shift()!);
     }
     while (this.backlog.length > 0) {
-      const slot = this.slots.find((s) => s.background) ?? this.spawn(true);
-      if (slot.job) return;
+      const idle = this.slots.find((s) => s.background);
+      if (idle?.job) return;
+      if (!this.aheadMayStart()) {
+        // it waits without the memory it grew: a new worker starts when the server is quiet
+        if (idle) this.retire(idle);
+        return;
+      }
+      const slot = idle ?? this.spawn(true);
       const job = this.backlog.shift()!;
       const hit = this.hit(job.key);
       if (hit) {
@@ -225,6 +241,26 @@ export class ContentPool {
       }
       this.start(slot, job);
     }
+  }
+
+  /**
+   * Whether work ahead may start its next task now: no request is being answered and none was for
+   * `quietMs`, or it has waited `pauseMs` for that already. When not, it looks again shortly.
+   */
+  private aheadMayStart(): boolean {
+    const answering = Atomics.load(this.busy, 0) > 0;
+    const quietFor = ((Date.now() | 0) - Atomics.load(this.busy, 1)) | 0;
+    const now = performance.now();
+    if ((!answering && (quietFor < 0 || quietFor >= (this.opts.quietMs ?? 1000))) || now - (this.aheadWaitingSince ?? now) >= (this.opts.pauseMs ?? 5000)) {
+      this.aheadWaitingSince = undefined;
+      return true;
+    }
+    this.aheadWaitingSince ??= now;
+    this.aheadTimer ??= setTimeout(() => {
+      this.aheadTimer = undefined;
+      if (!this.closed) this.dispatch();
+    }, AHEAD_RECHECK_MS).unref();
+    return false;
   }
 
   private start(slot: Slot, job: Job): void {

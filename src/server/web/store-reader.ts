@@ -66,7 +66,7 @@ export interface ObjectLayout {
   chunks?: LaidChunk[];
 }
 
-/** Waits, in a background worker, while pages are being answered (content-pool.ts); called before each read. */
+/** Waits, in a background worker, while the server answers requests (content-pool.ts); called before each read. */
 export type ReadGate = () => void;
 
 /** Index of the span (a term or a chunk) holding byte `at` (spans sorted by offset, non-empty). */
