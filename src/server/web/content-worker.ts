@@ -42,7 +42,7 @@ export type FromWorker =
   | { id: number; ask: number; oids: string[] };
 
 const port = parentPort!;
-const { storeDir, storage, env, busy, pauseMs = 1000, quietMs = 1000 } = workerData as WorkerSetup;
+const { storeDir, storage, env, busy, pauseMs = 5000, quietMs = 1000 } = workerData as WorkerSetup; // (the pool passes both: content-pool.ts)
 // per-thread nice on Linux. Page work is what a visitor waits for, and it is bounded (headers, a
 // table's first rows, a card, a diff without content), so it keeps the process's priority (at
 // nice 10 it would wait behind every other busy process of the machine). Work computed ahead
