@@ -87,10 +87,24 @@ describe('the web pages\' content pool', () => {
     expect((await bounded.background({ type: 'previewable', bareDir, a: commits[2], b: commits[3] }, noObjects))?.map((f) => f.path).sort()).toEqual(['t0.csv', 't1.csv', 't2.csv']);
   });
 
+  it('stops its worker while work ahead waits for a quiet server, and starts one again to go on', async () => {
+    const bounded = new ContentPool({ storeDir: join(dir, 'store'), pauseMs: 300, quietMs: 600_000 });
+    onTestFinished(() => bounded.close());
+    bounded.requestBegin()(); // the quiet period begins, and never ends in this test: only pauseMs lets each task go
+    let secondDone = false;
+    const first = bounded.background({ type: 'previewable', bareDir, a: commits[0], b: commits[1] }, noObjects);
+    const second = bounded.background({ type: 'previewable', bareDir, a: commits[1], b: commits[2] }, noObjects).then((v) => ((secondDone = true), v));
+    expect((await first)?.length).toBe(3); // after 300 ms, on a worker started for it
+    await new Promise((r) => setTimeout(r, 50)); // the second waits 300 ms more; its worker was stopped as it began to
+    expect(secondDone).toBe(false);
+    expect(bounded.backgroundWorker).toBe(false);
+    expect((await second)?.length).toBe(3); // on a new worker
+  });
+
   it('a page asking for work still waiting ahead computes it, and the work ahead resolves with the page\'s answer', async () => {
     const answered = pool.requestBegin();
     onTestFinished(answered); // (once: a second call does nothing)
-    const holding = pool.background({ type: 'previewable', bareDir, a: commits[1], b: commits[2] }, noObjects); // taken by the background worker, which waits
+    const holding = pool.background({ type: 'previewable', bareDir, a: commits[1], b: commits[2] }, noObjects); // waits: a request is being answered
     const waiting = pool.background(table(1), noObjects); // in the backlog behind it
     let waitingDone = false;
     void waiting.then(() => (waitingDone = true));

@@ -134,6 +134,11 @@ export class ContentPool {
     };
   }
 
+  /** Whether the worker of work ahead is running now (for tests: it is stopped while it waits for a quiet server). */
+  get backgroundWorker(): boolean {
+    return this.slots.some((s) => s.background);
+  }
+
   /** The result of `task` (cached, or computed by a page worker); `held` says which LFS oids the repository holds. */
   run<T extends ContentTask['type']>(task: ContentTask & { type: T }, held: (oids: string[]) => Promise<boolean[]>): Promise<ContentResults[T]> {
     const key = taskKey(task);
