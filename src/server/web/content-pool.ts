@@ -23,6 +23,7 @@ import { HttpError } from '../http-util.js';
 import type { ContentResults, ContentTask } from './content-tasks.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './content-worker.js';
 import { WORKER_LIMITS } from '../worker-limits.js';
+import { markQuiet, newRequestCount, PAUSE_MS, QUIET_MS, quietFor, requestBegun, requestEnded } from './request-quiet.js';
 
 /** Options of the pool. */
 export interface ContentPoolOptions {
@@ -99,11 +100,8 @@ export class ContentPool {
   private readonly running = new Map<string, Promise<unknown>>();
   /** Background jobs waiting or running, by key, with what they resolve to. */
   private readonly ahead = new Map<string, Promise<unknown>>();
-  /**
-   * Shared with the background worker: [0] the requests being answered (it waits while not 0),
-   * [1] when the last one ended (the low 32 bits of Date.now(); it waits for `quietMs` after).
-   */
-  private readonly busy = new Int32Array(new SharedArrayBuffer(8));
+  /** The requests being answered and when the last ended, shared with the background worker (request-quiet.ts). */
+  private readonly busy = newRequestCount();
   private cachedBytes = 0;
   /** Since when work ahead has waited for a quiet server to start its next task (performance.now()), if it waits. */
   private aheadWaitingSince: number | undefined;
@@ -114,9 +112,7 @@ export class ContentPool {
   /** Workers that died in a row without finishing a task: past {@link MAX_DEATHS}, tasks fail instead of respawning forever. */
   private deaths = 0;
 
-  constructor(private readonly opts: ContentPoolOptions) {
-    Atomics.store(this.busy, 1, (Date.now() - 3_600_000) | 0); // nothing answered yet: quiet for an hour
-  }
+  constructor(private readonly opts: ContentPoolOptions) {}
 
   /**
    * Says a request is being answered (a page, a git fetch or push, a download or upload: the
@@ -124,13 +120,12 @@ export class ContentPool {
    * `quietMs` after the last one ended, the background worker pauses before its next read.
    */
   requestBegin(): () => void {
-    Atomics.add(this.busy, 0, 1);
+    requestBegun(this.busy);
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      Atomics.store(this.busy, 1, Date.now() | 0);
-      if (Atomics.sub(this.busy, 0, 1) === 1) Atomics.notify(this.busy, 0);
+      requestEnded(this.busy);
     };
   }
 
@@ -208,7 +203,7 @@ export class ContentPool {
     clearTimeout(this.aheadTimer);
     for (const job of [...this.queue.splice(0), ...this.backlog.splice(0)]) job.reject(new Error('the server is stopping'));
     Atomics.store(this.busy, 0, 0); // a background worker waiting wakes, and is terminated
-    Atomics.store(this.busy, 1, (Date.now() - 3_600_000) | 0);
+    markQuiet(this.busy);
     Atomics.notify(this.busy, 0);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots.length = 0;
@@ -253,10 +248,9 @@ export class ContentPool {
    * `quietMs`, or it has waited `pauseMs` for that already. When not, it looks again shortly.
    */
   private aheadMayStart(): boolean {
-    const answering = Atomics.load(this.busy, 0) > 0;
-    const quietFor = ((Date.now() | 0) - Atomics.load(this.busy, 1)) | 0;
+    const quiet = Atomics.load(this.busy, 0) === 0 && quietFor(this.busy) >= (this.opts.quietMs ?? QUIET_MS);
     const now = performance.now();
-    if ((!answering && (quietFor < 0 || quietFor >= (this.opts.quietMs ?? 1000))) || now - (this.aheadWaitingSince ?? now) >= (this.opts.pauseMs ?? 5000)) {
+    if (quiet || now - (this.aheadWaitingSince ?? now) >= (this.opts.pauseMs ?? PAUSE_MS)) {
       this.aheadWaitingSince = undefined;
       return true;
     }
@@ -275,7 +269,7 @@ export class ContentPool {
   }
 
   private spawn(background: boolean): Slot {
-    const workerData: WorkerSetup = { storeDir: this.opts.storeDir, storage: this.opts.storage, env: this.opts.env ?? process.env, ...(background ? { busy: this.busy, pauseMs: this.opts.pauseMs ?? 5000, quietMs: this.opts.quietMs ?? 1000 } : {}) };
+    const workerData: WorkerSetup = { storeDir: this.opts.storeDir, storage: this.opts.storage, env: this.opts.env ?? process.env, ...(background ? { busy: this.busy, pauseMs: this.opts.pauseMs ?? PAUSE_MS, quietMs: this.opts.quietMs ?? QUIET_MS } : {}) };
     const worker = new Worker(new URL('./content-worker.js', import.meta.url), { workerData, resourceLimits: WORKER_LIMITS });
     worker.unref();
     const slot: Slot = { worker, background, id: -1 };

@@ -14,6 +14,7 @@ import { HubError } from '../../errors.js';
 import type { StorageLocation } from '../../store/storage-location.js';
 import { Store } from '../../store/store.js';
 import { lowerPriority } from '../background-priority.js';
+import { PAUSE_MS, QUIET_MS, quietFor } from './request-quiet.js';
 import { runContentTask, type ContentTask } from './content-tasks.js';
 import { GitObjects } from './git-objects.js';
 import { StoreReader } from './store-reader.js';
@@ -42,7 +43,7 @@ export type FromWorker =
   | { id: number; ask: number; oids: string[] };
 
 const port = parentPort!;
-const { storeDir, storage, env, busy, pauseMs = 5000, quietMs = 1000 } = workerData as WorkerSetup; // (the pool passes both: content-pool.ts)
+const { storeDir, storage, env, busy, pauseMs = PAUSE_MS, quietMs = QUIET_MS } = workerData as WorkerSetup;
 // per-thread nice on Linux. Page work is what a visitor waits for, and it is bounded (headers, a
 // table's first rows, a card, a diff without content), so it keeps the process's priority (at
 // nice 10 it would wait behind every other busy process of the machine). Work computed ahead
@@ -60,9 +61,9 @@ function yieldToRequests(shared: Int32Array): void {
       Atomics.wait(shared, 0, n, left); // woken when the last one ends
       continue;
     }
-    const quietFor = ((Date.now() | 0) - Atomics.load(shared, 1)) | 0; // modulo 2^32: the stored time is Date.now()'s low bits
-    if (quietFor < 0 || quietFor >= quietMs) return; // (a clock set back counts as quiet)
-    Atomics.wait(shared, 0, 0, Math.min(left, quietMs - quietFor)); // a request beginning meanwhile is seen when it ends or at the timeout
+    const quiet = quietFor(shared);
+    if (quiet >= quietMs) return;
+    Atomics.wait(shared, 0, 0, Math.min(left, quietMs - quiet)); // a request beginning meanwhile is seen when it ends or at the timeout
   }
 }
 

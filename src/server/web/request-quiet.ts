@@ -1,0 +1,41 @@
+/**
+ * The count of requests hub serve is answering, shared between the request thread and the
+ * background content worker (content-pool.ts, content-worker.ts): [0] the requests being
+ * answered, [1] when the last one ended, as the low 32 bits of Date.now() (a worker's
+ * performance.now() has another origin, so only the wall clock is shared). Work computed ahead
+ * waits while a request is answered and until none was for `quietMs`, at most `pauseMs` at a time.
+ */
+
+/** Default longest wait of work ahead: a clone of 512 MiB takes ~3 s here, and the work waits it out. */
+export const PAUSE_MS = 5000;
+/** Default quiet time after the last request: a clone's requests come tens of milliseconds apart. */
+export const QUIET_MS = 1000;
+
+/** A new shared count: no request being answered, and quiet for an hour. */
+export function newRequestCount(): Int32Array {
+  const busy = new Int32Array(new SharedArrayBuffer(8));
+  markQuiet(busy);
+  return busy;
+}
+
+/** Says the server has been quiet for an hour (a new count, or a pool closing: waiters go on). */
+export function markQuiet(busy: Int32Array): void {
+  Atomics.store(busy, 1, (Date.now() - 3_600_000) | 0);
+}
+
+/** Milliseconds since the last request ended (modulo 2^32, as stored; a clock set back reads as a long quiet). */
+export function quietFor(busy: Int32Array): number {
+  const ms = ((Date.now() | 0) - Atomics.load(busy, 1)) | 0;
+  return ms < 0 ? Number.MAX_SAFE_INTEGER : ms;
+}
+
+/** A request begins. */
+export function requestBegun(busy: Int32Array): void {
+  Atomics.add(busy, 0, 1);
+}
+
+/** A request ended: its time is kept, and a worker waiting for the count to reach 0 wakes when it does. */
+export function requestEnded(busy: Int32Array): void {
+  Atomics.store(busy, 1, Date.now() | 0);
+  if (Atomics.sub(busy, 0, 1) === 1) Atomics.notify(busy, 0);
+}
