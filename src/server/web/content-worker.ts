@@ -3,11 +3,11 @@
  * runs one task at a time (content-tasks.ts) and answers with its result as JSON text, or with
  * the error (name, code, message, exit code). A diff asks the request thread which LFS objects
  * the repository holds (`held`): the metadata lives there. A page worker runs at the process's
- * priority; the background worker at the background nice value, and before each task
- * and each read of stored content it waits while the server answers requests (the pool's shared
- * count) and until none has been answered for `quietMs` (a clone's requests come tens of
- * milliseconds apart), at most `pauseMs` at a time so that it still advances under a steady
- * stream of requests.
+ * priority; the background worker at the background nice value, and before each read of stored
+ * content it waits while the server answers requests (the pool's shared count) and until none has
+ * been answered for `quietMs` (a clone's requests come tens of milliseconds apart), at most
+ * `pauseMs` at a time so that it still advances under a steady stream of requests. (When a task
+ * starts is the pool's to decide, by the same count: it does not wait here a second time.)
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HubError } from '../../errors.js';
@@ -86,7 +86,6 @@ port.on('message', (msg: ToWorker) => {
       asks.set(ask, resolve);
       port.postMessage({ id, ask, oids } satisfies FromWorker);
     });
-  if (busy) yieldToRequests(busy);
   runContentTask({ reader, objects, held }, task).then(
     (result) => {
       reader.trim();
