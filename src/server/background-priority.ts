@@ -10,6 +10,13 @@ import { setPriority } from 'node:os';
 export const BACKGROUND_NICE = 10;
 
 /**
+ * The nice value of work no one waits for: the web pages' work computed ahead. At 10 a busy
+ * thread still gets ~10% of a core that nice-0 threads want (CFS weights 110 against 1024); at
+ * 19, ~1.5% (15 against 1024), so it runs on what transfers leave idle.
+ */
+export const IDLE_NICE = 19;
+
+/**
  * Lowers the priority of process or thread `id` (0: the calling thread) to `nice` (BACKGROUND_NICE).
  * Best effort: where it is not permitted, or the process has already exited, the work runs at
  * the normal priority, which is only slower to yield.

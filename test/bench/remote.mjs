@@ -339,6 +339,9 @@ try {
   console.log('');
   console.log(`hub's and git-lfs's clones hold their rev2's bytes in every round: ${same ? 'yes' : 'NO'}`);
   console.log(`hub serve's peak RSS over hub's steps, round by round: ${results.map((x) => MiB(Math.max(...steps.map((k) => x.hub[k].server)))).join(', ')}; its RSS after each round: ${results.map((x) => MiB(x.serverAfter)).join(', ')}`);
+  // where the CPU goes: a step bound by the client's CPU shows it here, and hub serve's own work
+  // (its background work included) shows in the server's figure
+  console.log(`CPU seconds over hub's steps, client + hub serve, round by round: ${steps.map((k) => `${k} ${results.map((x) => `${x.hub[k].cpu.toFixed(2)} + ${x.hub[k].serverCpu.toFixed(2)}`).join(', ')}`).join('; ')}`);
   console.log(`hub's chunk transfer (HUB_TRANSFER=${process.env.HUB_TRANSFER ?? ''}): push ${H.push1.json.transfer}, clone ${H.clone.json.transfer}, push rev2 ${H.push2.json.transfer}, pull ${H.pull.json.transfer}`);
   console.log(`hub clone of ten 48 MiB files: ${manyClone.s.toFixed(2)} s, peak RSS ${MiB(manyClone.rss)}`);
   const tensors = remoteDiff.json.files.find((f) => f.path === 'model.safetensors')?.tensors;

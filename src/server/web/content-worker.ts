@@ -3,7 +3,7 @@
  * runs one task at a time (content-tasks.ts) and answers with its result as JSON text, or with
  * the error (name, code, message, exit code). A diff asks the request thread which LFS objects
  * the repository holds (`held`): the metadata lives there. A page worker runs at the process's
- * priority; the background worker at the background nice value, and before each read of stored
+ * priority; the background worker at the idle nice value (19), and before each read of stored
  * content it waits while the server answers requests (the pool's shared count) and until none has
  * been answered for `quietMs` (a clone's requests come tens of milliseconds apart), at most
  * `pauseMs` at a time so that it still advances under a steady stream of requests. (When a task
@@ -13,8 +13,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { HubError } from '../../errors.js';
 import type { StorageLocation } from '../../store/storage-location.js';
 import { Store } from '../../store/store.js';
-import { lowerPriority } from '../background-priority.js';
-import { PAUSE_MS, QUIET_MS, quietFor } from './request-quiet.js';
+import { IDLE_NICE, lowerPriority } from '../background-priority.js';
+import { PAUSE_MS, QUIET_MS, waitForQuiet } from './request-quiet.js';
 import { runContentTask, type ContentTask } from './content-tasks.js';
 import { GitObjects } from './git-objects.js';
 import { StoreReader } from './store-reader.js';
@@ -47,28 +47,11 @@ const { storeDir, storage, env, busy, pauseMs = PAUSE_MS, quietMs = QUIET_MS } =
 // per-thread nice on Linux. Page work is what a visitor waits for, and it is bounded (headers, a
 // table's first rows, a card, a diff without content), so it keeps the process's priority (at
 // nice 10 it would wait behind every other busy process of the machine). Work computed ahead
-// runs at the background nice value, like the server's git processes, and pauses for requests.
-if (busy) lowerPriority(0);
-
-/** Waits while requests are being answered and until none was for `quietMs`, up to `pauseMs` in all. */
-function yieldToRequests(shared: Int32Array): void {
-  const until = performance.now() + pauseMs;
-  for (;;) {
-    const left = until - performance.now();
-    if (left <= 0) return;
-    const n = Atomics.load(shared, 0);
-    if (n > 0) {
-      Atomics.wait(shared, 0, n, left); // woken when the last one ends
-      continue;
-    }
-    const quiet = quietFor(shared);
-    if (quiet >= quietMs) return;
-    Atomics.wait(shared, 0, 0, Math.min(left, quietMs - quiet)); // a request beginning meanwhile is seen when it ends or at the timeout
-  }
-}
+// runs at the idle nice value (below the server's git processes) and pauses for requests.
+if (busy) lowerPriority(0, IDLE_NICE);
 
 const store = await Store.open(storeDir, env, { storage });
-const reader = new StoreReader(store, undefined, busy ? () => yieldToRequests(busy) : undefined);
+const reader = new StoreReader(store, undefined, busy ? () => waitForQuiet(busy, pauseMs, quietMs) : undefined);
 const objects = new GitObjects({ repos: 4 });
 const asks = new Map<number, (held: boolean[]) => void>();
 let nextAsk = 0;

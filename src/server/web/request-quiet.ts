@@ -39,3 +39,24 @@ export function requestEnded(busy: Int32Array): void {
   Atomics.store(busy, 1, Date.now() | 0);
   if (Atomics.sub(busy, 0, 1) === 1) Atomics.notify(busy, 0);
 }
+
+/**
+ * Blocks the calling thread (a worker's: Atomics.wait) while requests are being answered and
+ * until none was for `quietMs`, at most `pauseMs` in all. A request ending wakes it at once; one
+ * beginning during the quiet wait is seen when it ends or when that wait times out.
+ */
+export function waitForQuiet(busy: Int32Array, pauseMs = PAUSE_MS, quietMs = QUIET_MS): void {
+  const until = performance.now() + pauseMs;
+  for (;;) {
+    const left = until - performance.now();
+    if (left <= 0) return;
+    const n = Atomics.load(busy, 0);
+    if (n > 0) {
+      Atomics.wait(busy, 0, n, left); // woken when the last one ends
+      continue;
+    }
+    const quiet = quietFor(busy);
+    if (quiet >= quietMs) return;
+    Atomics.wait(busy, 0, 0, Math.min(left, quietMs - quiet));
+  }
+}

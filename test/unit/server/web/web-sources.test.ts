@@ -99,6 +99,24 @@ describe('stored objects as the web pages read them', () => {
     }
   });
 
+  it('passes its gate before every read of xorb bytes (where a background worker waits for a quiet server)', async () => {
+    let calls = 0;
+    const reader = new StoreReader(store, undefined, () => void calls++);
+    const { manifest, bytes } = files.rev2;
+    const layout = await reader.layout(manifest.oid, 'rev2');
+    expect(calls).toBe(0); // a layout reads the manifest, not xorb bytes
+    expect(Buffer.from(await reader.read(layout, 0, manifest.size)).equals(bytes)).toBe(true);
+    // rev2's terms alternate between two xorbs: one read per term at least, each gated
+    expect(calls).toBeGreaterThanOrEqual(manifest.terms.filter((t) => t.bytes > 0).length);
+    const before = calls;
+    await reader.read(layout, 10, 20);
+    expect(calls).toBe(before + 1);
+    const refusing = new StoreReader(store, undefined, () => {
+      throw new Error('the gate stopped the read');
+    });
+    await expect(refusing.read(await refusing.layout(manifest.oid, 'rev2'), 0, 100)).rejects.toThrow('the gate stopped the read');
+  });
+
   it('reads the same where the chunk index lacks rows of a xorb (records from the xorb itself)', async () => {
     const seed = testSeed('web-sources ranges without index rows');
     const db = new Database(store.paths.index);
