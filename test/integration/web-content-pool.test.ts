@@ -6,7 +6,7 @@
  * ahead computes it itself and both get the answer, and work ahead runs cheapest first
  * (previews, then diffs without content, then diffs with content) whatever order it was asked in.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { git } from '../helpers/git-repo.js';
@@ -14,6 +14,7 @@ import { tmpDir } from '../helpers/tmp-dir.js';
 
 const dist = new URL('../../dist/server/web/', import.meta.url);
 const { ContentPool } = (await import(new URL('content-pool.js', dist).href)) as typeof import('../../src/server/web/content-pool.js');
+const { IDLE_NICE } = (await import(new URL('../background-priority.js', dist).href)) as typeof import('../../src/server/background-priority.js');
 type Task = import('../../src/server/web/content-tasks.js').ContentTask;
 
 const noObjects = (oids: string[]) => oids.map(() => false);
@@ -99,6 +100,47 @@ describe('the web pages\' content pool', () => {
     expect(secondDone).toBe(false);
     expect(bounded.backgroundWorker).toBe(false);
     expect((await second)?.length).toBe(3); // on a new worker
+  });
+
+  it('runs work ahead at the idle nice value (19), below the server\'s git processes (10)', async () => {
+    // Linux keeps a nice value per thread: the pool's workers are threads of this process
+    const nices = () =>
+      readdirSync('/proc/self/task').map((tid) => {
+        try {
+          return Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]); // field 19: nice
+        } catch {
+          return 0; // a thread that ended meanwhile
+        }
+      });
+    const idle = new ContentPool({ storeDir: join(dir, 'store'), pauseMs: 600_000, quietMs: 0 });
+    onTestFinished(() => idle.close());
+    const before = nices().filter((n) => n === IDLE_NICE).length;
+    expect((await idle.background({ type: 'previewable', bareDir, b: commits[2] }, noObjects))?.length).toBe(3);
+    // (its worker stops once the backlog is empty, on the next turn of the loop: it still runs here)
+    expect(idle.backgroundWorker).toBe(true);
+    expect(nices().filter((n) => n === IDLE_NICE).length).toBe(before + 1);
+    expect(IDLE_NICE).toBe(19);
+  });
+
+  it('starts its page workers after a push only once the server is quiet (a page that comes first starts them itself)', async () => {
+    const fresh = new ContentPool({ storeDir: join(dir, 'store'), pauseMs: 600_000, quietMs: 300 });
+    onTestFinished(() => fresh.close());
+    const answered = fresh.requestBegin();
+    fresh.warmWhenQuiet();
+    await new Promise((r) => setTimeout(r, 600)); // two quiet periods, had the request ended
+    expect(fresh.pageWorkers).toBe(0);
+    answered();
+    expect(fresh.pageWorkers).toBe(0); // the quiet period after it has not passed
+    const t0 = performance.now();
+    while (fresh.pageWorkers === 0 && performance.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+    expect(fresh.pageWorkers).toBe(2);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(250); // not before the quiet period
+    // a page does not wait for quiet: it starts them at once
+    const paged = new ContentPool({ storeDir: join(dir, 'store'), pauseMs: 600_000, quietMs: 600_000 });
+    onTestFinished(() => paged.close());
+    paged.requestBegin();
+    expect((await paged.run(table(0), noObjects)).rows.length).toBeGreaterThan(0);
+    expect(paged.pageWorkers).toBeGreaterThanOrEqual(1);
   });
 
   it('a page asking for work still waiting ahead computes it, and the work ahead resolves with the page\'s answer', async () => {

@@ -45,7 +45,7 @@ export async function computeAhead(deps: WebDeps, repo: RepoRecord): Promise<voi
   const refs = await readRefFiles(bareDir);
   const heads = [...new Set([...refs.refs].filter(([name]) => name.startsWith('refs/heads/')).map(([, oid]) => oid))].slice(0, HEADS_AHEAD);
   if (heads.length === 0) return;
-  deps.pool.warm();
+  deps.pool.warmWhenQuiet(); // a page's first visitor after a push finds them started, but not at a clone's expense
   const held = heldBy(deps.meta, repo.id);
   const commits = await deps.facts.commitsById(bare, heads);
   // queued at once (a page asking meanwhile queues after them), run by rank (content-pool.ts): the

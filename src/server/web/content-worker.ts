@@ -8,16 +8,13 @@
  * been answered for `quietMs` (a clone's requests come tens of milliseconds apart), at most
  * `pauseMs` at a time so that it still advances under a steady stream of requests. (When a task
  * starts is the pool's to decide, by the same count: it does not wait here a second time.)
+ * This module only lowers the thread's priority; the worker's modules (the store, git, the
+ * formats: a few hundred milliseconds of CPU) load after it, in content-worker-loop.ts.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { HubError } from '../../errors.js';
+import { workerData } from 'node:worker_threads';
 import type { StorageLocation } from '../../store/storage-location.js';
-import { Store } from '../../store/store.js';
 import { IDLE_NICE, lowerPriority } from '../background-priority.js';
-import { PAUSE_MS, QUIET_MS, waitForQuiet } from './request-quiet.js';
-import { runContentTask, type ContentTask } from './content-tasks.js';
-import { GitObjects } from './git-objects.js';
-import { StoreReader } from './store-reader.js';
+import type { ContentTask } from './content-tasks.js';
 
 /** What a worker is started with. */
 export interface WorkerSetup {
@@ -42,46 +39,10 @@ export type FromWorker =
   | { id: number; error: { name: string; code?: string; message: string; exitCode?: number } }
   | { id: number; ask: number; oids: string[] };
 
-const port = parentPort!;
-const { storeDir, storage, env, busy, pauseMs = PAUSE_MS, quietMs = QUIET_MS } = workerData as WorkerSetup;
-// per-thread nice on Linux. Page work is what a visitor waits for, and it is bounded (headers, a
-// table's first rows, a card, a diff without content), so it keeps the process's priority (at
-// nice 10 it would wait behind every other busy process of the machine). Work computed ahead
-// runs at the idle nice value (below the server's git processes) and pauses for requests.
-if (busy) lowerPriority(0, IDLE_NICE);
-
-const store = await Store.open(storeDir, env, { storage });
-const reader = new StoreReader(store, undefined, busy ? () => waitForQuiet(busy, pauseMs, quietMs) : undefined);
-const objects = new GitObjects({ repos: 4 });
-const asks = new Map<number, (held: boolean[]) => void>();
-let nextAsk = 0;
-
-port.on('message', (msg: ToWorker) => {
-  if ('answer' in msg) {
-    asks.get(msg.answer)?.(msg.held);
-    asks.delete(msg.answer);
-    return;
-  }
-  const { id, task } = msg;
-  const held = (oids: string[]) =>
-    new Promise<boolean[]>((resolve) => {
-      const ask = nextAsk++;
-      asks.set(ask, resolve);
-      port.postMessage({ id, ask, oids } satisfies FromWorker);
-    });
-  runContentTask({ reader, objects, held }, task).then(
-    (result) => {
-      reader.trim();
-      port.postMessage({ id, json: JSON.stringify(result) } satisfies FromWorker);
-    },
-    (err: unknown) => {
-      reader.trim();
-      const e = err instanceof Error ? err : new Error(String(err));
-      const hub = err instanceof HubError ? { code: err.code, exitCode: err.exitCode } : {};
-      port.postMessage({ id, error: { name: e.name, message: e.message, ...hub } } satisfies FromWorker);
-    },
-  );
-});
-
-// a page worker loads the Markdown renderer (about 100 ms) now rather than on a visitor's first model card
-if (!busy) setImmediate(() => void import('./markdown.js').catch(() => {}));
+// per-thread nice on Linux, set before anything else loads. Page work is what a visitor waits
+// for, and it is bounded (headers, a table's first rows, a card, a diff without content), so it
+// keeps the process's priority (at nice 10 it would wait behind every other busy process of the
+// machine). Work computed ahead runs at the idle nice value (below the server's git processes),
+// from its first module on, and pauses for requests.
+if ((workerData as WorkerSetup).busy) lowerPriority(0, IDLE_NICE);
+await import('./content-worker-loop.js');
