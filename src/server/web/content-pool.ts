@@ -21,7 +21,7 @@ import { HubError } from '../../errors.js';
 import type { StorageLocation } from '../../store/storage-location.js';
 import { HttpError } from '../http-util.js';
 import type { ContentResults, ContentTask } from './content-tasks.js';
-import type { FromWorker, ToWorker, WorkerSetup } from './content-worker.js';
+import type { FromWorker, ToWorker, WorkerSetup } from './content-worker-messages.js';
 import { WORKER_LIMITS } from '../worker-limits.js';
 import { markQuiet, newRequestCount, PAUSE_MS, QUIET_MS, quietFor, requestBegun, requestEnded } from './request-quiet.js';
 

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { HubError } from '../../errors.js';
 import { Store } from '../../store/store.js';
-import type { FromWorker, ToWorker, WorkerSetup } from './content-worker.js';
+import type { FromWorker, ToWorker, WorkerSetup } from './content-worker-messages.js';
 import { PAUSE_MS, QUIET_MS, waitForQuiet } from './request-quiet.js';
 import { runContentTask } from './content-tasks.js';
 import { GitObjects } from './git-objects.js';

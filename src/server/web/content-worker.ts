@@ -12,32 +12,8 @@
  * formats: a few hundred milliseconds of CPU) load after it, in content-worker-loop.ts.
  */
 import { workerData } from 'node:worker_threads';
-import type { StorageLocation } from '../../store/storage-location.js';
 import { IDLE_NICE, lowerPriority } from '../background-priority.js';
-import type { ContentTask } from './content-tasks.js';
-
-/** What a worker is started with. */
-export interface WorkerSetup {
-  storeDir: string;
-  /** Where the store's xorbs and manifests live (default: the store folder). */
-  storage?: StorageLocation;
-  env: NodeJS.ProcessEnv;
-  /** Set for the background worker: how many requests are being answered, and when the last ended (content-pool.ts)... */
-  busy?: Int32Array;
-  /** ...for at most this long at a time... */
-  pauseMs?: number;
-  /** ...and until none was answered for this long. */
-  quietMs?: number;
-}
-
-/** A message from the request thread. */
-export type ToWorker = { id: number; task: ContentTask } | { answer: number; held: boolean[] };
-
-/** A message to the request thread. */
-export type FromWorker =
-  | { id: number; json: string }
-  | { id: number; error: { name: string; code?: string; message: string; exitCode?: number } }
-  | { id: number; ask: number; oids: string[] };
+import type { WorkerSetup } from './content-worker-messages.js';
 
 // per-thread nice on Linux, set before anything else loads. Page work is what a visitor waits
 // for, and it is bounded (headers, a table's first rows, a card, a diff without content), so it
