@@ -4,7 +4,7 @@
  * Page tasks run on at most `size` page workers, one task at a time each; further tasks wait in
  * a queue of bounded length (beyond it the page answers 503). Work computed ahead (a push's
  * previews and diffs, {@link ContentPool.background}) runs on one more worker of its own, at the
- * background nice value. It starts a task only when the server has answered no request for a
+ * idle nice value (19). It starts a task only when the server has answered no request for a
  * quiet second ({@link ContentPool.requestBegin}), and a task pauses before each read while one
  * is answered; while it waits for a quiet server between tasks its worker is stopped, so the
  * memory it grew is not held through a clone. So it never holds a page worker nor competes with
