@@ -23,7 +23,7 @@ import { HttpError } from '../http-util.js';
 import type { ContentResults, ContentTask } from './content-tasks.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './content-worker-messages.js';
 import { WORKER_LIMITS } from '../worker-limits.js';
-import { markQuiet, newRequestCount, PAUSE_MS, QUIET_MS, quietFor, requestBegun, requestEnded } from './request-quiet.js';
+import { isQuiet, newRequestCount, PAUSE_MS, QUIET_MS, releaseWaiters, requestBegun, requestEnded } from './request-quiet.js';
 
 /** Options of the pool. */
 export interface ContentPoolOptions {
@@ -221,9 +221,7 @@ export class ContentPool {
     this.closed = true;
     clearTimeout(this.aheadTimer);
     for (const job of [...this.queue.splice(0), ...this.backlog.splice(0)]) job.reject(new Error('the server is stopping'));
-    Atomics.store(this.busy, 0, 0); // a background worker waiting wakes, and is terminated
-    markQuiet(this.busy);
-    Atomics.notify(this.busy, 0);
+    releaseWaiters(this.busy); // a background worker waiting wakes, and is terminated
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots.length = 0;
   }
@@ -285,7 +283,7 @@ export class ContentPool {
 
   /** No request is being answered and none was for `quietMs`. */
   private serverQuiet(): boolean {
-    return Atomics.load(this.busy, 0) === 0 && quietFor(this.busy) >= (this.opts.quietMs ?? QUIET_MS);
+    return isQuiet(this.busy, this.opts.quietMs ?? QUIET_MS);
   }
 
   /** Dispatches again shortly (one unref'd timer at a time): what waits for a quiet server looks again. */

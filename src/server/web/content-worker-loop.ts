@@ -6,13 +6,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { HubError } from '../../errors.js';
 import { Store } from '../../store/store.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './content-worker-messages.js';
-import { PAUSE_MS, QUIET_MS, waitForQuiet } from './request-quiet.js';
+import { waitForQuiet } from './request-quiet.js';
 import { runContentTask } from './content-tasks.js';
 import { GitObjects } from './git-objects.js';
 import { StoreReader } from './store-reader.js';
 
 const port = parentPort!;
-const { storeDir, storage, env, busy, pauseMs = PAUSE_MS, quietMs = QUIET_MS } = workerData as WorkerSetup;
+const { storeDir, storage, env, busy, pauseMs, quietMs } = workerData as WorkerSetup; // (the pool passes both; waitForQuiet has the defaults)
 const store = await Store.open(storeDir, env, { storage });
 const reader = new StoreReader(store, undefined, busy ? () => waitForQuiet(busy, pauseMs, quietMs) : undefined);
 const objects = new GitObjects({ repos: 4 });

@@ -29,6 +29,18 @@ export function quietFor(busy: Int32Array): number {
   return ms < 0 ? Number.MAX_SAFE_INTEGER : ms;
 }
 
+/** No request is being answered and none was for `quietMs`. */
+export function isQuiet(busy: Int32Array, quietMs = QUIET_MS): boolean {
+  return Atomics.load(busy, 0) === 0 && quietFor(busy) >= quietMs;
+}
+
+/** Sets the count to no request and quiet for an hour, and wakes every waiter (a pool closing). */
+export function releaseWaiters(busy: Int32Array): void {
+  Atomics.store(busy, 0, 0);
+  markQuiet(busy);
+  Atomics.notify(busy, 0);
+}
+
 /** A request begins. */
 export function requestBegun(busy: Int32Array): void {
   Atomics.add(busy, 0, 1);
@@ -55,8 +67,7 @@ export function waitForQuiet(busy: Int32Array, pauseMs = PAUSE_MS, quietMs = QUI
       Atomics.wait(busy, 0, n, left); // woken when the last one ends
       continue;
     }
-    const quiet = quietFor(busy);
-    if (quiet >= quietMs) return;
-    Atomics.wait(busy, 0, 0, Math.min(left, quietMs - quiet));
+    if (isQuiet(busy, quietMs)) return;
+    Atomics.wait(busy, 0, 0, Math.min(left, quietMs - quietFor(busy)));
   }
 }
