@@ -7,6 +7,12 @@
  * file of hub), the new one takes its place, and the old one is removed by a detached `rm`
  * that outlives the command if need be. Should that `rm` not run, the file is a stale temporary
  * file, which the next command's removeStaleTmpFiles (atomic-file.ts) takes away.
+ *
+ * When the `rm` runs matters too: freeing a large file's blocks holds the file system's journal
+ * (ext4 here, mounted with `discard`: 130-160 ms for 512 MiB), and every fsync meanwhile waits
+ * for it, such as the ref and index a pull writes right after its files. A repository command
+ * therefore hands the old files to its session (`release`), which removes them once its last
+ * write is done (core/worktree/repo-session.ts).
  */
 import { spawn } from 'node:child_process';
 import { lstatSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
@@ -18,9 +24,10 @@ export const RELEASE_IN_BACKGROUND_BYTES = 16 << 20;
 /**
  * Renames `tmp` over `path` (as commitFile does, not durably: a working-tree file); an old file
  * there of RELEASE_IN_BACKGROUND_BYTES or more is first moved into `tmpDir` (same file system)
- * and removed in the background. Should the rename fail, the old file is put back.
+ * and handed to `release` (default: removed in the background at once). Should the rename fail,
+ * the old file is put back.
  */
-export function replaceReleasingOld(tmp: string, path: string, tmpDir: string): void {
+export function replaceReleasingOld(tmp: string, path: string, tmpDir: string, release: (aside: string) => void = removeInBackground): void {
   const st = lstatSync(path, { throwIfNoEntry: false });
   if (!st?.isFile() || st.size < RELEASE_IN_BACKGROUND_BYTES) return commitFile(tmp, path, { durable: false });
   const aside = tmpPathFor(tmpDir, path);
@@ -31,7 +38,7 @@ export function replaceReleasingOld(tmp: string, path: string, tmpDir: string): 
     renameSync(aside, path);
     throw err;
   }
-  removeInBackground(aside);
+  release(aside);
 }
 
 /**
@@ -93,15 +100,26 @@ export function systemDirtyBytes(meminfo = '/proc/meminfo'): number {
   return Number.isFinite(total) ? total * 1024 : Infinity;
 }
 
-/** Removes `path` from a detached process (or at once, if none can be started). */
-export function removeInBackground(path: string): void {
-  try {
-    const child = spawn('rm', ['-f', '--', path], { detached: true, stdio: 'ignore' });
-    child.once('error', () => unlinkQuietly(path)); // no rm: remove it here
-    child.unref();
-  } catch {
-    unlinkQuietly(path);
+/** Paths given to one `rm` (far below Linux's limit on the arguments of a process). */
+const PATHS_PER_RM = 256;
+
+/** Removes `paths` from detached processes (or at once, if none can be started). */
+export function removeInBackground(paths: string | readonly string[]): void {
+  const all = typeof paths === 'string' ? [paths] : paths;
+  for (let at = 0; at < all.length; at += PATHS_PER_RM) {
+    const some = all.slice(at, at + PATHS_PER_RM);
+    try {
+      const child = spawn('rm', ['-f', '--', ...some], { detached: true, stdio: 'ignore' });
+      child.once('error', () => unlinkAll(some)); // no rm: remove them here
+      child.unref();
+    } catch {
+      unlinkAll(some);
+    }
   }
+}
+
+function unlinkAll(paths: readonly string[]): void {
+  for (const path of paths) unlinkQuietly(path);
 }
 
 function unlinkQuietly(path: string): void {

@@ -231,6 +231,8 @@ export interface CatToFileOptions {
   label?: string;
   /** false: a working-tree file, atomic but not fsynced (fs/atomic-file.ts). Default true. */
   durable?: boolean;
+  /** With `durable: false` and `tmpDir`: what becomes of a large old file `dest` replaces (fs/release-old.ts; default: removed in the background at once). */
+  releaseOld?: (aside: string) => void;
 }
 
 /** Reassembles `oid` into `dest`; the file appears only when complete and verified. */
@@ -252,7 +254,7 @@ export async function catToFile(store: Store, oid: string, dest: string, opts: C
     if (opts.durable !== false) fsyncSync(fd);
     closeSync(fd);
     fd = -1;
-    if (opts.durable === false && opts.tmpDir) replaceReleasingOld(tmp, dest, opts.tmpDir); // a working-tree file: a large old one goes in the background
+    if (opts.durable === false && opts.tmpDir) replaceReleasingOld(tmp, dest, opts.tmpDir, opts.releaseOld); // a working-tree file: a large old one goes in the background
     else commitFile(tmp, dest, { durable: opts.durable });
     return result;
   } catch (err) {

@@ -157,8 +157,8 @@ export async function materialize(s: RepoSession, file: TreeFile, opts: { pointe
       const staged = s.staged?.get(lfs.oid);
       if (staged) {
         s.staged!.delete(lfs.oid); // it was verified as it arrived, in this command
-        replaceReleasingOld(staged, full, tmpDirOf(s)); // a working-tree file: not fsynced (fs/atomic-file.ts); a large old one goes in the background
-      } else await catToFile(s.store, lfs.oid, full, { progress: s.ctx.progress, tmpDir: tmpDirOf(s), signal: s.ctx.signal, label: `Writing ${file.path}`, durable: false });
+        replaceReleasingOld(staged, full, tmpDirOf(s), s.releaseOld); // a working-tree file: not fsynced (fs/atomic-file.ts); a large old one goes once the command is done
+      } else await catToFile(s.store, lfs.oid, full, { progress: s.ctx.progress, tmpDir: tmpDirOf(s), signal: s.ctx.signal, label: `Writing ${file.path}`, durable: false, releaseOld: s.releaseOld });
     } else {
       bytes ??= await readBlob(s.paths.gitdir, file.oid);
       if (lstatSync(full, { throwIfNoEntry: false })?.isDirectory()) clear(full);

@@ -17,6 +17,7 @@ import { loadStatCache, saveStatCache } from '../../repo/stat-cache-file.js';
 import { pidAlive } from '../../fs/pid-alive.js';
 import { lockFileExclusive } from '../../store/store-lock.js';
 import { removeStaleTmpFiles } from '../../fs/atomic-file.js';
+import { removeInBackground } from '../../fs/release-old.js';
 import type { Store } from '../../store/store.js';
 import type { CoreContext } from '../context.js';
 
@@ -56,6 +57,12 @@ export interface RepoSession {
   checkoutAttributes?: AttributeMatcher;
   /** The paths this clone holds Git LFS locks on (core/locks/own-locks.ts), read on first use. */
   ownLocks?: Set<string>;
+  /**
+   * Takes a large old working file that a new one replaced, moved aside into `.git/hub/tmp`
+   * (fs/release-old.ts): it is removed in the background once the command's last write is done,
+   * so the refs and index it writes after its files never wait for the file system to free it.
+   */
+  releaseOld: (aside: string) => void;
 }
 
 /** Options of withRepo. */
@@ -81,6 +88,7 @@ export async function withRepo<T>(ctx: CoreContext, opts: RepoOptions, fn: (s: R
   const lock = opts.lock ? lockFileExclusive(join(paths.hubdir, 'lock'), `the repository ${paths.workdir}`) : undefined;
   // leftovers of a killed command: never in the working tree, always here
   if (lock) removeStaleTmpFiles(join(paths.hubdir, 'tmp'), pidAlive);
+  const released: string[] = [];
   try {
     const open = async (store: Store | undefined): Promise<T> => {
       const { bytes, mtimeNs } = readIndexBytes(paths);
@@ -115,6 +123,7 @@ export async function withRepo<T>(ctx: CoreContext, opts: RepoOptions, fn: (s: R
         indexMtimeNs: mtimeNs,
         verifiedDirs: new Set(),
         checkpoint: pacer(ctx.signal),
+        releaseOld: (aside) => void released.push(aside),
       };
       return fn(session);
     };
@@ -123,6 +132,7 @@ export async function withRepo<T>(ctx: CoreContext, opts: RepoOptions, fn: (s: R
     return await withStore(ctx, open);
   } finally {
     lock?.release();
+    if (released.length) removeInBackground(released); // after every write of the command, fsyncs included
   }
 }
 
