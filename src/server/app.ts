@@ -159,7 +159,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir, jobs: jobsFor });
   const grants = createUploadGrants({ secret: serverKey(root, 'upload-grant.key') }); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
   const xetTokens = chunkTransfer ? createXetTokens(serverKey(root, 'xet-secret')) : undefined; // the Xet CAS's tokens and fetch URLs (xet-tokens.ts)
-  const web = webPages({ root, meta, store, version: opts.version, env: opts.env, log }); // HTML pages (web/web-routes.ts says which URLs)
+  const web = webPages({ root, meta, store, version: opts.version, env: opts.env, log, sendBuffers }); // HTML pages (web/web-routes.ts says which URLs)
 
   // git processes are started by a small helper process, off this event loop (launcher.ts)
   await startLauncher();
@@ -261,7 +261,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     const hf = hfReadRoute(url.pathname); // the raw path: an encoded `/` in a revision is no separator
     // HF reads run git: they count against the same limits as git requests
-    if (hf) return gitLimiter.run(key, () => handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req), xet: xetTokens !== undefined }), goneSignal(res));
+    if (hf) return gitLimiter.run(key, () => handleHfRead(hf, req, res, url, { meta, store, root, id, baseUrl: baseUrl(req), xet: xetTokens !== undefined, sendBuffers }), goneSignal(res));
 
     const git = gitRoute(path);
     if (git) {

@@ -1,4 +1,5 @@
 /** What the HF read routes (hf-read.ts, hf-resolve.ts) are given by the server. */
+import type { BufferPool } from '../fs/buffer-pool.js';
 import type { Store } from '../store/store.js';
 import type { Identity } from './access.js';
 import type { Metadata } from './metadata.js';
@@ -14,4 +15,6 @@ export interface HfReadContext {
   baseUrl: string;
   /** The server is a Xet CAS: resolve answers name a large file's Xet hash and token route (hf-resolve.ts). */
   xet?: boolean;
+  /** The server's send buffers: a large file's bytes are read into them (send-object.ts). */
+  sendBuffers: BufferPool;
 }

@@ -17,8 +17,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { looksLikePointer, parsePointer, type LfsPointer } from '../formats/lfs-pointer.js';
-import { objectPiecesAsync } from '../store/reassemble.js';
-import { Breather } from './breather.js';
 import type { BareRepo } from './git-read.js';
 import { hfError } from './hf-access.js';
 import { commitOf, repoPath } from './hf-entries.js';
@@ -26,6 +24,7 @@ import type { HfReadContext } from './hf-read-context.js';
 import { parseRange } from './lfs.js';
 import type { RepoRecord } from './metadata.js';
 import { drainOr } from './drain-or.js';
+import { sendObject } from './send-object.js';
 import { XET_CAS_PATH, xetTokenUrl } from './xet-access.js';
 
 /** What to serve: the revision and path as decoded from the URL; `raw` serves pointers as they are. */
@@ -66,7 +65,7 @@ export async function handleResolve(target: ResolveTarget, repo: RepoRecord, bar
     }
     const range = parseRange(req.headers.range, manifest.size);
     if (!start(req, res, headers, manifest.size, range)) return;
-    await pipe(res, objectPiecesAsync(ctx.store, manifest, range));
+    await sendObject(res, ctx.store, manifest, range, ctx.sendBuffers);
     return;
   }
   headers.ETag = `"${blob.oid}"`;
@@ -111,31 +110,6 @@ function start(req: IncomingMessage, res: ServerResponse, headers: Record<string
     return false;
   }
   return true;
-}
-
-/**
- * Streams store pieces with backpressure. Each piece is written only once the next one is read,
- * so the last one waits for the generator's final sha256 check (whole reads): a mismatch, or any
- * failure after the headers, cuts the response short, and a client never sees a complete body.
- */
-async function pipe(res: ServerResponse, pieces: AsyncIterable<Uint8Array>): Promise<void> {
-  const write = async (piece: Uint8Array) => {
-    if (!res.write(piece)) await drainOr(res, 'close');
-  };
-  try {
-    let held: Uint8Array | undefined;
-    const breather = new Breather(); // a fast reader never makes write() wait: give the loop turns anyway
-    for await (const piece of pieces) {
-      await breather.breathe();
-      if (res.destroyed) return;
-      if (held) await write(held);
-      held = piece;
-    }
-    if (held) await write(held);
-    res.end();
-  } catch {
-    res.destroy();
-  }
 }
 
 /** Streams bytes [start, end) of a git blob from `git cat-file blob`, stopping git once they are sent. */

@@ -12,16 +12,15 @@ import { rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { IntegrityError } from '../errors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { objectPiecesAsync } from '../store/reassemble.js';
 import type { Store } from '../store/store.js';
-import { Breather } from './breather.js';
 import { holdObject } from './hold-object.js';
 import type { JobRunner } from './hf-commit.js';
 import { HttpError, readJsonBody } from './http-util.js';
 import type { Metadata, RepoRecord } from './metadata.js';
 import type { UploadGrants } from './upload-grant.js';
-import { drainOr } from './drain-or.js';
 import { receiveFile } from './receive-file.js';
+import { sendObject } from './send-object.js';
+import type { BufferPool } from '../fs/buffer-pool.js';
 
 /** The media type of LFS API requests and responses. */
 export const LFS_MEDIA_TYPE = 'application/vnd.git-lfs+json';
@@ -48,6 +47,8 @@ export interface LfsContext {
   grants?: UploadGrants;
   /** Runs O(file) work (chunking an upload into the store) on the server's worker threads. */
   jobs: JobRunner;
+  /** The server's send buffers: a download's bytes are read into them (send-object.ts). */
+  sendBuffers: BufferPool;
   /** Offers the `xet` transfer (xet-batch.ts): the Xet CAS action of an upload or a download. */
   xet?: XetBatchActions;
 }
@@ -245,16 +246,5 @@ export async function handleDownload(req: IncomingMessage, res: ServerResponse, 
     res.end();
     return;
   }
-  try {
-    const breather = new Breather(); // a fast reader never makes write() wait: give the loop turns anyway
-    for await (const piece of objectPiecesAsync(ctx.store, manifest, range)) {
-      await breather.breathe();
-      if (res.destroyed) return;
-      if (!res.write(piece)) await drainOr(res, 'close');
-    }
-    res.end();
-  } catch {
-    // headers are gone: a damaged object can only be signalled by cutting the response short
-    res.destroy();
-  }
+  await sendObject(res, ctx.store, manifest, range, ctx.sendBuffers); // a damaged object is cut short (headers are gone)
 }

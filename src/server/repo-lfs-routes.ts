@@ -91,7 +91,7 @@ export async function routeRepoLfs(req: IncomingMessage, res: ServerResponse, ur
     const found = await meta.getRepo(rp.type, rp.owner, rp.name);
     const prefix = `${rp.type === 'dataset' ? '/datasets' : ''}/${rp.owner}/${rp.name}.git/info/lfs`;
     const lfs = (r: RepoRecord): LfsContext => ({
-      store, meta, tmpDir, lfsBase: `${ctx.base}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: ctx.jobs,
+      store, meta, tmpDir, lfsBase: `${ctx.base}${prefix}`, repo: r, authorization: req.headers.authorization, chunkTransfer, grants, jobs: ctx.jobs, sendBuffers,
       ...(xetTokens ? { xet: xetBatchActions(xetTokens, r, id, ctx.base) } : {}),
     });
     const oid = rp.rest[3];

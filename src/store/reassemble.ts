@@ -58,7 +58,7 @@ type WalkAnswer = XorbFile | { bytes: Uint8Array; records: XorbRecord[] } | bool
  * term's reads go on (`until`: one ranged GET per term in object storage), a whole read is hashed
  * and checked against the oid at the end. Opened xorbs are closed when the walk ends, however.
  */
-function* walkObject(manifest: FileManifest, range?: ByteRange): Generator<WalkStep, CatResult, WalkAnswer> {
+function* walkObject(manifest: FileManifest, range?: ByteRange, span = READ_SPAN): Generator<WalkStep, CatResult, WalkAnswer> {
   const sha = range ? undefined : createSha256();
   const files = new Map<string, XorbFile>();
   const from = range?.start ?? 0;
@@ -89,7 +89,7 @@ function* walkObject(manifest: FileManifest, range?: ByteRange): Generator<WalkS
       let termBytes = 0;
       for (let start = first; start <= last && offset < to; ) {
         let end = start + 1;
-        while (end <= last && records[end].dataOffset + records[end].length - records[start].offset <= READ_SPAN) end++;
+        while (end <= last && records[end].dataOffset + records[end].length - records[start].offset <= span) end++;
         const { bytes, records: got } = (yield { kind: 'read', file, start, end, until }) as { bytes: Uint8Array; records: XorbRecord[] };
         const base = got[0].offset;
         for (const r of got) {
@@ -155,12 +155,20 @@ export function* objectPieces(store: Store, manifest: FileManifest, range?: Byte
   }
 }
 
+/** Where {@link objectPiecesAsync} reads into: buffers of `alloc`, each read at most `span` bytes (more only for a single chunk that is larger). */
+export interface PieceReads {
+  span: number;
+  /** A buffer of exactly `length` bytes, which the pieces yielded from it are views of. */
+  alloc: (length: number) => Uint8Array | Promise<Uint8Array>;
+}
+
 /**
  * objectPieces for a store of any kind (object storage included): the same walk, pieces, checks
- * and errors, each xorb opened with its records (stored-xorb.ts) and read asynchronously.
+ * and errors, each xorb opened with its records (stored-xorb.ts) and read asynchronously; into
+ * `reads`' buffers when given (server/send-object.ts reuses them once the socket took them).
  */
-export async function* objectPiecesAsync(store: Store, manifest: FileManifest, range?: ByteRange): AsyncGenerator<Uint8Array, CatResult> {
-  const walk = walkObject(manifest, range);
+export async function* objectPiecesAsync(store: Store, manifest: FileManifest, range?: ByteRange, reads?: PieceReads): AsyncGenerator<Uint8Array, CatResult> {
+  const walk = walkObject(manifest, range, reads?.span);
   try {
     let answer: WalkAnswer;
     for (;;) {
@@ -170,7 +178,7 @@ export async function* objectPiecesAsync(store: Store, manifest: FileManifest, r
       answer = undefined;
       if (step.kind === 'piece') yield step.bytes;
       else if (step.kind === 'open') answer = await openStoredXorb(store, step.xorb);
-      else if (step.kind === 'read') answer = await step.file.readChunksAsync(step.start, step.end, step.until);
+      else if (step.kind === 'read') answer = await step.file.readChunksAsync(step.start, step.end, step.until, reads?.alloc);
       else answer = await step.file.verifyAsync(store.hashers).then(() => false, () => true);
     }
   } finally {

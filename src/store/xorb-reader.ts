@@ -100,7 +100,8 @@ export class XorbFile {
 
   /** Bytes of chunks [start, end) as one contiguous read of data and headers. */
   readChunks(start: number, end: number): { bytes: Uint8Array; records: XorbRecord[] } {
-    const { bytes, records, first } = this.chunkSpan(start, end);
+    const { length, records, first } = this.chunkSpan(start, end);
+    const bytes = new Uint8Array(length);
     try {
       readFully(this.fd, bytes, first.offset);
     } catch (err) {
@@ -109,9 +110,13 @@ export class XorbFile {
     return { bytes, records };
   }
 
-  /** readChunks for a backend of any kind; `until`: the caller reads on sequentially up to that byte of the xorb. */
-  async readChunksAsync(start: number, end: number, until?: number): Promise<{ bytes: Uint8Array; records: XorbRecord[] }> {
-    const { bytes, records, first } = this.chunkSpan(start, end);
+  /**
+   * readChunks for a backend of any kind; `until`: the caller reads on sequentially up to that
+   * byte of the xorb; `alloc`: where the bytes go (a buffer of exactly the length asked; default a new one).
+   */
+  async readChunksAsync(start: number, end: number, until?: number, alloc?: (length: number) => Uint8Array | Promise<Uint8Array>): Promise<{ bytes: Uint8Array; records: XorbRecord[] }> {
+    const { length, records, first } = this.chunkSpan(start, end);
+    const bytes = alloc ? await alloc(length) : new Uint8Array(length);
     try {
       await readSpan(this.fd, bytes, first.offset, until);
     } catch (err) {
@@ -120,14 +125,14 @@ export class XorbFile {
     return { bytes, records };
   }
 
-  private chunkSpan(start: number, end: number): { bytes: Uint8Array; records: XorbRecord[]; first: XorbRecord } {
+  private chunkSpan(start: number, end: number): { length: number; records: XorbRecord[]; first: XorbRecord } {
     const records = this.records();
     if (start < 0 || end > records.length || start >= end) {
       throw new IntegrityError(`xorb ${this.xorb} has ${records.length} chunks; chunks ${start}..${end} were asked for`, { data: { xorb: this.xorb } }, 'missing_chunk');
     }
     const first = records[start];
     const last = records[end - 1];
-    return { bytes: new Uint8Array(last.dataOffset + last.length - first.offset), records: records.slice(start, end), first };
+    return { length: last.dataOffset + last.length - first.offset, records: records.slice(start, end), first };
   }
 
   /** Fills `buf` from byte `position` of the xorb (a short or damaged xorb is an IntegrityError naming it). */

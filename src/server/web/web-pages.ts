@@ -15,6 +15,8 @@ import type { Store } from '../../store/store.js';
 import type { Identity } from '../access.js';
 import { handleHfRead, hfReadRoute } from '../hf-read.js';
 import { HttpError } from '../http-util.js';
+import { sendBufferPool } from '../send-range.js';
+import type { BufferPool } from '../../fs/buffer-pool.js';
 import type { Metadata, RepoRecord } from '../metadata.js';
 import { blobPage } from './blob-page.js';
 import { commitPage, comparePage } from './commit-page.js';
@@ -42,6 +44,8 @@ export interface WebPagesOptions {
   env?: NodeJS.ProcessEnv;
   /** Where errors of pages are logged (one JSON line each). */
   log?: (line: string) => void;
+  /** The server's send buffers (a signed-in browser's downloads read into them); default a pool of the pages' own. */
+  sendBuffers?: BufferPool;
 }
 
 /** The web pages of one server. */
@@ -77,6 +81,7 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
 /** Builds the pages of a server. */
 export function webPages(opts: WebPagesOptions): WebPages {
   const objects = new GitObjects();
+  const sendBuffers = opts.sendBuffers ?? sendBufferPool();
   const deps: WebDeps = {
     root: opts.root,
     meta: opts.meta,
@@ -146,7 +151,7 @@ export function webPages(opts: WebPagesOptions): WebPages {
       const session = hf && (hf.kind === 'resolve' || hf.kind === 'raw') ? await sessionOf() : undefined;
       if (!hf || !session) return false;
       setWho?.(session);
-      await handleHfRead(hf, req, res, url, { meta: deps.meta, store: deps.store, root: deps.root, id: session, baseUrl: `http://${req.headers.host ?? '127.0.0.1'}` });
+      await handleHfRead(hf, req, res, url, { meta: deps.meta, store: deps.store, root: deps.root, id: session, baseUrl: `http://${req.headers.host ?? '127.0.0.1'}`, sendBuffers });
       return true;
     }
     if (route.page === 'style') {
