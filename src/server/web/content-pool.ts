@@ -199,19 +199,24 @@ export class ContentPool {
     return done.then((v) => v as ContentResults[T], () => undefined);
   }
 
-  /** Starts the page workers ahead of the first task (a worker takes tens of milliseconds to start). */
+  /**
+   * Starts a page worker ahead of the first task (a worker takes a few hundred milliseconds of CPU
+   * to load its modules); more start as pages come while it is busy. One only: each costs hub
+   * serve ~21 MiB for as long as it runs (two took it from 99 to 141 MiB after a first push),
+   * and a server used as a remote alone may never show a page.
+   */
   warm(): void {
-    while (this.pageWorkers < (this.opts.size ?? 2) && !this.closed) this.spawn(false);
+    if (this.pageWorkers === 0 && !this.closed) this.spawn(false);
   }
 
   /**
-   * Starts the page workers once the server has answered no request for `quietMs`, as work ahead
+   * Starts a page worker once the server has answered no request for `quietMs`, as work ahead
    * starts: a push's end, where a clone or pull often follows at once, is no time to load their
    * modules (hub serve's CPU over a clone right after a first push was 0.94-1.04 s with them
-   * started there, 0.55-0.65 s without). A page that comes first starts them itself.
+   * started there, 0.55-0.65 s without). A page that comes first starts one itself.
    */
   warmWhenQuiet(): void {
-    if (this.pageWorkers >= (this.opts.size ?? 2)) return;
+    if (this.pageWorkers > 0) return;
     this.warmWanted = true;
     this.dispatch();
   }
