@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -18,30 +18,9 @@ import { PieceRing, sendObject } from '../../../src/server/send-object.js';
 import { sendBufferPool } from '../../../src/server/send-range.js';
 import { addFile } from '../../../src/store/ingest.js';
 import { Store } from '../../../src/store/store.js';
+import { getBody } from '../../helpers/http-get.js';
 import { tmpDir } from '../../helpers/tmp-dir.js';
 import { mulberry32Bytes } from '../../helpers/vectors.js';
-
-/** GET of `path` on `port` with an optional Range: the body, or what arrived before `stopAfter` bytes (then the client goes away). */
-function get(port: number, path: string, range?: string, stopAfter?: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ port, path, host: '127.0.0.1', headers: range ? { range } : {} }, (res) => {
-      const parts: Buffer[] = [];
-      let n = 0;
-      res.on('data', (b: Buffer) => {
-        parts.push(b);
-        n += b.length;
-        if (stopAfter !== undefined && n >= stopAfter) {
-          req.destroy();
-          resolve(Buffer.concat(parts));
-        }
-      });
-      res.on('end', () => resolve(Buffer.concat(parts)));
-      res.on('error', () => resolve(Buffer.concat(parts)));
-    });
-    req.on('error', (err) => (stopAfter === undefined ? reject(err) : undefined));
-    req.end();
-  });
-}
 
 describe('sendObject', () => {
   const dir = tmpDir();
@@ -83,7 +62,7 @@ describe('sendObject', () => {
     for (const range of [undefined, 'bytes=1-4000000', `bytes=5000000-${data.length - 1}`, 'bytes=7-7']) {
       const m = /^bytes=(\d+)-(\d+)$/.exec(range ?? '');
       const want = m ? data.subarray(Number(m[1]), Number(m[2]) + 1) : data;
-      expect((await get(port, '/', range)).equals(want), range ?? 'whole').toBe(true);
+      expect((await getBody(port, '/', { range })).equals(want), range ?? 'whole').toBe(true);
     }
     await Promise.all(served.splice(0));
     expect(used.size, 'the reads went into the pool').toBeGreaterThan(0);
@@ -92,10 +71,10 @@ describe('sendObject', () => {
   });
 
   it('a client going away mid-answer ends the answer, and its buffers are never handed out while queued', async () => {
-    const cut = await get(port, '/', undefined, 1_500_000);
+    const cut = await getBody(port, '/', { stopAfter: 1_500_000 });
     expect(cut.equals(data.subarray(0, cut.length))).toBe(true);
     await Promise.all(served.splice(0)); // ends: a read waiting for a buffer is let go
-    const whole = await get(port, '/');
+    const whole = await getBody(port, '/');
     expect(whole.equals(data)).toBe(true);
     await Promise.all(served.splice(0));
     await vi.waitFor(() => expect(pool.spares).toBeGreaterThanOrEqual(used.size - 4), { timeout: 10_000 });

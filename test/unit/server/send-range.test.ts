@@ -1,30 +1,9 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendBufferPool, sendRange } from '../../../src/server/send-range.js';
+import { getBody } from '../../helpers/http-get.js';
 import { mulberry32Bytes } from '../../helpers/vectors.js';
-
-/** GET of `path` on `port`: the body, or what arrived before `stopAfter` bytes when given (then the client goes away). */
-function get(port: number, path: string, stopAfter?: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ port, path, host: '127.0.0.1' }, (res) => {
-      const parts: Buffer[] = [];
-      let n = 0;
-      res.on('data', (b: Buffer) => {
-        parts.push(b);
-        n += b.length;
-        if (stopAfter !== undefined && n >= stopAfter) {
-          req.destroy();
-          resolve(Buffer.concat(parts));
-        }
-      });
-      res.on('end', () => resolve(Buffer.concat(parts)));
-      res.on('error', () => resolve(Buffer.concat(parts)));
-    });
-    req.on('error', (err) => (stopAfter === undefined ? reject(err) : undefined));
-    req.end();
-  });
-}
 
 describe('sendRange with a shared pool', () => {
   const data = Buffer.from(mulberry32Bytes(91, 9 * 1024 * 1024 + 12345));
@@ -51,7 +30,7 @@ describe('sendRange with a shared pool', () => {
 
   it('requests one after another reuse the same few buffers, and every byte arrives right', async () => {
     for (const [start, end] of [[0, data.length], [1, 4_000_001], [5_000_000, data.length], [7, 8]]) {
-      expect((await get(port, `/${start}-${end}`)).equals(data.subarray(start, end))).toBe(true);
+      expect((await getBody(port, `/${start}-${end}`)).equals(data.subarray(start, end))).toBe(true);
     }
     await Promise.all(served);
     expect(used.size).toBeLessThanOrEqual(4); // one ring's worth, not a ring per request
@@ -59,8 +38,8 @@ describe('sendRange with a shared pool', () => {
   });
 
   it('requests at once and a client going away mid-answer corrupt nothing, and their buffers come back (a cut one\'s may be dropped, never reused)', async () => {
-    const cut = get(port, `/0-${data.length}`, 2_000_000);
-    const whole = await Promise.all([get(port, `/0-${data.length}`), get(port, `/3-${data.length}`), cut]);
+    const cut = getBody(port, `/0-${data.length}`, { stopAfter: 2_000_000 });
+    const whole = await Promise.all([getBody(port, `/0-${data.length}`), getBody(port, `/3-${data.length}`), cut]);
     expect(whole[0].equals(data)).toBe(true);
     expect(whole[1].equals(data.subarray(3))).toBe(true);
     expect(whole[2].equals(data.subarray(0, whole[2].length))).toBe(true);
