@@ -5,8 +5,9 @@
  * A buffer goes back once the socket has taken every piece cut from it (the write callbacks).
  *
  * Reading into new buffers, a 512 MiB git-lfs download allocated 512 MiB of 8 MiB buffers, and
- * glibc kept what they freed in the server's heap: hub serve's resident memory stayed ~70 MiB
- * higher after one such download (docs/performance.md, "A git-lfs download's buffers").
+ * glibc kept what they freed in its heap: hub serve's main arena went from ~40 to 85 MiB over one
+ * such download and stayed there (docs/performance.md, "A pull's fsyncs waited for the old
+ * file's removal; hub serve's memory after git-lfs downloads and page workers").
  *
  * The last piece is sent only once the walk has finished, so an object that fails its check
  * (the walk throws) is cut short rather than sent whole with its Content-Length met.
