@@ -2,7 +2,7 @@
  * A command that replaces a large working file removes the old one only once it has written
  * everything else (fs/release-old.ts): freeing a large file's blocks holds the file system's
  * journal, and each fsync of the command's ref, HEAD and index would wait for it (130-160 ms of a
- * 512 MiB pull, docs/performance.md "The old file's removal after the command's writes"). Both
+ * 512 MiB pull, docs/performance.md "A pull's fsyncs waited for the old file's removal"). Both
  * ways a working file is replaced are run in this process: a checkout reassembling the file from
  * the store, and a pull (against a real `hub serve`) renaming the file its download staged.
  * node's `spawn` is wrapped (it still runs): when the `rm` of the old file is started, the

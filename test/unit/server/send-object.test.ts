@@ -2,9 +2,9 @@
  * sendObject (server/send-object.ts): a stored object's bytes, whole or a range, reach the client
  * exact through the same few reused buffers of the server's pool, request after request (reading
  * into new buffers left glibc holding ~45 MiB more of hub serve's heap after one git-lfs download
- * of 512 MiB); a client going away mid-answer neither hangs the answer nor lets a buffer still
- * queued on its socket be handed out again. PieceRing: at most `size` buffers out, a take waits
- * for the pieces of one to be released, close lets a waiting take go.
+ * of 512 MiB); a client going away mid-answer ends the answer, and the next answer through the
+ * same pool is still exact. PieceRing: at most `size` buffers out, a take waits for the pieces of
+ * one to be released, close lets a waiting take go.
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
