@@ -1,8 +1,8 @@
 /**
  * Streams a stored object (or a byte range of it) to a response, as the LFS `basic` download and
  * the Hugging Face resolve route answer: the walk of reassemble.ts (every chunk read, a whole
- * object checked against its oid) reading into a small ring of the server's reused send buffers.
- * A buffer goes back once the socket has taken every piece cut from it (the write callbacks).
+ * object checked against its oid) reading into a small ring of the server's reused send buffers
+ * (piece-ring.ts). A buffer goes back once the socket has taken every piece cut from it.
  *
  * Reading into new buffers, a 512 MiB git-lfs download allocated 512 MiB of 8 MiB buffers, and
  * glibc kept what they freed in its heap: hub serve's main arena went from ~40 to 85 MiB over one
@@ -19,6 +19,7 @@ import { objectPiecesAsync, type ByteRange } from '../store/reassemble.js';
 import type { Store } from '../store/store.js';
 import { Breather } from './breather.js';
 import { drainOr } from './drain-or.js';
+import { PieceRing } from './piece-ring.js';
 
 /** Buffers one download holds at most (each the pool's size). */
 const RING = 4;
@@ -58,84 +59,5 @@ export async function sendObject(res: ServerResponse, store: Store, manifest: Fi
     res.destroy();
   } finally {
     ring.close();
-  }
-}
-
-/** One buffer of the ring: how many of its pieces are held or being written, and whether more may be cut from it. */
-interface RingBuffer {
-  buf: Buffer;
-  pending: number;
-  complete: boolean;
-}
-
-/**
- * At most `size` buffers of `pool` out at once. A buffer taken is cut into pieces (`keep` each
- * one); taking the next marks it complete, and a complete buffer whose pieces were all released
- * goes back to the pool. A read longer than the pool's buffers gets a buffer of its own.
- */
-export class PieceRing {
-  private readonly out = new Map<ArrayBufferLike, RingBuffer>();
-  private current: RingBuffer | undefined;
-  private wake: (() => void) | undefined;
-  private closed = false;
-
-  constructor(
-    private readonly pool: BufferPool,
-    private readonly size: number,
-  ) {}
-
-  /** A buffer of exactly `length` bytes, once fewer than `size` are out (after close: at once, a new one). */
-  async take(length: number): Promise<Uint8Array> {
-    this.completeCurrent();
-    while (this.out.size >= this.size && !this.closed) await new Promise<void>((resolve) => (this.wake = resolve));
-    if (length > this.pool.bytes || this.closed) return Buffer.allocUnsafe(length);
-    const buf = this.pool.take(length);
-    this.current = { buf, pending: 0, complete: false };
-    this.out.set(buf.buffer, this.current);
-    return buf;
-  }
-
-  /** Counts `piece` (a view of a buffer of this ring, or of any other) as held; the function releases it, once. */
-  keep(piece: Uint8Array): () => void {
-    const entry = this.out.get(piece.buffer);
-    if (!entry) return () => {};
-    entry.pending++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      entry.pending--;
-      this.settle(entry);
-    };
-  }
-
-  /**
-   * No more pieces will be cut: buffers go back as their last pieces are released (one whose
-   * writes are never called back is left to the garbage collector), and a take waiting is let go.
-   */
-  close(): void {
-    this.closed = true;
-    this.completeCurrent();
-    this.wakeUp();
-  }
-
-  private completeCurrent(): void {
-    if (!this.current) return;
-    this.current.complete = true;
-    this.settle(this.current);
-    this.current = undefined;
-  }
-
-  private settle(entry: RingBuffer): void {
-    if (!entry.complete || entry.pending > 0 || this.out.get(entry.buf.buffer) !== entry) return;
-    this.out.delete(entry.buf.buffer);
-    this.pool.give(entry.buf);
-    this.wakeUp();
-  }
-
-  private wakeUp(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
   }
 }
