@@ -221,19 +221,27 @@ async function sendXorb(q: TransferQueue, api: ChunkApi, source: UploadSource, x
  * hex hashes of one request are all that is held at once, where asking for every chunk of the
  * file at once held all of them and the answer (two strings a chunk: 26 MiB for a 10 GiB file,
  * most of what a push's memory grew by with the file).
+ *
+ * `onLacking` hears of each lacking xorb as soon as the answer naming it arrives, and the first
+ * xorb not held whole is asked about alone: its upload can start while the others are asked
+ * about (a first push of 512 MiB asked about all 8,300 chunks at once, and nothing moved for the
+ * ~180 ms that took at both ends).
  */
-export async function xorbsServerLacks(q: TransferQueue, api: ChunkApi, source: Pick<UploadSource, 'chunksOf'>, xorbs: readonly string[], perRequest = MISSING_PER_REQUEST): Promise<Set<string>> {
+export async function xorbsServerLacks(q: TransferQueue, api: ChunkApi, source: Pick<UploadSource, 'chunksOf'>, xorbs: readonly string[], perRequest = MISSING_PER_REQUEST, onLacking: (xorb: string) => void = () => {}): Promise<Set<string>> {
   const lacking = new Set<string>();
+  let asked = 0;
   let hashes: string[] = [];
   let owners: Array<{ xorb: string; from: number; to: number }> = [];
   const ask = async (): Promise<void> => {
     if (!owners.length) return;
     const batch = hashes;
     const missing = new Set(await q.retried(() => api.missing(batch)));
+    asked++;
     for (const o of owners) {
       for (let i = o.from; i < o.to; i++) {
         if (missing.has(batch[i])) {
           lacking.add(o.xorb);
+          onLacking(o.xorb);
           break;
         }
       }
@@ -247,7 +255,7 @@ export async function xorbsServerLacks(q: TransferQueue, api: ChunkApi, source: 
   for (const x of xorbs) {
     if (held?.has(x)) continue;
     const own = source.chunksOf(x);
-    if (hashes.length && hashes.length + own.length > perRequest) await ask();
+    if (hashes.length && (asked === 0 || hashes.length + own.length > perRequest)) await ask();
     owners.push({ xorb: x, from: hashes.length, to: hashes.length + own.length });
     for (const h of own) hashes.push(h);
   }
@@ -262,20 +270,29 @@ export async function xorbsServerLacks(q: TransferQueue, api: ChunkApi, source: 
 export async function sendChunks(q: TransferQueue, api: ChunkApi, oid: string, source: UploadSource, meter: TransferMeter, onRegistering?: () => void): Promise<number> {
   const manifest = source.manifest(oid);
   const xorbs = [...new Set(manifest.terms.map((t) => t.xorb))];
-  const lacking = await xorbsServerLacks(q, api, source, xorbs);
   const bytesIn = new Map<string, number>();
   for (const t of manifest.terms) bytesIn.set(t.xorb, (bytesIn.get(t.xorb) ?? 0) + t.bytes);
   let sent = 0;
   const unsent = new Set(xorbs);
-  await Promise.all(
-    xorbs.map(async (x) => {
-      if (lacking.has(x)) {
-        const n = await sendXorb(q, api, source, x, meter, bytesIn.get(x)!);
-        sent += n;
-        unsent.delete(x);
-      } else meter.skip(bytesIn.get(x)!); // the server has all of it
-    }),
-  );
+  // each lacking xorb is sent as soon as an answer names it, while the rest are asked about
+  const uploads: Promise<void>[] = [];
+  const upload = (x: string): void => {
+    const p = sendXorb(q, api, source, x, meter, bytesIn.get(x)!).then((n) => {
+      sent += n;
+      unsent.delete(x);
+    });
+    p.catch(() => {}); // (met below, once the questions are done)
+    uploads.push(p);
+  };
+  let lacking: Set<string>;
+  try {
+    lacking = await xorbsServerLacks(q, api, source, xorbs, MISSING_PER_REQUEST, upload);
+  } catch (err) {
+    await Promise.allSettled(uploads); // none left running behind the failure
+    throw err;
+  }
+  for (const x of xorbs) if (!lacking.has(x)) meter.skip(bytesIn.get(x)!); // the server has all of it
+  await Promise.all(uploads);
   try {
     await q.retried(() => api.putReconstruction(oid, manifest, onRegistering));
   } catch (err) {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import { xorbPath } from '../../src/store/paths.js';
 import { addFile } from '../../src/store/ingest.js';
 import { Store } from '../../src/store/store.js';
 import { ChunkApi } from '../../src/transfer/lfs-client.js';
-import { xorbsServerLacks } from '../../src/transfer/chunk-adapter.js';
+import { sendChunks, xorbsServerLacks } from '../../src/transfer/chunk-adapter.js';
+import { uploadSource } from '../../src/core/sync/upload-content.js';
 import { TransferQueue } from '../../src/transfer/queue.js';
 import { xetHex } from '../../src/hash/xet-hex.js';
 import { serverContent } from '../helpers/server-content.js';
@@ -16,6 +17,7 @@ import { startHubServe, type TestServer } from '../helpers/hub-server.js';
 import { makeModel, mutateModel } from '../helpers/make-model.js';
 import { runHubJson } from '../helpers/run-hub.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
+import { mulberry32Bytes } from '../helpers/vectors.js';
 import { countMarks } from '../helpers/registration-marks.js';
 import { checkSchema, type Schema } from '../helpers/schema-check.js';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +153,57 @@ describe('the hub-chunks transfer of hub serve (server side)', () => {
     const basic = await batch('admin/m', 'download', [{ oid: r2.oid, size: r2.size }], ['basic']);
     expect(basic.transfer).toBe('basic');
   });
+
+  it('asks about the first xorb it lacks alone, and sends it while the others are asked about', async () => {
+    // c = a then b: its manifest names a's xorb, b's and one of its own (the chunks at the seam)
+    const seed = 0x5eed0001;
+    console.log(`seam file seed ${seed}`);
+    const a = Buffer.from(mulberry32Bytes(seed, 3 << 20));
+    const b = Buffer.from(mulberry32Bytes(seed + 1, 3 << 20));
+    for (const [name, bytes] of [['a', a], ['b', b], ['c', Buffer.concat([a, b])]] as const) writeFileSync(join(work, name), bytes);
+    const ra = await addFile(store, join(work, 'a'));
+    const rb = await addFile(store, join(work, 'b'));
+    const rc = await addFile(store, join(work, 'c'));
+    const xorbsOf = (oid: string) => [...new Set(readManifest(store.paths, oid)!.terms.map((t) => t.xorb))];
+    const xorbs = xorbsOf(rc.oid);
+    expect(xorbs.length).toBeGreaterThanOrEqual(3);
+    expect(xorbs).toEqual(expect.arrayContaining([...xorbsOf(ra.oid), ...xorbsOf(rb.oid)]));
+
+    const b3 = await batch('admin/m', 'upload', [{ oid: rc.oid, size: rc.size }]);
+    const api = new ChunkApi(b3.objects[0].actions.upload.href, auth());
+    const asked: string[][] = [];
+    const put: string[] = [];
+    let firstPut: () => void = () => {};
+    const firstPutDone = new Promise<void>((resolve) => (firstPut = resolve));
+    let sentBeforeSecondAnswer = false;
+    const missing = api.missing.bind(api);
+    api.missing = async (hashes) => {
+      asked.push(hashes);
+      if (asked.length === 2) {
+        // the second answer waits for the first upload: with the uploads held until every answer
+        // is in, it waits the whole 20 s and the test fails below
+        sentBeforeSecondAnswer = await Promise.race([firstPutDone.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+      }
+      return missing(hashes);
+    };
+    const putXorb = api.putXorb.bind(api);
+    api.putXorb = async (xorb, size, body) => {
+      await putXorb(xorb, size, body);
+      put.push(xorb);
+      if (put.length === 1) firstPut();
+    };
+    const q = new TransferQueue();
+    const sent = await sendChunks(q, api, rc.oid, uploadSource(store), q.meter(rc.oid, 'c', rc.size));
+    const source = uploadSource(store);
+    expect(asked[0]).toEqual(source.chunksOf(xorbs[0])); // the first xorb alone
+    expect(asked.flat().sort()).toEqual(xorbs.flatMap((x) => source.chunksOf(x)).sort());
+    expect(put[0]).toBe(xorbs[0]);
+    expect(sentBeforeSecondAnswer).toBe(true);
+    expect([...put].sort()).toEqual([...xorbs].sort());
+    expect(sent).toBeGreaterThan(a.length + b.length);
+    // registered: the server reassembles c byte for byte
+    expect((await pull('admin/m', rc.oid, rc.size)).equals(readFileSync(join(work, 'c')))).toBe(true);
+  }, 60_000);
 
   it('answers a Range of a reconstruction with the terms holding those bytes and the offset of the first', async () => {
     const r2 = await addFile(store, join(work, 'rev2')); // pushed above; several terms (old xorbs and the new one)

@@ -26,7 +26,7 @@ export function uploadContent(store: Store, lfs: LfsTarget, objects: Array<{ oid
 }
 
 /** The store as the upload queue reads it. */
-function uploadSource(store: Store): UploadSource {
+export function uploadSource(store: Store): UploadSource {
   return {
     has: (oid) => store.hasObject(oid),
     hashers: store.hashers,
