@@ -38,7 +38,9 @@ export async function readLfsGitConfig(place: ConfigPlace): Promise<GitConfigVal
     if (place.revision) return run(['--blob', `${place.revision}:.lfsconfig`]);
     const file = place.workdir ? join(place.workdir, '.lfsconfig') : undefined;
     if (file && existsSync(file)) return run(['--file', file]);
-    return (place.workdir ? await run(['--blob', ':.lfsconfig']) : undefined) ?? run(['--blob', 'HEAD:.lfsconfig']);
+    // the index's and HEAD's asked at once (the index's wins): one git start waited for, not two
+    const [index, head] = await Promise.all([place.workdir ? run(['--blob', ':.lfsconfig']) : undefined, run(['--blob', 'HEAD:.lfsconfig'])]);
+    return index ?? head;
   };
   const [git, lfsconfig] = await Promise.all([run([]), committed()]);
   if (git === undefined) return new GitConfigValues();

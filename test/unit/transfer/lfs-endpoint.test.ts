@@ -82,6 +82,26 @@ describe('LFS endpoint discovery agrees with git lfs env', () => {
     });
   }
 
+  it("the index's .lfsconfig wins over HEAD's when the working tree has none, and HEAD's counts when the index has none", async () => {
+    const env = isolated();
+    const dir = tmpDir('lfs-env-');
+    const g = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' });
+    g('init', '-q', '-b', 'main');
+    g('remote', 'add', 'origin', 'http://127.0.0.1:8080/acme/a');
+    writeFileSync(join(dir, '.lfsconfig'), '[lfs]\n\turl = http://127.0.0.1:7011/head\n');
+    g('add', '.lfsconfig');
+    g('commit', '-q', '-m', 'one');
+    writeFileSync(join(dir, '.lfsconfig'), '[lfs]\n\turl = http://127.0.0.1:7011/index\n');
+    g('add', '.lfsconfig');
+    rmSync(join(dir, '.lfsconfig'));
+    const ours = async () => lfsEndpointOf(await readLfsGitConfig({ workdir: dir, gitdir: join(dir, '.git'), env }), 'origin', 'download')?.url;
+    expect(gitLfsEnv(dir, env).get('origin')?.url).toBe('http://127.0.0.1:7011/index');
+    expect(await ours()).toBe('http://127.0.0.1:7011/index');
+    g('rm', '-q', '--cached', '.lfsconfig');
+    expect(gitLfsEnv(dir, env).get('origin')?.url).toBe('http://127.0.0.1:7011/head');
+    expect(await ours()).toBe('http://127.0.0.1:7011/head');
+  });
+
   it('a clone reads .lfsconfig from the commit it checks out', async () => {
     const env = isolated();
     const dir = tmpDir('lfs-env-');
