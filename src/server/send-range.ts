@@ -30,7 +30,9 @@ export async function sendRange(res: ServerResponse, read: (buffer: Buffer, posi
   // the ring waits while every buffer is still queued in the socket; it is the only back-pressure needed
   const ring = new PieceRing(pool, RING);
   // a response that goes away may never call back its queued writes: a take waiting must not wait for them
-  res.once('close', () => ring.close());
+  // (removed at the end: a multipart answer sends range after range on one response)
+  const onClose = (): void => ring.close();
+  res.once('close', onClose);
   const breather = new Breather();
   try {
     for (let at = start; at < end; ) {
@@ -47,6 +49,7 @@ export async function sendRange(res: ServerResponse, read: (buffer: Buffer, posi
     }
     return !res.destroyed;
   } finally {
+    res.off('close', onClose);
     ring.close(); // a buffer taken but never written goes back now, the others from their callbacks
   }
 }

@@ -51,4 +51,25 @@ describe('sendRange with a shared pool', () => {
     expect(pool.spares).toBeLessThanOrEqual(used.size);
     expect(used.size).toBeLessThanOrEqual(12);
   });
+
+  it('ranges sent one after another on one response (a multipart answer) leave no listener behind', async () => {
+    const left: number[] = [];
+    const one = createServer((req, res) => {
+      void (async () => {
+        res.writeHead(200, { 'content-length': 12 * 1000 });
+        const before = res.listenerCount('close');
+        for (let i = 0; i < 12; i++) await sendRange(res, (buf, at) => data.copy(buf, 0, at, at + buf.length), i * 1000, (i + 1) * 1000, pool);
+        left.push(res.listenerCount('close') - before);
+        res.end();
+      })();
+    });
+    await new Promise<void>((r) => one.listen(0, '127.0.0.1', r));
+    try {
+      const body = await getBody((one.address() as AddressInfo).port, '/');
+      expect(body.equals(data.subarray(0, 12 * 1000))).toBe(true);
+      expect(left).toEqual([0]); // twelve ranges, no close listener left: past ten, node warns of a leak
+    } finally {
+      await new Promise<void>((r) => one.close(() => r()));
+    }
+  });
 });
