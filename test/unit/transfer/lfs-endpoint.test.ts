@@ -18,6 +18,16 @@ function isolated(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** A new repository whose origin is http://127.0.0.1:8080/acme/a, in a hermetic git environment; `g` runs git in it. */
+function originRepo(): { env: NodeJS.ProcessEnv; dir: string; g: (...args: string[]) => string } {
+  const env = isolated();
+  const dir = tmpDir('lfs-env-');
+  const g = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' });
+  g('init', '-q', '-b', 'main');
+  g('remote', 'add', 'origin', 'http://127.0.0.1:8080/acme/a');
+  return { env, dir, g };
+}
+
 /** `git lfs env`'s endpoints: remote name -> { url, access } (origin is the unnamed `Endpoint=` line). */
 function gitLfsEnv(dir: string, env: NodeJS.ProcessEnv): Map<string, { url: string; access: string }> {
   const out = execFileSync('git', ['lfs', 'env'], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -83,11 +93,7 @@ describe('LFS endpoint discovery agrees with git lfs env', () => {
   }
 
   it("the index's .lfsconfig wins over HEAD's when the working tree has none, and HEAD's counts when the index has none", async () => {
-    const env = isolated();
-    const dir = tmpDir('lfs-env-');
-    const g = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' });
-    g('init', '-q', '-b', 'main');
-    g('remote', 'add', 'origin', 'http://127.0.0.1:8080/acme/a');
+    const { env, dir, g } = originRepo();
     writeFileSync(join(dir, '.lfsconfig'), '[lfs]\n\turl = http://127.0.0.1:7011/head\n');
     g('add', '.lfsconfig');
     g('commit', '-q', '-m', 'one');
@@ -103,11 +109,7 @@ describe('LFS endpoint discovery agrees with git lfs env', () => {
   });
 
   it('a clone reads .lfsconfig from the commit it checks out', async () => {
-    const env = isolated();
-    const dir = tmpDir('lfs-env-');
-    const g = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' });
-    g('init', '-q', '-b', 'main');
-    g('remote', 'add', 'origin', 'http://127.0.0.1:8080/acme/a');
+    const { env, dir, g } = originRepo();
     mkdirSync(join(dir, 'sub'));
     writeFileSync(join(dir, '.lfsconfig'), '[lfs]\n\turl = http://127.0.0.1:7010/first\n');
     g('add', '.lfsconfig');
