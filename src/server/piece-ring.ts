@@ -5,6 +5,7 @@
  * piece cut from it (each write's callback releases its piece), so requests one after another
  * reuse the same few buffers and one download never holds more than the ring's size.
  */
+import type { EventEmitter } from 'node:events';
 import type { BufferPool } from '../fs/buffer-pool.js';
 
 /** One buffer of the ring: how many of its pieces are held or being written, and whether more may be cut from it. */
@@ -25,10 +26,20 @@ export class PieceRing {
   private wake: (() => void) | undefined;
   private closed = false;
 
+  private readonly onGone = (): void => this.close();
+
+  /**
+   * `response`: closed when it closes (a response that goes away may never call back its queued
+   * writes, so a take waiting must not wait for them); the listener goes at `close`, so one
+   * response may carry ring after ring (a multipart answer: one per range).
+   */
   constructor(
     private readonly pool: BufferPool,
     private readonly size: number,
-  ) {}
+    private readonly response?: EventEmitter,
+  ) {
+    response?.once('close', this.onGone);
+  }
 
   /** A buffer of exactly `length` bytes, once fewer than `size` are out (after close: at once, a new one). */
   async take(length: number): Promise<Buffer> {
@@ -60,6 +71,7 @@ export class PieceRing {
    * writes are never called back is left to the garbage collector), and a take waiting is let go.
    */
   close(): void {
+    this.response?.off('close', this.onGone);
     this.closed = true;
     this.completeCurrent();
     this.wakeUp();

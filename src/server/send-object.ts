@@ -29,9 +29,7 @@ const RING = 4;
  * or destroys it when the object cannot be read whole or fails its check (headers are gone).
  */
 export async function sendObject(res: ServerResponse, store: Store, manifest: FileManifest, range: ByteRange | undefined, pool: BufferPool): Promise<void> {
-  const ring = new PieceRing(pool, RING);
-  // a response that goes away may never call back its queued writes: a read waiting for a buffer must not wait for them
-  res.once('close', () => ring.close());
+  const ring = new PieceRing(pool, RING, res); // closed if the response goes away first
   const write = async (piece: Uint8Array, release: () => void) => {
     if (!res.write(piece, release)) await drainOr(res, 'close');
   };

@@ -28,11 +28,7 @@ export function sendBufferPool(keep = 16): BufferPool {
  */
 export async function sendRange(res: ServerResponse, read: (buffer: Buffer, position: number) => number | Promise<number>, start: number, end: number, pool = sendBufferPool(0)): Promise<boolean> {
   // the ring waits while every buffer is still queued in the socket; it is the only back-pressure needed
-  const ring = new PieceRing(pool, RING);
-  // a response that goes away may never call back its queued writes: a take waiting must not wait for them
-  // (removed at the end: a multipart answer sends range after range on one response)
-  const onClose = (): void => ring.close();
-  res.once('close', onClose);
+  const ring = new PieceRing(pool, RING, res);
   const breather = new Breather();
   try {
     for (let at = start; at < end; ) {
@@ -49,7 +45,6 @@ export async function sendRange(res: ServerResponse, read: (buffer: Buffer, posi
     }
     return !res.destroyed;
   } finally {
-    res.off('close', onClose);
     ring.close(); // a buffer taken but never written goes back now, the others from their callbacks
   }
 }
