@@ -349,8 +349,8 @@ try {
   console.log(`hub diff HEAD~1 HEAD in a --no-checkout clone: ${remoteDiff.s.toFixed(2)} s, ${tensors?.changed.count} tensors changed, ${MB(remoteDiff.json.bytesFetched)} MB fetched of a ${MB(bytes)} MB model (${((100 * remoteDiff.json.bytesFetched) / bytes).toFixed(1)}%), peak RSS ${MiB(remoteDiff.rss)}`);
 
   // push cost against history: one small change pushed after `history` earlier commits, and after 1,
-  // the two pushes alternated `rounds` times (one push of each swung the ratio from 1.02 to 1.30 in
-  // runs of one build: docs/performance.md), compared by their medians
+  // the two pushes alternated `rounds` times and compared by their medians (one push of each read
+  // 1.02 to 1.30 between runs whose history path was the same code: docs/performance.md)
   const repoAfter = (commits, name) => {
     run(process.execPath, [hub, 'repo', 'create', `admin/${name}`, '--endpoint', server.url, '--token', server.token], work, env);
     const dir = join(work, name);
