@@ -28,6 +28,7 @@ const entries = {
   'lstat-worker': `${dist}/repo/lstat-worker.js`,
   'sha256-worker': `${dist}/store/sha256-worker.js`,
   'sha256-follow-worker': `${dist}/store/sha256-follow-worker.js`,
+  'sha256-pieces-worker': `${dist}/store/sha256-pieces-worker.js`,
   'launcher-process': `${dist}/server/launcher-process.js`, // the server's process starter (server/launcher.ts)
 };
 for (const file of Object.values(entries)) statSync(file); // a renamed worker fails the build, not a command

@@ -17,16 +17,17 @@
 
 /** Buffers of `bytes` bytes, taken and given back. */
 export class BufferPool {
-  private readonly spare: ArrayBuffer[] = [];
+  private readonly spare: ArrayBufferLike[] = [];
   /** The buffers this pool made: only those are taken back. */
-  private readonly made = new WeakSet<ArrayBuffer>();
+  private readonly made = new WeakSet<ArrayBufferLike>();
   private madeCount = 0;
 
   /**
    * `keep`: spare buffers kept at most (others given back are left to the garbage collector).
-   * `alloc`: how a new buffer is made (fs/direct-io.ts makes page-aligned ones).
+   * `alloc`: how a new buffer is made (fs/direct-io.ts makes page-aligned ones, hub serve's send
+   * buffers are shared memory: server/send-range.ts).
    */
-  constructor(readonly bytes: number, private readonly keep = Number.POSITIVE_INFINITY, private readonly alloc: (bytes: number) => ArrayBuffer = newBuffer) {}
+  constructor(readonly bytes: number, private readonly keep = Number.POSITIVE_INFINITY, private readonly alloc: (bytes: number) => ArrayBufferLike = newBuffer) {}
 
   /** A buffer of `length` bytes (at most `bytes`): a view of a spare one, or of a new one. */
   take(length = this.bytes): Buffer {
@@ -41,7 +42,7 @@ export class BufferPool {
 
   /** Gives back the buffer under `view`, which nothing references any more (a buffer this pool did not make is ignored). */
   give(view: Uint8Array): void {
-    const ab = view.buffer as ArrayBuffer;
+    const ab = view.buffer;
     // (given back twice, a buffer would be handed to two takers at once)
     if (this.made.has(ab) && this.spare.length < this.keep && !this.spare.includes(ab)) this.spare.push(ab);
   }

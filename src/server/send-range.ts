@@ -16,9 +16,13 @@ import { PieceRing } from './piece-ring.js';
 const PIECE = 1 << 20;
 const RING = 4;
 
-/** A pool for {@link sendRange}'s buffers, shared by a server's requests; keeps `keep` spare. */
+/**
+ * A pool for {@link sendRange}'s buffers, shared by a server's requests; keeps `keep` spare. They
+ * are shared memory, so the hashing thread reads a whole object's pieces where they were read
+ * (send-object.ts).
+ */
 export function sendBufferPool(keep = 16): BufferPool {
-  return new BufferPool(PIECE, keep);
+  return new BufferPool(PIECE, keep, (bytes) => new SharedArrayBuffer(bytes));
 }
 
 /**

@@ -56,10 +56,11 @@ type WalkAnswer = XorbFile | { bytes: Uint8Array; records: XorbRecord[] } | bool
  * The term-by-term walk over `manifest` (or `range` of it): chunks of a term that lie wholly
  * before `range.start` are skipped unread, each read spans at most 8 MiB and says how far the
  * term's reads go on (`until`: one ranged GET per term in object storage), a whole read is hashed
- * and checked against the oid at the end. Opened xorbs are closed when the walk ends, however.
+ * and checked against the oid at the end (unless `checkOid` is false: its caller hashes the pieces
+ * itself). Opened xorbs are closed when the walk ends, however.
  */
-function* walkObject(manifest: FileManifest, range?: ByteRange, span = READ_SPAN): Generator<WalkStep, CatResult, WalkAnswer> {
-  const sha = range ? undefined : createSha256();
+function* walkObject(manifest: FileManifest, range?: ByteRange, span = READ_SPAN, checkOid = true): Generator<WalkStep, CatResult, WalkAnswer> {
+  const sha = range || !checkOid ? undefined : createSha256();
   const files = new Map<string, XorbFile>();
   const from = range?.start ?? 0;
   const to = Math.min(range?.end ?? manifest.size, manifest.size);
@@ -122,6 +123,8 @@ function* walkObject(manifest: FileManifest, range?: ByteRange, span = READ_SPAN
         }
         throw new IntegrityError(`object ${manifest.oid} failed verification: reassembled ${size} bytes hash to ${actual}${culprit}`, { data: { oid: manifest.oid } }, 'hash_mismatch');
       }
+    } else if (!range && size !== manifest.size) {
+      throw new IntegrityError(`object ${manifest.oid}: its terms hold ${size} bytes, the manifest says ${manifest.size}`, { data: { oid: manifest.oid } }, 'corrupt_xorb');
     }
     return { oid: manifest.oid, size };
   } finally {
@@ -160,6 +163,8 @@ export interface PieceReads {
   span: number;
   /** A buffer of exactly `length` bytes, which the pieces yielded from it are views of. */
   alloc: (length: number) => Uint8Array | Promise<Uint8Array>;
+  /** The caller hashes the pieces of a whole object and checks the oid itself (server/send-object.ts, off its event loop): the walk checks only the sizes. */
+  callerChecksOid?: boolean;
 }
 
 /**
@@ -168,7 +173,7 @@ export interface PieceReads {
  * `reads`' buffers when given (server/send-object.ts reuses them once the socket took them).
  */
 export async function* objectPiecesAsync(store: Store, manifest: FileManifest, range?: ByteRange, reads?: PieceReads): AsyncGenerator<Uint8Array, CatResult> {
-  const walk = walkObject(manifest, range, reads?.span);
+  const walk = walkObject(manifest, range, reads?.span, !reads?.callerChecksOid);
   try {
     let answer: WalkAnswer;
     for (;;) {
