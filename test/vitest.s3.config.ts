@@ -24,6 +24,7 @@ export const S3_SUITES = [
   'test/integration/server-git.test.ts',
   'test/integration/server-git-rules.test.ts',
   'test/integration/server-integrity.test.ts',
+  'test/integration/server-download-hashing.test.ts', // whole downloads read from the bucket, hashed on the thread
   'test/integration/server-visibility.test.ts',
   'test/integration/push-clone.test.ts',
   'test/integration/clone-clean.test.ts',

@@ -42,19 +42,22 @@ interface Open {
 let thread: Worker | undefined;
 const open = new Map<number, Open>();
 let nextId = 1;
+/** The worker script, once looked for: undefined where it is not built. */
+let script: string | null | undefined = null;
 
 /** Starts a SHA-256 on the process's hashing thread (inline where the worker script is not built). */
 export function startPiecesSha256(): PiecesSha256 {
-  const script = fileURLToPath(new URL('./sha256-pieces-worker.js', import.meta.url));
-  if (!import.meta.url.endsWith('.js') || !existsSync(script)) return inlinePieces();
-  return new ThreadPieces(hashingThread(script));
+  if (script === null) {
+    const built = fileURLToPath(new URL('./sha256-pieces-worker.js', import.meta.url));
+    script = import.meta.url.endsWith('.js') && existsSync(built) ? built : undefined;
+  }
+  return script ? new ThreadPieces(hashingThread(script)) : inlinePieces();
 }
 
-function hashingThread(script: string): Worker {
+function hashingThread(file: string): Worker {
   if (thread) return thread;
   // it allocates only the messages: a small young generation is all it needs
-  const worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
-
+  const worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   worker.on('message', (m: Answer) => {
     const entry = open.get(m.id);
     if (!entry) return;

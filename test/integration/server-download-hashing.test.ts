@@ -6,6 +6,7 @@
  * 24 MiB to that count. A damaged object is still never sent whole.
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServe, type TestServer } from '../helpers/hub-server.js';
@@ -13,7 +14,6 @@ import { repoRoot } from '../helpers/paths.js';
 import { runHubJson } from '../helpers/run-hub.js';
 import { seededRandom, testSeed } from '../helpers/seed.js';
 import { serverContent } from '../helpers/server-content.js';
-import { join } from 'node:path';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const SIZE = 24 << 20;
