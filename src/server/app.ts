@@ -75,6 +75,13 @@ export interface ServeOptions {
   storage?: StorageLocation;
   /** With S3 storage: Xet reconstructions hand presigned URLs of the bucket instead of the server's fetch URLs (xet-download.ts). */
   presignedDownloads?: boolean;
+  /** How the pages' work computed ahead waits for a quiet server (web/content-pool.ts; no flag: for tests and embedders). */
+  aheadWait?: { quietMs?: number; pauseMs?: number };
+}
+
+/** A `GET /api/health`, answered before any access check. */
+function isHealthCheck(req: IncomingMessage): boolean {
+  return req.method === 'GET' && (req.url ?? '').split('?')[0] === '/api/health';
 }
 
 /** The default idle timeout of request bodies and answers. */
@@ -159,7 +166,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const hfWrite = hfWriteApi({ root, meta, store, hookCommand, tmpDir, jobs: jobsFor });
   const grants = createUploadGrants({ secret: serverKey(root, 'upload-grant.key') }); // presigned LFS upload hrefs, for HF clients (upload-grant.ts)
   const xetTokens = chunkTransfer ? createXetTokens(serverKey(root, 'xet-secret')) : undefined; // the Xet CAS's tokens and fetch URLs (xet-tokens.ts)
-  const web = webPages({ root, meta, store, version: opts.version, env: opts.env, log, sendBuffers }); // HTML pages (web/web-routes.ts says which URLs)
+  const web = webPages({ root, meta, store, version: opts.version, env: opts.env, log, sendBuffers, aheadWait: opts.aheadWait }); // HTML pages (web/web-routes.ts says which URLs)
 
   // git processes are started by a small helper process, off this event loop (launcher.ts)
   await startLauncher();
@@ -169,7 +176,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const started = process.hrtime.bigint();
     active.add(res);
     stalls.watch(req, res);
-    const answered = web.requestBegin(); // work computed ahead for the pages waits until the server is quiet
+    // work computed ahead for the pages waits until the server is quiet; a health check does not
+    // count (a load balancer asking every second would otherwise hold that work back for good)
+    const answered = isHealthCheck(req) ? () => {} : web.requestBegin();
     let who = '-';
     res.on('close', () => {
       answered();

@@ -46,6 +46,8 @@ export interface WebPagesOptions {
   log?: (line: string) => void;
   /** The server's send buffers (a signed-in browser's downloads read into them); default a pool of the pages' own. */
   sendBuffers?: BufferPool;
+  /** How work computed ahead waits for a quiet server (content-pool.ts; defaults: a quiet second, each wait at most 5 s). */
+  aheadWait?: { quietMs?: number; pauseMs?: number };
 }
 
 /** The web pages of one server. */
@@ -59,8 +61,9 @@ export interface WebPages {
    */
   afterWrite(repo: RepoRecord): void;
   /**
-   * Says a request is being answered, whatever it is, until the returned function is called:
-   * work computed ahead waits meanwhile and for a quiet second after (content-pool.ts).
+   * Says a request is being answered, whatever it is (but a health check: the server calls it for
+   * every other), until the returned function is called: work computed ahead waits meanwhile and
+   * for a quiet second after (content-pool.ts).
    */
   requestBegin(): () => void;
   /** Stops the content workers and the git object readers. */
@@ -87,7 +90,7 @@ export function webPages(opts: WebPagesOptions): WebPages {
     meta: opts.meta,
     store: opts.store,
     version: opts.version,
-    pool: new ContentPool({ storeDir: opts.store.paths.root, storage: opts.store.storage, env: opts.env }),
+    pool: new ContentPool({ storeDir: opts.store.paths.root, storage: opts.store.storage, env: opts.env, ...opts.aheadWait }),
     facts: new RepoFacts(objects),
     sessions: new Sessions(sessionKey(opts.root)),
   };
