@@ -40,7 +40,7 @@ import { createUploadGrants } from './upload-grant.js';
 import { serverKey } from './server-key.js';
 import { startLauncher, stopLauncher } from './launcher.js';
 import { serverTmpDir } from './server-tmp.js';
-import { webPages } from './web/web-pages.js';
+import { webPages, type WebPagesOptions } from './web/web-pages.js';
 import { handleXetToken, matchXetTokenRoute } from './xet-access.js';
 import { handleXetCas, isXetCasPath } from './xet-cas.js';
 import { createXetTokens } from './xet-tokens.js';
@@ -76,7 +76,7 @@ export interface ServeOptions {
   /** With S3 storage: Xet reconstructions hand presigned URLs of the bucket instead of the server's fetch URLs (xet-download.ts). */
   presignedDownloads?: boolean;
   /** How the pages' work computed ahead waits for a quiet server (web/content-pool.ts; no flag: for tests and embedders). */
-  aheadWait?: { quietMs?: number; pauseMs?: number };
+  aheadWait?: WebPagesOptions['aheadWait'];
 }
 
 /** A `GET /api/health`, answered before any access check. */

@@ -79,11 +79,14 @@ function hashingThread(file: string): Worker {
   };
   worker.on('error', failed);
   worker.on('exit', (code) => failed(new Error(`the hashing thread stopped (exit code ${code})`)));
-  worker.unref(); // after the listeners: adding a 'message' listener refs the worker's port again
   return (thread = worker);
 }
 
-/** The thread holds the process open only while a hash waits on it. */
+/**
+ * The thread holds the process open only while a hash waits on it: unref'd when the last one
+ * ends (an `unref()` before the 'message' listener is attached does not hold: the listener refs
+ * the port again).
+ */
 function opened(id: number, entry: Open, worker: Worker): void {
   open.set(id, entry);
   worker.ref();

@@ -118,7 +118,7 @@ export class ContentPool {
 
   /**
    * Says a request is being answered (a page, a git fetch or push, a download or upload: the
-   * server calls it for each) until the returned function is called (once): meanwhile, and for
+   * server calls it for each but a health check) until the returned function is called (once): meanwhile, and for
    * `quietMs` after the last one ended, the background worker pauses before its next read.
    */
   requestBegin(): () => void {

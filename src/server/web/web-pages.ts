@@ -22,7 +22,7 @@ import { blobPage } from './blob-page.js';
 import { commitPage, comparePage } from './commit-page.js';
 import { commitsPage } from './commits-page.js';
 import { computeAhead, computeAheadAtStart } from './compute-ahead.js';
-import { ContentPool } from './content-pool.js';
+import { ContentPool, type ContentPoolOptions } from './content-pool.js';
 import { homePage, ownerPage } from './home-page.js';
 import { GitObjects } from './git-objects.js';
 import { errorPage, sendHtml, type Viewer } from './layout.js';
@@ -47,7 +47,7 @@ export interface WebPagesOptions {
   /** The server's send buffers (a signed-in browser's downloads read into them); default a pool of the pages' own. */
   sendBuffers?: BufferPool;
   /** How work computed ahead waits for a quiet server (content-pool.ts; defaults: a quiet second, each wait at most 5 s). */
-  aheadWait?: { quietMs?: number; pauseMs?: number };
+  aheadWait?: Pick<ContentPoolOptions, 'quietMs' | 'pauseMs'>;
 }
 
 /** The web pages of one server. */
