@@ -125,28 +125,52 @@ export async function* inOrder<T>(jobs: ReadonlyArray<() => Promise<T>>, slots: 
   }
 }
 
+/** What an item costs while it runs, against a budget shared by the running items (forEachLimit). */
+export interface Weighing<T> {
+  budget: number;
+  /** The item's share of the budget (more than the budget counts as the whole budget). */
+  weight(item: T): number;
+}
+
 /**
- * Runs `fn` on every item, at most `limit` at once; the first failure is thrown after the running
- * ones settle. Once `signal` is aborted no further item starts (its reason is thrown).
+ * Runs `fn` on every item, started in order, at most `limit` at once and, with `weighing`, only
+ * while the running items' weights fit its budget (one item always runs, however heavy); the
+ * first failure is thrown after the running ones settle. Once `signal` is aborted no further item
+ * starts (its reason is thrown).
  */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  let next = 0;
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>, signal?: AbortSignal, weighing?: Weighing<T>): Promise<void> {
+  let running = 0;
+  let used = 0;
   let failure: { err: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (!failure && next < items.length) {
-      if (signal?.aborted) {
-        failure = { err: signal.reason };
-        break;
-      }
-      const i = next++;
-      try {
-        await fn(items[i], i);
-      } catch (err) {
-        failure ??= { err };
-      }
+  let wake: (() => void) | undefined;
+  const settled: Array<Promise<void>> = [];
+  for (let i = 0; i < items.length && !failure; ) {
+    if (signal?.aborted) {
+      failure = { err: signal.reason };
+      break;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    const weight = weighing ? Math.min(weighing.weight(items[i]), weighing.budget) : 0;
+    if (running >= limit || (running > 0 && weighing && used + weight > weighing.budget)) {
+      await new Promise<void>((resolve) => (wake = resolve));
+      continue;
+    }
+    running++;
+    used += weight;
+    const index = i++;
+    settled.push(
+      (async () => fn(items[index], index))()
+        .catch((err: unknown) => {
+          failure ??= { err };
+        })
+        .finally(() => {
+          running--;
+          used -= weight;
+          wake?.();
+          wake = undefined;
+        }),
+    );
+  }
+  await Promise.all(settled);
   if (failure) throw failure.err;
 }
 

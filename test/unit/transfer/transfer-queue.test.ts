@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InterruptedError } from '../../../src/errors.js';
 import type { ProgressEvent } from '../../../src/progress.js';
+import { OPEN_FILES, TransferQueue } from '../../../src/transfer/queue.js';
 import { withRetries } from '../../../src/transfer/retry.js';
 import { NetworkError } from '../../../src/errors.js';
 import { concurrencyFrom, forEachLimit, inOrder, Slots, TransferMeter } from '../../../src/transfer/transfer-queue.js';
@@ -72,6 +73,53 @@ describe('transfer queue scheduling', () => {
     expect(most).toBe(4);
     expect(done.sort((x, y) => x - y)).toEqual([...Array(12).keys()]);
     await expect(forEachLimit([1, 2, 3], 2, async (i) => { if (i === 2) throw new Error(`item ${i}`); })).rejects.toThrow('item 2');
+  });
+
+  it('forEachLimit with a weighing starts items in order while their weights fit its budget; an item heavier than the budget runs alone', async () => {
+    const seed = testSeed('for-each-weighed');
+    const rand = seededRandom(seed);
+    const weights = Array.from({ length: 60 }, () => Math.floor(rand() * 50) + 1);
+    weights[20] = 500; // heavier than the budget
+    const budget = 100;
+    let running = 0;
+    let used = 0;
+    let mostUsed = 0;
+    let mostRunning = 0;
+    const started: number[] = [];
+    const alone: boolean[] = [];
+    await forEachLimit(weights.map((w, i) => ({ w, i })), 6, async ({ w, i }) => {
+      started.push(i);
+      running++;
+      used += Math.min(w, budget);
+      if (running > 1) mostUsed = Math.max(mostUsed, used);
+      mostRunning = Math.max(mostRunning, running);
+      if (i === 20) alone.push(running === 1);
+      await sleep(Math.floor(rand() * 4));
+      running--;
+      used -= Math.min(w, budget);
+    }, undefined, { budget, weight: (x) => x.w });
+    expect(started, `seed ${seed}`).toEqual(weights.map((_, i) => i));
+    expect(mostUsed, `seed ${seed}`).toBeLessThanOrEqual(budget);
+    expect(mostUsed, `seed ${seed}`).toBeGreaterThan(budget / 2); // the budget is used, not one at a time
+    expect(mostRunning).toBeLessThanOrEqual(6);
+    expect(alone).toEqual([true]);
+  });
+
+  it('a download\'s default budget holds four large files open at once and lets small ones fill every slot', async () => {
+    const most = async (size: number): Promise<number> => {
+      let running = 0;
+      let top = 0;
+      await forEachLimit(Array.from({ length: 12 }, () => ({ size })), 8, async () => {
+        top = Math.max(top, ++running);
+        await sleep(2);
+        running--;
+      }, undefined, new TransferQueue().openFiles);
+      return top;
+    };
+    expect(await most(48 << 20)).toBe(4);
+    expect(await most(5 << 30)).toBe(4);
+    expect(await most(1 << 20)).toBe(8);
+    expect(OPEN_FILES).toBe(new TransferQueue().openFiles);
   });
 
   it('an abort stops scheduling: forEachLimit and inOrder start nothing more and fail with the reason', async () => {
