@@ -1,7 +1,7 @@
 /**
  * The download side of the transfer queue: the objects the store lacks (each once), asked for
- * in batches, worked on HUB_CONCURRENCY at a time and within the queue's budget of files open at
- * once (queue.ts OPEN_FILES), each received in one pass into the writer the target hands out:
+ * in batches, worked on HUB_CONCURRENCY at a time (hub-chunks and Xet files also within the
+ * queue's budget of files open at once, queue.ts OPEN_FILES), each received in one pass into the writer the target hands out:
  * through `hub-chunks` when the server offers it (chunk-adapter.ts), else `basic` (whole
  * objects, resumed with Range after a dropped connection). One progress meter for
  * all. A writer whose object failed is aborted; the results of finished ones are returned, or
@@ -76,11 +76,12 @@ export async function downloadObjects<L, R>(q: TransferQueue, target: DownloadTa
         for (const obj of batch.objects) {
           if (obj.error || !obj.actions?.download) throw errorForStatus(obj.error?.code ?? 404, obj.error?.message ?? 'no download action', `downloading ${obj.oid.slice(0, 12)}`);
         }
-        await q.each(batch.objects, (obj) => one(obj, obj.actions!.download!, batch.transfer), q.openFiles);
+        // a basic file is one request: there the files at once are the parallelism (git-lfs's 8)
+        await q.each(batch.objects, (obj) => one(obj, obj.actions!.download!, batch.transfer), batch.transfer === 'basic' ? undefined : q.openFiles);
       }
     } else {
       const auth = route.token ? { authorization: `Bearer ${route.token}` } : undefined;
-      await q.each(wanted, (o) => one(o, { href: route.urls.get(o.oid)!, ...(auth ? { header: auth } : {}) }, 'basic'), q.openFiles);
+      await q.each(wanted, (o) => one(o, { href: route.urls.get(o.oid)!, ...(auth ? { header: auth } : {}) }, 'basic'));
       result.transfer = 'resolve';
     }
     meter.end(true, `${result.objects} file${result.objects === 1 ? '' : 's'}`);

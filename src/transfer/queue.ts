@@ -1,7 +1,7 @@
 /**
  * The transfer queue (git-lfs's `tq` is the model), the one owner of how objects move: it asks
- * the LFS batch API in batches of 100, works on objects HUB_CONCURRENCY at a time (a download's
- * large files fewer: OPEN_FILES) with at most that many requests in flight (its slots), retries
+ * the LFS batch API in batches of 100, works on objects HUB_CONCURRENCY at a time (a chunked
+ * download's large files fewer: OPEN_FILES) with at most that many requests in flight (its slots), retries
  * every request (the only place transfers call withRetries), meters progress, and carries the
  * AbortSignal: once aborted it starts nothing more and requests in flight are cancelled. Adapters (basic-transfer.ts, chunk-adapter.ts) only
  * move and verify bytes, sending each request through the queue; the download and upload sides
@@ -17,13 +17,15 @@ import { DEFAULT_CONCURRENCY, forEachLimit, inOrder, Slots, TransferMeter, type 
 export const BATCH_SIZE = 100;
 
 /**
- * The files received at once share a budget: each counts its size up to 32 MiB (past that, what
- * a file holds while it is received is bounded whatever its size: the pieces fetched ahead, its
- * xorb buffer, its staging writes, a hashing worker), against 128 MiB. So at most four large
- * files are open at once, while small ones still fill every request slot (HUB_CONCURRENCY). One
- * large file alone already keeps every slot busy with its ranges; with eight open, a clone of
- * ten 48 MiB files peaked at 224-312 MiB (issue 13 allows any command 300), with four at
- * ~205 MiB in the same time (docs/performance.md, "Files open at once").
+ * The files a download receives at once through hub-chunks or Xet share a budget: each counts
+ * its size up to 32 MiB (past that, what a file holds while it is received is bounded whatever
+ * its size: the pieces fetched ahead, its xorb buffer, its staging writes, a hashing worker),
+ * against 128 MiB. So at most four large files are open at once, while small ones still fill
+ * every request slot (HUB_CONCURRENCY). There one large file alone keeps every slot busy with its
+ * ranges; with eight open, a clone of ten 48 MiB files peaked at 224-312 MiB (issue 13 allows
+ * any command 300), with four at 197-224 MiB in the same time (docs/performance.md, "Files open
+ * at once"). A `basic` file is one request, so its files at once are its parallelism: not
+ * budgeted (the same clone over basic, eight open: 230-272 MiB).
  */
 export const OPEN_FILES: Weighing<{ size: number }> = { budget: 128 * 1024 * 1024, weight: (o) => Math.min(o.size, 32 * 1024 * 1024) };
 

@@ -2,8 +2,9 @@
  * A download receives its files within the queue's budget of files open at once (queue.ts
  * OPEN_FILES; issue 13: a clone of ten 48 MiB files went past 300 MiB with eight open), from a
  * real `hub serve` through the batch API and hub-chunks: with a budget of two files' sizes at
- * most two writers are open at once and every file arrives verified; with the default budget the
- * same small files are all open at once (they fill the request slots).
+ * most two writers are open at once and every file arrives verified; a basic download (one
+ * request a file) is not budgeted; with the default budget the same small files are all open at
+ * once (they fill the request slots).
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -44,7 +45,7 @@ describe('files open at once during a download', () => {
   afterAll(async () => server?.stop());
 
   /** Downloads every object into a fresh store; the most writers open at once. */
-  async function download(opts: QueueOptions): Promise<{ most: number; stored: number; transfer: string | null }> {
+  async function download(opts: QueueOptions, transfers?: string[]): Promise<{ most: number; stored: number; transfer: string | null }> {
     const store = await Store.open(tmpDir());
     const local = new LocalChunkReader(store);
     let open = 0;
@@ -66,7 +67,7 @@ describe('files open at once during a download', () => {
       },
     };
     try {
-      const got = await downloadObjects(new TransferQueue(opts), target, objects, { lfs: { url: `${server.url}/admin/open.git/info/lfs`, auth: bearer(server.adminToken) } });
+      const got = await downloadObjects(new TransferQueue(opts), target, objects, { lfs: { url: `${server.url}/admin/open.git/info/lfs`, auth: bearer(server.adminToken), ...(transfers ? { transfers } : {}) } });
       return { most, stored: objects.filter((o) => store.hasObject(o.oid)).length, transfer: got.transfer };
     } finally {
       local.close();
@@ -79,6 +80,13 @@ describe('files open at once during a download', () => {
     expect(r.transfer).toBe('hub-chunks');
     expect(r.stored).toBe(FILES);
     expect(r.most).toBe(2);
+  });
+
+  it('a basic download is not budgeted: each file is one request, the files at once are its parallelism', async () => {
+    const r = await download({ concurrency: 8, openFiles: { budget: 2 * SIZE, weight: (o) => o.size } }, ['basic']);
+    expect(r.transfer).toBe('basic');
+    expect(r.stored).toBe(FILES);
+    expect(r.most).toBe(FILES);
   });
 
   it('with the default budget the same small files are all open at once', async () => {
