@@ -26,8 +26,7 @@ const entries = {
   'work-worker': `${dist}/server/work-worker.js`,
   'content-worker': `${dist}/server/web/content-worker.js`,
   'lstat-worker': `${dist}/repo/lstat-worker.js`,
-  'sha256-worker': `${dist}/store/sha256-worker.js`,
-  'sha256-follow-worker': `${dist}/store/sha256-follow-worker.js`,
+  'sha256-file-worker': `${dist}/store/sha256-file-worker.js`,
   'sha256-pieces-worker': `${dist}/store/sha256-pieces-worker.js`,
   'launcher-process': `${dist}/server/launcher-process.js`, // the server's process starter (server/launcher.ts)
 };

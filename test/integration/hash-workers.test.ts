@@ -2,8 +2,11 @@
  * The whole-file SHA-256 workers from the built code, where they run: however many large files a
  * process receives (or adds) at once, at most two hashing workers run (each is a V8 isolate of
  * its own: ten at once took a clone of ten 48 MiB files past 300 MiB), the others are hashed
- * inline, and every digest is right either way.
+ * inline, and every digest is right either way. A worker that finished a file hashes the next
+ * one (a start costs ~84 ms of CPU), is ended after two idle seconds, and never holds the process
+ * open while idle.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,19 +15,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32Bytes } from '../helpers/vectors.js';
 
 const dist = new URL('../../dist/store/', import.meta.url);
-const { followFileSha256, startFileSha256, hashWorkersRunning } = (await import(new URL('file-sha256.js', dist).href)) as typeof import('../../src/store/file-sha256.js');
+const { followFileSha256, startFileSha256, hashWorkersRunning, hashWorkerCounts } = (await import(new URL('file-sha256.js', dist).href)) as typeof import('../../src/store/file-sha256.js');
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-hash-workers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const SIZE = 33 << 20; // past the size below which files are hashed inline anyway
-const waitFor = async (ok: () => boolean): Promise<void> => {
-  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+const waitFor = async (ok: () => boolean, tries = 200): Promise<void> => {
+  for (let i = 0; i < tries && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
 };
 
 describe('hashing workers', () => {
   it('five files received at once: two workers, three inline, five right digests, no worker left after', async () => {
-    expect(existsSync(new URL('sha256-follow-worker.js', dist))).toBe(true); // so the workers run, not the fallback
+    expect(existsSync(new URL('sha256-file-worker.js', dist))).toBe(true); // so the workers run, not the fallback
     const data = Array.from({ length: 5 }, (_, i) => Buffer.from(mulberry32Bytes(90 + i, SIZE)));
     const paths = data.map((_, i) => join(dir, `recv${i}`));
     for (const p of paths) writeFileSync(p, '');
@@ -67,5 +70,47 @@ describe('hashing workers', () => {
     }
     await waitFor(() => hashWorkersRunning() === 0);
     expect(hashWorkersRunning()).toBe(0);
+  });
+
+  it('a worker that finished a file hashes the next one, added or received, and ends after two idle seconds', async () => {
+    await waitFor(() => hashWorkerCounts().alive === 0, 400); // the tests above: their workers ended
+    const before = hashWorkerCounts().started;
+    const data = Array.from({ length: 3 }, (_, i) => Buffer.from(mulberry32Bytes(120 + i, SIZE)));
+    const paths = data.map((d, i) => {
+      const p = join(dir, `next${i}`);
+      writeFileSync(p, d);
+      return p;
+    });
+    const expected = data.map((d) => createHash('sha256').update(d).digest('hex'));
+    expect((await startFileSha256(paths[0], SIZE).digest()).oid).toBe(expected[0]);
+    expect(hashWorkerCounts()).toEqual({ alive: 1, started: before + 1 });
+    expect(hashWorkersRunning()).toBe(0); // idle
+    // a received file on the same worker, written in pieces behind which it reads
+    writeFileSync(paths[1] + '.recv', '');
+    const follow = followFileSha256(paths[1] + '.recv', SIZE);
+    expect(hashWorkersRunning()).toBe(1);
+    for (let at = 0; at < SIZE; at += 4 << 20) {
+      appendFileSync(paths[1] + '.recv', data[1].subarray(at, at + (4 << 20)));
+      follow.wrote(Math.min(4 << 20, SIZE - at));
+    }
+    expect((await follow.digest()).oid).toBe(expected[1]);
+    expect((await startFileSha256(paths[2], SIZE).digest()).oid).toBe(expected[2]);
+    expect(hashWorkerCounts()).toEqual({ alive: 1, started: before + 1 }); // three files, one start
+    await waitFor(() => hashWorkerCounts().alive === 0, 400);
+    expect(hashWorkerCounts().alive).toBe(0);
+  });
+
+  it('a process whose worker is idle exits on its own', () => {
+    const p = join(dir, 'exit-file');
+    writeFileSync(p, Buffer.from(mulberry32Bytes(130, SIZE)));
+    // at exit the worker is still alive: the process did not wait for the idle end to stop it
+    const script = `const { startFileSha256, hashWorkerCounts } = await import(${JSON.stringify(new URL('file-sha256.js', dist).href)});
+process.on('exit', () => console.log('alive at exit', hashWorkerCounts().alive));
+const d = await startFileSha256(${JSON.stringify(p)}, ${SIZE}).digest();
+console.log(d.size, hashWorkerCounts().started);`;
+    writeFileSync(join(dir, 'exit.mjs'), script);
+    const r = spawnSync(process.execPath, [join(dir, 'exit.mjs')], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([`${SIZE} 1`, 'alive at exit 1']);
   });
 });
