@@ -50,9 +50,9 @@ export function hashWorkersRunning(): number {
   return alive.size - idle.length;
 }
 
-/** Hashing workers alive, idle ones included, and how many were ever started (for tests). */
-export function hashWorkerCounts(): { alive: number; started: number } {
-  return { alive: alive.size, started };
+/** Hashing workers alive (idle ones and ones stopping included), idle, and ever started (for tests). */
+export function hashWorkerCounts(): { alive: number; idle: number; started: number } {
+  return { alive: alive.size, idle: idle.length, started };
 }
 
 /** A hashing worker for one job: an idle one, a new one, or undefined when MAX_WORKERS run. */
@@ -97,7 +97,10 @@ function keep(h: Hasher): void {
   if (!alive.has(h)) return;
   h.worker.unref();
   idle.push(h);
-  h.idleTimer = setTimeout(() => void h.worker.terminate(), IDLE_MS).unref();
+  h.idleTimer = setTimeout(() => {
+    idle.splice(idle.indexOf(h), 1); // never handed a job while it stops (it counts as running until it has exited)
+    void h.worker.terminate();
+  }, IDLE_MS).unref();
 }
 
 /** One file's job on a worker: its result, further messages to it, and a cancel. */

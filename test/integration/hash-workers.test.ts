@@ -83,8 +83,8 @@ describe('hashing workers', () => {
     });
     const expected = data.map((d) => createHash('sha256').update(d).digest('hex'));
     expect((await startFileSha256(paths[0], SIZE).digest()).oid).toBe(expected[0]);
-    expect(hashWorkerCounts()).toEqual({ alive: 1, started: before + 1 });
-    expect(hashWorkersRunning()).toBe(0); // idle
+    expect(hashWorkerCounts()).toEqual({ alive: 1, idle: 1, started: before + 1 });
+    expect(hashWorkersRunning()).toBe(0);
     // a received file on the same worker, written in pieces behind which it reads
     writeFileSync(paths[1] + '.recv', '');
     const follow = followFileSha256(paths[1] + '.recv', SIZE);
@@ -95,7 +95,14 @@ describe('hashing workers', () => {
     }
     expect((await follow.digest()).oid).toBe(expected[1]);
     expect((await startFileSha256(paths[2], SIZE).digest()).oid).toBe(expected[2]);
-    expect(hashWorkerCounts()).toEqual({ alive: 1, started: before + 1 }); // three files, one start
+    expect(hashWorkerCounts()).toEqual({ alive: 1, idle: 1, started: before + 1 }); // three files, one start
+    // the idle end: from the moment it starts stopping, the worker is not handed a job (it would
+    // die under it); a file then gets a new worker
+    const until = Date.now() + 10_000;
+    while (Date.now() < until && hashWorkerCounts().idle > 0) await new Promise((r) => setImmediate(r));
+    expect(hashWorkerCounts()).toMatchObject({ alive: 1, idle: 0 }); // stopping, not yet exited
+    expect((await startFileSha256(paths[0], SIZE).digest()).oid).toBe(expected[0]);
+    expect(hashWorkerCounts().started).toBe(before + 2);
     await waitFor(() => hashWorkerCounts().alive === 0, 400);
     expect(hashWorkerCounts().alive).toBe(0);
   });
