@@ -10,8 +10,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { xorbChunkMap } from '../../src/core/sync/fetch-content.js';
-import { ChunkSink } from '../../src/store/chunk-sink.js';
+import { storeTarget } from '../../src/core/sync/fetch-content.js';
 import { LocalChunkReader } from '../../src/store/local-chunks.js';
 import { ObjectReceiver } from '../../src/store/object-receiver.js';
 import { Store } from '../../src/store/store.js';
@@ -50,22 +49,12 @@ describe('files open at once during a download', () => {
     const local = new LocalChunkReader(store);
     let open = 0;
     let most = 0;
-    const target = {
-      has: (oid: string) => store.hasObject(oid),
-      local,
-      hashers: store.hashers,
-      xorbs: xorbChunkMap(store),
-      stash: () => {
-        const sink = new ChunkSink(store);
-        return { add: (h: Uint8Array, d: Uint8Array) => sink.add(h, d), drained: () => sink.drained(), finish: async () => void (await sink.finish()), abort: () => sink.abort() };
-      },
-      receive: (o: { oid: string; size: number }) => {
-        const writer = new ObjectReceiver(store, o);
-        most = Math.max(most, ++open);
-        const closed = <T>(p: Promise<T>): Promise<T> => p.finally(() => open--);
-        return Object.assign(writer, { finish: () => closed(ObjectReceiver.prototype.finish.call(writer)), abort: () => closed(ObjectReceiver.prototype.abort.call(writer)) });
-      },
-    };
+    const target = storeTarget(store, local, (o) => {
+      const writer = new ObjectReceiver(store, o);
+      most = Math.max(most, ++open);
+      const closed = <T>(p: Promise<T>): Promise<T> => p.finally(() => open--);
+      return Object.assign(writer, { finish: () => closed(ObjectReceiver.prototype.finish.call(writer)), abort: () => closed(ObjectReceiver.prototype.abort.call(writer)) });
+    });
     try {
       const got = await downloadObjects(new TransferQueue(opts), target, objects, { lfs: { url: `${server.url}/admin/open.git/info/lfs`, auth: bearer(server.adminToken), ...(transfers ? { transfers } : {}) } });
       return { most, stored: objects.filter((o) => store.hasObject(o.oid)).length, transfer: got.transfer };

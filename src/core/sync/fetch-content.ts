@@ -9,6 +9,7 @@
 import { rmSync } from 'node:fs';
 import { tmpPathFor } from '../../fs/atomic-file.js';
 import type { ProgressSink } from '../../progress.js';
+import type { ChunkLocation } from '../../store/chunk-index.js';
 import { ChunkSink } from '../../store/chunk-sink.js';
 import { LocalChunkReader } from '../../store/local-chunks.js';
 import { ObjectReceiver, type ReceivedObject } from '../../store/object-receiver.js';
@@ -16,7 +17,7 @@ import type { Store } from '../../store/store.js';
 import { downloadObjects, type DownloadRoute } from '../../transfer/download-queue.js';
 import type { LfsTarget } from '../../transfer/lfs-auth.js';
 import { TransferQueue } from '../../transfer/queue.js';
-import type { XorbChunkMap } from '../../transfer/store-interfaces.js';
+import type { DownloadTarget, XorbChunkMap } from '../../transfer/store-interfaces.js';
 import { concurrencyFrom } from '../../transfer/transfer-queue.js';
 import type { CoreContext } from '../context.js';
 
@@ -70,23 +71,28 @@ export function fetchFromUrls(store: Store, objects: Array<{ oid: string; size: 
   return fetchInto(store, objects, { urls: new Map(objects.map((o) => [o.oid, o.url])), ...(token ? { token } : {}) }, opts);
 }
 
+/** The store as a download's target (transfer/store-interfaces.ts): each object received by the writer `receive` makes. */
+export function storeTarget(store: Store, local: LocalChunkReader, receive: (o: { oid: string; size: number }) => ObjectReceiver): DownloadTarget<ChunkLocation, ReceivedObject> {
+  return {
+    has: (oid) => store.hasObject(oid),
+    local,
+    hashers: store.hashers,
+    xorbs: xorbChunkMap(store),
+    stash: () => {
+      const sink = new ChunkSink(store);
+      return { add: (hash, data) => sink.add(hash, data), drained: () => sink.drained(), finish: async () => void (await sink.finish()), abort: () => sink.abort() };
+    },
+    receive,
+  };
+}
+
 async function fetchInto(store: Store, objects: ReadonlyArray<{ oid: string; size: number }>, route: DownloadRoute, opts: FetchOptions): Promise<FetchedContent> {
   const local = new LocalChunkReader(store);
   const removeStaged = (done: ReceivedObject[]): void => {
     for (const r of done) if (r.staged) rmSync(r.staged, { force: true });
   };
   try {
-    const target = {
-      has: (oid: string) => store.hasObject(oid),
-      local,
-      hashers: store.hashers,
-      xorbs: xorbChunkMap(store),
-      stash: () => {
-        const sink = new ChunkSink(store);
-        return { add: (hash: Uint8Array, data: Uint8Array) => sink.add(hash, data), drained: () => sink.drained(), finish: async () => void (await sink.finish()), abort: () => sink.abort() };
-      },
-      receive: (o: { oid: string; size: number }) => new ObjectReceiver(store, o, opts.stage ? { path: tmpPathFor(opts.stage.dir, o.oid), durable: opts.stage.durable } : undefined, opts.signal),
-    };
+    const target = storeTarget(store, local, (o) => new ObjectReceiver(store, o, opts.stage ? { path: tmpPathFor(opts.stage.dir, o.oid), durable: opts.stage.durable } : undefined, opts.signal));
     const got = await downloadObjects(new TransferQueue(opts), target, objects, route, removeStaged);
     const staged = new Map([...got.finished].flatMap(([oid, r]) => (r.staged ? [[oid, r.staged] as const] : [])));
     return { objects: got.objects, bytesReceived: got.bytesReceived, transfer: got.transfer, staged };
