@@ -1,11 +1,11 @@
 /**
  * The download side of the transfer queue: the objects the store lacks (each once), asked for
  * in batches, worked on HUB_CONCURRENCY at a time (hub-chunks and Xet files also within the
- * queue's budget of files open at once, queue.ts OPEN_FILES), each received in one pass into the writer the target hands out:
- * through `hub-chunks` when the server offers it (chunk-adapter.ts), else `basic` (whole
- * objects, resumed with Range after a dropped connection). One progress meter for
- * all. A writer whose object failed is aborted; the results of finished ones are returned, or
- * handed to `discard` when anything fails.
+ * queue's budget of files open at once, queue.ts OPEN_FILES), each received in one pass into the
+ * writer the target hands out: through `hub-chunks` when the server offers it (chunk-adapter.ts),
+ * else `basic` (whole objects, resumed with Range after a dropped connection). One progress meter
+ * for all. A writer whose object failed is aborted; the results of finished ones are returned,
+ * or handed to `discard` when anything fails.
  */
 import { ProtocolError } from '../errors.js';
 import { errorForStatus } from './http-client.js';

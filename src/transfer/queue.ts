@@ -1,11 +1,12 @@
 /**
  * The transfer queue (git-lfs's `tq` is the model), the one owner of how objects move: it asks
  * the LFS batch API in batches of 100, works on objects HUB_CONCURRENCY at a time (a chunked
- * download's large files fewer: OPEN_FILES) with at most that many requests in flight (its slots), retries
- * every request (the only place transfers call withRetries), meters progress, and carries the
- * AbortSignal: once aborted it starts nothing more and requests in flight are cancelled. Adapters (basic-transfer.ts, chunk-adapter.ts) only
- * move and verify bytes, sending each request through the queue; the download and upload sides
- * (download-queue.ts, upload-queue.ts) reach the store through small interfaces it satisfies.
+ * download's large files fewer: OPEN_FILES) with at most that many requests in flight (its
+ * slots), retries every request (the only place transfers call withRetries), meters progress,
+ * and carries the AbortSignal: once aborted it starts nothing more and requests in flight are
+ * cancelled. Adapters (basic-transfer.ts, chunk-adapter.ts) only move and verify bytes, sending
+ * each request through the queue; the download and upload sides (download-queue.ts,
+ * upload-queue.ts) reach the store through small interfaces it satisfies.
  */
 import { silentProgress, type ProgressSink } from '../progress.js';
 import type { LfsTarget } from './lfs-auth.js';

@@ -143,7 +143,7 @@ export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (i
   let used = 0;
   let failure: { err: unknown } | undefined;
   let wake: (() => void) | undefined;
-  const settled: Array<Promise<void>> = [];
+  const settled = (): Promise<void> => new Promise<void>((resolve) => (wake = resolve)); // the next item to end
   for (let i = 0; i < items.length && !failure; ) {
     if (signal?.aborted) {
       failure = { err: signal.reason };
@@ -151,26 +151,24 @@ export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (i
     }
     const weight = weighing ? Math.min(weighing.weight(items[i]), weighing.budget) : 0;
     if (running >= limit || (running > 0 && weighing && used + weight > weighing.budget)) {
-      await new Promise<void>((resolve) => (wake = resolve));
+      await settled();
       continue;
     }
     running++;
     used += weight;
     const index = i++;
-    settled.push(
-      (async () => fn(items[index], index))()
-        .catch((err: unknown) => {
-          failure ??= { err };
-        })
-        .finally(() => {
-          running--;
-          used -= weight;
-          wake?.();
-          wake = undefined;
-        }),
-    );
+    void (async () => fn(items[index], index))()
+      .catch((err: unknown) => {
+        failure ??= { err };
+      })
+      .finally(() => {
+        running--;
+        used -= weight;
+        wake?.();
+        wake = undefined;
+      });
   }
-  await Promise.all(settled);
+  while (running > 0) await settled();
   if (failure) throw failure.err;
 }
 
