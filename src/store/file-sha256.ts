@@ -97,10 +97,21 @@ function keep(h: Hasher): void {
   if (!alive.has(h)) return;
   h.worker.unref();
   idle.push(h);
-  h.idleTimer = setTimeout(() => {
-    idle.splice(idle.indexOf(h), 1); // never handed a job while it stops (it counts as running until it has exited)
-    void h.worker.terminate();
-  }, IDLE_MS).unref();
+  h.idleTimer = setTimeout(() => endIdle(h), IDLE_MS).unref();
+}
+
+/** Ends an idle worker: it leaves the idle list at once, never handed a job while it stops (it counts as running until it has exited). */
+function endIdle(h: Hasher): void {
+  idle.splice(idle.indexOf(h), 1);
+  void h.worker.terminate();
+}
+
+/** Ends every idle hashing worker now, as its idle time would (for tests). */
+export function endIdleHashWorkers(): void {
+  for (const h of [...idle]) {
+    clearTimeout(h.idleTimer);
+    endIdle(h);
+  }
 }
 
 /** One file's job on a worker: its result, further messages to it, and a cancel. */

@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32Bytes } from '../helpers/vectors.js';
 
 const dist = new URL('../../dist/store/', import.meta.url);
-const { followFileSha256, startFileSha256, hashWorkersRunning, hashWorkerCounts } = (await import(new URL('file-sha256.js', dist).href)) as typeof import('../../src/store/file-sha256.js');
+const { followFileSha256, startFileSha256, hashWorkersRunning, hashWorkerCounts, endIdleHashWorkers } = (await import(new URL('file-sha256.js', dist).href)) as typeof import('../../src/store/file-sha256.js');
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-hash-workers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -96,13 +96,13 @@ describe('hashing workers', () => {
     expect((await follow.digest()).oid).toBe(expected[1]);
     expect((await startFileSha256(paths[2], SIZE).digest()).oid).toBe(expected[2]);
     expect(hashWorkerCounts()).toEqual({ alive: 1, idle: 1, started: before + 1 }); // three files, one start
-    // the idle end: from the moment it starts stopping, the worker is not handed a job (it would
-    // die under it); a file then gets a new worker
-    const until = Date.now() + 10_000;
-    while (Date.now() < until && hashWorkerCounts().idle > 0) await new Promise((r) => setImmediate(r));
-    expect(hashWorkerCounts()).toMatchObject({ alive: 1, idle: 0 }); // stopping, not yet exited
+    // the idle end (called now, as the idle time calls it): from the moment the worker starts
+    // stopping it is not handed a job (it would die under it); the next file gets a new worker
+    endIdleHashWorkers();
+    expect(hashWorkerCounts()).toEqual({ alive: 1, idle: 0, started: before + 1 }); // stopping, not yet exited
     expect((await startFileSha256(paths[0], SIZE).digest()).oid).toBe(expected[0]);
-    expect(hashWorkerCounts().started).toBe(before + 2);
+    expect(hashWorkerCounts()).toMatchObject({ idle: 1, started: before + 2 }); // (the stopped one may not have exited yet)
+    // and the idle time ends it on its own
     await waitFor(() => hashWorkerCounts().alive === 0, 400);
     expect(hashWorkerCounts().alive).toBe(0);
   });
